@@ -1,0 +1,181 @@
+"""decode, encode, build: the codec's whole job, sans-I/O.
+
+``decode`` accepts ``bytes``, ``bytearray`` or ``memoryview`` of exactly the structure's size
+and never fails on such input: every byte lands in a member (padding and string tails too),
+so ``encode(decode(b)) == b``.  ``build`` makes a canonical value from the meaningful members:
+derived members (HeaderLength, Length, ControlCode, Size, SCSI_PASS_THROUGH_DIRECT.Length,
+SenseInfoOffset/Length) and documented defaults are filled unless given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import construct
+
+from iscsitgt_spt.codec.convert import from_container, normalise, to_container
+from iscsitgt_spt.codec.values import StructValue, schema_of
+from iscsitgt_spt.spec.errors import BuildError, ParseError
+from iscsitgt_spt.spec.layout import CStruct, Layout
+from iscsitgt_spt.spec.profiles import Profile
+from iscsitgt_spt.spec.registry import get_layout
+
+__all__ = ["build", "decode", "decode_from", "encode", "layout_of", "sizeof"]
+
+Buffer = bytes | bytearray | memoryview
+
+
+def _profile(abi: str | None, cookie: str | None, profile: Profile | None) -> Profile:
+    if profile is not None:
+        if abi is not None or cookie is not None:
+            raise ValueError("give either profile= or abi=/cookie=, not both")
+        return profile
+    return Profile.of(abi, cookie)
+
+
+def layout_of(
+    structure: str | CStruct,
+    *,
+    abi: str | None = None,
+    cookie: str | None = None,
+    profile: Profile | None = None,
+) -> Layout:
+    """The :class:`Layout` of a structure (by name) under a profile."""
+    return get_layout(structure, _profile(abi, cookie, profile))
+
+
+def sizeof(structure: str | CStruct, **profile: Any) -> int:
+    """``sizeof`` of a structure under a profile."""
+    return layout_of(structure, **profile).size
+
+
+def size_error(layout: Layout, actual: int, base: int = 0) -> ParseError:
+    """The error for a buffer of the wrong size, naming the member where it was cut."""
+    if actual < layout.size:
+        cut = layout.member_at(actual)
+        where = f"{layout.name}.{cut.path}" if cut is not None else layout.name
+        return ParseError(
+            "truncated: the buffer ends inside this member",
+            path=where, offset=base + actual,
+            expected=f"{layout.size} bytes for {layout.name} ({layout.profile})",
+            actual=f"{actual} bytes",
+        )
+    return ParseError(
+        f"{actual - layout.size} unexpected bytes after the structure",
+        path=layout.name, offset=base + layout.size,
+        expected=f"{layout.size} bytes for {layout.name} ({layout.profile})",
+        actual=f"{actual} bytes",
+    )
+
+
+def _decode_exact(layout: Layout, data: bytes) -> StructValue:
+    try:
+        container = layout.construct.parse(data)
+    except construct.ConstructError as exc:  # pragma: no cover - exact-size input cannot fail
+        raise ParseError(f"construct could not parse: {exc}", path=layout.name) from None
+    return from_container(schema_of(layout), container)
+
+
+def decode(
+    structure: str | CStruct,
+    data: Buffer,
+    *,
+    abi: str | None = None,
+    cookie: str | None = None,
+    profile: Profile | None = None,
+) -> StructValue:
+    """Decode a buffer of exactly ``sizeof(structure)`` bytes."""
+    layout = layout_of(structure, abi=abi, cookie=cookie, profile=profile)
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise ParseError(
+            "input must be bytes, bytearray or memoryview", path=layout.name,
+            expected="a buffer", actual=type(data).__name__,
+        )
+    raw = bytes(data)
+    if len(raw) != layout.size:
+        raise size_error(layout, len(raw))
+    return _decode_exact(layout, raw)
+
+
+def decode_from(
+    structure: str | CStruct,
+    data: Buffer,
+    offset: int = 0,
+    *,
+    abi: str | None = None,
+    cookie: str | None = None,
+    profile: Profile | None = None,
+) -> StructValue:
+    """Decode the structure found at ``offset`` of a longer buffer (the rest is ignored)."""
+    layout = layout_of(structure, abi=abi, cookie=cookie, profile=profile)
+    raw = bytes(memoryview(data)[offset : offset + layout.size])
+    if len(raw) != layout.size:
+        raise size_error(layout, len(raw), offset)
+    return _decode_exact(layout, raw)
+
+
+def encode(value: StructValue) -> bytes:
+    """The bytes of ``value``: exactly ``value.size`` of them."""
+    if not isinstance(value, StructValue):
+        raise BuildError(
+            "encode() takes a StructValue; use build(name, fields) for plain data",
+            expected="StructValue", actual=type(value).__name__,
+        )
+    try:
+        data: bytes = value.layout.construct.build(to_container(value))
+    except construct.ConstructError as exc:  # pragma: no cover - values are validated first
+        raise BuildError(f"construct could not build: {exc}", path=value.name) from None
+    return data
+
+
+def _with_rules(
+    fields: Mapping[str, Any], rules: Mapping[str, tuple[Any, int | bytes]]
+) -> dict[str, Any]:
+    """``fields`` with every rule-filled member the caller did not give."""
+    filled: dict[str, Any] = dict(fields)
+    for path, (_rule, value) in rules.items():
+        node = filled
+        parts = path.split(".")
+        for part in parts[:-1]:
+            child = node.get(part)
+            if child is None:
+                child = node[part] = {}
+            elif isinstance(child, StructValue) or not isinstance(child, Mapping):
+                break  # a complete nested value (or a wrong type, reported by normalise)
+            else:
+                child = node[part] = dict(child)
+            node = child
+        else:
+            node.setdefault(parts[-1], value)
+    return filled
+
+
+def build(
+    structure: str | CStruct,
+    fields: Mapping[str, Any] | None = None,
+    *,
+    canonical: bool = True,
+    abi: str | None = None,
+    cookie: str | None = None,
+    profile: Profile | None = None,
+) -> StructValue:
+    """A value from the members given; the rest zero, or rule-filled when ``canonical``.
+
+    ``fields`` nests by member name (``{"Header": {"Timeout": 10}, "Lun": 1}``).  Integers
+    are range-checked, ``UCHAR[n]`` takes ``bytes`` (NUL-padded when shorter), ``WCHAR[n]``
+    a ``str`` or a :class:`WcharText`.  Errors are :class:`BuildError` with path and offset.
+    """
+    layout = layout_of(structure, abi=abi, cookie=cookie, profile=profile)
+    if fields is None:
+        fields = {}
+    if isinstance(fields, StructValue):
+        fields = dict(fields)
+    if not isinstance(fields, Mapping):
+        raise BuildError(
+            "fields must be a mapping of member names", path=layout.name,
+            expected="a mapping", actual=type(fields).__name__,
+        )
+    if canonical:
+        fields = _with_rules(fields, layout.rules)
+    return normalise(schema_of(layout), fields, layout.name, 0, partial=True)

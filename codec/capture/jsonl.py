@@ -1,0 +1,186 @@
+"""The project's own capture format: JSON Lines, one IOCTL request per line (version 1).
+
+A line is a JSON object::
+
+    {"ioctl": 315400 | "0x0004d008", "in": "<hex>", "out": "<hex>", "abi": "win64",
+     "cookie": "u64", "time": "2026-11-21T10:00:00Z", "pid": 1234, "status": 0}
+
+Only ``ioctl`` and ``in`` are required.  ``v`` (format version, default 1) may be present;
+a reader refuses versions it does not know rather than guess.  Unknown keys are kept, in
+order, and written back unchanged, so a tool that adds its own keys (the fuzz corpus writes
+``case``/``intent``) loses nothing when the file passes through us.  Blank lines and lines
+starting with ``#`` are skipped.
+
+This module is sans-I/O: it turns lines into records and records into lines; the caller owns
+the file.  The device layer's recorder and the fuzz corpus generator write it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from iscsitgt_spt.spec.errors import InputFormatError
+
+__all__ = [
+    "FORMAT_VERSION",
+    "CaptureRecord",
+    "parse_line",
+    "parse_lines",
+    "record_to_json",
+    "record_to_line",
+]
+
+FORMAT_VERSION = 1
+
+_KNOWN_KEYS = ("v", "ioctl", "in", "out", "abi", "cookie", "time", "pid", "status")
+
+
+@dataclass(frozen=True)
+class CaptureRecord:
+    """One captured request: the IOCTL code, its input buffer and, when known, its output."""
+
+    ioctl: int
+    data_in: bytes
+    data_out: bytes | None = None
+    abi: str | None = None
+    cookie: str | None = None
+    time: str | None = None
+    pid: int | None = None
+    status: int | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _hex_bytes(value: object, key: str, where: str) -> bytes:
+    if not isinstance(value, str):
+        raise InputFormatError(
+            "buffer must be a hex string", path=f"{where}.{key}",
+            expected="hex string", actual=type(value).__name__,
+        )
+    text = "".join(value.split())
+    try:
+        return bytes.fromhex(text)
+    except ValueError:
+        raise InputFormatError(
+            "buffer is not valid hex", path=f"{where}.{key}",
+            expected="an even number of hex digits", actual=repr(value[:40]),
+        ) from None
+
+
+def _int_field(value: object, key: str, where: str) -> int:
+    if isinstance(value, bool):
+        raise InputFormatError(
+            "expected an integer", path=f"{where}.{key}", expected="integer", actual="boolean"
+        )
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value, 0)
+        except ValueError:
+            pass
+    raise InputFormatError(
+        "expected an integer or a 0x-prefixed hex string",
+        path=f"{where}.{key}", expected="integer", actual=repr(value),
+    )
+
+
+def _opt_str(obj: Mapping[str, Any], key: str, where: str) -> str | None:
+    value = obj.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise InputFormatError(
+        "expected a string", path=f"{where}.{key}", expected="string", actual=repr(value)
+    )
+
+
+def record_from_json(obj: object, where: str = "record") -> CaptureRecord:
+    """Validate a decoded JSON object and turn it into a :class:`CaptureRecord`."""
+    if not isinstance(obj, dict):
+        raise InputFormatError(
+            "a capture record must be a JSON object", path=where,
+            expected="object", actual=type(obj).__name__,
+        )
+    version = obj.get("v", FORMAT_VERSION)
+    if version != FORMAT_VERSION:
+        raise InputFormatError(
+            "unsupported capture format version", path=f"{where}.v",
+            expected=str(FORMAT_VERSION), actual=repr(version),
+        )
+    for key in ("ioctl", "in"):
+        if key not in obj:
+            raise InputFormatError(f"missing required key {key!r}", path=where)
+    ioctl = _int_field(obj["ioctl"], "ioctl", where)
+    if not 0 <= ioctl <= 0xFFFFFFFF:
+        raise InputFormatError(
+            "IOCTL code out of range", path=f"{where}.ioctl",
+            expected="0..0xffffffff", actual=hex(ioctl),
+        )
+    out = obj.get("out")
+    return CaptureRecord(
+        ioctl=ioctl,
+        data_in=_hex_bytes(obj["in"], "in", where),
+        data_out=None if out is None else _hex_bytes(out, "out", where),
+        abi=_opt_str(obj, "abi", where),
+        cookie=_opt_str(obj, "cookie", where),
+        time=_opt_str(obj, "time", where),
+        pid=None if obj.get("pid") is None else _int_field(obj["pid"], "pid", where),
+        status=None if obj.get("status") is None else _int_field(obj["status"], "status", where),
+        extra={k: v for k, v in obj.items() if k not in _KNOWN_KEYS},
+    )
+
+
+def parse_line(line: str, lineno: int = 1) -> CaptureRecord | None:
+    """Parse one line; ``None`` for a blank or ``#`` comment line.
+
+    Raises :class:`InputFormatError` (path ``line N...``) for anything malformed.
+    """
+    text = line.strip()
+    if not text or text.startswith("#"):
+        return None
+    where = f"line {lineno}"
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputFormatError(
+            f"malformed JSON: {exc.msg} at column {exc.colno}", path=where
+        ) from None
+    return record_from_json(obj, where)
+
+
+def parse_lines(
+    lines: Iterable[str], start: int = 1
+) -> Iterator[tuple[int, CaptureRecord | InputFormatError]]:
+    """Yield ``(line number, record or error)`` for every non-blank line.
+
+    A broken line yields its error and reading goes on: nothing after it is lost.
+    """
+    for lineno, line in enumerate(lines, start):
+        try:
+            record = parse_line(line, lineno)
+        except InputFormatError as exc:
+            yield lineno, exc
+            continue
+        if record is not None:
+            yield lineno, record
+
+
+def record_to_json(record: CaptureRecord) -> dict[str, Any]:
+    """The JSON object for ``record``: known keys first (IOCTL as 0x-hex text), extras after."""
+    obj: dict[str, Any] = {"ioctl": f"0x{record.ioctl:08x}", "in": record.data_in.hex()}
+    if record.data_out is not None:
+        obj["out"] = record.data_out.hex()
+    for key in ("abi", "cookie", "time", "pid", "status"):
+        value = getattr(record, key)
+        if value is not None:
+            obj[key] = value
+    for key, value in record.extra.items():
+        obj.setdefault(key, value)
+    return obj
+
+
+def record_to_line(record: CaptureRecord) -> str:
+    """One line of JSON (no trailing newline), compact and key-order stable."""
+    return json.dumps(record_to_json(record), separators=(",", ":"), ensure_ascii=False)

@@ -1,0 +1,122 @@
+"""Which structure is in a buffer, and decoding it with everything else kept.
+
+For IOCTL_SCSI_MINIPORT the SRB_IO_CONTROL header's ControlCode picks the request; an unknown
+control code still decodes the header and keeps the payload bytes.  For the pass-through IOCTL
+(an assumption: see ``ASSUMED_PASS_THROUGH_IOCTL``) the buffer is a
+SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY.  Without an IOCTL code the header is recognised by
+``HeaderLength == sizeof(SRB_IO_CONTROL)`` and a known ControlCode, and a pass-through by its
+self-describing ``Length``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from iscsitgt_spt.codec.api import Buffer, decode_from, size_error
+from iscsitgt_spt.codec.jsonform import value_to_json
+from iscsitgt_spt.codec.values import StructValue
+from iscsitgt_spt.spec.assumptions import ASSUMED_PASS_THROUGH_IOCTL
+from iscsitgt_spt.spec.constants import IOCTL_SCSI_MINIPORT, IOCTLS
+from iscsitgt_spt.spec.errors import ParseError
+from iscsitgt_spt.spec.profiles import DEFAULT_PROFILE, Profile
+from iscsitgt_spt.spec.registry import get_layout, structure, structure_for_control_code
+
+__all__ = ["Decoded", "decode_buffer", "identify"]
+
+_HEADER = "SRB_IO_CONTROL"
+_PASS_THROUGH = "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY"
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A decoded buffer: the structure, plus any bytes it does not cover."""
+
+    value: StructValue
+    payload: bytes | None = None
+    trailing: bytes = b""
+    ioctl: int | None = None
+
+    @property
+    def name(self) -> str:
+        return self.value.name
+
+    @property
+    def profile(self) -> Profile:
+        return self.value.profile
+
+    @property
+    def size(self) -> int:
+        return self.value.size + len(self.payload or b"") + len(self.trailing)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``decode --json`` document."""
+        doc: dict[str, Any] = {
+            "name": self.name,
+            "abi": self.profile.abi,
+            "cookie": self.profile.cookie,
+            "size": self.size,
+        }
+        if self.ioctl is not None:
+            doc["ioctl"] = f"0x{self.ioctl:08x}"
+        doc["value"] = value_to_json(self.value)
+        if self.payload is not None:
+            doc["payload"] = self.payload.hex()
+        if self.trailing:
+            doc["trailing"] = self.trailing.hex()
+        return doc
+
+
+def identify(data: Buffer, ioctl: int | None = None, profile: Profile = DEFAULT_PROFILE) -> str:
+    """The structure name a buffer most likely holds (``SRB_IO_CONTROL`` when only the header
+    is recognisable)."""
+    raw = bytes(data)
+    header_size = get_layout(_HEADER, profile).size
+    if ioctl is not None and ioctl != IOCTL_SCSI_MINIPORT:
+        if ioctl == ASSUMED_PASS_THROUGH_IOCTL:
+            return _PASS_THROUGH
+        raise ParseError(
+            "no structure of this spec travels with this IOCTL",
+            expected=", ".join(f"{n} (0x{c:08x})" for c, n in IOCTLS.items() if c in
+                               (IOCTL_SCSI_MINIPORT, ASSUMED_PASS_THROUGH_IOCTL)),
+            actual=f"0x{ioctl:08x}",
+        )
+    if len(raw) >= header_size:
+        header = decode_from(_HEADER, raw, profile=profile)
+        found = structure_for_control_code(header.ControlCode)
+        if ioctl == IOCTL_SCSI_MINIPORT or header.HeaderLength == header_size:
+            return found.c_name if found is not None else _HEADER
+    if ioctl is None and len(raw) >= 2:
+        sptd_length = int.from_bytes(raw[:2], "little")
+        sizes = {get_layout("SCSI_PASS_THROUGH_DIRECT", Profile(abi)).size for abi in ("win64", "win32")}
+        if sptd_length in sizes:
+            return _PASS_THROUGH
+    if len(raw) < header_size:
+        raise size_error(get_layout(_HEADER, profile), len(raw))
+    raise ParseError(
+        "not a recognisable buffer: HeaderLength is not sizeof(SRB_IO_CONTROL) and the first "
+        "USHORT is not a SCSI_PASS_THROUGH_DIRECT Length; give --as NAME or --ioctl CODE",
+        path=f"{_HEADER}.HeaderLength", offset=0,
+    )
+
+
+def decode_buffer(
+    data: Buffer,
+    *,
+    name: str | None = None,
+    ioctl: int | None = None,
+    profile: Profile = DEFAULT_PROFILE,
+) -> Decoded:
+    """Decode a whole buffer, keeping bytes the structure does not cover.
+
+    Shorter than the structure is a :class:`ParseError` naming the member it cut; longer keeps
+    the extra bytes as ``trailing`` (or ``payload`` after a header of an unknown request).
+    """
+    raw = bytes(data)
+    chosen = structure(name).c_name if name is not None else identify(raw, ioctl, profile)
+    layout = get_layout(chosen, profile)
+    value = decode_from(chosen, raw, profile=profile)
+    rest = raw[layout.size :]
+    if chosen == _HEADER and name is None:
+        return Decoded(value, payload=rest, ioctl=ioctl)
+    return Decoded(value, trailing=rest, ioctl=ioctl)

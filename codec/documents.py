@@ -1,0 +1,72 @@
+"""JSON documents to bytes: the inverse of :meth:`Decoded.to_json`.
+
+``encode_document`` accepts either a bare value object (partial is fine: a canonical build
+fills the rest) or a whole ``decode --json`` document.  A document's own ``name``, ``abi`` and
+``cookie`` are used unless the caller names them; a disagreeing name is an error rather than
+a silent reinterpretation of the bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from iscsitgt_spt.codec.api import build, encode
+from iscsitgt_spt.codec.jsonform import fields_from_json
+from iscsitgt_spt.codec.values import schema_of
+from iscsitgt_spt.spec.errors import JsonInputError
+from iscsitgt_spt.spec.profiles import Profile
+from iscsitgt_spt.spec.registry import get_layout, structure
+
+__all__ = ["encode_document", "is_document"]
+
+_DOCUMENT_KEYS = {"name", "abi", "cookie", "size", "ioctl", "value", "payload", "trailing"}
+
+
+def is_document(obj: object) -> bool:
+    """Whether ``obj`` looks like a whole ``decode --json`` document rather than a value."""
+    return isinstance(obj, Mapping) and "value" in obj and set(obj) <= _DOCUMENT_KEYS
+
+
+def _hex(obj: Mapping[str, Any], key: str) -> bytes:
+    text = obj.get(key)
+    if text is None:
+        return b""
+    if not isinstance(text, str):
+        raise JsonInputError(f"{key} must be a hex string", path=key, actual=repr(text)[:40])
+    try:
+        return bytes.fromhex(text)
+    except ValueError:
+        raise JsonInputError(f"{key} is not valid hex", path=key, actual=repr(text)[:40]) from None
+
+
+def encode_document(
+    obj: Any,
+    name: str | None = None,
+    *,
+    abi: str | None = None,
+    cookie: str | None = None,
+    canonical: bool = True,
+) -> bytes:
+    """Bytes for a JSON value or document (see the module docstring)."""
+    payload = trailing = b""
+    if is_document(obj):
+        doc_name = obj.get("name")
+        if name is not None and doc_name is not None and structure(name).c_name != doc_name:
+            raise JsonInputError(
+                "the document is of another structure", path="name",
+                expected=structure(name).c_name, actual=repr(doc_name),
+            )
+        name = name or doc_name
+        abi = abi or obj.get("abi")
+        cookie = cookie or obj.get("cookie")
+        payload, trailing = _hex(obj, "payload"), _hex(obj, "trailing")
+        obj = obj["value"]
+    if name is None:
+        raise JsonInputError("no structure named: give NAME or a document with 'name'")
+    if not isinstance(abi, (str, type(None))) or not isinstance(cookie, (str, type(None))):
+        raise JsonInputError("abi and cookie must be strings", path="abi")
+    profile = Profile.of(abi, cookie)
+    layout = get_layout(name, profile)
+    fields = fields_from_json(schema_of(layout), obj, layout.name)
+    return encode(build(layout.name, fields, canonical=canonical, profile=profile)) + payload + trailing

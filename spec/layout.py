@@ -1,0 +1,325 @@
+"""From a structure definition and a profile to a concrete layout.
+
+A definition (:class:`CStruct`) is a construct ``Struct`` written the way the C header reads,
+with ABI-dependent placeholders and no padding.  :func:`resolve` applies the MSVC rules for a
+:class:`~iscsitgt_spt.spec.profiles.Profile`:
+
+* every member is placed at the next multiple of its alignment (its own size for scalars,
+  the element's for arrays, the largest member's for structures), capped by ``#pragma pack``;
+* the structure's size is rounded up to its own alignment;
+* bit-fields share their declared storage unit, allocated from the least significant bit.
+
+The gaps become named members (``_pad_before_<next member>`` and ``_pad_tail``) in a concrete
+construct ``Struct``, so parse and build see every byte and stay lossless.  The same walk
+produces the :class:`Member` tree that the docs, the C header and the CLI print, which is why
+no offset or size is ever written by hand anywhere in the project.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import construct
+
+from iscsitgt_spt.spec.primitives import (
+    AbiDependent,
+    CArrayBytes,
+    CBitFields,
+    CPrimitive,
+    CWcharArray,
+)
+from iscsitgt_spt.spec.profiles import Profile
+from iscsitgt_spt.spec.rules import Rule
+
+__all__ = ["CStruct", "Layout", "Member", "MemberKind", "resolve"]
+
+MemberKind = Literal["int", "bytes", "wchar", "struct", "padding", "bits"]
+
+
+class CStruct(construct.Struct):  # type: ignore[misc]
+    """A C structure definition: construct members in declaration order, plus metadata.
+
+    ``rules`` maps a member path (relative to this structure) to the :class:`Rule` that fills
+    it in a canonical build when the caller does not give it.
+    """
+
+    def __init__(
+        self,
+        c_name: str,
+        *subcons: construct.Construct,
+        doc: str,
+        pack: int | None = None,
+        rules: Mapping[str, Rule] | None = None,
+    ) -> None:
+        super().__init__(*subcons)
+        self.c_name = c_name
+        self.doc = doc
+        self.pack = pack
+        self.rules: Mapping[str, Rule] = dict(rules or {})
+
+    def __repr__(self) -> str:
+        return f"<CStruct {self.c_name}>"
+
+
+@dataclass(frozen=True)
+class Member:
+    """One member of a resolved structure, at any nesting level."""
+
+    name: str
+    path: str
+    offset: int
+    size: int
+    ctype: str
+    resolved_ctype: str
+    kind: MemberKind
+    doc: str
+    align: int
+    signed: bool = False
+    count: int | None = None
+    bit_offset: int | None = None
+    bit_width: int | None = None
+    unit: str | None = None
+    enum_type: type[enum.IntEnum] | None = None
+    children: tuple[Member, ...] = ()
+
+    @property
+    def end(self) -> int:
+        return self.offset + self.size
+
+    @property
+    def padding(self) -> bool:
+        return self.kind == "padding"
+
+    @property
+    def min_value(self) -> int:
+        if self.kind == "bits":
+            return 0
+        return -(1 << (self.size * 8 - 1)) if self.signed else 0
+
+    @property
+    def max_value(self) -> int:
+        if self.kind == "bits":
+            assert self.bit_width is not None
+            return (1 << self.bit_width) - 1
+        return (1 << (self.size * 8 - (1 if self.signed else 0))) - 1
+
+    def walk(self) -> Iterator[Member]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A structure resolved for one profile: size, members, the concrete construct."""
+
+    name: str
+    profile: Profile
+    size: int
+    align: int
+    doc: str
+    members: tuple[Member, ...]
+    construct: construct.Construct = field(repr=False, compare=False)
+    rules: Mapping[str, tuple[Rule, int | bytes]] = field(repr=False, compare=False)
+    template: CStruct = field(repr=False, compare=False)
+
+    def walk(self) -> Iterator[Member]:
+        """Every member, depth first, in offset order (padding and bit-fields included)."""
+        for member in self.members:
+            yield from member.walk()
+
+    def leaves(self) -> Iterator[Member]:
+        return (m for m in self.walk() if m.kind != "struct")
+
+    def member(self, path: str) -> Member:
+        for m in self.walk():
+            if m.path == path:
+                return m
+        raise KeyError(path)
+
+    def sublayout(self, path: str) -> Layout:
+        """The layout of the nested structure at ``path``, on its own (offsets from 0)."""
+        return resolve(_template_of(self.template, path), self.profile)
+
+    def member_at(self, offset: int) -> Member | None:
+        """The innermost member covering byte ``offset`` (the first bit-field for a unit)."""
+        found = None
+        for m in self.walk():
+            if m.offset <= offset < m.end and (found is None or m.size <= found.size):
+                if found is not None and found.offset == m.offset and found.kind == "bits":
+                    continue
+                found = m
+        return found
+
+
+def _unwrap(sc: construct.Construct) -> tuple[str | None, str, construct.Construct]:
+    """Strip construct's ``Renamed`` wrappers: (member name, docs, the leaf construct)."""
+    name, docs = sc.name, getattr(sc, "docs", "") or ""
+    while isinstance(sc, construct.Renamed):
+        sc = sc.subcon
+    return name, docs, sc
+
+
+@dataclass
+class _Resolved:
+    members: list[Member]
+    subcons: list[construct.Construct]
+    size: int
+    align: int
+
+
+def _scalar_member(
+    name: str, path: str, offset: int, leaf: CPrimitive, ctype: str, doc: str
+) -> Member:
+    return Member(
+        name=name, path=path, offset=offset, size=leaf.size, ctype=ctype,
+        resolved_ctype=leaf.c_name if ctype == leaf.c_name else _c_spelling(leaf),
+        kind="int", doc=doc, align=leaf.align, signed=leaf.signed, enum_type=leaf.enum_type,
+    )
+
+
+def _c_spelling(leaf: CPrimitive) -> str:
+    if leaf.c_name == "PVOID":
+        return "PVOID"
+    return "ULONGLONG" if leaf.size == 8 else "PVOID"
+
+
+def _padding(name: str, prefix: str, offset: int, size: int, why: str) -> Member:
+    return Member(
+        name=name, path=prefix + name, offset=offset, size=size, ctype=f"UCHAR[{size}]",
+        resolved_ctype=f"UCHAR[{size}]", kind="padding", doc=why, align=1, count=size,
+    )
+
+
+def _resolve_struct(struct: CStruct, profile: Profile, base: int, prefix: str) -> _Resolved:
+    members: list[Member] = []
+    subcons: list[construct.Construct] = []
+    offset = 0
+    max_align = 1
+    for sc in struct.subcons:
+        name, doc, leaf = _unwrap(sc)
+        ctype = getattr(leaf, "c_name", "?")
+        if isinstance(leaf, AbiDependent):
+            leaf = leaf.resolve(profile)
+            doc = f"{doc} [{ctype}: see assumptions]" if doc else ctype
+        if isinstance(leaf, CStruct):
+            inner = _resolve_struct(leaf, profile, 0, "")
+            align = inner.align
+        else:
+            align = leaf.align
+        if struct.pack is not None:
+            align = min(align, struct.pack)
+        pad = -offset % align
+        label = name or f"bits_{leaf.fields[0].name}"
+        if pad:
+            pad_name = f"_pad_before_{label}"
+            members.append(_padding(
+                pad_name, prefix, base + offset, pad,
+                f"Alignment padding: {label} is {align}-byte aligned under {profile}.",
+            ))
+            subcons.append(pad_name / construct.Bytes(pad))
+            offset += pad
+        path = prefix + (name or "")
+        at = base + offset
+        if isinstance(leaf, CStruct):
+            inner = _resolve_struct(leaf, profile, at, path + ".")
+            members.append(Member(
+                name=name or "", path=path, offset=at, size=inner.size, ctype=leaf.c_name,
+                resolved_ctype=leaf.c_name, kind="struct", doc=doc, align=inner.align,
+                children=tuple(inner.members),
+            ))
+            subcons.append((name or "") / construct.Struct(*inner.subcons))
+            size = inner.size
+        elif isinstance(leaf, CBitFields):
+            unit = f"_bits_{leaf.fields[0].name}"
+            for bf, shift in zip(leaf.fields, leaf.bit_offsets):
+                members.append(Member(
+                    name=bf.name, path=prefix + bf.name, offset=at, size=leaf.size,
+                    ctype=leaf.c_name, resolved_ctype=leaf.c_name, kind="bits", doc=bf.doc,
+                    align=align, bit_offset=shift, bit_width=bf.width, unit=unit,
+                ))
+            subcons.append(unit / leaf)
+            size = leaf.size
+        elif isinstance(leaf, CWcharArray):
+            members.append(Member(
+                name=name or "", path=path, offset=at, size=leaf.size,
+                ctype=f"WCHAR[{leaf.count}]", resolved_ctype=f"WCHAR[{leaf.count}]",
+                kind="wchar", doc=doc, align=align, count=leaf.count,
+            ))
+            subcons.append((name or "") / leaf)
+            size = leaf.size
+        elif isinstance(leaf, CArrayBytes):
+            members.append(Member(
+                name=name or "", path=path, offset=at, size=leaf.size,
+                ctype=f"{leaf.c_name}[{leaf.count}]", resolved_ctype=f"{leaf.c_name}[{leaf.count}]",
+                kind="bytes", doc=doc, align=align, count=leaf.count,
+            ))
+            subcons.append((name or "") / leaf)
+            size = leaf.size
+        elif isinstance(leaf, CPrimitive):
+            members.append(_scalar_member(name or "", path, at, leaf, ctype, doc))
+            subcons.append((name or "") / leaf)
+            size = leaf.size
+        else:  # pragma: no cover - a definition error, caught by the spec's own tests
+            raise TypeError(f"{struct.c_name}.{name}: unsupported construct {leaf!r}")
+        offset += size
+        max_align = max(max_align, align)
+    tail = -offset % max_align
+    if tail:
+        members.append(_padding(
+            "_pad_tail", prefix, base + offset, tail,
+            f"Trailing padding: sizeof is rounded up to the {max_align}-byte alignment "
+            f"of {struct.c_name} under {profile}.",
+        ))
+        subcons.append("_pad_tail" / construct.Bytes(tail))
+        offset += tail
+    return _Resolved(members, subcons, offset, max_align)
+
+
+@functools.lru_cache(maxsize=None)
+def resolve(struct: CStruct, profile: Profile) -> Layout:
+    """The layout of ``struct`` under ``profile`` (cached: layouts are immutable)."""
+    resolved = _resolve_struct(struct, profile, 0, "")
+    concrete = construct.Struct(*resolved.subcons)
+    layout = Layout(
+        name=struct.c_name, profile=profile, size=resolved.size, align=resolved.align,
+        doc=struct.doc, members=tuple(resolved.members), construct=concrete, rules={},
+        template=struct,
+    )
+    object.__setattr__(layout, "rules", _evaluate_rules(struct, layout))
+    if concrete.sizeof() != layout.size:  # pragma: no cover - internal consistency
+        raise AssertionError(f"{struct.c_name}: construct size {concrete.sizeof()} != {layout.size}")
+    return layout
+
+
+def _evaluate_rules(struct: CStruct, layout: Layout) -> dict[str, tuple[Rule, Any]]:
+    """Every default/derived value of ``layout``, nested rules first, outer rules winning."""
+    values: dict[str, tuple[Rule, Any]] = {}
+    for member in layout.walk():
+        if member.kind != "struct":
+            continue
+        template = _template_of(struct, member.path)
+        inner = resolve(template, layout.profile)
+        for path, (rule, value) in inner.rules.items():
+            values[f"{member.path}.{path}"] = (rule, value)
+    for path, rule in struct.rules.items():
+        values[path] = (rule, rule.evaluate(struct, layout))
+    return values
+
+
+def _template_of(struct: CStruct, path: str) -> CStruct:
+    node: construct.Construct = struct
+    for part in path.split("."):
+        for sc in node.subcons:
+            name, _, leaf = _unwrap(sc)
+            if name == part:
+                node = leaf
+                break
+        else:  # pragma: no cover
+            raise KeyError(path)
+    assert isinstance(node, CStruct)
+    return node

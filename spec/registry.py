@@ -1,0 +1,90 @@
+"""The structures of the spec by name, and what selects each one.
+
+Which structure a buffer holds is decided by the IOCTL it travels with and, for
+IOCTL_SCSI_MINIPORT, by ``SRB_IO_CONTROL.ControlCode``; both maps are read from the
+definitions (the ControlCode rule of each request), never typed again here.
+"""
+
+from __future__ import annotations
+
+from iscsitgt_spt.spec.assumptions import ASSUMED_PASS_THROUGH_IOCTL
+from iscsitgt_spt.spec.constants import IOCTL_SCSI_MINIPORT
+from iscsitgt_spt.spec.errors import UnknownStructureError
+from iscsitgt_spt.spec.layout import CStruct, Layout, resolve
+from iscsitgt_spt.spec.passthrough import (
+    SCSI_PASS_THROUGH_AUXILIARY,
+    SCSI_PASS_THROUGH_DIRECT,
+    SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY,
+)
+from iscsitgt_spt.spec.profiles import DEFAULT_PROFILE, Profile
+from iscsitgt_spt.spec.requests import (
+    ISCSITGT_SPT_SESSION_START,
+    ISCSITGT_SPT_SESSION_STOP,
+    ISCSITGT_SPT_TMF,
+)
+from iscsitgt_spt.spec.rules import Const
+from iscsitgt_spt.spec.sense_data import SENSE_DATA
+from iscsitgt_spt.spec.srb_io_control import SRB_IO_CONTROL
+
+__all__ = [
+    "STRUCTURES",
+    "control_code_of",
+    "get_layout",
+    "ioctl_of",
+    "structure",
+    "structure_for_control_code",
+]
+
+#: Every structure, in the order the docs present them.
+STRUCTURES: dict[str, CStruct] = {
+    s.c_name: s
+    for s in (
+        SRB_IO_CONTROL,
+        ISCSITGT_SPT_SESSION_START,
+        ISCSITGT_SPT_SESSION_STOP,
+        ISCSITGT_SPT_TMF,
+        SCSI_PASS_THROUGH_DIRECT,
+        SCSI_PASS_THROUGH_AUXILIARY,
+        SENSE_DATA,
+        SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY,
+    )
+}
+
+
+def structure(name: str) -> CStruct:
+    """The definition called ``name`` (exact Microsoft spelling; case-insensitive)."""
+    found = STRUCTURES.get(name) or STRUCTURES.get(name.upper())
+    if found is None:
+        raise UnknownStructureError(
+            "unknown structure", expected="one of " + ", ".join(STRUCTURES), actual=repr(name)
+        )
+    return found
+
+
+def get_layout(name: str | CStruct, profile: Profile = DEFAULT_PROFILE) -> Layout:
+    """The resolved layout of a structure under ``profile``."""
+    return resolve(structure(name) if isinstance(name, str) else name, profile)
+
+
+def control_code_of(name: str | CStruct) -> int | None:
+    """The SRB_IO_CONTROL.ControlCode a request travels with, or ``None``."""
+    rule = (structure(name) if isinstance(name, str) else name).rules.get("Header.ControlCode")
+    return rule.value if isinstance(rule, Const) and isinstance(rule.value, int) else None
+
+
+def structure_for_control_code(code: int) -> CStruct | None:
+    """The request structure for an IOCTL_SCSI_MINIPORT control code, if we know it."""
+    for s in STRUCTURES.values():
+        if control_code_of(s) == code:
+            return s
+    return None
+
+
+def ioctl_of(name: str | CStruct) -> int | None:
+    """The IOCTL a structure travels with (an assumption for the pass-through)."""
+    s = structure(name) if isinstance(name, str) else name
+    if control_code_of(s) is not None:
+        return IOCTL_SCSI_MINIPORT
+    if s is SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY:
+        return ASSUMED_PASS_THROUGH_IOCTL
+    return None
