@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import construct
-
 from iscsitgt_spt.codec.convert import from_container, normalise, to_container
 from iscsitgt_spt.codec.values import StructValue, schema_of
 from iscsitgt_spt.spec.errors import BuildError, ParseError

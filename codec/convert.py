@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import construct
-
 from iscsitgt_spt.codec.values import FieldValue, Schema, StructValue
 from iscsitgt_spt.spec.errors import BuildError, UnknownFieldError
 from iscsitgt_spt.spec.layout import Member

@@ -88,7 +88,9 @@ def identify(data: Buffer, ioctl: int | None = None, profile: Profile = DEFAULT_
             return found.c_name if found is not None else _HEADER
     if ioctl is None and len(raw) >= 2:
         sptd_length = int.from_bytes(raw[:2], "little")
-        sizes = {get_layout("SCSI_PASS_THROUGH_DIRECT", Profile(abi)).size for abi in ("win64", "win32")}
+        sizes = {
+            get_layout("SCSI_PASS_THROUGH_DIRECT", Profile(abi)).size for abi in ("win64", "win32")
+        }
         if sptd_length in sizes:
             return _PASS_THROUGH
     if len(raw) < header_size:

@@ -69,4 +69,5 @@ def encode_document(
     profile = Profile.of(abi, cookie)
     layout = get_layout(name, profile)
     fields = fields_from_json(schema_of(layout), obj, layout.name)
-    return encode(build(layout.name, fields, canonical=canonical, profile=profile)) + payload + trailing
+    value = build(layout.name, fields, canonical=canonical, profile=profile)
+    return encode(value) + payload + trailing

@@ -34,7 +34,9 @@ class Schema:
         self.names: tuple[str, ...] = tuple(m.name for m in layout.members)
         self.index: dict[str, int] = {n: i for i, n in enumerate(self.names)}
         self.nested: dict[str, Schema] = {
-            m.name: schema_of(layout.sublayout(m.path)) for m in self.members if m.kind == "struct"
+            m.name: schema_of(layout.sublayout(m.path))
+            for m in self.members
+            if m.kind == "struct"
         }
 
 
@@ -60,7 +62,8 @@ def _short(value: FieldValue) -> str:
 class StructValue(Mapping[str, FieldValue]):
     """An immutable decoded (or built) structure.
 
-    Access members by name (``v.Lun``, ``v["Lun"]``) or dotted path (``v.get_path("Header.Length")``).
+    Access members by name (``v.Lun``, ``v["Lun"]``) or by dotted path
+    (``v.get_path("Header.Length")``).
     Two values are equal when they are the same structure under the same profile with equal
     members, padding included.  Use :func:`iscsitgt_spt.codec.build` or :meth:`replace` to
     make new ones: they validate and normalise what they are given.

@@ -19,9 +19,9 @@ __all__ = [
     "ASSUMED_SRB_SIGNATURE",
     "ASSUMPTIONS",
     "DEFAULT_TIMEOUT_SECONDS",
+    "QUIRKS",
     "RETURN_CODE_SUCCESS",
     "Assumption",
-    "QUIRKS",
 ]
 
 #: SRB_IO_CONTROL.Signature filled by a canonical build.  Unpublished: "ISCSITGT" is our

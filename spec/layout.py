@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import construct
-
 from iscsitgt_spt.spec.primitives import (
     AbiDependent,
     CArrayBytes,
@@ -144,6 +143,28 @@ class Layout:
     def sublayout(self, path: str) -> Layout:
         """The layout of the nested structure at ``path``, on its own (offsets from 0)."""
         return resolve(_template_of(self.template, path), self.profile)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``layout --json`` document: every member at every level, dotted paths."""
+        fields: list[dict[str, Any]] = []
+        for m in self.walk():
+            entry: dict[str, Any] = {
+                "path": m.path, "offset": m.offset, "size": m.size, "ctype": m.ctype,
+                "resolved_ctype": m.resolved_ctype, "kind": m.kind, "padding": m.padding,
+            }
+            if m.kind == "bits":
+                entry["bit_offset"] = m.bit_offset
+                entry["bit_width"] = m.bit_width
+            if m.count is not None and m.kind != "padding":
+                entry["count"] = m.count
+            if m.enum_type is not None:
+                entry["enum"] = m.enum_type.__name__
+            entry["doc"] = m.doc
+            fields.append(entry)
+        return {
+            "name": self.name, "abi": self.profile.abi, "cookie": self.profile.cookie,
+            "size": self.size, "align": self.align, "fields": fields,
+        }
 
     def member_at(self, offset: int) -> Member | None:
         """The innermost member covering byte ``offset`` (the first bit-field for a unit)."""
@@ -280,7 +301,7 @@ def _resolve_struct(struct: CStruct, profile: Profile, base: int, prefix: str) -
     return _Resolved(members, subcons, offset, max_align)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def resolve(struct: CStruct, profile: Profile) -> Layout:
     """The layout of ``struct`` under ``profile`` (cached: layouts are immutable)."""
     resolved = _resolve_struct(struct, profile, 0, "")
@@ -292,7 +313,9 @@ def resolve(struct: CStruct, profile: Profile) -> Layout:
     )
     object.__setattr__(layout, "rules", _evaluate_rules(struct, layout))
     if concrete.sizeof() != layout.size:  # pragma: no cover - internal consistency
-        raise AssertionError(f"{struct.c_name}: construct size {concrete.sizeof()} != {layout.size}")
+        raise AssertionError(
+            f"{struct.c_name}: construct size {concrete.sizeof()} != {layout.size}"
+        )
     return layout
 
 

@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import construct
-
 from iscsitgt_spt.spec.profiles import Profile
 
 __all__ = [
@@ -110,8 +109,8 @@ class CPrimitive(construct.FormatField):  # type: ignore[misc]
         self.doc = doc
         self.enum_type = enum_type
         self.signed = fmt.islower()
-        self.size = self.length
-        self.align = self.length
+        self.size: int = int(self.length)
+        self.align: int = int(self.length)
 
     @property
     def min_value(self) -> int:

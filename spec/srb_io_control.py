@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from construct import Construct
-
 from iscsitgt_spt.spec.assumptions import ASSUMED_SRB_SIGNATURE, DEFAULT_TIMEOUT_SECONDS
 from iscsitgt_spt.spec.layout import CStruct
 from iscsitgt_spt.spec.primitives import UCHAR, ULONG

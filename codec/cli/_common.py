@@ -1,0 +1,89 @@
+"""Options and input/output helpers shared by the subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from iscsitgt_spt.spec.profiles import ABIS, COOKIES, Profile
+from iscsitgt_spt.spec.registry import STRUCTURES
+
+__all__ = [
+    "ABIS",
+    "COOKIES",
+    "add_profile_options",
+    "parse_int",
+    "print_json",
+    "profile_from",
+    "read_input",
+    "structure_name",
+    "version_text",
+    "write_bytes",
+]
+
+
+def version_text() -> str:
+    try:
+        return f"iscsitgt-spt {metadata.version('iscsitgt-spt')}"
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "iscsitgt-spt (not installed)"
+
+
+def add_profile_options(parser: argparse.ArgumentParser, *, defaults: bool = True) -> None:
+    """``--abi`` and ``--cookie``; with ``defaults=False`` they stay ``None`` (auto-detect)."""
+    parser.add_argument(
+        "--abi", choices=ABIS, default="win64" if defaults else None,
+        help="ABI the buffer is laid out for" + (" (default: win64)" if defaults else
+                                                  " (default: detect)"),
+    )
+    parser.add_argument(
+        "--cookie", choices=COOKIES, default="u64" if defaults else None,
+        help="assumed SESSION_COOKIE/TASK_COOKIE width: u64 = ULONGLONG, ptr = pointer-sized"
+        + (" (default: u64)" if defaults else " (default: detect)"),
+    )
+
+
+def profile_from(args: argparse.Namespace) -> Profile:
+    return Profile.of(args.abi, args.cookie)
+
+
+def structure_name(text: str) -> str:
+    """argparse type: a structure name, case-insensitive, with the choices in the error."""
+    for name in STRUCTURES:
+        if name.lower() == text.lower():
+            return name
+    raise argparse.ArgumentTypeError(
+        f"unknown structure {text!r} (choose from {', '.join(STRUCTURES)})"
+    )
+
+
+def parse_int(text: str) -> int:
+    """argparse type: decimal or 0x-hex integer."""
+    try:
+        return int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+
+
+def read_input(path: str | None) -> bytes:
+    """The bytes of FILE, or of standard input for ``-`` (or no argument)."""
+    if path is None or path == "-":
+        return sys.stdin.buffer.read()
+    return Path(path).read_bytes()
+
+
+def write_bytes(data: bytes, stream: BinaryIO | None = None) -> None:
+    out = stream or sys.stdout.buffer
+    out.write(data)
+    out.flush()
+
+
+def print_json(obj: Any, *, compact: bool = False) -> None:
+    if compact:
+        sys.stdout.write(json.dumps(obj, separators=(",", ":"), ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
