@@ -1,0 +1,58 @@
+"""open_transport: the target spec string -> a transport."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from iscsitgt_spt.codec.device import open_transport
+from iscsitgt_spt.codec.device.errors import DeviceError
+from iscsitgt_spt.codec.device.recording import RecordingTransport, ReplayTransport
+from iscsitgt_spt.codec.device.windows import WindowsTransport
+
+MINIPORT = 0x0004D008
+
+
+def test_sim_is_not_wired_yet() -> None:
+    with pytest.raises(DeviceError, match="simulated target not wired yet"):
+        open_transport("sim:")
+
+
+def test_replay_file(tmp_path: Path) -> None:
+    capture = tmp_path / "cap.jsonl"
+    capture.write_text('{"ioctl":"0x0004d008","in":"01","out":"ff"}\n', encoding="utf-8")
+    with open_transport(f"replay:{capture}") as transport:
+        assert isinstance(transport, ReplayTransport)
+        assert transport.ioctl(MINIPORT, b"\x01", 1) == b"\xff"
+
+
+def test_replay_needs_a_file() -> None:
+    with pytest.raises(DeviceError, match="needs a capture file"):
+        open_transport("replay:")
+
+
+def test_record_wraps_the_transport(tmp_path: Path) -> None:
+    capture = tmp_path / "cap.jsonl"
+    capture.write_text('{"ioctl":"0x0004d008","in":"01","out":"ff"}\n', encoding="utf-8")
+    sink = io.StringIO()
+    with open_transport(f"replay:{capture}", record=sink, abi="win64") as transport:
+        assert isinstance(transport, RecordingTransport)
+        transport.ioctl(MINIPORT, b"\x01", 1)
+    assert sink.getvalue().startswith('{"ioctl":"0x0004d008","in":"01","out":"ff","abi":"win64"')
+
+
+def test_anything_else_is_a_windows_device(fake_kernel32: Any) -> None:
+    k32 = fake_kernel32()
+    with open_transport("Scsi2:", kernel32=k32) as transport:
+        assert isinstance(transport, WindowsTransport)
+        assert transport.path == "\\\\.\\Scsi2:"
+    assert len(k32.CloseHandle.calls) == 1
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="checks the non-Windows refusal")
+def test_windows_device_off_windows() -> None:
+    with pytest.raises(DeviceError, match="needs Windows; use sim: or replay:FILE"):
+        open_transport("Scsi2:")
