@@ -198,15 +198,9 @@ def _scalar_member(
 ) -> Member:
     return Member(
         name=name, path=path, offset=offset, size=leaf.size, ctype=ctype,
-        resolved_ctype=leaf.c_name if ctype == leaf.c_name else _c_spelling(leaf),
+        resolved_ctype=leaf.c_name,
         kind="int", doc=doc, align=leaf.align, signed=leaf.signed, enum_type=leaf.enum_type,
     )
-
-
-def _c_spelling(leaf: CPrimitive) -> str:
-    if leaf.c_name == "PVOID":
-        return "PVOID"
-    return "ULONGLONG" if leaf.size == 8 else "PVOID"
 
 
 def _padding(name: str, prefix: str, offset: int, size: int, why: str) -> Member:

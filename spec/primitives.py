@@ -278,8 +278,10 @@ PVOID = AbiDependent(
 
 def _cookie(name: str) -> AbiDependent:
     def resolve(p: Profile) -> CPrimitive:
-        fmt = "Q" if p.cookie_size == 8 else "L"
-        return CPrimitive(name, fmt, doc=f"{name} as {'ULONGLONG' if fmt == 'Q' else 'PVOID'}")
+        # The C spelling of the assumption: ULONGLONG for cookie=u64, PVOID for cookie=ptr.
+        if p.cookie == "u64":
+            return CPrimitive("ULONGLONG", "Q", doc=f"{name} as ULONGLONG")
+        return CPrimitive("PVOID", "Q" if p.pointer_size == 8 else "L", doc=f"{name} as PVOID")
 
     return AbiDependent(
         name,
