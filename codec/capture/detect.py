@@ -1,0 +1,247 @@
+"""Which capture format is this, and read it: the public entry points of the capture readers.
+
+:func:`detect_format` looks at the start of the input (at most :data:`SNIFF_LINES` lines) and
+decides, in this order of precedence:
+
+1. empty input: :class:`InputFormatError`;
+2. ``IRPMNLOG`` magic: ``irpmon-binary`` (reading it raises, asking for a text/JSON export);
+3. bytes that are not text (NUL or other control bytes, undecodable): ``raw``;
+4. a first character ``{`` or ``[``: ``irpmon-json`` if the first record has IRPMon columns
+   (``"ID"``, ``"Type"``, ``"IRP address"``, ``"Parsers"``), else ``jsonl`` for ``{``;
+5. an ``ID = n`` line: ``irpmon-text``;
+6. an ``IOCTL Code: 0x...`` line: ``ioctlbf``;
+7. a WinDbg prompt with a ``db``/``dc``/``dd``/``dq`` command: that ``windbg-*`` format;
+8. the first dump row decides: ``xxd`` (``offset:``), ``hexdump-C`` (``|ascii|``), WinDbg
+   ``db`` (backtick address or ``-`` between bytes 8 and 9), ``dq`` (backticked 64-bit words),
+   ``dd``/``dc`` (32-bit words; ``dc`` with an ascii column), ``frida`` (header row, ANSI
+   escapes, or single-spaced bytes after an address);
+9. text that reads as plain hex: ``hex``; anything else: :class:`InputFormatError`.
+
+:func:`read_capture` reads a whole input held in memory; :func:`iter_capture_lines` reads a
+line-based format from any iterable of lines and yields records one at a time, so a capture
+of several gigabytes is processed in memory bounded by its largest record.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, Iterator
+
+from iscsitgt_spt.codec.capture.dumps import Line
+from iscsitgt_spt.codec.capture.frida import classify_frida, iter_frida, strip_ansi
+from iscsitgt_spt.codec.capture.fuzzlogs import iter_ioctlbf
+from iscsitgt_spt.codec.capture.hextext import (
+    classify_hexdump_c,
+    classify_xxd,
+    hex_line_bytes,
+    iter_hexdump_c,
+    iter_plain_hex,
+    iter_xxd,
+    read_raw,
+)
+from iscsitgt_spt.codec.capture.irpmon import BINARY_MAGIC, iter_irpmon_text, refuse_binary
+from iscsitgt_spt.codec.capture.irpmon_json import iter_irpmon_json
+from iscsitgt_spt.codec.capture.records import (
+    CaptureReadResult,
+    RawRecord,
+    iter_jsonl,
+    raw_from_capture_record,
+)
+from iscsitgt_spt.codec.capture.windbg import WINDBG_FORMATS, iter_windbg, prompt_command
+from iscsitgt_spt.spec.errors import InputFormatError
+
+__all__ = [
+    "FORMATS",
+    "LINE_FORMATS",
+    "SNIFF_LINES",
+    "CaptureReadResult",
+    "RawRecord",
+    "decode_text",
+    "detect_format",
+    "iter_capture_lines",
+    "raw_from_capture_record",
+    "read_capture",
+]
+
+#: Every format a reader exists for.
+FORMATS = (
+    "raw", "hex", "xxd", "hexdump-C", "windbg-db", "windbg-dc", "windbg-dd", "windbg-dq",
+    "frida", "ioctlbf", "irpmon-text", "irpmon-json", "jsonl",
+)
+#: The formats :func:`iter_capture_lines` can stream.
+LINE_FORMATS = FORMATS[1:]
+SNIFF_LINES = 200
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
+_IRPMON_KEYS = ('"ID"', '"Type"', '"IRP address"', '"Parsers"')
+_IRPMON_ID = re.compile(r"^ID = \d+\s*$")
+_IOCTLBF = re.compile(r"^\s*IOCTL Code:\s*0x[0-9a-fA-F]+")
+_ADDR_ROW = re.compile(r"^\s*([0-9a-fA-F]{8}(`[0-9a-fA-F]{8})?|[0-9a-fA-F]{9,16})\s\s?(\S.*)$")
+_DB_DASH = re.compile(r"^(?:[0-9a-fA-F?]{2} ){7}[0-9a-fA-F?]{2}-[0-9a-fA-F?]{2}")
+_QWORDS = re.compile(r"^[0-9a-fA-F?]{8}`[0-9a-fA-F?]{8}(?: [0-9a-fA-F?]{8}`[0-9a-fA-F?]{8})?\s*$")
+_DWORDS = re.compile(r"^[0-9a-fA-F?]{8}(?: [0-9a-fA-F?]{8}){0,3}$")
+
+
+def decode_text(data: bytes) -> str | None:
+    """``data`` as text, or ``None`` when it is binary (control bytes, not decodable)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            return None
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            # Legacy tools (IRPMon's ascii column) write 8-bit code pages.
+            text = data.decode("latin-1")
+    return None if _CONTROL.search(text) else text
+
+
+def _windbg_row_format(line: str) -> str | None:
+    match = _ADDR_ROW.match(line)
+    if match is None:
+        return None
+    region = match.group(3)
+    if _DB_DASH.match(region):
+        return "windbg-db"
+    if _QWORDS.match(region):
+        return "windbg-dq"
+    words = region.split("  ", 1)
+    if _DWORDS.match(words[0].strip()):
+        return "windbg-dc" if len(words) > 1 and words[1].strip() else "windbg-dd"
+    if match.group(2):  # backtick address with bytes but no dash: a short db row
+        return "windbg-db"
+    return None
+
+
+def _is_row(line: Line) -> bool:
+    return line.kind == "row"
+
+
+def _detect_lines(lines: list[str]) -> str:
+    content = [line for line in lines if line.strip()]
+    if not content:
+        raise InputFormatError("empty input: no capture to read")
+    first = content[0].lstrip("\ufeff").lstrip()
+    if first.startswith(("{", "[")):
+        if any(key in first for key in _IRPMON_KEYS):
+            return "irpmon-json"
+        if first.startswith("{"):
+            return "jsonl"
+    for line in content:
+        if _IRPMON_ID.match(line):
+            return "irpmon-text"
+        if _IOCTLBF.match(line):
+            return "ioctlbf"
+        command = prompt_command(line)
+        if command and command[:2].lower() in WINDBG_FORMATS:
+            return WINDBG_FORMATS[command[:2].lower()]
+    for line in content:
+        if line.lstrip().startswith("#"):
+            continue
+        plain = strip_ansi(line)
+        if plain != line:
+            return "frida"
+        if _is_row(classify_xxd(line, {})):
+            return "xxd"
+        if _is_row(classify_hexdump_c(line, {})):
+            return "hexdump-C"
+        windbg = _windbg_row_format(line)
+        if windbg is not None:
+            return windbg
+        frida = classify_frida(line, {})
+        if frida.kind in ("row", "sep"):
+            return "frida"
+        break
+    try:
+        for number, line in enumerate(lines, 1):
+            hex_line_bytes(line, number)
+    except ValueError as exc:
+        raise InputFormatError(
+            f"not a capture format this reader knows ({exc}); choices: {', '.join(FORMATS)}"
+        ) from None
+    return "hex"
+
+
+def detect_format(data: bytes) -> str:
+    """The name of the format of ``data`` (see the module docstring for the precedence)."""
+    if not data.strip():
+        raise InputFormatError("empty input: no capture to read")
+    if data.startswith(BINARY_MAGIC):
+        return "irpmon-binary"
+    text = decode_text(data[: 1 << 20])
+    if text is None:
+        return "raw"
+    return _detect_lines(text.splitlines()[:SNIFF_LINES])
+
+
+def _check_format(fmt: str, choices: tuple[str, ...]) -> None:
+    if fmt not in choices:
+        raise InputFormatError(
+            f"unknown capture format {fmt!r}; choices: {', '.join(choices)}",
+            expected="one of " + ", ".join(choices), actual=repr(fmt),
+        )
+
+
+def _line_reader(lines: Iterable[str], fmt: str) -> Iterator[RawRecord]:
+    if fmt == "hex":
+        return iter_plain_hex(lines)
+    if fmt == "xxd":
+        return iter_xxd(lines)
+    if fmt == "hexdump-C":
+        return iter_hexdump_c(lines)
+    if fmt.startswith("windbg-"):
+        return iter_windbg(lines, fmt)
+    if fmt == "frida":
+        return iter_frida(lines)
+    if fmt == "ioctlbf":
+        return iter_ioctlbf(lines)
+    if fmt == "irpmon-text":
+        return iter_irpmon_text(lines)
+    if fmt == "irpmon-json":
+        return iter_irpmon_json(lines)
+    return iter_jsonl(lines)
+
+
+def iter_capture_lines(lines: Iterable[str], fmt: str | None = None) -> Iterator[RawRecord]:
+    """Stream the records of a line-based capture; ``fmt=None`` detects from the first lines.
+
+    Bad records come out with ``error`` set; nothing is raised for them.  Only an unknown
+    format name (or an undetectable input) raises :class:`InputFormatError`.
+    """
+    iterator = iter(lines)
+    if fmt is None:
+        head = list(itertools.islice(iterator, SNIFF_LINES))
+        if head and head[0].startswith("IRPMNLOG"):
+            refuse_binary(BINARY_MAGIC)
+        fmt = _detect_lines([line.rstrip("\r\n") for line in head])
+        iterator = itertools.chain(head, iterator)
+    _check_format(fmt, LINE_FORMATS)
+    return _line_reader(iterator, fmt)
+
+
+def read_capture(data: bytes, fmt: str | None = None) -> CaptureReadResult:
+    """Read a whole capture held in memory: the format used and every record, in order.
+
+    Raises :class:`InputFormatError` for an unknown ``fmt``, an IRPMon binary log, input that
+    is not text for a text format, and input in which no record could be read at all (the
+    message is the first record's error); otherwise broken records carry their ``error``.
+    """
+    if fmt is None:
+        fmt = detect_format(data)
+    if fmt == "irpmon-binary" or (fmt != "raw" and data.startswith(BINARY_MAGIC)):
+        refuse_binary(BINARY_MAGIC)
+    _check_format(fmt, FORMATS)
+    if fmt == "raw":
+        return CaptureReadResult(fmt, read_raw(data))
+    text = decode_text(data)
+    if text is None:
+        raise InputFormatError(f"input is binary, not {fmt} text (use format 'raw')")
+    records = list(_line_reader(text.lstrip("\ufeff").splitlines(), fmt))
+    if not records:
+        raise InputFormatError(f"no {fmt} records found in the input")
+    if all(record.error is not None for record in records):
+        raise InputFormatError(str(records[0].error))
+    return CaptureReadResult(fmt, records)

@@ -1,0 +1,120 @@
+"""Reader for IOCTL Fuzzer / ioctlbf style logs: a text header per request, then hex rows.
+
+Following the log writer of Cr4sh's IOCTL Fuzzer (``LogData``/``LogDataHexdump`` in its driver
+sources) and captures.md, a record looks like::
+
+    '\\??\\C:\\Windows\\System32\\svchost.exe' (PID: 1234)
+    '\\Device\\ScsiPort2' (0xfffffa8001234560) [\\SystemRoot\\system32\\drivers\\iscsi.sys]
+    IOCTL Code: 0x0004d008,  Method: METHOD_BUFFERED
+
+       OutBuff: 0x00000000001af010, OutSize: 0x00000040
+        InBuff: 0x00000000001af010,  InSize: 0x00000040
+    --------------------------------------------------------------------
+    1c 00 00 00 49 53 43 53  49 54 47 54 3c 00 00 00  | ....ISCSITGT<...
+
+Hex rows have no offset column: 8 bytes, an extra space, 8 bytes, then ``| ascii``.  Rows after
+an ``InBuff`` line are the input buffer, rows after an ``OutBuff`` line the output buffer (the
+pipe variant of the tool dumps both).  A record starts at a ``'...' (PID: n)`` line, or at an
+``IOCTL Code`` line when the current record already has one, and runs to the next record.
+
+The IOCTL code, method and sizes come from the record text.  The tool truncates long buffers
+(``MAX_IOCTL_BUFFER_LEGTH``), so fewer dumped bytes than ``InSize`` is noted in
+``meta["size_mismatch"]``; more dumped bytes than declared makes the record an error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from iscsitgt_spt.codec.capture.records import ByteAssembler, RawRecord, error_record
+
+__all__ = ["iter_ioctlbf"]
+
+_PID = re.compile(r"^\s*'(.*)' \(PID: (\d+)\)\s*$")
+_DEVICE = re.compile(r"^\s*'(.*)' \((0x[0-9a-fA-F]+)\) \[(.*)\]\s*$")
+_CODE = re.compile(r"^\s*IOCTL Code:\s*(0x[0-9a-fA-F]+)\s*(?:,\s*Method:\s*(\w+))?", re.I)
+_BUFF = re.compile(r"^\s*(In|Out)Buff:\s*(0x[0-9a-fA-F]+)\s*,\s*(?:In|Out)Size:\s*"
+                   r"(0x[0-9a-fA-F]+|\d+)", re.I)
+_RULE = re.compile(r"^\s*-{8,}\s*$")
+_ROW = re.compile(r"^\s*((?:[0-9a-fA-F]{2}\s+){1,16})\|")
+_ROWISH = re.compile(r"^\s*(?:\S\S\s+){3,}.*\|")
+
+
+class _Record:
+    def __init__(self, line: int) -> None:
+        self.line = line
+        self.meta: dict[str, object] = {}
+        self.ioctl: int | None = None
+        self.buffers: dict[str, ByteAssembler] = {}
+        self.current: str | None = None
+        self.error: str | None = None
+
+    def fail(self, message: str) -> None:
+        if self.error is None:
+            self.error = message
+
+    def build(self, index: int) -> RawRecord:
+        data: dict[str, bytes | None] = {"in": None, "out": None}
+        mismatches: list[str] = []
+        for which, asm in self.buffers.items():
+            data[which] = asm.prefix()
+            declared = self.meta.get(f"{which}_size")
+            if isinstance(declared, int) and declared != asm.length:
+                text = f"{which}: dumped {asm.length} of {declared} bytes"
+                if asm.length > declared:
+                    self.fail(f"line {self.line}: {text} (more than the declared size)")
+                mismatches.append(text)
+        if mismatches:
+            self.meta["size_mismatch"] = "; ".join(mismatches)
+        if self.error is not None:
+            return error_record(index, "ioctlbf", self.line, self.error, self.meta)
+        return RawRecord(index=index, data_in=data["in"], data_out=data["out"], ioctl=self.ioctl,
+                         source_format="ioctlbf", line=self.line, meta=self.meta)
+
+
+def iter_ioctlbf(lines: Iterable[str], start: int = 1) -> Iterator[RawRecord]:
+    """Records from an IOCTL Fuzzer / ioctlbf log, one per logged request."""
+    index = 0
+    record: _Record | None = None
+    for lineno, raw in enumerate(lines, start):
+        text = raw.rstrip("\r\n")
+        pid = _PID.match(text)
+        code = _CODE.match(text)
+        if pid or (code and (record is None or record.ioctl is not None)):
+            if record is not None:
+                yield record.build(index)
+                index += 1
+            record = _Record(lineno)
+        if record is None:
+            continue  # preamble before the first record
+        if pid:
+            record.meta["process"], record.meta["pid"] = pid.group(1), int(pid.group(2))
+        elif code:
+            record.ioctl = int(code.group(1), 16)
+            if code.group(2):
+                record.meta["method"] = code.group(2)
+        elif match := _DEVICE.match(text):
+            record.meta["device"], record.meta["device_object"] = match.group(1), match.group(2)
+            record.meta["driver"] = match.group(3)
+        elif match := _BUFF.match(text):
+            which = match.group(1).lower()
+            record.meta[f"{which}_buffer"] = match.group(2)
+            record.meta[f"{which}_size"] = int(match.group(3), 0)
+            record.current = which
+        elif _RULE.match(text) or not text.strip():
+            continue
+        elif match := _ROW.match(text):
+            if record.current is None:
+                record.fail(f"line {lineno}: hex row before any InBuff/OutBuff line")
+                continue
+            asm = record.buffers.setdefault(record.current, ByteAssembler())
+            asm.extend(bytes.fromhex("".join(match.group(1).split())))
+        elif _ROWISH.match(text):
+            record.fail(f"line {lineno}: malformed hex row {text.strip()[:60]!r}")
+        else:
+            other = record.meta.setdefault("other_lines", [])
+            if isinstance(other, list) and len(other) < 10:
+                other.append(text.strip())
+    if record is not None:
+        yield record.build(index)

@@ -1,0 +1,280 @@
+"""Readers for IRPMon (MartinDrab/IRPMon) logs: text and JSON exports; the binary log is refused.
+
+Layout, from IRPMon's sources (``TDriverRequest.SaveToStream``/``ProcessParsers``, the Hexer
+parser ``parsers/hexer/hexer.c``, ``TRequestList.SaveToStream``):
+
+* **text**: per request, ``Column = value`` lines (``ID``, ``Type`` = ``IRP``/``IRPComp``,
+  ``IRP address``, ``IOCTL``, ``Input length`` = ``I: 64 (0x...)``, ``Data size``,
+  ``Data stripped`` ...), then ``Data (Hexer)`` and indented rows
+  ``<offset>:\\t<"xx " x 16>\\t<ascii>``, then optionally ``Stack:`` and frames.  Requests are
+  separated by a blank line.  Other parsers' ``Data (...)`` sections are skipped.
+* **JSON** (read by :mod:`~iscsitgt_spt.codec.capture.irpmon_json`; an array
+  ``[{...},{...}]`` or one object per line): the same columns as string
+  values; parser output under ``"Parsers" : {"Hexer" : {"Data0" : ...}}`` (also accepted as a
+  literal ``"Parsers.Hexer.Data0"`` key).  ``Data0``.. are Hexer rows, or one hex string.  The
+  ``Stack`` member is written malformed (bare ``0x`` numbers, objects closed by ``)``); it is
+  repaired when the repair parses, else dropped (``meta["stack_dropped"]``), so the rest parses.
+* **binary** (starts with ``IRPMNLOG``): undocumented; :func:`refuse_binary` says to export as
+  text or JSON from IRPMon instead of guessing.
+
+IRPMon logs a request and its completion as two records.  For METHOD_BUFFERED IOCTLs the
+request carries the input buffer and the completion the output buffer; the two are paired by
+``IRP address`` and come out as one :class:`RawRecord` (emitted when the completion is read;
+requests never completed come out at the end).  Records that are not IOCTL requests or their
+completions (Create, Close, FastIo, ...) are skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from iscsitgt_spt.codec.capture.records import (
+    ByteAssembler,
+    RawRecord,
+    error_record,
+    parse_int,
+    resolve_ioctl,
+)
+from iscsitgt_spt.spec.errors import InputFormatError
+
+__all__ = [
+    "BINARY_MAGIC",
+    "Half",
+    "Pairer",
+    "interpret",
+    "iter_irpmon_text",
+    "refuse_binary",
+]
+
+BINARY_MAGIC = b"IRPMNLOG"
+_MAX_PENDING = 100_000
+_IOCTL_MAJORS = {"DeviceControl", "InternalDeviceControl"}
+
+
+def refuse_binary(data: bytes) -> None:
+    """Raise a clear :class:`InputFormatError` when ``data`` is an IRPMon binary log."""
+    if data.startswith(BINARY_MAGIC):
+        raise InputFormatError(
+            "this is an IRPMon binary log (magic 'IRPMNLOG'), whose format is undocumented; "
+            "open it in IRPMon and save it as text or JSON, then read that export",
+            offset=0, actual="IRPMNLOG",
+        )
+
+
+# --- one IRPMon record -> a half (request or completion) ------------------------------------------
+
+HEXER_ROW = re.compile(r"^\s*([0-9a-fA-F]{1,16}):\s(.*)$")
+_HEXPAIR = re.compile(r"[0-9a-fA-F]{2}\Z")
+
+
+def _hexer_row(text: str, expected: int, limit: int | None) -> list[int]:
+    """Bytes of one Hexer row; raises ValueError with the reason."""
+    match = HEXER_ROW.match(text)
+    if match is None:
+        raise ValueError(f"not a Hexer row: {text.strip()[:60]!r}")
+    if int(match.group(1), 16) != expected:
+        raise ValueError(f"Hexer row offset 0x{match.group(1)} where 0x{expected:x} was expected")
+    rest = match.group(2)
+    # Hexer writes a tab before the ascii column; without it (tabs expanded), read at most
+    # the bytes the record still has, so ascii that looks like hex is not taken.
+    region = rest.split("\t", 1)[0] if "\t" in rest else rest
+    values: list[int] = []
+    for token in region.split():
+        if len(values) == 16 or (limit is not None and len(values) >= limit):
+            break
+        if not _HEXPAIR.match(token):
+            if "\t" in rest:
+                raise ValueError(f"bad byte {token!r} in Hexer row")
+            break
+        values.append(int(token, 16))
+    return values
+
+
+@dataclass
+class Half:
+    line: int
+    fields: dict[str, str] = field(default_factory=dict)
+    rows: list[tuple[int, str]] = field(default_factory=list)
+    hexstring: str | None = None
+    meta: dict[str, object] = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass
+class _Parsed:
+    kind: str  # "request", "completion", "other", "error"
+    line: int
+    irp: str | None
+    ioctl: int | None
+    data: bytes | None
+    meta: dict[str, object]
+    error: str | None = None
+
+
+def _size(value: str | None) -> int | None:
+    if value is None:
+        return None
+    match = re.search(r"(?:[IO]:\s*)?(0x[0-9a-fA-F]+|\d+)", value)
+    return None if match is None else parse_int(match.group(1))
+
+
+def interpret(half: Half) -> _Parsed:
+    fields = half.fields
+    meta: dict[str, object] = dict(half.meta)
+    for column, key in (("ID", "id"), ("Time", "time"), ("Type", "type"),
+                        ("Process ID", "pid"), ("Process name", "process"),
+                        ("Device name", "device"), ("Driver name", "driver"),
+                        ("IRP address", "irp"), ("IOSB.Status value", "status"),
+                        ("IOSB.Status constant", "status_name"),
+                        ("IOSB.Information", "information"), ("Subtype", "subtype"),
+                        ("Major function", "major"), ("Data stripped", "data_stripped")):
+        if column in fields:
+            meta[key] = fields[column]
+    for key in ("id", "pid", "status"):
+        value = meta.get(key)
+        if isinstance(value, str) and parse_int(value) is not None:
+            meta[key] = parse_int(value)
+    for column, key in (("Input length", "in_size"), ("Output length", "out_size"),
+                        ("Data size", "data_size")):
+        size = _size(fields.get(column))
+        if size is not None:
+            meta[key] = size
+    stripped = str(meta.get("data_stripped", "")).lower() == "true"
+    meta["data_stripped"] = stripped
+    ioctl = None
+    if "IOCTL" in fields:
+        ioctl = resolve_ioctl(fields["IOCTL"])
+        meta["ioctl_text"] = fields["IOCTL"]
+        if ioctl is not None:
+            meta["method"] = ioctl & 3
+    major = str(meta.get("major") or str(meta.get("subtype", "")).split(":", 1)[0])
+    kind = "other"
+    if "IOCTL" in fields and fields.get("Type", "IRP") == "IRP":
+        kind = "request"
+    elif fields.get("Type") == "IRPComp" and major in _IOCTL_MAJORS:
+        kind = "completion"
+    irp = fields.get("IRP address")
+    if half.error is not None:
+        return _Parsed("error", half.line, irp, ioctl, None, meta, half.error)
+    data: bytes | None = None
+    declared = meta.get("data_size")
+    limit = declared if isinstance(declared, int) else None
+    try:
+        if half.hexstring is not None:
+            data = bytes.fromhex("".join(half.hexstring.split()))
+        elif half.rows:
+            asm = ByteAssembler()
+            for lineno, row in half.rows:
+                remaining = None if limit is None else limit - asm.length
+                try:
+                    asm.extend(_hexer_row(row, asm.length, remaining))
+                except ValueError as exc:
+                    raise ValueError(f"line {lineno}: {exc}") from None
+            data = asm.prefix()
+    except ValueError as exc:
+        text = str(exc) if str(exc).startswith("line ") else f"line {half.line}: {exc}"
+        return _Parsed("error", half.line, irp, ioctl, None, meta, text)
+    if data is not None and limit is not None and len(data) != limit and not stripped:
+        return _Parsed("error", half.line, irp, ioctl, None, meta,
+                       f"line {half.line}: Data size is {limit} but the Hexer data holds "
+                       f"{len(data)} bytes")
+    return _Parsed(kind, half.line, irp, ioctl, data, meta)
+
+
+class Pairer:
+    """Joins each IOCTL request with its completion (same IRP address); bounded memory."""
+
+    def __init__(self, source_format: str) -> None:
+        self.source_format = source_format
+        self.index = 0
+        self.pending: dict[str, _Parsed] = {}
+
+    def _emit(self, request: _Parsed | None, completion: _Parsed | None) -> RawRecord:
+        first = request or completion
+        assert first is not None
+        meta = dict(first.meta) if request is not None else {}
+        if completion is not None:
+            meta["completion"] = completion.meta
+            if "status" in completion.meta:
+                meta["status"] = completion.meta["status"]
+        meta["paired"] = request is not None and completion is not None
+        record = RawRecord(
+            index=self.index, data_in=None if request is None else request.data,
+            data_out=None if completion is None else completion.data,
+            ioctl=None if request is None else request.ioctl,
+            source_format=self.source_format, line=first.line, meta=meta,
+        )
+        self.index += 1
+        return record
+
+    def feed(self, item: _Parsed) -> Iterator[RawRecord]:
+        if item.kind == "error":
+            yield error_record(self.index, self.source_format, item.line, item.error or "",
+                               item.meta)
+            self.index += 1
+        elif item.kind == "request":
+            if item.irp is None:
+                yield self._emit(item, None)
+                return
+            if item.irp in self.pending:  # address reused before completion was seen
+                yield self._emit(self.pending.pop(item.irp), None)
+            self.pending[item.irp] = item
+            if len(self.pending) > _MAX_PENDING:
+                oldest = next(iter(self.pending))
+                yield self._emit(self.pending.pop(oldest), None)
+        elif item.kind == "completion":
+            request = self.pending.pop(item.irp, None) if item.irp is not None else None
+            yield self._emit(request, item)
+
+    def flush(self) -> Iterator[RawRecord]:
+        for request in self.pending.values():
+            yield self._emit(request, None)
+        self.pending.clear()
+
+
+# --- text export --------------------------------------------------------------------------------
+
+_COLUMN = re.compile(r"^([A-Za-z][\w .()/-]*?) = (.*)$")
+_SECTION = re.compile(r"^Data \((.+)\)\s*$")
+
+
+def iter_irpmon_text(lines: Iterable[str], start: int = 1) -> Iterator[RawRecord]:
+    """Records from an IRPMon text export, requests paired with their completions."""
+    pairer = Pairer("irpmon-text")
+    half: Half | None = None
+    section: str | None = None
+
+    for lineno, raw in enumerate(lines, start):
+        text = raw.rstrip("\r\n")
+        if not text.strip():
+            if half is not None:
+                yield from pairer.feed(interpret(half))
+            half, section = None, None
+            continue
+        column = _COLUMN.match(text)
+        if column and column.group(1) == "ID" and half is not None and half.fields:
+            yield from pairer.feed(interpret(half))
+            half, section = None, None
+        if half is None:
+            half = Half(lineno)
+        if column and not text[0].isspace():
+            half.fields[column.group(1)] = column.group(2).strip()
+            section = None
+        elif match := _SECTION.match(text):
+            section = match.group(1)
+        elif text.strip() == "Stack:":
+            section = "Stack"
+        elif text[0].isspace() and section is not None:
+            if section == "Hexer":
+                half.rows.append((lineno, text))
+            elif section == "Stack":
+                frames = half.meta.setdefault("stack", [])
+                if isinstance(frames, list):
+                    frames.append(text.strip())
+        elif half.error is None:
+            half.error = f"line {lineno}: not an IRPMon 'Column = value' line: {text[:60]!r}"
+    if half is not None:
+        yield from pairer.feed(interpret(half))
+    yield from pairer.flush()

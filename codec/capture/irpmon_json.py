@@ -1,0 +1,188 @@
+"""Reader for IRPMon JSON exports (array or JSON lines), including the malformed ``Stack`` member.
+
+IRPMon writes every column as a string value and parser output under ``"Parsers"``; see
+:mod:`~iscsitgt_spt.codec.capture.irpmon` for the layout and the request/completion pairing,
+which this module shares.  What is particular to JSON:
+
+* ``TDriverRequest.ProcessStack`` writes ``"Address" : 0x...`` as a bare number and closes each
+  frame with ``)`` instead of ``}``, so a record with a stack is not JSON.  :func:`repair_stack`
+  quotes the numbers, closes the frames and drops trailing commas (outside strings); if that
+  still does not parse, the member is dropped (``meta["stack_dropped"]``) and the rest parses.
+* An array export is one long line (``[{...},{...}]``); records are split out of it by a
+  streaming scanner that tracks strings and nesting (counting ``)`` as a closer, for the stack),
+  so memory stays bounded by one record.  A JSON-lines export is read a line per record.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+
+from iscsitgt_spt.codec.capture.irpmon import HEXER_ROW, Half, Pairer, interpret
+from iscsitgt_spt.codec.capture.records import RawRecord
+
+__all__ = ["iter_irpmon_json", "repair_stack"]
+
+
+def _skip_string(text: str, pos: int) -> int:
+    """Index just past the JSON string starting at ``text[pos] == '"'``."""
+    pos += 1
+    while pos < len(text):
+        char = text[pos]
+        if char == "\\":
+            pos += 2
+            continue
+        if char == '"':
+            return pos + 1
+        pos += 1
+    return pos
+
+
+_STACK_KEY = re.compile(r'"Stack"\s*:\s*\[')
+_BARE_HEX = re.compile(r"(?<![\w\"])(0x[0-9a-fA-F]+)")
+_TRAILING_COMMA = re.compile(r",\s*([}\]])")
+
+
+_JSON_STRING = re.compile(r'"(?:\\.|[^"\\])*"')
+
+
+def _repair_frames(inner: str) -> str:
+    """Quote bare ``0x`` numbers, close ``)`` as ``}``, drop trailing commas; strings untouched."""
+    parts: list[str] = []
+    pos = 0
+    for match in _JSON_STRING.finditer(inner):
+        parts.append(_repair_code(inner[pos:match.start()]))
+        parts.append(match.group(0))
+        pos = match.end()
+    parts.append(_repair_code(inner[pos:]))
+    return _TRAILING_COMMA.sub(r"\1", "".join(parts)).rstrip().rstrip(",")
+
+
+def _repair_code(code: str) -> str:
+    return _BARE_HEX.sub(r'"\1"', code).replace(")", "}")
+
+
+def repair_stack(text: str) -> tuple[str, object | None, bool]:
+    """Repair or drop the malformed ``Stack`` member of one IRPMon JSON record.
+
+    Returns ``(text, stack, dropped)``: the record text with a repaired (or without the)
+    ``Stack`` member, the repaired frames if the repair parsed, and whether it was dropped.
+    """
+    pos = 0
+    while pos < len(text):
+        if text[pos] == '"':
+            match = _STACK_KEY.match(text, pos)
+            if match is None:
+                pos = _skip_string(text, pos)
+                continue
+            end = match.end()
+            depth = 1
+            while end < len(text) and depth:
+                if text[end] == '"':
+                    end = _skip_string(text, end)
+                    continue
+                depth += {"[": 1, "]": -1}.get(text[end], 0)
+                end += 1
+            inner = text[match.end():end - 1] if depth == 0 else text[match.end():]
+            fixed = _repair_frames(inner)
+            try:
+                frames = json.loads(f"[{fixed}]")
+            except json.JSONDecodeError:
+                # Drop the member, with the comma that introduced it.
+                head = text[:pos].rstrip()
+                head = head[:-1] if head.endswith(",") else head
+                tail = text[end:] if depth == 0 else "}"
+                return head + tail, None, True
+            if depth:
+                return text, frames, False
+            return text[:match.end()] + fixed + text[end - 1:], frames, False
+        pos += 1
+    return text, None, False
+
+
+def _flatten(obj: dict[str, object], prefix: str = "") -> Iterator[tuple[str, object]]:
+    for key, value in obj.items():
+        if isinstance(value, dict):
+            yield from _flatten(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value
+
+
+_DATA_KEY = re.compile(r"^Parsers\.Hexer\.Data(\d+)$")
+
+
+def _json_half(text: str, lineno: int) -> Half:
+    half = Half(lineno)
+    fixed, frames, dropped = repair_stack(text)
+    if frames is not None:
+        half.meta["stack"] = frames
+    if dropped:
+        half.meta["stack_dropped"] = True
+    try:
+        obj = json.loads(fixed)
+    except json.JSONDecodeError as exc:
+        half.error = f"line {lineno}: malformed IRPMon JSON record: {exc.msg} (column {exc.colno})"
+        return half
+    if not isinstance(obj, dict):
+        half.error = f"line {lineno}: an IRPMon JSON record must be an object"
+        return half
+    data: list[tuple[int, str]] = []
+    for key, value in _flatten(obj):
+        match = _DATA_KEY.match(key)
+        if match and isinstance(value, str):
+            data.append((int(match.group(1)), value))
+        elif isinstance(value, str) and key != "Stack":
+            half.fields[key] = value
+    data.sort()
+    if len(data) == 1 and not HEXER_ROW.match(data[0][1]):
+        half.hexstring = data[0][1]
+    else:
+        half.rows = [(lineno, value) for _, value in data]
+    return half
+
+
+def _json_objects(lines: Iterable[str], start: int) -> Iterator[tuple[int, str]]:
+    """``(line, text)`` of each record of a JSON array or JSON-lines export, streaming."""
+    mode: str | None = None
+    depth, first = 0, start
+    buf: list[str] = []
+    in_string = escape = False
+    for lineno, raw in enumerate(lines, start):
+        if mode is None:
+            stripped = raw.lstrip("\ufeff \t\r\n")
+            if not stripped:
+                continue
+            mode = "array" if stripped.startswith("[") else "lines"
+            raw = stripped
+        if mode == "lines":
+            if raw.strip():
+                yield lineno, raw.strip()
+            continue
+        for char in raw:
+            # String state survives piece boundaries, so any chunking of the text works.
+            if in_string:
+                escape, in_string = (False, True) if escape else (char == "\\", char != '"')
+            elif char == '"':
+                in_string = True
+            elif char in "{[":
+                depth += 1
+                if depth == 2:
+                    first = lineno
+            elif char in "}])":  # ')' closes the malformed Stack frames
+                depth -= 1
+            if depth >= 2 or (depth == 1 and char in "})" and buf):
+                buf.append(char)
+            if depth == 1 and buf and not in_string:
+                yield first, "".join(buf)
+                buf = []
+    if buf:
+        yield first, "".join(buf)
+
+
+def iter_irpmon_json(lines: Iterable[str], start: int = 1) -> Iterator[RawRecord]:
+    """Records from an IRPMon JSON array or JSON-lines export, requests paired."""
+    pairer = Pairer("irpmon-json")
+    for lineno, text in _json_objects(lines, start):
+        yield from pairer.feed(interpret(_json_half(text, lineno)))
+    yield from pairer.flush()

@@ -1,0 +1,181 @@
+"""The one record type every capture reader produces, and the pieces readers share.
+
+Each input format (hex text, debugger dumps, fuzzer logs, IRP monitor exports, our own JSONL)
+says different things about a buffer, so a reader extracts a :class:`RawRecord`: the bytes it
+could read, the IOCTL code and sizes when the format states them, and everything else in
+``meta``.  Decoding the bytes into structures happens later, elsewhere.
+
+Unreadable bytes (WinDbg prints ``??`` for memory it cannot read) are never invented.  A
+record's ``data_in``/``data_out`` is the *readable prefix*: the bytes from the start of the dump
+up to, not including, the first unreadable byte.  ``unreadable`` lists every unreadable range
+as ``(start, end)`` byte offsets (end exclusive) from the start of the dump, and
+``meta["segments"]`` keeps every readable run as ``(offset, bytes)`` pairs, so bytes shown after
+a gap are kept too.  A decoder that needs the whole buffer sees that it cannot have it.
+
+A record that could not be read still appears, with ``error`` set to a one-line message, and
+the reader carries on with the next record: a capture with one bad record loses nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from iscsitgt_spt.codec.capture.jsonl import CaptureRecord, parse_lines
+from iscsitgt_spt.spec.constants import IOCTLS
+from iscsitgt_spt.spec.errors import InputFormatError
+
+__all__ = [
+    "ByteAssembler",
+    "CaptureReadResult",
+    "RawRecord",
+    "error_record",
+    "iter_jsonl",
+    "parse_int",
+    "raw_from_capture_record",
+    "resolve_ioctl",
+]
+
+Range = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    """What a reader extracted from one record of a capture (see the module docstring)."""
+
+    index: int
+    data_in: bytes | None
+    data_out: bytes | None
+    ioctl: int | None
+    source_format: str
+    line: int | None
+    unreadable: tuple[Range, ...] = ()
+    meta: Mapping[str, object] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the record was read without error."""
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class CaptureReadResult:
+    """The format that was read (given or detected) and the records read from it, in order."""
+
+    format: str
+    records: list[RawRecord]
+
+
+def error_record(
+    index: int, source_format: str, line: int | None, exc: InputFormatError | str,
+    meta: Mapping[str, object] | None = None,
+) -> RawRecord:
+    """A record that could not be read: no bytes, the error's one-line text."""
+    return RawRecord(
+        index=index, data_in=None, data_out=None, ioctl=None, source_format=source_format,
+        line=line, meta=dict(meta or {}), error=str(exc),
+    )
+
+
+class ByteAssembler:
+    """Collects the bytes of one dump, with ``None`` standing for a byte shown as unreadable."""
+
+    def __init__(self) -> None:
+        self._runs: list[tuple[int, bytearray]] = []
+        self._unreadable: list[list[int]] = []
+        self.length = 0
+
+    def add(self, value: int | None) -> None:
+        if value is None:
+            if self._unreadable and self._unreadable[-1][1] == self.length:
+                self._unreadable[-1][1] += 1
+            else:
+                self._unreadable.append([self.length, self.length + 1])
+        else:
+            if self._runs and self._runs[-1][0] + len(self._runs[-1][1]) == self.length:
+                self._runs[-1][1].append(value)
+            else:
+                self._runs.append((self.length, bytearray([value])))
+        self.length += 1
+
+    def extend(self, values: Iterable[int | None]) -> None:
+        for value in values:
+            self.add(value)
+
+    def repeat_last(self, count: int) -> None:
+        """Repeat the last ``count`` positions (hexdump's ``*``: "same line again")."""
+        if count <= 0 or self.length < count:
+            return
+        start = self.length - count
+        self.extend([self.value_at(start + i) for i in range(count)])
+
+    def value_at(self, offset: int) -> int | None:
+        for run_start, run in self._runs:
+            if run_start <= offset < run_start + len(run):
+                return run[offset - run_start]
+        return None
+
+    def unreadable(self) -> tuple[Range, ...]:
+        return tuple((a, b) for a, b in self._unreadable)
+
+    def prefix(self) -> bytes:
+        """The readable bytes before the first unreadable one."""
+        if self._runs and self._runs[0][0] == 0:
+            return bytes(self._runs[0][1])
+        return b""
+
+    def segments(self) -> tuple[tuple[int, bytes], ...]:
+        return tuple((start, bytes(run)) for start, run in self._runs)
+
+    def describe(self, meta: dict[str, object]) -> None:
+        """Put ``segments`` into ``meta`` when there is more than the readable prefix."""
+        if self._unreadable:
+            meta["segments"] = self.segments()
+
+
+def parse_int(text: str) -> int | None:
+    """An integer written as decimal, ``0x`` hex or ``12345678`9abcdef0``; ``None`` if not one."""
+    text = text.strip()
+    hexadecimal = "`" in text or text.lower().startswith("0x")
+    try:
+        return int(text.replace("`", ""), 16) if hexadecimal else int(text, 10)
+    except ValueError:
+        return None
+
+
+_IOCTL_BY_NAME = {name: code for code, name in IOCTLS.items()}
+_HEX_CODE = re.compile(r"0x[0-9a-fA-F]{1,8}\Z")
+
+
+def resolve_ioctl(text: str) -> int | None:
+    """An IOCTL code from a ``0x...`` number or one of the names the spec knows."""
+    text = text.strip()
+    if _HEX_CODE.match(text):
+        return int(text, 16)
+    return _IOCTL_BY_NAME.get(text)
+
+
+def raw_from_capture_record(record: CaptureRecord, index: int, line: int | None) -> RawRecord:
+    """Our own JSONL record as a :class:`RawRecord` (nothing is lost: extras go to ``meta``)."""
+    meta: dict[str, object] = {}
+    for key in ("abi", "cookie", "time", "pid", "status"):
+        value = getattr(record, key)
+        if value is not None:
+            meta[key] = value
+    if record.extra:
+        meta["extra"] = dict(record.extra)
+    return RawRecord(
+        index=index, data_in=record.data_in, data_out=record.data_out, ioctl=record.ioctl,
+        source_format="jsonl", line=line, meta=meta,
+    )
+
+
+def iter_jsonl(lines: Iterable[str]) -> Iterator[RawRecord]:
+    """Read the project's JSONL capture line by line; a broken line becomes an error record."""
+    for index, (lineno, item) in enumerate(parse_lines(lines)):
+        if isinstance(item, InputFormatError):
+            yield error_record(index, "jsonl", lineno, item)
+        else:
+            yield raw_from_capture_record(item, index, lineno)

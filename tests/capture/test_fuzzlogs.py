@@ -1,0 +1,57 @@
+"""IOCTL Fuzzer / ioctlbf log reader (sample hand-written from the tool's LogData format)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from iscsitgt_spt.codec.capture.detect import read_capture
+from iscsitgt_spt.codec.capture.fuzzlogs import iter_ioctlbf
+
+# IOCTL_SCSI_MINIPORT, hand-derived: CTL_CODE(4, 0x402, 0, 3) = 0x40000|0xC000|0x1008 = 0x4d008
+IOCTL_SCSI_MINIPORT = 0x4D008
+
+
+def test_sample_two_records(vectors: Path, tmf: bytes, tmf5: bytes) -> None:
+    result = read_capture((vectors / "ioctlbf.log").read_bytes())
+    assert result.format == "ioctlbf"
+    first, second = result.records
+    assert (first.data_in, second.data_in) == (tmf, tmf5)
+    assert first.ioctl == second.ioctl == IOCTL_SCSI_MINIPORT
+    assert first.meta["method"] == "METHOD_BUFFERED" and first.meta["pid"] == 4242
+    assert first.meta["in_size"] == 0x40 and first.meta["out_size"] == 0x40
+    assert "size_mismatch" not in first.meta
+    assert (first.line, second.line) == (1, 13)
+    assert first.data_out is None
+
+
+def test_truncated_dump_is_flagged(vectors: Path, tmf: bytes) -> None:
+    lines = (vectors / "ioctlbf.log").read_text().splitlines()[:12]
+    lines[5] = "    InBuff: 0x000001a2b3c4d000,  InSize: 0x00001000"
+    (record,) = iter_ioctlbf(lines)
+    assert record.ok and record.data_in == tmf
+    assert record.meta["size_mismatch"] == "in: dumped 64 of 4096 bytes"
+
+
+def test_more_bytes_than_declared_is_an_error(vectors: Path) -> None:
+    lines = (vectors / "ioctlbf.log").read_text().splitlines()[:12]
+    lines[5] = "    InBuff: 0x000001a2b3c4d000,  InSize: 0x00000028"
+    (record,) = iter_ioctlbf(lines)
+    assert record.error is not None and "more than the declared size" in record.error
+
+
+def test_output_buffer_rows_go_to_data_out() -> None:
+    lines = ["IOCTL Code: 0x0004d008,  Method: METHOD_BUFFERED",
+             "    InBuff: 0x00a3f010,  InSize: 0x00000002", "-" * 68,
+             "1c 00                                             | ..",
+             "   OutBuff: 0x00a3f010, OutSize: 0x00000002", "-" * 68,
+             "ff 01                                             | ..", ""]
+    (record,) = iter_ioctlbf(lines)
+    assert (record.data_in, record.data_out) == (b"\x1c\x00", b"\xff\x01")
+
+
+def test_broken_record_mid_capture(vectors: Path, tmf5: bytes) -> None:
+    lines = (vectors / "ioctlbf.log").read_text().splitlines()
+    lines[8] = "02 01 00 00 00 00 0g 00  24 00 00 00 00 00 00 00  | ........$......."
+    first, second = iter_ioctlbf(lines)
+    assert first.error is not None and "line 9" in first.error
+    assert second.ok and second.data_in == tmf5

@@ -1,0 +1,115 @@
+"""IRPMon readers.  Samples are hand-written following IRPMon's save code (see the README):
+text ``Column = value`` records with Hexer rows, JSON lines with the malformed Stack member, and a
+JSON array with a literal ``Parsers.Hexer.Data0`` hex string."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from iscsitgt_spt.codec.capture.detect import detect_format, read_capture
+from iscsitgt_spt.codec.capture.irpmon import iter_irpmon_text, refuse_binary
+from iscsitgt_spt.codec.capture.irpmon_json import iter_irpmon_json, repair_stack
+from iscsitgt_spt.spec.errors import InputFormatError
+
+IOCTL_SCSI_MINIPORT = 0x4D008  # CTL_CODE(4, 0x402, METHOD_BUFFERED, FILE_READ_WRITE_ACCESS)
+
+
+def test_text_pairs_requests_with_completions(vectors: Path, tmf: bytes, tmf5: bytes,
+                                              tmf_out1: bytes, tmf5_out5: bytes) -> None:
+    result = read_capture((vectors / "irpmon.txt").read_bytes())
+    assert result.format == "irpmon-text"
+    first, second = result.records  # the Create record is not an IOCTL: skipped
+    assert (first.data_in, first.data_out) == (tmf, tmf_out1)
+    assert (second.data_in, second.data_out) == (tmf5, tmf5_out5)
+    # "IOCTL = IOCTL_SCSI_MINIPORT" and "IOCTL = 0x4D008" name the same code.
+    assert first.ioctl == second.ioctl == IOCTL_SCSI_MINIPORT
+    assert first.meta["paired"] is True and first.meta["status"] == 0
+    assert first.meta["irp"] == "0xFFFFC30A1D4E5010" and first.meta["in_size"] == 64
+    assert first.meta["data_stripped"] is False
+    assert first.line == 16
+
+
+def test_json_lines_with_malformed_stack(vectors: Path, tmf: bytes, tmf_out1: bytes) -> None:
+    data = (vectors / "irpmon.jsonl").read_bytes()
+    assert b"0xFFFFF8051A2B3C4D" in data and b"), ]" in data
+    result = read_capture(data)
+    assert result.format == "irpmon-json"
+    first, second = result.records
+    assert (first.data_in, first.data_out) == (tmf, tmf_out1)
+    assert first.meta["stack"] == [
+        {"Address": "0xFFFFF8051A2B3C4D", "Module": "storport.sys",
+         "Function": "RaUnitScsiIrp", "Offset": 1234},
+        {"Address": "0xFFFFF8051A000010"},
+    ]
+    assert second.ok
+
+
+def test_json_array_with_literal_dotted_key(vectors: Path, tmf: bytes, tmf_out1: bytes) -> None:
+    result = read_capture((vectors / "irpmon_array.json").read_bytes())
+    assert result.format == "irpmon-json"
+    (record,) = result.records
+    assert (record.data_in, record.data_out, record.ioctl) == (tmf, tmf_out1, IOCTL_SCSI_MINIPORT)
+
+
+def test_stack_beyond_repair_is_dropped() -> None:
+    text = '{"ID" : "1", "Stack" : [{"Address" : 0x1 "Module" : ), ]}'
+    fixed, frames, dropped = repair_stack(text)
+    assert dropped and frames is None and fixed == '{"ID" : "1"}'
+
+
+def test_stack_repair_leaves_strings_alone() -> None:
+    text = '{"Stack" : [{"Address" : 0x10, "Module" : "a (x) 0x5.sys", "Offset" : 1)]}'
+    _, frames, dropped = repair_stack(text)
+    assert not dropped
+    assert frames == [{"Address": "0x10", "Module": "a (x) 0x5.sys", "Offset": 1}]
+
+
+def test_json_broken_record_mid_capture(vectors: Path, tmf5: bytes) -> None:
+    lines = (vectors / "irpmon.jsonl").read_text().splitlines()
+    lines[1] = lines[1][:200]  # request 513 cut short
+    records = list(iter_irpmon_json(lines))
+    assert records[0].error is not None and "line 2" in records[0].error
+    assert any(r.data_in == tmf5 and r.meta["paired"] for r in records)
+
+
+def test_text_broken_record_mid_capture(vectors: Path, tmf5: bytes) -> None:
+    lines = (vectors / "irpmon.txt").read_text().splitlines()
+    row = lines.index("  10:\t02 01 00 00 00 00 00 00 24 00 00 00 00 00 00 00\t........$.......")
+    lines[row] = "  10:\t02 01 zz 00 00 00 00 00 24 00 00 00 00 00 00 00\t........$......."
+    records = list(iter_irpmon_text(lines))
+    errors = [r for r in records if r.error]
+    assert len(errors) == 1 and f"line {row + 1}" in (errors[0].error or "")
+    assert any(r.data_in == tmf5 and r.meta["paired"] for r in records)
+
+
+def test_hexer_rows_without_tabs_stop_at_data_size() -> None:
+    lines = ["ID = 1", "Type = IRP", "IRP address = 0x1", "IOCTL = 0x4d008", "Data size = 3",
+             "Data (Hexer)", "  0: 1c 00 ab               ab cd"]
+    (record,) = iter_irpmon_text(lines)
+    assert record.data_in == b"\x1c\x00\xab" and record.meta["paired"] is False
+
+
+def test_data_stripped_is_noted() -> None:
+    lines = ["ID = 1", "Type = IRP", "IRP address = 0x1", "IOCTL = 0x4d008",
+             "Data stripped = True", "Data size = 4096"]
+    (record,) = iter_irpmon_text(lines)
+    assert record.ok and record.data_in is None and record.meta["data_stripped"] is True
+
+
+def test_binary_log_is_refused_clearly() -> None:
+    data = b"IRPMNLOG" + bytes(24)
+    assert detect_format(data) == "irpmon-binary"
+    with pytest.raises(InputFormatError, match=r"binary log.*export"):
+        read_capture(data)
+    with pytest.raises(InputFormatError, match="text or JSON"):
+        refuse_binary(data)
+
+
+def test_json_array_streams_from_arbitrary_pieces(vectors: Path, tmf: bytes,
+                                                  tmf_out1: bytes) -> None:
+    text = (vectors / "irpmon_array.json").read_text()
+    for size in (1, 7, 64):
+        pieces = [text[i:i + size] for i in range(0, len(text), size)]
+        (record,) = iter_irpmon_json(pieces)
+        assert (record.data_in, record.data_out) == (tmf, tmf_out1)
