@@ -1,0 +1,292 @@
+"""Which ABI profile a captured buffer was laid out for, with the reasons.
+
+A capture rarely says whether the caller was a 64-bit or a 32-bit process, and nobody
+published the width of SESSION_COOKIE/TASK_COOKIE.  The buffer itself usually tells: its
+length is ``sizeof`` of the structure under the caller's ABI, and several members describe the
+structure they sit in (``SRB_IO_CONTROL.Length``, ``SCSI_PASS_THROUGH_DIRECT.Length``,
+``SCSI_PASS_THROUGH_AUXILIARY.Size``, ``SenseInfoOffset``).  This module weighs that evidence.
+
+Nothing here knows a number: the self-describing members are the *derived* rules of the
+structure's layout (:attr:`Layout.rules`) whose value differs between profiles, and every size
+comes from :func:`~iscsitgt_spt.spec.registry.get_layout`.  Explicit overrides restrict the
+profiles considered; an exact buffer size restricts them further (a longer buffer only rules
+out profiles under which it would be truncated); then each self-describing member votes for
+the profiles whose value it holds, and the profiles with the most votes remain.  Evidence that
+disagrees is reported as ignored rather than allowed to empty the set.
+
+Among the profiles left, the first in :data:`~iscsitgt_spt.spec.profiles.PROFILES` order wins:
+win64 before win32 (Windows Server 2012 R2 is x64-only) and cookie=u64 before ptr (the
+documented COOKIE_WIDTH assumption).  The guess is *ambiguous* only when the remaining
+profiles lay the structure out differently, i.e. when the choice changes the decoded values;
+win64/u64 and win64/ptr, for instance, never differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from iscsitgt_spt.codec.api import Buffer
+from iscsitgt_spt.codec.dispatch import identify
+from iscsitgt_spt.spec.errors import ParseError
+from iscsitgt_spt.spec.layout import Layout
+from iscsitgt_spt.spec.profiles import ABIS, COOKIES, PROFILES, Profile
+from iscsitgt_spt.spec.registry import get_layout, structure
+from iscsitgt_spt.spec.rules import SizeAfter
+
+__all__ = ["ProfileGuess", "describe_profiles", "detect_profile"]
+
+
+@dataclass(frozen=True)
+class ProfileGuess:
+    """The profile chosen for a buffer, the alternatives, and why.
+
+    ``candidates`` are every profile consistent with the evidence, in preference order, and
+    ``profile`` is the first of them.  ``ambiguous`` is true when the candidates lay out the
+    structure differently (so the choice matters); ``reason`` explains the choice whenever
+    more than one candidate remains.  ``name`` is the structure the evidence was read for
+    (``None`` when the buffer was not recognised).
+    """
+
+    profile: Profile
+    candidates: tuple[Profile, ...]
+    evidence: list[str] = field(default_factory=list)
+    ambiguous: bool = False
+    reason: str = ""
+    name: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "profile": str(self.profile),
+            "abi": self.profile.abi,
+            "cookie": self.profile.cookie,
+            "candidates": [str(p) for p in self.candidates],
+            "ambiguous": self.ambiguous,
+            "reason": self.reason,
+            "evidence": list(self.evidence),
+        }
+
+
+def describe_profiles(profiles: Iterable[Profile]) -> str:
+    """Human text for a set of profiles: ``win64 (either cookie) or win32/u64``."""
+    chosen = set(profiles)
+    if not chosen:
+        return "no profile"
+    if chosen == set(PROFILES):
+        return "every profile"
+    parts = []
+    for abi in ABIS:
+        mine = [p for p in PROFILES if p.abi == abi and p in chosen]
+        if len(mine) == len(COOKIES):
+            parts.append(f"{abi} (either cookie)")
+        else:
+            parts.extend(str(p) for p in mine)
+    return _either(parts)
+
+
+def _either(values: Sequence[object]) -> str:
+    """``128, 120 or 96``."""
+    texts = [str(v) for v in values]
+    return texts[0] if len(texts) == 1 else ", ".join(texts[:-1]) + " or " + texts[-1]
+
+
+def _shape(layout: Layout) -> tuple[tuple[str, int, int, str], ...]:
+    """What decoding depends on: where each member is, not what C type it is spelt as."""
+    return tuple((m.path, m.offset, m.size, m.kind) for m in layout.walk())
+
+
+def _ordered(profiles: Iterable[Profile]) -> tuple[Profile, ...]:
+    chosen = set(profiles)
+    return tuple(p for p in PROFILES if p in chosen)
+
+
+def _size_evidence(
+    name: str, raw: bytes, allowed: Sequence[Profile]
+) -> tuple[set[Profile] | None, str]:
+    sizes = {p: get_layout(name, p).size for p in allowed}
+    exact = {p for p, size in sizes.items() if size == len(raw)}
+    if exact:
+        only = " only" if len(exact) < len(allowed) else ""
+        return exact, (
+            f"buffer is {len(raw)} bytes: {name} is {len(raw)} bytes{only} on "
+            f"{describe_profiles(exact)}"
+        )
+    listed = _either(sorted(set(sizes.values()), reverse=True))
+    fits = {p for p, size in sizes.items() if size < len(raw)}
+    if fits == set(allowed):
+        return fits, (
+            f"buffer is {len(raw)} bytes: longer than {name} ({listed} bytes) under every "
+            "profile considered; the rest is trailing data, so the size tells nothing"
+        )
+    if fits:
+        return fits, (
+            f"buffer is {len(raw)} bytes: {name} ({listed} bytes) would be truncated except on "
+            f"{describe_profiles(fits)}"
+        )
+    return None, (
+        f"buffer is {len(raw)} bytes: shorter than {name} ({listed} bytes) under every "
+        "profile considered (truncated), so the size tells nothing"
+    )
+
+
+def _label(layout: Layout, path: str) -> str:
+    """``SCSI_PASS_THROUGH_DIRECT.Length`` for ``ScsiPassThroughDirect.Length``."""
+    parent, _, leaf = path.rpartition(".")
+    owner = layout.member(parent).ctype if parent else layout.name
+    return f"{owner}.{leaf}"
+
+
+def _member_evidence(
+    name: str, path: str, raw: bytes, allowed: Sequence[Profile]
+) -> tuple[set[Profile] | None, str] | None:
+    """What one self-describing member says, or ``None`` when it cannot be read at all."""
+    reads: dict[Profile, tuple[int, int, int]] = {}
+    for p in PROFILES:
+        layout = get_layout(name, p)
+        member = layout.member(path)
+        if member.end <= len(raw):
+            value = int.from_bytes(raw[member.offset : member.end], "little")
+            expected = layout.rules[path][1]
+            assert isinstance(expected, int)
+            reads[p] = (member.offset, value, expected)
+    in_scope = {p: r for p, r in reads.items() if p in allowed}
+    if not in_scope:
+        return None
+    layout = get_layout(name, allowed[0])
+    label = _label(layout, path)
+    matches = {p for p, (_, value, expected) in in_scope.items() if value == expected}
+    offsets = sorted({r[0] for r in in_scope.values()})
+
+    def reading(among: set[Profile]) -> str:
+        # Where the member sits can differ between profiles; say where it was read when so.
+        if len(offsets) == 1:
+            return f"{label} = {in_scope[_ordered(among)[0]][1]}"
+        parts = []
+        for off in sorted({in_scope[p][0] for p in among}):
+            here = {p for p in among if in_scope[p][0] == off}
+            parts.append(
+                f"{in_scope[_ordered(here)[0]][1]} at 0x{off:x} ({describe_profiles(here)} layout)"
+            )
+        return f"{label}: " + ", ".join(parts)
+
+    if matches:
+        what = describe_profiles(matches)
+        if isinstance(layout.rules[path][0], SizeAfter):
+            payload = in_scope[_ordered(matches)[0]][2]
+            return matches, f"{reading(matches)} → payload of {payload} bytes: {what}"
+        return matches, f"{reading(matches)} → {what}"
+    expected_all = sorted({r[2] for r in in_scope.values()}, reverse=True)
+    outside = {p for p, (_, value, expected) in reads.items() if value == expected} - set(allowed)
+    note = f"; it would fit {describe_profiles(outside)}, not considered" if outside else ""
+    expected_text = _either(expected_all)
+    return None, (
+        f"{reading(set(in_scope))}: matches no profile considered "
+        f"(expected {expected_text}{note})"
+    )
+
+
+def _varying_members(name: str, allowed: Sequence[Profile]) -> list[str]:
+    """Derived integer members whose value differs between profiles: self-describing ones."""
+    layouts = [get_layout(name, p) for p in PROFILES]
+    paths = []
+    for path, (rule, _) in layouts[0].rules.items():
+        if rule.kind != "derived":
+            continue
+        values = {lay.rules[path][1] for lay in layouts}
+        if all(isinstance(v, int) for v in values) and len(values) > 1:
+            paths.append(path)
+    first = layouts[0]
+    return sorted(paths, key=lambda p: first.member(p).offset)
+
+
+def _explain(name: str, candidates: tuple[Profile, ...]) -> tuple[bool, str]:
+    chosen = candidates[0]
+    if len(candidates) == 1:
+        return False, f"only {chosen} is consistent with the evidence"
+    shapes = {_shape(get_layout(name, p)) for p in candidates}
+    listed = ", ".join(str(p) for p in candidates)
+    if len(shapes) == 1:
+        return False, (
+            f"{listed} lay out {name} identically, so the choice does not change the "
+            f"decoding; reporting {chosen}"
+        )
+    return True, (
+        f"{listed} are all consistent with the evidence but lay out {name} differently; "
+        f"chose {chosen} because win64 is the primary ABI (Windows Server 2012 R2 is "
+        "x64-only) and cookie=u64 the default COOKIE_WIDTH assumption; give --abi/--cookie "
+        "to choose another"
+    )
+
+
+def detect_profile(
+    data: Buffer,
+    *,
+    ioctl: int | None = None,
+    name: str | None = None,
+    abi: str | None = None,
+    cookie: str | None = None,
+) -> ProfileGuess:
+    """Guess the profile of ``data`` (see the module docstring for the method).
+
+    ``name`` forces the structure (else it is identified from ``ioctl`` and the bytes);
+    ``abi``/``cookie`` restrict the candidates, as ``--abi``/``--cookie`` do.  Raises only
+    :class:`~iscsitgt_spt.spec.errors.ProfileError` for an unknown ABI/cookie name and
+    :class:`~iscsitgt_spt.spec.errors.UnknownStructureError` for an unknown ``name``.
+    """
+    raw = bytes(data)
+    Profile.of(abi, cookie)  # validates the names, raising ProfileError
+    allowed = [
+        p for p in PROFILES
+        if (abi is None or p.abi == abi) and (cookie is None or p.cookie == cookie)
+    ]
+    evidence: list[str] = []
+    if len(allowed) < len(PROFILES):
+        given = " ".join(
+            f"--{k} {v}" for k, v in (("abi", abi), ("cookie", cookie)) if v is not None
+        )
+        evidence.append(f"{given} given: only {describe_profiles(allowed)} considered")
+    if name is not None:
+        chosen = structure(name).c_name
+        evidence.append(f"structure {chosen} given by the caller")
+    else:
+        try:
+            chosen = identify(raw, ioctl)
+        except ParseError as exc:
+            evidence.append(f"structure not recognised: {exc}")
+            candidates = tuple(allowed)
+            return ProfileGuess(
+                profile=candidates[0], candidates=candidates, evidence=evidence,
+                ambiguous=len(candidates) > 1,
+                reason=f"nothing identifies the layout; defaulting to {candidates[0]}",
+                name=None,
+            )
+        evidence.append(f"structure identified as {chosen}")
+
+    sized, line = _size_evidence(chosen, raw, allowed)
+    evidence.append(line)
+    current = sized if sized is not None else set(allowed)
+    # The members vote: one corrupted member must not outweigh the others, and the order
+    # they are read in must not matter.
+    votes: list[tuple[set[Profile] | None, str]] = []
+    for path in _varying_members(chosen, allowed):
+        found = _member_evidence(chosen, path, raw, allowed)
+        if found is not None:
+            votes.append(found)
+    scores = {p: sum(1 for s, _ in votes if s is not None and p in s) for p in current}
+    best = max(scores.values())
+    current = {p for p, score in scores.items() if score == best}
+    for consistent, line in votes:
+        if consistent is None or consistent & current:
+            evidence.append(line)
+        elif sized is not None and not consistent & sized:
+            evidence.append(f"{line} — contradicts the buffer size; ignored")
+        else:
+            evidence.append(f"{line} — outweighed by the other members; ignored")
+    candidates = _ordered(current)
+    ambiguous, reason = _explain(chosen, candidates)
+    return ProfileGuess(
+        profile=candidates[0], candidates=candidates, evidence=evidence,
+        ambiguous=ambiguous, reason=reason, name=chosen,
+    )
