@@ -124,7 +124,9 @@ def _detect_lines(lines: list[str]) -> str:
     content = [line for line in lines if line.strip()]
     if not content:
         raise InputFormatError("empty input: no capture to read")
-    first = content[0].lstrip("\ufeff").lstrip()
+    # Comment lines (allowed by our JSONL format and by plain hex) say nothing about the format.
+    uncommented = [line for line in content if not line.lstrip("\ufeff").lstrip().startswith("#")]
+    first = (uncommented or content)[0].lstrip("\ufeff").lstrip()
     if first.startswith(("{", "[")):
         if any(key in first for key in _IRPMON_KEYS):
             return "irpmon-json"

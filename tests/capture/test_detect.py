@@ -92,3 +92,11 @@ def test_streaming_detects_from_the_first_lines(vectors: Path, tmf: bytes) -> No
 def test_streaming_refuses_non_line_formats() -> None:
     with pytest.raises(InputFormatError, match="choices"):
         iter_capture_lines(["00"], "raw")
+
+
+def test_jsonl_with_a_leading_comment_line_is_jsonl() -> None:
+    # Our JSONL format skips '#' lines; the shipped demo capture starts with one.
+    from iscsitgt_spt.codec.capture.detect import detect_format as _detect
+
+    text = b'# a comment\n{"ioctl": "0x0004d008", "in": "00"}\n'
+    assert _detect(text) == "jsonl"
