@@ -20,12 +20,15 @@ from iscsitgt_spt.spec.registry import get_layout, structure
 
 __all__ = ["encode_document", "is_document"]
 
-_DOCUMENT_KEYS = {"name", "abi", "cookie", "size", "ioctl", "value", "payload", "trailing"}
-
-
 def is_document(obj: object) -> bool:
-    """Whether ``obj`` looks like a whole ``decode --json`` document rather than a value."""
-    return isinstance(obj, Mapping) and "value" in obj and set(obj) <= _DOCUMENT_KEYS
+    """Whether ``obj`` is a whole ``decode --json`` document rather than a bare value.
+
+    A document has ``name`` and ``value``; its other keys either describe the bytes
+    (``abi``, ``cookie``, ``payload``, ``trailing``) or are for reading only (``format``,
+    ``findings``, ``profile_evidence``, ``output``, ...) and are ignored here.  No structure
+    has members called ``name`` and ``value``, so a bare value is never mistaken for one.
+    """
+    return isinstance(obj, Mapping) and "value" in obj and "name" in obj
 
 
 def _hex(obj: Mapping[str, Any], key: str) -> bytes:

@@ -17,7 +17,7 @@ from iscsitgt_spt.codec.capture.records import RawRecord
 from iscsitgt_spt.codec.detect_profile import ProfileGuess, detect_profile
 from iscsitgt_spt.codec.dispatch import Decoded, decode_buffer
 from iscsitgt_spt.codec.jsonform import value_to_json
-from iscsitgt_spt.codec.lint import Finding, lint
+from iscsitgt_spt.codec.lint import Finding, lint, lint_bytes
 from iscsitgt_spt.codec.sense import SenseInfo, decode_sense
 from iscsitgt_spt.codec.values import StructValue
 from iscsitgt_spt.spec.errors import ParseError, SptError
@@ -172,9 +172,11 @@ def _decode_one(
     try:
         decoded = decode_buffer(data, name=name, ioctl=ioctl, profile=profile)
     except SptError as exc:
-        return BufferReport(data, error=exc)
-    findings = tuple(lint(decoded, raw=data, output=output))
-    return BufferReport(data, decoded=decoded, findings=findings)
+        # Still say what the bytes that are there reveal (a Length that claims more, ...).
+        partial = lint_bytes(data, name=name, ioctl=ioctl, profile=profile, output=output)
+        return BufferReport(data, error=exc, findings=tuple(partial))
+    return BufferReport(data, decoded=decoded,
+                        findings=tuple(lint(decoded, raw=data, output=output)))
 
 
 def _sense_of(report: BufferReport | None) -> SenseInfo | None:
