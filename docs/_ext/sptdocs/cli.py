@@ -1,0 +1,100 @@
+"""``.. spt-cli::`` — the command-line reference, read from the live argument parser.
+
+The parser is :func:`iscsitgt_spt.codec.cli.build_parser`, which only lists subcommands whose
+module exists, so the page always shows the commands of the installed version.  Each
+subcommand becomes a section (label ``cli-<name>``) with its usage line, description and one
+row per argument: the option strings, the metavar/choices, the default and the help text
+(``%(default)s`` expanded by argparse's own formatter).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+from docutils import nodes
+from sphinx.util.docutils import SphinxDirective
+
+from .nodes_util import Cell, make_table, para, register_label
+
+__all__ = ["CliDirective"]
+
+
+def _subcommands(
+    parser: argparse.ArgumentParser,
+) -> list[tuple[str, argparse.ArgumentParser, str]]:
+    """(name, parser, one-line help) of every subcommand, in ``--help`` order."""
+    for action in parser._actions:  # argparse offers no public walk over subparsers
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {a.dest: a.help or "" for a in action._choices_actions}
+            return [(name, sub, helps.get(name, "")) for name, sub in action.choices.items()]
+    return []
+
+
+def _help_of(parser: argparse.ArgumentParser, action: argparse.Action) -> str:
+    if not action.help or action.help == argparse.SUPPRESS:
+        return ""
+    formatter = parser._get_formatter()
+    return formatter._expand_help(action)
+
+
+def _argument_rows(parser: argparse.ArgumentParser) -> list[list[Cell]]:
+    rows: list[list[Cell]] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) or action.help == argparse.SUPPRESS:
+            continue
+        if action.option_strings:
+            names = ", ".join(action.option_strings)
+        else:
+            names = str(action.metavar or action.dest)
+        value = ""
+        if action.nargs != 0:
+            if action.choices is not None:
+                value = "{" + ", ".join(str(c) for c in action.choices) + "}"
+            elif action.option_strings:
+                value = str(action.metavar or action.dest.upper())
+            if action.nargs in ("*", "+", "?"):
+                value += {"*": " ...", "+": " [...]", "?": " (optional)"}[str(action.nargs)]
+        default = ""
+        if action.default not in (None, argparse.SUPPRESS, False) and action.nargs != 0:
+            default = repr(action.default) if isinstance(action.default, str) else str(
+                action.default)
+        rows.append([nodes.literal("", names), nodes.literal("", value) if value else "",
+                     default, _help_of(parser, action)])
+    return rows
+
+
+def _parser_body(parser: argparse.ArgumentParser, summary: str = "") -> list[nodes.Node]:
+    out: list[nodes.Node] = []
+    usage = parser.format_usage().strip()
+    out.append(nodes.literal_block(usage, usage, language="text", classes=["spt-usage"]))
+    if parser.description or summary:
+        out.append(para(parser.description or summary))
+    rows = _argument_rows(parser)
+    if rows:
+        out.append(make_table(["Argument", "Value", "Default", "Meaning"], rows,
+                              widths=[22, 20, 10, 48], classes=["spt-cli"],
+                              col_classes=["spt-col-arg", "spt-col-value", "spt-col-default",
+                                           "spt-col-help"]))
+    if parser.epilog:
+        out.append(nodes.literal_block(parser.epilog, parser.epilog, language="text"))
+    return out
+
+
+class CliDirective(SphinxDirective):
+    """The whole CLI: global options, then one section per subcommand."""
+
+    def run(self) -> list[nodes.Node]:
+        cli = importlib.import_module("iscsitgt_spt.codec.cli")
+        parser: argparse.ArgumentParser = cli.build_parser()
+        out: list[nodes.Node] = _parser_body(parser)
+        commands = _subcommands(parser)
+        if not commands:
+            out.append(para("No subcommands are installed."))
+        for name, sub, summary in commands:
+            section = nodes.section()
+            register_label(self.state.document, f"cli-{name}", section)
+            section += nodes.title("", f"iscsitgt-spt {name}")
+            section.extend(_parser_body(sub, summary))
+            out.append(section)
+        return out

@@ -1,0 +1,170 @@
+"""Directives for the constants, enumerations and assumptions pages.
+
+* ``.. spt-enum:: TmfFunction`` — an enumeration of :mod:`iscsitgt_spt.spec.constants`
+  (value in decimal and hex, name, plus columns for boolean properties given with
+  ``:flags: uses_referenced_task``);
+* ``.. spt-control-codes::`` — SRB_IO_CONTROL.ControlCode values and their structures;
+* ``.. spt-ioctls::`` — IOCTL codes with their CTL_CODE breakdown;
+* ``.. spt-string-lengths::`` — the published length constants;
+* ``.. spt-assumptions::`` and ``.. spt-quirks::`` — :mod:`iscsitgt_spt.spec.assumptions`.
+"""
+
+from __future__ import annotations
+
+import enum
+import inspect
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from iscsitgt_spt.spec import constants
+from iscsitgt_spt.spec.assumptions import ASSUMPTIONS, QUIRKS
+from iscsitgt_spt.spec.registry import STRUCTURES, ioctl_of, structure_for_control_code
+from sphinx.util.docutils import SphinxDirective
+
+from .nodes_util import Cell, make_table, para, ref, register_label
+
+__all__ = [
+    "AssumptionsDirective",
+    "ControlCodesDirective",
+    "EnumDirective",
+    "IoctlsDirective",
+    "QuirksDirective",
+    "StringLengthsDirective",
+]
+
+
+class EnumDirective(SphinxDirective):
+    """One enumeration of the spec's constants as a table (label ``enum-<Name>``)."""
+
+    required_arguments = 1
+    option_spec = {"flags": directives.unchanged, "title": directives.unchanged}  # noqa: RUF012
+
+    def run(self) -> list[nodes.Node]:
+        enum_type = getattr(constants, self.arguments[0])
+        if not (inspect.isclass(enum_type) and issubclass(enum_type, enum.IntEnum)):
+            raise self.error(f"{self.arguments[0]} is not an IntEnum of the spec's constants")
+        flags = [f.strip() for f in self.options.get("flags", "").split(",") if f.strip()]
+        extra = ["title"] if "title" in self.options else []
+        header = ["Value", "Hex", "Name", *(e.replace("_", " ").capitalize() for e in extra),
+                  *(f.replace("_", " ") for f in flags)]
+        rows: list[list[Cell]] = []
+        for member in enum_type:
+            row: list[Cell] = [str(int(member)), f"0x{int(member):02X}",
+                               nodes.literal("", member.name)]
+            row += [str(getattr(member, e)) for e in extra]
+            row += ["yes" if getattr(member, f) else "" for f in flags]
+            rows.append(row)
+        container = nodes.container(classes=["spt-enum"])
+        register_label(self.state.document, f"enum-{enum_type.__name__}", container)
+        doc = inspect.getdoc(enum_type) or ""
+        container += para(nodes.literal("", f"iscsitgt_spt.spec.constants.{enum_type.__name__}"),
+                          ": ", doc.replace("\n", " "))
+        for f in flags:
+            prop = getattr(enum_type, f, None)
+            text = inspect.getdoc(prop) if prop is not None else None
+            if text:
+                container += para(nodes.emphasis("", f.replace("_", " ")), ": ",
+                                  text.replace("\n", " "))
+        container += make_table(header, rows, classes=["spt-enum-table"])
+        return [container]
+
+
+def _ioctl_text(code: int) -> str:
+    return f"0x{code:08X}"
+
+
+class ControlCodesDirective(SphinxDirective):
+    """SRB_IO_CONTROL.ControlCode values, the structure each selects, their IOCTL."""
+
+    def run(self) -> list[nodes.Node]:
+        rows: list[list[Cell]] = []
+        for code, name in constants.CONTROL_CODES.items():
+            struct = structure_for_control_code(code)
+            struct_cell: Cell = (ref(f"struct-{struct.c_name}", nodes.literal("", struct.c_name))
+                                 if struct is not None else "")
+            ioctl = ioctl_of(struct) if struct is not None else None
+            rows.append([
+                f"0x{code:X}", str(code), nodes.literal("", name), struct_cell,
+                nodes.literal("", constants.IOCTLS.get(ioctl, "")) if ioctl is not None else "",
+            ])
+        return [make_table(["Code", "Decimal", "Name (as published)", "Structure", "IOCTL"],
+                           rows, classes=["spt-control-codes"])]
+
+
+class IoctlsDirective(SphinxDirective):
+    """IOCTL codes, split into CTL_CODE(DeviceType, Function, Method, Access)."""
+
+    def run(self) -> list[nodes.Node]:
+        rows: list[list[Cell]] = []
+        for code, name in constants.IOCTLS.items():
+            parts = constants.decode_ctl_code(code)
+            carried = [s for s in STRUCTURES if ioctl_of(s) == code]
+            cells: list[nodes.Node | str] = []
+            for s in carried:
+                cells += [ref(f"struct-{s}", nodes.literal("", s)), ", "]
+            rows.append([
+                nodes.literal("", name), _ioctl_text(code),
+                f"0x{parts.device_type:04X}", f"0x{parts.function:03X}",
+                constants.IoctlMethod(parts.method).name,
+                constants.IoctlAccess(parts.access).name,
+                cells[:-1] if cells else "",
+            ])
+        table = make_table(
+            ["IOCTL", "Code", "DeviceType (bits 16-31)", "Function (bits 2-13)",
+             "Method (bits 0-1)", "Access (bits 14-15)", "Carries"],
+            rows, classes=["spt-ioctls"])
+        return [table]
+
+
+class StringLengthsDirective(SphinxDirective):
+    """The published array lengths (``SCSI_PASS_THROUGH_MAX_...``)."""
+
+    def run(self) -> list[nodes.Node]:
+        rows: list[list[Cell]] = []
+        for name in constants.__all__:
+            if name.startswith("SCSI_PASS_THROUGH_"):
+                value = getattr(constants, name)
+                unit = "bytes" if name.endswith("SIZE") else "WCHARs"
+                rows.append([nodes.literal("", name), str(value), unit])
+        return [make_table(["Constant", "Value", "Unit"], rows, classes=["spt-lengths"])]
+
+
+class AssumptionsDirective(SphinxDirective):
+    """Every :data:`~iscsitgt_spt.spec.assumptions.ASSUMPTIONS` record, one block each."""
+
+    def run(self) -> list[nodes.Node]:
+        out: list[nodes.Node] = []
+        for a in ASSUMPTIONS:
+            section = nodes.section(classes=["spt-assumption"])
+            register_label(self.state.document, f"assumption-{a.name}", section)
+            section += nodes.title("", a.name)
+            section += para(nodes.strong("", "Question: "), a.topic)
+            fields = nodes.field_list()
+            for label, value in (
+                ("We chose", a.choice),
+                ("Alternatives", a.alternatives),
+                ("Changes bytes", "yes" if a.changes_bytes else
+                 "no (it changes how a buffer is interpreted, not its bytes)"),
+                ("How to override", a.how_to_override),
+            ):
+                field = nodes.field()
+                field += nodes.field_name("", label)
+                body = nodes.field_body()
+                body += para(value)
+                field += body
+                fields += field
+            section += fields
+            out.append(section)
+        return out
+
+
+class QuirksDirective(SphinxDirective):
+    """Every :data:`~iscsitgt_spt.spec.assumptions.QUIRKS` entry, as a list."""
+
+    def run(self) -> list[nodes.Node]:
+        items = nodes.bullet_list(classes=["spt-quirks"])
+        for quirk in QUIRKS:
+            item = nodes.list_item()
+            item += para(quirk)
+            items += item
+        return [items]

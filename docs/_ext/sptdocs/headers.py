@@ -1,0 +1,61 @@
+"""``.. spt-headers::`` — downloadable C headers, one per profile and flavour.
+
+The files are written by the extension at ``build-finished`` (HTML builders) from
+:func:`iscsitgt_spt.spec.c_header.render_header`, the exporter behind ``iscsitgt-spt
+header``, so the download is byte-for-byte what the CLI prints for the same options.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from docutils import nodes
+from iscsitgt_spt.spec.c_header import render_header
+from iscsitgt_spt.spec.profiles import PROFILES, Profile
+from sphinx.util.docutils import SphinxDirective
+
+from .nodes_util import Cell, make_table
+
+__all__ = ["HEADER_DIR", "HeadersDirective", "header_files", "header_name"]
+
+#: Output sub-directory (HTML builders) holding the generated headers.
+HEADER_DIR = "_headers"
+
+
+def header_name(profile: Profile, standalone: bool) -> str:
+    flavour = "standalone" if standalone else "sdk"
+    return f"iscsitgt_spt-{profile.abi}-{profile.cookie}-{flavour}.h"
+
+
+def header_files() -> dict[str, str]:
+    """File name -> header text, for every profile, SDK and standalone flavours."""
+    return {
+        header_name(p, standalone): render_header(p, standalone=standalone)
+        for p in PROFILES
+        for standalone in (False, True)
+    }
+
+
+def _command(profile: Profile, standalone: bool) -> str:
+    return (f"iscsitgt-spt header --abi {profile.abi} --cookie {profile.cookie}"
+            + (" --standalone" if standalone else ""))
+
+
+class HeadersDirective(SphinxDirective):
+    """A table: profile, the two header flavours as links, and the equivalent command."""
+
+    def run(self) -> list[nodes.Node]:
+        depth = len(PurePosixPath(self.env.docname).parts) - 1
+        base = "../" * depth + HEADER_DIR + "/"
+        rows: list[list[Cell]] = []
+        for p in PROFILES:
+            cells: list[Cell] = [nodes.literal("", str(p))]
+            for standalone in (False, True):
+                name = header_name(p, standalone)
+                link = nodes.reference("", name, refuri=base + name)
+                cells.append([link, nodes.Text(" — "),
+                              nodes.literal("", _command(p, standalone))])
+            rows.append(cells)
+        return [make_table(["Profile", "SDK flavour (uses <ntddscsi.h>)",
+                            "Standalone flavour (<stdint.h> only)"], rows,
+                           widths=[12, 44, 44], classes=["spt-headers"])]
