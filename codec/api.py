@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import construct
-from iscsitgt_spt.codec.convert import from_container, normalise, to_container
+from iscsitgt_spt.codec.convert import from_container, normalise
+from iscsitgt_spt.codec.fast import fast_decode, fast_encode
 from iscsitgt_spt.codec.values import StructValue, schema_of
 from iscsitgt_spt.spec.errors import BuildError, ParseError
 from iscsitgt_spt.spec.layout import CStruct, Layout
@@ -33,6 +34,9 @@ def _profile(abi: str | None, cookie: str | None, profile: Profile | None) -> Pr
     return Profile.of(abi, cookie)
 
 
+_LAYOUTS: dict[tuple[object, str | None, str | None, Profile | None], Layout] = {}
+
+
 def layout_of(
     structure: str | CStruct,
     *,
@@ -41,7 +45,15 @@ def layout_of(
     profile: Profile | None = None,
 ) -> Layout:
     """The :class:`Layout` of a structure (by name) under a profile."""
-    return get_layout(structure, _profile(abi, cookie, profile))
+    # Memoised on the arguments themselves: for the small structures, building a Profile and
+    # looking the layout up cost as much as decoding (see docs/performance.rst).
+    key = (structure, abi, cookie, profile)
+    layout = _LAYOUTS.get(key)
+    if layout is None:
+        layout = get_layout(structure, _profile(abi, cookie, profile))
+        if len(_LAYOUTS) < 4096:  # names are few; never let odd callers grow it unbounded
+            _LAYOUTS[key] = layout
+    return layout
 
 
 def sizeof(structure: str | CStruct, **profile: Any) -> int:
@@ -94,7 +106,7 @@ def decode(
     raw = bytes(data)
     if len(raw) != layout.size:
         raise size_error(layout, len(raw))
-    return _decode_exact(layout, raw)
+    return fast_decode(layout, raw)
 
 
 def decode_from(
@@ -111,7 +123,7 @@ def decode_from(
     raw = bytes(memoryview(data)[offset : offset + layout.size])
     if len(raw) != layout.size:
         raise size_error(layout, len(raw), offset)
-    return _decode_exact(layout, raw)
+    return fast_decode(layout, raw)
 
 
 def encode(value: StructValue) -> bytes:
@@ -121,11 +133,8 @@ def encode(value: StructValue) -> bytes:
             "encode() takes a StructValue; use build(name, fields) for plain data",
             expected="StructValue", actual=type(value).__name__,
         )
-    try:
-        data: bytes = value.layout.construct.build(to_container(value))
-    except construct.ConstructError as exc:  # pragma: no cover - values are validated first
-        raise BuildError(f"construct could not build: {exc}", path=value.name) from None
-    return data
+    # The struct-based fast path; it falls back to construct for anything unusual.
+    return fast_encode(value)
 
 
 def _with_rules(

@@ -1,0 +1,248 @@
+"""The fast path equals the construct path: same values, same types, same errors.
+
+The reference here is the construct path itself (``layout.construct`` + ``from_container`` /
+``to_container``), never the fast path's own output, so these tests keep their meaning after
+``api.decode``/``api.encode`` are switched to try the fast path first.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import construct
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from iscsitgt_spt.codec import api, strategies
+from iscsitgt_spt.codec.convert import from_container, to_container
+from iscsitgt_spt.codec.fast import compiled, fast_decode, fast_encode, wchar_from_bytes
+from iscsitgt_spt.codec.values import StructValue, schema_of
+from iscsitgt_spt.spec.errors import BuildError, ParseError
+from iscsitgt_spt.spec.layout import Layout
+from iscsitgt_spt.spec.primitives import WcharText, decode_wchar
+from iscsitgt_spt.spec.profiles import PROFILES, Profile
+from iscsitgt_spt.spec.registry import STRUCTURES, get_layout
+
+CASES = [(name, profile) for name in STRUCTURES for profile in PROFILES]
+IDS = [f"{name}-{profile.abi}-{profile.cookie}" for name, profile in CASES]
+FEW = settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+def reference_decode(layout: Layout, data: bytes) -> StructValue:
+    return from_container(schema_of(layout), layout.construct.parse(data))
+
+
+def reference_encode(value: StructValue) -> bytes:
+    data: bytes = value.layout.construct.build(to_container(value))
+    return data
+
+
+def typed(value: Any) -> Any:
+    """``value`` with the type of every member spelled out (str and WcharText never equal)."""
+    if isinstance(value, StructValue):
+        return (value.name, value.profile, tuple((k, typed(v)) for k, v in value.items()))
+    if isinstance(value, WcharText):
+        return ("WcharText", value.raw)
+    return (type(value).__name__, value)
+
+
+def outcome(call: Any, *args: Any, **kwargs: Any) -> Any:
+    """The result, or the exception as (type, message, path, offset)."""
+    try:
+        return ("ok", typed(call(*args, **kwargs)))
+    except Exception as exc:
+        return ("error", type(exc), str(exc), getattr(exc, "path", None),
+                getattr(exc, "offset", None))
+
+
+@pytest.mark.parametrize(("name", "profile"), CASES, ids=IDS)
+def test_any_buffer_decodes_as_the_full_path(name: str, profile: Profile) -> None:
+    layout = get_layout(name, profile)
+
+    @FEW
+    @given(st.binary(min_size=layout.size, max_size=layout.size))
+    def check(data: bytes) -> None:
+        expected = reference_decode(layout, data)
+        got = fast_decode(layout, data)
+        assert typed(got) == typed(expected)
+        assert got._schema is expected._schema
+        assert fast_encode(got) == data == reference_encode(expected)
+
+    check()
+
+
+@pytest.mark.parametrize(("name", "profile"), CASES, ids=IDS)
+def test_spec_shaped_buffers_decode_as_the_full_path(name: str, profile: Profile) -> None:
+    # Non-zero padding, text after a terminator, invalid UTF-16, any BOOL: member by member.
+    layout = get_layout(name, profile)
+
+    @FEW
+    @given(strategies.buffers(name, profile=profile))
+    def check(data: bytes) -> None:
+        got = fast_decode(layout, data)
+        assert typed(got) == typed(reference_decode(layout, data))
+        assert fast_encode(got) == data
+
+    check()
+
+
+@pytest.mark.parametrize(("name", "profile"), CASES, ids=IDS)
+def test_built_values_encode_as_the_full_path(name: str, profile: Profile) -> None:
+    layout = get_layout(name, profile)
+
+    @FEW
+    @given(strategies.values(name, profile=profile, padding=True))
+    def check(value: StructValue) -> None:
+        data = fast_encode(value)
+        assert data == reference_encode(value)
+        assert typed(fast_decode(layout, data)) == typed(value)
+
+    check()
+
+
+def test_wchar_reading_is_decode_wchar_on_every_small_pattern() -> None:
+    # Every 8-byte field over bytes that matter: zero, ASCII, a high byte, both surrogate
+    # halves (0xD8xx, 0xDCxx): 5**8 = 390625 would be slow, 4 units of 4 choices cover it.
+    units = [b"\0\0", b"A\0", b"\0A", b"\0\xd8", b"\0\xdc", b"\x00\x01"]
+    for parts in itertools.product(units, repeat=4):
+        raw = b"".join(parts)
+        assert typed(wchar_from_bytes(raw)) == typed(decode_wchar(raw)), raw.hex()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([0, 0, 0, 0x41, 0xD8, 0xDC, 0xFF, 0x01]), max_size=12)
+       .filter(lambda b: len(b) % 2 == 0).map(bytes))
+def test_wchar_reading_is_decode_wchar(raw: bytes) -> None:
+    assert typed(wchar_from_bytes(raw)) == typed(decode_wchar(raw))
+
+
+@pytest.mark.parametrize(("name", "profile"), CASES, ids=IDS)
+def test_wrong_sizes_and_types_fail_as_the_full_path(name: str, profile: Profile) -> None:
+    layout = get_layout(name, profile)
+    for data in (b"", bytes(layout.size - 1), bytes(layout.size + 3), "text", 7, None):
+        expected = outcome(api.decode, name, data, profile=profile)
+        assert expected[0] == "error"
+        assert outcome(fast_decode, layout, data) == expected
+
+
+def test_other_buffer_types_decode_alike() -> None:
+    layout = get_layout("SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY")
+    data = bytes(range(layout.size))
+    expected = typed(reference_decode(layout, data))
+    for kind in (bytes, bytearray, memoryview):
+        assert typed(fast_decode(layout, kind(data))) == expected  # type: ignore[arg-type]
+
+
+def _with(value: StructValue, path: str, item: Any) -> StructValue:
+    """``value`` with one member replaced *without* validation (what build would refuse)."""
+    head, _, rest = path.partition(".")
+    index = value._schema.index[head]
+    if rest:
+        inner = value._values[index]
+        assert isinstance(inner, StructValue)
+        item = _with(inner, rest, item)
+    values = list(value._values)
+    values[index] = item
+    return StructValue(value._schema, tuple(values))
+
+
+BAD_VALUES = [
+    ("ISCSITGT_SPT_TMF", "Lun", 1 << 32),
+    ("ISCSITGT_SPT_TMF", "Lun", -1),
+    ("ISCSITGT_SPT_TMF", "Lun", 1.5),
+    ("ISCSITGT_SPT_TMF", "Lun", True),
+    ("ISCSITGT_SPT_TMF", "Header.Signature", b"short"),
+    ("ISCSITGT_SPT_TMF", "Header.Signature", b"much too long"),
+    ("ISCSITGT_SPT_TMF", "Header.Signature", bytearray(b"ISCSITGT")),
+    ("ISCSITGT_SPT_TMF", "Header.Signature", "ISCSITGT"),
+    ("ISCSITGT_SPT_TMF", "Header.Signature", 0x4953435349544754),
+    ("ISCSITGT_SPT_TMF", "Header", {"HeaderLength": 28}),
+    ("ISCSITGT_SPT_TMF", "Header", None),
+    ("ISCSITGT_SPT_TMF", "_pad_tail", b"\xff" * 7),
+    ("ISCSITGT_SPT_TMF", "_pad_tail", b""),
+    ("ISCSITGT_SPT_SESSION_START", "ITNexus", "x" * 513),
+    ("ISCSITGT_SPT_SESSION_START", "ITNexus", "x" * 512),
+    ("ISCSITGT_SPT_SESSION_START", "ITNexus", "a\0b"),
+    ("ISCSITGT_SPT_SESSION_START", "ITNexus", "\ud800 lone surrogate"),
+    ("ISCSITGT_SPT_SESSION_START", "ITNexus", "\U0001f600" * 256),
+    ("ISCSITGT_SPT_SESSION_START", "ITNexus", "\U0001f600" * 257),
+    ("ISCSITGT_SPT_SESSION_START", "PeerAddress", WcharText(b"\x01" * 128)),
+    ("ISCSITGT_SPT_SESSION_START", "PeerAddress", WcharText(b"\x01" * 126)),
+    ("ISCSITGT_SPT_SESSION_START", "PeerAddress", b"192.0.2.1"),
+    ("ISCSITGT_SPT_SESSION_START", "PeerAddress", None),
+    ("SENSE_DATA", "ErrorCode", 0x80),
+    ("SENSE_DATA", "Valid", 2),
+    ("SENSE_DATA", "Valid", True),
+    ("SENSE_DATA", "SenseKey", -1),
+    ("SENSE_DATA", "FileMark", 1.0),
+    ("SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY", "SenseData.SenseKey", 16),
+    ("SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY", "ScsiPassThroughDirect.Cdb", b"\x28" * 17),
+    ("SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY", "ScsiPassThroughAuxiliary.IsFinal", 1 << 31),
+    ("SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY", "ScsiPassThroughAuxiliary.IsFinal", -(1 << 31)),
+]
+
+
+@pytest.mark.parametrize("profile", PROFILES, ids=str)
+@pytest.mark.parametrize(("name", "path", "item"), BAD_VALUES,
+                         ids=[f"{n}.{p}={i!r:.24}" for n, p, i in BAD_VALUES])
+def test_unusual_values_encode_or_fail_as_the_full_path(
+    name: str, path: str, item: Any, profile: Profile
+) -> None:
+    value = _with(api.build(name, profile=profile), path, item)
+    assert outcome(fast_encode, value) == outcome(reference_encode_like_api, value)
+
+
+def reference_encode_like_api(value: StructValue) -> bytes:
+    """``api.encode`` as it is without the fast path: construct, errors wrapped alike."""
+    try:
+        return reference_encode(value)
+    except construct.ConstructError as exc:
+        raise BuildError(f"construct could not build: {exc}", path=value.name) from None
+
+
+def test_a_nested_value_of_another_profile_goes_to_the_full_path() -> None:
+    win32 = api.build("SRB_IO_CONTROL", profile=Profile("win32", "ptr"))
+    value = _with(api.build("ISCSITGT_SPT_TMF"), "Header", win32)
+    assert outcome(fast_encode, value) == outcome(reference_encode_like_api, value)
+
+
+@pytest.mark.parametrize("thing", [None, b"bytes", {"Lun": 1}, 3])
+def test_encoding_a_non_value_fails_as_the_public_encode(thing: Any) -> None:
+    expected = outcome(api.encode, thing)
+    assert expected[0] == "error" and expected[1] is BuildError
+    assert outcome(fast_encode, thing) == expected
+
+
+def test_the_public_path_and_the_fast_path_agree() -> None:
+    # The hand-derived TMF of test_api, decoded and re-encoded through both entry points.
+    data = bytes.fromhex(
+        "1c000000" "4953435349544754" "3c000000" "02010000" "00000000" "24000000" "00000000"
+        "8877665544332211" "01000000" "01" "000000" "0807060504030201" "00" "00000000000000"
+    )
+    layout = get_layout("ISCSITGT_SPT_TMF")
+    value = fast_decode(layout, data)
+    assert value.ITNexusHandle == 0x1122334455667788
+    assert value.ReferenceTaskCookie == 0x0102030405060708
+    assert typed(value) == typed(api.decode("ISCSITGT_SPT_TMF", data))
+    assert fast_encode(value) == api.encode(value) == data
+
+
+def test_codecs_are_compiled_once_and_readable() -> None:
+    layout = get_layout("SENSE_DATA")
+    codec = compiled(layout)
+    assert compiled(layout) is codec
+    assert codec.struct.size == layout.size == 18
+    # Bit-fields come out LSB first (sense_data.py): byte 0 is ErrorCode:7, Valid:1.
+    assert "(f0 >> 0) & 0x7f" in codec.decode_source
+    assert "(f0 >> 7) & 0x1" in codec.decode_source
+    value = fast_decode(layout, bytes.fromhex("f0 00 03 00 00 12 34 0a 00000000 11 00 00 000000"))
+    assert (value.ErrorCode, value.Valid, value.SenseKey) == (0x70, 1, 3)
+
+
+def test_errors_keep_path_and_offset() -> None:
+    layout = get_layout("ISCSITGT_SPT_TMF")
+    with pytest.raises(ParseError) as info:
+        fast_decode(layout, bytes(40))
+    assert info.value.path == "ISCSITGT_SPT_TMF.Lun"
+    assert info.value.offset == 40
