@@ -265,8 +265,13 @@ def _full_encode(value: Any) -> bytes:
         )
     try:
         data: bytes = value.layout.construct.build(to_container(value))
-    except construct.ConstructError as exc:
-        raise BuildError(f"construct could not build: {exc}", path=value.name) from None
+    except (construct.ConstructError, ValueError, TypeError, OverflowError):
+        # A StructValue made without validation (its constructor is internal, but reachable):
+        # validating it now names the member, its offset and what was wrong with it.
+        from iscsitgt_spt.codec.convert import normalise
+
+        normalise(value._schema, dict(zip(value._schema.names, value._values)), value.name, 0)
+        raise BuildError("construct could not build the value", path=value.name) from None
     return data
 
 

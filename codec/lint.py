@@ -76,7 +76,8 @@ class Finding:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.severity}: {self.path} at 0x{self.offset:x}: {self.message} [{self.code}]"
+        where = f"{self.path} at 0x{self.offset:x}" if self.path else f"at 0x{self.offset:x}"
+        return f"{self.severity}: {where}: {self.message} [{self.code}]"
 
     def to_dict(self) -> dict[str, Any]:
         return {"severity": self.severity, "code": self.code, "path": self.path,

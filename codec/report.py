@@ -22,6 +22,7 @@ from iscsitgt_spt.codec.sense import SenseInfo, decode_sense
 from iscsitgt_spt.codec.values import StructValue
 from iscsitgt_spt.spec.errors import ParseError, SptError
 from iscsitgt_spt.spec.profiles import Profile
+from iscsitgt_spt.spec.registry import STRUCTURES
 
 __all__ = ["BufferReport", "Change", "RecordReport", "diff_values", "report_record"]
 
@@ -167,14 +168,19 @@ def _unreadable_note(record: RawRecord) -> str | None:
 
 
 def _decode_one(
-    data: bytes, *, name: str | None, ioctl: int | None, profile: Profile, output: bool
+    data: bytes, *, name: str | None, ioctl: int | None, profile: Profile, output: bool,
+    diagnostics: bool,
 ) -> BufferReport:
     try:
         decoded = decode_buffer(data, name=name, ioctl=ioctl, profile=profile)
     except SptError as exc:
+        if not diagnostics:
+            return BufferReport(data, error=exc)
         # Still say what the bytes that are there reveal (a Length that claims more, ...).
         partial = lint_bytes(data, name=name, ioctl=ioctl, profile=profile, output=output)
         return BufferReport(data, error=exc, findings=tuple(partial))
+    if not diagnostics:
+        return BufferReport(data, decoded=decoded)
     return BufferReport(data, decoded=decoded,
                         findings=tuple(lint(decoded, raw=data, output=output)))
 
@@ -203,32 +209,44 @@ def report_record(
     ioctl: int | None = None,
     abi: str | None = None,
     cookie: str | None = None,
+    diagnostics: bool = True,
 ) -> RecordReport:
-    """Decode and examine one record; never raises for bad bytes."""
+    """Decode and examine one record; never raises for bad bytes.
+
+    ``diagnostics=False`` is the bulk mode: no lint pass, and a profile the record (or the
+    caller) states completely is taken as is instead of being weighed against the bytes.
+    """
     if record.error is not None:
         return RecordReport(record, error=record.error)
     data_in = record.data_in or b""
     if not data_in and not record.data_out:
         return RecordReport(record, error="the record holds no bytes")
     ioctl = ioctl if ioctl is not None else record.ioctl
+    name = name or _stated_structure(record)
+    if name is not None and ioctl == 0:
+        ioctl = None  # the fuzz corpus writes 0 for structures that travel with no IOCTL
     notes = tuple(n for n in (_unreadable_note(record),) if n)
     abi = abi or _meta_str(record, "abi")
     cookie = cookie or _meta_str(record, "cookie")
+    guess: ProfileGuess | None = None
     try:
-        guess = detect_profile(data_in or record.data_out or b"", ioctl=ioctl, name=name,
-                               abi=abi, cookie=cookie)
+        if not diagnostics and abi is not None and cookie is not None:
+            profile = Profile.of(abi, cookie)
+        else:
+            guess = detect_profile(data_in or record.data_out or b"", ioctl=ioctl, name=name,
+                                   abi=abi, cookie=cookie)
+            profile = guess.profile
     except SptError as exc:
         return RecordReport(record, error=str(exc), notes=notes)
-    profile = guess.profile
-    request = _decode_one(data_in, name=name, ioctl=ioctl, profile=profile, output=False) \
-        if data_in else None
+    request = _decode_one(data_in, name=name, ioctl=ioctl, profile=profile, output=False,
+                          diagnostics=diagnostics) if data_in else None
     response = None
     if record.data_out:
         chosen = name
         if chosen is None and request is not None and request.decoded is not None:
             chosen = request.decoded.name
         response = _decode_one(record.data_out, name=chosen, ioctl=ioctl, profile=profile,
-                               output=True)
+                               output=True, diagnostics=diagnostics)
     changes: tuple[Change, ...] = ()
     if (request is not None and response is not None and request.decoded is not None
             and response.decoded is not None
@@ -238,6 +256,13 @@ def report_record(
         record, profile=profile, guess=guess, request=request, response=response,
         changes=changes, sense=_sense_of(response) or _sense_of(request), notes=notes,
     )
+
+
+def _stated_structure(record: RawRecord) -> str | None:
+    """The structure a record names itself (our fuzz corpus writes a ``structure`` key)."""
+    extra = record.meta.get("extra")
+    stated = extra.get("structure") if isinstance(extra, dict) else None
+    return stated if isinstance(stated, str) and stated in STRUCTURES else None
 
 
 def _meta_str(record: RawRecord, key: str) -> str | None:

@@ -32,23 +32,27 @@ def report_json_lines(
     ioctl: int | None = None,
     abi: str | None = None,
     cookie: str | None = None,
+    diagnostics: bool = True,
 ) -> Iterator[str]:
     """One compact JSON line (no newline) per record: its report, or its error."""
     for record in records:
-        report = report_record(record, name=name, ioctl=ioctl, abi=abi, cookie=cookie)
+        report = report_record(record, name=name, ioctl=ioctl, abi=abi, cookie=cookie,
+                               diagnostics=diagnostics)
         yield json.dumps(report.to_json(), ensure_ascii=False, separators=_COMPACT)
 
 
 def decode_jsonl_lines(
-    lines: Iterable[str], *, profile: Profile | None = None
+    lines: Iterable[str], *, profile: Profile | None = None, diagnostics: bool = True
 ) -> Iterator[str]:
     """:func:`report_json_lines` over the project's JSON-Lines capture format.
 
     ``profile`` overrides every record's ``abi``/``cookie``; without it each record's own
-    values (or detection from the bytes) apply.  Blank and ``#`` lines yield nothing.
+    values (or detection from the bytes) apply.  ``diagnostics=False`` is ``decode
+    --no-diagnostics``.  Blank and ``#`` lines yield nothing.
     """
     return report_json_lines(
         iter_jsonl(lines),
         abi=profile.abi if profile is not None else None,
         cookie=profile.cookie if profile is not None else None,
+        diagnostics=diagnostics,
     )

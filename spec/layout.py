@@ -125,20 +125,22 @@ class Layout:
     construct: construct.Construct = field(repr=False, compare=False)
     rules: Mapping[str, tuple[Rule, int | bytes]] = field(repr=False, compare=False)
     template: CStruct = field(repr=False, compare=False)
+    # Computed once by resolve(): diagnostics and detection look members up per record.
+    flat: tuple[Member, ...] = field(default=(), repr=False, compare=False)
+    by_path: Mapping[str, Member] = field(default_factory=dict, repr=False, compare=False)
 
     def walk(self) -> Iterator[Member]:
         """Every member, depth first, in offset order (padding and bit-fields included)."""
-        for member in self.members:
-            yield from member.walk()
+        return iter(self.flat)
 
     def leaves(self) -> Iterator[Member]:
-        return (m for m in self.walk() if m.kind != "struct")
+        return (m for m in self.flat if m.kind != "struct")
 
     def member(self, path: str) -> Member:
-        for m in self.walk():
-            if m.path == path:
-                return m
-        raise KeyError(path)
+        try:
+            return self.by_path[path]
+        except KeyError:
+            raise KeyError(path) from None
 
     def sublayout(self, path: str) -> Layout:
         """The layout of the nested structure at ``path``, on its own (offsets from 0)."""
@@ -305,6 +307,9 @@ def resolve(struct: CStruct, profile: Profile) -> Layout:
         doc=struct.doc, members=tuple(resolved.members), construct=concrete, rules={},
         template=struct,
     )
+    flat = tuple(m for top in layout.members for m in top.walk())
+    object.__setattr__(layout, "flat", flat)
+    object.__setattr__(layout, "by_path", {m.path: m for m in flat})
     object.__setattr__(layout, "rules", _evaluate_rules(struct, layout))
     if concrete.sizeof() != layout.size:  # pragma: no cover - internal consistency
         raise AssertionError(

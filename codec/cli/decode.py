@@ -69,6 +69,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
     p.add_argument("--json", action="store_true", help="JSON (JSON Lines for several records)")
     p.add_argument("--hexdump", action="store_true",
                    help="add an annotated hex dump: field paths per row, padding and anomalies")
+    p.add_argument("--no-diagnostics", dest="diagnostics", action="store_false",
+                   help="bulk mode: skip the lint pass and trust the ABI a record states")
     p.add_argument("--verbose", "-v", action="store_true",
                    help="print the whole output buffer, not just what the driver changed")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
@@ -211,7 +213,8 @@ def emit_reports(
     *, total_bytes: int | None = None,
 ) -> int:
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
-    options = {"name": args.name, "ioctl": args.ioctl, "abi": args.abi, "cookie": args.cookie}
+    options = {"name": args.name, "ioctl": args.ioctl, "abi": args.abi, "cookie": args.cookie,
+               "diagnostics": getattr(args, "diagnostics", True)}
     if not multi:
         record = next(records)
         report = report_record(record, **options)

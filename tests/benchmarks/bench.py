@@ -192,21 +192,23 @@ def capture_lines() -> list[str]:
     return lines
 
 
-def capture_worker(count: int, wired: bool, trace: bool) -> None:
-    """Runs in its own process: decode ``count`` records, print one JSON result line."""
+def capture_worker(count: int, diagnostics: bool, trace: bool) -> None:
+    """Runs in its own process: decode ``count`` records, print one JSON result line.
+
+    ``diagnostics`` is ``decode --json`` (full reports: profile evidence, lint, changes);
+    without it, ``decode --json --no-diagnostics`` (the bulk mode).
+    """
     from iscsitgt_spt.codec.stream import decode_jsonl_lines
 
-    if wired:
-        wiring.wire()
     lines = itertools.islice(itertools.cycle(capture_lines()), count)
     if trace:
         tracemalloc.start()
     start = time.perf_counter()
     done = out_bytes = errors = 0
-    for line in decode_jsonl_lines(lines):
+    for line in decode_jsonl_lines(lines, diagnostics=diagnostics):
         done += 1
         out_bytes += len(line)
-        errors += line.startswith('{"line":') and '"error"' in line[:40]
+        errors += '"error"' in line
     elapsed = time.perf_counter() - start
     peak = tracemalloc.get_traced_memory()[1] if trace else None
     print(json.dumps({"records": done, "errors": errors, "seconds": elapsed,
@@ -215,9 +217,9 @@ def capture_worker(count: int, wired: bool, trace: bool) -> None:
                       "tracemalloc_peak_kb": None if peak is None else peak / 1024}))
 
 
-def run_capture(count: int, wired: bool, trace: bool) -> dict[str, Any]:
+def run_capture(count: int, diagnostics: bool, trace: bool) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--capture-worker", str(count)]
-    cmd += [] if wired else ["--full"]
+    cmd += [] if diagnostics else ["--bulk"]
     cmd += ["--trace"] if trace else []
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
@@ -245,11 +247,11 @@ def main() -> None:
     parser.add_argument("--no-capture", action="store_true")
     parser.add_argument("--only", help="one structure name")
     parser.add_argument("--capture-worker", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--full", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--bulk", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.capture_worker is not None:
-        capture_worker(args.capture_worker, not args.full, args.trace)
+        capture_worker(args.capture_worker, not args.bulk, args.trace)
         return
     repeat = 9 if args.quick else args.repeat
     sizes = [10_000, 100_000] if args.quick else [int(s) for s in args.captures.split(",")]
@@ -280,13 +282,12 @@ def main() -> None:
           f"{len(capture_lines())}-record mix cycled")
     print(f"{'records':>9} {'path':6} {'rec/s':>9} {'µs/rec':>8} {'max RSS MB':>10} "
           f"{'tracemalloc peak KB':>20}")
-    runs = [(n, True, False) for n in sizes]
-    runs += [(sizes[0], False, False)]  # the construct path, for comparison
-    runs += [(n, True, True) for n in sizes[:1]] + [(sizes[0] // 10, True, True)]
-    for count, wired, trace in runs:
-        r = run_capture(count, wired, trace)
+    runs = [(n, True, False) for n in sizes] + [(n, False, False) for n in sizes]
+    runs += [(sizes[0], True, True), (sizes[0] // 10, True, True)]
+    for count, diagnostics, trace in runs:
+        r = run_capture(count, diagnostics, trace)
         peak = "" if r["tracemalloc_peak_kb"] is None else f"{r['tracemalloc_peak_kb']:.0f}"
-        print(f"{r['records']:>9} {'fast' if wired else 'full':6} {r['rate']:>9.0f} "
+        print(f"{r['records']:>9} {'report' if diagnostics else 'bulk':6} {r['rate']:>9.0f} "
               f"{1e6 / r['rate']:>8.1f} {r['max_rss_mb']:>10.1f} {peak:>20}"
               + ("  (timed under tracemalloc)" if trace else ""))
 

@@ -166,3 +166,23 @@ def test_header_command_writes_c() -> None:
     out = cli("header", "ISCSITGT_SPT_TMF", "--abi", "win32", "--standalone")
     assert out.returncode == 0
     assert b"_Static_assert" in out.stdout and b"ISCSITGT_SPT_TMF" in out.stdout
+
+
+def test_decode_reads_a_fuzz_corpus_including_structures_without_an_ioctl(
+    tmp_path: Path,
+) -> None:
+    corpus = tmp_path / "c.jsonl"
+    made = cli("fuzz", "SENSE_DATA", "ISCSITGT_SPT_TMF", "--out", str(corpus), "-n", "3")
+    assert made.returncode == 0, made.stderr
+    out = cli("decode", str(corpus), "--json")
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(rows) == 6
+    assert {r["input"]["document"]["name"] for r in rows} == {"SENSE_DATA", "ISCSITGT_SPT_TMF"}
+
+
+def test_bulk_mode_skips_diagnostics() -> None:
+    line = json.dumps({"ioctl": "0x0004d008", "in": TMF.hex(), "abi": "win64", "cookie": "u64"})
+    out = cli("decode", "-", "--json", "--no-diagnostics", stdin=line.encode())
+    row = json.loads(out.stdout)
+    assert row["input"]["document"]["name"] == "ISCSITGT_SPT_TMF"
+    assert row["input"]["findings"] == [] and "profile_evidence" not in row
