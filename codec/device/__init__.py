@@ -1,13 +1,23 @@
 """iscsitgt_spt.codec.device -- the only layer that talks to devices.
 
 A :class:`Transport` answers IOCTLs as bytes; :func:`open_transport` turns the CLI's target
-spec (``sim:``, ``replay:FILE`` or a Windows device path) into one.  The Windows transport lives
-in :mod:`iscsitgt_spt.codec.device.windows` and is deliberately not imported here: importing the
-package must not load ctypes or any DLL.
+spec (``sim:``, ``replay:FILE`` or a Windows device path) into one; a :class:`Client` builds,
+lints, sends and decodes the requests over any transport; :class:`SimulatedTarget` is a
+documented model of the iSCSI target miniport for running everything without Windows.  The
+Windows transport lives in :mod:`iscsitgt_spt.codec.device.windows` and is deliberately not
+imported here: importing the package must not load ctypes or any DLL.
 """
 
 from __future__ import annotations
 
+from iscsitgt_spt.codec.device.client import (
+    Client,
+    Exchange,
+    RequestFailed,
+    RequestRefused,
+    ScsiCheckCondition,
+    TmfFailed,
+)
 from iscsitgt_spt.codec.device.errors import (
     DeviceError,
     ReplayMismatch,
@@ -18,13 +28,22 @@ from iscsitgt_spt.codec.device.errors import (
 )
 from iscsitgt_spt.codec.device.opener import open_transport
 from iscsitgt_spt.codec.device.recording import RecordingTransport, ReplayTransport
+from iscsitgt_spt.codec.device.simulator import SimReturnCode, SimulatedTarget
 from iscsitgt_spt.codec.device.transport import Transport
 
 __all__ = [
+    "Client",
     "DeviceError",
+    "Exchange",
     "RecordingTransport",
     "ReplayMismatch",
     "ReplayTransport",
+    "RequestFailed",
+    "RequestRefused",
+    "ScsiCheckCondition",
+    "SimReturnCode",
+    "SimulatedTarget",
+    "TmfFailed",
     "Transport",
     "TransportClosedError",
     "Win32Error",

@@ -16,9 +16,13 @@ from iscsitgt_spt.codec.device.windows import WindowsTransport
 MINIPORT = 0x0004D008
 
 
-def test_sim_is_not_wired_yet() -> None:
-    with pytest.raises(DeviceError, match="simulated target not wired yet"):
-        open_transport("sim:")
+def test_sim_opens_the_simulated_target() -> None:
+    from iscsitgt_spt.codec.device.simulator import SimulatedTarget
+
+    with open_transport("sim:") as transport:
+        assert isinstance(transport, SimulatedTarget)
+    with pytest.raises(DeviceError):
+        open_transport("sim:bogus=1")
 
 
 def test_replay_file(tmp_path: Path) -> None:
