@@ -17,7 +17,7 @@ from iscsitgt_spt.spec.errors import BuildError, UnknownFieldError
 from iscsitgt_spt.spec.layout import Member
 from iscsitgt_spt.spec.primitives import WcharText, decode_wchar, encode_wchar
 
-__all__ = ["from_container", "normalise", "to_container"]
+__all__ = ["check_value", "from_container", "normalise", "to_container"]
 
 
 def from_container(schema: Schema, container: Mapping[str, Any]) -> StructValue:
@@ -60,7 +60,9 @@ def _type_name(value: object) -> str:
     return type(value).__name__
 
 
-def _check_member(member: Member, value: Any, path: str, base: int, schema: Schema) -> FieldValue:
+def _check_member(
+    member: Member, value: Any, path: str, base: int, schema: Schema, strict: bool = False
+) -> FieldValue:
     kind = member.kind
     if kind in ("int", "bits"):
         if isinstance(value, bool) or not isinstance(value, int):
@@ -76,6 +78,9 @@ def _check_member(member: Member, value: Any, path: str, base: int, schema: Sche
             raise _fail("not a byte string", path, member, base, f"{member.size} bytes",
                         _type_name(value))
         data = bytes(value)
+        if strict and len(data) != member.size:
+            raise _fail("byte string of the wrong length", path, member, base,
+                        f"exactly {member.size} bytes", f"{len(data)} bytes")
         if len(data) > member.size:
             raise _fail("too many bytes for the field", path, member, base,
                         f"at most {member.size} bytes", f"{len(data)} bytes")
@@ -109,10 +114,13 @@ def _check_member(member: Member, value: Any, path: str, base: int, schema: Sche
                 raise _fail("nested value of another structure or profile", path, member, base,
                             f"{nested.layout.name} for {schema.layout.profile}",
                             f"{value.name} for {value.profile}")
+            if strict:
+                check_value(value, path, base + member.offset)
             return value
-        if not isinstance(value, Mapping):
-            raise _fail("not a structure", path, member, base,
-                        f"an object of {member.ctype} members", _type_name(value))
+        if strict or not isinstance(value, Mapping):
+            raise _fail("not a structure value", path, member, base,
+                        f"a {member.ctype} value" if strict
+                        else f"an object of {member.ctype} members", _type_name(value))
         return normalise(nested, value, path, base + member.offset, partial=True)
     raise AssertionError(kind)  # pragma: no cover
 
@@ -148,6 +156,19 @@ def normalise(
         else:
             raise BuildError("missing member", path=member_path, offset=base + member.offset)
     return StructValue(schema, tuple(values))
+
+
+def check_value(value: StructValue, path: str | None = None, base: int = 0) -> None:
+    """Raise the :class:`BuildError` for the first member of ``value`` that is not exactly
+    what decoding could have produced (wrong type, range or length), naming path and offset.
+
+    ``StructValue`` construction is internal but reachable; ``encode`` calls this when such a
+    value fails, so the error still says which member is wrong.
+    """
+    schema = value._schema
+    for member, item in zip(schema.members, value._values):
+        _check_member(member, item, f"{path or value.name}.{member.name}", base, schema,
+                      strict=True)
 
 
 def zero_value(schema: Schema, member: Member) -> FieldValue:

@@ -23,7 +23,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import construct
 from iscsitgt_spt.codec.convert import to_container
 from iscsitgt_spt.codec.values import Schema, StructValue, schema_of
 from iscsitgt_spt.spec.errors import BuildError, ParseError
@@ -265,12 +264,12 @@ def _full_encode(value: Any) -> bytes:
         )
     try:
         data: bytes = value.layout.construct.build(to_container(value))
-    except (construct.ConstructError, ValueError, TypeError, OverflowError):
+    except Exception:
         # A StructValue made without validation (its constructor is internal, but reachable):
         # validating it now names the member, its offset and what was wrong with it.
-        from iscsitgt_spt.codec.convert import normalise
+        from iscsitgt_spt.codec.convert import check_value
 
-        normalise(value._schema, dict(zip(value._schema.names, value._values)), value.name, 0)
+        check_value(value)
         raise BuildError("construct could not build the value", path=value.name) from None
     return data
 
