@@ -32,7 +32,7 @@ from iscsitgt_spt.codec.dispatch import identify
 from iscsitgt_spt.spec.errors import ParseError
 from iscsitgt_spt.spec.layout import Layout
 from iscsitgt_spt.spec.profiles import ABIS, COOKIES, PROFILES, Profile
-from iscsitgt_spt.spec.registry import get_layout, structure
+from iscsitgt_spt.spec.registry import STRUCTURES, get_layout, structure
 from iscsitgt_spt.spec.rules import SizeAfter
 
 __all__ = ["ProfileGuess", "describe_profiles", "detect_profile"]
@@ -220,7 +220,53 @@ def _explain(name: str, candidates: tuple[Profile, ...]) -> tuple[bool, str]:
     )
 
 
+_MEMO: dict[tuple[object, ...], ProfileGuess] = {}
+_SPOTS: tuple[tuple[int, int], ...] | None = None
+
+
+def _spots() -> tuple[tuple[int, int], ...]:
+    """Every (offset, size) detection reads besides the header: the self-describing members
+    of every structure under every profile, taken from the layouts."""
+    global _SPOTS
+    if _SPOTS is None:
+        found = set()
+        for name in STRUCTURES:
+            for path in _varying_members(name, PROFILES):
+                for p in PROFILES:
+                    member = get_layout(name, p).member(path)
+                    found.add((member.offset, member.size))
+        _SPOTS = tuple(sorted(found))
+    return _SPOTS
+
+
 def detect_profile(
+    data: Buffer,
+    *,
+    ioctl: int | None = None,
+    name: str | None = None,
+    abi: str | None = None,
+    cookie: str | None = None,
+) -> ProfileGuess:
+    """Guess the profile of ``data`` (see :func:`weigh_evidence`, which does the work).
+
+    A guess depends only on the buffer's length, its SRB_IO_CONTROL-sized head and the
+    self-describing members, so it is memoised on exactly those bytes: a capture of a busy
+    target repeats the same few shapes millions of times.
+    """
+    raw = bytes(data)
+    head = raw[:32]
+    key = (len(raw), ioctl, name, abi, cookie, head,
+           *(raw[o : o + n] for o, n in _spots()))
+    guess = _MEMO.get(key)
+    if guess is None:
+        guess = weigh_evidence(raw, ioctl=ioctl, name=name, abi=abi, cookie=cookie)
+        if len(_MEMO) >= 4096:
+            _MEMO.clear()
+        _MEMO[key] = guess
+    return guess
+
+
+def weigh_evidence(
     data: Buffer,
     *,
     ioctl: int | None = None,
