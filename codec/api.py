@@ -97,16 +97,9 @@ def decode(
     profile: Profile | None = None,
 ) -> StructValue:
     """Decode a buffer of exactly ``sizeof(structure)`` bytes."""
-    layout = layout_of(structure, abi=abi, cookie=cookie, profile=profile)
-    if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise ParseError(
-            "input must be bytes, bytearray or memoryview", path=layout.name,
-            expected="a buffer", actual=type(data).__name__,
-        )
-    raw = bytes(data)
-    if len(raw) != layout.size:
-        raise size_error(layout, len(raw))
-    return fast_decode(layout, raw)
+    # The fast path checks nothing it cannot do cheaply: a wrong type or size goes to the
+    # construct path (fast._full_decode), which raises the ParseError naming the member cut.
+    return fast_decode(layout_of(structure, abi=abi, cookie=cookie, profile=profile), data)
 
 
 def decode_from(

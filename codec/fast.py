@@ -274,7 +274,7 @@ def _full_encode(value: Any) -> bytes:
     return data
 
 
-def fast_decode(layout: Layout, data: bytes) -> StructValue:
+def fast_decode(layout: Layout, data: bytes | bytearray | memoryview) -> StructValue:
     """Decode exactly ``layout.size`` bytes; equal (types included) to the full path."""
     codec = _BY_LAYOUT.get(id(layout))
     if codec is None or codec.layout is not layout:

@@ -24,7 +24,7 @@ from iscsitgt_spt.spec.errors import ParseError, SptError
 from iscsitgt_spt.spec.profiles import Profile
 from iscsitgt_spt.spec.registry import STRUCTURES
 
-__all__ = ["BufferReport", "Change", "RecordReport", "diff_values", "report_record"]
+__all__ = ["BufferReport", "Change", "RecordReport", "diff_values", "report_record", "sense_of"]
 
 
 @dataclass(frozen=True)
@@ -185,21 +185,37 @@ def _decode_one(
                         findings=tuple(lint(decoded, raw=data, output=output)))
 
 
+def sense_of(decoded: Decoded, raw: bytes) -> SenseInfo | None:
+    """The sense data a pass-through buffer carries, when it holds any.
+
+    The sense buffer is where ``SenseInfoOffset``/``SenseInfoLength`` say (that is what the
+    driver writes); a pointer outside the buffer falls back on the ``SenseData`` member.
+    """
+    value = decoded.value
+    if value.name != "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY":
+        return None
+    sptd = value["ScsiPassThroughDirect"]
+    assert isinstance(sptd, StructValue)
+    start, length = sptd.SenseInfoOffset, sptd.SenseInfoLength
+    sense = raw[start : start + length] if length else b""
+    if len(sense) != length or not sense:
+        from iscsitgt_spt.codec.api import encode
+
+        sense_data = value["SenseData"]
+        assert isinstance(sense_data, StructValue)
+        sense = encode(sense_data)
+    if not any(sense):
+        return None
+    try:
+        return decode_sense(sense)
+    except ParseError:
+        return None
+
+
 def _sense_of(report: BufferReport | None) -> SenseInfo | None:
     if report is None or report.decoded is None:
         return None
-    value = report.decoded.value
-    if value.name != "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY":
-        return None
-    from iscsitgt_spt.codec.api import encode
-
-    raw = encode(value.SenseData)
-    if not any(raw):
-        return None
-    try:
-        return decode_sense(raw)
-    except ParseError:
-        return None
+    return sense_of(report.decoded, report.data)
 
 
 def report_record(

@@ -28,8 +28,8 @@ from iscsitgt_spt.codec.device.errors import DeviceError
 from iscsitgt_spt.codec.device.transport import Transport
 from iscsitgt_spt.codec.dispatch import Decoded, decode_buffer
 from iscsitgt_spt.codec.lint import Finding, lint
-from iscsitgt_spt.codec.report import Change, diff_values
-from iscsitgt_spt.codec.sense import SenseInfo, decode_sense
+from iscsitgt_spt.codec.report import Change, diff_values, sense_of
+from iscsitgt_spt.codec.sense import SenseInfo
 from iscsitgt_spt.codec.values import StructValue
 from iscsitgt_spt.spec.assumptions import DEFAULT_TIMEOUT_SECONDS, RETURN_CODE_SUCCESS
 from iscsitgt_spt.spec.constants import DataIn, TmfFunction, TmfResponse, name_of
@@ -86,21 +86,7 @@ class Exchange:
     @property
     def sense(self) -> SenseInfo | None:
         """The sense data of a pass-through response, when it holds any."""
-        if self.response.name != _PASS_THROUGH:
-            return None
-        sptd = self.response.value[_SPTD]
-        assert isinstance(sptd, StructValue)
-        start, length = sptd.SenseInfoOffset, sptd.SenseInfoLength
-        raw = self.raw_out[start : start + length] if length else b""
-        if len(raw) != length or not raw:
-            # A sense pointer outside the buffer: fall back on the SenseData member.
-            raw = encode(self.response.value["SenseData"])  # type: ignore[arg-type]
-        if not any(raw):
-            return None
-        try:
-            return decode_sense(raw)
-        except ParseError:
-            return None
+        return sense_of(self.response, self.raw_out)
 
     def to_json(self) -> dict[str, Any]:
         """``{"request": <decode doc>, "response": <decode doc>, "changes": [...]}``."""
