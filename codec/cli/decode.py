@@ -14,7 +14,7 @@ import codecs
 import io
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
 from iscsitgt_spt.codec.capture.detect import (
@@ -38,7 +38,7 @@ from iscsitgt_spt.codec.lint import Finding, lint_bytes
 from iscsitgt_spt.codec.render import render_text
 from iscsitgt_spt.codec.report import BufferReport, RecordReport, report_record
 from iscsitgt_spt.spec.constants import IOCTLS
-from iscsitgt_spt.spec.errors import InputFormatError, SptError
+from iscsitgt_spt.spec.errors import InputFormatError
 from iscsitgt_spt.spec.registry import get_layout
 
 __all__ = ["emit_reports", "open_records", "register", "run"]
@@ -210,7 +210,7 @@ def _single_failure(record: RawRecord, report: RecordReport, args: argparse.Name
 
 def emit_reports(
     records: Iterator[RawRecord], fmt: str, multi: bool, args: argparse.Namespace,
-    *, total_bytes: int | None = None,
+    *, total_bytes: int | None = None, position: Callable[[], int] | None = None,
 ) -> int:
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
     options = {"name": args.name, "ioctl": args.ioctl, "abi": args.abi, "cookie": args.cookie,
@@ -239,7 +239,7 @@ def emit_reports(
                 print_json(report.to_json(), compact=True)
             else:
                 sys.stdout.write("\n" + report_text(report, fmt, args, color) + "\n")
-            progress.update(count)
+            progress.update(count, position() if position is not None else None)
     finally:
         progress.close()
     if count == 0:
@@ -261,7 +261,5 @@ def run(args: argparse.Namespace) -> int:
         return emit_reports(records, fmt, multi, args)
     with open(args.file, "rb") as stream:
         fmt, records, multi = open_records(stream, args.input)
-        try:
-            return emit_reports(records, fmt, multi, args, total_bytes=_size_of(stream))
-        except SptError:
-            raise
+        return emit_reports(records, fmt, multi, args, total_bytes=_size_of(stream),
+                            position=stream.tell)

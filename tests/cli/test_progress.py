@@ -1,0 +1,40 @@
+"""The progress line: drawn for a person at a terminal, silent in pipes and logs."""
+
+from __future__ import annotations
+
+import io
+
+from iscsitgt_spt.codec.cli._progress import Progress
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_silent_when_not_a_terminal() -> None:
+    stream = io.StringIO()  # isatty() is False, as for a pipe or a file
+    progress = Progress(total=10, stream=stream)
+    for done in range(1, 11):
+        progress.update(done)
+    progress.close()
+    assert stream.getvalue() == ""
+
+
+def test_draws_and_clears_on_a_terminal() -> None:
+    stream = _Tty()
+    progress = Progress(total=200, stream=stream, label="cases")
+    progress._last = -1.0  # the redraw limit (10/s) must not hide the first update
+    progress.update(50)
+    drawn = stream.getvalue()
+    assert drawn.startswith("\r50/200 cases (25%)")
+    progress.close()
+    assert stream.getvalue().endswith("\r\x1b[K")
+
+
+def test_byte_progress_when_the_record_count_is_unknown() -> None:
+    stream = _Tty()
+    progress = Progress(stream=stream, total_bytes=1000)
+    progress._last = -1.0
+    progress.update(7, nbytes=250)
+    assert "7 records, 25% of input" in stream.getvalue()
