@@ -106,7 +106,8 @@ CHECK_CONDITION = 0x02
 DEFAULT_CAPACITY_BLOCKS = 2048
 
 _PASS_THROUGH = "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY"
-_FIXED_SENSE_SIZE = 18
+#: sizeof(SENSE_DATA): the fixed-format sense the simulator writes fills the whole member.
+_FIXED_SENSE_SIZE = get_layout("SENSE_DATA").size
 
 #: Functions whose LUN field names a logical unit (RFC 7143 §11.5.1; RFC 7144 §4.2); for the
 #: target-wide and nexus-wide ones the LUN is not checked.
