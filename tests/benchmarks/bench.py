@@ -6,7 +6,7 @@
 For every structure and profile it times, side by side and interleaved (so a load change on
 a shared machine hits every contender alike), the hand-written baseline (baselines.py) and
 reports each other way as a RATIO to it: ``fast_decode``/``fast_encode`` called directly, the
-public ``decode``/``encode`` wired to the fast path as proposed (wiring.py), the full
+public ``decode``/``encode`` (which go through the fast path), the full
 construct path the codec used before, construct interpreted and compiled, dissect.cstruct and
 ctypes (others.py).  Then it decodes JSON-Lines captures of growing size through
 ``codec.stream.decode_jsonl_lines`` in one subprocess per size, reporting records per second
@@ -32,7 +32,6 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import wiring  # the benchmark directory is not a package
 from baselines import baseline
 from iscsitgt_spt.codec import api
 from iscsitgt_spt.codec.capture.jsonl import CaptureRecord, record_to_line
@@ -258,8 +257,6 @@ def main() -> None:
     print(f"machine: {machine()}")
     print(f"date: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}; command: python "
           f"tests/benchmarks/bench.py {' '.join(sys.argv[1:])}".rstrip())
-    wiring.wire()
-    print(f"public decode/encode wired to the fast path: {wiring.is_wired()}")
     names = [args.only] if args.only else list(STRUCTURES)
     results = [bench_case(n, p, repeat) for n in names for p in PROFILES]
     print_table(results, "decode")
