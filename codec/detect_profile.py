@@ -246,8 +246,12 @@ def detect_profile(
     name: str | None = None,
     abi: str | None = None,
     cookie: str | None = None,
+    stated_by: str | None = None,
 ) -> ProfileGuess:
     """Guess the profile of ``data`` (see :func:`weigh_evidence`, which does the work).
+
+    ``stated_by`` names where ``abi``/``cookie`` came from when not from the caller's options
+    (e.g. ``"the capture record"``), for the evidence text.
 
     A guess depends only on the buffer's length, its SRB_IO_CONTROL-sized head and the
     self-describing members, so it is memoised on exactly those bytes: a capture of a busy
@@ -255,11 +259,12 @@ def detect_profile(
     """
     raw = bytes(data)
     head = raw[:32]
-    key = (len(raw), ioctl, name, abi, cookie, head,
+    key = (len(raw), ioctl, name, abi, cookie, stated_by, head,
            *(raw[o : o + n] for o, n in _spots()))
     guess = _MEMO.get(key)
     if guess is None:
-        guess = weigh_evidence(raw, ioctl=ioctl, name=name, abi=abi, cookie=cookie)
+        guess = weigh_evidence(raw, ioctl=ioctl, name=name, abi=abi, cookie=cookie,
+                               stated_by=stated_by)
         if len(_MEMO) >= 4096:
             _MEMO.clear()
         _MEMO[key] = guess
@@ -273,6 +278,7 @@ def weigh_evidence(
     name: str | None = None,
     abi: str | None = None,
     cookie: str | None = None,
+    stated_by: str | None = None,
 ) -> ProfileGuess:
     """Guess the profile of ``data`` (see the module docstring for the method).
 
@@ -289,10 +295,18 @@ def weigh_evidence(
     ]
     evidence: list[str] = []
     if len(allowed) < len(PROFILES):
-        given = " ".join(
-            f"--{k} {v}" for k, v in (("abi", abi), ("cookie", cookie)) if v is not None
-        )
-        evidence.append(f"{given} given: only {describe_profiles(allowed)} considered")
+        if stated_by is None:
+            given = " ".join(
+                f"--{k} {v}" for k, v in (("abi", abi), ("cookie", cookie)) if v is not None
+            )
+            evidence.append(f"{given} given: only {describe_profiles(allowed)} considered")
+        else:
+            given = ", ".join(
+                f"{k}={v}" for k, v in (("abi", abi), ("cookie", cookie)) if v is not None
+            )
+            evidence.append(
+                f"{stated_by} states {given}: only {describe_profiles(allowed)} considered"
+            )
     if name is not None:
         chosen = structure(name).c_name
         evidence.append(f"structure {chosen} given by the caller")

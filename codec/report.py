@@ -242,6 +242,8 @@ def report_record(
     if name is not None and ioctl == 0:
         ioctl = None  # the fuzz corpus writes 0 for structures that travel with no IOCTL
     notes = tuple(n for n in (_unreadable_note(record),) if n)
+    from_record = abi is None and cookie is None and (
+        _meta_str(record, "abi") is not None or _meta_str(record, "cookie") is not None)
     abi = abi or _meta_str(record, "abi")
     cookie = cookie or _meta_str(record, "cookie")
     guess: ProfileGuess | None = None
@@ -250,7 +252,8 @@ def report_record(
             profile = Profile.of(abi, cookie)
         else:
             guess = detect_profile(data_in or record.data_out or b"", ioctl=ioctl, name=name,
-                                   abi=abi, cookie=cookie)
+                                   abi=abi, cookie=cookie,
+                                   stated_by="the capture record" if from_record else None)
             profile = guess.profile
     except SptError as exc:
         return RecordReport(record, error=str(exc), notes=notes)

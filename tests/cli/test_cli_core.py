@@ -186,3 +186,12 @@ def test_bulk_mode_skips_diagnostics() -> None:
     row = json.loads(out.stdout)
     assert row["input"]["document"]["name"] == "ISCSITGT_SPT_TMF"
     assert row["input"]["findings"] == [] and "profile_evidence" not in row
+
+
+def test_profile_evidence_says_where_the_abi_came_from() -> None:
+    line = json.dumps({"ioctl": "0x0004d008", "in": TMF.hex(), "abi": "win64", "cookie": "u64"})
+    from_record = json.loads(cli("decode", "-", "--json", stdin=line.encode()).stdout)
+    assert from_record["profile_evidence"][0].startswith("the capture record states abi=win64")
+    from_option = json.loads(cli("decode", "-", "--json", "--abi", "win64",
+                                 stdin=line.encode()).stdout)
+    assert from_option["profile_evidence"][0].startswith("--abi win64")
