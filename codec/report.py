@@ -129,21 +129,11 @@ def _finding_json(f: Finding) -> dict[str, Any]:
             "message": f.message}
 
 
-def _leaf_json(value: Any) -> Any:
-    if isinstance(value, StructValue):
-        return value_to_json(value)
-    if isinstance(value, bytes):
-        return value.hex()
-    if hasattr(value, "raw"):
-        return {"text": value.text, "raw": value.raw.hex()}
-    return value
-
-
 def diff_values(before: StructValue, after: StructValue, prefix: str = "") -> list[Change]:
     """Leaf members whose values differ (same structure and profile expected)."""
     changes: list[Change] = []
-    layout = before.layout
-    for member in layout.members:
+    as_json: tuple[dict[str, Any], dict[str, Any]] | None = None
+    for member in before.layout.members:
         a, b = before[member.name], after[member.name]
         if a == b:
             continue
@@ -151,9 +141,11 @@ def diff_values(before: StructValue, after: StructValue, prefix: str = "") -> li
             for change in diff_values(a, b, f"{prefix}{member.name}."):
                 changes.append(Change(change.path, change.offset + member.offset,
                                       change.before, change.after))
-        else:
-            changes.append(Change(prefix + member.name, member.offset, _leaf_json(a),
-                                  _leaf_json(b)))
+            continue
+        if as_json is None:  # only at levels where a leaf changed: the JSON forms, once
+            as_json = (value_to_json(before), value_to_json(after))
+        changes.append(Change(prefix + member.name, member.offset,
+                              as_json[0][member.name], as_json[1][member.name]))
     return changes
 
 
