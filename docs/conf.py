@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 
-from iscsitgt_spt.codec.cli._common import version_text
+from iscsitgt_spt.cli._common import version_text
 
 project = "iscsitgt-spt"
 author = "iscsitgt-spt developers"
@@ -61,7 +61,7 @@ VECTORS = Path({str(_VECTORS)!r})
 def _sim_available():
     # The simulated target ("sim:") is part of the device layer; until it is wired, the
     # guide's sim examples are skipped rather than failed.
-    from iscsitgt_spt.codec.device import DeviceError, open_transport
+    from iscsitgt_spt.device import DeviceError, open_transport
     try:
         open_transport("sim:").close()
     except DeviceError:

@@ -1,41 +1,78 @@
-"""Imports go one way: spec <- codec core <- device <- CLI; ctypes only in the device layer."""
+"""Imports go one way: spec <- codec <- device <- CLI; the codec core leans on none of its siblings.
+
+The layers are the four top-level folders, mapped to their installed names by pyproject's
+``package-dir`` (read here, not typed again).  The rules, checked on every module's AST:
+
+* ``spec`` imports nothing of ours; ``codec`` only ``spec``; ``device`` ``codec`` and ``spec``;
+  the CLI anything.
+* The codec core (the modules at the top of ``codec/``) imports none of the codec's
+  subpackages (analysis, capture, fuzzing, sense): they build on the core, not the reverse.
+* ``spec`` and ``codec`` are sans-I/O: no ctypes, argparse, terminal, file system or standard
+  streams.  Package data read through :mod:`importlib.resources` is allowed.
+* Only the device layer touches ctypes and Windows.
+
+``test_the_checker_catches_*`` run the same checks on synthetic modules, so a checker that
+stopped seeing violations would fail too.
+"""
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+#: Layer ranks, lowest first; a module may import its own rank or lower.
+RANKS = {"iscsitgt_spt.spec": 0, "iscsitgt_spt.codec": 1, "iscsitgt_spt.device": 2,
+         "iscsitgt_spt.cli": 3, "iscsitgt_spt.__main__": 3}
+CODEC_SUBPACKAGES = ("analysis", "capture", "fuzzing", "sense")
+SANS_IO_FORBIDDEN_MODULES = {
+    "argparse", "curses", "termios", "tty", "pathlib", "tempfile", "shutil", "os", "io",
+    "subprocess", "socket", "readline",
+}
+WINDOWS_MODULES = {"ctypes", "msvcrt", "winreg", "_winapi", "win32api", "win32file"}
+STANDARD_STREAMS = {"stdin", "stdout", "stderr", "__stdin__", "__stdout__", "__stderr__"}
+FILE_METHODS = {"read_text", "read_bytes", "write_text", "write_bytes"}
+
+
+def _package_dirs() -> dict[str, str]:
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    mapping: dict[str, str] = config["tool"]["setuptools"]["package-dir"]
+    return mapping
+
 
 def _layer(module: str) -> int:
-    """0 spec, 1 codec core, 2 device, 3 CLI."""
-    if module.startswith("iscsitgt_spt.spec"):
-        return 0
-    if module.startswith(("iscsitgt_spt.codec.cli", "iscsitgt_spt.codec.__main__")):
-        return 3
-    if module.startswith("iscsitgt_spt.codec.device"):
-        return 2
-    return 1
+    for prefix, rank in sorted(RANKS.items(), key=lambda item: -len(item[0])):
+        if module == prefix or module.startswith(prefix + "."):
+            return rank
+    raise AssertionError(f"{module} belongs to no layer")
 
 
 def _modules() -> dict[str, Path]:
     out = {}
-    for top, ns in (("spec", "iscsitgt_spt.spec"), ("codec", "iscsitgt_spt.codec")):
-        for path in (ROOT / top).rglob("*.py"):
-            rel = path.relative_to(ROOT / top).with_suffix("")
+    for namespace, folder in _package_dirs().items():
+        if namespace == "iscsitgt_spt":
+            for path in (ROOT / folder).glob("*.py"):
+                out[f"{namespace}.{path.stem}"] = path
+            continue
+        for path in (ROOT / folder).rglob("*.py"):
+            rel = path.relative_to(ROOT / folder).with_suffix("")
+            if rel.parts[0] == "_namespace":
+                continue
             parts = [p for p in rel.parts if p != "__init__"]
-            out[".".join([ns, *parts])] = path
+            out[".".join([namespace, *parts])] = path
     return out
 
 
-def _imports(path: Path, module: str) -> list[tuple[int, str]]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
-    found = []
+def _imports(tree: ast.AST, module: str, is_package: bool) -> Iterator[tuple[int, str]]:
+    package = module if is_package else module.rsplit(".", 1)[0]
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            found += [(node.lineno, a.name) for a in node.names]
+            yield from ((node.lineno, a.name) for a in node.names)
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".")
@@ -43,35 +80,113 @@ def _imports(path: Path, module: str) -> list[tuple[int, str]]:
                 name = ".".join(base + ([node.module] if node.module else []))
             else:
                 name = node.module or ""
-            found.append((node.lineno, name))
+            yield node.lineno, name
+            # ``from iscsitgt_spt.codec import analysis`` imports a subpackage too.
+            yield from ((node.lineno, f"{name}.{a.name}") for a in node.names)
+
+
+def _is_core(module: str) -> bool:
+    parts = module.split(".")
+    return parts[:2] == ["iscsitgt_spt", "codec"] and (
+        len(parts) == 2 or (len(parts) == 3 and parts[2] not in CODEC_SUBPACKAGES))
+
+
+def violations(module: str, source: str, is_package: bool = False) -> list[str]:
+    """Every rule ``module`` (with this ``source``) breaks, one line each."""
+    tree = ast.parse(source)
+    mine = _layer(module)
+    found: list[str] = []
+    imported = set()
+    # ``from a.b import c`` is seen as both ``a.b`` and ``a.b.c``: one complaint per line.
+    seen: set[tuple[int, str]] = set()
+    for lineno, target in _imports(tree, module, is_package):
+        imported.add(target.split(".")[0])
+        where = f"{module}:{lineno}"
+        if target.startswith("iscsitgt_spt.") and target.split(".")[1] in (
+                "spec", "codec", "device", "cli", "__main__"):
+            if _layer(target) > mine and (lineno, "layer") not in seen:
+                seen.add((lineno, "layer"))
+                found.append(f"{where} imports {target} (a higher layer)")
+            if _is_core(module) and target.split(".")[:3] in (
+                    ["iscsitgt_spt", "codec", sub] for sub in CODEC_SUBPACKAGES) and (
+                    lineno, "core") not in seen:
+                seen.add((lineno, "core"))
+                found.append(f"{where} imports {target} (the codec core leans on no subpackage)")
+        top = target.split(".")[0]
+        if mine != 2 and top in WINDOWS_MODULES and (lineno, "win") not in seen:
+            seen.add((lineno, "win"))
+            found.append(f"{where} imports {target} (only the device layer touches Windows)")
+        if mine <= 1 and top in SANS_IO_FORBIDDEN_MODULES and (lineno, "io") not in seen:
+            seen.add((lineno, "io"))
+            found.append(f"{where} imports {target} (spec and codec are sans-I/O)")
+    if mine <= 1:
+        reads_package_data = "importlib" in imported
+        for node in ast.walk(tree):
+            where = f"{module}:{getattr(node, 'lineno', 0)}"
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and (
+                    node.func.id == "open"):
+                found.append(f"{where} calls open() (opening a path belongs to the CLI)")
+            if isinstance(node, ast.Attribute):
+                if (isinstance(node.value, ast.Name) and node.value.id == "sys"
+                        and node.attr in STANDARD_STREAMS):
+                    found.append(f"{where} uses sys.{node.attr} (the terminal belongs to the CLI)")
+                if node.attr in FILE_METHODS and not reads_package_data:
+                    found.append(f"{where} calls .{node.attr}() (files belong to the CLI)")
     return found
 
 
-def test_imports_only_point_to_lower_layers() -> None:
-    violations = []
+def test_every_module_keeps_to_its_layer() -> None:
+    problems = []
     for module, path in _modules().items():
-        mine = _layer(module)
-        for lineno, target in _imports(path, module):
-            if target.startswith("iscsitgt_spt.") and _layer(target) > mine:
-                violations.append(f"{module}:{lineno} imports {target}")
-    assert violations == []
-
-
-def test_only_the_device_layer_touches_ctypes_and_windows() -> None:
-    violations = []
-    for module, path in _modules().items():
-        if _layer(module) == 2:
-            continue
-        for lineno, target in _imports(path, module):
-            if target.split(".")[0] in ("ctypes", "msvcrt", "winreg", "_winapi", "win32api"):
-                violations.append(f"{module}:{lineno} imports {target}")
-    assert violations == []
+        problems += violations(module, path.read_text(encoding="utf-8"),
+                               is_package=path.name == "__init__.py")
+    assert problems == []
 
 
 def test_the_check_sees_the_tree() -> None:
     modules = _modules()
     # A check that inspected nothing would pass vacuously.
-    assert "iscsitgt_spt.spec.layout" in modules
-    assert "iscsitgt_spt.codec.api" in modules
-    assert _layer("iscsitgt_spt.codec.device.windows") == 2
-    assert _layer("iscsitgt_spt.codec.cli.decode") == 3
+    for expected in ("iscsitgt_spt.spec.layout", "iscsitgt_spt.codec.api",
+                     "iscsitgt_spt.codec.capture.detect", "iscsitgt_spt.codec.analysis.lint",
+                     "iscsitgt_spt.codec.sense.decoder", "iscsitgt_spt.codec.fuzzing.corpus",
+                     "iscsitgt_spt.device.windows", "iscsitgt_spt.cli.decode",
+                     "iscsitgt_spt.__main__"):
+        assert expected in modules
+    assert _layer("iscsitgt_spt.device.windows") == 2
+    assert _layer("iscsitgt_spt.cli.decode") == 3
+    assert _is_core("iscsitgt_spt.codec.dispatch")
+    assert not _is_core("iscsitgt_spt.codec.analysis.lint")
+
+
+@pytest.mark.parametrize(
+    ("module", "source", "complaint"),
+    [
+        ("iscsitgt_spt.spec.layout", "from iscsitgt_spt.codec.api import decode", "higher layer"),
+        ("iscsitgt_spt.codec.api", "import iscsitgt_spt.device.client", "higher layer"),
+        ("iscsitgt_spt.codec.analysis.lint", "from iscsitgt_spt.cli import main", "higher layer"),
+        ("iscsitgt_spt.device.client", "from iscsitgt_spt.cli._common import x", "higher layer"),
+        ("iscsitgt_spt.codec.dispatch", "from iscsitgt_spt.codec.analysis.lint import lint",
+         "no subpackage"),
+        ("iscsitgt_spt.codec.dispatch", "from iscsitgt_spt.codec import sense", "no subpackage"),
+        ("iscsitgt_spt.codec.capture.detect", "import ctypes", "Windows"),
+        ("iscsitgt_spt.cli.send", "import ctypes", "Windows"),
+        ("iscsitgt_spt.codec.capture.detect", "import argparse", "sans-I/O"),
+        ("iscsitgt_spt.spec.layout", "from pathlib import Path", "sans-I/O"),
+        ("iscsitgt_spt.codec.capture.detect", "data = open('x').read()", "open()"),
+        ("iscsitgt_spt.codec.analysis.render", "import sys\nsys.stdout.write('x')", "terminal"),
+        ("iscsitgt_spt.codec.capture.records", "def f(p):\n    return p.read_bytes()",
+         ".read_bytes()"),
+    ],
+)
+def test_the_checker_catches_a_wrong_way_import(module: str, source: str, complaint: str) -> None:
+    found = violations(module, source)
+    assert len(found) == 1 and complaint in found[0], found
+
+
+def test_the_checker_allows_the_right_way() -> None:
+    assert violations("iscsitgt_spt.codec.analysis.lint",
+                      "from iscsitgt_spt.codec.dispatch import identify\n"
+                      "from iscsitgt_spt.codec.capture.records import RawRecord") == []
+    assert violations("iscsitgt_spt.cli.decode", "import argparse, sys\nsys.stdout.write('')\n"
+                      "from iscsitgt_spt.device import Client") == []
+    assert violations("iscsitgt_spt.device.windows", "import ctypes") == []

@@ -27,7 +27,7 @@ def test_ruff_clean() -> None:
     _tool("ruff")
     result = subprocess.run(
         [sys.executable, "-m", "ruff", "check", "--output-format", "concise",
-         "spec", "codec", "tests"],
+         "spec", "codec", "device", "cli", "tests"],
         cwd=ROOT, capture_output=True, text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -37,8 +37,9 @@ def test_mypy_strict_clean(tmp_path: Path) -> None:
     _tool("mypy")
     package = tmp_path / "iscsitgt_spt"
     package.mkdir()
-    (package / "spec").symlink_to(ROOT / "spec", target_is_directory=True)
-    (package / "codec").symlink_to(ROOT / "codec", target_is_directory=True)
+    for layer in ("spec", "codec", "device", "cli"):
+        (package / layer).symlink_to(ROOT / layer, target_is_directory=True)
+    (package / "__main__.py").symlink_to(ROOT / "cli" / "_namespace" / "__main__.py")
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "--config-file", str(ROOT / "pyproject.toml"),
          "--cache-dir", str(tmp_path / ".mypy_cache"), "iscsitgt_spt"],

@@ -197,7 +197,7 @@ def capture_worker(count: int, diagnostics: bool, trace: bool) -> None:
     ``diagnostics`` is ``decode --json`` (full reports: profile evidence, lint, changes);
     without it, ``decode --json --no-diagnostics`` (the bulk mode).
     """
-    from iscsitgt_spt.codec.stream import decode_jsonl_lines
+    from iscsitgt_spt.codec.analysis.stream import decode_jsonl_lines
 
     lines = itertools.islice(itertools.cycle(capture_lines()), count)
     if trace:

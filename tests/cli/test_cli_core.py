@@ -17,7 +17,7 @@ TMF = (CAPTURES / "tmf_abort_task.bin").read_bytes()
 
 
 def cli(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "iscsitgt_spt.codec", *args], input=stdin,
+    return subprocess.run([sys.executable, "-m", "iscsitgt_spt", *args], input=stdin,
                           capture_output=True, timeout=120)
 
 

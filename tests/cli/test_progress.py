@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from iscsitgt_spt.codec.cli._progress import Progress
+from iscsitgt_spt.cli._progress import Progress
 
 
 class _Tty(io.StringIO):

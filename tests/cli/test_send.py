@@ -1,6 +1,6 @@
 """``iscsitgt-spt send``, run as a user runs it: a subprocess against ``sim:`` and ``replay:``.
 
-The simulated target is a documented model (see codec/device/simulator.py); outcomes expected
+The simulated target is a documented model (see device/simulator.py); outcomes expected
 here follow that model and the published codes (RFC 7143 TMF response 2 = LUN does not exist,
 T10 ILLEGAL REQUEST 20h/00h, winerror.h ERROR_INVALID_FUNCTION = 1).
 """
@@ -27,7 +27,7 @@ STOP = {"name": "ISCSITGT_SPT_SESSION_STOP", "value": {"ITNexusHandle": 7}}
 
 def cli(*args: str, stdin: object = None) -> subprocess.CompletedProcess[str]:
     text = "" if stdin is None else json.dumps(stdin)
-    return subprocess.run([sys.executable, "-m", "iscsitgt_spt.codec", "send", *args],
+    return subprocess.run([sys.executable, "-m", "iscsitgt_spt", "send", *args],
                           input=text, capture_output=True, text=True, timeout=120)
 
 
@@ -142,7 +142,7 @@ def test_ctrl_c_stops_cleanly_with_the_recording_intact(tmp_path: Path) -> None:
     corpus.write_text((_line(stop) + "\n") * count, encoding="utf-8")
     capture = tmp_path / "rec.jsonl"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "iscsitgt_spt.codec", "send", "--fuzz-corpus", str(corpus),
+        [sys.executable, "-m", "iscsitgt_spt", "send", "--fuzz-corpus", str(corpus),
          "--device", "sim:delay=0.01", "--record", str(capture), "--json"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )

@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from iscsitgt_spt.codec import api, strategies
+from iscsitgt_spt.codec import api
 from iscsitgt_spt.codec.convert import from_container, to_container
 from iscsitgt_spt.codec.fast import compiled, fast_decode, fast_encode, wchar_from_bytes
+from iscsitgt_spt.codec.fuzzing import strategies
 from iscsitgt_spt.codec.values import StructValue, schema_of
 from iscsitgt_spt.spec.errors import BuildError, ParseError
 from iscsitgt_spt.spec.layout import Layout

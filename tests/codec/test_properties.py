@@ -1,6 +1,6 @@
 """Round-trip and error properties of the codec, for every structure under every profile.
 
-The inputs come from :mod:`iscsitgt_spt.codec.strategies`; the expectations come from the
+The inputs come from :mod:`iscsitgt_spt.codec.fuzzing.strategies`; the expectations come from the
 layout alone (a truncated buffer must name the member that covers the cut, found here by our
 own walk over ``Layout.members``; an out-of-range member must be named with its offset).
 """
@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from iscsitgt_spt.codec import api
 from iscsitgt_spt.codec.dispatch import decode_buffer
 from iscsitgt_spt.codec.documents import encode_document
-from iscsitgt_spt.codec.strategies import buffers, values
+from iscsitgt_spt.codec.fuzzing.strategies import buffers, values
 from iscsitgt_spt.codec.values import StructValue
 from iscsitgt_spt.spec.assumptions import ASSUMED_PASS_THROUGH_IOCTL
 from iscsitgt_spt.spec.constants import IOCTL_SCSI_MINIPORT, IOCTL_SCSI_PASS_THROUGH

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from iscsitgt_spt.codec.device.errors import Win32Error
-from iscsitgt_spt.codec.device.transport import Transport
+from iscsitgt_spt.device.errors import Win32Error
+from iscsitgt_spt.device.transport import Transport
 
 
 class FakeFunction:

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 from iscsitgt_spt.codec.capture.jsonl import parse_lines
-from iscsitgt_spt.codec.device import (
+from iscsitgt_spt.codec.dispatch import decode_buffer
+from iscsitgt_spt.device import (
     Client,
     RecordingTransport,
     ReplayTransport,
@@ -25,8 +26,7 @@ from iscsitgt_spt.codec.device import (
     SimulatedTarget,
     TmfFailed,
 )
-from iscsitgt_spt.codec.device.errors import DeviceError, Win32Error
-from iscsitgt_spt.codec.dispatch import decode_buffer
+from iscsitgt_spt.device.errors import DeviceError, Win32Error
 from iscsitgt_spt.spec.constants import SenseKey, TmfFunction, TmfResponse
 from iscsitgt_spt.spec.errors import BuildError
 from iscsitgt_spt.spec.profiles import Profile

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from iscsitgt_spt.codec.device.errors import (
+from iscsitgt_spt.device.errors import (
     WINERRORS,
     DeviceError,
     ReplayMismatch,

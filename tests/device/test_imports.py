@@ -34,7 +34,7 @@ def test_windows_module_imports_without_touching_windll() -> None:
         ctypes.WinDLL = Tripwire
         ctypes.windll = Tripwire.__new__(Tripwire)
         ctypes.oledll = Tripwire.__new__(Tripwire)
-        import iscsitgt_spt.codec.device.windows as windows
+        import iscsitgt_spt.device.windows as windows
         assert windows.WindowsTransport is not None
         print("ok")
         """
@@ -49,8 +49,8 @@ def test_package_import_does_not_load_windows_module_or_ctypes() -> None:
         import sys
         import iscsitgt_spt.codec
         ctypes_before = "ctypes" in sys.modules
-        import iscsitgt_spt.codec.device
-        assert "iscsitgt_spt.codec.device.windows" not in sys.modules
+        import iscsitgt_spt.device
+        assert "iscsitgt_spt.device.windows" not in sys.modules
         assert ("ctypes" in sys.modules) == ctypes_before, "the device package imported ctypes"
         print("ok")
         """

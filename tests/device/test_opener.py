@@ -8,16 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from iscsitgt_spt.codec.device import open_transport
-from iscsitgt_spt.codec.device.errors import DeviceError
-from iscsitgt_spt.codec.device.recording import RecordingTransport, ReplayTransport
-from iscsitgt_spt.codec.device.windows import WindowsTransport
+from iscsitgt_spt.device import open_transport
+from iscsitgt_spt.device.errors import DeviceError
+from iscsitgt_spt.device.recording import RecordingTransport, ReplayTransport
+from iscsitgt_spt.device.windows import WindowsTransport
 
 MINIPORT = 0x0004D008
 
 
 def test_sim_opens_the_simulated_target() -> None:
-    from iscsitgt_spt.codec.device.simulator import SimulatedTarget
+    from iscsitgt_spt.device.simulator import SimulatedTarget
 
     with open_transport("sim:") as transport:
         assert isinstance(transport, SimulatedTarget)

@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 from iscsitgt_spt.codec.capture.jsonl import CaptureRecord, parse_lines
-from iscsitgt_spt.codec.device.errors import (
+from iscsitgt_spt.device.errors import (
     DeviceError,
     ReplayMismatch,
     TransportClosedError,
     Win32Error,
 )
-from iscsitgt_spt.codec.device.recording import (
+from iscsitgt_spt.device.recording import (
     RecordingTransport,
     ReplayTransport,
     utc_timestamp,

@@ -13,10 +13,10 @@ import json
 
 import pytest
 from iscsitgt_spt.codec import build, encode
-from iscsitgt_spt.codec.device import SimReturnCode, SimulatedTarget, open_transport
-from iscsitgt_spt.codec.device.errors import DeviceError, Win32Error
-from iscsitgt_spt.codec.device.opener import open_simulator
-from iscsitgt_spt.codec.device.recording import RecordingTransport
+from iscsitgt_spt.device import SimReturnCode, SimulatedTarget, open_transport
+from iscsitgt_spt.device.errors import DeviceError, Win32Error
+from iscsitgt_spt.device.opener import open_simulator
+from iscsitgt_spt.device.recording import RecordingTransport
 from iscsitgt_spt.spec.profiles import DEFAULT_PROFILE, Profile
 
 MINIPORT = 0x0004D008

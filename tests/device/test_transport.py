@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from iscsitgt_spt.codec.device.errors import DeviceError, TransportClosedError
-from iscsitgt_spt.codec.device.transport import Transport
+from iscsitgt_spt.device.errors import DeviceError, TransportClosedError
+from iscsitgt_spt.device.transport import Transport
 
 
 class Echo(Transport):

@@ -18,8 +18,8 @@ import sys
 from typing import Any
 
 import pytest
-from iscsitgt_spt.codec.device.errors import DeviceError, TransportClosedError, Win32Error
-from iscsitgt_spt.codec.device.windows import WindowsTransport, normalise_device_path
+from iscsitgt_spt.device.errors import DeviceError, TransportClosedError, Win32Error
+from iscsitgt_spt.device.windows import WindowsTransport, normalise_device_path
 
 IOCTL_SCSI_MINIPORT = 0x0004D008
 PTR_BITS = 8 * ctypes.sizeof(ctypes.c_void_p)

@@ -241,7 +241,7 @@ def test_internal_links_resolve(html: Path) -> None:
 
 
 def test_reference_pages_are_generated(html: Path) -> None:
-    from iscsitgt_spt.codec.cli import build_parser
+    from iscsitgt_spt.cli import build_parser
     from iscsitgt_spt.spec.assumptions import ASSUMPTIONS
 
     cli = (html / "cli.html").read_text(encoding="utf-8")

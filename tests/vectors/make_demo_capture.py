@@ -1,4 +1,4 @@
-"""Regenerate codec/samples/demo.jsonl, the capture that ``iscsitgt-spt demo`` decodes.
+"""Regenerate cli/samples/demo.jsonl, the capture that ``iscsitgt-spt demo`` decodes.
 
 The demo capture is illustration, not a test oracle: it is built with our own canonical
 encoder (golden vectors with independent origins are under tests/vectors/c/).  It tells a
@@ -6,7 +6,7 @@ whole session: start, a pass-through answered with sense data, an ABORT TASK, a 
 an unknown control code, a record with a truncated buffer (to show that one broken record
 does not stop the others), and the stop.
 
-    python tests/vectors/make_demo_capture.py > codec/samples/demo.jsonl
+    python tests/vectors/make_demo_capture.py > cli/samples/demo.jsonl
 """
 
 from __future__ import annotations

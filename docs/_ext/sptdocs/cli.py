@@ -1,6 +1,6 @@
 """``.. spt-cli::`` — the command-line reference, read from the live argument parser.
 
-The parser is :func:`iscsitgt_spt.codec.cli.build_parser`, which only lists subcommands whose
+The parser is :func:`iscsitgt_spt.cli.build_parser`, which only lists subcommands whose
 module exists, so the page always shows the commands of the installed version.  Each
 subcommand becomes a section (label ``cli-<name>``) with its usage line, description and one
 row per argument: the option strings, the metavar/choices, the default and the help text
@@ -85,7 +85,7 @@ class CliDirective(SphinxDirective):
     """The whole CLI: global options, then one section per subcommand."""
 
     def run(self) -> list[nodes.Node]:
-        cli = importlib.import_module("iscsitgt_spt.codec.cli")
+        cli = importlib.import_module("iscsitgt_spt.cli")
         parser: argparse.ArgumentParser = cli.build_parser()
         out: list[nodes.Node] = _parser_body(parser)
         commands = _subcommands(parser)

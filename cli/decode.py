@@ -1,0 +1,265 @@
+"""``iscsitgt-spt decode``: what captured bytes say, and what is wrong with them.
+
+One buffer (raw bytes, or any single dump) prints the ``decode --json`` document, the contract
+``encode`` reads back.  A capture of several records (our JSON Lines, IRPMon exports, fuzzer
+logs, several dumps in one file) prints one report per record — JSON Lines with ``--json`` —
+in order, a broken record as an ``error`` entry while the others still decode.  Multi-record
+line formats are streamed, so memory stays flat however large the capture.
+"""
+
+from __future__ import annotations
+
+import argparse
+import codecs
+import io
+import os
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any, BinaryIO
+
+from iscsitgt_spt.cli import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK
+from iscsitgt_spt.cli._common import (
+    ABIS,
+    COOKIES,
+    parse_int,
+    print_json,
+    structure_name,
+)
+from iscsitgt_spt.cli._progress import Progress
+from iscsitgt_spt.codec.analysis.hexview import render_hexdump
+from iscsitgt_spt.codec.analysis.lint import Finding, lint_bytes
+from iscsitgt_spt.codec.analysis.render import render_text
+from iscsitgt_spt.codec.analysis.report import BufferReport, RecordReport, report_record
+from iscsitgt_spt.codec.capture.detect import (
+    FORMATS,
+    RawRecord,
+    detect_format,
+    iter_capture_lines,
+    read_capture,
+)
+from iscsitgt_spt.spec.constants import IOCTLS
+from iscsitgt_spt.spec.errors import InputFormatError
+from iscsitgt_spt.spec.registry import get_layout
+
+__all__ = ["emit_reports", "open_records", "register", "run"]
+
+#: Formats that usually hold many records: always reported record by record, streamed.
+MULTI_RECORD_FORMATS = frozenset({"jsonl", "irpmon-text", "irpmon-json", "ioctlbf"})
+_HEAD = 1 << 16
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "decode", help="decode a buffer or a whole capture",
+        description="Decode captured IOCTL buffers: raw bytes, hex text, xxd, hexdump -C, WinDbg "
+        "db/dc/dd/dq, Frida hexdump, ioctlbf logs, IRPMon text/JSON exports or the project's "
+        "JSON-Lines capture. The structure is identified from the SRB_IO_CONTROL header (or the "
+        "IOCTL), the ABI and cookie width from sizes and self-describing fields.",
+    )
+    p.add_argument("file", nargs="?", default="-", metavar="FILE",
+                   help="input file, or - for standard input (default)")
+    p.add_argument("--as", dest="name", type=structure_name, metavar="NAME",
+                   help="decode as this structure instead of identifying it")
+    p.add_argument("--ioctl", type=parse_int, metavar="CODE",
+                   help="the IOCTL the buffer travelled with (e.g. 0x4d008)")
+    p.add_argument("--abi", choices=ABIS, help="ABI (default: detect)")
+    p.add_argument("--cookie", choices=COOKIES, help="cookie width (default: detect)")
+    p.add_argument("--input", choices=("auto", *FORMATS), default="auto", metavar="FORMAT",
+                   help="input format: auto (default) or one of " + ", ".join(FORMATS))
+    p.add_argument("--json", action="store_true", help="JSON (JSON Lines for several records)")
+    p.add_argument("--hexdump", action="store_true",
+                   help="add an annotated hex dump: field paths per row, padding and anomalies")
+    p.add_argument("--no-diagnostics", dest="diagnostics", action="store_false",
+                   help="bulk mode: skip the lint pass and trust the ABI a record states")
+    p.add_argument("--verbose", "-v", action="store_true",
+                   help="print the whole output buffer, not just what the driver changed")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                   help="colour in text output (default: when writing to a terminal)")
+    return p
+
+
+# -- reading --------------------------------------------------------------------------------
+def _text_lines(head: bytes, stream: BinaryIO) -> Iterator[str]:
+    """Lines of a UTF-8 text stream whose first bytes were already read for detection."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
+    pending = ""
+    chunk = head
+    while True:
+        pending += decoder.decode(chunk, final=not chunk)
+        lines = pending.splitlines(keepends=True)
+        pending = lines.pop() if lines and not lines[-1].endswith(("\n", "\r")) else ""
+        yield from lines
+        if not chunk:
+            break
+        chunk = stream.read(1 << 20)
+    if pending:
+        yield pending
+
+
+def open_records(
+    stream: BinaryIO, fmt: str = "auto"
+) -> tuple[str, Iterator[RawRecord], bool]:
+    """(format, records, multi) for a binary stream; multi-record formats are streamed."""
+    head = stream.read(_HEAD)
+    if not head:
+        raise InputFormatError("the input is empty", path="input")
+    if fmt == "auto":
+        fmt = detect_format(head)
+    if fmt in MULTI_RECORD_FORMATS:
+        return fmt, iter_capture_lines(_text_lines(head, stream), fmt), True
+    result = read_capture(head + stream.read(), fmt)
+    return result.format, iter(result.records), len(result.records) > 1
+
+
+# -- text output ----------------------------------------------------------------------------
+def _record_title(report: RecordReport, fmt: str) -> str:
+    rec = report.record
+    parts = [f"record {rec.index + 1}"]
+    if rec.line is not None:
+        parts.append(f"line {rec.line}")
+    parts.append(fmt)
+    if rec.ioctl is not None:
+        parts.append(f"{IOCTLS.get(rec.ioctl, 'IOCTL')} (0x{rec.ioctl:08x})")
+    for key in ("pid", "time", "status"):
+        if key in rec.meta:
+            parts.append(f"{key} {rec.meta[key]}")
+    return " · ".join(parts)
+
+
+def _findings_text(findings: tuple[Finding, ...]) -> list[str]:
+    return [f"  {f}" for f in findings]
+
+
+def _buffer_text(
+    label: str, buf: BufferReport, args: argparse.Namespace, color: bool, full: bool
+) -> list[str]:
+    lines = [f"{label}: {len(buf.data)} bytes"]
+    if buf.decoded is not None:
+        if full:
+            lines.append(render_text(buf.decoded, color=color, findings=buf.findings))
+        if args.hexdump:
+            lines.append(render_hexdump(buf.decoded, buf.data, color=color,
+                                        findings=buf.findings))
+    else:
+        lines.append(f"  error: {buf.error}")
+        if args.hexdump:
+            lines.append(render_hexdump(None, buf.data, color=color))
+    if buf.findings:
+        lines.append("findings:")
+        lines.extend(_findings_text(buf.findings))
+    return lines
+
+
+def report_text(report: RecordReport, fmt: str, args: argparse.Namespace, color: bool) -> str:
+    lines = [_record_title(report, fmt)]
+    lines.extend(f"note: {n}" for n in report.notes)
+    if report.error is not None:
+        lines.append(f"error: {report.error}")
+        return "\n".join(lines)
+    if report.guess is not None:
+        chosen = f"profile: {report.guess.profile}"
+        if report.guess.ambiguous and report.guess.reason:
+            chosen += f" (ambiguous: {report.guess.reason})"
+        lines.append(chosen)
+        lines.extend(f"  evidence: {e}" for e in report.guess.evidence)
+    if report.request is not None:
+        lines.extend(_buffer_text("input", report.request, args, color, full=True))
+    if report.response is not None:
+        lines.extend(_buffer_text("output", report.response, args, color, full=args.verbose))
+        if report.changes:
+            lines.append("changed by the driver:")
+            for c in report.changes:
+                lines.append(f"  {c.path} @0x{c.offset:x}: {c.before!r} -> {c.after!r}")
+        elif report.request is not None:
+            lines.append("changed by the driver: nothing")
+    if report.sense is not None:
+        lines.append("sense data:")
+        lines.extend("  " + line for line in report.sense.format_text().splitlines())
+    return "\n".join(lines)
+
+
+# -- driving ----------------------------------------------------------------------------------
+def _single_document(report: RecordReport, fmt: str) -> dict[str, Any]:
+    """The ``decode --json`` document of a one-buffer input (``encode`` reads it back)."""
+    assert report.request is not None and report.request.decoded is not None
+    doc = report.request.decoded.to_json()
+    doc["format"] = fmt
+    if report.guess is not None:
+        doc["profile_evidence"] = list(report.guess.evidence)
+    doc["findings"] = [f.to_dict() for f in report.request.findings]
+    extra = report.to_json()
+    for key in ("output", "changes", "sense", "notes", "unreadable"):
+        if key in extra:
+            doc[key] = extra[key]
+    return doc
+
+
+def _single_failure(record: RawRecord, report: RecordReport, args: argparse.Namespace) -> int:
+    """One buffer that does not decode: the error on stderr, findings and dump when asked."""
+    error = report.error or (report.request.error if report.request else None)
+    data = record.data_in or b""
+    if args.hexdump and data:
+        findings = lint_bytes(data, name=args.name, ioctl=args.ioctl or record.ioctl)
+        layout = None
+        if args.name:
+            layout = get_layout(args.name)
+        sys.stdout.write(render_hexdump(layout, data, findings=findings) + "\n")
+    print(f"iscsitgt-spt decode: error: {error}", file=sys.stderr)
+    return EXIT_INPUT
+
+
+def emit_reports(
+    records: Iterator[RawRecord], fmt: str, multi: bool, args: argparse.Namespace,
+    *, total_bytes: int | None = None, position: Callable[[], int] | None = None,
+) -> int:
+    color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
+    options = {"name": args.name, "ioctl": args.ioctl, "abi": args.abi, "cookie": args.cookie,
+               "diagnostics": getattr(args, "diagnostics", True)}
+    if not multi:
+        record = next(records)
+        report = report_record(record, **options)
+        if report.error or report.request is None or report.request.decoded is None:
+            return _single_failure(record, report, args)
+        if args.json:
+            print_json(_single_document(report, fmt))
+        else:
+            sys.stdout.write(f"format: {fmt}\n" + report_text(report, fmt, args, color) + "\n")
+        return EXIT_FINDINGS if report.worst_severity == "error" else EXIT_OK
+    progress = Progress(label="records", total_bytes=total_bytes)
+    worst = EXIT_OK
+    count = 0
+    try:
+        if not args.json:
+            sys.stdout.write(f"format: {fmt}\n")
+        for count, record in enumerate(records, 1):
+            report = report_record(record, **options)
+            if report.worst_severity == "error":
+                worst = EXIT_FINDINGS
+            if args.json:
+                print_json(report.to_json(), compact=True)
+            else:
+                sys.stdout.write("\n" + report_text(report, fmt, args, color) + "\n")
+            progress.update(count, position() if position is not None else None)
+    finally:
+        progress.close()
+    if count == 0:
+        raise InputFormatError(f"no records found in the {fmt} input", path="input")
+    return worst
+
+
+def _size_of(stream: BinaryIO) -> int | None:
+    try:
+        return os.fstat(stream.fileno()).st_size or None
+    except (OSError, io.UnsupportedOperation, AttributeError):
+        return None
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.file == "-":
+        stream: BinaryIO = sys.stdin.buffer
+        fmt, records, multi = open_records(stream, args.input)
+        return emit_reports(records, fmt, multi, args)
+    with open(args.file, "rb") as stream:
+        fmt, records, multi = open_records(stream, args.input)
+        return emit_reports(records, fmt, multi, args, total_bytes=_size_of(stream),
+                            position=stream.tell)

@@ -1,0 +1,175 @@
+"""``iscsitgt-spt fuzz NAME... --out PATH``: write a reproducible fuzz corpus.
+
+The cases come from :mod:`iscsitgt_spt.codec.fuzzing.corpus` (no Hypothesis: the same ``--seed``
+must give the same bytes everywhere).  A ``.jsonl`` path gets one JSON-Lines capture record
+per case (the format ``decode`` and ``send --fuzz-corpus`` read), any other path is a
+directory of ``NNNNNN-NAME-ABI-COOKIE-MODE.bin`` files plus ``index.jsonl`` describing them,
+which is what libFuzzer/atheris take as a seed corpus.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from iscsitgt_spt.cli._common import parse_int, structure_name
+from iscsitgt_spt.cli._progress import Progress
+from iscsitgt_spt.codec.capture.jsonl import CaptureRecord, parse_lines, record_to_line
+from iscsitgt_spt.codec.fuzzing.corpus import (
+    MODES,
+    Case,
+    Seed,
+    case_to_record,
+    generate,
+    seeds_from_records,
+)
+from iscsitgt_spt.spec.errors import InputFormatError, SptError
+from iscsitgt_spt.spec.profiles import ABIS, COOKIES, Profile
+from iscsitgt_spt.spec.registry import STRUCTURES
+
+__all__ = ["read_seeds", "register", "run", "write_corpus"]
+
+INDEX_NAME = "index.jsonl"
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "fuzz", help="write a reproducible fuzz corpus for structures",
+        description="Generate test cases for structures and profiles by walking their layouts: "
+        "valid (canonical values), boundary (every member at its edges, wrong lengths, short "
+        "and long buffers) or mutate (bit flips, insertions, deletions and member splices of "
+        "seeds from --from, else of valid cases). The same --seed gives the same bytes.",
+    )
+    p.add_argument("names", nargs="*", type=structure_name, metavar="NAME",
+                   help="structure names (or --all)")
+    p.add_argument("--all", action="store_true", help="every structure of the spec")
+    p.add_argument("--out", "-o", required=True, metavar="PATH",
+                   help="a .jsonl file (JSON-Lines capture records) or a directory of .bin files")
+    p.add_argument("-n", type=int, default=100, metavar="N",
+                   help="cases per structure, profile and mode (default: 100)")
+    p.add_argument("--seed", type=parse_int, default=0, help="random seed (default: 0)")
+    p.add_argument("--mode", action="append", choices=(*MODES, "all"), metavar="MODE",
+                   help=f"{', '.join(MODES)} or all; may be repeated (default: valid)")
+    p.add_argument("--abi", action="append", choices=(*ABIS, "all"),
+                   help="ABI(s); may be repeated, or all (default: win64)")
+    p.add_argument("--cookie", action="append", choices=(*COOKIES, "all"),
+                   help="cookie width(s); may be repeated, or all (default: u64)")
+    p.add_argument("--from", dest="seed_file", metavar="CAPTURE",
+                   help="capture whose records seed --mode mutate (JSON Lines, or any format "
+                   "the capture readers know)")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing corpus (its .jsonl file, or the .bin files and "
+                   "index of its directory)")
+    return p
+
+
+def _choices(given: Sequence[str] | None, every: Sequence[str], default: str) -> list[str]:
+    if not given:
+        return [default]
+    if "all" in given:
+        return list(every)
+    return list(dict.fromkeys(given))
+
+
+def _read_records(path: str) -> Iterator[CaptureRecord]:
+    data = Path(path).read_bytes()
+    text = data.decode("utf-8", errors="replace")
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if path.endswith(".jsonl") or first.startswith("{"):
+        for _lineno, item in parse_lines(text.splitlines()):
+            if isinstance(item, InputFormatError):
+                raise item
+            yield item
+        return
+    try:  # other capture formats, when the capture readers are installed
+        detect: Any = importlib.import_module("iscsitgt_spt.codec.capture.detect")
+    except ModuleNotFoundError:
+        detect = None
+    reader = getattr(detect, "read_capture", None)
+    if reader is None:
+        raise InputFormatError("not a JSON-Lines capture", path=path,
+                               expected="JSON Lines records", actual=repr(first[:40]))
+    for raw in reader(data).records:
+        # Records a reader could not make sense of carry an error instead of bytes.
+        if getattr(raw, "error", None) is None and raw.data_in is not None:
+            yield CaptureRecord(ioctl=raw.ioctl or 0, data_in=raw.data_in)
+
+
+def read_seeds(path: str) -> list[Seed]:
+    """Mutation seeds from a capture file."""
+    return seeds_from_records(_read_records(path), Path(path).name)
+
+
+def _file_name(case: Case) -> str:
+    p = case.profile
+    return f"{case.index:06d}-{case.structure}-{p.abi}-{p.cookie}-{case.mode}.bin"
+
+
+def _prepare(out: Path, force: bool) -> None:
+    if out.suffix == ".jsonl":
+        if out.exists() and not force:
+            raise SptError("the corpus file exists (use --force to replace it)", path=str(out))
+        return
+    if out.exists() and not out.is_dir():
+        raise SptError("not a directory (give a .jsonl path for one file)", path=str(out))
+    if out.is_dir() and any(out.iterdir()):
+        if not force:
+            raise SptError("the corpus directory is not empty (use --force to replace its "
+                           ".bin files)", path=str(out))
+        for old in [*out.glob("*.bin"), out / INDEX_NAME]:
+            old.unlink(missing_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def write_corpus(cases: Iterable[Case], out: Path, progress: Progress | None = None) -> int:
+    """Write ``cases`` to ``out`` (.jsonl file or directory); the number written."""
+    written = 0
+    if out.suffix == ".jsonl":
+        with out.open("w", encoding="utf-8", newline="\n") as fh:
+            for case in cases:
+                fh.write(record_to_line(case_to_record(case)) + "\n")
+                written += 1
+                if progress is not None:
+                    progress.update(written)
+        return written
+    with (out / INDEX_NAME).open("w", encoding="utf-8", newline="\n") as index:
+        for case in cases:
+            name = _file_name(case)
+            (out / name).write_bytes(case.data)
+            entry = {"file": name, "case": case.index, "structure": case.structure,
+                     "abi": case.profile.abi, "cookie": case.profile.cookie,
+                     "ioctl": f"0x{case.ioctl:08x}", "mode": case.mode, "intent": case.intent,
+                     "size": len(case.data)}
+            index.write(json.dumps(entry, separators=(",", ":"), ensure_ascii=False) + "\n")
+            written += 1
+            if progress is not None:
+                progress.update(written)
+    return written
+
+
+def run(args: argparse.Namespace) -> int:
+    names = list(STRUCTURES) if args.all else list(dict.fromkeys(args.names))
+    if not names:
+        raise SptError("no structure given", expected="NAME... or --all")
+    if args.n < 0:
+        raise SptError("-n must not be negative", actual=str(args.n))
+    modes = _choices(args.mode, MODES, "valid")
+    profiles = [Profile.of(a, c) for a in _choices(args.abi, ABIS, "win64")
+                for c in _choices(args.cookie, COOKIES, "u64")]
+    seeds = read_seeds(args.seed_file) if args.seed_file else []
+    out = Path(args.out)
+    _prepare(out, args.force)
+    # Boundary mode may yield fewer than -n; the bar's total is an upper bound then.
+    progress = Progress(len(names) * len(profiles) * len(modes) * args.n, label="cases")
+    try:
+        cases = generate(names, profiles, modes, count=args.n, seed=args.seed, seeds=seeds)
+        written = write_corpus(cases, out, progress)
+    finally:
+        progress.close()
+    print(f"iscsitgt-spt fuzz: {written} cases written to {out}", file=sys.stderr)
+    return 0

@@ -1,0 +1,292 @@
+"""``iscsitgt-spt send NAME --device DEV``: send a request and print the target's answer.
+
+The request comes as JSON on standard input, exactly as ``encode`` takes it (a partial value
+or a whole ``decode --json`` document; a JSON array sends several requests in order over one
+device, which is how a session is driven against ``sim:``, whose state lives only as long as
+the command).  ``--device`` is a Windows device path, ``sim:[OPTIONS]`` for the simulated
+target or ``replay:FILE`` to answer from a recording; ``--record FILE`` appends every IOCTL to
+a JSON-Lines capture.  Exit status: 0 success, 1 the target said the request failed (a
+non-zero ReturnCode, a failing TMF Response, CHECK CONDITION or a failed DeviceIoControl; the
+answer is still printed), 2 bad input (including a request the lint pass refuses without
+``--force``), 130 interrupted.
+
+``send --fuzz-corpus FILE`` replays a capture/corpus (``iscsitgt-spt fuzz`` output) against the
+device: every record's input is sent as is, failures are counted rather than fatal, and a
+summary is printed; Ctrl-C stops after the current request with the recording intact.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from typing import Any, TextIO
+
+from iscsitgt_spt.cli import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK
+from iscsitgt_spt.cli._common import ABIS, COOKIES, print_json, structure_name
+from iscsitgt_spt.cli._progress import Progress
+from iscsitgt_spt.codec.analysis.render import render_text
+from iscsitgt_spt.codec.capture.jsonl import parse_line
+from iscsitgt_spt.codec.dispatch import decode_buffer, identify
+from iscsitgt_spt.codec.documents import encode_document, is_document
+from iscsitgt_spt.codec.jsonform import load_json
+from iscsitgt_spt.device import (
+    Client,
+    Exchange,
+    RecordingTransport,
+    ReplayMismatch,
+    RequestFailed,
+    RequestRefused,
+    Transport,
+    Win32Error,
+    open_transport,
+)
+from iscsitgt_spt.device.client import judge
+from iscsitgt_spt.spec.errors import JsonInputError, SptError
+from iscsitgt_spt.spec.profiles import Profile
+from iscsitgt_spt.spec.registry import get_layout
+
+__all__ = ["register", "run"]
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "send", help="send a request to a device, the simulated target or a recording",
+        description="Build the request NAME from JSON on standard input (as `encode` takes it; "
+        "a JSON array sends several in order), lint it, send it to --device and print the "
+        "decoded answer. DEV is a Windows device path (Scsi2:), sim:[OPTIONS] for the "
+        "simulated target (a model, not the driver: sim:abi=win32,cookie=ptr,luns=0;1,"
+        "capacity=N,signature=S,aux_signature=S,delay=SECONDS) or replay:FILE. Exit status 1 "
+        "when the target reports a failure. With --fuzz-corpus, replay every record of a "
+        "JSON-Lines corpus and print a summary.",
+    )
+    p.add_argument("name", nargs="?", type=structure_name, metavar="NAME",
+                   help="structure name (default: the document's own name)")
+    p.add_argument("--device", "-d", required=True, metavar="DEV",
+                   help="Windows device path, sim:[OPTIONS] or replay:FILE")
+    p.add_argument("--record", metavar="FILE",
+                   help="append every IOCTL and its answer to FILE (JSON-Lines capture)")
+    p.add_argument("--force", action="store_true",
+                   help="send a request even when the lint pass finds errors in it")
+    p.add_argument("--abi", choices=ABIS, help="ABI (default: the document's, else win64)")
+    p.add_argument("--cookie", choices=COOKIES,
+                   help="cookie width (default: the document's, else u64)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.add_argument("--input", "-i", metavar="FILE", default="-",
+                   help="read the JSON request from FILE instead of standard input")
+    p.add_argument("--fuzz-corpus", metavar="FILE",
+                   help="send every record of a JSON-Lines corpus instead of one request")
+    return p
+
+
+@contextlib.contextmanager
+def _record_sink(path: str | None) -> Iterator[TextIO | None]:
+    if path is None:
+        yield None
+        return
+    # Appending lets several invocations build one capture of a whole session.
+    with open(path, "a", encoding="utf-8", newline="\n") as sink:
+        yield sink
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.fuzz_corpus is not None:
+        if args.name is not None:
+            raise SptError("--fuzz-corpus sends the corpus' own records; give no NAME",
+                           path="NAME")
+        return _run_corpus(args)
+    return _run_requests(args)
+
+
+# -- one request (or a list of them) ----------------------------------------------------------
+def _load_requests(args: argparse.Namespace) -> tuple[list[Any], bool]:
+    if args.input == "-":
+        text = sys.stdin.buffer.read()
+    else:
+        with open(args.input, "rb") as fh:
+            text = fh.read()
+    obj = load_json(text, "stdin" if args.input == "-" else args.input)
+    if isinstance(obj, list):
+        if not obj:
+            raise JsonInputError("an empty list sends nothing", path="stdin")
+        return obj, True
+    return [obj], False
+
+
+def _name_and_profile(obj: Any, args: argparse.Namespace, index: str) -> tuple[str, Profile]:
+    doc = obj if is_document(obj) else {}
+    name = args.name or doc.get("name")
+    if not isinstance(name, str):
+        raise JsonInputError("no structure named: give NAME or a document with 'name'",
+                             path=index or "stdin")
+    abi, cookie = args.abi or doc.get("abi"), args.cookie or doc.get("cookie")
+    if not isinstance(abi, (str, type(None))) or not isinstance(cookie, (str, type(None))):
+        raise JsonInputError("abi and cookie must be strings", path=f"{index}abi")
+    return name, Profile.of(abi, cookie)
+
+
+def _run_requests(args: argparse.Namespace) -> int:
+    items, many = _load_requests(args)
+    prepared = []
+    for n, obj in enumerate(items):
+        name, profile = _name_and_profile(obj, args, f"[{n}]." if many else "")
+        raw = encode_document(obj, name, abi=profile.abi, cookie=profile.cookie)
+        prepared.append((name, profile, raw))
+    first = prepared[0][1]
+    docs: list[dict[str, Any]] = []
+    status = EXIT_OK
+    with _record_sink(args.record) as sink, open_transport(
+        args.device, record=sink, abi=first.abi, cookie=first.cookie
+    ) as transport:
+        for name, profile, raw in prepared:
+            client = Client(transport, profile=profile)
+            try:
+                exchange = client.send_bytes(raw, name=name, force=args.force)
+            except RequestRefused as exc:
+                for finding in exc.findings:
+                    print(f"iscsitgt-spt send: {finding}", file=sys.stderr)
+                raise
+            except RequestFailed as exc:
+                _show(exc.exchange, args, docs, error=exc)
+                status = EXIT_FINDINGS
+                break
+            except Win32Error as exc:
+                print(f"iscsitgt-spt send: {exc}", file=sys.stderr)
+                status = EXIT_FINDINGS
+                break
+            _show(exchange, args, docs)
+    if args.json and docs:
+        print_json(docs if many else docs[0])
+    return status
+
+
+def _show(
+    exchange: Exchange, args: argparse.Namespace, docs: list[dict[str, Any]],
+    error: RequestFailed | None = None,
+) -> None:
+    if args.json:
+        doc = exchange.to_json()
+        if error is not None:
+            doc["error"] = {"type": type(error).__name__, "reason": error.reason,
+                            "message": str(error)}
+        docs.append(doc)
+        return
+    print(render_text(exchange.response, findings=exchange.findings))
+    changes = exchange.changes
+    print("changed by the target:" if changes else "changed by the target: nothing")
+    for change in changes:
+        print(f"  {change.path}: {change.before!r} -> {change.after!r}")
+    sense = exchange.sense
+    if sense is not None:
+        print("sense data:")
+        print("  " + sense.format_text().replace("\n", "\n  "))
+    if error is not None:
+        print(f"iscsitgt-spt send: request failed: {error}", file=sys.stderr)
+    sys.stdout.flush()
+
+
+# -- a whole corpus ---------------------------------------------------------------------------
+def _out_size(data: bytes, ioctl: int, profile: Profile) -> tuple[int, str | None]:
+    try:
+        name = identify(data, ioctl, profile)
+        return max(len(data), get_layout(name, profile).size), name
+    except SptError:
+        return len(data), None
+
+
+class _Recorders:
+    """One recorder per profile over the same device and sink: each line keeps its abi."""
+
+    def __init__(self, inner: Transport, sink: TextIO | None) -> None:
+        self.inner = inner
+        self.sink = sink
+        self.by_profile: dict[Profile, Transport] = {}
+
+    def get(self, profile: Profile) -> Transport:
+        if self.sink is None:
+            return self.inner
+        found = self.by_profile.get(profile)
+        if found is None:
+            found = self.by_profile[profile] = RecordingTransport(
+                self.inner, self.sink, abi=profile.abi, cookie=profile.cookie)
+        return found
+
+
+def _send_record(transport: Transport, ioctl: int, data: bytes, profile: Profile) -> str | None:
+    """Send one record; ``None`` when the target accepted it, else the failure's label."""
+    out_size, name = _out_size(data, ioctl, profile)
+    try:
+        out = transport.ioctl(ioctl, data, out_size)
+    except Win32Error as exc:
+        return exc.name
+    except ReplayMismatch:
+        return "ReplayMismatch"
+    if name is None:
+        return None
+    try:
+        request = decode_buffer(data, name=name, ioctl=ioctl, profile=profile)
+        response = decode_buffer(out, name=name, ioctl=ioctl, profile=profile)
+        judge(Exchange(request, response, data, out, ioctl))
+    except RequestFailed as exc:
+        return exc.reason
+    except SptError:
+        return "undecodable answer"
+    return None
+
+
+def _run_corpus(args: argparse.Namespace) -> int:
+    default = Profile.of(args.abi, args.cookie)
+    failed: collections.Counter[str] = collections.Counter()
+    sent = malformed = 0
+    interrupted = False
+    total_bytes = os.path.getsize(args.fuzz_corpus)
+    progress = Progress(label="requests", total_bytes=total_bytes)
+    with open(args.fuzz_corpus, encoding="utf-8-sig") as corpus, \
+            _record_sink(args.record) as sink, \
+            open_transport(args.device, abi=default.abi, cookie=default.cookie) as inner:
+        recorders = _Recorders(inner, sink)
+        position = 0
+        try:
+            for lineno, line in enumerate(corpus, 1):
+                position += len(line)
+                try:
+                    record = parse_line(line, lineno)
+                except SptError:
+                    malformed += 1
+                    continue
+                if record is None:
+                    continue
+                profile = Profile.of(record.abi or default.abi, record.cookie or default.cookie)
+                outcome = _send_record(recorders.get(profile), record.ioctl, record.data_in,
+                                       profile)
+                sent += 1
+                if outcome is not None:
+                    failed[outcome] += 1
+                progress.update(sent, position)
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            progress.close()
+    _summary(args, sent, failed, malformed, interrupted)
+    return EXIT_INTERRUPTED if interrupted else EXIT_OK
+
+
+def _summary(
+    args: argparse.Namespace, sent: int, failed: collections.Counter[str], malformed: int,
+    interrupted: bool,
+) -> None:
+    count = sum(failed.values())
+    if args.json:
+        print_json({"sent": sent, "ok": sent - count, "failed": dict(failed.most_common()),
+                    "malformed": malformed, "interrupted": interrupted})
+        return
+    print(f"sent {sent}, ok {sent - count}, failed {count}"
+          + (f", malformed lines {malformed}" if malformed else "")
+          + (" (interrupted)" if interrupted else ""))
+    for reason, n in failed.most_common():
+        print(f"  {reason}: {n}")
+    if interrupted:
+        print("iscsitgt-spt send: interrupted", file=sys.stderr)

@@ -1,0 +1,34 @@
+"""``iscsitgt-spt sense HEX``: decode a bare SCSI sense buffer, as ``sg_decode_sense`` does."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from iscsitgt_spt.cli._common import print_json
+from iscsitgt_spt.codec.sense.decoder import decode_sense, parse_hex_sense
+
+__all__ = ["register", "run"]
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "sense", help="decode a SCSI sense buffer (fixed or descriptor format)",
+        description="Decode sense data given as hex (one or more arguments, or - for stdin): "
+        "response code, sense key, ASC/ASCQ text from the T10 list, information and the "
+        "sense-key-specific field.",
+    )
+    p.add_argument("hex", nargs="+", metavar="HEX",
+                   help="sense bytes as hex, e.g. 'f0 00 03 00 00 12 34 0a' (- reads stdin)")
+    p.add_argument("--json", action="store_true", help="machine-readable JSON output")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    text = sys.stdin.read() if args.hex == ["-"] else " ".join(args.hex)
+    info = decode_sense(parse_hex_sense(text))
+    if args.json:
+        print_json(info.to_dict())
+    else:
+        sys.stdout.write(info.format_text() + "\n")
+    return 0

@@ -1,0 +1,203 @@
+"""An annotated hex dump: the raw bytes, and which member each byte belongs to.
+
+The left part of every row is exactly what ``hexdump -C`` prints (offset, hex in two groups of
+eight, ``|ascii|``), so a person can hold it against a dump made elsewhere.  The right part
+names the members the row covers, grouped by parent structure
+(``Header.{HeaderLength, Signature, Timeout}``); a member that began on an earlier row is
+marked ``(cont.)``, and bytes after the structure are labelled ``(payload)`` or
+``(trailing)``.
+
+Padding and the bytes a lint finding points at must stand out with and without colour.
+Without colour a *marker row* under the hex shows ``__`` under padding bytes and ``!!`` under
+flagged bytes, with the finding codes at the right; with colour padding is dim and flagged
+bytes red (marker rows then appear only for findings, to name their codes).  Runs of identical
+rows inside one member collapse to ``*`` as in ``hexdump -C``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from iscsitgt_spt.codec.analysis.lint import Finding
+from iscsitgt_spt.codec.analysis.render import DIM, RED, RESET
+from iscsitgt_spt.codec.dispatch import Decoded
+from iscsitgt_spt.codec.values import StructValue
+from iscsitgt_spt.spec.layout import Layout
+
+__all__ = ["render_hexdump"]
+
+_GROUP = 8
+
+
+@dataclass
+class _Byte:
+    """What one byte of the buffer is."""
+
+    label: str | None = None
+    start: int = 0
+    padding: bool = False
+    codes: list[str] = field(default_factory=list)
+
+
+def _annotate(layout: Layout | None, size: int, extra: str) -> list[_Byte]:
+    info = [_Byte() for _ in range(size)]
+    if layout is None:
+        return info
+    bits: dict[int, list[str]] = {}
+    for m in layout.leaves():
+        if m.kind == "bits":
+            bits.setdefault(m.offset, []).append(m.name)
+    for m in layout.leaves():
+        if m.kind == "bits" and bits[m.offset][0] != m.name:
+            continue  # one label for the whole bit-field unit
+        label = m.path
+        if m.kind == "bits":
+            parent = m.path.rpartition(".")[0]
+            label = (parent + "." if parent else "") + "/".join(bits[m.offset])
+        for i in range(m.offset, min(m.end, size)):
+            info[i] = _Byte(None if m.padding else label, m.offset, m.padding)
+    for i in range(layout.size, size):
+        info[i] = _Byte(f"({extra})", layout.size)
+    return info
+
+
+def _mark(info: list[_Byte], layout: Layout | None, findings: Sequence[Finding]) -> None:
+    """Attach each finding's code to the bytes it concerns."""
+    root = layout.name if layout is not None else ""
+    for f in findings:
+        rel = f.path[len(root) + 1 :] if root and f.path.startswith(root + ".") else ""
+        start, end = f.offset, f.offset + 1
+        if rel and layout is not None:
+            try:
+                member = layout.member(rel)
+            except KeyError:
+                member = None
+            if member is not None:
+                # A finding inside a member (a WCHAR anomaly) points at one code unit.
+                start, end = (member.offset, member.end) if f.offset == member.offset else (
+                    f.offset, min(f.offset + 2, member.end))
+        elif layout is not None and f.offset >= layout.size:
+            end = len(info)
+        for i in range(max(start, 0), min(end, len(info))):
+            if f.code not in info[i].codes:
+                info[i].codes.append(f.code)
+
+
+def _labels(info: Sequence[_Byte], row_start: int) -> str:
+    seen: list[tuple[str, bool]] = []
+    for b in info:
+        if b.label is not None and (not seen or seen[-1][0] != b.label):
+            seen.append((b.label, b.start < row_start))
+    groups: list[tuple[str, list[str]]] = []
+    for label, continued in seen:
+        parent, _, leaf = label.rpartition(".")
+        leaf += " (cont.)" if continued else ""
+        if groups and groups[-1][0] == parent:
+            groups[-1][1].append(leaf)
+        else:
+            groups.append((parent, [leaf]))
+    parts = []
+    for parent, leaves in groups:
+        if not parent:
+            parts.extend(leaves)
+            continue
+        inner = leaves[0] if len(leaves) == 1 else "{" + ", ".join(leaves) + "}"
+        parts.append(f"{parent}.{inner}")
+    return ", ".join(parts)
+
+
+def _cells(cells: Sequence[str], width: int) -> str:
+    """Hex cells laid out as ``hexdump -C`` does: groups of eight, two spaces between."""
+    padded = list(cells) + ["  "] * (width - len(cells))
+    groups = [" ".join(padded[i : i + _GROUP]) for i in range(0, width, _GROUP)]
+    return "  ".join(groups)
+
+
+def _paint(text: str, code: str, on: bool) -> str:
+    return f"{code}{text}{RESET}" if on else text
+
+
+def _source(source: Decoded | StructValue | Layout | None) -> tuple[Layout | None, str]:
+    if isinstance(source, Decoded):
+        return source.value.layout, "payload" if source.payload is not None else "trailing"
+    if isinstance(source, StructValue):
+        return source.layout, "trailing"
+    return source, "trailing"
+
+
+def render_hexdump(
+    source: Decoded | StructValue | Layout | None,
+    data: bytes,
+    *,
+    width: int = 16,
+    color: bool = False,
+    findings: Sequence[Finding] = (),
+) -> str:
+    """The annotated dump of ``data`` laid out as ``source`` (see the module docstring).
+
+    ``source`` is a decoded buffer, a value, or just a :class:`Layout` (for a buffer that did
+    not decode, e.g. a truncated one); ``None`` gives a plain dump.  ``findings`` come from
+    :func:`~iscsitgt_spt.codec.analysis.lint.lint` or
+    :func:`~iscsitgt_spt.codec.analysis.lint.lint_bytes`.
+    """
+    if width < 1:
+        raise ValueError("width must be at least 1")
+    raw = bytes(data)
+    layout, extra = _source(source)
+    info = _annotate(layout, len(raw), extra)
+    _mark(info, layout, findings)
+    title = f"{len(raw)} bytes"
+    if layout is not None:
+        title = f"{layout.name} ({layout.profile}, {layout.size} bytes), {title}"
+    lines = [title]
+    hex_width = len(_cells([], width))
+    used_padding = used_marks = False
+    previous: tuple[bytes, str] | None = None
+    starred = False
+    for row in range(0, len(raw), width):
+        chunk, meta = raw[row : row + width], info[row : row + width]
+        labels = _labels(meta, row)
+        quiet = not any(b.padding or b.codes for b in meta)
+        single = len({b.label for b in meta}) == 1 and meta[0].start < row
+        if quiet and single and previous == (chunk, meta[0].label or ""):
+            if not starred:
+                lines.append("*")
+                starred = True
+            continue
+        previous, starred = (chunk, meta[0].label or ""), False
+        cells = []
+        for value, b in zip(chunk, meta):
+            text = f"{value:02x}"
+            if b.codes:
+                text = _paint(text, RED, color)
+            elif b.padding:
+                text = _paint(text, DIM, color)
+            cells.append(text)
+        ascii_ = "".join(chr(c) if 0x20 <= c < 0x7F else "." for c in chunk)
+        gap = " " * (width - len(chunk))
+        main = f"{row:08x}  {_cells(cells, width)}  |{ascii_}|{gap}"
+        lines.append(f"{main}  {labels}".rstrip())
+        show_padding = not color and any(b.padding for b in meta)
+        codes = list(dict.fromkeys(c for b in meta for c in b.codes))
+        if show_padding or codes:
+            marks = ["!!" if b.codes else "__" if b.padding and not color else "  " for b in meta]
+            notes = (["! " + ", ".join(codes)] if codes else []) + (
+                ["_ padding"] if show_padding else [])
+            pad = " " * (hex_width - len(_cells(marks, width)))
+            marker = f"{'':8}  {_paint(_cells(marks, width), RED, color and bool(codes))}{pad}"
+            marker += f"  {'':{width + 2}}  {'; '.join(notes)}"
+            lines.append(marker)
+            used_padding |= show_padding
+            used_marks |= bool(codes)
+    lines.append(f"{len(raw):08x}")
+    if layout is not None and len(raw) < layout.size:
+        cut = layout.member_at(len(raw))
+        where = f" inside {cut.path}" if cut is not None else ""
+        lines.append(f"(the buffer ends at 0x{len(raw):x}{where}; "
+                     f"{layout.name} is {layout.size} bytes under {layout.profile})")
+    legend = (["__ padding"] if used_padding else []) + (
+        ["!! bytes a lint finding points at"] if used_marks else [])
+    if legend:
+        lines.append("legend: " + "   ".join(legend))
+    return "\n".join(lines)

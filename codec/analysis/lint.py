@@ -1,0 +1,396 @@
+"""Lint a decoded buffer: what a miniport would reject, and what merely looks odd.
+
+Decoding is lossless and accepts every byte pattern, so a capture with a wrong HeaderLength, a
+win32 length in a win64 buffer or stack garbage in the padding decodes without complaint.  The
+lint pass says what is wrong or unusual about such a buffer, one :class:`Finding` per
+problem, each naming the member path and absolute byte offset so that the hex view can point
+at it.
+
+Every expected value is read from the layouts and the constants — ``sizeof(SRB_IO_CONTROL)``,
+the SenseInfoOffset rule, the enumerations — never typed here.  :data:`RULES` lists every
+finding code with its severity and explanation; the documentation is generated from it.  That
+catalogue, with :class:`Finding` and the severity helpers, lives in
+:mod:`iscsitgt_spt.codec.analysis.lint_rules` and is re-exported here.
+
+Session cookies: ISCSITGT_SPT_SESSION_STOP, ISCSITGT_SPT_TMF and SCSI_PASS_THROUGH_AUXILIARY
+refer to an existing session, so a zero cookie there is flagged (unless the caller passes
+``expect_session=False``).  ISCSITGT_SPT_SESSION_START is where the session — and its handle —
+comes into being; whether the caller or the miniport picks the handle is not published, so a
+zero ITNexusHandle in a START request is *not* flagged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from iscsitgt_spt.codec.analysis.detect_profile import describe_profiles, detect_profile
+from iscsitgt_spt.codec.analysis.lint_rules import (
+    _BY_CODE,
+    _RANK,
+    RULES,
+    Finding,
+    RuleInfo,
+    Severity,
+    rule,
+    summarize,
+    worst,
+)
+from iscsitgt_spt.codec.api import Buffer, decode_from
+from iscsitgt_spt.codec.dispatch import Decoded, decode_buffer, identify
+from iscsitgt_spt.spec.assumptions import (
+    ASSUMED_AUXILIARY_SIGNATURE,
+    ASSUMED_SRB_SIGNATURE,
+    RETURN_CODE_SUCCESS,
+)
+from iscsitgt_spt.spec.constants import CONTROL_CODES, DataIn, TmfFunction, TmfResponse, name_of
+from iscsitgt_spt.spec.errors import ParseError
+from iscsitgt_spt.spec.layout import Layout, Member
+from iscsitgt_spt.spec.primitives import WcharText
+from iscsitgt_spt.spec.profiles import PROFILES, Profile
+from iscsitgt_spt.spec.registry import control_code_of, get_layout, structure
+
+__all__ = [
+    "RULES",
+    "Finding",
+    "RuleInfo",
+    "Severity",
+    "lint",
+    "lint_bytes",
+    "rule",
+    "summarize",
+    "wchar_issue",
+    "worst",
+]
+
+#: Structures that refer to an existing session, and the member holding its cookie.
+_SESSION_COOKIES: dict[str, str] = {
+    "ISCSITGT_SPT_SESSION_STOP": "ITNexusHandle",
+    "ISCSITGT_SPT_TMF": "ITNexusHandle",
+    "SCSI_PASS_THROUGH_AUXILIARY": "SessionCookie",
+}
+
+
+def wchar_issue(value: str | WcharText, size: int) -> tuple[str, int, str] | None:
+    """What is wrong with a ``WCHAR[size/2]`` value: (code, byte offset in field, text)."""
+    if isinstance(value, str):
+        if len(value.encode("utf-16-le", errors="surrogatepass")) >= size:
+            return "wchar-unterminated", 0, "fills the field with no NUL terminator"
+        return None
+    raw = value.raw
+    end = next((i for i in range(0, len(raw) - 1, 2) if raw[i : i + 2] == b"\0\0"), None)
+    if end is not None:
+        after = raw[end + 2 :]
+        garbage = sum(1 for b in after if b)
+        if garbage:
+            first = end + 2 + next(i for i, b in enumerate(after) if b)
+            return ("wchar-after-terminator", first,
+                    f"{garbage} non-zero byte{'s' * (garbage != 1)} after the terminator")
+    try:
+        raw[: end if end is not None else len(raw)].decode("utf-16-le")
+    except UnicodeDecodeError as exc:
+        return "wchar-invalid-utf16", exc.start, "invalid UTF-16 (unpaired surrogate)"
+    return "wchar-unterminated", 0, "fills the field with no NUL terminator"
+
+
+class _Context:
+    """One lint run: where findings go and how paths and offsets are spelt."""
+
+    def __init__(
+        self, decoded: Decoded, total: int, expect_session: bool, root: str, output: bool | None
+    ) -> None:
+        self.decoded = decoded
+        self.output = output
+        self.layout: Layout = decoded.value.layout
+        self.total = total
+        self.expect_session = expect_session
+        self.root = root
+        self.findings: list[Finding] = []
+
+    def get(self, path: str) -> Any:
+        return self.decoded.value.get_path(path)
+
+    def member(self, path: str) -> Member:
+        return self.layout.member(path)
+
+    def add(self, code: str, path: str, message: str, offset: int | None = None) -> None:
+        where = offset if offset is not None else (self.member(path).offset if path else 0)
+        full = f"{self.root}.{path}" if path else self.root
+        self.findings.append(Finding(_BY_CODE[code].severity, code, full, where, message))
+
+    def instances(self, c_name: str) -> list[str]:
+        """Path prefixes (``""`` or ``"Header."``) of every nested ``c_name`` structure."""
+        if self.layout.name == c_name:
+            return [""]
+        return [
+            m.path + "." for m in self.layout.walk() if m.kind == "struct" and m.ctype == c_name
+        ]
+
+
+def _rule_int(layout: Layout, path: str) -> int | None:
+    """The value a canonical build derives for ``path`` (``None`` when no rule fills it)."""
+    found = layout.rules.get(path)
+    return found[1] if found is not None and isinstance(found[1], int) else None
+
+
+def _tag(data: bytes) -> str:
+    """An 8-byte signature as text: ``"NvmeMini"``, with escapes for non-printables."""
+    return '"' + data.decode("latin-1").encode("unicode_escape").decode("ascii") + '"'
+
+
+def _other_profiles(name: str, path: str | None, value: int, profile: Profile) -> str:
+    """`` (the win32 (either cookie) value: wrong --abi?)`` when ``value`` fits elsewhere."""
+    fits = set()
+    for p in PROFILES:
+        layout = get_layout(name, p)
+        expected = layout.size if path is None else layout.rules.get(path, (None, None))[1]
+        if p != profile and expected == value:
+            fits.add(p)
+    if not fits:
+        return ""
+    return f"; {value} is the {describe_profiles(fits)} value: wrong --abi/--cookie?"
+
+
+def _check_header(ctx: _Context) -> None:
+    header_size = get_layout("SRB_IO_CONTROL", ctx.layout.profile).size
+    for pre in ctx.instances("SRB_IO_CONTROL"):
+        length = ctx.get(pre + "HeaderLength")
+        if length != header_size:
+            ctx.add("header-length", pre + "HeaderLength",
+                    f"HeaderLength is {length}, sizeof(SRB_IO_CONTROL) is {header_size}")
+        present = ctx.total - (ctx.member(pre[:-1]).end if pre else header_size)
+        payload = ctx.get(pre + "Length")
+        if payload != present:
+            text = f"Length is {payload} but {present} bytes follow the header"
+            rule_value = _rule_int(ctx.layout, pre + "Length")
+            if rule_value is not None and rule_value != payload:
+                text += f" ({ctx.layout.name} needs {rule_value} under {ctx.layout.profile}"
+                text += _other_profiles(ctx.layout.name, pre + "Length", payload,
+                                        ctx.layout.profile) + ")"
+            ctx.add("srb-length", pre + "Length", text)
+        code = ctx.get(pre + "ControlCode")
+        expected = control_code_of(ctx.layout.name)
+        if code not in CONTROL_CODES:
+            known = ", ".join(f"0x{c:x}" for c in CONTROL_CODES)
+            rest = len(ctx.decoded.payload or b"")
+            ctx.add("unknown-control-code", pre + "ControlCode",
+                    f"ControlCode 0x{code:x} is not an iSCSI target pass-through code ({known})"
+                    + (f"; {rest} payload bytes left undecoded" if rest else ""))
+        elif expected is not None and code != expected:
+            ctx.add("control-code-mismatch", pre + "ControlCode",
+                    f"ControlCode 0x{code:x} is {CONTROL_CODES[code]}, but the buffer was "
+                    f"decoded as {ctx.layout.name} (0x{expected:x}, {CONTROL_CODES[expected]})")
+        signature = ctx.get(pre + "Signature")
+        if signature != ASSUMED_SRB_SIGNATURE:
+            ctx.add("unknown-signature", pre + "Signature",
+                    f"Signature {_tag(signature)} is not the assumed {_tag(ASSUMED_SRB_SIGNATURE)} "
+                    "(the real value is unpublished)")
+        status = ctx.get(pre + "ReturnCode")
+        if status != RETURN_CODE_SUCCESS and ctx.output is False:
+            ctx.add("return-code-in-request", pre + "ReturnCode",
+                    f"ReturnCode is {status} (0x{status:x}) in a request; the miniport "
+                    "overwrites it")
+        elif status != RETURN_CODE_SUCCESS:
+            ctx.add("return-code-nonzero", pre + "ReturnCode",
+                    f"ReturnCode is {status} (0x{status:x}): failure? its meaning is unpublished")
+
+
+def _check_session(ctx: _Context) -> None:
+    if not ctx.expect_session:
+        return
+    for c_name, leaf in _SESSION_COOKIES.items():
+        for pre in ctx.instances(c_name):
+            if ctx.get(pre + leaf) == 0:
+                ctx.add("session-cookie-zero", pre + leaf,
+                        f"{leaf} is 0, but {c_name} refers to an existing session")
+
+
+def _check_tmf(ctx: _Context) -> None:
+    for pre in ctx.instances("ISCSITGT_SPT_TMF"):
+        function = ctx.get(pre + "TaskManagementFunction")
+        known = name_of(TmfFunction, function)
+        if known is None:
+            low = name_of(TmfFunction, function & 0x7F)
+            if function & 0x80 and low is not None:
+                ctx.add("tmf-function-pdu-byte", pre + "TaskManagementFunction",
+                        f"TaskManagementFunction 0x{function:02x} looks like the PDU byte with "
+                        f"bit 7 set ({low} = {function & 0x7F}); the bare code is assumed "
+                        "(TMF_FUNCTION_ENCODING)")
+            else:
+                ctx.add("tmf-function-unknown", pre + "TaskManagementFunction",
+                        f"TaskManagementFunction {function} (0x{function:02x}) is not a known "
+                        "iSCSI task management function")
+        elif (ctx.get(pre + "ReferenceTaskCookie") != 0
+              and not TmfFunction(function).uses_referenced_task):
+            ctx.add("tmf-reference-ignored", pre + "ReferenceTaskCookie",
+                    f"ReferenceTaskCookie is set but {known} does not use a referenced task")
+        response = ctx.get(pre + "Response")
+        if name_of(TmfResponse, response) is None:
+            ctx.add("tmf-response-unknown", pre + "Response",
+                    f"Response {response} (0x{response:02x}) is not a known TMF response code")
+
+
+def _check_pass_through(ctx: _Context) -> None:
+    profile = ctx.layout.profile
+    for pre in ctx.instances("SCSI_PASS_THROUGH_DIRECT"):
+        size = get_layout("SCSI_PASS_THROUGH_DIRECT", profile).size
+        length = ctx.get(pre + "Length")
+        if length != size:
+            ctx.add("sptd-length", pre + "Length",
+                    f"Length is {length}, sizeof(SCSI_PASS_THROUGH_DIRECT) is {size} under "
+                    f"{profile}" + _other_profiles("SCSI_PASS_THROUGH_DIRECT", None, length,
+                                                   profile))
+        direction = ctx.get(pre + "DataIn")
+        count = ctx.get(pre + "DataTransferLength")
+        if name_of(DataIn, direction) is None:
+            ctx.add("data-in-invalid", pre + "DataIn",
+                    f"DataIn is {direction}, not one of "
+                    + ", ".join(f"{d.value} {d.name}" for d in DataIn))
+        elif direction == DataIn.SCSI_IOCTL_DATA_UNSPECIFIED and count:
+            ctx.add("data-unspecified-length", pre + "DataTransferLength",
+                    f"DataIn is SCSI_IOCTL_DATA_UNSPECIFIED but DataTransferLength is {count}")
+        if count and ctx.get(pre + "DataBuffer") == 0:
+            ctx.add("data-buffer-null", pre + "DataBuffer",
+                    f"DataTransferLength is {count} but DataBuffer is a null pointer")
+        cdb = ctx.member(pre + "Cdb").size
+        if ctx.get(pre + "CdbLength") > cdb:
+            ctx.add("cdb-length", pre + "CdbLength",
+                    f"CdbLength is {ctx.get(pre + 'CdbLength')}, Cdb holds {cdb} bytes")
+        offset_path, length_path = pre + "SenseInfoOffset", pre + "SenseInfoLength"
+        expected = _rule_int(ctx.layout, offset_path)
+        sense_length = ctx.get(length_path)
+        sense_offset = ctx.get(offset_path)
+        if expected is not None and sense_offset != expected and (sense_length or sense_offset):
+            ctx.add("sense-info-offset", offset_path,
+                    f"SenseInfoOffset is {sense_offset}; SenseData is at {expected} from the "
+                    f"start of SCSI_PASS_THROUGH_DIRECT under {profile}"
+                    + _other_profiles(ctx.layout.name, offset_path, sense_offset, profile))
+        if "SenseData" in ctx.decoded.value:
+            room = ctx.member("SenseData").size
+            if sense_length > room:
+                ctx.add("sense-info-length", length_path,
+                        f"SenseInfoLength is {sense_length}, SENSE_DATA holds {room} bytes")
+    for pre in ctx.instances("SCSI_PASS_THROUGH_AUXILIARY"):
+        size = get_layout("SCSI_PASS_THROUGH_AUXILIARY", profile).size
+        value = ctx.get(pre + "Size")
+        if value != size:
+            ctx.add("aux-size", pre + "Size",
+                    f"Size is {value}, sizeof(SCSI_PASS_THROUGH_AUXILIARY) is {size} under "
+                    f"{profile}" + _other_profiles("SCSI_PASS_THROUGH_AUXILIARY", None, value,
+                                                   profile))
+        signature = ctx.get(pre + "Signature")
+        if signature != ASSUMED_AUXILIARY_SIGNATURE:
+            ctx.add("unknown-signature", pre + "Signature",
+                    f"Signature {_tag(signature)} is not the assumed "
+                    f"{_tag(ASSUMED_AUXILIARY_SIGNATURE)} (the real value is unpublished)")
+
+
+def _check_members(ctx: _Context) -> None:
+    """Checks that depend only on a member's type: padding, BOOL, WCHAR."""
+    for m in ctx.layout.leaves():
+        value = ctx.get(m.path)
+        if m.kind == "padding" and any(value):
+            ctx.add("padding-nonzero", m.path,
+                    f"{m.size} padding byte{'s' * (m.size != 1)} not zero ({value.hex(' ')}); "
+                    "harmless, often stack garbage")
+        elif m.ctype == "BOOL" and value not in (0, 1):
+            ctx.add("bool-noncanonical", m.path,
+                    f"{m.name} is {value}: TRUE, but not the canonical 1")
+        elif m.kind == "wchar":
+            issue = wchar_issue(value, m.size)
+            if issue is not None:
+                code, at, text = issue
+                ctx.add(code, m.path, f"{m.name} {text}", offset=m.offset + at)
+
+
+def _check_size(ctx: _Context) -> None:
+    trailing = ctx.decoded.trailing
+    if trailing:
+        layout = ctx.layout
+        ctx.add("trailing-bytes", "",
+                f"{len(trailing)} byte{'s' * (len(trailing) != 1)} after the end of "
+                f"{layout.name} ({layout.size} bytes under {layout.profile})"
+                + _other_profiles(layout.name, None, ctx.total, layout.profile),
+                offset=layout.size)
+
+
+_CHECKS: tuple[Callable[[_Context], None], ...] = (
+    _check_header, _check_session, _check_tmf, _check_pass_through, _check_members, _check_size,
+)
+
+
+def _run(
+    decoded: Decoded, total: int, expect_session: bool, root: str, output: bool | None
+) -> list[Finding]:
+    ctx = _Context(decoded, total, expect_session, root, output)
+    for check in _CHECKS:
+        check(ctx)
+    return sorted(ctx.findings, key=lambda f: (f.offset, _RANK[f.severity]))
+
+
+def lint(
+    decoded: Decoded,
+    *,
+    raw: bytes | None = None,
+    expect_session: bool = True,
+    output: bool | None = None,
+) -> list[Finding]:
+    """Every finding for a decoded buffer, in byte order.
+
+    ``raw`` is the buffer as captured, when the caller has it: its length is what
+    SRB_IO_CONTROL.Length is checked against (by default the decoded size, which is the same
+    for :func:`~iscsitgt_spt.codec.dispatch.decode_buffer` output).  ``output`` says whether
+    the buffer is what the driver returned (``True``), the request (``False``) or unknown
+    (``None``); it decides how a non-zero ReturnCode is reported.
+    """
+    total = len(raw) if raw is not None else decoded.size
+    return _run(decoded, total, expect_session, decoded.name, output)
+
+
+def _parse_finding(exc: ParseError, code: str) -> Finding:
+    text = exc.message
+    details = [f"{k} {v}" for k, v in (("expected", exc.expected), ("got", exc.actual)) if v]
+    if details:
+        text += f" ({', '.join(details)})"
+    return Finding(_BY_CODE[code].severity, code, exc.path, exc.offset or 0, text)
+
+
+def lint_bytes(
+    data: Buffer,
+    *,
+    name: str | None = None,
+    ioctl: int | None = None,
+    profile: Profile | None = None,
+    expect_session: bool = True,
+    output: bool | None = None,
+) -> list[Finding]:
+    """Decode and lint ``data``; a buffer that does not decode yields findings, not errors.
+
+    ``profile=None`` detects it
+    (:func:`~iscsitgt_spt.codec.analysis.detect_profile.detect_profile`).
+    A truncated buffer gives a ``truncated`` error plus the findings of its leading nested
+    structure (the SRB_IO_CONTROL header or the SCSI_PASS_THROUGH_DIRECT) when that is whole.
+    """
+    raw = bytes(data)
+    if profile is None:
+        profile = detect_profile(raw, ioctl=ioctl, name=name).profile
+    try:
+        return lint(decode_buffer(raw, name=name, ioctl=ioctl, profile=profile), raw=raw,
+                    expect_session=expect_session, output=output)
+    except ParseError as exc:
+        failure = exc
+    try:
+        chosen = structure(name).c_name if name is not None else identify(raw, ioctl, profile)
+    except ParseError:
+        return [_parse_finding(failure, "unrecognised")]
+    layout = get_layout(chosen, profile)
+    if len(raw) >= layout.size:  # pragma: no cover - decode_buffer only fails on short input
+        return [_parse_finding(failure, "unrecognised")]
+    findings = [_parse_finding(failure, "truncated")]
+    first = layout.members[0]
+    if first.kind == "struct" and first.end <= len(raw):
+        sub = layout.sublayout(first.path)
+        value = decode_from(sub.template, raw, profile=profile)
+        part = Decoded(value, payload=raw[first.end :])
+        findings += _run(part, len(raw), expect_session, f"{chosen}.{first.path}", output)
+    return sorted(findings, key=lambda f: (f.offset, _RANK[f.severity]))

@@ -1,0 +1,281 @@
+"""One captured request, fully explained: what ``decode`` prints for each record.
+
+A :class:`RecordReport` holds, for a :class:`~iscsitgt_spt.codec.capture.records.RawRecord`:
+the profile chosen (with the evidence, or the override), the decoded request and response
+buffers (each with its lint findings, or the error that stopped it), what the driver changed
+between them, and the decoded sense data when the response carries some.  A record that cannot
+be decoded yields a report with an ``error``; it never raises, so one bad record in a capture
+costs nothing but itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from iscsitgt_spt.codec.analysis.detect_profile import ProfileGuess, detect_profile
+from iscsitgt_spt.codec.analysis.lint import Finding, lint, lint_bytes
+from iscsitgt_spt.codec.capture.records import RawRecord
+from iscsitgt_spt.codec.dispatch import Decoded, decode_buffer
+from iscsitgt_spt.codec.jsonform import value_to_json
+from iscsitgt_spt.codec.sense.decoder import SenseInfo, decode_sense
+from iscsitgt_spt.codec.values import StructValue
+from iscsitgt_spt.spec.errors import ParseError, SptError
+from iscsitgt_spt.spec.profiles import Profile
+from iscsitgt_spt.spec.registry import STRUCTURES
+
+__all__ = ["BufferReport", "Change", "RecordReport", "diff_values", "report_record", "sense_of"]
+
+
+@dataclass(frozen=True)
+class BufferReport:
+    """One decoded buffer (request or response), or why it could not be decoded."""
+
+    data: bytes
+    decoded: Decoded | None = None
+    error: SptError | None = None
+    findings: tuple[Finding, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.decoded is not None:
+            out["document"] = self.decoded.to_json()
+        if self.error is not None:
+            out["error"] = str(self.error)
+            out["error_path"] = self.error.path
+            out["error_offset"] = self.error.offset
+            out["hex"] = self.data.hex()
+        out["findings"] = [_finding_json(f) for f in self.findings]
+        return out
+
+
+@dataclass(frozen=True)
+class Change:
+    """A member the driver changed between request and response."""
+
+    path: str
+    offset: int
+    before: Any
+    after: Any
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "offset": self.offset, "before": self.before,
+                "after": self.after}
+
+
+@dataclass(frozen=True)
+class RecordReport:
+    record: RawRecord
+    profile: Profile | None = None
+    guess: ProfileGuess | None = None
+    request: BufferReport | None = None
+    response: BufferReport | None = None
+    changes: tuple[Change, ...] = ()
+    sense: SenseInfo | None = None
+    error: str | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def worst_severity(self) -> str | None:
+        order = {"error": 3, "warning": 2, "info": 1}
+        found = [f.severity for b in (self.request, self.response) if b for f in b.findings]
+        if self.error or any(b is not None and b.error for b in (self.request, self.response)):
+            return "error"
+        return max(found, key=lambda s: order.get(s, 0)) if found else None
+
+    def to_json(self) -> dict[str, Any]:
+        rec = self.record
+        out: dict[str, Any] = {"record": rec.index, "line": rec.line, "format": rec.source_format}
+        if rec.ioctl is not None:
+            out["ioctl"] = f"0x{rec.ioctl:08x}"
+        if rec.meta:
+            out["meta"] = {k: _jsonable(v) for k, v in rec.meta.items() if k != "segments"}
+        if rec.unreadable:
+            out["unreadable"] = [list(r) for r in rec.unreadable]
+        if self.profile is not None:
+            out["abi"], out["cookie"] = self.profile.abi, self.profile.cookie
+        if self.guess is not None:
+            out["profile_evidence"] = list(self.guess.evidence)
+            out["profile_ambiguous"] = self.guess.ambiguous
+            if self.guess.reason:
+                out["profile_reason"] = self.guess.reason
+        if self.request is not None:
+            out["input"] = self.request.to_json()
+        if self.response is not None:
+            out["output"] = self.response.to_json()
+        if self.changes:
+            out["changes"] = [c.to_json() for c in self.changes]
+        if self.sense is not None:
+            out["sense"] = self.sense.to_dict()
+        if self.notes:
+            out["notes"] = list(self.notes)
+        if self.error is not None:
+            out["error"] = self.error
+        return out
+
+
+def _jsonable(value: object) -> Any:
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def _finding_json(f: Finding) -> dict[str, Any]:
+    return {"severity": f.severity, "code": f.code, "path": f.path, "offset": f.offset,
+            "message": f.message}
+
+
+def diff_values(before: StructValue, after: StructValue, prefix: str = "") -> list[Change]:
+    """Leaf members whose values differ (same structure and profile expected)."""
+    changes: list[Change] = []
+    as_json: tuple[dict[str, Any], dict[str, Any]] | None = None
+    for member in before.layout.members:
+        a, b = before[member.name], after[member.name]
+        if a == b:
+            continue
+        if isinstance(a, StructValue) and isinstance(b, StructValue):
+            for change in diff_values(a, b, f"{prefix}{member.name}."):
+                changes.append(Change(change.path, change.offset + member.offset,
+                                      change.before, change.after))
+            continue
+        if as_json is None:  # only at levels where a leaf changed: the JSON forms, once
+            as_json = (value_to_json(before), value_to_json(after))
+        changes.append(Change(prefix + member.name, member.offset,
+                              as_json[0][member.name], as_json[1][member.name]))
+    return changes
+
+
+def _unreadable_note(record: RawRecord) -> str | None:
+    if not record.unreadable:
+        return None
+    spans = ", ".join(f"{a}..{b - 1}" for a, b in record.unreadable)
+    return (
+        f"bytes {spans} were shown as unreadable (??) in the dump; "
+        "only the bytes before the first of them are decoded"
+    )
+
+
+def _decode_one(
+    data: bytes, *, name: str | None, ioctl: int | None, profile: Profile, output: bool,
+    diagnostics: bool,
+) -> BufferReport:
+    try:
+        decoded = decode_buffer(data, name=name, ioctl=ioctl, profile=profile)
+    except SptError as exc:
+        if not diagnostics:
+            return BufferReport(data, error=exc)
+        # Still say what the bytes that are there reveal (a Length that claims more, ...).
+        partial = lint_bytes(data, name=name, ioctl=ioctl, profile=profile, output=output)
+        return BufferReport(data, error=exc, findings=tuple(partial))
+    if not diagnostics:
+        return BufferReport(data, decoded=decoded)
+    return BufferReport(data, decoded=decoded,
+                        findings=tuple(lint(decoded, raw=data, output=output)))
+
+
+def sense_of(decoded: Decoded, raw: bytes) -> SenseInfo | None:
+    """The sense data a pass-through buffer carries, when it holds any.
+
+    The sense buffer is where ``SenseInfoOffset``/``SenseInfoLength`` say (that is what the
+    driver writes); a pointer outside the buffer falls back on the ``SenseData`` member.
+    """
+    value = decoded.value
+    if value.name != "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY":
+        return None
+    sptd = value["ScsiPassThroughDirect"]
+    assert isinstance(sptd, StructValue)
+    start, length = sptd.SenseInfoOffset, sptd.SenseInfoLength
+    sense = raw[start : start + length] if length else b""
+    if len(sense) != length or not sense:
+        from iscsitgt_spt.codec.api import encode
+
+        sense_data = value["SenseData"]
+        assert isinstance(sense_data, StructValue)
+        sense = encode(sense_data)
+    if not any(sense):
+        return None
+    try:
+        return decode_sense(sense)
+    except ParseError:
+        return None
+
+
+def _sense_of(report: BufferReport | None) -> SenseInfo | None:
+    if report is None or report.decoded is None:
+        return None
+    return sense_of(report.decoded, report.data)
+
+
+def report_record(
+    record: RawRecord,
+    *,
+    name: str | None = None,
+    ioctl: int | None = None,
+    abi: str | None = None,
+    cookie: str | None = None,
+    diagnostics: bool = True,
+) -> RecordReport:
+    """Decode and examine one record; never raises for bad bytes.
+
+    ``diagnostics=False`` is the bulk mode: no lint pass, and a profile the record (or the
+    caller) states completely is taken as is instead of being weighed against the bytes.
+    """
+    if record.error is not None:
+        return RecordReport(record, error=record.error)
+    data_in = record.data_in or b""
+    if not data_in and not record.data_out:
+        return RecordReport(record, error="the record holds no bytes")
+    ioctl = ioctl if ioctl is not None else record.ioctl
+    name = name or _stated_structure(record)
+    if name is not None and ioctl == 0:
+        ioctl = None  # the fuzz corpus writes 0 for structures that travel with no IOCTL
+    notes = tuple(n for n in (_unreadable_note(record),) if n)
+    from_record = abi is None and cookie is None and (
+        _meta_str(record, "abi") is not None or _meta_str(record, "cookie") is not None)
+    abi = abi or _meta_str(record, "abi")
+    cookie = cookie or _meta_str(record, "cookie")
+    guess: ProfileGuess | None = None
+    try:
+        if not diagnostics and abi is not None and cookie is not None:
+            profile = Profile.of(abi, cookie)
+        else:
+            guess = detect_profile(data_in or record.data_out or b"", ioctl=ioctl, name=name,
+                                   abi=abi, cookie=cookie,
+                                   stated_by="the capture record" if from_record else None)
+            profile = guess.profile
+    except SptError as exc:
+        return RecordReport(record, error=str(exc), notes=notes)
+    request = _decode_one(data_in, name=name, ioctl=ioctl, profile=profile, output=False,
+                          diagnostics=diagnostics) if data_in else None
+    response = None
+    if record.data_out:
+        chosen = name
+        if chosen is None and request is not None and request.decoded is not None:
+            chosen = request.decoded.name
+        response = _decode_one(record.data_out, name=chosen, ioctl=ioctl, profile=profile,
+                               output=True, diagnostics=diagnostics)
+    changes: tuple[Change, ...] = ()
+    if (request is not None and response is not None and request.decoded is not None
+            and response.decoded is not None
+            and request.decoded.name == response.decoded.name):
+        changes = tuple(diff_values(request.decoded.value, response.decoded.value))
+    return RecordReport(
+        record, profile=profile, guess=guess, request=request, response=response,
+        changes=changes, sense=_sense_of(response) or _sense_of(request), notes=notes,
+    )
+
+
+def _stated_structure(record: RawRecord) -> str | None:
+    """The structure a record names itself (our fuzz corpus writes a ``structure`` key)."""
+    extra = record.meta.get("extra")
+    stated = extra.get("structure") if isinstance(extra, dict) else None
+    return stated if isinstance(stated, str) and stated in STRUCTURES else None
+
+
+def _meta_str(record: RawRecord, key: str) -> str | None:
+    value = record.meta.get(key)
+    return value if isinstance(value, str) else None

@@ -1,0 +1,58 @@
+"""Decoding a capture record by record, in constant memory: the engine of ``decode --json``.
+
+A capture of a busy target holds millions of requests, so decoding one must neither read the
+whole file nor keep what it has decoded: these are generators from input records (or JSON
+Lines) to output lines, and the caller (the CLI) owns the files.  Memory stays flat however
+long the capture is; a broken record becomes an entry with an ``error`` and decoding goes on,
+so one bad line never costs the rest of the capture.
+
+Each output line is the record's :class:`~iscsitgt_spt.codec.analysis.report.RecordReport` as JSON —
+exactly what ``iscsitgt-spt decode --json`` prints for a multi-record capture, so the
+throughput the benchmark measures here is the command's.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+
+from iscsitgt_spt.codec.analysis.report import report_record
+from iscsitgt_spt.codec.capture.records import RawRecord, iter_jsonl
+from iscsitgt_spt.spec.profiles import Profile
+
+__all__ = ["decode_jsonl_lines", "report_json_lines"]
+
+_COMPACT = (",", ":")
+
+
+def report_json_lines(
+    records: Iterable[RawRecord],
+    *,
+    name: str | None = None,
+    ioctl: int | None = None,
+    abi: str | None = None,
+    cookie: str | None = None,
+    diagnostics: bool = True,
+) -> Iterator[str]:
+    """One compact JSON line (no newline) per record: its report, or its error."""
+    for record in records:
+        report = report_record(record, name=name, ioctl=ioctl, abi=abi, cookie=cookie,
+                               diagnostics=diagnostics)
+        yield json.dumps(report.to_json(), ensure_ascii=False, separators=_COMPACT)
+
+
+def decode_jsonl_lines(
+    lines: Iterable[str], *, profile: Profile | None = None, diagnostics: bool = True
+) -> Iterator[str]:
+    """:func:`report_json_lines` over the project's JSON-Lines capture format.
+
+    ``profile`` overrides every record's ``abi``/``cookie``; without it each record's own
+    values (or detection from the bytes) apply.  ``diagnostics=False`` is ``decode
+    --no-diagnostics``.  Blank and ``#`` lines yield nothing.
+    """
+    return report_json_lines(
+        iter_jsonl(lines),
+        abi=profile.abi if profile is not None else None,
+        cookie=profile.cookie if profile is not None else None,
+        diagnostics=diagnostics,
+    )
