@@ -5,6 +5,11 @@ One buffer (raw bytes, or any single dump) prints the ``decode --json`` document
 logs, several dumps in one file) prints one report per record — JSON Lines with ``--json`` —
 in order, a broken record as an ``error`` entry while the others still decode.  Multi-record
 line formats are streamed, so memory stays flat however large the capture.
+
+Exit status: 0 when every record decoded, whatever its findings (findings are output); 1 when
+a record of a capture could not be decoded, or a finding reached ``--fail-on LEVEL``; 2 when
+the input is unusable (unreadable, empty, no records, or a one-buffer input that does not
+decode).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
-from iscsitgt_spt.cli import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK
+from iscsitgt_spt.cli import EXIT_INPUT
 from iscsitgt_spt.cli._common import (
     ABIS,
     COOKIES,
@@ -26,6 +31,7 @@ from iscsitgt_spt.cli._common import (
     structure_name,
 )
 from iscsitgt_spt.cli._progress import Progress
+from iscsitgt_spt.cli._verdict import Verdict, add_fail_on_option
 from iscsitgt_spt.codec.analysis.hexview import render_hexdump
 from iscsitgt_spt.codec.analysis.lint import Finding, lint_bytes
 from iscsitgt_spt.codec.analysis.render import render_text
@@ -54,7 +60,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
         description="Decode captured IOCTL buffers: raw bytes, hex text, xxd, hexdump -C, WinDbg "
         "db/dc/dd/dq, Frida hexdump, ioctlbf logs, IRPMon text/JSON exports or the project's "
         "JSON-Lines capture. The structure is identified from the SRB_IO_CONTROL header (or the "
-        "IOCTL), the ABI and cookie width from sizes and self-describing fields.",
+        "IOCTL), the ABI and cookie width from sizes and self-describing fields. Exit status: 0 "
+        "every record decoded (findings are output, not failure), 1 a record of a capture "
+        "could not be decoded or a finding reached --fail-on, 2 unusable input.",
     )
     p.add_argument("file", nargs="?", default="-", metavar="FILE",
                    help="input file, or - for standard input (default)")
@@ -75,6 +83,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
                    help="print the whole output buffer, not just what the driver changed")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                    help="colour in text output (default: when writing to a terminal)")
+    add_fail_on_option(p)
     return p
 
 
@@ -211,7 +220,13 @@ def _single_failure(record: RawRecord, report: RecordReport, args: argparse.Name
 def emit_reports(
     records: Iterator[RawRecord], fmt: str, multi: bool, args: argparse.Namespace,
     *, total_bytes: int | None = None, position: Callable[[], int] | None = None,
+    undecoded_fails: bool = True,
 ) -> int:
+    """Print every record's report; the exit status (see :mod:`iscsitgt_spt.cli._verdict`).
+
+    ``undecoded_fails=False`` is for ``demo``, whose sample holds a broken record on purpose.
+    """
+    verdict = Verdict(getattr(args, "fail_on", None))
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
     options = {"name": args.name, "ioctl": args.ioctl, "abi": args.abi, "cookie": args.cookie,
                "diagnostics": getattr(args, "diagnostics", True)}
@@ -224,17 +239,16 @@ def emit_reports(
             print_json(_single_document(report, fmt))
         else:
             sys.stdout.write(f"format: {fmt}\n" + report_text(report, fmt, args, color) + "\n")
-        return EXIT_FINDINGS if report.worst_severity == "error" else EXIT_OK
+        verdict.add(report)
+        return _conclude(verdict, args, undecoded_fails)
     progress = Progress(label="records", total_bytes=total_bytes)
-    worst = EXIT_OK
     count = 0
     try:
         if not args.json:
             sys.stdout.write(f"format: {fmt}\n")
         for count, record in enumerate(records, 1):
             report = report_record(record, **options)
-            if report.worst_severity == "error":
-                worst = EXIT_FINDINGS
+            verdict.add(report)
             if args.json:
                 print_json(report.to_json(), compact=True)
             else:
@@ -244,7 +258,15 @@ def emit_reports(
         progress.close()
     if count == 0:
         raise InputFormatError(f"no records found in the {fmt} input", path="input")
-    return worst
+    return _conclude(verdict, args, undecoded_fails)
+
+
+def _conclude(verdict: Verdict, args: argparse.Namespace, undecoded_fails: bool) -> int:
+    reasons = verdict.reasons(undecoded_fails=undecoded_fails)
+    if reasons is not None:
+        sys.stdout.flush()
+        print(f"iscsitgt-spt {args.command}: {reasons}", file=sys.stderr)
+    return verdict.exit_code(undecoded_fails=undecoded_fails)
 
 
 def _size_of(stream: BinaryIO) -> int | None:
