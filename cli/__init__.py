@@ -2,10 +2,20 @@
 
 Each subcommand lives in its own module of this package with two functions,
 ``register(subparsers) -> argparse.ArgumentParser`` and ``run(args) -> int``; this module
-only assembles them and turns our errors into one line on stderr and an exit code:
+only assembles them and turns our errors into one line on stderr and an exit code.
 
-* 0 success, 1 the input decoded but the tool found a problem (lint errors, a failed
-  request), 2 bad usage or bad input (our :class:`SptError`), 130 interrupted.
+Exit codes mean one thing each, in every command:
+
+* **0** done.  For ``decode`` and ``demo``: every record decoded, whatever its findings
+  (findings are output, not failure; ``demo``'s sample holds a record broken on purpose).
+* **1** done, but failed somewhere: a record of a capture could not be decoded (``decode``);
+  a finding reached ``--fail-on LEVEL`` (``decode``, ``demo``); a single ``send`` request
+  failed (a non-zero ReturnCode, a failing TMF Response, CHECK CONDITION, a failed
+  DeviceIoControl); a transport failure during ``send --fuzz-corpus`` (the target's own
+  failure answers are results there, and are summarised).  One line on stderr says why.
+* **2** unusable input or usage (our :class:`SptError`, argparse errors): one line naming
+  the member path and byte offset where there is one.
+* **130** interrupted (Ctrl-C).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from iscsitgt_spt.cli._common import (
     structure_name,
 )
 from iscsitgt_spt.spec.layout import Layout
-from iscsitgt_spt.spec.registry import get_layout
+from iscsitgt_spt.spec.registry import STRUCTURES, get_layout
 
 __all__ = ["format_table", "register", "run"]
 
@@ -24,7 +24,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
         description="Print every member of a structure at every nesting level, with padding "
         "and bit-fields, as computed from the spec with the MSVC layout rules.",
     )
-    p.add_argument("name", type=structure_name, metavar="NAME", help="structure name")
+    p.add_argument("name", type=structure_name, metavar="NAME",
+                   help="structure name (case-insensitive), one of: " + ", ".join(STRUCTURES))
     add_profile_options(p)
     p.add_argument("--json", action="store_true", help="machine-readable JSON output")
     return p

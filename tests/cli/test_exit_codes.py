@@ -229,3 +229,13 @@ def test_send_record_says_that_it_appends(tmp_path: Path) -> None:
     assert second.returncode == 0
     assert f"--record appends to {rec}, which already holds {size} bytes" in second.stderr
     assert len(rec.read_text(encoding="utf-8").splitlines()) == 2
+
+
+def test_layout_help_lists_every_structure_of_the_registry() -> None:
+    from iscsitgt_spt.spec.registry import STRUCTURES
+
+    out = cli("layout", "--help")
+    assert out.returncode == 0
+    flat = " ".join(out.stdout.split())
+    for name in STRUCTURES:
+        assert name in flat
