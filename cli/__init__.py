@@ -34,6 +34,14 @@ EXIT_FINDINGS = 1
 EXIT_INPUT = 2
 EXIT_INTERRUPTED = 130
 
+#: The exit-code contract in one paragraph, for ``iscsitgt-spt --help``.
+EXIT_CODES_HELP = (
+    "Exit status: 0 done (decode, demo: every record decoded, whatever its findings); "
+    "1 done but failed somewhere (a record could not be decoded, a finding reached "
+    "--fail-on, a send request failed, a transport failure during send --fuzz-corpus); "
+    "2 unusable input or usage; 130 interrupted."
+)
+
 #: Subcommand modules, in the order ``--help`` lists them.
 COMMANDS: tuple[str, ...] = (
     "demo", "decode", "encode", "layout", "header", "sense", "fuzz", "send", "samples",
@@ -58,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="iscsitgt-spt",
         description="Spec and codec for the Windows iSCSI Target pass-through IOCTL structures.",
+        epilog=EXIT_CODES_HELP,
     )
     from iscsitgt_spt.cli._common import version_text
 
