@@ -216,26 +216,3 @@ def test_send_corpus_target_failures_are_results_transport_failures_exit_1(
     assert summary["transport_failures"] == {"ReplayMismatch": 1}
     assert summary["failed"] == {}
     assert "1 of 2 requests got no answer" in replayed.stderr
-
-
-def test_send_record_says_that_it_appends(tmp_path: Path) -> None:
-    rec = tmp_path / "rec.jsonl"
-    first = cli("send", "--device", "sim:", "--record", str(rec),
-                stdin=json.dumps(START).encode())
-    assert first.returncode == 0 and first.stderr == ""
-    size = rec.stat().st_size
-    second = cli("send", "--device", "sim:", "--record", str(rec),
-                 stdin=json.dumps(START).encode())
-    assert second.returncode == 0
-    assert f"--record appends to {rec}, which already holds {size} bytes" in second.stderr
-    assert len(rec.read_text(encoding="utf-8").splitlines()) == 2
-
-
-def test_layout_help_lists_every_structure_of_the_registry() -> None:
-    from iscsitgt_spt.spec.registry import STRUCTURES
-
-    out = cli("layout", "--help")
-    assert out.returncode == 0
-    flat = " ".join(out.stdout.split())
-    for name in STRUCTURES:
-        assert name in flat

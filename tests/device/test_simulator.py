@@ -313,3 +313,18 @@ def test_open_transport_sim_and_recording() -> None:
 def test_close_forgets_sessions(sim: SimulatedTarget) -> None:
     sim.close()
     assert sim.sessions == {}
+
+
+def test_every_return_code_has_its_documented_meaning() -> None:
+    from iscsitgt_spt.device import describe_return_code
+
+    # The module docstring's model decisions, restated by hand.
+    assert describe_return_code(0) == "success"
+    assert describe_return_code(0x53494D04) == (
+        "UNKNOWN_SESSION (simulator): no session has this ITNexusHandle (never started, or "
+        "already stopped)")
+    assert "wrong-ABI" in describe_return_code(0x53494D01)  # type: ignore[operator]
+    for code in SimReturnCode:
+        assert SimReturnCode(code).meaning
+    assert describe_return_code(0x53494D99) is None  # not one of the simulator's
+    assert describe_return_code(5) is None            # the driver's codes are unpublished
