@@ -152,6 +152,8 @@ class SenseInfo(_Jsonable):
             "asc_ascq_text": self.asc_ascq_text,
         }
         out.update(super().to_dict())
+        if self.vendor_specific:
+            out["note"] = _VENDOR_NOTE
         return out
 
     def format_text(self) -> str:
@@ -198,12 +200,15 @@ class SenseInfo(_Jsonable):
         return lines
 
 
+_VENDOR_NOTE = ("response code 7Fh: the vendor defines this sense data's format (SPC-5); "
+                "the bytes are shown undecoded")
+
+
 def _vendor_lines(raw: bytes) -> list[str]:
-    # sg_decode_sense's heading, its 16 bytes a line, and what the bytes are not
+    # sg_decode_sense's heading, 16 bytes a line, and what the bytes are
     lines = ["Vendor specific sense buffer, in hex:"]
     lines += ["  " + " ".join(f"{b:02x}" for b in raw[k:k + 16]) for k in range(0, len(raw), 16)]
-    lines.append("  Note: response code 7Fh: the vendor defines this sense data's format "
-                 "(SPC-5); the bytes are shown undecoded")
+    lines.append(f"  Note: {_VENDOR_NOTE}")
     return lines
 
 
