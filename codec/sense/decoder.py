@@ -68,7 +68,7 @@ from iscsitgt_spt.spec.constants import SenseKey, SenseResponseCode
 from iscsitgt_spt.spec.errors import InputFormatError, ParseError
 
 __all__ = [
-    "VENDOR_SPECIFIC_RESPONSE_CODE", "ActualRetryCount", "AnotherProgressDescriptor",
+    "MAX_FORWARDED_DEPTH", "VENDOR_SPECIFIC_RESPONSE_CODE", "ActualRetryCount", "AnotherProgressDescriptor",
     "AtaPassThroughFixed", "AtaStatusReturnDescriptor", "BlockCommandsDescriptor",
     "CommandSpecificDescriptor", "Designator", "DeviceDesignationDescriptor",
     "DirectAccessBlockDescriptor", "FieldPointer", "ForwardedSenseDescriptor",
