@@ -68,16 +68,16 @@ from iscsitgt_spt.spec.constants import SenseKey, SenseResponseCode
 from iscsitgt_spt.spec.errors import InputFormatError, ParseError
 
 __all__ = [
-    "MAX_FORWARDED_DEPTH", "VENDOR_SPECIFIC_RESPONSE_CODE", "ActualRetryCount", "AnotherProgressDescriptor",
-    "AtaPassThroughFixed", "AtaStatusReturnDescriptor", "BlockCommandsDescriptor",
-    "CommandSpecificDescriptor", "Designator", "DeviceDesignationDescriptor",
-    "DirectAccessBlockDescriptor", "FieldPointer", "ForwardedSenseDescriptor",
-    "FruDescriptor", "InformationDescriptor", "MicrocodeActivationDescriptor",
-    "OpaqueSenseKeySpecific", "ProgressIndication", "RawDescriptor", "SegmentPointer",
-    "SenseDescriptor", "SenseInfo", "SenseKeySpecific", "SenseKeySpecificDescriptor",
-    "StreamCommandsDescriptor", "TargetPortGroup", "UnitAttentionQueue",
-    "UserDataSegmentReferral", "UserDataSegmentReferralDescriptor", "decode_sense",
-    "parse_hex_sense",
+    "MAX_FORWARDED_DEPTH", "VENDOR_SPECIFIC_RESPONSE_CODE", "ActualRetryCount",
+    "AnotherProgressDescriptor", "AtaPassThroughFixed", "AtaStatusReturnDescriptor",
+    "BlockCommandsDescriptor", "CommandSpecificDescriptor", "Designator",
+    "DeviceDesignationDescriptor", "DirectAccessBlockDescriptor", "FieldPointer",
+    "ForwardedSenseDescriptor", "FruDescriptor", "InformationDescriptor",
+    "MicrocodeActivationDescriptor", "OpaqueSenseKeySpecific", "ProgressIndication",
+    "RawDescriptor", "SegmentPointer", "SenseDescriptor", "SenseInfo", "SenseKeySpecific",
+    "SenseKeySpecificDescriptor", "StreamCommandsDescriptor", "TargetPortGroup",
+    "UnitAttentionQueue", "UserDataSegmentReferral", "UserDataSegmentReferralDescriptor",
+    "decode_sense", "parse_hex_sense",
 ]
 
 #: SPC-5: response code 7Fh marks vendor-specific sense data, whose format SPC leaves to the
