@@ -440,10 +440,3 @@ def test_hex_round_trip_through_decoder() -> None:
     text = " ".join(f"{b:02x}" for b in PUBLISHED)
     assert decode_sense(parse_hex_sense(text)) == decode_sense(PUBLISHED)
 
-
-def test_facade_exports_what_the_decoder_exports() -> None:
-    import iscsitgt_spt.codec.sense as facade
-    import iscsitgt_spt.codec.sense.decoder as decoder
-
-    assert set(decoder.__all__) <= set(facade.__all__)
-    assert all(getattr(facade, name) is getattr(decoder, name) for name in decoder.__all__)
