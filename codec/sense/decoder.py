@@ -170,9 +170,9 @@ class SenseInfo(_Jsonable):
             lines.append(describe_asc_ascq(self.asc, self.ascq))
         if self.descriptor_format:
             lines += [f"  Descriptor type: {d.describe()}" for d in self.descriptors]
-        elif self.ata_pass_through is not None:
-            lines += self.ata_pass_through.describe_lines()
         else:
+            if self.ata_pass_through is not None:  # (then no Info fld line follows)
+                lines += self.ata_pass_through.describe_lines()
             lines += self._fixed_lines()
         lines += [f"  Warning: {w}" for w in self.warnings]
         return "\n".join(lines)

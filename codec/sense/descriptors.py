@@ -1,13 +1,15 @@
-"""Descriptor-format sense data (SPC-4 §4.5.2) and the sense-key-specific bytes.
+"""Descriptor-format sense data (SPC-4 §4.5.2): the first descriptor types, the SKS bytes.
 
 Split out of :mod:`iscsitgt_spt.codec.sense.decoder` to keep each module to one concern: that module
-reads the sense buffer's header and decides its layout; this one holds the value classes for
-what the buffer carries beyond the header — the sense data descriptors of the descriptor
-format (72h/73h: information, command specific, sense key specific, FRU, stream commands,
-block commands, another progress indication, and any other type kept as raw bytes) and the
-sense-key-specific field (fixed bytes 15-17, descriptor 02h bytes 4-6, SPC-4 §4.5.2.4) that
-both layouts share — and how to decode each from its bytes.  Everything public here is
-re-exported by :mod:`iscsitgt_spt.codec.sense.decoder`, which callers should keep importing from.
+reads the sense buffer's header and decides its layout; this one holds the base classes every
+descriptor family builds on (:class:`SenseDescriptor`, the ``to_dict`` mixin, the context a
+decoder gets) and the value classes of SPC-4's first descriptor types (information, command
+specific, sense key specific, FRU, stream commands, block commands, another progress
+indication) with the sense-key-specific field (fixed bytes 15-17, descriptor 02h bytes 4-6)
+that both layouts share — and how to decode each from its bytes.  The later families live in
+:mod:`.ata`, :mod:`.sbc` and :mod:`.spc`; :mod:`.walk` reads the list and keeps what it cannot
+decode as raw bytes.  Everything public is re-exported by :mod:`iscsitgt_spt.codec.sense.decoder`,
+which callers should keep importing from.
 """
 
 from __future__ import annotations

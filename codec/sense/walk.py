@@ -1,4 +1,4 @@
-"""Walking the descriptor list of descriptor-format sense data (SPC-5 §4.4.2.1).
+"""Walking the descriptor list of descriptor-format sense data (SPC-4 §4.5.2.1).
 
 Each descriptor is ``[type][additional length][body]``.  This module owns the one table of the
 types we decode — name, the shortest body that holds all of the type's fields, and the function
