@@ -106,9 +106,9 @@ def decode_forwarded(dtype: int, offset: int, body: bytes,
         else:
             try:
                 sense = ctx.decode_nested(nested_bytes)
-            except ParseError as exc:
-                ctx.warnings.append(f"{where}: forwarded bytes are not sense data ({exc}); "
-                                    "kept as bytes")
+            except ParseError:  # (the bytes are not empty here: a bad response code)
+                ctx.warnings.append(f"{where}: forwarded bytes are not sense data (response "
+                                    f"code 0x{nested_bytes[0] & 0x7F:02x}); kept as bytes")
             else:
                 ctx.warnings.extend(f"{where}: {w}" for w in sense.warnings)
     return ForwardedSenseDescriptor(dtype, offset, body, bool(body[0] & 0x80), body[0] & 0x0F,

@@ -106,8 +106,8 @@ def test_forwarded_bytes_that_are_not_sense_data_are_kept() -> None:
     (desc,) = info.descriptors
     assert isinstance(desc, ForwardedSenseDescriptor) and desc.sense is None
     assert desc.raw[2:] == bytes.fromhex("011234")
-    assert info.warnings[0].startswith("forwarded sense data descriptor at byte 8: forwarded "
-                                       "bytes are not sense data")
+    assert info.warnings == ("forwarded sense data descriptor at byte 8: forwarded bytes are "
+                             "not sense data (response code 0x01); kept as bytes",)
     assert "    Forwarded sense bytes (not decoded): 01 12 34" in info.format_text().splitlines()
 
 
