@@ -21,7 +21,6 @@ are re-exported here.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -52,6 +51,7 @@ from iscsitgt_spt.codec.sense.descriptors import (
     _Jsonable,
 )
 from iscsitgt_spt.codec.sense.designation import Designator
+from iscsitgt_spt.codec.sense.hextext import parse_hex_sense
 from iscsitgt_spt.codec.sense.sbc import (
     DirectAccessBlockDescriptor,
     TargetPortGroup,
@@ -65,7 +65,7 @@ from iscsitgt_spt.codec.sense.spc import (
 )
 from iscsitgt_spt.codec.sense.walk import RawDescriptor, walk_descriptors
 from iscsitgt_spt.spec.constants import SenseKey, SenseResponseCode
-from iscsitgt_spt.spec.errors import InputFormatError, ParseError
+from iscsitgt_spt.spec.errors import ParseError
 
 __all__ = [
     "MAX_FORWARDED_DEPTH", "VENDOR_SPECIFIC_RESPONSE_CODE", "ActualRetryCount",
@@ -379,31 +379,3 @@ def decode_sense(data: bytes | bytearray | memoryview) -> SenseInfo:
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"decode_sense() takes bytes, not {type(data).__name__}")
     return _decode(bytes(data), 0)
-
-
-_HEX_TOKEN = re.compile(r"(?:0[xX])?([0-9a-fA-F]+)")
-
-
-def parse_hex_sense(text: str) -> bytes:
-    """Bytes from hex text: ``f0 00 03``, ``f0,00,03``, ``0xf0 0x00`` or ``f00003``.
-
-    Tokens are separated by white space and/or commas; a token of one or two digits is one
-    byte (``sg_decode_sense`` reads ``3`` as 03h), a longer one a run of two-digit bytes.
-    """
-    out = bytearray()
-    for match in re.finditer(r"[^\s,]+", text):
-        token = match.group()
-        hexed = _HEX_TOKEN.fullmatch(token)
-        if hexed is None:
-            raise InputFormatError("not a hex byte", path="sense", offset=match.start(),
-                                   expected="hex digits", actual=repr(token))
-        digits = hexed.group(1)
-        if len(digits) > 2 and len(digits) % 2:
-            raise InputFormatError("odd number of hex digits", path="sense",
-                                   offset=match.start(), expected="whole bytes",
-                                   actual=repr(token))
-        out += bytes.fromhex(digits.zfill(2))
-    if not out:
-        raise InputFormatError("no hex bytes given", path="sense", expected="hex bytes",
-                               actual=repr(text[:20]))
-    return bytes(out)

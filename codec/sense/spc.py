@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from iscsitgt_spt.codec.sense.descriptors import DescriptorContext, SenseDescriptor
+from iscsitgt_spt.codec.sense.descriptors import DescriptorContext, SenseDescriptor, hex_bytes
 from iscsitgt_spt.codec.sense.designation import Designator, decode_designator
 from iscsitgt_spt.spec.errors import ParseError
 
@@ -90,8 +90,7 @@ class ForwardedSenseDescriptor(SenseDescriptor):
             lines.append("    Forwarded sense data:")
             lines += ["      " + line for line in self.sense.format_text().splitlines()]
         elif len(self.raw) > 2:
-            lines.append("    Forwarded sense bytes (not decoded): "
-                         + " ".join(f"{b:02x}" for b in self.raw[2:]))
+            lines.append(f"    Forwarded sense bytes (not decoded): {hex_bytes(self.raw[2:])}")
         return "\n".join(lines)
 
 
