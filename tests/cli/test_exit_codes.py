@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from iscsitgt_spt.codec import build, encode
 from iscsitgt_spt.codec.analysis.lint import lint_bytes
+
+#: The ``cli`` fixture of tests/cli/conftest.py: ``iscsitgt-spt ARGS`` in a subprocess.
+Cli = Callable[..., "subprocess.CompletedProcess[str]"]
 
 ROOT = Path(__file__).resolve().parents[2]
 CAPTURES = ROOT / "tests" / "vectors" / "captures"
@@ -34,14 +37,6 @@ PADDING_SET = TMF[:0x1c] + b"\x01" + TMF[0x1d:]
 RESET_WITH_REFERENCE = TMF[:0x2c] + b"\x05" + TMF[0x2d:]
 
 
-def cli(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([sys.executable, "-m", "iscsitgt_spt", *args], input=stdin,
-                            capture_output=True, timeout=120)
-    return subprocess.CompletedProcess(result.args, result.returncode,
-                                       result.stdout.decode("utf-8", "replace"),
-                                       result.stderr.decode("utf-8", "replace"))
-
-
 def severities(data: bytes) -> set[str]:
     return {f.severity for f in lint_bytes(data)}
 
@@ -54,14 +49,14 @@ def test_the_buffers_carry_the_findings_the_tests_rely_on() -> None:
 
 
 # -- decode ---------------------------------------------------------------------------------
-def test_decode_exits_0_whatever_the_findings() -> None:
+def test_decode_exits_0_whatever_the_findings(cli: Cli) -> None:
     for data in (TMF, LENGTH_WRONG, PADDING_SET, RESET_WITH_REFERENCE):
         out = cli("decode", "-", stdin=data)
         assert out.returncode == 0, out.stderr
         assert out.stderr == ""
 
 
-def test_decode_of_the_demo_sample_agrees_with_demo(tmp_path: Path) -> None:
+def test_decode_of_the_demo_sample_agrees_with_demo(tmp_path: Path, cli: Cli) -> None:
     # The same bytes as `demo`: one record is truncated (cannot be decoded), so decode says 1
     # while demo, whose broken record is on purpose, says 0.
     assert cli("samples", "--out", str(tmp_path)).returncode == 0
@@ -80,7 +75,7 @@ def test_decode_of_the_demo_sample_agrees_with_demo(tmp_path: Path) -> None:
     (TMF, "info", 0),
 ])
 def test_decode_fail_on_gates_findings_at_or_above_the_level(
-    data: bytes, level: str, code: int
+    data: bytes, level: str, code: int, cli: Cli
 ) -> None:
     out = cli("decode", "-", "--fail-on", level, stdin=data)
     assert out.returncode == code, out.stderr
@@ -88,7 +83,9 @@ def test_decode_fail_on_gates_findings_at_or_above_the_level(
         assert f"--fail-on {level}" in out.stderr and out.stderr.count("\n") == 1
 
 
-def test_decode_capture_exit_1_for_an_undecodable_record_and_fail_on_counts_records() -> None:
+def test_decode_capture_exit_1_for_an_undecodable_record_and_fail_on_counts_records(
+    cli: Cli,
+) -> None:
     lines = [json.dumps({"ioctl": MINIPORT, "in": TMF.hex()}),
              json.dumps({"ioctl": MINIPORT, "in": LENGTH_WRONG.hex()})]
     assert cli("decode", "-", stdin="\n".join(lines).encode()).returncode == 0
@@ -103,7 +100,7 @@ def test_decode_capture_exit_1_for_an_undecodable_record_and_fail_on_counts_reco
     assert "1 of 3 records could not be decoded" in out.stderr
 
 
-def test_decode_exit_2_for_unusable_input_and_usage() -> None:
+def test_decode_exit_2_for_unusable_input_and_usage(cli: Cli) -> None:
     assert cli("decode", "-", stdin=b"").returncode == 2                       # empty
     assert cli("decode", "/nonexistent/capture.bin").returncode == 2          # unreadable
     assert cli("decode", "-", "--as", "ISCSITGT_SPT_TMF",
@@ -112,7 +109,7 @@ def test_decode_exit_2_for_unusable_input_and_usage() -> None:
 
 
 # -- demo -----------------------------------------------------------------------------------
-def test_demo_exit_codes() -> None:
+def test_demo_exit_codes(cli: Cli) -> None:
     out = cli("demo")
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("Decoding the sample capture demo.jsonl")
@@ -123,7 +120,7 @@ def test_demo_exit_codes() -> None:
     assert cli("demo", "--no-such-option").returncode == 2
 
 
-def test_demo_json_keeps_stdout_machine_readable() -> None:
+def test_demo_json_keeps_stdout_machine_readable(cli: Cli) -> None:
     out = cli("demo", "--json")
     assert out.returncode == 0
     assert all(json.loads(line) for line in out.stdout.splitlines())
@@ -139,7 +136,7 @@ def test_demo_json_keeps_stdout_machine_readable() -> None:
       "00"), b""),
     (("samples",), b""),
 ])
-def test_commands_exit_0_when_done(args: tuple[str, ...], stdin: bytes) -> None:
+def test_commands_exit_0_when_done(args: tuple[str, ...], stdin: bytes, cli: Cli) -> None:
     out = cli(*args, stdin=stdin)
     assert out.returncode == 0, out.stderr
 
@@ -155,20 +152,22 @@ def test_commands_exit_0_when_done(args: tuple[str, ...], stdin: bytes) -> None:
     (("no-such-command",), b""),
     ((), b""),
 ])
-def test_commands_exit_2_for_unusable_input_or_usage(args: tuple[str, ...], stdin: bytes) -> None:
+def test_commands_exit_2_for_unusable_input_or_usage(
+    args: tuple[str, ...], stdin: bytes, cli: Cli
+) -> None:
     out = cli(*args, stdin=stdin)
     assert out.returncode == 2
     assert "Traceback" not in out.stderr
 
 
-def test_fuzz_exit_0_then_2_when_the_corpus_exists(tmp_path: Path) -> None:
+def test_fuzz_exit_0_then_2_when_the_corpus_exists(tmp_path: Path, cli: Cli) -> None:
     corpus = str(tmp_path / "c.jsonl")
     assert cli("fuzz", "ISCSITGT_SPT_TMF", "-n", "2", "--out", corpus).returncode == 0
     again = cli("fuzz", "ISCSITGT_SPT_TMF", "-n", "2", "--out", corpus)
     assert again.returncode == 2 and "--force" in again.stderr
 
 
-def test_samples_out_refuses_to_overwrite(tmp_path: Path) -> None:
+def test_samples_out_refuses_to_overwrite(tmp_path: Path, cli: Cli) -> None:
     assert cli("samples", "--out", str(tmp_path)).returncode == 0
     assert cli("samples", "--out", str(tmp_path)).returncode == 2
     assert cli("samples", "--out", str(tmp_path), "--force").returncode == 0
@@ -178,7 +177,7 @@ def test_samples_out_refuses_to_overwrite(tmp_path: Path) -> None:
 START = {"name": "ISCSITGT_SPT_SESSION_START", "value": {"ITNexusHandle": 7}}
 
 
-def test_send_exit_0_1_2() -> None:
+def test_send_exit_0_1_2(cli: Cli) -> None:
     ok = cli("send", "--device", "sim:", stdin=json.dumps(START).encode())
     assert ok.returncode == 0, ok.stderr
     # STOP of a session never started: the simulator answers UNKNOWN_SESSION (its model).
@@ -195,7 +194,7 @@ def _corpus(path: Path, *buffers: bytes) -> None:
 
 
 def test_send_corpus_target_failures_are_results_transport_failures_exit_1(
-    tmp_path: Path,
+    tmp_path: Path, cli: Cli
 ) -> None:
     start = encode(build("ISCSITGT_SPT_SESSION_START", {"ITNexusHandle": 7}))
     stop_unknown = encode(build("ISCSITGT_SPT_SESSION_STOP", {"ITNexusHandle": 9}))

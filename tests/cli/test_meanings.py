@@ -10,23 +10,19 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from iscsitgt_spt.cli.samples import SAMPLES
 from iscsitgt_spt.spec.registry import STRUCTURES
 
+#: The ``cli`` fixture of tests/cli/conftest.py: ``iscsitgt-spt ARGS`` in a subprocess.
+Cli = Callable[..., "subprocess.CompletedProcess[str]"]
+
 START = {"name": "ISCSITGT_SPT_SESSION_START", "value": {"ITNexusHandle": 7}}
 
 
-def cli(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([sys.executable, "-m", "iscsitgt_spt", *args], input=stdin,
-                            capture_output=True, timeout=120)
-    return subprocess.CompletedProcess(result.args, result.returncode,
-                                       result.stdout.decode("utf-8", "replace"),
-                                       result.stderr.decode("utf-8", "replace"))
-
-
-def test_samples_lists_every_sample_with_an_existing_path() -> None:
+def test_samples_lists_every_sample_with_an_existing_path(cli: Cli) -> None:
     out = cli("samples", "--json")
     assert out.returncode == 0
     rows = json.loads(out.stdout)
@@ -39,7 +35,7 @@ def test_samples_lists_every_sample_with_an_existing_path() -> None:
     assert all(name in text for name in SAMPLES)
 
 
-def test_samples_prints_one_and_writes_all(tmp_path: Path) -> None:
+def test_samples_prints_one_and_writes_all(tmp_path: Path, cli: Cli) -> None:
     rows = json.loads(cli("samples", "--json").stdout)
     paths = {r["name"]: Path(r["path"]) for r in rows}
     printed = subprocess.run([sys.executable, "-m", "iscsitgt_spt", "samples", "windbg-tmf.txt"],
@@ -51,7 +47,7 @@ def test_samples_prints_one_and_writes_all(tmp_path: Path) -> None:
     assert cli("samples", "demo.jsonl", "windbg-tmf.txt").returncode == 2
 
 
-def test_send_record_says_that_it_appends(tmp_path: Path) -> None:
+def test_send_record_says_that_it_appends(tmp_path: Path, cli: Cli) -> None:
     rec = tmp_path / "rec.jsonl"
     first = cli("send", "--device", "sim:", "--record", str(rec),
                 stdin=json.dumps(START).encode())
@@ -64,7 +60,7 @@ def test_send_record_says_that_it_appends(tmp_path: Path) -> None:
     assert len(rec.read_text(encoding="utf-8").splitlines()) == 2
 
 
-def test_layout_help_lists_every_structure_of_the_registry() -> None:
+def test_layout_help_lists_every_structure_of_the_registry(cli: Cli) -> None:
     out = cli("layout", "--help")
     assert out.returncode == 0
     flat = " ".join(out.stdout.split())
