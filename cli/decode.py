@@ -44,7 +44,7 @@ from iscsitgt_spt.codec.capture.detect import (
     read_capture,
 )
 from iscsitgt_spt.spec.constants import IOCTLS
-from iscsitgt_spt.spec.errors import InputFormatError
+from iscsitgt_spt.spec.errors import InputFormatError, SptError
 from iscsitgt_spt.spec.registry import get_layout
 
 __all__ = ["emit_reports", "open_records", "register", "run"]
@@ -277,6 +277,10 @@ def _size_of(stream: BinaryIO) -> int | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.fail_on is not None and not args.diagnostics:
+        # Bulk mode skips the lint pass: there would be no findings to gate on.
+        raise SptError("needs the lint pass, which --no-diagnostics skips",
+                       path="--fail-on", expected="one of --fail-on, --no-diagnostics")
     if args.file == "-":
         stream: BinaryIO = sys.stdin.buffer
         fmt, records, multi = open_records(stream, args.input)

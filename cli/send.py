@@ -190,7 +190,11 @@ def _show(
     changes = exchange.changes
     print("changed by the target:" if changes else "changed by the target: nothing")
     for change in changes:
-        print(f"  {change.path}: {change.before!r} -> {change.after!r}")
+        line = f"  {change.path}: {change.before!r} -> {change.after!r}"
+        meaning = (describe_return_code(change.after)
+                   if change.path.endswith("ReturnCode") and isinstance(change.after, int)
+                   else None)
+        print(line + (f" (0x{change.after:x}: {meaning})" if meaning else ""))
     sense = exchange.sense
     if sense is not None:
         print("sense data:")

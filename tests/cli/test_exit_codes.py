@@ -106,6 +106,9 @@ def test_decode_exit_2_for_unusable_input_and_usage(cli: Cli) -> None:
     assert cli("decode", "-", "--as", "ISCSITGT_SPT_TMF",
                stdin=TMF[:42]).returncode == 2                                 # one buffer, short
     assert cli("decode", "-", "--fail-on", "fatal", stdin=TMF).returncode == 2  # usage
+    # Bulk mode has no lint pass, so nothing to gate on: a usage error, not a silent 0.
+    bulk = cli("decode", "-", "--fail-on", "error", "--no-diagnostics", stdin=LENGTH_WRONG)
+    assert bulk.returncode == 2 and "--no-diagnostics" in bulk.stderr
 
 
 # -- demo -----------------------------------------------------------------------------------
@@ -185,6 +188,8 @@ def test_send_exit_0_1_2(cli: Cli) -> None:
                  stdin=b'{"ITNexusHandle": 9}')
     assert failed.returncode == 1
     assert "UNKNOWN_SESSION (simulator): no session has this ITNexusHandle" in failed.stderr
+    assert "Header.ReturnCode: 0 -> 1397312772 (0x53494d04: UNKNOWN_SESSION (simulator)" \
+        in failed.stdout
     assert cli("send", "--device", "sim:", stdin=b"[").returncode == 2
 
 
