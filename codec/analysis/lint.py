@@ -37,7 +37,8 @@ from iscsitgt_spt.codec.analysis.lint_rules import (
     worst,
 )
 from iscsitgt_spt.codec.api import Buffer, decode_from
-from iscsitgt_spt.codec.dispatch import Decoded, decode_buffer, identify
+from iscsitgt_spt.codec.dispatch import Decoded, Truncated, decode_available
+from iscsitgt_spt.codec.partial import MemberCut
 from iscsitgt_spt.spec.assumptions import (
     ASSUMED_AUXILIARY_SIGNATURE,
     ASSUMED_SRB_SIGNATURE,
@@ -97,7 +98,8 @@ class _Context:
     """One lint run: where findings go and how paths and offsets are spelt."""
 
     def __init__(
-        self, decoded: Decoded, total: int, expect_session: bool, root: str, output: bool | None
+        self, decoded: Decoded | Truncated, total: int, expect_session: bool, root: str,
+        output: bool | None,
     ) -> None:
         self.decoded = decoded
         self.output = output
@@ -108,6 +110,8 @@ class _Context:
         self.findings: list[Finding] = []
 
     def get(self, path: str) -> Any:
+        # A truncated buffer raises MemberCut for a member it does not hold whole: the check
+        # asking stops there (see _run), so no finding rests on bytes that are not there.
         return self.decoded.value.get_path(path)
 
     def member(self, path: str) -> Member:
@@ -320,11 +324,16 @@ _CHECKS: tuple[Callable[[_Context], None], ...] = (
 
 
 def _run(
-    decoded: Decoded, total: int, expect_session: bool, root: str, output: bool | None
+    decoded: Decoded | Truncated, total: int, expect_session: bool, root: str,
+    output: bool | None,
 ) -> list[Finding]:
     ctx = _Context(decoded, total, expect_session, root, output)
     for check in _CHECKS:
-        check(ctx)
+        try:
+            check(ctx)
+        except MemberCut:
+            continue  # the rest of this check reads members past the cut
+
     return sorted(ctx.findings, key=lambda f: (f.offset, _RANK[f.severity]))
 
 
@@ -368,29 +377,17 @@ def lint_bytes(
 
     ``profile=None`` detects it
     (:func:`~iscsitgt_spt.codec.analysis.detect_profile.detect_profile`).
-    A truncated buffer gives a ``truncated`` error plus the findings of its leading nested
-    structure (the SRB_IO_CONTROL header or the SCSI_PASS_THROUGH_DIRECT) when that is whole.
+    A truncated buffer gives a ``truncated`` error (naming the member it cuts) plus every
+    finding that rests only on the members it holds whole.
     """
     raw = bytes(data)
     if profile is None:
         profile = detect_profile(raw, ioctl=ioctl, name=name).profile
     try:
-        return lint(decode_buffer(raw, name=name, ioctl=ioctl, profile=profile), raw=raw,
-                    expect_session=expect_session, output=output)
+        decoded = decode_available(raw, name=name, ioctl=ioctl, profile=profile)
     except ParseError as exc:
-        failure = exc
-    try:
-        chosen = structure(name).c_name if name is not None else identify(raw, ioctl, profile)
-    except ParseError:
-        return [_parse_finding(failure, "unrecognised")]
-    layout = get_layout(chosen, profile)
-    if len(raw) >= layout.size:  # pragma: no cover - decode_buffer only fails on short input
-        return [_parse_finding(failure, "unrecognised")]
-    findings = [_parse_finding(failure, "truncated")]
-    first = layout.members[0]
-    if first.kind == "struct" and first.end <= len(raw):
-        sub = layout.sublayout(first.path)
-        value = decode_from(sub.template, raw, profile=profile)
-        part = Decoded(value, payload=raw[first.end :])
-        findings += _run(part, len(raw), expect_session, f"{chosen}.{first.path}", output)
+        return [_parse_finding(exc, "unrecognised")]
+    findings = _run(decoded, len(raw), expect_session, decoded.name, output)
+    if isinstance(decoded, Truncated):
+        findings.append(_parse_finding(decoded.error, "truncated"))
     return sorted(findings, key=lambda f: (f.offset, _RANK[f.severity]))
