@@ -402,9 +402,9 @@ def weigh_evidence(
         evidence.append(_decision(deciders, outweighed, confirmed=confirmed))
     candidates = _ordered(current)
     ambiguous, reason = _explain(chosen, candidates)
-    truncated, line = _truncation(chosen, raw, candidates[0])
-    if line is not None:
-        evidence.append(line)
+    truncated, cut_line = _truncation(chosen, raw, candidates[0])
+    if cut_line is not None:
+        evidence.append(cut_line)
     return ProfileGuess(
         profile=candidates[0], candidates=candidates, evidence=evidence,
         ambiguous=ambiguous, reason=reason, name=chosen, truncated=truncated,

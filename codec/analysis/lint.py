@@ -36,7 +36,7 @@ from iscsitgt_spt.codec.analysis.lint_rules import (
     summarize,
     worst,
 )
-from iscsitgt_spt.codec.api import Buffer, decode_from
+from iscsitgt_spt.codec.api import Buffer
 from iscsitgt_spt.codec.dispatch import Decoded, Truncated, decode_available
 from iscsitgt_spt.codec.partial import MemberCut
 from iscsitgt_spt.spec.assumptions import (
@@ -49,7 +49,7 @@ from iscsitgt_spt.spec.errors import ParseError
 from iscsitgt_spt.spec.layout import Layout, Member
 from iscsitgt_spt.spec.primitives import WcharText
 from iscsitgt_spt.spec.profiles import PROFILES, Profile
-from iscsitgt_spt.spec.registry import control_code_of, get_layout, structure
+from iscsitgt_spt.spec.registry import control_code_of, get_layout
 
 __all__ = [
     "RULES",
