@@ -54,7 +54,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
         description="Decode captured IOCTL buffers: raw bytes, hex text, xxd, hexdump -C, WinDbg "
         "db/dc/dd/dq, Frida hexdump, ioctlbf logs, IRPMon text/JSON exports or the project's "
         "JSON-Lines capture. The structure is identified from the SRB_IO_CONTROL header (or the "
-        "IOCTL), the ABI and cookie width from sizes and self-describing fields.",
+        "IOCTL), the ABI and cookie width from the self-describing fields, which outrank the "
+        "buffer's size. A buffer cut short shows every member it holds whole and where it "
+        "ends (exit 1).",
     )
     p.add_argument("file", nargs="?", default="-", metavar="FILE",
                    help="input file, or - for standard input (default)")
