@@ -333,12 +333,11 @@ def _run(
             check(ctx)
         except MemberCut:
             continue  # the rest of this check reads members past the cut
-
     return sorted(ctx.findings, key=lambda f: (f.offset, _RANK[f.severity]))
 
 
 def lint(
-    decoded: Decoded,
+    decoded: Decoded | Truncated,
     *,
     raw: bytes | None = None,
     expect_session: bool = True,
@@ -350,10 +349,16 @@ def lint(
     SRB_IO_CONTROL.Length is checked against (by default the decoded size, which is the same
     for :func:`~iscsitgt_spt.codec.dispatch.decode_buffer` output).  ``output`` says whether
     the buffer is what the driver returned (``True``), the request (``False``) or unknown
-    (``None``); it decides how a non-zero ReturnCode is reported.
+    (``None``); it decides how a non-zero ReturnCode is reported.  A
+    :class:`~iscsitgt_spt.codec.dispatch.Truncated` buffer gives a ``truncated`` error (naming
+    the member it cuts) plus every finding that rests only on the members it holds whole.
     """
     total = len(raw) if raw is not None else decoded.size
-    return _run(decoded, total, expect_session, decoded.name, output)
+    findings = _run(decoded, total, expect_session, decoded.name, output)
+    if isinstance(decoded, Truncated):
+        findings.append(_parse_finding(decoded.error, "truncated"))
+        findings.sort(key=lambda f: (f.offset, _RANK[f.severity]))
+    return findings
 
 
 def _parse_finding(exc: ParseError, code: str) -> Finding:
@@ -377,8 +382,7 @@ def lint_bytes(
 
     ``profile=None`` detects it
     (:func:`~iscsitgt_spt.codec.analysis.detect_profile.detect_profile`).
-    A truncated buffer gives a ``truncated`` error (naming the member it cuts) plus every
-    finding that rests only on the members it holds whole.
+    A truncated buffer is linted as far as it goes (see :func:`lint`).
     """
     raw = bytes(data)
     if profile is None:
@@ -387,7 +391,4 @@ def lint_bytes(
         decoded = decode_available(raw, name=name, ioctl=ioctl, profile=profile)
     except ParseError as exc:
         return [_parse_finding(exc, "unrecognised")]
-    findings = _run(decoded, len(raw), expect_session, decoded.name, output)
-    if isinstance(decoded, Truncated):
-        findings.append(_parse_finding(decoded.error, "truncated"))
-    return sorted(findings, key=lambda f: (f.offset, _RANK[f.severity]))
+    return lint(decoded, raw=raw, expect_session=expect_session, output=output)

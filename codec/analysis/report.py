@@ -178,14 +178,10 @@ def _decode_one(
         # Still say what the bytes that are there reveal (a Length that claims more, ...).
         partial = lint_bytes(data, name=name, ioctl=ioctl, profile=profile, output=output)
         return BufferReport(data, error=exc, findings=tuple(partial))
+    found = tuple(lint(decoded, raw=data, output=output)) if diagnostics else ()
     if isinstance(decoded, Truncated):
-        found = (lint_bytes(data, name=name, ioctl=ioctl, profile=profile, output=output)
-                 if diagnostics else [])
-        return BufferReport(data, error=decoded.error, findings=tuple(found), partial=decoded)
-    if not diagnostics:
-        return BufferReport(data, decoded=decoded)
-    return BufferReport(data, decoded=decoded,
-                        findings=tuple(lint(decoded, raw=data, output=output)))
+        return BufferReport(data, error=decoded.error, findings=found, partial=decoded)
+    return BufferReport(data, decoded=decoded, findings=found)
 
 
 def sense_of(decoded: Decoded, raw: bytes) -> SenseInfo | None:
