@@ -29,14 +29,19 @@ _HEADER = "SRB_IO_CONTROL"
 _PASS_THROUGH = "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY"
 
 
-@dataclass(frozen=True)
-class Decoded:
-    """A decoded buffer: the structure, plus any bytes it does not cover."""
+def _document_head(name: str, profile: Profile, size: int, ioctl: int | None) -> dict[str, Any]:
+    """What every ``decode --json`` document starts with."""
+    doc: dict[str, Any] = {"name": name, "abi": profile.abi, "cookie": profile.cookie,
+                           "size": size}
+    if ioctl is not None:
+        doc["ioctl"] = f"0x{ioctl:08x}"
+    return doc
 
-    value: StructValue
-    payload: bytes | None = None
-    trailing: bytes = b""
-    ioctl: int | None = None
+
+class _OfAStructure:
+    """What a decoded buffer, whole or cut, says about the structure it holds."""
+
+    value: StructValue | PartialValue
 
     @property
     def name(self) -> str:
@@ -46,20 +51,23 @@ class Decoded:
     def profile(self) -> Profile:
         return self.value.profile
 
+
+@dataclass(frozen=True)
+class Decoded(_OfAStructure):
+    """A decoded buffer: the structure, plus any bytes it does not cover."""
+
+    value: StructValue
+    payload: bytes | None = None
+    trailing: bytes = b""
+    ioctl: int | None = None
+
     @property
     def size(self) -> int:
         return self.value.size + len(self.payload or b"") + len(self.trailing)
 
     def to_json(self) -> dict[str, Any]:
         """The ``decode --json`` document."""
-        doc: dict[str, Any] = {
-            "name": self.name,
-            "abi": self.profile.abi,
-            "cookie": self.profile.cookie,
-            "size": self.size,
-        }
-        if self.ioctl is not None:
-            doc["ioctl"] = f"0x{self.ioctl:08x}"
+        doc = _document_head(self.name, self.profile, self.size, self.ioctl)
         doc["value"] = value_to_json(self.value)
         if self.payload is not None:
             doc["payload"] = self.payload.hex()
@@ -69,21 +77,13 @@ class Decoded:
 
 
 @dataclass(frozen=True)
-class Truncated:
+class Truncated(_OfAStructure):
     """A buffer shorter than the structure it holds: its whole members and where it ends."""
 
     value: PartialValue
     ioctl: int | None = None
     trailing: bytes = b""  # never any: lets a truncated buffer go where a Decoded goes
     payload: bytes | None = None
-
-    @property
-    def name(self) -> str:
-        return self.value.name
-
-    @property
-    def profile(self) -> Profile:
-        return self.value.profile
 
     @property
     def size(self) -> int:
@@ -98,14 +98,7 @@ class Truncated:
         ``value``, the bytes under ``hex``, and ``truncated`` saying where it ends (which
         ``encode`` refuses: the value is not a whole structure)."""
         cut = self.value.cut
-        doc: dict[str, Any] = {
-            "name": self.name,
-            "abi": self.profile.abi,
-            "cookie": self.profile.cookie,
-            "size": self.size,
-        }
-        if self.ioctl is not None:
-            doc["ioctl"] = f"0x{self.ioctl:08x}"
+        doc = _document_head(self.name, self.profile, self.size, self.ioctl)
         doc["truncated"] = {
             "path": f"{self.name}.{cut.path}" if cut is not None else self.name,
             "offset": self.size,

@@ -169,6 +169,19 @@ def _finding_index(findings: Sequence[Finding], root: str) -> dict[str, list[str
     return index
 
 
+def _row(
+    start: str, member: Member, text: str, anomaly: bool, codes: Sequence[str], color: bool
+) -> str:
+    """One member's line: padding dim unless odd, anomalies red, finding codes after ``!``."""
+    anomaly = anomaly or bool(codes)
+    if member.kind == "padding" and not anomaly:
+        return _paint(start + text, DIM, color)
+    line = start + _paint(text, RED, color and anomaly)
+    if codes:
+        line += "  " + _paint("! " + ", ".join(codes), RED, color)
+    return line
+
+
 def _render_truncated(
     truncated: Truncated, color: bool, findings: Sequence[Finding]
 ) -> str:
@@ -197,14 +210,7 @@ def _render_truncated(
             anomaly = True
         else:
             text, anomaly = format_value(member, value)
-        anomaly = anomaly or bool(codes)
-        if member.kind == "padding" and not anomaly:
-            lines.append(_paint(line + text, DIM, color))
-            continue
-        line += _paint(text, RED, color and anomaly)
-        if codes:
-            line += "  " + _paint("! " + ", ".join(codes), RED, color)
-        lines.append(line)
+        lines.append(_row(line, member, text, anomaly, codes, color))
     missing = layout.size - partial.available
     lines.append(f"0x{partial.available:0{digits}x}  (end of the buffer: {missing} "
                  f"byte{'s' * (missing != 1)} of {layout.name} missing)")
@@ -242,17 +248,8 @@ def render_text(
     width = max([len(_label(m, m.path.count("."))) for m in rows] + [len("(payload, 000 bytes)")])
     for member in rows:
         text, anomaly = format_value(member, value.get_path(member.path))
-        codes = marks.get(member.path, [])
-        if codes:
-            anomaly = True
         line = f"0x{member.offset:0{digits}x}  {_label(member, member.path.count('.')):<{width}}  "
-        if member.kind == "padding" and not anomaly:
-            lines.append(_paint(line + text, DIM, color))
-            continue
-        line += _paint(text, RED, color and anomaly)
-        if codes:
-            line += "  " + _paint("! " + ", ".join(codes), RED, color)
-        lines.append(line)
+        lines.append(_row(line, member, text, anomaly, marks.get(member.path, []), color))
     root_codes = marks.get("", [])
     note = "  " + _paint("! " + ", ".join(root_codes), RED, color) if root_codes else ""
     if decoded.payload is not None:
