@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from iscsitgt_spt.codec.analysis import detect_profile, lint_bytes, render_text, report_record
 from iscsitgt_spt.codec.capture.records import RawRecord
 from iscsitgt_spt.codec.dispatch import Truncated, decode_available
@@ -208,3 +210,33 @@ def test_every_cut_point_keeps_the_profile_the_members_indicate(
             assert got == want, where
         checked += 1
     assert checked > 0
+
+
+@st.composite
+def _cut_buffers(draw: st.DrawFn) -> tuple[str, Profile, bytes]:
+    """Any bytes a caller might have put in the structure, its self-describing members set
+    as a canonical caller sets them, cut anywhere after the last of them."""
+    name, profile = draw(st.sampled_from(CASES))
+    layout = get_layout(name, profile)
+    data = bytearray(draw(st.binary(min_size=layout.size, max_size=layout.size)))
+    last = 0
+    for path in _self_describing(name):
+        member, value = layout.member(path), layout.rules[path][1]
+        assert isinstance(value, int)
+        data[member.offset : member.end] = value.to_bytes(member.size, "little")
+        last = max(last, member.end)
+    if name in DISPATCHED and name != "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY":
+        # What identifies the request without --as: the header's HeaderLength and ControlCode
+        # as the compiler vectors hold them.
+        data[:20] = _golden(name, profile)[0][:20]
+    cut = draw(st.integers(min_value=last, max_value=layout.size - 1))
+    return name, profile, bytes(data[:cut])
+
+
+@settings(max_examples=300, deadline=None)
+@given(_cut_buffers())
+def test_random_contents_do_not_outvote_the_members(case: tuple[str, Profile, bytes]) -> None:
+    name, profile, piece = case
+    guess = detect_profile(piece, name=None if name in DISPATCHED else name)
+    assert _shape(name, guess.profile) == _shape(name, profile), guess.evidence
+    assert guess.truncated is not None
