@@ -162,16 +162,6 @@ def _check_header(ctx: _Context) -> None:
         if length != header_size:
             ctx.add("header-length", pre + "HeaderLength",
                     f"HeaderLength is {length}, sizeof(SRB_IO_CONTROL) is {header_size}")
-        present = ctx.total - (ctx.member(pre[:-1]).end if pre else header_size)
-        payload = ctx.get(pre + "Length")
-        if payload != present:
-            text = f"Length is {payload} but {present} bytes follow the header"
-            rule_value = _rule_int(ctx.layout, pre + "Length")
-            if rule_value is not None and rule_value != payload:
-                text += f" ({ctx.layout.name} needs {rule_value} under {ctx.layout.profile}"
-                text += _other_profiles(ctx.layout.name, pre + "Length", payload,
-                                        ctx.layout.profile) + ")"
-            ctx.add("srb-length", pre + "Length", text)
         code = ctx.get(pre + "ControlCode")
         expected = control_code_of(ctx.layout.name)
         if code not in CONTROL_CODES:
@@ -197,6 +187,18 @@ def _check_header(ctx: _Context) -> None:
         elif status != RETURN_CODE_SUCCESS:
             ctx.add("return-code-nonzero", pre + "ReturnCode",
                     f"ReturnCode is {status} (0x{status:x}): failure? its meaning is unpublished")
+        # Length last: it ends the header, so a header cut short still gets the checks above
+        # (reading a member past the cut stops the check; see _run).
+        present = ctx.total - (ctx.member(pre[:-1]).end if pre else header_size)
+        payload = ctx.get(pre + "Length")
+        if payload != present:
+            text = f"Length is {payload} but {present} bytes follow the header"
+            rule_value = _rule_int(ctx.layout, pre + "Length")
+            if rule_value is not None and rule_value != payload:
+                text += f" ({ctx.layout.name} needs {rule_value} under {ctx.layout.profile}"
+                text += _other_profiles(ctx.layout.name, pre + "Length", payload,
+                                        ctx.layout.profile) + ")"
+            ctx.add("srb-length", pre + "Length", text)
 
 
 def _check_session(ctx: _Context) -> None:

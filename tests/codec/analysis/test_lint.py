@@ -309,3 +309,13 @@ def test_lint_uses_raw_length_when_given() -> None:
     decoded = decode_buffer(clean(TMF))
     assert lint(decoded) == []
     assert {f.code for f in lint(decoded, raw=clean(TMF) + b"\0")} == {"srb-length"}
+
+
+def test_a_header_cut_short_still_gets_its_whole_members_checked() -> None:
+    # SRB_IO_CONTROL: HeaderLength 0..3, Signature 4..11, Timeout 12..15, ControlCode 16..19,
+    # ReturnCode 20..23, Length 24..27.  26 bytes cut Length; the Signature is whole.
+    data = put(clean(TMF), TMF, "Header.Signature", b"NvmeMini")[:26]
+    found = {f.code: f for f in lint_bytes(data, name=TMF, profile=WIN64)}
+    assert found["truncated"].path == f"{TMF}.Header.Length" and found["truncated"].offset == 26
+    assert found["unknown-signature"].offset == 4
+    assert "srb-length" not in found  # Length is not there to compare
