@@ -240,3 +240,31 @@ def test_random_contents_do_not_outvote_the_members(case: tuple[str, Profile, by
     guess = detect_profile(piece, name=None if name in DISPATCHED else name)
     assert _shape(name, guess.profile) == _shape(name, profile), guess.evidence
     assert guess.truncated is not None
+
+
+def test_win64_pass_through_cut_to_the_win32_size_stays_win64() -> None:
+    # win64 by hand, from ntddscsi.h and tests/vectors/c/win64-u64/iscsitgt_spt.h:
+    # SCSI_PASS_THROUGH_DIRECT: USHORT Length, 6 UCHARs -> 8, UCHAR DataIn @8, pad to 12,
+    # ULONG DataTransferLength @12, ULONG TimeOutValue @16, pad to 24, PVOID DataBuffer @24,
+    # ULONG SenseInfoOffset @32, UCHAR Cdb[16] @36..51, pad to 56 -> Length = 56.
+    # SCSI_PASS_THROUGH_AUXILIARY @56: ULONG Size (48), Signature[8], pad 4, two 8-byte
+    # cookies, three ULONGs, pad 4 -> 48 bytes, so SENSE_DATA starts at 104 (= SenseInfoOffset)
+    # and byte 120 is its byte 16: inside SenseKeySpecific[3] (bytes 15..17).  120 is exactly
+    # sizeof on win32/u64, which the length alone used to choose.
+    name = "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY"
+    data, values = _golden(name, Profile("win64", "u64"))
+    assert get_layout(name, Profile("win32", "u64")).size == 120
+    guess = detect_profile(data[:120])
+    assert guess.profile.abi == "win64"
+    assert guess.truncated == "SenseData.SenseKeySpecific"
+    assert any(line.startswith("SCSI_PASS_THROUGH_DIRECT.Length = 56") for line in guess.evidence)
+    assert any(line.startswith("SCSI_PASS_THROUGH_DIRECT.SenseInfoOffset: 104 at 0x20 ")
+               for line in guess.evidence)
+    assert guess.evidence[-2] == (
+        "decided by SCSI_PASS_THROUGH_DIRECT.Length, SCSI_PASS_THROUGH_DIRECT.SenseInfoOffset "
+        "and SCSI_PASS_THROUGH_AUXILIARY.Size; outweighed: the buffer's length")
+    partial = decode_available(data[:120], profile=guess.profile)
+    assert isinstance(partial, Truncated)
+    sense = partial.value.to_json()["SenseData"]
+    assert sense["AdditionalSenseCode"] == values["SenseData"]["AdditionalSenseCode"]
+    assert "SenseKeySpecific" not in sense
