@@ -82,8 +82,15 @@ class Truncated(_OfAStructure):
 
     value: PartialValue
     ioctl: int | None = None
-    trailing: bytes = b""  # never any: lets a truncated buffer go where a Decoded goes
-    payload: bytes | None = None
+
+    # Never any bytes past the structure: these let a cut buffer go where a Decoded goes.
+    @property
+    def trailing(self) -> bytes:
+        return b""
+
+    @property
+    def payload(self) -> bytes | None:
+        return None
 
     @property
     def size(self) -> int:
