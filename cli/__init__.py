@@ -8,11 +8,12 @@ Exit codes mean one thing each, in every command:
 
 * **0** done.  For ``decode`` and ``demo``: every record decoded, whatever its findings
   (findings are output, not failure; ``demo``'s sample holds a record broken on purpose).
-* **1** done, but failed somewhere: a record of a capture could not be decoded (``decode``);
-  a finding reached ``--fail-on LEVEL`` (``decode``, ``demo``); a single ``send`` request
-  failed (a non-zero ReturnCode, a failing TMF Response, CHECK CONDITION, a failed
-  DeviceIoControl); a transport failure during ``send --fuzz-corpus`` (the target's own
-  failure answers are results there, and are summarised).  One line on stderr says why.
+* **1** done, but failed somewhere: a record could not be decoded whole (``decode``: a
+  broken record of a capture, a buffer cut short); a finding reached ``--fail-on LEVEL``
+  (``decode``, ``demo``); a single ``send`` request failed (a non-zero ReturnCode, a failing
+  TMF Response, CHECK CONDITION, a failed DeviceIoControl); a transport failure during
+  ``send --fuzz-corpus`` (the target's own failure answers are results there, and are
+  summarised).  One line on stderr says why.
 * **2** unusable input or usage (our :class:`SptError`, argparse errors): one line naming
   the member path and byte offset where there is one.
 * **130** interrupted (Ctrl-C).

@@ -100,11 +100,18 @@ def test_decode_capture_exit_1_for_an_undecodable_record_and_fail_on_counts_reco
     assert "1 of 3 records could not be decoded" in out.stderr
 
 
+def test_decode_exit_1_for_one_buffer_cut_short(cli: Cli) -> None:
+    # 42 of the TMF's 64 bytes: the members before the cut are shown, the record is not whole.
+    out = cli("decode", "-", "--as", "ISCSITGT_SPT_TMF", stdin=TMF[:42])
+    assert out.returncode == 1
+    assert out.stderr.count("\n") == 1 and "ISCSITGT_SPT_TMF.Lun" in out.stderr
+
+
 def test_decode_exit_2_for_unusable_input_and_usage(cli: Cli) -> None:
     assert cli("decode", "-", stdin=b"").returncode == 2                       # empty
     assert cli("decode", "/nonexistent/capture.bin").returncode == 2          # unreadable
-    assert cli("decode", "-", "--as", "ISCSITGT_SPT_TMF",
-               stdin=TMF[:42]).returncode == 2                                 # one buffer, short
+    # One buffer of which nothing decodes: 7 bytes end inside SRB_IO_CONTROL.Signature.
+    assert cli("decode", "-", stdin=TMF[:7]).returncode == 2
     assert cli("decode", "-", "--fail-on", "fatal", stdin=TMF).returncode == 2  # usage
     # Bulk mode has no lint pass, so nothing to gate on: a usage error, not a silent 0.
     bulk = cli("decode", "-", "--fail-on", "error", "--no-diagnostics", stdin=LENGTH_WRONG)
