@@ -40,10 +40,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
 
 
 def _introduction() -> str:
-    return (f"Decoding the sample capture {SAMPLE} shipped with the package "
-            f"({sample_path(SAMPLE)};\n"
-            "`iscsitgt-spt samples --out DIR` writes a copy). It tells one session; one record\n"
-            "is truncated on purpose, to show that a broken record costs only itself.\n")
+    return (f"Decoding {SAMPLE}, the sample capture shipped with the package:\n"
+            f"  {sample_path(SAMPLE)}\n"
+            "It tells one session; one record is truncated on purpose, to show that a broken\n"
+            "record costs only itself (`iscsitgt-spt samples --out DIR` writes a copy).\n")
 
 
 def run(args: argparse.Namespace) -> int:

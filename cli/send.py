@@ -67,7 +67,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
         "simulated target (a model, not the driver: sim:abi=win32,cookie=ptr,luns=0;1,"
         "capacity=N,signature=S,aux_signature=S,delay=SECONDS) or replay:FILE. Exit status 1 "
         "when the target reports a failure. With --fuzz-corpus, replay every record of a "
-        "JSON-Lines corpus and print a summary.",
+        "JSON-Lines corpus and print a summary of the target's answers with their meaning; "
+        "those failures are results (exit 0), a transport failure (no answer) exits 1.",
     )
     p.add_argument("name", nargs="?", type=structure_name, metavar="NAME",
                    help="structure name (default: the document's own name)")

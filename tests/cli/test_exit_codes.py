@@ -122,7 +122,7 @@ def test_decode_exit_2_for_unusable_input_and_usage(cli: Cli) -> None:
 def test_demo_exit_codes(cli: Cli) -> None:
     out = cli("demo")
     assert out.returncode == 0, out.stderr
-    assert out.stdout.startswith("Decoding the sample capture demo.jsonl")
+    assert out.stdout.startswith("Decoding demo.jsonl, the sample capture shipped with")
     assert "truncated on purpose" in out.stdout.split("\n\n")[0]
     gated = cli("demo", "--fail-on", "error")  # the broken record's findings are errors
     assert gated.returncode == 1 and "--fail-on error" in gated.stderr
@@ -134,7 +134,7 @@ def test_demo_json_keeps_stdout_machine_readable(cli: Cli) -> None:
     out = cli("demo", "--json")
     assert out.returncode == 0
     assert all(json.loads(line) for line in out.stdout.splitlines())
-    assert out.stderr.startswith("Decoding the sample capture demo.jsonl")
+    assert out.stderr.startswith("Decoding demo.jsonl, the sample capture shipped with")
 
 
 # -- the commands with no partial failure ---------------------------------------------------
