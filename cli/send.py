@@ -265,8 +265,7 @@ def _send_record(
     try:
         request = decode_buffer(data, name=name, ioctl=ioctl, profile=profile)
         response = decode_buffer(out, name=name, ioctl=ioctl, profile=profile)
-        exchange = Exchange(request, response, data, out, ioctl)
-        judge(exchange)
+        judge(Exchange(request, response, data, out, ioctl))
     except RequestFailed as exc:
         code = exc.exchange.return_code
         if code:  # the ReturnCode said it: its meaning, without the message's framing
