@@ -28,10 +28,14 @@ from collections.abc import Sequence
 
 from iscsitgt_spt.spec.errors import SptError
 
-__all__ = ["COMMANDS", "EXIT_FINDINGS", "EXIT_INPUT", "EXIT_OK", "build_parser", "main"]
+__all__ = [
+    "COMMANDS", "EXIT_FAILED", "EXIT_FINDINGS", "EXIT_INPUT", "EXIT_OK", "build_parser", "main",
+]
 
 EXIT_OK = 0
-EXIT_FINDINGS = 1
+EXIT_FAILED = 1
+#: The former name of EXIT_FAILED, from when findings failed a run; they no longer do.
+EXIT_FINDINGS = EXIT_FAILED
 EXIT_INPUT = 2
 EXIT_INTERRUPTED = 130
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import get_args
 
-from iscsitgt_spt.cli import EXIT_FINDINGS, EXIT_OK
+from iscsitgt_spt.cli import EXIT_FAILED, EXIT_OK
 from iscsitgt_spt.codec.analysis.lint import Severity
 from iscsitgt_spt.codec.analysis.report import RecordReport
 
@@ -57,7 +57,7 @@ class Verdict:
     def exit_code(self, *, undecoded_fails: bool = True) -> int:
         """1 for an undecoded record (unless ``undecoded_fails`` is off) or a gated finding."""
         failed = (undecoded_fails and self.undecoded) or self.gated
-        return EXIT_FINDINGS if failed else EXIT_OK
+        return EXIT_FAILED if failed else EXIT_OK
 
     def reasons(self, *, undecoded_fails: bool = True) -> str | None:
         """Why :meth:`exit_code` is 1, as one line (``None`` when it is 0)."""

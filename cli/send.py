@@ -30,7 +30,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any, NamedTuple, TextIO
 
-from iscsitgt_spt.cli import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK
+from iscsitgt_spt.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from iscsitgt_spt.cli._common import ABIS, COOKIES, print_json, structure_name
 from iscsitgt_spt.cli._progress import Progress
 from iscsitgt_spt.codec.analysis.render import render_text
@@ -164,11 +164,11 @@ def _run_requests(args: argparse.Namespace) -> int:
                 raise
             except RequestFailed as exc:
                 _show(exc.exchange, args, docs, error=exc)
-                status = EXIT_FINDINGS
+                status = EXIT_FAILED
                 break
             except Win32Error as exc:
                 print(f"iscsitgt-spt send: {exc}", file=sys.stderr)
-                status = EXIT_FINDINGS
+                status = EXIT_FAILED
                 break
             _show(exchange, args, docs)
     if args.json and docs:
@@ -320,7 +320,7 @@ def _run_corpus(args: argparse.Namespace) -> int:
     if lost:
         print(f"iscsitgt-spt send: {sum(lost.values())} of {sent} requests got no answer "
               "(transport failures)", file=sys.stderr)
-        return EXIT_FINDINGS
+        return EXIT_FAILED
     return EXIT_OK
 
 
