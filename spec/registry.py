@@ -27,6 +27,7 @@ from iscsitgt_spt.spec.sense_data import SENSE_DATA
 from iscsitgt_spt.spec.srb_io_control import SRB_IO_CONTROL
 
 __all__ = [
+    "CONTROL_CODE_PATH",
     "STRUCTURES",
     "control_code_of",
     "get_layout",
@@ -51,6 +52,10 @@ STRUCTURES: dict[str, CStruct] = {
 }
 
 
+#: The member of a request whose value selects the request (exporters build their dispatch on it).
+CONTROL_CODE_PATH = "Header.ControlCode"
+
+
 def structure(name: str) -> CStruct:
     """The definition called ``name`` (exact Microsoft spelling; case-insensitive)."""
     found = STRUCTURES.get(name) or STRUCTURES.get(name.upper())
@@ -68,7 +73,7 @@ def get_layout(name: str | CStruct, profile: Profile = DEFAULT_PROFILE) -> Layou
 
 def control_code_of(name: str | CStruct) -> int | None:
     """The SRB_IO_CONTROL.ControlCode a request travels with, or ``None``."""
-    rule = (structure(name) if isinstance(name, str) else name).rules.get("Header.ControlCode")
+    rule = (structure(name) if isinstance(name, str) else name).rules.get(CONTROL_CODE_PATH)
     return rule.value if isinstance(rule, Const) and isinstance(rule.value, int) else None
 
 

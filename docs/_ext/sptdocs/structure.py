@@ -18,7 +18,7 @@ from iscsitgt_spt.spec.profiles import PROFILES
 from iscsitgt_spt.spec.registry import control_code_of, get_layout, ioctl_of, structure
 from sphinx.util.docutils import SphinxDirective
 
-from .diagram import render_svg, row_width
+from iscsitgt_spt.codec.export import render_svg, row_width
 from .model import (
     ProfileGroup,
     c_declaration,

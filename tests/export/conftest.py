@@ -1,0 +1,59 @@
+"""Where the outside tools of the export tests are, or why a test cannot run.
+
+Locally a missing tool skips the test with the reason; with ISCSITGT_REQUIRE_EXPORT_TOOLS set
+(``.ci/run`` sets it after installing them) it fails instead, so CI cannot pass by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REQUIRED = bool(os.environ.get("ISCSITGT_REQUIRE_EXPORT_TOOLS"))
+
+#: npm prefix holding kaitai-struct-compiler and js-yaml (``.ci/run`` installs them there).
+KSC_DIR = Path(os.environ.get("ISCSITGT_KSC_DIR",
+                              Path.home() / ".cache" / "iscsitgt-spt" / "ksc"))
+CHROMEDRIVER = Path(os.environ.get("ISCSITGT_CHROMEDRIVER", "/usr/bin/chromedriver"))
+CHROMIUM = Path(os.environ.get("ISCSITGT_CHROMIUM", "/usr/bin/chromium"))
+
+
+def missing(reason: str) -> None:
+    """Skip (or, where the tools are required, fail) with ``reason``."""
+    if REQUIRED:
+        pytest.fail(f"{reason} (ISCSITGT_REQUIRE_EXPORT_TOOLS is set)")
+    pytest.skip(reason)
+
+
+def node_modules() -> Path:
+    node = shutil.which("node")
+    if node is None:
+        missing("node is not installed (apt-get install nodejs npm)")
+    modules = KSC_DIR / "node_modules"
+    for package in ("kaitai-struct-compiler", "js-yaml"):
+        if not (modules / package / "package.json").is_file():
+            missing(f"{package} is not installed under {modules} "
+                    f"(npm install --prefix {KSC_DIR} kaitai-struct-compiler@0.11 js-yaml@4)")
+    return modules
+
+
+def browser() -> tuple[Path, Path]:
+    if not CHROMEDRIVER.is_file() or not CHROMIUM.is_file():
+        missing(f"{CHROMIUM} / {CHROMEDRIVER} not installed "
+                "(apt-get install chromium chromium-driver)")
+    return CHROMIUM, CHROMEDRIVER
+
+
+@pytest.fixture()
+def ksc_node_modules() -> Path:
+    """node_modules holding kaitai-struct-compiler 0.11 and js-yaml."""
+    return node_modules()
+
+
+@pytest.fixture()
+def chromium_paths() -> tuple[Path, Path]:
+    """(chromium, chromedriver) from Debian's packages."""
+    return browser()
