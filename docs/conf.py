@@ -26,6 +26,9 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.doctest",
     "sphinx.ext.viewcode",
+    # The shipped extension (spt-fields, spt-diagram, spt-declaration), as users load it.
+    "iscsitgt_spt.cli.sphinxext",
+    # What only this site needs: structure pages, constants, CLI and API reference.
     "sptdocs",
 ]
 

@@ -7,6 +7,7 @@ the Kaitai Struct description of the whole family.
 
 from __future__ import annotations
 
+from iscsitgt_spt.codec.export.declaration import c_declaration
 from iscsitgt_spt.codec.export.diagram import render_svg, row_width
 from iscsitgt_spt.codec.export.kaitai import kaitai_document, kaitai_id, render_kaitai
 from iscsitgt_spt.codec.export.tables import (
@@ -20,6 +21,7 @@ from iscsitgt_spt.codec.export.tables import (
 
 __all__ = [
     "FieldRow",
+    "c_declaration",
     "field_rows",
     "kaitai_document",
     "kaitai_id",
