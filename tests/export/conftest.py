@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -57,3 +59,29 @@ def ksc_node_modules() -> Path:
 def chromium_paths() -> tuple[Path, Path]:
     """(chromium, chromedriver) from Debian's packages."""
     return browser()
+
+
+@pytest.fixture(scope="module")
+def headless_chromium() -> Iterator[Any]:
+    """A Selenium session on Debian's headless Chromium, with its performance (network) log.
+
+    The driver is the system's chromedriver, given explicitly: Selenium's own manager, which
+    would download a browser or driver, never runs.
+    """
+    chromium, chromedriver = browser()
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(chromium)
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--window-size=1400,1000", "--no-first-run", "--disable-extensions",
+                "--disable-background-networking", "--disable-component-update"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    drv = webdriver.Chrome(service=Service(executable_path=str(chromedriver)), options=options)
+    drv.implicitly_wait(5)
+    try:
+        yield drv
+    finally:
+        drv.quit()
