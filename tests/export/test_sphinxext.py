@@ -110,7 +110,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> str:
 def _offsets(rows: list[list[str]]) -> dict[str, int]:
     header = rows[0]
     at, member = header.index("Offset"), header.index("Member")
-    return {r[member].split()[0]: int(r[at]) for r in rows[1:]}
+    return {r[member].split()[0].rstrip("¶"): int(r[at]) for r in rows[1:]}
 
 
 def test_field_tables_show_the_compiler_offsets(built: str) -> None:
@@ -164,3 +164,30 @@ def test_importing_the_cli_does_not_import_sphinx() -> None:
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert run.stdout.strip() == "False"
+
+
+def _build(src: Path, conf: str, index: str) -> subprocess.CompletedProcess[str]:
+    (src / "conf.py").write_text(conf, encoding="utf-8")
+    (src / "index.rst").write_text(index, encoding="utf-8")
+    return subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(src),
+         str(src / "_build")], capture_output=True, text=True, timeout=600,
+    )
+
+
+def test_a_whole_structure_page_builds_alone(tmp_path: Path) -> None:
+    """spt-structure links to labels of other directives; alone, those become plain text."""
+    conf = 'extensions = ["iscsitgt_spt.cli.sphinxext"]\n'
+    page = "TMF\n===\n\n.. spt-structure:: ISCSITGT_SPT_TMF\n"
+    run = _build(tmp_path, conf, page)
+    assert run.returncode == 0, run.stderr
+    html = (tmp_path / "_build" / "index.html").read_text(encoding="utf-8")
+    parser = _Tables()
+    parser.feed(html)
+    fields = [rows for _, rows in parser.tables if rows and "Offset" in rows[0]]
+    # Two layouts: 8-byte cookies (win64 either way, win32/u64), then win32/ptr.
+    assert len(fields) == 2
+    assert [_offsets(t)["ITNexusHandle"] for t in fields] == [32, 28]
+    assert (tmp_path / "_build" / "_layouts").is_dir()
+    strict = _build(tmp_path, conf + "spt_strict_references = True\n", page)
+    assert strict.returncode != 0 and "undefined label" in strict.stderr

@@ -16,11 +16,12 @@ import inspect
 
 from docutils import nodes
 from docutils.parsers.rst import directives
-from iscsitgt_spt.cli.sphinxext.nodes_util import Cell, make_table, para, ref, register_label
 from iscsitgt_spt.spec import constants
 from iscsitgt_spt.spec.assumptions import ASSUMPTIONS, QUIRKS
 from iscsitgt_spt.spec.registry import STRUCTURES, ioctl_of, structure_for_control_code
 from sphinx.util.docutils import SphinxDirective
+
+from .nodes_util import Cell, make_table, para, ref, register_label
 
 __all__ = [
     "AssumptionsDirective",

@@ -10,10 +10,11 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 from docutils import nodes
-from iscsitgt_spt.cli.sphinxext.nodes_util import Cell, make_table
 from iscsitgt_spt.spec.c_header import render_header
 from iscsitgt_spt.spec.profiles import PROFILES, Profile
 from sphinx.util.docutils import SphinxDirective
+
+from .nodes_util import Cell, make_table
 
 __all__ = ["HEADER_DIR", "HeadersDirective", "header_files", "header_name"]
 

@@ -12,7 +12,6 @@ from pathlib import PurePosixPath
 
 from docutils import nodes
 from docutils.parsers.rst import directives
-from iscsitgt_spt.cli.sphinxext.nodes_util import Cell, make_table, para, ref, register_label
 from iscsitgt_spt.codec.export import render_svg, row_width
 from iscsitgt_spt.spec.constants import CONTROL_CODES, IOCTLS, decode_ctl_code
 from iscsitgt_spt.spec.layout import CStruct, Layout, Member
@@ -28,6 +27,7 @@ from .model import (
     profile_groups,
     related_assumptions,
 )
+from .nodes_util import Cell, make_table, para, ref, register_label
 
 __all__ = ["LAYOUT_DIR", "StructureDirective", "svg_files", "svg_name"]
 
