@@ -32,7 +32,9 @@ def _reports(records: Iterator[RawRecord], args: argparse.Namespace, seen: list[
                                cookie=args.cookie,
                                diagnostics=getattr(args, "diagnostics", True))
         seen[0] = count
-        if report.worst_severity == "error":
+        # Findings are what the page shows, not a failure; a record that did not decode is.
+        if report.error is not None or any(
+                b is not None and b.error is not None for b in (report.request, report.response)):
             seen[1] += 1
         progress.update(count, position() if position is not None else None)
         yield report
@@ -54,7 +56,11 @@ def _write(out: TextIO, stream: BinaryIO, args: argparse.Namespace, open_records
 
 
 def write_html_report(args: argparse.Namespace, open_records: Opener) -> int:
-    """Decode ``args.file`` into the page at ``args.html``; exit code as for ``decode``."""
+    """Decode ``args.file`` into the page at ``args.html``.
+
+    Exit code 0, or 1 when a record could not be decoded (the page shows why); findings are
+    the page's content, not a failure.
+    """
     target = Path(args.html)
     partial = target.with_name(target.name + ".partial")
     try:
@@ -77,5 +83,5 @@ def write_html_report(args: argparse.Namespace, open_records: Opener) -> int:
         raise InputFormatError("no records found in the input", path="input")
     partial.replace(target)
     print(f"wrote {target}: {seen[0]} record{'s' * (seen[0] != 1)}, "
-          f"{seen[1]} with errors")
+          f"{seen[1]} not decoded")
     return EXIT_FINDINGS if seen[1] else EXIT_OK

@@ -40,7 +40,7 @@ def _report(tmp_path: Path, lines: list[str] | None = None) -> Path:
         src.write_text("".join(lines), encoding="utf-8")
     out = tmp_path / "report.html"
     code = main(["decode", str(src), "--html", str(out)])
-    assert code in (0, 1)
+    assert code == 1  # record 6 of the demo capture (every 7th) does not decode
     return out
 
 
