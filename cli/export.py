@@ -6,7 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from iscsitgt_spt.cli._common import add_profile_options, profile_from, version_text
+from iscsitgt_spt.cli._common import (
+    add_profile_options,
+    profile_from,
+    structure_name,
+    version_text,
+)
 from iscsitgt_spt.codec.export import render_kaitai
 
 __all__ = ["register", "run"]
@@ -21,13 +26,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
     )
     p.add_argument("target", choices=("kaitai",), help="what to export")
     add_profile_options(p)
+    p.add_argument("--root", type=structure_name, metavar="NAME",
+                   help="make this structure the top-level type (default: an "
+                   "IOCTL_SCSI_MINIPORT buffer, dispatched on its ControlCode)")
     p.add_argument("-o", "--output", metavar="FILE", default="-",
                    help="write to FILE instead of standard output")
     return p
 
 
 def run(args: argparse.Namespace) -> int:
-    text = render_kaitai(profile_from(args), generator=version_text())
+    text = render_kaitai(profile_from(args), root=args.root, generator=version_text())
     if args.output == "-":
         sys.stdout.write(text)
     else:

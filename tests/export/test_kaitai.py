@@ -38,10 +38,10 @@ def _camel(ident: str) -> str:
     return "".join(part.capitalize() for part in ident.split("_"))
 
 
-def _compile(tmp_path: Path, profile: Profile, modules: Path) -> ModuleType:
+def _compile(tmp_path: Path, profile: Profile, modules: Path, *extra: str) -> ModuleType:
     ksy = tmp_path / f"{profile.abi}-{profile.cookie}.ksy"
     assert main(["export", "kaitai", "--abi", profile.abi, "--cookie", profile.cookie,
-                 "-o", str(ksy)]) == 0
+                 "-o", str(ksy), *extra]) == 0
     out = subprocess.run(
         ["node", str(HERE / "ksc_compile.js"), str(ksy), str(tmp_path)],
         env={"NODE_PATH": str(modules), "PATH": "/usr/bin:/bin:/usr/local/bin"},
@@ -137,3 +137,20 @@ def test_sense_data_bit_fields_and_enums(tmp_path: Path, ksc_node_modules: Path)
     tmf = cls.IscsitgtSptTmf(KaitaiStream(io.BytesIO(bytes(range(64)))))
     assert tmf.pad_before_it_nexus_handle == bytes([28, 29, 30, 31])
     assert tmf.it_nexus_handle == int.from_bytes(bytes(range(32, 40)), "little")
+
+
+def test_root_option_makes_a_structure_the_top_level(
+    tmp_path: Path, ksc_node_modules: Path
+) -> None:
+    from kaitaistruct import KaitaiStream
+
+    profile = Profile("win32", "u64")
+    module = _compile(tmp_path, profile, ksc_node_modules,
+                      "--root", "scsi_pass_through_direct_with_auxiliary")
+    top = module.ScsiPassThroughDirectWithAuxiliaryWin32U64
+    folder = VECTORS / "win32-u64"
+    expected = json.loads((folder / "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY.expected.json")
+                          .read_text(encoding="utf-8"))
+    data = (folder / "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY.bin").read_bytes()
+    parsed = top(KaitaiStream(io.BytesIO(data))).scsi_pass_through_direct_with_auxiliary
+    assert _kaitai_values(parsed, expected["values"]) == expected["values"]
