@@ -24,7 +24,7 @@ from iscsitgt_spt.spec.requests import (
 )
 from iscsitgt_spt.spec.rules import Const
 from iscsitgt_spt.spec.sense_data import SENSE_DATA
-from iscsitgt_spt.spec.srb_io_control import SRB_IO_CONTROL
+from iscsitgt_spt.spec.srb_io_control import CONTROL_CODE_PATH, SRB_IO_CONTROL
 
 __all__ = [
     "CONTROL_CODE_PATH",
@@ -50,10 +50,6 @@ STRUCTURES: dict[str, CStruct] = {
         SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY,
     )
 }
-
-
-#: The member of a request whose value selects the request (exporters build their dispatch on it).
-CONTROL_CODE_PATH = "Header.ControlCode"
 
 
 def structure(name: str) -> CStruct:
