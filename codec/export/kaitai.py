@@ -49,7 +49,8 @@ def _where(m: Member, base: int) -> str:
     if m.kind == "bits":
         low = m.bit_offset or 0
         high = low + (m.bit_width or 1) - 1
-        return f"{m.ctype} : {m.bit_width}, bits {low}-{high} of byte {at} (0x{at:x})"
+        span = f"bit {low}" if low == high else f"bits {low}-{high}"
+        return f"{m.ctype} : {m.bit_width}, {span} of byte {at} (0x{at:x})"
     return f"{m.resolved_ctype} at offset {at} (0x{at:x}), {m.size} byte{'s' * (m.size != 1)}"
 
 
