@@ -120,6 +120,13 @@ def test_findings_link_to_their_bytes(driver: Any, tmp_path: Path) -> None:
     assert _lit(box) == [24, 25, 26, 27]
     assert 24 in [int(b.get_attribute("data-o"))
                   for b in box.find_elements(By.CSS_SELECTOR, ".hex .b.bad")]
+    # The buffer is cut at 30 bytes, inside the padding before ITNexusHandle (28..31): the
+    # members it holds whole are still shown and linked.
+    box.find_element(By.CSS_SELECTOR, ".hex .b[data-o='17']").click()
+    assert [r.get_attribute("data-path") for r in box.find_elements(
+        By.CSS_SELECTOR, "tr.m.sel")] == ["Header.ControlCode"]
+    cut = box.find_element(By.CSS_SELECTOR, "tr.m[data-path='_pad_before_ITNexusHandle']")
+    assert "odd" in cut.get_attribute("class") and "2 of 4 bytes" in cut.text
     evidence = driver.find_element(By.CSS_SELECTOR, "#record-1 details.evidence")
     assert "win64/u64" in evidence.text
 

@@ -8,13 +8,15 @@ block and the page holds thousands of records without building thousands of DOM 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from iscsitgt_spt.codec.analysis.lint import Finding
 from iscsitgt_spt.codec.analysis.render import format_value
 from iscsitgt_spt.codec.analysis.report import BufferReport, RecordReport
-from iscsitgt_spt.codec.values import StructValue
+from iscsitgt_spt.codec.values import FieldValue, StructValue
 from iscsitgt_spt.spec.constants import IOCTLS
+from iscsitgt_spt.spec.layout import Member
 from iscsitgt_spt.spec.profiles import Profile
 from iscsitgt_spt.spec.registry import STRUCTURES, get_layout
 
@@ -41,15 +43,27 @@ def _finding(f: Finding, profile: Profile | None) -> list[Any]:
     return [f.severity, f.code, f.path, f.offset, f.message, rest or None, size]
 
 
+def _present(buf: BufferReport) -> Iterator[tuple[Member, FieldValue | None]]:
+    """Every member with its value: all of a decoded buffer, those before the cut of a
+    truncated one (``None`` for the member the buffer ends inside)."""
+    if buf.decoded is not None:
+        value = buf.decoded.value
+        for m in value.layout.walk():
+            yield m, value.get_path(m.path)
+    elif buf.partial is not None:
+        yield from buf.partial.value.present()
+
+
 def _members(buf: BufferReport) -> list[list[Any]]:
     """``[path, offset, size, kind, ctype, value text, anomaly, bits]`` per member."""
-    if buf.decoded is None:
-        return []
-    value = buf.decoded.value
     rows: list[list[Any]] = []
-    for m in value.layout.walk():
-        v = value.get_path(m.path)
-        text, odd = format_value(m, v)
+    for m, v in _present(buf):
+        if v is None:
+            have = max(0, len(buf.data) - m.offset)
+            text, odd = ("" if m.kind == "struct" else
+                         f"cut: {have} of {m.size} bytes present", m.kind != "struct")
+        else:
+            text, odd = format_value(m, v)
         if isinstance(v, StructValue):
             text = ""
         bits = None
@@ -67,7 +81,10 @@ def _buffer(label: str, buf: BufferReport, profile: Profile | None) -> dict[str,
     if buf.decoded is not None:
         out["name"] = buf.decoded.name
         out["size"] = buf.decoded.value.size
-        out["members"] = _members(buf)
+    elif buf.partial is not None:
+        out["name"] = f"{buf.partial.name} (cut short)"
+        out["size"] = buf.partial.value.layout.size
+    out["members"] = _members(buf)
     if buf.error is not None:
         out["error"] = str(buf.error)
         if buf.error.offset is not None:
