@@ -83,6 +83,12 @@ def test_member_and_bytes_are_linked_both_ways(driver: Any, tmp_path: Path) -> N
     box = _buffer_of(driver, "ISCSITGT_SPT_TMF")
     box.find_element(By.CSS_SELECTOR, "tr.m[data-path='ITNexusHandle']").click()
     assert _lit(box) == list(range(32, 40))
+    assert sorted(int(c.get_attribute("data-o"))
+                  for c in box.find_elements(By.CSS_SELECTOR, ".hex .c.sel")) == list(range(32, 40))
+    # The ASCII column selects like the hex bytes: offset 5 is in Signature (4-11).
+    box.find_element(By.CSS_SELECTOR, ".hex .c[data-o='5']").click()
+    assert [r.get_attribute("data-path") for r in box.find_elements(
+        By.CSS_SELECTOR, "tr.m.sel")] == ["Header.Signature"]
     box.find_element(By.CSS_SELECTOR, "tr.m[data-path='Header.ControlCode']").click()
     assert _lit(box) == [16, 17, 18, 19]
     # The reverse: a byte selects the innermost member covering it.

@@ -73,13 +73,20 @@
     for (var row = 0; row < n; row += 16) {
       var line = el("span", "row");
       line.appendChild(el("span", "addr", addr(row)));
+      var text = el("span", "ascii");
       for (var o = row; o < Math.min(row + 16, n); o++) {
-        var cls = "b" + (o % 16 === 8 ? " gap" : "") + (kindAt[o] ? " " + kindAt[o] : "") +
+        var mark = (kindAt[o] ? " " + kindAt[o] : "") +
           (members.length && o >= covered ? " x" : "") + (bad.has(o) ? " bad" : "");
-        var b = el("span", cls, buf.hex.substr(o * 2, 2));
+        var pair2 = buf.hex.substr(o * 2, 2), code = parseInt(pair2, 16);
+        var b = el("span", "b" + (o % 16 === 8 ? " gap" : "") + mark, pair2);
         b.dataset.o = o;
         line.appendChild(b);
+        // The ASCII column: the same byte, lit with it (class c, not b: one b per offset).
+        var c = el("span", "c" + mark, code >= 0x20 && code < 0x7f ? String.fromCharCode(code) : ".");
+        c.dataset.o = o;
+        text.appendChild(c);
       }
+      line.appendChild(text);
       right.appendChild(line);
     }
     pair.appendChild(left); pair.appendChild(right);
@@ -103,11 +110,15 @@
 
   function link(box, members) {
     var bytes = box.querySelectorAll(".hex .b");
+    var chars = box.querySelectorAll(".hex .c");
     var rows = box.querySelectorAll("tr.m");
     function light(cls, o, len, k) {
       box.querySelectorAll("." + cls).forEach(function (e) { e.classList.remove(cls); });
       if (o === null) return;
-      for (var i = o; i < o + len && i < bytes.length; i++) bytes[i].classList.add(cls);
+      for (var i = o; i < o + len && i < bytes.length; i++) {
+        bytes[i].classList.add(cls);
+        chars[i].classList.add(cls);
+      }
       if (k !== null && rows[k]) rows[k].classList.add(cls);
     }
     function forMember(tr, cls) { light(cls, +tr.dataset.o, +tr.dataset.n, +tr.dataset.k); }
@@ -117,13 +128,13 @@
       light(cls, m[1], m[2], members.indexOf(m));
     }
     box.addEventListener("mouseover", function (ev) {
-      var t = ev.target.closest("tr.m, .hex .b");
+      var t = ev.target.closest("tr.m, .hex .b, .hex .c");
       if (!t) return;
       if (t.matches("tr.m")) forMember(t, "hov"); else forByte(t, "hov");
     });
     box.addEventListener("mouseleave", function () { light("hov", null); });
     box.addEventListener("click", function (ev) {
-      var t = ev.target.closest("tr.m, .hex .b, a.finding");
+      var t = ev.target.closest("tr.m, .hex .b, .hex .c, a.finding");
       if (!t) return;
       if (t.matches("a.finding")) {
         ev.preventDefault();
