@@ -69,6 +69,8 @@ def headless_chromium() -> Iterator[Any]:
     would download a browser or driver, never runs.
     """
     chromium, chromedriver = browser()
+    # Belt and braces: Selenium's manager must not download anything (Selenium >= 4.23).
+    os.environ.setdefault("SE_OFFLINE", "true")
     webdriver = pytest.importorskip("selenium.webdriver")
     from selenium.webdriver.chrome.service import Service
 
