@@ -154,3 +154,27 @@ def test_root_option_makes_a_structure_the_top_level(
     data = (folder / "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY.bin").read_bytes()
     parsed = top(KaitaiStream(io.BytesIO(data))).scsi_pass_through_direct_with_auxiliary
     assert _kaitai_values(parsed, expected["values"]) == expected["values"]
+
+
+def test_yaml_writer_round_trips_through_js_yaml(ksc_node_modules: Path) -> None:
+    """The .ksy writer's YAML, read back by js-yaml (what the compiler and Web IDE use)."""
+    from iscsitgt_spt.codec.export._yaml import dump_yaml
+
+    tricky = {
+        "plain": "abc_def", "dotted": "header.control_code", "yes": "yes", "no": "No",
+        "null": "null", "number": "0x10", "float": "0.11", "dash": "- a", "colon": "a: b",
+        "hash": "#x", "quote": 'say "hi"', "newline": "one\ntwo", "unicode": "café ✓",
+        "empty": "", "-orig-id": "ITNexusHandle", "switch-on": "x",
+        "list": ["a", {"id": "b", "size": 3}, ["c"]], "ints": {1: "one", 0x102: "tmf"},
+        "flag": True, "nested": {"deeper": {"deepest": "z"}}, "none": [],
+    }
+    script = ("const yaml = require('js-yaml'); let s = '';"
+              "process.stdin.on('data', d => s += d);"
+              "process.stdin.on('end', () => console.log(JSON.stringify(yaml.load(s))));")
+    run = subprocess.run(["node", "-e", script], input=dump_yaml(tricky, header=["a # comment"]),
+                         env={"NODE_PATH": str(ksc_node_modules), "PATH": "/usr/bin:/bin"},
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    expected = json.loads(json.dumps(tricky))  # integer keys become strings in JSON
+    expected["ints"] = {"1": "one", "258": "tmf"}
+    assert json.loads(run.stdout) == expected
