@@ -12,6 +12,7 @@ import enum
 import importlib.util
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -44,7 +45,7 @@ def _compile(tmp_path: Path, profile: Profile, modules: Path, *extra: str) -> Mo
                  "-o", str(ksy), *extra]) == 0
     out = subprocess.run(
         ["node", str(HERE / "ksc_compile.js"), str(ksy), str(tmp_path)],
-        env={"NODE_PATH": str(modules), "PATH": "/usr/bin:/bin:/usr/local/bin"},
+        env={"NODE_PATH": str(modules), "PATH": os.environ.get("PATH", "")},
         capture_output=True, text=True, timeout=300,
     )
     assert out.returncode == 0, out.stderr
@@ -172,7 +173,8 @@ def test_yaml_writer_round_trips_through_js_yaml(ksc_node_modules: Path) -> None
               "process.stdin.on('data', d => s += d);"
               "process.stdin.on('end', () => console.log(JSON.stringify(yaml.load(s))));")
     run = subprocess.run(["node", "-e", script], input=dump_yaml(tricky, header=["a # comment"]),
-                         env={"NODE_PATH": str(ksc_node_modules), "PATH": "/usr/bin:/bin"},
+                         env={"NODE_PATH": str(ksc_node_modules),
+                              "PATH": os.environ.get("PATH", "")},
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     expected = json.loads(json.dumps(tricky))  # integer keys become strings in JSON
