@@ -49,7 +49,8 @@ EXIT_CODES_HELP = (
 
 #: Subcommand modules, in the order ``--help`` lists them.
 COMMANDS: tuple[str, ...] = (
-    "demo", "decode", "encode", "layout", "header", "sense", "fuzz", "send", "samples",
+    "demo", "decode", "encode", "layout", "header", "export", "sense", "fuzz", "send",
+    "samples",
 )
 
 

@@ -85,6 +85,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
                    help="print the whole output buffer, not just what the driver changed")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                    help="colour in text output (default: when writing to a terminal)")
+    p.add_argument("--html", metavar="OUT.html",
+                   help="write a self-contained, clickable HTML report of every record")
     add_fail_on_option(p)
     return p
 
@@ -293,6 +295,10 @@ def run(args: argparse.Namespace) -> int:
         # Bulk mode skips the lint pass: there would be no findings to gate on.
         raise SptError("needs the lint pass, which --no-diagnostics skips",
                        path="--fail-on", expected="one of --fail-on, --no-diagnostics")
+    if args.html:
+        from iscsitgt_spt.cli._html_report import write_html_report
+
+        return write_html_report(args, open_records)
     if args.file == "-":
         stream: BinaryIO = sys.stdin.buffer
         fmt, records, multi = open_records(stream, args.input)
