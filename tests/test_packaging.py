@@ -171,6 +171,9 @@ def test_the_commands_need_only_construct(tmp_path: Path) -> None:
         (["send", "--fuzz-corpus", "c.jsonl", "--device", "sim:"], ""),
         (["demo"], ""),
         (["samples"], ""),
+        (["export", "kaitai", "-o", "family.ksy"], ""),
+        (["decode", "-", "--html", "tmf.html"],
+         (ROOT / "tests/vectors/captures/tmf_abort_task.bin").read_bytes().hex()),
     ]
     for args, stdin in commands:
         result = _without_hypothesis(run_cli, *args, cwd=tmp_path, stdin=stdin)

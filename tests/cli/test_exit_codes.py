@@ -100,6 +100,17 @@ def test_decode_capture_exit_1_for_an_undecodable_record_and_fail_on_counts_reco
     assert "1 of 3 records could not be decoded" in out.stderr
 
 
+def test_decode_html_report_follows_the_same_exit_codes(tmp_path: Path, cli: Cli) -> None:
+    page = tmp_path / "report.html"
+    plain = cli("decode", "-", "--html", str(page), stdin=LENGTH_WRONG)
+    assert plain.returncode == 0, plain.stderr  # an error finding: the page's content
+    assert page.is_file()
+    gated = cli("decode", "-", "--html", str(page), "--fail-on", "error", stdin=LENGTH_WRONG)
+    assert gated.returncode == 1 and "--fail-on error" in gated.stderr
+    assert cli("decode", "-", "--html", str(page), "--fail-on", "error",
+               stdin=TMF).returncode == 0
+
+
 def test_decode_exit_1_for_one_buffer_cut_short(cli: Cli) -> None:
     # 42 of the TMF's 64 bytes: the members before the cut are shown, the record is not whole.
     out = cli("decode", "-", "--as", "ISCSITGT_SPT_TMF", stdin=TMF[:42])
