@@ -5,7 +5,7 @@ this test running the new text.  The two fresh-machine set-up commands (``pip in
 are checked to be exactly the two documented ones and are not run (they install the package,
 which the test run already did); every other command runs in order, in one temporary
 directory, with the installed ``iscsitgt-spt`` console script first on PATH, under
-``bash -o pipefail``.  Each must exit 0, or the code its comment states (``# exit 1: ...``).
+``bash -o pipefail``.  Each must exit 0, or the code its comment states (``# ... exit 1: ...``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SETUP_COMMANDS = ['pip install . && iscsitgt-spt demo',
                   'pip install -e ".[test,docs]" && pytest']
-_EXIT = re.compile(r"#\s*exit (\d+)\b")
+#: "exit N" anywhere in the comment that ends a command.
+_EXIT = re.compile(r"\s#.*\bexit (\d+)\b")
 
 
 def sh_blocks(text: str) -> list[str]:
@@ -63,11 +64,13 @@ def expected_exit(command: str) -> int:
 def test_the_splitter_on_a_hand_written_block() -> None:
     block = ("a --x   # the driver's answer\n"
              "echo '{\"k\": 1,\n  \"j\": 2}' \\\n  | b   # two\n"
-             "c   # exit 1: three\n")
+             "c   # exit 1: three\n"
+             "d   # four; exit 2: usage\n")
     assert commands(block) == ["a --x   # the driver's answer",
                                "echo '{\"k\": 1,\n  \"j\": 2}' \\\n  | b   # two",
-                               "c   # exit 1: three"]
-    assert [expected_exit(c) for c in commands(block)] == [0, 0, 1]
+                               "c   # exit 1: three",
+                               "d   # four; exit 2: usage"]
+    assert [expected_exit(c) for c in commands(block)] == [0, 0, 1, 2]
 
 
 def test_the_fresh_machine_setup_is_exactly_two_commands() -> None:
