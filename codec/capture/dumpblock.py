@@ -1,0 +1,308 @@
+"""One block of dump rows (no blank line, no prompt inside) into records.
+
+The rows of a block are judged together, because single rows cannot tell:
+
+* the **radix** of the addresses: hex, or octal (``od`` without ``-A x``), whichever makes the
+  addresses follow each other;
+* the **byte order** of multi-byte groups: the ascii column's vote where rows have one, else
+  the command that printed them (WinDbg ``dw``/``dd``/``dq``/``dp``, ``xxd -e``, ``hexdump``,
+  ``od -t x2``.. print numbers, little-endian), else little-endian for words without an ascii
+  column (tools print words as numbers) and memory order for byte pairs beside one (xxd, r2);
+* where one **dump ends**: at an address that does not follow, a change of row style, or a
+  final offset line (``hexdump``, ``od``), so dumps pasted back to back come out separately.
+
+``*`` (the previous row repeats) is expanded from the next address, within the record-size
+bound.  A row that cannot be read makes its dump an error record naming the line; lines that are
+neither rows nor decoration are returned as *skipped*, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from iscsitgt_spt.codec.capture.anatomy import (
+    LITTLE,
+    MEMORY,
+    Row,
+    is_decoration,
+    parse_row,
+    strip_line,
+)
+from iscsitgt_spt.codec.capture.records import (
+    MAX_RECORD_SIZE,
+    ByteAssembler,
+    RawRecord,
+    RecordTooLarge,
+    error_record,
+)
+
+__all__ = ["BlockResult", "looks_like_data", "read_dump_block"]
+
+_END = re.compile(r"^\s*#?\s*(?:0[xX])?([0-9a-fA-F]{4,16}):?\s*$")
+_HEXISH = re.compile(r"[0-9a-fA-F?`]{2,}\Z")
+_LITTLE_COMMANDS = re.compile(
+    r"^\s*!?d[wdqp]|^\s*!?dc\b|^\s*xxd\b.*\s-e\b|^\s*hexdump\s*(?!.*-C)|^\s*od\b.*-t\s*x[248]",
+    re.I)
+_MEMORY_COMMANDS = re.compile(r"^\s*xxd\b|^\s*(?:px|pxw?)\b", re.I)
+_SINGLE_WORD = re.compile(r"^\s*d[dqp][sp]\b|^\s*dp[a-z]?\b|^\s*dps\b", re.I)
+
+
+def looks_like_data(text: str) -> bool:
+    """Would a reader of this line expect bytes in it (mostly hex-looking tokens)?"""
+    tokens = strip_line(text).replace("-", " ").split()
+    hexish = sum(1 for t in tokens if _HEXISH.match(t.strip(",;:|")))
+    return hexish >= 3 and hexish * 2 >= len(tokens)
+
+
+@dataclass
+class BlockResult:
+    """What a block held: records (in order), and the lines that were neither data nor rulers."""
+
+    records: list[RawRecord] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass
+class _Item:
+    lineno: int
+    kind: str  # row, star, end, deco, other, bad
+    row: Row | None = None
+    address: str = ""
+    text: str = ""
+
+
+def _classify(lines: list[tuple[int, str]], single_word: bool) -> list[_Item]:
+    items = []
+    for lineno, raw in lines:
+        text = strip_line(raw)
+        if not text.strip():
+            continue
+        if text.strip() == "*":
+            items.append(_Item(lineno, "star"))
+        elif (end := _END.match(text)) is not None:
+            items.append(_Item(lineno, "end", address=end.group(1)))
+        elif is_decoration(text):
+            items.append(_Item(lineno, "deco"))
+        elif (row := parse_row(text, single_word)) is not None:
+            kind = "bad" if row.tail is not None and not single_word else "row"
+            items.append(_Item(lineno, kind, row=row, address=row.address, text=text))
+        else:
+            items.append(_Item(lineno, "other", text=text))
+    return items
+
+
+def _radix(items: list[_Item]) -> int:
+    """The address radix under which the rows follow each other best (16, else 8)."""
+    def breaks(radix: int) -> int:
+        expected: int | None = None
+        count, star, last = 0, False, 0
+        for item in items:
+            if item.kind == "star":
+                star = True
+            if item.kind not in ("row", "end"):
+                continue
+            try:
+                address = int(item.address, radix)
+            except ValueError:
+                return len(items) + 1
+            if expected is not None and address != expected:
+                if not (star and last and address > expected and (address - expected) % last == 0):
+                    count += 1
+            star = False
+            if item.row is not None:
+                last = len(item.row.groups) * item.row.width
+                expected = address + last
+            else:
+                expected = None
+        return count
+
+    return min((16, 8), key=lambda r: (breaks(r), r != 16))
+
+
+def _order(rows: list[Row], command: str) -> tuple[str, str]:
+    """(byte order, what decided it) for the multi-byte groups of a block."""
+    votes: Counter[str] = Counter()
+    for row in rows:
+        orders = row.orders()
+        if row.ascii_ok and len(orders) == 1:
+            votes[orders[0]] += 1
+    if votes:
+        return votes.most_common(1)[0][0], "ascii column"
+    if _LITTLE_COMMANDS.match(command):
+        return LITTLE, f"command {command.split()[0]!r}"
+    if _MEMORY_COMMANDS.match(command):
+        return MEMORY, f"command {command.split()[0]!r}"
+    if rows[0].width == 2 and any(r.ascii for r in rows):
+        return MEMORY, "assumed: byte pairs beside an ascii column (xxd, r2 style)"
+    return LITTLE, "assumed: words printed as numbers are little-endian"
+
+
+def _style(row: Row) -> tuple[object, ...]:
+    return (row.width, row.ascii is not None, row.marked, row.physical)
+
+
+def _is_dump(items: list[_Item]) -> bool:
+    rows = [i.row for i in items if i.kind == "row" and i.row is not None]
+    if not rows:
+        return False
+    body = [i for i in items if i.kind != "deco"]
+    if len(rows) + sum(1 for i in body if i.kind in ("star", "end", "bad")) * 2 < len(body):
+        return False
+    if any(r.marked or r.ascii_ok for r in rows):
+        return True
+    # Unmarked rows without ascii could be plain hex in groups: they must follow each other.
+    anchored = [i for i in items if i.kind in ("row", "end")]
+    if len(anchored) < 2:
+        return False
+    radix = _radix(items)
+    first, second = anchored[0], anchored[1]
+    assert first.row is not None
+    step = len(first.row.groups) * first.row.width
+    try:
+        return int(second.address, radix) == int(first.address, radix) + step or any(
+            i.kind == "star" for i in items)
+    except ValueError:
+        return False
+
+
+class _Builder:
+    """The dump being assembled inside a block."""
+
+    def __init__(self, item: _Item, meta: dict[str, object], fmt: str, limit: int,
+                 radix: int) -> None:
+        self.first = self.last = item.lineno
+        self.meta = dict(meta)
+        self.fmt = fmt
+        self.asm = ByteAssembler(limit)
+        self.radix = radix
+        self.base: int | None = None
+        self.expected: int | None = None
+        self.row_len = 0
+        self.star = False
+        self.error: str | None = None
+        self.style: tuple[object, ...] | None = None
+
+    def fail(self, lineno: int, message: str) -> None:
+        if self.error is None:
+            self.error = f"line {lineno}: {message}"
+
+    def grow(self, lineno: int, values: list[int | None], times: int = 0) -> None:
+        if self.error is not None:
+            return
+        try:
+            if times:
+                self.asm.repeat_last(self.row_len, times)
+            else:
+                self.asm.extend(values)
+        except RecordTooLarge as exc:
+            self.fail(lineno, str(exc))
+
+    def reach(self, lineno: int, address: int) -> bool:
+        """Fill a pending ``*`` up to ``address``; False when ``address`` does not follow."""
+        if self.expected is None or self.error is not None:
+            return True
+        gap = address - self.expected
+        if self.star:
+            self.star = False
+            if self.row_len == 0 or gap < 0 or gap % self.row_len:
+                self.fail(lineno, f"offset 0x{address:x} does not follow the repeated row at "
+                                  f"0x{self.expected:x} ('*' must stand for whole rows)")
+                return True
+            self.grow(lineno, [], gap // self.row_len)
+            self.expected = address
+            return True
+        return gap == 0
+
+    def record(self) -> RawRecord:
+        if self.star:
+            self.fail(self.last, "'*' at the end of a dump without a following offset")
+        if self.error is not None:
+            return error_record(0, self.fmt, self.first, self.error, self.meta, self.last)
+        if self.base is not None:
+            self.meta["address"] = self.base
+        self.meta["size"] = self.asm.length
+        self.asm.describe(self.meta)
+        return RawRecord(index=0, data_in=self.asm.prefix(), data_out=None, ioctl=None,
+                         source_format=self.fmt, line=self.first, end_line=self.last,
+                         unreadable=self.asm.unreadable(), meta=self.meta)
+
+
+def read_dump_block(
+    lines: list[tuple[int, str]], meta: dict[str, object] | None = None,
+    limit: int = MAX_RECORD_SIZE, fmt: str = "dump",
+) -> BlockResult | None:
+    """The records of one block of dump rows, or ``None`` when the block holds no dump."""
+    meta = dict(meta or {})
+    command = str(meta.get("command", ""))
+    items = _classify(lines, bool(_SINGLE_WORD.match(command)))
+    if not _is_dump(items):
+        return None
+    rows = [i.row for i in items if i.kind == "row" and i.row is not None]
+    radix = _radix(items)
+    order, why = _order(rows, command) if any(r.width > 1 for r in rows) else (MEMORY, "")
+    result = BlockResult()
+    current: _Builder | None = None
+
+    def close() -> None:
+        nonlocal current
+        if current is not None:
+            result.records.append(current.record())
+        current = None
+
+    first_line = lines[0][0]
+    for item in items:
+        if item.kind == "deco":
+            continue
+        if item.kind == "other":
+            if looks_like_data(item.text) and current is not None:
+                current.fail(item.lineno, f"not a dump row: {item.text.strip()[:60]!r}")
+                current.last = item.lineno
+            else:
+                result.skipped.append((item.lineno, item.text))
+            continue
+        if item.kind == "star":
+            if current is None:
+                result.records.append(error_record(0, fmt, item.lineno, f"line {item.lineno}: "
+                                                   "'*' (repeated row) before any row", meta,
+                                                   item.lineno))
+            else:
+                current.star, current.last = True, item.lineno
+            continue
+        try:
+            address = int(item.address, radix)
+        except ValueError:
+            address = int(item.address, 16)
+        if item.kind == "end":
+            if current is not None:
+                if not current.reach(item.lineno, address):
+                    current.fail(item.lineno, f"final offset 0x{address:x} does not match the "
+                                              f"dumped length (expected 0x{current.expected:x})")
+                current.last = item.lineno
+                close()
+            else:
+                result.skipped.append((item.lineno, item.text or item.address))
+            continue
+        row = item.row
+        assert row is not None
+        if current is not None and current.error is None and (
+            _style(row) != current.style or not current.reach(item.lineno, address)
+        ):
+            close()
+        if current is None:
+            current = _Builder(item, meta if not result.records else {}, fmt, limit, radix)
+            current.first = first_line if not result.records else item.lineno
+            current.base, current.expected, current.style = address, address, _style(row)
+            if row.width > 1:
+                current.meta["byte_order"], current.meta["byte_order_from"] = order, why
+        if item.kind == "bad":
+            current.fail(item.lineno, f"not a dump row: {item.text.strip()[:60]!r}")
+        values = row.values(order)
+        current.grow(item.lineno, values)
+        current.row_len = len(values)
+        if current.expected is not None:
+            current.expected = address + len(values)
+        current.last = item.lineno
+    close()
+    return result
