@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import codecs
 import io
+import itertools
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -34,9 +35,10 @@ from iscsitgt_spt.codec.capture.detect import (
     FORMATS,
     RawRecord,
     detect_format,
-    iter_capture_lines,
+    open_capture_lines,
     read_capture,
 )
+from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE
 from iscsitgt_spt.spec.constants import IOCTLS
 from iscsitgt_spt.spec.errors import InputFormatError
 from iscsitgt_spt.spec.registry import get_layout
@@ -66,6 +68,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
     p.add_argument("--cookie", choices=COOKIES, help="cookie width (default: detect)")
     p.add_argument("--input", choices=("auto", *FORMATS), default="auto", metavar="FORMAT",
                    help="input format: auto (default) or one of " + ", ".join(FORMATS))
+    p.add_argument("--max-record-size", type=parse_int, default=MAX_RECORD_SIZE, metavar="N",
+                   help="largest record to read, in bytes (default 4 MiB); '*' rows and "
+                   "declared sizes never expand past it")
     p.add_argument("--json", action="store_true", help="JSON (JSON Lines for several records)")
     p.add_argument("--hexdump", action="store_true",
                    help="add an annotated hex dump: field paths per row, padding and anomalies")
@@ -97,18 +102,32 @@ def _text_lines(head: bytes, stream: BinaryIO) -> Iterator[str]:
 
 
 def open_records(
-    stream: BinaryIO, fmt: str = "auto"
+    stream: BinaryIO, fmt: str = "auto", limit: int = MAX_RECORD_SIZE
 ) -> tuple[str, Iterator[RawRecord], bool]:
-    """(format, records, multi) for a binary stream; multi-record formats are streamed."""
+    """(format, records, multi) for a binary stream; every text format is streamed.
+
+    A detected text format is read block by block (several dumps in one file are several
+    records); only a single binary buffer is read whole, and never more than ``limit`` + 1
+    bytes of it.
+    """
     head = stream.read(_HEAD)
     if not head:
         raise InputFormatError("the input is empty", path="input")
-    if fmt == "auto":
-        fmt = detect_format(head)
-    if fmt in MULTI_RECORD_FORMATS:
-        return fmt, iter_capture_lines(_text_lines(head, stream), fmt), True
-    result = read_capture(head + stream.read(), fmt)
-    return result.format, iter(result.records), len(result.records) > 1
+    detected = detect_format(head) if fmt == "auto" else fmt
+    if detected in ("raw", "irpmon-binary"):
+        data = head + stream.read(max(0, limit + 1 - len(head)))
+        result = read_capture(data, detected, limit)
+        return result.format, iter(result.records), False
+    name, records = open_capture_lines(
+        _text_lines(head, stream), None if fmt == "auto" else fmt, limit)
+    if detected in MULTI_RECORD_FORMATS:
+        return name, records, True
+    first = list(itertools.islice(records, 2))
+    if not first:
+        raise InputFormatError(f"no {name} records found in the input", path="input")
+    if len(first) == 1 and first[0].error is not None:
+        raise InputFormatError(str(first[0].error), path="input")
+    return name, itertools.chain(first, records), len(first) > 1
 
 
 # -- text output ----------------------------------------------------------------------------
@@ -116,7 +135,8 @@ def _record_title(report: RecordReport, fmt: str) -> str:
     rec = report.record
     parts = [f"record {rec.index + 1}"]
     if rec.line is not None:
-        parts.append(f"line {rec.line}")
+        end = rec.end_line if rec.end_line is not None else rec.line
+        parts.append(f"line {rec.line}" if end == rec.line else f"lines {rec.line}-{end}")
     parts.append(fmt)
     if rec.ioctl is not None:
         parts.append(f"{IOCTLS.get(rec.ioctl, 'IOCTL')} (0x{rec.ioctl:08x})")
@@ -257,9 +277,9 @@ def _size_of(stream: BinaryIO) -> int | None:
 def run(args: argparse.Namespace) -> int:
     if args.file == "-":
         stream: BinaryIO = sys.stdin.buffer
-        fmt, records, multi = open_records(stream, args.input)
+        fmt, records, multi = open_records(stream, args.input, args.max_record_size)
         return emit_reports(records, fmt, multi, args)
     with open(args.file, "rb") as stream:
-        fmt, records, multi = open_records(stream, args.input)
+        fmt, records, multi = open_records(stream, args.input, args.max_record_size)
         return emit_reports(records, fmt, multi, args, total_bytes=_size_of(stream),
                             position=stream.tell)

@@ -115,6 +115,7 @@ class Row:
     """One dump row taken apart (see the module docstring)."""
 
     address: str  #: the address digits, backtick removed; radix decided per block
+    address_text: str  #: the address as printed (``0x``, backtick, colon kept; no ``#``)
     physical: bool
     marked: bool  #: the address carries a colon, ``0x``, a backtick or ``#``
     groups: tuple[str, ...]  #: hex groups as printed, backticks removed
@@ -169,6 +170,7 @@ def parse_row(text: str, single_word: bool = False) -> Row | None:
     marked = bool(match.group("phys") or match.group("prefix") or match.group("colon")
                   or "`" in match.group("addr"))
     digits = match.group("addr").replace("`", "")
+    printed = (match.group("prefix") or "") + match.group("addr") + (match.group("colon") or "")
     if len(digits) < 4 and not marked:
         return None
     rest = text[match.end():]
@@ -187,19 +189,19 @@ def parse_row(text: str, single_word: bool = False) -> Row | None:
     for count in range(len(run), 0, -1):
         groups = tuple(t.replace("`", "") for t, _ in run[:count])
         after = rest[run[count - 1][1]:].strip()
-        row = Row(digits, bool(match.group("phys")), marked, groups, width,
+        row = Row(digits, printed, bool(match.group("phys")), marked, groups, width,
                   after or None, False)
         if not after:
             best = best or row
             continue
         if single_word:
-            return Row(digits, row.physical, marked, groups, width, None, False, tail=after)
+            return Row(digits, printed, row.physical, marked, groups, width, None, False, tail=after)
         if any(ascii_agrees(after, row.values(o)) for o in (MEMORY, LITTLE)):
-            return Row(digits, row.physical, marked, groups, width, after, True)
+            return Row(digits, printed, row.physical, marked, groups, width, after, True)
     if best is not None:
         return best
     # Text after the groups that is no ascii column of them: a damaged row unless it starts
     # with a letter run such as a symbol name (kept as ``tail`` for the block reader to judge).
     after = rest[run[-1][1]:].strip()
     groups = tuple(t.replace("`", "") for t, _ in run)
-    return Row(digits, bool(match.group("phys")), marked, groups, width, None, False, tail=after)
+    return Row(digits, printed, bool(match.group("phys")), marked, groups, width, None, False, tail=after)

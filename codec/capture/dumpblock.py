@@ -139,6 +139,32 @@ def _order(rows: list[Row], command: str) -> tuple[str, str]:
     return LITTLE, "assumed: words printed as numbers are little-endian"
 
 
+_WINDBG_COMMAND = re.compile(r"^\s*(!?d[bcwdqp][a-z]?)\b", re.I)
+
+
+def tool_name(row: Row, command: str) -> str:
+    """A name for the tool whose rows these are (the record's ``source_format``)."""
+    windbg = _WINDBG_COMMAND.match(command)
+    if windbg:
+        return "windbg-" + windbg.group(1).lower().lstrip("!")
+    if row.physical:
+        return "windbg-physical"
+    ascii_text = row.ascii or ""
+    if ascii_text.startswith("|"):
+        return "hexdump-C"
+    if ascii_text.startswith(">"):
+        return "od"
+    if "`" in row.address_text or (row.width == 4 and len(row.address) == 8 and not row.marked):
+        names = {1: "windbg-db", 2: "windbg-dw", 4: "windbg-dd", 8: "windbg-dq"}
+        name = names[row.width]
+        return "windbg-dc" if name == "windbg-dd" and row.ascii else name
+    if row.address_text.lower().startswith("0x"):
+        return "radare2"
+    if row.address_text.endswith(":"):
+        return "xxd" if row.width > 1 or row.ascii is None else "hexdump-py"
+    return "hexdump" if row.width == 2 and row.ascii is None else "dump"
+
+
 def _style(row: Row) -> tuple[object, ...]:
     return (row.width, row.ascii is not None, row.marked, row.physical)
 
@@ -231,7 +257,7 @@ class _Builder:
 
 def read_dump_block(
     lines: list[tuple[int, str]], meta: dict[str, object] | None = None,
-    limit: int = MAX_RECORD_SIZE, fmt: str = "dump",
+    limit: int = MAX_RECORD_SIZE, fmt: str | None = None,
 ) -> BlockResult | None:
     """The records of one block of dump rows, or ``None`` when the block holds no dump."""
     meta = dict(meta or {})
@@ -244,6 +270,7 @@ def read_dump_block(
     order, why = _order(rows, command) if any(r.width > 1 for r in rows) else (MEMORY, "")
     result = BlockResult()
     current: _Builder | None = None
+    name = fmt or tool_name(rows[0], command)
 
     def close() -> None:
         nonlocal current
@@ -264,7 +291,7 @@ def read_dump_block(
             continue
         if item.kind == "star":
             if current is None:
-                result.records.append(error_record(0, fmt, item.lineno, f"line {item.lineno}: "
+                result.records.append(error_record(0, name, item.lineno, f"line {item.lineno}: "
                                                    "'*' (repeated row) before any row", meta,
                                                    item.lineno))
             else:
@@ -291,7 +318,8 @@ def read_dump_block(
         ):
             close()
         if current is None:
-            current = _Builder(item, meta if not result.records else {}, fmt, limit, radix)
+            current = _Builder(item, meta if not result.records else {},
+                               fmt or tool_name(row, command), limit, radix)
             current.first = first_line if not result.records else item.lineno
             current.base, current.expected, current.style = address, address, _style(row)
             if row.width > 1:

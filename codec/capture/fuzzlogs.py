@@ -27,7 +27,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from iscsitgt_spt.codec.capture.records import ByteAssembler, RawRecord, error_record
+from iscsitgt_spt.codec.capture.records import (
+    MAX_RECORD_SIZE,
+    ByteAssembler,
+    RawRecord,
+    RecordTooLarge,
+    error_record,
+)
 
 __all__ = ["iter_ioctlbf"]
 
@@ -73,7 +79,9 @@ class _Record:
                          source_format="ioctlbf", line=self.line, meta=self.meta)
 
 
-def iter_ioctlbf(lines: Iterable[str], start: int = 1) -> Iterator[RawRecord]:
+def iter_ioctlbf(
+    lines: Iterable[str], start: int = 1, limit: int = MAX_RECORD_SIZE
+) -> Iterator[RawRecord]:
     """Records from an IOCTL Fuzzer / ioctlbf log, one per logged request."""
     index = 0
     record: _Record | None = None
@@ -108,8 +116,11 @@ def iter_ioctlbf(lines: Iterable[str], start: int = 1) -> Iterator[RawRecord]:
             if record.current is None:
                 record.fail(f"line {lineno}: hex row before any InBuff/OutBuff line")
                 continue
-            asm = record.buffers.setdefault(record.current, ByteAssembler())
-            asm.extend(bytes.fromhex("".join(match.group(1).split())))
+            asm = record.buffers.setdefault(record.current, ByteAssembler(limit))
+            try:
+                asm.extend(bytes.fromhex("".join(match.group(1).split())))
+            except RecordTooLarge as exc:
+                record.fail(f"line {lineno}: {exc}")
         elif _ROWISH.match(text):
             record.fail(f"line {lineno}: malformed hex row {text.strip()[:60]!r}")
         else:
