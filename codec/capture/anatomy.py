@@ -60,7 +60,13 @@ def is_decoration(text: str) -> bool:
     """A ruler or header printed around a dump (``Offset(h) 00 01 .. 0F``, ``Path: x``, ``---``)."""
     if _DECORATION.match(text):
         return bool(text.strip())
-    body = _RULER_TAIL.sub("", _RULER_WORDS.sub("", text, count=1))
+    label = _RULER_WORDS.match(text)
+    body = _RULER_TAIL.sub("", text[label.end():] if label else text)
+    # A bare ``00 01 02 .. 0F`` at the start of a line could be data; a ruler is indented
+    # under the address column, labelled (``Offset(h)``) or followed by ``0123456789ABCDEF``.
+    if not (text[:1].isspace() or (label and label.group(0).strip()) or
+            len(body) < len(text.rstrip()) - (label.end() if label else 0)):
+        return False
     tokens = body.split()
     if len(tokens) < 8:
         return False

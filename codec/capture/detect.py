@@ -138,6 +138,19 @@ def _is_row(line: Line) -> bool:
     return line.kind == "row"
 
 
+def _blocks(lines: list[str]) -> Iterator[list[tuple[int, str]]]:
+    """The blank-line separated blocks of ``lines``, as (line number, text) pairs."""
+    block: list[tuple[int, str]] = []
+    for number, line in enumerate(lines, 1):
+        if line.strip():
+            block.append((number, line))
+        elif block:
+            yield block
+            block = []
+    if block:
+        yield block
+
+
 def _detect_lines(lines: list[str]) -> str:
     content = [line for line in lines if line.strip()]
     if not content:
@@ -179,9 +192,8 @@ def _detect_lines(lines: list[str]) -> str:
         for number, line in enumerate(lines, 1):
             hex_line_bytes(line, number)
     except ValueError as exc:
-        numbered = list(enumerate(lines, 1))
         if any(looks_like_data(line) or prompt_command(line) is not None for line in content) or (
-                read_bytes_text(numbered) is not None):
+                any(read_bytes_text(block) is not None for block in _blocks(lines))):
             return "text"
         raise InputFormatError(
             f"not a capture format this reader knows ({exc}); choices: {', '.join(FORMATS)}"

@@ -46,7 +46,8 @@ _LITTLE_COMMANDS = re.compile(
     r"^\s*!?d[wdqp]|^\s*!?dc\b|^\s*xxd\b.*\s-e\b|^\s*hexdump\s*(?!.*-C)|^\s*od\b.*-t\s*x[248]",
     re.I)
 _MEMORY_COMMANDS = re.compile(r"^\s*xxd\b|^\s*(?:px|pxw?)\b", re.I)
-_SINGLE_WORD = re.compile(r"^\s*d[dqp][sp]\b|^\s*dp[a-z]?\b|^\s*dps\b", re.I)
+#: WinDbg commands printing one word per row, then a symbol or the memory it points to.
+_SINGLE_WORD = re.compile(r"^\s*d[dqp][spau]\b", re.I)
 
 
 def looks_like_data(text: str) -> bool:

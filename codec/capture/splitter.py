@@ -26,7 +26,7 @@ import dataclasses
 import re
 from collections.abc import Iterable, Iterator
 
-from iscsitgt_spt.codec.capture.anatomy import strip_line
+from iscsitgt_spt.codec.capture.anatomy import is_decoration, strip_line
 from iscsitgt_spt.codec.capture.bytestext import read_bytes_text
 from iscsitgt_spt.codec.capture.dumpblock import looks_like_data, read_dump_block
 from iscsitgt_spt.codec.capture.hextext import hex_line_bytes
@@ -83,6 +83,8 @@ def _read_block(
     lines: list[tuple[int, str]], meta: dict[str, object], limit: int
 ) -> tuple[list[RawRecord], list[tuple[int, str]]]:
     """(records, skipped lines) of one block."""
+    if all(is_decoration(strip_line(text)) for _, text in lines):
+        return [], []  # a header or ruler block (PowerShell prints them apart from the rows)
     dumped = read_dump_block(lines, meta, limit)
     if dumped is not None:
         return dumped.records, dumped.skipped
