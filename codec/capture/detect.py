@@ -49,8 +49,6 @@ from iscsitgt_spt.codec.capture.hextext import (
 )
 from iscsitgt_spt.codec.capture.irpmon import BINARY_MAGIC, iter_irpmon_text, refuse_binary
 from iscsitgt_spt.codec.capture.irpmon_json import iter_irpmon_json
-from iscsitgt_spt.codec.capture.bytestext import read_bytes_text
-from iscsitgt_spt.codec.capture.dumpblock import looks_like_data
 from iscsitgt_spt.codec.capture.records import (
     MAX_RECORD_SIZE,
     CaptureReadResult,
@@ -93,6 +91,7 @@ SNIFF_LINES = 200
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
 _IRPMON_KEYS = ('"ID"', '"Type"', '"IRP address"', '"Parsers"')
+_C_INITIALISER = re.compile(r"^\{\s*(?:0[xX])?[0-9a-fA-F]|^\[byte\[\]\]", re.I)
 _IRPMON_ID = re.compile(r"^ID = \d+\s*$")
 _IOCTLBF = re.compile(r"^\s*IOCTL Code:\s*0x[0-9a-fA-F]+")
 _ADDR_ROW = re.compile(r"^\s*([0-9a-fA-F]{8}(`[0-9a-fA-F]{8})?|[0-9a-fA-F]{9,16})\s\s?(\S.*)$")
@@ -138,19 +137,6 @@ def _is_row(line: Line) -> bool:
     return line.kind == "row"
 
 
-def _blocks(lines: list[str]) -> Iterator[list[tuple[int, str]]]:
-    """The blank-line separated blocks of ``lines``, as (line number, text) pairs."""
-    block: list[tuple[int, str]] = []
-    for number, line in enumerate(lines, 1):
-        if line.strip():
-            block.append((number, line))
-        elif block:
-            yield block
-            block = []
-    if block:
-        yield block
-
-
 def _detect_lines(lines: list[str]) -> str:
     content = [line for line in lines if line.strip()]
     if not content:
@@ -158,7 +144,7 @@ def _detect_lines(lines: list[str]) -> str:
     # Comment lines (allowed by our JSONL format and by plain hex) say nothing about the format.
     uncommented = [line for line in content if not line.lstrip("\ufeff").lstrip().startswith("#")]
     first = (uncommented or content)[0].lstrip("\ufeff").lstrip()
-    if first.startswith(("{", "[")):
+    if first.startswith(("{", "[")) and not _C_INITIALISER.match(first):
         if any(key in first for key in _IRPMON_KEYS):
             return "irpmon-json"
         if first.startswith("{"):
@@ -192,8 +178,8 @@ def _detect_lines(lines: list[str]) -> str:
         for number, line in enumerate(lines, 1):
             hex_line_bytes(line, number)
     except ValueError as exc:
-        if any(looks_like_data(line) or prompt_command(line) is not None for line in content) or (
-                any(read_bytes_text(block) is not None for block in _blocks(lines))):
+        # Other tools' dumps, bytes written as text, or data among commentary.
+        if any(True for _ in iter_text_records(lines)):
             return "text"
         raise InputFormatError(
             f"not a capture format this reader knows ({exc}); choices: {', '.join(FORMATS)}"

@@ -314,6 +314,10 @@ def read_dump_block(
             continue
         row = item.row
         assert row is not None
+        if item.kind == "bad" and current is not None:
+            current.fail(item.lineno, f"not a dump row: {item.text.strip()[:60]!r}")
+            current.last = item.lineno
+            continue
         if current is not None and current.error is None and (
             _style(row) != current.style or not current.reach(item.lineno, address)
         ):

@@ -44,7 +44,7 @@ _PROMPTS = (
     re.compile(r"^\s*(?:\d+:\s*)?(?:\d+:\d+(?::\w+)?|l?kd)>\s?(?P<cmd>.*)$"),  # WinDbg / KD
     re.compile(r"^\s*PS [^>]*>\s?(?P<cmd>.*)$"),  # PowerShell
     re.compile(r"^\s*\[0x[0-9a-fA-F]+\]>\s?(?P<cmd>.*)$"),  # radare2 / rizin
-    re.compile(r"^\s*(?:\$|>>>|[A-Za-z]:\\[^>]*>)\s?(?P<cmd>.*)$"),  # sh, python, cmd.exe
+    re.compile(r"^\s*(?:\$\s|>>>|[A-Za-z]:\\[^>]*>)\s*(?P<cmd>.*)$"),  # sh, python, cmd.exe
 )
 _DUMP_COMMANDS = re.compile(r"^\s*(?:!d[bcdwq]\b|d[bcwdqp][a-z]?\b)", re.I)
 
