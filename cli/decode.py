@@ -137,7 +137,7 @@ def _record_title(report: RecordReport, fmt: str) -> str:
     if rec.line is not None:
         end = rec.end_line if rec.end_line is not None else rec.line
         parts.append(f"line {rec.line}" if end == rec.line else f"lines {rec.line}-{end}")
-    parts.append(fmt)
+    parts.append(rec.source_format or fmt)  # each block of a text capture names its own form
     if rec.ioctl is not None:
         parts.append(f"{IOCTLS.get(rec.ioctl, 'IOCTL')} (0x{rec.ioctl:08x})")
     for key in ("pid", "time", "status"):
