@@ -85,14 +85,14 @@ def _agrees(char: str, byte: int) -> bool:
     """Could a tool have shown ``byte`` as ``char`` in its ascii column?"""
     if _printable(byte):
         return char == chr(byte)
-    if byte >= 0x80:
-        return True  # some code page, or a replacement character
+    # Unprintable: a placeholder, or a character of some code page (never plain ASCII).
     return char in ".?\ufffd " or ord(char) >= 0x80
 
 
 def _blank(byte: int) -> bool:
-    """A byte some tool shows as a space (so it may vanish at the ends of a trimmed line)."""
-    return not _printable(byte) or byte == 0x20
+    """A byte some tool shows as a space (PowerShell 7 prints NUL so), which may vanish at
+    the ends of a trimmed line."""
+    return byte in (0x00, 0x20)
 
 
 def ascii_agrees(text: str, values: list[int | None]) -> bool:
@@ -164,11 +164,15 @@ def _tokens(rest: str) -> list[tuple[str, int]]:
     return out
 
 
-def parse_row(text: str, single_word: bool = False) -> Row | None:
+def parse_row(
+    text: str, single_word: bool = False, ascii_column: bool | None = None
+) -> Row | None:
     """``text`` (already :func:`strip_line`-d) as a dump row, or ``None`` when it is not one.
 
     ``single_word``: the command prints one value per row and then a symbol or the value it
-    points to (WinDbg ``dps``/``dpp``): only the first group is data.
+    points to (WinDbg ``dps``/``dpp``): only the first group is data.  ``ascii_column``: the
+    block's rows are known to have one (True) or not (False); ``None`` decides per row,
+    preferring a split whose text agrees with the bytes.
     """
     match = _ADDRESS.match(text)
     if match is None:
@@ -198,7 +202,10 @@ def parse_row(text: str, single_word: bool = False) -> Row | None:
         row = Row(digits, printed, bool(match.group("phys")), marked, groups, width,
                   after or None, False)
         if not after:
-            best = best or row
+            if ascii_column is not True:
+                best = best or row
+            continue
+        if ascii_column is False:
             continue
         if single_word:
             return Row(digits, printed, row.physical, marked, groups, width, None, False, tail=after)

@@ -41,6 +41,7 @@ from iscsitgt_spt.codec.capture.records import (
 __all__ = ["BlockResult", "looks_like_data", "read_dump_block"]
 
 _END = re.compile(r"^\s*#?\s*(?:0[xX])?([0-9a-fA-F]{4,16}):?\s*$")
+_HEX_WORDS = re.compile(r"^[0-9a-fA-F]+(?: [0-9a-fA-F]+)*$")
 _HEXISH = re.compile(r"[0-9a-fA-F?`]{2,}\Z")
 _LITTLE_COMMANDS = re.compile(
     r"^\s*!?d[wdqp]|^\s*!?dc\b|^\s*xxd\b.*\s-e\b|^\s*hexdump\s*(?!.*-C)|^\s*od\b.*-t\s*x[248]",
@@ -75,6 +76,39 @@ class _Item:
 
 
 def _classify(lines: list[tuple[int, str]], single_word: bool) -> list[_Item]:
+    """The block's lines as items; rows re-read so that all agree on having an ascii column
+    (a row whose last groups happen to spell its own bytes is not a row with a column)."""
+    items = _classify_once(lines, single_word)
+    kinds: dict[tuple[object, ...], Counter[bool]] = {}
+    for item in items:
+        if item.kind == "row" and item.row is not None:
+            kinds.setdefault(_shape(item.row), Counter())[item.row.ascii is not None] += 1
+    for item in items:
+        if item.kind != "row" or item.row is None:
+            continue
+        # Only a column made of hex digits could be groups instead; a row without a column
+        # found no split whose text agrees, so it cannot be given one.
+        votes = kinds[_shape(item.row)]
+        ascii_text = item.row.ascii or ""
+        if votes[False] > votes[True] and _HEX_WORDS.match(ascii_text):
+            row = parse_row(item.text, single_word, False)
+            item.row, item.kind = row, "row" if row is not None and row.tail is None else "bad"
+    return items
+
+
+def _shape(row: Row) -> tuple[object, ...]:
+    """What rows of one dump share, whatever their bytes: the address form and group width."""
+    address = row.address_text
+    return (row.physical, address[:2].lower() == "0x", "`" in address, address.endswith(":"),
+            row.width, _framed(row))
+
+
+def _framed(row: Row) -> bool:
+    """An ascii column between ``|bars|`` or ``>angles<`` is certainly one."""
+    return row.ascii is not None and row.ascii[:1] + row.ascii[-1:] in ("||", "><")
+
+
+def _classify_once(lines: list[tuple[int, str]], single_word: bool) -> list[_Item]:
     items = []
     for lineno, raw in lines:
         text = strip_line(raw)
@@ -195,15 +229,19 @@ def _is_dump(items: list[_Item]) -> bool:
 
 
 class _Builder:
-    """The dump being assembled inside a block."""
+    """One dump inside a block: its rows are kept until it ends, when the byte order is
+    judged from them alone (two dumps in one block may have been printed differently)."""
 
     def __init__(self, item: _Item, meta: dict[str, object], fmt: str, limit: int,
-                 radix: int) -> None:
+                 command: str) -> None:
         self.first = self.last = item.lineno
         self.meta = dict(meta)
         self.fmt = fmt
-        self.asm = ByteAssembler(limit)
-        self.radix = radix
+        self.limit = limit
+        self.command = command
+        self.entries: list[tuple[int, Row | None, int]] = []  # (line, row, or '*' row count)
+        self.rows: list[Row] = []
+        self.size = 0
         self.base: int | None = None
         self.expected: int | None = None
         self.row_len = 0
@@ -215,16 +253,18 @@ class _Builder:
         if self.error is None:
             self.error = f"line {lineno}: {message}"
 
-    def grow(self, lineno: int, values: list[int | None], times: int = 0) -> None:
-        if self.error is not None:
-            return
-        try:
-            if times:
-                self.asm.repeat_last(self.row_len, times)
-            else:
-                self.asm.extend(values)
-        except RecordTooLarge as exc:
-            self.fail(lineno, str(exc))
+    def add_row(self, lineno: int, row: Row, address: int) -> None:
+        self.row_len = len(row.groups) * row.width
+        self.entries.append((lineno, row, 0))
+        self.rows.append(row)
+        self.grow(lineno, self.row_len)
+        self.expected = address + self.row_len
+        self.last = lineno
+
+    def grow(self, lineno: int, count: int) -> None:
+        self.size += count
+        if self.size > self.limit and self.error is None:
+            self.fail(lineno, str(RecordTooLarge(self.size, self.limit)))
 
     def reach(self, lineno: int, address: int) -> bool:
         """Fill a pending ``*`` up to ``address``; False when ``address`` does not follow."""
@@ -237,7 +277,8 @@ class _Builder:
                 self.fail(lineno, f"offset 0x{address:x} does not follow the repeated row at "
                                   f"0x{self.expected:x} ('*' must stand for whole rows)")
                 return True
-            self.grow(lineno, [], gap // self.row_len)
+            self.entries.append((lineno, None, gap // self.row_len))
+            self.grow(lineno, gap)
             self.expected = address
             return True
         return gap == 0
@@ -247,13 +288,26 @@ class _Builder:
             self.fail(self.last, "'*' at the end of a dump without a following offset")
         if self.error is not None:
             return error_record(0, self.fmt, self.first, self.error, self.meta, self.last)
+        order = MEMORY
+        if self.rows and self.rows[0].width > 1:
+            order, why = _order(self.rows, self.command)
+            self.meta["byte_order"], self.meta["byte_order_from"] = order, why
+        asm = ByteAssembler(self.limit)
+        row_len = 0
+        for _, row, times in self.entries:  # within the bound: checked as the rows came
+            if row is not None:
+                values = row.values(order)
+                row_len = len(values)
+                asm.extend(values)
+            else:
+                asm.repeat_last(row_len, times)
         if self.base is not None:
             self.meta["address"] = self.base
-        self.meta["size"] = self.asm.length
-        self.asm.describe(self.meta)
-        return RawRecord(index=0, data_in=self.asm.prefix(), data_out=None, ioctl=None,
+        self.meta["size"] = asm.length
+        asm.describe(self.meta)
+        return RawRecord(index=0, data_in=asm.prefix(), data_out=None, ioctl=None,
                          source_format=self.fmt, line=self.first, end_line=self.last,
-                         unreadable=self.asm.unreadable(), meta=self.meta)
+                         unreadable=asm.unreadable(), meta=self.meta)
 
 
 def read_dump_block(
@@ -268,7 +322,6 @@ def read_dump_block(
         return None
     rows = [i.row for i in items if i.kind == "row" and i.row is not None]
     radix = _radix(items)
-    order, why = _order(rows, command) if any(r.width > 1 for r in rows) else (MEMORY, "")
     result = BlockResult()
     current: _Builder | None = None
     name = fmt or tool_name(rows[0], command)
@@ -324,18 +377,11 @@ def read_dump_block(
             close()
         if current is None:
             current = _Builder(item, meta if not result.records else {},
-                               fmt or tool_name(row, command), limit, radix)
+                               fmt or tool_name(row, command), limit, command)
             current.first = first_line if not result.records else item.lineno
             current.base, current.expected, current.style = address, address, _style(row)
-            if row.width > 1:
-                current.meta["byte_order"], current.meta["byte_order_from"] = order, why
         if item.kind == "bad":
             current.fail(item.lineno, f"not a dump row: {item.text.strip()[:60]!r}")
-        values = row.values(order)
-        current.grow(item.lineno, values)
-        current.row_len = len(values)
-        if current.expected is not None:
-            current.expected = address + len(values)
-        current.last = item.lineno
+        current.add_row(item.lineno, row, address)
     close()
     return result
