@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["MEMORY", "LITTLE", "Row", "is_decoration", "parse_row", "strip_line"]
+__all__ = ["LITTLE", "MEMORY", "Row", "is_decoration", "parse_row", "strip_line"]
 
 #: Byte orders of a multi-byte hex group: as printed (``1c000000`` is ``1c 00 00 00``) or
 #: little-endian (``0000001c`` is ``1c 00 00 00``).
@@ -195,26 +195,28 @@ def parse_row(
     if not run:
         return None
     width = (len(run[0][0]) + (0 if "`" not in run[0][0] else -1)) // 2
+    physical = bool(match.group("phys"))
+
+    def make(count: int, ascii: str | None, ok: bool, tail: str | None = None) -> Row:
+        groups = tuple(t.replace("`", "") for t, _ in run[:count])
+        return Row(digits, printed, physical, marked, groups, width, ascii, ok, tail)
+
     best: Row | None = None
     for count in range(len(run), 0, -1):
-        groups = tuple(t.replace("`", "") for t, _ in run[:count])
         after = rest[run[count - 1][1]:].strip()
-        row = Row(digits, printed, bool(match.group("phys")), marked, groups, width,
-                  after or None, False)
         if not after:
             if ascii_column is not True:
-                best = best or row
+                best = best or make(count, None, False)
             continue
         if ascii_column is False:
             continue
         if single_word:
-            return Row(digits, printed, row.physical, marked, groups, width, None, False, tail=after)
-        if any(ascii_agrees(after, row.values(o)) for o in (MEMORY, LITTLE)):
-            return Row(digits, printed, row.physical, marked, groups, width, after, True)
+            return make(count, None, False, tail=after)
+        candidate = make(count, after, False)
+        if any(ascii_agrees(after, candidate.values(o)) for o in (MEMORY, LITTLE)):
+            return make(count, after, True)
     if best is not None:
         return best
-    # Text after the groups that is no ascii column of them: a damaged row unless it starts
-    # with a letter run such as a symbol name (kept as ``tail`` for the block reader to judge).
-    after = rest[run[-1][1]:].strip()
-    groups = tuple(t.replace("`", "") for t, _ in run)
-    return Row(digits, printed, bool(match.group("phys")), marked, groups, width, None, False, tail=after)
+    # Text after the groups that is no ascii column of them: a damaged row unless the command
+    # prints a symbol there (kept as ``tail`` for the block reader to judge).
+    return make(len(run), None, False, tail=rest[run[-1][1]:].strip())

@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Callable
 
 from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE, RawRecord, error_record
 
@@ -41,7 +42,8 @@ _SIMPLE = {"a": 7, "b": 8, "f": 12, "n": 10, "r": 13, "t": 9, "v": 11, "\\": 92,
            '"': 34, "?": 63}
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
 _HEX_ONLY = re.compile(r"^[0-9a-fA-F]+$")
-_HEX_SEP = re.compile(r"^(?:[0-9a-fA-F]{2})+(?:([:._])(?:[0-9a-fA-F]{2})+)(?:\1(?:[0-9a-fA-F]{2})+)*$")
+_HEX_SEP = re.compile(
+    r"^(?:[0-9a-fA-F]{2})+(?:([:._])(?:[0-9a-fA-F]{2})+)(?:\1(?:[0-9a-fA-F]{2})+)*$")
 
 
 class _Bad(ValueError):
@@ -162,7 +164,8 @@ def read_bytes_text(
         return None
     text = "\n".join(t for _, t in content).lstrip("\ufeff")
     first, last = lines[0][0], lines[-1][0]
-    readers = (("c-array", lambda: _c_array(text, content)),
+    readers: tuple[tuple[str, Callable[[], bytes | None]], ...] = (
+               ("c-array", lambda: _c_array(text, content)),
                ("powershell-bytes", lambda: _powershell(text, content)),
                ("escaped-string", lambda: _escaped(text, content)),
                ("hex-string", lambda: _hex_string(content)),

@@ -142,9 +142,10 @@ def _radix(items: list[_Item]) -> int:
                 address = int(item.address, radix)
             except ValueError:
                 return len(items) + 1
-            if expected is not None and address != expected:
-                if not (star and last and address > expected and (address - expected) % last == 0):
-                    count += 1
+            repeated = star and last and address > (expected or 0) and (
+                address - (expected or 0)) % last == 0
+            if expected is not None and address != expected and not repeated:
+                count += 1
             star = False
             if item.row is not None:
                 last = len(item.row.groups) * item.row.width

@@ -16,6 +16,7 @@ It works line by line and holds one dump at a time, so memory stays bounded by t
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -191,8 +192,7 @@ def iter_dumps(
             dump.has_rows = True
             dump.source_format = row_format
         if dump.error is None:
-            values = item.values
-            dump.add(lineno, lambda: dump.asm.extend(values) if dump is not None else None)
+            dump.add(lineno, functools.partial(dump.asm.extend, item.values))
         dump.last_row = len(item.values)
         dump.end_line = lineno
     done = finish()

@@ -106,7 +106,9 @@ def error_record(
     )
 
 
-def bound_records(records: Iterable[RawRecord], limit: int = MAX_RECORD_SIZE) -> Iterator[RawRecord]:
+def bound_records(
+    records: Iterable[RawRecord], limit: int = MAX_RECORD_SIZE
+) -> Iterator[RawRecord]:
     """``records`` with every record holding more than ``limit`` bytes made an error record.
 
     The one check every reader's output passes through (readers that expand repetitions also

@@ -38,7 +38,8 @@ RULER = " ".join(f"{i:02X}" for i in range(16))
 
 # PowerShell 5.1 Format-Hex -Path, redirected with '>' (UTF-16LE with BOM, CRLF).
 write("ps51_format_hex.txt", "\ufeff" + "\r\n".join(
-    ["", "", "           Path: C:\\cap\\tmf_abort_task.bin", "           ", "           " + RULER, ""]
+    ["", "", "           Path: C:\\cap\\tmf_abort_task.bin", "           ",
+     "           " + RULER, ""]
     + [f"{i * 16:08X}   {hexes(r)}  {dots(r)}" for i, r in enumerate(ROWS)] + ["", "", ""]),
     "utf-16-le")
 # PowerShell 7 Format-Hex -Path (Label line, Offset/Bytes/Ascii header, 16-digit offsets).
@@ -55,7 +56,7 @@ write("certutil_encodehex.txt", "".join(
     for i, r in enumerate(ROWS)))
 # HxD "Copy as > Editor view": Offset(h) ruler, upper-case bytes, ascii after two spaces.
 write("hxd_copy.txt", "\r\n".join(
-    ["Offset(h) " + RULER, ""] if False else ["Offset(h) " + RULER]
+    ["Offset(h) " + RULER]
     + [f"{i * 16:08X}  {hexes(r)}  {dots(r)}" for i, r in enumerate(ROWS)]) + "\r\n")
 # x64dbg dump pane "Copy > Selection" with its header; the second variant as copied on a
 # high-DPI screen, where every separator is one space.
