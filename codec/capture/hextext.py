@@ -8,8 +8,10 @@ a little-endian word or a byte string, and guessing would silently reorder bytes
 
 ``xxd`` and ``hexdump -C`` rows carry their own offsets; both tools print ``*`` for repeated
 rows (``xxd -a``, ``hexdump`` by default), which is expanded from the next offset.  The final
-offset line of ``hexdump -C`` is checked against the dumped length.  ``xxd -e`` (little-endian
-groups) and ``xxd -i``/``-p`` variants are not rows of this shape: ``-p`` output is plain hex.
+offset line of ``hexdump -C`` is checked against the dumped length.  An xxd row is taken apart
+by :mod:`~iscsitgt_spt.codec.capture.anatomy`, so ``xxd -e`` (little-endian words, told by the
+ascii column) and ``-g`` group sizes read right; ``-p`` output is plain hex and ``-i`` a C array
+(:mod:`~iscsitgt_spt.codec.capture.bytestext`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
+from iscsitgt_spt.codec.capture.anatomy import MEMORY, parse_row, strip_line
 from iscsitgt_spt.codec.capture.dumps import Line, iter_dumps
 from iscsitgt_spt.codec.capture.records import (
     MAX_RECORD_SIZE,
@@ -141,18 +144,23 @@ def _hex_region_bytes(region: str, group_max: int) -> tuple[int, ...] | None:
 def classify_xxd(text: str, state: dict[str, object]) -> Line:
     """One line of ``xxd`` output: ``00000010: 1c00 0000 4953 ...  ....ISCS``."""
     if not text.strip():
+        state.pop("order", None)
         return Line("blank")
     if text.strip() == "*":
         return Line("star")
     if _SHELL.match(text):
         return Line("skip")
     match = _XXD_ROW.match(text)
-    if match:
-        # The hex groups end at the two spaces before the ascii column.
-        region = match.group(2).split("  ", 1)[0]
-        values = _hex_region_bytes(region, 16)
-        if values:
-            return Line("row", address=int(match.group(1), 16), values=values)
+    row = parse_row(strip_line(text)) if match else None
+    if match and row is not None and row.tail is None and "?" not in "".join(row.groups):
+        # xxd -e prints little-endian words: the ascii column says which order agrees; a row
+        # whose column cannot tell follows the last row that could (else memory order, as
+        # plain xxd prints).  Auto-detection judges a whole dump at once instead.
+        orders = row.orders()
+        if len(orders) == 1:
+            state["order"] = orders[0]
+        order = orders[0] if len(orders) == 1 else str(state.get("order", MEMORY))
+        return Line("row", address=int(match.group(1), 16), values=tuple(row.values(order)))
     return Line("bad", message=f"not an xxd row: {text[:60]!r}")
 
 
