@@ -17,6 +17,8 @@ CRLF, tabs, a BOM).  Two cases cannot be read unambiguously by anyone and are le
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from iscsitgt_spt.codec.capture.splitter import iter_text_records
@@ -126,7 +128,7 @@ def test_concatenated_dumps_give_one_record_each(
     if not blank:
         # Pasted back to back, a dump that starts where the previous one ended continues it
         # (the same memory, read on): only a different address tells two dumps apart.
-        assume(all(a[2][1] != b[2][0] for a, b in zip(cases, cases[1:])))
+        assume(all(a[2][1] != b[2][0] for a, b in itertools.pairwise(cases)))
     text = ("\n" if blank else "").join(t.lstrip("\ufeff") for _, t, _ in cases)
     records = list(iter_text_records(text.splitlines()))
     assert [(r.error, r.data_in) for r in records] == [(None, d) for d, _, _ in cases], text
