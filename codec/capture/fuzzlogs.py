@@ -50,6 +50,7 @@ _ROWISH = re.compile(r"^\s*(?:\S\S\s+){3,}.*\|")
 class _Record:
     def __init__(self, line: int) -> None:
         self.line = line
+        self.last = line
         self.meta: dict[str, object] = {}
         self.ioctl: int | None = None
         self.buffers: dict[str, ByteAssembler] = {}
@@ -74,9 +75,10 @@ class _Record:
         if mismatches:
             self.meta["size_mismatch"] = "; ".join(mismatches)
         if self.error is not None:
-            return error_record(index, "ioctlbf", self.line, self.error, self.meta)
+            return error_record(index, "ioctlbf", self.line, self.error, self.meta, self.last)
         return RawRecord(index=index, data_in=data["in"], data_out=data["out"], ioctl=self.ioctl,
-                         source_format="ioctlbf", line=self.line, meta=self.meta)
+                         source_format="ioctlbf", line=self.line, meta=self.meta,
+                         end_line=self.last)
 
 
 def iter_ioctlbf(
@@ -96,6 +98,8 @@ def iter_ioctlbf(
             record = _Record(lineno)
         if record is None:
             continue  # preamble before the first record
+        if text.strip():
+            record.last = lineno
         if pid:
             record.meta["process"], record.meta["pid"] = pid.group(1), int(pid.group(2))
         elif code:
