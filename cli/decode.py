@@ -85,8 +85,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
 
 # -- reading --------------------------------------------------------------------------------
 def _text_lines(head: bytes, stream: BinaryIO) -> Iterator[str]:
-    """Lines of a UTF-8 text stream whose first bytes were already read for detection."""
-    decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
+    """Lines of a text stream (UTF-8, or UTF-16 after its BOM, as PowerShell 5.1 saves)
+    whose first bytes were already read for detection."""
+    encoding = "utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
     pending = ""
     chunk = head
     while True:
@@ -173,6 +175,9 @@ def _buffer_text(
 def report_text(report: RecordReport, fmt: str, args: argparse.Namespace, color: bool) -> str:
     lines = [_record_title(report, fmt)]
     lines.extend(f"note: {n}" for n in report.notes)
+    skipped = report.record.meta.get("skipped_lines")
+    if isinstance(skipped, tuple):
+        lines.extend(f"note: not data, skipped: {line}" for line in skipped)
     if report.error is not None:
         lines.append(f"error: {report.error}")
         return "\n".join(lines)
@@ -208,9 +213,12 @@ def _single_document(report: RecordReport, fmt: str) -> dict[str, Any]:
         doc["profile_evidence"] = list(report.guess.evidence)
     doc["findings"] = [f.to_dict() for f in report.request.findings]
     extra = report.to_json()
-    for key in ("output", "changes", "sense", "notes", "unreadable"):
+    for key in ("output", "changes", "sense", "notes", "unreadable", "line", "end_line"):
         if key in extra:
             doc[key] = extra[key]
+    skipped = extra.get("meta", {}).get("skipped_lines")
+    if skipped:
+        doc["skipped_lines"] = skipped  # capture lines that were not data (issue 11)
     return doc
 
 

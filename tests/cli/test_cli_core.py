@@ -221,3 +221,13 @@ def test_records_name_their_line_range() -> None:
     assert [(d["line"], d["end_line"]) for d in docs] == [(1, 5), (6, 14), (15, 19), (20, 24)]
     text_out = cli("decode", "-", stdin=text).stdout.decode()
     assert "record 2 · lines 6-14 · " in text_out
+
+
+def test_powershell_51_utf16_capture_and_skipped_lines_are_shown() -> None:
+    out = cli("decode", str(CAPTURES / "ps51_format_hex.txt"))
+    assert out.returncode == 0 and "record 1 · lines 7-10" in out.stdout.decode()
+    text = b"Banner line\n\n" + TMF.hex().encode() + b"\n"
+    shown = cli("decode", "-", stdin=text).stdout.decode()
+    assert "note: not data, skipped: line 1: Banner line" in shown
+    doc = json.loads(cli("decode", "--json", "-", stdin=text).stdout)
+    assert (doc["line"], doc["end_line"], doc["skipped_lines"]) == (3, 3, ["line 1: Banner line"])
