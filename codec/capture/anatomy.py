@@ -24,6 +24,7 @@ multi-byte group is read as the number a tool printed (little-endian); the block
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -96,9 +97,22 @@ def _blank(byte: int) -> bool:
 
 
 def ascii_agrees(text: str, values: list[int | None]) -> bool:
-    """Does ``text`` (an ascii column, trimmed) show these bytes?"""
-    if text[:1] + text[-1:] in ("||", "><") and len(text) >= 2:
-        text = text[1:-1]
+    """Does ``text`` (an ascii column, trimmed, maybe framed by bars) show these bytes?"""
+    if text[:1] + text[-1:] in ("||", "><") and len(text) >= 2 and _agrees_bare(
+            text[1:-1], values):
+        return True
+    return _agrees_bare(text, values)
+
+
+#: bytes -> the ascii column most tools print ('.' for every unprintable byte).
+_DOTS = bytes(b if 0x20 <= b < 0x7F else 0x2E for b in range(256))
+
+
+def _agrees_bare(text: str, values: list[int | None]) -> bool:
+    if len(text) == len(values) and None not in values:
+        # The common case, checked at C speed: every byte shown, unprintables as '.'.
+        if bytes(values).translate(_DOTS).decode("ascii") == text:  # type: ignore[arg-type]
+            return True
     known = [v if v is not None else 0 for v in values]
     if len(text) > len(known):
         return False
@@ -132,6 +146,13 @@ class Row:
 
     def values(self, order: str) -> list[int | None]:
         """The row's bytes, reading multi-byte groups in ``order``."""
+        joined = "".join(self.groups)
+        if "?" not in joined:
+            chunk = bytes.fromhex(joined)
+            if order == LITTLE and self.width > 1:
+                w = self.width
+                chunk = b"".join(chunk[i:i + w][::-1] for i in range(0, len(chunk), w))
+            return list(chunk)
         out: list[int | None] = []
         for group in self.groups:
             if "?" in group:
@@ -141,6 +162,7 @@ class Row:
             out.extend(chunk[::-1] if order == LITTLE and self.width > 1 else chunk)
         return out
 
+    @functools.cached_property
     def orders(self) -> tuple[str, ...]:
         """The byte orders the ascii column agrees with (all of them when there is none)."""
         if self.width == 1:

@@ -161,9 +161,11 @@ def _order(rows: list[Row], command: str) -> tuple[str, str]:
     """(byte order, what decided it) for the multi-byte groups of a block."""
     votes: Counter[str] = Counter()
     for row in rows:
-        orders = row.orders()
+        orders = row.orders
         if row.ascii_ok and len(orders) == 1:
             votes[orders[0]] += 1
+            if votes[orders[0]] >= 16 and len(votes) == 1:
+                break  # 16 rows agree and none disagrees: enough evidence
     if votes:
         return votes.most_common(1)[0][0], "ascii column"
     if _LITTLE_COMMANDS.match(command):

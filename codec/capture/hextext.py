@@ -156,7 +156,7 @@ def classify_xxd(text: str, state: dict[str, object]) -> Line:
         # xxd -e prints little-endian words: the ascii column says which order agrees; a row
         # whose column cannot tell follows the last row that could (else memory order, as
         # plain xxd prints).  Auto-detection judges a whole dump at once instead.
-        orders = row.orders()
+        orders = row.orders
         if len(orders) == 1:
             state["order"] = orders[0]
         order = orders[0] if len(orders) == 1 else str(state.get("order", MEMORY))

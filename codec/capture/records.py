@@ -157,6 +157,13 @@ class ByteAssembler:
         self.length += 1
 
     def extend(self, values: Iterable[int | None]) -> None:
+        values = list(values)
+        if None not in values and self._runs and (
+                self._runs[-1][0] + len(self._runs[-1][1]) == self.length):
+            self._reserve(len(values))  # the common case: known bytes after known bytes
+            self._runs[-1][1].extend(values)  # type: ignore[arg-type]
+            self.length += len(values)
+            return
         for value in values:
             self.add(value)
 
