@@ -109,10 +109,10 @@ _DOTS = bytes(b if 0x20 <= b < 0x7F else 0x2E for b in range(256))
 
 
 def _agrees_bare(text: str, values: list[int | None]) -> bool:
-    if len(text) == len(values) and None not in values:
-        # The common case, checked at C speed: every byte shown, unprintables as '.'.
-        if bytes(values).translate(_DOTS).decode("ascii") == text:  # type: ignore[arg-type]
-            return True
+    # The common case, checked at C speed: every byte shown, unprintables as '.'.
+    if (len(text) == len(values) and None not in values
+            and bytes(values).translate(_DOTS).decode("ascii") == text):  # type: ignore[arg-type]
+        return True
     known = [v if v is not None else 0 for v in values]
     if len(text) > len(known):
         return False

@@ -182,3 +182,28 @@ def test_base64_only_when_the_whole_block_is_base64(vectors: Path, tmf: bytes) -
 def test_hex_digits_are_hex_not_base64(tmf: bytes) -> None:
     (record,) = read_capture((tmf.hex() + "\n").encode()).records
     assert record.source_format == "hex" and record.data_in == tmf
+
+
+def test_ascii_column_that_looks_framed_is_still_the_column() -> None:
+    # A row of real `xxd` output on random bytes: the column happens to start with '>' and
+    # end with '<' (bytes 3e and 3c), like od's frame; it is still this row's ascii.
+    row = "00030cc0: 3eea 464f 9fed c4e2 ce41 44e8 5ac5 1c3c  >.FO.....AD.Z..<"
+    (record,) = read_capture(row.encode()).records
+    assert record.data_in == bytes.fromhex("3eea464f9fedc4e2ce4144e85ac51c3c")
+
+
+def test_windbg_dpp_reads_the_pointer_column_only(tmf: bytes) -> None:
+    # dpp prints each pointer-sized value, then the value it points to: only the first
+    # column is the memory dumped (the words hand-derived from the buffer, little-endian).
+    words = [int.from_bytes(tmf[i:i + 8], "little") for i in range(0, 64, 8)]
+    rows = [f"00000143`{0x38808600 + 8 * i:08x}  {w >> 32:08x}`{w & 0xFFFFFFFF:08x} "
+            f"00000000`00000000" for i, w in enumerate(words)]
+    (record,) = read_capture("\n".join(["0:000> dpp @rdx L8", *rows]).encode()).records
+    assert record.data_in == tmf
+
+
+def test_a_prompt_count_is_never_expanded(vectors: Path, tmf: bytes) -> None:
+    # `L?0xffffffff` asks WinDbg for 4 GiB; only the rows printed are data.
+    rows = (vectors / "windbg_db.txt").read_text().splitlines()[1:5]
+    (record,) = read_capture("\n".join(["0:000> db @rdx L?0xffffffff", *rows]).encode()).records
+    assert record.data_in == tmf and record.meta["command"] == "db @rdx L?0xffffffff"
