@@ -26,9 +26,18 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-__all__ = ["LITTLE", "MEMORY", "Row", "is_decoration", "parse_row", "strip_line"]
+__all__ = [
+    "LITTLE",
+    "MEMORY",
+    "Row",
+    "is_decoration",
+    "parse_like",
+    "parse_row",
+    "row_shape",
+    "strip_line",
+]
 
 #: Byte orders of a multi-byte hex group: as printed (``1c000000`` is ``1c 00 00 00``) or
 #: little-endian (``0000001c`` is ``1c 00 00 00``).
@@ -53,8 +62,10 @@ _DECORATION = re.compile(
 
 def strip_line(text: str) -> str:
     """``text`` without its line end, a BOM, ANSI colour escapes, and with tabs as spaces."""
-    text = _ANSI.sub("", text.rstrip("\r\n").lstrip("\ufeff"))
-    return text.replace("\t", "    ")
+    text = text.rstrip("\r\n").lstrip("\ufeff")
+    if "\x1b" in text:
+        text = _ANSI.sub("", text)
+    return text.replace("\t", "    ") if "\t" in text else text
 
 
 def is_decoration(text: str) -> bool:
@@ -143,6 +154,9 @@ class Row:
     ascii: str | None  #: the ascii column as printed, or None
     ascii_ok: bool  #: the ascii column agrees with the bytes in some order
     tail: str | None = None  #: text after the groups that is not an ascii column (symbols)
+    #: where the row's parts were in its line: the printed address, then each group, then the
+    #: start of the ascii column (or -1); used to read the next rows of the same shape fast.
+    spans: tuple[tuple[int, int], ...] = field(default=(), compare=False, repr=False)
 
     def values(self, order: str) -> list[int | None]:
         """The row's bytes, reading multi-byte groups in ``order``."""
@@ -219,9 +233,19 @@ def parse_row(
     width = (len(run[0][0]) + (0 if "`" not in run[0][0] else -1)) // 2
     physical = bool(match.group("phys"))
 
+    base = match.end()
+    printed_span = (match.start("prefix") if match.group("prefix") else match.start("addr"),
+                    match.end("colon") if match.group("colon") else match.end("addr"))
+
     def make(count: int, ascii: str | None, ok: bool, tail: str | None = None) -> Row:
         groups = tuple(t.replace("`", "") for t, _ in run[:count])
-        return Row(digits, printed, physical, marked, groups, width, ascii, ok, tail)
+        spans = [printed_span] + [(base + end - len(t), base + end) for t, end in run[:count]]
+        after_start = base + run[count - 1][1]
+        if ascii is not None:
+            after_start += len(rest[run[count - 1][1]:]) - len(rest[run[count - 1][1]:].lstrip())
+        spans.append((after_start if ascii is not None else -1, 0))
+        return Row(digits, printed, physical, marked, groups, width, ascii, ok, tail,
+                   tuple(spans))
 
     best: Row | None = None
     for count in range(len(run), 0, -1):
@@ -242,3 +266,64 @@ def parse_row(
     # Text after the groups that is no ascii column of them: a damaged row unless the command
     # prints a symbol there (kept as ``tail`` for the block reader to judge).
     return make(len(run), None, False, tail=rest[run[-1][1]:].strip())
+
+
+def _span_pattern(template: str) -> str:
+    """A regex for a span of the template line: hex digits and ``?`` vary, the rest is fixed."""
+    out, run = [], 0
+    for char in template + "\0":
+        if char in "0123456789abcdefABCDEF?":
+            run += 1
+            continue
+        if run:
+            out.append(f"[0-9a-fA-F?]{{{run}}}")
+            run = 0
+        if char != "\0":
+            out.append(re.escape(char))
+    return "".join(out)
+
+
+def row_shape(line: str, row: Row) -> re.Pattern[str] | None:
+    """A pattern matching the lines laid out exactly as ``row`` was in ``line``.
+
+    Rows of one dump share their layout, so the next rows are matched against it in one
+    regex call instead of being taken apart again (see :func:`parse_like`).
+    """
+    if not row.spans or row.tail is not None:
+        return None
+    parts, ascii_start = row.spans[:-1], row.spans[-1][0]
+    pattern, previous = ["^"], 0
+    for start, end in parts:
+        pattern.append(re.escape(line[previous:start]) + "(" + _span_pattern(line[start:end]) + ")")
+        previous = end
+    if ascii_start < 0:
+        pattern.append(r"\s*$")
+    else:
+        pattern.append(re.escape(line[previous:ascii_start]) + r"(.*)$")
+    return re.compile("".join(pattern))
+
+
+def parse_like(text: str, shape: re.Pattern[str], row: Row) -> Row | None:
+    """``text`` read with the shape of an earlier ``row`` (:func:`row_shape`), or ``None``."""
+    match = shape.match(text)
+    if match is None:
+        return None
+    found = match.groups()
+    printed = found[0]
+    count = len(row.groups)
+    groups = found[1:count + 1]
+    if "`" in groups[0]:
+        groups = tuple(g.replace("`", "") for g in groups)
+    if "?" in printed or ("?" in "".join(groups) and any(
+            "?" in g and set(g) != {"?"} for g in groups)):
+        return None
+    ascii = found[count + 1].strip() or None if len(found) > count + 1 else None
+    if (ascii is None) != (row.ascii is None):
+        return None
+    address = printed[2:] if printed[:2].lower() == "0x" else printed
+    candidate = Row(address.rstrip(":").replace("`", ""), printed, row.physical, row.marked,
+                    groups, row.width, ascii, ascii is not None, None, row.spans)
+    if ascii is not None and not any(
+            ascii_agrees(ascii, candidate.values(o)) for o in (MEMORY, LITTLE)):
+        return None
+    return candidate

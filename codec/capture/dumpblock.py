@@ -27,7 +27,9 @@ from iscsitgt_spt.codec.capture.anatomy import (
     MEMORY,
     Row,
     is_decoration,
+    parse_like,
     parse_row,
+    row_shape,
     strip_line,
 )
 from iscsitgt_spt.codec.capture.records import (
@@ -110,17 +112,22 @@ def _framed(row: Row) -> bool:
 
 def _classify_once(lines: list[tuple[int, str]], single_word: bool) -> list[_Item]:
     items = []
+    shape: tuple[re.Pattern[str], Row] | None = None  # the last row's layout, read fast
     for lineno, raw in lines:
         text = strip_line(raw)
         if not text.strip():
             continue
-        if text.strip() == "*":
+        if shape is not None and (row := parse_like(text, *shape)) is not None:
+            items.append(_Item(lineno, "row", row=row, address=row.address, text=text))
+        elif text.strip() == "*":
             items.append(_Item(lineno, "star"))
         elif (end := _END.match(text)) is not None:
             items.append(_Item(lineno, "end", address=end.group(1)))
         elif is_decoration(text):
             items.append(_Item(lineno, "deco"))
         elif (row := parse_row(text, single_word)) is not None:
+            pattern = None if single_word else row_shape(text, row)
+            shape = (pattern, row) if pattern is not None else None
             kind = "bad" if row.tail is not None and not single_word else "row"
             items.append(_Item(lineno, kind, row=row, address=row.address, text=text))
         else:
