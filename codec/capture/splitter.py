@@ -59,6 +59,11 @@ def prompt_of(text: str) -> str | None:
     return None
 
 
+def _report(skipped: list[tuple[int, str]]) -> tuple[str, ...]:
+    """Skipped lines as ``line N: text`` (text cut at 60 characters), in line order."""
+    return tuple(f"line {n}: {t[:60]}" for n, t in sorted(skipped))
+
+
 def _plain_hex(lines: list[tuple[int, str]], limit: int) -> RawRecord | None:
     asm = ByteAssembler(limit)
     content = [(n, t) for n, t in lines if not t.lstrip().startswith("#")]
@@ -108,7 +113,7 @@ def iter_text_records(
     """Every record of a text capture, in order (see the module docstring)."""
     index = 0
     held: RawRecord | None = None
-    skipped: list[str] = []
+    skipped: list[tuple[int, str]] = []  # (line number, text) not yet attached to a record
     block: list[tuple[int, str]] = []
     size = 0
     overflow: tuple[int, int] | None = None
@@ -120,7 +125,7 @@ def iter_text_records(
         for record in records:
             extra = dict(record.meta)
             if skipped:
-                extra["skipped_lines"] = tuple(skipped)
+                extra["skipped_lines"] = _report(skipped)
                 skipped = []
             if held is not None:
                 yield held
@@ -132,11 +137,13 @@ def iter_text_records(
         records: list[RawRecord] = []
         if overflow is not None:
             first, last = overflow
-            records = [error_record(0, "text", first, f"lines {first}-{last}: " + str(
-                RecordTooLarge(size, limit, "block of text")), meta, last)]
+            records = [error_record(
+                0, "text", first, f"lines {first}-{last}: a block of more than {size} characters "
+                f"cannot hold a record within the record-size limit of {limit} bytes (raise it "
+                "with --max-record-size)", meta, last)]
         elif block:
             records, lost = _read_block(block, meta, limit)
-            skipped.extend(f"line {n}: {t[:60]}" for n, t in lost)
+            skipped.extend(lost)
         if records and section_records == 0 and "prompt_line" in meta:
             prompt = meta["prompt_line"]
             assert isinstance(prompt, int)
@@ -152,8 +159,13 @@ def iter_text_records(
             line = prompt if isinstance(prompt, int) else None
             yield from emit([error_record(0, "text", line, f"line {line}: {command!r} printed "
                                           "no dump", meta, line)])
+        elif section_records == 0 and "prompt_line" in meta:
+            # A command whose output held no data (r, k, lm ...): reported, not dropped.
+            prompt = meta["prompt_line"]
+            assert isinstance(prompt, int)
+            skipped.append((prompt, prompt_text))
 
-    lineno = start - 1
+    prompt_text = ""
     for lineno, raw in enumerate(lines, start):
         if not strip_line(raw).strip():
             yield from flush()
@@ -163,6 +175,7 @@ def iter_text_records(
             yield from flush()
             yield from close_section()
             meta, section_records = {"command": command, "prompt_line": lineno}, 0
+            prompt_text = strip_line(raw).strip()
             continue
         if overflow is not None:
             overflow = (overflow[0], lineno)
@@ -179,5 +192,5 @@ def iter_text_records(
             previous = held.meta.get("skipped_lines", ())
             assert isinstance(previous, tuple)
             held = dataclasses.replace(
-                held, meta={**held.meta, "skipped_lines": previous + tuple(skipped)})
+                held, meta={**held.meta, "skipped_lines": previous + _report(skipped)})
         yield held

@@ -207,3 +207,12 @@ def test_a_prompt_count_is_never_expanded(vectors: Path, tmf: bytes) -> None:
     rows = (vectors / "windbg_db.txt").read_text().splitlines()[1:5]
     (record,) = read_capture("\n".join(["0:000> db @rdx L?0xffffffff", *rows]).encode()).records
     assert record.data_in == tmf and record.meta["command"] == "db @rdx L?0xffffffff"
+
+
+def test_other_commands_and_their_output_are_reported(vectors: Path, tmf: bytes) -> None:
+    rows = (vectors / "windbg_db.txt").read_text().splitlines()[:5]
+    session = ["0:000> r rdx", "rdx=0000014338808600", *rows, "0:000> k"]
+    (record,) = read_capture("\n".join(session).encode()).records
+    assert record.data_in == tmf and (record.line, record.end_line) == (3, 7)
+    assert record.meta["skipped_lines"] == (
+        "line 1: 0:000> r rdx", "line 2: rdx=0000014338808600", "line 8: 0:000> k")
