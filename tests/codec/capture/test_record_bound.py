@@ -69,3 +69,14 @@ def test_assembler_checks_before_copying() -> None:
         asm.repeat_last(16, 1 << 40)
     assert asm.length == 16
     assert MAX_RECORD_SIZE == 4 << 20
+
+
+def test_a_text_block_too_long_for_any_record_is_not_held() -> None:
+    # With a limit of 8 bytes, a block longer than 8 * 8 + 4096 characters cannot be a record
+    # within it: it becomes one error record naming its lines, and the next block is read.
+    from iscsitgt_spt.codec.capture.splitter import iter_text_records
+
+    lines = ["00 " * 40] * 50 + ["", "01 02 03"]
+    first, second = iter_text_records(lines, limit=8)
+    assert first.error is not None and first.error.startswith("lines 1-50:")
+    assert second.data_in == b"\x01\x02\x03"
