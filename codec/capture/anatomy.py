@@ -49,8 +49,9 @@ _ADDRESS = re.compile(
     r"^\s*(?P<phys>#\s*)?(?P<prefix>0[xX])?"
     r"(?P<addr>[0-9a-fA-F]+(?:`[0-9a-fA-F]+)?)(?P<colon>:)?(?=\s|$)"
 )
-_GROUP = re.compile(r"(?:[0-9a-fA-F]{2}){1,8}\Z|[0-9a-fA-F]{8}`[0-9a-fA-F]{8}\Z|"
-                    r"(?:\?\?){1,8}\Z|\?{8}`\?{8}\Z")
+_GROUP = re.compile(r"(?:[0-9a-fA-F]{2}|[0-9a-fA-F]{4}|[0-9a-fA-F]{8}|[0-9a-fA-F]{16})\Z|"
+                    r"[0-9a-fA-F]{8}`[0-9a-fA-F]{8}\Z|(?:\?{2}|\?{4}|\?{8}|\?{16})\Z|"
+                    r"\?{8}`\?{8}\Z")
 _DASHED = re.compile(r"([0-9a-fA-F?]{2})-([0-9a-fA-F?]{2})\Z")
 _TOKEN = re.compile(r"\S+")
 _RULER_WORDS = re.compile(r"^\s*(?:offset(?:\(h\))?|address|-\s*offset\s*-)?\s*", re.I)

@@ -225,12 +225,13 @@ def _is_dump(items: list[_Item]) -> bool:
         return True
     # Unmarked rows without ascii could be plain hex in groups: they must follow each other.
     anchored = [i for i in items if i.kind in ("row", "end")]
-    if len(anchored) < 2:
+    while anchored and anchored[0].row is None:  # an offset line before any row
+        anchored.pop(0)
+    if len(anchored) < 2 or anchored[0].row is None:
         return False
     radix = _radix(items)
     first, second = anchored[0], anchored[1]
-    assert first.row is not None
-    step = len(first.row.groups) * first.row.width
+    step = len(anchored[0].row.groups) * anchored[0].row.width
     try:
         return int(second.address, radix) == int(first.address, radix) + step or any(
             i.kind == "star" for i in items)

@@ -134,3 +134,27 @@ def test_concatenated_dumps_give_one_record_each(
     assert [(r.error, r.data_in) for r in records] == [(None, d) for d, _, _ in cases], text
     lines = [n for r in records for n in (r.line, r.end_line)]
     assert lines == sorted(lines)
+
+
+_PIECES = st.sampled_from([
+    "00000143`38808600  ", "0000: ", "0x00000010  ", "#  3d94380 ", "1c 00 00 00 ", "1c00 0000 ",
+    "0000001c ", "53435349`0000001c ", "?? ", "-", "*", "|....|", ">..<", "  ....ISCSITGT<...",
+    "0:000> db @rdx L40", "0:000> dps", "Offset(h) 00 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E 0F",
+    "{0x1c, 0x00", "}", "[byte[]](0x1C", ")", '"\\x1c\\x00', '"', "HAAAAElTQ1NJVEdU", "\t", "\n",
+    "\r\n", "\ufeff", " ", "00000040", "ffffffff: 00",
+])
+
+
+@settings(max_examples=60)
+@given(st.lists(_PIECES, max_size=40), st.integers(1, 4096))
+def test_any_text_gives_records_or_error_records_never_an_exception(
+    pieces: list[str], limit: int
+) -> None:
+    # Fragments of every form, glued at random: the reader may only produce records (some
+    # with errors); each names lines that exist, in order.
+    text = "".join(pieces)
+    records = list(iter_text_records(text.splitlines(), limit=limit))
+    count = len(text.splitlines())
+    for record in records:
+        assert record.line is not None and 1 <= record.line <= count
+        assert record.data_in is None or len(record.data_in) <= limit
