@@ -53,9 +53,11 @@ _HEAD = 1 << 16
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "decode", help="decode a buffer or a whole capture",
-        description="Decode captured IOCTL buffers: raw bytes, hex text, xxd, hexdump -C, WinDbg "
-        "db/dc/dd/dq, Frida hexdump, ioctlbf logs, IRPMon text/JSON exports or the project's "
-        "JSON-Lines capture. The structure is identified from the SRB_IO_CONTROL header (or the "
+        description="Decode captured IOCTL buffers: raw bytes, any hex dump (xxd, hexdump, od, "
+        "WinDbg, PowerShell Format-Hex, certutil, HxD, x64dbg, radare2, Frida ...), bytes written "
+        "as text (C arrays, \\x strings, PowerShell byte arrays, base64), ioctlbf logs, IRPMon "
+        "text/JSON exports or the project's JSON-Lines capture; a text file is read block by "
+        "block, one record per dump. The structure is identified from the SRB_IO_CONTROL header (or the "
         "IOCTL), the ABI and cookie width from the self-describing fields, which outrank the "
         "buffer's size. A buffer cut short shows every member it holds whole and where it "
         "ends (exit 1).",
