@@ -72,7 +72,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
     p.add_argument("--cookie", choices=COOKIES, help="cookie width (default: detect)")
     p.add_argument("--input", choices=("auto", *FORMATS), default="auto", metavar="FORMAT",
                    help="input format: auto (default) or one of " + ", ".join(FORMATS))
-    p.add_argument("--max-record-size", type=parse_int, default=MAX_RECORD_SIZE, metavar="N",
+    p.add_argument("--max-record-size", type=_record_size, default=MAX_RECORD_SIZE, metavar="N",
                    help="largest record to read, in bytes (default 4 MiB); '*' rows and "
                    "declared sizes never expand past it")
     p.add_argument("--json", action="store_true", help="JSON (JSON Lines for several records)")
@@ -85,6 +85,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                    help="colour in text output (default: when writing to a terminal)")
     return p
+
+
+def _record_size(text: str) -> int:
+    """argparse type: a positive byte count (decimal or 0x-hex)."""
+    value = parse_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"not a positive size: {text!r}")
+    return value
 
 
 # -- reading --------------------------------------------------------------------------------
