@@ -57,10 +57,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
         "WinDbg, PowerShell Format-Hex, certutil, HxD, x64dbg, radare2, Frida ...), bytes written "
         "as text (C arrays, \\x strings, PowerShell byte arrays, base64), ioctlbf logs, IRPMon "
         "text/JSON exports or the project's JSON-Lines capture; a text file is read block by "
-        "block, one record per dump. The structure is identified from the SRB_IO_CONTROL header (or the "
-        "IOCTL), the ABI and cookie width from the self-describing fields, which outrank the "
-        "buffer's size. A buffer cut short shows every member it holds whole and where it "
-        "ends (exit 1).",
+        "block, one record per dump. The structure is identified from the SRB_IO_CONTROL "
+        "header (or the IOCTL), the ABI and cookie width from the self-describing fields, "
+        "which outrank the buffer's size. A buffer cut short shows every member it holds "
+        "whole and where it ends (exit 1).",
     )
     p.add_argument("file", nargs="?", default="-", metavar="FILE",
                    help="input file, or - for standard input (default)")
