@@ -244,7 +244,9 @@ def _run_corpus(args: argparse.Namespace) -> int:
     interrupted = False
     total_bytes = os.path.getsize(args.fuzz_corpus)
     progress = Progress(label="requests", total_bytes=total_bytes)
-    with open(args.fuzz_corpus, encoding="utf-8-sig") as corpus, \
+    # Binary lines: each is decoded (strictly, as UTF-8) by the one JSON reader, so a line
+    # that is not UTF-8 counts as malformed instead of ending the run.
+    with open(args.fuzz_corpus, "rb") as corpus, \
             _record_sink(args.record) as sink, \
             open_transport(args.device, abi=default.abi, cookie=default.cookie) as inner:
         recorders = _Recorders(inner, sink)

@@ -15,12 +15,13 @@ which this module shares.  What is particular to JSON:
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator
 
 from iscsitgt_spt.codec.capture.irpmon import HEXER_ROW, Half, Pairer, interpret
 from iscsitgt_spt.codec.capture.records import RawRecord
+from iscsitgt_spt.codec.safejson import read_json
+from iscsitgt_spt.spec.errors import InputFormatError
 
 __all__ = ["iter_irpmon_json", "repair_stack"]
 
@@ -87,8 +88,8 @@ def repair_stack(text: str) -> tuple[str, object | None, bool]:
             inner = text[match.end():end - 1] if depth == 0 else text[match.end():]
             fixed = _repair_frames(inner)
             try:
-                frames = json.loads(f"[{fixed}]")
-            except json.JSONDecodeError:
+                frames = read_json(f"[{fixed}]", "Stack", error=InputFormatError)
+            except InputFormatError:
                 # Drop the member, with the comma that introduced it.
                 head = text[:pos].rstrip()
                 head = head[:-1] if head.endswith(",") else head
@@ -120,9 +121,9 @@ def _json_half(text: str, lineno: int) -> Half:
     if dropped:
         half.meta["stack_dropped"] = True
     try:
-        obj = json.loads(fixed)
-    except json.JSONDecodeError as exc:
-        half.error = f"line {lineno}: malformed IRPMon JSON record: {exc.msg} (column {exc.colno})"
+        obj = read_json(fixed, f"line {lineno}", error=InputFormatError)
+    except InputFormatError as exc:
+        half.error = f"malformed IRPMon JSON record: {exc}"
         return half
     if not isinstance(obj, dict):
         half.error = f"line {lineno}: an IRPMon JSON record must be an object"
