@@ -57,6 +57,7 @@ class _ByteMap:
         self.head = [_Byte() for _ in range(head)]
         self.tail = _Byte(f"({extra})", layout.size) if layout is not None else _Byte()
         self.tail_marks: list[tuple[int, int, str]] = []
+        self._shared: dict[tuple[str, ...], _Byte] = {}
         if layout is None:
             return
         bits: dict[int, list[str]] = {}
@@ -89,8 +90,15 @@ class _ByteMap:
         if first >= end:
             return out
         marks = [m for m in self.tail_marks if m[0] < end and m[1] > first]
-        if not marks:
-            out.extend([self.tail] * (end - first))
+        if all(s <= first and e >= end for s, e, _ in marks):
+            # The same codes on every byte (a finding about all the trailing bytes): share one.
+            codes = tuple(dict.fromkeys(code for _, _, code in marks))
+            shared = self._shared.get(codes)
+            if shared is None:
+                shared = self._shared[codes] = (
+                    _Byte(self.tail.label, self.tail.start, False, list(codes)) if codes
+                    else self.tail)
+            out.extend([shared] * (end - first))
             return out
         for i in range(first, end):
             codes = list(dict.fromkeys(code for s, e, code in marks if s <= i < e))
