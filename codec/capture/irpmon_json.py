@@ -143,11 +143,22 @@ def _json_half(text: str, lineno: int) -> Half:
     return half
 
 
+# Where the scanner next has something to do: inside a string only a quote or a backslash,
+# outside one only a quote or a bracket.  Everything between is copied as one slice.
+_IN_STRING = re.compile(r'["\\]')
+_OUTSIDE = re.compile(r'["{}\[\])]')
+
+
 def _json_objects(lines: Iterable[str], start: int) -> Iterator[tuple[int, str]]:
-    """``(line, text)`` of each record of a JSON array or JSON-lines export, streaming."""
+    """``(line, text)`` of each record of a JSON array or JSON-lines export, streaming.
+
+    An array's records are cut out as slices of the text between their opening and closing
+    brackets (never character by character: a 64 MB record costs its own size, not a list of
+    64 million one-character strings).
+    """
     mode: str | None = None
     depth, first = 0, start
-    buf: list[str] = []
+    parts: list[str] = []
     in_string = escape = False
     for lineno, raw in enumerate(lines, start):
         if mode is None:
@@ -160,25 +171,37 @@ def _json_objects(lines: Iterable[str], start: int) -> Iterator[tuple[int, str]]
             if raw.strip():
                 yield lineno, raw.strip()
             continue
-        for char in raw:
-            # String state survives piece boundaries, so any chunking of the text works.
+        # String state survives piece boundaries, so any chunking of the text works.
+        seg: int | None = 0 if depth >= 2 else None  # where this line's part of a record starts
+        pos, size = 0, len(raw)
+        while pos < size:
+            if escape:
+                escape, pos = False, pos + 1
+                continue
+            match = (_IN_STRING if in_string else _OUTSIDE).search(raw, pos)
+            if match is None:
+                break
+            pos = match.start()
+            char = raw[pos]
             if in_string:
-                escape, in_string = (False, True) if escape else (char == "\\", char != '"')
+                escape, in_string = char == "\\", char != '"'
             elif char == '"':
                 in_string = True
             elif char in "{[":
                 depth += 1
                 if depth == 2:
-                    first = lineno
-            elif char in "}])":  # ')' closes the malformed Stack frames
+                    first, seg = lineno, pos
+            else:  # '}', ']' or ')': ')' closes the malformed Stack frames
                 depth -= 1
-            if depth >= 2 or (depth == 1 and char in "})" and buf):
-                buf.append(char)
-            if depth == 1 and buf and not in_string:
-                yield first, "".join(buf)
-                buf = []
-    if buf:
-        yield first, "".join(buf)
+                if depth == 1 and seg is not None:
+                    parts.append(raw[seg:pos + 1 if char in "})" else pos])
+                    yield first, "".join(parts)
+                    parts, seg = [], None
+            pos += 1
+        if seg is not None:
+            parts.append(raw[seg:])
+    if parts:
+        yield first, "".join(parts)
 
 
 def iter_irpmon_json(lines: Iterable[str], start: int = 1) -> Iterator[RawRecord]:
