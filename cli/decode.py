@@ -82,18 +82,28 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
 def _text_lines(head: bytes, stream: BinaryIO) -> Iterator[str]:
     """Lines of a UTF-8 text stream whose first bytes were already read for detection."""
     decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
-    pending = ""
+    # The start of a line that has not ended yet, in pieces: a line of many chunks (a JSON
+    # array export on one line) is joined once, not re-copied and re-split per chunk.
+    pending: list[str] = []
     chunk = head
     while True:
-        pending += decoder.decode(chunk, final=not chunk)
-        lines = pending.splitlines(keepends=True)
-        pending = lines.pop() if lines and not lines[-1].endswith(("\n", "\r")) else ""
-        yield from lines
+        lines = decoder.decode(chunk, final=not chunk).splitlines(keepends=True)
+        if lines:
+            # The last line is unfinished when it has no line boundary (splitlines' set).
+            last = lines[-1]
+            tail = lines.pop() if last.splitlines()[0] == last else None
+            if lines and pending:
+                pending.append(lines[0])
+                lines[0] = "".join(pending)
+                pending = []
+            if tail is not None:
+                pending.append(tail)
+            yield from lines
         if not chunk:
             break
         chunk = stream.read(1 << 20)
     if pending:
-        yield pending
+        yield "".join(pending)
 
 
 def open_records(
