@@ -84,6 +84,9 @@ def write_bytes(data: bytes, stream: BinaryIO | None = None) -> None:
 
 def print_json(obj: Any, *, compact: bool = False) -> None:
     if compact:
-        sys.stdout.write(json.dumps(obj, separators=(",", ":"), ensure_ascii=False) + "\n")
+        text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
     else:
-        sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
+        text = json.dumps(obj, indent=2, ensure_ascii=False)
+    # Two writes: ``text + "\n"`` would copy a document holding a large buffer once more.
+    sys.stdout.write(text)
+    sys.stdout.write("\n")
