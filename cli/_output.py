@@ -20,6 +20,7 @@ Broken pipes are not handled here: the CLI's ``main`` treats them as the reader 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import os
@@ -41,10 +42,9 @@ class _ClosedInput(io.RawIOBase):
 def _escape_unencodable(stream: object) -> None:
     reconfigure = getattr(stream, "reconfigure", None)
     if reconfigure is not None:
-        try:
+        # A stream that cannot be reconfigured any more is left as it is.
+        with contextlib.suppress(ValueError, OSError):
             reconfigure(errors="backslashreplace")
-        except (ValueError, OSError):  # pragma: no cover - a stream that was already used up
-            pass
 
 
 def prepare_streams() -> str | None:

@@ -101,8 +101,8 @@ class _ByteMap:
             out.extend([shared] * (end - first))
             return out
         for i in range(first, end):
-            codes = list(dict.fromkeys(code for s, e, code in marks if s <= i < e))
-            out.append(_Byte(self.tail.label, self.tail.start, False, codes) if codes
+            here = list(dict.fromkeys(code for s, e, code in marks if s <= i < e))
+            out.append(_Byte(self.tail.label, self.tail.start, False, here) if here
                        else self.tail)
         return out
 
@@ -193,7 +193,7 @@ def render_hexdump(
 
 
 def iter_hexdump(
-    source: Decoded | StructValue | Layout | None,
+    source: Decoded | Truncated | StructValue | Layout | None,
     data: bytes,
     *,
     width: int = 16,
@@ -207,7 +207,7 @@ def iter_hexdump(
 
 
 def _lines(
-    source: Decoded | StructValue | Layout | None,
+    source: Decoded | Truncated | StructValue | Layout | None,
     data: bytes,
     width: int,
     color: bool,

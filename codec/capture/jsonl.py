@@ -17,6 +17,7 @@ the file.  The device layer's recorder and the fuzz corpus generator write it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -85,10 +86,8 @@ def _int_field(value: object, key: str, where: str) -> int:
     if isinstance(value, int):
         number = value
     elif isinstance(value, str) and len(value) <= _MAX_INT_TEXT:
-        try:
+        with contextlib.suppress(ValueError):
             number = int(value, 0)
-        except ValueError:
-            pass
     if number is None:
         raise InputFormatError(
             "expected an integer or a 0x-prefixed hex string",
@@ -153,7 +152,7 @@ def parse_line(
     ``max_record_bytes``.
     """
     text = line.strip()
-    if not text or text.startswith("#" if isinstance(text, str) else b"#"):
+    if not text or text[:1] in ("#", b"#"):
         return None
     where = f"line {lineno}"
     obj = read_json(text, where, error=InputFormatError, max_record_bytes=max_record_bytes)
@@ -161,7 +160,7 @@ def parse_line(
 
 
 def parse_lines(
-    lines: Iterable[str] | Iterable[bytes], start: int = 1, *,
+    lines: Iterable[str | bytes], start: int = 1, *,
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
 ) -> Iterator[tuple[int, CaptureRecord | InputFormatError]]:
     """Yield ``(line number, record or error)`` for every non-blank line.

@@ -6,6 +6,7 @@ The JSONL records are built here from the format's definition (``ioctl`` and ``i
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -111,10 +112,8 @@ line_text = st.lists(
 @given(line_text, st.sampled_from(FORMATS))
 def test_any_text_in_any_line_format_reads_and_reports(text: str, fmt: str) -> None:
     if fmt not in ("jsonl", "irpmon-json", "irpmon-text", "ioctlbf"):
-        try:
+        with contextlib.suppress(SptError):
             read_capture(text.encode("utf-8", "surrogatepass"), fmt)
-        except SptError:
-            pass
         return
     for record in iter_capture_lines(text.splitlines(keepends=True), fmt):
         json.dumps(report_record(record).to_json(), ensure_ascii=False).encode("utf-8")
