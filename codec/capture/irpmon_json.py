@@ -208,5 +208,7 @@ def iter_irpmon_json(lines: Iterable[str], start: int = 1) -> Iterator[RawRecord
     """Records from an IRPMon JSON array or JSON-lines export, requests paired."""
     pairer = Pairer("irpmon-json")
     for lineno, text in _json_objects(lines, start):
-        yield from pairer.feed(interpret(_json_half(text, lineno)))
+        parsed = interpret(_json_half(text, lineno))
+        del text  # a large record's text is not kept alive while its report is made
+        yield from pairer.feed(parsed)
     yield from pairer.flush()
