@@ -30,6 +30,7 @@ __all__ = [
     "DEFAULT_MAX_DEPTH",
     "DEFAULT_MAX_RECORD_BYTES",
     "MAX_INT_DIGITS",
+    "json_text_bound",
     "read_json",
 ]
 
@@ -37,9 +38,22 @@ __all__ = [
 DEFAULT_MAX_DEPTH = 64
 #: Longest integer literal accepted (Python's own int/str conversion limit).
 MAX_INT_DIGITS = 4300
-#: Largest JSON text (one document, or one record of a capture) read by default: 256 MiB.
-#: Far above any real IOCTL buffer written as hex, and still a bound a machine survives.
+#: Largest JSON text read when the caller gives no bound: 256 MiB, a ceiling a machine
+#: survives.  The capture readers and the CLI pass :func:`json_text_bound` of the one
+#: record-size bound (``codec.capture.records.MAX_RECORD_SIZE`` or ``--max-record-size``).
 DEFAULT_MAX_RECORD_BYTES = 1 << 28
+#: Room in a JSON record for everything but its buffers (keys, metadata, a stack trace).
+_JSON_OVERHEAD = 64 << 10
+
+
+def json_text_bound(record_bytes: int) -> int:
+    """Longest JSON text that can carry a record of ``record_bytes`` bytes.
+
+    A record's input and output buffers are hex text, two characters a byte, so
+    ``2 buffers x 2 x record_bytes`` plus room for the other keys.  Longer text cannot be a
+    record within the bound (short of escaping hex digits as ``\\u0030``, which no writer does).
+    """
+    return 4 * record_bytes + _JSON_OVERHEAD
 
 _BRACKETS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 # A high surrogate escape not followed by a low one, a low one not preceded by a high one,

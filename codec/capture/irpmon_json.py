@@ -19,8 +19,8 @@ import re
 from collections.abc import Iterable, Iterator
 
 from iscsitgt_spt.codec.capture.irpmon import HEXER_ROW, Half, Pairer, interpret
-from iscsitgt_spt.codec.capture.records import RawRecord
-from iscsitgt_spt.codec.safejson import read_json
+from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE, RawRecord
+from iscsitgt_spt.codec.safejson import json_text_bound, read_json
 from iscsitgt_spt.spec.errors import InputFormatError
 
 __all__ = ["iter_irpmon_json", "repair_stack"]
@@ -113,15 +113,19 @@ def _flatten(obj: dict[str, object], prefix: str = "") -> Iterator[tuple[str, ob
 _DATA_KEY = re.compile(r"^Parsers\.Hexer\.Data(\d+)$")
 
 
-def _json_half(text: str, lineno: int) -> Half:
+def _json_half(text: str | None, lineno: int, bound: int) -> Half:
     half = Half(lineno)
+    if text is None:
+        half.error = (f"malformed IRPMon JSON record: line {lineno}: a record of more than "
+                      f"{bound} characters exceeds the record-size limit")
+        return half
     fixed, frames, dropped = repair_stack(text)
     if frames is not None:
         half.meta["stack"] = frames
     if dropped:
         half.meta["stack_dropped"] = True
     try:
-        obj = read_json(fixed, f"line {lineno}", error=InputFormatError)
+        obj = read_json(fixed, f"line {lineno}", error=InputFormatError, max_record_bytes=bound)
     except InputFormatError as exc:
         half.error = f"malformed IRPMon JSON record: {exc}"
         return half
@@ -149,16 +153,20 @@ _IN_STRING = re.compile(r'["\\]')
 _OUTSIDE = re.compile(r'["{}\[\])]')
 
 
-def _json_objects(lines: Iterable[str], start: int) -> Iterator[tuple[int, str]]:
+def _json_objects(
+    lines: Iterable[str], start: int, bound: int
+) -> Iterator[tuple[int, str | None]]:
     """``(line, text)`` of each record of a JSON array or JSON-lines export, streaming.
 
     An array's records are cut out as slices of the text between their opening and closing
     brackets (never character by character: a 64 MB record costs its own size, not a list of
-    64 million one-character strings).
+    64 million one-character strings).  A record longer than ``bound`` characters is not kept:
+    its text comes out as ``None``.
     """
     mode: str | None = None
     depth, first = 0, start
     parts: list[str] = []
+    kept = 0  # characters in parts; past ``bound`` the record is dropped, its end still found
     in_string = escape = False
     for lineno, raw in enumerate(lines, start):
         if mode is None:
@@ -169,7 +177,7 @@ def _json_objects(lines: Iterable[str], start: int) -> Iterator[tuple[int, str]]
             raw = stripped
         if mode == "lines":
             if raw.strip():
-                yield lineno, raw.strip()
+                yield lineno, raw.strip() if len(raw) <= bound else None
             continue
         # String state survives piece boundaries, so any chunking of the text works.
         seg: int | None = 0 if depth >= 2 else None  # where this line's part of a record starts
@@ -195,20 +203,28 @@ def _json_objects(lines: Iterable[str], start: int) -> Iterator[tuple[int, str]]
                 depth -= 1
                 if depth == 1 and seg is not None:
                     parts.append(raw[seg:pos + 1 if char in "})" else pos])
-                    yield first, "".join(parts)
-                    parts, seg = [], None
+                    kept += pos - seg
+                    yield first, "".join(parts) if kept <= bound else None
+                    parts, seg, kept = [], None, 0
             pos += 1
         if seg is not None:
-            parts.append(raw[seg:])
-    if parts:
-        yield first, "".join(parts)
+            kept += size - seg
+            if kept <= bound:
+                parts.append(raw[seg:])
+            else:
+                parts = []  # too long to keep; its end is still looked for
+    if kept:
+        yield first, "".join(parts) if kept <= bound else None
 
 
-def iter_irpmon_json(lines: Iterable[str], start: int = 1) -> Iterator[RawRecord]:
+def iter_irpmon_json(
+    lines: Iterable[str], start: int = 1, *, limit: int = MAX_RECORD_SIZE
+) -> Iterator[RawRecord]:
     """Records from an IRPMon JSON array or JSON-lines export, requests paired."""
     pairer = Pairer("irpmon-json")
-    for lineno, text in _json_objects(lines, start):
-        parsed = interpret(_json_half(text, lineno))
+    bound = json_text_bound(limit)
+    for lineno, text in _json_objects(lines, start, bound):
+        parsed = interpret(_json_half(text, lineno, bound))
         del text  # a large record's text is not kept alive while its report is made
         yield from pairer.feed(parsed)
     yield from pairer.flush()

@@ -117,3 +117,29 @@ def test_any_text_in_any_line_format_reads_and_reports(text: str, fmt: str) -> N
         return
     for record in iter_capture_lines(text.splitlines(keepends=True), fmt):
         json.dumps(report_record(record).to_json(), ensure_ascii=False).encode("utf-8")
+
+
+def test_record_size_bound_applies_to_jsonl_lines(tmf: bytes) -> None:
+    # json_text_bound(16) = 4 x 16 + 64 KiB: a line longer than that is refused unparsed.
+    from iscsitgt_spt.codec.capture.detect import open_capture_lines
+    from iscsitgt_spt.codec.safejson import json_text_bound
+
+    assert json_text_bound(16) == 64 + 65536
+    long_line = '{"ioctl": 1, "in": "' + "00" * 40000 + '"}\n'  # 80,022 characters
+    _, records = open_capture_lines([long_line, GOOD % tmf.hex() + "\n"], "jsonl", 16)
+    first, second = records
+    assert first.error is not None and "record-size limit" in first.error
+    assert second.error is not None and "exceeds" in second.error  # 64 bytes > 16: the bound
+    _, records = open_capture_lines([long_line, GOOD % tmf.hex() + "\n"], "jsonl", 64)
+    assert [r.ok for r in records] == [False, True]
+
+
+def test_record_size_bound_applies_to_irpmon_json_array_records(vectors: Path) -> None:
+    sample = (vectors / "irpmon_array.json").read_text()
+    huge = sample.replace('"Type" : "IRP"', '"Type" : "IRP", "x" : "' + "a" * 70000 + '"', 1)
+    two = huge.rstrip().rstrip("]") + ", " + sample.strip().lstrip("[")
+    records = list(iter_irpmon_json([two], limit=16))
+    assert any(r.error and "record-size limit" in r.error for r in records)
+    # The same text with a bound large enough for it reads without that error.
+    assert not any(r.error and "record-size limit" in r.error
+                   for r in iter_irpmon_json([two], limit=1 << 20))
