@@ -156,3 +156,16 @@ def test_case12_hexdump_streams_rows_without_a_per_byte_cost() -> None:
     # The first 1000 rows need a few kilobytes, not memory in proportion to the 8 MiB input
     # (before: one annotation object per byte, about 200 bytes per input byte).
     assert peak < 1 << 20
+
+
+def test_decode_max_record_size_bounds_jsonl_lines(tmp_path: Path) -> None:
+    # --max-record-size 16 allows JSON text of 4 x 16 + 65,536 characters (json_text_bound).
+    good = json.dumps({"ioctl": "0x0004d008", "in": TMF.hex()[:32]})  # a 16-byte record
+    long_line = json.dumps({"ioctl": 1, "in": "00" * 40_000})           # 80,022 characters
+    capture = tmp_path / "capture.jsonl"
+    capture.write_text(f"{good}\n{long_line}\n{good}\n")
+    out = cli("decode", "--json", "--max-record-size", "16", str(capture))
+    reports = [json.loads(text) for text in out.stdout.splitlines()]
+    assert len(reports) == 3 and b"Traceback" not in out.stderr
+    assert "record-size limit" in reports[1]["error"]
+    assert "error" not in reports[0] and "error" not in reports[2]
