@@ -86,6 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from iscsitgt_spt.cli._output import prepare_streams
+
+    if (problem := prepare_streams()) is not None:
+        print(f"iscsitgt-spt: error: {problem}", file=sys.stderr)
+        return EXIT_INPUT
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "_run", None) is None:
