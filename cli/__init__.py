@@ -2,10 +2,21 @@
 
 Each subcommand lives in its own module of this package with two functions,
 ``register(subparsers) -> argparse.ArgumentParser`` and ``run(args) -> int``; this module
-only assembles them and turns our errors into one line on stderr and an exit code:
+only assembles them and turns our errors into one line on stderr and an exit code.
 
-* 0 success, 1 the input decoded but the tool found a problem (lint errors, a failed
-  request), 2 bad usage or bad input (our :class:`SptError`), 130 interrupted.
+Exit codes mean one thing each, in every command:
+
+* **0** done.  For ``decode`` and ``demo``: every record decoded, whatever its findings
+  (findings are output, not failure; ``demo``'s sample holds a record broken on purpose).
+* **1** done, but failed somewhere: a record could not be decoded whole (``decode``: a
+  broken record of a capture, a buffer cut short); a finding reached ``--fail-on LEVEL``
+  (``decode``, ``demo``); a single ``send`` request failed (a non-zero ReturnCode, a failing
+  TMF Response, CHECK CONDITION, a failed DeviceIoControl); a transport failure during
+  ``send --fuzz-corpus`` (the target's own failure answers are results there, and are
+  summarised).  One line on stderr says why.
+* **2** unusable input or usage (our :class:`SptError`, argparse errors): one line naming
+  the member path and byte offset where there is one.
+* **130** interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -17,16 +28,29 @@ from collections.abc import Sequence
 
 from iscsitgt_spt.spec.errors import SptError
 
-__all__ = ["COMMANDS", "EXIT_FINDINGS", "EXIT_INPUT", "EXIT_OK", "build_parser", "main"]
+__all__ = [
+    "COMMANDS", "EXIT_FAILED", "EXIT_FINDINGS", "EXIT_INPUT", "EXIT_OK", "build_parser", "main",
+]
 
 EXIT_OK = 0
-EXIT_FINDINGS = 1
+EXIT_FAILED = 1
+#: The former name of EXIT_FAILED, from when findings failed a run; they no longer do.
+EXIT_FINDINGS = EXIT_FAILED
 EXIT_INPUT = 2
 EXIT_INTERRUPTED = 130
+
+#: The exit-code contract in one paragraph, for ``iscsitgt-spt --help``.
+EXIT_CODES_HELP = (
+    "Exit status: 0 done (decode, demo: every record decoded, whatever its findings); "
+    "1 done but failed somewhere (a record could not be decoded, a finding reached "
+    "--fail-on, a send request failed, a transport failure during send --fuzz-corpus); "
+    "2 unusable input or usage; 130 interrupted."
+)
 
 #: Subcommand modules, in the order ``--help`` lists them.
 COMMANDS: tuple[str, ...] = (
     "demo", "decode", "encode", "layout", "header", "export", "sense", "fuzz", "send",
+    "samples",
 )
 
 
@@ -48,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="iscsitgt-spt",
         description="Spec and codec for the Windows iSCSI Target pass-through IOCTL structures.",
+        epilog=EXIT_CODES_HELP,
     )
     from iscsitgt_spt.cli._common import version_text
 

@@ -5,6 +5,11 @@ One buffer (raw bytes, or any single dump) prints the ``decode --json`` document
 logs, several dumps in one file) prints one report per record — JSON Lines with ``--json`` —
 in order, a broken record as an ``error`` entry while the others still decode.  Multi-record
 line formats are streamed, so memory stays flat however large the capture.
+
+Exit status: 0 when every record decoded, whatever its findings (findings are output); 1 when
+a record could not be decoded whole (a broken record of a capture, a buffer cut short: what
+it holds is still shown), or a finding reached ``--fail-on LEVEL``; 2 when the input is
+unusable (unreadable, empty, no records, or a one-buffer input of which nothing decodes).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, BinaryIO
 
-from iscsitgt_spt.cli import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK
+from iscsitgt_spt.cli import EXIT_INPUT
 from iscsitgt_spt.cli._common import (
     ABIS,
     COOKIES,
@@ -27,6 +32,7 @@ from iscsitgt_spt.cli._common import (
     structure_name,
 )
 from iscsitgt_spt.cli._progress import Progress
+from iscsitgt_spt.cli._verdict import Verdict, add_fail_on_option
 from iscsitgt_spt.codec.analysis.hexview import iter_hexdump
 from iscsitgt_spt.codec.analysis.lint import Finding, lint_bytes
 from iscsitgt_spt.codec.analysis.render import render_text
@@ -40,7 +46,7 @@ from iscsitgt_spt.codec.capture.detect import (
 )
 from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE
 from iscsitgt_spt.spec.constants import IOCTLS
-from iscsitgt_spt.spec.errors import InputFormatError
+from iscsitgt_spt.spec.errors import InputFormatError, SptError
 from iscsitgt_spt.spec.registry import get_layout
 
 __all__ = ["emit_reports", "open_records", "register", "run"]
@@ -60,7 +66,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
         "block, one record per dump. The structure is identified from the SRB_IO_CONTROL "
         "header (or the IOCTL), the ABI and cookie width from the self-describing fields, "
         "which outrank the buffer's size. A buffer cut short shows every member it holds "
-        "whole and where it ends (exit 1).",
+        "whole and where it ends. Exit status: 0 every record decoded (findings are output, "
+        "not failure), 1 a record could not be decoded whole (a buffer cut short included) or "
+        "a finding reached --fail-on, 2 unusable input.",
     )
     p.add_argument("file", nargs="?", default="-", metavar="FILE",
                    help="input file, or - for standard input (default)")
@@ -86,6 +94,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
                    help="colour in text output (default: when writing to a terminal)")
     p.add_argument("--html", metavar="OUT.html",
                    help="write a self-contained, clickable HTML report of every record")
+    add_fail_on_option(p)
     return p
 
 
@@ -277,7 +286,13 @@ def _single_failure(record: RawRecord, report: RecordReport, args: argparse.Name
 def emit_reports(
     records: Iterator[RawRecord], fmt: str, multi: bool, args: argparse.Namespace,
     *, total_bytes: int | None = None, position: Callable[[], int] | None = None,
+    undecoded_fails: bool = True,
 ) -> int:
+    """Print every record's report; the exit status (see :mod:`iscsitgt_spt.cli._verdict`).
+
+    ``undecoded_fails=False`` is for ``demo``, whose sample holds a broken record on purpose.
+    """
+    verdict = Verdict(getattr(args, "fail_on", None))
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
     options = {"name": args.name, "ioctl": args.ioctl, "abi": args.abi, "cookie": args.cookie,
                "diagnostics": getattr(args, "diagnostics", True)}
@@ -292,20 +307,21 @@ def emit_reports(
         else:
             _write_lines([f"format: {fmt}"])
             _write_lines(iter_report_text(report, fmt, args, color))
+        verdict.add(report)
         if request.partial is not None:
-            # Shown above, member by member; the one line a script reads says where it ends.
+            # Shown above, member by member; the one line a script reads says where it ends
+            # (and the exit status is 1: the record could not be decoded whole).
             print(f"iscsitgt-spt decode: error: {request.error}", file=sys.stderr)
-        return EXIT_FINDINGS if report.worst_severity == "error" else EXIT_OK
+            return verdict.exit_code(undecoded_fails=undecoded_fails)
+        return _conclude(verdict, args, undecoded_fails)
     progress = Progress(label="records", total_bytes=total_bytes)
-    worst = EXIT_OK
     count = 0
     try:
         if not args.json:
             sys.stdout.write(f"format: {fmt}\n")
         for count, record in enumerate(records, 1):
             report = report_record(record, **options)
-            if report.worst_severity == "error":
-                worst = EXIT_FINDINGS
+            verdict.add(report)
             if args.json:
                 print_json(report.to_json(), compact=True)
             else:
@@ -316,7 +332,15 @@ def emit_reports(
         progress.close()
     if count == 0:
         raise InputFormatError(f"no records found in the {fmt} input", path="input")
-    return worst
+    return _conclude(verdict, args, undecoded_fails)
+
+
+def _conclude(verdict: Verdict, args: argparse.Namespace, undecoded_fails: bool) -> int:
+    reasons = verdict.reasons(undecoded_fails=undecoded_fails)
+    if reasons is not None:
+        sys.stdout.flush()
+        print(f"iscsitgt-spt {args.command}: {reasons}", file=sys.stderr)
+    return verdict.exit_code(undecoded_fails=undecoded_fails)
 
 
 def _size_of(stream: BinaryIO) -> int | None:
@@ -327,6 +351,10 @@ def _size_of(stream: BinaryIO) -> int | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.fail_on is not None and not args.diagnostics:
+        # Bulk mode skips the lint pass: there would be no findings to gate on.
+        raise SptError("needs the lint pass, which --no-diagnostics skips",
+                       path="--fail-on", expected="one of --fail-on, --no-diagnostics")
     if args.html:
         from iscsitgt_spt.cli._html_report import write_html_report
 

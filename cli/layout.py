@@ -15,7 +15,7 @@ from iscsitgt_spt.codec.export import (
     render_text,
 )
 from iscsitgt_spt.spec.layout import Layout
-from iscsitgt_spt.spec.registry import get_layout
+from iscsitgt_spt.spec.registry import STRUCTURES, get_layout
 
 __all__ = ["FORMATS", "format_table", "register", "run"]
 
@@ -41,7 +41,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
         "and bit-fields, as computed from the spec with the MSVC layout rules: as a table, "
         "JSON, Markdown, reStructuredText, or the SVG byte diagram of the docs.",
     )
-    p.add_argument("name", type=structure_name, metavar="NAME", help="structure name")
+    p.add_argument("name", type=structure_name, metavar="NAME",
+                   help="structure name (case-insensitive), one of: " + ", ".join(STRUCTURES))
     add_profile_options(p)
     p.add_argument("--format", choices=tuple(FORMATS), default="table",
                    help="output format (default: table)")

@@ -11,8 +11,13 @@ answer is still printed), 2 bad input (including a request the lint pass refuses
 ``--force``), 130 interrupted.
 
 ``send --fuzz-corpus FILE`` replays a capture/corpus (``iscsitgt-spt fuzz`` output) against the
-device: every record's input is sent as is, failures are counted rather than fatal, and a
-summary is printed; Ctrl-C stops after the current request with the recording intact.
+device: every record's input is sent as is and a summary is printed; Ctrl-C stops after the
+current request with the recording intact.  The target's own failure answers (a ReturnCode, a
+TMF Response, CHECK CONDITION, a DeviceIoControl error code refusing the request, an answer
+that does not decode) are what fuzzing is for: they are counted, with their meaning, and the
+exit status stays 0.  A *transport* failure -- the request got no answer from the target (a
+replay that cannot answer it, a closed transport, a Win32 error saying the device or handle is
+unusable rather than that the request was refused) -- makes it 1.
 """
 
 from __future__ import annotations
@@ -23,9 +28,9 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterator
-from typing import Any, BinaryIO, TextIO
+from typing import Any, BinaryIO, NamedTuple, TextIO
 
-from iscsitgt_spt.cli import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK
+from iscsitgt_spt.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from iscsitgt_spt.cli._common import (
     ABIS,
     COOKIES,
@@ -42,13 +47,14 @@ from iscsitgt_spt.codec.documents import encode_document, is_document
 from iscsitgt_spt.codec.safejson import json_text_bound
 from iscsitgt_spt.device import (
     Client,
+    DeviceError,
     Exchange,
     RecordingTransport,
-    ReplayMismatch,
     RequestFailed,
     RequestRefused,
     Transport,
     Win32Error,
+    describe_return_code,
     open_transport,
 )
 from iscsitgt_spt.device.client import judge
@@ -68,14 +74,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
         "simulated target (a model, not the driver: sim:abi=win32,cookie=ptr,luns=0;1,"
         "capacity=N,signature=S,aux_signature=S,delay=SECONDS) or replay:FILE. Exit status 1 "
         "when the target reports a failure. With --fuzz-corpus, replay every record of a "
-        "JSON-Lines corpus and print a summary.",
+        "JSON-Lines corpus and print a summary of the target's answers with their meaning; "
+        "those failures are results (exit 0), a transport failure (no answer) exits 1.",
     )
     p.add_argument("name", nargs="?", type=structure_name, metavar="NAME",
                    help="structure name (default: the document's own name)")
     p.add_argument("--device", "-d", required=True, metavar="DEV",
                    help="Windows device path, sim:[OPTIONS] or replay:FILE")
     p.add_argument("--record", metavar="FILE",
-                   help="append every IOCTL and its answer to FILE (JSON-Lines capture)")
+                   help="append every IOCTL and its answer to FILE (JSON-Lines capture; an "
+                   "existing FILE is appended to, not replaced)")
     p.add_argument("--force", action="store_true",
                    help="send a request even when the lint pass finds errors in it")
     p.add_argument("--abi", choices=ABIS, help="ABI (default: the document's, else win64)")
@@ -94,7 +102,12 @@ def _record_sink(path: str | None) -> Iterator[TextIO | None]:
     if path is None:
         yield None
         return
-    # Appending lets several invocations build one capture of a whole session.
+    # Appending lets several invocations build one capture of a whole session; say so, so
+    # that nobody takes an old file for this run's recording.
+    if os.path.isfile(path) and os.path.getsize(path) > 0:
+        print(f"iscsitgt-spt send: --record appends to {path}, which already holds "
+              f"{os.path.getsize(path)} bytes (delete it first for a fresh capture)",
+              file=sys.stderr)
     with open(path, "a", encoding="utf-8", newline="\n") as sink:
         yield sink
 
@@ -153,11 +166,11 @@ def _run_requests(args: argparse.Namespace) -> int:
                 raise
             except RequestFailed as exc:
                 _show(exc.exchange, args, docs, error=exc)
-                status = EXIT_FINDINGS
+                status = EXIT_FAILED
                 break
             except Win32Error as exc:
                 print(f"iscsitgt-spt send: {exc}", file=sys.stderr)
-                status = EXIT_FINDINGS
+                status = EXIT_FAILED
                 break
             _show(exchange, args, docs)
     if args.json and docs:
@@ -180,7 +193,11 @@ def _show(
     changes = exchange.changes
     print("changed by the target:" if changes else "changed by the target: nothing")
     for change in changes:
-        print(f"  {change.path}: {change.before!r} -> {change.after!r}")
+        line = f"  {change.path}: {change.before!r} -> {change.after!r}"
+        meaning = (describe_return_code(change.after)
+                   if change.path.endswith("ReturnCode") and isinstance(change.after, int)
+                   else None)
+        print(line + (f" (0x{change.after:x}: {meaning})" if meaning else ""))
     sense = exchange.sense
     if sense is not None:
         print("sense data:")
@@ -217,15 +234,34 @@ class _Recorders:
         return found
 
 
-def _send_record(transport: Transport, ioctl: int, data: bytes, profile: Profile) -> str | None:
-    """Send one record; ``None`` when the target accepted it, else the failure's label."""
+#: DeviceIoControl errors that say the device or the handle is unusable (the request got no
+#: answer), as opposed to the target refusing the request (ERROR_INVALID_PARAMETER and kin).
+_TRANSPORT_WINERRORS = frozenset({
+    "ERROR_ACCESS_DENIED", "ERROR_INVALID_HANDLE", "ERROR_NOT_READY", "ERROR_GEN_FAILURE",
+    "ERROR_SEM_TIMEOUT", "ERROR_OPERATION_ABORTED", "ERROR_IO_DEVICE",
+})
+
+
+class _Outcome(NamedTuple):
+    """How one corpus record ended: a label to count, what it means, whose failure it is."""
+
+    label: str
+    meaning: str
+    transport: bool = False
+
+
+def _send_record(
+    transport: Transport, ioctl: int, data: bytes, profile: Profile
+) -> _Outcome | None:
+    """Send one record; ``None`` when the target accepted it, else how it failed."""
     out_size, name = _out_size(data, ioctl, profile)
     try:
         out = transport.ioctl(ioctl, data, out_size)
     except Win32Error as exc:
-        return exc.name
-    except ReplayMismatch:
-        return "ReplayMismatch"
+        return _Outcome(exc.name, f"{exc.operation} failed: {exc.text or exc.winerror}",
+                        transport=exc.name in _TRANSPORT_WINERRORS)
+    except DeviceError as exc:  # a replay that cannot answer, a closed transport
+        return _Outcome(type(exc).__name__, exc.message, transport=True)
     if name is None:
         return None
     try:
@@ -233,9 +269,14 @@ def _send_record(transport: Transport, ioctl: int, data: bytes, profile: Profile
         response = decode_buffer(out, name=name, ioctl=ioctl, profile=profile)
         judge(Exchange(request, response, data, out, ioctl))
     except RequestFailed as exc:
-        return exc.reason
+        code = exc.exchange.return_code
+        if code:  # the ReturnCode said it: its meaning, without the message's framing
+            return _Outcome(exc.reason, describe_return_code(code)
+                            or "not a published code (0 is success)")
+        return _Outcome(exc.reason, exc.message)
     except SptError:
-        return "undecodable answer"
+        return _Outcome("undecodable answer", "the answer does not decode as the request's "
+                        "structure (run decode on the --record capture to see where)")
     return None
 
 
@@ -256,6 +297,8 @@ def _run_corpus(args: argparse.Namespace) -> int:
     bound = json_text_bound(MAX_RECORD_SIZE)
     default = Profile.of(args.abi, args.cookie)
     failed: collections.Counter[str] = collections.Counter()
+    lost: collections.Counter[str] = collections.Counter()
+    meanings: dict[str, str] = {}
     sent = malformed = 0
     interrupted = False
     total_bytes = os.path.getsize(args.fuzz_corpus)
@@ -282,29 +325,44 @@ def _run_corpus(args: argparse.Namespace) -> int:
                                        profile)
                 sent += 1
                 if outcome is not None:
-                    failed[outcome] += 1
+                    (lost if outcome.transport else failed)[outcome.label] += 1
+                    meanings.setdefault(outcome.label, outcome.meaning)
                 progress.update(sent, position)
         except KeyboardInterrupt:
             interrupted = True
         finally:
             progress.close()
-    _summary(args, sent, failed, malformed, interrupted)
-    return EXIT_INTERRUPTED if interrupted else EXIT_OK
+    _summary(args, sent, failed, lost, meanings, malformed, interrupted)
+    if interrupted:
+        return EXIT_INTERRUPTED
+    if lost:
+        print(f"iscsitgt-spt send: {sum(lost.values())} of {sent} requests got no answer "
+              "(transport failures)", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
 
 
 def _summary(
-    args: argparse.Namespace, sent: int, failed: collections.Counter[str], malformed: int,
+    args: argparse.Namespace, sent: int, failed: collections.Counter[str],
+    lost: collections.Counter[str], meanings: dict[str, str], malformed: int,
     interrupted: bool,
 ) -> None:
-    count = sum(failed.values())
+    count = sum(failed.values()) + sum(lost.values())
     if args.json:
         print_json({"sent": sent, "ok": sent - count, "failed": dict(failed.most_common()),
+                    "transport_failures": dict(lost.most_common()), "meanings": meanings,
                     "malformed": malformed, "interrupted": interrupted})
         return
     print(f"sent {sent}, ok {sent - count}, failed {count}"
           + (f", malformed lines {malformed}" if malformed else "")
           + (" (interrupted)" if interrupted else ""))
+    if failed:
+        print("the target's failure answers:")
     for reason, n in failed.most_common():
-        print(f"  {reason}: {n}")
+        print(f"  {reason}: {n} -- {meanings[reason]}")
+    if lost:
+        print("transport failures (no answer from the target):")
+    for reason, n in lost.most_common():
+        print(f"  {reason}: {n} -- {meanings[reason]}")
     if interrupted:
         print("iscsitgt-spt send: interrupted", file=sys.stderr)

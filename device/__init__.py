@@ -28,7 +28,7 @@ from iscsitgt_spt.device.errors import (
 )
 from iscsitgt_spt.device.opener import open_transport
 from iscsitgt_spt.device.recording import RecordingTransport, ReplayTransport
-from iscsitgt_spt.device.simulator import SimReturnCode, SimulatedTarget
+from iscsitgt_spt.device.simulator import SimReturnCode, SimulatedTarget, describe_return_code
 from iscsitgt_spt.device.transport import Transport
 
 __all__ = [
@@ -47,6 +47,7 @@ __all__ = [
     "Transport",
     "TransportClosedError",
     "Win32Error",
+    "describe_return_code",
     "open_transport",
     "winerror_name",
     "winerror_text",

@@ -30,6 +30,7 @@ from iscsitgt_spt.codec.dispatch import Decoded, decode_buffer
 from iscsitgt_spt.codec.sense.decoder import SenseInfo
 from iscsitgt_spt.codec.values import StructValue
 from iscsitgt_spt.device.errors import DeviceError
+from iscsitgt_spt.device.simulator import describe_return_code
 from iscsitgt_spt.device.transport import Transport
 from iscsitgt_spt.spec.assumptions import DEFAULT_TIMEOUT_SECONDS, RETURN_CODE_SUCCESS
 from iscsitgt_spt.spec.constants import DataIn, TmfFunction, TmfResponse, name_of
@@ -324,10 +325,11 @@ def judge(exchange: Exchange) -> None:
     value = exchange.response.value
     code = exchange.return_code
     if code is not None and code != RETURN_CODE_SUCCESS:
+        meaning = describe_return_code(code)
         raise RequestFailed(
-            f"the target answered ReturnCode {code} (0x{code:x}); 0 is success, other values "
-            "are unpublished", exchange, path=f"{value.name}.Header.ReturnCode",
-            reason=f"ReturnCode 0x{code:x}",
+            f"the target answered ReturnCode {code} (0x{code:x}): "
+            + (meaning or "0 is success, other values are unpublished"),
+            exchange, path=f"{value.name}.Header.ReturnCode", reason=f"ReturnCode 0x{code:x}",
         )
     if value.name == "ISCSITGT_SPT_TMF":
         response = value.Response

@@ -91,6 +91,7 @@ __all__ = [
     "Session",
     "SimReturnCode",
     "SimulatedTarget",
+    "describe_return_code",
     "fixed_sense",
 ]
 
@@ -127,6 +128,40 @@ class SimReturnCode(enum.IntEnum):
     UNKNOWN_CONTROL_CODE = 0x53494D03
     UNKNOWN_SESSION = 0x53494D04
     DUPLICATE_SESSION = 0x53494D05
+
+    @property
+    def meaning(self) -> str:
+        """What this simulator means by the code (the model decisions above)."""
+        return _SIM_RETURN_CODE_MEANINGS[self]
+
+
+_SIM_RETURN_CODE_MEANINGS: dict[SimReturnCode, str] = {
+    SimReturnCode.SUCCESS: "success",
+    SimReturnCode.BAD_HEADER: "HeaderLength is not sizeof(SRB_IO_CONTROL), or Length is not "
+    "the payload size under the target's profile (a wrong-ABI caller gets this)",
+    SimReturnCode.BAD_SIGNATURE: "the SRB_IO_CONTROL Signature is not the one the target "
+    "expects",
+    SimReturnCode.UNKNOWN_CONTROL_CODE: "ControlCode is not SESSION_START, SESSION_STOP or TMF",
+    SimReturnCode.UNKNOWN_SESSION: "no session has this ITNexusHandle (never started, or "
+    "already stopped)",
+    SimReturnCode.DUPLICATE_SESSION: "START of an ITNexusHandle already in session, without "
+    "IsReinstated",
+}
+
+
+def describe_return_code(code: int) -> str | None:
+    """``UNKNOWN_SESSION (simulator): no session has ...`` for the simulator's codes.
+
+    ``None`` for any other non-zero value: the driver's own codes are unpublished, and a code
+    in the simulator's ``0x53494dNN`` range says the answer came from the simulator.
+    """
+    try:
+        known = SimReturnCode(code)
+    except ValueError:
+        return None
+    if known is SimReturnCode.SUCCESS:
+        return "success"
+    return f"{known.name} (simulator): {known.meaning}"
 
 
 @dataclass

@@ -82,15 +82,30 @@ def test_every_package_directory_is_listed_in_pyproject() -> None:
 
 
 def test_wheel_contains_only_the_namespace(tmp_path: Path) -> None:
+    # -v shows the build backend's own output, where setuptools prints its deprecations.
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-v",
          "-w", str(tmp_path), str(ROOT)],
         capture_output=True, text=True,
     )
     if result.returncode != 0:
         pytest.fail(result.stderr[-2000:])
+    assert "SetuptoolsDeprecationWarning" not in result.stdout + result.stderr
     (wheel,) = tmp_path.glob("*.whl")
-    names = zipfile.ZipFile(wheel).namelist()
+    archive = zipfile.ZipFile(wheel)
+    names = archive.namelist()
+    # The license: the file itself, and an SPDX expression in the metadata (PEP 639).
+    (license_file,) = [n for n in names if n.endswith(".dist-info/licenses/LICENSE")]
+    assert archive.read(license_file) == (ROOT / "LICENSE").read_bytes()
+    metadata = archive.read(license_file.split("/")[0] + "/METADATA").decode()
+    assert "License-Expression: MIT\n" in metadata
+    # Every user gets construct only; Hypothesis comes with the [fuzz] (and [test]) extra.
+    requires = [line for line in metadata.splitlines() if line.startswith("Requires-Dist:")]
+    unconditional = [line for line in requires if "extra ==" not in line]
+    assert [line.split()[1].split("<")[0].split(">")[0] for line in unconditional] == \
+        ["construct"]
+    assert 'Requires-Dist: hypothesis>=6.100; extra == "fuzz"' in requires
+    assert 'Requires-Dist: hypothesis>=6.100; extra == "test"' in requires
     tops = {n.split("/")[0] for n in names}
     assert {t for t in tops if not t.endswith(".dist-info")} == {"iscsitgt_spt"}
     assert "iscsitgt_spt/__init__.py" not in names  # a PEP 420 namespace, shared by nobody else
@@ -103,8 +118,10 @@ def test_wheel_contains_only_the_namespace(tmp_path: Path) -> None:
                      "iscsitgt_spt/codec/analysis/html/page.js",
                      "iscsitgt_spt/cli/sphinxext/static/iscsitgt-spt.css"):
         assert required in names
-    assert any(n.startswith("iscsitgt_spt/cli/samples/") and n.endswith(".jsonl")
-               for n in names)
+    from iscsitgt_spt.cli.samples import SAMPLES
+
+    for sample in SAMPLES:  # every sample the `samples` command offers is in the wheel
+        assert f"iscsitgt_spt/cli/samples/{sample}" in names
     # The folder that carries __main__.py is not installed as a package of its own, and the
     # layers that used to live inside the codec are gone from it.
     assert not any("_namespace" in n for n in names)
@@ -117,3 +134,58 @@ def test_console_script_and_module_entry_point_agree() -> None:
                                 capture_output=True, text=True)
     assert via_module.returncode == 0
     assert via_module.stdout.startswith("iscsitgt-spt ")
+
+
+# A blocker on sys.meta_path: Hypothesis (and sortedcontainers, which only it needs) cannot be
+# imported, as on an install without the [fuzz] extra.
+_NO_HYPOTHESIS = """
+import sys
+class _Blocker:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("hypothesis", "sortedcontainers"):
+            raise ModuleNotFoundError(f"No module named {name!r} (blocked)", name=name)
+        return None
+sys.meta_path.insert(0, _Blocker())
+"""
+
+
+def _without_hypothesis(code: str, *args: str, cwd: Path, stdin: str = "") -> (
+    subprocess.CompletedProcess[str]
+):
+    return subprocess.run([sys.executable, "-c", _NO_HYPOTHESIS + code, *args], cwd=cwd,
+                          input=stdin, capture_output=True, text=True, timeout=120)
+
+
+def test_the_commands_need_only_construct(tmp_path: Path) -> None:
+    run_cli = "from iscsitgt_spt.cli import main\nsys.exit(main(sys.argv[1:]))\n"
+    tmf = '{"ITNexusHandle": 7, "Lun": 1, "TaskManagementFunction": 1}'
+    start = '{"name": "ISCSITGT_SPT_SESSION_START", "value": {"ITNexusHandle": 7}}'
+    commands: list[tuple[list[str], str]] = [
+        (["encode", "ISCSITGT_SPT_TMF", "--hex"], tmf),
+        (["decode", "-"], (ROOT / "tests/vectors/captures/tmf_abort_task.bin").read_bytes().hex()),
+        (["layout", "ISCSITGT_SPT_TMF"], ""),
+        (["header", "--abi", "win32"], ""),
+        (["sense", "70", "00", "05", "00", "00", "00", "00", "0a"], ""),
+        (["fuzz", "ISCSITGT_SPT_TMF", "--mode", "all", "-n", "3", "--out", "c.jsonl"], ""),
+        (["send", "--device", "sim:"], start),
+        (["send", "--fuzz-corpus", "c.jsonl", "--device", "sim:"], ""),
+        (["demo"], ""),
+        (["samples"], ""),
+        (["export", "kaitai", "-o", "family.ksy"], ""),
+        (["decode", "-", "--html", "tmf.html"],
+         (ROOT / "tests/vectors/captures/tmf_abort_task.bin").read_bytes().hex()),
+    ]
+    for args, stdin in commands:
+        result = _without_hypothesis(run_cli, *args, cwd=tmp_path, stdin=stdin)
+        assert "Traceback" not in result.stderr, (args, result.stderr)
+        assert result.returncode == 0, (args, result.stderr)
+
+
+def test_the_strategies_say_how_to_get_hypothesis(tmp_path: Path) -> None:
+    result = _without_hypothesis("import iscsitgt_spt.codec.fuzzing.strategies\n",
+                                 cwd=tmp_path)
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("ModuleNotFoundError: iscsitgt_spt.codec.fuzzing.strategies "
+                           "needs Hypothesis")
+    assert "pip install 'iscsitgt-spt[fuzz]'" in last

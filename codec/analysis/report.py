@@ -83,6 +83,17 @@ class RecordReport:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
+    def undecoded(self) -> bool:
+        """Whether the record, or one of its buffers, could not be decoded."""
+        return self.error is not None or any(
+            b is not None and b.error is not None for b in (self.request, self.response))
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """The lint findings of the input and output buffers, in that order."""
+        return tuple(f for b in (self.request, self.response) if b for f in b.findings)
+
+    @property
     def worst_severity(self) -> str | None:
         order = {"error": 3, "warning": 2, "info": 1}
         found = [f.severity for b in (self.request, self.response) if b for f in b.findings]

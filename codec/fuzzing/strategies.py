@@ -23,8 +23,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hypothesis import strategies as st
-from hypothesis.errors import InvalidArgument
+try:
+    from hypothesis import strategies as st
+    from hypothesis.errors import InvalidArgument
+except ModuleNotFoundError as exc:  # pragma: no cover - exercised in a subprocess test
+    if exc.name is None or exc.name.split(".")[0] != "hypothesis":
+        raise
+    # Hypothesis is the optional [fuzz] extra: only this module needs it.
+    raise ModuleNotFoundError(
+        "iscsitgt_spt.codec.fuzzing.strategies needs Hypothesis, which is optional: "
+        "pip install 'iscsitgt-spt[fuzz]' (or pip install hypothesis). The corpus generator "
+        "(iscsitgt_spt.codec.fuzzing.corpus, `iscsitgt-spt fuzz`) works without it.",
+        name="hypothesis",
+    ) from None
+
 from iscsitgt_spt.codec.api import build, encode
 from iscsitgt_spt.codec.fuzzing.corpus import known_values
 from iscsitgt_spt.codec.values import StructValue

@@ -121,13 +121,19 @@ def test_fuzz_corpus_summary(tmp_path: Path) -> None:
     capture = tmp_path / "rec.jsonl"
     out = cli("--fuzz-corpus", str(corpus), "--device", "sim:", "--record", str(capture),
               "--json")
-    assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout) == {
+    assert out.returncode == 0, out.stderr  # the target's failure answers are results
+    summary = json.loads(out.stdout)
+    meanings = summary.pop("meanings")
+    assert summary == {
         "sent": 4, "ok": 1,
         "failed": {"ReturnCode 0x53494d04": 1, "ERROR_INVALID_FUNCTION": 1,
                    "ERROR_INVALID_PARAMETER": 1},
-        "malformed": 1, "interrupted": False,
+        "transport_failures": {}, "malformed": 1, "interrupted": False,
     }
+    # Meanings: the simulator's documented model, and winerror.h / Microsoft's error texts.
+    assert meanings["ReturnCode 0x53494d04"].startswith("UNKNOWN_SESSION (simulator): ")
+    assert meanings["ERROR_INVALID_FUNCTION"].endswith("Incorrect function.")
+    assert meanings["ERROR_INVALID_PARAMETER"].endswith("The parameter is incorrect.")
     statuses = [json.loads(line)["status"] for line in capture.read_text().splitlines()]
     assert statuses == [0, 0, 1, 87]
     text = cli("--fuzz-corpus", str(corpus), "--device", "sim:")

@@ -13,7 +13,12 @@ import json
 
 import pytest
 from iscsitgt_spt.codec import build, encode
-from iscsitgt_spt.device import SimReturnCode, SimulatedTarget, open_transport
+from iscsitgt_spt.device import (
+    SimReturnCode,
+    SimulatedTarget,
+    describe_return_code,
+    open_transport,
+)
 from iscsitgt_spt.device.errors import DeviceError, Win32Error
 from iscsitgt_spt.device.opener import open_simulator
 from iscsitgt_spt.device.recording import RecordingTransport
@@ -313,3 +318,16 @@ def test_open_transport_sim_and_recording() -> None:
 def test_close_forgets_sessions(sim: SimulatedTarget) -> None:
     sim.close()
     assert sim.sessions == {}
+
+
+def test_every_return_code_has_its_documented_meaning() -> None:
+    # The module docstring's model decisions, restated by hand.
+    assert describe_return_code(0) == "success"
+    assert describe_return_code(0x53494D04) == (
+        "UNKNOWN_SESSION (simulator): no session has this ITNexusHandle (never started, or "
+        "already stopped)")
+    assert "wrong-ABI" in (describe_return_code(0x53494D01) or "")
+    for code in SimReturnCode:
+        assert SimReturnCode(code).meaning
+    assert describe_return_code(0x53494D99) is None  # not one of the simulator's
+    assert describe_return_code(5) is None            # the driver's codes are unpublished
