@@ -14,7 +14,7 @@ readers in some languages lose precision above 2**53.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from iscsitgt_spt.codec.values import Schema, StructValue
@@ -26,22 +26,58 @@ __all__ = ["fields_from_json", "json_to_fields", "load_json", "value_to_json"]
 
 
 def value_to_json(value: StructValue) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for member, item in zip(value._schema.members, value._values):
-        # Exact type tests first: isinstance() against StructValue goes through the Mapping
-        # ABC machinery and was a third of the per-record time of a capture decode.
-        kind = type(item)
-        if kind is int or kind is str:
-            out[member.name] = item
-        elif kind is bytes:
-            out[member.name] = item.hex()  # type: ignore[union-attr]
-        elif kind is StructValue:
-            out[member.name] = value_to_json(item)  # type: ignore[arg-type]
-        elif isinstance(item, WcharText):
-            out[member.name] = {"text": item.text, "raw": item.raw.hex()}
-        else:
-            out[member.name] = item
-    return out
+    """The JSON data of ``value`` (see the module docstring for the form)."""
+    schema = value._schema
+    convert = _CONVERTERS.get(id(schema))
+    if convert is None or convert[0] is not schema:
+        convert = _CONVERTERS[id(schema)] = (schema, _compile_converter(schema))
+    return convert[1](value)
+
+
+def _wchar_json(item: Any) -> Any:
+    if type(item) is str:
+        return item
+    if isinstance(item, WcharText):
+        return {"text": item.text, "raw": item.raw.hex()}
+    return item
+
+
+def _bytes_json(item: Any) -> Any:
+    return item.hex() if isinstance(item, bytes) else item
+
+
+def _compile_converter(schema: Schema) -> Callable[[StructValue], dict[str, Any]]:
+    """A function building the JSON object of one structure's values in one dict literal.
+
+    Generated once per schema (the names and kinds come from the layout): a capture decode
+    converts every record, and a generic loop testing each member's type was a third of it.
+    Values made by decode, build and replace hold exactly the types their members declare;
+    the helpers below still leave anything else as it is, as a generic walk would.
+    """
+    namespace: dict[str, Any] = {"wchar": _wchar_json, "raw": _bytes_json, "SV": StructValue}
+    entries = []
+    for index, member in enumerate(schema.members):
+        item = f"v[{index}]"
+        if member.kind in ("int", "bits"):
+            expr = item
+        elif member.kind in ("bytes", "padding"):
+            expr = f"{item}.hex() if type({item}) is bytes else raw({item})"
+        elif member.kind == "wchar":
+            expr = f"wchar({item})"
+        else:  # struct
+            expr = f"convert({item}) if type({item}) is SV else {item}"
+        entries.append(f"{member.name!r}: {expr}")
+    source = ("def to_json(value):\n    v = value._values\n    return {"
+              + ", ".join(entries) + "}\n")
+    namespace["convert"] = value_to_json
+    exec(compile(source, f"<json {schema.layout.name} {schema.layout.profile}>", "exec"),
+         namespace)
+    function: Callable[[StructValue], dict[str, Any]] = namespace["to_json"]
+    return function
+
+
+# Keyed by id() of the schema, which the entry holds (schemas live for the process).
+_CONVERTERS: dict[int, tuple[Schema, Callable[[StructValue], dict[str, Any]]]] = {}
 
 
 def load_json(text: str | bytes, source: str = "input") -> Any:
