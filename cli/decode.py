@@ -236,7 +236,7 @@ def emit_reports(
             if report.worst_severity == "error":
                 worst = EXIT_FINDINGS
             if args.json:
-                print_json(report.to_json(), compact=True)
+                sys.stdout.write(report.to_json_line() + "\n")
             else:
                 sys.stdout.write("\n" + report_text(report, fmt, args, color) + "\n")
             progress.update(count, position() if position is not None else None)

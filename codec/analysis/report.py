@@ -10,6 +10,7 @@ costs nothing but itself.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +25,10 @@ from iscsitgt_spt.spec.errors import ParseError, SptError
 from iscsitgt_spt.spec.profiles import Profile
 from iscsitgt_spt.spec.registry import STRUCTURES
 
-__all__ = ["BufferReport", "Change", "RecordReport", "diff_values", "report_record", "sense_of"]
+__all__ = [
+    "BufferReport", "Change", "RecordReport", "diff_values", "guess_json", "report_record",
+    "sense_of",
+]
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,7 @@ class RecordReport:
             return "error"
         return max(found, key=lambda s: order.get(s, 0)) if found else None
 
-    def to_json(self) -> dict[str, Any]:
+    def _head_json(self) -> dict[str, Any]:
         rec = self.record
         out: dict[str, Any] = {"record": rec.index, "line": rec.line, "format": rec.source_format}
         if rec.ioctl is not None:
@@ -94,11 +98,10 @@ class RecordReport:
             out["unreadable"] = [list(r) for r in rec.unreadable]
         if self.profile is not None:
             out["abi"], out["cookie"] = self.profile.abi, self.profile.cookie
-        if self.guess is not None:
-            out["profile_evidence"] = list(self.guess.evidence)
-            out["profile_ambiguous"] = self.guess.ambiguous
-            if self.guess.reason:
-                out["profile_reason"] = self.guess.reason
+        return out
+
+    def _tail_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
         if self.request is not None:
             out["input"] = self.request.to_json()
         if self.response is not None:
@@ -112,6 +115,60 @@ class RecordReport:
         if self.error is not None:
             out["error"] = self.error
         return out
+
+    def to_json(self) -> dict[str, Any]:
+        """The record's JSON object: what ``decode --json`` prints for it, one per line."""
+        out = self._head_json()
+        if self.guess is not None:
+            out.update(guess_json(self.guess))
+        out.update(self._tail_json())
+        return out
+
+    def to_json_line(self) -> str:
+        """``to_json()`` as one compact line of JSON (no newline), the way a capture is
+        streamed: the profile part comes pre-encoded, once per distinct guess (detection is
+        memoised, so a capture's records share a handful of guesses)."""
+        if self.guess is None:
+            return _dumps(self.to_json())
+        line = _dumps(self._head_json())[:-1] + "," + _guess_text(self.guess)
+        tail = self._tail_json()
+        return line + ("," + _dumps(tail)[1:] if tail else "}")
+
+
+def guess_json(guess: ProfileGuess) -> dict[str, Any]:
+    """A record's profile fields.  ``profile_candidates`` lists every profile consistent with
+    the evidence, the reported one first; ``profile_reason`` is only written when the guess is
+    ambiguous, because otherwise the candidates say it all (a single candidate is the only one
+    consistent with the evidence; several lay the structure out identically)."""
+    out: dict[str, Any] = {
+        "profile_evidence": list(guess.evidence),
+        "profile_ambiguous": guess.ambiguous,
+        "profile_candidates": [str(p) for p in guess.candidates],
+    }
+    if guess.ambiguous and guess.reason:
+        out["profile_reason"] = guess.reason
+    return out
+
+
+_COMPACT = (",", ":")
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=_COMPACT)
+
+
+# The encoded profile fields of recent guesses, keyed by id() (each entry holds its guess, so
+# the id cannot be reused while it is cached); bounded like detect_profile's memo.
+_GUESS_TEXT: dict[int, tuple[ProfileGuess, str]] = {}
+
+
+def _guess_text(guess: ProfileGuess) -> str:
+    found = _GUESS_TEXT.get(id(guess))
+    if found is None or found[0] is not guess:
+        if len(_GUESS_TEXT) >= 4096:
+            _GUESS_TEXT.clear()
+        found = _GUESS_TEXT[id(guess)] = (guess, _dumps(guess_json(guess))[1:-1])
+    return found[1]
 
 
 def _jsonable(value: object) -> Any:
