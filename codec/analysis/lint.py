@@ -269,7 +269,7 @@ def _check_pass_through(ctx: _Context) -> None:
                     f"SenseInfoOffset is {sense_offset}; SenseData is at {expected} from the "
                     f"start of SCSI_PASS_THROUGH_DIRECT under {profile}"
                     + _other_profiles(ctx.layout.name, offset_path, sense_offset, profile))
-        if "SenseData" in ctx.decoded.value:
+        if "SenseData" in ctx.layout.by_path:
             room = ctx.member("SenseData").size
             if sense_length > room:
                 ctx.add("sense-info-length", length_path,

@@ -16,6 +16,7 @@ from typing import Any
 
 from iscsitgt_spt.codec.analysis.detect_profile import ProfileGuess, detect_profile
 from iscsitgt_spt.codec.analysis.lint import Finding, lint, lint_bytes
+from iscsitgt_spt.codec.api import encode
 from iscsitgt_spt.codec.capture.records import RawRecord
 from iscsitgt_spt.codec.dispatch import Decoded, decode_buffer
 from iscsitgt_spt.codec.jsonform import value_to_json
@@ -153,8 +154,9 @@ def guess_json(guess: ProfileGuess) -> dict[str, Any]:
 _COMPACT = (",", ":")
 
 
-def _dumps(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=_COMPACT)
+#: One encoder for every line: ``json.dumps`` with options builds a new one per call, and
+#: report objects are trees of fresh dicts and lists, so the circular-reference check is moot.
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=_COMPACT, check_circular=False).encode
 
 
 # The encoded profile fields of recent guesses, keyed by id() (each entry holds its guess, so
@@ -248,8 +250,6 @@ def sense_of(decoded: Decoded, raw: bytes) -> SenseInfo | None:
     start, length = sptd.SenseInfoOffset, sptd.SenseInfoLength
     sense = raw[start : start + length] if length else b""
     if len(sense) != length or not sense:
-        from iscsitgt_spt.codec.api import encode
-
         sense_data = value["SenseData"]
         assert isinstance(sense_data, StructValue)
         sense = encode(sense_data)

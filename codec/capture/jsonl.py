@@ -35,7 +35,7 @@ __all__ = [
 
 FORMAT_VERSION = 1
 
-_KNOWN_KEYS = ("v", "ioctl", "in", "out", "abi", "cookie", "time", "pid", "status")
+_KNOWN_KEYS = frozenset(("v", "ioctl", "in", "out", "abi", "cookie", "time", "pid", "status"))
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,10 @@ def _hex_bytes(value: object, key: str, where: str) -> bytes:
             "buffer must be a hex string", path=f"{where}.{key}",
             expected="hex string", actual=type(value).__name__,
         )
+    try:  # fromhex skips white space between bytes: the common case needs no join
+        return bytes.fromhex(value)
+    except ValueError:
+        pass
     text = "".join(value.split())
     try:
         return bytes.fromhex(text)
