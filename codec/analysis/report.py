@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from iscsitgt_spt.codec.analysis.detect_profile import ProfileGuess, detect_profile
 from iscsitgt_spt.codec.analysis.lint import Finding, lint, lint_bytes
@@ -20,11 +20,13 @@ from iscsitgt_spt.codec.api import encode
 from iscsitgt_spt.codec.capture.records import RawRecord
 from iscsitgt_spt.codec.dispatch import Decoded, decode_buffer
 from iscsitgt_spt.codec.jsonform import value_to_json
-from iscsitgt_spt.codec.sense.decoder import SenseInfo, decode_sense
 from iscsitgt_spt.codec.values import StructValue
 from iscsitgt_spt.spec.errors import ParseError, SptError
 from iscsitgt_spt.spec.profiles import Profile
 from iscsitgt_spt.spec.registry import STRUCTURES
+
+if TYPE_CHECKING:  # sense decoding is imported on first use: most buffers carry none
+    from iscsitgt_spt.codec.sense.decoder import SenseInfo
 
 __all__ = [
     "BufferReport", "Change", "RecordReport", "diff_values", "guess_json", "report_record",
@@ -255,6 +257,8 @@ def sense_of(decoded: Decoded, raw: bytes) -> SenseInfo | None:
         sense = encode(sense_data)
     if not any(sense):
         return None
+    from iscsitgt_spt.codec.sense.decoder import decode_sense
+
     try:
         return decode_sense(sense)
     except ParseError:
