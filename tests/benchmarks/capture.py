@@ -1,7 +1,7 @@
 """Capture decoding against the hand-written script, interleaved in one process.
 
-The project's ``decode --json`` path (:func:`~iscsitgt_spt.codec.analysis.stream.decode_jsonl_lines`,
-the per-record report the command prints, full reports or ``--no-diagnostics``) and
+The project's ``decode --json`` path (``codec.analysis.stream.decode_jsonl_lines``: the
+per-record report the command prints, full reports or ``--no-diagnostics``) and
 ``capture_baseline.decode_lines`` read the same JSON-Lines records in alternating chunks; each
 chunk's CPU time (``time.process_time``: what another helper's load does not inflate) is
 divided by the script's chunk taken just before it, and the median of those paired ratios is

@@ -43,7 +43,22 @@ def _wall(cmd: list[str]) -> float:
     return time.perf_counter() - start
 
 
+def compile_bytecode() -> None:
+    """Write the package's .pyc files, as ``pip install`` does for a wheel: from a checkout
+    with PYTHONDONTWRITEBYTECODE set, every run would compile every module from source."""
+    import importlib.util
+
+    dirs = []
+    for layer in ("spec", "codec", "device", "cli"):
+        spec = importlib.util.find_spec(f"iscsitgt_spt.{layer}")
+        if spec is not None and spec.submodule_search_locations:
+            dirs.extend(spec.submodule_search_locations)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", *dirs], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
 def startup(rounds: int) -> dict[str, Any]:
+    compile_bytecode()
     cmds = commands()
     base = cmds["import construct"]
     for cmd in cmds.values():  # warm the OS caches (and compile the .pyc files) first
