@@ -294,11 +294,13 @@ def report_record(
     name = name or _stated_structure(record)
     if name is not None and ioctl == 0:
         ioctl = None  # the fuzz corpus writes 0 for structures that travel with no IOCTL
-    notes = tuple(n for n in (_unreadable_note(record),) if n)
+    note = _unreadable_note(record)
+    notes = (note,) if note else ()
+    stated_abi, stated_cookie = _meta_str(record, "abi"), _meta_str(record, "cookie")
     from_record = abi is None and cookie is None and (
-        _meta_str(record, "abi") is not None or _meta_str(record, "cookie") is not None)
-    abi = abi or _meta_str(record, "abi")
-    cookie = cookie or _meta_str(record, "cookie")
+        stated_abi is not None or stated_cookie is not None)
+    abi = abi or stated_abi
+    cookie = cookie or stated_cookie
     guess: ProfileGuess | None = None
     try:
         if not diagnostics and abi is not None and cookie is not None:

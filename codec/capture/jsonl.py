@@ -132,7 +132,8 @@ def record_from_json(obj: object, where: str = "record") -> CaptureRecord:
         time=_opt_str(obj, "time", where),
         pid=None if obj.get("pid") is None else _int_field(obj["pid"], "pid", where),
         status=None if obj.get("status") is None else _int_field(obj["status"], "status", where),
-        extra={k: v for k, v in obj.items() if k not in _KNOWN_KEYS},
+        extra=({} if obj.keys() <= _KNOWN_KEYS
+               else {k: v for k, v in obj.items() if k not in _KNOWN_KEYS}),
     )
 
 

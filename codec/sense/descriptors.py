@@ -60,8 +60,10 @@ class _Jsonable:
         if names is None:
             names = _FIELD_NAMES[type(self)] = tuple(
                 f.name for f in dataclasses.fields(self))  # type: ignore[arg-type]
+        fields = self.__dict__  # frozen dataclasses keep their fields there
         for name in names:
-            out[name] = _to_json(getattr(self, name))
+            value = fields[name]
+            out[name] = value if type(value) in _PLAIN else _to_json(value)
         return out
 
 
