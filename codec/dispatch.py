@@ -15,7 +15,7 @@ from typing import Any
 
 from iscsitgt_spt.codec.api import Buffer, decode_from, layout_of, size_error
 from iscsitgt_spt.codec.fast import fast_decode
-from iscsitgt_spt.codec.jsonform import value_to_json
+from iscsitgt_spt.codec.jsonform import compact_dumps, value_to_json, value_to_json_text
 from iscsitgt_spt.codec.values import StructValue
 from iscsitgt_spt.spec.assumptions import ASSUMED_PASS_THROUGH_IOCTL
 from iscsitgt_spt.spec.constants import IOCTL_SCSI_MINIPORT, IOCTLS
@@ -66,6 +66,21 @@ class Decoded:
         if self.trailing:
             doc["trailing"] = self.trailing.hex()
         return doc
+
+    def to_json_text(self) -> str:
+        """``to_json()`` as compact JSON text, the value encoded by its generated template."""
+        head: dict[str, Any] = {
+            "name": self.name, "abi": self.profile.abi, "cookie": self.profile.cookie,
+            "size": self.size,
+        }
+        if self.ioctl is not None:
+            head["ioctl"] = f"0x{self.ioctl:08x}"
+        text = compact_dumps(head)[:-1] + ',"value":' + value_to_json_text(self.value)
+        if self.payload is not None:
+            text += ',"payload":"' + self.payload.hex() + '"'
+        if self.trailing:
+            text += ',"trailing":"' + self.trailing.hex() + '"'
+        return text + "}"
 
 
 def _header_reader(profile: Profile) -> tuple[int, slice, slice]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from json.encoder import encode_basestring as _string_text
 from typing import Any
 
 from iscsitgt_spt.codec.values import Schema, StructValue
@@ -22,7 +23,10 @@ from iscsitgt_spt.spec.errors import JsonInputError
 from iscsitgt_spt.spec.layout import Member
 from iscsitgt_spt.spec.primitives import WcharText
 
-__all__ = ["fields_from_json", "json_to_fields", "load_json", "value_to_json"]
+__all__ = [
+    "compact_dumps", "fields_from_json", "json_to_fields", "load_json", "value_to_json",
+    "value_to_json_text",
+]
 
 
 def value_to_json(value: StructValue) -> dict[str, Any]:
@@ -78,6 +82,77 @@ def _compile_converter(schema: Schema) -> Callable[[StructValue], dict[str, Any]
 
 # Keyed by id() of the schema, which the entry holds (schemas live for the process).
 _CONVERTERS: dict[int, tuple[Schema, Callable[[StructValue], dict[str, Any]]]] = {}
+
+
+#: ``json.dumps(obj, ensure_ascii=False, separators=(",", ":"))`` with one encoder for every
+#: call (``dumps`` with options builds a new one each time); the documents are trees of fresh
+#: dicts and lists, so the circular-reference check is moot.
+compact_dumps = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+
+
+def value_to_json_text(value: StructValue) -> str:
+    """``json.dumps(value_to_json(value))``, compact and not ASCII-escaped, in one step.
+
+    Generated once per schema: one ``%`` template holding every key, filled from the value's
+    tuples (integers as ``%d``, byte arrays as hex, strings JSON-escaped by the json module's
+    own C function).  Anything the template cannot take goes through the two-step form, so
+    the text is always what ``json.dumps`` of :func:`value_to_json` would give.
+    """
+    schema = value._schema
+    entry = _TEXTS.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        entry = _TEXTS[id(schema)] = (schema, _compile_text(schema))
+    try:
+        return entry[1](value)
+    except Exception:
+        return compact_dumps(value_to_json(value))
+
+
+def _wchar_text(item: Any) -> str:
+    if type(item) is str:
+        return _string_text(item)
+    return compact_dumps(_wchar_json(item))
+
+
+def _compile_text(schema: Schema) -> Callable[[StructValue], str]:
+    lines = ["def to_text(value):", "    t0 = value._values"]
+    args: list[str] = []
+    counter = [0]
+
+    def template(sch: Schema, var: str) -> str:
+        parts = []
+        for index, member in enumerate(sch.members):
+            item = f"{var}[{index}]"
+            key = json.dumps(member.name) + ":"
+            if member.kind in ("int", "bits"):
+                # decode, build and replace hold exact ints (normalise refuses bool and float,
+                # the two types %d would print otherwise than json); a non-number raises.
+                parts.append(key + "%d")
+                args.append(item)
+            elif member.kind in ("bytes", "padding"):
+                parts.append(key + '"%s"')
+                args.append(f"{item}.hex()")
+            elif member.kind == "wchar":
+                parts.append(key + "%s")
+                args.append(f"wchar({item})")
+            else:  # struct: inlined, its tuple in a local of its own
+                counter[0] += 1
+                child = f"t{counter[0]}"
+                lines.append(f"    {child} = {item}._values")
+                parts.append(key + template(sch.nested[member.name], child))
+        return "{" + ",".join(parts) + "}"
+
+    text = template(schema, "t0")
+    lines.append(f"    return {text!r} % ({', '.join(args)},)")
+    namespace: dict[str, Any] = {"wchar": _wchar_text}
+    exec(compile("\n".join(lines) + "\n",
+                 f"<json text {schema.layout.name} {schema.layout.profile}>", "exec"), namespace)
+    function: Callable[[StructValue], str] = namespace["to_text"]
+    return function
+
+
+_TEXTS: dict[int, tuple[Schema, Callable[[StructValue], str]]] = {}
 
 
 def load_json(text: str | bytes, source: str = "input") -> Any:

@@ -10,7 +10,6 @@ costs nothing but itself.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +18,7 @@ from iscsitgt_spt.codec.analysis.lint import Finding, lint, lint_bytes
 from iscsitgt_spt.codec.api import encode
 from iscsitgt_spt.codec.capture.records import RawRecord
 from iscsitgt_spt.codec.dispatch import Decoded, decode_buffer
-from iscsitgt_spt.codec.jsonform import value_to_json
+from iscsitgt_spt.codec.jsonform import compact_dumps, value_to_json
 from iscsitgt_spt.codec.values import StructValue
 from iscsitgt_spt.spec.errors import ParseError, SptError
 from iscsitgt_spt.spec.profiles import Profile
@@ -54,6 +53,13 @@ class BufferReport:
             out["hex"] = self.data.hex()
         out["findings"] = [_finding_json(f) for f in self.findings]
         return out
+
+    def to_json_text(self) -> str:
+        """``to_json()`` as compact JSON text (the document through its generated template)."""
+        if self.decoded is None or self.error is not None:
+            return compact_dumps(self.to_json())
+        findings = compact_dumps([_finding_json(f) for f in self.findings])
+        return '{"document":' + self.decoded.to_json_text() + ',"findings":' + findings + "}"
 
 
 @dataclass(frozen=True)
@@ -130,12 +136,28 @@ class RecordReport:
     def to_json_line(self) -> str:
         """``to_json()`` as one compact line of JSON (no newline), the way a capture is
         streamed: the profile part comes pre-encoded, once per distinct guess (detection is
-        memoised, so a capture's records share a handful of guesses)."""
-        if self.guess is None:
-            return _dumps(self.to_json())
-        line = _dumps(self._head_json())[:-1] + "," + _guess_text(self.guess)
-        tail = self._tail_json()
-        return line + ("," + _dumps(tail)[1:] if tail else "}")
+        memoised, so a capture's records share a handful of guesses), and the decoded values
+        through their generated templates
+        (:func:`~iscsitgt_spt.codec.jsonform.value_to_json_text`)."""
+        parts = [compact_dumps(self._head_json())[1:-1]]
+        if self.guess is not None:
+            parts.append(_guess_text(self.guess))
+        if self.request is not None:
+            parts.append('"input":' + self.request.to_json_text())
+        if self.response is not None:
+            parts.append('"output":' + self.response.to_json_text())
+        rest: dict[str, Any] = {}
+        if self.changes:
+            rest["changes"] = [c.to_json() for c in self.changes]
+        if self.sense is not None:
+            rest["sense"] = self.sense.to_dict()
+        if self.notes:
+            rest["notes"] = list(self.notes)
+        if self.error is not None:
+            rest["error"] = self.error
+        if rest:
+            parts.append(compact_dumps(rest)[1:-1])
+        return "{" + ",".join(parts) + "}"
 
 
 def guess_json(guess: ProfileGuess) -> dict[str, Any]:
@@ -153,14 +175,6 @@ def guess_json(guess: ProfileGuess) -> dict[str, Any]:
     return out
 
 
-_COMPACT = (",", ":")
-
-
-#: One encoder for every line: ``json.dumps`` with options builds a new one per call, and
-#: report objects are trees of fresh dicts and lists, so the circular-reference check is moot.
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=_COMPACT, check_circular=False).encode
-
-
 # The encoded profile fields of recent guesses, keyed by id() (each entry holds its guess, so
 # the id cannot be reused while it is cached); bounded like detect_profile's memo.
 _GUESS_TEXT: dict[int, tuple[ProfileGuess, str]] = {}
@@ -171,7 +185,7 @@ def _guess_text(guess: ProfileGuess) -> str:
     if found is None or found[0] is not guess:
         if len(_GUESS_TEXT) >= 4096:
             _GUESS_TEXT.clear()
-        found = _GUESS_TEXT[id(guess)] = (guess, _dumps(guess_json(guess))[1:-1])
+        found = _GUESS_TEXT[id(guess)] = (guess, compact_dumps(guess_json(guess))[1:-1])
     return found[1]
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from iscsitgt_spt.codec import decode
-from iscsitgt_spt.codec.jsonform import value_to_json
+from iscsitgt_spt.codec.jsonform import value_to_json, value_to_json_text
 from iscsitgt_spt.codec.values import StructValue
 from iscsitgt_spt.spec.primitives import WcharText
 from iscsitgt_spt.spec.profiles import PROFILES
@@ -46,3 +47,6 @@ def test_value_to_json_follows_the_documented_form(name, profile, data) -> None:
     got = value_to_json(value)
     assert got == _expected(value)
     assert list(got) == list(value)  # member order is the layout's
+    # The generated text form is json.dumps of that object, byte for byte.
+    assert value_to_json_text(value) == json.dumps(got, ensure_ascii=False,
+                                                   separators=(",", ":"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from iscsitgt_spt.codec import decode
 from iscsitgt_spt.codec.analysis.lint_plan import plan_of
 from iscsitgt_spt.spec.profiles import PROFILES

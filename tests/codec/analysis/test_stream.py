@@ -88,10 +88,19 @@ def test_lines_are_read_lazily() -> None:
 def test_each_line_is_the_record_report_as_one_json_document() -> None:
     """The streamed line splices a pre-encoded profile part: it must still be exactly the
     report's JSON object, compact, for every kind of record (guess or not, error or not)."""
+    from iscsitgt_spt.codec import build, encode
     from iscsitgt_spt.codec.analysis.report import report_record
     from iscsitgt_spt.codec.capture.records import iter_jsonl
 
+    sense = {"ErrorCode": 0x70, "SenseKey": 3, "AdditionalSenseLength": 10,
+             "AdditionalSenseCode": 0x11}
+    pass_through = encode(build("SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY", {
+        "ScsiPassThroughDirect": {"CdbLength": 10, "DataIn": 1}, "SenseData": sense})).hex()
+    start = encode(build("ISCSITGT_SPT_SESSION_START", {"PeerAddress": "192.0.2.1 \"é\"",
+                                                         "ITNexus": "iqn\u0001"})).hex()
     lines = [
+        json.dumps({"ioctl": "0x0004d014", "in": pass_through}),
+        _record(start[:-8] + "41000000"),  # garbage after ChapUserName's terminator
         _record(TMF_WIN64),
         _record(TMF_WIN64, out=TMF_WIN64[:-16] + "05" + TMF_WIN64[-14:]),
         _record(TMF_WIN32_PTR, abi="win32", cookie="ptr"),
