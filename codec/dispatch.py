@@ -85,17 +85,18 @@ class Decoded:
 
 def _header_reader(profile: Profile) -> tuple[int, slice, slice]:
     """sizeof(SRB_IO_CONTROL) and where its HeaderLength and ControlCode are."""
-    found = _HEADER_READERS.get(profile)
+    key = (profile.abi, profile.cookie)  # hashing the frozen dataclass runs Python code
+    found = _HEADER_READERS.get(key)
     if found is None:
         layout = get_layout(_HEADER, profile)
         length, code = layout.member("HeaderLength"), layout.member("ControlCode")
-        found = _HEADER_READERS[profile] = (
+        found = _HEADER_READERS[key] = (
             layout.size, slice(length.offset, length.end), slice(code.offset, code.end),
         )
     return found
 
 
-_HEADER_READERS: dict[Profile, tuple[int, slice, slice]] = {}
+_HEADER_READERS: dict[tuple[str, str], tuple[int, slice, slice]] = {}
 
 
 def identify(data: Buffer, ioctl: int | None = None, profile: Profile = DEFAULT_PROFILE) -> str:

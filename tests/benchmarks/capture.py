@@ -41,14 +41,33 @@ MIX = (
 )
 
 
-def capture_lines() -> list[str]:
-    """A busy target's mix: mostly pass-through I/O, some TMFs, a session start and stop."""
-    from bench import sample  # the structures' realistic values
+def capture_lines(count: int = 10) -> list[str]:
+    """``count`` records of a busy target's mix: per 10, six pass-through requests with sense
+    data, two TMFs, a session start and a stop.  No two records are equal (task cookies, LBAs,
+    sense Information, session handles and LUNs change), so nothing keyed on a record's bytes
+    can be reused from one record to the next, as in a real capture."""
+    from bench import sample_fields  # the structures' realistic values
 
+    kinds = [(ioctl, name) for ioctl, name, weight in MIX for _ in range(weight)]
     lines = []
-    for ioctl, name, weight in MIX:
-        data = api.encode(sample(name, Profile()))
-        lines += [record_to_line(CaptureRecord(ioctl=ioctl, data_in=data))] * weight
+    for i in range(count):
+        ioctl, name = kinds[i % len(kinds)]
+        fields = sample_fields(name, Profile())
+        handle = 0xFFFFA0012C3D0000 + i
+        if name == "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY":
+            lba = (0x1234 + 8 * i).to_bytes(4, "big")
+            sptd = dict(fields["ScsiPassThroughDirect"])
+            sptd["Cdb"] = b"\x28\x00" + lba + b"\x00\x00\x08\x00"
+            spta = dict(fields["ScsiPassThroughAuxiliary"], SessionCookie=handle, TaskCookie=i)
+            sense = dict(fields["SenseData"], Information=lba)
+            fields = {"ScsiPassThroughDirect": sptd, "ScsiPassThroughAuxiliary": spta,
+                      "SenseData": sense}
+        elif name == "ISCSITGT_SPT_TMF":
+            fields = dict(fields, ITNexusHandle=handle, ReferenceTaskCookie=i, Lun=i % 8)
+        else:
+            fields = dict(fields, ITNexusHandle=handle)
+        data = api.encode(api.build(name, fields))
+        lines.append(record_to_line(CaptureRecord(ioctl=ioctl, data_in=data)))
     return lines
 
 
@@ -68,7 +87,7 @@ def _run(decoder: Callable[[Iterable[str]], Iterator[str]], lines: list[str]) ->
 
 def interleaved(records: int, chunk: int = 2000) -> dict[str, Any]:
     """Paired CPU-time ratios of full reports and --no-diagnostics to the script."""
-    lines = list(itertools.islice(itertools.cycle(capture_lines()), chunk))
+    lines = capture_lines(chunk)
     contenders = {"script": script_lines, "report": _project(True), "bulk": _project(False)}
     for decoder in contenders.values():  # warm-up: caches, compiled codecs, imports
         _run(decoder, lines)
@@ -95,7 +114,7 @@ def worker(count: int, diagnostics: bool, trace: bool) -> None:
     """Runs in its own process: decode ``count`` records, print one JSON result line."""
     from iscsitgt_spt.codec.analysis.stream import decode_jsonl_lines
 
-    lines = itertools.islice(itertools.cycle(capture_lines()), count)
+    lines = itertools.islice(itertools.cycle(capture_lines(2000)), count)
     if trace:
         tracemalloc.start()
     start = time.process_time()
