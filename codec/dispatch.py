@@ -15,7 +15,7 @@ from typing import Any
 
 from iscsitgt_spt.codec.api import Buffer, decode_from, layout_of, size_error
 from iscsitgt_spt.codec.fast import fast_decode
-from iscsitgt_spt.codec.jsonform import compact_dumps, value_to_json, value_to_json_text
+from iscsitgt_spt.codec.jsonform import value_to_json, value_to_json_text
 from iscsitgt_spt.codec.values import StructValue
 from iscsitgt_spt.spec.assumptions import ASSUMED_PASS_THROUGH_IOCTL
 from iscsitgt_spt.spec.constants import IOCTL_SCSI_MINIPORT, IOCTLS
@@ -69,13 +69,13 @@ class Decoded:
 
     def to_json_text(self) -> str:
         """``to_json()`` as compact JSON text, the value encoded by its generated template."""
-        head: dict[str, Any] = {
-            "name": self.name, "abi": self.profile.abi, "cookie": self.profile.cookie,
-            "size": self.size,
-        }
+        # Structure, ABI and cookie names are the spec's identifiers: nothing to escape.
+        profile = self.profile
+        text = (f'{{"name":"{self.name}","abi":"{profile.abi}","cookie":"{profile.cookie}",'
+                f'"size":{self.size}')
         if self.ioctl is not None:
-            head["ioctl"] = f"0x{self.ioctl:08x}"
-        text = compact_dumps(head)[:-1] + ',"value":' + value_to_json_text(self.value)
+            text += f',"ioctl":"0x{self.ioctl:08x}"'
+        text += ',"value":' + value_to_json_text(self.value)
         if self.payload is not None:
             text += ',"payload":"' + self.payload.hex() + '"'
         if self.trailing:

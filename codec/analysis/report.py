@@ -11,6 +11,7 @@ costs nothing but itself.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring as _string_text
 from typing import TYPE_CHECKING, Any
 
 from iscsitgt_spt.codec.analysis.detect_profile import ProfileGuess, detect_profile
@@ -58,7 +59,8 @@ class BufferReport:
         """``to_json()`` as compact JSON text (the document through its generated template)."""
         if self.decoded is None or self.error is not None:
             return compact_dumps(self.to_json())
-        findings = compact_dumps([_finding_json(f) for f in self.findings])
+        findings = (compact_dumps([_finding_json(f) for f in self.findings])
+                    if self.findings else "[]")
         return '{"document":' + self.decoded.to_json_text() + ',"findings":' + findings + "}"
 
 
@@ -139,7 +141,14 @@ class RecordReport:
         memoised, so a capture's records share a handful of guesses), and the decoded values
         through their generated templates
         (:func:`~iscsitgt_spt.codec.jsonform.value_to_json_text`)."""
-        parts = [compact_dumps(self._head_json())[1:-1]]
+        rec = self.record
+        if rec.meta or rec.unreadable or rec.line is None or self.profile is None:
+            parts = [compact_dumps(self._head_json())[1:-1]]
+        else:  # the usual record: numbers and names only, written out directly
+            parts = [f'"record":{rec.index},"line":{rec.line},'
+                     f'"format":{_string_text(rec.source_format)}'
+                     + (f',"ioctl":"0x{rec.ioctl:08x}"' if rec.ioctl is not None else "")
+                     + f',"abi":"{self.profile.abi}","cookie":"{self.profile.cookie}"']
         if self.guess is not None:
             parts.append(_guess_text(self.guess))
         if self.request is not None:
