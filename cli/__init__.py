@@ -56,7 +56,8 @@ class _VersionAction(argparse.Action):
                  values: object, option_string: str | None = None) -> None:
         from iscsitgt_spt.cli._version import version_text
 
-        parser.exit(message=version_text() + "\n")
+        sys.stdout.write(version_text() + "\n")  # where argparse's own version action writes
+        parser.exit()
 
 
 def build_parser(commands: Sequence[str] | None = None) -> argparse.ArgumentParser:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from iscsitgt_spt.codec import build, encode
 from iscsitgt_spt.codec.analysis.detect_profile import detect_profile, weigh_evidence
 from iscsitgt_spt.spec.constants import IOCTL_SCSI_MINIPORT, IOCTL_SCSI_PASS_THROUGH_DIRECT
