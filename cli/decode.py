@@ -54,7 +54,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
         description="Decode captured IOCTL buffers: raw bytes, hex text, xxd, hexdump -C, WinDbg "
         "db/dc/dd/dq, Frida hexdump, ioctlbf logs, IRPMon text/JSON exports or the project's "
         "JSON-Lines capture. The structure is identified from the SRB_IO_CONTROL header (or the "
-        "IOCTL), the ABI and cookie width from sizes and self-describing fields.",
+        "IOCTL), the ABI and cookie width from the self-describing fields, which outrank the "
+        "buffer's size. A buffer cut short shows every member it holds whole and where it "
+        "ends (exit 1).",
     )
     p.add_argument("file", nargs="?", default="-", metavar="FILE",
                    help="input file, or - for standard input (default)")
@@ -134,12 +136,14 @@ def _buffer_text(
     label: str, buf: BufferReport, args: argparse.Namespace, color: bool, full: bool
 ) -> list[str]:
     lines = [f"{label}: {len(buf.data)} bytes"]
-    if buf.decoded is not None:
+    shown = buf.decoded or buf.partial
+    if shown is not None:
+        if buf.error is not None and not buf.findings:  # else the findings say it
+            lines.append(f"  error: {buf.error}")
         if full:
-            lines.append(render_text(buf.decoded, color=color, findings=buf.findings))
+            lines.append(render_text(shown, color=color, findings=buf.findings))
         if args.hexdump:
-            lines.append(render_hexdump(buf.decoded, buf.data, color=color,
-                                        findings=buf.findings))
+            lines.append(render_hexdump(shown, buf.data, color=color, findings=buf.findings))
     else:
         lines.append(f"  error: {buf.error}")
         if args.hexdump:
@@ -181,8 +185,10 @@ def report_text(report: RecordReport, fmt: str, args: argparse.Namespace, color:
 # -- driving ----------------------------------------------------------------------------------
 def _single_document(report: RecordReport, fmt: str) -> dict[str, Any]:
     """The ``decode --json`` document of a one-buffer input (``encode`` reads it back)."""
-    assert report.request is not None and report.request.decoded is not None
-    doc = report.request.decoded.to_json()
+    assert report.request is not None
+    shown = report.request.decoded or report.request.partial
+    assert shown is not None
+    doc = shown.to_json()
     doc["format"] = fmt
     if report.guess is not None:
         doc["profile_evidence"] = list(report.guess.evidence)
@@ -218,12 +224,16 @@ def emit_reports(
     if not multi:
         record = next(records)
         report = report_record(record, **options)
-        if report.error or report.request is None or report.request.decoded is None:
+        request = report.request
+        if report.error or request is None or (request.decoded or request.partial) is None:
             return _single_failure(record, report, args)
         if args.json:
             print_json(_single_document(report, fmt))
         else:
             sys.stdout.write(f"format: {fmt}\n" + report_text(report, fmt, args, color) + "\n")
+        if request.partial is not None:
+            # Shown above, member by member; the one line a script reads says where it ends.
+            print(f"iscsitgt-spt decode: error: {request.error}", file=sys.stderr)
         return EXIT_FINDINGS if report.worst_severity == "error" else EXIT_OK
     progress = Progress(label="records", total_bytes=total_bytes)
     worst = EXIT_OK

@@ -15,8 +15,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
     p = sub.add_parser(
         "sense", help="decode a SCSI sense buffer (fixed or descriptor format)",
         description="Decode sense data given as hex (one or more arguments, or - for stdin): "
-        "response code, sense key, ASC/ASCQ text from the T10 list, information and the "
-        "sense-key-specific field.",
+        "response code, sense key, ASC/ASCQ text from the T10 list, information, the "
+        "sense-key-specific field and the sense data descriptors.  Vendor-specific sense "
+        "data (response code 7Fh) is shown as its bytes, with exit status 0.",
     )
     p.add_argument("hex", nargs="+", metavar="HEX",
                    help="sense bytes as hex, e.g. 'f0 00 03 00 00 12 34 0a' (- reads stdin)")

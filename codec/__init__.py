@@ -13,9 +13,16 @@ belong to the CLI and the device layer.
 from __future__ import annotations
 
 from iscsitgt_spt.codec.api import build, decode, decode_from, encode, layout_of, sizeof
-from iscsitgt_spt.codec.dispatch import Decoded, decode_buffer, identify
+from iscsitgt_spt.codec.dispatch import (
+    Decoded,
+    Truncated,
+    decode_available,
+    decode_buffer,
+    identify,
+)
 from iscsitgt_spt.codec.documents import encode_document, is_document
 from iscsitgt_spt.codec.jsonform import load_json, value_to_json
+from iscsitgt_spt.codec.partial import MemberCut, PartialValue, decode_partial
 from iscsitgt_spt.codec.values import FieldValue, StructValue, WcharText
 from iscsitgt_spt.spec.errors import (
     BuildError,
@@ -36,18 +43,23 @@ __all__ = [
     "FieldValue",
     "InputFormatError",
     "JsonInputError",
+    "MemberCut",
     "ParseError",
+    "PartialValue",
     "Profile",
     "ProfileError",
     "SptError",
     "StructValue",
+    "Truncated",
     "UnknownFieldError",
     "UnknownStructureError",
     "WcharText",
     "build",
     "decode",
+    "decode_available",
     "decode_buffer",
     "decode_from",
+    "decode_partial",
     "encode",
     "encode_document",
     "identify",

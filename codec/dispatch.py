@@ -16,6 +16,7 @@ from typing import Any
 from iscsitgt_spt.codec.api import Buffer, decode_from, layout_of, size_error
 from iscsitgt_spt.codec.fast import fast_decode
 from iscsitgt_spt.codec.jsonform import value_to_json, value_to_json_text
+from iscsitgt_spt.codec.partial import PartialValue, decode_partial
 from iscsitgt_spt.codec.values import StructValue
 from iscsitgt_spt.spec.assumptions import ASSUMED_PASS_THROUGH_IOCTL
 from iscsitgt_spt.spec.constants import IOCTL_SCSI_MINIPORT, IOCTLS
@@ -23,20 +24,25 @@ from iscsitgt_spt.spec.errors import ParseError
 from iscsitgt_spt.spec.profiles import DEFAULT_PROFILE, Profile
 from iscsitgt_spt.spec.registry import get_layout, structure, structure_for_control_code
 
-__all__ = ["Decoded", "decode_buffer", "identify"]
+__all__ = ["Decoded", "Truncated", "decode_available", "decode_buffer", "identify"]
 
 _HEADER = "SRB_IO_CONTROL"
 _PASS_THROUGH = "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY"
 
 
-@dataclass(frozen=True)
-class Decoded:
-    """A decoded buffer: the structure, plus any bytes it does not cover."""
+def _document_head(name: str, profile: Profile, size: int, ioctl: int | None) -> dict[str, Any]:
+    """What every ``decode --json`` document starts with."""
+    doc: dict[str, Any] = {"name": name, "abi": profile.abi, "cookie": profile.cookie,
+                           "size": size}
+    if ioctl is not None:
+        doc["ioctl"] = f"0x{ioctl:08x}"
+    return doc
 
-    value: StructValue
-    payload: bytes | None = None
-    trailing: bytes = b""
-    ioctl: int | None = None
+
+class _OfAStructure:
+    """What a decoded buffer, whole or cut, says about the structure it holds."""
+
+    value: StructValue | PartialValue
 
     @property
     def name(self) -> str:
@@ -46,20 +52,23 @@ class Decoded:
     def profile(self) -> Profile:
         return self.value.profile
 
+
+@dataclass(frozen=True)
+class Decoded(_OfAStructure):
+    """A decoded buffer: the structure, plus any bytes it does not cover."""
+
+    value: StructValue
+    payload: bytes | None = None
+    trailing: bytes = b""
+    ioctl: int | None = None
+
     @property
     def size(self) -> int:
         return self.value.size + len(self.payload or b"") + len(self.trailing)
 
     def to_json(self) -> dict[str, Any]:
         """The ``decode --json`` document."""
-        doc: dict[str, Any] = {
-            "name": self.name,
-            "abi": self.profile.abi,
-            "cookie": self.profile.cookie,
-            "size": self.size,
-        }
-        if self.ioctl is not None:
-            doc["ioctl"] = f"0x{self.ioctl:08x}"
+        doc = _document_head(self.name, self.profile, self.size, self.ioctl)
         doc["value"] = value_to_json(self.value)
         if self.payload is not None:
             doc["payload"] = self.payload.hex()
@@ -97,6 +106,46 @@ def _header_reader(profile: Profile) -> tuple[int, slice, slice]:
 
 
 _HEADER_READERS: dict[tuple[str, str], tuple[int, slice, slice]] = {}
+
+
+@dataclass(frozen=True)
+class Truncated(_OfAStructure):
+    """A buffer shorter than the structure it holds: its whole members and where it ends."""
+
+    value: PartialValue
+    ioctl: int | None = None
+
+    # Never any bytes past the structure: these let a cut buffer go where a Decoded goes.
+    @property
+    def trailing(self) -> bytes:
+        return b""
+
+    @property
+    def payload(self) -> bytes | None:
+        return None
+
+    @property
+    def size(self) -> int:
+        return self.value.available
+
+    @property
+    def error(self) -> ParseError:
+        return self.value.error
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``decode --json`` document of a cut buffer: only the whole members under
+        ``value``, the bytes under ``hex``, and ``truncated`` saying where it ends (which
+        ``encode`` refuses: the value is not a whole structure)."""
+        cut = self.value.cut
+        doc = _document_head(self.name, self.profile, self.size, self.ioctl)
+        doc["truncated"] = {
+            "path": f"{self.name}.{cut.path}" if cut is not None else self.name,
+            "offset": self.size,
+            "structure_size": self.value.layout.size,
+        }
+        doc["value"] = self.value.to_json()
+        doc["hex"] = self.value.data.hex()
+        return doc
 
 
 def identify(data: Buffer, ioctl: int | None = None, profile: Profile = DEFAULT_PROFILE) -> str:
@@ -163,12 +212,37 @@ def decode_buffer(
     """
     raw = bytes(data)
     chosen = structure(name).c_name if name is not None else identify(raw, ioctl, profile)
+    return _decode_whole(raw, chosen, name is None, ioctl, profile)
+
+
+def _decode_whole(
+    raw: bytes, chosen: str, identified: bool, ioctl: int | None, profile: Profile
+) -> Decoded:
     layout = layout_of(chosen, profile=profile)
     if len(raw) == layout.size:  # the usual case: decoded as is, no copy
         value, rest = fast_decode(layout, raw), b""
     else:
         value = decode_from(chosen, raw, profile=profile)
         rest = raw[layout.size :]
-    if chosen == _HEADER and name is None:
+    if chosen == _HEADER and identified:
         return Decoded(value, payload=rest, ioctl=ioctl)
     return Decoded(value, trailing=rest, ioctl=ioctl)
+
+
+def decode_available(
+    data: Buffer,
+    *,
+    name: str | None = None,
+    ioctl: int | None = None,
+    profile: Profile = DEFAULT_PROFILE,
+) -> Decoded | Truncated:
+    """:func:`decode_buffer`, except that a buffer shorter than its structure gives the
+    members it holds whole (a :class:`Truncated`) instead of a :class:`ParseError`.
+
+    Still raises :class:`ParseError` when the structure cannot be identified.
+    """
+    raw = bytes(data)
+    chosen = structure(name).c_name if name is not None else identify(raw, ioctl, profile)
+    if len(raw) < layout_of(chosen, profile=profile).size:
+        return Truncated(decode_partial(chosen, raw, profile=profile), ioctl=ioctl)
+    return _decode_whole(raw, chosen, name is None, ioctl, profile)

@@ -27,6 +27,7 @@ def is_document(obj: object) -> bool:
     (``abi``, ``cookie``, ``payload``, ``trailing``) or are for reading only (``format``,
     ``findings``, ``profile_evidence``, ``output``, ...) and are ignored here.  No structure
     has members called ``name`` and ``value``, so a bare value is never mistaken for one.
+    A document with ``truncated`` (a buffer cut short) is refused by :func:`encode_document`.
     """
     return isinstance(obj, Mapping) and "value" in obj and "name" in obj
 
@@ -59,6 +60,14 @@ def encode_document(
             raise JsonInputError(
                 "the document is of another structure", path="name",
                 expected=structure(name).c_name, actual=repr(doc_name),
+            )
+        cut = obj.get("truncated")
+        if cut is not None:
+            where = cut.get("path") if isinstance(cut, Mapping) else None
+            raise JsonInputError(
+                "the document is of a truncated buffer: its value holds only the members "
+                "the buffer held whole, so there is no whole structure to encode; its bytes "
+                "are under 'hex'", path=str(where or "truncated"),
             )
         name = name or doc_name
         abi = abi or obj.get("abi")

@@ -9,10 +9,15 @@ structure they sit in (``SRB_IO_CONTROL.Length``, ``SCSI_PASS_THROUGH_DIRECT.Len
 Nothing here knows a number: the self-describing members are the *derived* rules of the
 structure's layout (:attr:`Layout.rules`) whose value differs between profiles, and every size
 comes from :func:`~iscsitgt_spt.spec.registry.get_layout`.  Explicit overrides restrict the
-profiles considered; an exact buffer size restricts them further (a longer buffer only rules
-out profiles under which it would be truncated); then each self-describing member votes for
-the profiles whose value it holds, and the profiles with the most votes remain.  Evidence that
-disagrees is reported as ignored rather than allowed to empty the set.
+profiles considered.  Then each self-describing member votes for the profiles whose value it
+holds, and the profiles with the most votes remain: the members outrank the buffer's length,
+because captures are routinely cut short (IRPMon and debuggers cap sizes) and a cut buffer can
+happen to be longer than the structure under a smaller profile.  The length only chooses among
+the profiles the members left (an exact size first, then one the buffer is longer than); it
+decides alone when no member matches any profile.  A buffer shorter than the structure under
+the chosen profile is *truncated* under that profile, and the guess names the member it cuts.
+Evidence that disagrees is reported as outweighed rather than allowed to empty the set, and a
+last line says which evidence decided.
 
 Among the profiles left, the first in :data:`~iscsitgt_spt.spec.profiles.PROFILES` order wins:
 win64 before win32 (Windows Server 2012 R2 is x64-only) and cookie=u64 before ptr (the
@@ -47,7 +52,8 @@ class ProfileGuess:
     ``profile`` is the first of them.  ``ambiguous`` is true when the candidates lay out the
     structure differently (so the choice matters); ``reason`` explains the choice whenever
     more than one candidate remains.  ``name`` is the structure the evidence was read for
-    (``None`` when the buffer was not recognised).
+    (``None`` when the buffer was not recognised).  ``truncated`` is the path of the member
+    the buffer cuts when it is shorter than ``name`` under ``profile`` (else ``None``).
     """
 
     profile: Profile
@@ -56,6 +62,7 @@ class ProfileGuess:
     ambiguous: bool = False
     reason: str = ""
     name: str | None = None
+    truncated: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -67,6 +74,7 @@ class ProfileGuess:
             "ambiguous": self.ambiguous,
             "reason": self.reason,
             "evidence": list(self.evidence),
+            "truncated": self.truncated,
         }
 
 
@@ -91,6 +99,12 @@ def _either(values: Sequence[object]) -> str:
     """``128, 120 or 96``."""
     texts = [str(v) for v in values]
     return texts[0] if len(texts) == 1 else ", ".join(texts[:-1]) + " or " + texts[-1]
+
+
+def _both(values: Sequence[object]) -> str:
+    """``A, B and C``."""
+    texts = [str(v) for v in values]
+    return texts[0] if len(texts) == 1 else ", ".join(texts[:-1]) + " and " + texts[-1]
 
 
 def _shape(layout: Layout) -> tuple[tuple[str, int, int, str], ...]:
@@ -186,6 +200,29 @@ def _member_evidence(
         f"{reading(set(in_scope))}: matches no profile considered "
         f"(expected {expected_text}{note})"
     )
+
+
+def _decision(deciders: Sequence[str], outweighed: Sequence[str], confirmed: bool = False) -> str:
+    """The evidence line saying what decided and what was outweighed."""
+    if not deciders:
+        return "decided by no evidence: nothing tells the profiles considered apart"
+    text = f"decided by {_both(deciders)}"
+    if confirmed:
+        text += ", confirmed by the buffer's length"
+    if outweighed:
+        text += f"; outweighed: {', '.join(outweighed)}"
+    return text
+
+
+def _truncation(name: str, raw: bytes, profile: Profile) -> tuple[str | None, str | None]:
+    """(path of the member the buffer cuts, evidence line) under the chosen profile."""
+    layout = get_layout(name, profile)
+    if len(raw) >= layout.size:
+        return None, None
+    cut = layout.member_at(len(raw))
+    path = cut.path if cut is not None else name
+    return path, (f"{name} is {layout.size} bytes under {profile}: the buffer is truncated "
+                  f"at byte {len(raw)}, inside {path}")
 
 
 def _varying_members(name: str, allowed: Sequence[Profile]) -> list[str]:
@@ -338,29 +375,51 @@ def weigh_evidence(
             )
         evidence.append(f"structure identified as {chosen}")
 
-    sized, line = _size_evidence(chosen, raw, allowed)
-    evidence.append(line)
-    current = sized if sized is not None else set(allowed)
-    # The members vote: one corrupted member must not outweigh the others, and the order
-    # they are read in must not matter.
-    votes: list[tuple[set[Profile] | None, str]] = []
+    # The self-describing members vote first: they say which layout the caller used even when
+    # the capture was cut short, and one corrupted member must not outweigh the others (nor
+    # may the order they are read in matter).  The buffer's length only chooses among the
+    # profiles the members left, or decides alone when no member matches any profile.
+    votes: list[tuple[str, set[Profile] | None, str]] = []
     for path in _varying_members(chosen, allowed):
         found = _member_evidence(chosen, path, raw, allowed)
         if found is not None:
-            votes.append(found)
-    scores = {p: sum(1 for s, _ in votes if s is not None and p in s) for p in current}
+            votes.append((_label(get_layout(chosen, allowed[0]), path), *found))
+    scores = {p: sum(1 for _, s, _ in votes if s is not None and p in s) for p in allowed}
     best = max(scores.values())
-    current = {p for p, score in scores.items() if score == best}
-    for consistent, line in votes:
+    by_members = {p for p, score in scores.items() if score == best} if best else None
+    alone, size_line = _size_evidence(chosen, raw, allowed)
+    if by_members is None:
+        current = alone if alone is not None else set(allowed)
+    else:
+        within, _ = _size_evidence(chosen, raw, _ordered(by_members))
+        current = within if within is not None else by_members
+    deciders = [label for label, s, _ in votes if s is not None and s & current]
+    outweighed = [label for label, s, _ in votes if s is not None and not s & current]
+    for _, consistent, line in votes:
         if consistent is None or consistent & current:
             evidence.append(line)
-        elif sized is not None and not consistent & sized:
-            evidence.append(f"{line} — contradicts the buffer size; ignored")
         else:
-            evidence.append(f"{line} — outweighed by the other members; ignored")
+            evidence.append(f"{line} — outweighed by the other members ({_both(deciders)}); "
+                            "ignored")
+    if by_members is None:
+        evidence.append(size_line)
+        told = alone is not None and alone != set(allowed)
+        evidence.append(_decision(["the buffer's length"] if told else [], []))
+    elif alone is not None and not alone & by_members:
+        # The length alone points elsewhere (typically: a capture cut short fits a smaller
+        # profile's structure with bytes to spare); the members describe the real layout.
+        evidence.append(f"{size_line} — outweighed by {_both(deciders)}")
+        evidence.append(_decision(deciders, [*outweighed, "the buffer's length"]))
+    else:
+        evidence.append(size_line)
+        confirmed = alone is not None and alone != set(allowed)
+        evidence.append(_decision(deciders, outweighed, confirmed=confirmed))
     candidates = _ordered(current)
     ambiguous, reason = _explain(chosen, candidates)
+    truncated, cut_line = _truncation(chosen, raw, candidates[0])
+    if cut_line is not None:
+        evidence.append(cut_line)
     return ProfileGuess(
         profile=candidates[0], candidates=candidates, evidence=evidence,
-        ambiguous=ambiguous, reason=reason, name=chosen,
+        ambiguous=ambiguous, reason=reason, name=chosen, truncated=truncated,
     )

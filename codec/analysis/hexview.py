@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from iscsitgt_spt.codec.analysis.lint import Finding
 from iscsitgt_spt.codec.analysis.render import DIM, RED, RESET
-from iscsitgt_spt.codec.dispatch import Decoded
+from iscsitgt_spt.codec.dispatch import Decoded, Truncated
 from iscsitgt_spt.codec.values import StructValue
 from iscsitgt_spt.spec.layout import Layout
 
@@ -118,7 +118,11 @@ def _paint(text: str, code: str, on: bool) -> str:
     return f"{code}{text}{RESET}" if on else text
 
 
-def _source(source: Decoded | StructValue | Layout | None) -> tuple[Layout | None, str]:
+def _source(
+    source: Decoded | Truncated | StructValue | Layout | None,
+) -> tuple[Layout | None, str]:
+    if isinstance(source, Truncated):
+        return source.value.layout, "trailing"
     if isinstance(source, Decoded):
         return source.value.layout, "payload" if source.payload is not None else "trailing"
     if isinstance(source, StructValue):
@@ -127,7 +131,7 @@ def _source(source: Decoded | StructValue | Layout | None) -> tuple[Layout | Non
 
 
 def render_hexdump(
-    source: Decoded | StructValue | Layout | None,
+    source: Decoded | Truncated | StructValue | Layout | None,
     data: bytes,
     *,
     width: int = 16,
@@ -136,8 +140,8 @@ def render_hexdump(
 ) -> str:
     """The annotated dump of ``data`` laid out as ``source`` (see the module docstring).
 
-    ``source`` is a decoded buffer, a value, or just a :class:`Layout` (for a buffer that did
-    not decode, e.g. a truncated one); ``None`` gives a plain dump.  ``findings`` come from
+    ``source`` is a decoded buffer (whole or :class:`~iscsitgt_spt.codec.dispatch.Truncated`),
+    a value, or just a :class:`Layout`; ``None`` gives a plain dump.  ``findings`` come from
     :func:`~iscsitgt_spt.codec.analysis.lint.lint` or
     :func:`~iscsitgt_spt.codec.analysis.lint.lint_bytes`.
     """

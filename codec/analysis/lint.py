@@ -37,8 +37,9 @@ from iscsitgt_spt.codec.analysis.lint_rules import (
     summarize,
     worst,
 )
-from iscsitgt_spt.codec.api import Buffer, decode_from
-from iscsitgt_spt.codec.dispatch import Decoded, decode_buffer, identify
+from iscsitgt_spt.codec.api import Buffer
+from iscsitgt_spt.codec.dispatch import Decoded, Truncated, decode_available
+from iscsitgt_spt.codec.partial import MemberCut
 from iscsitgt_spt.spec.assumptions import (
     ASSUMED_AUXILIARY_SIGNATURE,
     ASSUMED_SRB_SIGNATURE,
@@ -49,7 +50,7 @@ from iscsitgt_spt.spec.errors import ParseError
 from iscsitgt_spt.spec.layout import Layout, Member
 from iscsitgt_spt.spec.primitives import WcharText
 from iscsitgt_spt.spec.profiles import PROFILES, Profile
-from iscsitgt_spt.spec.registry import get_layout, structure
+from iscsitgt_spt.spec.registry import get_layout
 
 __all__ = [
     "RULES",
@@ -105,14 +106,20 @@ class _Context:
     """
 
     def __init__(
-        self, decoded: Decoded, total: int, expect_session: bool, root: str, output: bool | None
+        self, decoded: Decoded | Truncated, total: int, expect_session: bool, root: str,
+        output: bool | None,
     ) -> None:
         self.decoded = decoded
         self.output = output
         self.layout: Layout = decoded.value.layout
         self.plan = plan_of(self.layout)
-        self.values = self.plan.flatten(decoded.value)
-        self.get: Callable[[str], Any] = self.values.__getitem__
+        self.get: Callable[[str], Any]
+        if isinstance(decoded, Truncated):
+            # A truncated buffer raises MemberCut for a member it does not hold whole: the
+            # check asking stops there (see _run), so no finding rests on bytes not there.
+            self.get = decoded.value.get_path
+        else:
+            self.get = self.plan.flatten(decoded.value).__getitem__
         self.total = total
         self.expect_session = expect_session
         self.root = root
@@ -162,16 +169,6 @@ def _check_header(ctx: _Context) -> None:
         if length != header_size:
             ctx.add("header-length", pre + "HeaderLength",
                     f"HeaderLength is {length}, sizeof(SRB_IO_CONTROL) is {header_size}")
-        present = ctx.total - (ctx.member(pre[:-1]).end if pre else header_size)
-        payload = ctx.get(pre + "Length")
-        if payload != present:
-            text = f"Length is {payload} but {present} bytes follow the header"
-            rule_value = _rule_int(ctx.layout, pre + "Length")
-            if rule_value is not None and rule_value != payload:
-                text += f" ({ctx.layout.name} needs {rule_value} under {ctx.layout.profile}"
-                text += _other_profiles(ctx.layout.name, pre + "Length", payload,
-                                        ctx.layout.profile) + ")"
-            ctx.add("srb-length", pre + "Length", text)
         code = ctx.get(pre + "ControlCode")
         expected = ctx.plan.control_code
         if code not in CONTROL_CODES:
@@ -197,6 +194,18 @@ def _check_header(ctx: _Context) -> None:
         elif status != RETURN_CODE_SUCCESS:
             ctx.add("return-code-nonzero", pre + "ReturnCode",
                     f"ReturnCode is {status} (0x{status:x}): failure? its meaning is unpublished")
+        # Length last: it ends the header, so a header cut short still gets the checks above
+        # (reading a member past the cut stops the check; see _run).
+        present = ctx.total - (ctx.member(pre[:-1]).end if pre else header_size)
+        payload = ctx.get(pre + "Length")
+        if payload != present:
+            text = f"Length is {payload} but {present} bytes follow the header"
+            rule_value = _rule_int(ctx.layout, pre + "Length")
+            if rule_value is not None and rule_value != payload:
+                text += f" ({ctx.layout.name} needs {rule_value} under {ctx.layout.profile}"
+                text += _other_profiles(ctx.layout.name, pre + "Length", payload,
+                                        ctx.layout.profile) + ")"
+            ctx.add("srb-length", pre + "Length", text)
 
 
 def _check_session(ctx: _Context) -> None:
@@ -291,9 +300,9 @@ def _check_pass_through(ctx: _Context) -> None:
 
 def _check_members(ctx: _Context) -> None:
     """Checks that depend only on a member's type: padding, BOOL, WCHAR."""
-    values = ctx.values
+    get = ctx.get
     for m, kind, zeros in ctx.plan.checked:
-        value = values[m.path]
+        value = get(m.path)
         if kind == "padding":
             if value != zeros:
                 ctx.add("padding-nonzero", m.path,
@@ -327,16 +336,20 @@ _CHECKS: tuple[Callable[[_Context], None], ...] = (
 
 
 def _run(
-    decoded: Decoded, total: int, expect_session: bool, root: str, output: bool | None
+    decoded: Decoded | Truncated, total: int, expect_session: bool, root: str,
+    output: bool | None,
 ) -> list[Finding]:
     ctx = _Context(decoded, total, expect_session, root, output)
     for check in _CHECKS:
-        check(ctx)
+        try:
+            check(ctx)
+        except MemberCut:
+            continue  # the rest of this check reads members past the cut
     return sorted(ctx.findings, key=lambda f: (f.offset, _RANK[f.severity]))
 
 
 def lint(
-    decoded: Decoded,
+    decoded: Decoded | Truncated,
     *,
     raw: bytes | None = None,
     expect_session: bool = True,
@@ -348,10 +361,16 @@ def lint(
     SRB_IO_CONTROL.Length is checked against (by default the decoded size, which is the same
     for :func:`~iscsitgt_spt.codec.dispatch.decode_buffer` output).  ``output`` says whether
     the buffer is what the driver returned (``True``), the request (``False``) or unknown
-    (``None``); it decides how a non-zero ReturnCode is reported.
+    (``None``); it decides how a non-zero ReturnCode is reported.  A
+    :class:`~iscsitgt_spt.codec.dispatch.Truncated` buffer gives a ``truncated`` error (naming
+    the member it cuts) plus every finding that rests only on the members it holds whole.
     """
     total = len(raw) if raw is not None else decoded.size
-    return _run(decoded, total, expect_session, decoded.name, output)
+    findings = _run(decoded, total, expect_session, decoded.name, output)
+    if isinstance(decoded, Truncated):
+        findings.append(_parse_finding(decoded.error, "truncated"))
+        findings.sort(key=lambda f: (f.offset, _RANK[f.severity]))
+    return findings
 
 
 def _parse_finding(exc: ParseError, code: str) -> Finding:
@@ -375,29 +394,13 @@ def lint_bytes(
 
     ``profile=None`` detects it
     (:func:`~iscsitgt_spt.codec.analysis.detect_profile.detect_profile`).
-    A truncated buffer gives a ``truncated`` error plus the findings of its leading nested
-    structure (the SRB_IO_CONTROL header or the SCSI_PASS_THROUGH_DIRECT) when that is whole.
+    A truncated buffer is linted as far as it goes (see :func:`lint`).
     """
     raw = bytes(data)
     if profile is None:
         profile = detect_profile(raw, ioctl=ioctl, name=name).profile
     try:
-        return lint(decode_buffer(raw, name=name, ioctl=ioctl, profile=profile), raw=raw,
-                    expect_session=expect_session, output=output)
+        decoded = decode_available(raw, name=name, ioctl=ioctl, profile=profile)
     except ParseError as exc:
-        failure = exc
-    try:
-        chosen = structure(name).c_name if name is not None else identify(raw, ioctl, profile)
-    except ParseError:
-        return [_parse_finding(failure, "unrecognised")]
-    layout = get_layout(chosen, profile)
-    if len(raw) >= layout.size:  # pragma: no cover - decode_buffer only fails on short input
-        return [_parse_finding(failure, "unrecognised")]
-    findings = [_parse_finding(failure, "truncated")]
-    first = layout.members[0]
-    if first.kind == "struct" and first.end <= len(raw):
-        sub = layout.sublayout(first.path)
-        value = decode_from(sub.template, raw, profile=profile)
-        part = Decoded(value, payload=raw[first.end :])
-        findings += _run(part, len(raw), expect_session, f"{chosen}.{first.path}", output)
-    return sorted(findings, key=lambda f: (f.offset, _RANK[f.severity]))
+        return [_parse_finding(exc, "unrecognised")]
+    return lint(decoded, raw=raw, expect_session=expect_session, output=output)

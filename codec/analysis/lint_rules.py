@@ -60,7 +60,8 @@ class Finding:
 
 RULES: tuple[RuleInfo, ...] = (
     RuleInfo("truncated", "error", "Buffer shorter than the structure",
-             "The buffer ends inside a member; the members it does contain are still linted."),
+             "The buffer ends inside the member named, under the profile its self-describing "
+             "members indicate; every member it holds whole is still shown and linted."),
     RuleInfo("unrecognised", "error", "Buffer not recognised",
              "Neither an SRB_IO_CONTROL header nor a SCSI_PASS_THROUGH_DIRECT Length was found, "
              "or the IOCTL carries no structure of this spec."),

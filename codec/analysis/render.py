@@ -17,7 +17,7 @@ import enum
 from collections.abc import Sequence
 
 from iscsitgt_spt.codec.analysis.lint import Finding, wchar_issue
-from iscsitgt_spt.codec.dispatch import Decoded
+from iscsitgt_spt.codec.dispatch import Decoded, Truncated
 from iscsitgt_spt.codec.values import FieldValue, StructValue
 from iscsitgt_spt.spec.constants import (
     CONTROL_CODES,
@@ -169,8 +169,56 @@ def _finding_index(findings: Sequence[Finding], root: str) -> dict[str, list[str
     return index
 
 
+def _row(
+    start: str, member: Member, text: str, anomaly: bool, codes: Sequence[str], color: bool
+) -> str:
+    """One member's line: padding dim unless odd, anomalies red, finding codes after ``!``."""
+    anomaly = anomaly or bool(codes)
+    if member.kind == "padding" and not anomaly:
+        return _paint(start + text, DIM, color)
+    line = start + _paint(text, RED, color and anomaly)
+    if codes:
+        line += "  " + _paint("! " + ", ".join(codes), RED, color)
+    return line
+
+
+def _render_truncated(
+    truncated: Truncated, color: bool, findings: Sequence[Finding]
+) -> str:
+    """The tree of a cut buffer: every member it holds whole, the one it cuts, then nothing."""
+    partial = truncated.value
+    layout = partial.layout
+    marks = _finding_index(findings, layout.name)
+    profile = layout.profile
+    cut = partial.cut
+    where = f", cut inside {cut.path}" if cut is not None else ""
+    title = (f"{layout.name} ({profile.abi}, cookie {profile.cookie}, TRUNCATED: "
+             f"{partial.available} of {layout.size} bytes{where})")
+    lines = [_paint(title, BOLD, color)]
+    rows = list(partial.present())
+    digits = max(4, len(f"{max(layout.size - 1, 0):x}"))
+    width = max(len(_label(m, m.path.count("."))) for m, _ in rows) if rows else 0
+    for member, value in rows:
+        line = f"0x{member.offset:0{digits}x}  {_label(member, member.path.count('.')):<{width}}  "
+        codes = marks.get(member.path, [])
+        if value is None and member.kind == "struct":
+            text, anomaly = f"{member.ctype} ({member.size} bytes, cut)", False
+        elif value is None:
+            have = partial.data[member.offset :]
+            text = (f"cut: {len(have)} of {member.size} bytes present "
+                    f"({have.hex(' ')})")
+            anomaly = True
+        else:
+            text, anomaly = format_value(member, value)
+        lines.append(_row(line, member, text, anomaly, codes, color))
+    missing = layout.size - partial.available
+    lines.append(f"0x{partial.available:0{digits}x}  (end of the buffer: {missing} "
+                 f"byte{'s' * (missing != 1)} of {layout.name} missing)")
+    return "\n".join(lines)
+
+
 def render_text(
-    decoded: Decoded | StructValue,
+    decoded: Decoded | Truncated | StructValue,
     *,
     color: bool = False,
     findings: Sequence[Finding] = (),
@@ -178,8 +226,12 @@ def render_text(
     """The text tree of a decoded buffer (see the module docstring).
 
     ``findings`` (from :func:`~iscsitgt_spt.codec.analysis.lint.lint`) are appended to the lines of
-    the members they concern as ``! code``.
+    the members they concern as ``! code``.  A :class:`~iscsitgt_spt.codec.dispatch.Truncated`
+    buffer shows every member it holds whole, the member it cuts with the bytes present, and
+    stops there.
     """
+    if isinstance(decoded, Truncated):
+        return _render_truncated(decoded, color, findings)
     if isinstance(decoded, StructValue):
         decoded = Decoded(decoded)
     value = decoded.value
@@ -196,17 +248,8 @@ def render_text(
     width = max([len(_label(m, m.path.count("."))) for m in rows] + [len("(payload, 000 bytes)")])
     for member in rows:
         text, anomaly = format_value(member, value.get_path(member.path))
-        codes = marks.get(member.path, [])
-        if codes:
-            anomaly = True
         line = f"0x{member.offset:0{digits}x}  {_label(member, member.path.count('.')):<{width}}  "
-        if member.kind == "padding" and not anomaly:
-            lines.append(_paint(line + text, DIM, color))
-            continue
-        line += _paint(text, RED, color and anomaly)
-        if codes:
-            line += "  " + _paint("! " + ", ".join(codes), RED, color)
-        lines.append(line)
+        lines.append(_row(line, member, text, anomaly, marks.get(member.path, []), color))
     root_codes = marks.get("", [])
     note = "  " + _paint("! " + ", ".join(root_codes), RED, color) if root_codes else ""
     if decoded.payload is not None:

@@ -18,7 +18,7 @@ from iscsitgt_spt.codec.analysis.detect_profile import ProfileGuess, detect_prof
 from iscsitgt_spt.codec.analysis.lint import Finding, lint, lint_bytes
 from iscsitgt_spt.codec.api import encode
 from iscsitgt_spt.codec.capture.records import RawRecord
-from iscsitgt_spt.codec.dispatch import Decoded, decode_buffer
+from iscsitgt_spt.codec.dispatch import Decoded, Truncated, decode_available
 from iscsitgt_spt.codec.jsonform import compact_dumps, value_to_json
 from iscsitgt_spt.codec.values import StructValue
 from iscsitgt_spt.spec.errors import ParseError, SptError
@@ -36,17 +36,24 @@ __all__ = [
 
 @dataclass(frozen=True)
 class BufferReport:
-    """One decoded buffer (request or response), or why it could not be decoded."""
+    """One decoded buffer (request or response), or why it could not be decoded.
+
+    A buffer shorter than its structure has an ``error`` (naming the member it cuts) and
+    ``partial``: the members it holds whole, which are shown and put in the JSON document.
+    """
 
     data: bytes
     decoded: Decoded | None = None
     error: SptError | None = None
     findings: tuple[Finding, ...] = ()
+    partial: Truncated | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         if self.decoded is not None:
             out["document"] = self.decoded.to_json()
+        elif self.partial is not None:
+            out["document"] = self.partial.to_json()
         if self.error is not None:
             out["error"] = str(self.error)
             out["error_path"] = self.error.path
@@ -248,17 +255,17 @@ def _decode_one(
     diagnostics: bool,
 ) -> BufferReport:
     try:
-        decoded = decode_buffer(data, name=name, ioctl=ioctl, profile=profile)
+        decoded = decode_available(data, name=name, ioctl=ioctl, profile=profile)
     except SptError as exc:
         if not diagnostics:
             return BufferReport(data, error=exc)
         # Still say what the bytes that are there reveal (a Length that claims more, ...).
         partial = lint_bytes(data, name=name, ioctl=ioctl, profile=profile, output=output)
         return BufferReport(data, error=exc, findings=tuple(partial))
-    if not diagnostics:
-        return BufferReport(data, decoded=decoded)
-    return BufferReport(data, decoded=decoded,
-                        findings=tuple(lint(decoded, raw=data, output=output)))
+    found = tuple(lint(decoded, raw=data, output=output)) if diagnostics else ()
+    if isinstance(decoded, Truncated):
+        return BufferReport(data, error=decoded.error, findings=found, partial=decoded)
+    return BufferReport(data, decoded=decoded, findings=found)
 
 
 def sense_of(decoded: Decoded, raw: bytes) -> SenseInfo | None:
@@ -340,8 +347,9 @@ def report_record(
     response = None
     if record.data_out:
         chosen = name
-        if chosen is None and request is not None and request.decoded is not None:
-            chosen = request.decoded.name
+        if chosen is None and request is not None:
+            whole_or_cut = request.decoded or request.partial
+            chosen = whole_or_cut.name if whole_or_cut is not None else None
         response = _decode_one(record.data_out, name=chosen, ioctl=ioctl, profile=profile,
                                output=True, diagnostics=diagnostics)
     changes: tuple[Change, ...] = ()

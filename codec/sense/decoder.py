@@ -5,33 +5,42 @@ CHECK CONDITION is only explained there.  This module turns those bytes into fro
 comparable dataclasses (JSON-ready via ``to_dict()``, human text via ``format_text()``) for
 both T10 SPC layouts: fixed (response codes 70h/71h, the Windows ``SENSE_DATA``) and
 descriptor (72h/73h).  Real buffers are often short or padded, so the decoder reads what is
-present and reports what is not as warnings; only input that is not sense data at all (empty,
-or a response code other than 70h-73h) raises :class:`~iscsitgt_spt.spec.errors.ParseError`.
+present and reports what is not as warnings; response code 7Fh (vendor specific) keeps its
+bytes undecoded, with a note; only input that is not sense data at all (empty, or a response
+code other than 70h-73h and 7Fh) raises :class:`~iscsitgt_spt.spec.errors.ParseError`.
 
 For descriptor format the summary fields of :class:`SenseInfo` (information, FRU, ILI, ...)
 are filled from the matching descriptors, like sg3_utils' ``sg_get_sense_info_fld``, so a
 consumer need not care which layout the device chose; the descriptors stay in ``descriptors``.
-The descriptor and sense-key-specific classes live in
-:mod:`iscsitgt_spt.codec.sense.descriptors` and are re-exported here.
+SBC-4's direct-access block device descriptor (0Dh) fills them too when it alone carries them.
+The descriptor classes live in :mod:`.descriptors` (SPC-4's and the sense-key-specific field),
+:mod:`.ata` (SAT-4's ATA registers, also the fixed format's for ASC/ASCQ 00h/1Dh), :mod:`.sbc`
+and :mod:`.spc` (SPC-5's newer types, with :mod:`.designation`), walked by :mod:`.walk`; all
+are re-exported here.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from iscsitgt_spt.codec.sense.asc import asc_ascq_text, describe_asc_ascq
+from iscsitgt_spt.codec.sense.ata import (
+    AtaPassThroughFixed,
+    AtaStatusReturnDescriptor,
+    decode_ata_pass_through_fixed,
+)
 from iscsitgt_spt.codec.sense.descriptors import (
     ActualRetryCount,
     AnotherProgressDescriptor,
     BlockCommandsDescriptor,
     CommandSpecificDescriptor,
+    DescriptorContext,
     FieldPointer,
     FruDescriptor,
     InformationDescriptor,
     OpaqueSenseKeySpecific,
     ProgressIndication,
-    RawDescriptor,
     SegmentPointer,
     SenseDescriptor,
     SenseKeySpecific,
@@ -40,18 +49,45 @@ from iscsitgt_spt.codec.sense.descriptors import (
     UnitAttentionQueue,
     _decode_sks,
     _Jsonable,
-    _walk_descriptors,
 )
+from iscsitgt_spt.codec.sense.designation import Designator
+from iscsitgt_spt.codec.sense.hextext import parse_hex_sense
+from iscsitgt_spt.codec.sense.sbc import (
+    DirectAccessBlockDescriptor,
+    TargetPortGroup,
+    UserDataSegmentReferral,
+    UserDataSegmentReferralDescriptor,
+)
+from iscsitgt_spt.codec.sense.spc import (
+    DeviceDesignationDescriptor,
+    ForwardedSenseDescriptor,
+    MicrocodeActivationDescriptor,
+)
+from iscsitgt_spt.codec.sense.walk import RawDescriptor, walk_descriptors
 from iscsitgt_spt.spec.constants import SenseKey, SenseResponseCode
-from iscsitgt_spt.spec.errors import InputFormatError, ParseError
+from iscsitgt_spt.spec.errors import ParseError
 
 __all__ = [
-    "ActualRetryCount", "AnotherProgressDescriptor", "BlockCommandsDescriptor",
-    "CommandSpecificDescriptor", "FieldPointer", "FruDescriptor", "InformationDescriptor",
-    "OpaqueSenseKeySpecific", "ProgressIndication", "RawDescriptor", "SegmentPointer",
-    "SenseDescriptor", "SenseInfo", "SenseKeySpecific", "SenseKeySpecificDescriptor",
-    "StreamCommandsDescriptor", "UnitAttentionQueue", "decode_sense", "parse_hex_sense",
+    "MAX_FORWARDED_DEPTH", "VENDOR_SPECIFIC_RESPONSE_CODE", "ActualRetryCount",
+    "AnotherProgressDescriptor", "AtaPassThroughFixed", "AtaStatusReturnDescriptor",
+    "BlockCommandsDescriptor", "CommandSpecificDescriptor", "Designator",
+    "DeviceDesignationDescriptor", "DirectAccessBlockDescriptor", "FieldPointer",
+    "ForwardedSenseDescriptor", "FruDescriptor", "InformationDescriptor",
+    "MicrocodeActivationDescriptor", "OpaqueSenseKeySpecific", "ProgressIndication",
+    "RawDescriptor", "SegmentPointer", "SenseDescriptor", "SenseInfo", "SenseKeySpecific",
+    "SenseKeySpecificDescriptor", "StreamCommandsDescriptor", "TargetPortGroup",
+    "UnitAttentionQueue", "UserDataSegmentReferral", "UserDataSegmentReferralDescriptor",
+    "decode_sense", "parse_hex_sense",
 ]
+
+#: SPC-5: response code 7Fh marks vendor-specific sense data, whose format SPC leaves to the
+#: vendor.  It is not a member of SenseResponseCode (the layouts this decoder reads).
+VENDOR_SPECIFIC_RESPONSE_CODE = 0x7F
+
+#: How deep forwarded sense data (SPC-5 descriptor 0Ch) inside forwarded sense data is
+#: decoded; deeper levels are kept as bytes with a warning.  A descriptor body is at most 255
+#: bytes, so the input bounds the work anyway; this bounds the output's nesting.
+MAX_FORWARDED_DEPTH = 3
 
 
 # --- the decoded buffer -----------------------------------------------------------------------
@@ -59,7 +95,7 @@ __all__ = [
 class SenseInfo(_Jsonable):
     """A decoded sense buffer.  ``None`` marks a field the buffer does not hold."""
 
-    response_code: SenseResponseCode
+    response_code: SenseResponseCode | int  # an int only for 7Fh, vendor specific
     raw: bytes
     sense_key: SenseKey | None
     asc: int | None
@@ -77,6 +113,13 @@ class SenseInfo(_Jsonable):
     descriptors: tuple[SenseDescriptor, ...]
     trailing: bytes
     warnings: tuple[str, ...]
+    #: fixed format with ASC/ASCQ 00h/1Dh: bytes 3-11 as SAT-4's ATA registers (then
+    #: ``information`` and ``command_specific`` are None: those bytes are not that)
+    ata_pass_through: AtaPassThroughFixed | None = None
+
+    @property
+    def vendor_specific(self) -> bool:
+        return self.response_code == VENDOR_SPECIFIC_RESPONSE_CODE
 
     @property
     def descriptor_format(self) -> bool:
@@ -95,18 +138,28 @@ class SenseInfo(_Jsonable):
         return asc_ascq_text(self.asc, self.ascq)
 
     def to_dict(self) -> dict[str, object]:
+        if self.vendor_specific:
+            layout = "vendor specific"
+        else:
+            layout = "descriptor" if self.descriptor_format else "fixed"
         out: dict[str, object] = {
-            "format": "descriptor" if self.descriptor_format else "fixed",
+            "format": layout,
             "deferred": self.deferred,
-            "response_code_name": self.response_code.name,
+            "response_code_name": (self.response_code.name
+                                   if isinstance(self.response_code, SenseResponseCode)
+                                   else "VENDOR_SPECIFIC"),
             "sense_key_name": None if self.sense_key is None else self.sense_key.title,
             "asc_ascq_text": self.asc_ascq_text,
         }
         out.update(super().to_dict())
+        if self.vendor_specific:
+            out["note"] = _VENDOR_NOTE
         return out
 
     def format_text(self) -> str:
         """Multi-line text in the manner of ``sg_decode_sense``."""
+        if self.vendor_specific:
+            return "\n".join(_vendor_lines(self.raw))
         layout = "Descriptor format" if self.descriptor_format else "Fixed format"
         when = "<<<deferred>>>" if self.deferred else "current"
         key = "(missing)" if self.sense_key is None else self.sense_key.title
@@ -118,6 +171,8 @@ class SenseInfo(_Jsonable):
         if self.descriptor_format:
             lines += [f"  Descriptor type: {d.describe()}" for d in self.descriptors]
         else:
+            if self.ata_pass_through is not None:  # (then no Info fld line follows)
+                lines += self.ata_pass_through.describe_lines()
             lines += self._fixed_lines()
         lines += [f"  Warning: {w}" for w in self.warnings]
         return "\n".join(lines)
@@ -143,6 +198,18 @@ class SenseInfo(_Jsonable):
             labelled = isinstance(sks, (FieldPointer, OpaqueSenseKeySpecific))
             lines.append(f"  Sense Key Specific: {text}" if labelled else f"  {text}")
         return lines
+
+
+_VENDOR_NOTE = ("response code 7Fh: the vendor defines this sense data's format (SPC-5); "
+                "the bytes are shown undecoded")
+
+
+def _vendor_lines(raw: bytes) -> list[str]:
+    # sg_decode_sense's heading, 16 bytes a line, and what the bytes are
+    lines = ["Vendor specific sense buffer, in hex:"]
+    lines += ["  " + " ".join(f"{b:02x}" for b in raw[k:k + 16]) for k in range(0, len(raw), 16)]
+    lines.append(f"  Note: {_VENDOR_NOTE}")
+    return lines
 
 
 # byte ranges [start, stop) of the header fields, for "missing" warnings
@@ -187,26 +254,42 @@ def _decode_fixed(buf: bytes, rc: SenseResponseCode) -> SenseInfo:
     flags = field(2, 3)
     sks_raw = buf[15:18] if end >= 18 else b""
     sks = _decode_sks(sense_key, sks_raw) if sks_raw and sks_raw[0] & 0x80 else None
+    asc, ascq = field(12, 13), field(13, 14)
+    information, command_specific = field(3, 7), field(8, 12)
+    ata = None
+    if (asc, ascq) == (0x00, 0x1D):  # SAT-4: bytes 3-11 are ATA registers (end >= 14 here)
+        ata = decode_ata_pass_through_fixed(buf)
+        information = command_specific = None
     return SenseInfo(
-        response_code=rc, raw=buf, sense_key=sense_key, asc=field(12, 13), ascq=field(13, 14),
-        additional_length=add_len, valid=bool(buf[0] & 0x80), information=field(3, 7),
-        command_specific=field(8, 12), fru=field(14, 15),
+        response_code=rc, raw=buf, sense_key=sense_key, asc=asc, ascq=ascq,
+        additional_length=add_len, valid=bool(buf[0] & 0x80), information=information,
+        command_specific=command_specific, fru=field(14, 15),
         filemark=None if flags is None else bool(flags & 0x80),
         eom=None if flags is None else bool(flags & 0x40),
         ili=None if flags is None else bool(flags & 0x20),
         sdat_ovfl=None if flags is None else bool(flags & 0x10),
         sense_key_specific=sks, descriptors=(), trailing=_trailing(buf, end, warnings),
-        warnings=tuple(warnings),
+        warnings=tuple(warnings), ata_pass_through=ata,
     )
 
 
-def _decode_descriptor_format(buf: bytes, rc: SenseResponseCode) -> SenseInfo:
-    warnings: list[str] = []
-    add_len, end = _extent(buf, _DESCRIPTOR_FIELDS, warnings)
-    header = buf[:min(end, 8)]
-    sense_key = SenseKey(header[1] & 0x0F) if len(header) > 1 else None
-    descriptors = _walk_descriptors(buf, end, sense_key, warnings)
+class _Summary(NamedTuple):
+    valid: bool | None = None
+    information: int | None = None
+    command_specific: int | None = None
+    fru: int | None = None
+    filemark: bool | None = None
+    eom: bool | None = None
+    ili: bool | None = None
+    sense_key_specific: SenseKeySpecific | None = None
 
+
+def _summary(descriptors: tuple[SenseDescriptor, ...]) -> _Summary:
+    """The SenseInfo summary fields from the descriptors, like sg3_utils' sg_get_sense_*.
+
+    The single-purpose descriptors (00h-05h) come first; SBC-4's direct-access block device
+    descriptor (0Dh), which carries the same fields in one, fills what they leave empty.
+    """
     def first(kind: type[SenseDescriptor]) -> SenseDescriptor | None:
         return next((d for d in descriptors if isinstance(d, kind)), None)
 
@@ -214,76 +297,85 @@ def _decode_descriptor_format(buf: bytes, rc: SenseResponseCode) -> SenseInfo:
         first(FruDescriptor)
     sks, stream, block = first(SenseKeySpecificDescriptor), first(StreamCommandsDescriptor), \
         first(BlockCommandsDescriptor)
-    ili = None
+    dab = first(DirectAccessBlockDescriptor)
+    out = _Summary()
+    if isinstance(dab, DirectAccessBlockDescriptor):
+        out = out._replace(valid=dab.valid, information=dab.information, fru=dab.fru,
+                           ili=dab.ili, command_specific=dab.command_specific,
+                           sense_key_specific=dab.specific if dab.specific.sksv else None)
+    if isinstance(info, InformationDescriptor):
+        out = out._replace(valid=info.valid, information=info.information)
+    if isinstance(cmd, CommandSpecificDescriptor):
+        out = out._replace(command_specific=cmd.information)
+    if isinstance(fru, FruDescriptor):
+        out = out._replace(fru=fru.code)
+    if isinstance(sks, SenseKeySpecificDescriptor):
+        out = out._replace(sense_key_specific=sks.specific)
     if isinstance(stream, StreamCommandsDescriptor):
-        ili = stream.ili
+        out = out._replace(filemark=stream.filemark, eom=stream.eom,
+                           ili=bool(out.ili) or stream.ili)
     if isinstance(block, BlockCommandsDescriptor):
-        ili = bool(ili) or block.ili
+        out = out._replace(ili=bool(out.ili) or block.ili)
+    return out
+
+
+def _decode_descriptor_format(buf: bytes, rc: SenseResponseCode, depth: int) -> SenseInfo:
+    warnings: list[str] = []
+    add_len, end = _extent(buf, _DESCRIPTOR_FIELDS, warnings)
+    header = buf[:min(end, 8)]
+    sense_key = SenseKey(header[1] & 0x0F) if len(header) > 1 else None
+
+    def nested(data: bytes) -> SenseInfo:
+        return _decode(data, depth + 1)
+
+    ctx = DescriptorContext(sense_key, warnings,
+                            nested if depth < MAX_FORWARDED_DEPTH else None)
+    descriptors = walk_descriptors(buf, end, ctx)
     return SenseInfo(
         response_code=rc, raw=buf, sense_key=sense_key,
         asc=header[2] if len(header) > 2 else None, ascq=header[3] if len(header) > 3 else None,
-        additional_length=add_len,
-        valid=info.valid if isinstance(info, InformationDescriptor) else None,
-        information=info.information if isinstance(info, InformationDescriptor) else None,
-        command_specific=cmd.information if isinstance(cmd, CommandSpecificDescriptor) else None,
-        fru=fru.code if isinstance(fru, FruDescriptor) else None,
-        filemark=stream.filemark if isinstance(stream, StreamCommandsDescriptor) else None,
-        eom=stream.eom if isinstance(stream, StreamCommandsDescriptor) else None,
-        ili=ili,
-        sdat_ovfl=bool(header[4] & 0x80) if len(header) > 4 else None,
-        sense_key_specific=sks.specific if isinstance(sks, SenseKeySpecificDescriptor) else None,
+        additional_length=add_len, sdat_ovfl=bool(header[4] & 0x80) if len(header) > 4 else None,
         descriptors=descriptors, trailing=_trailing(buf, end, warnings),
-        warnings=tuple(warnings),
+        warnings=tuple(warnings), **_summary(descriptors)._asdict(),
     )
+
+
+def _vendor_specific(buf: bytes) -> SenseInfo:
+    return SenseInfo(
+        response_code=VENDOR_SPECIFIC_RESPONSE_CODE, raw=buf, sense_key=None, asc=None,
+        ascq=None, additional_length=None, valid=None, information=None,
+        command_specific=None, fru=None, filemark=None, eom=None, ili=None, sdat_ovfl=None,
+        sense_key_specific=None, descriptors=(), trailing=b"", warnings=(),
+    )
+
+
+def _decode(buf: bytes, depth: int) -> SenseInfo:
+    if not buf:
+        raise ParseError("sense buffer is empty", path="sense", offset=0,
+                         expected="at least 1 byte", actual="0 bytes")
+    code = buf[0] & 0x7F
+    if code == VENDOR_SPECIFIC_RESPONSE_CODE:
+        return _vendor_specific(buf)
+    try:
+        rc = SenseResponseCode(code)
+    except ValueError:
+        raise ParseError("unknown sense response code (not sense data)",
+                         path="sense.response_code", offset=0,
+                         expected="0x70-0x73 or 0x7f (vendor specific)",
+                         actual=f"0x{code:02x}") from None
+    if rc in (SenseResponseCode.FIXED_CURRENT, SenseResponseCode.FIXED_DEFERRED):
+        return _decode_fixed(buf, rc)
+    return _decode_descriptor_format(buf, rc, depth)
 
 
 def decode_sense(data: bytes | bytearray | memoryview) -> SenseInfo:
     """Decode a sense buffer (fixed or descriptor format, current or deferred).
 
-    Raises :class:`ParseError` only for an empty buffer or a response code other than
-    70h-73h; a short, cut or padded buffer decodes as far as it goes, with ``warnings``.
+    Response code 7Fh (vendor specific) decodes to a record that keeps the bytes and says
+    what they are.  Raises :class:`ParseError` only for an empty buffer or a response code
+    other than 70h-73h and 7Fh; a short, cut or padded buffer decodes as far as it goes, with
+    ``warnings``.
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"decode_sense() takes bytes, not {type(data).__name__}")
-    buf = bytes(data)
-    if not buf:
-        raise ParseError("sense buffer is empty", path="sense", offset=0,
-                         expected="at least 1 byte", actual="0 bytes")
-    code = buf[0] & 0x7F
-    try:
-        rc = SenseResponseCode(code)
-    except ValueError:
-        what = "vendor specific" if code == 0x7F else "not sense data"
-        raise ParseError(f"unknown sense response code ({what})", path="sense.response_code",
-                         offset=0, expected="0x70-0x73", actual=f"0x{code:02x}") from None
-    if rc in (SenseResponseCode.FIXED_CURRENT, SenseResponseCode.FIXED_DEFERRED):
-        return _decode_fixed(buf, rc)
-    return _decode_descriptor_format(buf, rc)
-
-
-_HEX_TOKEN = re.compile(r"(?:0[xX])?([0-9a-fA-F]+)")
-
-
-def parse_hex_sense(text: str) -> bytes:
-    """Bytes from hex text: ``f0 00 03``, ``f0,00,03``, ``0xf0 0x00`` or ``f00003``.
-
-    Tokens are separated by white space and/or commas; a token of one or two digits is one
-    byte (``sg_decode_sense`` reads ``3`` as 03h), a longer one a run of two-digit bytes.
-    """
-    out = bytearray()
-    for match in re.finditer(r"[^\s,]+", text):
-        token = match.group()
-        hexed = _HEX_TOKEN.fullmatch(token)
-        if hexed is None:
-            raise InputFormatError("not a hex byte", path="sense", offset=match.start(),
-                                   expected="hex digits", actual=repr(token))
-        digits = hexed.group(1)
-        if len(digits) > 2 and len(digits) % 2:
-            raise InputFormatError("odd number of hex digits", path="sense",
-                                   offset=match.start(), expected="whole bytes",
-                                   actual=repr(token))
-        out += bytes.fromhex(digits.zfill(2))
-    if not out:
-        raise InputFormatError("no hex bytes given", path="sense", expected="hex bytes",
-                               actual=repr(text[:20]))
-    return bytes(out)
+    return _decode(bytes(data), 0)

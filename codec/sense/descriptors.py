@@ -1,31 +1,56 @@
-"""Descriptor-format sense data (SPC-4 §4.5.2) and the sense-key-specific bytes.
+"""Descriptor-format sense data (SPC-4 §4.5.2): the first descriptor types, the SKS bytes.
 
 Split out of :mod:`iscsitgt_spt.codec.sense.decoder` to keep each module to one concern: that module
-reads the sense buffer's header and decides its layout; this one holds the value classes for
-what the buffer carries beyond the header — the sense data descriptors of the descriptor
-format (72h/73h: information, command specific, sense key specific, FRU, stream commands,
-block commands, another progress indication, and any other type kept as raw bytes) and the
-sense-key-specific field (fixed bytes 15-17, descriptor 02h bytes 4-6, SPC-4 §4.5.2.4) that
-both layouts share — and how to decode each from its bytes.  Everything public here is
-re-exported by :mod:`iscsitgt_spt.codec.sense.decoder`, which callers should keep importing from.
+reads the sense buffer's header and decides its layout; this one holds the base classes every
+descriptor family builds on (:class:`SenseDescriptor`, the ``to_dict`` mixin, the context a
+decoder gets) and the value classes of SPC-4's first descriptor types (information, command
+specific, sense key specific, FRU, stream commands, block commands, another progress
+indication) with the sense-key-specific field (fixed bytes 15-17, descriptor 02h bytes 4-6)
+that both layouts share — and how to decode each from its bytes.  The later families live in
+:mod:`.ata`, :mod:`.sbc` and :mod:`.spc`; :mod:`.walk` reads the list and keeps what it cannot
+decode as raw bytes.  Everything public is re-exported by :mod:`iscsitgt_spt.codec.sense.decoder`,
+which callers should keep importing from.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from iscsitgt_spt.spec.constants import SenseKey
+
+if TYPE_CHECKING:  # the decoder imports this module; only the annotation looks back
+    from iscsitgt_spt.codec.sense.decoder import SenseInfo
 
 __all__ = [
     "ActualRetryCount", "AnotherProgressDescriptor", "BlockCommandsDescriptor",
     "CommandSpecificDescriptor", "FieldPointer", "FruDescriptor", "InformationDescriptor",
-    "OpaqueSenseKeySpecific", "ProgressIndication", "RawDescriptor", "SegmentPointer",
-    "SenseDescriptor", "SenseKeySpecific", "SenseKeySpecificDescriptor",
-    "StreamCommandsDescriptor", "UnitAttentionQueue",
+    "OpaqueSenseKeySpecific", "ProgressIndication", "SegmentPointer", "SenseDescriptor",
+    "SenseKeySpecific", "SenseKeySpecificDescriptor", "StreamCommandsDescriptor",
+    "UnitAttentionQueue",
 ]
+
+
+@dataclass(frozen=True)
+class DescriptorContext:
+    """What decoding one descriptor may need beyond its own bytes.
+
+    ``warnings`` collects findings for the whole buffer; ``decode_nested`` decodes sense data
+    carried inside a descriptor (forwarded sense data, SPC-5) with the same decoder, one level
+    deeper, or is ``None`` once the nesting bound is reached.
+    """
+
+    sense_key: SenseKey | None
+    warnings: list[str]
+    decode_nested: Callable[[bytes], SenseInfo] | None
+
+
+def hex_bytes(data: bytes) -> str:
+    """``01 02 0a`` — the spelling ``sg_decode_sense`` uses for bytes it does not interpret."""
+    return " ".join(f"{b:02x}" for b in data) or "(empty)"
 
 
 _PLAIN = (int, bool, str, type(None))
@@ -266,92 +291,40 @@ class AnotherProgressDescriptor(SenseDescriptor):
                 f"[sense_key=0x{self.sense_key:x} asc,ascq=0x{self.asc:x},0x{self.ascq:x}]")
 
 
-# Names from SPC-5's sense data descriptor type table, for the types kept as raw bytes.
-_OTHER_DESCRIPTOR_NAMES = {
-    0x06: "OSD object identification", 0x07: "OSD response integrity check value",
-    0x08: "OSD attribute identification", 0x09: "ATA status return",
-    0x0B: "User data segment referral", 0x0C: "Forwarded sense data",
-    0x0D: "Direct-access block device", 0x0E: "Device designation",
-    0x0F: "Microcode activation",
-}
+# --- decoding, one function per type (the registry in .walk maps types to them) --------------
+def decode_information(dtype: int, offset: int, body: bytes,
+                       ctx: DescriptorContext) -> SenseDescriptor:
+    return InformationDescriptor(dtype, offset, body, bool(body[0] & 0x80),
+                                 int.from_bytes(body[2:10], "big"))
 
 
-@dataclass(frozen=True)
-class RawDescriptor(SenseDescriptor):
-    """A descriptor we do not interpret (other or vendor type, or too short): bytes kept."""
-
-    kind: ClassVar[str] = "raw"
-
-    @property
-    def name(self) -> str:
-        if self.descriptor_type >= 0x80:
-            return "Vendor specific"
-        known = _KNOWN_DESCRIPTORS.get(self.descriptor_type)
-        if known is not None:  # a type we decode, kept raw because it is too short
-            return f"{known[0].capitalize()} (too short)"
-        return _OTHER_DESCRIPTOR_NAMES.get(self.descriptor_type, "Unknown")
-
-    def to_dict(self) -> dict[str, object]:
-        return {**super().to_dict(), "name": self.name}
-
-    def describe(self) -> str:
-        data = " ".join(f"{b:02x}" for b in self.raw) or "(empty)"
-        return f"{self.name} [0x{self.descriptor_type:02x}]: {data}"
+def decode_command_specific(dtype: int, offset: int, body: bytes,
+                            ctx: DescriptorContext) -> SenseDescriptor:
+    return CommandSpecificDescriptor(dtype, offset, body, int.from_bytes(body[2:10], "big"))
 
 
-# type -> (name for warnings, minimum body length after the 2-byte header)
-_KNOWN_DESCRIPTORS = {
-    0x00: ("information", 10), 0x01: ("command specific", 10), 0x02: ("sense key specific", 6),
-    0x03: ("field replaceable unit", 2), 0x04: ("stream commands", 2),
-    0x05: ("block commands", 2), 0x0A: ("another progress indication", 6),
-}
+def decode_sense_key_specific(dtype: int, offset: int, body: bytes,
+                              ctx: DescriptorContext) -> SenseDescriptor:
+    return SenseKeySpecificDescriptor(dtype, offset, body, _decode_sks(ctx.sense_key, body[2:5]))
 
 
-def _decode_descriptor(dtype: int, offset: int, body: bytes,
-                       sense_key: SenseKey | None) -> SenseDescriptor:
-    if dtype == 0x00:
-        return InformationDescriptor(dtype, offset, body, bool(body[0] & 0x80),
-                                     int.from_bytes(body[2:10], "big"))
-    if dtype == 0x01:
-        return CommandSpecificDescriptor(dtype, offset, body, int.from_bytes(body[2:10], "big"))
-    if dtype == 0x02:
-        return SenseKeySpecificDescriptor(dtype, offset, body, _decode_sks(sense_key, body[2:5]))
-    if dtype == 0x03:
-        return FruDescriptor(dtype, offset, body, body[1])
-    if dtype == 0x04:
-        flags = body[1]
-        return StreamCommandsDescriptor(dtype, offset, body, bool(flags & 0x80),
-                                        bool(flags & 0x40), bool(flags & 0x20))
-    if dtype == 0x05:
-        return BlockCommandsDescriptor(dtype, offset, body, bool(body[1] & 0x20))
-    if dtype == 0x0A:
-        return AnotherProgressDescriptor(dtype, offset, body, body[0] & 0x0F, body[1], body[2],
-                                         int.from_bytes(body[4:6], "big"))
-    return RawDescriptor(dtype, offset, body)
+def decode_fru(dtype: int, offset: int, body: bytes, ctx: DescriptorContext) -> SenseDescriptor:
+    return FruDescriptor(dtype, offset, body, body[1])
 
 
-def _walk_descriptors(buf: bytes, end: int, sense_key: SenseKey | None,
-                      warnings: list[str]) -> tuple[SenseDescriptor, ...]:
-    found: list[SenseDescriptor] = []
-    pos = 8
-    while pos < end:
-        dtype = buf[pos]
-        if pos + 1 >= end:
-            warnings.append(f"descriptor at byte {pos} (type 0x{dtype:02x}) has no length byte")
-            found.append(RawDescriptor(dtype, pos, b""))
-            break
-        dlen = buf[pos + 1]
-        body = buf[pos + 2:min(end, pos + 2 + dlen)]
-        if len(body) < dlen:
-            warnings.append(f"descriptor at byte {pos} (type 0x{dtype:02x}) claims {dlen} "
-                            f"bytes, {len(body)} present")
-        known = _KNOWN_DESCRIPTORS.get(dtype)
-        if known is not None and len(body) < known[1]:
-            if len(body) == dlen:
-                warnings.append(f"{known[0]} descriptor at byte {pos} has {dlen} bytes, "
-                                f"{known[1]} expected; kept raw")
-            found.append(RawDescriptor(dtype, pos, body))
-        else:
-            found.append(_decode_descriptor(dtype, pos, body, sense_key))
-        pos += 2 + dlen
-    return tuple(found)
+def decode_stream_commands(dtype: int, offset: int, body: bytes,
+                           ctx: DescriptorContext) -> SenseDescriptor:
+    flags = body[1]
+    return StreamCommandsDescriptor(dtype, offset, body, bool(flags & 0x80), bool(flags & 0x40),
+                                    bool(flags & 0x20))
+
+
+def decode_block_commands(dtype: int, offset: int, body: bytes,
+                          ctx: DescriptorContext) -> SenseDescriptor:
+    return BlockCommandsDescriptor(dtype, offset, body, bool(body[1] & 0x20))
+
+
+def decode_another_progress(dtype: int, offset: int, body: bytes,
+                            ctx: DescriptorContext) -> SenseDescriptor:
+    return AnotherProgressDescriptor(dtype, offset, body, body[0] & 0x0F, body[1], body[2],
+                                     int.from_bytes(body[4:6], "big"))

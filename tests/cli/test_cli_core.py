@@ -88,12 +88,68 @@ def test_decode_any_right_size_buffer_round_trips() -> None:
     assert cli("encode", stdin=out.stdout).stdout == noise
 
 
-def test_decode_truncated_input_is_one_line_exit_2() -> None:
-    out = cli("decode", "-", "--as", "ISCSITGT_SPT_TMF", stdin=TMF[:42])
-    assert out.returncode == 2
+def test_decode_truncated_input_shows_what_is_whole_and_one_error_line() -> None:
+    # Was "one line, exit 2": a cut buffer used to be unusable input.  Now the members it
+    # holds whole are the result (exit 1: done, but the buffer could not be decoded whole) and
+    # stderr still has the one line naming the member cut and the byte offset.
+    out = cli("decode", "-", "--as", "ISCSITGT_SPT_TMF", "--color", "never", stdin=TMF[:42])
+    assert out.returncode == 1
     lines = out.stderr.decode().strip().splitlines()
     assert len(lines) == 1 and "ISCSITGT_SPT_TMF.Lun" in lines[0] and "42" in lines[0]
     assert b"Traceback" not in out.stderr
+    text = out.stdout.decode()
+    # ITNexusHandle (bytes 32..39 in the README's hand derivation) is whole; Lun (40..43) is cut.
+    assert "ITNexusHandle" in text and "0x1122334455667788" in text
+    assert "cut: 2 of 4 bytes present (01 00)" in text
+
+
+# The issue-11 reproducer: the README's hand-derived win64 TMF (tests/vectors/README.md,
+# Capture formats) cut to 54 of its 64 bytes, as IRPMon or a debugger would capture it.  From
+# the C declaration on win64: SRB_IO_CONTROL header 28 bytes (Header.Length = 64 - 28 = 36 at
+# byte 24), 4 padding bytes to align the 8-byte ITNexusHandle at 32, Lun (ULONG) at 40,
+# TaskManagementFunction (UCHAR) at 44, 3 padding bytes, ReferenceTaskCookie (8 bytes) at
+# 48..55 -> byte 54 is inside it; Response at 56.  Under win32/ptr the TMF is 48 bytes, which
+# is why the length alone used to pick win32/ptr "with 6 trailing bytes".
+CUT_TMF = TMF[:54]
+
+
+def test_truncated_win64_tmf_decodes_as_win64_truncated_without_abi() -> None:
+    out = cli("decode", "-", "--color", "never", stdin=CUT_TMF)
+    assert out.returncode == 1 and b"Traceback" not in out.stderr
+    text = out.stdout.decode()
+    assert "profile: win64/u64" in text
+    assert "TRUNCATED: 54 of 64 bytes, cut inside ReferenceTaskCookie" in text
+    assert "0x0020  ITNexusHandle" in text and "0x1122334455667788" in text
+    assert "0x0028  Lun" in text
+    assert "0x002c  TaskManagementFunction           1 (ABORT_TASK)" in text
+    assert "trailing" not in text
+    assert "except on win32/ptr — outweighed by SRB_IO_CONTROL.Length" in text
+    assert "decided by SRB_IO_CONTROL.Length; outweighed: the buffer's length" in text
+    err = out.stderr.decode().strip().splitlines()
+    assert len(err) == 1 and "ISCSITGT_SPT_TMF.ReferenceTaskCookie" in err[0] and "54" in err[0]
+
+
+def test_truncated_win64_tmf_json_and_hexdump() -> None:
+    out = cli("decode", "-", "--json", stdin=CUT_TMF)
+    assert out.returncode == 1
+    doc = json.loads(out.stdout)
+    assert (doc["name"], doc["abi"], doc["size"]) == ("ISCSITGT_SPT_TMF", "win64", 54)
+    assert doc["truncated"] == {"path": "ISCSITGT_SPT_TMF.ReferenceTaskCookie", "offset": 54,
+                                "structure_size": 64}
+    value = doc["value"]
+    assert value["ITNexusHandle"] == 0x1122334455667788
+    assert (value["Lun"], value["TaskManagementFunction"], value["Header"]["Length"]) == (1, 1, 36)
+    assert "ReferenceTaskCookie" not in value and "Response" not in value
+    assert bytes.fromhex(doc["hex"]) == CUT_TMF
+    assert "truncated" in {f["code"] for f in doc["findings"]}
+    assert "trailing" not in doc
+    # encode refuses it: the value is not a whole structure.
+    back = cli("encode", stdin=out.stdout)
+    assert back.returncode == 2 and b"truncated" in back.stderr
+    dump = cli("decode", "-", "--hexdump", "--color", "never", stdin=CUT_TMF).stdout.decode()
+    assert "ITNexusHandle, Lun, TaskManagementFunction" in dump
+    assert "(the buffer ends at 0x36 inside ReferenceTaskCookie; ISCSITGT_SPT_TMF is 64 bytes" \
+        in dump
 
 
 def test_decode_text_view_and_hexdump() -> None:

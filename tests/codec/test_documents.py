@@ -101,3 +101,14 @@ def test_malformed_json_values(obj: object, match: str) -> None:
 def test_malformed_json_text() -> None:
     with pytest.raises(JsonInputError, match="line 1 column 9"):
         load_json('{"Lun": }')
+
+
+def test_a_truncated_document_is_refused() -> None:
+    from iscsitgt_spt.codec import decode_available
+
+    data = encode(build("ISCSITGT_SPT_TMF", {"ITNexusHandle": 5}))[:50]
+    doc = json.loads(json.dumps(decode_available(data).to_json()))
+    assert doc["truncated"]["path"] == "ISCSITGT_SPT_TMF.ReferenceTaskCookie"
+    assert bytes.fromhex(doc["hex"]) == data
+    with pytest.raises(JsonInputError, match="truncated"):
+        encode_document(doc)

@@ -116,13 +116,22 @@ def test_override_names_are_validated() -> None:
         detect_profile(b"", abi="win16")
 
 
-def test_size_wins_over_a_contradicting_member() -> None:
+def test_members_outvote_one_corrupted_member_even_when_size_is_exact() -> None:
+    # Was "size wins over a contradicting member": the length used to be a hard filter.  The
+    # members now outrank the length; here two of them (SenseInfoOffset, Auxiliary.Size) still
+    # say win64, which the exact size confirms, and the corrupted one is outweighed.
     name = "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY"
     win32_sptd = get_layout("SCSI_PASS_THROUGH_DIRECT", WIN32_U64).size
     data = put(canonical(name, WIN64), name, WIN64, "ScsiPassThroughDirect.Length", win32_sptd)
     guess = detect_profile(data)
     assert guess.profile.abi == "win64"
-    assert any("contradicts the buffer size; ignored" in line for line in guess.evidence)
+    assert guess.truncated is None
+    assert any(line.startswith("SCSI_PASS_THROUGH_DIRECT.Length = 44")
+               and "outweighed by the other members" in line for line in guess.evidence)
+    assert guess.evidence[-1] == (
+        "decided by SCSI_PASS_THROUGH_DIRECT.SenseInfoOffset and "
+        "SCSI_PASS_THROUGH_AUXILIARY.Size, confirmed by the buffer's length; "
+        "outweighed: SCSI_PASS_THROUGH_DIRECT.Length")
 
 
 def test_members_outvote_one_corrupted_member_when_size_is_silent() -> None:

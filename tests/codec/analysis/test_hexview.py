@@ -154,3 +154,15 @@ def test_bit_fields_share_one_label() -> None:
     sense = get_layout(SPT).member("SenseData").offset
     line, _ = row(dump, sense - sense % 16)
     assert "SenseData.{ErrorCode/Valid, SegmentNumber," in line
+
+
+def test_truncated_decode_is_dumped_with_its_layout() -> None:
+    from iscsitgt_spt.codec import decode_available
+
+    data = tmf_bytes()[:54]
+    dump = render_hexdump(decode_available(data), data, findings=lint_bytes(data))
+    # win64: ReferenceTaskCookie is bytes 48..55, so byte 54 is inside it.
+    assert "(the buffer ends at 0x36 inside ReferenceTaskCookie; ISCSITGT_SPT_TMF is 64 bytes" \
+        in dump
+    line, _ = row(dump, 0x30)
+    assert line.endswith("ReferenceTaskCookie") and "(trailing)" not in dump

@@ -164,8 +164,14 @@ def test_header_length_names_path_offset_and_the_derived_size() -> None:
 def test_srb_length_compares_with_the_bytes_present_and_hints_the_abi() -> None:
     win32_ptr_payload = get_layout(TMF, Profile("win32", "ptr")).size - get_layout(
         "SRB_IO_CONTROL").size
-    f = only(put(clean(TMF), TMF, "Header.Length", win32_ptr_payload), "srb-length")
+    wrong = put(clean(TMF), TMF, "Header.Length", win32_ptr_payload)
+    # Under win64 (as --abi win64 asks) the Length is the win32/ptr value: the hint says so.
+    # The profile is given because detection now trusts the self-describing Length over the
+    # buffer's length and would decode this buffer as win32/ptr with 16 trailing bytes.
+    f = only(wrong, "srb-length", profile=WIN64)
     assert "win32/ptr" in f.message
+    trailing = only(wrong, "trailing-bytes")
+    assert "64 is the win64 (either cookie) or win32/u64 value" in trailing.message
     # A Length that counts trailing bytes matches the bytes present: no srb-length.
     data = clean(TMF) + b"\0\0"
     longer = put(data, TMF, "Header.Length", len(data) - get_layout("SRB_IO_CONTROL").size)
@@ -303,3 +309,13 @@ def test_lint_uses_raw_length_when_given() -> None:
     decoded = decode_buffer(clean(TMF))
     assert lint(decoded) == []
     assert {f.code for f in lint(decoded, raw=clean(TMF) + b"\0")} == {"srb-length"}
+
+
+def test_a_header_cut_short_still_gets_its_whole_members_checked() -> None:
+    # SRB_IO_CONTROL: HeaderLength 0..3, Signature 4..11, Timeout 12..15, ControlCode 16..19,
+    # ReturnCode 20..23, Length 24..27.  26 bytes cut Length; the Signature is whole.
+    data = put(clean(TMF), TMF, "Header.Signature", b"NvmeMini")[:26]
+    found = {f.code: f for f in lint_bytes(data, name=TMF, profile=WIN64)}
+    assert found["truncated"].path == f"{TMF}.Header.Length" and found["truncated"].offset == 26
+    assert found["unknown-signature"].offset == 4
+    assert "srb-length" not in found  # Length is not there to compare

@@ -1,0 +1,129 @@
+"""Decode what is whole: the members a buffer cut short still holds.
+
+Captures are routinely truncated (IRPMon and debuggers cap sizes).  :func:`decode` refuses a
+short buffer, rightly — a value must be the whole structure — but the members before the cut
+are still real data a person wants to see.  :func:`decode_partial` returns them as a
+:class:`PartialValue`: every member whose bytes are all present reads as usual; asking for a
+member the buffer cuts, or one after it, raises :class:`MemberCut`.
+
+Decoding a member depends only on its own bytes, so the value is decoded once from the buffer
+padded with zeros to the structure's size and then *masked*: the padding bytes never leave
+this module as member values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from iscsitgt_spt.codec.api import Buffer, layout_of, size_error
+from iscsitgt_spt.codec.fast import fast_decode
+from iscsitgt_spt.codec.jsonform import value_to_json
+from iscsitgt_spt.codec.values import FieldValue, StructValue
+from iscsitgt_spt.spec.errors import ParseError
+from iscsitgt_spt.spec.layout import CStruct, Layout, Member
+from iscsitgt_spt.spec.profiles import Profile
+
+__all__ = ["MemberCut", "PartialValue", "decode_partial"]
+
+
+class MemberCut(LookupError):
+    """A member of a :class:`PartialValue` that the buffer does not hold whole."""
+
+
+@dataclass(frozen=True)
+class PartialValue:
+    """The whole members of a structure whose buffer was cut short.
+
+    ``data`` is the bytes present (fewer than ``layout.size``).  ``cut`` is the innermost
+    member the buffer ends inside; ``error`` the :class:`ParseError` a full decode raises.
+    """
+
+    layout: Layout
+    data: bytes
+    _padded: StructValue
+
+    @property
+    def name(self) -> str:
+        return self.layout.name
+
+    @property
+    def profile(self) -> Profile:
+        return self.layout.profile
+
+    @property
+    def available(self) -> int:
+        return len(self.data)
+
+    @property
+    def cut(self) -> Member | None:
+        return self.layout.member_at(len(self.data))
+
+    @property
+    def error(self) -> ParseError:
+        return size_error(self.layout, len(self.data))
+
+    def whole(self, path: str) -> bool:
+        """Whether every byte of the member at ``path`` is present."""
+        return self.layout.member(path).end <= len(self.data)
+
+    def get_path(self, path: str) -> FieldValue:
+        """The member at a dotted path; :class:`MemberCut` when the buffer does not hold it."""
+        if not self.whole(path):
+            member = self.layout.member(path)
+            raise MemberCut(
+                f"{self.name}.{path} (bytes {member.offset}..{member.end - 1}) is not whole in "
+                f"a {len(self.data)}-byte buffer"
+            )
+        return self._padded.get_path(path)
+
+    def __contains__(self, name: object) -> bool:
+        """Whether a top-level member of that name exists (whole or not), like a value."""
+        return name in self._padded
+
+    def present(self) -> Iterator[tuple[Member, FieldValue | None]]:
+        """Every member that starts before the cut, in offset order, with its value (``None``
+        for one the buffer cuts; a nested structure's value is ``None`` unless it is whole)."""
+        for m in self.layout.walk():
+            if m.offset >= len(self.data):
+                continue
+            yield m, self._padded.get_path(m.path) if m.end <= len(self.data) else None
+
+    def to_json(self) -> dict[str, Any]:
+        """The whole members, nested by name as :func:`value_to_json` writes them."""
+        return _whole_json(self._padded, 0, len(self.data))
+
+
+def _whole_json(value: StructValue, base: int, available: int) -> dict[str, Any]:
+    full = value_to_json(value)
+    out: dict[str, Any] = {}
+    for member in value.layout.members:
+        start, end = base + member.offset, base + member.end
+        if end <= available:
+            out[member.name] = full[member.name]
+        elif member.kind == "struct" and start < available:
+            inner = value[member.name]
+            assert isinstance(inner, StructValue)
+            out[member.name] = _whole_json(inner, start, available)
+    return out
+
+
+def decode_partial(
+    structure: str | CStruct,
+    data: Buffer,
+    *,
+    abi: str | None = None,
+    cookie: str | None = None,
+    profile: Profile | None = None,
+) -> PartialValue:
+    """The whole members of a buffer shorter than ``sizeof(structure)``.
+
+    A buffer of the full size or longer is not partial: decode it with
+    :func:`~iscsitgt_spt.codec.api.decode_from` (``ValueError`` here).
+    """
+    layout = layout_of(structure, abi=abi, cookie=cookie, profile=profile)
+    raw = bytes(data)
+    if len(raw) >= layout.size:
+        raise ValueError(f"{len(raw)} bytes hold {layout.name} ({layout.size} bytes) whole")
+    return PartialValue(layout, raw, fast_decode(layout, raw + bytes(layout.size - len(raw))))
