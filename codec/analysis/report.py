@@ -124,6 +124,12 @@ class RecordReport:
             out["input"] = self.request.to_json()
         if self.response is not None:
             out["output"] = self.response.to_json()
+        out.update(self._rest_json())
+        return out
+
+    def _rest_json(self) -> dict[str, Any]:
+        """What follows the buffers: changes, sense data, notes, the record's error."""
+        out: dict[str, Any] = {}
         if self.changes:
             out["changes"] = [c.to_json() for c in self.changes]
         if self.sense is not None:
@@ -162,15 +168,7 @@ class RecordReport:
             parts.append('"input":' + self.request.to_json_text())
         if self.response is not None:
             parts.append('"output":' + self.response.to_json_text())
-        rest: dict[str, Any] = {}
-        if self.changes:
-            rest["changes"] = [c.to_json() for c in self.changes]
-        if self.sense is not None:
-            rest["sense"] = self.sense.to_dict()
-        if self.notes:
-            rest["notes"] = list(self.notes)
-        if self.error is not None:
-            rest["error"] = self.error
+        rest = self._rest_json()
         if rest:
             parts.append(compact_dumps(rest)[1:-1])
         return "{" + ",".join(parts) + "}"
