@@ -25,7 +25,7 @@ EXIT_INTERRUPTED = 130
 
 #: Subcommand modules, in the order ``--help`` lists them.
 COMMANDS: tuple[str, ...] = (
-    "demo", "decode", "encode", "layout", "header", "sense", "fuzz", "send",
+    "demo", "decode", "encode", "layout", "header", "export", "sense", "fuzz", "send",
 )
 
 

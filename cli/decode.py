@@ -77,6 +77,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
                    help="print the whole output buffer, not just what the driver changed")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                    help="colour in text output (default: when writing to a terminal)")
+    p.add_argument("--html", metavar="OUT.html",
+                   help="write a self-contained, clickable HTML report of every record")
     return p
 
 
@@ -265,6 +267,10 @@ def _size_of(stream: BinaryIO) -> int | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.html:
+        from iscsitgt_spt.cli._html_report import write_html_report
+
+        return write_html_report(args, open_records)
     if args.file == "-":
         stream: BinaryIO = sys.stdin.buffer
         fmt, records, multi = open_records(stream, args.input)

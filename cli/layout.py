@@ -4,55 +4,53 @@ from __future__ import annotations
 
 import argparse
 import sys
-import textwrap
+from collections.abc import Callable
 
-from iscsitgt_spt.cli._common import (
-    add_profile_options,
-    print_json,
-    profile_from,
-    structure_name,
+from iscsitgt_spt.cli._common import add_profile_options, profile_from, structure_name
+from iscsitgt_spt.codec.export import (
+    render_json,
+    render_markdown,
+    render_rst,
+    render_svg,
+    render_text,
 )
 from iscsitgt_spt.spec.layout import Layout
 from iscsitgt_spt.spec.registry import get_layout
 
-__all__ = ["format_table", "register", "run"]
+__all__ = ["FORMATS", "format_table", "register", "run"]
+
+#: ``--format`` name -> renderer (all from :mod:`iscsitgt_spt.codec.export`).
+FORMATS: dict[str, Callable[[Layout], str]] = {
+    "table": render_text,
+    "json": render_json,
+    "markdown": render_markdown,
+    "rst": render_rst,
+    "svg": render_svg,
+}
+
+
+def format_table(layout: Layout) -> str:
+    """The human-readable table (kept for callers of the earlier API)."""
+    return render_text(layout).rstrip("\n")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "layout", help="offsets, sizes and C types of a structure's members",
         description="Print every member of a structure at every nesting level, with padding "
-        "and bit-fields, as computed from the spec with the MSVC layout rules.",
+        "and bit-fields, as computed from the spec with the MSVC layout rules: as a table, "
+        "JSON, Markdown, reStructuredText, or the SVG byte diagram of the docs.",
     )
     p.add_argument("name", type=structure_name, metavar="NAME", help="structure name")
     add_profile_options(p)
-    p.add_argument("--json", action="store_true", help="machine-readable JSON output")
+    p.add_argument("--format", choices=tuple(FORMATS), default="table",
+                   help="output format (default: table)")
+    p.add_argument("--json", action="store_const", dest="format", const="json",
+                   help="same as --format json")
     return p
-
-
-def format_table(layout: Layout) -> str:
-    lines = [
-        f"{layout.name}  ({layout.profile.abi}, cookie {layout.profile.cookie}): "
-        f"{layout.size} bytes, {layout.align}-byte aligned",
-        "",
-        f"{'offset':>6} {'hex':>6} {'size':>5}  {'C type':<26} member",
-    ]
-    for m in layout.walk():
-        depth = m.path.count(".")
-        ctype = m.ctype if m.ctype == m.resolved_ctype else f"{m.ctype} ({m.resolved_ctype})"
-        if m.kind == "bits":
-            ctype = f"{m.ctype} :{m.bit_width} @bit {m.bit_offset}"
-        name = "  " * depth + m.name + ("  [padding]" if m.padding else "")
-        lines.append(f"{m.offset:>6} {m.offset:>#6x} {m.size:>5}  {ctype:<26} {name}")
-    lines.append("")
-    lines.append(textwrap.fill(layout.doc, 100))
-    return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
     layout = get_layout(args.name, profile_from(args))
-    if args.json:
-        print_json(layout.to_json())
-    else:
-        sys.stdout.write(format_table(layout) + "\n")
+    sys.stdout.write(FORMATS[args.format](layout))
     return 0

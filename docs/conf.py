@@ -26,8 +26,13 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.doctest",
     "sphinx.ext.viewcode",
+    # The shipped extension (spt-fields, spt-diagram, spt-declaration), as users load it.
+    "iscsitgt_spt.cli.sphinxext",
+    # What only this site needs: the structure page stubs, the CLI and API reference.
     "sptdocs",
 ]
+# Every label the reference links to exists on this site: a missing one is a broken link.
+spt_strict_references = True
 
 # Offline by construction: no intersphinx, no external assets.
 exclude_patterns = ["_build", "structures/_*", "Thumbs.db", ".DS_Store"]

@@ -258,6 +258,7 @@ def _resolve_struct(struct: CStruct, profile: Profile, base: int, prefix: str) -
                     name=bf.name, path=prefix + bf.name, offset=at, size=leaf.size,
                     ctype=leaf.c_name, resolved_ctype=leaf.c_name, kind="bits", doc=bf.doc,
                     align=align, bit_offset=shift, bit_width=bf.width, unit=unit,
+                    enum_type=bf.enum_type,
                 ))
             subcons.append(unit / leaf)
             size = leaf.size

@@ -189,10 +189,13 @@ def encode_wchar(value: str | WcharText, count: int) -> bytes:
 class BitField:
     """One member of an MSVC bit-field group: ``UCHAR name : width``."""
 
-    def __init__(self, name: str, width: int, doc: str) -> None:
+    def __init__(
+        self, name: str, width: int, doc: str, enum_type: type[enum.IntEnum] | None = None
+    ) -> None:
         self.name = name
         self.width = width
         self.doc = doc
+        self.enum_type = enum_type
 
 
 class CBitFields(construct.Construct):  # type: ignore[misc]
@@ -297,6 +300,12 @@ SESSION_COOKIE = _cookie("SESSION_COOKIE")
 TASK_COOKIE = _cookie("TASK_COOKIE")
 
 
-def bitfields(base: CPrimitive, fields: Sequence[tuple[str, int, str]]) -> CBitFields:
-    """``bitfields(UCHAR, [("ErrorCode", 7, doc), ("Valid", 1, doc)])`` in C declaration order."""
-    return CBitFields(base, *(BitField(n, w, d) for n, w, d in fields))
+def bitfields(
+    base: CPrimitive,
+    fields: Sequence[tuple[str, int, str] | tuple[str, int, str, type[enum.IntEnum]]],
+) -> CBitFields:
+    """``bitfields(UCHAR, [("ErrorCode", 7, doc), ("Valid", 1, doc)])`` in C declaration order.
+
+    A fourth item names the enumeration of the field's values (``SenseKey``).
+    """
+    return CBitFields(base, *(BitField(*f) for f in fields))

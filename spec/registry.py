@@ -24,9 +24,10 @@ from iscsitgt_spt.spec.requests import (
 )
 from iscsitgt_spt.spec.rules import Const
 from iscsitgt_spt.spec.sense_data import SENSE_DATA
-from iscsitgt_spt.spec.srb_io_control import SRB_IO_CONTROL
+from iscsitgt_spt.spec.srb_io_control import CONTROL_CODE_PATH, SRB_IO_CONTROL
 
 __all__ = [
+    "CONTROL_CODE_PATH",
     "STRUCTURES",
     "control_code_of",
     "get_layout",
@@ -68,7 +69,7 @@ def get_layout(name: str | CStruct, profile: Profile = DEFAULT_PROFILE) -> Layou
 
 def control_code_of(name: str | CStruct) -> int | None:
     """The SRB_IO_CONTROL.ControlCode a request travels with, or ``None``."""
-    rule = (structure(name) if isinstance(name, str) else name).rules.get("Header.ControlCode")
+    rule = (structure(name) if isinstance(name, str) else name).rules.get(CONTROL_CODE_PATH)
     return rule.value if isinstance(rule, Const) and isinstance(rule.value, int) else None
 
 

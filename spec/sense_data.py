@@ -7,7 +7,7 @@ and ``Valid`` bit 7, so the T10 byte ``0xF0`` reads ErrorCode 0x70, Valid 1.
 
 from __future__ import annotations
 
-from iscsitgt_spt.spec.constants import SenseKey
+from iscsitgt_spt.spec.constants import SenseKey, SenseResponseCode
 from iscsitgt_spt.spec.layout import CStruct
 from iscsitgt_spt.spec.primitives import UCHAR, bitfields
 
@@ -16,12 +16,13 @@ __all__ = ["SENSE_DATA"]
 SENSE_DATA = CStruct(
     "SENSE_DATA",
     bitfields(UCHAR, [
-        ("ErrorCode", 7, "Response code: 0x70 current or 0x71 deferred error (fixed format)."),
+        ("ErrorCode", 7, "Response code: 0x70 current or 0x71 deferred error (fixed format).",
+         SenseResponseCode),
         ("Valid", 1, "1 when Information holds a value defined by the command set."),
     ]),
     "SegmentNumber" / UCHAR * "Obsolete segment number.",
     bitfields(UCHAR, [
-        ("SenseKey", 4, f"Sense key ({SenseKey.__name__}): the general error category."),
+        ("SenseKey", 4, "Sense key: the general error category.", SenseKey),
         ("Reserved", 1, "Reserved bit, kept as found."),
         ("IncorrectLength", 1, "ILI: the requested length did not match the block length."),
         ("EndOfMedia", 1, "EOM: end-of-medium condition."),

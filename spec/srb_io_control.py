@@ -8,7 +8,10 @@ from iscsitgt_spt.spec.layout import CStruct
 from iscsitgt_spt.spec.primitives import UCHAR, ULONG
 from iscsitgt_spt.spec.rules import Const, SizeAfter, SizeOfSelf
 
-__all__ = ["SRB_IO_CONTROL", "srb_payload"]
+__all__ = ["CONTROL_CODE_PATH", "SRB_IO_CONTROL", "srb_payload"]
+
+#: Where a request carries the ControlCode that selects it (the rule set by :func:`srb_payload`).
+CONTROL_CODE_PATH = "Header.ControlCode"
 
 SRB_IO_CONTROL = CStruct(
     "SRB_IO_CONTROL",
@@ -46,7 +49,7 @@ def srb_payload(
         *members,
         doc=doc,
         rules={
-            "Header.ControlCode": Const(control_code, control_name),
+            CONTROL_CODE_PATH: Const(control_code, control_name),
             "Header.Length": SizeAfter("Header"),
         },
     )

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 #: Layer ranks, lowest first; a module may import its own rank or lower.
 RANKS = {"iscsitgt_spt.spec": 0, "iscsitgt_spt.codec": 1, "iscsitgt_spt.device": 2,
          "iscsitgt_spt.cli": 3, "iscsitgt_spt.__main__": 3}
-CODEC_SUBPACKAGES = ("analysis", "capture", "fuzzing", "sense")
+CODEC_SUBPACKAGES = ("analysis", "capture", "export", "fuzzing", "sense")
 SANS_IO_FORBIDDEN_MODULES = {
     "argparse", "curses", "termios", "tty", "pathlib", "tempfile", "shutil", "os", "io",
     "subprocess", "socket", "readline",

@@ -97,7 +97,11 @@ def test_wheel_contains_only_the_namespace(tmp_path: Path) -> None:
     for required in ("iscsitgt_spt/spec/py.typed", "iscsitgt_spt/codec/py.typed",
                      "iscsitgt_spt/device/py.typed", "iscsitgt_spt/cli/py.typed",
                      "iscsitgt_spt/cli/__init__.py", "iscsitgt_spt/device/__init__.py",
-                     "iscsitgt_spt/__main__.py"):
+                     "iscsitgt_spt/__main__.py",
+                     # Assets read at run time: the HTML report's and the Sphinx extension's.
+                     "iscsitgt_spt/codec/analysis/html/page.css",
+                     "iscsitgt_spt/codec/analysis/html/page.js",
+                     "iscsitgt_spt/cli/sphinxext/static/iscsitgt-spt.css"):
         assert required in names
     assert any(n.startswith("iscsitgt_spt/cli/samples/") and n.endswith(".jsonl")
                for n in names)

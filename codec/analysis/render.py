@@ -22,8 +22,6 @@ from iscsitgt_spt.codec.values import FieldValue, StructValue
 from iscsitgt_spt.spec.constants import (
     CONTROL_CODES,
     IOCTLS,
-    SenseKey,
-    SenseResponseCode,
     TmfFunction,
     name_of,
 )
@@ -41,12 +39,6 @@ RESET = "\x1b[0m"
 _MAX_EXTRA = 256
 _EXTRA_ROW = 16
 
-#: Members whose value names a C enumeration that the layout does not carry itself (the
-#: SENSE_DATA bit-fields are plain UCHAR bits in the Windows header).
-_BIT_ENUMS: dict[str, type[enum.IntEnum]] = {
-    "ErrorCode": SenseResponseCode,
-    "SenseKey": SenseKey,
-}
 #: Big-endian UCHAR arrays of SENSE_DATA (SCSI byte order), shown also as a number.
 _BIG_ENDIAN = ("Information", "CommandSpecificInformation")
 _HANDLES = ("SESSION_COOKIE", "TASK_COOKIE", "PVOID")
@@ -121,8 +113,6 @@ def format_value(member: Member, value: FieldValue) -> tuple[str, bool]:
         return (f"0x{value:x} ({known})", False) if known else (f"0x{value:x} (unknown)", True)
     if member.enum_type is not None:
         return _enum_text(member.enum_type, value)
-    if member.kind == "bits" and member.name in _BIT_ENUMS:
-        return _enum_text(_BIT_ENUMS[member.name], value)
     if member.ctype in _HANDLES:
         return f"0x{value:0{member.size * 2}x}", False
     return _number(value), False

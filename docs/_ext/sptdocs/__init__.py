@@ -1,15 +1,11 @@
-"""sptdocs — the Sphinx extension that writes the reference half of the docs from the spec.
+"""sptdocs — what only this project's own site needs on top of the shipped extension.
 
-Why an extension and not checked-in pages: every offset, size, value and name in the
-reference must come from :mod:`iscsitgt_spt.spec` at build time, so the docs cannot drift
-from the code.  At ``builder-inited`` one stub page per structure is (re)written under
-``structures/`` (only when its text changes, so incremental builds stay incremental); the
-directives fill the pages in; at ``build-finished`` the HTML builders get the standalone SVG
-diagrams (``_layouts/``) and the generated C headers (``_headers/``).
-
-Directives: ``spt-structure``, ``spt-structure-toctree``, ``spt-enum``, ``spt-control-codes``,
-``spt-ioctls``, ``spt-string-lengths``, ``spt-assumptions``, ``spt-quirks``, ``spt-cli``,
-``spt-automodules``, ``spt-headers``.
+The reference directives (``spt-structure``, ``spt-enum``, ``spt-fields`` ...) ship inside
+the package as :mod:`iscsitgt_spt.cli.sphinxext`, which ``conf.py`` loads like any user
+would.  This extension adds the site's own pieces: one generated stub page per structure
+under ``structures/`` (rewritten at ``builder-inited`` only when its text changes, so
+incremental builds stay incremental) with ``spt-structure-toctree`` listing them, the CLI
+reference (``spt-cli``) and the API reference (``spt-automodules``).
 """
 
 from __future__ import annotations
@@ -18,22 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from docutils.statemachine import StringList
+from iscsitgt_spt.cli.sphinxext import write_if_changed
 from iscsitgt_spt.spec.registry import STRUCTURES
 from sphinx.application import Sphinx
 from sphinx.directives.other import TocTree
 
 from .apidoc import AutomodulesDirective
 from .cli import CliDirective
-from .constants import (
-    AssumptionsDirective,
-    ControlCodesDirective,
-    EnumDirective,
-    IoctlsDirective,
-    QuirksDirective,
-    StringLengthsDirective,
-)
-from .headers import HEADER_DIR, HeadersDirective, header_files
-from .structure import LAYOUT_DIR, StructureDirective, svg_files
 
 __all__ = ["STRUCTURE_DIR", "setup", "stub_text"]
 
@@ -58,16 +45,10 @@ def stub_text(name: str) -> str:
     )
 
 
-def _write_if_changed(path: Path, text: str) -> None:
-    if not path.exists() or path.read_text(encoding="utf-8") != text:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-
-
 def _write_stubs(app: Sphinx) -> None:
     folder = Path(app.srcdir) / STRUCTURE_DIR
     for name in STRUCTURES:
-        _write_if_changed(folder / f"{name}.rst", stub_text(name))
+        write_if_changed(folder / f"{name}.rst", stub_text(name))
 
 
 class StructureTocTree(TocTree):
@@ -80,29 +61,11 @@ class StructureTocTree(TocTree):
         return super().run()
 
 
-def _write_outputs(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or app.builder.format != "html":
-        return
-    out = Path(app.outdir)
-    for name, text in svg_files().items():
-        _write_if_changed(out / LAYOUT_DIR / name, text)
-    for name, text in header_files().items():
-        _write_if_changed(out / HEADER_DIR / name, text)
-
-
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.setup_extension("iscsitgt_spt.cli.sphinxext")
     app.connect("builder-inited", _write_stubs)
-    app.connect("build-finished", _write_outputs)
-    app.add_directive("spt-structure", StructureDirective)
     app.add_directive("spt-structure-toctree", StructureTocTree)
-    app.add_directive("spt-enum", EnumDirective)
-    app.add_directive("spt-control-codes", ControlCodesDirective)
-    app.add_directive("spt-ioctls", IoctlsDirective)
-    app.add_directive("spt-string-lengths", StringLengthsDirective)
-    app.add_directive("spt-assumptions", AssumptionsDirective)
-    app.add_directive("spt-quirks", QuirksDirective)
     app.add_directive("spt-cli", CliDirective)
     app.add_directive("spt-automodules", AutomodulesDirective)
-    app.add_directive("spt-headers", HeadersDirective)
     app.add_css_file("sptdocs.css")
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

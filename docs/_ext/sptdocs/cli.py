@@ -13,9 +13,8 @@ import argparse
 import importlib
 
 from docutils import nodes
+from iscsitgt_spt.cli.sphinxext.nodes_util import Cell, make_table, para, register_label
 from sphinx.util.docutils import SphinxDirective
-
-from .nodes_util import Cell, make_table, para, register_label
 
 __all__ = ["CliDirective"]
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from iscsitgt_spt.codec.export import c_declaration
 from iscsitgt_spt.spec.assumptions import ASSUMPTIONS, Assumption
-from iscsitgt_spt.spec.c_header import render_header
 from iscsitgt_spt.spec.layout import Layout
 from iscsitgt_spt.spec.profiles import ABIS, COOKIES, PROFILES, Profile
 from iscsitgt_spt.spec.registry import STRUCTURES, get_layout
@@ -86,21 +86,6 @@ def profile_groups(name: str) -> list[ProfileGroup]:
             profile = Profile(abi, cookie)
             groups.setdefault(_signature(get_layout(name, profile)), []).append(profile)
     return [ProfileGroup(tuple(ps), get_layout(name, ps[0])) for ps in groups.values()]
-
-
-def c_declaration(name: str, profile: Profile) -> str:
-    """The ``typedef struct`` of ``name`` exactly as ``iscsitgt-spt header`` writes it.
-
-    The standalone flavour is used because the SDK flavour leaves SRB_IO_CONTROL and
-    SCSI_PASS_THROUGH_DIRECT to ``<ntddscsi.h>``; the block is cut out of the full header at
-    its blank-line boundaries, so the text is the exporter's, unchanged.
-    """
-    header = render_header(profile, standalone=True, asserts=False, structures=[name])
-    marker = f"typedef struct _{name} {{"
-    for block in header.split("\n\n"):
-        if marker in block:
-            return block.strip("\n")
-    raise LookupError(f"{name} not found in the generated header")
 
 
 def embedded_in(name: str) -> list[str]:

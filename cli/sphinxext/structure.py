@@ -12,13 +12,13 @@ from pathlib import PurePosixPath
 
 from docutils import nodes
 from docutils.parsers.rst import directives
+from iscsitgt_spt.codec.export import render_svg, row_width
 from iscsitgt_spt.spec.constants import CONTROL_CODES, IOCTLS, decode_ctl_code
 from iscsitgt_spt.spec.layout import CStruct, Layout, Member
 from iscsitgt_spt.spec.profiles import PROFILES
 from iscsitgt_spt.spec.registry import control_code_of, get_layout, ioctl_of, structure
 from sphinx.util.docutils import SphinxDirective
 
-from .diagram import render_svg, row_width
 from .model import (
     ProfileGroup,
     c_declaration,

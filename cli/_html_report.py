@@ -1,0 +1,87 @@
+"""``decode CAPTURE --html OUT.html``: the clickable report, written as records decode.
+
+The page comes from :func:`iscsitgt_spt.codec.analysis.html.render_html` chunk by chunk and
+goes straight to the file, so a capture of millions of records never sits in memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import BinaryIO, TextIO
+
+from iscsitgt_spt.cli import EXIT_FINDINGS, EXIT_OK
+from iscsitgt_spt.cli._progress import Progress
+from iscsitgt_spt.codec.analysis.html import render_html
+from iscsitgt_spt.codec.analysis.report import RecordReport, report_record
+from iscsitgt_spt.codec.capture.records import RawRecord
+from iscsitgt_spt.spec.errors import InputFormatError
+
+__all__ = ["write_html_report"]
+
+Opener = Callable[[BinaryIO, str], "tuple[str, Iterator[RawRecord], bool]"]
+
+
+def _reports(records: Iterator[RawRecord], args: argparse.Namespace, seen: list[int],
+             progress: Progress, position: Callable[[], int] | None) -> Iterator[RecordReport]:
+    for count, record in enumerate(records, 1):
+        report = report_record(record, name=args.name, ioctl=args.ioctl, abi=args.abi,
+                               cookie=args.cookie,
+                               diagnostics=getattr(args, "diagnostics", True))
+        seen[0] = count
+        # Findings are what the page shows, not a failure; a record that did not decode is.
+        if report.error is not None or any(
+                b is not None and b.error is not None for b in (report.request, report.response)):
+            seen[1] += 1
+        progress.update(count, position() if position is not None else None)
+        yield report
+
+
+def _write(out: TextIO, stream: BinaryIO, args: argparse.Namespace, open_records: Opener,
+           total: int | None, position: Callable[[], int] | None) -> list[int]:
+    fmt, records, _multi = open_records(stream, args.input)
+    seen = [0, 0]
+    progress = Progress(label="records", total_bytes=total)
+    title = f"iscsitgt-spt decode {os.path.basename(args.file) if args.file != '-' else 'stdin'}"
+    try:
+        for chunk in render_html(_reports(records, args, seen, progress, position), fmt,
+                                 title=title):
+            out.write(chunk)
+    finally:
+        progress.close()
+    return seen
+
+
+def write_html_report(args: argparse.Namespace, open_records: Opener) -> int:
+    """Decode ``args.file`` into the page at ``args.html``.
+
+    Exit code 0, or 1 when a record could not be decoded (the page shows why); findings are
+    the page's content, not a failure.
+    """
+    target = Path(args.html)
+    partial = target.with_name(target.name + ".partial")
+    try:
+        with partial.open("w", encoding="utf-8", newline="\n") as out:
+            if args.file == "-":
+                seen = _write(out, sys.stdin.buffer, args, open_records, None, None)
+            else:
+                with open(args.file, "rb") as stream:
+                    try:
+                        size: int | None = os.fstat(stream.fileno()).st_size or None
+                    except OSError:
+                        size = None
+                    seen = _write(out, stream, args, open_records, size, stream.tell)
+    except BaseException:
+        # An unusable input or an interrupt: no half-written page left behind.
+        partial.unlink(missing_ok=True)
+        raise
+    if seen[0] == 0:
+        partial.unlink()
+        raise InputFormatError("no records found in the input", path="input")
+    partial.replace(target)
+    print(f"wrote {target}: {seen[0]} record{'s' * (seen[0] != 1)}, "
+          f"{seen[1]} not decoded")
+    return EXIT_FINDINGS if seen[1] else EXIT_OK

@@ -1,0 +1,116 @@
+"""iscsitgt_spt.cli.sphinxext — the spec's reference, in any Sphinx project (ours included).
+
+Add it to a project's ``conf.py``::
+
+    extensions = ["iscsitgt_spt.cli.sphinxext"]
+
+Embedding one piece of one structure, for a profile (``:abi:`` win64 | win32, ``:cookie:``
+u64 | ptr; default win64/u64)::
+
+    .. spt-fields:: ISCSITGT_SPT_TMF
+    .. spt-diagram:: ISCSITGT_SPT_TMF
+    .. spt-declaration:: SENSE_DATA
+
+Whole reference pages, as this project's site uses them: ``spt-structure`` (every layout of
+a structure, its rules and assumptions), ``spt-enum``, ``spt-control-codes``, ``spt-ioctls``,
+``spt-string-lengths``, ``spt-assumptions``, ``spt-quirks`` and ``spt-headers``.  They link to
+one another by label (``struct-<NAME>``, ``enum-<Name>``, ``assumption-<NAME>`` ...); a
+project that uses only some of them gets plain text where a label is missing, instead of a
+warning, unless it sets ``spt_strict_references = True`` (this project's site does).  HTML
+builds also get the standalone SVG diagrams (``_layouts/``) and C headers (``_headers/``)
+those pages link to.
+
+Sphinx stays an optional dependency of iscsitgt-spt: only this package imports it, and
+nothing else of the CLI imports this package.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+
+from .constants import (
+    AssumptionsDirective,
+    ControlCodesDirective,
+    EnumDirective,
+    IoctlsDirective,
+    QuirksDirective,
+    StringLengthsDirective,
+)
+from .directives import DeclarationDirective, DiagramDirective, FieldsDirective
+from .headers import HEADER_DIR, HeadersDirective, header_files
+from .structure import LAYOUT_DIR, StructureDirective, svg_files
+
+__all__ = ["setup", "write_if_changed"]
+
+#: The stylesheet shipped with the directives (package data, copied by Sphinx).
+CSS_FILE = "iscsitgt-spt.css"
+#: Label prefixes the directives define and link to.
+_OUR_LABELS = ("struct-", "enum-", "assumption-", "ioctl-codes", "control-codes")
+
+
+def _add_static(app: Sphinx) -> None:
+    # Registered after conf.py is read, so the project's own html_static_path stays first.
+    path = str(Path(__file__).resolve().parent / "static")
+    if path not in app.config.html_static_path:
+        app.config.html_static_path.append(path)
+
+
+def write_if_changed(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` unless it already holds it (keeps incremental builds)."""
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def _write_outputs(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    out = Path(app.outdir)
+    for name, text in svg_files().items():
+        write_if_changed(out / LAYOUT_DIR / name, text)
+    for name, text in header_files().items():
+        write_if_changed(out / HEADER_DIR / name, text)
+
+
+def _soft_reference(
+    app: Sphinx, env: BuildEnvironment, node: addnodes.pending_xref, contnode: nodes.Element
+) -> nodes.Element | None:
+    """A link to one of our labels the project does not define: plain text, no warning."""
+    if app.config.spt_strict_references or node.get("refdomain") != "std":
+        return None
+    target = str(node.get("reftarget", ""))
+    if any(target.startswith(prefix) for prefix in _OUR_LABELS):
+        return contnode
+    return None
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_config_value("spt_strict_references", False, "env", [bool])
+    for name, directive in {
+        "spt-fields": FieldsDirective,
+        "spt-diagram": DiagramDirective,
+        "spt-declaration": DeclarationDirective,
+        "spt-structure": StructureDirective,
+        "spt-enum": EnumDirective,
+        "spt-control-codes": ControlCodesDirective,
+        "spt-ioctls": IoctlsDirective,
+        "spt-string-lengths": StringLengthsDirective,
+        "spt-assumptions": AssumptionsDirective,
+        "spt-quirks": QuirksDirective,
+        "spt-headers": HeadersDirective,
+    }.items():
+        app.add_directive(name, directive)
+    app.connect("builder-inited", _add_static)
+    app.connect("build-finished", _write_outputs)
+    app.connect("missing-reference", _soft_reference)
+    app.add_css_file(CSS_FILE)
+    from iscsitgt_spt.cli._common import version_text
+
+    return {"version": version_text().split()[-1], "parallel_read_safe": True,
+            "parallel_write_safe": True}

@@ -1,0 +1,85 @@
+"""The HTML report renderer without a browser: streaming, escaping, the policy, the CLI.
+
+(The page's behaviour in a browser is tests/export/test_html_report.py.)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from iscsitgt_spt.cli import main
+from iscsitgt_spt.codec import build, encode
+from iscsitgt_spt.codec.analysis.html import render_html
+from iscsitgt_spt.codec.analysis.report import RecordReport, report_record
+from iscsitgt_spt.codec.capture.records import RawRecord
+
+
+def _record(index: int, data: bytes) -> RawRecord:
+    return RawRecord(index=index, data_in=data, data_out=None, ioctl=None, line=None,
+                     source_format="raw")
+
+
+def _session_start(name: str) -> bytes:
+    return encode(build("ISCSITGT_SPT_SESSION_START", {"ITNexusHandle": 1, "ITNexus": name}))
+
+
+def test_records_are_written_as_they_are_decoded() -> None:
+    pulled: list[int] = []
+
+    def reports() -> Iterator[RecordReport]:
+        for i in range(1000):
+            pulled.append(i)
+            yield report_record(_record(i, _session_start(f"iqn.{i}")))
+
+    chunks = render_html(reports(), "raw")
+    next(chunks)  # the head, before any record is decoded
+    assert pulled == []
+    first = next(chunks)
+    assert pulled == [0] and first.startswith('<script type="application/json" class="rec"')
+    assert json.loads(re.sub(r"^<script[^>]*>|</script>\n$", "", first))["i"] == 0
+
+
+def test_markup_in_a_value_cannot_leave_its_json_block() -> None:
+    hostile = "</script><script>alert(1)</script><!--"
+    page = "".join(render_html([report_record(_record(0, _session_start(hostile)))], "raw"))
+    assert "<script>alert(1)" not in page
+    block = re.search(r'<script type="application/json" class="rec">(.*?)</script>', page, re.S)
+    assert block is not None
+    # The JSON still holds the exact text (the escapes are JSON's own).
+    assert hostile in json.loads(block.group(1))["buffers"][0]["members"][-2][5]
+
+
+def test_policy_allows_only_the_inlined_style_and_script() -> None:
+    import base64
+    import hashlib
+
+    page = "".join(render_html([report_record(_record(0, _session_start("x")))], "raw"))
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page)
+    assert policy is not None
+    style = re.search(r"<style>(.*?)</style>", page, re.S)
+    script = re.search(r"<script>(.*?)</script>", page, re.S)
+    assert style is not None and script is not None
+    for text in (style.group(1), script.group(1)):
+        digest = base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in policy.group(1)
+    assert "default-src 'none'" in policy.group(1) and "unsafe" not in policy.group(1)
+
+
+def test_cli_writes_the_page_and_reports_errors_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capture = tmp_path / "c.bin"
+    capture.write_bytes(_session_start("iqn.example"))
+    out = tmp_path / "r.html"
+    assert main(["decode", str(capture), "--html", str(out)]) == 0
+    assert "wrote" in capsys.readouterr().out
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    missing = tmp_path / "missing.bin"
+    assert main(["decode", str(missing), "--html", str(tmp_path / "x.html")]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "missing.bin" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.bin", "r.html"]
