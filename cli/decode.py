@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import codecs
 import io
+import itertools
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -34,9 +35,10 @@ from iscsitgt_spt.codec.capture.detect import (
     FORMATS,
     RawRecord,
     detect_format,
-    iter_capture_lines,
+    open_capture_lines,
     read_capture,
 )
+from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE
 from iscsitgt_spt.spec.constants import IOCTLS
 from iscsitgt_spt.spec.errors import InputFormatError
 from iscsitgt_spt.spec.registry import get_layout
@@ -51,12 +53,14 @@ _HEAD = 1 << 16
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "decode", help="decode a buffer or a whole capture",
-        description="Decode captured IOCTL buffers: raw bytes, hex text, xxd, hexdump -C, WinDbg "
-        "db/dc/dd/dq, Frida hexdump, ioctlbf logs, IRPMon text/JSON exports or the project's "
-        "JSON-Lines capture. The structure is identified from the SRB_IO_CONTROL header (or the "
-        "IOCTL), the ABI and cookie width from the self-describing fields, which outrank the "
-        "buffer's size. A buffer cut short shows every member it holds whole and where it "
-        "ends (exit 1).",
+        description="Decode captured IOCTL buffers: raw bytes, any hex dump (xxd, hexdump, od, "
+        "WinDbg, PowerShell Format-Hex, certutil, HxD, x64dbg, radare2, Frida ...), bytes written "
+        "as text (C arrays, \\x strings, PowerShell byte arrays, base64), ioctlbf logs, IRPMon "
+        "text/JSON exports or the project's JSON-Lines capture; a text file is read block by "
+        "block, one record per dump. The structure is identified from the SRB_IO_CONTROL "
+        "header (or the IOCTL), the ABI and cookie width from the self-describing fields, "
+        "which outrank the buffer's size. A buffer cut short shows every member it holds "
+        "whole and where it ends (exit 1).",
     )
     p.add_argument("file", nargs="?", default="-", metavar="FILE",
                    help="input file, or - for standard input (default)")
@@ -68,6 +72,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
     p.add_argument("--cookie", choices=COOKIES, help="cookie width (default: detect)")
     p.add_argument("--input", choices=("auto", *FORMATS), default="auto", metavar="FORMAT",
                    help="input format: auto (default) or one of " + ", ".join(FORMATS))
+    p.add_argument("--max-record-size", type=_record_size, default=MAX_RECORD_SIZE, metavar="N",
+                   help="largest record to read, in bytes (default 4 MiB); '*' rows and "
+                   "declared sizes never expand past it")
     p.add_argument("--json", action="store_true", help="JSON (JSON Lines for several records)")
     p.add_argument("--hexdump", action="store_true",
                    help="add an annotated hex dump: field paths per row, padding and anomalies")
@@ -82,10 +89,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
     return p
 
 
+def _record_size(text: str) -> int:
+    """argparse type: a positive byte count (decimal or 0x-hex)."""
+    value = parse_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"not a positive size: {text!r}")
+    return value
+
+
 # -- reading --------------------------------------------------------------------------------
 def _text_lines(head: bytes, stream: BinaryIO) -> Iterator[str]:
-    """Lines of a UTF-8 text stream whose first bytes were already read for detection."""
-    decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
+    """Lines of a text stream (UTF-8, or UTF-16 after its BOM, as PowerShell 5.1 saves)
+    whose first bytes were already read for detection."""
+    encoding = "utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
     pending = ""
     chunk = head
     while True:
@@ -101,18 +118,32 @@ def _text_lines(head: bytes, stream: BinaryIO) -> Iterator[str]:
 
 
 def open_records(
-    stream: BinaryIO, fmt: str = "auto"
+    stream: BinaryIO, fmt: str = "auto", limit: int = MAX_RECORD_SIZE
 ) -> tuple[str, Iterator[RawRecord], bool]:
-    """(format, records, multi) for a binary stream; multi-record formats are streamed."""
+    """(format, records, multi) for a binary stream; every text format is streamed.
+
+    A detected text format is read block by block (several dumps in one file are several
+    records); only a single binary buffer is read whole, and never more than ``limit`` + 1
+    bytes of it.
+    """
     head = stream.read(_HEAD)
     if not head:
         raise InputFormatError("the input is empty", path="input")
-    if fmt == "auto":
-        fmt = detect_format(head)
-    if fmt in MULTI_RECORD_FORMATS:
-        return fmt, iter_capture_lines(_text_lines(head, stream), fmt), True
-    result = read_capture(head + stream.read(), fmt)
-    return result.format, iter(result.records), len(result.records) > 1
+    detected = detect_format(head) if fmt == "auto" else fmt
+    if detected in ("raw", "irpmon-binary"):
+        data = head + stream.read(max(0, limit + 1 - len(head)))
+        result = read_capture(data, detected, limit)
+        return result.format, iter(result.records), False
+    name, records = open_capture_lines(
+        _text_lines(head, stream), None if fmt == "auto" else fmt, limit)
+    if detected in MULTI_RECORD_FORMATS:
+        return name, records, True
+    first = list(itertools.islice(records, 2))
+    if not first:
+        raise InputFormatError(f"no {name} records found in the input", path="input")
+    if len(first) == 1 and first[0].error is not None:
+        raise InputFormatError(str(first[0].error), path="input")
+    return name, itertools.chain(first, records), len(first) > 1
 
 
 # -- text output ----------------------------------------------------------------------------
@@ -120,8 +151,9 @@ def _record_title(report: RecordReport, fmt: str) -> str:
     rec = report.record
     parts = [f"record {rec.index + 1}"]
     if rec.line is not None:
-        parts.append(f"line {rec.line}")
-    parts.append(fmt)
+        end = rec.end_line if rec.end_line is not None else rec.line
+        parts.append(f"line {rec.line}" if end == rec.line else f"lines {rec.line}-{end}")
+    parts.append(rec.source_format or fmt)  # each block of a text capture names its own form
     if rec.ioctl is not None:
         parts.append(f"{IOCTLS.get(rec.ioctl, 'IOCTL')} (0x{rec.ioctl:08x})")
     for key in ("pid", "time", "status"):
@@ -159,6 +191,9 @@ def _buffer_text(
 def report_text(report: RecordReport, fmt: str, args: argparse.Namespace, color: bool) -> str:
     lines = [_record_title(report, fmt)]
     lines.extend(f"note: {n}" for n in report.notes)
+    skipped = report.record.meta.get("skipped_lines")
+    if isinstance(skipped, tuple):
+        lines.extend(f"note: not data, skipped: {line}" for line in skipped)
     if report.error is not None:
         lines.append(f"error: {report.error}")
         return "\n".join(lines)
@@ -196,9 +231,12 @@ def _single_document(report: RecordReport, fmt: str) -> dict[str, Any]:
         doc["profile_evidence"] = list(report.guess.evidence)
     doc["findings"] = [f.to_dict() for f in report.request.findings]
     extra = report.to_json()
-    for key in ("output", "changes", "sense", "notes", "unreadable"):
+    for key in ("output", "changes", "sense", "notes", "unreadable", "line", "end_line"):
         if key in extra:
             doc[key] = extra[key]
+    skipped = extra.get("meta", {}).get("skipped_lines")
+    if skipped:
+        doc["skipped_lines"] = skipped  # capture lines that were not data (issue 11)
     return doc
 
 
@@ -273,9 +311,9 @@ def run(args: argparse.Namespace) -> int:
         return write_html_report(args, open_records)
     if args.file == "-":
         stream: BinaryIO = sys.stdin.buffer
-        fmt, records, multi = open_records(stream, args.input)
+        fmt, records, multi = open_records(stream, args.input, args.max_record_size)
         return emit_reports(records, fmt, multi, args)
     with open(args.file, "rb") as stream:
-        fmt, records, multi = open_records(stream, args.input)
+        fmt, records, multi = open_records(stream, args.input, args.max_record_size)
         return emit_reports(records, fmt, multi, args, total_bytes=_size_of(stream),
                             position=stream.tell)

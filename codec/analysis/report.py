@@ -108,6 +108,8 @@ class RecordReport:
     def _head_json(self) -> dict[str, Any]:
         rec = self.record
         out: dict[str, Any] = {"record": rec.index, "line": rec.line, "format": rec.source_format}
+        if rec.end_line is not None:
+            out["end_line"] = rec.end_line
         if rec.ioctl is not None:
             out["ioctl"] = f"0x{rec.ioctl:08x}"
         if rec.meta:

@@ -15,11 +15,18 @@ decides, in this order of precedence:
    ``db`` (backtick address or ``-`` between bytes 8 and 9), ``dq`` (backticked 64-bit words),
    ``dd``/``dc`` (32-bit words; ``dc`` with an ascii column), ``frida`` (header row, ANSI
    escapes, or single-spaced bytes after an address);
-9. text that reads as plain hex: ``hex``; anything else: :class:`InputFormatError`.
+9. text that reads as plain hex: ``hex``; other text with data in it (a dump of another tool,
+   bytes written as source text, base64): ``text``; anything else: :class:`InputFormatError`.
+
+The name detected for a text capture only labels it: when the format is detected (``fmt=None``)
+every dump and text format is read by :mod:`~iscsitgt_spt.codec.capture.splitter`, block by
+block, so a file mixing tools and a session mixing commands lose nothing.  A format named by
+the caller is a hint that selects that tool's own reader.
 
 :func:`read_capture` reads a whole input held in memory; :func:`iter_capture_lines` reads a
 line-based format from any iterable of lines and yields records one at a time, so a capture
-of several gigabytes is processed in memory bounded by its largest record.
+of several gigabytes is processed in memory bounded by its largest record.  Every reader
+works within one record-size bound (``limit``, :data:`MAX_RECORD_SIZE` by default).
 """
 
 from __future__ import annotations
@@ -43,11 +50,14 @@ from iscsitgt_spt.codec.capture.hextext import (
 from iscsitgt_spt.codec.capture.irpmon import BINARY_MAGIC, iter_irpmon_text, refuse_binary
 from iscsitgt_spt.codec.capture.irpmon_json import iter_irpmon_json
 from iscsitgt_spt.codec.capture.records import (
+    MAX_RECORD_SIZE,
     CaptureReadResult,
     RawRecord,
+    bound_records,
     iter_jsonl,
     raw_from_capture_record,
 )
+from iscsitgt_spt.codec.capture.splitter import iter_text_records
 from iscsitgt_spt.codec.capture.windbg import WINDBG_FORMATS, iter_windbg, prompt_command
 from iscsitgt_spt.spec.errors import InputFormatError
 
@@ -55,11 +65,13 @@ __all__ = [
     "FORMATS",
     "LINE_FORMATS",
     "SNIFF_LINES",
+    "TEXT_FORMATS",
     "CaptureReadResult",
     "RawRecord",
     "decode_text",
     "detect_format",
     "iter_capture_lines",
+    "open_capture_lines",
     "raw_from_capture_record",
     "read_capture",
 ]
@@ -67,14 +79,19 @@ __all__ = [
 #: Every format a reader exists for.
 FORMATS = (
     "raw", "hex", "xxd", "hexdump-C", "windbg-db", "windbg-dc", "windbg-dd", "windbg-dq",
-    "frida", "ioctlbf", "irpmon-text", "irpmon-json", "jsonl",
+    "frida", "ioctlbf", "irpmon-text", "irpmon-json", "jsonl", "text",
 )
+#: The formats read block by block by the splitter when the format is detected.
+TEXT_FORMATS = frozenset({
+    "hex", "xxd", "hexdump-C", "windbg-db", "windbg-dc", "windbg-dd", "windbg-dq", "frida", "text",
+})
 #: The formats :func:`iter_capture_lines` can stream.
 LINE_FORMATS = FORMATS[1:]
 SNIFF_LINES = 200
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
 _IRPMON_KEYS = ('"ID"', '"Type"', '"IRP address"', '"Parsers"')
+_C_INITIALISER = re.compile(r"^\{\s*(?:0[xX])?[0-9a-fA-F]|^\[byte\[\]\]", re.I)
 _IRPMON_ID = re.compile(r"^ID = \d+\s*$")
 _IOCTLBF = re.compile(r"^\s*IOCTL Code:\s*0x[0-9a-fA-F]+")
 _ADDR_ROW = re.compile(r"^\s*([0-9a-fA-F]{8}(`[0-9a-fA-F]{8})?|[0-9a-fA-F]{9,16})\s\s?(\S.*)$")
@@ -127,7 +144,7 @@ def _detect_lines(lines: list[str]) -> str:
     # Comment lines (allowed by our JSONL format and by plain hex) say nothing about the format.
     uncommented = [line for line in content if not line.lstrip("\ufeff").lstrip().startswith("#")]
     first = (uncommented or content)[0].lstrip("\ufeff").lstrip()
-    if first.startswith(("{", "[")):
+    if first.startswith(("{", "[")) and not _C_INITIALISER.match(first):
         if any(key in first for key in _IRPMON_KEYS):
             return "irpmon-json"
         if first.startswith("{"):
@@ -161,6 +178,9 @@ def _detect_lines(lines: list[str]) -> str:
         for number, line in enumerate(lines, 1):
             hex_line_bytes(line, number)
     except ValueError as exc:
+        # Other tools' dumps, bytes written as text, or data among commentary.
+        if any(True for _ in iter_text_records(lines)):
+            return "text"
         raise InputFormatError(
             f"not a capture format this reader knows ({exc}); choices: {', '.join(FORMATS)}"
         ) from None
@@ -187,19 +207,25 @@ def _check_format(fmt: str, choices: tuple[str, ...]) -> None:
         )
 
 
-def _line_reader(lines: Iterable[str], fmt: str) -> Iterator[RawRecord]:
+def _line_reader(lines: Iterable[str], fmt: str, limit: int) -> Iterator[RawRecord]:
+    return bound_records(_unbounded_reader(lines, fmt, limit), limit)
+
+
+def _unbounded_reader(lines: Iterable[str], fmt: str, limit: int) -> Iterator[RawRecord]:
+    if fmt == "text":
+        return iter_text_records(lines, limit)
     if fmt == "hex":
-        return iter_plain_hex(lines)
+        return iter_plain_hex(lines, limit=limit)
     if fmt == "xxd":
-        return iter_xxd(lines)
+        return iter_xxd(lines, limit=limit)
     if fmt == "hexdump-C":
-        return iter_hexdump_c(lines)
+        return iter_hexdump_c(lines, limit=limit)
     if fmt.startswith("windbg-"):
-        return iter_windbg(lines, fmt)
+        return iter_windbg(lines, fmt, limit=limit)
     if fmt == "frida":
-        return iter_frida(lines)
+        return iter_frida(lines, limit=limit)
     if fmt == "ioctlbf":
-        return iter_ioctlbf(lines)
+        return iter_ioctlbf(lines, limit=limit)
     if fmt == "irpmon-text":
         return iter_irpmon_text(lines)
     if fmt == "irpmon-json":
@@ -207,41 +233,59 @@ def _line_reader(lines: Iterable[str], fmt: str) -> Iterator[RawRecord]:
     return iter_jsonl(lines)
 
 
-def iter_capture_lines(lines: Iterable[str], fmt: str | None = None) -> Iterator[RawRecord]:
-    """Stream the records of a line-based capture; ``fmt=None`` detects from the first lines.
+def open_capture_lines(
+    lines: Iterable[str], fmt: str | None = None, limit: int = MAX_RECORD_SIZE
+) -> tuple[str, Iterator[RawRecord]]:
+    """(format, records) of a line-based capture, streamed; ``fmt=None`` detects the format.
 
-    Bad records come out with ``error`` set; nothing is raised for them.  Only an unknown
-    format name (or an undetectable input) raises :class:`InputFormatError`.
+    A detected dump or text format is read block by block (the splitter); a named one by that
+    tool's reader.  Bad records come out with ``error`` set; nothing is raised for them.  Only
+    an unknown format name (or an undetectable input) raises :class:`InputFormatError`.
     """
     iterator = iter(lines)
+    reader = fmt
     if fmt is None:
         head = list(itertools.islice(iterator, SNIFF_LINES))
         if head and head[0].startswith("IRPMNLOG"):
             refuse_binary(BINARY_MAGIC)
         fmt = _detect_lines([line.rstrip("\r\n") for line in head])
+        reader = "text" if fmt in TEXT_FORMATS else fmt
         iterator = itertools.chain(head, iterator)
     _check_format(fmt, LINE_FORMATS)
-    return _line_reader(iterator, fmt)
+    assert reader is not None
+    return fmt, _line_reader(iterator, reader, limit)
 
 
-def read_capture(data: bytes, fmt: str | None = None) -> CaptureReadResult:
+def iter_capture_lines(
+    lines: Iterable[str], fmt: str | None = None, limit: int = MAX_RECORD_SIZE
+) -> Iterator[RawRecord]:
+    """Stream the records of a line-based capture (:func:`open_capture_lines` without the name)."""
+    return open_capture_lines(lines, fmt, limit)[1]
+
+
+def read_capture(
+    data: bytes, fmt: str | None = None, limit: int = MAX_RECORD_SIZE
+) -> CaptureReadResult:
     """Read a whole capture held in memory: the format used and every record, in order.
 
     Raises :class:`InputFormatError` for an unknown ``fmt``, an IRPMon binary log, input that
     is not text for a text format, and input in which no record could be read at all (the
     message is the first record's error); otherwise broken records carry their ``error``.
     """
+    reader = fmt
     if fmt is None:
         fmt = detect_format(data)
+        reader = "text" if fmt in TEXT_FORMATS else fmt
     if fmt == "irpmon-binary" or (fmt != "raw" and data.startswith(BINARY_MAGIC)):
         refuse_binary(BINARY_MAGIC)
     _check_format(fmt, FORMATS)
     if fmt == "raw":
-        return CaptureReadResult(fmt, read_raw(data))
+        return CaptureReadResult(fmt, read_raw(data, limit))
     text = decode_text(data)
     if text is None:
         raise InputFormatError(f"input is binary, not {fmt} text (use format 'raw')")
-    records = list(_line_reader(text.lstrip("\ufeff").splitlines(), fmt))
+    assert reader is not None
+    records = list(_line_reader(text.lstrip("\ufeff").splitlines(), reader, limit))
     if not records:
         raise InputFormatError(f"no {fmt} records found in the input")
     if all(record.error is not None for record in records):

@@ -16,10 +16,17 @@ It works line by line and holds one dump at a time, so memory stays bounded by t
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from iscsitgt_spt.codec.capture.records import ByteAssembler, RawRecord, error_record
+from iscsitgt_spt.codec.capture.records import (
+    MAX_RECORD_SIZE,
+    ByteAssembler,
+    RawRecord,
+    RecordTooLarge,
+    error_record,
+)
 
 __all__ = ["Line", "LineClassifier", "iter_dumps"]
 
@@ -45,12 +52,15 @@ LineClassifier = Callable[[str, dict[str, object]], Line]
 
 
 class _Dump:
-    def __init__(self, line: int, meta: dict[str, object], source_format: str) -> None:
+    def __init__(
+        self, line: int, meta: dict[str, object], source_format: str, limit: int
+    ) -> None:
         self.line = line
+        self.end_line = line
         self.meta = dict(meta)
         self.source_format = source_format
         self.base: int | None = None
-        self.asm = ByteAssembler()
+        self.asm = ByteAssembler(limit)
         self.last_row = 0
         self.pending_star = False
         self.error: str | None = None
@@ -73,13 +83,20 @@ class _Dump:
             self.fail(lineno, f"offset 0x{target:x} does not follow the repeated row at "
                               f"0x{expected:x} ('*' must stand for whole rows)")
             return
-        for _ in range(gap // self.last_row):
-            self.asm.repeat_last(self.last_row)
         self.pending_star = False
+        self.add(lineno, lambda: self.asm.repeat_last(self.last_row, gap // self.last_row))
+
+    def add(self, lineno: int, action: Callable[[], None]) -> None:
+        """Grow the dump; past the record-size bound the dump becomes an error record."""
+        try:
+            action()
+        except RecordTooLarge as exc:
+            self.fail(lineno, str(exc))
 
 
 def iter_dumps(
-    lines: Iterable[str], source_format: str, classify: LineClassifier, start: int = 1
+    lines: Iterable[str], source_format: str, classify: LineClassifier, start: int = 1,
+    limit: int = MAX_RECORD_SIZE,
 ) -> Iterator[RawRecord]:
     """Records from the lines of a dump capture, one per dump (see the module docstring)."""
     index = 0
@@ -96,7 +113,8 @@ def iter_dumps(
             current.fail(current.line, "'*' at the end of a dump without a following offset")
         meta = current.meta
         if current.error is not None:
-            record = error_record(index, current.source_format, current.line, current.error, meta)
+            record = error_record(index, current.source_format, current.line, current.error, meta,
+                                  current.end_line)
         else:
             if current.base is not None:
                 meta["address"] = current.base
@@ -105,7 +123,7 @@ def iter_dumps(
             record = RawRecord(
                 index=index, data_in=current.asm.prefix(), data_out=None, ioctl=None,
                 source_format=current.source_format, line=current.line,
-                unreadable=current.asm.unreadable(), meta=meta,
+                unreadable=current.asm.unreadable(), meta=meta, end_line=current.end_line,
             )
         index += 1
         return record
@@ -119,7 +137,7 @@ def iter_dumps(
                 yield done
             sep_meta = dict(item.meta) if kind == "sep" else {}
             if kind == "sep":
-                dump = _Dump(lineno, sep_meta, item.source_format or source_format)
+                dump = _Dump(lineno, sep_meta, item.source_format or source_format, limit)
                 dump.from_sep = True
             continue
         if kind == "skip":
@@ -129,13 +147,15 @@ def iter_dumps(
             # inside one it means the dump is damaged.
             if dump is not None:
                 dump.fail(lineno, item.message)
+                dump.end_line = lineno
             continue
         if kind == "star":
             if dump is None or not dump.has_rows:
-                dump = dump or _Dump(lineno, sep_meta, source_format)
+                dump = dump or _Dump(lineno, sep_meta, source_format, limit)
                 dump.fail(lineno, "'*' (repeated row) before any row")
             else:
                 dump.pending_star = True
+            dump.end_line = lineno
             continue
         if kind == "end":
             assert item.address is not None
@@ -145,6 +165,7 @@ def iter_dumps(
                 if dump.expected() != item.address:
                     dump.fail(lineno, f"final offset 0x{item.address:x} does not match the "
                                       f"dumped length (expected 0x{dump.expected() or 0:x})")
+                dump.end_line = lineno
             done = finish()
             if done is not None:
                 yield done
@@ -163,15 +184,17 @@ def iter_dumps(
                     yield done
                 sep_meta = {}
         if dump is None:
-            dump = _Dump(lineno, sep_meta, row_format)
+            dump = _Dump(lineno, sep_meta, row_format, limit)
         if not dump.has_rows:
             # A record starts at its prompt/header line when it has one.
             dump.line = dump.line if dump.from_sep else lineno
             dump.base = item.address
             dump.has_rows = True
             dump.source_format = row_format
-        dump.asm.extend(item.values)
+        if dump.error is None:
+            dump.add(lineno, functools.partial(dump.asm.extend, item.values))
         dump.last_row = len(item.values)
+        dump.end_line = lineno
     done = finish()
     if done is not None:
         yield done

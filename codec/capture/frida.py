@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from iscsitgt_spt.codec.capture.dumps import Line, iter_dumps
-from iscsitgt_spt.codec.capture.records import RawRecord
+from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE, RawRecord
 
 __all__ = ["classify_frida", "iter_frida", "strip_ansi"]
 
@@ -48,6 +48,8 @@ def classify_frida(text: str, state: dict[str, object]) -> Line:
     return Line("bad", message=f"not a Frida hexdump row: {text.strip()[:60]!r}")
 
 
-def iter_frida(lines: Iterable[str], start: int = 1) -> Iterator[RawRecord]:
+def iter_frida(
+    lines: Iterable[str], start: int = 1, limit: int = MAX_RECORD_SIZE
+) -> Iterator[RawRecord]:
     """Records from Frida ``hexdump()`` output, one per dump."""
-    return iter_dumps(lines, "frida", classify_frida, start)
+    return iter_dumps(lines, "frida", classify_frida, start, limit)

@@ -27,7 +27,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from iscsitgt_spt.codec.capture.records import ByteAssembler, RawRecord, error_record
+from iscsitgt_spt.codec.capture.records import (
+    MAX_RECORD_SIZE,
+    ByteAssembler,
+    RawRecord,
+    RecordTooLarge,
+    error_record,
+)
 
 __all__ = ["iter_ioctlbf"]
 
@@ -44,6 +50,7 @@ _ROWISH = re.compile(r"^\s*(?:\S\S\s+){3,}.*\|")
 class _Record:
     def __init__(self, line: int) -> None:
         self.line = line
+        self.last = line
         self.meta: dict[str, object] = {}
         self.ioctl: int | None = None
         self.buffers: dict[str, ByteAssembler] = {}
@@ -68,12 +75,15 @@ class _Record:
         if mismatches:
             self.meta["size_mismatch"] = "; ".join(mismatches)
         if self.error is not None:
-            return error_record(index, "ioctlbf", self.line, self.error, self.meta)
+            return error_record(index, "ioctlbf", self.line, self.error, self.meta, self.last)
         return RawRecord(index=index, data_in=data["in"], data_out=data["out"], ioctl=self.ioctl,
-                         source_format="ioctlbf", line=self.line, meta=self.meta)
+                         source_format="ioctlbf", line=self.line, meta=self.meta,
+                         end_line=self.last)
 
 
-def iter_ioctlbf(lines: Iterable[str], start: int = 1) -> Iterator[RawRecord]:
+def iter_ioctlbf(
+    lines: Iterable[str], start: int = 1, limit: int = MAX_RECORD_SIZE
+) -> Iterator[RawRecord]:
     """Records from an IOCTL Fuzzer / ioctlbf log, one per logged request."""
     index = 0
     record: _Record | None = None
@@ -88,6 +98,8 @@ def iter_ioctlbf(lines: Iterable[str], start: int = 1) -> Iterator[RawRecord]:
             record = _Record(lineno)
         if record is None:
             continue  # preamble before the first record
+        if text.strip():
+            record.last = lineno
         if pid:
             record.meta["process"], record.meta["pid"] = pid.group(1), int(pid.group(2))
         elif code:
@@ -108,8 +120,11 @@ def iter_ioctlbf(lines: Iterable[str], start: int = 1) -> Iterator[RawRecord]:
             if record.current is None:
                 record.fail(f"line {lineno}: hex row before any InBuff/OutBuff line")
                 continue
-            asm = record.buffers.setdefault(record.current, ByteAssembler())
-            asm.extend(bytes.fromhex("".join(match.group(1).split())))
+            asm = record.buffers.setdefault(record.current, ByteAssembler(limit))
+            try:
+                asm.extend(bytes.fromhex("".join(match.group(1).split())))
+            except RecordTooLarge as exc:
+                record.fail(f"line {lineno}: {exc}")
         elif _ROWISH.match(text):
             record.fail(f"line {lineno}: malformed hex row {text.strip()[:60]!r}")
         else:

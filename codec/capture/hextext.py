@@ -8,8 +8,10 @@ a little-endian word or a byte string, and guessing would silently reorder bytes
 
 ``xxd`` and ``hexdump -C`` rows carry their own offsets; both tools print ``*`` for repeated
 rows (``xxd -a``, ``hexdump`` by default), which is expanded from the next offset.  The final
-offset line of ``hexdump -C`` is checked against the dumped length.  ``xxd -e`` (little-endian
-groups) and ``xxd -i``/``-p`` variants are not rows of this shape: ``-p`` output is plain hex.
+offset line of ``hexdump -C`` is checked against the dumped length.  An xxd row is taken apart
+by :mod:`~iscsitgt_spt.codec.capture.anatomy`, so ``xxd -e`` (little-endian words, told by the
+ascii column) and ``-g`` group sizes read right; ``-p`` output is plain hex and ``-i`` a C array
+(:mod:`~iscsitgt_spt.codec.capture.bytestext`).
 """
 
 from __future__ import annotations
@@ -17,8 +19,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
+from iscsitgt_spt.codec.capture.anatomy import MEMORY, parse_row, strip_line
 from iscsitgt_spt.codec.capture.dumps import Line, iter_dumps
-from iscsitgt_spt.codec.capture.records import ByteAssembler, RawRecord, error_record
+from iscsitgt_spt.codec.capture.records import (
+    MAX_RECORD_SIZE,
+    ByteAssembler,
+    RawRecord,
+    RecordTooLarge,
+    error_record,
+)
 
 __all__ = [
     "hex_line_bytes",
@@ -33,8 +42,10 @@ _HEX = re.compile(r"[0-9a-fA-F]+\Z")
 _SHELL = re.compile(r"^\s*(?:\$|#|>|%)\s")
 
 
-def read_raw(data: bytes) -> list[RawRecord]:
-    """A binary file is one buffer, taken as it is."""
+def read_raw(data: bytes, limit: int = MAX_RECORD_SIZE) -> list[RawRecord]:
+    """A binary file is one buffer, taken as it is (at most ``limit`` bytes)."""
+    if len(data) > limit:
+        raise RecordTooLarge(len(data), limit, "the binary input")
     return [RawRecord(index=0, data_in=bytes(data), data_out=None, ioctl=None,
                       source_format="raw", line=None, meta={"size": len(data)})]
 
@@ -65,27 +76,30 @@ def hex_line_bytes(line: str, lineno: int) -> list[int | None]:
     return values
 
 
-def iter_plain_hex(lines: Iterable[str], start: int = 1) -> Iterator[RawRecord]:
+def iter_plain_hex(
+    lines: Iterable[str], start: int = 1, limit: int = MAX_RECORD_SIZE
+) -> Iterator[RawRecord]:
     """Plain hex records; a blank line ends one.  A bad token makes its record an error."""
     index = 0
-    asm = ByteAssembler()
+    asm = ByteAssembler(limit)
     first: int | None = None
+    last: int | None = None
     error: str | None = None
 
     def finish() -> RawRecord | None:
         nonlocal index, asm, first, error
         record: RawRecord | None = None
         if error is not None:
-            record = error_record(index, "hex", first, error)
+            record = error_record(index, "hex", first, error, end_line=last)
         elif asm.length:
             meta: dict[str, object] = {"size": asm.length}
             asm.describe(meta)
             record = RawRecord(index=index, data_in=asm.prefix(), data_out=None, ioctl=None,
-                               source_format="hex", line=first,
+                               source_format="hex", line=first, end_line=last,
                                unreadable=asm.unreadable(), meta=meta)
         if record is not None:
             index += 1
-        asm, first, error = ByteAssembler(), None, None
+        asm, first, error = ByteAssembler(limit), None, None
         return record
 
     for lineno, text in enumerate(lines, start):
@@ -98,12 +112,15 @@ def iter_plain_hex(lines: Iterable[str], start: int = 1) -> Iterator[RawRecord]:
             continue
         if first is None:
             first = lineno
+        last = lineno
         if error is not None:
             continue
         try:
             asm.extend(hex_line_bytes(text, lineno))
         except ValueError as exc:
             error = str(exc)
+        except RecordTooLarge as exc:
+            error = f"line {lineno}: {exc}"
     done = finish()
     if done is not None:
         yield done
@@ -127,18 +144,23 @@ def _hex_region_bytes(region: str, group_max: int) -> tuple[int, ...] | None:
 def classify_xxd(text: str, state: dict[str, object]) -> Line:
     """One line of ``xxd`` output: ``00000010: 1c00 0000 4953 ...  ....ISCS``."""
     if not text.strip():
+        state.pop("order", None)
         return Line("blank")
     if text.strip() == "*":
         return Line("star")
     if _SHELL.match(text):
         return Line("skip")
     match = _XXD_ROW.match(text)
-    if match:
-        # The hex groups end at the two spaces before the ascii column.
-        region = match.group(2).split("  ", 1)[0]
-        values = _hex_region_bytes(region, 16)
-        if values:
-            return Line("row", address=int(match.group(1), 16), values=values)
+    row = parse_row(strip_line(text)) if match else None
+    if match and row is not None and row.tail is None and "?" not in "".join(row.groups):
+        # xxd -e prints little-endian words: the ascii column says which order agrees; a row
+        # whose column cannot tell follows the last row that could (else memory order, as
+        # plain xxd prints).  Auto-detection judges a whole dump at once instead.
+        orders = row.orders
+        if len(orders) == 1:
+            state["order"] = orders[0]
+        order = orders[0] if len(orders) == 1 else str(state.get("order", MEMORY))
+        return Line("row", address=int(match.group(1), 16), values=tuple(row.values(order)))
     return Line("bad", message=f"not an xxd row: {text[:60]!r}")
 
 
@@ -161,11 +183,15 @@ def classify_hexdump_c(text: str, state: dict[str, object]) -> Line:
     return Line("bad", message=f"not a hexdump -C row: {text[:60]!r}")
 
 
-def iter_xxd(lines: Iterable[str], start: int = 1) -> Iterator[RawRecord]:
+def iter_xxd(
+    lines: Iterable[str], start: int = 1, limit: int = MAX_RECORD_SIZE
+) -> Iterator[RawRecord]:
     """Records from ``xxd`` output, one per dump."""
-    return iter_dumps(lines, "xxd", classify_xxd, start)
+    return iter_dumps(lines, "xxd", classify_xxd, start, limit)
 
 
-def iter_hexdump_c(lines: Iterable[str], start: int = 1) -> Iterator[RawRecord]:
+def iter_hexdump_c(
+    lines: Iterable[str], start: int = 1, limit: int = MAX_RECORD_SIZE
+) -> Iterator[RawRecord]:
     """Records from ``hexdump -C`` output, one per dump."""
-    return iter_dumps(lines, "hexdump-C", classify_hexdump_c, start)
+    return iter_dumps(lines, "hexdump-C", classify_hexdump_c, start, limit)

@@ -165,7 +165,9 @@ def interpret(half: Half) -> _Parsed:
         if half.hexstring is not None:
             data = bytes.fromhex("".join(half.hexstring.split()))
         elif half.rows:
-            asm = ByteAssembler()
+            # Rows already held in memory, so no bound here: the records leave every reader
+            # through bound_records, which applies the caller's record-size limit.
+            asm = ByteAssembler(limit=1 << 63)
             for lineno, row in half.rows:
                 remaining = None if limit is None else limit - asm.length
                 try:

@@ -14,6 +14,12 @@ a gap are kept too.  A decoder that needs the whole buffer sees that it cannot h
 
 A record that could not be read still appears, with ``error`` set to a one-line message, and
 the reader carries on with the next record: a capture with one bad record loses nothing else.
+``line``/``end_line`` give the input lines the record came from (1-based, inclusive).
+
+Work is bounded by the input, never by a number written in it: every reader shares one
+record-size bound, :data:`MAX_RECORD_SIZE` by default.  :class:`ByteAssembler` refuses to grow a
+record past it (``*`` repetition included) with :class:`RecordTooLarge`, and
+:func:`bound_records` turns any record a reader produced past it into an error record.
 """
 
 from __future__ import annotations
@@ -27,9 +33,12 @@ from iscsitgt_spt.spec.constants import IOCTLS
 from iscsitgt_spt.spec.errors import InputFormatError
 
 __all__ = [
+    "MAX_RECORD_SIZE",
     "ByteAssembler",
     "CaptureReadResult",
     "RawRecord",
+    "RecordTooLarge",
+    "bound_records",
     "error_record",
     "iter_jsonl",
     "parse_int",
@@ -38,6 +47,23 @@ __all__ = [
 ]
 
 Range = tuple[int, int]
+
+#: The default record-size bound (bytes) every capture reader applies: 4 MiB.
+MAX_RECORD_SIZE = 4 << 20
+
+
+class RecordTooLarge(InputFormatError):
+    """A record would hold more bytes than the record-size bound allows."""
+
+    def __init__(self, size: int, limit: int, where: str = "") -> None:
+        prefix = f"{where}: " if where else ""
+        super().__init__(
+            f"{prefix}record of {size} bytes or more exceeds the record-size limit of {limit} "
+            "bytes (raise it with --max-record-size)",
+            expected=f"at most {limit} bytes", actual=f"{size} bytes",
+        )
+        self.size = size
+        self.limit = limit
 
 
 @dataclass(frozen=True)
@@ -53,6 +79,7 @@ class RawRecord:
     unreadable: tuple[Range, ...] = ()
     meta: Mapping[str, object] = field(default_factory=dict)
     error: str | None = None
+    end_line: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -70,24 +97,53 @@ class CaptureReadResult:
 
 def error_record(
     index: int, source_format: str, line: int | None, exc: InputFormatError | str,
-    meta: Mapping[str, object] | None = None,
+    meta: Mapping[str, object] | None = None, end_line: int | None = None,
 ) -> RawRecord:
     """A record that could not be read: no bytes, the error's one-line text."""
     return RawRecord(
         index=index, data_in=None, data_out=None, ioctl=None, source_format=source_format,
-        line=line, meta=dict(meta or {}), error=str(exc),
+        line=line, meta=dict(meta or {}), error=str(exc), end_line=end_line,
     )
 
 
-class ByteAssembler:
-    """Collects the bytes of one dump, with ``None`` standing for a byte shown as unreadable."""
+def bound_records(
+    records: Iterable[RawRecord], limit: int = MAX_RECORD_SIZE
+) -> Iterator[RawRecord]:
+    """``records`` with every record holding more than ``limit`` bytes made an error record.
 
-    def __init__(self) -> None:
+    The one check every reader's output passes through (readers that expand repetitions also
+    stop early, in :class:`ByteAssembler`, so they never build the oversized record at all).
+    """
+    for record in records:
+        size = max(len(record.data_in or b""), len(record.data_out or b""))
+        if size > limit:
+            where = f"record {record.index + 1}"
+            if record.line is not None:
+                where += f" (line {record.line})"
+            record = error_record(record.index, record.source_format, record.line,
+                                  RecordTooLarge(size, limit, where), record.meta,
+                                  record.end_line)
+        yield record
+
+
+class ByteAssembler:
+    """Collects the bytes of one dump, with ``None`` standing for a byte shown as unreadable.
+
+    It never grows past ``limit`` bytes: :class:`RecordTooLarge` is raised first.
+    """
+
+    def __init__(self, limit: int = MAX_RECORD_SIZE) -> None:
         self._runs: list[tuple[int, bytearray]] = []
         self._unreadable: list[list[int]] = []
         self.length = 0
+        self.limit = limit
+
+    def _reserve(self, count: int) -> None:
+        if self.length + count > self.limit:
+            raise RecordTooLarge(self.length + count, self.limit)
 
     def add(self, value: int | None) -> None:
+        self._reserve(1)
         if value is None:
             if self._unreadable and self._unreadable[-1][1] == self.length:
                 self._unreadable[-1][1] += 1
@@ -101,15 +157,29 @@ class ByteAssembler:
         self.length += 1
 
     def extend(self, values: Iterable[int | None]) -> None:
+        values = list(values)
+        if None not in values and self._runs and (
+                self._runs[-1][0] + len(self._runs[-1][1]) == self.length):
+            self._reserve(len(values))  # the common case: known bytes after known bytes
+            self._runs[-1][1].extend(values)  # type: ignore[arg-type]
+            self.length += len(values)
+            return
         for value in values:
             self.add(value)
 
-    def repeat_last(self, count: int) -> None:
-        """Repeat the last ``count`` positions (hexdump's ``*``: "same line again")."""
-        if count <= 0 or self.length < count:
+    def repeat_last(self, count: int, times: int = 1) -> None:
+        """Repeat the last ``count`` positions ``times`` times (hexdump's ``*``: "same row").
+
+        The size is checked before anything is copied, so a ``*`` standing for gigabytes
+        costs nothing but the error.
+        """
+        if count <= 0 or self.length < count or times <= 0:
             return
+        self._reserve(count * times)
         start = self.length - count
-        self.extend([self.value_at(start + i) for i in range(count)])
+        row = [self.value_at(start + i) for i in range(count)]
+        for _ in range(times):
+            self.extend(row)
 
     def value_at(self, offset: int) -> int | None:
         for run_start, run in self._runs:

@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from iscsitgt_spt.codec.capture.dumps import Line, iter_dumps
-from iscsitgt_spt.codec.capture.records import RawRecord
+from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE, RawRecord
 
 __all__ = ["WINDBG_FORMATS", "classify_windbg", "iter_windbg", "prompt_command"]
 
@@ -102,7 +102,7 @@ def classify_windbg(text: str, state: dict[str, object]) -> Line:
 
 
 def iter_windbg(
-    lines: Iterable[str], fmt: str = "windbg-db", start: int = 1
+    lines: Iterable[str], fmt: str = "windbg-db", start: int = 1, limit: int = MAX_RECORD_SIZE
 ) -> Iterator[RawRecord]:
     """Records from WinDbg output, one per dump; ``fmt`` decides rows without a prompt."""
     kinds = {name: kind for kind, name in WINDBG_FORMATS.items()}
@@ -113,4 +113,4 @@ def iter_windbg(
     def classify(text: str, _state: dict[str, object]) -> Line:
         return classify_windbg(text, state)
 
-    return iter_dumps(lines, fmt, classify, start)
+    return iter_dumps(lines, fmt, classify, start, limit)

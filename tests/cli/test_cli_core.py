@@ -251,3 +251,39 @@ def test_profile_evidence_says_where_the_abi_came_from() -> None:
     from_option = json.loads(cli("decode", "-", "--json", "--abi", "win64",
                                  stdin=line.encode()).stdout)
     assert from_option["profile_evidence"][0].startswith("--abi win64")
+
+
+def test_issue12_case13_endless_binary_input_ends_with_one_line() -> None:
+    # /dev/zero never ends: decode must stop after the record-size limit + 1 bytes.
+    out = subprocess.run([sys.executable, "-m", "iscsitgt_spt", "decode", "/dev/zero"],
+                         capture_output=True, timeout=120)
+    assert out.returncode == 2 and out.stdout == b""
+    lines = out.stderr.decode().splitlines()
+    assert len(lines) == 1 and "record-size limit" in lines[0]
+
+
+def test_issue12_case1_star_bomb_and_max_record_size() -> None:
+    out = cli("decode", "-", stdin=b"0000: 00\n*\nffffffff: 00\n")
+    assert out.returncode == 2 and len(out.stderr.decode().splitlines()) == 1
+    assert b"record-size limit" in out.stderr
+    small = cli("decode", "--max-record-size", "32", str(CAPTURES / "tmf_abort_task.xxd"))
+    assert small.returncode == 2 and b"limit of 32 bytes" in small.stderr
+
+
+def test_records_name_their_line_range() -> None:
+    text = (CAPTURES / "windbg_session.txt").read_bytes()
+    out = cli("decode", "--json", "-", stdin=text)
+    docs = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [(d["line"], d["end_line"]) for d in docs] == [(1, 5), (6, 14), (15, 19), (20, 24)]
+    text_out = cli("decode", "-", stdin=text).stdout.decode()
+    assert "record 2 · lines 6-14 · " in text_out
+
+
+def test_powershell_51_utf16_capture_and_skipped_lines_are_shown() -> None:
+    out = cli("decode", str(CAPTURES / "ps51_format_hex.txt"))
+    assert out.returncode == 0 and "record 1 · lines 7-10" in out.stdout.decode()
+    text = b"Banner line\n\n" + TMF.hex().encode() + b"\n"
+    shown = cli("decode", "-", stdin=text).stdout.decode()
+    assert "note: not data, skipped: line 1: Banner line" in shown
+    doc = json.loads(cli("decode", "--json", "-", stdin=text).stdout)
+    assert (doc["line"], doc["end_line"], doc["skipped_lines"]) == (3, 3, ["line 1: Banner line"])

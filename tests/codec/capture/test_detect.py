@@ -14,6 +14,8 @@ from iscsitgt_spt.codec.capture.detect import (
 )
 from iscsitgt_spt.spec.errors import InputFormatError
 
+from tests.codec.capture.test_forms import FORMS
+
 SAMPLES = {
     "tmf_abort_task.bin": "raw", "tmf_abort_task.hex": "hex", "tmf_abort_task.xxd": "xxd",
     "tmf_abort_task.hexdump": "hexdump-C", "windbg_db.txt": "windbg-db",
@@ -36,7 +38,8 @@ def test_every_sample_is_listed(vectors: Path) -> None:
     names = {p.name for p in vectors.iterdir() if not p.name.startswith("tmf_")}
     names |= {"tmf_abort_task.bin", "tmf_abort_task.hex", "tmf_abort_task.xxd",
               "tmf_abort_task.hexdump"}
-    assert names - {"two_dumps.hexdump"} == set(SAMPLES)
+    assert names - {"two_dumps.hexdump", "make_modelled.py"} == set(SAMPLES) | {
+        name for name in FORMS if not name.startswith("tmf_")}
 
 
 def test_jsonl_detected(tmf: bytes) -> None:

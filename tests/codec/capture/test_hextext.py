@@ -117,3 +117,12 @@ def test_read_capture_detects_real_tool_output(vectors: Path, tmf: bytes) -> Non
         result = read_capture((vectors / name).read_bytes())
         assert result.format == fmt
         assert result.records[0].data_in == tmf
+
+
+@pytest.mark.parametrize("name", ["tmf_abort_task.xxd-e", "tmf_abort_task.pyhexdump"])
+def test_xxd_hint_reads_little_endian_words_and_wide_rows(vectors: Path, tmf: bytes,
+                                                          name: str) -> None:
+    # Real output of `xxd -e` (0000001c = bytes 1c 00 00 00) and of the PyPI hexdump
+    # package (16 bytes a row with two spaces after the eighth), read with the xxd hint.
+    (record,) = iter_xxd(_lines(vectors / name))
+    assert record.ok and record.data_in == tmf

@@ -1,0 +1,398 @@
+"""One block of dump rows (no blank line, no prompt inside) into records.
+
+The rows of a block are judged together, because single rows cannot tell:
+
+* the **radix** of the addresses: hex, or octal (``od`` without ``-A x``), whichever makes the
+  addresses follow each other;
+* the **byte order** of multi-byte groups: the ascii column's vote where rows have one, else
+  the command that printed them (WinDbg ``dw``/``dd``/``dq``/``dp``, ``xxd -e``, ``hexdump``,
+  ``od -t x2``.. print numbers, little-endian), else little-endian for words without an ascii
+  column (tools print words as numbers) and memory order for byte pairs beside one (xxd, r2);
+* where one **dump ends**: at an address that does not follow, a change of row style, or a
+  final offset line (``hexdump``, ``od``), so dumps pasted back to back come out separately.
+
+``*`` (the previous row repeats) is expanded from the next address, within the record-size
+bound.  A row that cannot be read makes its dump an error record naming the line; lines that are
+neither rows nor decoration are returned as *skipped*, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from iscsitgt_spt.codec.capture.anatomy import (
+    LITTLE,
+    MEMORY,
+    Row,
+    is_decoration,
+    parse_like,
+    parse_row,
+    row_shape,
+    strip_line,
+)
+from iscsitgt_spt.codec.capture.records import (
+    MAX_RECORD_SIZE,
+    ByteAssembler,
+    RawRecord,
+    RecordTooLarge,
+    error_record,
+)
+
+__all__ = ["BlockResult", "looks_like_data", "read_dump_block"]
+
+_END = re.compile(r"^\s*#?\s*(?:0[xX])?([0-9a-fA-F]{4,16}):?\s*$")
+_HEX_WORDS = re.compile(r"^[0-9a-fA-F]+(?: [0-9a-fA-F]+)*$")
+_HEXISH = re.compile(r"[0-9a-fA-F?`]{2,}\Z")
+_LITTLE_COMMANDS = re.compile(
+    r"^\s*!?d[wdqp]|^\s*!?dc\b|^\s*xxd\b.*\s-e\b|^\s*hexdump\s*(?!.*-C)|^\s*od\b.*-t\s*x[248]",
+    re.I)
+_MEMORY_COMMANDS = re.compile(r"^\s*xxd\b|^\s*(?:px|pxw?)\b", re.I)
+#: WinDbg commands printing one word per row, then a symbol or the memory it points to.
+_SINGLE_WORD = re.compile(r"^\s*d[dqp][spau]\b", re.I)
+
+
+def looks_like_data(text: str) -> bool:
+    """Would a reader of this line expect bytes in it (mostly hex-looking tokens)?"""
+    tokens = strip_line(text).replace("-", " ").split()
+    hexish = sum(1 for t in tokens if _HEXISH.match(t.strip(",;:|")))
+    return hexish >= 3 and hexish * 2 >= len(tokens)
+
+
+@dataclass
+class BlockResult:
+    """What a block held: records (in order), and the lines that were neither data nor rulers."""
+
+    records: list[RawRecord] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass
+class _Item:
+    lineno: int
+    kind: str  # row, star, end, deco, other, bad
+    row: Row | None = None
+    address: str = ""
+    text: str = ""
+
+
+def _classify(lines: list[tuple[int, str]], single_word: bool) -> list[_Item]:
+    """The block's lines as items; rows re-read so that all agree on having an ascii column
+    (a row whose last groups happen to spell its own bytes is not a row with a column)."""
+    items = _classify_once(lines, single_word)
+    kinds: dict[tuple[object, ...], Counter[bool]] = {}
+    for item in items:
+        if item.kind == "row" and item.row is not None:
+            kinds.setdefault(_shape(item.row), Counter())[item.row.ascii is not None] += 1
+    for item in items:
+        if item.kind != "row" or item.row is None:
+            continue
+        # Only a column made of hex digits could be groups instead; a row without a column
+        # found no split whose text agrees, so it cannot be given one.
+        votes = kinds[_shape(item.row)]
+        ascii_text = item.row.ascii or ""
+        if votes[False] > votes[True] and _HEX_WORDS.match(ascii_text):
+            row = parse_row(item.text, single_word, False)
+            item.row, item.kind = row, "row" if row is not None and row.tail is None else "bad"
+    return items
+
+
+def _shape(row: Row) -> tuple[object, ...]:
+    """What rows of one dump share, whatever their bytes: the address form and group width."""
+    address = row.address_text
+    return (row.physical, address[:2].lower() == "0x", "`" in address, address.endswith(":"),
+            row.width, _framed(row))
+
+
+def _framed(row: Row) -> bool:
+    """An ascii column between ``|bars|`` or ``>angles<`` is certainly one."""
+    return row.ascii is not None and row.ascii[:1] + row.ascii[-1:] in ("||", "><")
+
+
+def _classify_once(lines: list[tuple[int, str]], single_word: bool) -> list[_Item]:
+    items = []
+    shape: tuple[re.Pattern[str], Row] | None = None  # the last row's layout, read fast
+    for lineno, raw in lines:
+        text = strip_line(raw)
+        if not text.strip():
+            continue
+        if shape is not None and (row := parse_like(text, *shape)) is not None:
+            items.append(_Item(lineno, "row", row=row, address=row.address, text=text))
+        elif text.strip() == "*":
+            items.append(_Item(lineno, "star"))
+        elif (end := _END.match(text)) is not None:
+            items.append(_Item(lineno, "end", address=end.group(1)))
+        elif is_decoration(text):
+            items.append(_Item(lineno, "deco"))
+        elif (row := parse_row(text, single_word)) is not None:
+            pattern = None if single_word else row_shape(text, row)
+            shape = (pattern, row) if pattern is not None else None
+            kind = "bad" if row.tail is not None and not single_word else "row"
+            items.append(_Item(lineno, kind, row=row, address=row.address, text=text))
+        else:
+            items.append(_Item(lineno, "other", text=text))
+    return items
+
+
+def _radix(items: list[_Item]) -> int:
+    """The address radix under which the rows follow each other best (16, else 8)."""
+    def breaks(radix: int) -> int:
+        expected: int | None = None
+        count, star, last = 0, False, 0
+        for item in items:
+            if item.kind == "star":
+                star = True
+            if item.kind not in ("row", "end"):
+                continue
+            try:
+                address = int(item.address, radix)
+            except ValueError:
+                return len(items) + 1
+            repeated = star and last and address > (expected or 0) and (
+                address - (expected or 0)) % last == 0
+            if expected is not None and address != expected and not repeated:
+                count += 1
+            star = False
+            if item.row is not None:
+                last = len(item.row.groups) * item.row.width
+                expected = address + last
+            else:
+                expected = None
+        return count
+
+    return min((16, 8), key=lambda r: (breaks(r), r != 16))
+
+
+def _order(rows: list[Row], command: str) -> tuple[str, str]:
+    """(byte order, what decided it) for the multi-byte groups of a block."""
+    votes: Counter[str] = Counter()
+    for row in rows:
+        orders = row.orders
+        if row.ascii_ok and len(orders) == 1:
+            votes[orders[0]] += 1
+            if votes[orders[0]] >= 16 and len(votes) == 1:
+                break  # 16 rows agree and none disagrees: enough evidence
+    if votes:
+        return votes.most_common(1)[0][0], "ascii column"
+    if _LITTLE_COMMANDS.match(command):
+        return LITTLE, f"command {command.split()[0]!r}"
+    if _MEMORY_COMMANDS.match(command):
+        return MEMORY, f"command {command.split()[0]!r}"
+    if rows[0].width == 2 and any(r.ascii for r in rows):
+        return MEMORY, "assumed: byte pairs beside an ascii column (xxd, r2 style)"
+    return LITTLE, "assumed: words printed as numbers are little-endian"
+
+
+_WINDBG_COMMAND = re.compile(r"^\s*(!?d[bcwdqp][a-z]?)\b", re.I)
+
+
+def tool_name(row: Row, command: str) -> str:
+    """A name for the tool whose rows these are (the record's ``source_format``)."""
+    windbg = _WINDBG_COMMAND.match(command)
+    if windbg:
+        return "windbg-" + windbg.group(1).lower().lstrip("!")
+    if row.physical:
+        return "windbg-physical"
+    ascii_text = row.ascii or ""
+    if ascii_text.startswith("|"):
+        return "hexdump-C"
+    if ascii_text.startswith(">"):
+        return "od"
+    if "`" in row.address_text or (row.width == 4 and len(row.address) == 8 and not row.marked):
+        names = {1: "windbg-db", 2: "windbg-dw", 4: "windbg-dd", 8: "windbg-dq"}
+        name = names[row.width]
+        return "windbg-dc" if name == "windbg-dd" and row.ascii else name
+    if row.address_text.lower().startswith("0x"):
+        return "radare2"
+    if row.address_text.endswith(":"):
+        return "xxd" if row.width > 1 or row.ascii is None else "hexdump-py"
+    return "hexdump" if row.width == 2 and row.ascii is None else "dump"
+
+
+def _style(row: Row) -> tuple[object, ...]:
+    return (row.width, row.ascii is not None, row.marked, row.physical)
+
+
+def _is_dump(items: list[_Item]) -> bool:
+    rows = [i.row for i in items if i.kind == "row" and i.row is not None]
+    if not rows:
+        return False
+    body = [i for i in items if i.kind != "deco"]
+    if len(rows) + sum(1 for i in body if i.kind in ("star", "end", "bad")) * 2 < len(body):
+        return False
+    if any(r.marked or r.ascii_ok for r in rows):
+        return True
+    # Unmarked rows without ascii could be plain hex in groups: they must follow each other.
+    anchored = [i for i in items if i.kind in ("row", "end")]
+    while anchored and anchored[0].row is None:  # an offset line before any row
+        anchored.pop(0)
+    if len(anchored) < 2 or anchored[0].row is None:
+        return False
+    radix = _radix(items)
+    first, second = anchored[0], anchored[1]
+    step = len(anchored[0].row.groups) * anchored[0].row.width
+    try:
+        return int(second.address, radix) == int(first.address, radix) + step or any(
+            i.kind == "star" for i in items)
+    except ValueError:
+        return False
+
+
+class _Builder:
+    """One dump inside a block: its rows are kept until it ends, when the byte order is
+    judged from them alone (two dumps in one block may have been printed differently)."""
+
+    def __init__(self, item: _Item, meta: dict[str, object], fmt: str, limit: int,
+                 command: str) -> None:
+        self.first = self.last = item.lineno
+        self.meta = dict(meta)
+        self.fmt = fmt
+        self.limit = limit
+        self.command = command
+        self.entries: list[tuple[int, Row | None, int]] = []  # (line, row, or '*' row count)
+        self.rows: list[Row] = []
+        self.size = 0
+        self.base: int | None = None
+        self.expected: int | None = None
+        self.row_len = 0
+        self.star = False
+        self.error: str | None = None
+        self.style: tuple[object, ...] | None = None
+
+    def fail(self, lineno: int, message: str) -> None:
+        if self.error is None:
+            self.error = f"line {lineno}: {message}"
+
+    def add_row(self, lineno: int, row: Row, address: int) -> None:
+        self.row_len = len(row.groups) * row.width
+        self.entries.append((lineno, row, 0))
+        self.rows.append(row)
+        self.grow(lineno, self.row_len)
+        self.expected = address + self.row_len
+        self.last = lineno
+
+    def grow(self, lineno: int, count: int) -> None:
+        self.size += count
+        if self.size > self.limit and self.error is None:
+            self.fail(lineno, str(RecordTooLarge(self.size, self.limit)))
+
+    def reach(self, lineno: int, address: int) -> bool:
+        """Fill a pending ``*`` up to ``address``; False when ``address`` does not follow."""
+        if self.expected is None or self.error is not None:
+            return True
+        gap = address - self.expected
+        if self.star:
+            self.star = False
+            if self.row_len == 0 or gap < 0 or gap % self.row_len:
+                self.fail(lineno, f"offset 0x{address:x} does not follow the repeated row at "
+                                  f"0x{self.expected:x} ('*' must stand for whole rows)")
+                return True
+            self.entries.append((lineno, None, gap // self.row_len))
+            self.grow(lineno, gap)
+            self.expected = address
+            return True
+        return gap == 0
+
+    def record(self) -> RawRecord:
+        if self.star:
+            self.fail(self.last, "'*' at the end of a dump without a following offset")
+        if self.error is not None:
+            return error_record(0, self.fmt, self.first, self.error, self.meta, self.last)
+        order = MEMORY
+        if self.rows and self.rows[0].width > 1:
+            order, why = _order(self.rows, self.command)
+            self.meta["byte_order"], self.meta["byte_order_from"] = order, why
+        asm = ByteAssembler(self.limit)
+        row_len = 0
+        for _, row, times in self.entries:  # within the bound: checked as the rows came
+            if row is not None:
+                values = row.values(order)
+                row_len = len(values)
+                asm.extend(values)
+            else:
+                asm.repeat_last(row_len, times)
+        if self.base is not None:
+            self.meta["address"] = self.base
+        self.meta["size"] = asm.length
+        asm.describe(self.meta)
+        return RawRecord(index=0, data_in=asm.prefix(), data_out=None, ioctl=None,
+                         source_format=self.fmt, line=self.first, end_line=self.last,
+                         unreadable=asm.unreadable(), meta=self.meta)
+
+
+def read_dump_block(
+    lines: list[tuple[int, str]], meta: dict[str, object] | None = None,
+    limit: int = MAX_RECORD_SIZE, fmt: str | None = None,
+) -> BlockResult | None:
+    """The records of one block of dump rows, or ``None`` when the block holds no dump."""
+    meta = dict(meta or {})
+    command = str(meta.get("command", ""))
+    items = _classify(lines, bool(_SINGLE_WORD.match(command)))
+    if not _is_dump(items):
+        return None
+    rows = [i.row for i in items if i.kind == "row" and i.row is not None]
+    radix = _radix(items)
+    result = BlockResult()
+    current: _Builder | None = None
+    name = fmt or tool_name(rows[0], command)
+
+    def close() -> None:
+        nonlocal current
+        if current is not None:
+            result.records.append(current.record())
+        current = None
+
+    first_line = lines[0][0]
+    for item in items:
+        if item.kind == "deco":
+            continue
+        if item.kind == "other":
+            if looks_like_data(item.text) and current is not None:
+                current.fail(item.lineno, f"not a dump row: {item.text.strip()[:60]!r}")
+                current.last = item.lineno
+            else:
+                result.skipped.append((item.lineno, item.text))
+            continue
+        if item.kind == "star":
+            if current is None:
+                result.records.append(error_record(0, name, item.lineno, f"line {item.lineno}: "
+                                                   "'*' (repeated row) before any row", meta,
+                                                   item.lineno))
+            else:
+                current.star, current.last = True, item.lineno
+            continue
+        try:
+            address = int(item.address, radix)
+        except ValueError:
+            address = int(item.address, 16)
+        if item.kind == "end":
+            if current is not None:
+                if not current.reach(item.lineno, address):
+                    current.fail(item.lineno, f"final offset 0x{address:x} does not match the "
+                                              f"dumped length (expected 0x{current.expected:x})")
+                current.last = item.lineno
+                close()
+            else:
+                result.skipped.append((item.lineno, item.text or item.address))
+            continue
+        row = item.row
+        assert row is not None
+        if item.kind == "bad" and current is not None:
+            current.fail(item.lineno, f"not a dump row: {item.text.strip()[:60]!r}")
+            current.last = item.lineno
+            continue
+        if current is not None and current.error is None and (
+            _style(row) != current.style or not current.reach(item.lineno, address)
+        ):
+            close()
+        if current is None:
+            current = _Builder(item, meta if not result.records else {},
+                               fmt or tool_name(row, command), limit, command)
+            current.first = first_line if not result.records else item.lineno
+            current.base, current.expected, current.style = address, address, _style(row)
+        if item.kind == "bad":
+            current.fail(item.lineno, f"not a dump row: {item.text.strip()[:60]!r}")
+        current.add_row(item.lineno, row, address)
+    close()
+    return result
