@@ -12,8 +12,9 @@ belong to the CLI and the device layer.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from iscsitgt_spt.codec._lazy import lazy_attributes
 
 if TYPE_CHECKING:  # type checkers see the names; at run time they load on first use
     from iscsitgt_spt.codec.api import build, decode, decode_from, encode, layout_of, sizeof
@@ -77,18 +78,7 @@ _WHERE: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later look-ups are plain attribute reads
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
-
+__getattr__, __dir__ = lazy_attributes(__name__, _WHERE)
 
 __all__ = [
     "PROFILES",
