@@ -94,6 +94,11 @@ def _chosen(argv: Sequence[str]) -> list[str] | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from iscsitgt_spt.cli._output import prepare_streams
+
+    if (problem := prepare_streams()) is not None:
+        print(f"iscsitgt-spt: error: {problem}", file=sys.stderr)
+        return EXIT_INPUT
     args_list = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(_chosen(args_list))
     args = parser.parse_args(args_list)

@@ -20,6 +20,7 @@ __all__ = [
     "print_json",
     "profile_from",
     "read_input",
+    "read_json_document",
     "structure_name",
     "version_text",
     "write_bytes",
@@ -69,6 +70,26 @@ def read_input(path: str | None) -> bytes:
     return Path(path).read_bytes()
 
 
+def read_json_document(path: str) -> Any:
+    """The JSON document in FILE (or standard input for ``-``), read safely.
+
+    At most one byte more than the JSON text bound of the record-size bound is read, so an
+    endless or huge input costs that much, and the text goes through the one JSON reader
+    (:func:`~iscsitgt_spt.codec.safejson.read_json`): any failure is one line with a position.
+    """
+    from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE
+    from iscsitgt_spt.codec.jsonform import load_json
+    from iscsitgt_spt.codec.safejson import json_text_bound
+
+    bound = json_text_bound(MAX_RECORD_SIZE)
+    if path == "-":
+        text = sys.stdin.buffer.read(bound + 1)
+    else:
+        with open(path, "rb") as fh:
+            text = fh.read(bound + 1)
+    return load_json(text, "stdin" if path == "-" else path, max_record_bytes=bound)
+
+
 def write_bytes(data: bytes, stream: BinaryIO | None = None) -> None:
     out = stream or sys.stdout.buffer
     out.write(data)
@@ -77,6 +98,9 @@ def write_bytes(data: bytes, stream: BinaryIO | None = None) -> None:
 
 def print_json(obj: Any, *, compact: bool = False) -> None:
     if compact:
-        sys.stdout.write(json.dumps(obj, separators=(",", ":"), ensure_ascii=False) + "\n")
+        text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
     else:
-        sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
+        text = json.dumps(obj, indent=2, ensure_ascii=False)
+    # Two writes: ``text + "\n"`` would copy a document holding a large buffer once more.
+    sys.stdout.write(text)
+    sys.stdout.write("\n")

@@ -15,7 +15,7 @@ import io
 import itertools
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, BinaryIO
 
 from iscsitgt_spt.cli import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK
@@ -27,7 +27,7 @@ from iscsitgt_spt.cli._common import (
     structure_name,
 )
 from iscsitgt_spt.cli._progress import Progress
-from iscsitgt_spt.codec.analysis.hexview import render_hexdump
+from iscsitgt_spt.codec.analysis.hexview import iter_hexdump
 from iscsitgt_spt.codec.analysis.lint import Finding, lint_bytes
 from iscsitgt_spt.codec.analysis.render import render_text
 from iscsitgt_spt.codec.analysis.report import BufferReport, RecordReport, report_record
@@ -103,18 +103,28 @@ def _text_lines(head: bytes, stream: BinaryIO) -> Iterator[str]:
     whose first bytes were already read for detection."""
     encoding = "utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
     decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
-    pending = ""
+    # The start of a line that has not ended yet, in pieces: a line of many chunks (a JSON
+    # array export on one line) is joined once, not re-copied and re-split per chunk.
+    pending: list[str] = []
     chunk = head
     while True:
-        pending += decoder.decode(chunk, final=not chunk)
-        lines = pending.splitlines(keepends=True)
-        pending = lines.pop() if lines and not lines[-1].endswith(("\n", "\r")) else ""
-        yield from lines
+        lines = decoder.decode(chunk, final=not chunk).splitlines(keepends=True)
+        if lines:
+            # The last line is unfinished when it has no line boundary (splitlines' set).
+            last = lines[-1]
+            tail = lines.pop() if last.splitlines()[0] == last else None
+            if lines and pending:
+                pending.append(lines[0])
+                lines[0] = "".join(pending)
+                pending = []
+            if tail is not None:
+                pending.append(tail)
+            yield from lines
         if not chunk:
             break
         chunk = stream.read(1 << 20)
     if pending:
-        yield pending
+        yield "".join(pending)
 
 
 def open_records(
@@ -168,55 +178,65 @@ def _findings_text(findings: tuple[Finding, ...]) -> list[str]:
 
 def _buffer_text(
     label: str, buf: BufferReport, args: argparse.Namespace, color: bool, full: bool
-) -> list[str]:
-    lines = [f"{label}: {len(buf.data)} bytes"]
+) -> Iterator[str]:
+    yield f"{label}: {len(buf.data)} bytes"
     shown = buf.decoded or buf.partial
     if shown is not None:
         if buf.error is not None and not buf.findings:  # else the findings say it
-            lines.append(f"  error: {buf.error}")
+            yield f"  error: {buf.error}"
         if full:
-            lines.append(render_text(shown, color=color, findings=buf.findings))
+            yield render_text(shown, color=color, findings=buf.findings)
         if args.hexdump:
-            lines.append(render_hexdump(shown, buf.data, color=color, findings=buf.findings))
+            yield from iter_hexdump(shown, buf.data, color=color, findings=buf.findings)
     else:
-        lines.append(f"  error: {buf.error}")
+        yield f"  error: {buf.error}"
         if args.hexdump:
-            lines.append(render_hexdump(None, buf.data, color=color))
+            yield from iter_hexdump(None, buf.data, color=color)
     if buf.findings:
-        lines.append("findings:")
-        lines.extend(_findings_text(buf.findings))
-    return lines
+        yield "findings:"
+        yield from _findings_text(buf.findings)
 
 
-def report_text(report: RecordReport, fmt: str, args: argparse.Namespace, color: bool) -> str:
-    lines = [_record_title(report, fmt)]
-    lines.extend(f"note: {n}" for n in report.notes)
+def iter_report_text(
+    report: RecordReport, fmt: str, args: argparse.Namespace, color: bool
+) -> Iterator[str]:
+    """The text report of one record, a line (or block) at a time: a hex dump row by row."""
+    yield _record_title(report, fmt)
+    yield from (f"note: {n}" for n in report.notes)
     skipped = report.record.meta.get("skipped_lines")
     if isinstance(skipped, tuple):
-        lines.extend(f"note: not data, skipped: {line}" for line in skipped)
+        yield from (f"note: not data, skipped: {line}" for line in skipped)
     if report.error is not None:
-        lines.append(f"error: {report.error}")
-        return "\n".join(lines)
+        yield f"error: {report.error}"
+        return
     if report.guess is not None:
         chosen = f"profile: {report.guess.profile}"
         if report.guess.ambiguous and report.guess.reason:
             chosen += f" (ambiguous: {report.guess.reason})"
-        lines.append(chosen)
-        lines.extend(f"  evidence: {e}" for e in report.guess.evidence)
+        yield chosen
+        yield from (f"  evidence: {e}" for e in report.guess.evidence)
     if report.request is not None:
-        lines.extend(_buffer_text("input", report.request, args, color, full=True))
+        yield from _buffer_text("input", report.request, args, color, full=True)
     if report.response is not None:
-        lines.extend(_buffer_text("output", report.response, args, color, full=args.verbose))
+        yield from _buffer_text("output", report.response, args, color, full=args.verbose)
         if report.changes:
-            lines.append("changed by the driver:")
+            yield "changed by the driver:"
             for c in report.changes:
-                lines.append(f"  {c.path} @0x{c.offset:x}: {c.before!r} -> {c.after!r}")
+                yield f"  {c.path} @0x{c.offset:x}: {c.before!r} -> {c.after!r}"
         elif report.request is not None:
-            lines.append("changed by the driver: nothing")
+            yield "changed by the driver: nothing"
     if report.sense is not None:
-        lines.append("sense data:")
-        lines.extend("  " + line for line in report.sense.format_text().splitlines())
-    return "\n".join(lines)
+        yield "sense data:"
+        yield from ("  " + line for line in report.sense.format_text().splitlines())
+
+
+def report_text(report: RecordReport, fmt: str, args: argparse.Namespace, color: bool) -> str:
+    return "\n".join(iter_report_text(report, fmt, args, color))
+
+
+def _write_lines(lines: Iterable[str]) -> None:
+    """Stream lines to standard output: the output is never held whole in memory."""
+    sys.stdout.writelines(f"{line}\n" for line in lines)
 
 
 # -- driving ----------------------------------------------------------------------------------
@@ -249,7 +269,7 @@ def _single_failure(record: RawRecord, report: RecordReport, args: argparse.Name
         layout = None
         if args.name:
             layout = get_layout(args.name)
-        sys.stdout.write(render_hexdump(layout, data, findings=findings) + "\n")
+        _write_lines(iter_hexdump(layout, data, findings=findings))
     print(f"iscsitgt-spt decode: error: {error}", file=sys.stderr)
     return EXIT_INPUT
 
@@ -270,7 +290,8 @@ def emit_reports(
         if args.json:
             print_json(_single_document(report, fmt))
         else:
-            sys.stdout.write(f"format: {fmt}\n" + report_text(report, fmt, args, color) + "\n")
+            _write_lines([f"format: {fmt}"])
+            _write_lines(iter_report_text(report, fmt, args, color))
         if request.partial is not None:
             # Shown above, member by member; the one line a script reads says where it ends.
             print(f"iscsitgt-spt decode: error: {request.error}", file=sys.stderr)
@@ -288,7 +309,8 @@ def emit_reports(
             if args.json:
                 sys.stdout.write(report.to_json_line() + "\n")
             else:
-                sys.stdout.write("\n" + report_text(report, fmt, args, color) + "\n")
+                _write_lines([""])
+                _write_lines(iter_report_text(report, fmt, args, color))
             progress.update(count, position() if position is not None else None)
     finally:
         progress.close()

@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from iscsitgt_spt.cli._common import ABIS, COOKIES, structure_name, write_bytes
+from iscsitgt_spt.cli._common import ABIS, COOKIES, read_json_document, structure_name, write_bytes
 from iscsitgt_spt.codec.documents import encode_document
-from iscsitgt_spt.codec.jsonform import load_json
 
 __all__ = ["register", "run"]
 
@@ -33,13 +32,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.input == "-":
-        text = sys.stdin.buffer.read()
-    else:
-        with open(args.input, "rb") as fh:
-            text = fh.read()
     data = encode_document(
-        load_json(text, "stdin" if args.input == "-" else args.input),
+        read_json_document(args.input),
         args.name, abi=args.abi, cookie=args.cookie, canonical=not args.raw,
     )
     if args.hex:

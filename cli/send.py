@@ -23,16 +23,23 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterator
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from iscsitgt_spt.cli import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK
-from iscsitgt_spt.cli._common import ABIS, COOKIES, print_json, structure_name
+from iscsitgt_spt.cli._common import (
+    ABIS,
+    COOKIES,
+    print_json,
+    read_json_document,
+    structure_name,
+)
 from iscsitgt_spt.cli._progress import Progress
 from iscsitgt_spt.codec.analysis.render import render_text
 from iscsitgt_spt.codec.capture.jsonl import parse_line
+from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE
 from iscsitgt_spt.codec.dispatch import decode_buffer, identify
 from iscsitgt_spt.codec.documents import encode_document, is_document
-from iscsitgt_spt.codec.jsonform import load_json
+from iscsitgt_spt.codec.safejson import json_text_bound
 from iscsitgt_spt.device import (
     Client,
     Exchange,
@@ -103,12 +110,7 @@ def run(args: argparse.Namespace) -> int:
 
 # -- one request (or a list of them) ----------------------------------------------------------
 def _load_requests(args: argparse.Namespace) -> tuple[list[Any], bool]:
-    if args.input == "-":
-        text = sys.stdin.buffer.read()
-    else:
-        with open(args.input, "rb") as fh:
-            text = fh.read()
-    obj = load_json(text, "stdin" if args.input == "-" else args.input)
+    obj = read_json_document(args.input)
     if isinstance(obj, list):
         if not obj:
             raise JsonInputError("an empty list sends nothing", path="stdin")
@@ -237,23 +239,39 @@ def _send_record(transport: Transport, ioctl: int, data: bytes, profile: Profile
     return None
 
 
+def _bounded_lines(stream: BinaryIO, bound: int) -> Iterator[bytes]:
+    """The lines of ``stream``, none read past ``bound`` + 1 bytes.
+
+    A longer line comes out as its first ``bound`` + 1 bytes (which the reader refuses as too
+    long: one malformed line) and the rest of it is skipped, never held.
+    """
+    while line := stream.readline(bound + 1):
+        if len(line) > bound and not line.endswith(b"\n"):
+            while (rest := stream.readline(bound + 1)) and not rest.endswith(b"\n"):
+                pass
+        yield line
+
+
 def _run_corpus(args: argparse.Namespace) -> int:
+    bound = json_text_bound(MAX_RECORD_SIZE)
     default = Profile.of(args.abi, args.cookie)
     failed: collections.Counter[str] = collections.Counter()
     sent = malformed = 0
     interrupted = False
     total_bytes = os.path.getsize(args.fuzz_corpus)
     progress = Progress(label="requests", total_bytes=total_bytes)
-    with open(args.fuzz_corpus, encoding="utf-8-sig") as corpus, \
+    # Binary lines: each is decoded (strictly, as UTF-8) by the one JSON reader, so a line
+    # that is not UTF-8 counts as malformed instead of ending the run.
+    with open(args.fuzz_corpus, "rb") as corpus, \
             _record_sink(args.record) as sink, \
             open_transport(args.device, abi=default.abi, cookie=default.cookie) as inner:
         recorders = _Recorders(inner, sink)
         position = 0
         try:
-            for lineno, line in enumerate(corpus, 1):
+            for lineno, line in enumerate(_bounded_lines(corpus, bound), 1):
                 position += len(line)
                 try:
-                    record = parse_line(line, lineno)
+                    record = parse_line(line, lineno, max_record_bytes=bound)
                 except SptError:
                     malformed += 1
                     continue

@@ -13,7 +13,7 @@ from typing import Any
 
 import construct
 from iscsitgt_spt.codec.values import FieldValue, Schema, StructValue
-from iscsitgt_spt.spec.errors import BuildError, UnknownFieldError
+from iscsitgt_spt.spec.errors import BuildError, UnknownFieldError, shown
 from iscsitgt_spt.spec.layout import Member
 from iscsitgt_spt.spec.primitives import WcharText, decode_wchar, encode_wchar
 
@@ -71,7 +71,7 @@ def _check_member(
         if not member.min_value <= value <= member.max_value:
             width = f"{member.bit_width}-bit" if kind == "bits" else member.resolved_ctype
             raise _fail("integer out of range", path, member, base,
-                        f"{member.min_value}..{member.max_value} ({width})", str(value))
+                        f"{member.min_value}..{member.max_value} ({width})", shown(value))
         return int(value)
     if kind in ("bytes", "padding"):
         if not isinstance(value, (bytes, bytearray, memoryview)):
@@ -103,7 +103,7 @@ def _check_member(
             if "NUL" in str(exc):
                 raise _fail("string contains a NUL character", path, member, base,
                             "text without NUL (use {'raw': hex} for raw bytes)",
-                            repr(value[:20])) from None
+                            shown(value)) from None
             raise _fail("string longer than its field", path, member, base,
                         f"at most {member.count} UTF-16 code units", f"{units}") from None
         return value
@@ -144,7 +144,7 @@ def normalise(
         raise UnknownFieldError(
             "unknown member", path=f"{path}.{unknown[0]}",
             expected="one of " + ", ".join(n for n in schema.names if not n.startswith("_pad")),
-            actual=repr(unknown[0]),
+            actual=shown(unknown[0]),
         )
     values: list[FieldValue] = []
     for member in schema.members:

@@ -14,7 +14,7 @@ from typing import Any
 from iscsitgt_spt.codec.api import build, encode
 from iscsitgt_spt.codec.jsonform import fields_from_json
 from iscsitgt_spt.codec.values import schema_of
-from iscsitgt_spt.spec.errors import JsonInputError
+from iscsitgt_spt.spec.errors import JsonInputError, shown
 from iscsitgt_spt.spec.profiles import Profile
 from iscsitgt_spt.spec.registry import get_layout, structure
 
@@ -37,11 +37,11 @@ def _hex(obj: Mapping[str, Any], key: str) -> bytes:
     if text is None:
         return b""
     if not isinstance(text, str):
-        raise JsonInputError(f"{key} must be a hex string", path=key, actual=repr(text)[:40])
+        raise JsonInputError(f"{key} must be a hex string", path=key, actual=shown(text))
     try:
         return bytes.fromhex(text)
     except ValueError:
-        raise JsonInputError(f"{key} is not valid hex", path=key, actual=repr(text)[:40]) from None
+        raise JsonInputError(f"{key} is not valid hex", path=key, actual=shown(text)) from None
 
 
 def encode_document(
@@ -56,10 +56,13 @@ def encode_document(
     payload = trailing = b""
     if is_document(obj):
         doc_name = obj.get("name")
+        if not isinstance(doc_name, (str, type(None))):
+            raise JsonInputError("a document's name must be a structure name (a string)",
+                                 path="name", expected="string", actual=shown(doc_name))
         if name is not None and doc_name is not None and structure(name).c_name != doc_name:
             raise JsonInputError(
                 "the document is of another structure", path="name",
-                expected=structure(name).c_name, actual=repr(doc_name),
+                expected=structure(name).c_name, actual=shown(doc_name),
             )
         cut = obj.get("truncated")
         if cut is not None:

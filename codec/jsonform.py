@@ -18,8 +18,9 @@ from collections.abc import Callable, Mapping
 from json.encoder import encode_basestring as _string_text
 from typing import Any
 
+from iscsitgt_spt.codec.safejson import read_json
 from iscsitgt_spt.codec.values import Schema, StructValue
-from iscsitgt_spt.spec.errors import JsonInputError
+from iscsitgt_spt.spec.errors import JsonInputError, shown
 from iscsitgt_spt.spec.layout import Member
 from iscsitgt_spt.spec.primitives import WcharText
 
@@ -155,16 +156,17 @@ def _compile_text(schema: Schema) -> Callable[[StructValue], str]:
 _TEXTS: dict[int, tuple[Schema, Callable[[StructValue], str]]] = {}
 
 
-def load_json(text: str | bytes, source: str = "input") -> Any:
-    """``json.loads`` with a one-line :class:`JsonInputError` naming line and column."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise JsonInputError(
-            f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", path=source
-        ) from None
-    except UnicodeDecodeError:
-        raise JsonInputError("input is not UTF-8 text", path=source) from None
+def load_json(
+    text: str | bytes, source: str = "input", *, max_record_bytes: int | None = None
+) -> Any:
+    """A JSON document through :func:`~iscsitgt_spt.codec.safejson.read_json`.
+
+    Any failure is a one-line :class:`JsonInputError` naming ``source``, line, column and
+    byte offset.  ``max_record_bytes`` (default: the reader's) bounds the text's size.
+    """
+    if max_record_bytes is None:
+        return read_json(text, source)
+    return read_json(text, source, max_record_bytes=max_record_bytes)
 
 
 def _bad(
@@ -172,7 +174,7 @@ def _bad(
 ) -> JsonInputError:
     return JsonInputError(
         message, path=path, offset=base + member.offset, expected=expected,
-        actual=repr(got)[:60],
+        actual=shown(got),
     )
 
 

@@ -64,6 +64,9 @@ def open_transport(
     return RecordingTransport(inner, record, abi=abi, cookie=cookie)
 
 
+#: Longest ``sim:delay`` in seconds: enough to watch progress or test a timeout, and finite.
+MAX_SIM_DELAY = 3600.0
+
 #: The ``sim:`` options :func:`open_simulator` understands.
 SIM_OPTIONS: tuple[str, ...] = (
     "abi", "cookie", "luns", "capacity", "signature", "aux_signature", "delay",
@@ -112,6 +115,9 @@ def open_simulator(
     if min([*luns, capacity]) < 0 or not delay >= 0:
         raise DeviceError("sim: LUNs, capacity and delay cannot be negative", path="sim:",
                           actual=repr(text))
+    if not delay <= MAX_SIM_DELAY:  # also refuses inf and nan, which time.sleep cannot take
+        raise _option_error("delay out of range", "delay", values["delay"],
+                            f"0..{MAX_SIM_DELAY} seconds")
     signatures = {
         key: _signature_option(key, values[key]) if key in values else default
         for key, default in (("signature", ASSUMED_SRB_SIGNATURE),

@@ -22,6 +22,8 @@ from datetime import datetime, timezone
 from typing import TextIO
 
 from iscsitgt_spt.codec.capture.jsonl import CaptureRecord, parse_lines, record_to_line
+from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE
+from iscsitgt_spt.codec.safejson import json_text_bound
 from iscsitgt_spt.device.errors import (
     DeviceError,
     ReplayMismatch,
@@ -159,7 +161,8 @@ class ReplayTransport(Transport):
         """Replay JSONL capture lines; the first malformed line raises its InputFormatError."""
         records: list[CaptureRecord] = []
         labels: list[str] = []
-        for lineno, item in parse_lines(lines):
+        bound = json_text_bound(MAX_RECORD_SIZE)
+        for lineno, item in parse_lines(lines, max_record_bytes=bound):
             if isinstance(item, InputFormatError):
                 raise item
             records.append(item)

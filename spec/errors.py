@@ -17,7 +17,37 @@ __all__ = [
     "SptError",
     "UnknownFieldError",
     "UnknownStructureError",
+    "shown",
 ]
+
+#: Longest ``expected``/``actual`` text an error carries: an error is one readable line,
+#: however large the value the user gave (a 3,600-digit hex integer, a 64 MB hex string).
+MAX_SHOWN = 80
+# The hard bound on what an error stores: room for a list of choices, never a whole input.
+_MAX_DETAIL = 400
+
+
+def _clip(text: str, limit: int = MAX_SHOWN) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit - 20]}... ({len(text)} characters)"
+
+
+def shown(value: object, limit: int = MAX_SHOWN) -> str:
+    """``repr(value)`` bounded to ``limit`` characters, and never failing.
+
+    Integers too large for Python's decimal conversion (more than 4,300 digits) are shown in
+    hex; the hex text of a large value is clipped like any other text.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 256:
+        return _clip(f"{value:#x}" if value >= 0 else f"-{-value:#x}", limit)
+    if isinstance(value, (str, bytes)) and len(value) > 4 * limit:
+        value = value[:4 * limit]  # a bounded slice is enough for a clipped repr
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):
+        text = f"<{type(value).__name__}>"
+    return _clip(text, limit)
 
 
 class SptError(Exception):
@@ -40,8 +70,9 @@ class SptError(Exception):
         self.message = message
         self.path = path
         self.offset = offset
-        self.expected = expected
-        self.actual = actual
+        # Bounded here, once, so that no caller can make an error message unprintable.
+        self.expected = None if expected is None else _clip(str(expected), _MAX_DETAIL)
+        self.actual = None if actual is None else _clip(str(actual), _MAX_DETAIL)
         super().__init__(str(self))
 
     def __str__(self) -> str:

@@ -16,7 +16,7 @@ rows inside one member collapse to ``*`` as in ``hexdump -C``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from iscsitgt_spt.codec.analysis.lint import Finding
@@ -25,9 +25,11 @@ from iscsitgt_spt.codec.dispatch import Decoded, Truncated
 from iscsitgt_spt.codec.values import StructValue
 from iscsitgt_spt.spec.layout import Layout
 
-__all__ = ["render_hexdump"]
+__all__ = ["iter_hexdump", "render_hexdump"]
 
 _GROUP = 8
+#: ``bytes.translate`` table for the ascii column: printable ASCII as is, the rest as ``.``.
+_PRINTABLE = bytes(c if 0x20 <= c < 0x7F else 0x2E for c in range(256))
 
 
 @dataclass
@@ -40,29 +42,72 @@ class _Byte:
     codes: list[str] = field(default_factory=list)
 
 
-def _annotate(layout: Layout | None, size: int, extra: str) -> list[_Byte]:
-    info = [_Byte() for _ in range(size)]
-    if layout is None:
-        return info
-    bits: dict[int, list[str]] = {}
-    for m in layout.leaves():
-        if m.kind == "bits":
-            bits.setdefault(m.offset, []).append(m.name)
-    for m in layout.leaves():
-        if m.kind == "bits" and bits[m.offset][0] != m.name:
-            continue  # one label for the whole bit-field unit
-        label = m.path
-        if m.kind == "bits":
-            parent = m.path.rpartition(".")[0]
-            label = (parent + "." if parent else "") + "/".join(bits[m.offset])
-        for i in range(m.offset, min(m.end, size)):
-            info[i] = _Byte(None if m.padding else label, m.offset, m.padding)
-    for i in range(layout.size, size):
-        info[i] = _Byte(f"({extra})", layout.size)
-    return info
+class _ByteMap:
+    """What each byte is, without an object per byte of a large buffer.
+
+    The bytes of the layout get one :class:`_Byte` each (a few hundred at most); every byte
+    after the layout shares one description, and the finding codes on those bytes are kept as
+    ``(start, end, code)`` ranges.  Memory is then bounded by the layout and the findings,
+    not by the buffer, however many megabytes of payload follow the structure.
+    """
+
+    def __init__(self, layout: Layout | None, size: int, extra: str) -> None:
+        self.size = size
+        head = min(size, layout.size) if layout is not None else 0
+        self.head = [_Byte() for _ in range(head)]
+        self.tail = _Byte(f"({extra})", layout.size) if layout is not None else _Byte()
+        self.tail_marks: list[tuple[int, int, str]] = []
+        self._shared: dict[tuple[str, ...], _Byte] = {}
+        if layout is None:
+            return
+        bits: dict[int, list[str]] = {}
+        for m in layout.leaves():
+            if m.kind == "bits":
+                bits.setdefault(m.offset, []).append(m.name)
+        for m in layout.leaves():
+            if m.kind == "bits" and bits[m.offset][0] != m.name:
+                continue  # one label for the whole bit-field unit
+            label = m.path
+            if m.kind == "bits":
+                parent = m.path.rpartition(".")[0]
+                label = (parent + "." if parent else "") + "/".join(bits[m.offset])
+            for i in range(m.offset, min(m.end, head)):
+                self.head[i] = _Byte(None if m.padding else label, m.offset, m.padding)
+
+    def mark(self, start: int, end: int, code: str) -> None:
+        start, end = max(start, 0), min(end, self.size)
+        for i in range(start, min(end, len(self.head))):
+            if code not in self.head[i].codes:
+                self.head[i].codes.append(code)
+        if end > len(self.head):
+            self.tail_marks.append((max(start, len(self.head)), end, code))
+
+    def row(self, start: int, end: int) -> list[_Byte]:
+        """The descriptions of bytes ``start:end`` (clipped to the buffer)."""
+        end = min(end, self.size)
+        out = self.head[start:end]
+        first = max(start, len(self.head))
+        if first >= end:
+            return out
+        marks = [m for m in self.tail_marks if m[0] < end and m[1] > first]
+        if all(s <= first and e >= end for s, e, _ in marks):
+            # The same codes on every byte (a finding about all the trailing bytes): share one.
+            codes = tuple(dict.fromkeys(code for _, _, code in marks))
+            shared = self._shared.get(codes)
+            if shared is None:
+                shared = self._shared[codes] = (
+                    _Byte(self.tail.label, self.tail.start, False, list(codes)) if codes
+                    else self.tail)
+            out.extend([shared] * (end - first))
+            return out
+        for i in range(first, end):
+            here = list(dict.fromkeys(code for s, e, code in marks if s <= i < e))
+            out.append(_Byte(self.tail.label, self.tail.start, False, here) if here
+                       else self.tail)
+        return out
 
 
-def _mark(info: list[_Byte], layout: Layout | None, findings: Sequence[Finding]) -> None:
+def _mark(info: _ByteMap, layout: Layout | None, findings: Sequence[Finding]) -> None:
     """Attach each finding's code to the bytes it concerns."""
     root = layout.name if layout is not None else ""
     for f in findings:
@@ -78,10 +123,8 @@ def _mark(info: list[_Byte], layout: Layout | None, findings: Sequence[Finding])
                 start, end = (member.offset, member.end) if f.offset == member.offset else (
                     f.offset, min(f.offset + 2, member.end))
         elif layout is not None and f.offset >= layout.size:
-            end = len(info)
-        for i in range(max(start, 0), min(end, len(info))):
-            if f.code not in info[i].codes:
-                info[i].codes.append(f.code)
+            end = info.size
+        info.mark(start, end, f.code)
 
 
 def _labels(info: Sequence[_Byte], row_start: int) -> str:
@@ -143,45 +186,73 @@ def render_hexdump(
     ``source`` is a decoded buffer (whole or :class:`~iscsitgt_spt.codec.dispatch.Truncated`),
     a value, or just a :class:`Layout`; ``None`` gives a plain dump.  ``findings`` come from
     :func:`~iscsitgt_spt.codec.analysis.lint.lint` or
-    :func:`~iscsitgt_spt.codec.analysis.lint.lint_bytes`.
+    :func:`~iscsitgt_spt.codec.analysis.lint.lint_bytes`.  :func:`iter_hexdump` gives the
+    same lines one at a time, for output that must not grow with the buffer.
     """
+    return "\n".join(iter_hexdump(source, data, width=width, color=color, findings=findings))
+
+
+def iter_hexdump(
+    source: Decoded | Truncated | StructValue | Layout | None,
+    data: bytes,
+    *,
+    width: int = 16,
+    color: bool = False,
+    findings: Sequence[Finding] = (),
+) -> Iterator[str]:
+    """The lines of :func:`render_hexdump`, one at a time (no newlines)."""
     if width < 1:
         raise ValueError("width must be at least 1")
-    raw = bytes(data)
+    return _lines(source, data, width, color, findings)
+
+
+def _lines(
+    source: Decoded | Truncated | StructValue | Layout | None,
+    data: bytes,
+    width: int,
+    color: bool,
+    findings: Sequence[Finding],
+) -> Iterator[str]:
+    raw = data if isinstance(data, bytes) else bytes(data)
     layout, extra = _source(source)
-    info = _annotate(layout, len(raw), extra)
+    info = _ByteMap(layout, len(raw), extra)
     _mark(info, layout, findings)
     title = f"{len(raw)} bytes"
     if layout is not None:
         title = f"{layout.name} ({layout.profile}, {layout.size} bytes), {title}"
-    lines = [title]
+    yield title
     hex_width = len(_cells([], width))
     used_padding = used_marks = False
     previous: tuple[bytes, str] | None = None
     starred = False
     for row in range(0, len(raw), width):
-        chunk, meta = raw[row : row + width], info[row : row + width]
-        labels = _labels(meta, row)
+        chunk, meta = raw[row : row + width], info.row(row, row + width)
         quiet = not any(b.padding or b.codes for b in meta)
         single = len({b.label for b in meta}) == 1 and meta[0].start < row
         if quiet and single and previous == (chunk, meta[0].label or ""):
             if not starred:
-                lines.append("*")
+                yield "*"
                 starred = True
             continue
         previous, starred = (chunk, meta[0].label or ""), False
-        cells = []
-        for value, b in zip(chunk, meta):
-            text = f"{value:02x}"
-            if b.codes:
-                text = _paint(text, RED, color)
-            elif b.padding:
-                text = _paint(text, DIM, color)
-            cells.append(text)
-        ascii_ = "".join(chr(c) if 0x20 <= c < 0x7F else "." for c in chunk)
+        labels = _labels(meta, row)
+        if quiet:
+            cells = chunk.hex(" ").split(" ") if chunk else []
+        else:
+            cells = []
+            for value, b in zip(chunk, meta):
+                text = f"{value:02x}"
+                if b.codes:
+                    text = _paint(text, RED, color)
+                elif b.padding:
+                    text = _paint(text, DIM, color)
+                cells.append(text)
+        ascii_ = chunk.translate(_PRINTABLE).decode("ascii")
         gap = " " * (width - len(chunk))
         main = f"{row:08x}  {_cells(cells, width)}  |{ascii_}|{gap}"
-        lines.append(f"{main}  {labels}".rstrip())
+        yield f"{main}  {labels}".rstrip()
+        if quiet:
+            continue
         show_padding = not color and any(b.padding for b in meta)
         codes = list(dict.fromkeys(c for b in meta for c in b.codes))
         if show_padding or codes:
@@ -191,17 +262,16 @@ def render_hexdump(
             pad = " " * (hex_width - len(_cells(marks, width)))
             marker = f"{'':8}  {_paint(_cells(marks, width), RED, color and bool(codes))}{pad}"
             marker += f"  {'':{width + 2}}  {'; '.join(notes)}"
-            lines.append(marker)
+            yield marker
             used_padding |= show_padding
             used_marks |= bool(codes)
-    lines.append(f"{len(raw):08x}")
+    yield f"{len(raw):08x}"
     if layout is not None and len(raw) < layout.size:
         cut = layout.member_at(len(raw))
         where = f" inside {cut.path}" if cut is not None else ""
-        lines.append(f"(the buffer ends at 0x{len(raw):x}{where}; "
-                     f"{layout.name} is {layout.size} bytes under {layout.profile})")
+        yield (f"(the buffer ends at 0x{len(raw):x}{where}; "
+               f"{layout.name} is {layout.size} bytes under {layout.profile})")
     legend = (["__ padding"] if used_padding else []) + (
         ["!! bytes a lint finding points at"] if used_marks else [])
     if legend:
-        lines.append("legend: " + "   ".join(legend))
-    return "\n".join(lines)
+        yield "legend: " + "   ".join(legend)

@@ -229,8 +229,8 @@ def _unbounded_reader(lines: Iterable[str], fmt: str, limit: int) -> Iterator[Ra
     if fmt == "irpmon-text":
         return iter_irpmon_text(lines)
     if fmt == "irpmon-json":
-        return iter_irpmon_json(lines)
-    return iter_jsonl(lines)
+        return iter_irpmon_json(lines, limit=limit)
+    return iter_jsonl(lines, limit)
 
 
 def open_capture_lines(

@@ -42,6 +42,8 @@ _DEVICE = re.compile(r"^\s*'(.*)' \((0x[0-9a-fA-F]+)\) \[(.*)\]\s*$")
 _CODE = re.compile(r"^\s*IOCTL Code:\s*(0x[0-9a-fA-F]+)\s*(?:,\s*Method:\s*(\w+))?", re.I)
 _BUFF = re.compile(r"^\s*(In|Out)Buff:\s*(0x[0-9a-fA-F]+)\s*,\s*(?:In|Out)Size:\s*"
                    r"(0x[0-9a-fA-F]+|\d+)", re.I)
+#: PIDs, IOCTL codes and buffer sizes are 32-bit in the log writer (ULONG / HANDLE values).
+_MAX_U32 = 0xFFFFFFFF
 _RULE = re.compile(r"^\s*-{8,}\s*$")
 _ROW = re.compile(r"^\s*((?:[0-9a-fA-F]{2}\s+){1,16})\|")
 _ROWISH = re.compile(r"^\s*(?:\S\S\s+){3,}.*\|")
@@ -60,6 +62,16 @@ class _Record:
     def fail(self, message: str) -> None:
         if self.error is None:
             self.error = message
+
+    def number(self, text: str, lineno: int, what: str) -> int | None:
+        """A 32-bit number as the log writes it (``0x`` hex, or decimal such as ``01``)."""
+        digits = text[2:] if text[:2].lower() == "0x" else text
+        value = int(digits, 16 if digits is not text else 10) if len(digits) <= 10 else None
+        if value is None or value > _MAX_U32:
+            self.fail(f"line {lineno}: {what} {text[:20]}{'...' if len(text) > 20 else ''}"
+                      " is not a 32-bit number")
+            return None
+        return value
 
     def build(self, index: int) -> RawRecord:
         data: dict[str, bytes | None] = {"in": None, "out": None}
@@ -101,9 +113,14 @@ def iter_ioctlbf(
         if text.strip():
             record.last = lineno
         if pid:
-            record.meta["process"], record.meta["pid"] = pid.group(1), int(pid.group(2))
+            record.meta["process"] = pid.group(1)
+            number = record.number(pid.group(2), lineno, "PID")
+            if number is not None:
+                record.meta["pid"] = number
         elif code:
-            record.ioctl = int(code.group(1), 16)
+            record.ioctl = record.number(code.group(1), lineno, "IOCTL code")
+            if record.ioctl is None:
+                record.ioctl = -1  # a code line was seen: the next one starts a new record
             if code.group(2):
                 record.meta["method"] = code.group(2)
         elif match := _DEVICE.match(text):
@@ -112,7 +129,9 @@ def iter_ioctlbf(
         elif match := _BUFF.match(text):
             which = match.group(1).lower()
             record.meta[f"{which}_buffer"] = match.group(2)
-            record.meta[f"{which}_size"] = int(match.group(3), 0)
+            size = record.number(match.group(3), lineno, f"{match.group(1)}Size")
+            if size is not None:
+                record.meta[f"{which}_size"] = size
             record.current = which
         elif _RULE.match(text) or not text.strip():
             continue

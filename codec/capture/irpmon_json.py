@@ -15,12 +15,13 @@ which this module shares.  What is particular to JSON:
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator
 
 from iscsitgt_spt.codec.capture.irpmon import HEXER_ROW, Half, Pairer, interpret
-from iscsitgt_spt.codec.capture.records import RawRecord
+from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE, RawRecord
+from iscsitgt_spt.codec.safejson import json_text_bound, read_json
+from iscsitgt_spt.spec.errors import InputFormatError
 
 __all__ = ["iter_irpmon_json", "repair_stack"]
 
@@ -87,8 +88,8 @@ def repair_stack(text: str) -> tuple[str, object | None, bool]:
             inner = text[match.end():end - 1] if depth == 0 else text[match.end():]
             fixed = _repair_frames(inner)
             try:
-                frames = json.loads(f"[{fixed}]")
-            except json.JSONDecodeError:
+                frames = read_json(f"[{fixed}]", "Stack", error=InputFormatError)
+            except InputFormatError:
                 # Drop the member, with the comma that introduced it.
                 head = text[:pos].rstrip()
                 head = head[:-1] if head.endswith(",") else head
@@ -112,17 +113,21 @@ def _flatten(obj: dict[str, object], prefix: str = "") -> Iterator[tuple[str, ob
 _DATA_KEY = re.compile(r"^Parsers\.Hexer\.Data(\d+)$")
 
 
-def _json_half(text: str, lineno: int) -> Half:
+def _json_half(text: str | None, lineno: int, bound: int) -> Half:
     half = Half(lineno)
+    if text is None:
+        half.error = (f"malformed IRPMon JSON record: line {lineno}: a record of more than "
+                      f"{bound} characters exceeds the record-size limit")
+        return half
     fixed, frames, dropped = repair_stack(text)
     if frames is not None:
         half.meta["stack"] = frames
     if dropped:
         half.meta["stack_dropped"] = True
     try:
-        obj = json.loads(fixed)
-    except json.JSONDecodeError as exc:
-        half.error = f"line {lineno}: malformed IRPMon JSON record: {exc.msg} (column {exc.colno})"
+        obj = read_json(fixed, f"line {lineno}", error=InputFormatError, max_record_bytes=bound)
+    except InputFormatError as exc:
+        half.error = f"malformed IRPMon JSON record: {exc}"
         return half
     if not isinstance(obj, dict):
         half.error = f"line {lineno}: an IRPMon JSON record must be an object"
@@ -142,11 +147,26 @@ def _json_half(text: str, lineno: int) -> Half:
     return half
 
 
-def _json_objects(lines: Iterable[str], start: int) -> Iterator[tuple[int, str]]:
-    """``(line, text)`` of each record of a JSON array or JSON-lines export, streaming."""
+# Where the scanner next has something to do: inside a string only a quote or a backslash,
+# outside one only a quote or a bracket.  Everything between is copied as one slice.
+_IN_STRING = re.compile(r'["\\]')
+_OUTSIDE = re.compile(r'["{}\[\])]')
+
+
+def _json_objects(
+    lines: Iterable[str], start: int, bound: int
+) -> Iterator[tuple[int, str | None]]:
+    """``(line, text)`` of each record of a JSON array or JSON-lines export, streaming.
+
+    An array's records are cut out as slices of the text between their opening and closing
+    brackets (never character by character: a 64 MB record costs its own size, not a list of
+    64 million one-character strings).  A record longer than ``bound`` characters is not kept:
+    its text comes out as ``None``.
+    """
     mode: str | None = None
     depth, first = 0, start
-    buf: list[str] = []
+    parts: list[str] = []
+    kept = 0  # characters in parts; past ``bound`` the record is dropped, its end still found
     in_string = escape = False
     for lineno, raw in enumerate(lines, start):
         if mode is None:
@@ -157,32 +177,54 @@ def _json_objects(lines: Iterable[str], start: int) -> Iterator[tuple[int, str]]
             raw = stripped
         if mode == "lines":
             if raw.strip():
-                yield lineno, raw.strip()
+                yield lineno, raw.strip() if len(raw) <= bound else None
             continue
-        for char in raw:
-            # String state survives piece boundaries, so any chunking of the text works.
+        # String state survives piece boundaries, so any chunking of the text works.
+        seg: int | None = 0 if depth >= 2 else None  # where this line's part of a record starts
+        pos, size = 0, len(raw)
+        while pos < size:
+            if escape:
+                escape, pos = False, pos + 1
+                continue
+            match = (_IN_STRING if in_string else _OUTSIDE).search(raw, pos)
+            if match is None:
+                break
+            pos = match.start()
+            char = raw[pos]
             if in_string:
-                escape, in_string = (False, True) if escape else (char == "\\", char != '"')
+                escape, in_string = char == "\\", char != '"'
             elif char == '"':
                 in_string = True
             elif char in "{[":
                 depth += 1
                 if depth == 2:
-                    first = lineno
-            elif char in "}])":  # ')' closes the malformed Stack frames
+                    first, seg = lineno, pos
+            else:  # '}', ']' or ')': ')' closes the malformed Stack frames
                 depth -= 1
-            if depth >= 2 or (depth == 1 and char in "})" and buf):
-                buf.append(char)
-            if depth == 1 and buf and not in_string:
-                yield first, "".join(buf)
-                buf = []
-    if buf:
-        yield first, "".join(buf)
+                if depth == 1 and seg is not None:
+                    parts.append(raw[seg:pos + 1 if char in "})" else pos])
+                    kept += pos - seg
+                    yield first, "".join(parts) if kept <= bound else None
+                    parts, seg, kept = [], None, 0
+            pos += 1
+        if seg is not None:
+            kept += size - seg
+            if kept <= bound:
+                parts.append(raw[seg:])
+            else:
+                parts = []  # too long to keep; its end is still looked for
+    if kept:
+        yield first, "".join(parts) if kept <= bound else None
 
 
-def iter_irpmon_json(lines: Iterable[str], start: int = 1) -> Iterator[RawRecord]:
+def iter_irpmon_json(
+    lines: Iterable[str], start: int = 1, *, limit: int = MAX_RECORD_SIZE
+) -> Iterator[RawRecord]:
     """Records from an IRPMon JSON array or JSON-lines export, requests paired."""
     pairer = Pairer("irpmon-json")
-    for lineno, text in _json_objects(lines, start):
-        yield from pairer.feed(interpret(_json_half(text, lineno)))
+    bound = json_text_bound(limit)
+    for lineno, text in _json_objects(lines, start, bound):
+        parsed = interpret(_json_half(text, lineno, bound))
+        del text  # a large record's text is not kept alive while its report is made
+        yield from pairer.feed(parsed)
     yield from pairer.flush()

@@ -17,12 +17,14 @@ the file.  The device layer's recorder and the fuzz corpus generator write it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from iscsitgt_spt.spec.errors import InputFormatError
+from iscsitgt_spt.codec.safejson import DEFAULT_MAX_RECORD_BYTES, read_json
+from iscsitgt_spt.spec.errors import InputFormatError, shown
 
 __all__ = [
     "FORMAT_VERSION",
@@ -36,6 +38,12 @@ __all__ = [
 FORMAT_VERSION = 1
 
 _KNOWN_KEYS = frozenset(("v", "ioctl", "in", "out", "abi", "cookie", "time", "pid", "status"))
+
+#: Range of each integer key: IOCTL codes, process ids and NTSTATUS/Win32 status codes are
+#: all 32-bit on Windows; a status may be written signed (``-1073741823``) or unsigned.
+_INT_RANGES = {"ioctl": (0, 0xFFFFFFFF), "pid": (0, 0xFFFFFFFF), "status": (-(1 << 31), 0xFFFFFFFF)}
+#: Longest integer text read: ``0x`` and 32 hex digits, with room for leading zeros.
+_MAX_INT_TEXT = 40
 
 
 @dataclass(frozen=True)
@@ -69,7 +77,7 @@ def _hex_bytes(value: object, key: str, where: str) -> bytes:
     except ValueError:
         raise InputFormatError(
             "buffer is not valid hex", path=f"{where}.{key}",
-            expected="an even number of hex digits", actual=repr(value[:40]),
+            expected="an even number of hex digits", actual=shown(value),
         ) from None
 
 
@@ -78,17 +86,24 @@ def _int_field(value: object, key: str, where: str) -> int:
         raise InputFormatError(
             "expected an integer", path=f"{where}.{key}", expected="integer", actual="boolean"
         )
+    number: int | None = None
     if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        try:
-            return int(value, 0)
-        except ValueError:
-            pass
-    raise InputFormatError(
-        "expected an integer or a 0x-prefixed hex string",
-        path=f"{where}.{key}", expected="integer", actual=repr(value),
-    )
+        number = value
+    elif isinstance(value, str) and len(value) <= _MAX_INT_TEXT:
+        with contextlib.suppress(ValueError):
+            number = int(value, 0)
+    if number is None:
+        raise InputFormatError(
+            "expected an integer or a 0x-prefixed hex string",
+            path=f"{where}.{key}", expected="integer", actual=shown(value),
+        )
+    low, high = _INT_RANGES[key]
+    if not low <= number <= high:
+        raise InputFormatError(
+            f"{key} out of range", path=f"{where}.{key}",
+            expected=f"{low:#x}..{high:#x}", actual=shown(number),
+        )
+    return number
 
 
 def _opt_str(obj: Mapping[str, Any], key: str, where: str) -> str | None:
@@ -96,7 +111,7 @@ def _opt_str(obj: Mapping[str, Any], key: str, where: str) -> str | None:
     if value is None or isinstance(value, str):
         return value
     raise InputFormatError(
-        "expected a string", path=f"{where}.{key}", expected="string", actual=repr(value)
+        "expected a string", path=f"{where}.{key}", expected="string", actual=shown(value)
     )
 
 
@@ -111,17 +126,12 @@ def record_from_json(obj: object, where: str = "record") -> CaptureRecord:
     if version != FORMAT_VERSION:
         raise InputFormatError(
             "unsupported capture format version", path=f"{where}.v",
-            expected=str(FORMAT_VERSION), actual=repr(version),
+            expected=str(FORMAT_VERSION), actual=shown(version),
         )
     for key in ("ioctl", "in"):
         if key not in obj:
             raise InputFormatError(f"missing required key {key!r}", path=where)
     ioctl = _int_field(obj["ioctl"], "ioctl", where)
-    if not 0 <= ioctl <= 0xFFFFFFFF:
-        raise InputFormatError(
-            "IOCTL code out of range", path=f"{where}.ioctl",
-            expected="0..0xffffffff", actual=hex(ioctl),
-        )
     out = obj.get("out")
     return CaptureRecord(
         ioctl=ioctl,
@@ -137,26 +147,26 @@ def record_from_json(obj: object, where: str = "record") -> CaptureRecord:
     )
 
 
-def parse_line(line: str, lineno: int = 1) -> CaptureRecord | None:
-    """Parse one line; ``None`` for a blank or ``#`` comment line.
+def parse_line(
+    line: str | bytes, lineno: int = 1, *, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
+) -> CaptureRecord | None:
+    """Parse one line (text, or bytes that must be UTF-8); ``None`` for a blank or ``#`` line.
 
-    Raises :class:`InputFormatError` (path ``line N...``) for anything malformed.
+    Raises :class:`InputFormatError` (path ``line N...``) for anything malformed, including
+    JSON that :func:`~iscsitgt_spt.codec.safejson.read_json` refuses and lines longer than
+    ``max_record_bytes``.
     """
     text = line.strip()
-    if not text or text.startswith("#"):
+    if not text or text[:1] in ("#", b"#"):
         return None
     where = f"line {lineno}"
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputFormatError(
-            f"malformed JSON: {exc.msg} at column {exc.colno}", path=where
-        ) from None
+    obj = read_json(text, where, error=InputFormatError, max_record_bytes=max_record_bytes)
     return record_from_json(obj, where)
 
 
 def parse_lines(
-    lines: Iterable[str], start: int = 1
+    lines: Iterable[str | bytes], start: int = 1, *,
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
 ) -> Iterator[tuple[int, CaptureRecord | InputFormatError]]:
     """Yield ``(line number, record or error)`` for every non-blank line.
 
@@ -164,7 +174,7 @@ def parse_lines(
     """
     for lineno, line in enumerate(lines, start):
         try:
-            record = parse_line(line, lineno)
+            record = parse_line(line, lineno, max_record_bytes=max_record_bytes)
         except InputFormatError as exc:
             yield lineno, exc
             continue

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from iscsitgt_spt.codec.capture.jsonl import CaptureRecord, parse_lines
+from iscsitgt_spt.codec.safejson import json_text_bound
 from iscsitgt_spt.spec.constants import IOCTLS
 from iscsitgt_spt.spec.errors import InputFormatError
 
@@ -242,9 +243,13 @@ def raw_from_capture_record(record: CaptureRecord, index: int, line: int | None)
     )
 
 
-def iter_jsonl(lines: Iterable[str]) -> Iterator[RawRecord]:
-    """Read the project's JSONL capture line by line; a broken line becomes an error record."""
-    for index, (lineno, item) in enumerate(parse_lines(lines)):
+def iter_jsonl(lines: Iterable[str], limit: int = MAX_RECORD_SIZE) -> Iterator[RawRecord]:
+    """Read the project's JSONL capture line by line; a broken line becomes an error record.
+
+    A line longer than any record within ``limit`` could be is refused before it is parsed.
+    """
+    bound = json_text_bound(limit)
+    for index, (lineno, item) in enumerate(parse_lines(lines, max_record_bytes=bound)):
         if isinstance(item, InputFormatError):
             yield error_record(index, "jsonl", lineno, item)
         else:

@@ -1,0 +1,190 @@
+"""The one place JSON text is read: every command and every reader comes through here.
+
+:func:`read_json` is ``json.loads`` with the failure modes of hostile input turned into one
+of our errors, naming the source and the position (line, column and byte offset):
+
+* text that is not UTF-8 (bytes are decoded here, strictly, a leading BOM allowed);
+* a text larger than ``max_record_bytes`` (checked before anything is parsed);
+* nesting deeper than ``max_depth`` (the C parser would otherwise raise ``RecursionError``,
+  at a depth that depends on how deep the caller's own stack already is);
+* an integer literal of more than :data:`MAX_INT_DIGITS` digits (Python refuses to convert
+  those with a bare ``ValueError``, and the conversion is quadratic below the limit);
+* ``NaN``/``Infinity`` (not JSON) and lone UTF-16 surrogates (``"\\ud800"``: valid JSON
+  escapes that decode to a ``str`` no UTF-8 writer can print);
+* anything ``json`` itself calls malformed.
+
+Sans-I/O: it takes ``str`` or ``bytes`` and returns Python values.  The error class is the
+caller's choice (``JsonInputError`` for documents a user builds from, ``InputFormatError`` for
+capture records), since the two mean different things to the CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from iscsitgt_spt.spec.errors import JsonInputError, SptError
+
+__all__ = [
+    "DEFAULT_MAX_DEPTH",
+    "DEFAULT_MAX_RECORD_BYTES",
+    "MAX_INT_DIGITS",
+    "json_text_bound",
+    "read_json",
+]
+
+#: Deepest nesting accepted.  Our documents nest three levels; IRPMon records four.
+DEFAULT_MAX_DEPTH = 64
+#: Longest integer literal accepted (Python's own int/str conversion limit).
+MAX_INT_DIGITS = 4300
+#: Largest JSON text read when the caller gives no bound: 256 MiB, a ceiling a machine
+#: survives.  The capture readers and the CLI pass :func:`json_text_bound` of the one
+#: record-size bound (``codec.capture.records.MAX_RECORD_SIZE`` or ``--max-record-size``).
+DEFAULT_MAX_RECORD_BYTES = 1 << 28
+#: Room in a JSON record for everything but its buffers (keys, metadata, a stack trace).
+_JSON_OVERHEAD = 64 << 10
+
+
+def json_text_bound(record_bytes: int) -> int:
+    """Longest JSON text that can carry a record of ``record_bytes`` bytes.
+
+    A record's input and output buffers are hex text, two characters a byte, so
+    ``2 buffers x 2 x record_bytes`` plus room for the other keys.  Longer text cannot be a
+    record within the bound (short of escaping hex digits as ``\\u0030``, which no writer does).
+    """
+    return 4 * record_bytes + _JSON_OVERHEAD
+
+_BRACKETS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+# A high surrogate escape not followed by a low one, a low one not preceded by a high one,
+# or (in text handed over as ``str``) a surrogate code point itself.
+_LONE_SURROGATE = re.compile(
+    r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])"
+    r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+    r"|[\ud800-\udfff]"
+)
+
+
+class _Rejected(Exception):
+    """Raised inside the parser's hooks; carries what to report."""
+
+    def __init__(self, message: str, needle: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.needle = needle
+
+
+def _bounded_int(literal: str) -> int:
+    if len(literal.lstrip("-")) > MAX_INT_DIGITS:
+        raise _Rejected(f"integer of more than {MAX_INT_DIGITS} digits", literal)
+    return int(literal)
+
+
+def _no_constant(name: str) -> Any:
+    raise _Rejected(f"{name} is not a JSON value", name)
+
+
+def _position(text: str, index: int, raw: bytes | None) -> tuple[str, int]:
+    """``"line L column C"`` and the byte offset for character ``index`` of ``text``."""
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    offset = index
+    if raw is not None:
+        bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+        offset = bom + len(text[:index].encode("utf-8", "surrogatepass"))
+    return f"line {line} column {column}", offset
+
+
+def _too_deep(text: str, limit: int) -> int | None:
+    """Index of the bracket that opens level ``limit + 1``, strings skipped; else ``None``."""
+    depth = 0
+    for match in _BRACKETS.finditer(text):
+        char = match.group(0)
+        if char in "[{":
+            depth += 1
+            if depth > limit:
+                return match.start()
+        elif char in "]}":
+            depth -= 1
+    return None
+
+
+def _lone_surrogate(value: Any, path: str, limit: int) -> str | None:
+    """Path of the first string (key or value) holding a lone surrogate, else ``None``."""
+    if isinstance(value, str):
+        if value.isascii():
+            return None
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path or "(top)"
+        return None
+    if limit < 0:  # pragma: no cover - depth is checked before parsing
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _lone_surrogate(key, f"{path}.{key!a}" if path else repr(key), limit - 1)
+            found = found or _lone_surrogate(item, f"{path}.{key}" if path else key, limit - 1)
+            if found:
+                return found
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            found = _lone_surrogate(item, f"{path}[{n}]", limit - 1)
+            if found:
+                return found
+    return None
+
+
+def read_json(
+    data: str | bytes,
+    source: str = "input",
+    *,
+    error: type[SptError] = JsonInputError,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    max_record_bytes: int | None = DEFAULT_MAX_RECORD_BYTES,
+) -> Any:
+    """Parse one JSON text, or raise ``error`` (one line, path ``source``, offset in bytes).
+
+    ``max_record_bytes`` bounds the size of the text (``None``: no bound); ``max_depth`` the
+    nesting of arrays and objects.
+    """
+    size = len(data)
+    if max_record_bytes is not None and size > max_record_bytes:
+        raise error(
+            f"JSON text of {size} bytes is larger than the record-size limit",
+            path=source, expected=f"at most {max_record_bytes} bytes", actual=f"{size} bytes",
+        )
+    raw: bytes | None = None
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        raw = bytes(data)
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise error("input is not UTF-8 text", path=source, offset=exc.start,
+                        actual=f"byte 0x{raw[exc.start]:02x}") from None
+    else:
+        text = data
+    if text.count("[") + text.count("{") > max_depth:
+        deep = _too_deep(text, max_depth)
+        if deep is not None:
+            where, offset = _position(text, deep, raw)
+            raise error(f"JSON nested more than {max_depth} deep at {where}", path=source,
+                        offset=offset)
+    try:
+        value = json.loads(text, parse_int=_bounded_int, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        where, offset = _position(text, exc.pos, raw)
+        raise error(f"malformed JSON: {exc.msg} at {where}", path=source,
+                    offset=offset) from None
+    except _Rejected as exc:
+        where, offset = _position(text, max(text.find(exc.needle), 0), raw)
+        raise error(f"{exc.message} at {where}", path=source, offset=offset) from None
+    except RecursionError:  # pragma: no cover - the caller's stack was already nearly full
+        raise error("JSON nested too deeply", path=source) from None
+    bad = _lone_surrogate(value, "", max_depth + 1)
+    if bad is not None:
+        match = _LONE_SURROGATE.search(text)
+        where, offset = _position(text, match.start() if match else 0, raw)
+        raise error(f"string {bad} holds a lone UTF-16 surrogate (near {where})",
+                    path=source, offset=offset)
+    return value
