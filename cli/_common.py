@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from importlib import metadata
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from iscsitgt_spt.cli._version import version_text
 from iscsitgt_spt.spec.profiles import ABIS, COOKIES, Profile
 from iscsitgt_spt.spec.registry import STRUCTURES
 
@@ -25,13 +25,6 @@ __all__ = [
     "version_text",
     "write_bytes",
 ]
-
-
-def version_text() -> str:
-    try:
-        return f"iscsitgt-spt {metadata.version('iscsitgt-spt')}"
-    except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
-        return "iscsitgt-spt (not installed)"
 
 
 def add_profile_options(parser: argparse.ArgumentParser, *, defaults: bool = True) -> None:

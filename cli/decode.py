@@ -323,7 +323,7 @@ def emit_reports(
             report = report_record(record, **options)
             verdict.add(report)
             if args.json:
-                print_json(report.to_json(), compact=True)
+                sys.stdout.write(report.to_json_line() + "\n")
             else:
                 _write_lines([""])
                 _write_lines(iter_report_text(report, fmt, args, color))

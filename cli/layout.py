@@ -7,13 +7,11 @@ import sys
 from collections.abc import Callable
 
 from iscsitgt_spt.cli._common import add_profile_options, profile_from, structure_name
-from iscsitgt_spt.codec.export import (
-    render_json,
-    render_markdown,
-    render_rst,
-    render_svg,
-    render_text,
-)
+
+# From the modules themselves: the export package loads its renderers on first use, and the
+# tables and the diagram need nothing but the spec (start-up time).
+from iscsitgt_spt.codec.export.diagram import render_svg
+from iscsitgt_spt.codec.export.tables import render_json, render_markdown, render_rst, render_text
 from iscsitgt_spt.spec.layout import Layout
 from iscsitgt_spt.spec.registry import STRUCTURES, get_layout
 

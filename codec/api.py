@@ -14,7 +14,13 @@ from typing import Any
 
 import construct
 from iscsitgt_spt.codec.convert import from_container, normalise
-from iscsitgt_spt.codec.fast import fast_decode, fast_encode
+from iscsitgt_spt.codec.fast import (
+    _BY_SCHEMA,
+    FastCodec,
+    compiled,
+    fast_decode,
+    fast_encode,
+)
 from iscsitgt_spt.codec.values import StructValue, schema_of
 from iscsitgt_spt.spec.errors import BuildError, ParseError
 from iscsitgt_spt.spec.layout import CStruct, Layout
@@ -34,7 +40,21 @@ def _profile(abi: str | None, cookie: str | None, profile: Profile | None) -> Pr
     return Profile.of(abi, cookie)
 
 
-_LAYOUTS: dict[tuple[object, str | None, str | None, Profile | None], Layout] = {}
+_LAYOUTS: dict[tuple[object, str | None, str | None], Layout] = {}
+_CODECS: dict[tuple[object, str | None, str | None], FastCodec] = {}
+
+
+def _key(
+    structure: object, abi: str | None, cookie: str | None, profile: Profile | None
+) -> tuple[object, str | None, str | None] | None:
+    """The memo key of a call: the profile by its two names (hashing the frozen dataclass
+    itself runs Python code on every call); ``None`` when profile= and abi=/cookie= are both
+    given, which :func:`_profile` refuses."""
+    if profile is None:
+        return (structure, abi, cookie)
+    if abi is None and cookie is None:
+        return (structure, profile.abi, profile.cookie)
+    return None
 
 
 def layout_of(
@@ -47,11 +67,11 @@ def layout_of(
     """The :class:`Layout` of a structure (by name) under a profile."""
     # Memoised on the arguments themselves: for the small structures, building a Profile and
     # looking the layout up cost as much as decoding (see docs/performance.rst).
-    key = (structure, abi, cookie, profile)
-    layout = _LAYOUTS.get(key)
+    key = _key(structure, abi, cookie, profile)
+    layout = _LAYOUTS.get(key) if key is not None else None
     if layout is None:
         layout = get_layout(structure, _profile(abi, cookie, profile))
-        if len(_LAYOUTS) < 4096:  # names are few; never let odd callers grow it unbounded
+        if key is not None and len(_LAYOUTS) < 4096:  # never let odd callers grow it
             _LAYOUTS[key] = layout
     return layout
 
@@ -99,7 +119,21 @@ def decode(
     """Decode a buffer of exactly ``sizeof(structure)`` bytes."""
     # The fast path checks nothing it cannot do cheaply: a wrong type or size goes to the
     # construct path (fast._full_decode), which raises the ParseError naming the member cut.
-    return fast_decode(layout_of(structure, abi=abi, cookie=cookie, profile=profile), data)
+    # This is fast_decode with the codec memoised on the call's own arguments: per call,
+    # one dict lookup stands between the caller and the generated decoder.
+    key = _key(structure, abi, cookie, profile)
+    codec = _CODECS.get(key) if key is not None else None
+    if codec is None:
+        codec = compiled(layout_of(structure, abi=abi, cookie=cookie, profile=profile))
+        if key is not None and len(_CODECS) < 4096:
+            _CODECS[key] = codec
+    kind = type(data)
+    if kind is bytes or kind is bytearray:
+        try:
+            return codec.decode(data)
+        except Exception:  # wrong size: the full path names the member that was cut
+            pass
+    return fast_decode(codec.layout, data)
 
 
 def decode_from(
@@ -121,12 +155,21 @@ def decode_from(
 
 def encode(value: StructValue) -> bytes:
     """The bytes of ``value``: exactly ``value.size`` of them."""
-    if not isinstance(value, StructValue):
+    if type(value) is StructValue:
+        # fast_encode's first step inlined (a public call pays one Python frame less): the
+        # generated encoder of the value's schema; anything it refuses goes to fast_encode,
+        # which falls back to construct and its errors.
+        codec = _BY_SCHEMA.get(id(value._schema))
+        if codec is not None and codec.schema is value._schema:
+            try:
+                return codec.encode(value)
+            except Exception:
+                pass
+    elif not isinstance(value, StructValue):
         raise BuildError(
             "encode() takes a StructValue; use build(name, fields) for plain data",
             expected="StructValue", actual=type(value).__name__,
         )
-    # The struct-based fast path; it falls back to construct for anything unusual.
     return fast_encode(value)
 
 

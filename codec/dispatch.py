@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from iscsitgt_spt.codec.api import Buffer, decode_from, size_error
-from iscsitgt_spt.codec.jsonform import value_to_json
+from iscsitgt_spt.codec.api import Buffer, decode_from, layout_of, size_error
+from iscsitgt_spt.codec.fast import fast_decode
+from iscsitgt_spt.codec.jsonform import value_to_json, value_to_json_text
 from iscsitgt_spt.codec.partial import PartialValue, decode_partial
 from iscsitgt_spt.codec.values import StructValue
 from iscsitgt_spt.spec.assumptions import ASSUMED_PASS_THROUGH_IOCTL
@@ -75,6 +76,37 @@ class Decoded(_OfAStructure):
             doc["trailing"] = self.trailing.hex()
         return doc
 
+    def to_json_text(self) -> str:
+        """``to_json()`` as compact JSON text, the value encoded by its generated template."""
+        # Structure, ABI and cookie names are the spec's identifiers: nothing to escape.
+        profile = self.profile
+        text = (f'{{"name":"{self.name}","abi":"{profile.abi}","cookie":"{profile.cookie}",'
+                f'"size":{self.size}')
+        if self.ioctl is not None:
+            text += f',"ioctl":"0x{self.ioctl:08x}"'
+        text += ',"value":' + value_to_json_text(self.value)
+        if self.payload is not None:
+            text += ',"payload":"' + self.payload.hex() + '"'
+        if self.trailing:
+            text += ',"trailing":"' + self.trailing.hex() + '"'
+        return text + "}"
+
+
+def _header_reader(profile: Profile) -> tuple[int, slice, slice]:
+    """sizeof(SRB_IO_CONTROL) and where its HeaderLength and ControlCode are."""
+    key = (profile.abi, profile.cookie)  # hashing the frozen dataclass runs Python code
+    found = _HEADER_READERS.get(key)
+    if found is None:
+        layout = get_layout(_HEADER, profile)
+        length, code = layout.member("HeaderLength"), layout.member("ControlCode")
+        found = _HEADER_READERS[key] = (
+            layout.size, slice(length.offset, length.end), slice(code.offset, code.end),
+        )
+    return found
+
+
+_HEADER_READERS: dict[tuple[str, str], tuple[int, slice, slice]] = {}
+
 
 @dataclass(frozen=True)
 class Truncated(_OfAStructure):
@@ -120,7 +152,7 @@ def identify(data: Buffer, ioctl: int | None = None, profile: Profile = DEFAULT_
     """The structure name a buffer most likely holds (``SRB_IO_CONTROL`` when only the header
     is recognisable)."""
     raw = bytes(data)
-    header_size = get_layout(_HEADER, profile).size
+    header_size, length_at, code_at = _header_reader(profile)
     if ioctl is not None and ioctl != IOCTL_SCSI_MINIPORT:
         if ioctl == ASSUMED_PASS_THROUGH_IOCTL:
             return _PASS_THROUGH
@@ -131,10 +163,13 @@ def identify(data: Buffer, ioctl: int | None = None, profile: Profile = DEFAULT_
             actual=f"0x{ioctl:08x}",
         )
     if len(raw) >= header_size:
-        header = decode_from(_HEADER, raw, profile=profile)
-        found = structure_for_control_code(header.ControlCode)
-        if ioctl == IOCTL_SCSI_MINIPORT or header.HeaderLength == header_size:
-            return found.c_name if found is not None else _HEADER
+        # Two ULONGs are all identification reads: no need to decode the header (the caller
+        # decodes the whole buffer once it knows what it holds).
+        code = int.from_bytes(raw[code_at], "little")
+        if (ioctl == IOCTL_SCSI_MINIPORT
+                or int.from_bytes(raw[length_at], "little") == header_size):
+            found = _by_control_code(code)
+            return found if found is not None else _HEADER
     if ioctl is None and len(raw) >= 2:
         sptd_length = int.from_bytes(raw[:2], "little")
         sizes = {
@@ -151,6 +186,18 @@ def identify(data: Buffer, ioctl: int | None = None, profile: Profile = DEFAULT_
     )
 
 
+_BY_CODE: dict[int, str | None] = {}
+
+
+def _by_control_code(code: int) -> str | None:
+    if code not in _BY_CODE:
+        found = structure_for_control_code(code)
+        if len(_BY_CODE) < 256:  # unknown codes are remembered too, up to a bound
+            _BY_CODE[code] = None if found is None else found.c_name
+        return None if found is None else found.c_name
+    return _BY_CODE[code]
+
+
 def decode_buffer(
     data: Buffer,
     *,
@@ -165,10 +212,19 @@ def decode_buffer(
     """
     raw = bytes(data)
     chosen = structure(name).c_name if name is not None else identify(raw, ioctl, profile)
-    layout = get_layout(chosen, profile)
-    value = decode_from(chosen, raw, profile=profile)
-    rest = raw[layout.size :]
-    if chosen == _HEADER and name is None:
+    return _decode_whole(raw, chosen, name is None, ioctl, profile)
+
+
+def _decode_whole(
+    raw: bytes, chosen: str, identified: bool, ioctl: int | None, profile: Profile
+) -> Decoded:
+    layout = layout_of(chosen, profile=profile)
+    if len(raw) == layout.size:  # the usual case: decoded as is, no copy
+        value, rest = fast_decode(layout, raw), b""
+    else:
+        value = decode_from(chosen, raw, profile=profile)
+        rest = raw[layout.size :]
+    if chosen == _HEADER and identified:
         return Decoded(value, payload=rest, ioctl=ioctl)
     return Decoded(value, trailing=rest, ioctl=ioctl)
 
@@ -187,7 +243,6 @@ def decode_available(
     """
     raw = bytes(data)
     chosen = structure(name).c_name if name is not None else identify(raw, ioctl, profile)
-    if len(raw) < get_layout(chosen, profile).size:
+    if len(raw) < layout_of(chosen, profile=profile).size:
         return Truncated(decode_partial(chosen, raw, profile=profile), ioctl=ioctl)
-    return decode_buffer(raw, name=chosen if name is not None else None, ioctl=ioctl,
-                         profile=profile)
+    return _decode_whole(raw, chosen, name is None, ioctl, profile)

@@ -206,11 +206,19 @@ def _compile(layout: Layout) -> FastCodec:
         decode_src = f"def decode(data):\n    return SV({gen._schema_name(schema)}, unpack(data))\n"
     else:
         decode_src = f"def decode(data):\n    {slots}, = unpack(data)\n    return {body}\n"
-    lines: list[str] = ["def encode(value):"]
-    args: list[str] = []
-    gen.encode_body(schema, layout.members, "value", lines, args, [0])
-    lines.append(f"    return pack({', '.join(args)})")
-    encode_src = "\n".join(lines) + "\n"
+    if gen.plain:
+        # Integers and byte arrays at one level: the values tuple *is* pack's arguments, once
+        # the byte arrays are known to have their sizes ('Ns' would pad or cut silently).
+        sizes = [f"len(t[{i}]) != {m.size}" for i, m in enumerate(layout.members)
+                 if m.kind in ("bytes", "padding")]
+        check = f"    if {' or '.join(sizes)}: raise Fallback\n" if sizes else ""
+        encode_src = f"def encode(value):\n    t = value._values\n{check}    return pack(*t)\n"
+    else:
+        lines: list[str] = ["def encode(value):"]
+        args: list[str] = []
+        gen.encode_body(schema, layout.members, "value", lines, args, [0])
+        lines.append(f"    return pack({', '.join(args)})")
+        encode_src = "\n".join(lines) + "\n"
     namespace: dict[str, Any] = dict(gen.names)
     namespace.update(
         SV=StructValue, WcharText=WcharText, wchar=wchar_from_bytes, Fallback=_Fallback,

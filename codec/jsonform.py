@@ -13,7 +13,9 @@ readers in some languages lose precision above 2**53.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Callable, Mapping
+from json.encoder import encode_basestring as _string_text
 from typing import Any
 
 from iscsitgt_spt.codec.safejson import read_json
@@ -22,26 +24,136 @@ from iscsitgt_spt.spec.errors import JsonInputError, shown
 from iscsitgt_spt.spec.layout import Member
 from iscsitgt_spt.spec.primitives import WcharText
 
-__all__ = ["fields_from_json", "json_to_fields", "load_json", "value_to_json"]
+__all__ = [
+    "compact_dumps", "fields_from_json", "json_to_fields", "load_json", "value_to_json",
+    "value_to_json_text",
+]
 
 
 def value_to_json(value: StructValue) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for member, item in zip(value._schema.members, value._values):
-        # Exact type tests first: isinstance() against StructValue goes through the Mapping
-        # ABC machinery and was a third of the per-record time of a capture decode.
-        kind = type(item)
-        if kind is int or kind is str:
-            out[member.name] = item
-        elif kind is bytes:
-            out[member.name] = item.hex()  # type: ignore[union-attr]
-        elif kind is StructValue:
-            out[member.name] = value_to_json(item)  # type: ignore[arg-type]
-        elif isinstance(item, WcharText):
-            out[member.name] = {"text": item.text, "raw": item.raw.hex()}
-        else:
-            out[member.name] = item
-    return out
+    """The JSON data of ``value`` (see the module docstring for the form)."""
+    schema = value._schema
+    convert = _CONVERTERS.get(id(schema))
+    if convert is None or convert[0] is not schema:
+        convert = _CONVERTERS[id(schema)] = (schema, _compile_converter(schema))
+    return convert[1](value)
+
+
+def _wchar_json(item: Any) -> Any:
+    if type(item) is str:
+        return item
+    if isinstance(item, WcharText):
+        return {"text": item.text, "raw": item.raw.hex()}
+    return item
+
+
+def _bytes_json(item: Any) -> Any:
+    return item.hex() if isinstance(item, bytes) else item
+
+
+def _compile_converter(schema: Schema) -> Callable[[StructValue], dict[str, Any]]:
+    """A function building the JSON object of one structure's values in one dict literal.
+
+    Generated once per schema (the names and kinds come from the layout): a capture decode
+    converts every record, and a generic loop testing each member's type was a third of it.
+    Values made by decode, build and replace hold exactly the types their members declare;
+    the helpers below still leave anything else as it is, as a generic walk would.
+    """
+    namespace: dict[str, Any] = {"wchar": _wchar_json, "raw": _bytes_json, "SV": StructValue}
+    entries = []
+    for index, member in enumerate(schema.members):
+        item = f"v[{index}]"
+        if member.kind in ("int", "bits"):
+            expr = item
+        elif member.kind in ("bytes", "padding"):
+            expr = f"{item}.hex() if type({item}) is bytes else raw({item})"
+        elif member.kind == "wchar":
+            expr = f"wchar({item})"
+        else:  # struct
+            expr = f"convert({item}) if type({item}) is SV else {item}"
+        entries.append(f"{member.name!r}: {expr}")
+    source = ("def to_json(value):\n    v = value._values\n    return {"
+              + ", ".join(entries) + "}\n")
+    namespace["convert"] = value_to_json
+    exec(compile(source, f"<json {schema.layout.name} {schema.layout.profile}>", "exec"),
+         namespace)
+    function: Callable[[StructValue], dict[str, Any]] = namespace["to_json"]
+    return function
+
+
+# Keyed by id() of the schema, which the entry holds (schemas live for the process).
+_CONVERTERS: dict[int, tuple[Schema, Callable[[StructValue], dict[str, Any]]]] = {}
+
+
+#: ``json.dumps(obj, ensure_ascii=False, separators=(",", ":"))`` with one encoder for every
+#: call (``dumps`` with options builds a new one each time); the documents are trees of fresh
+#: dicts and lists, so the circular-reference check is moot.
+compact_dumps = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+
+
+def value_to_json_text(value: StructValue) -> str:
+    """``json.dumps(value_to_json(value))``, compact and not ASCII-escaped, in one step.
+
+    Generated once per schema: one ``%`` template holding every key, filled from the value's
+    tuples (integers as ``%d``, byte arrays as hex, strings JSON-escaped by the json module's
+    own C function).  Anything the template cannot take goes through the two-step form, so
+    the text is always what ``json.dumps`` of :func:`value_to_json` would give.
+    """
+    schema = value._schema
+    entry = _TEXTS.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        entry = _TEXTS[id(schema)] = (schema, _compile_text(schema))
+    try:
+        return entry[1](value)
+    except Exception:
+        return compact_dumps(value_to_json(value))
+
+
+def _wchar_text(item: Any) -> str:
+    if type(item) is str:
+        return _string_text(item)
+    return compact_dumps(_wchar_json(item))
+
+
+def _compile_text(schema: Schema) -> Callable[[StructValue], str]:
+    lines = ["def to_text(value):", "    t0 = value._values"]
+    args: list[str] = []
+    counter = [0]
+
+    def template(sch: Schema, var: str) -> str:
+        parts = []
+        for index, member in enumerate(sch.members):
+            item = f"{var}[{index}]"
+            key = json.dumps(member.name) + ":"
+            if member.kind in ("int", "bits"):
+                # decode, build and replace hold exact ints (normalise refuses bool and float,
+                # the two types %d would print otherwise than json); a non-number raises.
+                parts.append(key + "%d")
+                args.append(item)
+            elif member.kind in ("bytes", "padding"):
+                parts.append(key + '"%s"')
+                args.append(f"{item}.hex()")
+            elif member.kind == "wchar":
+                parts.append(key + "%s")
+                args.append(f"wchar({item})")
+            else:  # struct: inlined, its tuple in a local of its own
+                counter[0] += 1
+                child = f"t{counter[0]}"
+                lines.append(f"    {child} = {item}._values")
+                parts.append(key + template(sch.nested[member.name], child))
+        return "{" + ",".join(parts) + "}"
+
+    text = template(schema, "t0")
+    lines.append(f"    return {text!r} % ({', '.join(args)},)")
+    namespace: dict[str, Any] = {"wchar": _wchar_text}
+    exec(compile("\n".join(lines) + "\n",
+                 f"<json text {schema.layout.name} {schema.layout.profile}>", "exec"), namespace)
+    function: Callable[[StructValue], str] = namespace["to_text"]
+    return function
+
+
+_TEXTS: dict[int, tuple[Schema, Callable[[StructValue], str]]] = {}
 
 
 def load_json(

@@ -28,16 +28,17 @@ win64/u64 and win64/ptr, for instance, never differ.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import operator
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from iscsitgt_spt.codec.api import Buffer
 from iscsitgt_spt.codec.dispatch import identify
-from iscsitgt_spt.spec.errors import ParseError
+from iscsitgt_spt.spec.errors import ParseError, SptError
 from iscsitgt_spt.spec.layout import Layout
 from iscsitgt_spt.spec.profiles import ABIS, COOKIES, PROFILES, Profile
-from iscsitgt_spt.spec.registry import STRUCTURES, get_layout, structure
+from iscsitgt_spt.spec.registry import get_layout, structure
 from iscsitgt_spt.spec.rules import SizeAfter
 
 __all__ = ["ProfileGuess", "describe_profiles", "detect_profile"]
@@ -258,22 +259,30 @@ def _explain(name: str, candidates: tuple[Profile, ...]) -> tuple[bool, str]:
 
 
 _MEMO: dict[tuple[object, ...], ProfileGuess] = {}
-_SPOTS: tuple[tuple[int, int], ...] | None = None
+_SPOTS: dict[str, Callable[[bytes], tuple[bytes, ...]]] = {}
 
 
-def _spots() -> tuple[tuple[int, int], ...]:
-    """Every (offset, size) detection reads besides the header: the self-describing members
-    of every structure under every profile, taken from the layouts."""
-    global _SPOTS
-    if _SPOTS is None:
+def _spots(name: str) -> Callable[[bytes], tuple[bytes, ...]]:
+    """A function reading every span detection reads for ``name`` besides the header: its
+    self-describing members, at their offset under every profile (taken from the layouts)."""
+    reader = _SPOTS.get(name)
+    if reader is None:
         found = set()
-        for name in STRUCTURES:
-            for path in _varying_members(name, PROFILES):
-                for p in PROFILES:
-                    member = get_layout(name, p).member(path)
-                    found.add((member.offset, member.size))
-        _SPOTS = tuple(sorted(found))
-    return _SPOTS
+        for path in _varying_members(name, PROFILES):
+            for p in PROFILES:
+                member = get_layout(name, p).member(path)
+                found.add((member.offset, member.end))
+        spans = [slice(a, b) for a, b in sorted(found)]
+        getter = operator.itemgetter(*spans) if spans else None
+
+        def reader(raw: bytes) -> tuple[bytes, ...]:
+            if getter is None:
+                return ()
+            got = getter(raw)
+            return got if len(spans) > 1 else (got,)
+
+        _SPOTS[name] = reader
+    return reader
 
 
 def detect_profile(
@@ -295,9 +304,14 @@ def detect_profile(
     target repeats the same few shapes millions of times.
     """
     raw = bytes(data)
-    head = raw[:32]
-    key = (len(raw), ioctl, name, abi, cookie, stated_by, head,
-           *(raw[o : o + n] for o, n in _spots()))
+    # The key is every byte the guess can depend on: the header (identification) and the
+    # self-describing members of the structure it identifies (or is given).
+    try:
+        chosen: str | None = structure(name).c_name if name is not None else identify(raw, ioctl)
+    except SptError:
+        chosen = None  # weigh_evidence reports it (or raises it) itself
+    spots = _spots(chosen)(raw) if chosen is not None else ()
+    key = (len(raw), ioctl, name, abi, cookie, stated_by, raw[:32], chosen, spots)
     guess = _MEMO.get(key)
     if guess is None:
         guess = weigh_evidence(raw, ioctl=ioctl, name=name, abi=abi, cookie=cookie,

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from iscsitgt_spt.codec.analysis.detect_profile import describe_profiles, detect_profile
+from iscsitgt_spt.codec.analysis.lint_plan import plan_of
 from iscsitgt_spt.codec.analysis.lint_rules import (
     _BY_CODE,
     _RANK,
@@ -49,7 +50,7 @@ from iscsitgt_spt.spec.errors import ParseError
 from iscsitgt_spt.spec.layout import Layout, Member
 from iscsitgt_spt.spec.primitives import WcharText
 from iscsitgt_spt.spec.profiles import PROFILES, Profile
-from iscsitgt_spt.spec.registry import control_code_of, get_layout
+from iscsitgt_spt.spec.registry import get_layout
 
 __all__ = [
     "RULES",
@@ -75,6 +76,9 @@ _SESSION_COOKIES: dict[str, str] = {
 def wchar_issue(value: str | WcharText, size: int) -> tuple[str, int, str] | None:
     """What is wrong with a ``WCHAR[size/2]`` value: (code, byte offset in field, text)."""
     if isinstance(value, str):
+        # A character is at most 4 UTF-16 bytes: short strings need no encoding to tell.
+        if len(value) * 4 < size:
+            return None
         if len(value.encode("utf-16-le", errors="surrogatepass")) >= size:
             return "wchar-unterminated", 0, "fills the field with no NUL terminator"
         return None
@@ -95,7 +99,11 @@ def wchar_issue(value: str | WcharText, size: int) -> tuple[str, int, str] | Non
 
 
 class _Context:
-    """One lint run: where findings go and how paths and offsets are spelt."""
+    """One lint run: where findings go and how paths and offsets are spelt.
+
+    Members are read from the value flattened once by the layout's compiled
+    :class:`~iscsitgt_spt.codec.analysis.lint_plan.LintPlan`, not walked path by path.
+    """
 
     def __init__(
         self, decoded: Decoded | Truncated, total: int, expect_session: bool, root: str,
@@ -104,15 +112,18 @@ class _Context:
         self.decoded = decoded
         self.output = output
         self.layout: Layout = decoded.value.layout
+        self.plan = plan_of(self.layout)
+        self.get: Callable[[str], Any]
+        if isinstance(decoded, Truncated):
+            # A truncated buffer raises MemberCut for a member it does not hold whole: the
+            # check asking stops there (see _run), so no finding rests on bytes not there.
+            self.get = decoded.value.get_path
+        else:
+            self.get = self.plan.flatten(decoded.value).__getitem__
         self.total = total
         self.expect_session = expect_session
         self.root = root
         self.findings: list[Finding] = []
-
-    def get(self, path: str) -> Any:
-        # A truncated buffer raises MemberCut for a member it does not hold whole: the check
-        # asking stops there (see _run), so no finding rests on bytes that are not there.
-        return self.decoded.value.get_path(path)
 
     def member(self, path: str) -> Member:
         return self.layout.member(path)
@@ -122,13 +133,9 @@ class _Context:
         full = f"{self.root}.{path}" if path else self.root
         self.findings.append(Finding(_BY_CODE[code].severity, code, full, where, message))
 
-    def instances(self, c_name: str) -> list[str]:
+    def instances(self, c_name: str) -> tuple[str, ...]:
         """Path prefixes (``""`` or ``"Header."``) of every nested ``c_name`` structure."""
-        if self.layout.name == c_name:
-            return [""]
-        return [
-            m.path + "." for m in self.layout.walk() if m.kind == "struct" and m.ctype == c_name
-        ]
+        return self.plan.instances.get(c_name, ())
 
 
 def _rule_int(layout: Layout, path: str) -> int | None:
@@ -156,14 +163,14 @@ def _other_profiles(name: str, path: str | None, value: int, profile: Profile) -
 
 
 def _check_header(ctx: _Context) -> None:
-    header_size = get_layout("SRB_IO_CONTROL", ctx.layout.profile).size
+    header_size = ctx.plan.size_of("SRB_IO_CONTROL")
     for pre in ctx.instances("SRB_IO_CONTROL"):
         length = ctx.get(pre + "HeaderLength")
         if length != header_size:
             ctx.add("header-length", pre + "HeaderLength",
                     f"HeaderLength is {length}, sizeof(SRB_IO_CONTROL) is {header_size}")
         code = ctx.get(pre + "ControlCode")
-        expected = control_code_of(ctx.layout.name)
+        expected = ctx.plan.control_code
         if code not in CONTROL_CODES:
             known = ", ".join(f"0x{c:x}" for c in CONTROL_CODES)
             rest = len(ctx.decoded.payload or b"")
@@ -239,7 +246,7 @@ def _check_tmf(ctx: _Context) -> None:
 def _check_pass_through(ctx: _Context) -> None:
     profile = ctx.layout.profile
     for pre in ctx.instances("SCSI_PASS_THROUGH_DIRECT"):
-        size = get_layout("SCSI_PASS_THROUGH_DIRECT", profile).size
+        size = ctx.plan.size_of("SCSI_PASS_THROUGH_DIRECT")
         length = ctx.get(pre + "Length")
         if length != size:
             ctx.add("sptd-length", pre + "Length",
@@ -271,13 +278,13 @@ def _check_pass_through(ctx: _Context) -> None:
                     f"SenseInfoOffset is {sense_offset}; SenseData is at {expected} from the "
                     f"start of SCSI_PASS_THROUGH_DIRECT under {profile}"
                     + _other_profiles(ctx.layout.name, offset_path, sense_offset, profile))
-        if "SenseData" in ctx.decoded.value:
+        if "SenseData" in ctx.layout.by_path:
             room = ctx.member("SenseData").size
             if sense_length > room:
                 ctx.add("sense-info-length", length_path,
                         f"SenseInfoLength is {sense_length}, SENSE_DATA holds {room} bytes")
     for pre in ctx.instances("SCSI_PASS_THROUGH_AUXILIARY"):
-        size = get_layout("SCSI_PASS_THROUGH_AUXILIARY", profile).size
+        size = ctx.plan.size_of("SCSI_PASS_THROUGH_AUXILIARY")
         value = ctx.get(pre + "Size")
         if value != size:
             ctx.add("aux-size", pre + "Size",
@@ -293,16 +300,19 @@ def _check_pass_through(ctx: _Context) -> None:
 
 def _check_members(ctx: _Context) -> None:
     """Checks that depend only on a member's type: padding, BOOL, WCHAR."""
-    for m in ctx.layout.leaves():
-        value = ctx.get(m.path)
-        if m.kind == "padding" and any(value):
-            ctx.add("padding-nonzero", m.path,
-                    f"{m.size} padding byte{'s' * (m.size != 1)} not zero ({value.hex(' ')}); "
-                    "harmless, often stack garbage")
-        elif m.ctype == "BOOL" and value not in (0, 1):
-            ctx.add("bool-noncanonical", m.path,
-                    f"{m.name} is {value}: TRUE, but not the canonical 1")
-        elif m.kind == "wchar":
+    get = ctx.get
+    for m, kind, zeros in ctx.plan.checked:
+        value = get(m.path)
+        if kind == "padding":
+            if value != zeros:
+                ctx.add("padding-nonzero", m.path,
+                        f"{m.size} padding byte{'s' * (m.size != 1)} not zero "
+                        f"({value.hex(' ')}); harmless, often stack garbage")
+        elif kind == "bool":
+            if value not in (0, 1):
+                ctx.add("bool-noncanonical", m.path,
+                        f"{m.name} is {value}: TRUE, but not the canonical 1")
+        else:
             issue = wchar_issue(value, m.size)
             if issue is not None:
                 code, at, text = issue

@@ -11,20 +11,27 @@ costs nothing but itself.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from json.encoder import encode_basestring as _string_text
+from typing import TYPE_CHECKING, Any
 
 from iscsitgt_spt.codec.analysis.detect_profile import ProfileGuess, detect_profile
 from iscsitgt_spt.codec.analysis.lint import Finding, lint, lint_bytes
+from iscsitgt_spt.codec.api import encode
 from iscsitgt_spt.codec.capture.records import RawRecord
 from iscsitgt_spt.codec.dispatch import Decoded, Truncated, decode_available
-from iscsitgt_spt.codec.jsonform import value_to_json
-from iscsitgt_spt.codec.sense.decoder import SenseInfo, decode_sense
+from iscsitgt_spt.codec.jsonform import compact_dumps, value_to_json
 from iscsitgt_spt.codec.values import StructValue
 from iscsitgt_spt.spec.errors import ParseError, SptError
 from iscsitgt_spt.spec.profiles import Profile
 from iscsitgt_spt.spec.registry import STRUCTURES
 
-__all__ = ["BufferReport", "Change", "RecordReport", "diff_values", "report_record", "sense_of"]
+if TYPE_CHECKING:  # sense decoding is imported on first use: most buffers carry none
+    from iscsitgt_spt.codec.sense.decoder import SenseInfo
+
+__all__ = [
+    "BufferReport", "Change", "RecordReport", "diff_values", "guess_json", "report_record",
+    "sense_of",
+]
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,14 @@ class BufferReport:
             out["hex"] = self.data.hex()
         out["findings"] = [_finding_json(f) for f in self.findings]
         return out
+
+    def to_json_text(self) -> str:
+        """``to_json()`` as compact JSON text (the document through its generated template)."""
+        if self.decoded is None or self.error is not None:
+            return compact_dumps(self.to_json())
+        findings = (compact_dumps([_finding_json(f) for f in self.findings])
+                    if self.findings else "[]")
+        return '{"document":' + self.decoded.to_json_text() + ',"findings":' + findings + "}"
 
 
 @dataclass(frozen=True)
@@ -101,7 +116,7 @@ class RecordReport:
             return "error"
         return max(found, key=lambda s: order.get(s, 0)) if found else None
 
-    def to_json(self) -> dict[str, Any]:
+    def _head_json(self) -> dict[str, Any]:
         rec = self.record
         out: dict[str, Any] = {"record": rec.index, "line": rec.line, "format": rec.source_format}
         if rec.end_line is not None:
@@ -114,15 +129,20 @@ class RecordReport:
             out["unreadable"] = [list(r) for r in rec.unreadable]
         if self.profile is not None:
             out["abi"], out["cookie"] = self.profile.abi, self.profile.cookie
-        if self.guess is not None:
-            out["profile_evidence"] = list(self.guess.evidence)
-            out["profile_ambiguous"] = self.guess.ambiguous
-            if self.guess.reason:
-                out["profile_reason"] = self.guess.reason
+        return out
+
+    def _tail_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
         if self.request is not None:
             out["input"] = self.request.to_json()
         if self.response is not None:
             out["output"] = self.response.to_json()
+        out.update(self._rest_json())
+        return out
+
+    def _rest_json(self) -> dict[str, Any]:
+        """What follows the buffers: changes, sense data, notes, the record's error."""
+        out: dict[str, Any] = {}
         if self.changes:
             out["changes"] = [c.to_json() for c in self.changes]
         if self.sense is not None:
@@ -132,6 +152,68 @@ class RecordReport:
         if self.error is not None:
             out["error"] = self.error
         return out
+
+    def to_json(self) -> dict[str, Any]:
+        """The record's JSON object: what ``decode --json`` prints for it, one per line."""
+        out = self._head_json()
+        if self.guess is not None:
+            out.update(guess_json(self.guess))
+        out.update(self._tail_json())
+        return out
+
+    def to_json_line(self) -> str:
+        """``to_json()`` as one compact line of JSON (no newline), the way a capture is
+        streamed: the profile part comes pre-encoded, once per distinct guess (detection is
+        memoised, so a capture's records share a handful of guesses), and the decoded values
+        through their generated templates
+        (:func:`~iscsitgt_spt.codec.jsonform.value_to_json_text`)."""
+        rec = self.record
+        if rec.meta or rec.unreadable or rec.line is None or self.profile is None:
+            parts = [compact_dumps(self._head_json())[1:-1]]
+        else:  # the usual record: numbers and names only, written out directly
+            parts = [f'"record":{rec.index},"line":{rec.line},'
+                     f'"format":{_string_text(rec.source_format)}'
+                     + (f',"ioctl":"0x{rec.ioctl:08x}"' if rec.ioctl is not None else "")
+                     + f',"abi":"{self.profile.abi}","cookie":"{self.profile.cookie}"']
+        if self.guess is not None:
+            parts.append(_guess_text(self.guess))
+        if self.request is not None:
+            parts.append('"input":' + self.request.to_json_text())
+        if self.response is not None:
+            parts.append('"output":' + self.response.to_json_text())
+        rest = self._rest_json()
+        if rest:
+            parts.append(compact_dumps(rest)[1:-1])
+        return "{" + ",".join(parts) + "}"
+
+
+def guess_json(guess: ProfileGuess) -> dict[str, Any]:
+    """A record's profile fields.  ``profile_candidates`` lists every profile consistent with
+    the evidence, the reported one first; ``profile_reason`` is only written when the guess is
+    ambiguous, because otherwise the candidates say it all (a single candidate is the only one
+    consistent with the evidence; several lay the structure out identically)."""
+    out: dict[str, Any] = {
+        "profile_evidence": list(guess.evidence),
+        "profile_ambiguous": guess.ambiguous,
+        "profile_candidates": [str(p) for p in guess.candidates],
+    }
+    if guess.ambiguous and guess.reason:
+        out["profile_reason"] = guess.reason
+    return out
+
+
+# The encoded profile fields of recent guesses, keyed by id() (each entry holds its guess, so
+# the id cannot be reused while it is cached); bounded like detect_profile's memo.
+_GUESS_TEXT: dict[int, tuple[ProfileGuess, str]] = {}
+
+
+def _guess_text(guess: ProfileGuess) -> str:
+    found = _GUESS_TEXT.get(id(guess))
+    if found is None or found[0] is not guess:
+        if len(_GUESS_TEXT) >= 4096:
+            _GUESS_TEXT.clear()
+        found = _GUESS_TEXT[id(guess)] = (guess, compact_dumps(guess_json(guess))[1:-1])
+    return found[1]
 
 
 def _jsonable(value: object) -> Any:
@@ -211,13 +293,13 @@ def sense_of(decoded: Decoded, raw: bytes) -> SenseInfo | None:
     start, length = sptd.SenseInfoOffset, sptd.SenseInfoLength
     sense = raw[start : start + length] if length else b""
     if len(sense) != length or not sense:
-        from iscsitgt_spt.codec.api import encode
-
         sense_data = value["SenseData"]
         assert isinstance(sense_data, StructValue)
         sense = encode(sense_data)
     if not any(sense):
         return None
+    from iscsitgt_spt.codec.sense.decoder import decode_sense
+
     try:
         return decode_sense(sense)
     except ParseError:
@@ -253,11 +335,13 @@ def report_record(
     name = name or _stated_structure(record)
     if name is not None and ioctl == 0:
         ioctl = None  # the fuzz corpus writes 0 for structures that travel with no IOCTL
-    notes = tuple(n for n in (_unreadable_note(record),) if n)
+    note = _unreadable_note(record)
+    notes = (note,) if note else ()
+    stated_abi, stated_cookie = _meta_str(record, "abi"), _meta_str(record, "cookie")
     from_record = abi is None and cookie is None and (
-        _meta_str(record, "abi") is not None or _meta_str(record, "cookie") is not None)
-    abi = abi or _meta_str(record, "abi")
-    cookie = cookie or _meta_str(record, "cookie")
+        stated_abi is not None or stated_cookie is not None)
+    abi = abi or stated_abi
+    cookie = cookie or stated_cookie
     guess: ProfileGuess | None = None
     try:
         if not diagnostics and abi is not None and cookie is not None:

@@ -13,7 +13,6 @@ throughput the benchmark measures here is the command's.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 
 from iscsitgt_spt.codec.analysis.report import report_record
@@ -21,9 +20,6 @@ from iscsitgt_spt.codec.capture.records import RawRecord, iter_jsonl
 from iscsitgt_spt.spec.profiles import Profile
 
 __all__ = ["decode_jsonl_lines", "report_json_lines"]
-
-_COMPACT = (",", ":")
-
 
 def report_json_lines(
     records: Iterable[RawRecord],
@@ -38,7 +34,7 @@ def report_json_lines(
     for record in records:
         report = report_record(record, name=name, ioctl=ioctl, abi=abi, cookie=cookie,
                                diagnostics=diagnostics)
-        yield json.dumps(report.to_json(), ensure_ascii=False, separators=_COMPACT)
+        yield report.to_json_line()
 
 
 def decode_jsonl_lines(

@@ -37,7 +37,7 @@ __all__ = [
 
 FORMAT_VERSION = 1
 
-_KNOWN_KEYS = ("v", "ioctl", "in", "out", "abi", "cookie", "time", "pid", "status")
+_KNOWN_KEYS = frozenset(("v", "ioctl", "in", "out", "abi", "cookie", "time", "pid", "status"))
 
 #: Range of each integer key: IOCTL codes, process ids and NTSTATUS/Win32 status codes are
 #: all 32-bit on Windows; a status may be written signed (``-1073741823``) or unsigned.
@@ -67,6 +67,10 @@ def _hex_bytes(value: object, key: str, where: str) -> bytes:
             "buffer must be a hex string", path=f"{where}.{key}",
             expected="hex string", actual=type(value).__name__,
         )
+    try:  # fromhex skips white space between bytes: the common case needs no join
+        return bytes.fromhex(value)
+    except ValueError:
+        pass
     text = "".join(value.split())
     try:
         return bytes.fromhex(text)
@@ -138,7 +142,8 @@ def record_from_json(obj: object, where: str = "record") -> CaptureRecord:
         time=_opt_str(obj, "time", where),
         pid=None if obj.get("pid") is None else _int_field(obj["pid"], "pid", where),
         status=None if obj.get("status") is None else _int_field(obj["status"], "status", where),
-        extra={k: v for k, v in obj.items() if k not in _KNOWN_KEYS},
+        extra=({} if obj.keys() <= _KNOWN_KEYS
+               else {k: v for k, v in obj.items() if k not in _KNOWN_KEYS}),
     )
 
 

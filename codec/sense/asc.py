@@ -20,7 +20,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from types import MappingProxyType
 
 from iscsitgt_spt.spec.errors import ParseError, SptError
@@ -140,6 +139,8 @@ def _parse_table(document: object) -> AscTable:
 @lru_cache(maxsize=1)
 def load_asc_table() -> AscTable:
     """Read and validate the packaged table (once; later calls return the same object)."""
+    from importlib import resources  # here: importing it costs more than the lookup
+
     resource = resources.files(_DATA_PACKAGE).joinpath(_DATA_FILE)
     try:
         document = json.loads(resource.read_text(encoding="utf-8"))

@@ -53,7 +53,12 @@ def hex_bytes(data: bytes) -> str:
     return " ".join(f"{b:02x}" for b in data) or "(empty)"
 
 
+_PLAIN = (int, bool, str, type(None))
+
+
 def _to_json(value: object) -> object:
+    if type(value) in _PLAIN:  # most fields: no conversion (exact types, so no IntEnum)
+        return value
     if isinstance(value, (bytes, bytearray)):
         return bytes(value).hex()
     if isinstance(value, enum.IntEnum):
@@ -65,6 +70,10 @@ def _to_json(value: object) -> object:
     return value
 
 
+#: The dataclass field names of each class, read once (``dataclasses.fields`` per call is slow).
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 class _Jsonable:
     """Mixin: ``to_dict()`` over the dataclass fields, led by a ``kind`` tag."""
 
@@ -72,8 +81,14 @@ class _Jsonable:
 
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"kind": self.kind} if self.kind else {}
-        for f in dataclasses.fields(self):  # type: ignore[arg-type]
-            out[f.name] = _to_json(getattr(self, f.name))
+        names = _FIELD_NAMES.get(type(self))
+        if names is None:
+            names = _FIELD_NAMES[type(self)] = tuple(
+                f.name for f in dataclasses.fields(self))  # type: ignore[arg-type]
+        fields = self.__dict__  # frozen dataclasses keep their fields there
+        for name in names:
+            value = fields[name]
+            out[name] = value if type(value) in _PLAIN else _to_json(value)
         return out
 
 

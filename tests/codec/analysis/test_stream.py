@@ -83,3 +83,42 @@ def test_lines_are_read_lazily() -> None:
     first = list(itertools.islice(decode_jsonl_lines(endless()), 3))
     assert [json.loads(line)["line"] for line in first] == [1, 2, 3]
     assert all("\n" not in line for line in first)
+
+
+def test_each_line_is_the_record_report_as_one_json_document() -> None:
+    """The streamed line splices a pre-encoded profile part: it must still be exactly the
+    report's JSON object, compact, for every kind of record (guess or not, error or not)."""
+    from iscsitgt_spt.codec import build, encode
+    from iscsitgt_spt.codec.analysis.report import report_record
+    from iscsitgt_spt.codec.capture.records import iter_jsonl
+
+    sense = {"ErrorCode": 0x70, "SenseKey": 3, "AdditionalSenseLength": 10,
+             "AdditionalSenseCode": 0x11}
+    pass_through = encode(build("SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY", {
+        "ScsiPassThroughDirect": {"CdbLength": 10, "DataIn": 1}, "SenseData": sense})).hex()
+    start = encode(build("ISCSITGT_SPT_SESSION_START", {"PeerAddress": "192.0.2.1 \"é\"",
+                                                         "ITNexus": "iqn\u0001"})).hex()
+    lines = [
+        json.dumps({"ioctl": "0x0004d014", "in": pass_through}),
+        _record(start[:-8] + "41000000"),  # garbage after ChapUserName's terminator
+        _record(TMF_WIN64),
+        _record(TMF_WIN64, out=TMF_WIN64[:-16] + "05" + TMF_WIN64[-14:]),
+        _record(TMF_WIN32_PTR, abi="win32", cookie="ptr"),
+        _record(TMF_WIN64[:80]),
+        "{not json",
+        _record("00" * 64),
+    ]
+    for diagnostics in (True, False):
+        streamed = list(decode_jsonl_lines(lines, diagnostics=diagnostics))
+        reports = [report_record(r, diagnostics=diagnostics) for r in iter_jsonl(lines)]
+        assert streamed == [json.dumps(r.to_json(), ensure_ascii=False, separators=(",", ":"))
+                            for r in reports]
+        assert all(json.loads(line)["line"] for line in streamed)
+
+
+def test_profile_candidates_replace_an_unambiguous_reason() -> None:
+    # 64 bytes: ISCSITGT_SPT_TMF is 64 bytes on win64 (either cookie) and win32/u64
+    # (structures.md), which all lay it out alike: not ambiguous, three candidates.
+    (row,) = (json.loads(line) for line in decode_jsonl_lines([_record(TMF_WIN64)]))
+    assert row["profile_candidates"] == ["win64/u64", "win64/ptr", "win32/u64"]
+    assert row["profile_ambiguous"] is False and "profile_reason" not in row

@@ -1,0 +1,38 @@
+"""detect_profile's memo: a cached guess is always the guess the bytes would get afresh."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from iscsitgt_spt.codec import build, encode
+from iscsitgt_spt.codec.analysis.detect_profile import detect_profile, weigh_evidence
+from iscsitgt_spt.spec.constants import IOCTL_SCSI_MINIPORT, IOCTL_SCSI_PASS_THROUGH_DIRECT
+from iscsitgt_spt.spec.profiles import PROFILES
+
+REQUESTS = [
+    ("ISCSITGT_SPT_TMF", IOCTL_SCSI_MINIPORT),
+    ("ISCSITGT_SPT_SESSION_STOP", IOCTL_SCSI_MINIPORT),
+    ("SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY", IOCTL_SCSI_PASS_THROUGH_DIRECT),
+]
+
+
+@pytest.mark.parametrize(("name", "ioctl"), REQUESTS)
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_memoised_guess_equals_a_fresh_one(name: str, ioctl: int, data: st.DataObject) -> None:
+    profile = data.draw(st.sampled_from(PROFILES))
+    base = bytearray(encode(build(name, profile=profile)))
+    # Runs of byte changes anywhere (self-describing members, the header, padding, values),
+    # sometimes a cut or an extension: whatever the memo keys on must cover every byte the
+    # guess depends on, so each guess must equal weigh_evidence on the same bytes.
+    for _ in range(data.draw(st.integers(1, 4))):
+        changes = data.draw(st.lists(st.tuples(st.integers(0, len(base) - 1),
+                                               st.integers(0, 255)), max_size=6))
+        raw = bytearray(base)
+        for at, byte in changes:
+            raw[at] = byte
+        cut = data.draw(st.sampled_from([len(raw), len(raw) - 4, len(raw) + 8, 30]))
+        raw = bytes(raw[:cut]) + bytes(max(0, cut - len(raw)))
+        use_ioctl = data.draw(st.sampled_from([ioctl, None]))
+        assert detect_profile(raw, ioctl=use_ioctl) == weigh_evidence(raw, ioctl=use_ioctl)
