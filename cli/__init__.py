@@ -28,13 +28,11 @@ from collections.abc import Sequence
 from types import ModuleType
 
 __all__ = [
-    "COMMANDS", "EXIT_FAILED", "EXIT_FINDINGS", "EXIT_INPUT", "EXIT_OK", "build_parser", "main",
+    "COMMANDS", "EXIT_FAILED", "EXIT_INPUT", "EXIT_OK", "build_parser", "main",
 ]
 
 EXIT_OK = 0
 EXIT_FAILED = 1
-#: The former name of EXIT_FAILED, from when findings failed a run; they no longer do.
-EXIT_FINDINGS = EXIT_FAILED
 EXIT_INPUT = 2
 EXIT_INTERRUPTED = 130
 
