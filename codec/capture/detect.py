@@ -31,35 +31,26 @@ works within one record-size bound (``limit``, :data:`MAX_RECORD_SIZE` by defaul
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
-from iscsitgt_spt.codec.capture.dumps import Line
-from iscsitgt_spt.codec.capture.frida import classify_frida, iter_frida, strip_ansi
-from iscsitgt_spt.codec.capture.fuzzlogs import iter_ioctlbf
-from iscsitgt_spt.codec.capture.hextext import (
-    classify_hexdump_c,
-    classify_xxd,
-    hex_line_bytes,
-    iter_hexdump_c,
-    iter_plain_hex,
-    iter_xxd,
-    read_raw,
-)
-from iscsitgt_spt.codec.capture.irpmon import BINARY_MAGIC, iter_irpmon_text, refuse_binary
-from iscsitgt_spt.codec.capture.irpmon_json import iter_irpmon_json
 from iscsitgt_spt.codec.capture.records import (
+    BINARY_MAGIC,
     MAX_RECORD_SIZE,
     CaptureReadResult,
     RawRecord,
     bound_records,
-    iter_jsonl,
     raw_from_capture_record,
+    read_raw,
 )
-from iscsitgt_spt.codec.capture.splitter import iter_text_records
-from iscsitgt_spt.codec.capture.windbg import WINDBG_FORMATS, iter_windbg, prompt_command
 from iscsitgt_spt.spec.errors import InputFormatError
+
+# Each reader's module is imported when its format is read (or, for the dump classifiers,
+# when a text input gets past the JSON check): a command decoding one raw buffer or a
+# JSON-Lines capture loads none of the dump readers and compiles none of their patterns.
 
 __all__ = [
     "FORMATS",
@@ -133,10 +124,6 @@ def _windbg_row_format(line: str) -> str | None:
     return None
 
 
-def _is_row(line: Line) -> bool:
-    return line.kind == "row"
-
-
 def _detect_lines(lines: list[str]) -> str:
     content = [line for line in lines if line.strip()]
     if not content:
@@ -149,6 +136,20 @@ def _detect_lines(lines: list[str]) -> str:
             return "irpmon-json"
         if first.startswith("{"):
             return "jsonl"
+    return _detect_text(lines, content)
+
+
+def _detect_text(lines: list[str], content: list[str]) -> str:
+    """The format of text that is not JSON: the dump and log readers' own classifiers."""
+    from iscsitgt_spt.codec.capture.frida import classify_frida, strip_ansi
+    from iscsitgt_spt.codec.capture.hextext import (
+        classify_hexdump_c,
+        classify_xxd,
+        hex_line_bytes,
+    )
+    from iscsitgt_spt.codec.capture.splitter import iter_text_records
+    from iscsitgt_spt.codec.capture.windbg import WINDBG_FORMATS, prompt_command
+
     for line in content:
         if _IRPMON_ID.match(line):
             return "irpmon-text"
@@ -163,9 +164,9 @@ def _detect_lines(lines: list[str]) -> str:
         plain = strip_ansi(line)
         if plain != line:
             return "frida"
-        if _is_row(classify_xxd(line, {})):
+        if classify_xxd(line, {}).kind == "row":
             return "xxd"
-        if _is_row(classify_hexdump_c(line, {})):
+        if classify_hexdump_c(line, {}).kind == "row":
             return "hexdump-C"
         windbg = _windbg_row_format(line)
         if windbg is not None:
@@ -199,6 +200,12 @@ def detect_format(data: bytes) -> str:
     return _detect_lines(text.splitlines()[:SNIFF_LINES])
 
 
+def _refuse_binary() -> None:
+    from iscsitgt_spt.codec.capture.irpmon import refuse_binary
+
+    refuse_binary(BINARY_MAGIC)
+
+
 def _check_format(fmt: str, choices: tuple[str, ...]) -> None:
     if fmt not in choices:
         raise InputFormatError(
@@ -211,26 +218,42 @@ def _line_reader(lines: Iterable[str], fmt: str, limit: int) -> Iterator[RawReco
     return bound_records(_unbounded_reader(lines, fmt, limit), limit)
 
 
+#: format -> (module under ``iscsitgt_spt.codec.capture``, reader).  Every reader is called
+#: as ``reader(lines, limit=limit)``, except the two noted in :func:`_unbounded_reader`.
+_READERS: dict[str, tuple[str, str]] = {
+    "text": ("splitter", "iter_text_records"),
+    "hex": ("hextext", "iter_plain_hex"),
+    "xxd": ("hextext", "iter_xxd"),
+    "hexdump-C": ("hextext", "iter_hexdump_c"),
+    "windbg-db": ("windbg", "iter_windbg"),
+    "windbg-dc": ("windbg", "iter_windbg"),
+    "windbg-dd": ("windbg", "iter_windbg"),
+    "windbg-dq": ("windbg", "iter_windbg"),
+    "frida": ("frida", "iter_frida"),
+    "ioctlbf": ("fuzzlogs", "iter_ioctlbf"),
+    "irpmon-text": ("irpmon", "iter_irpmon_text"),
+    "irpmon-json": ("irpmon_json", "iter_irpmon_json"),
+    "jsonl": ("records", "iter_jsonl"),
+}
+
+
+def _load(module: str, name: str) -> Callable[..., Any]:
+    reader: Callable[..., Any] = getattr(
+        importlib.import_module(f"iscsitgt_spt.codec.capture.{module}"), name
+    )
+    return reader
+
+
 def _unbounded_reader(lines: Iterable[str], fmt: str, limit: int) -> Iterator[RawRecord]:
-    if fmt == "text":
-        return iter_text_records(lines, limit)
-    if fmt == "hex":
-        return iter_plain_hex(lines, limit=limit)
-    if fmt == "xxd":
-        return iter_xxd(lines, limit=limit)
-    if fmt == "hexdump-C":
-        return iter_hexdump_c(lines, limit=limit)
-    if fmt.startswith("windbg-"):
-        return iter_windbg(lines, fmt, limit=limit)
-    if fmt == "frida":
-        return iter_frida(lines, limit=limit)
-    if fmt == "ioctlbf":
-        return iter_ioctlbf(lines, limit=limit)
-    if fmt == "irpmon-text":
-        return iter_irpmon_text(lines)
-    if fmt == "irpmon-json":
-        return iter_irpmon_json(lines, limit=limit)
-    return iter_jsonl(lines, limit)
+    reader = _load(*_READERS[fmt])
+    records: Iterator[RawRecord]
+    if fmt.startswith("windbg-"):  # one reader for the four dump commands
+        records = reader(lines, fmt, limit=limit)
+    elif fmt == "irpmon-text":  # takes no limit: bound_records (in _line_reader) applies it
+        records = reader(lines)
+    else:
+        records = reader(lines, limit=limit)
+    return records
 
 
 def open_capture_lines(
@@ -247,7 +270,7 @@ def open_capture_lines(
     if fmt is None:
         head = list(itertools.islice(iterator, SNIFF_LINES))
         if head and head[0].startswith("IRPMNLOG"):
-            refuse_binary(BINARY_MAGIC)
+            _refuse_binary()
         fmt = _detect_lines([line.rstrip("\r\n") for line in head])
         reader = "text" if fmt in TEXT_FORMATS else fmt
         iterator = itertools.chain(head, iterator)
@@ -277,7 +300,7 @@ def read_capture(
         fmt = detect_format(data)
         reader = "text" if fmt in TEXT_FORMATS else fmt
     if fmt == "irpmon-binary" or (fmt != "raw" and data.startswith(BINARY_MAGIC)):
-        refuse_binary(BINARY_MAGIC)
+        _refuse_binary()
     _check_format(fmt, FORMATS)
     if fmt == "raw":
         return CaptureReadResult(fmt, read_raw(data, limit))

@@ -27,6 +27,7 @@ from iscsitgt_spt.codec.capture.records import (
     RawRecord,
     RecordTooLarge,
     error_record,
+    read_raw,
 )
 
 __all__ = [
@@ -40,14 +41,6 @@ __all__ = [
 _SEPARATORS = re.compile(r"[\s,;\-]+")
 _HEX = re.compile(r"[0-9a-fA-F]+\Z")
 _SHELL = re.compile(r"^\s*(?:\$|#|>|%)\s")
-
-
-def read_raw(data: bytes, limit: int = MAX_RECORD_SIZE) -> list[RawRecord]:
-    """A binary file is one buffer, taken as it is (at most ``limit`` bytes)."""
-    if len(data) > limit:
-        raise RecordTooLarge(len(data), limit, "the binary input")
-    return [RawRecord(index=0, data_in=bytes(data), data_out=None, ioctl=None,
-                      source_format="raw", line=None, meta={"size": len(data)})]
 
 
 def hex_line_bytes(line: str, lineno: int) -> list[int | None]:

@@ -34,6 +34,7 @@ from iscsitgt_spt.spec.constants import IOCTLS
 from iscsitgt_spt.spec.errors import InputFormatError
 
 __all__ = [
+    "BINARY_MAGIC",
     "MAX_RECORD_SIZE",
     "ByteAssembler",
     "CaptureReadResult",
@@ -44,6 +45,7 @@ __all__ = [
     "iter_jsonl",
     "parse_int",
     "raw_from_capture_record",
+    "read_raw",
     "resolve_ioctl",
 ]
 
@@ -51,6 +53,9 @@ Range = tuple[int, int]
 
 #: The default record-size bound (bytes) every capture reader applies: 4 MiB.
 MAX_RECORD_SIZE = 4 << 20
+#: The first bytes of an IRPMon binary log (refused by
+#: :func:`~iscsitgt_spt.codec.capture.irpmon.refuse_binary`); format detection checks it first.
+BINARY_MAGIC = b"IRPMNLOG"
 
 
 class RecordTooLarge(InputFormatError):
@@ -254,3 +259,11 @@ def iter_jsonl(lines: Iterable[str], limit: int = MAX_RECORD_SIZE) -> Iterator[R
             yield error_record(index, "jsonl", lineno, item)
         else:
             yield raw_from_capture_record(item, index, lineno)
+
+
+def read_raw(data: bytes, limit: int = MAX_RECORD_SIZE) -> list[RawRecord]:
+    """A binary file is one buffer, taken as it is (at most ``limit`` bytes)."""
+    if len(data) > limit:
+        raise RecordTooLarge(len(data), limit, "the binary input")
+    return [RawRecord(index=0, data_in=bytes(data), data_out=None, ioctl=None,
+                      source_format="raw", line=None, meta={"size": len(data)})]
