@@ -27,11 +27,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from iscsitgt_spt.codec.capture.jsonl import CaptureRecord, parse_lines
 from iscsitgt_spt.codec.safejson import json_text_bound
 from iscsitgt_spt.spec.constants import IOCTLS
 from iscsitgt_spt.spec.errors import InputFormatError
+
+if TYPE_CHECKING:  # the JSON-Lines parser is imported when a JSON-Lines capture is read
+    from iscsitgt_spt.codec.capture.jsonl import CaptureRecord
 
 __all__ = [
     "BINARY_MAGIC",
@@ -253,6 +256,8 @@ def iter_jsonl(lines: Iterable[str], limit: int = MAX_RECORD_SIZE) -> Iterator[R
 
     A line longer than any record within ``limit`` could be is refused before it is parsed.
     """
+    from iscsitgt_spt.codec.capture.jsonl import parse_lines
+
     bound = json_text_bound(limit)
     for index, (lineno, item) in enumerate(parse_lines(lines, max_record_bytes=bound)):
         if isinstance(item, InputFormatError):
