@@ -14,6 +14,12 @@ from typing import TYPE_CHECKING
 
 from iscsitgt_spt.codec._lazy import lazy_attributes
 
+# ``detect_profile`` and ``lint`` name both a function and its module, and importing a
+# submodule binds the module's name on the package, which would hide the function from the
+# lazy look-up below; so these two are bound now (everything here uses them anyway).
+from iscsitgt_spt.codec.analysis.detect_profile import detect_profile
+from iscsitgt_spt.codec.analysis.lint import lint
+
 if TYPE_CHECKING:  # type checkers see the names; at run time they load on first use
     from iscsitgt_spt.codec.analysis.detect_profile import (
         ProfileGuess,
@@ -46,13 +52,11 @@ if TYPE_CHECKING:  # type checkers see the names; at run time they load on first
 _WHERE: dict[str, str] = {
     'ProfileGuess': 'iscsitgt_spt.codec.analysis.detect_profile',
     'describe_profiles': 'iscsitgt_spt.codec.analysis.detect_profile',
-    'detect_profile': 'iscsitgt_spt.codec.analysis.detect_profile',
     'render_hexdump': 'iscsitgt_spt.codec.analysis.hexview',
     'RULES': 'iscsitgt_spt.codec.analysis.lint',
     'Finding': 'iscsitgt_spt.codec.analysis.lint',
     'RuleInfo': 'iscsitgt_spt.codec.analysis.lint',
     'Severity': 'iscsitgt_spt.codec.analysis.lint',
-    'lint': 'iscsitgt_spt.codec.analysis.lint',
     'lint_bytes': 'iscsitgt_spt.codec.analysis.lint',
     'summarize': 'iscsitgt_spt.codec.analysis.lint',
     'worst': 'iscsitgt_spt.codec.analysis.lint',
