@@ -11,6 +11,10 @@ The rows of a block are judged together, because single rows cannot tell:
 * where one **dump ends**: at an address that does not follow, a change of row style, or a
   final offset line (``hexdump``, ``od``), so dumps pasted back to back come out separately.
 
+A named ``--input`` hint (:data:`HINTS`) only fixes what the rows leave open: the address
+radix (every named tool prints hex) and the byte order its command implies; the ascii column
+still outranks it, and the hint names the records of a block that has no prompt of its own.
+
 ``*`` (the previous row repeats) is expanded from the next address, within the record-size
 bound.  A row that cannot be read makes its dump an error record naming the line; lines that are
 neither rows nor decoration are returned as *skipped*, never dropped silently.
@@ -40,7 +44,14 @@ from iscsitgt_spt.codec.capture.records import (
     error_record,
 )
 
-__all__ = ["BlockResult", "looks_like_data", "read_dump_block"]
+__all__ = ["HINTS", "BlockResult", "looks_like_data", "read_dump_block"]
+
+#: Named dump formats -> the command whose output they are (it decides the byte order of
+#: multi-byte groups when no ascii column does, and which rows hold one word and a symbol).
+HINTS = {
+    "xxd": "xxd", "hexdump-C": "hexdump -C", "frida": "",
+    "windbg-db": "db", "windbg-dc": "dc", "windbg-dd": "dd", "windbg-dq": "dq",
+}
 
 _END = re.compile(r"^\s*#?\s*(?:0[xX])?([0-9a-fA-F]{4,16}):?\s*$")
 _HEX_WORDS = re.compile(r"^[0-9a-fA-F]+(?: [0-9a-fA-F]+)*$")
@@ -214,14 +225,14 @@ def _style(row: Row) -> tuple[object, ...]:
     return (row.width, row.ascii is not None, row.marked, row.physical)
 
 
-def _is_dump(items: list[_Item]) -> bool:
+def _is_dump(items: list[_Item], hinted: bool) -> bool:
     rows = [i.row for i in items if i.kind == "row" and i.row is not None]
     if not rows:
         return False
     body = [i for i in items if i.kind != "deco"]
     if len(rows) + sum(1 for i in body if i.kind in ("star", "end", "bad")) * 2 < len(body):
         return False
-    if any(r.marked or r.ascii_ok for r in rows):
+    if hinted or any(r.marked or r.ascii_ok for r in rows):
         return True
     # Unmarked rows without ascii could be plain hex in groups: they must follow each other.
     anchored = [i for i in items if i.kind in ("row", "end")]
@@ -323,19 +334,27 @@ class _Builder:
 
 def read_dump_block(
     lines: list[tuple[int, str]], meta: dict[str, object] | None = None,
-    limit: int = MAX_RECORD_SIZE, fmt: str | None = None,
+    limit: int = MAX_RECORD_SIZE, hint: str | None = None,
 ) -> BlockResult | None:
-    """The records of one block of dump rows, or ``None`` when the block holds no dump."""
+    """The records of one block of dump rows, or ``None`` when the block holds no dump.
+
+    ``hint``: a key of :data:`HINTS`, the tool the caller says printed the block.
+    """
     meta = dict(meta or {})
-    command = str(meta.get("command", ""))
+    prompted = str(meta.get("command", ""))
+    command = prompted or HINTS.get(hint or "", "")
     items = _classify(lines, bool(_SINGLE_WORD.match(command)))
-    if not _is_dump(items):
+    if not _is_dump(items, hint is not None):
         return None
+
+    def name_of(row: Row) -> str:
+        return hint if hint is not None and not prompted else tool_name(row, command)
+
     rows = [i.row for i in items if i.kind == "row" and i.row is not None]
-    radix = _radix(items)
+    radix = 16 if hint is not None else _radix(items)
     result = BlockResult()
     current: _Builder | None = None
-    name = fmt or tool_name(rows[0], command)
+    name = name_of(rows[0])
 
     def close() -> None:
         nonlocal current
@@ -344,8 +363,14 @@ def read_dump_block(
         current = None
 
     first_line = lines[0][0]
+    header: int | None = None
     for item in items:
         if item.kind == "deco":
+            # A ruler or header row starts a dump (Frida prints one per hexdump()): it ends
+            # the dump before it, even a damaged one, and belongs to the next.
+            if current is not None:
+                close()
+                header = header or item.lineno
             continue
         if item.kind == "other":
             if looks_like_data(item.text) and current is not None:
@@ -388,8 +413,9 @@ def read_dump_block(
             close()
         if current is None:
             current = _Builder(item, meta if not result.records else {},
-                               fmt or tool_name(row, command), limit, command)
-            current.first = first_line if not result.records else item.lineno
+                               name_of(row), limit, command)
+            current.first = first_line if not result.records else header or item.lineno
+            header = None
             current.base, current.expected, current.style = address, address, _style(row)
         if item.kind == "bad":
             current.fail(item.lineno, f"not a dump row: {item.text.strip()[:60]!r}")

@@ -85,12 +85,12 @@ def _plain_hex(lines: list[tuple[int, str]], limit: int) -> RawRecord | None:
 
 
 def _read_block(
-    lines: list[tuple[int, str]], meta: dict[str, object], limit: int
+    lines: list[tuple[int, str]], meta: dict[str, object], limit: int, hint: str | None
 ) -> tuple[list[RawRecord], list[tuple[int, str]]]:
     """(records, skipped lines) of one block."""
     if all(is_decoration(strip_line(text)) for _, text in lines):
         return [], []  # a header or ruler block (PowerShell prints them apart from the rows)
-    dumped = read_dump_block(lines, meta, limit)
+    dumped = read_dump_block(lines, meta, limit, hint)
     if dumped is not None:
         return dumped.records, dumped.skipped
     text_record = read_bytes_text(lines, limit)
@@ -108,9 +108,13 @@ def _read_block(
 
 
 def iter_text_records(
-    lines: Iterable[str], limit: int = MAX_RECORD_SIZE, start: int = 1
+    lines: Iterable[str], limit: int = MAX_RECORD_SIZE, start: int = 1, hint: str | None = None
 ) -> Iterator[RawRecord]:
-    """Every record of a text capture, in order (see the module docstring)."""
+    """Every record of a text capture, in order (see the module docstring).
+
+    ``hint``: the dump format the caller named (a key of
+    :data:`~iscsitgt_spt.codec.capture.dumpblock.HINTS`), or ``None`` to judge every block.
+    """
     index = 0
     held: RawRecord | None = None
     skipped: list[tuple[int, str]] = []  # (line number, text) not yet attached to a record
@@ -142,7 +146,7 @@ def iter_text_records(
                 f"cannot hold a record within the record-size limit of {limit} bytes (raise it "
                 "with --max-record-size)", meta, last)]
         elif block:
-            records, lost = _read_block(block, meta, limit)
+            records, lost = _read_block(block, meta, limit, hint)
             skipped.extend(lost)
         if records and section_records == 0 and "prompt_line" in meta:
             prompt = meta["prompt_line"]
@@ -157,8 +161,13 @@ def iter_text_records(
         if section_records == 0 and _DUMP_COMMANDS.match(command):
             prompt = meta.get("prompt_line")
             line = prompt if isinstance(prompt, int) else None
+            # What the command printed instead (an error message) is this record's own text.
+            printed = [(n, t) for n, t in skipped if line is not None and n > line]
+            skipped[:] = [item for item in skipped if item not in printed]
+            said = f" ({'; '.join(_report(printed))})" if printed else ""
+            end = max((n for n, _ in printed), default=line)
             yield from emit([error_record(0, "text", line, f"line {line}: {command!r} printed "
-                                          "no dump", meta, line)])
+                                          f"no dump{said}", meta, end)])
         elif section_records == 0 and "prompt_line" in meta:
             # A command whose output held no data (r, k, lm ...): reported, not dropped.
             prompt = meta["prompt_line"]
