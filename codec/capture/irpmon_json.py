@@ -113,8 +113,8 @@ def _flatten(obj: dict[str, object], prefix: str = "") -> Iterator[tuple[str, ob
 _DATA_KEY = re.compile(r"^Parsers\.Hexer\.Data(\d+)$")
 
 
-def _json_half(text: str | None, lineno: int, bound: int) -> Half:
-    half = Half(lineno)
+def _json_half(text: str | None, lineno: int, bound: int, end_line: int) -> Half:
+    half = Half(lineno, end_line)
     if text is None:
         half.error = (f"malformed IRPMon JSON record: line {lineno}: a record of more than "
                       f"{bound} characters exceeds the record-size limit")
@@ -155,8 +155,9 @@ _OUTSIDE = re.compile(r'["{}\[\])]')
 
 def _json_objects(
     lines: Iterable[str], start: int, bound: int
-) -> Iterator[tuple[int, str | None]]:
-    """``(line, text)`` of each record of a JSON array or JSON-lines export, streaming.
+) -> Iterator[tuple[int, int, str | None]]:
+    """``(first line, last line, text)`` of each record of a JSON array or JSON-lines export,
+    streaming.
 
     An array's records are cut out as slices of the text between their opening and closing
     brackets (never character by character: a 64 MB record costs its own size, not a list of
@@ -177,7 +178,7 @@ def _json_objects(
             raw = stripped
         if mode == "lines":
             if raw.strip():
-                yield lineno, raw.strip() if len(raw) <= bound else None
+                yield lineno, lineno, raw.strip() if len(raw) <= bound else None
             continue
         # String state survives piece boundaries, so any chunking of the text works.
         seg: int | None = 0 if depth >= 2 else None  # where this line's part of a record starts
@@ -204,7 +205,7 @@ def _json_objects(
                 if depth == 1 and seg is not None:
                     parts.append(raw[seg:pos + 1 if char in "})" else pos])
                     kept += pos - seg
-                    yield first, "".join(parts) if kept <= bound else None
+                    yield first, lineno, "".join(parts) if kept <= bound else None
                     parts, seg, kept = [], None, 0
             pos += 1
         if seg is not None:
@@ -214,7 +215,7 @@ def _json_objects(
             else:
                 parts = []  # too long to keep; its end is still looked for
     if kept:
-        yield first, "".join(parts) if kept <= bound else None
+        yield first, lineno, "".join(parts) if kept <= bound else None
 
 
 def iter_irpmon_json(
@@ -223,8 +224,8 @@ def iter_irpmon_json(
     """Records from an IRPMon JSON array or JSON-lines export, requests paired."""
     pairer = Pairer("irpmon-json")
     bound = json_text_bound(limit)
-    for lineno, text in _json_objects(lines, start, bound):
-        parsed = interpret(_json_half(text, lineno, bound))
+    for lineno, last, text in _json_objects(lines, start, bound):
+        parsed = interpret(_json_half(text, lineno, bound, last))
         del text  # a large record's text is not kept alive while its report is made
         yield from pairer.feed(parsed)
     yield from pairer.flush()

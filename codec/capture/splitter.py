@@ -36,6 +36,9 @@ from iscsitgt_spt.codec.capture.records import (
     RawRecord,
     RecordTooLarge,
     error_record,
+    line_span,
+    skipped_report,
+    with_skipped,
 )
 
 __all__ = ["iter_text_records", "prompt_of"]
@@ -57,11 +60,6 @@ def prompt_of(text: str) -> str | None:
         if match:
             return match.group("cmd").strip()
     return None
-
-
-def _report(skipped: list[tuple[int, str]]) -> tuple[str, ...]:
-    """Skipped lines as ``line N: text`` (text cut at 60 characters), in line order."""
-    return tuple(f"line {n}: {t[:60]}" for n, t in sorted(skipped))
 
 
 def _plain_hex(lines: list[tuple[int, str]], limit: int) -> RawRecord | None:
@@ -101,7 +99,7 @@ def _read_block(
     first, last = lines[0][0], lines[-1][0]
     if any(looks_like_data(text) for _, text in lines):
         sample = next(strip_line(t).strip() for _, t in lines if looks_like_data(t))
-        where = f"line {first}" if first == last else f"lines {first}-{last}"
+        where = line_span(first, last)
         return [error_record(0, "text", first, f"{where}: looks like data but is no dump or "
                              f"byte text this reader knows: {sample[:60]!r}", meta, last)], []
     return [], [(n, strip_line(t).strip()) for n, t in lines if t.strip()]
@@ -129,7 +127,7 @@ def iter_text_records(
         for record in records:
             extra = dict(record.meta)
             if skipped:
-                extra["skipped_lines"] = _report(skipped)
+                extra["skipped_lines"] = skipped_report(skipped)
                 skipped = []
             if held is not None:
                 yield held
@@ -164,7 +162,7 @@ def iter_text_records(
             # What the command printed instead (an error message) is this record's own text.
             printed = [(n, t) for n, t in skipped if line is not None and n > line]
             skipped[:] = [item for item in skipped if item not in printed]
-            said = f" ({'; '.join(_report(printed))})" if printed else ""
+            said = f" ({'; '.join(skipped_report(printed))})" if printed else ""
             end = max((n for n, _ in printed), default=line)
             yield from emit([error_record(0, "text", line, f"line {line}: {command!r} printed "
                                           f"no dump{said}", meta, end)])
@@ -197,9 +195,4 @@ def iter_text_records(
     yield from flush()
     yield from close_section()
     if held is not None:
-        if skipped:
-            previous = held.meta.get("skipped_lines", ())
-            assert isinstance(previous, tuple)
-            held = dataclasses.replace(
-                held, meta={**held.meta, "skipped_lines": previous + _report(skipped)})
-        yield held
+        yield with_skipped(held, skipped)
