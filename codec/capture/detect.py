@@ -41,7 +41,7 @@ from collections.abc import Iterable, Iterator
 from iscsitgt_spt.codec.capture.anatomy import parse_row, strip_line
 from iscsitgt_spt.codec.capture.dumpblock import HINTS, tool_name
 from iscsitgt_spt.codec.capture.fuzzlogs import iter_ioctlbf
-from iscsitgt_spt.codec.capture.hextext import hex_line_bytes, iter_plain_hex, read_raw
+from iscsitgt_spt.codec.capture.hextext import hex_line_bytes, read_raw
 from iscsitgt_spt.codec.capture.irpmon import BINARY_MAGIC, iter_irpmon_text, refuse_binary
 from iscsitgt_spt.codec.capture.irpmon_json import iter_irpmon_json
 from iscsitgt_spt.codec.capture.records import (
@@ -195,9 +195,7 @@ def _line_reader(lines: Iterable[str], fmt: str, limit: int) -> Iterator[RawReco
 def _unbounded_reader(lines: Iterable[str], fmt: str, limit: int) -> Iterator[RawRecord]:
     if fmt == "text":
         return iter_text_records(lines, limit)
-    if fmt == "hex":
-        return iter_plain_hex(lines, limit=limit)
-    if fmt in HINTS:
+    if fmt == "hex" or fmt in HINTS:
         return iter_text_records(lines, limit, hint=fmt)
     if fmt == "ioctlbf":
         return iter_ioctlbf(lines, limit=limit)

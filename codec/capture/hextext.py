@@ -1,8 +1,10 @@
 """Readers for raw binary and plain hex text.
 
 Plain hex is what people paste: bytes separated by spaces, commas, semicolons, tabs, hyphens or
-newlines, optional ``0x`` prefixes, ``#`` comments, or one unbroken string of hex digits.  A
-blank line ends a record, so several buffers can share one file.  ``??`` stands for an
+newlines, optional ``0x`` prefixes, ``#`` comments, or one unbroken string of hex digits.
+:func:`hex_line_bytes` reads one line; the splitter
+(:mod:`~iscsitgt_spt.codec.capture.splitter`) makes records of blocks of them (a blank line
+ends one, so several buffers can share one file).  ``??`` stands for an
 unreadable byte.  A ``0x`` token longer than one byte (``0x1c000000``) is refused: it could be
 a little-endian word or a byte string, and guessing would silently reorder bytes.
 
@@ -14,25 +16,20 @@ C array (:mod:`~iscsitgt_spt.codec.capture.bytestext`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
 
 from iscsitgt_spt.codec.capture.records import (
     MAX_RECORD_SIZE,
-    ByteAssembler,
     RawRecord,
     RecordTooLarge,
-    error_record,
 )
 
 __all__ = [
     "hex_line_bytes",
-    "iter_plain_hex",
     "read_raw",
 ]
 
 _SEPARATORS = re.compile(r"[\s,;\-]+")
 _HEX = re.compile(r"[0-9a-fA-F]+\Z")
-_SHELL = re.compile(r"^\s*(?:\$|#|>|%)\s")
 
 
 def read_raw(data: bytes, limit: int = MAX_RECORD_SIZE) -> list[RawRecord]:
@@ -67,53 +64,3 @@ def hex_line_bytes(line: str, lineno: int) -> list[int | None]:
             raise ValueError(f"line {lineno}: {token!r} has an odd number of hex digits")
         values.extend(bytes.fromhex(token))
     return values
-
-
-def iter_plain_hex(
-    lines: Iterable[str], start: int = 1, limit: int = MAX_RECORD_SIZE
-) -> Iterator[RawRecord]:
-    """Plain hex records; a blank line ends one.  A bad token makes its record an error."""
-    index = 0
-    asm = ByteAssembler(limit)
-    first: int | None = None
-    last: int | None = None
-    error: str | None = None
-
-    def finish() -> RawRecord | None:
-        nonlocal index, asm, first, error
-        record: RawRecord | None = None
-        if error is not None:
-            record = error_record(index, "hex", first, error, end_line=last)
-        elif asm.length:
-            meta: dict[str, object] = {"size": asm.length}
-            asm.describe(meta)
-            record = RawRecord(index=index, data_in=asm.prefix(), data_out=None, ioctl=None,
-                               source_format="hex", line=first, end_line=last,
-                               unreadable=asm.unreadable(), meta=meta)
-        if record is not None:
-            index += 1
-        asm, first, error = ByteAssembler(limit), None, None
-        return record
-
-    for lineno, text in enumerate(lines, start):
-        if not text.strip():
-            done = finish()
-            if done is not None:
-                yield done
-            continue
-        if text.lstrip().startswith("#"):
-            continue
-        if first is None:
-            first = lineno
-        last = lineno
-        if error is not None:
-            continue
-        try:
-            asm.extend(hex_line_bytes(text, lineno))
-        except ValueError as exc:
-            error = str(exc)
-        except RecordTooLarge as exc:
-            error = f"line {lineno}: {exc}"
-    done = finish()
-    if done is not None:
-        yield done

@@ -62,24 +62,32 @@ def prompt_of(text: str) -> str | None:
     return None
 
 
-def _plain_hex(lines: list[tuple[int, str]], limit: int) -> RawRecord | None:
-    asm = ByteAssembler(limit)
+def _plain_hex(
+    lines: list[tuple[int, str]], limit: int, strict: bool = False
+) -> tuple[RawRecord | None, list[tuple[int, str]]]:
+    """(record, comment lines outside it) of a block of plain hex; no record when the block
+    is not plain hex, unless ``strict`` (the caller named the format): then an error record."""
     content = [(n, t) for n, t in lines if not t.lstrip().startswith("#")]
+    if not content:
+        return None, []
+    first, last = content[0][0], content[-1][0]
+    comments = [(n, strip_line(t).strip()) for n, t in lines if n < first or n > last]
+    asm = ByteAssembler(limit)
     try:
         for lineno, text in content:
             asm.extend(hex_line_bytes(strip_line(text), lineno))
-    except ValueError:
-        return None
+    except ValueError as exc:
+        return (error_record(0, "hex", first, str(exc), end_line=last), comments) if strict \
+            else (None, [])
     except RecordTooLarge as exc:
-        return error_record(0, "hex", lines[0][0], f"line {lines[0][0]}: {exc}",
-                            end_line=lines[-1][0])
+        return error_record(0, "hex", first, f"line {first}: {exc}", end_line=last), comments
     if not asm.length:
-        return None
+        return None, []
     meta: dict[str, object] = {"size": asm.length}
     asm.describe(meta)
     return RawRecord(index=0, data_in=asm.prefix(), data_out=None, ioctl=None,
-                     source_format="hex", line=lines[0][0], end_line=lines[-1][0],
-                     unreadable=asm.unreadable(), meta=meta)
+                     source_format="hex", line=first, end_line=last,
+                     unreadable=asm.unreadable(), meta=meta), comments
 
 
 def _read_block(
@@ -87,15 +95,21 @@ def _read_block(
 ) -> tuple[list[RawRecord], list[tuple[int, str]]]:
     """(records, skipped lines) of one block."""
     if all(is_decoration(strip_line(text)) for _, text in lines):
-        return [], []  # a header or ruler block (PowerShell prints them apart from the rows)
-    dumped = read_dump_block(lines, meta, limit, hint)
-    if dumped is not None:
-        return dumped.records, dumped.skipped
-    text_record = read_bytes_text(lines, limit)
-    if text_record is None:
-        text_record = _plain_hex(lines, limit)
+        # A header or ruler block (PowerShell prints them apart from the rows): named.
+        return [], [(n, strip_line(t).strip()) for n, t in lines]
+    text_record: RawRecord | None = None
+    comments: list[tuple[int, str]] = []
+    if hint == "hex":  # the caller says plain hex: read as nothing else, errors reported
+        text_record, comments = _plain_hex(lines, limit, strict=True)
+    else:
+        dumped = read_dump_block(lines, meta, limit, hint)
+        if dumped is not None:
+            return dumped.records, dumped.skipped
+        text_record = read_bytes_text(lines, limit)
+        if text_record is None:
+            text_record, comments = _plain_hex(lines, limit)
     if text_record is not None:
-        return [dataclasses.replace(text_record, meta={**meta, **text_record.meta})], []
+        return [dataclasses.replace(text_record, meta={**meta, **text_record.meta})], comments
     first, last = lines[0][0], lines[-1][0]
     if any(looks_like_data(text) for _, text in lines):
         sample = next(strip_line(t).strip() for _, t in lines if looks_like_data(t))
@@ -110,8 +124,9 @@ def iter_text_records(
 ) -> Iterator[RawRecord]:
     """Every record of a text capture, in order (see the module docstring).
 
-    ``hint``: the dump format the caller named (a key of
-    :data:`~iscsitgt_spt.codec.capture.dumpblock.HINTS`), or ``None`` to judge every block.
+    ``hint``: the format the caller named: a dump format (a key of
+    :data:`~iscsitgt_spt.codec.capture.dumpblock.HINTS`), ``"hex"`` (every block is plain hex;
+    one that is not is an error record), or ``None`` to judge every block.
     """
     index = 0
     held: RawRecord | None = None

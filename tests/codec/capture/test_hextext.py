@@ -2,8 +2,8 @@
 
 The xxd/hexdump samples were produced by running the real tools on the .bin files next to
 them (see tests/vectors/README.md), so the .bin file is the independent expected value.
-The ``xxd`` and ``hexdump-C`` hints are read by the block reader; these tests used to call the
-deleted per-tool readers and now read through the hint.
+The ``hex``, ``xxd`` and ``hexdump-C`` hints are read by the block reader; these tests used to
+call the deleted per-format readers and now read through the hint.
 """
 
 from __future__ import annotations
@@ -12,8 +12,12 @@ from pathlib import Path
 
 import pytest
 from iscsitgt_spt.codec.capture.detect import iter_capture_lines, read_capture
-from iscsitgt_spt.codec.capture.hextext import iter_plain_hex, read_raw
+from iscsitgt_spt.codec.capture.hextext import read_raw
 from iscsitgt_spt.codec.capture.records import RawRecord
+
+
+def iter_plain_hex(lines: list[str]) -> list[RawRecord]:
+    return list(iter_capture_lines(lines, "hex"))
 
 
 def iter_xxd(lines: list[str]) -> list[RawRecord]:
