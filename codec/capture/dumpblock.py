@@ -135,7 +135,7 @@ def _classify_once(lines: list[tuple[int, str]], single_word: bool) -> list[_Ite
         elif (end := _END.match(text)) is not None:
             items.append(_Item(lineno, "end", address=end.group(1)))
         elif is_decoration(text):
-            items.append(_Item(lineno, "deco"))
+            items.append(_Item(lineno, "deco", text=text))
         elif (row := parse_row(text, single_word)) is not None:
             pattern = None if single_word else row_shape(text, row)
             shape = (pattern, row) if pattern is not None else None
@@ -363,14 +363,23 @@ def read_dump_block(
         current = None
 
     first_line = lines[0][0]
-    header: int | None = None
+    headers: list[tuple[int, str]] = []  # rulers since the last dump, before the next one
+
+    def start_line(lineno: int) -> int:
+        """Where a record starting at ``lineno`` begins: the block's first line for the first
+        record (a header before it is its own), else the rulers just before it."""
+        nonlocal headers
+        first = first_line if not result.records else headers[0][0] if headers else lineno
+        headers = []
+        return first
+
     for item in items:
         if item.kind == "deco":
             # A ruler or header row starts a dump (Frida prints one per hexdump()): it ends
             # the dump before it, even a damaged one, and belongs to the next.
-            if current is not None:
-                close()
-                header = header or item.lineno
+            close()
+            if result.records:  # (before the first dump, the first record starts the block)
+                headers.append((item.lineno, item.text))
             continue
         if item.kind == "other":
             if looks_like_data(item.text) and current is not None:
@@ -381,9 +390,9 @@ def read_dump_block(
             continue
         if item.kind == "star":
             if current is None:
-                result.records.append(error_record(0, name, item.lineno, f"line {item.lineno}: "
-                                                   "'*' (repeated row) before any row", meta,
-                                                   item.lineno))
+                result.records.append(error_record(
+                    0, name, start_line(item.lineno), f"line {item.lineno}: '*' (repeated row) "
+                    "before any row", meta, item.lineno))
             else:
                 current.star, current.last = True, item.lineno
             continue
@@ -414,11 +423,11 @@ def read_dump_block(
         if current is None:
             current = _Builder(item, meta if not result.records else {},
                                name_of(row), limit, command)
-            current.first = first_line if not result.records else header or item.lineno
-            header = None
+            current.first = start_line(item.lineno)
             current.base, current.expected, current.style = address, address, _style(row)
         if item.kind == "bad":
             current.fail(item.lineno, f"not a dump row: {item.text.strip()[:60]!r}")
         current.add_row(item.lineno, row, address)
     close()
+    result.skipped.extend(headers)  # rulers after the last dump
     return result
