@@ -145,7 +145,7 @@ def _detect_lines(lines: list[str]) -> str:
             return "irpmon-text"
         if _IOCTLBF.match(line):
             return "ioctlbf"
-        command = _WINDBG_COMMAND.match(prompt_of(line) or "")
+        command = _WINDBG_COMMAND.match(prompt_of(line, debugger_only=True) or "")
         if command:
             return "windbg-" + command.group(1).lower()
     for line in content:

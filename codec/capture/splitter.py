@@ -52,10 +52,11 @@ _PROMPTS = (
 _DUMP_COMMANDS = re.compile(r"^\s*(?:!d[bcdwq]\b|d[bcwdqp][a-z]?\b)", re.I)
 
 
-def prompt_of(text: str) -> str | None:
-    """The command after a prompt, or ``None`` when ``text`` is not a prompt line."""
+def prompt_of(text: str, debugger_only: bool = False) -> str | None:
+    """The command after a prompt, or ``None`` when ``text`` is not a prompt line (with
+    ``debugger_only``, a WinDbg/KD prompt: a shell's ``$ dd`` is no debugger command)."""
     plain = strip_line(text)
-    for pattern in _PROMPTS:
+    for pattern in _PROMPTS[:1] if debugger_only else _PROMPTS:
         match = pattern.match(plain)
         if match:
             return match.group("cmd").strip()
