@@ -24,7 +24,7 @@ every dump and text format is read by :mod:`~iscsitgt_spt.codec.capture.splitter
 block, so a file mixing tools and a session mixing commands lose nothing.  A dump format named
 by the caller goes through the same reader as a hint: it only fixes what the rows leave open
 (the address radix, the byte order its command implies; see
-:data:`~iscsitgt_spt.codec.capture.dumpblock.HINTS`).
+:data:`~iscsitgt_spt.codec.capture.tools.HINTS`).
 
 :func:`read_capture` reads a whole input held in memory; :func:`iter_capture_lines` reads a
 line-based format from any iterable of lines and yields records one at a time, so a capture
@@ -39,7 +39,6 @@ import re
 from collections.abc import Iterable, Iterator
 
 from iscsitgt_spt.codec.capture.anatomy import parse_row, strip_line
-from iscsitgt_spt.codec.capture.dumpblock import HINTS, tool_name
 from iscsitgt_spt.codec.capture.fuzzlogs import iter_ioctlbf
 from iscsitgt_spt.codec.capture.hextext import hex_line_bytes, read_raw
 from iscsitgt_spt.codec.capture.irpmon import BINARY_MAGIC, iter_irpmon_text, refuse_binary
@@ -53,6 +52,7 @@ from iscsitgt_spt.codec.capture.records import (
     raw_from_capture_record,
 )
 from iscsitgt_spt.codec.capture.splitter import iter_text_records, prompt_of
+from iscsitgt_spt.codec.capture.tools import HINTS, tool_name
 from iscsitgt_spt.spec.errors import InputFormatError
 
 __all__ = [

@@ -11,13 +11,15 @@ The rows of a block are judged together, because single rows cannot tell:
 * where one **dump ends**: at an address that does not follow, a change of row style, or a
   final offset line (``hexdump``, ``od``), so dumps pasted back to back come out separately.
 
-A named ``--input`` hint (:data:`HINTS`) only fixes what the rows leave open: the address
-radix (every named tool prints hex) and the byte order its command implies; the ascii column
-still outranks it, and the hint names the records of a block that has no prompt of its own.
+A named ``--input`` hint (:data:`~iscsitgt_spt.codec.capture.tools.HINTS`) only fixes what
+the rows leave open: the address radix (every named tool prints hex) and the byte order its
+command implies; the ascii column still outranks it, and the hint names the records of a block
+that has no prompt of its own.
 
 ``*`` (the previous row repeats) is expanded from the next address, within the record-size
 bound.  A row that cannot be read makes its dump an error record naming the line; lines that are
-neither rows nor decoration are returned as *skipped*, never dropped silently.
+neither rows nor decoration (and rulers after the last dump) are returned as *skipped*, never
+dropped silently.
 """
 
 from __future__ import annotations
@@ -43,25 +45,19 @@ from iscsitgt_spt.codec.capture.records import (
     RecordTooLarge,
     error_record,
 )
+from iscsitgt_spt.codec.capture.tools import (
+    HINTS,
+    LITTLE_COMMANDS,
+    MEMORY_COMMANDS,
+    SINGLE_WORD,
+    tool_name,
+)
 
-__all__ = ["HINTS", "BlockResult", "looks_like_data", "read_dump_block"]
-
-#: Named dump formats -> the command whose output they are (it decides the byte order of
-#: multi-byte groups when no ascii column does, and which rows hold one word and a symbol).
-HINTS = {
-    "xxd": "xxd", "hexdump-C": "hexdump -C", "frida": "",
-    "windbg-db": "db", "windbg-dc": "dc", "windbg-dd": "dd", "windbg-dq": "dq",
-}
+__all__ = ["BlockResult", "looks_like_data", "read_dump_block"]
 
 _END = re.compile(r"^\s*#?\s*(?:0[xX])?([0-9a-fA-F]{4,16}):?\s*$")
 _HEX_WORDS = re.compile(r"^[0-9a-fA-F]+(?: [0-9a-fA-F]+)*$")
 _HEXISH = re.compile(r"[0-9a-fA-F?`]{2,}\Z")
-_LITTLE_COMMANDS = re.compile(
-    r"^\s*!?d[wdqp]|^\s*!?dc\b|^\s*xxd\b.*\s-e\b|^\s*hexdump\s*(?!.*-C)|^\s*od\b.*-t\s*x[248]",
-    re.I)
-_MEMORY_COMMANDS = re.compile(r"^\s*xxd\b|^\s*(?:px|pxw?)\b", re.I)
-#: WinDbg commands printing one word per row, then a symbol or the memory it points to.
-_SINGLE_WORD = re.compile(r"^\s*d[dqp][spau]\b", re.I)
 
 
 def looks_like_data(text: str) -> bool:
@@ -186,39 +182,13 @@ def _order(rows: list[Row], command: str) -> tuple[str, str]:
                 break  # 16 rows agree and none disagrees: enough evidence
     if votes:
         return votes.most_common(1)[0][0], "ascii column"
-    if _LITTLE_COMMANDS.match(command):
+    if LITTLE_COMMANDS.match(command):
         return LITTLE, f"command {command.split()[0]!r}"
-    if _MEMORY_COMMANDS.match(command):
+    if MEMORY_COMMANDS.match(command):
         return MEMORY, f"command {command.split()[0]!r}"
     if rows[0].width == 2 and any(r.ascii for r in rows):
         return MEMORY, "assumed: byte pairs beside an ascii column (xxd, r2 style)"
     return LITTLE, "assumed: words printed as numbers are little-endian"
-
-
-_WINDBG_COMMAND = re.compile(r"^\s*(!?d[bcwdqp][a-z]?)\b", re.I)
-
-
-def tool_name(row: Row, command: str) -> str:
-    """A name for the tool whose rows these are (the record's ``source_format``)."""
-    windbg = _WINDBG_COMMAND.match(command)
-    if windbg:
-        return "windbg-" + windbg.group(1).lower().lstrip("!")
-    if row.physical:
-        return "windbg-physical"
-    ascii_text = row.ascii or ""
-    if ascii_text.startswith("|"):
-        return "hexdump-C"
-    if ascii_text.startswith(">"):
-        return "od"
-    if "`" in row.address_text or (row.width == 4 and len(row.address) == 8 and not row.marked):
-        names = {1: "windbg-db", 2: "windbg-dw", 4: "windbg-dd", 8: "windbg-dq"}
-        name = names[row.width]
-        return "windbg-dc" if name == "windbg-dd" and row.ascii else name
-    if row.address_text.lower().startswith("0x"):
-        return "radare2"
-    if row.address_text.endswith(":"):
-        return "xxd" if row.width > 1 or row.ascii is None else "hexdump-py"
-    return "hexdump" if row.width == 2 and row.ascii is None else "dump"
 
 
 def _style(row: Row) -> tuple[object, ...]:
@@ -338,12 +308,13 @@ def read_dump_block(
 ) -> BlockResult | None:
     """The records of one block of dump rows, or ``None`` when the block holds no dump.
 
-    ``hint``: a key of :data:`HINTS`, the tool the caller says printed the block.
+    ``hint``: a key of :data:`~iscsitgt_spt.codec.capture.tools.HINTS`, the tool the caller
+    says printed the block.
     """
     meta = dict(meta or {})
     prompted = str(meta.get("command", ""))
     command = prompted or HINTS.get(hint or "", "")
-    items = _classify(lines, bool(_SINGLE_WORD.match(command)))
+    items = _classify(lines, bool(SINGLE_WORD.match(command)))
     if not _is_dump(items, hint is not None):
         return None
 

@@ -126,7 +126,7 @@ def iter_text_records(
     """Every record of a text capture, in order (see the module docstring).
 
     ``hint``: the format the caller named: a dump format (a key of
-    :data:`~iscsitgt_spt.codec.capture.dumpblock.HINTS`), ``"hex"`` (every block is plain hex;
+    :data:`~iscsitgt_spt.codec.capture.tools.HINTS`), ``"hex"`` (every block is plain hex;
     one that is not is an error record), or ``None`` to judge every block.
     """
     index = 0
