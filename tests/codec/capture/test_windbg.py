@@ -105,3 +105,14 @@ def test_dumps_without_prompts_split_on_discontinuity(vectors: Path, tmf: bytes)
             if not line.startswith("0:000>")][:8]
     records = list(iter_windbg(rows))
     assert len(records) == 2 and records[0].data_in == tmf
+
+
+@pytest.mark.parametrize("name", ["windbg_session.txt", "windbg_physical.txt", "windbg_db.txt"])
+def test_named_hint_reads_like_detection(vectors: Path, name: str) -> None:
+    # One reader: a session with prompts reads the same named or detected (the prompts'
+    # commands decide), line ranges included.
+    data = (vectors / name).read_bytes()
+    detected = read_capture(data).records
+    named = read_capture(data, "windbg-db").records
+    assert [(r.data_in, r.line, r.end_line, r.error) for r in named] == [
+        (r.data_in, r.line, r.end_line, r.error) for r in detected]
