@@ -11,17 +11,20 @@ decides, in this order of precedence:
 5. an ``ID = n`` line: ``irpmon-text``;
 6. an ``IOCTL Code: 0x...`` line: ``ioctlbf``;
 7. a WinDbg prompt with a ``db``/``dc``/``dd``/``dq`` command: that ``windbg-*`` format;
-8. the first dump row decides: ``xxd`` (``offset:``), ``hexdump-C`` (``|ascii|``), WinDbg
-   ``db`` (backtick address or ``-`` between bytes 8 and 9), ``dq`` (backticked 64-bit words),
-   ``dd``/``dc`` (32-bit words; ``dc`` with an ascii column), ``frida`` (header row, ANSI
-   escapes, or single-spaced bytes after an address);
+8. the first dump row, taken apart by :mod:`~iscsitgt_spt.codec.capture.anatomy`, decides:
+   ``xxd`` (``offset:``), ``hexdump-C`` (``|ascii|``), WinDbg ``db`` (backtick address or
+   ``-`` between bytes 8 and 9), ``dq`` (backticked 64-bit words), ``dd``/``dc`` (32-bit
+   words; ``dc`` with an ascii column), ``frida`` (header row, ANSI escapes, or single-spaced
+   bytes after an address);
 9. text that reads as plain hex: ``hex``; other text with data in it (a dump of another tool,
    bytes written as source text, base64): ``text``; anything else: :class:`InputFormatError`.
 
 The name detected for a text capture only labels it: when the format is detected (``fmt=None``)
 every dump and text format is read by :mod:`~iscsitgt_spt.codec.capture.splitter`, block by
-block, so a file mixing tools and a session mixing commands lose nothing.  A format named by
-the caller is a hint that selects that tool's own reader.
+block, so a file mixing tools and a session mixing commands lose nothing.  A dump format named
+by the caller goes through the same reader as a hint: it only fixes what the rows leave open
+(the address radix, the byte order its command implies; see
+:data:`~iscsitgt_spt.codec.capture.tools.HINTS`).
 
 :func:`read_capture` reads a whole input held in memory; :func:`iter_capture_lines` reads a
 line-based format from any iterable of lines and yields records one at a time, so a capture
@@ -48,9 +51,9 @@ from iscsitgt_spt.codec.capture.records import (
 )
 from iscsitgt_spt.spec.errors import InputFormatError
 
-# Each reader's module is imported when its format is read (or, for the dump classifiers,
-# when a text input gets past the JSON check): a command decoding one raw buffer or a
-# JSON-Lines capture loads none of the dump readers and compiles none of their patterns.
+# Each reader's module is imported when its format is read (and the dump classifiers when a
+# text input gets past the JSON check): a command decoding one raw buffer or a JSON-Lines
+# capture loads none of the dump readers and compiles none of their patterns.
 
 __all__ = [
     "FORMATS",
@@ -85,10 +88,10 @@ _IRPMON_KEYS = ('"ID"', '"Type"', '"IRP address"', '"Parsers"')
 _C_INITIALISER = re.compile(r"^\{\s*(?:0[xX])?[0-9a-fA-F]|^\[byte\[\]\]", re.I)
 _IRPMON_ID = re.compile(r"^ID = \d+\s*$")
 _IOCTLBF = re.compile(r"^\s*IOCTL Code:\s*0x[0-9a-fA-F]+")
-_ADDR_ROW = re.compile(r"^\s*([0-9a-fA-F]{8}(`[0-9a-fA-F]{8})?|[0-9a-fA-F]{9,16})\s\s?(\S.*)$")
-_DB_DASH = re.compile(r"^(?:[0-9a-fA-F?]{2} ){7}[0-9a-fA-F?]{2}-[0-9a-fA-F?]{2}")
-_QWORDS = re.compile(r"^[0-9a-fA-F?]{8}`[0-9a-fA-F?]{8}(?: [0-9a-fA-F?]{8}`[0-9a-fA-F?]{8})?\s*$")
-_DWORDS = re.compile(r"^[0-9a-fA-F?]{8}(?: [0-9a-fA-F?]{8}){0,3}$")
+_FRIDA_HEADER = re.compile(r"^\s*0\s+1\s+2\s+3\s+4\s+5\s+6\s+7\s+8\s+9\s+A\s+B\s+C\s+D\s+E"
+                           r"\s+F\s+0123456789ABCDEF\s*$")
+_DB_DASH = re.compile(r"\s[0-9a-fA-F?]{2}-[0-9a-fA-F?]{2}\s")
+_WINDBG_COMMAND = re.compile(r"^\s*(d[bcdq])\b", re.I)
 
 
 def decode_text(data: bytes) -> str | None:
@@ -107,20 +110,24 @@ def decode_text(data: bytes) -> str | None:
     return None if _CONTROL.search(text) else text
 
 
-def _windbg_row_format(line: str) -> str | None:
-    match = _ADDR_ROW.match(line)
-    if match is None:
+def _row_format(line: str) -> str | None:
+    """The named format whose first row ``line`` could be (its label only), or ``None``."""
+    from iscsitgt_spt.codec.capture.anatomy import parse_row, strip_line
+    from iscsitgt_spt.codec.capture.tools import HINTS, tool_name
+
+    if "\x1b" in line or _FRIDA_HEADER.match(line):
+        return "frida"  # colour escapes or the header row of Frida's hexdump()
+    text = strip_line(line)
+    row = parse_row(text)
+    if row is None or row.tail is not None:
         return None
-    region = match.group(3)
-    if _DB_DASH.match(region):
-        return "windbg-db"
-    if _QWORDS.match(region):
-        return "windbg-dq"
-    words = region.split("  ", 1)
-    if _DWORDS.match(words[0].strip()):
-        return "windbg-dc" if len(words) > 1 and words[1].strip() else "windbg-dd"
-    if match.group(2):  # backtick address with bytes but no dash: a short db row
-        return "windbg-db"
+    name = tool_name(row, "")
+    if name in HINTS:
+        return name
+    if row.width == 1 and not row.marked and len(row.address) >= 8:
+        # WinDbg db on a 32-bit target (a '-' after the eighth byte); else Frida's rows,
+        # single-spaced after an address of at least 8 digits.
+        return "windbg-db" if _DB_DASH.search(text) else "frida"
     return None
 
 
@@ -141,39 +148,23 @@ def _detect_lines(lines: list[str]) -> str:
 
 def _detect_text(lines: list[str], content: list[str]) -> str:
     """The format of text that is not JSON: the dump and log readers' own classifiers."""
-    from iscsitgt_spt.codec.capture.frida import classify_frida, strip_ansi
-    from iscsitgt_spt.codec.capture.hextext import (
-        classify_hexdump_c,
-        classify_xxd,
-        hex_line_bytes,
-    )
-    from iscsitgt_spt.codec.capture.splitter import iter_text_records
-    from iscsitgt_spt.codec.capture.windbg import WINDBG_FORMATS, prompt_command
+    from iscsitgt_spt.codec.capture.hextext import hex_line_bytes
+    from iscsitgt_spt.codec.capture.splitter import iter_text_records, prompt_of
 
     for line in content:
         if _IRPMON_ID.match(line):
             return "irpmon-text"
         if _IOCTLBF.match(line):
             return "ioctlbf"
-        command = prompt_command(line)
-        if command and command[:2].lower() in WINDBG_FORMATS:
-            return WINDBG_FORMATS[command[:2].lower()]
+        command = _WINDBG_COMMAND.match(prompt_of(line, debugger_only=True) or "")
+        if command:
+            return "windbg-" + command.group(1).lower()
     for line in content:
         if line.lstrip().startswith("#"):
             continue
-        plain = strip_ansi(line)
-        if plain != line:
-            return "frida"
-        if classify_xxd(line, {}).kind == "row":
-            return "xxd"
-        if classify_hexdump_c(line, {}).kind == "row":
-            return "hexdump-C"
-        windbg = _windbg_row_format(line)
-        if windbg is not None:
-            return windbg
-        frida = classify_frida(line, {})
-        if frida.kind in ("row", "sep"):
-            return "frida"
+        named = _row_format(line)
+        if named is not None:
+            return named
         break
     try:
         for number, line in enumerate(lines, 1):
@@ -218,18 +209,10 @@ def _line_reader(lines: Iterable[str], fmt: str, limit: int) -> Iterator[RawReco
     return bound_records(_unbounded_reader(lines, fmt, limit), limit)
 
 
-#: format -> (module under ``iscsitgt_spt.codec.capture``, reader).  Every reader is called
-#: as ``reader(lines, limit=limit)``, except the two noted in :func:`_unbounded_reader`.
+#: format -> (module under ``iscsitgt_spt.codec.capture``, reader), imported on first use.
+#: Every other line format (``text``, ``hex`` and the named dumps) is read by the one block
+#: reader, :func:`~iscsitgt_spt.codec.capture.splitter.iter_text_records`, with its hint.
 _READERS: dict[str, tuple[str, str]] = {
-    "text": ("splitter", "iter_text_records"),
-    "hex": ("hextext", "iter_plain_hex"),
-    "xxd": ("hextext", "iter_xxd"),
-    "hexdump-C": ("hextext", "iter_hexdump_c"),
-    "windbg-db": ("windbg", "iter_windbg"),
-    "windbg-dc": ("windbg", "iter_windbg"),
-    "windbg-dd": ("windbg", "iter_windbg"),
-    "windbg-dq": ("windbg", "iter_windbg"),
-    "frida": ("frida", "iter_frida"),
     "ioctlbf": ("fuzzlogs", "iter_ioctlbf"),
     "irpmon-text": ("irpmon", "iter_irpmon_text"),
     "irpmon-json": ("irpmon_json", "iter_irpmon_json"),
@@ -245,14 +228,17 @@ def _load(module: str, name: str) -> Callable[..., Any]:
 
 
 def _unbounded_reader(lines: Iterable[str], fmt: str, limit: int) -> Iterator[RawRecord]:
-    reader = _load(*_READERS[fmt])
     records: Iterator[RawRecord]
-    if fmt.startswith("windbg-"):  # one reader for the four dump commands
-        records = reader(lines, fmt, limit=limit)
+    if fmt not in _READERS:  # checked against the format names before this
+        read_blocks = _load("splitter", "iter_text_records")
+        if fmt == "text":
+            records = read_blocks(lines, limit)
+        else:
+            records = read_blocks(lines, limit, hint=fmt)
     elif fmt == "irpmon-text":  # takes no limit: bound_records (in _line_reader) applies it
-        records = reader(lines)
+        records = _load(*_READERS[fmt])(lines)
     else:
-        records = reader(lines, limit=limit)
+        records = _load(*_READERS[fmt])(lines, limit=limit)
     return records
 
 
