@@ -45,7 +45,6 @@ from iscsitgt_spt.codec.capture.detect import (
     read_capture,
 )
 from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE
-from iscsitgt_spt.spec.constants import IOCTLS
 from iscsitgt_spt.spec.errors import InputFormatError, SptError
 from iscsitgt_spt.spec.registry import get_layout
 
@@ -166,21 +165,6 @@ def open_records(
 
 
 # -- text output ----------------------------------------------------------------------------
-def _record_title(report: RecordReport, fmt: str) -> str:
-    rec = report.record
-    parts = [f"record {rec.index + 1}"]
-    if rec.line is not None:
-        end = rec.end_line if rec.end_line is not None else rec.line
-        parts.append(f"line {rec.line}" if end == rec.line else f"lines {rec.line}-{end}")
-    parts.append(rec.source_format or fmt)  # each block of a text capture names its own form
-    if rec.ioctl is not None:
-        parts.append(f"{IOCTLS.get(rec.ioctl, 'IOCTL')} (0x{rec.ioctl:08x})")
-    for key in ("pid", "time", "status"):
-        if key in rec.meta:
-            parts.append(f"{key} {rec.meta[key]}")
-    return " · ".join(parts)
-
-
 def _findings_text(findings: tuple[Finding, ...]) -> list[str]:
     return [f"  {f}" for f in findings]
 
@@ -210,7 +194,7 @@ def iter_report_text(
     report: RecordReport, fmt: str, args: argparse.Namespace, color: bool
 ) -> Iterator[str]:
     """The text report of one record, a line (or block) at a time: a hex dump row by row."""
-    yield _record_title(report, fmt)
+    yield report.title(fmt)
     yield from (f"note: {n}" for n in report.notes)
     skipped = report.record.meta.get("skipped_lines")
     if isinstance(skipped, tuple):
