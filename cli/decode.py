@@ -135,6 +135,28 @@ def _text_lines(head: bytes, stream: BinaryIO) -> Iterator[str]:
         yield "".join(pending)
 
 
+def _read_bounded(head: bytes, stream: BinaryIO, most: int) -> bytes:
+    """``head`` and what follows it in ``stream``, at most ``most`` bytes in all, held once.
+
+    ``head + stream.read(n)`` would hold the input twice at its peak (the rest, then the
+    joined copy).  A regular file is read again from the start in one read of the size it
+    has (never of ``most``, a number the user chose: a read allocates what it asks for); a
+    pipe goes into a BytesIO, which grows in place and hands its buffer over without a copy.
+    """
+    size = _size_of(stream)
+    if size is not None and stream.seekable():
+        start = stream.seek(-len(head), io.SEEK_CUR)
+        return stream.read(min(most, max(size - start, 0) + 1))
+    whole = io.BytesIO()
+    whole.write(head)
+    while whole.tell() < most:
+        chunk = stream.read(min(_HEAD << 4, most - whole.tell()))
+        if not chunk:
+            break
+        whole.write(chunk)
+    return whole.getvalue()
+
+
 def open_records(
     stream: BinaryIO, fmt: str = "auto", limit: int = MAX_RECORD_SIZE
 ) -> tuple[str, Iterator[RawRecord], bool]:
@@ -149,8 +171,7 @@ def open_records(
         raise InputFormatError("the input is empty", path="input")
     detected = detect_format(head) if fmt == "auto" else fmt
     if detected in ("raw", "irpmon-binary"):
-        data = head + stream.read(max(0, limit + 1 - len(head)))
-        result = read_capture(data, detected, limit)
+        result = read_capture(_read_bounded(head, stream, limit + 1), detected, limit)
         return result.format, iter(result.records), False
     name, records = open_capture_lines(
         _text_lines(head, stream), None if fmt == "auto" else fmt, limit)
