@@ -11,17 +11,20 @@ decides, in this order of precedence:
 5. an ``ID = n`` line: ``irpmon-text``;
 6. an ``IOCTL Code: 0x...`` line: ``ioctlbf``;
 7. a WinDbg prompt with a ``db``/``dc``/``dd``/``dq`` command: that ``windbg-*`` format;
-8. the first dump row decides: ``xxd`` (``offset:``), ``hexdump-C`` (``|ascii|``), WinDbg
-   ``db`` (backtick address or ``-`` between bytes 8 and 9), ``dq`` (backticked 64-bit words),
-   ``dd``/``dc`` (32-bit words; ``dc`` with an ascii column), ``frida`` (header row, ANSI
-   escapes, or single-spaced bytes after an address);
+8. the first dump row, taken apart by :mod:`~iscsitgt_spt.codec.capture.anatomy`, decides:
+   ``xxd`` (``offset:``), ``hexdump-C`` (``|ascii|``), WinDbg ``db`` (backtick address or
+   ``-`` between bytes 8 and 9), ``dq`` (backticked 64-bit words), ``dd``/``dc`` (32-bit
+   words; ``dc`` with an ascii column), ``frida`` (header row, ANSI escapes, or single-spaced
+   bytes after an address);
 9. text that reads as plain hex: ``hex``; other text with data in it (a dump of another tool,
    bytes written as source text, base64): ``text``; anything else: :class:`InputFormatError`.
 
 The name detected for a text capture only labels it: when the format is detected (``fmt=None``)
 every dump and text format is read by :mod:`~iscsitgt_spt.codec.capture.splitter`, block by
-block, so a file mixing tools and a session mixing commands lose nothing.  A format named by
-the caller is a hint that selects that tool's own reader.
+block, so a file mixing tools and a session mixing commands lose nothing.  A dump format named
+by the caller goes through the same reader as a hint: it only fixes what the rows leave open
+(the address radix, the byte order its command implies; see
+:data:`~iscsitgt_spt.codec.capture.tools.HINTS`).
 
 :func:`read_capture` reads a whole input held in memory; :func:`iter_capture_lines` reads a
 line-based format from any iterable of lines and yields records one at a time, so a capture
@@ -35,18 +38,9 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator
 
-from iscsitgt_spt.codec.capture.dumps import Line
-from iscsitgt_spt.codec.capture.frida import classify_frida, iter_frida, strip_ansi
+from iscsitgt_spt.codec.capture.anatomy import parse_row, strip_line
 from iscsitgt_spt.codec.capture.fuzzlogs import iter_ioctlbf
-from iscsitgt_spt.codec.capture.hextext import (
-    classify_hexdump_c,
-    classify_xxd,
-    hex_line_bytes,
-    iter_hexdump_c,
-    iter_plain_hex,
-    iter_xxd,
-    read_raw,
-)
+from iscsitgt_spt.codec.capture.hextext import hex_line_bytes, read_raw
 from iscsitgt_spt.codec.capture.irpmon import BINARY_MAGIC, iter_irpmon_text, refuse_binary
 from iscsitgt_spt.codec.capture.irpmon_json import iter_irpmon_json
 from iscsitgt_spt.codec.capture.records import (
@@ -57,8 +51,8 @@ from iscsitgt_spt.codec.capture.records import (
     iter_jsonl,
     raw_from_capture_record,
 )
-from iscsitgt_spt.codec.capture.splitter import iter_text_records
-from iscsitgt_spt.codec.capture.windbg import WINDBG_FORMATS, iter_windbg, prompt_command
+from iscsitgt_spt.codec.capture.splitter import iter_text_records, prompt_of
+from iscsitgt_spt.codec.capture.tools import HINTS, tool_name
 from iscsitgt_spt.spec.errors import InputFormatError
 
 __all__ = [
@@ -94,10 +88,10 @@ _IRPMON_KEYS = ('"ID"', '"Type"', '"IRP address"', '"Parsers"')
 _C_INITIALISER = re.compile(r"^\{\s*(?:0[xX])?[0-9a-fA-F]|^\[byte\[\]\]", re.I)
 _IRPMON_ID = re.compile(r"^ID = \d+\s*$")
 _IOCTLBF = re.compile(r"^\s*IOCTL Code:\s*0x[0-9a-fA-F]+")
-_ADDR_ROW = re.compile(r"^\s*([0-9a-fA-F]{8}(`[0-9a-fA-F]{8})?|[0-9a-fA-F]{9,16})\s\s?(\S.*)$")
-_DB_DASH = re.compile(r"^(?:[0-9a-fA-F?]{2} ){7}[0-9a-fA-F?]{2}-[0-9a-fA-F?]{2}")
-_QWORDS = re.compile(r"^[0-9a-fA-F?]{8}`[0-9a-fA-F?]{8}(?: [0-9a-fA-F?]{8}`[0-9a-fA-F?]{8})?\s*$")
-_DWORDS = re.compile(r"^[0-9a-fA-F?]{8}(?: [0-9a-fA-F?]{8}){0,3}$")
+_FRIDA_HEADER = re.compile(r"^\s*0\s+1\s+2\s+3\s+4\s+5\s+6\s+7\s+8\s+9\s+A\s+B\s+C\s+D\s+E"
+                           r"\s+F\s+0123456789ABCDEF\s*$")
+_DB_DASH = re.compile(r"\s[0-9a-fA-F?]{2}-[0-9a-fA-F?]{2}\s")
+_WINDBG_COMMAND = re.compile(r"^\s*(d[bcdq])\b", re.I)
 
 
 def decode_text(data: bytes) -> str | None:
@@ -116,25 +110,22 @@ def decode_text(data: bytes) -> str | None:
     return None if _CONTROL.search(text) else text
 
 
-def _windbg_row_format(line: str) -> str | None:
-    match = _ADDR_ROW.match(line)
-    if match is None:
+def _row_format(line: str) -> str | None:
+    """The named format whose first row ``line`` could be (its label only), or ``None``."""
+    if "\x1b" in line or _FRIDA_HEADER.match(line):
+        return "frida"  # colour escapes or the header row of Frida's hexdump()
+    text = strip_line(line)
+    row = parse_row(text)
+    if row is None or row.tail is not None:
         return None
-    region = match.group(3)
-    if _DB_DASH.match(region):
-        return "windbg-db"
-    if _QWORDS.match(region):
-        return "windbg-dq"
-    words = region.split("  ", 1)
-    if _DWORDS.match(words[0].strip()):
-        return "windbg-dc" if len(words) > 1 and words[1].strip() else "windbg-dd"
-    if match.group(2):  # backtick address with bytes but no dash: a short db row
-        return "windbg-db"
+    name = tool_name(row, "")
+    if name in HINTS:
+        return name
+    if row.width == 1 and not row.marked and len(row.address) >= 8:
+        # WinDbg db on a 32-bit target (a '-' after the eighth byte); else Frida's rows,
+        # single-spaced after an address of at least 8 digits.
+        return "windbg-db" if _DB_DASH.search(text) else "frida"
     return None
-
-
-def _is_row(line: Line) -> bool:
-    return line.kind == "row"
 
 
 def _detect_lines(lines: list[str]) -> str:
@@ -154,25 +145,15 @@ def _detect_lines(lines: list[str]) -> str:
             return "irpmon-text"
         if _IOCTLBF.match(line):
             return "ioctlbf"
-        command = prompt_command(line)
-        if command and command[:2].lower() in WINDBG_FORMATS:
-            return WINDBG_FORMATS[command[:2].lower()]
+        command = _WINDBG_COMMAND.match(prompt_of(line, debugger_only=True) or "")
+        if command:
+            return "windbg-" + command.group(1).lower()
     for line in content:
         if line.lstrip().startswith("#"):
             continue
-        plain = strip_ansi(line)
-        if plain != line:
-            return "frida"
-        if _is_row(classify_xxd(line, {})):
-            return "xxd"
-        if _is_row(classify_hexdump_c(line, {})):
-            return "hexdump-C"
-        windbg = _windbg_row_format(line)
-        if windbg is not None:
-            return windbg
-        frida = classify_frida(line, {})
-        if frida.kind in ("row", "sep"):
-            return "frida"
+        named = _row_format(line)
+        if named is not None:
+            return named
         break
     try:
         for number, line in enumerate(lines, 1):
@@ -214,16 +195,8 @@ def _line_reader(lines: Iterable[str], fmt: str, limit: int) -> Iterator[RawReco
 def _unbounded_reader(lines: Iterable[str], fmt: str, limit: int) -> Iterator[RawRecord]:
     if fmt == "text":
         return iter_text_records(lines, limit)
-    if fmt == "hex":
-        return iter_plain_hex(lines, limit=limit)
-    if fmt == "xxd":
-        return iter_xxd(lines, limit=limit)
-    if fmt == "hexdump-C":
-        return iter_hexdump_c(lines, limit=limit)
-    if fmt.startswith("windbg-"):
-        return iter_windbg(lines, fmt, limit=limit)
-    if fmt == "frida":
-        return iter_frida(lines, limit=limit)
+    if fmt == "hex" or fmt in HINTS:
+        return iter_text_records(lines, limit, hint=fmt)
     if fmt == "ioctlbf":
         return iter_ioctlbf(lines, limit=limit)
     if fmt == "irpmon-text":

@@ -11,9 +11,15 @@ The rows of a block are judged together, because single rows cannot tell:
 * where one **dump ends**: at an address that does not follow, a change of row style, or a
   final offset line (``hexdump``, ``od``), so dumps pasted back to back come out separately.
 
+A named ``--input`` hint (:data:`~iscsitgt_spt.codec.capture.tools.HINTS`) only fixes what
+the rows leave open: the address radix (every named tool prints hex) and the byte order its
+command implies; the ascii column still outranks it, and the hint names the records of a block
+that has no prompt of its own.
+
 ``*`` (the previous row repeats) is expanded from the next address, within the record-size
 bound.  A row that cannot be read makes its dump an error record naming the line; lines that are
-neither rows nor decoration are returned as *skipped*, never dropped silently.
+neither rows nor decoration (and rulers after the last dump) are returned as *skipped*, never
+dropped silently.
 """
 
 from __future__ import annotations
@@ -39,18 +45,19 @@ from iscsitgt_spt.codec.capture.records import (
     RecordTooLarge,
     error_record,
 )
+from iscsitgt_spt.codec.capture.tools import (
+    HINTS,
+    LITTLE_COMMANDS,
+    MEMORY_COMMANDS,
+    SINGLE_WORD,
+    tool_name,
+)
 
 __all__ = ["BlockResult", "looks_like_data", "read_dump_block"]
 
 _END = re.compile(r"^\s*#?\s*(?:0[xX])?([0-9a-fA-F]{4,16}):?\s*$")
 _HEX_WORDS = re.compile(r"^[0-9a-fA-F]+(?: [0-9a-fA-F]+)*$")
 _HEXISH = re.compile(r"[0-9a-fA-F?`]{2,}\Z")
-_LITTLE_COMMANDS = re.compile(
-    r"^\s*!?d[wdqp]|^\s*!?dc\b|^\s*xxd\b.*\s-e\b|^\s*hexdump\s*(?!.*-C)|^\s*od\b.*-t\s*x[248]",
-    re.I)
-_MEMORY_COMMANDS = re.compile(r"^\s*xxd\b|^\s*(?:px|pxw?)\b", re.I)
-#: WinDbg commands printing one word per row, then a symbol or the memory it points to.
-_SINGLE_WORD = re.compile(r"^\s*d[dqp][spau]\b", re.I)
 
 
 def looks_like_data(text: str) -> bool:
@@ -124,7 +131,7 @@ def _classify_once(lines: list[tuple[int, str]], single_word: bool) -> list[_Ite
         elif (end := _END.match(text)) is not None:
             items.append(_Item(lineno, "end", address=end.group(1)))
         elif is_decoration(text):
-            items.append(_Item(lineno, "deco"))
+            items.append(_Item(lineno, "deco", text=text))
         elif (row := parse_row(text, single_word)) is not None:
             pattern = None if single_word else row_shape(text, row)
             shape = (pattern, row) if pattern is not None else None
@@ -175,53 +182,27 @@ def _order(rows: list[Row], command: str) -> tuple[str, str]:
                 break  # 16 rows agree and none disagrees: enough evidence
     if votes:
         return votes.most_common(1)[0][0], "ascii column"
-    if _LITTLE_COMMANDS.match(command):
+    if LITTLE_COMMANDS.match(command):
         return LITTLE, f"command {command.split()[0]!r}"
-    if _MEMORY_COMMANDS.match(command):
+    if MEMORY_COMMANDS.match(command):
         return MEMORY, f"command {command.split()[0]!r}"
     if rows[0].width == 2 and any(r.ascii for r in rows):
         return MEMORY, "assumed: byte pairs beside an ascii column (xxd, r2 style)"
     return LITTLE, "assumed: words printed as numbers are little-endian"
 
 
-_WINDBG_COMMAND = re.compile(r"^\s*(!?d[bcwdqp][a-z]?)\b", re.I)
-
-
-def tool_name(row: Row, command: str) -> str:
-    """A name for the tool whose rows these are (the record's ``source_format``)."""
-    windbg = _WINDBG_COMMAND.match(command)
-    if windbg:
-        return "windbg-" + windbg.group(1).lower().lstrip("!")
-    if row.physical:
-        return "windbg-physical"
-    ascii_text = row.ascii or ""
-    if ascii_text.startswith("|"):
-        return "hexdump-C"
-    if ascii_text.startswith(">"):
-        return "od"
-    if "`" in row.address_text or (row.width == 4 and len(row.address) == 8 and not row.marked):
-        names = {1: "windbg-db", 2: "windbg-dw", 4: "windbg-dd", 8: "windbg-dq"}
-        name = names[row.width]
-        return "windbg-dc" if name == "windbg-dd" and row.ascii else name
-    if row.address_text.lower().startswith("0x"):
-        return "radare2"
-    if row.address_text.endswith(":"):
-        return "xxd" if row.width > 1 or row.ascii is None else "hexdump-py"
-    return "hexdump" if row.width == 2 and row.ascii is None else "dump"
-
-
 def _style(row: Row) -> tuple[object, ...]:
     return (row.width, row.ascii is not None, row.marked, row.physical)
 
 
-def _is_dump(items: list[_Item]) -> bool:
+def _is_dump(items: list[_Item], hinted: bool) -> bool:
     rows = [i.row for i in items if i.kind == "row" and i.row is not None]
     if not rows:
         return False
     body = [i for i in items if i.kind != "deco"]
     if len(rows) + sum(1 for i in body if i.kind in ("star", "end", "bad")) * 2 < len(body):
         return False
-    if any(r.marked or r.ascii_ok for r in rows):
+    if hinted or any(r.marked or r.ascii_ok for r in rows):
         return True
     # Unmarked rows without ascii could be plain hex in groups: they must follow each other.
     anchored = [i for i in items if i.kind in ("row", "end")]
@@ -323,19 +304,28 @@ class _Builder:
 
 def read_dump_block(
     lines: list[tuple[int, str]], meta: dict[str, object] | None = None,
-    limit: int = MAX_RECORD_SIZE, fmt: str | None = None,
+    limit: int = MAX_RECORD_SIZE, hint: str | None = None,
 ) -> BlockResult | None:
-    """The records of one block of dump rows, or ``None`` when the block holds no dump."""
+    """The records of one block of dump rows, or ``None`` when the block holds no dump.
+
+    ``hint``: a key of :data:`~iscsitgt_spt.codec.capture.tools.HINTS`, the tool the caller
+    says printed the block.
+    """
     meta = dict(meta or {})
-    command = str(meta.get("command", ""))
-    items = _classify(lines, bool(_SINGLE_WORD.match(command)))
-    if not _is_dump(items):
+    prompted = str(meta.get("command", ""))
+    command = prompted or HINTS.get(hint or "", "")
+    items = _classify(lines, bool(SINGLE_WORD.match(command)))
+    if not _is_dump(items, hint is not None):
         return None
+
+    def name_of(row: Row) -> str:
+        return hint if hint is not None and not prompted else tool_name(row, command)
+
     rows = [i.row for i in items if i.kind == "row" and i.row is not None]
-    radix = _radix(items)
+    radix = 16 if hint is not None else _radix(items)
     result = BlockResult()
     current: _Builder | None = None
-    name = fmt or tool_name(rows[0], command)
+    name = name_of(rows[0])
 
     def close() -> None:
         nonlocal current
@@ -344,8 +334,23 @@ def read_dump_block(
         current = None
 
     first_line = lines[0][0]
+    headers: list[tuple[int, str]] = []  # rulers since the last dump, before the next one
+
+    def start_line(lineno: int) -> int:
+        """Where a record starting at ``lineno`` begins: the block's first line for the first
+        record (a header before it is its own), else the rulers just before it."""
+        nonlocal headers
+        first = first_line if not result.records else headers[0][0] if headers else lineno
+        headers = []
+        return first
+
     for item in items:
         if item.kind == "deco":
+            # A ruler or header row starts a dump (Frida prints one per hexdump()): it ends
+            # the dump before it, even a damaged one, and belongs to the next.
+            close()
+            if result.records:  # (before the first dump, the first record starts the block)
+                headers.append((item.lineno, item.text))
             continue
         if item.kind == "other":
             if looks_like_data(item.text) and current is not None:
@@ -356,9 +361,9 @@ def read_dump_block(
             continue
         if item.kind == "star":
             if current is None:
-                result.records.append(error_record(0, name, item.lineno, f"line {item.lineno}: "
-                                                   "'*' (repeated row) before any row", meta,
-                                                   item.lineno))
+                result.records.append(error_record(
+                    0, name, start_line(item.lineno), f"line {item.lineno}: '*' (repeated row) "
+                    "before any row", meta, item.lineno))
             else:
                 current.star, current.last = True, item.lineno
             continue
@@ -388,11 +393,12 @@ def read_dump_block(
             close()
         if current is None:
             current = _Builder(item, meta if not result.records else {},
-                               fmt or tool_name(row, command), limit, command)
-            current.first = first_line if not result.records else item.lineno
+                               name_of(row), limit, command)
+            current.first = start_line(item.lineno)
             current.base, current.expected, current.style = address, address, _style(row)
         if item.kind == "bad":
             current.fail(item.lineno, f"not a dump row: {item.text.strip()[:60]!r}")
         current.add_row(item.lineno, row, address)
     close()
+    result.skipped.extend(headers)  # rulers after the last dump
     return result

@@ -20,6 +20,10 @@ pipe variant of the tool dumps both).  A record starts at a ``'...' (PID: n)`` l
 The IOCTL code, method and sizes come from the record text.  The tool truncates long buffers
 (``MAX_IOCTL_BUFFER_LEGTH``), so fewer dumped bytes than ``InSize`` is noted in
 ``meta["size_mismatch"]``; more dumped bytes than declared makes the record an error.
+
+Lines before the first record (the tool's banner) are named in the first record's
+``meta["skipped_lines"]``; hex rows there, which belong to no request, make an error record of
+their own, and a log with no record header at all gives one error record naming its lines.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ from iscsitgt_spt.codec.capture.records import (
     RawRecord,
     RecordTooLarge,
     error_record,
+    line_span,
+    skipped_report,
 )
 
 __all__ = ["iter_ioctlbf"]
@@ -99,6 +105,7 @@ def iter_ioctlbf(
     """Records from an IOCTL Fuzzer / ioctlbf log, one per logged request."""
     index = 0
     record: _Record | None = None
+    preamble: list[tuple[int, str]] = []  # lines before the first record
     for lineno, raw in enumerate(lines, start):
         text = raw.rstrip("\r\n")
         pid = _PID.match(text)
@@ -107,9 +114,17 @@ def iter_ioctlbf(
             if record is not None:
                 yield record.build(index)
                 index += 1
+            elif (stray := _preamble_error(preamble)) is not None:
+                yield stray
+                index += 1
             record = _Record(lineno)
+            if preamble:
+                record.meta["skipped_lines"] = skipped_report(preamble)
+                preamble = []
         if record is None:
-            continue  # preamble before the first record
+            if text.strip():
+                preamble.append((lineno, text))
+            continue
         if text.strip():
             record.last = lineno
         if pid:
@@ -152,3 +167,21 @@ def iter_ioctlbf(
                 other.append(text.strip())
     if record is not None:
         yield record.build(index)
+    elif preamble:
+        first, last = preamble[0][0], preamble[-1][0]
+        yield error_record(0, "ioctlbf", first, f"{line_span(first, last)}: no ioctlbf record "
+                           "header ('IOCTL Code: 0x...' or \"'...' (PID: n)\") found",
+                           {"skipped_lines": skipped_report(preamble)}, last)
+
+
+def _preamble_error(preamble: list[tuple[int, str]]) -> RawRecord | None:
+    """An error record for hex rows before the first record header (their lines are taken
+    out of ``preamble``), or ``None`` when the preamble holds none."""
+    rows = [(n, t) for n, t in preamble if _ROW.match(t) or _ROWISH.match(t)]
+    if not rows:
+        return None
+    first, last = rows[0][0], rows[-1][0]
+    preamble[:] = [(n, t) for n, t in preamble if n < first or n > last]
+    return error_record(0, "ioctlbf", first, f"{line_span(first, last)}: hex rows before any "
+                        "record header belong to no logged request", end_line=last)
+

@@ -21,7 +21,9 @@ IRPMon logs a request and its completion as two records.  For METHOD_BUFFERED IO
 request carries the input buffer and the completion the output buffer; the two are paired by
 ``IRP address`` and come out as one :class:`RawRecord` (emitted when the completion is read;
 requests never completed come out at the end).  Records that are not IOCTL requests or their
-completions (Create, Close, FastIo, ...) are skipped.
+completions (Create, Close, FastIo, ...) are not decoded: their line ranges are named in the
+next record's ``meta["skipped_lines"]`` (the last record's, for those after it).  A record's
+``line``/``end_line`` span its request and its completion.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from iscsitgt_spt.codec.capture.records import (
     error_record,
     parse_int,
     resolve_ioctl,
+    with_skipped,
 )
 from iscsitgt_spt.spec.errors import InputFormatError
 
@@ -95,6 +98,7 @@ def _hexer_row(text: str, expected: int, limit: int | None) -> list[int]:
 @dataclass
 class Half:
     line: int
+    end_line: int | None = None  #: the last line of the record (``line`` when unset)
     fields: dict[str, str] = field(default_factory=dict)
     rows: list[tuple[int, str]] = field(default_factory=list)
     hexstring: str | None = None
@@ -111,6 +115,7 @@ class _Parsed:
     data: bytes | None
     meta: dict[str, object]
     error: str | None = None
+    end_line: int | None = None
 
 
 def _size(value: str | None) -> int | None:
@@ -121,6 +126,13 @@ def _size(value: str | None) -> int | None:
 
 
 def interpret(half: Half) -> _Parsed:
+    """What one IRPMon record says (its kind, IOCTL, bytes), with its line range."""
+    parsed = _interpret(half)
+    parsed.end_line = half.end_line or half.line
+    return parsed
+
+
+def _interpret(half: Half) -> _Parsed:
     fields = half.fields
     meta: dict[str, object] = dict(half.meta)
     for column, key in (("ID", "id"), ("Time", "time"), ("Type", "type"),
@@ -186,14 +198,32 @@ def interpret(half: Half) -> _Parsed:
 
 
 class Pairer:
-    """Joins each IOCTL request with its completion (same IRP address); bounded memory."""
+    """Joins each IOCTL request with its completion (same IRP address); bounded memory.
+
+    The last record made is held back until the next one (or :meth:`flush`), so the records
+    skipped after it can still be named in its ``meta["skipped_lines"]``.
+    """
 
     def __init__(self, source_format: str) -> None:
         self.source_format = source_format
         self.index = 0
         self.pending: dict[str, _Parsed] = {}
+        self.skipped: list[tuple[int, int, str]] = []
+        self.held: RawRecord | None = None
 
-    def _emit(self, request: _Parsed | None, completion: _Parsed | None) -> RawRecord:
+    def _attach(self, record: RawRecord) -> RawRecord:
+        """``record`` naming the records skipped so far."""
+        record, self.skipped = with_skipped(record, self.skipped), []
+        return record
+
+    def _out(self, record: RawRecord) -> Iterator[RawRecord]:
+        record = self._attach(record)
+        if self.held is not None:
+            yield self.held
+        self.held = record
+        self.index += 1
+
+    def _emit(self, request: _Parsed | None, completion: _Parsed | None) -> Iterator[RawRecord]:
         first = request or completion
         assert first is not None
         meta = dict(first.meta) if request is not None else {}
@@ -202,38 +232,44 @@ class Pairer:
             if "status" in completion.meta:
                 meta["status"] = completion.meta["status"]
         meta["paired"] = request is not None and completion is not None
-        record = RawRecord(
+        halves = [h for h in (request, completion) if h is not None]
+        yield from self._out(RawRecord(
             index=self.index, data_in=None if request is None else request.data,
             data_out=None if completion is None else completion.data,
             ioctl=None if request is None else request.ioctl,
-            source_format=self.source_format, line=first.line, meta=meta,
-        )
-        self.index += 1
-        return record
+            source_format=self.source_format, line=min(h.line for h in halves), meta=meta,
+            end_line=max(h.end_line or h.line for h in halves),
+        ))
 
     def feed(self, item: _Parsed) -> Iterator[RawRecord]:
         if item.kind == "error":
-            yield error_record(self.index, self.source_format, item.line, item.error or "",
-                               item.meta)
-            self.index += 1
+            yield from self._out(error_record(self.index, self.source_format, item.line,
+                                              item.error or "", item.meta, item.end_line))
+        elif item.kind == "other":
+            what = item.meta.get("major") or item.meta.get("subtype") or item.meta.get("type")
+            self.skipped.append((item.line, item.end_line or item.line,
+                                 f"IRPMon {str(what or '?').rstrip(':')} record, not an IOCTL"))
         elif item.kind == "request":
             if item.irp is None:
-                yield self._emit(item, None)
+                yield from self._emit(item, None)
                 return
             if item.irp in self.pending:  # address reused before completion was seen
-                yield self._emit(self.pending.pop(item.irp), None)
+                yield from self._emit(self.pending.pop(item.irp), None)
             self.pending[item.irp] = item
             if len(self.pending) > _MAX_PENDING:
                 oldest = next(iter(self.pending))
-                yield self._emit(self.pending.pop(oldest), None)
+                yield from self._emit(self.pending.pop(oldest), None)
         elif item.kind == "completion":
             request = self.pending.pop(item.irp, None) if item.irp is not None else None
-            yield self._emit(request, item)
+            yield from self._emit(request, item)
 
     def flush(self) -> Iterator[RawRecord]:
         for request in self.pending.values():
-            yield self._emit(request, None)
+            yield from self._emit(request, None)
         self.pending.clear()
+        if self.held is not None:
+            held, self.held = self.held, None
+            yield self._attach(held)
 
 
 # --- text export --------------------------------------------------------------------------------
@@ -261,6 +297,7 @@ def iter_irpmon_text(lines: Iterable[str], start: int = 1) -> Iterator[RawRecord
             half, section = None, None
         if half is None:
             half = Half(lineno)
+        half.end_line = lineno
         if column and not text[0].isspace():
             half.fields[column.group(1)] = column.group(2).strip()
             section = None

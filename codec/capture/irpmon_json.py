@@ -113,8 +113,8 @@ def _flatten(obj: dict[str, object], prefix: str = "") -> Iterator[tuple[str, ob
 _DATA_KEY = re.compile(r"^Parsers\.Hexer\.Data(\d+)$")
 
 
-def _json_half(text: str | None, lineno: int, bound: int) -> Half:
-    half = Half(lineno)
+def _json_half(text: str | None, lineno: int, bound: int, end_line: int) -> Half:
+    half = Half(lineno, end_line)
     if text is None:
         half.error = (f"malformed IRPMon JSON record: line {lineno}: a record of more than "
                       f"{bound} characters exceeds the record-size limit")
@@ -154,9 +154,10 @@ _OUTSIDE = re.compile(r'["{}\[\])]')
 
 
 def _json_objects(
-    lines: Iterable[str], start: int, bound: int
-) -> Iterator[tuple[int, str | None]]:
-    """``(line, text)`` of each record of a JSON array or JSON-lines export, streaming.
+    lines: Iterable[str], start: int, bound: int, outside: list[tuple[int, int, str]]
+) -> Iterator[tuple[int, int, str | None]]:
+    """``(first line, last line, text)`` of each record of a JSON array or JSON-lines export,
+    streaming; lines of an array holding text between its records are added to ``outside``.
 
     An array's records are cut out as slices of the text between their opening and closing
     brackets (never character by character: a 64 MB record costs its own size, not a list of
@@ -177,16 +178,19 @@ def _json_objects(
             raw = stripped
         if mode == "lines":
             if raw.strip():
-                yield lineno, raw.strip() if len(raw) <= bound else None
+                yield lineno, lineno, raw.strip() if len(raw) <= bound else None
             continue
         # String state survives piece boundaries, so any chunking of the text works.
         seg: int | None = 0 if depth >= 2 else None  # where this line's part of a record starts
-        pos, size = 0, len(raw)
+        pos, size, stray = 0, len(raw), False
         while pos < size:
             if escape:
                 escape, pos = False, pos + 1
                 continue
             match = (_IN_STRING if in_string else _OUTSIDE).search(raw, pos)
+            if not in_string and depth <= 1 and raw[
+                    pos:size if match is None else match.start()].strip(" \t\r\n,\ufeff"):
+                stray = True  # text between the records, not part of any
             if match is None:
                 break
             pos = match.start()
@@ -194,19 +198,23 @@ def _json_objects(
             if in_string:
                 escape, in_string = char == "\\", char != '"'
             elif char == '"':
-                in_string = True
+                in_string, stray = True, stray or depth <= 1
             elif char in "{[":
                 depth += 1
                 if depth == 2:
                     first, seg = lineno, pos
+            elif depth == 0:  # a bracket closing nothing: not part of the array
+                stray = True
             else:  # '}', ']' or ')': ')' closes the malformed Stack frames
                 depth -= 1
                 if depth == 1 and seg is not None:
                     parts.append(raw[seg:pos + 1 if char in "})" else pos])
                     kept += pos - seg
-                    yield first, "".join(parts) if kept <= bound else None
+                    yield first, lineno, "".join(parts) if kept <= bound else None
                     parts, seg, kept = [], None, 0
             pos += 1
+        if stray:
+            outside.append((lineno, lineno, raw.strip()[:60]))
         if seg is not None:
             kept += size - seg
             if kept <= bound:
@@ -214,7 +222,7 @@ def _json_objects(
             else:
                 parts = []  # too long to keep; its end is still looked for
     if kept:
-        yield first, "".join(parts) if kept <= bound else None
+        yield first, lineno, "".join(parts) if kept <= bound else None
 
 
 def iter_irpmon_json(
@@ -223,8 +231,12 @@ def iter_irpmon_json(
     """Records from an IRPMon JSON array or JSON-lines export, requests paired."""
     pairer = Pairer("irpmon-json")
     bound = json_text_bound(limit)
-    for lineno, text in _json_objects(lines, start, bound):
-        parsed = interpret(_json_half(text, lineno, bound))
+    outside: list[tuple[int, int, str]] = []  # text between an array's records: named
+    for lineno, last, text in _json_objects(lines, start, bound, outside):
+        pairer.skipped.extend(outside)
+        outside.clear()
+        parsed = interpret(_json_half(text, lineno, bound, last))
         del text  # a large record's text is not kept alive while its report is made
         yield from pairer.feed(parsed)
+    pairer.skipped.extend(outside)
     yield from pairer.flush()

@@ -24,6 +24,7 @@ record past it (``*`` repetition included) with :class:`RecordTooLarge`, and
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -42,9 +43,12 @@ __all__ = [
     "bound_records",
     "error_record",
     "iter_jsonl",
+    "line_span",
     "parse_int",
     "raw_from_capture_record",
     "resolve_ioctl",
+    "skipped_report",
+    "with_skipped",
 ]
 
 Range = tuple[int, int]
@@ -105,6 +109,36 @@ def error_record(
         index=index, data_in=None, data_out=None, ioctl=None, source_format=source_format,
         line=line, meta=dict(meta or {}), error=str(exc), end_line=end_line,
     )
+
+
+def line_span(first: int, last: int | None = None) -> str:
+    """``line N`` or ``lines N-M``: how every message names the input lines it is about."""
+    return f"line {first}" if last is None or last == first else f"lines {first}-{last}"
+
+
+def skipped_report(
+    skipped: Iterable[tuple[int, str] | tuple[int, int, str]],
+) -> tuple[str, ...]:
+    """Lines no record holds, as ``line N: text`` or ``lines N-M: text`` (text cut at 60
+    characters), in line order: what every reader puts in a record's ``meta["skipped_lines"]``
+    so that no input line goes unnamed."""
+    out = []
+    for item in sorted(skipped, key=lambda entry: entry[0]):
+        last = item[1] if len(item) == 3 else None
+        out.append(f"{line_span(item[0], last)}: {str(item[-1]).strip()[:60]}")
+    return tuple(out)
+
+
+def with_skipped(
+    record: RawRecord, skipped: Iterable[tuple[int, str] | tuple[int, int, str]]
+) -> RawRecord:
+    """``record`` with ``skipped`` lines added to its ``meta["skipped_lines"]``."""
+    report = skipped_report(skipped)
+    if not report:
+        return record
+    previous = record.meta.get("skipped_lines", ())
+    assert isinstance(previous, tuple)
+    return dataclasses.replace(record, meta={**record.meta, "skipped_lines": previous + report})
 
 
 def bound_records(
@@ -239,7 +273,7 @@ def raw_from_capture_record(record: CaptureRecord, index: int, line: int | None)
         meta["extra"] = dict(record.extra)
     return RawRecord(
         index=index, data_in=record.data_in, data_out=record.data_out, ioctl=record.ioctl,
-        source_format="jsonl", line=line, meta=meta,
+        source_format="jsonl", line=line, meta=meta, end_line=line,
     )
 
 
@@ -247,10 +281,28 @@ def iter_jsonl(lines: Iterable[str], limit: int = MAX_RECORD_SIZE) -> Iterator[R
     """Read the project's JSONL capture line by line; a broken line becomes an error record.
 
     A line longer than any record within ``limit`` could be is refused before it is parsed.
+    A record's line range is its line; ``#`` comment lines are named in the next record's
+    ``meta["skipped_lines"]`` (the last record's, for those after it).
     """
     bound = json_text_bound(limit)
-    for index, (lineno, item) in enumerate(parse_lines(lines, max_record_bytes=bound)):
+    comments: list[tuple[int, str]] = []
+
+    def watched() -> Iterator[str]:
+        for lineno, text in enumerate(lines, 1):
+            if text.lstrip().startswith("#"):
+                comments.append((lineno, text[:80]))
+            yield text
+
+    held: RawRecord | None = None
+    for index, (lineno, item) in enumerate(parse_lines(watched(), max_record_bytes=bound)):
+        if held is not None:
+            yield held
+        before = [c for c in comments if c[0] < lineno]
+        comments[:] = comments[len(before):]
         if isinstance(item, InputFormatError):
-            yield error_record(index, "jsonl", lineno, item)
+            held = error_record(index, "jsonl", lineno, item, end_line=lineno)
         else:
-            yield raw_from_capture_record(item, index, lineno)
+            held = raw_from_capture_record(item, index, lineno)
+        held = with_skipped(held, before)
+    if held is not None:
+        yield with_skipped(held, comments)

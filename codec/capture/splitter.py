@@ -36,6 +36,9 @@ from iscsitgt_spt.codec.capture.records import (
     RawRecord,
     RecordTooLarge,
     error_record,
+    line_span,
+    skipped_report,
+    with_skipped,
 )
 
 __all__ = ["iter_text_records", "prompt_of"]
@@ -49,68 +52,83 @@ _PROMPTS = (
 _DUMP_COMMANDS = re.compile(r"^\s*(?:!d[bcdwq]\b|d[bcwdqp][a-z]?\b)", re.I)
 
 
-def prompt_of(text: str) -> str | None:
-    """The command after a prompt, or ``None`` when ``text`` is not a prompt line."""
+def prompt_of(text: str, debugger_only: bool = False) -> str | None:
+    """The command after a prompt, or ``None`` when ``text`` is not a prompt line (with
+    ``debugger_only``, a WinDbg/KD prompt: a shell's ``$ dd`` is no debugger command)."""
     plain = strip_line(text)
-    for pattern in _PROMPTS:
+    for pattern in _PROMPTS[:1] if debugger_only else _PROMPTS:
         match = pattern.match(plain)
         if match:
             return match.group("cmd").strip()
     return None
 
 
-def _report(skipped: list[tuple[int, str]]) -> tuple[str, ...]:
-    """Skipped lines as ``line N: text`` (text cut at 60 characters), in line order."""
-    return tuple(f"line {n}: {t[:60]}" for n, t in sorted(skipped))
-
-
-def _plain_hex(lines: list[tuple[int, str]], limit: int) -> RawRecord | None:
-    asm = ByteAssembler(limit)
+def _plain_hex(
+    lines: list[tuple[int, str]], limit: int, strict: bool = False
+) -> tuple[RawRecord | None, list[tuple[int, str]]]:
+    """(record, comment lines outside it) of a block of plain hex; no record when the block
+    is not plain hex, unless ``strict`` (the caller named the format): then an error record."""
     content = [(n, t) for n, t in lines if not t.lstrip().startswith("#")]
+    if not content:
+        return None, []
+    first, last = content[0][0], content[-1][0]
+    comments = [(n, strip_line(t).strip()) for n, t in lines if n < first or n > last]
+    asm = ByteAssembler(limit)
     try:
         for lineno, text in content:
             asm.extend(hex_line_bytes(strip_line(text), lineno))
-    except ValueError:
-        return None
+    except ValueError as exc:
+        return (error_record(0, "hex", first, str(exc), end_line=last), comments) if strict \
+            else (None, [])
     except RecordTooLarge as exc:
-        return error_record(0, "hex", lines[0][0], f"line {lines[0][0]}: {exc}",
-                            end_line=lines[-1][0])
+        return error_record(0, "hex", first, f"line {first}: {exc}", end_line=last), comments
     if not asm.length:
-        return None
+        return None, []
     meta: dict[str, object] = {"size": asm.length}
     asm.describe(meta)
     return RawRecord(index=0, data_in=asm.prefix(), data_out=None, ioctl=None,
-                     source_format="hex", line=lines[0][0], end_line=lines[-1][0],
-                     unreadable=asm.unreadable(), meta=meta)
+                     source_format="hex", line=first, end_line=last,
+                     unreadable=asm.unreadable(), meta=meta), comments
 
 
 def _read_block(
-    lines: list[tuple[int, str]], meta: dict[str, object], limit: int
+    lines: list[tuple[int, str]], meta: dict[str, object], limit: int, hint: str | None
 ) -> tuple[list[RawRecord], list[tuple[int, str]]]:
     """(records, skipped lines) of one block."""
     if all(is_decoration(strip_line(text)) for _, text in lines):
-        return [], []  # a header or ruler block (PowerShell prints them apart from the rows)
-    dumped = read_dump_block(lines, meta, limit)
-    if dumped is not None:
-        return dumped.records, dumped.skipped
-    text_record = read_bytes_text(lines, limit)
-    if text_record is None:
-        text_record = _plain_hex(lines, limit)
+        # A header or ruler block (PowerShell prints them apart from the rows): named.
+        return [], [(n, strip_line(t).strip()) for n, t in lines]
+    text_record: RawRecord | None = None
+    comments: list[tuple[int, str]] = []
+    if hint == "hex":  # the caller says plain hex: read as nothing else, errors reported
+        text_record, comments = _plain_hex(lines, limit, strict=True)
+    else:
+        dumped = read_dump_block(lines, meta, limit, hint)
+        if dumped is not None:
+            return dumped.records, dumped.skipped
+        text_record = read_bytes_text(lines, limit)
+        if text_record is None:
+            text_record, comments = _plain_hex(lines, limit)
     if text_record is not None:
-        return [dataclasses.replace(text_record, meta={**meta, **text_record.meta})], []
+        return [dataclasses.replace(text_record, meta={**meta, **text_record.meta})], comments
     first, last = lines[0][0], lines[-1][0]
     if any(looks_like_data(text) for _, text in lines):
         sample = next(strip_line(t).strip() for _, t in lines if looks_like_data(t))
-        where = f"line {first}" if first == last else f"lines {first}-{last}"
+        where = line_span(first, last)
         return [error_record(0, "text", first, f"{where}: looks like data but is no dump or "
                              f"byte text this reader knows: {sample[:60]!r}", meta, last)], []
     return [], [(n, strip_line(t).strip()) for n, t in lines if t.strip()]
 
 
 def iter_text_records(
-    lines: Iterable[str], limit: int = MAX_RECORD_SIZE, start: int = 1
+    lines: Iterable[str], limit: int = MAX_RECORD_SIZE, start: int = 1, hint: str | None = None
 ) -> Iterator[RawRecord]:
-    """Every record of a text capture, in order (see the module docstring)."""
+    """Every record of a text capture, in order (see the module docstring).
+
+    ``hint``: the format the caller named: a dump format (a key of
+    :data:`~iscsitgt_spt.codec.capture.tools.HINTS`), ``"hex"`` (every block is plain hex;
+    one that is not is an error record), or ``None`` to judge every block.
+    """
     index = 0
     held: RawRecord | None = None
     skipped: list[tuple[int, str]] = []  # (line number, text) not yet attached to a record
@@ -125,7 +143,7 @@ def iter_text_records(
         for record in records:
             extra = dict(record.meta)
             if skipped:
-                extra["skipped_lines"] = _report(skipped)
+                extra["skipped_lines"] = skipped_report(skipped)
                 skipped = []
             if held is not None:
                 yield held
@@ -142,7 +160,7 @@ def iter_text_records(
                 f"cannot hold a record within the record-size limit of {limit} bytes (raise it "
                 "with --max-record-size)", meta, last)]
         elif block:
-            records, lost = _read_block(block, meta, limit)
+            records, lost = _read_block(block, meta, limit, hint)
             skipped.extend(lost)
         if records and section_records == 0 and "prompt_line" in meta:
             prompt = meta["prompt_line"]
@@ -157,8 +175,13 @@ def iter_text_records(
         if section_records == 0 and _DUMP_COMMANDS.match(command):
             prompt = meta.get("prompt_line")
             line = prompt if isinstance(prompt, int) else None
+            # What the command printed instead (an error message) is this record's own text.
+            printed = [(n, t) for n, t in skipped if line is not None and n > line]
+            skipped[:] = [item for item in skipped if item not in printed]
+            said = f" ({'; '.join(skipped_report(printed))})" if printed else ""
+            end = max((n for n, _ in printed), default=line)
             yield from emit([error_record(0, "text", line, f"line {line}: {command!r} printed "
-                                          "no dump", meta, line)])
+                                          f"no dump{said}", meta, end)])
         elif section_records == 0 and "prompt_line" in meta:
             # A command whose output held no data (r, k, lm ...): reported, not dropped.
             prompt = meta["prompt_line"]
@@ -188,9 +211,4 @@ def iter_text_records(
     yield from flush()
     yield from close_section()
     if held is not None:
-        if skipped:
-            previous = held.meta.get("skipped_lines", ())
-            assert isinstance(previous, tuple)
-            held = dataclasses.replace(
-                held, meta={**held.meta, "skipped_lines": previous + _report(skipped)})
-        yield held
+        yield with_skipped(held, skipped)

@@ -32,8 +32,8 @@ MODES = ({"json": False, "hexdump": False}, {"json": False, "hexdump": True},
 
 
 def _args(mode: dict[str, bool]) -> argparse.Namespace:
-    return argparse.Namespace(name=None, ioctl=None, abi=None, cookie=None, diagnostics=True,
-                              verbose=True, color="never", **mode)
+    return argparse.Namespace(command="decode", name=None, ioctl=None, abi=None, cookie=None,
+                              diagnostics=True, verbose=True, color="never", **mode)
 
 
 def _decode(data: bytes, fmt: str, mode: dict[str, bool]) -> None:

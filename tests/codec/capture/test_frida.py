@@ -1,12 +1,20 @@
 """Frida hexdump() reader.  frida_hexdump.txt is hand-written from frida-gum's hexdump.js;
-the ANSI sample was written by a transcription of that function (see the vectors README)."""
+the ANSI sample was written by a transcription of that function (see the vectors README).
+The ``frida`` hint is read by the block reader; these tests used to call the deleted per-tool
+reader (its ``strip_ansi`` is now the anatomy's ``strip_line``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from iscsitgt_spt.codec.capture.detect import read_capture
-from iscsitgt_spt.codec.capture.frida import iter_frida, strip_ansi
+from iscsitgt_spt.codec.capture.anatomy import strip_line as strip_ansi
+from iscsitgt_spt.codec.capture.detect import iter_capture_lines, read_capture
+from iscsitgt_spt.codec.capture.records import RawRecord
+
+
+def iter_frida(lines: list[str]) -> list[RawRecord]:
+    """The records of ``lines`` read with the ``frida`` hint."""
+    return list(iter_capture_lines(lines, "frida"))
 
 
 def test_plain_with_header(vectors: Path, tmf: bytes) -> None:

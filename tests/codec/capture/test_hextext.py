@@ -2,6 +2,8 @@
 
 The xxd/hexdump samples were produced by running the real tools on the .bin files next to
 them (see tests/vectors/README.md), so the .bin file is the independent expected value.
+The ``hex``, ``xxd`` and ``hexdump-C`` hints are read by the block reader; these tests used to
+call the deleted per-format readers and now read through the hint.
 """
 
 from __future__ import annotations
@@ -9,8 +11,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from iscsitgt_spt.codec.capture.detect import read_capture
-from iscsitgt_spt.codec.capture.hextext import iter_hexdump_c, iter_plain_hex, iter_xxd, read_raw
+from iscsitgt_spt.codec.capture.detect import iter_capture_lines, read_capture
+from iscsitgt_spt.codec.capture.hextext import read_raw
+from iscsitgt_spt.codec.capture.records import RawRecord
+
+
+def iter_plain_hex(lines: list[str]) -> list[RawRecord]:
+    return list(iter_capture_lines(lines, "hex"))
+
+
+def iter_xxd(lines: list[str]) -> list[RawRecord]:
+    return list(iter_capture_lines(lines, "xxd"))
+
+
+def iter_hexdump_c(lines: list[str]) -> list[RawRecord]:
+    return list(iter_capture_lines(lines, "hexdump-C"))
 
 
 def _lines(path: Path) -> list[str]:

@@ -1,4 +1,6 @@
-"""WinDbg db/dc/dd/dq readers (samples hand-written following captures.md and WinDbg's layout).
+"""WinDbg db/dc/dd/dq dumps, auto-detected and under their named hints (samples hand-written
+following captures.md and WinDbg's layout).  Every named hint is read by the block reader
+(codec/capture/dumpblock.py); these tests used to call the deleted per-tool reader.
 
 Word byte order, hand-derived: ``dd`` shows the little-endian 32-bit word, so the bytes
 ``1c 00 00 00`` print as ``0000001c``; ``dq`` shows the 64-bit word with a backtick, so the
@@ -10,8 +12,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from iscsitgt_spt.codec.capture.detect import read_capture
-from iscsitgt_spt.codec.capture.windbg import iter_windbg, prompt_command
+from iscsitgt_spt.codec.capture.detect import iter_capture_lines, read_capture
+from iscsitgt_spt.codec.capture.records import RawRecord
+from iscsitgt_spt.codec.capture.splitter import prompt_of
+
+
+def iter_windbg(lines: list[str], fmt: str = "windbg-db") -> list[RawRecord]:
+    """The records of ``lines`` read with the named WinDbg hint."""
+    return list(iter_capture_lines(lines, fmt))
 
 
 def test_dd_word_is_byte_swapped_back() -> None:
@@ -71,11 +79,11 @@ def test_db_unreadable_in_the_middle_keeps_later_bytes() -> None:
 
 
 def test_prompt_lines() -> None:
-    assert prompt_command("0:000> db @rdx L40") == "db @rdx L40"
-    assert prompt_command("1: kd> dq rcx") == "dq rcx"
-    assert prompt_command("kd> dd 0") == "dd 0"
-    assert prompt_command("0:000:x86> dc esp") == "dc esp"
-    assert prompt_command("00000143`38808600  1c") is None
+    assert prompt_of("0:000> db @rdx L40") == "db @rdx L40"
+    assert prompt_of("1: kd> dq rcx") == "dq rcx"
+    assert prompt_of("kd> dd 0") == "dd 0"
+    assert prompt_of("0:000:x86> dc esp") == "dc esp"
+    assert prompt_of("00000143`38808600  1c") is None
 
 
 def test_broken_dump_mid_capture_and_other_commands_skipped(vectors: Path, tmf: bytes) -> None:
@@ -97,3 +105,14 @@ def test_dumps_without_prompts_split_on_discontinuity(vectors: Path, tmf: bytes)
             if not line.startswith("0:000>")][:8]
     records = list(iter_windbg(rows))
     assert len(records) == 2 and records[0].data_in == tmf
+
+
+@pytest.mark.parametrize("name", ["windbg_session.txt", "windbg_physical.txt", "windbg_db.txt"])
+def test_named_hint_reads_like_detection(vectors: Path, name: str) -> None:
+    # One reader: a session with prompts reads the same named or detected (the prompts'
+    # commands decide), line ranges included.
+    data = (vectors / name).read_bytes()
+    detected = read_capture(data).records
+    named = read_capture(data, "windbg-db").records
+    assert [(r.data_in, r.line, r.end_line, r.error) for r in named] == [
+        (r.data_in, r.line, r.end_line, r.error) for r in detected]
