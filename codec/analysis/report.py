@@ -191,6 +191,7 @@ class RecordReport:
         else:  # the usual record: numbers and names only, written out directly
             parts = [f'"record":{rec.index},"line":{rec.line},'
                      f'"format":{_string_text(rec.source_format)}'
+                     + (f',"end_line":{rec.end_line}' if rec.end_line is not None else "")
                      + (f',"ioctl":"0x{rec.ioctl:08x}"' if rec.ioctl is not None else "")
                      + f',"abi":"{self.profile.abi}","cookie":"{self.profile.cookie}"']
         if self.guess is not None:
