@@ -22,7 +22,7 @@ from iscsitgt_spt.spec.errors import InputFormatError
 
 __all__ = ["write_html_report"]
 
-Opener = Callable[[BinaryIO, str], "tuple[str, Iterator[RawRecord], bool]"]
+Opener = Callable[[BinaryIO, str, int], "tuple[str, Iterator[RawRecord], bool]"]
 
 
 def _reports(records: Iterator[RawRecord], args: argparse.Namespace, verdict: Verdict,
@@ -40,7 +40,7 @@ def _reports(records: Iterator[RawRecord], args: argparse.Namespace, verdict: Ve
 
 def _write(out: TextIO, stream: BinaryIO, args: argparse.Namespace, open_records: Opener,
            total: int | None, position: Callable[[], int] | None) -> Verdict:
-    fmt, records, _multi = open_records(stream, args.input)
+    fmt, records, _multi = open_records(stream, args.input, args.max_record_size)
     verdict = Verdict(getattr(args, "fail_on", None))
     progress = Progress(label="records", total_bytes=total)
     title = f"iscsitgt-spt decode {os.path.basename(args.file) if args.file != '-' else 'stdin'}"

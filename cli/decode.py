@@ -44,7 +44,6 @@ from iscsitgt_spt.codec.capture.detect import (
     read_capture,
 )
 from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE
-from iscsitgt_spt.spec.constants import IOCTLS
 from iscsitgt_spt.spec.errors import InputFormatError, SptError
 from iscsitgt_spt.spec.registry import get_layout
 
@@ -135,6 +134,28 @@ def _text_lines(head: bytes, stream: BinaryIO) -> Iterator[str]:
         yield "".join(pending)
 
 
+def _read_bounded(head: bytes, stream: BinaryIO, most: int) -> bytes:
+    """``head`` and what follows it in ``stream``, at most ``most`` bytes in all, held once.
+
+    ``head + stream.read(n)`` would hold the input twice at its peak (the rest, then the
+    joined copy).  A regular file is read again from the start in one read of the size it
+    has (never of ``most``, a number the user chose: a read allocates what it asks for); a
+    pipe goes into a BytesIO, which grows in place and hands its buffer over without a copy.
+    """
+    size = _size_of(stream)
+    if size is not None and stream.seekable():
+        start = stream.seek(-len(head), io.SEEK_CUR)
+        return stream.read(min(most, max(size - start, 0) + 1))
+    whole = io.BytesIO()
+    whole.write(head)
+    while whole.tell() < most:
+        chunk = stream.read(min(_HEAD << 4, most - whole.tell()))
+        if not chunk:
+            break
+        whole.write(chunk)
+    return whole.getvalue()
+
+
 def open_records(
     stream: BinaryIO, fmt: str = "auto", limit: int = MAX_RECORD_SIZE
 ) -> tuple[str, Iterator[RawRecord], bool]:
@@ -149,8 +170,7 @@ def open_records(
         raise InputFormatError("the input is empty", path="input")
     detected = detect_format(head) if fmt == "auto" else fmt
     if detected in ("raw", "irpmon-binary"):
-        data = head + stream.read(max(0, limit + 1 - len(head)))
-        result = read_capture(data, detected, limit)
+        result = read_capture(_read_bounded(head, stream, limit + 1), detected, limit)
         return result.format, iter(result.records), False
     name, records = open_capture_lines(
         _text_lines(head, stream), None if fmt == "auto" else fmt, limit)
@@ -165,21 +185,6 @@ def open_records(
 
 
 # -- text output ----------------------------------------------------------------------------
-def _record_title(report: RecordReport, fmt: str) -> str:
-    rec = report.record
-    parts = [f"record {rec.index + 1}"]
-    if rec.line is not None:
-        end = rec.end_line if rec.end_line is not None else rec.line
-        parts.append(f"line {rec.line}" if end == rec.line else f"lines {rec.line}-{end}")
-    parts.append(rec.source_format or fmt)  # each block of a text capture names its own form
-    if rec.ioctl is not None:
-        parts.append(f"{IOCTLS.get(rec.ioctl, 'IOCTL')} (0x{rec.ioctl:08x})")
-    for key in ("pid", "time", "status"):
-        if key in rec.meta:
-            parts.append(f"{key} {rec.meta[key]}")
-    return " · ".join(parts)
-
-
 def _findings_text(findings: tuple[Finding, ...]) -> list[str]:
     return [f"  {f}" for f in findings]
 
@@ -216,7 +221,7 @@ def iter_report_text(
     report: RecordReport, fmt: str, args: argparse.Namespace, color: bool
 ) -> Iterator[str]:
     """The text report of one record, a line (or block) at a time: a hex dump row by row."""
-    yield _record_title(report, fmt)
+    yield report.title(fmt)
     yield from (f"note: {n}" for n in report.notes)
     skipped = report.record.meta.get("skipped_lines")
     if isinstance(skipped, tuple):

@@ -58,8 +58,10 @@ class Decoded(_OfAStructure):
     """A decoded buffer: the structure, plus any bytes it does not cover."""
 
     value: StructValue
-    payload: bytes | None = None
-    trailing: bytes = b""
+    # Views into the captured buffer, not copies: a structure followed by megabytes costs the
+    # buffer once (the memory of ``decode --hexdump`` must not be twice the input).
+    payload: bytes | memoryview | None = None
+    trailing: bytes | memoryview = b""
     ioctl: int | None = None
 
     @property
@@ -117,11 +119,11 @@ class Truncated(_OfAStructure):
 
     # Never any bytes past the structure: these let a cut buffer go where a Decoded goes.
     @property
-    def trailing(self) -> bytes:
+    def trailing(self) -> bytes | memoryview:
         return b""
 
     @property
-    def payload(self) -> bytes | None:
+    def payload(self) -> bytes | memoryview | None:
         return None
 
     @property
@@ -219,11 +221,12 @@ def _decode_whole(
     raw: bytes, chosen: str, identified: bool, ioctl: int | None, profile: Profile
 ) -> Decoded:
     layout = layout_of(chosen, profile=profile)
+    rest: bytes | memoryview
     if len(raw) == layout.size:  # the usual case: decoded as is, no copy
         value, rest = fast_decode(layout, raw), b""
     else:
         value = decode_from(chosen, raw, profile=profile)
-        rest = raw[layout.size :]
+        rest = memoryview(raw)[layout.size :]  # a view: the bytes past it are not copied
     if chosen == _HEADER and identified:
         return Decoded(value, payload=rest, ioctl=ioctl)
     return Decoded(value, trailing=rest, ioctl=ioctl)

@@ -133,7 +133,8 @@ def _paint(text: str, code: str, color: bool) -> str:
 
 
 def _extra_lines(
-    label: str, data: bytes, start: int, digits: int, width: int, paint: str, note: str
+    label: str, data: bytes | memoryview, start: int, digits: int, width: int, paint: str,
+    note: str,
 ) -> list[str]:
     """Bytes the structure does not cover, 16 to a line, the first ``_MAX_EXTRA`` of them."""
     lines = []

@@ -21,6 +21,7 @@ from iscsitgt_spt.codec.capture.records import RawRecord
 from iscsitgt_spt.codec.dispatch import Decoded, Truncated, decode_available
 from iscsitgt_spt.codec.jsonform import compact_dumps, value_to_json
 from iscsitgt_spt.codec.values import StructValue
+from iscsitgt_spt.spec.constants import IOCTLS
 from iscsitgt_spt.spec.errors import ParseError, SptError
 from iscsitgt_spt.spec.profiles import Profile
 from iscsitgt_spt.spec.registry import STRUCTURES
@@ -96,6 +97,23 @@ class RecordReport:
     sense: SenseInfo | None = None
     error: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def title(self, fmt: str) -> str:
+        """The record's heading (text report and HTML page alike): its number, its line or
+        lines, the form it was captured in (``fmt`` when the record names none: each block of
+        a text capture names its own), its IOCTL and the capture's pid, time and status."""
+        rec = self.record
+        parts = [f"record {rec.index + 1}"]
+        if rec.line is not None:
+            end = rec.end_line if rec.end_line is not None else rec.line
+            parts.append(f"line {rec.line}" if end == rec.line else f"lines {rec.line}-{end}")
+        parts.append(rec.source_format or fmt)
+        if rec.ioctl is not None:
+            parts.append(f"{IOCTLS.get(rec.ioctl, 'IOCTL')} (0x{rec.ioctl:08x})")
+        for key in ("pid", "time", "status"):
+            if key in rec.meta:
+                parts.append(f"{key} {rec.meta[key]}")
+        return " · ".join(parts)
 
     @property
     def undecoded(self) -> bool:

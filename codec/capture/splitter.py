@@ -111,8 +111,18 @@ def _read_block(
             text_record, comments = _plain_hex(lines, limit)
     if text_record is not None:
         return [dataclasses.replace(text_record, meta={**meta, **text_record.meta})], comments
+    # A caption pasted right above (or below) the data, with no blank line between ("the
+    # buffer:"), is no reason to refuse the block: read what is left, and name the caption.
+    data_at = [i for i, (_, text) in enumerate(lines) if looks_like_data(text)]
+    if data_at and (data_at[0] > 0 or data_at[-1] < len(lines) - 1):
+        inner = lines[data_at[0]:data_at[-1] + 1]
+        records, lost = _read_block(inner, meta, limit, hint)
+        if records and all(r.error is None for r in records):
+            outer = [(n, strip_line(t).strip()) for n, t in lines
+                     if (n < inner[0][0] or n > inner[-1][0]) and t.strip()]
+            return records, sorted(outer + lost)
     first, last = lines[0][0], lines[-1][0]
-    if any(looks_like_data(text) for _, text in lines):
+    if data_at:
         sample = next(strip_line(t).strip() for _, t in lines if looks_like_data(t))
         where = line_span(first, last)
         return [error_record(0, "text", first, f"{where}: looks like data but is no dump or "

@@ -169,3 +169,19 @@ def test_decode_max_record_size_bounds_jsonl_lines(tmp_path: Path) -> None:
     assert len(reports) == 3 and b"Traceback" not in out.stderr
     assert "record-size limit" in reports[1]["error"]
     assert "error" not in reports[0] and "error" not in reports[2]
+
+
+def test_single_buffer_is_read_once_and_bounded() -> None:
+    # A raw buffer is read held once (no head + rest copy), from a file or a pipe, and never
+    # past --max-record-size: 100 bytes + 1 are read from a pipe of 1,000, then refused.
+    import io
+
+    from iscsitgt_spt.cli.decode import _read_bounded
+
+    data = bytes(range(200)) * 5
+    pipe = io.BytesIO(data)  # no fileno: read as a pipe is
+    head = pipe.read(10)
+    assert _read_bounded(head, pipe, 101) == data[:101]
+    pipe = io.BytesIO(data)
+    head = pipe.read(10)
+    assert _read_bounded(head, pipe, 10_000) == data

@@ -112,3 +112,18 @@ def test_a_truncated_document_is_refused() -> None:
     assert bytes.fromhex(doc["hex"]) == data
     with pytest.raises(JsonInputError, match="truncated"):
         encode_document(doc)
+
+
+def test_trailing_bytes_are_a_view_of_the_buffer_not_a_copy() -> None:
+    # Issue 12 case 12: a structure followed by megabytes must cost the buffer once.  The
+    # 64-byte TMF sample (tests/vectors/captures/tmf_abort_task.bin, hand-derived) is 64 bytes,
+    # so the 1,000 bytes after it are the trailing bytes, shared with the buffer.
+    from pathlib import Path
+
+    from iscsitgt_spt.codec.dispatch import decode_buffer
+
+    sample = (Path(__file__).parents[1] / "vectors" / "captures" / "tmf_abort_task.bin")
+    data = sample.read_bytes() + bytes(range(250)) * 4
+    trailing = decode_buffer(data).trailing
+    assert isinstance(trailing, memoryview) and trailing.obj is data
+    assert trailing == bytes(range(250)) * 4 and len(trailing) == 1000

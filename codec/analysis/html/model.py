@@ -15,7 +15,6 @@ from iscsitgt_spt.codec.analysis.lint import Finding
 from iscsitgt_spt.codec.analysis.render import format_value
 from iscsitgt_spt.codec.analysis.report import BufferReport, RecordReport
 from iscsitgt_spt.codec.values import FieldValue, StructValue
-from iscsitgt_spt.spec.constants import IOCTLS
 from iscsitgt_spt.spec.layout import Member
 from iscsitgt_spt.spec.profiles import Profile
 from iscsitgt_spt.spec.registry import STRUCTURES, get_layout
@@ -93,23 +92,9 @@ def _buffer(label: str, buf: BufferReport, profile: Profile | None) -> dict[str,
     return out
 
 
-def _title(report: RecordReport, fmt: str) -> str:
-    rec = report.record
-    parts = [f"record {rec.index + 1}"]
-    if rec.line is not None:
-        parts.append(f"line {rec.line}")
-    parts.append(fmt)
-    if rec.ioctl is not None:
-        parts.append(f"{IOCTLS.get(rec.ioctl, 'IOCTL')} (0x{rec.ioctl:08x})")
-    for key in ("pid", "time", "status"):
-        if key in rec.meta:
-            parts.append(f"{key} {rec.meta[key]}")
-    return " · ".join(parts)
-
-
 def record_document(report: RecordReport, fmt: str) -> dict[str, Any]:
     """The page's JSON for one record (everything shown for it, nothing else)."""
-    doc: dict[str, Any] = {"i": report.record.index, "title": _title(report, fmt),
+    doc: dict[str, Any] = {"i": report.record.index, "title": report.title(fmt),
                            "severity": report.worst_severity}
     if report.profile is not None:
         doc["profile"] = str(report.profile)

@@ -83,3 +83,24 @@ def test_cli_writes_the_page_and_reports_errors_in_one_line(
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "missing.bin" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.bin", "r.html"]
+
+
+def test_page_title_names_the_line_range_and_the_records_own_format() -> None:
+    # The text report's heading, written once (RecordReport.title): a block of an xxd capture
+    # spanning lines 3 to 9 of a file detected as something else still says "xxd".
+    record = RawRecord(index=0, data_in=_session_start("x"), data_out=None, ioctl=None,
+                       line=3, end_line=9, source_format="xxd")
+    page = "".join(render_html([report_record(record)], "hexdump-C"))
+    block = re.search(r'<script type="application/json" class="rec">(.*?)</script>', page, re.S)
+    assert block is not None
+    assert json.loads(block.group(1))["title"] == "record 1 · lines 3-9 · xxd"
+
+
+def test_html_applies_max_record_size(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # tmf_abort_task.bin is 64 bytes: past a 32-byte bound it is refused, as without --html.
+    src = Path(__file__).parents[2] / "vectors" / "captures" / "tmf_abort_task.bin"
+    out = tmp_path / "out.html"
+    code = main(["decode", str(src), "--max-record-size", "32", "--html", str(out)])
+    assert code == 2
+    assert "record-size limit of 32" in capsys.readouterr().err
+    assert not out.exists()
