@@ -22,6 +22,7 @@ Exit codes mean one thing each, in every command:
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 from collections.abc import Sequence
@@ -116,15 +117,40 @@ def _chosen(argv: Sequence[str]) -> list[str] | None:
     return None
 
 
+def _parse_at_start_up(
+    argv: list[str],
+) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
+    """Load the command and parse ``argv`` with the cyclic garbage collector paused.
+
+    Start-up allocates long-lived objects only (modules, the spec's construct trees, the
+    parser), so the collector would scan them again and again, and once more at exit, to
+    find nothing.  What loading made is frozen out of later collections
+    (:func:`gc.freeze`); the command itself runs with the collector on.  Only the process
+    entry point does this: a program calling :func:`main` with its own arguments keeps its
+    collector as it is.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        parser = build_parser(_chosen(argv))
+        return parser, parser.parse_args(argv)
+    finally:
+        gc.freeze()
+        if collecting:
+            gc.enable()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from iscsitgt_spt.cli._output import prepare_streams
 
     if (problem := prepare_streams()) is not None:
         print(f"iscsitgt-spt: error: {problem}", file=sys.stderr)
         return EXIT_INPUT
-    args_list = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser(_chosen(args_list))
-    args = parser.parse_args(args_list)
+    if argv is None:  # the process's own command line: this run owns the interpreter
+        parser, args = _parse_at_start_up(sys.argv[1:])
+    else:
+        parser = build_parser(_chosen(argv))
+        args = parser.parse_args(list(argv))
     if getattr(args, "_run", None) is None:
         parser.print_help(sys.stderr)
         return EXIT_INPUT

@@ -33,7 +33,6 @@ from iscsitgt_spt.cli._common import (
 )
 from iscsitgt_spt.cli._progress import Progress
 from iscsitgt_spt.cli._verdict import Verdict, add_fail_on_option
-from iscsitgt_spt.codec.analysis.hexview import iter_hexdump
 from iscsitgt_spt.codec.analysis.lint import Finding, lint_bytes
 from iscsitgt_spt.codec.analysis.render import render_text
 from iscsitgt_spt.codec.analysis.report import BufferReport, RecordReport, report_record
@@ -190,6 +189,13 @@ def _findings_text(findings: tuple[Finding, ...]) -> list[str]:
     return [f"  {f}" for f in findings]
 
 
+def _iter_hexdump(*args: Any, **kwargs: Any) -> Iterator[str]:
+    """:func:`~iscsitgt_spt.codec.analysis.hexview.iter_hexdump`, imported for ``--hexdump``."""
+    from iscsitgt_spt.codec.analysis.hexview import iter_hexdump as dump
+
+    return dump(*args, **kwargs)
+
+
 def _buffer_text(
     label: str, buf: BufferReport, args: argparse.Namespace, color: bool, full: bool
 ) -> Iterator[str]:
@@ -201,11 +207,11 @@ def _buffer_text(
         if full:
             yield render_text(shown, color=color, findings=buf.findings)
         if args.hexdump:
-            yield from iter_hexdump(shown, buf.data, color=color, findings=buf.findings)
+            yield from _iter_hexdump(shown, buf.data, color=color, findings=buf.findings)
     else:
         yield f"  error: {buf.error}"
         if args.hexdump:
-            yield from iter_hexdump(None, buf.data, color=color)
+            yield from _iter_hexdump(None, buf.data, color=color)
     if buf.findings:
         yield "findings:"
         yield from _findings_text(buf.findings)
@@ -283,7 +289,7 @@ def _single_failure(record: RawRecord, report: RecordReport, args: argparse.Name
         layout = None
         if args.name:
             layout = get_layout(args.name)
-        _write_lines(iter_hexdump(layout, data, findings=findings))
+        _write_lines(_iter_hexdump(layout, data, findings=findings))
     print(f"iscsitgt-spt decode: error: {error}", file=sys.stderr)
     return EXIT_INPUT
 

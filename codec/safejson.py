@@ -84,6 +84,10 @@ def _no_constant(name: str) -> Any:
     raise _Rejected(f"{name} is not a JSON value", name)
 
 
+#: One decoder for every text (``json.loads`` with these hooks builds a new one per call).
+_DECODER = json.JSONDecoder(parse_int=_bounded_int, parse_constant=_no_constant)
+
+
 def _position(text: str, index: int, raw: bytes | None) -> tuple[str, int]:
     """``"line L column C"`` and the byte offset for character ``index`` of ``text``."""
     line = text.count("\n", 0, index) + 1
@@ -171,7 +175,8 @@ def read_json(
             raise error(f"JSON nested more than {max_depth} deep at {where}", path=source,
                         offset=offset)
     try:
-        value = json.loads(text, parse_int=_bounded_int, parse_constant=_no_constant)
+        # json.loads refuses a leading BOM with its own message; the decoder alone would not.
+        value = json.loads(text) if text.startswith("\ufeff") else _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         where, offset = _position(text, exc.pos, raw)
         raise error(f"malformed JSON: {exc.msg} at {where}", path=source,
@@ -181,7 +186,11 @@ def read_json(
         raise error(f"{exc.message} at {where}", path=source, offset=offset) from None
     except RecursionError:  # pragma: no cover - the caller's stack was already nearly full
         raise error("JSON nested too deeply", path=source) from None
-    bad = _lone_surrogate(value, "", max_depth + 1)
+    # A lone surrogate comes from a ``\\uXXXX`` escape or from a surrogate code point in
+    # ``str`` input: ASCII text with no backslash-u in it holds neither, and is not walked.
+    bad = None
+    if not text.isascii() or "\\u" in text:
+        bad = _lone_surrogate(value, "", max_depth + 1)
     if bad is not None:
         match = _LONE_SURROGATE.search(text)
         where, offset = _position(text, match.start() if match else 0, raw)

@@ -10,31 +10,67 @@ codec: values and text in and out.
 
 from __future__ import annotations
 
-from iscsitgt_spt.codec.analysis.detect_profile import (
-    ProfileGuess,
-    describe_profiles,
-    detect_profile,
-)
-from iscsitgt_spt.codec.analysis.hexview import render_hexdump
-from iscsitgt_spt.codec.analysis.lint import (
-    RULES,
-    Finding,
-    RuleInfo,
-    Severity,
-    lint,
-    lint_bytes,
-    summarize,
-    worst,
-)
-from iscsitgt_spt.codec.analysis.render import render_text
-from iscsitgt_spt.codec.analysis.report import (
-    BufferReport,
-    Change,
-    RecordReport,
-    diff_values,
-    report_record,
-)
-from iscsitgt_spt.codec.analysis.stream import decode_jsonl_lines, report_json_lines
+from typing import TYPE_CHECKING
+
+from iscsitgt_spt.codec._lazy import lazy_attributes
+
+# ``detect_profile`` and ``lint`` name both a function and its module, and importing a
+# submodule binds the module's name on the package, which would hide the function from the
+# lazy look-up below; so these two are bound now (everything here uses them anyway).
+from iscsitgt_spt.codec.analysis.detect_profile import detect_profile
+from iscsitgt_spt.codec.analysis.lint import lint
+
+if TYPE_CHECKING:  # type checkers see the names; at run time they load on first use
+    from iscsitgt_spt.codec.analysis.detect_profile import (
+        ProfileGuess,
+        describe_profiles,
+        detect_profile,
+    )
+    from iscsitgt_spt.codec.analysis.hexview import render_hexdump
+    from iscsitgt_spt.codec.analysis.lint import (
+        RULES,
+        Finding,
+        RuleInfo,
+        Severity,
+        lint,
+        lint_bytes,
+        summarize,
+        worst,
+    )
+    from iscsitgt_spt.codec.analysis.render import render_text
+    from iscsitgt_spt.codec.analysis.report import (
+        BufferReport,
+        Change,
+        RecordReport,
+        diff_values,
+        report_record,
+    )
+    from iscsitgt_spt.codec.analysis.stream import decode_jsonl_lines, report_json_lines
+
+# Each public name and the module it lives in: importing the package imports none of them,
+# so a command loads only the modules it uses.
+_WHERE: dict[str, str] = {
+    'ProfileGuess': 'iscsitgt_spt.codec.analysis.detect_profile',
+    'describe_profiles': 'iscsitgt_spt.codec.analysis.detect_profile',
+    'render_hexdump': 'iscsitgt_spt.codec.analysis.hexview',
+    'RULES': 'iscsitgt_spt.codec.analysis.lint',
+    'Finding': 'iscsitgt_spt.codec.analysis.lint',
+    'RuleInfo': 'iscsitgt_spt.codec.analysis.lint',
+    'Severity': 'iscsitgt_spt.codec.analysis.lint',
+    'lint_bytes': 'iscsitgt_spt.codec.analysis.lint',
+    'summarize': 'iscsitgt_spt.codec.analysis.lint',
+    'worst': 'iscsitgt_spt.codec.analysis.lint',
+    'render_text': 'iscsitgt_spt.codec.analysis.render',
+    'BufferReport': 'iscsitgt_spt.codec.analysis.report',
+    'Change': 'iscsitgt_spt.codec.analysis.report',
+    'RecordReport': 'iscsitgt_spt.codec.analysis.report',
+    'diff_values': 'iscsitgt_spt.codec.analysis.report',
+    'report_record': 'iscsitgt_spt.codec.analysis.report',
+    'decode_jsonl_lines': 'iscsitgt_spt.codec.analysis.stream',
+    'report_json_lines': 'iscsitgt_spt.codec.analysis.stream',
+}
+
+__getattr__, __dir__ = lazy_attributes(__name__, _WHERE)
 
 __all__ = [
     "RULES",

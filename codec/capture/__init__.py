@@ -11,19 +11,45 @@ JSON-Lines format is :mod:`iscsitgt_spt.codec.capture.jsonl`.
 
 from __future__ import annotations
 
-from iscsitgt_spt.codec.capture.detect import (
-    FORMATS,
-    LINE_FORMATS,
-    CaptureReadResult,
-    RawRecord,
-    detect_format,
-    iter_capture_lines,
-    open_capture_lines,
-    read_capture,
-)
-from iscsitgt_spt.codec.capture.jsonl import CaptureRecord, parse_lines, record_to_line
-from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE, RecordTooLarge
-from iscsitgt_spt.codec.capture.splitter import iter_text_records
+from typing import TYPE_CHECKING
+
+from iscsitgt_spt.codec._lazy import lazy_attributes
+
+if TYPE_CHECKING:  # type checkers see the names; at run time they load on first use
+    from iscsitgt_spt.codec.capture.detect import (
+        FORMATS,
+        LINE_FORMATS,
+        CaptureReadResult,
+        RawRecord,
+        detect_format,
+        iter_capture_lines,
+        open_capture_lines,
+        read_capture,
+    )
+    from iscsitgt_spt.codec.capture.jsonl import CaptureRecord, parse_lines, record_to_line
+    from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE, RecordTooLarge
+    from iscsitgt_spt.codec.capture.splitter import iter_text_records
+
+# Each public name and the module it lives in: importing the package imports none of them,
+# so a command loads only the modules it uses.
+_WHERE: dict[str, str] = {
+    'FORMATS': 'iscsitgt_spt.codec.capture.detect',
+    'LINE_FORMATS': 'iscsitgt_spt.codec.capture.detect',
+    'CaptureReadResult': 'iscsitgt_spt.codec.capture.detect',
+    'RawRecord': 'iscsitgt_spt.codec.capture.detect',
+    'detect_format': 'iscsitgt_spt.codec.capture.detect',
+    'iter_capture_lines': 'iscsitgt_spt.codec.capture.detect',
+    'open_capture_lines': 'iscsitgt_spt.codec.capture.detect',
+    'read_capture': 'iscsitgt_spt.codec.capture.detect',
+    'CaptureRecord': 'iscsitgt_spt.codec.capture.jsonl',
+    'parse_lines': 'iscsitgt_spt.codec.capture.jsonl',
+    'record_to_line': 'iscsitgt_spt.codec.capture.jsonl',
+    'MAX_RECORD_SIZE': 'iscsitgt_spt.codec.capture.records',
+    'RecordTooLarge': 'iscsitgt_spt.codec.capture.records',
+    'iter_text_records': 'iscsitgt_spt.codec.capture.splitter',
+}
+
+__getattr__, __dir__ = lazy_attributes(__name__, _WHERE)
 
 __all__ = [
     "FORMATS",

@@ -34,26 +34,26 @@ works within one record-size bound (``limit``, :data:`MAX_RECORD_SIZE` by defaul
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
-from iscsitgt_spt.codec.capture.anatomy import parse_row, strip_line
-from iscsitgt_spt.codec.capture.fuzzlogs import iter_ioctlbf
-from iscsitgt_spt.codec.capture.hextext import hex_line_bytes, read_raw
-from iscsitgt_spt.codec.capture.irpmon import BINARY_MAGIC, iter_irpmon_text, refuse_binary
-from iscsitgt_spt.codec.capture.irpmon_json import iter_irpmon_json
 from iscsitgt_spt.codec.capture.records import (
+    BINARY_MAGIC,
     MAX_RECORD_SIZE,
     CaptureReadResult,
     RawRecord,
     bound_records,
-    iter_jsonl,
     raw_from_capture_record,
+    read_raw,
 )
-from iscsitgt_spt.codec.capture.splitter import iter_text_records, prompt_of
-from iscsitgt_spt.codec.capture.tools import HINTS, tool_name
 from iscsitgt_spt.spec.errors import InputFormatError
+
+# Each reader's module is imported when its format is read (and the dump classifiers when a
+# text input gets past the JSON check): a command decoding one raw buffer or a JSON-Lines
+# capture loads none of the dump readers and compiles none of their patterns.
 
 __all__ = [
     "FORMATS",
@@ -112,6 +112,9 @@ def decode_text(data: bytes) -> str | None:
 
 def _row_format(line: str) -> str | None:
     """The named format whose first row ``line`` could be (its label only), or ``None``."""
+    from iscsitgt_spt.codec.capture.anatomy import parse_row, strip_line
+    from iscsitgt_spt.codec.capture.tools import HINTS, tool_name
+
     if "\x1b" in line or _FRIDA_HEADER.match(line):
         return "frida"  # colour escapes or the header row of Frida's hexdump()
     text = strip_line(line)
@@ -140,6 +143,14 @@ def _detect_lines(lines: list[str]) -> str:
             return "irpmon-json"
         if first.startswith("{"):
             return "jsonl"
+    return _detect_text(lines, content)
+
+
+def _detect_text(lines: list[str], content: list[str]) -> str:
+    """The format of text that is not JSON: the dump and log readers' own classifiers."""
+    from iscsitgt_spt.codec.capture.hextext import hex_line_bytes
+    from iscsitgt_spt.codec.capture.splitter import iter_text_records, prompt_of
+
     for line in content:
         if _IRPMON_ID.match(line):
             return "irpmon-text"
@@ -180,6 +191,12 @@ def detect_format(data: bytes) -> str:
     return _detect_lines(text.splitlines()[:SNIFF_LINES])
 
 
+def _refuse_binary() -> None:
+    from iscsitgt_spt.codec.capture.irpmon import refuse_binary
+
+    refuse_binary(BINARY_MAGIC)
+
+
 def _check_format(fmt: str, choices: tuple[str, ...]) -> None:
     if fmt not in choices:
         raise InputFormatError(
@@ -192,18 +209,37 @@ def _line_reader(lines: Iterable[str], fmt: str, limit: int) -> Iterator[RawReco
     return bound_records(_unbounded_reader(lines, fmt, limit), limit)
 
 
+#: format -> (module under ``iscsitgt_spt.codec.capture``, reader), imported on first use.
+#: Every other line format (``text``, ``hex`` and the named dumps) is read by the one block
+#: reader, :func:`~iscsitgt_spt.codec.capture.splitter.iter_text_records`, with its hint.
+_READERS: dict[str, tuple[str, str]] = {
+    "ioctlbf": ("fuzzlogs", "iter_ioctlbf"),
+    "irpmon-text": ("irpmon", "iter_irpmon_text"),
+    "irpmon-json": ("irpmon_json", "iter_irpmon_json"),
+    "jsonl": ("records", "iter_jsonl"),
+}
+
+
+def _load(module: str, name: str) -> Callable[..., Any]:
+    reader: Callable[..., Any] = getattr(
+        importlib.import_module(f"iscsitgt_spt.codec.capture.{module}"), name
+    )
+    return reader
+
+
 def _unbounded_reader(lines: Iterable[str], fmt: str, limit: int) -> Iterator[RawRecord]:
-    if fmt == "text":
-        return iter_text_records(lines, limit)
-    if fmt == "hex" or fmt in HINTS:
-        return iter_text_records(lines, limit, hint=fmt)
-    if fmt == "ioctlbf":
-        return iter_ioctlbf(lines, limit=limit)
-    if fmt == "irpmon-text":
-        return iter_irpmon_text(lines)
-    if fmt == "irpmon-json":
-        return iter_irpmon_json(lines, limit=limit)
-    return iter_jsonl(lines, limit)
+    records: Iterator[RawRecord]
+    if fmt not in _READERS:  # checked against the format names before this
+        read_blocks = _load("splitter", "iter_text_records")
+        if fmt == "text":
+            records = read_blocks(lines, limit)
+        else:
+            records = read_blocks(lines, limit, hint=fmt)
+    elif fmt == "irpmon-text":  # takes no limit: bound_records (in _line_reader) applies it
+        records = _load(*_READERS[fmt])(lines)
+    else:
+        records = _load(*_READERS[fmt])(lines, limit=limit)
+    return records
 
 
 def open_capture_lines(
@@ -220,7 +256,7 @@ def open_capture_lines(
     if fmt is None:
         head = list(itertools.islice(iterator, SNIFF_LINES))
         if head and head[0].startswith("IRPMNLOG"):
-            refuse_binary(BINARY_MAGIC)
+            _refuse_binary()
         fmt = _detect_lines([line.rstrip("\r\n") for line in head])
         reader = "text" if fmt in TEXT_FORMATS else fmt
         iterator = itertools.chain(head, iterator)
@@ -250,7 +286,7 @@ def read_capture(
         fmt = detect_format(data)
         reader = "text" if fmt in TEXT_FORMATS else fmt
     if fmt == "irpmon-binary" or (fmt != "raw" and data.startswith(BINARY_MAGIC)):
-        refuse_binary(BINARY_MAGIC)
+        _refuse_binary()
     _check_format(fmt, FORMATS)
     if fmt == "raw":
         return CaptureReadResult(fmt, read_raw(data, limit))

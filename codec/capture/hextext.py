@@ -17,11 +17,7 @@ from __future__ import annotations
 
 import re
 
-from iscsitgt_spt.codec.capture.records import (
-    MAX_RECORD_SIZE,
-    RawRecord,
-    RecordTooLarge,
-)
+from iscsitgt_spt.codec.capture.records import read_raw
 
 __all__ = [
     "hex_line_bytes",
@@ -30,14 +26,6 @@ __all__ = [
 
 _SEPARATORS = re.compile(r"[\s,;\-]+")
 _HEX = re.compile(r"[0-9a-fA-F]+\Z")
-
-
-def read_raw(data: bytes, limit: int = MAX_RECORD_SIZE) -> list[RawRecord]:
-    """A binary file is one buffer, taken as it is (at most ``limit`` bytes)."""
-    if len(data) > limit:
-        raise RecordTooLarge(len(data), limit, "the binary input")
-    return [RawRecord(index=0, data_in=bytes(data), data_out=None, ioctl=None,
-                      source_format="raw", line=None, meta={"size": len(data)})]
 
 
 def hex_line_bytes(line: str, lineno: int) -> list[int | None]:

@@ -33,6 +33,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from iscsitgt_spt.codec.capture.records import (
+    BINARY_MAGIC,
     ByteAssembler,
     RawRecord,
     error_record,
@@ -51,7 +52,6 @@ __all__ = [
     "refuse_binary",
 ]
 
-BINARY_MAGIC = b"IRPMNLOG"
 _MAX_PENDING = 100_000
 _IOCTL_MAJORS = {"DeviceControl", "InternalDeviceControl"}
 

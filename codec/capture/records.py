@@ -28,13 +28,17 @@ import dataclasses
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from iscsitgt_spt.codec.capture.jsonl import CaptureRecord, parse_lines
 from iscsitgt_spt.codec.safejson import json_text_bound
 from iscsitgt_spt.spec.constants import IOCTLS
 from iscsitgt_spt.spec.errors import InputFormatError
 
+if TYPE_CHECKING:  # the JSON-Lines parser is imported when a JSON-Lines capture is read
+    from iscsitgt_spt.codec.capture.jsonl import CaptureRecord
+
 __all__ = [
+    "BINARY_MAGIC",
     "MAX_RECORD_SIZE",
     "ByteAssembler",
     "CaptureReadResult",
@@ -46,6 +50,7 @@ __all__ = [
     "line_span",
     "parse_int",
     "raw_from_capture_record",
+    "read_raw",
     "resolve_ioctl",
     "skipped_report",
     "with_skipped",
@@ -55,6 +60,9 @@ Range = tuple[int, int]
 
 #: The default record-size bound (bytes) every capture reader applies: 4 MiB.
 MAX_RECORD_SIZE = 4 << 20
+#: The first bytes of an IRPMon binary log (refused by
+#: :func:`~iscsitgt_spt.codec.capture.irpmon.refuse_binary`); format detection checks it first.
+BINARY_MAGIC = b"IRPMNLOG"
 
 
 class RecordTooLarge(InputFormatError):
@@ -284,6 +292,8 @@ def iter_jsonl(lines: Iterable[str], limit: int = MAX_RECORD_SIZE) -> Iterator[R
     A record's line range is its line; ``#`` comment lines are named in the next record's
     ``meta["skipped_lines"]`` (the last record's, for those after it).
     """
+    from iscsitgt_spt.codec.capture.jsonl import parse_lines
+
     bound = json_text_bound(limit)
     comments: list[tuple[int, str]] = []
 
@@ -306,3 +316,11 @@ def iter_jsonl(lines: Iterable[str], limit: int = MAX_RECORD_SIZE) -> Iterator[R
         held = with_skipped(held, before)
     if held is not None:
         yield with_skipped(held, comments)
+
+
+def read_raw(data: bytes, limit: int = MAX_RECORD_SIZE) -> list[RawRecord]:
+    """A binary file is one buffer, taken as it is (at most ``limit`` bytes)."""
+    if len(data) > limit:
+        raise RecordTooLarge(len(data), limit, "the binary input")
+    return [RawRecord(index=0, data_in=bytes(data), data_out=None, ioctl=None,
+                      source_format="raw", line=None, meta={"size": len(data)})]

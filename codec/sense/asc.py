@@ -165,7 +165,13 @@ def asc_ascq_text(asc: int, ascq: int) -> str | None:
     component [0x85]``).  Pairs the table lacks but SPC leaves to vendors (ASC >= 80h, or
     ASCQ >= 80h) give sg3_utils' wording, e.g. ``vendor specific ASC=80, ASCQ=01 (hex)``.
     """
-    _check_pair(asc, ascq)
+    _check_pair(asc, ascq)  # first: a bool would share an int's cache entry
+    return _pair_text(asc, ascq)
+
+
+# The table never changes and a capture repeats a handful of pairs; there are 65,536 at most.
+@lru_cache(maxsize=4096)
+def _pair_text(asc: int, ascq: int) -> str | None:
     text = load_asc_table().lookup(asc, ascq)
     if text is not None:
         return text

@@ -49,6 +49,18 @@ def test_case6_lone_surrogate() -> None:
     assert read_json('"\\ud83d\\ude00"') == "\N{GRINNING FACE}"  # a pair is one character
 
 
+def test_lone_surrogate_in_str_input_and_escape_lookalikes() -> None:
+    # A surrogate code point handed over in a ``str`` (no escape in the text) is refused too.
+    with pytest.raises(JsonInputError) as caught:
+        read_json('{"k": "\ud800"}')
+    assert caught.value.offset == 7  # after '{"k": "' (7 characters)
+    # An escaped backslash followed by "ud800" is six plain characters, not a surrogate.
+    assert read_json('{"k": "\\\\ud800"}') == {"k": "\\ud800"}
+    # A str that starts with a BOM keeps json's own message ("Unexpected UTF-8 BOM").
+    with pytest.raises(JsonInputError, match="BOM"):
+        read_json("\ufeff{}")
+
+
 def test_case11_not_utf8_gives_the_byte_offset() -> None:
     with pytest.raises(JsonInputError) as caught:
         read_json(b'{"a": "\xff"}', "corpus.jsonl")

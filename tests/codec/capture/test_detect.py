@@ -103,3 +103,17 @@ def test_jsonl_with_a_leading_comment_line_is_jsonl() -> None:
 
     text = b'# a comment\n{"ioctl": "0x0004d008", "in": "00"}\n'
     assert _detect(text) == "jsonl"
+
+
+def test_every_line_format_has_a_registered_reader() -> None:
+    # The registry imports readers by name on first use: a module or function name spelt
+    # wrong would only fail when that format is read.
+    import importlib
+
+    from iscsitgt_spt.codec.capture import detect
+
+    # The rest go to the one block reader with their hint.
+    assert set(detect._READERS) | detect.TEXT_FORMATS | {"hex"} == set(detect.LINE_FORMATS)
+    for module, name in [*detect._READERS.values(), ("splitter", "iter_text_records")]:
+        reader = getattr(importlib.import_module(f"iscsitgt_spt.codec.capture.{module}"), name)
+        assert callable(reader) and reader.__name__ == name
