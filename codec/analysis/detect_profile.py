@@ -28,6 +28,7 @@ win64/u64 and win64/ptr, for instance, never differ.
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -258,6 +259,12 @@ def _explain(name: str, candidates: tuple[Profile, ...]) -> tuple[bool, str]:
     )
 
 
+@functools.cache
+def _header_size() -> int:
+    """The bytes identification reads: the SRB_IO_CONTROL header under any profile."""
+    return max(get_layout("SRB_IO_CONTROL", p).size for p in PROFILES)
+
+
 _MEMO: dict[tuple[object, ...], ProfileGuess] = {}
 _SPOTS: dict[str, Callable[[bytes], tuple[bytes, ...]]] = {}
 
@@ -311,7 +318,7 @@ def detect_profile(
     except SptError:
         chosen = None  # weigh_evidence reports it (or raises it) itself
     spots = _spots(chosen)(raw) if chosen is not None else ()
-    key = (len(raw), ioctl, name, abi, cookie, stated_by, raw[:32], chosen, spots)
+    key = (len(raw), ioctl, name, abi, cookie, stated_by, raw[:_header_size()], chosen, spots)
     guess = _MEMO.get(key)
     if guess is None:
         guess = weigh_evidence(raw, ioctl=ioctl, name=name, abi=abi, cookie=cookie,
