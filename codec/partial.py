@@ -28,8 +28,12 @@ from iscsitgt_spt.spec.profiles import Profile
 __all__ = ["MemberCut", "PartialValue", "decode_partial"]
 
 
-class MemberCut(LookupError):
-    """A member of a :class:`PartialValue` that the buffer does not hold whole."""
+class MemberCut(ParseError, LookupError):
+    """A member of a :class:`PartialValue` that the buffer does not hold whole.
+
+    Under the one error root like every other error (with the member's path and offset, the
+    bytes it needs and the bytes present), and a :class:`LookupError` like asking a mapping
+    for a key it lacks."""
 
 
 @dataclass(frozen=True)
@@ -73,8 +77,10 @@ class PartialValue:
         if not self.whole(path):
             member = self.layout.member(path)
             raise MemberCut(
-                f"{self.name}.{path} (bytes {member.offset}..{member.end - 1}) is not whole in "
-                f"a {len(self.data)}-byte buffer"
+                f"bytes {member.offset}..{member.end - 1} are not whole in a "
+                f"{len(self.data)}-byte buffer", path=f"{self.name}.{path}",
+                offset=member.offset, expected=f"{member.end} bytes",
+                actual=f"{len(self.data)} bytes",
             )
         return self._padded.get_path(path)
 
