@@ -63,10 +63,6 @@ def _load(name: str) -> ModuleType | None:
         return None
 
 
-def _available() -> list[str]:
-    return [name for name in COMMANDS if _load(name) is not None]
-
-
 class _VersionAction(argparse.Action):
     """``--version``, with the version read (``importlib.metadata``) only when asked for."""
 

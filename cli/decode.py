@@ -250,10 +250,6 @@ def iter_report_text(
         yield from ("  " + line for line in report.sense.format_text().splitlines())
 
 
-def report_text(report: RecordReport, fmt: str, args: argparse.Namespace, color: bool) -> str:
-    return "\n".join(iter_report_text(report, fmt, args, color))
-
-
 def _write_lines(lines: Iterable[str]) -> None:
     """Stream lines to standard output: the output is never held whole in memory."""
     sys.stdout.writelines(f"{line}\n" for line in lines)
