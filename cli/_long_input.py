@@ -98,7 +98,7 @@ def read_long_raw(
             return head
         rest = memoryview(head)[lead:]
         return LongBuffer(head[:lead], len(head), lambda: (rest,))
-    spool = stack.enter_context(tempfile.TemporaryFile())
+    spool = stack.enter_context(tempfile.TemporaryFile())  # noqa: SIM115 - the stack closes it
     spool.write(memoryview(head)[lead:])
     total, chunk = len(head), first
     while chunk:

@@ -30,7 +30,7 @@ from iscsitgt_spt.spec.registry import STRUCTURES, get_layout
 __all__ = ["LongBuffer", "leading", "leading_size"]
 
 #: Reads the bytes past a buffer's head, in chunks, from the start each time it is called.
-Rest = Callable[[], Iterable[bytes]]
+Rest = Callable[[], Iterable[bytes | memoryview]]
 
 
 @functools.cache

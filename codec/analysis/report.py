@@ -284,8 +284,8 @@ def _unreadable_note(record: RawRecord) -> str | None:
 
 
 def _decode_one(
-    data: bytes | LongBuffer, *, name: str | None, ioctl: int | None, profile: Profile, output: bool,
-    diagnostics: bool,
+    data: bytes | LongBuffer, *, name: str | None, ioctl: int | None, profile: Profile,
+    output: bool, diagnostics: bool,
 ) -> BufferReport:
     try:
         decoded = decode_available(data, name=name, ioctl=ioctl, profile=profile)

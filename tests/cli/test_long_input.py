@@ -19,7 +19,6 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-
 from iscsitgt_spt.cli import build_parser
 from iscsitgt_spt.cli._long_input import CHUNK, read_long_raw
 from iscsitgt_spt.cli.decode import emit_reports, open_records

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from iscsitgt_spt.codec import build, encode
 from iscsitgt_spt.codec.analysis.detect_profile import detect_profile, weigh_evidence
 from iscsitgt_spt.codec.analysis.hexview import iter_hexdump
