@@ -131,12 +131,21 @@ def _text_lines(head: bytes, stream: BinaryIO) -> Iterator[str]:
                 pending = []
             if tail is not None:
                 pending.append(tail)
-            yield from lines
+            lines.reverse()
+            while lines:  # a line taken is not held here: a long one is the reader's alone
+                yield lines.pop()
         if not chunk:
             break
         chunk = stream.read(1 << 20)
     if pending:
-        yield "".join(pending)
+        yield _joined(pending)
+
+
+def _joined(pieces: list[str]) -> str:
+    """The pieces as one line, the list emptied: only the reader holds the line then."""
+    line = "".join(pieces)
+    pieces.clear()
+    return line
 
 
 def _read_bounded(head: bytes, stream: BinaryIO, most: int) -> bytes:
