@@ -7,6 +7,8 @@ into memory: the codec gets a :class:`~iscsitgt_spt.codec.longbuffer.LongBuffer`
 bytes, the true length, and a function reading the rest again in chunks), and memory stays
 flat however long the input.
 
+* An input that ends within the bytes read for format detection (64 KiB) is decoded whole,
+  as it always was: that is a bounded size, and it saves working out the leading size.
 * A regular file is read again where the rest starts, each time the rest is needed.
 * A pipe cannot be read twice, and the report needs the total length (its first line, the
   ``size`` of the JSON document) before it shows any trailing byte: the rest is copied, a
@@ -22,10 +24,8 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import stat
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import Any, BinaryIO
@@ -68,17 +68,16 @@ def _too_large(limit: int) -> RecordTooLarge:
     return RecordTooLarge(limit + 1, limit, "the binary input")
 
 
-
 def read_long_raw(
     head: bytes, stream: BinaryIO, limit: int, stack: ExitStack
 ) -> bytes | LongBuffer:
-    """The raw buffer that starts with ``head`` (already read from ``stream``) and goes on
-    in ``stream``: a ``bytes`` when it is no longer than the leading bytes, else a
-    :class:`LongBuffer`.  The spool of a pipe is closed (and so deleted) by ``stack``.
+    """The raw buffer that starts with ``head`` (already read from ``stream``, for format
+    detection) and goes on in ``stream``: ``head`` itself when that is all of it (a bounded
+    size, decoded whole as it always was), else a :class:`LongBuffer`.  The spool of a pipe
+    is closed (and so deleted) by ``stack``.
 
     Raises :class:`RecordTooLarge` past ``limit`` bytes, having read at most ``limit`` + 1.
     """
-    lead = leading_size()
     size = _regular_size(stream)
     start = stream.tell() - len(head) if size else 0
     # A size of 0 (a /proc file) or smaller than what was read says nothing: read it as a pipe.
@@ -86,21 +85,33 @@ def read_long_raw(
         total = size - start
         if total > limit:
             raise _too_large(limit)
-        if total <= lead:
-            return head[:total] if total < len(head) else head
+        if total == len(head):
+            return head
+        lead = leading_size()
         return LongBuffer(head[:lead], total,
                           lambda: _file_chunks(stream, start + lead, total - lead))
     if len(head) > limit:  # as the in-memory reader, which has read the head already
         raise RecordTooLarge(len(head), limit, "the binary input")
     first = stream.read(min(CHUNK, limit + 1 - len(head)))
     if not first:  # the whole input is in ``head``
-        if len(head) <= lead:
-            return head
-        rest = memoryview(head)[lead:]
-        return LongBuffer(head[:lead], len(head), lambda: (rest,))
+        return head
+    import tempfile  # only for a pipe longer than the head
+
+    lead = leading_size()
+    chunk = first
+    while len(head) < lead:
+        # A stream that reads short (an unbuffered one) may not have given the leading bytes
+        # yet: they are held whole, what follows them is spooled.
+        if not chunk:
+            chunk = stream.read(min(CHUNK, limit + 1 - len(head)))
+            if not chunk:
+                return head  # it ended before the leading bytes: all of it is held
+        head, chunk = head + chunk[: lead - len(head)], chunk[lead - len(head) :]
+        if len(head) > limit:
+            raise RecordTooLarge(len(head), limit, "the binary input")
     spool = stack.enter_context(tempfile.TemporaryFile())  # noqa: SIM115 - the stack closes it
     spool.write(memoryview(head)[lead:])
-    total, chunk = len(head), first
+    total = len(head)
     while chunk:
         total += len(chunk)
         if total > limit:
@@ -123,7 +134,7 @@ class LongHex:
     """
 
     def __init__(self) -> None:
-        self._token = f"long-buffer-{secrets.token_hex(16)}"
+        self._token = f"long-buffer-{os.urandom(16).hex()}"
         self._buffers: list[LongBuffer] = []
 
     def __call__(self, data: LongBuffer) -> str:

@@ -38,6 +38,7 @@ INPUTS = {
     "leading size - 1": TMF + _RNG.randbytes(LEAD - 1 - len(TMF)),
     "leading size": TMF + _RNG.randbytes(LEAD - len(TMF)),
     "leading size + 1": TMF + _RNG.randbytes(LEAD + 1 - len(TMF)),
+    "detection head": TMF + _RNG.randbytes(_HEAD - len(TMF)),
     "detection head + 1": TMF + _RNG.randbytes(_HEAD + 1 - len(TMF)),
     "chunk + 17, zeros": TMF + bytes(CHUNK + 17),
     "3 chunks + 5": TMF + _RNG.randbytes(3 * CHUNK + 5),
@@ -122,44 +123,40 @@ def test_the_record_size_bound_says_what_it_said(tmp_path: Path, limit: int, how
 
 
 class _Watched(io.RawIOBase):
-    """A stream that records every read's size; a pipe (no fileno) unless ``seekable``."""
+    """A pipe (no fileno, no seek) that records every read's size and gives at most ``most``
+    bytes a read (an unbuffered stream reads short)."""
 
-    def __init__(self, data: bytes, seekable: bool) -> None:
-        self._data, self._seekable, self.sizes = io.BytesIO(data), seekable, []
+    def __init__(self, data: bytes, most: int | None = None) -> None:
+        self._data, self._most, self.sizes = io.BytesIO(data), most, []
 
     def readable(self) -> bool:
         return True
 
-    def seekable(self) -> bool:
-        return self._seekable
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        if not self._seekable:
-            raise io.UnsupportedOperation("seek")
-        return self._data.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self._data.tell()
-
     def read(self, size: int | None = -1) -> bytes:  # type: ignore[override]
         self.sizes.append(size)
-        return self._data.read(size)
+        if size is None or size < 0:
+            size = len(self._data.getbuffer())
+        return self._data.read(size if self._most is None else min(size, self._most))
 
 
-@pytest.mark.parametrize("total", [LEAD + 1, _HEAD, _HEAD + 1, 3 * CHUNK + 5])
+@pytest.mark.parametrize("most", [None, 100])
+@pytest.mark.parametrize("total", [LEAD - 1, LEAD + 1, _HEAD, _HEAD + 1, 3 * CHUNK + 5])
 def test_a_pipe_is_read_in_bounded_pieces_and_the_codec_gets_the_leading_bytes(
-    total: int,
+    total: int, most: int | None,
 ) -> None:
-    data = bytes(range(251)) * (total // 251 + 1)
-    data = data[:total]
-    stream = _Watched(data, seekable=False)
+    data = (bytes(range(251)) * (total // 251 + 1))[:total]
+    stream = _Watched(data, most)
     head = stream.read(_HEAD)
     with ExitStack() as stack:
         got = read_long_raw(head, stream, 1 << 30, stack)
-        assert isinstance(got, LongBuffer)
-        assert len(got.head) == LEAD and len(got) == total  # the codec decodes LEAD bytes
-        assert got.tobytes() == data and got.tobytes() == data  # read again: spooled
-        assert [len(c) <= CHUNK for c in got.chunks()] == [True] * len(list(got.chunks()))
+        if total <= len(head) or (most is not None and total < LEAD):
+            assert got == data  # it all came in the first read(s): held, as it always was
+        else:
+            assert isinstance(got, LongBuffer)
+            assert len(got.head) == LEAD and len(got) == total  # the codec decodes LEAD bytes
+            assert got.tobytes() == data and got.tobytes() == data  # read again: spooled
+            assert all(len(c) <= CHUNK for c in got.chunks())
+    # Never a read of everything (a size of None or -1), never more than a chunk at a time.
     assert all(size is not None and 0 < size <= max(CHUNK, _HEAD) for size in stream.sizes)
 
 
