@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from iscsitgt_spt.codec._frozen import quick_init
 from iscsitgt_spt.codec.api import Buffer, decode_from, layout_of, size_error
 from iscsitgt_spt.codec.fast import fast_decode
 from iscsitgt_spt.codec.jsonform import value_to_json, value_to_json_text
@@ -53,6 +54,7 @@ class _OfAStructure:
         return self.value.profile
 
 
+@quick_init
 @dataclass(frozen=True)
 class Decoded(_OfAStructure):
     """A decoded buffer: the structure, plus any bytes it does not cover."""
@@ -110,6 +112,7 @@ def _header_reader(profile: Profile) -> tuple[int, slice, slice]:
 _HEADER_READERS: dict[tuple[str, str], tuple[int, slice, slice]] = {}
 
 
+@quick_init
 @dataclass(frozen=True)
 class Truncated(_OfAStructure):
     """A buffer shorter than the structure it holds: its whole members and where it ends."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from json.encoder import encode_basestring as _string_text
 from typing import TYPE_CHECKING, Any
 
+from iscsitgt_spt.codec._frozen import quick_init
 from iscsitgt_spt.codec.analysis.detect_profile import ProfileGuess, detect_profile
 from iscsitgt_spt.codec.analysis.lint import Finding, lint, lint_bytes
 from iscsitgt_spt.codec.api import encode
@@ -35,6 +36,7 @@ __all__ = [
 ]
 
 
+@quick_init
 @dataclass(frozen=True)
 class BufferReport:
     """One decoded buffer (request or response), or why it could not be decoded.
@@ -72,6 +74,7 @@ class BufferReport:
         return '{"document":' + self.decoded.to_json_text() + ',"findings":' + findings + "}"
 
 
+@quick_init
 @dataclass(frozen=True)
 class Change:
     """A member the driver changed between request and response."""
@@ -86,6 +89,7 @@ class Change:
                 "after": self.after}
 
 
+@quick_init
 @dataclass(frozen=True)
 class RecordReport:
     record: RawRecord
@@ -200,9 +204,13 @@ class RecordReport:
             parts.append('"input":' + self.request.to_json_text())
         if self.response is not None:
             parts.append('"output":' + self.response.to_json_text())
-        rest = self._rest_json()
-        if rest:
-            parts.append(compact_dumps(rest)[1:-1])
+        if self.changes:
+            parts.append('"changes":' + compact_dumps([c.to_json() for c in self.changes]))
+        if self.sense is not None:  # the sense data through its generated template
+            parts.append('"sense":' + self.sense.to_json_text())
+        if self.notes or self.error is not None:
+            parts.append(compact_dumps({key: value for key, value in self._rest_json().items()
+                                        if key in ("notes", "error")})[1:-1])
         return "{" + ",".join(parts) + "}"
 
 

@@ -24,6 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from iscsitgt_spt.codec._frozen import quick_init
+from iscsitgt_spt.codec.jsonform import compact_dumps
 from iscsitgt_spt.codec.sense.asc import asc_ascq_text, describe_asc_ascq
 from iscsitgt_spt.codec.sense.ata import (
     AtaPassThroughFixed,
@@ -49,6 +51,7 @@ from iscsitgt_spt.codec.sense.descriptors import (
     UnitAttentionQueue,
     _decode_sks,
     _Jsonable,
+    json_text,
 )
 from iscsitgt_spt.codec.sense.designation import Designator
 from iscsitgt_spt.codec.sense.hextext import parse_hex_sense
@@ -91,6 +94,7 @@ MAX_FORWARDED_DEPTH = 3
 
 
 # --- the decoded buffer -----------------------------------------------------------------------
+@quick_init
 @dataclass(frozen=True)
 class SenseInfo(_Jsonable):
     """A decoded sense buffer.  ``None`` marks a field the buffer does not hold."""
@@ -137,12 +141,13 @@ class SenseInfo(_Jsonable):
             return None
         return asc_ascq_text(self.asc, self.ascq)
 
-    def to_dict(self) -> dict[str, object]:
+    def _summary_head(self) -> dict[str, object]:
+        """The keys ``to_dict`` puts before the fields: what the codes mean."""
         if self.vendor_specific:
             layout = "vendor specific"
         else:
             layout = "descriptor" if self.descriptor_format else "fixed"
-        out: dict[str, object] = {
+        return {
             "format": layout,
             "deferred": self.deferred,
             "response_code_name": (self.response_code.name
@@ -151,10 +156,21 @@ class SenseInfo(_Jsonable):
             "sense_key_name": None if self.sense_key is None else self.sense_key.title,
             "asc_ascq_text": self.asc_ascq_text,
         }
+
+    def to_dict(self) -> dict[str, object]:
+        out = self._summary_head()
         out.update(super().to_dict())
         if self.vendor_specific:
             out["note"] = _VENDOR_NOTE
         return out
+
+    def to_json_text(self) -> str:
+        """``compact_dumps(self.to_dict())``, the fields through the generated template."""
+        if self.vendor_specific:
+            return compact_dumps(self.to_dict())
+        head = ",".join([f'"{key}":{json_text(value)}'
+                         for key, value in self._summary_head().items()])
+        return "{" + head + "," + self._fields_json_text()[1:]
 
     def format_text(self) -> str:
         """Multi-line text in the manner of ``sg_decode_sense``."""

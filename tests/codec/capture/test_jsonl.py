@@ -13,7 +13,6 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from iscsitgt_spt.codec.capture.jsonl import parse_lines, plain_record, record_from_json
 from iscsitgt_spt.codec.capture.records import (
     RawRecord,

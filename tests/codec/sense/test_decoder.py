@@ -370,6 +370,22 @@ def test_arbitrary_bytes_raise_only_parse_error(data: bytes) -> None:
     assert info.raw == data
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(_SENSE_LIKE, _DESCRIPTORS))
+def test_json_text_is_the_dictionary_as_compact_json(data: bytes) -> None:
+    # to_json_text (generated templates, what decode --json prints) against the json
+    # module's own encoding of to_dict, for every layout and descriptor type.
+    try:
+        info = decode_sense(data)
+    except ParseError:
+        return
+    text = info.to_json_text()
+    assert text == json.dumps(info.to_dict(), ensure_ascii=False, separators=(",", ":"))
+    for descriptor in info.descriptors:
+        assert json.loads(descriptor.to_json_text()) == json.loads(
+            json.dumps(descriptor.to_dict()))
+
+
 # --- vendor specific (response code 7Fh) ----------------------------------------------------
 @pytest.mark.parametrize("first", [0x7F, 0xFF])
 def test_vendor_specific_sense_is_kept_as_bytes(first: int) -> None:
