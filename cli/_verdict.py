@@ -54,6 +54,10 @@ class Verdict:
         if any(f.severity in self._gating for f in report.findings):
             self.gated += 1
 
+    def add_clean(self) -> None:
+        """A record decoded whole with no findings (what a bulk line stands for)."""
+        self.records += 1
+
     def exit_code(self, *, undecoded_fails: bool = True) -> int:
         """1 for an undecoded record (unless ``undecoded_fails`` is off) or a gated finding."""
         failed = (undecoded_fails and self.undecoded) or self.gated

@@ -35,6 +35,7 @@ from iscsitgt_spt.cli._progress import Progress
 from iscsitgt_spt.cli._verdict import Verdict, add_fail_on_option
 from iscsitgt_spt.codec.analysis.lint import Finding, lint_bytes
 from iscsitgt_spt.codec.analysis.render import render_text
+from iscsitgt_spt.codec.analysis.bulk import bulk_json_line
 from iscsitgt_spt.codec.analysis.report import BufferReport, RecordReport, report_record
 from iscsitgt_spt.codec.capture.detect import (
     FORMATS,
@@ -326,14 +327,22 @@ def emit_reports(
     try:
         if not args.json:
             sys.stdout.write(f"format: {fmt}\n")
+        # Bulk JSON (no lint pass, no structure or IOCTL forced): the usual record's line is
+        # written straight from its bytes, the same line report_record would give.
+        bulk = args.json and not options["diagnostics"] and not args.name and args.ioctl is None
         for count, record in enumerate(records, 1):
-            report = report_record(record, **options)
-            verdict.add(report)
-            if args.json:
-                sys.stdout.write(report.to_json_line() + "\n")
+            line = bulk_json_line(record, abi=args.abi, cookie=args.cookie) if bulk else None
+            if line is not None:
+                verdict.add_clean()
+                sys.stdout.write(line + "\n")
             else:
-                _write_lines([""])
-                _write_lines(iter_report_text(report, fmt, args, color))
+                report = report_record(record, **options)
+                verdict.add(report)
+                if args.json:
+                    sys.stdout.write(report.to_json_line() + "\n")
+                else:
+                    _write_lines([""])
+                    _write_lines(iter_report_text(report, fmt, args, color))
             progress.update(count, position() if position is not None else None)
     finally:
         progress.close()

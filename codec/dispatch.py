@@ -25,7 +25,9 @@ from iscsitgt_spt.spec.errors import ParseError
 from iscsitgt_spt.spec.profiles import DEFAULT_PROFILE, Profile
 from iscsitgt_spt.spec.registry import get_layout, structure, structure_for_control_code
 
-__all__ = ["Decoded", "Truncated", "decode_available", "decode_buffer", "identify"]
+__all__ = [
+    "Decoded", "Truncated", "decode_available", "decode_buffer", "document_head_text", "identify",
+]
 
 _HEADER = "SRB_IO_CONTROL"
 _PASS_THROUGH = "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY"
@@ -38,6 +40,13 @@ def _document_head(name: str, profile: Profile, size: int, ioctl: int | None) ->
     if ioctl is not None:
         doc["ioctl"] = f"0x{ioctl:08x}"
     return doc
+
+
+def document_head_text(name: str, profile: Profile, size: int, ioctl: int | None) -> str:
+    """:func:`_document_head` as JSON text, without its closing brace."""
+    # Structure, ABI and cookie names are the spec's identifiers: nothing to escape.
+    text = f'{{"name":"{name}","abi":"{profile.abi}","cookie":"{profile.cookie}","size":{size}'
+    return text if ioctl is None else text + f',"ioctl":"0x{ioctl:08x}"'
 
 
 class _OfAStructure:
@@ -82,12 +91,7 @@ class Decoded(_OfAStructure):
 
     def to_json_text(self) -> str:
         """``to_json()`` as compact JSON text, the value encoded by its generated template."""
-        # Structure, ABI and cookie names are the spec's identifiers: nothing to escape.
-        profile = self.profile
-        text = (f'{{"name":"{self.name}","abi":"{profile.abi}","cookie":"{profile.cookie}",'
-                f'"size":{self.size}')
-        if self.ioctl is not None:
-            text += f',"ioctl":"0x{self.ioctl:08x}"'
+        text = document_head_text(self.name, self.profile, self.size, self.ioctl)
         text += ',"value":' + value_to_json_text(self.value)
         if self.payload is not None:
             text += ',"payload":"' + self.payload.hex() + '"'

@@ -10,6 +10,7 @@ costs nothing but itself.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring as _string_text
 from typing import TYPE_CHECKING, Any
@@ -31,9 +32,11 @@ if TYPE_CHECKING:  # sense decoding is imported on first use: most buffers carry
     from iscsitgt_spt.codec.sense.decoder import SenseInfo
 
 __all__ = [
-    "BufferReport", "Change", "RecordReport", "diff_values", "guess_json", "report_record",
-    "sense_of",
+    "BufferReport", "Change", "RecordReport", "decode_sense_at", "diff_values", "guess_json",
+    "guess_text", "head_text", "report_record", "sense_of",
 ]
+
+_PASS_THROUGH = "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY"
 
 
 @quick_init
@@ -192,14 +195,10 @@ class RecordReport:
         rec = self.record
         if rec.meta or rec.unreadable or rec.line is None or self.profile is None:
             parts = [compact_dumps(self._head_json())[1:-1]]
-        else:  # the usual record: numbers and names only, written out directly
-            parts = [f'"record":{rec.index},"line":{rec.line},'
-                     f'"format":{_string_text(rec.source_format)}'
-                     + (f',"end_line":{rec.end_line}' if rec.end_line is not None else "")
-                     + (f',"ioctl":"0x{rec.ioctl:08x}"' if rec.ioctl is not None else "")
-                     + f',"abi":"{self.profile.abi}","cookie":"{self.profile.cookie}"']
+        else:
+            parts = [head_text(rec, self.profile)]
         if self.guess is not None:
-            parts.append(_guess_text(self.guess))
+            parts.append(guess_text(self.guess))
         if self.request is not None:
             parts.append('"input":' + self.request.to_json_text())
         if self.response is not None:
@@ -212,6 +211,16 @@ class RecordReport:
             parts.append(compact_dumps({key: value for key, value in self._rest_json().items()
                                         if key in ("notes", "error")})[1:-1])
         return "{" + ",".join(parts) + "}"
+
+
+def head_text(record: RawRecord, profile: Profile) -> str:
+    """The head of the usual record's JSON line (no ``meta``, no unreadable bytes, a line
+    number), numbers and names only, written out directly: ``_head_json`` as text."""
+    return (f'"record":{record.index},"line":{record.line},'
+            f'"format":{_string_text(record.source_format)}'
+            + (f',"end_line":{record.end_line}' if record.end_line is not None else "")
+            + (f',"ioctl":"0x{record.ioctl:08x}"' if record.ioctl is not None else "")
+            + f',"abi":"{profile.abi}","cookie":"{profile.cookie}"')
 
 
 def guess_json(guess: ProfileGuess) -> dict[str, Any]:
@@ -234,7 +243,9 @@ def guess_json(guess: ProfileGuess) -> dict[str, Any]:
 _GUESS_TEXT: dict[int, tuple[ProfileGuess, str]] = {}
 
 
-def _guess_text(guess: ProfileGuess) -> str:
+def guess_text(guess: ProfileGuess) -> str:
+    """:func:`guess_json` as the JSON text of its members (no braces), encoded once per
+    guess: detection is memoised, so a capture's records share a handful of guesses."""
     found = _GUESS_TEXT.get(id(guess))
     if found is None or found[0] is not guess:
         if len(_GUESS_TEXT) >= 4096:
@@ -313,16 +324,24 @@ def sense_of(decoded: Decoded, raw: bytes) -> SenseInfo | None:
     driver writes); a pointer outside the buffer falls back on the ``SenseData`` member.
     """
     value = decoded.value
-    if value.name != "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY":
+    if value.name != _PASS_THROUGH:
         return None
     sptd = value["ScsiPassThroughDirect"]
-    assert isinstance(sptd, StructValue)
-    start, length = sptd.SenseInfoOffset, sptd.SenseInfoLength
+    sense_data = value["SenseData"]
+    assert isinstance(sptd, StructValue) and isinstance(sense_data, StructValue)
+    return decode_sense_at(raw, sptd.SenseInfoOffset, sptd.SenseInfoLength,
+                           lambda: encode(sense_data))
+
+
+def decode_sense_at(
+    raw: bytes, start: int, length: int, sense_data: Callable[[], bytes]
+) -> SenseInfo | None:
+    """:func:`sense_of` once ``SenseInfoOffset``/``SenseInfoLength`` are read: the sense bytes
+    they point at in ``raw``, else the ``SenseData`` member's bytes, decoded (``None`` when
+    they are all zero or are not sense data)."""
     sense = raw[start : start + length] if length else b""
     if len(sense) != length or not sense:
-        sense_data = value["SenseData"]
-        assert isinstance(sense_data, StructValue)
-        sense = encode(sense_data)
+        sense = sense_data()
     if not any(sense):
         return None
     from iscsitgt_spt.codec.sense.decoder import decode_sense

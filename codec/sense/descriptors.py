@@ -86,20 +86,20 @@ def _field_names(cls: type) -> tuple[str, ...]:
 
 def json_text(value: object) -> str:
     """``compact_dumps(_to_json(value))`` for one field, the usual types without the encoder."""
-    if type(value) is int:
-        return int.__repr__(value)
     if value is None:
         return "null"
     if type(value) is bool:
         return "true" if value else "false"
+    if isinstance(value, int):  # exact ints and the IntEnums (SenseKey, ...): json's own way
+        return int.__repr__(value)
     if type(value) is str:
         return _string_text(value)
     if type(value) is bytes:
         return '"' + value.hex() + '"'
-    if isinstance(value, _Jsonable):
-        return value.to_json_text()
     if type(value) is tuple:
         return "[" + ",".join([json_text(item) for item in value]) + "]"
+    if isinstance(value, _Jsonable):
+        return value.to_json_text()
     return compact_dumps(_to_json(value))
 
 
@@ -141,10 +141,14 @@ def _text_template(cls: type[_Jsonable]) -> Callable[[_Jsonable], str]:
 
     keys = ([f'"kind":{literal(cls.kind)}'] if cls.kind else []) + [
         literal(name) + ":%s" for name in names]
+    # The commonest values (None, booleans, exact ints) inline, the rest through json_text.
     source = ("def to_json_text(self):\n    d = self.__dict__\n"
               f"    return {'{' + ','.join(keys) + '}'!r} % ("
-              + "".join(f"j(d[{name!r}]), " for name in names) + ")\n")
-    namespace: dict[str, object] = {"j": json_text}
+              + "".join(f"'null' if (x := d[{name!r}]) is None else 'true' if x is True else "
+                        "'false' if x is False else r(x) if type(x) is int else "
+                        "'[]' if x == () else j(x), "
+                        for name in names) + ")\n")
+    namespace: dict[str, object] = {"j": json_text, "r": int.__repr__}
     exec(compile(source, f"<sense json text {cls.__name__}>", "exec"), namespace)
     return namespace["to_json_text"]  # type: ignore[return-value]
 

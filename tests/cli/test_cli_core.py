@@ -244,6 +244,32 @@ def test_bulk_mode_skips_diagnostics() -> None:
     assert row["input"]["findings"] == [] and "profile_evidence" not in row
 
 
+def test_bulk_json_lines_are_the_general_paths_and_keep_the_exit_status() -> None:
+    # decode --json --no-diagnostics writes the usual record straight from its bytes
+    # (codec.analysis.bulk); each line must still be report_record's, and a broken record
+    # still makes the exit status 1.
+    from iscsitgt_spt.codec.analysis.report import report_record
+    from iscsitgt_spt.codec.capture.records import iter_jsonl
+
+    lines = [json.dumps({"ioctl": "0x0004d008", "in": TMF.hex()}),
+             json.dumps({"ioctl": "0x0004d008", "in": TMF[:40].hex()}),
+             json.dumps({"ioctl": "0x0004d008", "in": (TMF + b"\x01").hex()}),
+             json.dumps({"ioctl": "0x0004d008", "in": "zz"})]
+    capture = "\n".join(lines).encode()
+    for options in ([], ["--abi", "win64", "--cookie", "u64"]):
+        out = cli("decode", "-", "--json", "--no-diagnostics", *options, stdin=capture)
+        abi = cookie = None
+        if options:
+            abi, cookie = "win64", "u64"
+        want = [report_record(r, abi=abi, cookie=cookie, diagnostics=False).to_json_line()
+                for r in iter_jsonl(lines)]
+        assert out.stdout.decode().splitlines() == want
+        assert out.returncode == 1  # the cut and the unreadable records
+    whole = cli("decode", "-", "--json", "--no-diagnostics", stdin=lines[0].encode() + b"\n"
+                + lines[0].encode())
+    assert whole.returncode == 0 and len(whole.stdout.splitlines()) == 2
+
+
 def test_profile_evidence_says_where_the_abi_came_from() -> None:
     line = json.dumps({"ioctl": "0x0004d008", "in": TMF.hex(), "abi": "win64", "cookie": "u64"})
     from_record = json.loads(cli("decode", "-", "--json", stdin=line.encode()).stdout)
