@@ -33,9 +33,9 @@ from iscsitgt_spt.cli._common import (
 )
 from iscsitgt_spt.cli._progress import Progress
 from iscsitgt_spt.cli._verdict import Verdict, add_fail_on_option
+from iscsitgt_spt.codec.analysis.bulk import bulk_json_line
 from iscsitgt_spt.codec.analysis.lint import Finding, lint_bytes
 from iscsitgt_spt.codec.analysis.render import render_text
-from iscsitgt_spt.codec.analysis.bulk import bulk_json_line
 from iscsitgt_spt.codec.analysis.report import BufferReport, RecordReport, report_record
 from iscsitgt_spt.codec.capture.detect import (
     FORMATS,
