@@ -21,13 +21,13 @@ from iscsitgt_spt.codec.analysis.detect_profile import detect_profile
 from iscsitgt_spt.codec.analysis.lint import lint
 
 if TYPE_CHECKING:  # type checkers see the names; at run time they load on first use
+    from iscsitgt_spt.codec.analysis.bulk import bulk_json_line
     from iscsitgt_spt.codec.analysis.detect_profile import (
         ProfileGuess,
         describe_profiles,
         detect_profile,
     )
     from iscsitgt_spt.codec.analysis.hexview import render_hexdump
-    from iscsitgt_spt.codec.analysis.bulk import bulk_json_line
     from iscsitgt_spt.codec.analysis.lint import (
         RULES,
         Finding,
