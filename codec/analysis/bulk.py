@@ -1,11 +1,12 @@
-"""``decode --json --no-diagnostics`` for the usual record, straight from its bytes.
+"""``decode --json`` of the usual capture record, straight from its bytes.
 
-Bulk decoding meets millions of records of one kind: a whole request (no output buffer, no
-metadata, no unreadable bytes), exactly its structure's size, the profile detected from the
-bytes or given.  For such a record the general path builds a dozen objects — the decoded
-value, the buffer and record reports, the sense data's report — only to write them out as
-one line and drop them.  :func:`bulk_json_line` writes the same line from the bytes: the value
-through the text function compiled from its layout
+Capture decoding meets millions of records of one kind: a whole request (no output buffer,
+no metadata, no unreadable bytes), exactly its structure's size, the profile detected from
+the bytes (or, in bulk mode, given).  For such a record the general path builds a dozen
+objects — the decoded value, the buffer and record reports, the sense data's report — only
+to write them out as one line and drop them.  :func:`bulk_json_line` writes the same line
+from the bytes (with the lint pass's findings when diagnostics are on): the value through
+the text function compiled from its layout
 (:func:`~iscsitgt_spt.codec.fast.fast_json_text`), the record's head, profile and document
 head through the very functions the general path writes them with, and the sense data
 through its generated template.
@@ -15,33 +16,53 @@ some step would take another turn (a guess that fails, a header-only request, a 
 another size), gives ``None`` and the caller takes the general path
 (:func:`~iscsitgt_spt.codec.analysis.report.report_record`).  ``tests/codec/analysis/
 test_bulk.py`` holds every line it writes to the general path's on generated records, hostile
-ones included.  A line written here is a record decoded whole with no findings: it never
-changes an exit status.
+ones included.  A line written here is a record decoded whole: only its findings
+(:func:`bulk_line` returns them) can bear on an exit status.
 """
 
 from __future__ import annotations
 
-from iscsitgt_spt.codec.analysis.detect_profile import detect_profile
-from iscsitgt_spt.codec.analysis.report import decode_sense_at, guess_text, head_text
+from iscsitgt_spt.codec.analysis.detect_profile import ProfileGuess, detect_profile
+from iscsitgt_spt.codec.analysis.lint import Finding, lint
+from iscsitgt_spt.codec.analysis.report import (
+    decode_sense_at,
+    findings_text,
+    guess_text,
+    head_text,
+)
 from iscsitgt_spt.codec.api import layout_of
 from iscsitgt_spt.codec.capture.records import RawRecord
-from iscsitgt_spt.codec.dispatch import document_head_text, identify
-from iscsitgt_spt.codec.fast import fast_json_text
+from iscsitgt_spt.codec.dispatch import Decoded, document_head_text, identify
+from iscsitgt_spt.codec.fast import fast_decode, fast_json_text
 from iscsitgt_spt.spec.errors import SptError
 from iscsitgt_spt.spec.layout import Layout
 from iscsitgt_spt.spec.profiles import Profile
 
-__all__ = ["bulk_json_line"]
+__all__ = ["bulk_json_line", "bulk_line"]
 
 _HEADER = "SRB_IO_CONTROL"
 _PASS_THROUGH = "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY"
 
 
 def bulk_json_line(
-    record: RawRecord, *, abi: str | None = None, cookie: str | None = None
+    record: RawRecord, *, abi: str | None = None, cookie: str | None = None,
+    diagnostics: bool = False,
 ) -> str | None:
-    """``report_record(record, abi=abi, cookie=cookie, diagnostics=False).to_json_line()``
-    for the usual record; ``None`` for any other (the caller takes the general path)."""
+    """``report_record(record, abi=abi, cookie=cookie, diagnostics=diagnostics)
+    .to_json_line()`` for the usual record; ``None`` for any other (the caller takes the
+    general path).  With ``diagnostics`` the lint pass runs on the decoded value (and the
+    profile is always weighed, so ``abi``/``cookie`` must be ``None``)."""
+    found = bulk_line(record, abi=abi, cookie=cookie, diagnostics=diagnostics)
+    return None if found is None else found[0]
+
+
+def bulk_line(
+    record: RawRecord, *, abi: str | None = None, cookie: str | None = None,
+    diagnostics: bool = False,
+) -> tuple[str, tuple[Finding, ...]] | None:
+    """:func:`bulk_json_line` and the record's findings (what an exit status rests on)."""
+    if diagnostics and (abi is not None or cookie is not None):
+        return None
     data = record.data_in
     if (record.error is not None or record.data_out is not None or record.meta
             or record.unreadable or record.line is None or not data or type(data) is not bytes):
@@ -63,16 +84,40 @@ def bulk_json_line(
     layout = layout_of(name, profile=profile)
     if len(data) != layout.size:  # cut, or with trailing bytes
         return None
-    parts = [head_text(record, profile)]
-    if guess is not None:
-        parts.append(guess_text(guess))
-    parts.append('"input":{"document":' + document_head_text(name, profile, layout.size, ioctl)
-                 + ',"value":' + fast_json_text(layout, data) + '},"findings":[]}')
+    # What follows the record's head up to the value is the same for every record of one
+    # structure, guess and IOCTL: written once.
+    key = (id(guess), name, profile.abi, profile.cookie, ioctl)  # (a Profile hashes slowly)
+    found = _MIDDLES.get(key)
+    if found is None or found[0] is not guess:
+        if len(_MIDDLES) >= 4096:
+            _MIDDLES.clear()
+        found = _MIDDLES[key] = (guess, _middle(guess, name, profile, layout.size, ioctl))
+    findings: tuple[Finding, ...] = ()
+    if diagnostics:  # the lint pass reads the value, as report_record's does
+        decoded = Decoded(fast_decode(layout, data), trailing=b"", ioctl=ioctl)
+        findings = tuple(lint(decoded, raw=data, output=False))
+    line = ("{" + head_text(record, profile) + found[1] + fast_json_text(layout, data)
+            + '},"findings":' + findings_text(findings) + "}")
     if name == _PASS_THROUGH:
         sense = _sense(layout, data)
         if sense is not None:
-            parts.append('"sense":' + sense)
-    return "{" + ",".join(parts) + "}"
+            return line + ',"sense":' + sense + "}", findings
+    return line + "}", findings
+
+
+def _middle(
+    guess: ProfileGuess | None, name: str, profile: Profile, size: int, ioctl: int | None
+) -> str:
+    """The line between the record's head and the value: the profile part, then the input
+    buffer's document up to its value."""
+    return ((',' + guess_text(guess) if guess is not None else "")
+            + ',"input":{"document":' + document_head_text(name, profile, size, ioctl)
+            + ',"value":')
+
+
+# Keyed by id() of the guess, which the entry holds (so the id is not reused while cached);
+# bounded like detect_profile's memo.
+_MIDDLES: dict[tuple[object, ...], tuple[ProfileGuess | None, str]] = {}
 
 
 def _sense(layout: Layout, data: bytes) -> str | None:

@@ -32,8 +32,8 @@ if TYPE_CHECKING:  # sense decoding is imported on first use: most buffers carry
     from iscsitgt_spt.codec.sense.decoder import SenseInfo
 
 __all__ = [
-    "BufferReport", "Change", "RecordReport", "decode_sense_at", "diff_values", "guess_json",
-    "guess_text", "head_text", "report_record", "sense_of",
+    "BufferReport", "Change", "RecordReport", "decode_sense_at", "diff_values",
+    "findings_text", "guess_json", "guess_text", "head_text", "report_record", "sense_of",
 ]
 
 _PASS_THROUGH = "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY"
@@ -72,9 +72,8 @@ class BufferReport:
         """``to_json()`` as compact JSON text (the document through its generated template)."""
         if self.decoded is None or self.error is not None:
             return compact_dumps(self.to_json())
-        findings = (compact_dumps([_finding_json(f) for f in self.findings])
-                    if self.findings else "[]")
-        return '{"document":' + self.decoded.to_json_text() + ',"findings":' + findings + "}"
+        return ('{"document":' + self.decoded.to_json_text() + ',"findings":'
+                + findings_text(self.findings) + "}")
 
 
 @quick_init
@@ -264,6 +263,11 @@ def _jsonable(value: object) -> Any:
     return value
 
 
+def findings_text(findings: tuple[Finding, ...]) -> str:
+    """A buffer's ``findings`` as compact JSON text."""
+    return compact_dumps([_finding_json(f) for f in findings]) if findings else "[]"
+
+
 def _finding_json(f: Finding) -> dict[str, Any]:
     return {"severity": f.severity, "code": f.code, "path": f.path, "offset": f.offset,
             "message": f.message}
@@ -344,12 +348,16 @@ def decode_sense_at(
         sense = sense_data()
     if not any(sense):
         return None
-    from iscsitgt_spt.codec.sense.decoder import decode_sense
-
+    global _decode_sense
+    if _decode_sense is None:  # imported on first use: most buffers carry no sense data
+        from iscsitgt_spt.codec.sense.decoder import decode_sense as _decode_sense
     try:
-        return decode_sense(sense)
+        return _decode_sense(sense)
     except ParseError:
         return None
+
+
+_decode_sense: Callable[[bytes], SenseInfo] | None = None
 
 
 def _sense_of(report: BufferReport | None) -> SenseInfo | None:

@@ -33,12 +33,13 @@ def report_json_lines(
 ) -> Iterator[str]:
     """One compact JSON line (no newline) per record: its report, or its error.
 
-    In bulk mode (``diagnostics=False``) the usual record's line is written straight from its
-    bytes (:func:`~iscsitgt_spt.codec.analysis.bulk.bulk_json_line`, the same line).
+    The usual record's line is written straight from its bytes
+    (:func:`~iscsitgt_spt.codec.analysis.bulk.bulk_json_line`: the same line).
     """
-    bulk = not diagnostics and name is None and ioctl is None
+    bulk = name is None and ioctl is None
     for record in records:
-        line = bulk_json_line(record, abi=abi, cookie=cookie) if bulk else None
+        line = (bulk_json_line(record, abi=abi, cookie=cookie, diagnostics=diagnostics)
+                if bulk else None)
         if line is None:
             line = report_record(record, name=name, ioctl=ioctl, abi=abi, cookie=cookie,
                                  diagnostics=diagnostics).to_json_line()

@@ -146,6 +146,7 @@ def _text_template(cls: type[_Jsonable]) -> Callable[[_Jsonable], str]:
               f"    return {'{' + ','.join(keys) + '}'!r} % ("
               + "".join(f"'null' if (x := d[{name!r}]) is None else 'true' if x is True else "
                         "'false' if x is False else r(x) if type(x) is int else "
+                        "'\"' + x.hex() + '\"' if type(x) is bytes else "
                         "'[]' if x == () else j(x), "
                         for name in names) + ")\n")
     namespace: dict[str, object] = {"j": json_text, "r": int.__repr__}

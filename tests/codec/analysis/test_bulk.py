@@ -14,7 +14,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from iscsitgt_spt.codec.analysis.bulk import bulk_json_line
+from iscsitgt_spt.codec.analysis.bulk import bulk_json_line, bulk_line
 from iscsitgt_spt.codec.analysis.report import report_record
 from iscsitgt_spt.codec.analysis.stream import decode_jsonl_lines
 from iscsitgt_spt.codec.api import build, encode, layout_of
@@ -88,14 +88,19 @@ _OPTIONS = st.one_of(
 
 
 @settings(max_examples=600, deadline=2000, suppress_health_check=list(HealthCheck))
-@given(_records(), _OPTIONS)
-def test_a_bulk_line_is_the_general_paths_line(record: RawRecord, options: tuple) -> None:
+@given(_records(), _OPTIONS, st.booleans())
+def test_a_bulk_line_is_the_general_paths_line(
+    record: RawRecord, options: tuple, diagnostics: bool
+) -> None:
     abi, cookie = options
-    line = bulk_json_line(record, abi=abi, cookie=cookie)
-    if line is None:
+    found = bulk_line(record, abi=abi, cookie=cookie, diagnostics=diagnostics)
+    if found is None:
         return  # the general path writes it
-    assert line == report_record(record, abi=abi, cookie=cookie,
-                                 diagnostics=False).to_json_line()
+    line, findings = found
+    general = report_record(record, abi=abi, cookie=cookie, diagnostics=diagnostics)
+    assert line == general.to_json_line()
+    assert findings == general.findings and not general.undecoded
+    assert bulk_json_line(record, abi=abi, cookie=cookie, diagnostics=diagnostics) == line
     json.loads(line)
 
 
@@ -106,11 +111,12 @@ def test_the_usual_record_takes_the_shortcut() -> None:
         for profile in PROFILES:
             record = RawRecord(0, encode(build(name, {}, profile=profile)), None, ioctl,
                                "jsonl", 1, end_line=1)
-            for abi, cookie in ((profile.abi, profile.cookie), (None, None)):
-                line = bulk_json_line(record, abi=abi, cookie=cookie)
+            for abi, cookie, diagnostics in ((profile.abi, profile.cookie, False),
+                                             (None, None, False), (None, None, True)):
+                line = bulk_json_line(record, abi=abi, cookie=cookie, diagnostics=diagnostics)
                 assert line is not None, (name, profile)
                 assert line == report_record(record, abi=abi, cookie=cookie,
-                                             diagnostics=False).to_json_line()
+                                             diagnostics=diagnostics).to_json_line()
 
 
 def test_stream_lines_equal_the_general_path_on_a_capture() -> None:
@@ -123,6 +129,8 @@ def test_stream_lines_equal_the_general_path_on_a_capture() -> None:
         for variant in (data, data[:-3], data + b"\x01"):
             lines.append(record_to_line(CaptureRecord(ioctl=ioctl, data_in=variant)))
     lines.insert(2, '{"ioctl": "0x0004d008", "in": "zz"}')
-    general = [report_record(r, diagnostics=False).to_json_line() for r in iter_jsonl(lines)]
-    assert list(decode_jsonl_lines(lines, diagnostics=False)) == general
-    assert len(general) == 10
+    for diagnostics in (False, True):
+        general = [report_record(r, diagnostics=diagnostics).to_json_line()
+                   for r in iter_jsonl(lines)]
+        assert list(decode_jsonl_lines(lines, diagnostics=diagnostics)) == general
+        assert len(general) == 10
