@@ -348,16 +348,23 @@ def decode_sense_at(
         sense = sense_data()
     if not any(sense):
         return None
-    global _decode_sense
-    if _decode_sense is None:  # imported on first use: most buffers carry no sense data
-        from iscsitgt_spt.codec.sense.decoder import decode_sense as _decode_sense
+    decode = _SENSE_DECODER[0] if _SENSE_DECODER else _load_sense_decoder()
     try:
-        return _decode_sense(sense)
+        return decode(sense)
     except ParseError:
         return None
 
 
-_decode_sense: Callable[[bytes], SenseInfo] | None = None
+# Sense decoding is imported on first use (most buffers carry no sense data), once: an import
+# statement in decode_sense_at would cost a lookup per record.
+_SENSE_DECODER: list[Callable[[bytes], SenseInfo]] = []
+
+
+def _load_sense_decoder() -> Callable[[bytes], SenseInfo]:
+    from iscsitgt_spt.codec.sense.decoder import decode_sense
+
+    _SENSE_DECODER.append(decode_sense)
+    return decode_sense
 
 
 def _sense_of(report: BufferReport | None) -> SenseInfo | None:
