@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import types
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from json.encoder import encode_basestring as _string_text
@@ -133,23 +135,54 @@ class _Jsonable:
         return template(self)
 
 
+def _inline(hint: object, namespace: dict[str, object]) -> str:
+    """The expression writing a field's value ``x`` as JSON text.
+
+    The field's declared type (``hint``, resolved) decides which values are written inline;
+    any other value, declared or not, goes through :func:`json_text`, so the text never
+    depends on the declaration being right.
+    """
+    union = typing.get_origin(hint) in (typing.Union, types.UnionType)
+    tests: list[str] = []
+    for kind in typing.get_args(hint) if union else (hint,):
+        if kind is type(None):
+            tests.append("'null' if x is None")
+        elif kind is bool:
+            tests += ["'true' if x is True", "'false' if x is False"]
+        elif kind is int:
+            tests.append("r(x) if type(x) is int")
+        elif isinstance(kind, type) and issubclass(kind, enum.IntEnum):
+            namespace[kind.__name__] = kind
+            tests.append(f"r(x) if type(x) is {kind.__name__}")  # json writes int.__repr__
+        elif kind is bytes:
+            tests.append("'\"' + x.hex() + '\"' if type(x) is bytes")
+        elif kind is str:
+            tests.append("s(x) if type(x) is str")
+        elif typing.get_origin(kind) is tuple:
+            tests.append("'[]' if x == ()")
+    return " else ".join([*tests, "j(x)"])
+
+
 def _text_template(cls: type[_Jsonable]) -> Callable[[_Jsonable], str]:
     names = _field_names(cls)
+    try:
+        hints = typing.get_type_hints(cls)
+    except (NameError, TypeError):  # an annotation names a class only imported for typing
+        hints = {}
+    namespace: dict[str, object] = {"j": json_text, "r": int.__repr__, "s": _string_text}
 
     def literal(text: str) -> str:  # JSON text as a literal part of a % template
         return _string_text(text).replace("%", "%%")
 
     keys = ([f'"kind":{literal(cls.kind)}'] if cls.kind else []) + [
         literal(name) + ":%s" for name in names]
-    # The commonest values (None, booleans, exact ints) inline, the rest through json_text.
-    source = ("def to_json_text(self):\n    d = self.__dict__\n"
-              f"    return {'{' + ','.join(keys) + '}'!r} % ("
-              + "".join(f"'null' if (x := d[{name!r}]) is None else 'true' if x is True else "
-                        "'false' if x is False else r(x) if type(x) is int else "
-                        "'\"' + x.hex() + '\"' if type(x) is bytes else "
-                        "'[]' if x == () else j(x), "
-                        for name in names) + ")\n")
-    namespace: dict[str, object] = {"j": json_text, "r": int.__repr__}
+    lines = ["def to_json_text(self):", "    d = self.__dict__"]
+    for index, name in enumerate(names):
+        lines += [f"    x = d[{name!r}]",
+                  f"    v{index} = {_inline(hints.get(name, object), namespace)}"]
+    lines.append(f"    return {'{' + ','.join(keys) + '}'!r} % ("
+                 + "".join(f"v{index}, " for index in range(len(names))) + ")")
+    source = "\n".join(lines) + "\n"
     exec(compile(source, f"<sense json text {cls.__name__}>", "exec"), namespace)
     return namespace["to_json_text"]  # type: ignore[return-value]
 
