@@ -27,6 +27,7 @@ from iscsitgt_spt.spec.registry import get_layout, structure, structure_for_cont
 
 __all__ = [
     "Decoded", "Truncated", "decode_available", "decode_buffer", "document_head_text", "identify",
+    "identify_inputs",
 ]
 
 _HEADER = "SRB_IO_CONTROL"
@@ -193,6 +194,14 @@ def identify(data: Buffer, ioctl: int | None = None, profile: Profile = DEFAULT_
         "USHORT is not a SCSI_PASS_THROUGH_DIRECT Length; give --as NAME or --ioctl CODE",
         path=f"{_HEADER}.HeaderLength", offset=0,
     )
+
+
+def identify_inputs(data: bytes, profile: Profile = DEFAULT_PROFILE) -> tuple[object, ...]:
+    """What :func:`identify` reads of ``data`` under ``profile``: its length, the first
+    USHORT, HeaderLength and ControlCode.  Buffers with equal inputs (and the same IOCTL) are
+    identified alike, so this keys a memo of identify's answer (kept here, beside it)."""
+    _, length_at, code_at = _header_reader(profile)
+    return (len(data), data[:2], data[length_at], data[code_at])
 
 
 _BY_CODE: dict[int, str | None] = {}

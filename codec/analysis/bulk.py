@@ -32,7 +32,7 @@ from iscsitgt_spt.codec.analysis.report import (
 )
 from iscsitgt_spt.codec.api import layout_of
 from iscsitgt_spt.codec.capture.records import RawRecord
-from iscsitgt_spt.codec.dispatch import Decoded, document_head_text, identify
+from iscsitgt_spt.codec.dispatch import Decoded, document_head_text, identify, identify_inputs
 from iscsitgt_spt.codec.fast import fast_decode, fast_json_text
 from iscsitgt_spt.spec.errors import SptError
 from iscsitgt_spt.spec.layout import Layout
@@ -76,6 +76,40 @@ def bulk_line(
             profile = guess.profile
         else:
             return None
+    except SptError:
+        return None
+    # What the record is (its structure and layout) and the line between its head and its
+    # value depend only on the guess, the IOCTL and what identify reads: decided once per
+    # shape.
+    key = (id(guess), profile.abi, profile.cookie, ioctl, identify_inputs(data, profile))
+    shape = _SHAPES.get(key)
+    if shape is None or shape[0] is not guess:
+        if len(_SHAPES) >= 4096:
+            _SHAPES.clear()
+        shape = _SHAPES[key] = (guess, _shape(data, guess, profile, ioctl))
+    if shape[1] is None:
+        return None
+    layout, middle = shape[1]
+    findings: tuple[Finding, ...] = ()
+    if diagnostics:  # the lint pass reads the value, as report_record's does
+        decoded = Decoded(fast_decode(layout, data), trailing=b"", ioctl=ioctl)
+        findings = tuple(lint(decoded, raw=data, output=False))
+    line = ("{" + head_text(record, profile) + middle + fast_json_text(layout, data)
+            + '},"findings":' + findings_text(findings) + "}")
+    if layout.name == _PASS_THROUGH:
+        sense = _sense(layout, data)
+        if sense is not None:
+            return line + ',"sense":' + sense + "}", findings
+    return line + "}", findings
+
+
+def _shape(
+    data: bytes, guess: ProfileGuess | None, profile: Profile, ioctl: int | None
+) -> tuple[Layout, str] | None:
+    """The layout of a record of this shape and the line between its head and its value (the
+    profile part, the input buffer's document up to the value), or ``None`` when records of
+    this shape go the general way."""
+    try:
         name = identify(data, ioctl, profile)
     except SptError:
         return None
@@ -84,40 +118,14 @@ def bulk_line(
     layout = layout_of(name, profile=profile)
     if len(data) != layout.size:  # cut, or with trailing bytes
         return None
-    # What follows the record's head up to the value is the same for every record of one
-    # structure, guess and IOCTL: written once.
-    key = (id(guess), name, profile.abi, profile.cookie, ioctl)  # (a Profile hashes slowly)
-    found = _MIDDLES.get(key)
-    if found is None or found[0] is not guess:
-        if len(_MIDDLES) >= 4096:
-            _MIDDLES.clear()
-        found = _MIDDLES[key] = (guess, _middle(guess, name, profile, layout.size, ioctl))
-    findings: tuple[Finding, ...] = ()
-    if diagnostics:  # the lint pass reads the value, as report_record's does
-        decoded = Decoded(fast_decode(layout, data), trailing=b"", ioctl=ioctl)
-        findings = tuple(lint(decoded, raw=data, output=False))
-    line = ("{" + head_text(record, profile) + found[1] + fast_json_text(layout, data)
-            + '},"findings":' + findings_text(findings) + "}")
-    if name == _PASS_THROUGH:
-        sense = _sense(layout, data)
-        if sense is not None:
-            return line + ',"sense":' + sense + "}", findings
-    return line + "}", findings
-
-
-def _middle(
-    guess: ProfileGuess | None, name: str, profile: Profile, size: int, ioctl: int | None
-) -> str:
-    """The line between the record's head and the value: the profile part, then the input
-    buffer's document up to its value."""
-    return ((',' + guess_text(guess) if guess is not None else "")
-            + ',"input":{"document":' + document_head_text(name, profile, size, ioctl)
-            + ',"value":')
+    return layout, ((',' + guess_text(guess) if guess is not None else "")
+                    + ',"input":{"document":'
+                    + document_head_text(name, profile, layout.size, ioctl) + ',"value":')
 
 
 # Keyed by id() of the guess, which the entry holds (so the id is not reused while cached);
 # bounded like detect_profile's memo.
-_MIDDLES: dict[tuple[object, ...], tuple[ProfileGuess | None, str]] = {}
+_SHAPES: dict[tuple[object, ...], tuple[ProfileGuess | None, tuple[Layout, str] | None]] = {}
 
 
 def _sense(layout: Layout, data: bytes) -> str | None:
@@ -127,8 +135,7 @@ def _sense(layout: Layout, data: bytes) -> str | None:
         places = _SENSE_PLACES[id(layout)] = _sense_places(layout)
     _, offset_at, length_at, sense_data = places
     info = decode_sense_at(data, int.from_bytes(data[offset_at], "little"),
-                           int.from_bytes(data[length_at], "little"),
-                           lambda: data[sense_data])
+                           int.from_bytes(data[length_at], "little"), data[sense_data])
     return None if info is None else info.to_json_text()
 
 

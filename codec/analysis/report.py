@@ -215,11 +215,18 @@ class RecordReport:
 def head_text(record: RawRecord, profile: Profile) -> str:
     """The head of the usual record's JSON line (no ``meta``, no unreadable bytes, a line
     number), numbers and names only, written out directly: ``_head_json`` as text."""
-    return (f'"record":{record.index},"line":{record.line},'
-            f'"format":{_string_text(record.source_format)}'
+    fmt = _FORMAT_TEXTS.get(record.source_format)
+    if fmt is None:  # a reader's format name, escaped once (a handful exist)
+        fmt = _string_text(record.source_format)
+        if len(_FORMAT_TEXTS) < 256:
+            _FORMAT_TEXTS[record.source_format] = fmt
+    return (f'"record":{record.index},"line":{record.line},"format":{fmt}'
             + (f',"end_line":{record.end_line}' if record.end_line is not None else "")
             + (f',"ioctl":"0x{record.ioctl:08x}"' if record.ioctl is not None else "")
             + f',"abi":"{profile.abi}","cookie":"{profile.cookie}"')
+
+
+_FORMAT_TEXTS: dict[str, str] = {}
 
 
 def guess_json(guess: ProfileGuess) -> dict[str, Any]:
@@ -338,14 +345,14 @@ def sense_of(decoded: Decoded, raw: bytes) -> SenseInfo | None:
 
 
 def decode_sense_at(
-    raw: bytes, start: int, length: int, sense_data: Callable[[], bytes]
+    raw: bytes, start: int, length: int, sense_data: bytes | Callable[[], bytes]
 ) -> SenseInfo | None:
     """:func:`sense_of` once ``SenseInfoOffset``/``SenseInfoLength`` are read: the sense bytes
-    they point at in ``raw``, else the ``SenseData`` member's bytes, decoded (``None`` when
-    they are all zero or are not sense data)."""
+    they point at in ``raw``, else the ``SenseData`` member's bytes (or the function giving
+    them), decoded (``None`` when they are all zero or are not sense data)."""
     sense = raw[start : start + length] if length else b""
     if len(sense) != length or not sense:
-        sense = sense_data()
+        sense = sense_data if type(sense_data) is bytes else sense_data()  # type: ignore[operator]
     if not any(sense):
         return None
     decode = _SENSE_DECODER[0] if _SENSE_DECODER else _load_sense_decoder()
