@@ -313,3 +313,27 @@ def test_powershell_51_utf16_capture_and_skipped_lines_are_shown() -> None:
     assert "note: not data, skipped: line 1: Banner line" in shown
     doc = json.loads(cli("decode", "--json", "-", stdin=text).stdout)
     assert (doc["line"], doc["end_line"], doc["skipped_lines"]) == (3, 3, ["line 1: Banner line"])
+
+
+def test_help_width_is_the_terminal_width_shutil_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The help formatter reads the width itself (argparse would import shutil on every run);
+    # shutil.get_terminal_size is the reference, with COLUMNS set, invalid and unset.
+    import shutil
+
+    from iscsitgt_spt.cli import _columns
+
+    for columns in ("57", "0", "wide", None):
+        if columns is None:
+            monkeypatch.delenv("COLUMNS", raising=False)
+        else:
+            monkeypatch.setenv("COLUMNS", columns)
+        assert _columns() == shutil.get_terminal_size().columns
+
+
+def test_a_decode_run_imports_no_shutil() -> None:
+    script = ("import sys, runpy; sys.argv = ['iscsitgt-spt', 'decode', '-'];\n"
+              "try:\n    runpy.run_module('iscsitgt_spt', run_name='__main__')\n"
+              "except SystemExit:\n    pass\n"
+              "print('shutil' in sys.modules, file=sys.stderr)")
+    out = subprocess.run([sys.executable, "-c", script], input=TMF, capture_output=True)
+    assert out.stderr.decode().strip().splitlines()[-1] == "False", out.stderr
