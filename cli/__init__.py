@@ -24,9 +24,11 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
+from typing import Any
 
 __all__ = [
     "COMMANDS", "EXIT_FAILED", "EXIT_INPUT", "EXIT_OK", "build_parser", "main",
@@ -79,6 +81,44 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
+def _columns() -> int:
+    """The terminal's width, as :func:`shutil.get_terminal_size` reads it (``COLUMNS``, then
+    standard output's terminal, else 80)."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        stdout = sys.__stdout__
+        try:
+            columns = os.get_terminal_size(stdout.fileno()).columns if stdout else 0
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help formatter, the width read without :mod:`shutil`.
+
+    ``HelpFormatter`` imports shutil (and with it bz2, lzma and zlib, 3 ms) for the terminal
+    width, and ``add_argument`` makes a formatter for every argument: every run paid for it.
+    """
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position,
+                         _columns() - 2 if width is None else width)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose subcommand parsers (made with ``type(self)``) share its
+    formatter."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser(commands: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The argument parser; with every subcommand unless ``commands`` names the ones to load.
 
@@ -86,7 +126,7 @@ def build_parser(commands: Sequence[str] | None = None) -> argparse.ArgumentPars
     from; a run that names its command builds the parser of that command only, so it imports
     no other subcommand module (start-up time).
     """
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="iscsitgt-spt",
         description="Spec and codec for the Windows iSCSI Target pass-through IOCTL structures.",
         epilog=EXIT_CODES_HELP,

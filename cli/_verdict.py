@@ -12,7 +12,7 @@ import argparse
 from typing import get_args
 
 from iscsitgt_spt.cli import EXIT_FAILED, EXIT_OK
-from iscsitgt_spt.codec.analysis.lint import Severity
+from iscsitgt_spt.codec.analysis.lint import Finding, Severity
 from iscsitgt_spt.codec.analysis.report import RecordReport
 
 __all__ = ["FAIL_ON_LEVELS", "Verdict", "add_fail_on_option"]
@@ -52,6 +52,12 @@ class Verdict:
         if report.undecoded:
             self.undecoded += 1
         if any(f.severity in self._gating for f in report.findings):
+            self.gated += 1
+
+    def add_decoded(self, findings: tuple[Finding, ...]) -> None:
+        """A record decoded whole, with these findings (what a bulk line stands for)."""
+        self.records += 1
+        if any(f.severity in self._gating for f in findings):
             self.gated += 1
 
     def exit_code(self, *, undecoded_fails: bool = True) -> int:

@@ -36,6 +36,7 @@ from iscsitgt_spt.cli._common import (
 from iscsitgt_spt.cli._long_input import LongHex, read_long_raw
 from iscsitgt_spt.cli._progress import Progress
 from iscsitgt_spt.cli._verdict import Verdict, add_fail_on_option
+from iscsitgt_spt.codec.analysis.bulk import bulk_line
 from iscsitgt_spt.codec.analysis.lint import Finding, lint_bytes
 from iscsitgt_spt.codec.analysis.render import render_text
 from iscsitgt_spt.codec.analysis.report import BufferReport, RecordReport, report_record
@@ -389,14 +390,23 @@ def emit_reports(
     try:
         if not args.json:
             sys.stdout.write(f"format: {fmt}\n")
+        # JSON with no structure or IOCTL forced: the usual record's line is written straight
+        # from its bytes, the same line report_record would give.
+        bulk = args.json and not args.name and args.ioctl is None
         for count, record in enumerate(records, 1):
-            report = report_record(record, **options)
-            verdict.add(report)
-            if args.json:
-                sys.stdout.write(report.to_json_line() + "\n")
+            found = (bulk_line(record, abi=args.abi, cookie=args.cookie,
+                               diagnostics=options["diagnostics"]) if bulk else None)
+            if found is not None:
+                verdict.add_decoded(found[1])
+                sys.stdout.write(found[0] + "\n")
             else:
-                _write_lines([""])
-                _write_lines(iter_report_text(report, fmt, args, color))
+                report = report_record(record, **options)
+                verdict.add(report)
+                if args.json:
+                    sys.stdout.write(report.to_json_line() + "\n")
+                else:
+                    _write_lines([""])
+                    _write_lines(iter_report_text(report, fmt, args, color))
             progress.update(count, position() if position is not None else None)
     finally:
         progress.close()

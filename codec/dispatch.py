@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from iscsitgt_spt.codec._frozen import quick_init
 from iscsitgt_spt.codec.api import Buffer, decode_from, layout_of, size_error
 from iscsitgt_spt.codec.fast import fast_decode
 from iscsitgt_spt.codec.jsonform import value_to_json, value_to_json_text
@@ -26,7 +27,10 @@ from iscsitgt_spt.spec.errors import ParseError
 from iscsitgt_spt.spec.profiles import DEFAULT_PROFILE, Profile
 from iscsitgt_spt.spec.registry import get_layout, structure, structure_for_control_code
 
-__all__ = ["Decoded", "Truncated", "decode_available", "decode_buffer", "identify"]
+__all__ = [
+    "Decoded", "Truncated", "decode_available", "decode_buffer", "document_head_text", "identify",
+    "identify_inputs",
+]
 
 #: Bytes past a structure: a view of the captured buffer, or read on demand from a long one.
 Extra = bytes | memoryview | LongBuffer
@@ -44,6 +48,13 @@ def _document_head(name: str, profile: Profile, size: int, ioctl: int | None) ->
     return doc
 
 
+def document_head_text(name: str, profile: Profile, size: int, ioctl: int | None) -> str:
+    """:func:`_document_head` as JSON text, without its closing brace."""
+    # Structure, ABI and cookie names are the spec's identifiers: nothing to escape.
+    text = f'{{"name":"{name}","abi":"{profile.abi}","cookie":"{profile.cookie}","size":{size}'
+    return text if ioctl is None else text + f',"ioctl":"0x{ioctl:08x}"'
+
+
 class _OfAStructure:
     """What a decoded buffer, whole or cut, says about the structure it holds."""
 
@@ -58,6 +69,7 @@ class _OfAStructure:
         return self.value.profile
 
 
+@quick_init
 @dataclass(frozen=True)
 class Decoded(_OfAStructure):
     """A decoded buffer: the structure, plus any bytes it does not cover."""
@@ -91,12 +103,7 @@ class Decoded(_OfAStructure):
 
     def to_json_text(self) -> str:
         """``to_json()`` as compact JSON text, the value encoded by its generated template."""
-        # Structure, ABI and cookie names are the spec's identifiers: nothing to escape.
-        profile = self.profile
-        text = (f'{{"name":"{self.name}","abi":"{profile.abi}","cookie":"{profile.cookie}",'
-                f'"size":{self.size}')
-        if self.ioctl is not None:
-            text += f',"ioctl":"0x{self.ioctl:08x}"'
+        text = document_head_text(self.name, self.profile, self.size, self.ioctl)
         text += ',"value":' + value_to_json_text(self.value)
         if self.payload is not None:
             text += ',"payload":"' + self.payload.hex() + '"'
@@ -127,6 +134,7 @@ def _header_reader(profile: Profile) -> tuple[int, slice, slice]:
 _HEADER_READERS: dict[tuple[str, str], tuple[int, slice, slice]] = {}
 
 
+@quick_init
 @dataclass(frozen=True)
 class Truncated(_OfAStructure):
     """A buffer shorter than the structure it holds: its whole members and where it ends."""
@@ -205,6 +213,14 @@ def identify(
         "USHORT is not a SCSI_PASS_THROUGH_DIRECT Length; give --as NAME or --ioctl CODE",
         path=f"{_HEADER}.HeaderLength", offset=0,
     )
+
+
+def identify_inputs(data: bytes, profile: Profile = DEFAULT_PROFILE) -> tuple[object, ...]:
+    """What :func:`identify` reads of ``data`` under ``profile``: its length, the first
+    USHORT, HeaderLength and ControlCode.  Buffers with equal inputs (and the same IOCTL) are
+    identified alike, so this keys a memo of identify's answer (kept here, beside it)."""
+    _, length_at, code_at = _header_reader(profile)
+    return (len(data), data[:2], data[length_at], data[code_at])
 
 
 _BY_CODE: dict[int, str | None] = {}

@@ -24,12 +24,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from iscsitgt_spt.codec.convert import to_container
+from iscsitgt_spt.codec.jsonform import TEMPLATE_GLOBALS, json_template
 from iscsitgt_spt.codec.values import Schema, StructValue, schema_of
 from iscsitgt_spt.spec.errors import BuildError, ParseError
 from iscsitgt_spt.spec.layout import Layout, Member
 from iscsitgt_spt.spec.primitives import WcharText
 
-__all__ = ["FastCodec", "compiled", "fast_decode", "fast_encode", "wchar_from_bytes"]
+__all__ = [
+    "FastCodec", "compiled", "fast_decode", "fast_encode", "fast_json_text", "wchar_from_bytes",
+]
 
 _utf16_decode = codecs.utf_16_le_decode
 
@@ -78,8 +81,11 @@ class FastCodec:
     struct: struct.Struct
     decode: _DecodeFn
     encode: _EncodeFn
+    #: the decoded value's JSON text (``value_to_json_text``) straight from the bytes
+    text: Callable[[Any], str]
     decode_source: str
     encode_source: str
+    text_source: str
 
 
 class _Generator:
@@ -96,6 +102,7 @@ class _Generator:
         self.names: dict[str, Any] = {}  # globals of the generated functions
         self.offset = 0
         self.plain = True  # the unpacked tuple *is* the values tuple (no conversions)
+        self.leaves: list[str] = []  # each leaf's item as an expression, depth first
 
     def _slot(self, member: Member, code: str) -> str:
         if member.offset != self.offset:  # pragma: no cover - layouts cover every byte
@@ -135,6 +142,8 @@ class _Generator:
                 parts.append(self.decode_expr(schema.nested[m.name], m.children))
             else:  # pragma: no cover
                 raise AssertionError(m.kind)
+            if m.kind != "struct":
+                self.leaves.append(parts[-1])
         return f"SV({self._schema_name(schema)}, ({', '.join(parts)},))"
 
     # -- encoding --------------------------------------------------------------------------
@@ -219,7 +228,13 @@ def _compile(layout: Layout) -> FastCodec:
         gen.encode_body(schema, layout.members, "value", lines, args, [0])
         lines.append(f"    return pack({', '.join(args)})")
         encode_src = "\n".join(lines) + "\n"
+    # The JSON text of the same slots, without the StructValue in between: the template and
+    # the JSON form of each kind come from jsonform, the items are decode's expressions.
+    template, text_args = json_template(schema, iter(gen.leaves))
+    text_src = (f"def text(data):\n    {slots}, = unpack(data)\n"
+                f"    return {template!r} % ({', '.join(text_args)},)\n")
     namespace: dict[str, Any] = dict(gen.names)
+    namespace.update(TEMPLATE_GLOBALS)
     namespace.update(
         SV=StructValue, WcharText=WcharText, wchar=wchar_from_bytes, Fallback=_Fallback,
         utf16=codecs.utf_16_le_encode,
@@ -227,8 +242,9 @@ def _compile(layout: Layout) -> FastCodec:
     )
     exec(compile(decode_src, f"<fast decode {layout.name} {layout.profile}>", "exec"), namespace)
     exec(compile(encode_src, f"<fast encode {layout.name} {layout.profile}>", "exec"), namespace)
+    exec(compile(text_src, f"<fast text {layout.name} {layout.profile}>", "exec"), namespace)
     return FastCodec(layout, schema, fmt, namespace["decode"], namespace["encode"],
-                     decode_src, encode_src)
+                     namespace["text"], decode_src, encode_src, text_src)
 
 
 # Keyed by id(): a Layout's own hash walks its whole member tree (far slower than decoding).
@@ -293,6 +309,18 @@ def fast_decode(layout: Layout, data: bytes | bytearray | memoryview) -> StructV
         except Exception:  # wrong size: the full path names the member that was cut
             pass
     return _full_decode(layout, data)
+
+
+def fast_json_text(layout: Layout, data: bytes) -> str:
+    """``value_to_json_text(fast_decode(layout, data))`` without building the value."""
+    codec = _BY_LAYOUT.get(id(layout))
+    if codec is None or codec.layout is not layout:
+        codec = compiled(layout)
+    if type(data) is bytes and len(data) == layout.size:
+        return codec.text(data)
+    from iscsitgt_spt.codec.jsonform import value_to_json_text
+
+    return value_to_json_text(fast_decode(layout, data))
 
 
 def fast_encode(value: StructValue) -> bytes:

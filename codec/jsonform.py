@@ -14,7 +14,7 @@ readers in some languages lose precision above 2**53.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from json.encoder import encode_basestring as _string_text
 from typing import Any
 
@@ -25,8 +25,8 @@ from iscsitgt_spt.spec.layout import Member
 from iscsitgt_spt.spec.primitives import WcharText
 
 __all__ = [
-    "compact_dumps", "fields_from_json", "json_to_fields", "load_json", "value_to_json",
-    "value_to_json_text",
+    "TEMPLATE_GLOBALS", "compact_dumps", "fields_from_json", "json_template", "json_to_fields",
+    "load_json", "value_to_json", "value_to_json_text",
 ]
 
 
@@ -116,37 +116,62 @@ def _wchar_text(item: Any) -> str:
     return compact_dumps(_wchar_json(item))
 
 
+#: What the expressions of :func:`json_template` call, for a generated function's globals.
+TEMPLATE_GLOBALS: dict[str, Any] = {"json_wchar": _wchar_text}
+
+
+def json_template(schema: Schema, leaves: Iterator[str]) -> tuple[str, list[str]]:
+    """The ``%`` template of a value's compact JSON text and the template's arguments.
+
+    ``leaves`` gives, member by member and depth first, a Python expression for each leaf's
+    item (an int, bytes, or a WCHAR's ``str``/``WcharText``); the JSON form of each kind is
+    decided here, once, for every generator that writes values as text: from a StructValue's
+    tuples (:func:`value_to_json_text`) and straight from a buffer's unpacked slots
+    (:mod:`iscsitgt_spt.codec.fast`).  The arguments use :data:`TEMPLATE_GLOBALS`.
+    """
+    parts: list[str] = []
+    args: list[str] = []
+    for member in schema.members:
+        key = json.dumps(member.name).replace("%", "%%") + ":"
+        if member.kind == "struct":
+            text, nested = json_template(schema.nested[member.name], leaves)
+            parts.append(key + text)
+            args.extend(nested)
+            continue
+        item = next(leaves)
+        if member.kind in ("int", "bits"):
+            # decode, build and replace hold exact ints (normalise refuses bool and float,
+            # the two types %d would print otherwise than json); a non-number raises.
+            parts.append(key + "%d")
+            args.append(item)
+        elif member.kind in ("bytes", "padding"):
+            parts.append(key + '"%s"')
+            args.append(f"{item}.hex()")
+        elif member.kind == "wchar":
+            parts.append(key + "%s")
+            args.append(f"json_wchar({item})")
+        else:  # pragma: no cover
+            raise AssertionError(member.kind)
+    return "{" + ",".join(parts) + "}", args
+
+
 def _compile_text(schema: Schema) -> Callable[[StructValue], str]:
     lines = ["def to_text(value):", "    t0 = value._values"]
-    args: list[str] = []
     counter = [0]
 
-    def template(sch: Schema, var: str) -> str:
-        parts = []
+    def leaves(sch: Schema, var: str) -> Iterator[str]:
         for index, member in enumerate(sch.members):
-            item = f"{var}[{index}]"
-            key = json.dumps(member.name) + ":"
-            if member.kind in ("int", "bits"):
-                # decode, build and replace hold exact ints (normalise refuses bool and float,
-                # the two types %d would print otherwise than json); a non-number raises.
-                parts.append(key + "%d")
-                args.append(item)
-            elif member.kind in ("bytes", "padding"):
-                parts.append(key + '"%s"')
-                args.append(f"{item}.hex()")
-            elif member.kind == "wchar":
-                parts.append(key + "%s")
-                args.append(f"wchar({item})")
-            else:  # struct: inlined, its tuple in a local of its own
+            if member.kind == "struct":  # its tuple in a local of its own
                 counter[0] += 1
                 child = f"t{counter[0]}"
-                lines.append(f"    {child} = {item}._values")
-                parts.append(key + template(sch.nested[member.name], child))
-        return "{" + ",".join(parts) + "}"
+                lines.append(f"    {child} = {var}[{index}]._values")
+                yield from leaves(sch.nested[member.name], child)
+            else:
+                yield f"{var}[{index}]"
 
-    text = template(schema, "t0")
+    text, args = json_template(schema, leaves(schema, "t0"))
     lines.append(f"    return {text!r} % ({', '.join(args)},)")
-    namespace: dict[str, Any] = {"wchar": _wchar_text}
+    namespace: dict[str, Any] = dict(TEMPLATE_GLOBALS)
     exec(compile("\n".join(lines) + "\n",
                  f"<json text {schema.layout.name} {schema.layout.profile}>", "exec"), namespace)
     function: Callable[[StructValue], str] = namespace["to_text"]

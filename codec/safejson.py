@@ -88,6 +88,20 @@ def _no_constant(name: str) -> Any:
 _DECODER = json.JSONDecoder(parse_int=_bounded_int, parse_constant=_no_constant)
 
 
+def _decode(text: str) -> Any:
+    """``_DECODER.decode(text)``: one value and nothing after it but white space.
+
+    ``decode`` matches white space before and after the value with a regular expression
+    each time; a capture line has none, so the value is read first and ``decode`` runs only
+    when something follows it (white space, or the error it reports) or precedes it.
+    """
+    try:
+        value, end = _DECODER.raw_decode(text)
+    except json.JSONDecodeError:
+        return _DECODER.decode(text)  # leading white space, or the error as decode words it
+    return value if end == len(text) else _DECODER.decode(text)
+
+
 def _position(text: str, index: int, raw: bytes | None) -> tuple[str, int]:
     """``"line L column C"`` and the byte offset for character ``index`` of ``text``."""
     line = text.count("\n", 0, index) + 1
@@ -176,7 +190,7 @@ def read_json(
                         offset=offset)
     try:
         # json.loads refuses a leading BOM with its own message; the decoder alone would not.
-        value = json.loads(text) if text.startswith("\ufeff") else _DECODER.decode(text)
+        value = json.loads(text) if text.startswith("\ufeff") else _decode(text)
     except json.JSONDecodeError as exc:
         where, offset = _position(text, exc.pos, raw)
         raise error(f"malformed JSON: {exc.msg} at {where}", path=source,

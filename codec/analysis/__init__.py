@@ -21,6 +21,7 @@ from iscsitgt_spt.codec.analysis.detect_profile import detect_profile
 from iscsitgt_spt.codec.analysis.lint import lint
 
 if TYPE_CHECKING:  # type checkers see the names; at run time they load on first use
+    from iscsitgt_spt.codec.analysis.bulk import bulk_json_line
     from iscsitgt_spt.codec.analysis.detect_profile import (
         ProfileGuess,
         describe_profiles,
@@ -53,6 +54,7 @@ _WHERE: dict[str, str] = {
     'ProfileGuess': 'iscsitgt_spt.codec.analysis.detect_profile',
     'describe_profiles': 'iscsitgt_spt.codec.analysis.detect_profile',
     'render_hexdump': 'iscsitgt_spt.codec.analysis.hexview',
+    'bulk_json_line': 'iscsitgt_spt.codec.analysis.bulk',
     'RULES': 'iscsitgt_spt.codec.analysis.lint',
     'Finding': 'iscsitgt_spt.codec.analysis.lint',
     'RuleInfo': 'iscsitgt_spt.codec.analysis.lint',
@@ -81,6 +83,7 @@ __all__ = [
     "RecordReport",
     "RuleInfo",
     "Severity",
+    "bulk_json_line",
     "decode_jsonl_lines",
     "describe_profiles",
     "detect_profile",

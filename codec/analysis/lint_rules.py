@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from iscsitgt_spt.codec._frozen import quick_init
+
 __all__ = [
     "RULES",
     "Finding",
@@ -39,6 +41,7 @@ class RuleInfo:
     explanation: str
 
 
+@quick_init
 @dataclass(frozen=True)
 class Finding:
     """One problem in one buffer.  ``path`` starts with the structure name."""

@@ -10,10 +10,12 @@ costs nothing but itself.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring as _string_text
 from typing import TYPE_CHECKING, Any
 
+from iscsitgt_spt.codec._frozen import quick_init
 from iscsitgt_spt.codec.analysis.detect_profile import ProfileGuess, detect_profile
 from iscsitgt_spt.codec.analysis.lint import Finding, lint, lint_bytes
 from iscsitgt_spt.codec.api import encode
@@ -31,11 +33,14 @@ if TYPE_CHECKING:  # sense decoding is imported on first use: most buffers carry
     from iscsitgt_spt.codec.sense.decoder import SenseInfo
 
 __all__ = [
-    "BufferReport", "Change", "RecordReport", "diff_values", "guess_json", "report_record",
-    "sense_of",
+    "BufferReport", "Change", "RecordReport", "decode_sense_at", "diff_values",
+    "findings_text", "guess_json", "guess_text", "head_text", "report_record", "sense_of",
 ]
 
+_PASS_THROUGH = "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY"
 
+
+@quick_init
 @dataclass(frozen=True)
 class BufferReport:
     """One decoded buffer (request or response), or why it could not be decoded.
@@ -70,11 +75,11 @@ class BufferReport:
         """``to_json()`` as compact JSON text (the document through its generated template)."""
         if self.decoded is None or self.error is not None:
             return compact_dumps(self.to_json())
-        findings = (compact_dumps([_finding_json(f) for f in self.findings])
-                    if self.findings else "[]")
-        return '{"document":' + self.decoded.to_json_text() + ',"findings":' + findings + "}"
+        return ('{"document":' + self.decoded.to_json_text() + ',"findings":'
+                + findings_text(self.findings) + "}")
 
 
+@quick_init
 @dataclass(frozen=True)
 class Change:
     """A member the driver changed between request and response."""
@@ -89,6 +94,7 @@ class Change:
                 "after": self.after}
 
 
+@quick_init
 @dataclass(frozen=True)
 class RecordReport:
     record: RawRecord
@@ -191,22 +197,39 @@ class RecordReport:
         rec = self.record
         if rec.meta or rec.unreadable or rec.line is None or self.profile is None:
             parts = [compact_dumps(self._head_json())[1:-1]]
-        else:  # the usual record: numbers and names only, written out directly
-            parts = [f'"record":{rec.index},"line":{rec.line},'
-                     f'"format":{_string_text(rec.source_format)}'
-                     + (f',"end_line":{rec.end_line}' if rec.end_line is not None else "")
-                     + (f',"ioctl":"0x{rec.ioctl:08x}"' if rec.ioctl is not None else "")
-                     + f',"abi":"{self.profile.abi}","cookie":"{self.profile.cookie}"']
+        else:
+            parts = [head_text(rec, self.profile)]
         if self.guess is not None:
-            parts.append(_guess_text(self.guess))
+            parts.append(guess_text(self.guess))
         if self.request is not None:
             parts.append('"input":' + self.request.to_json_text())
         if self.response is not None:
             parts.append('"output":' + self.response.to_json_text())
-        rest = self._rest_json()
-        if rest:
-            parts.append(compact_dumps(rest)[1:-1])
+        if self.changes:
+            parts.append('"changes":' + compact_dumps([c.to_json() for c in self.changes]))
+        if self.sense is not None:  # the sense data through its generated template
+            parts.append('"sense":' + self.sense.to_json_text())
+        if self.notes or self.error is not None:
+            parts.append(compact_dumps({key: value for key, value in self._rest_json().items()
+                                        if key in ("notes", "error")})[1:-1])
         return "{" + ",".join(parts) + "}"
+
+
+def head_text(record: RawRecord, profile: Profile) -> str:
+    """The head of the usual record's JSON line (no ``meta``, no unreadable bytes, a line
+    number), numbers and names only, written out directly: ``_head_json`` as text."""
+    fmt = _FORMAT_TEXTS.get(record.source_format)
+    if fmt is None:  # a reader's format name, escaped once (a handful exist)
+        fmt = _string_text(record.source_format)
+        if len(_FORMAT_TEXTS) < 256:
+            _FORMAT_TEXTS[record.source_format] = fmt
+    return (f'"record":{record.index},"line":{record.line},"format":{fmt}'
+            + (f',"end_line":{record.end_line}' if record.end_line is not None else "")
+            + (f',"ioctl":"0x{record.ioctl:08x}"' if record.ioctl is not None else "")
+            + f',"abi":"{profile.abi}","cookie":"{profile.cookie}"')
+
+
+_FORMAT_TEXTS: dict[str, str] = {}
 
 
 def guess_json(guess: ProfileGuess) -> dict[str, Any]:
@@ -229,7 +252,9 @@ def guess_json(guess: ProfileGuess) -> dict[str, Any]:
 _GUESS_TEXT: dict[int, tuple[ProfileGuess, str]] = {}
 
 
-def _guess_text(guess: ProfileGuess) -> str:
+def guess_text(guess: ProfileGuess) -> str:
+    """:func:`guess_json` as the JSON text of its members (no braces), encoded once per
+    guess: detection is memoised, so a capture's records share a handful of guesses."""
     found = _GUESS_TEXT.get(id(guess))
     if found is None or found[0] is not guess:
         if len(_GUESS_TEXT) >= 4096:
@@ -246,6 +271,11 @@ def _jsonable(value: object) -> Any:
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     return value
+
+
+def findings_text(findings: tuple[Finding, ...]) -> str:
+    """A buffer's ``findings`` as compact JSON text."""
+    return compact_dumps([_finding_json(f) for f in findings]) if findings else "[]"
 
 
 def _finding_json(f: Finding) -> dict[str, Any]:
@@ -310,24 +340,43 @@ def sense_of(decoded: Decoded, raw: bytes | LongBuffer) -> SenseInfo | None:
     (at most SenseInfoLength) bytes there are read from its chunks.
     """
     value = decoded.value
-    if value.name != "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY":
+    if value.name != _PASS_THROUGH:
         return None
     sptd = value["ScsiPassThroughDirect"]
-    assert isinstance(sptd, StructValue)
-    start, length = sptd.SenseInfoOffset, sptd.SenseInfoLength
+    sense_data = value["SenseData"]
+    assert isinstance(sptd, StructValue) and isinstance(sense_data, StructValue)
+    return decode_sense_at(raw, sptd.SenseInfoOffset, sptd.SenseInfoLength,
+                           lambda: encode(sense_data))
+
+
+def decode_sense_at(
+    raw: bytes, start: int, length: int, sense_data: bytes | Callable[[], bytes]
+) -> SenseInfo | None:
+    """:func:`sense_of` once ``SenseInfoOffset``/``SenseInfoLength`` are read: the sense bytes
+    they point at in ``raw``, else the ``SenseData`` member's bytes (or the function giving
+    them), decoded (``None`` when they are all zero or are not sense data)."""
     sense = raw[start : start + length] if length else b""
     if len(sense) != length or not sense:
-        sense_data = value["SenseData"]
-        assert isinstance(sense_data, StructValue)
-        sense = encode(sense_data)
+        sense = sense_data if type(sense_data) is bytes else sense_data()  # type: ignore[operator]
     if not any(sense):
         return None
-    from iscsitgt_spt.codec.sense.decoder import decode_sense
-
+    decode = _SENSE_DECODER[0] if _SENSE_DECODER else _load_sense_decoder()
     try:
-        return decode_sense(sense)
+        return decode(sense)
     except ParseError:
         return None
+
+
+# Sense decoding is imported on first use (most buffers carry no sense data), once: an import
+# statement in decode_sense_at would cost a lookup per record.
+_SENSE_DECODER: list[Callable[[bytes], SenseInfo]] = []
+
+
+def _load_sense_decoder() -> Callable[[bytes], SenseInfo]:
+    from iscsitgt_spt.codec.sense.decoder import decode_sense
+
+    _SENSE_DECODER.append(decode_sense)
+    return decode_sense
 
 
 def _sense_of(report: BufferReport | None) -> SenseInfo | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from iscsitgt_spt.codec.analysis.bulk import bulk_json_line
 from iscsitgt_spt.codec.analysis.report import report_record
 from iscsitgt_spt.codec.capture.records import RawRecord, iter_jsonl
 from iscsitgt_spt.spec.profiles import Profile
@@ -30,11 +31,19 @@ def report_json_lines(
     cookie: str | None = None,
     diagnostics: bool = True,
 ) -> Iterator[str]:
-    """One compact JSON line (no newline) per record: its report, or its error."""
+    """One compact JSON line (no newline) per record: its report, or its error.
+
+    The usual record's line is written straight from its bytes
+    (:func:`~iscsitgt_spt.codec.analysis.bulk.bulk_json_line`: the same line).
+    """
+    bulk = name is None and ioctl is None
     for record in records:
-        report = report_record(record, name=name, ioctl=ioctl, abi=abi, cookie=cookie,
-                               diagnostics=diagnostics)
-        yield report.to_json_line()
+        line = (bulk_json_line(record, abi=abi, cookie=cookie, diagnostics=diagnostics)
+                if bulk else None)
+        if line is None:
+            line = report_record(record, name=name, ioctl=ioctl, abi=abi, cookie=cookie,
+                                 diagnostics=diagnostics).to_json_line()
+        yield line
 
 
 def decode_jsonl_lines(

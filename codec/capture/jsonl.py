@@ -31,6 +31,7 @@ __all__ = [
     "CaptureRecord",
     "parse_line",
     "parse_lines",
+    "plain_record",
     "record_to_json",
     "record_to_line",
 ]
@@ -145,6 +146,41 @@ def record_from_json(obj: object, where: str = "record") -> CaptureRecord:
         extra=({} if obj.keys() <= _KNOWN_KEYS
                else {k: v for k, v in obj.items() if k not in _KNOWN_KEYS}),
     )
+
+
+#: The keys of the usual record, whose fields :func:`plain_record` reads without the general
+#: validation: ``ioctl``, ``in`` and maybe ``out``, nothing else.
+_PLAIN_KEYS = frozenset(("ioctl", "in", "out"))
+
+
+def plain_record(obj: object) -> tuple[int, bytes, bytes | None] | None:
+    """``(ioctl, in, out)`` of the usual record, or ``None`` for any other.
+
+    A capture is millions of lines like ``{"ioctl":"0x0004d008","in":"..."}``; this reads
+    them with a handful of exact type tests where :func:`record_from_json` runs the general
+    checks and builds a :class:`CaptureRecord`.  It accepts nothing that
+    :func:`record_from_json` refuses and reads the same values (an integer IOCTL in range, or
+    ``0x`` and eight hex digits, which ``int(text, 0)`` and ``int(text, 16)`` read alike);
+    anything else — another key, another spelling, bad hex — gives ``None``, and the general
+    path decides, errors and all.
+    """
+    if type(obj) is not dict or not obj.keys() <= _PLAIN_KEYS:
+        return None
+    ioctl, data_in, data_out = obj.get("ioctl"), obj.get("in"), obj.get("out")
+    if type(ioctl) is str and len(ioctl) == 10 and ioctl[:2] == "0x":
+        try:
+            ioctl = int(ioctl, 16)
+        except ValueError:
+            return None
+    elif type(ioctl) is not int or not 0 <= ioctl <= 0xFFFFFFFF:
+        return None
+    if type(data_in) is not str or (data_out is not None and type(data_out) is not str):
+        return None
+    try:
+        return (ioctl, bytes.fromhex(data_in),
+                None if data_out is None else bytes.fromhex(data_out))
+    except ValueError:
+        return None
 
 
 def parse_line(

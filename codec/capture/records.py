@@ -30,7 +30,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from iscsitgt_spt.codec.safejson import json_text_bound
+from iscsitgt_spt.codec._frozen import quick_init
+from iscsitgt_spt.codec.safejson import json_text_bound, read_json
 from iscsitgt_spt.spec.constants import IOCTLS
 from iscsitgt_spt.spec.errors import InputFormatError
 
@@ -79,6 +80,7 @@ class RecordTooLarge(InputFormatError):
         self.limit = limit
 
 
+@quick_init
 @dataclass(frozen=True)
 class RawRecord:
     """What a reader extracted from one record of a capture (see the module docstring)."""
@@ -292,28 +294,41 @@ def iter_jsonl(lines: Iterable[str], limit: int = MAX_RECORD_SIZE) -> Iterator[R
     A record's line range is its line; ``#`` comment lines are named in the next record's
     ``meta["skipped_lines"]`` (the last record's, for those after it).
     """
-    from iscsitgt_spt.codec.capture.jsonl import parse_lines
+    from iscsitgt_spt.codec.capture.jsonl import plain_record, record_from_json
 
     bound = json_text_bound(limit)
     comments: list[tuple[int, str]] = []
-
-    def watched() -> Iterator[str]:
-        for lineno, text in enumerate(lines, 1):
-            if text.lstrip().startswith("#"):
-                comments.append((lineno, text[:80]))
-            yield text
-
     held: RawRecord | None = None
-    for index, (lineno, item) in enumerate(parse_lines(watched(), max_record_bytes=bound)):
+    index = 0
+    # One loop, no generator stacked on another: a capture is millions of lines.
+    for lineno, text in enumerate(lines, 1):
+        stripped = text.strip()
+        if not stripped:
+            continue
+        if stripped[0] == "#":
+            comments.append((lineno, text[:80]))
+            continue
+        record: RawRecord
+        try:
+            obj = read_json(stripped, f"line {lineno}", error=InputFormatError,
+                            max_record_bytes=bound)
+            plain = plain_record(obj)
+            if plain is not None:  # the usual line: no CaptureRecord in between
+                ioctl, data_in, data_out = plain
+                record = RawRecord(index, data_in, data_out, ioctl, "jsonl", lineno,
+                                   end_line=lineno)
+            else:
+                record = raw_from_capture_record(record_from_json(obj, f"line {lineno}"),
+                                                 index, lineno)
+        except InputFormatError as exc:
+            record = error_record(index, "jsonl", lineno, exc, end_line=lineno)
+        if comments:
+            record = with_skipped(record, comments)
+            comments = []
         if held is not None:
             yield held
-        before = [c for c in comments if c[0] < lineno]
-        comments[:] = comments[len(before):]
-        if isinstance(item, InputFormatError):
-            held = error_record(index, "jsonl", lineno, item, end_line=lineno)
-        else:
-            held = raw_from_capture_record(item, index, lineno)
-        held = with_skipped(held, before)
+        held = record
+        index += 1
     if held is not None:
         yield with_skipped(held, comments)
 

@@ -24,6 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from iscsitgt_spt.codec._frozen import quick_init
+from iscsitgt_spt.codec.jsonform import compact_dumps
 from iscsitgt_spt.codec.sense.asc import asc_ascq_text, describe_asc_ascq
 from iscsitgt_spt.codec.sense.ata import (
     AtaPassThroughFixed,
@@ -91,6 +93,7 @@ MAX_FORWARDED_DEPTH = 3
 
 
 # --- the decoded buffer -----------------------------------------------------------------------
+@quick_init
 @dataclass(frozen=True)
 class SenseInfo(_Jsonable):
     """A decoded sense buffer.  ``None`` marks a field the buffer does not hold."""
@@ -137,12 +140,13 @@ class SenseInfo(_Jsonable):
             return None
         return asc_ascq_text(self.asc, self.ascq)
 
-    def to_dict(self) -> dict[str, object]:
+    def _summary_head(self) -> dict[str, object]:
+        """The keys ``to_dict`` puts before the fields: what the codes mean."""
         if self.vendor_specific:
             layout = "vendor specific"
         else:
             layout = "descriptor" if self.descriptor_format else "fixed"
-        out: dict[str, object] = {
+        return {
             "format": layout,
             "deferred": self.deferred,
             "response_code_name": (self.response_code.name
@@ -151,10 +155,26 @@ class SenseInfo(_Jsonable):
             "sense_key_name": None if self.sense_key is None else self.sense_key.title,
             "asc_ascq_text": self.asc_ascq_text,
         }
+
+    def to_dict(self) -> dict[str, object]:
+        out = self._summary_head()
         out.update(super().to_dict())
         if self.vendor_specific:
             out["note"] = _VENDOR_NOTE
         return out
+
+    def to_json_text(self) -> str:
+        """``compact_dumps(self.to_dict())``, the fields through the generated template."""
+        if self.vendor_specific:
+            return compact_dumps(self.to_dict())
+        # The head is a function of four codes, which a capture repeats: encoded once each.
+        key = (self.response_code, self.sense_key, self.asc, self.ascq)
+        head = _HEAD_TEXTS.get(key)
+        if head is None:
+            if len(_HEAD_TEXTS) >= 4096:
+                _HEAD_TEXTS.clear()
+            head = _HEAD_TEXTS[key] = compact_dumps(self._summary_head())[:-1] + ","
+        return head + self._fields_json_text()[1:]
 
     def format_text(self) -> str:
         """Multi-line text in the manner of ``sg_decode_sense``."""
@@ -200,6 +220,9 @@ class SenseInfo(_Jsonable):
         return lines
 
 
+# The summary head's JSON text (all but the closing brace) by its four codes.
+_HEAD_TEXTS: dict[tuple[object, ...], str] = {}
+
 _VENDOR_NOTE = ("response code 7Fh: the vendor defines this sense data's format (SPC-5); "
                 "the bytes are shown undecoded")
 
@@ -218,6 +241,9 @@ _FIXED_FIELDS = (("sense key", 2, 3), ("information", 3, 7), ("additional sense 
                  ("FRU code", 14, 15), ("sense-key specific", 15, 18))
 _DESCRIPTOR_FIELDS = (("sense key", 1, 2), ("ASC", 2, 3), ("ASCQ", 3, 4),
                       ("SDAT_OVFL", 4, 5), ("additional sense length", 7, 8))
+# _extent reads the last field's end as the end of them all.
+assert all(sorted(f, key=lambda field: field[2]) == list(f)
+           for f in (_FIXED_FIELDS, _DESCRIPTOR_FIELDS))
 
 
 def _extent(buf: bytes, fields: tuple[tuple[str, int, int], ...],
@@ -228,8 +254,8 @@ def _extent(buf: bytes, fields: tuple[tuple[str, int, int], ...],
     end = n if add_len is None else min(n, 8 + add_len)
     if add_len is not None and 8 + add_len > n:
         warnings.append(f"additional sense length claims {add_len} bytes, {n - 8} present")
-    missing = [name for name, _start, stop in fields if stop > end]
-    if missing:
+    if end < fields[-1][2]:  # (the fields are in byte order: the last ends last)
+        missing = [name for name, _start, stop in fields if stop > end]
         warnings.append(f"sense data ends after {end} bytes; missing: {', '.join(missing)}")
     return add_len, end
 
@@ -243,33 +269,39 @@ def _trailing(buf: bytes, end: int, warnings: list[str]) -> bytes:
     return rest
 
 
+#: SenseKey by the four bits that hold it (every value 0-Fh is a key): an index, not an
+#: enumeration call per buffer.
+_SENSE_KEYS = tuple(SenseKey(value) for value in range(16))
+
+
 def _decode_fixed(buf: bytes, rc: SenseResponseCode) -> SenseInfo:
     warnings: list[str] = []
     add_len, end = _extent(buf, _FIXED_FIELDS, warnings)
-
-    def field(start: int, stop: int) -> int | None:
-        return int.from_bytes(buf[start:stop], "big") if stop <= end else None
-
-    sense_key = None if end < 3 else SenseKey(buf[2] & 0x0F)
-    flags = field(2, 3)
+    # A field is read when the sense data (as far as it goes) holds it whole; written out per
+    # field rather than through a helper, since most pass-through records carry sense data.
+    sense_key = _SENSE_KEYS[buf[2] & 0x0F] if end >= 3 else None
+    flags = buf[2] if end >= 3 else None
     sks_raw = buf[15:18] if end >= 18 else b""
     sks = _decode_sks(sense_key, sks_raw) if sks_raw and sks_raw[0] & 0x80 else None
-    asc, ascq = field(12, 13), field(13, 14)
-    information, command_specific = field(3, 7), field(8, 12)
+    asc = buf[12] if end >= 13 else None
+    ascq = buf[13] if end >= 14 else None
+    information = int.from_bytes(buf[3:7], "big") if end >= 7 else None
+    command_specific = int.from_bytes(buf[8:12], "big") if end >= 12 else None
     ata = None
-    if (asc, ascq) == (0x00, 0x1D):  # SAT-4: bytes 3-11 are ATA registers (end >= 14 here)
+    if asc == 0x00 and ascq == 0x1D:  # SAT-4: bytes 3-11 are ATA registers (end >= 14 here)
         ata = decode_ata_pass_through_fixed(buf)
         information = command_specific = None
+    # Positional, in SenseInfo's field order (keywords cost a microsecond per buffer here).
     return SenseInfo(
-        response_code=rc, raw=buf, sense_key=sense_key, asc=asc, ascq=ascq,
-        additional_length=add_len, valid=bool(buf[0] & 0x80), information=information,
-        command_specific=command_specific, fru=field(14, 15),
-        filemark=None if flags is None else bool(flags & 0x80),
-        eom=None if flags is None else bool(flags & 0x40),
-        ili=None if flags is None else bool(flags & 0x20),
-        sdat_ovfl=None if flags is None else bool(flags & 0x10),
-        sense_key_specific=sks, descriptors=(), trailing=_trailing(buf, end, warnings),
-        warnings=tuple(warnings), ata_pass_through=ata,
+        rc, buf, sense_key, asc, ascq,  # response_code, raw, sense_key, asc, ascq
+        add_len, bool(buf[0] & 0x80), information,  # additional_length, valid, information
+        command_specific, buf[14] if end >= 15 else None,  # command_specific, fru
+        None if flags is None else bool(flags & 0x80),  # filemark
+        None if flags is None else bool(flags & 0x40),  # eom
+        None if flags is None else bool(flags & 0x20),  # ili
+        None if flags is None else bool(flags & 0x10),  # sdat_ovfl
+        sks, (), _trailing(buf, end, warnings),  # sense_key_specific, descriptors, trailing
+        tuple(warnings), ata,  # warnings, ata_pass_through
     )
 
 
@@ -349,6 +381,9 @@ def _vendor_specific(buf: bytes) -> SenseInfo:
     )
 
 
+_RESPONSE_CODES = {int(code): code for code in SenseResponseCode}
+
+
 def _decode(buf: bytes, depth: int) -> SenseInfo:
     if not buf:
         raise ParseError("sense buffer is empty", path="sense", offset=0,
@@ -356,13 +391,12 @@ def _decode(buf: bytes, depth: int) -> SenseInfo:
     code = buf[0] & 0x7F
     if code == VENDOR_SPECIFIC_RESPONSE_CODE:
         return _vendor_specific(buf)
-    try:
-        rc = SenseResponseCode(code)
-    except ValueError:
+    rc = _RESPONSE_CODES.get(code)
+    if rc is None:
         raise ParseError("unknown sense response code (not sense data)",
                          path="sense.response_code", offset=0,
                          expected="0x70-0x73 or 0x7f (vendor specific)",
-                         actual=f"0x{code:02x}") from None
+                         actual=f"0x{code:02x}")
     if rc in (SenseResponseCode.FIXED_CURRENT, SenseResponseCode.FIXED_DEFERRED):
         return _decode_fixed(buf, rc)
     return _decode_descriptor_format(buf, rc, depth)

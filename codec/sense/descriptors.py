@@ -16,10 +16,14 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import types
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass
+from json.encoder import encode_basestring as _string_text
 from typing import TYPE_CHECKING, ClassVar
 
+from iscsitgt_spt.codec.jsonform import compact_dumps
 from iscsitgt_spt.spec.constants import SenseKey
 
 if TYPE_CHECKING:  # the decoder imports this module; only the annotation looks back
@@ -74,22 +78,116 @@ def _to_json(value: object) -> object:
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(
+            f.name for f in dataclasses.fields(cls))
+    return names
+
+
+def json_text(value: object) -> str:
+    """``compact_dumps(_to_json(value))`` for one field, the usual types without the encoder."""
+    if value is None:
+        return "null"
+    if type(value) is bool:
+        return "true" if value else "false"
+    if isinstance(value, int):  # exact ints and the IntEnums (SenseKey, ...): json's own way
+        return int.__repr__(value)
+    if type(value) is str:
+        return _string_text(value)
+    if type(value) is bytes:
+        return '"' + value.hex() + '"'
+    if type(value) is tuple:
+        return "[" + ",".join([json_text(item) for item in value]) + "]"
+    if isinstance(value, _Jsonable):
+        return value.to_json_text()
+    return compact_dumps(_to_json(value))
+
+
 class _Jsonable:
-    """Mixin: ``to_dict()`` over the dataclass fields, led by a ``kind`` tag."""
+    """Mixin: ``to_dict()`` over the dataclass fields, led by a ``kind`` tag, and
+    ``to_json_text()``, the same as compact JSON text without the dictionary in between."""
 
     kind: ClassVar[str] = ""
 
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"kind": self.kind} if self.kind else {}
-        names = _FIELD_NAMES.get(type(self))
-        if names is None:
-            names = _FIELD_NAMES[type(self)] = tuple(
-                f.name for f in dataclasses.fields(self))  # type: ignore[arg-type]
         fields = self.__dict__  # frozen dataclasses keep their fields there
-        for name in names:
+        for name in _field_names(type(self)):
             value = fields[name]
             out[name] = value if type(value) in _PLAIN else _to_json(value)
         return out
+
+    def to_json_text(self) -> str:
+        """``compact_dumps(self.to_dict())``: for a class that keeps ``to_dict`` as is, by a
+        ``%`` template generated per class (a capture decodes sense data in most
+        pass-through records); a class that adds keys to it, through its dictionary."""
+        if type(self).to_dict is not _Jsonable.to_dict:
+            return compact_dumps(self.to_dict())
+        return self._fields_json_text()
+
+    def _fields_json_text(self) -> str:
+        """What ``_Jsonable.to_dict`` gives (the kind, then the fields), as compact JSON text."""
+        template = _TEXT_TEMPLATES.get(type(self))
+        if template is None:
+            template = _TEXT_TEMPLATES[type(self)] = _text_template(type(self))
+        return template(self)
+
+
+def _inline(hint: object, namespace: dict[str, object]) -> str:
+    """The expression writing a field's value ``x`` as JSON text.
+
+    The field's declared type (``hint``, resolved) decides which values are written inline;
+    any other value, declared or not, goes through :func:`json_text`, so the text never
+    depends on the declaration being right.
+    """
+    union = typing.get_origin(hint) in (typing.Union, types.UnionType)
+    tests: list[str] = []
+    for kind in typing.get_args(hint) if union else (hint,):
+        if kind is type(None):
+            tests.append("'null' if x is None")
+        elif kind is bool:
+            tests += ["'true' if x is True", "'false' if x is False"]
+        elif kind is int:
+            tests.append("r(x) if type(x) is int")
+        elif isinstance(kind, type) and issubclass(kind, enum.IntEnum):
+            namespace[kind.__name__] = kind
+            tests.append(f"r(x) if type(x) is {kind.__name__}")  # json writes int.__repr__
+        elif kind is bytes:
+            tests.append("'\"' + x.hex() + '\"' if type(x) is bytes")
+        elif kind is str:
+            tests.append("s(x) if type(x) is str")
+        elif typing.get_origin(kind) is tuple:
+            tests.append("'[]' if x == ()")
+    return " else ".join([*tests, "j(x)"])
+
+
+def _text_template(cls: type[_Jsonable]) -> Callable[[_Jsonable], str]:
+    names = _field_names(cls)
+    try:
+        hints = typing.get_type_hints(cls)
+    except (NameError, TypeError):  # an annotation names a class only imported for typing
+        hints = {}
+    namespace: dict[str, object] = {"j": json_text, "r": int.__repr__, "s": _string_text}
+
+    def literal(text: str) -> str:  # JSON text as a literal part of a % template
+        return _string_text(text).replace("%", "%%")
+
+    keys = ([f'"kind":{literal(cls.kind)}'] if cls.kind else []) + [
+        literal(name) + ":%s" for name in names]
+    lines = ["def to_json_text(self):", "    d = self.__dict__"]
+    for index, name in enumerate(names):
+        lines += [f"    x = d[{name!r}]",
+                  f"    v{index} = {_inline(hints.get(name, object), namespace)}"]
+    lines.append(f"    return {'{' + ','.join(keys) + '}'!r} % ("
+                 + "".join(f"v{index}, " for index in range(len(names))) + ")")
+    source = "\n".join(lines) + "\n"
+    exec(compile(source, f"<sense json text {cls.__name__}>", "exec"), namespace)
+    return namespace["to_json_text"]  # type: ignore[return-value]
+
+
+_TEXT_TEMPLATES: dict[type, Callable[[_Jsonable], str]] = {}
 
 
 def _percent_text(progress: int) -> str:

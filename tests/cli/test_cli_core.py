@@ -244,6 +244,32 @@ def test_bulk_mode_skips_diagnostics() -> None:
     assert row["input"]["findings"] == [] and "profile_evidence" not in row
 
 
+def test_bulk_json_lines_are_the_general_paths_and_keep_the_exit_status() -> None:
+    # decode --json --no-diagnostics writes the usual record straight from its bytes
+    # (codec.analysis.bulk); each line must still be report_record's, and a broken record
+    # still makes the exit status 1.
+    from iscsitgt_spt.codec.analysis.report import report_record
+    from iscsitgt_spt.codec.capture.records import iter_jsonl
+
+    lines = [json.dumps({"ioctl": "0x0004d008", "in": TMF.hex()}),
+             json.dumps({"ioctl": "0x0004d008", "in": TMF[:40].hex()}),
+             json.dumps({"ioctl": "0x0004d008", "in": (TMF + b"\x01").hex()}),
+             json.dumps({"ioctl": "0x0004d008", "in": "zz"})]
+    capture = "\n".join(lines).encode()
+    for options in ([], ["--abi", "win64", "--cookie", "u64"]):
+        out = cli("decode", "-", "--json", "--no-diagnostics", *options, stdin=capture)
+        abi = cookie = None
+        if options:
+            abi, cookie = "win64", "u64"
+        want = [report_record(r, abi=abi, cookie=cookie, diagnostics=False).to_json_line()
+                for r in iter_jsonl(lines)]
+        assert out.stdout.decode().splitlines() == want
+        assert out.returncode == 1  # the cut and the unreadable records
+    whole = cli("decode", "-", "--json", "--no-diagnostics", stdin=lines[0].encode() + b"\n"
+                + lines[0].encode())
+    assert whole.returncode == 0 and len(whole.stdout.splitlines()) == 2
+
+
 def test_profile_evidence_says_where_the_abi_came_from() -> None:
     line = json.dumps({"ioctl": "0x0004d008", "in": TMF.hex(), "abi": "win64", "cookie": "u64"})
     from_record = json.loads(cli("decode", "-", "--json", stdin=line.encode()).stdout)
@@ -287,3 +313,27 @@ def test_powershell_51_utf16_capture_and_skipped_lines_are_shown() -> None:
     assert "note: not data, skipped: line 1: Banner line" in shown
     doc = json.loads(cli("decode", "--json", "-", stdin=text).stdout)
     assert (doc["line"], doc["end_line"], doc["skipped_lines"]) == (3, 3, ["line 1: Banner line"])
+
+
+def test_help_width_is_the_terminal_width_shutil_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The help formatter reads the width itself (argparse would import shutil on every run);
+    # shutil.get_terminal_size is the reference, with COLUMNS set, invalid and unset.
+    import shutil
+
+    from iscsitgt_spt.cli import _columns
+
+    for columns in ("57", "0", "wide", None):
+        if columns is None:
+            monkeypatch.delenv("COLUMNS", raising=False)
+        else:
+            monkeypatch.setenv("COLUMNS", columns)
+        assert _columns() == shutil.get_terminal_size().columns
+
+
+def test_a_decode_run_imports_no_shutil() -> None:
+    script = ("import sys, runpy; sys.argv = ['iscsitgt-spt', 'decode', '-'];\n"
+              "try:\n    runpy.run_module('iscsitgt_spt', run_name='__main__')\n"
+              "except SystemExit:\n    pass\n"
+              "print('shutil' in sys.modules, file=sys.stderr)")
+    out = subprocess.run([sys.executable, "-c", script], input=TMF, capture_output=True)
+    assert out.stderr.decode().strip().splitlines()[-1] == "False", out.stderr

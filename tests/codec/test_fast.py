@@ -8,6 +8,7 @@ The reference here is the construct path itself (``layout.construct`` + ``from_c
 from __future__ import annotations
 
 import itertools
+import json
 from typing import Any
 
 import pytest
@@ -15,8 +16,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from iscsitgt_spt.codec import api
 from iscsitgt_spt.codec.convert import from_container, to_container
-from iscsitgt_spt.codec.fast import compiled, fast_decode, fast_encode, wchar_from_bytes
+from iscsitgt_spt.codec.fast import (
+    compiled,
+    fast_decode,
+    fast_encode,
+    fast_json_text,
+    wchar_from_bytes,
+)
 from iscsitgt_spt.codec.fuzzing import strategies
+from iscsitgt_spt.codec.jsonform import value_to_json
 from iscsitgt_spt.codec.values import StructValue, schema_of
 from iscsitgt_spt.spec.errors import BuildError, ParseError
 from iscsitgt_spt.spec.layout import Layout
@@ -36,6 +44,11 @@ def reference_decode(layout: Layout, data: bytes) -> StructValue:
 def reference_encode(value: StructValue) -> bytes:
     data: bytes = value.layout.construct.build(to_container(value))
     return data
+
+
+def reference_json_text(value: StructValue) -> str:
+    """The json module's own compact text of the value's JSON form (the dict converter)."""
+    return json.dumps(value_to_json(value), ensure_ascii=False, separators=(",", ":"))
 
 
 def typed(value: Any) -> Any:
@@ -68,6 +81,7 @@ def test_any_buffer_decodes_as_the_full_path(name: str, profile: Profile) -> Non
         assert typed(got) == typed(expected)
         assert got._schema is expected._schema
         assert fast_encode(got) == data == reference_encode(expected)
+        assert fast_json_text(layout, data) == reference_json_text(expected)
 
     check()
 
@@ -83,6 +97,8 @@ def test_spec_shaped_buffers_decode_as_the_full_path(name: str, profile: Profile
         got = fast_decode(layout, data)
         assert typed(got) == typed(reference_decode(layout, data))
         assert fast_encode(got) == data
+        # The JSON text straight from the bytes (what a capture's JSON line holds).
+        assert fast_json_text(layout, data) == reference_json_text(got)
 
     check()
 

@@ -170,6 +170,29 @@ def test_fixed_flags_fru_and_command_specific() -> None:
     assert cmd.command_specific == 0xDEADBEEF
 
 
+@pytest.mark.parametrize("bit", [7, 6, 5, 4])
+def test_each_fixed_field_lands_in_its_own_place(bit: int) -> None:
+    # SPC-5 fixed format, by hand: byte 0 = 70h (VALID clear) or F0h; byte 2 = one of
+    # FILEMARK (bit 7), EOM (6), ILI (5), SDAT_OVFL (4) over sense key 4 (HARDWARE ERROR);
+    # bytes 3-6 INFORMATION 01020304h; byte 7 additional length 0Ah; bytes 8-11
+    # COMMAND-SPECIFIC INFORMATION 05060708h; byte 12 ASC 3Eh, 13 ASCQ 01h; 14 FRU 33h;
+    # 15-17 sense-key specific with SKSV clear.  Every field differs from every other.
+    data = bytes([0x70, 0, (1 << bit) | 0x04, 1, 2, 3, 4, 0x0A, 5, 6, 7, 8, 0x3E, 0x01, 0x33,
+                  0, 0, 0])
+    info = decode_sense(data)
+    flags = {7: "filemark", 6: "eom", 5: "ili", 4: "sdat_ovfl"}
+    assert {name: getattr(info, name) for name in flags.values()} == {
+        name: on == bit for on, name in flags.items()}
+    assert (info.response_code, info.valid, info.sense_key) == (0x70, False, 4)
+    assert (info.information, info.additional_length, info.command_specific) == (
+        0x01020304, 10, 0x05060708)
+    assert (info.asc, info.ascq, info.fru) == (0x3E, 0x01, 0x33)
+    assert info.raw == data and info.trailing == b"" and info.descriptors == ()
+    assert info.sense_key_specific is None and info.ata_pass_through is None
+    assert info.warnings == ()
+    assert decode_sense(bytes([0xF0]) + data[1:]).valid is True
+
+
 def test_sense_key_without_specific_layout_keeps_bytes() -> None:
     # 07 = Data Protect, for which SPC defines no sense-key-specific layout; 27 00 = "Write
     # protected"; bytes 15-17 80 12 34 = SKSV set, the rest kept as they are.
@@ -368,6 +391,22 @@ def test_arbitrary_bytes_raise_only_parse_error(data: bytes) -> None:
     json.dumps(info.to_dict())
     info.format_text()
     assert info.raw == data
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(_SENSE_LIKE, _DESCRIPTORS))
+def test_json_text_is_the_dictionary_as_compact_json(data: bytes) -> None:
+    # to_json_text (generated templates, what decode --json prints) against the json
+    # module's own encoding of to_dict, for every layout and descriptor type.
+    try:
+        info = decode_sense(data)
+    except ParseError:
+        return
+    text = info.to_json_text()
+    assert text == json.dumps(info.to_dict(), ensure_ascii=False, separators=(",", ":"))
+    for descriptor in info.descriptors:
+        assert json.loads(descriptor.to_json_text()) == json.loads(
+            json.dumps(descriptor.to_dict()))
 
 
 # --- vendor specific (response code 7Fh) ----------------------------------------------------

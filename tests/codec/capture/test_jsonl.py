@@ -1,0 +1,123 @@
+"""The JSON-Lines capture reader's shortcut for the usual line equals its general path.
+
+``plain_record`` and ``iter_jsonl``'s direct RawRecord are a speed path (issue 13): like
+``codec.fast`` they must accept nothing the general path refuses and read the same values,
+so these properties hold them against ``record_from_json`` / ``raw_from_capture_record``
+(the general path, which keeps its own tests) on generated records, hostile ones included.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from iscsitgt_spt.codec.capture.jsonl import parse_lines, plain_record, record_from_json
+from iscsitgt_spt.codec.capture.records import (
+    RawRecord,
+    error_record,
+    iter_jsonl,
+    raw_from_capture_record,
+    with_skipped,
+)
+from iscsitgt_spt.spec.errors import InputFormatError
+
+_HEXISH = st.text(alphabet="0123456789abcdefABCDEF xX_-+ \t\n", max_size=14)
+_IOCTLS = st.one_of(
+    st.integers(min_value=-2, max_value=(1 << 33)),
+    st.booleans(),
+    st.none(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    _HEXISH,
+    st.builds(lambda n: f"0x{n:08x}", st.integers(min_value=0, max_value=0xFFFFFFFF)),
+    st.builds(lambda n: f"0X{n:08X}", st.integers(min_value=0, max_value=0xFFFFFFFF)),
+    st.builds(lambda n: f"{n}", st.integers(min_value=0, max_value=0xFFFFFFFF)),
+)
+_BUFFERS = st.one_of(
+    st.binary(max_size=24).map(bytes.hex),
+    st.binary(max_size=8).map(lambda b: b.hex(" ")),
+    _HEXISH,
+    st.integers(),
+    st.none(),
+    st.lists(st.integers(0, 255), max_size=3),
+)
+_OBJECTS = st.one_of(
+    st.fixed_dictionaries({"ioctl": _IOCTLS, "in": _BUFFERS}),
+    st.fixed_dictionaries({"ioctl": _IOCTLS, "in": _BUFFERS, "out": _BUFFERS}),
+    st.dictionaries(
+        st.sampled_from(["ioctl", "in", "out", "v", "abi", "pid", "status", "case"]),
+        st.one_of(_IOCTLS, _BUFFERS), max_size=5,
+    ),
+    st.lists(st.integers(), max_size=2),
+    st.integers(),
+)
+
+
+def _general(obj: Any) -> tuple[int, bytes, bytes | None] | None:
+    try:
+        record = record_from_json(obj)
+    except InputFormatError:
+        return None
+    return record.ioctl, record.data_in, record.data_out
+
+
+@settings(max_examples=400, deadline=2000)
+@given(_OBJECTS)
+def test_plain_record_reads_what_the_general_path_reads(obj: Any) -> None:
+    plain = plain_record(obj)
+    if plain is not None:
+        # Never accepts a record the general path refuses, and reads the same values.
+        assert plain == _general(obj)
+        assert type(plain[0]) is int
+
+
+def test_plain_record_takes_the_usual_line_and_leaves_the_rest() -> None:
+    assert plain_record({"ioctl": "0x0004d008", "in": "00ff"}) == (0x4D008, b"\x00\xff", None)
+    assert plain_record({"ioctl": 315400, "in": "", "out": "01"}) == (315400, b"", b"\x01")
+    for other in ({"ioctl": "0x4d008", "in": "00"},  # another spelling: the general path
+                  {"ioctl": True, "in": "00"}, {"ioctl": 1 << 32, "in": "00"},
+                  {"ioctl": "0x0004d008", "in": "0"}, {"ioctl": 1, "in": "00", "pid": 1},
+                  {"ioctl": 1}, ["ioctl"]):
+        assert plain_record(other) is None
+
+
+def _reference(lines: list[str]) -> list[RawRecord]:
+    """``iter_jsonl`` as the general path reads it: every line through ``parse_lines``,
+    comment lines named in the next record (the last one's when none follows)."""
+    records: list[RawRecord] = []
+    comments: list[tuple[int, str]] = []
+    parsed = dict(parse_lines(lines))
+    for lineno, text in enumerate(lines, 1):
+        if text.lstrip().startswith("#"):
+            comments.append((lineno, text[:80]))
+        if lineno not in parsed:
+            continue
+        item, index = parsed[lineno], len(records)
+        record = (error_record(index, "jsonl", lineno, item, end_line=lineno)
+                  if isinstance(item, InputFormatError)
+                  else raw_from_capture_record(item, index, lineno))
+        records.append(with_skipped(record, comments))
+        comments = []
+    if records and comments:
+        records[-1] = with_skipped(records[-1], comments)
+    return records
+
+
+_LINES = st.one_of(
+    _OBJECTS.map(lambda o: json.dumps(o)),
+    st.sampled_from(["", "   ", "# a comment", "  # indented", "{", "[]", "null", "{}",
+                     '{"ioctl":"0x0004d008","in":"00","time":"t"}',
+                     '{"ioctl":"0x0004d008","in":"00"}  ']),
+)
+
+
+@settings(max_examples=300, deadline=2000)
+@given(st.lists(_LINES, max_size=8))
+def test_iter_jsonl_equals_the_general_path(lines: list[str]) -> None:
+    got = list(iter_jsonl(lines))
+    want = _reference(lines)
+    assert got == want
+    # Field for field, types included (equality alone would let 1 == True through).
+    assert [{k: (type(v), v) for k, v in vars(r).items()} for r in got] == \
+        [{k: (type(v), v) for k, v in vars(r).items()} for r in want]
