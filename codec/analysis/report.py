@@ -350,7 +350,7 @@ def sense_of(decoded: Decoded, raw: bytes | LongBuffer) -> SenseInfo | None:
 
 
 def decode_sense_at(
-    raw: bytes, start: int, length: int, sense_data: bytes | Callable[[], bytes]
+    raw: bytes | LongBuffer, start: int, length: int, sense_data: bytes | Callable[[], bytes]
 ) -> SenseInfo | None:
     """:func:`sense_of` once ``SenseInfoOffset``/``SenseInfoLength`` are read: the sense bytes
     they point at in ``raw``, else the ``SenseData`` member's bytes (or the function giving
