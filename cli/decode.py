@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import dataclasses
 import io
 import itertools
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from typing import Any, BinaryIO
 
 from iscsitgt_spt.cli import EXIT_INPUT
@@ -31,6 +33,7 @@ from iscsitgt_spt.cli._common import (
     print_json,
     structure_name,
 )
+from iscsitgt_spt.cli._long_input import LongHex, read_long_raw
 from iscsitgt_spt.cli._progress import Progress
 from iscsitgt_spt.cli._verdict import Verdict, add_fail_on_option
 from iscsitgt_spt.codec.analysis.bulk import bulk_line
@@ -45,10 +48,12 @@ from iscsitgt_spt.codec.capture.detect import (
     read_capture,
 )
 from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE
+from iscsitgt_spt.codec.dispatch import Decoded
+from iscsitgt_spt.codec.longbuffer import LongBuffer
 from iscsitgt_spt.spec.errors import InputFormatError, SptError
 from iscsitgt_spt.spec.registry import get_layout
 
-__all__ = ["emit_reports", "open_records", "register", "run"]
+__all__ = ["emit_reports", "open_input", "open_records", "register", "run"]
 
 #: Formats that usually hold many records: always reported record by record, streamed.
 MULTI_RECORD_FORMATS = frozenset({"jsonl", "irpmon-text", "irpmon-json", "ioctlbf"})
@@ -127,12 +132,21 @@ def _text_lines(head: bytes, stream: BinaryIO) -> Iterator[str]:
                 pending = []
             if tail is not None:
                 pending.append(tail)
-            yield from lines
+            lines.reverse()
+            while lines:  # a line taken is not held here: a long one is the reader's alone
+                yield lines.pop()
         if not chunk:
             break
         chunk = stream.read(1 << 20)
     if pending:
-        yield "".join(pending)
+        yield _joined(pending)
+
+
+def _joined(pieces: list[str]) -> str:
+    """The pieces as one line, the list emptied: only the reader holds the line then."""
+    line = "".join(pieces)
+    pieces.clear()
+    return line
 
 
 def _read_bounded(head: bytes, stream: BinaryIO, most: int) -> bytes:
@@ -164,15 +178,48 @@ def open_records(
 
     A detected text format is read block by block (several dumps in one file are several
     records); only a single binary buffer is read whole, and never more than ``limit`` + 1
-    bytes of it.
+    bytes of it (:func:`open_input` does not hold it: ``decode`` reads through that).
     """
-    head = stream.read(_HEAD)
-    if not head:
-        raise InputFormatError("the input is empty", path="input")
-    detected = detect_format(head) if fmt == "auto" else fmt
+    head, detected = _detect(stream, fmt)
     if detected in ("raw", "irpmon-binary"):
         result = read_capture(_read_bounded(head, stream, limit + 1), detected, limit)
         return result.format, iter(result.records), False
+    return _open_text(head, stream, fmt, detected, limit)
+
+
+def open_input(
+    stream: BinaryIO, fmt: str, limit: int, stack: ExitStack
+) -> tuple[str, Iterator[RawRecord], bool, LongBuffer | None]:
+    """:func:`open_records`, except that a raw buffer longer than the leading bytes is not
+    read into memory: its one record comes with the :class:`LongBuffer` to decode instead of
+    the record's bytes (see :mod:`iscsitgt_spt.cli._long_input`; ``stack`` closes its spool).
+    """
+    head, detected = _detect(stream, fmt)
+    if detected == "raw":
+        data = read_long_raw(head, stream, limit, stack)
+        if isinstance(data, LongBuffer):
+            record = RawRecord(index=0, data_in=bytes(data.head), data_out=None, ioctl=None,
+                               source_format="raw", line=None, meta={"size": len(data)})
+            return "raw", iter([record]), False, data
+        result = read_capture(data, detected, limit)
+        return result.format, iter(result.records), False, None
+    if detected == "irpmon-binary":
+        result = read_capture(_read_bounded(head, stream, limit + 1), detected, limit)
+        return result.format, iter(result.records), False, None
+    return (*_open_text(head, stream, fmt, detected, limit), None)
+
+
+def _detect(stream: BinaryIO, fmt: str) -> tuple[bytes, str]:
+    """(the first bytes, read for detection; the format given or detected)."""
+    head = stream.read(_HEAD)
+    if not head:
+        raise InputFormatError("the input is empty", path="input")
+    return head, detect_format(head) if fmt == "auto" else fmt
+
+
+def _open_text(
+    head: bytes, stream: BinaryIO, fmt: str, detected: str, limit: int
+) -> tuple[str, Iterator[RawRecord], bool]:
     name, records = open_capture_lines(
         _text_lines(head, stream), None if fmt == "auto" else fmt, limit)
     if detected in MULTI_RECORD_FORMATS:
@@ -257,17 +304,25 @@ def _write_lines(lines: Iterable[str]) -> None:
 
 
 # -- driving ----------------------------------------------------------------------------------
-def _single_document(report: RecordReport, fmt: str) -> dict[str, Any]:
-    """The ``decode --json`` document of a one-buffer input (``encode`` reads it back)."""
+def _single_document(
+    report: RecordReport, fmt: str, long_hex: LongHex | None = None
+) -> dict[str, Any]:
+    """The ``decode --json`` document of a one-buffer input (``encode`` reads it back).
+
+    ``long_hex`` stands in for the hex text of the bytes past the structure when they are a
+    :class:`LongBuffer` (see :class:`~iscsitgt_spt.cli._long_input.LongHex`).
+    """
     assert report.request is not None
     shown = report.request.decoded or report.request.partial
     assert shown is not None
-    doc = shown.to_json()
+    doc = shown.to_json(long_hex=long_hex) if isinstance(shown, Decoded) else shown.to_json()
     doc["format"] = fmt
     if report.guess is not None:
         doc["profile_evidence"] = list(report.guess.evidence)
     doc["findings"] = [f.to_dict() for f in report.request.findings]
-    extra = report.to_json()
+    # The record's other fields: without the input buffer, whose document is the one above
+    # (its hex text would be built a second time, only to be dropped).
+    extra = dataclasses.replace(report, request=None).to_json()
     for key in ("output", "changes", "sense", "notes", "unreadable", "line", "end_line"):
         if key in extra:
             doc[key] = extra[key]
@@ -277,10 +332,13 @@ def _single_document(report: RecordReport, fmt: str) -> dict[str, Any]:
     return doc
 
 
-def _single_failure(record: RawRecord, report: RecordReport, args: argparse.Namespace) -> int:
+def _single_failure(
+    record: RawRecord, report: RecordReport, args: argparse.Namespace,
+    long_input: LongBuffer | None = None,
+) -> int:
     """One buffer that does not decode: the error on stderr, findings and dump when asked."""
     error = report.error or (report.request.error if report.request else None)
-    data = record.data_in or b""
+    data: bytes | LongBuffer = long_input if long_input is not None else record.data_in or b""
     if args.hexdump and data:
         findings = lint_bytes(data, name=args.name, ioctl=args.ioctl or record.ioctl)
         layout = None
@@ -294,11 +352,13 @@ def _single_failure(record: RawRecord, report: RecordReport, args: argparse.Name
 def emit_reports(
     records: Iterator[RawRecord], fmt: str, multi: bool, args: argparse.Namespace,
     *, total_bytes: int | None = None, position: Callable[[], int] | None = None,
-    undecoded_fails: bool = True,
+    undecoded_fails: bool = True, long_input: LongBuffer | None = None,
 ) -> int:
     """Print every record's report; the exit status (see :mod:`iscsitgt_spt.cli._verdict`).
 
     ``undecoded_fails=False`` is for ``demo``, whose sample holds a broken record on purpose.
+    ``long_input`` is the one buffer of a single-buffer input held only in part
+    (:func:`open_input`).
     """
     verdict = Verdict(getattr(args, "fail_on", None))
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
@@ -306,11 +366,14 @@ def emit_reports(
                "diagnostics": getattr(args, "diagnostics", True)}
     if not multi:
         record = next(records)
-        report = report_record(record, **options)
+        report = report_record(record, **options, data_in=long_input)
         request = report.request
         if report.error or request is None or (request.decoded or request.partial) is None:
-            return _single_failure(record, report, args)
-        if args.json:
+            return _single_failure(record, report, args, long_input)
+        if args.json and long_input is not None:
+            long_hex = LongHex()
+            long_hex.print_json(_single_document(report, fmt, long_hex))
+        elif args.json:
             print_json(_single_document(report, fmt))
         else:
             _write_lines([f"format: {fmt}"])
@@ -376,11 +439,14 @@ def run(args: argparse.Namespace) -> int:
         from iscsitgt_spt.cli._html_report import write_html_report
 
         return write_html_report(args, open_records)
-    if args.file == "-":
-        stream: BinaryIO = sys.stdin.buffer
-        fmt, records, multi = open_records(stream, args.input, args.max_record_size)
-        return emit_reports(records, fmt, multi, args)
-    with open(args.file, "rb") as stream:
-        fmt, records, multi = open_records(stream, args.input, args.max_record_size)
+    with ExitStack() as stack:
+        if args.file == "-":
+            stream: BinaryIO = sys.stdin.buffer
+            fmt, records, multi, long_input = open_input(
+                stream, args.input, args.max_record_size, stack)
+            return emit_reports(records, fmt, multi, args, long_input=long_input)
+        stream = stack.enter_context(open(args.file, "rb"))
+        fmt, records, multi, long_input = open_input(
+            stream, args.input, args.max_record_size, stack)
         return emit_reports(records, fmt, multi, args, total_bytes=_size_of(stream),
-                            position=stream.tell)
+                            position=stream.tell, long_input=long_input)

@@ -10,6 +10,7 @@ self-describing ``Length``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from iscsitgt_spt.codec._frozen import quick_init
 from iscsitgt_spt.codec.api import Buffer, decode_from, layout_of, size_error
 from iscsitgt_spt.codec.fast import fast_decode
 from iscsitgt_spt.codec.jsonform import value_to_json, value_to_json_text
+from iscsitgt_spt.codec.longbuffer import LongBuffer, leading
 from iscsitgt_spt.codec.partial import PartialValue, decode_partial
 from iscsitgt_spt.codec.values import StructValue
 from iscsitgt_spt.spec.assumptions import ASSUMED_PASS_THROUGH_IOCTL
@@ -29,6 +31,9 @@ __all__ = [
     "Decoded", "Truncated", "decode_available", "decode_buffer", "document_head_text", "identify",
     "identify_inputs",
 ]
+
+#: Bytes past a structure: a view of the captured buffer, or read on demand from a long one.
+Extra = bytes | memoryview | LongBuffer
 
 _HEADER = "SRB_IO_CONTROL"
 _PASS_THROUGH = "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY"
@@ -71,23 +76,29 @@ class Decoded(_OfAStructure):
 
     value: StructValue
     # Views into the captured buffer, not copies: a structure followed by megabytes costs the
-    # buffer once (the memory of ``decode --hexdump`` must not be twice the input).
-    payload: bytes | memoryview | None = None
-    trailing: bytes | memoryview = b""
+    # buffer once (the memory of ``decode --hexdump`` must not be twice the input), or not at
+    # all when the buffer is a LongBuffer (its bytes past the structure are read on demand).
+    payload: Extra | None = None
+    trailing: Extra = b""
     ioctl: int | None = None
 
     @property
     def size(self) -> int:
         return self.value.size + len(self.payload or b"") + len(self.trailing)
 
-    def to_json(self) -> dict[str, Any]:
-        """The ``decode --json`` document."""
+    def to_json(self, *, long_hex: Callable[[LongBuffer], str] | None = None) -> dict[str, Any]:
+        """The ``decode --json`` document.
+
+        ``long_hex`` writes the bytes past the structure when they are a
+        :class:`~iscsitgt_spt.codec.longbuffer.LongBuffer` (by default its whole hex text): a
+        writer that streams them gives a placeholder here and the hex where it finds it.
+        """
         doc = _document_head(self.name, self.profile, self.size, self.ioctl)
         doc["value"] = value_to_json(self.value)
         if self.payload is not None:
-            doc["payload"] = self.payload.hex()
+            doc["payload"] = _hex(self.payload, long_hex)
         if self.trailing:
-            doc["trailing"] = self.trailing.hex()
+            doc["trailing"] = _hex(self.trailing, long_hex)
         return doc
 
     def to_json_text(self) -> str:
@@ -99,6 +110,12 @@ class Decoded(_OfAStructure):
         if self.trailing:
             text += ',"trailing":"' + self.trailing.hex() + '"'
         return text + "}"
+
+
+def _hex(data: Extra, long_hex: Callable[[LongBuffer], str] | None) -> str:
+    if long_hex is not None and isinstance(data, LongBuffer):
+        return long_hex(data)
+    return data.hex()
 
 
 def _header_reader(profile: Profile) -> tuple[int, slice, slice]:
@@ -127,11 +144,11 @@ class Truncated(_OfAStructure):
 
     # Never any bytes past the structure: these let a cut buffer go where a Decoded goes.
     @property
-    def trailing(self) -> bytes | memoryview:
+    def trailing(self) -> Extra:
         return b""
 
     @property
-    def payload(self) -> bytes | memoryview | None:
+    def payload(self) -> Extra | None:
         return None
 
     @property
@@ -158,10 +175,12 @@ class Truncated(_OfAStructure):
         return doc
 
 
-def identify(data: Buffer, ioctl: int | None = None, profile: Profile = DEFAULT_PROFILE) -> str:
+def identify(
+    data: Buffer | LongBuffer, ioctl: int | None = None, profile: Profile = DEFAULT_PROFILE
+) -> str:
     """The structure name a buffer most likely holds (``SRB_IO_CONTROL`` when only the header
     is recognisable)."""
-    raw = bytes(data)
+    raw = leading(data)  # identification reads the header: a long buffer's head holds it
     header_size, length_at, code_at = _header_reader(profile)
     if ioctl is not None and ioctl != IOCTL_SCSI_MINIPORT:
         if ioctl == ASSUMED_PASS_THROUGH_IOCTL:
@@ -217,7 +236,7 @@ def _by_control_code(code: int) -> str | None:
 
 
 def decode_buffer(
-    data: Buffer,
+    data: Buffer | LongBuffer,
     *,
     name: str | None = None,
     ioctl: int | None = None,
@@ -227,29 +246,35 @@ def decode_buffer(
 
     Shorter than the structure is a :class:`ParseError` naming the member it cut; longer keeps
     the extra bytes as ``trailing`` (or ``payload`` after a header of an unknown request).
+    A :class:`~iscsitgt_spt.codec.longbuffer.LongBuffer` is decoded from its head; its bytes
+    past the structure stay a LongBuffer.
     """
-    raw = bytes(data)
+    raw = leading(data)
     chosen = structure(name).c_name if name is not None else identify(raw, ioctl, profile)
-    return _decode_whole(raw, chosen, name is None, ioctl, profile)
+    return _decode_whole(raw, data, chosen, name is None, ioctl, profile)
 
 
 def _decode_whole(
-    raw: bytes, chosen: str, identified: bool, ioctl: int | None, profile: Profile
+    raw: bytes, data: Buffer | LongBuffer, chosen: str, identified: bool, ioctl: int | None,
+    profile: Profile,
 ) -> Decoded:
+    """``raw`` is ``leading(data)``: all of ``data``, or a long buffer's head."""
     layout = layout_of(chosen, profile=profile)
-    rest: bytes | memoryview
-    if len(raw) == layout.size:  # the usual case: decoded as is, no copy
+    rest: Extra
+    if len(data) == layout.size:  # the usual case: decoded as is, no copy
         value, rest = fast_decode(layout, raw), b""
     else:
         value = decode_from(chosen, raw, profile=profile)
-        rest = memoryview(raw)[layout.size :]  # a view: the bytes past it are not copied
+        # A view: the bytes past it are not copied (nor read, past a long buffer's head).
+        rest = data.after(layout.size) if isinstance(data, LongBuffer) else (
+            memoryview(raw)[layout.size :])
     if chosen == _HEADER and identified:
         return Decoded(value, payload=rest, ioctl=ioctl)
     return Decoded(value, trailing=rest, ioctl=ioctl)
 
 
 def decode_available(
-    data: Buffer,
+    data: Buffer | LongBuffer,
     *,
     name: str | None = None,
     ioctl: int | None = None,
@@ -260,8 +285,8 @@ def decode_available(
 
     Still raises :class:`ParseError` when the structure cannot be identified.
     """
-    raw = bytes(data)
+    raw = leading(data)
     chosen = structure(name).c_name if name is not None else identify(raw, ioctl, profile)
-    if len(raw) < layout_of(chosen, profile=profile).size:
+    if len(data) < layout_of(chosen, profile=profile).size:  # then ``raw`` is all of it
         return Truncated(decode_partial(chosen, raw, profile=profile), ioctl=ioctl)
-    return _decode_whole(raw, chosen, name is None, ioctl, profile)
+    return _decode_whole(raw, data, chosen, name is None, ioctl, profile)

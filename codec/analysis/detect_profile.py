@@ -36,6 +36,7 @@ from typing import Any
 
 from iscsitgt_spt.codec.api import Buffer
 from iscsitgt_spt.codec.dispatch import identify
+from iscsitgt_spt.codec.longbuffer import LongBuffer, leading
 from iscsitgt_spt.spec.errors import ParseError, SptError
 from iscsitgt_spt.spec.layout import Layout
 from iscsitgt_spt.spec.profiles import ABIS, COOKIES, PROFILES, Profile
@@ -119,30 +120,31 @@ def _ordered(profiles: Iterable[Profile]) -> tuple[Profile, ...]:
 
 
 def _size_evidence(
-    name: str, raw: bytes, allowed: Sequence[Profile]
+    name: str, length: int, allowed: Sequence[Profile]
 ) -> tuple[set[Profile] | None, str]:
+    """What the buffer's (true) ``length`` says."""
     sizes = {p: get_layout(name, p).size for p in allowed}
-    exact = {p for p, size in sizes.items() if size == len(raw)}
+    exact = {p for p, size in sizes.items() if size == length}
     if exact:
         only = " only" if len(exact) < len(allowed) else ""
         return exact, (
-            f"buffer is {len(raw)} bytes: {name} is {len(raw)} bytes{only} on "
+            f"buffer is {length} bytes: {name} is {length} bytes{only} on "
             f"{describe_profiles(exact)}"
         )
     listed = _either(sorted(set(sizes.values()), reverse=True))
-    fits = {p for p, size in sizes.items() if size < len(raw)}
+    fits = {p for p, size in sizes.items() if size < length}
     if fits == set(allowed):
         return fits, (
-            f"buffer is {len(raw)} bytes: longer than {name} ({listed} bytes) under every "
+            f"buffer is {length} bytes: longer than {name} ({listed} bytes) under every "
             "profile considered; the rest is trailing data, so the size tells nothing"
         )
     if fits:
         return fits, (
-            f"buffer is {len(raw)} bytes: {name} ({listed} bytes) would be truncated except on "
+            f"buffer is {length} bytes: {name} ({listed} bytes) would be truncated except on "
             f"{describe_profiles(fits)}"
         )
     return None, (
-        f"buffer is {len(raw)} bytes: shorter than {name} ({listed} bytes) under every "
+        f"buffer is {length} bytes: shorter than {name} ({listed} bytes) under every "
         "profile considered (truncated), so the size tells nothing"
     )
 
@@ -157,7 +159,10 @@ def _label(layout: Layout, path: str) -> str:
 def _member_evidence(
     name: str, path: str, raw: bytes, allowed: Sequence[Profile]
 ) -> tuple[set[Profile] | None, str] | None:
-    """What one self-describing member says, or ``None`` when it cannot be read at all."""
+    """What one self-describing member says, or ``None`` when it cannot be read at all.
+
+    ``raw`` is the buffer's leading bytes: every member of a structure is inside them.
+    """
     reads: dict[Profile, tuple[int, int, int]] = {}
     for p in PROFILES:
         layout = get_layout(name, p)
@@ -215,15 +220,16 @@ def _decision(deciders: Sequence[str], outweighed: Sequence[str], confirmed: boo
     return text
 
 
-def _truncation(name: str, raw: bytes, profile: Profile) -> tuple[str | None, str | None]:
-    """(path of the member the buffer cuts, evidence line) under the chosen profile."""
+def _truncation(name: str, length: int, profile: Profile) -> tuple[str | None, str | None]:
+    """(path of the member a buffer of ``length`` bytes cuts, evidence line) under the chosen
+    profile."""
     layout = get_layout(name, profile)
-    if len(raw) >= layout.size:
+    if length >= layout.size:
         return None, None
-    cut = layout.member_at(len(raw))
+    cut = layout.member_at(length)
     path = cut.path if cut is not None else name
     return path, (f"{name} is {layout.size} bytes under {profile}: the buffer is truncated "
-                  f"at byte {len(raw)}, inside {path}")
+                  f"at byte {length}, inside {path}")
 
 
 def _varying_members(name: str, allowed: Sequence[Profile]) -> list[str]:
@@ -293,7 +299,7 @@ def _spots(name: str) -> Callable[[bytes], tuple[bytes, ...]]:
 
 
 def detect_profile(
-    data: Buffer,
+    data: Buffer | LongBuffer,
     *,
     ioctl: int | None = None,
     name: str | None = None,
@@ -308,9 +314,11 @@ def detect_profile(
 
     A guess depends only on the buffer's length, its SRB_IO_CONTROL-sized head and the
     self-describing members, so it is memoised on exactly those bytes: a capture of a busy
-    target repeats the same few shapes millions of times.
+    target repeats the same few shapes millions of times.  A
+    :class:`~iscsitgt_spt.codec.longbuffer.LongBuffer` is weighed by its head and its true
+    length.
     """
-    raw = bytes(data)
+    raw = leading(data)
     # The key is every byte the guess can depend on: the header (identification) and the
     # self-describing members of the structure it identifies (or is given).
     try:
@@ -318,10 +326,10 @@ def detect_profile(
     except SptError:
         chosen = None  # weigh_evidence reports it (or raises it) itself
     spots = _spots(chosen)(raw) if chosen is not None else ()
-    key = (len(raw), ioctl, name, abi, cookie, stated_by, raw[:_header_size()], chosen, spots)
+    key = (len(data), ioctl, name, abi, cookie, stated_by, raw[:_header_size()], chosen, spots)
     guess = _MEMO.get(key)
     if guess is None:
-        guess = weigh_evidence(raw, ioctl=ioctl, name=name, abi=abi, cookie=cookie,
+        guess = weigh_evidence(data, ioctl=ioctl, name=name, abi=abi, cookie=cookie,
                                stated_by=stated_by)
         if len(_MEMO) >= 4096:
             _MEMO.clear()
@@ -330,7 +338,7 @@ def detect_profile(
 
 
 def weigh_evidence(
-    data: Buffer,
+    data: Buffer | LongBuffer,
     *,
     ioctl: int | None = None,
     name: str | None = None,
@@ -345,7 +353,7 @@ def weigh_evidence(
     :class:`~iscsitgt_spt.spec.errors.ProfileError` for an unknown ABI/cookie name and
     :class:`~iscsitgt_spt.spec.errors.UnknownStructureError` for an unknown ``name``.
     """
-    raw = bytes(data)
+    raw, length = leading(data), len(data)
     Profile.of(abi, cookie)  # validates the names, raising ProfileError
     allowed = [
         p for p in PROFILES
@@ -394,11 +402,11 @@ def weigh_evidence(
     scores = {p: sum(1 for _, s, _ in votes if s is not None and p in s) for p in allowed}
     best = max(scores.values())
     by_members = {p for p, score in scores.items() if score == best} if best else None
-    alone, size_line = _size_evidence(chosen, raw, allowed)
+    alone, size_line = _size_evidence(chosen, length, allowed)
     if by_members is None:
         current = alone if alone is not None else set(allowed)
     else:
-        within, _ = _size_evidence(chosen, raw, _ordered(by_members))
+        within, _ = _size_evidence(chosen, length, _ordered(by_members))
         current = within if within is not None else by_members
     deciders = [label for label, s, _ in votes if s is not None and s & current]
     outweighed = [label for label, s, _ in votes if s is not None and not s & current]
@@ -423,7 +431,7 @@ def weigh_evidence(
         evidence.append(_decision(deciders, outweighed, confirmed=confirmed))
     candidates = _ordered(current)
     ambiguous, reason = _explain(chosen, candidates)
-    truncated, cut_line = _truncation(chosen, raw, candidates[0])
+    truncated, cut_line = _truncation(chosen, length, candidates[0])
     if cut_line is not None:
         evidence.append(cut_line)
     return ProfileGuess(

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from iscsitgt_spt.codec.analysis.lint import Finding
 from iscsitgt_spt.codec.analysis.render import DIM, RED, RESET
 from iscsitgt_spt.codec.dispatch import Decoded, Truncated
+from iscsitgt_spt.codec.longbuffer import LongBuffer
 from iscsitgt_spt.codec.values import StructValue
 from iscsitgt_spt.spec.layout import Layout
 
@@ -175,7 +176,7 @@ def _source(
 
 def render_hexdump(
     source: Decoded | Truncated | StructValue | Layout | None,
-    data: bytes,
+    data: bytes | LongBuffer,
     *,
     width: int = 16,
     color: bool = False,
@@ -194,30 +195,53 @@ def render_hexdump(
 
 def iter_hexdump(
     source: Decoded | Truncated | StructValue | Layout | None,
-    data: bytes,
+    data: bytes | LongBuffer,
     *,
     width: int = 16,
     color: bool = False,
     findings: Sequence[Finding] = (),
 ) -> Iterator[str]:
-    """The lines of :func:`render_hexdump`, one at a time (no newlines)."""
+    """The lines of :func:`render_hexdump`, one at a time (no newlines).
+
+    ``data`` may be a :class:`~iscsitgt_spt.codec.longbuffer.LongBuffer`: its rows are cut
+    from its chunks as they come, so the dump of a buffer of any length holds one chunk.
+    """
     if width < 1:
         raise ValueError("width must be at least 1")
     return _lines(source, data, width, color, findings)
 
 
+def _rows(data: bytes | LongBuffer, width: int) -> Iterator[tuple[int, bytes]]:
+    """(offset, bytes) of every row of ``width`` bytes; the last row may be shorter."""
+    if not isinstance(data, LongBuffer):
+        for row in range(0, len(data), width):
+            yield row, data[row : row + width]
+        return
+    row, carry = 0, b""
+    for chunk in data.chunks():
+        piece = carry + chunk if carry else bytes(chunk)  # rows cross chunk boundaries
+        whole = len(piece) - len(piece) % width
+        for start in range(0, whole, width):
+            yield row, piece[start : start + width]
+            row += width
+        carry = piece[whole:]
+    if carry:
+        yield row, carry
+
+
 def _lines(
     source: Decoded | Truncated | StructValue | Layout | None,
-    data: bytes,
+    data: bytes | LongBuffer,
     width: int,
     color: bool,
     findings: Sequence[Finding],
 ) -> Iterator[str]:
-    raw = data if isinstance(data, bytes) else bytes(data)
+    raw = data if isinstance(data, (bytes, LongBuffer)) else bytes(data)
+    size = len(raw)
     layout, extra = _source(source)
-    info = _ByteMap(layout, len(raw), extra)
+    info = _ByteMap(layout, size, extra)
     _mark(info, layout, findings)
-    title = f"{len(raw)} bytes"
+    title = f"{size} bytes"
     if layout is not None:
         title = f"{layout.name} ({layout.profile}, {layout.size} bytes), {title}"
     yield title
@@ -225,8 +249,8 @@ def _lines(
     used_padding = used_marks = False
     previous: tuple[bytes, str] | None = None
     starred = False
-    for row in range(0, len(raw), width):
-        chunk, meta = raw[row : row + width], info.row(row, row + width)
+    for row, chunk in _rows(raw, width):
+        meta = info.row(row, row + width)
         quiet = not any(b.padding or b.codes for b in meta)
         single = len({b.label for b in meta}) == 1 and meta[0].start < row
         if quiet and single and previous == (chunk, meta[0].label or ""):
@@ -265,11 +289,11 @@ def _lines(
             yield marker
             used_padding |= show_padding
             used_marks |= bool(codes)
-    yield f"{len(raw):08x}"
-    if layout is not None and len(raw) < layout.size:
-        cut = layout.member_at(len(raw))
+    yield f"{size:08x}"
+    if layout is not None and size < layout.size:
+        cut = layout.member_at(size)
         where = f" inside {cut.path}" if cut is not None else ""
-        yield (f"(the buffer ends at 0x{len(raw):x}{where}; "
+        yield (f"(the buffer ends at 0x{size:x}{where}; "
                f"{layout.name} is {layout.size} bytes under {layout.profile})")
     legend = (["__ padding"] if used_padding else []) + (
         ["!! bytes a lint finding points at"] if used_marks else [])

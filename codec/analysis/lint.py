@@ -39,6 +39,7 @@ from iscsitgt_spt.codec.analysis.lint_rules import (
 )
 from iscsitgt_spt.codec.api import Buffer
 from iscsitgt_spt.codec.dispatch import Decoded, Truncated, decode_available
+from iscsitgt_spt.codec.longbuffer import LongBuffer
 from iscsitgt_spt.codec.partial import MemberCut
 from iscsitgt_spt.spec.assumptions import (
     ASSUMED_AUXILIARY_SIGNATURE,
@@ -351,7 +352,7 @@ def _run(
 def lint(
     decoded: Decoded | Truncated,
     *,
-    raw: bytes | None = None,
+    raw: Buffer | LongBuffer | None = None,
     expect_session: bool = True,
     output: bool | None = None,
 ) -> list[Finding]:
@@ -382,7 +383,7 @@ def _parse_finding(exc: ParseError, code: str) -> Finding:
 
 
 def lint_bytes(
-    data: Buffer,
+    data: Buffer | LongBuffer,
     *,
     name: str | None = None,
     ioctl: int | None = None,
@@ -394,9 +395,10 @@ def lint_bytes(
 
     ``profile=None`` detects it
     (:func:`~iscsitgt_spt.codec.analysis.detect_profile.detect_profile`).
-    A truncated buffer is linted as far as it goes (see :func:`lint`).
+    A truncated buffer is linted as far as it goes (see :func:`lint`); a
+    :class:`~iscsitgt_spt.codec.longbuffer.LongBuffer` by its head and its true length.
     """
-    raw = bytes(data)
+    raw = data if isinstance(data, LongBuffer) else bytes(data)
     if profile is None:
         profile = detect_profile(raw, ioctl=ioctl, name=name).profile
     try:

@@ -17,7 +17,7 @@ import enum
 from collections.abc import Sequence
 
 from iscsitgt_spt.codec.analysis.lint import Finding, wchar_issue
-from iscsitgt_spt.codec.dispatch import Decoded, Truncated
+from iscsitgt_spt.codec.dispatch import Decoded, Extra, Truncated
 from iscsitgt_spt.codec.values import FieldValue, StructValue
 from iscsitgt_spt.spec.constants import (
     CONTROL_CODES,
@@ -133,7 +133,7 @@ def _paint(text: str, code: str, color: bool) -> str:
 
 
 def _extra_lines(
-    label: str, data: bytes | memoryview, start: int, digits: int, width: int, paint: str,
+    label: str, data: Extra, start: int, digits: int, width: int, paint: str,
     note: str,
 ) -> list[str]:
     """Bytes the structure does not cover, 16 to a line, the first ``_MAX_EXTRA`` of them."""

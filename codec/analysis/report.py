@@ -22,6 +22,7 @@ from iscsitgt_spt.codec.api import encode
 from iscsitgt_spt.codec.capture.records import RawRecord
 from iscsitgt_spt.codec.dispatch import Decoded, Truncated, decode_available
 from iscsitgt_spt.codec.jsonform import compact_dumps, value_to_json
+from iscsitgt_spt.codec.longbuffer import LongBuffer
 from iscsitgt_spt.codec.values import StructValue
 from iscsitgt_spt.spec.constants import IOCTLS
 from iscsitgt_spt.spec.errors import ParseError, SptError
@@ -46,9 +47,11 @@ class BufferReport:
 
     A buffer shorter than its structure has an ``error`` (naming the member it cuts) and
     ``partial``: the members it holds whole, which are shown and put in the JSON document.
+    ``data`` is the buffer as captured, or a :class:`~iscsitgt_spt.codec.longbuffer.LongBuffer`
+    when the caller holds only its leading bytes.
     """
 
-    data: bytes
+    data: bytes | LongBuffer
     decoded: Decoded | None = None
     error: SptError | None = None
     findings: tuple[Finding, ...] = ()
@@ -311,8 +314,8 @@ def _unreadable_note(record: RawRecord) -> str | None:
 
 
 def _decode_one(
-    data: bytes, *, name: str | None, ioctl: int | None, profile: Profile, output: bool,
-    diagnostics: bool,
+    data: bytes | LongBuffer, *, name: str | None, ioctl: int | None, profile: Profile,
+    output: bool, diagnostics: bool,
 ) -> BufferReport:
     try:
         decoded = decode_available(data, name=name, ioctl=ioctl, profile=profile)
@@ -328,11 +331,13 @@ def _decode_one(
     return BufferReport(data, decoded=decoded, findings=found)
 
 
-def sense_of(decoded: Decoded, raw: bytes) -> SenseInfo | None:
+def sense_of(decoded: Decoded, raw: bytes | LongBuffer) -> SenseInfo | None:
     """The sense data a pass-through buffer carries, when it holds any.
 
     The sense buffer is where ``SenseInfoOffset``/``SenseInfoLength`` say (that is what the
-    driver writes); a pointer outside the buffer falls back on the ``SenseData`` member.
+    driver writes); a pointer outside the buffer falls back on the ``SenseData`` member.  In a
+    :class:`~iscsitgt_spt.codec.longbuffer.LongBuffer` the pointer can lead past its head: the
+    (at most SenseInfoLength) bytes there are read from its chunks.
     """
     value = decoded.value
     if value.name != _PASS_THROUGH:
@@ -345,7 +350,7 @@ def sense_of(decoded: Decoded, raw: bytes) -> SenseInfo | None:
 
 
 def decode_sense_at(
-    raw: bytes, start: int, length: int, sense_data: bytes | Callable[[], bytes]
+    raw: bytes | LongBuffer, start: int, length: int, sense_data: bytes | Callable[[], bytes]
 ) -> SenseInfo | None:
     """:func:`sense_of` once ``SenseInfoOffset``/``SenseInfoLength`` are read: the sense bytes
     they point at in ``raw``, else the ``SenseData`` member's bytes (or the function giving
@@ -388,15 +393,20 @@ def report_record(
     abi: str | None = None,
     cookie: str | None = None,
     diagnostics: bool = True,
+    data_in: bytes | LongBuffer | None = None,
 ) -> RecordReport:
     """Decode and examine one record; never raises for bad bytes.
 
     ``diagnostics=False`` is the bulk mode: no lint pass, and a profile the record (or the
     caller) states completely is taken as is instead of being weighed against the bytes.
+    ``data_in`` is the record's input buffer when the caller holds only its leading bytes
+    (a raw file of megabytes): the record's own ``data_in`` is then ignored, and every length
+    (the buffer's size, the trailing bytes, SRB_IO_CONTROL.Length) is the true one.
     """
     if record.error is not None:
         return RecordReport(record, error=record.error)
-    data_in = record.data_in or b""
+    if data_in is None:
+        data_in = record.data_in or b""
     if not data_in and not record.data_out:
         return RecordReport(record, error="the record holds no bytes")
     ioctl = ioctl if ioctl is not None else record.ioctl

@@ -259,10 +259,17 @@ def open_capture_lines(
             _refuse_binary()
         fmt = _detect_lines([line.rstrip("\r\n") for line in head])
         reader = "text" if fmt in TEXT_FORMATS else fmt
-        iterator = itertools.chain(head, iterator)
+        iterator = itertools.chain(_handed_over(head), iterator)
     _check_format(fmt, LINE_FORMATS)
     assert reader is not None
     return fmt, _line_reader(iterator, reader, limit)
+
+
+def _handed_over(lines: list[str]) -> Iterator[str]:
+    """The lines, each let go by the list once taken (a line can be a whole export)."""
+    lines.reverse()
+    while lines:
+        yield lines.pop()
 
 
 def iter_capture_lines(

@@ -151,6 +151,22 @@ def _json_half(text: str | None, lineno: int, bound: int, end_line: int) -> Half
 # outside one only a quote or a bracket.  Everything between is copied as one slice.
 _IN_STRING = re.compile(r'["\\]')
 _OUTSIDE = re.compile(r'["{}\[\])]')
+_LEADING_SPACE = re.compile(r"\s*")
+_NOT_SPACE = re.compile(r"\S")
+
+
+def _take(parts: list[str]) -> str:
+    """The pieces joined, the list emptied: the text is then held by whoever takes it only."""
+    text = "".join(parts)
+    parts.clear()
+    return text
+
+
+def _preview(line: str) -> str:
+    """``line.strip()[:60]`` without copying the line (``\\s`` is what ``str.strip`` strips)."""
+    start = _LEADING_SPACE.match(line).end()  # type: ignore[union-attr]  # always matches
+    shown = line[start : start + 60]
+    return shown if _NOT_SPACE.search(line, start + 60) else shown.rstrip()
 
 
 def _json_objects(
@@ -162,27 +178,37 @@ def _json_objects(
     An array's records are cut out as slices of the text between their opening and closing
     brackets (never character by character: a 64 MB record costs its own size, not a list of
     64 million one-character strings).  A record longer than ``bound`` characters is not kept:
-    its text comes out as ``None``.
+    its text comes out as ``None``.  Nothing here holds a record's text once it is yielded,
+    nor the line a large record was cut from while that record is read (an export is often
+    one line: a record of 64 MB would otherwise be held twice, in the line and in its text).
     """
     mode: str | None = None
     depth, first = 0, start
     parts: list[str] = []
     kept = 0  # characters in parts; past ``bound`` the record is dropped, its end still found
     in_string = escape = False
-    for lineno, raw in enumerate(lines, start):
+    lineno = start - 1
+    for raw in lines:  # not enumerate(): its reused result tuple would hold the last line
+        lineno += 1
         if mode is None:
             stripped = raw.lstrip("\ufeff \t\r\n")
             if not stripped:
                 continue
             mode = "array" if stripped.startswith("[") else "lines"
             raw = stripped
+            del stripped  # else the first line stays alive as long as the reader
         if mode == "lines":
             if raw.strip():
-                yield lineno, lineno, raw.strip() if len(raw) <= bound else None
+                # Through a list emptied as it is read: the line is not held while its record
+                # is read, only the stripped text the reader has.
+                record = [raw.strip() if len(raw) <= bound else None]
+                del raw
+                yield lineno, lineno, record.pop()
             continue
         # String state survives piece boundaries, so any chunking of the text works.
         seg: int | None = 0 if depth >= 2 else None  # where this line's part of a record starts
         pos, size, stray = 0, len(raw), False
+        preview: str | None = None  # the line's start, named when it holds stray text
         while pos < size:
             if escape:
                 escape, pos = False, pos + 1
@@ -210,11 +236,20 @@ def _json_objects(
                 if depth == 1 and seg is not None:
                     parts.append(raw[seg:pos + 1 if char in "})" else pos])
                     kept += pos - seg
-                    yield first, lineno, "".join(parts) if kept <= bound else None
-                    parts, seg, kept = [], None, 0
+                    if kept > bound:
+                        parts.clear()
+                    if size - pos - 1 < pos - seg:
+                        # The record was most of what is left of the line: go on with a copy
+                        # of the rest (smaller than the record: linear in all), so the line
+                        # is let go while the record is read.
+                        preview = _preview(raw) if preview is None else preview
+                        raw, size, pos = raw[pos + 1 :], size - pos - 1, -1
+                        match = None  # it holds the line too
+                    seg, kept = None, 0
+                    yield first, lineno, _take(parts) if parts else None
             pos += 1
         if stray:
-            outside.append((lineno, lineno, raw.strip()[:60]))
+            outside.append((lineno, lineno, raw.strip()[:60] if preview is None else preview))
         if seg is not None:
             kept += size - seg
             if kept <= bound:
@@ -235,8 +270,12 @@ def iter_irpmon_json(
     for lineno, last, text in _json_objects(lines, start, bound, outside):
         pairer.skipped.extend(outside)
         outside.clear()
-        parsed = interpret(_json_half(text, lineno, bound, last))
-        del text  # a large record's text is not kept alive while its report is made
+        half = _json_half(text, lineno, bound, last)
+        # A large record's text is let go once parsed: its hex string becomes bytes without
+        # it, and its report is made without either.
+        del text
+        parsed = interpret(half)
+        del half
         yield from pairer.feed(parsed)
     pairer.skipped.extend(outside)
     yield from pairer.flush()

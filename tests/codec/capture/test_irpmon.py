@@ -4,12 +4,19 @@ JSON array with a literal ``Parsers.Hexer.Data0`` hex string."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from iscsitgt_spt.codec.capture.detect import detect_format, read_capture
 from iscsitgt_spt.codec.capture.irpmon import iter_irpmon_text, refuse_binary
-from iscsitgt_spt.codec.capture.irpmon_json import iter_irpmon_json, repair_stack
+from iscsitgt_spt.codec.capture.irpmon_json import (
+    _json_objects,
+    _preview,
+    iter_irpmon_json,
+    repair_stack,
+)
 from iscsitgt_spt.spec.errors import InputFormatError
 
 IOCTL_SCSI_MINIPORT = 0x4D008  # CTL_CODE(4, 0x402, METHOD_BUFFERED, FILE_READ_WRITE_ACCESS)
@@ -113,3 +120,34 @@ def test_json_array_streams_from_arbitrary_pieces(vectors: Path, tmf: bytes,
         pieces = [text[i:i + size] for i in range(0, len(text), size)]
         (record,) = iter_irpmon_json(pieces)
         assert (record.data_in, record.data_out) == (tmf, tmf_out1)
+
+
+def _one_at_a_time(lines: list[str]) -> Iterator[str]:
+    """The lines, let go by the list as they are taken (as the command line hands them)."""
+    lines.reverse()
+    while lines:
+        yield lines.pop()
+
+
+def test_a_large_record_is_read_without_its_line_held() -> None:
+    # An export on one line: a large request, a small completion, then text that is not JSON.
+    big = '{"Parsers.Hexer.Data0" : "' + "ab" * 50_000 + '"}'
+    small = '{"ID" : "2"}'
+    line = f"[{big}, {small}] not json  "  # no leading space: the reader keeps it as it is
+    outside: list[tuple[int, int, str]] = []
+    records = _json_objects(_one_at_a_time([line]), 1, 1 << 30, outside)
+    first = next(records)
+    # What holds the line now: ``line`` and getrefcount's argument, nothing in the reader.
+    assert sys.getrefcount(line) == 2
+    assert first == (1, 1, big)
+    assert list(records) == [(1, 1, small)]
+    # The line is named by its first 60 characters, stripped (the stray-text message).
+    assert outside == [(1, 1, "[" + big[:59])]
+
+
+@pytest.mark.parametrize("line", [
+    "", "   ", "abc", "  abc  ", " " * 70 + "x", "x" * 59 + "   ", "x" * 59 + "   y",
+    "x" * 60 + " \u2003\t", "\u3000 lead" + "y" * 100, "\x1c\x1dab\x1e\x1f",
+])
+def test_the_line_preview_is_its_stripped_start(line: str) -> None:
+    assert _preview(line) == line.strip()[:60]
