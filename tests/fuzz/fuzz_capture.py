@@ -27,8 +27,10 @@ See ``tests/fuzz/README.md``.
 from __future__ import annotations
 
 import argparse
+import importlib
 import io
 import json
+import pkgutil
 import random
 import sys
 import zlib
@@ -38,6 +40,14 @@ from contextlib import ExitStack
 import atheris
 
 with atheris.instrument_imports():
+    import iscsitgt_spt.codec
+    import iscsitgt_spt.spec
+
+    # The readers and the hex view are imported on first use, which would be outside this
+    # block and so not instrumented (no coverage feedback from them): import them all here.
+    for _package in (iscsitgt_spt.codec, iscsitgt_spt.spec):
+        for _module in pkgutil.walk_packages(_package.__path__, _package.__name__ + "."):
+            importlib.import_module(_module.name)
     from iscsitgt_spt.cli.decode import emit_reports, open_input
     from iscsitgt_spt.codec.analysis.report import report_record
     from iscsitgt_spt.codec.capture.detect import FORMATS, RawRecord, read_capture
