@@ -205,10 +205,7 @@ def _check_long(data: bytes, seed: int, mode: dict[str, bool]) -> None:
 
 
 def test_one_input(data: bytes) -> None:
-    outcomes = {}
-    multi = False
-    for n, mode in enumerate(MODES):
-        outcomes[n], multi = _decode(data, "auto", mode)
+    outcomes = [_decode(data, "auto", mode)[0] for mode in MODES]
     # Text and JSON of one input end the same way (the bulk path keeps the verdict).
     if outcomes[0].err != outcomes[2].err or outcomes[0].status != outcomes[2].status:
         raise AssertionError(f"text and --json end differently: {outcomes[0].err!r} "
