@@ -295,7 +295,12 @@ def row_shape(line: str, row: Row) -> re.Pattern[str] | None:
     parts, ascii_start = row.spans[:-1], row.spans[-1][0]
     pattern, previous = ["^"], 0
     for start, end in parts:
-        pattern.append(re.escape(line[previous:start]) + "(" + _span_pattern(line[start:end]) + ")")
+        span = line[start:end]
+        # The address's ``0x`` is a prefix, not a digit that varies: read as one, "1x0010"
+        # would pass for an address that no int() takes.
+        fixed = 2 if start == parts[0][0] and span[:2].lower() == "0x" else 0
+        pattern.append(re.escape(line[previous:start]) + "(" + re.escape(span[:fixed])
+                       + _span_pattern(span[fixed:]) + ")")
         previous = end
     if ascii_start < 0:
         pattern.append(r"\s*$")

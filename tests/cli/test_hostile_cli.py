@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from iscsitgt_spt.codec.analysis.hexview import iter_hexdump
 
+from tests.codec.capture.test_fuzz_regressions import CRASH_F03DC497
+
 ROOT = Path(__file__).resolve().parents[2]
 CAPTURES = ROOT / "tests" / "vectors" / "captures"
 TMF = (CAPTURES / "tmf_abort_task.bin").read_bytes()  # hand-derived in tests/vectors/README.md
@@ -185,3 +187,13 @@ def test_single_buffer_is_read_once_and_bounded() -> None:
     pipe = io.BytesIO(data)
     head = pipe.read(10)
     assert _read_bounded(head, pipe, 10_000) == data
+
+
+def test_fuzz_capture_f03dc497_damaged_radare2_row_address(tmp_path: Path) -> None:
+    # tests/fuzz/fuzz_capture.py's crash-f03dc497...: a radare2 dump whose fourth row's
+    # address reads "1x00000025" printed a ValueError traceback.  The input as the fuzzer
+    # wrote it: tests/codec/capture/test_fuzz_regressions.py.
+    path = tmp_path / "damaged_px.txt"
+    path.write_bytes(CRASH_F03DC497)
+    for mode in ([], ["--hexdump"], ["--json"], ["--json", "--no-diagnostics"]):
+        assert "lines 2-6" in one_line_error(cli("decode", str(path), *mode))

@@ -1,70 +1,220 @@
 """Coverage-guided fuzzing of the capture readers with atheris (libFuzzer).
 
 Not collected by pytest (``norecursedirs = fuzz``).  Every input is treated as a file given
-to ``iscsitgt-spt decode``: it goes through the command's own ``open_records`` (format
-detection, then the streamed line readers or the whole-input readers) and ``emit_reports``,
-once with format detection in every output mode (text, ``--hexdump`` text, ``--json``) and once
-forced to each input format (``--input FORMAT``) in one output mode chosen by the input.
+to ``iscsitgt-spt decode``: it goes through the command's own ``open_input`` (format
+detection, then the streamed line readers, the whole-input readers or the long raw reader)
+and ``emit_reports``, as ``decode``'s ``run()`` does, once with format detection in every
+output mode (text, ``--hexdump`` text, ``--json``, ``--json --no-diagnostics``) and once forced
+to each input format (``--input FORMAT``) in one output mode chosen by the input.
 
 The contract: nothing but one of our :class:`~iscsitgt_spt.spec.errors.SptError` subclasses
 escapes (the CLI turns those into one line and exit 2), every error is one line, the output is
 UTF-8 text (written through a strict encoder: a lone surrogate reaching the output is a finding)
-and every ``--json`` line is JSON.  See ``tests/fuzz/README.md``.
+and every ``--json`` line is JSON.  Three differential checks on top:
+
+* the long raw buffer: the input, padded past :func:`leading_size` with bytes derived from it,
+  is reported as a :class:`LongBuffer` (its leading bytes held, the rest served in small chunks
+  of varying size) and as the same bytes held whole; text, ``--hexdump`` and ``--json`` output,
+  stderr and exit status must be identical;
+* the bulk shortcut: every line ``decode --json`` (with and without ``--no-diagnostics``) writes
+  for a multi-record capture must be ``report_record(record).to_json_line()`` of the record the
+  same reader gives;
+* text and ``--json`` of the same input end with the same stderr and exit status.
+
+See ``tests/fuzz/README.md``.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import io
 import json
+import pkgutil
+import random
 import sys
 import zlib
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 
 import atheris
 
 with atheris.instrument_imports():
-    from iscsitgt_spt.cli.decode import emit_reports, open_records
-    from iscsitgt_spt.codec.capture.detect import FORMATS
+    import iscsitgt_spt.codec
+    import iscsitgt_spt.spec
+
+    # The readers and the hex view are imported on first use, which would be outside this
+    # block and so not instrumented (no coverage feedback from them): import them all here.
+    for _package in (iscsitgt_spt.codec, iscsitgt_spt.spec):
+        for _module in pkgutil.walk_packages(_package.__path__, _package.__name__ + "."):
+            importlib.import_module(_module.name)
+    from iscsitgt_spt.cli.decode import emit_reports, open_input
+    from iscsitgt_spt.codec.analysis.report import report_record
+    from iscsitgt_spt.codec.capture.detect import FORMATS, RawRecord, read_capture
+    from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE
+    from iscsitgt_spt.codec.longbuffer import LongBuffer, leading_size
     from iscsitgt_spt.spec.errors import SptError
 
-MODES = ({"json": False, "hexdump": False}, {"json": False, "hexdump": True},
-         {"json": True, "hexdump": False})
+TEXT = {"json": False, "hexdump": False, "diagnostics": True}
+HEXDUMP = {"json": False, "hexdump": True, "diagnostics": True}
+JSON = {"json": True, "hexdump": False, "diagnostics": True}
+JSON_BULK = {"json": True, "hexdump": False, "diagnostics": False}
+MODES = (TEXT, HEXDUMP, JSON, JSON_BULK)
+
+
+class Outcome:
+    """What one ``decode`` wrote and how it ended."""
+
+    def __init__(self, out: str, err: str, status: int | None, error: str | None) -> None:
+        self.out, self.err, self.status, self.error = out, err, status, error
+
+    def key(self) -> tuple[str, str, int | None, str | None]:
+        return self.out, self.err, self.status, self.error
 
 
 def _args(mode: dict[str, bool]) -> argparse.Namespace:
     return argparse.Namespace(command="decode", name=None, ioctl=None, abi=None, cookie=None,
-                              diagnostics=True, verbose=True, color="never", **mode)
+                              verbose=True, color="never", fail_on=None, **mode)
 
 
-def _decode(data: bytes, fmt: str, mode: dict[str, bool]) -> None:
+def _capture(mode: dict[str, bool], body: Callable[[argparse.Namespace], int]) -> Outcome:
+    """Run ``body`` with stdout (strict UTF-8) and stderr captured; check the contract."""
     out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict")
     err = io.StringIO()
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = out, err
-    multi = False
+    status: int | None = None
+    error: str | None = None
     try:
-        found, records, multi = open_records(io.BytesIO(data), fmt)
-        emit_reports(records, found, multi, _args(mode))
+        status = body(_args(mode))
     except SptError as exc:
-        if "\n" in str(exc):
-            raise AssertionError(f"error of more than one line: {str(exc)!r}") from None
-        return
+        error = str(exc)
+        if "\n" in error:
+            raise AssertionError(f"error of more than one line: {error!r}") from None
     finally:
         sys.stdout, sys.stderr = saved
     out.flush()
     text = out.buffer.getvalue().decode("utf-8")  # type: ignore[attr-defined]
+    for line in err.getvalue().splitlines():
+        if not line.startswith("iscsitgt-spt decode: "):
+            raise AssertionError(f"stderr line not from decode: {line!r}")
+    return Outcome(text, err.getvalue(), status, error)
+
+
+def _check_json(outcome: Outcome, multi: bool) -> list[str]:
+    """Every ``--json`` document parses; the lines of a multi-record output."""
+    text = outcome.out
+    # One buffer prints one indented document; several records print JSON Lines.
+    documents = text.splitlines() if multi else [text] if text else []
+    for document in documents:
+        json.loads(document)
+    return documents if multi else []
+
+
+def _decode(data: bytes, fmt: str, mode: dict[str, bool]) -> tuple[Outcome, bool]:
+    """``decode`` of ``data`` as a file, the way ``run()`` drives it; (outcome, multi)."""
+    multi = False
+
+    def body(args: argparse.Namespace) -> int:
+        nonlocal multi
+        with ExitStack() as stack:
+            stream = io.BytesIO(data)
+            found, records, multi, long_input = open_input(stream, fmt, MAX_RECORD_SIZE, stack)
+            return emit_reports(records, found, multi, args, total_bytes=len(data),
+                                position=stream.tell, long_input=long_input)
+
+    outcome = _capture(mode, body)
     if mode["json"]:
-        # One buffer prints one indented document; several records print JSON Lines.
-        for document in text.splitlines() if multi else [text] if text else []:
-            json.loads(document)
+        lines = _check_json(outcome, multi)
+        if multi and outcome.error is None:
+            _check_bulk(data, fmt, mode, lines)
+    return outcome, multi
+
+
+def _check_bulk(data: bytes, fmt: str, mode: dict[str, bool], lines: list[str]) -> None:
+    """Each line of a multi-record ``--json`` output is what the general path writes for
+    the record the same reader gives (the bulk shortcut is never a second opinion)."""
+    with ExitStack() as stack:
+        _, records, _, _ = open_input(io.BytesIO(data), fmt, MAX_RECORD_SIZE, stack)
+        expected = [report_record(r, diagnostics=mode["diagnostics"]).to_json_line()
+                    for r in records]
+    if lines != expected:
+        for n, (got, want) in enumerate(zip(lines, expected, strict=False)):
+            if got != want:
+                raise AssertionError(f"record {n}: bulk line differs from report_record's:\n"
+                                     f"bulk:    {got}\ngeneral: {want}")
+        raise AssertionError(f"{len(lines)} lines written, {len(expected)} records read")
+
+
+# -- the long raw buffer ----------------------------------------------------------------------
+def _padded(data: bytes, seed: int) -> bytes:
+    """``data`` padded past the leading bytes with bytes derived from it."""
+    rng = random.Random(seed)
+    pad = max(0, leading_size() + 1 - len(data)) + rng.randrange(97)
+    return data + rng.randbytes(pad)
+
+
+def _long_buffer(padded: bytes, seed: int) -> LongBuffer:
+    """``padded`` as ``open_input`` gives a long raw input: the first ``leading_size()`` bytes
+    held, the rest re-read, here in small chunks of a size that varies within and between
+    reads (an empty chunk and memoryviews among them)."""
+    lead = leading_size()
+    reads = 0
+
+    def rest() -> Iterator[bytes | memoryview]:
+        nonlocal reads
+        reads += 1
+        rng = random.Random(seed * 7919 + reads)
+        position = lead
+        while position < len(padded):
+            size = rng.randrange(0, 40)
+            chunk = padded[position : position + size]
+            yield memoryview(chunk) if rng.random() < 0.25 else chunk
+            position += len(chunk)
+
+    return LongBuffer(padded[:lead], len(padded), rest)
+
+
+def _long_record(buffer: LongBuffer) -> RawRecord:
+    # The record open_input makes for a LongBuffer (cli/decode.py).
+    return RawRecord(index=0, data_in=bytes(buffer.head), data_out=None, ioctl=None,
+                     source_format="raw", line=None, meta={"size": len(buffer)})
+
+
+def _check_long(data: bytes, seed: int, mode: dict[str, bool]) -> None:
+    """The same padded bytes, held whole and as a LongBuffer, report the same."""
+    padded = _padded(data, seed)
+
+    def whole(args: argparse.Namespace) -> int:
+        result = read_capture(padded, "raw", MAX_RECORD_SIZE)
+        return emit_reports(iter(result.records), result.format, False, args, long_input=None)
+
+    def long(args: argparse.Namespace) -> int:
+        buffer = _long_buffer(padded, seed)
+        return emit_reports(iter([_long_record(buffer)]), "raw", False, args, long_input=buffer)
+
+    held, streamed = _capture(mode, whole), _capture(mode, long)
+    if mode["json"]:
+        _check_json(held, False)
+    if held.key() != streamed.key():
+        names = ("stdout", "stderr", "exit status", "error")
+        for name, a, b in zip(names, held.key(), streamed.key(), strict=True):
+            if a != b:
+                raise AssertionError(f"{len(padded)} bytes, mode {mode}: {name} differs, "
+                                     f"held whole:\n{a!r}\nas a LongBuffer:\n{b!r}")
 
 
 def test_one_input(data: bytes) -> None:
-    for mode in MODES:
-        _decode(data, "auto", mode)
+    outcomes = [_decode(data, "auto", mode)[0] for mode in MODES]
+    # Text and JSON of one input end the same way (the bulk path keeps the verdict).
+    if outcomes[0].err != outcomes[2].err or outcomes[0].status != outcomes[2].status:
+        raise AssertionError(f"text and --json end differently: {outcomes[0].err!r} "
+                             f"{outcomes[0].status} / {outcomes[2].err!r} {outcomes[2].status}")
     pick = zlib.crc32(data)
     for n, fmt in enumerate(FORMATS):
         _decode(data, fmt, MODES[(pick + n) % len(MODES)])
+    for mode in (TEXT, HEXDUMP, JSON, JSON_BULK) if pick & 1 else (TEXT, HEXDUMP, JSON):
+        _check_long(data, pick, mode)
 
 
 def main() -> None:
