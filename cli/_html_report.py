@@ -1,7 +1,9 @@
 """``decode CAPTURE --html OUT.html``: the clickable report, written as records decode.
 
 The page comes from :func:`iscsitgt_spt.codec.analysis.html.render_html` chunk by chunk and
-goes straight to the file, so a capture of millions of records never sits in memory.
+goes straight to the file, so a capture of millions of records never sits in memory; one long
+raw buffer is read as ``decode`` reads it (its leading bytes held, the rest streamed into
+the page).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
@@ -18,19 +21,24 @@ from iscsitgt_spt.cli._verdict import Verdict
 from iscsitgt_spt.codec.analysis.html import render_html
 from iscsitgt_spt.codec.analysis.report import RecordReport, report_record
 from iscsitgt_spt.codec.capture.records import RawRecord
+from iscsitgt_spt.codec.longbuffer import LongBuffer
 from iscsitgt_spt.spec.errors import InputFormatError
 
 __all__ = ["write_html_report"]
 
-Opener = Callable[[BinaryIO, str, int], "tuple[str, Iterator[RawRecord], bool]"]
+#: ``decode``'s ``open_input``: (format, records, multi, the one long buffer or None).
+Opener = Callable[[BinaryIO, str, int, ExitStack],
+                  "tuple[str, Iterator[RawRecord], bool, LongBuffer | None]"]
 
 
 def _reports(records: Iterator[RawRecord], args: argparse.Namespace, verdict: Verdict,
-             progress: Progress, position: Callable[[], int] | None) -> Iterator[RecordReport]:
+             progress: Progress, position: Callable[[], int] | None,
+             long_input: LongBuffer | None) -> Iterator[RecordReport]:
     for count, record in enumerate(records, 1):
         report = report_record(record, name=args.name, ioctl=args.ioctl, abi=args.abi,
                                cookie=args.cookie,
-                               diagnostics=getattr(args, "diagnostics", True))
+                               diagnostics=getattr(args, "diagnostics", True),
+                               data_in=long_input)
         # Findings are what the page shows, not a failure (unless --fail-on); a record that
         # did not decode is.
         verdict.add(report)
@@ -38,22 +46,30 @@ def _reports(records: Iterator[RawRecord], args: argparse.Namespace, verdict: Ve
         yield report
 
 
-def _write(out: TextIO, stream: BinaryIO, args: argparse.Namespace, open_records: Opener,
+def _write(out: TextIO, stream: BinaryIO, args: argparse.Namespace, open_input: Opener,
            total: int | None, position: Callable[[], int] | None) -> Verdict:
-    fmt, records, _multi = open_records(stream, args.input, args.max_record_size)
+    with ExitStack() as stack:  # (the spool of a long buffer read from a pipe)
+        fmt, records, _multi, long_input = open_input(stream, args.input, args.max_record_size,
+                                                      stack)
+        return _write_page(out, fmt, records, long_input, args, total, position)
+
+
+def _write_page(out: TextIO, fmt: str, records: Iterator[RawRecord],
+                long_input: LongBuffer | None, args: argparse.Namespace, total: int | None,
+                position: Callable[[], int] | None) -> Verdict:
     verdict = Verdict(getattr(args, "fail_on", None))
     progress = Progress(label="records", total_bytes=total)
     title = f"iscsitgt-spt decode {os.path.basename(args.file) if args.file != '-' else 'stdin'}"
     try:
-        for chunk in render_html(_reports(records, args, verdict, progress, position), fmt,
-                                 title=title):
+        reports = _reports(records, args, verdict, progress, position, long_input)
+        for chunk in render_html(reports, fmt, title=title):
             out.write(chunk)
     finally:
         progress.close()
     return verdict
 
 
-def write_html_report(args: argparse.Namespace, open_records: Opener) -> int:
+def write_html_report(args: argparse.Namespace, open_input: Opener) -> int:
     """Decode ``args.file`` into the page at ``args.html``.
 
     Exit code 0, or 1 when a record could not be decoded (the page shows why) or a finding
@@ -64,14 +80,14 @@ def write_html_report(args: argparse.Namespace, open_records: Opener) -> int:
     try:
         with partial.open("w", encoding="utf-8", newline="\n") as out:
             if args.file == "-":
-                verdict = _write(out, sys.stdin.buffer, args, open_records, None, None)
+                verdict = _write(out, sys.stdin.buffer, args, open_input, None, None)
             else:
                 with open(args.file, "rb") as stream:
                     try:
                         size: int | None = os.fstat(stream.fileno()).st_size or None
                     except OSError:
                         size = None
-                    verdict = _write(out, stream, args, open_records, size, stream.tell)
+                    verdict = _write(out, stream, args, open_input, size, stream.tell)
     except BaseException:
         # An unusable input or an interrupt: no half-written page left behind.
         partial.unlink(missing_ok=True)

@@ -16,7 +16,7 @@ flat however long the input.
   regular file.  Either way the record-size bound applies before anything is decoded: past
   it, the same error as for any reader.
 
-:class:`LongHex` lets a JSON document that holds such bytes be written with their hex text
+:func:`print_json_with_hex` writes a JSON document that holds such bytes with their hex text
 streamed in place of a placeholder, so the document stays one valid, unchanged JSON text.
 """
 
@@ -26,14 +26,14 @@ import json
 import os
 import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from typing import Any, BinaryIO
 
 from iscsitgt_spt.codec.capture.records import RecordTooLarge
-from iscsitgt_spt.codec.longbuffer import LongBuffer, leading_size
+from iscsitgt_spt.codec.longbuffer import HexSplicer, LongBuffer, leading_size, stream_with_hex
 
-__all__ = ["CHUNK", "LongHex", "read_long_raw"]
+__all__ = ["CHUNK", "print_json_with_hex", "read_long_raw"]
 
 #: Bytes read (and dumped, and written as hex) at a time.
 CHUNK = 1 << 18
@@ -123,33 +123,11 @@ def read_long_raw(
     return LongBuffer(head[:lead], total, lambda: _file_chunks(spool, 0, kept))
 
 
-class LongHex:
-    """Placeholders for the hex text of long buffers in a JSON document, and its writer.
-
-    Pass an instance as ``long_hex`` to
-    :meth:`~iscsitgt_spt.codec.dispatch.Decoded.to_json`: each long buffer becomes a unique
-    placeholder string; :meth:`print_json` writes the document as ``json.dumps(doc,
-    indent=2, ensure_ascii=False)`` would, the hex text of each buffer streamed where its
-    placeholder is (hex text needs no JSON escaping, so the bytes are the same).
-    """
-
-    def __init__(self) -> None:
-        self._token = f"long-buffer-{os.urandom(16).hex()}"
-        self._buffers: list[LongBuffer] = []
-
-    def __call__(self, data: LongBuffer) -> str:
-        self._buffers.append(data)
-        return f"{self._token}-{len(self._buffers) - 1}"
-
-    def print_json(self, doc: Any) -> None:
-        text = json.dumps(doc, indent=2, ensure_ascii=False)
-        out = sys.stdout
-        for index, data in enumerate(self._buffers):
-            before, found, text = text.partition(f'"{self._token}-{index}"')
-            assert found, "every placeholder is in the document once"
-            out.write(before)
-            out.write('"')
-            out.writelines(data.iter_hex())
-            out.write('"')
-        out.write(text)
-        out.write("\n")
+def print_json_with_hex(make_doc: Callable[[HexSplicer], Any]) -> None:
+    """Print the document ``make_doc`` builds as ``json.dumps(doc, indent=2,
+    ensure_ascii=False)`` would, the hex text of its long buffers streamed in
+    (:func:`~iscsitgt_spt.codec.longbuffer.stream_with_hex`)."""
+    pieces = stream_with_hex(
+        lambda splicer: json.dumps(make_doc(splicer), indent=2, ensure_ascii=False))
+    sys.stdout.writelines(pieces)
+    sys.stdout.write("\n")

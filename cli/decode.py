@@ -33,7 +33,7 @@ from iscsitgt_spt.cli._common import (
     print_json,
     structure_name,
 )
-from iscsitgt_spt.cli._long_input import LongHex, read_long_raw
+from iscsitgt_spt.cli._long_input import print_json_with_hex, read_long_raw
 from iscsitgt_spt.cli._progress import Progress
 from iscsitgt_spt.cli._verdict import Verdict, add_fail_on_option
 from iscsitgt_spt.codec.analysis.bulk import bulk_line
@@ -49,7 +49,7 @@ from iscsitgt_spt.codec.capture.detect import (
 )
 from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE
 from iscsitgt_spt.codec.dispatch import Decoded
-from iscsitgt_spt.codec.longbuffer import LongBuffer
+from iscsitgt_spt.codec.longbuffer import HexSplicer, LongBuffer
 from iscsitgt_spt.spec.errors import InputFormatError, SptError
 from iscsitgt_spt.spec.registry import get_layout
 
@@ -305,12 +305,12 @@ def _write_lines(lines: Iterable[str]) -> None:
 
 # -- driving ----------------------------------------------------------------------------------
 def _single_document(
-    report: RecordReport, fmt: str, long_hex: LongHex | None = None
+    report: RecordReport, fmt: str, long_hex: HexSplicer | None = None
 ) -> dict[str, Any]:
     """The ``decode --json`` document of a one-buffer input (``encode`` reads it back).
 
     ``long_hex`` stands in for the hex text of the bytes past the structure when they are a
-    :class:`LongBuffer` (see :class:`~iscsitgt_spt.cli._long_input.LongHex`).
+    :class:`LongBuffer` (see :func:`~iscsitgt_spt.codec.longbuffer.stream_with_hex`).
     """
     assert report.request is not None
     shown = report.request.decoded or report.request.partial
@@ -371,8 +371,7 @@ def emit_reports(
         if report.error or request is None or (request.decoded or request.partial) is None:
             return _single_failure(record, report, args, long_input)
         if args.json and long_input is not None:
-            long_hex = LongHex()
-            long_hex.print_json(_single_document(report, fmt, long_hex))
+            print_json_with_hex(lambda splicer: _single_document(report, fmt, splicer))
         elif args.json:
             print_json(_single_document(report, fmt))
         else:
@@ -438,7 +437,7 @@ def run(args: argparse.Namespace) -> int:
     if args.html:
         from iscsitgt_spt.cli._html_report import write_html_report
 
-        return write_html_report(args, open_records)
+        return write_html_report(args, open_input)
     with ExitStack() as stack:
         if args.file == "-":
             stream: BinaryIO = sys.stdin.buffer

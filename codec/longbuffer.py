@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Iterator
+from typing import Final
 
 from iscsitgt_spt.spec.errors import InputFormatError
 from iscsitgt_spt.spec.profiles import PROFILES
 from iscsitgt_spt.spec.registry import STRUCTURES, get_layout
 
-__all__ = ["LongBuffer", "leading", "leading_size"]
+__all__ = ["HexSplicer", "LongBuffer", "leading", "leading_size", "stream_with_hex"]
 
 #: Reads the bytes past a buffer's head, in chunks, from the start each time it is called.
 Rest = Callable[[], Iterable[bytes | memoryview]]
@@ -150,3 +151,52 @@ def leading(data: bytes | bytearray | memoryview | LongBuffer) -> bytes:
         raise ValueError(f"a LongBuffer to decode needs its first {leading_size()} bytes held, "
                          f"not {len(data.head)}")
     return bytes(data.head)
+
+
+class HexSplicer:
+    """Stands in for the hex text of long buffers while a text (a JSON document) is built.
+
+    Called with a :class:`LongBuffer`, it returns a placeholder string to put where the
+    buffer's hex text goes; :func:`stream_with_hex` then writes the text with each
+    placeholder replaced by the buffer's hex, a chunk at a time.
+    """
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+        self.buffers: list[LongBuffer] = []
+
+    def __call__(self, data: LongBuffer) -> str:
+        self.buffers.append(data)
+        return f"{self.marker}{len(self.buffers) - 1}"
+
+
+_MARKER: Final = "iscsitgt-spt-long-buffer-hex-"
+
+
+def stream_with_hex(make_text: Callable[[HexSplicer], str]) -> Iterator[str]:
+    """The text ``make_text`` builds, in pieces, every long buffer's hex text streamed in.
+
+    ``make_text`` puts the :class:`HexSplicer`'s placeholders, as JSON strings, where hex
+    text goes (hex needs no escaping in JSON or HTML, so the result is the text that holding
+    the hex would give).  A placeholder that also occurs as another string of the text (a
+    capture can hold any string) would be ambiguous: the text is then built again with a
+    longer marker, until every placeholder occurs exactly once.
+    """
+    marker = _MARKER
+    while True:
+        splicer = HexSplicer(marker)
+        text = make_text(splicer)
+        quoted = [f'"{marker}{index}"' for index in range(len(splicer.buffers))]
+        places = [text.find(q) for q in quoted]
+        if min(places, default=0) < 0:
+            raise ValueError("a long buffer's placeholder is missing from the text")
+        if all(text.count(q) == 1 for q in quoted):
+            break
+        marker += "~"  # the text holds a placeholder of its own: another marker
+    start = 0
+    for place, q, data in sorted(zip(places, quoted, splicer.buffers), key=lambda p: p[0]):
+        yield text[start:place] + '"'
+        yield from data.iter_hex()
+        yield '"'
+        start = place + len(q)
+    yield text[start:]

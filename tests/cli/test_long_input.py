@@ -173,3 +173,35 @@ def test_a_regular_file_is_read_again_where_the_rest_starts(tmp_path: Path) -> N
         with pytest.raises(RecordTooLarge):
             stream.seek(0)
             read_long_raw(stream.read(_HEAD), stream, len(data) - 1, stack)
+
+
+def _page_held_whole(data: bytes, title: str) -> str:
+    """The ``--html`` page of one raw buffer held whole, in this process: the general path
+    (``report_record`` on the bytes) through ``render_html``."""
+    from iscsitgt_spt.codec.analysis.html import render_html
+    from iscsitgt_spt.codec.analysis.report import report_record
+    from iscsitgt_spt.codec.capture.records import read_raw
+
+    reports = [report_record(record) for record in read_raw(data, 1 << 30)]
+    return "".join(render_html(reports, "raw", title=title))
+
+
+@pytest.mark.parametrize("name", ["leading size + 1", "detection head + 1", "3 chunks + 5",
+                                  "undecodable"])
+@pytest.mark.parametrize("how", ["file", "pipe"])
+def test_the_html_page_of_a_long_buffer_is_the_page_of_the_buffer_held_whole(
+    tmp_path: Path, name: str, how: str
+) -> None:
+    # --html reads a long raw buffer as decode does (its leading bytes held, the rest streamed
+    # into the page's JSON block); the page must be the one the bytes held whole give.
+    data = INPUTS[name]
+    path = tmp_path / "buffer.bin"
+    path.write_bytes(data)
+    page = tmp_path / "page.html"
+    command = [sys.executable, "-m", "iscsitgt_spt", "decode", "--html", str(page),
+               "-" if how == "pipe" else str(path)]
+    result = subprocess.run(command, input=data if how == "pipe" else None,
+                            capture_output=True, timeout=300)
+    assert result.returncode in (0, 1), result.stderr
+    title = f"iscsitgt-spt decode {'stdin' if how == 'pipe' else 'buffer.bin'}"
+    assert page.read_text(encoding="utf-8") == _page_held_whole(data, title)

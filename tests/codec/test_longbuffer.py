@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from iscsitgt_spt.codec import build, encode
@@ -172,3 +173,51 @@ def test_json_text_of_a_long_trailing_buffer_can_be_a_placeholder() -> None:
     assert doc["trailing"] == "PLACEHOLDER" and seen[0].tobytes() == data[len(TMF):]
     assert decode_available(data).to_json(long_hex=lambda b: "unused")["trailing"] == (
         data[len(TMF):].hex())
+
+
+# --- stream_with_hex: placeholders in a JSON text, the hex streamed in ------------------------
+def _long(data: bytes, chunk: int = 7) -> LongBuffer:
+    return LongBuffer(data[:3], len(data),
+                      lambda: (data[i:i + chunk] for i in range(3, len(data), chunk)))
+
+
+def test_stream_with_hex_is_the_text_with_the_hex_held() -> None:
+    import json
+
+    from iscsitgt_spt.codec.longbuffer import stream_with_hex
+
+    first, second = bytes(range(40)), b"\xff" * 9
+
+    def doc(hex_of: Any) -> dict[str, Any]:
+        return {"a": [hex_of(_long(first)), {"b": hex_of(_long(second))}], "z": "after"}
+
+    pieces = list(stream_with_hex(
+        lambda splicer: json.dumps(doc(splicer), indent=2)))
+    assert len(pieces) > 3  # streamed: the hex came in chunks, not as one string
+    assert "".join(pieces) == json.dumps(
+        {"a": [first.hex(), {"b": second.hex()}], "z": "after"}, indent=2)
+
+
+def test_stream_with_hex_never_splices_into_a_string_of_the_text() -> None:
+    import json
+
+    from iscsitgt_spt.codec.longbuffer import _MARKER, stream_with_hex
+
+    data = bytes(range(20))
+    # The text already holds the first placeholder as a string of its own (a capture can
+    # hold any string): the marker must change so that only the real place is spliced.
+    hostile = f"{_MARKER}0"
+
+    def doc(hex_of: Any) -> dict[str, Any]:
+        return {"title": hostile, "hex": hex_of(_long(data))}
+
+    text = "".join(stream_with_hex(lambda splicer: json.dumps(doc(splicer))))
+    assert json.loads(text) == {"title": hostile, "hex": data.hex()}
+
+
+def test_stream_with_hex_without_long_buffers_and_with_a_lost_placeholder() -> None:
+    from iscsitgt_spt.codec.longbuffer import stream_with_hex
+
+    assert list(stream_with_hex(lambda splicer: "plain")) == ["plain"]
+    with pytest.raises(ValueError):
+        list(stream_with_hex(lambda splicer: (splicer(_long(b"abcdef")), "dropped")[1]))

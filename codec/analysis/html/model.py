@@ -8,12 +8,13 @@ block and the page holds thousands of records without building thousands of DOM 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from iscsitgt_spt.codec.analysis.lint import Finding
 from iscsitgt_spt.codec.analysis.render import format_value
 from iscsitgt_spt.codec.analysis.report import BufferReport, RecordReport
+from iscsitgt_spt.codec.longbuffer import LongBuffer
 from iscsitgt_spt.codec.values import FieldValue, StructValue
 from iscsitgt_spt.spec.layout import Member
 from iscsitgt_spt.spec.profiles import Profile
@@ -75,8 +76,14 @@ def _members(buf: BufferReport) -> list[list[Any]]:
     return rows
 
 
-def _buffer(label: str, buf: BufferReport, profile: Profile | None) -> dict[str, Any]:
-    out: dict[str, Any] = {"label": label, "hex": buf.data.hex()}
+def _buffer(
+    label: str, buf: BufferReport, profile: Profile | None,
+    long_hex: Callable[[LongBuffer], str] | None,
+) -> dict[str, Any]:
+    data = buf.data
+    hex_text = (long_hex(data) if long_hex is not None and isinstance(data, LongBuffer)
+                else data.hex())
+    out: dict[str, Any] = {"label": label, "hex": hex_text}
     if buf.decoded is not None:
         out["name"] = buf.decoded.name
         out["size"] = buf.decoded.value.size
@@ -92,8 +99,15 @@ def _buffer(label: str, buf: BufferReport, profile: Profile | None) -> dict[str,
     return out
 
 
-def record_document(report: RecordReport, fmt: str) -> dict[str, Any]:
-    """The page's JSON for one record (everything shown for it, nothing else)."""
+def record_document(
+    report: RecordReport, fmt: str, *, long_hex: Callable[[LongBuffer], str] | None = None
+) -> dict[str, Any]:
+    """The page's JSON for one record (everything shown for it, nothing else).
+
+    ``long_hex`` stands in for the hex text of a buffer held only in part (a
+    :class:`~iscsitgt_spt.codec.longbuffer.LongBuffer`; see
+    :func:`~iscsitgt_spt.codec.longbuffer.stream_with_hex`); by default it is built whole.
+    """
     doc: dict[str, Any] = {"i": report.record.index, "title": report.title(fmt),
                            "severity": report.worst_severity}
     if report.profile is not None:
@@ -108,9 +122,9 @@ def record_document(report: RecordReport, fmt: str) -> dict[str, Any]:
         doc["error"] = report.error
     buffers = []
     if report.request is not None:
-        buffers.append(_buffer("input", report.request, report.profile))
+        buffers.append(_buffer("input", report.request, report.profile, long_hex))
     if report.response is not None:
-        buffers.append(_buffer("output", report.response, report.profile))
+        buffers.append(_buffer("output", report.response, report.profile, long_hex))
     doc["buffers"] = buffers
     if report.changes:
         doc["changes"] = [[c.path, c.offset, repr(c.before), repr(c.after)]

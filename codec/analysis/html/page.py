@@ -20,6 +20,7 @@ from importlib import resources
 
 from iscsitgt_spt.codec.analysis.html.model import record_document
 from iscsitgt_spt.codec.analysis.report import RecordReport
+from iscsitgt_spt.codec.longbuffer import HexSplicer, stream_with_hex
 
 __all__ = ["render_html"]
 
@@ -72,12 +73,20 @@ def _head(title: str, css: str, js: str) -> str:
 def render_html(
     reports: Iterable[RecordReport], fmt: str, *, title: str = "iscsitgt-spt decode"
 ) -> Iterator[str]:
-    """The page in chunks: head, one chunk per record (as it is decoded), then the script."""
+    """The page in chunks: head, one chunk per record (as it is decoded), then the script.
+
+    A buffer held only in part (a :class:`~iscsitgt_spt.codec.longbuffer.LongBuffer`) has its
+    hex text streamed into its record's chunk, a piece at a time, never held whole.
+    """
     css, js = _asset("page.css"), _asset("page.js")
     yield _head(title, css, js)
     for report in reports:
-        doc = record_document(report, fmt)
-        severity = f' data-severity="{doc["severity"]}"' if doc["severity"] else ""
-        yield (f'<script type="application/json" class="rec"{severity}>'
-               f"{_json_block(doc)}</script>\n")
+        yield from stream_with_hex(functools.partial(_record_block, report, fmt))
     yield f"<script>{js}</script>\n</body>\n</html>\n"
+
+
+def _record_block(report: RecordReport, fmt: str, long_hex: HexSplicer) -> str:
+    doc = record_document(report, fmt, long_hex=long_hex)
+    severity = f' data-severity="{doc["severity"]}"' if doc["severity"] else ""
+    return (f'<script type="application/json" class="rec"{severity}>'
+            f"{_json_block(doc)}</script>\n")
