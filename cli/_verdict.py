@@ -48,14 +48,13 @@ class Verdict:
         self.gated = 0
 
     def add(self, report: RecordReport) -> None:
-        self.records += 1
         if report.undecoded:
             self.undecoded += 1
-        if any(f.severity in self._gating for f in report.findings):
-            self.gated += 1
+        self.add_decoded(report.findings)
 
     def add_decoded(self, findings: tuple[Finding, ...]) -> None:
-        """A record decoded whole, with these findings (what a bulk line stands for)."""
+        """Count a record with these findings; on its own, a record decoded whole (a bulk
+        line)."""
         self.records += 1
         if any(f.severity in self._gating for f in findings):
             self.gated += 1

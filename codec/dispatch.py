@@ -24,8 +24,10 @@ from iscsitgt_spt.codec.values import StructValue
 from iscsitgt_spt.spec.assumptions import ASSUMED_PASS_THROUGH_IOCTL
 from iscsitgt_spt.spec.constants import IOCTL_SCSI_MINIPORT, IOCTLS
 from iscsitgt_spt.spec.errors import ParseError
+from iscsitgt_spt.spec.passthrough import SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY
 from iscsitgt_spt.spec.profiles import DEFAULT_PROFILE, Profile
 from iscsitgt_spt.spec.registry import get_layout, structure, structure_for_control_code
+from iscsitgt_spt.spec.srb_io_control import SRB_IO_CONTROL
 
 __all__ = [
     "Decoded", "Truncated", "decode_available", "decode_buffer", "document_head_text", "identify",
@@ -35,8 +37,8 @@ __all__ = [
 #: Bytes past a structure: a view of the captured buffer, or read on demand from a long one.
 Extra = bytes | memoryview | LongBuffer
 
-_HEADER = "SRB_IO_CONTROL"
-_PASS_THROUGH = "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY"
+_HEADER = SRB_IO_CONTROL.c_name
+_PASS_THROUGH = SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY.c_name
 
 
 def _document_head(name: str, profile: Profile, size: int, ioctl: int | None) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from iscsitgt_spt.codec.convert import to_container
-from iscsitgt_spt.codec.jsonform import TEMPLATE_GLOBALS, json_template
+from iscsitgt_spt.codec.jsonform import TEMPLATE_GLOBALS, json_template, value_to_json_text
 from iscsitgt_spt.codec.values import Schema, StructValue, schema_of
 from iscsitgt_spt.spec.errors import BuildError, ParseError
 from iscsitgt_spt.spec.layout import Layout, Member
@@ -318,8 +318,6 @@ def fast_json_text(layout: Layout, data: bytes) -> str:
         codec = compiled(layout)
     if type(data) is bytes and len(data) == layout.size:
         return codec.text(data)
-    from iscsitgt_spt.codec.jsonform import value_to_json_text
-
     return value_to_json_text(fast_decode(layout, data))
 
 

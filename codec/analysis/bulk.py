@@ -36,12 +36,14 @@ from iscsitgt_spt.codec.dispatch import Decoded, document_head_text, identify, i
 from iscsitgt_spt.codec.fast import fast_decode, fast_json_text
 from iscsitgt_spt.spec.errors import SptError
 from iscsitgt_spt.spec.layout import Layout
+from iscsitgt_spt.spec.passthrough import SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY
 from iscsitgt_spt.spec.profiles import Profile
+from iscsitgt_spt.spec.srb_io_control import SRB_IO_CONTROL
 
 __all__ = ["bulk_json_line", "bulk_line"]
 
-_HEADER = "SRB_IO_CONTROL"
-_PASS_THROUGH = "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY"
+_HEADER = SRB_IO_CONTROL.c_name
+_PASS_THROUGH = SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY.c_name
 
 
 def bulk_json_line(
