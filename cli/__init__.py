@@ -22,6 +22,7 @@ Exit codes mean one thing each, in every command:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import importlib
 import os
@@ -205,10 +206,9 @@ def _say(command: str | None, message: str) -> None:
     the exit status already says something went wrong)."""
     from iscsitgt_spt.cli._output import one_line
 
-    try:
+    # The error shown is the first one; the exit status says the rest.
+    with contextlib.suppress(Exception):
         sys.stdout.flush()
-    except Exception:  # noqa: BLE001 - the error shown is the first; the status says the rest
-        pass
     name = f"iscsitgt-spt {command}" if command else "iscsitgt-spt"
     print(f"{name}: {one_line(message)}", file=sys.stderr)
 

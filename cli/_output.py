@@ -31,8 +31,11 @@ import errno
 import io
 import os
 import sys
+from typing import Any
 
-__all__ = ["OutputError", "drop_output", "finish_output", "one_line", "prepare_streams"]
+__all__ = [
+    "GuardedFile", "OutputError", "drop_output", "finish_output", "one_line", "prepare_streams",
+]
 
 
 class OutputError(Exception):
@@ -63,19 +66,28 @@ class _ClosedInput(io.RawIOBase):
         raise OSError(errno.EBADF, "standard input is closed")
 
 
-class _StandardOutput(io.FileIO):
-    """File descriptor 1 whose failed writes say they are output failures.
+class GuardedFile(io.FileIO):
+    """A file descriptor written to, whose failed writes say they are output failures
+    (:class:`OutputError` naming ``target``).
 
-    ``EPIPE`` stays a :class:`BrokenPipeError`: the reader went away, which is no failure.
+    ``EPIPE`` stays a :class:`BrokenPipeError`: the reader (of standard output, of a FIFO)
+    went away, which is no failure.
     """
 
-    def write(self, data: object) -> int:
+    def __init__(self, fd: int, mode: str, *, target: str, closefd: bool = True) -> None:
+        super().__init__(fd, mode, closefd=closefd)
+        self.target = target
+
+    def write(self, data: Any) -> int:
         try:
-            return super().write(data)  # type: ignore[arg-type]
+            return super().write(data)
         except BrokenPipeError:
             raise
         except OSError as exc:
-            raise OutputError("standard output", exc) from None
+            raise OutputError(self.target, exc) from None
+
+
+_STDOUT = "standard output"
 
 
 def _escape_unencodable(stream: object) -> None:
@@ -87,11 +99,10 @@ def _escape_unencodable(stream: object) -> None:
 
 
 def _guard_stdout() -> None:
-    """Put file descriptor 1 behind :class:`_StandardOutput` when ``sys.stdout`` is still the
+    """Put file descriptor 1 behind :class:`GuardedFile` when ``sys.stdout`` is still the
     interpreter's own (a test's capture, or a caller's redirect, is left alone)."""
-    stdout = sys.stdout
-    raw_now = getattr(getattr(stdout, "buffer", None), "raw", None)
-    if stdout is not sys.__stdout__ or isinstance(raw_now, _StandardOutput):
+    stdout: Any = sys.stdout
+    if stdout is None or id(stdout) != id(sys.__stdout__):
         return
     try:
         if stdout.fileno() != 1:
@@ -100,11 +111,11 @@ def _guard_stdout() -> None:
     except (AttributeError, ValueError, OSError):
         return
     tty = stdout.isatty()
-    raw = _StandardOutput(1, "w", closefd=False)
+    raw = GuardedFile(1, "w", target=_STDOUT, closefd=False)
     guarded = io.TextIOWrapper(io.BufferedWriter(raw), encoding=stdout.encoding,
                                errors="backslashreplace", line_buffering=tty,
                                write_through=bool(getattr(stdout, "write_through", False)))
-    sys.stdout = sys.__stdout__ = guarded
+    sys.stdout = guarded
 
 
 def prepare_streams() -> str | None:
