@@ -26,7 +26,6 @@ import io
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator
 from typing import IO, Any, TextIO
 
@@ -109,6 +108,8 @@ def _new_mode(info: os.stat_result | None) -> int:
 @contextlib.contextmanager
 def _replacing(path: str, info: os.stat_result | None, binary: bool) -> Iterator[IO[Any]]:
     """A temporary file next to ``path``, renamed onto it when the block ends well."""
+    import tempfile  # (and shutil with it) only for a command that writes a file
+
     folder, name = os.path.split(path)
     try:
         fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".partial",

@@ -139,7 +139,8 @@ def prepare_streams() -> str | None:
 
 def finish_output() -> None:
     """Flush standard output now, inside the caller's error handling (not at exit)."""
-    sys.stdout.flush()
+    if sys.stdout is not None:  # closed (``>&-``): prepare_streams said so
+        sys.stdout.flush()
 
 
 def drop_output() -> None:
