@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from iscsitgt_spt.cli.samples import sample_bytes
 
 TMF_REQUEST = b'{"ITNexusHandle": 1, "Lun": 0, "TaskManagementFunction": 1}'

@@ -12,7 +12,6 @@ import stat
 from pathlib import Path
 
 import pytest
-
 from iscsitgt_spt.cli._outfile import check_path, open_append, open_output
 from iscsitgt_spt.cli._output import OutputError
 from iscsitgt_spt.spec.errors import SptError

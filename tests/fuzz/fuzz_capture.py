@@ -31,9 +31,9 @@ import contextlib
 import importlib
 import io
 import json
+import os
 import pkgutil
 import random
-import os
 import sys
 import tempfile
 import threading
@@ -55,8 +55,8 @@ with atheris.instrument_imports():
     from iscsitgt_spt.cli import main as cli_main
     from iscsitgt_spt.cli._output import GuardedFile
     from iscsitgt_spt.cli.decode import emit_reports, open_input
-    from iscsitgt_spt.codec.bounded import SKIP_FACTOR, text_line_bound
     from iscsitgt_spt.codec.analysis.report import report_record
+    from iscsitgt_spt.codec.bounded import SKIP_FACTOR, text_line_bound
     from iscsitgt_spt.codec.capture.detect import FORMATS, RawRecord, read_capture
     from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE
     from iscsitgt_spt.codec.longbuffer import LongBuffer, leading_size

@@ -36,8 +36,8 @@ import atheris
 
 with atheris.instrument_imports():
     from iscsitgt_spt.cli.send import _name_and_profile
-    from iscsitgt_spt.codec.bounded import SKIP_FACTOR, bounded_lines
     from iscsitgt_spt.codec.analysis.report import report_record
+    from iscsitgt_spt.codec.bounded import SKIP_FACTOR, bounded_lines
     from iscsitgt_spt.codec.capture.detect import iter_capture_lines
     from iscsitgt_spt.codec.capture.jsonl import parse_line
     from iscsitgt_spt.codec.documents import encode_document
