@@ -17,6 +17,7 @@ from iscsitgt_spt.device.errors import DeviceError
 from iscsitgt_spt.device.recording import RecordingTransport, ReplayTransport
 from iscsitgt_spt.device.simulator import DEFAULT_CAPACITY_BLOCKS, SimulatedTarget
 from iscsitgt_spt.device.transport import Transport
+from iscsitgt_spt.spec.arguments import text_argument
 from iscsitgt_spt.spec.assumptions import ASSUMED_AUXILIARY_SIGNATURE, ASSUMED_SRB_SIGNATURE
 from iscsitgt_spt.spec.errors import SptError
 from iscsitgt_spt.spec.profiles import Profile
@@ -42,6 +43,7 @@ def open_transport(
     inject a fake).
     """
     inner: Transport
+    text_argument(spec, "spec")
     if spec.startswith(SIM_PREFIX):
         sim = open_simulator(spec[len(SIM_PREFIX):], abi=abi, cookie=cookie)
         # Recorded abi/cookie describe the caller's buffers; without them, the target's.

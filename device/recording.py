@@ -69,6 +69,10 @@ class RecordingTransport(Transport):
         clock: Callable[[], str | None] = utc_timestamp,
         pid: int | _Default | None = _Default.TOKEN,
     ) -> None:
+        if not isinstance(inner, Transport):
+            raise TypeError(f"inner must be a Transport, not {type(inner).__name__}")
+        if not callable(getattr(sink, "write", None)):
+            raise TypeError(f"sink must be a text stream, not {type(sink).__name__}")
         self.inner = inner
         self._sink = sink
         self._abi = abi
