@@ -221,6 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     from iscsitgt_spt.cli._output import OutputError, drop_output, finish_output
 
+    code = EXIT_OK
     try:
         if argv is None:
             # Interrupts raise again from here: the handling below reports them.
@@ -236,9 +237,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say(_Current.command, "interrupted")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        # The reader went away (``| head``): not an error, as for the POSIX tools.
+        # The reader went away (``| head``): not an error, as for the POSIX tools.  A command
+        # that had finished keeps its own status (a record it could not decode is still 1).
         drop_output()
-        return EXIT_OK
+        return code
     except OutputError as exc:
         drop_output()
         _say(_Current.command, f"error: {exc}")

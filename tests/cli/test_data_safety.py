@@ -302,3 +302,21 @@ def test_ctrl_c_while_loading_is_one_line_and_130(tmp_path: Path) -> None:
         if process.returncode == 130:
             assert len(err.splitlines()) == 1 and err.endswith(b"interrupted\n"), err
     assert ours and set(ours) <= {130, 0}, ours  # 0: the demo had finished already
+
+
+def test_a_reader_that_went_away_keeps_the_commands_own_failure(tmp_path: Path) -> None:
+    # Found by tests/fuzz/fuzz_capture.py (crash-fbcd597e): a buffer cut short printed its
+    # one error line, then exited 0 because standard output's reader had gone.  The status
+    # stays the command's (1: a record could not be decoded whole); only the lost output is
+    # no failure.  The buffer: 56 of the 64 bytes of an ISCSITGT_SPT_TMF (win64/u64).
+    from iscsitgt_spt.codec import build, encode
+
+    (tmp_path / "cut.bin").write_bytes(encode(build("ISCSITGT_SPT_TMF", {}))[:56])
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = _run("decode", "cut.bin", cwd=tmp_path, stdout=write_end)
+    finally:
+        os.close(write_end)
+    assert result.returncode == 1
+    assert "truncated" in _one_line(result)
