@@ -10,7 +10,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from iscsitgt_spt.codec.export import render_kaitai
 from iscsitgt_spt.spec.profiles import Profile
 
