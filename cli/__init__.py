@@ -50,11 +50,11 @@ EXIT_CODES_HELP = (
 )
 
 
-
 def _interrupted_at_start_up(signum: int, frame: object) -> None:
     """Ctrl-C while the command line is still loading: one line and status 130 (Python's
     own handler would print a KeyboardInterrupt traceback from whatever was importing)."""
-    os.write(2, b"iscsitgt-spt: interrupted\n")
+    with contextlib.suppress(OSError):  # (standard error may be closed)
+        os.write(2, b"iscsitgt-spt: interrupted\n")
     os._exit(EXIT_INTERRUPTED)
 
 
