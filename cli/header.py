@@ -34,6 +34,6 @@ def run(args: argparse.Namespace) -> int:
         profile_from(args), standalone=args.standalone, asserts=not args.no_asserts,
         structures=args.names or None,
     )
-    with open_output(args.output or "-", "--output") as out:
+    with open_output("-" if args.output is None else args.output, "--output") as out:
         out.write(text)
     return 0

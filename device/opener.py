@@ -51,7 +51,7 @@ def open_transport(
         inner = sim
     elif spec.startswith(REPLAY_PREFIX):
         filename = spec[len(REPLAY_PREFIX):]
-        if not filename:
+        if not filename.strip():  # an empty or blank path names no file
             raise DeviceError(
                 "replay: needs a capture file", path=REPLAY_PREFIX,
                 expected="replay:FILE.jsonl",

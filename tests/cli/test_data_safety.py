@@ -320,3 +320,18 @@ def test_a_reader_that_went_away_keeps_the_commands_own_failure(tmp_path: Path) 
         os.close(write_end)
     assert result.returncode == 1
     assert "truncated" in _one_line(result)
+
+
+@pytest.mark.parametrize("args", [
+    ["decode", ""], ["decode", "demo.jsonl", "--html", " "], ["header", "-o", ""],
+    ["export", "kaitai", "-o", "\t"], ["samples", "--out", ""],
+    ["send", "ISCSITGT_SPT_TMF", "--device", "replay: "],
+    ["send", "--input", "", "--device", "sim:"],
+    ["send", "ISCSITGT_SPT_TMF", "--device", "sim:", "--record", " "],
+])
+def test_an_empty_path_is_a_usage_error_everywhere(capture: Path, args: list[str]) -> None:
+    before = sorted(p.name for p in capture.parent.iterdir())
+    result = _run(*args, cwd=capture.parent)
+    assert result.returncode == 2
+    _one_line(result)
+    assert sorted(p.name for p in capture.parent.iterdir()) == before
