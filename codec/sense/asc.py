@@ -10,7 +10,9 @@ header object records the commit and how it was produced, ``data/NOTICE-sg3_util
 licence (BSD-2-Clause).
 
 Every pair is shown with its code, ``11h/00h  Unrecovered read error`` (:func:`asc_ascq_code`,
-:func:`describe_asc_ascq`): the code is what engineers search logs and manuals for.  The lookup follows sg3_utils' ``sg_get_asc_ascq_str()`` so our texts read like
+:func:`describe_asc_ascq`): the code is what engineers search logs and manuals for.
+
+The lookup follows sg3_utils' ``sg_get_asc_ascq_str()`` so our texts read like
 ``sg_decode_sense``'s: range entries first (their ``%x`` takes the ASCQ), then exact pairs,
 then the vendor-specific fallbacks.
 

@@ -33,19 +33,23 @@ from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 import pytest
+from _tools import need_tool
 from iscsitgt_spt.codec.sense.asc import load_asc_table
 from iscsitgt_spt.codec.sense.decoder import (
+    ActualRetryCount,
     AnotherProgressDescriptor,
     BlockCommandsDescriptor,
     CommandSpecificDescriptor,
     DeviceDesignationDescriptor,
     DirectAccessBlockDescriptor,
     FieldPointer,
+    ForwardedSenseDescriptor,
     FruDescriptor,
     InformationDescriptor,
     OpaqueSenseKeySpecific,
     ProgressIndication,
     SegmentPointer,
+    SenseDescriptor,
     SenseInfo,
     SenseKeySpecific,
     SenseKeySpecificDescriptor,
@@ -55,10 +59,10 @@ from iscsitgt_spt.codec.sense.decoder import (
 )
 from iscsitgt_spt.codec.sense.designation import Designator
 
-from tests._tools import need_tool
-
 SEED = 23
 PER_CLASS = 60
+#: designators come in twelve types, each conforming or not: three times the buffers
+DESIGNATION_BUFFERS = 180
 
 Facts = dict[str, object]
 
@@ -149,32 +153,48 @@ def _designator_value(rng: random.Random, dtype: int, length: int) -> bytes:
     return bytes(value)
 
 
+# (code set, association) SPC-5 gives each type; the first length in _LENGTHS is its own.
+_CONFORMING = {0x0: (1, 0), 0x1: (2, 0), 0x2: (1, 0), 0x3: (1, 0), 0x4: (1, 1), 0x5: (1, 1),
+               0x6: (1, 0), 0x7: (1, 0), 0x8: (3, 2), 0x9: (1, 1), 0xA: (1, 0)}
+
+
 def _desc_designation(rng: random.Random) -> bytes:
     dtype = rng.randrange(12)
     lengths = _LENGTHS.get(dtype, [rng.randrange(1, 20)])
     length = rng.choice(lengths) if rng.random() < 0.8 else rng.randrange(1, 20)
-    code_set = rng.choice([1, 1, 2, 3, 0, 7]) if dtype not in (0x1, 0x8) else \
-        rng.choice([2, 3, 3, 1])
-    association = rng.choice([0, 1, 1, 2, 3])
     protocol = rng.choice([0x0, 0x5, 0x6, 0x9, 0xA])
     piv = rng.choice([0, 0x80])
+    if dtype in _CONFORMING and rng.random() < 0.6:  # as SPC-5 defines it: values decoded
+        code_set, association = _CONFORMING[dtype]
+        if dtype == 0x9:
+            piv, protocol = 0x80, rng.choice([0x9, 0xA])
+    else:  # anything: findings
+        code_set = rng.choice([1, 1, 2, 3, 0, 7])
+        association = rng.choice([0, 1, 1, 2, 3])
     designation = bytes([protocol << 4 | code_set, piv | association << 4 | dtype, 0, length])
     designation += _designator_value(rng, dtype, length)
     body = bytes([0, rng.randrange(5)]) + designation
     return _with_descriptors(rng, bytes([0x0E, len(body)]) + body)
 
 
+def _desc_forwarded(rng: random.Random) -> bytes:
+    nested = _fixed(rng)
+    body = bytes([rng.choice([0, 0x80]) | rng.randrange(11), rng.choice([0x02, 0x00, 0x08])])
+    return _with_descriptors(rng, bytes([0x0C, len(body) + len(nested)]) + body + nested)
+
+
 CLASSES: dict[str, Callable[[random.Random], bytes]] = {
     "fixed": _fixed, "fixed 00h/1Dh": _fixed_ata, "descriptors 00h-05h": _desc_basic,
     "direct-access block 0Dh": _desc_block, "another progress 0Ah": _desc_progress,
-    "device designation 0Eh": _desc_designation,
+    "device designation 0Eh": _desc_designation, "forwarded sense 0Ch": _desc_forwarded,
 }
 
 
 def buffers() -> Iterator[tuple[str, bytes]]:
     rng = random.Random(SEED)
     for name, make in CLASSES.items():
-        for _ in range(PER_CLASS):
+        count = DESIGNATION_BUFFERS if make is _desc_designation else PER_CLASS
+        for _ in range(count):
             yield name, make(rng)
 
 
@@ -183,7 +203,7 @@ _SG_DESCRIPTOR_TYPES = {
     "Information": 0x00, "Command specific": 0x01, "Sense key specific": 0x02,
     "Field replaceable unit code": 0x03, "Stream commands": 0x04, "Block commands": 0x05,
     "Another progress indication": 0x0A, "Direct-access block device": 0x0D,
-    "Device designation": 0x0E,
+    "Device designation": 0x0E, "Forwarded sense data": 0x0C,
 }
 _SG_ASSOCIATIONS = {"Addressed logical unit:": 0, "Target port:": 1,
                     "Target device that contains addressed lu:": 2, "Reserved [0x3]:": 3}
@@ -261,6 +281,23 @@ def _sg_descriptor(lines: list[str]) -> Facts:
         facts["decoded"] = "too short" not in text
     elif name == "Device designation":
         facts.update(_sg_designator(lines[1:]))
+    elif name == "Forwarded sense data":
+        facts.update(_sg_forwarded(lines))
+    return facts
+
+
+def _sg_forwarded(lines: list[str]) -> Facts:
+    facts: Facts = {}
+    text = "\n".join(lines)
+    if m := re.search(r"Sense data source: Extended copy command (source|destination) device"
+                      r"(?: (\d+))?", text):
+        facts["source"] = ("source",) if m[1] == "source" else ("destination", int(m[2]))
+    elif "Sense data source: unknown" in text:
+        facts["source"] = ("unknown",)
+    if m := re.search(r"format, (?:current|<<<deferred>>>); Sense key: (.*)", text):
+        facts["nested sense key"] = _name(m[1])
+    if m := re.search(r"Info fld=0x([0-9a-f]+)", text):
+        facts["nested information"] = int(m[1], 16)
     return facts
 
 
@@ -310,7 +347,8 @@ def _our_sks(sks: SenseKeySpecific | None) -> object:
         return ("ua", sks.overflow)
     if isinstance(sks, SegmentPointer):
         return ("segment", sks.segment_descriptor, sks.field_pointer, sks.bit_pointer)
-    return ("retry", getattr(sks, "count"))
+    assert isinstance(sks, ActualRetryCount)
+    return ("retry", sks.count)
 
 
 def _our_designator(d: Designator | None) -> Facts:
@@ -331,8 +369,8 @@ def _our_designator(d: Designator | None) -> Facts:
     return facts
 
 
-def _our_descriptor(desc: object) -> Facts:  # noqa: C901 -- one branch per descriptor class
-    facts: Facts = {"type": getattr(desc, "descriptor_type")}
+def _our_descriptor(desc: SenseDescriptor) -> Facts:
+    facts: Facts = {"type": desc.descriptor_type}
     if isinstance(desc, InformationDescriptor):
         facts["information"] = (desc.valid, desc.information)
     elif isinstance(desc, CommandSpecificDescriptor):
@@ -348,10 +386,24 @@ def _our_descriptor(desc: object) -> Facts:  # noqa: C901 -- one branch per desc
     elif isinstance(desc, AnotherProgressDescriptor):
         facts["progress"] = desc.describe().split(": ")[1].split("%")[0]
         facts["progress codes"] = (desc.sense_key, desc.asc, desc.ascq)
-    elif getattr(desc, "descriptor_type") == 0x0D:
+    elif desc.descriptor_type == 0x0D:
         facts["decoded"] = isinstance(desc, DirectAccessBlockDescriptor)
     elif isinstance(desc, DeviceDesignationDescriptor):
         facts.update(_our_designator(desc.designator))
+    elif isinstance(desc, ForwardedSenseDescriptor):
+        facts.update(_our_forwarded(desc))
+    return facts
+
+
+def _our_forwarded(desc: ForwardedSenseDescriptor) -> Facts:
+    source = desc.source
+    facts: Facts = {"source": ("unknown",) if source == 0 else ("source",) if source == 1
+                    else ("destination", source - 1) if source <= 9 else ("reserved",)}
+    nested = desc.sense
+    if nested is not None and nested.sense_key is not None:
+        facts["nested sense key"] = _name(nested.sense_key.title)
+        if nested.information is not None and (nested.valid or nested.information):
+            facts["nested information"] = nested.information
     return facts
 
 
@@ -405,6 +457,30 @@ def _designator_field(d: Difference) -> tuple[int, int, int, int, int] | None:
     return body[1] & 0x0F, body[0] & 0x0F, (body[1] >> 4) & 3, body[1] >> 7, body[3]
 
 
+def _our_length_finding(raw: bytes) -> bool:
+    (desc,) = decode_sense(raw).descriptors
+    designator = getattr(desc, "designator", None)
+    return designator is not None and any(
+        "bytes" in finding for finding in getattr(designator, "findings", ()))
+
+
+# What SPC-5 says of a designator that sg_decode_sense 1.46's default output does not check:
+# (designator type or None for any) -> test on (code set, association, length, value).
+_UNCHECKED_BY_SG: tuple[tuple[int | None, Callable[[int, int, int, bytes], bool]], ...] = (
+    (None, lambda code_set, association, length, value: code_set not in (1, 2, 3)),
+    (None, lambda code_set, association, length, value: association == 3),
+    (0x1, lambda code_set, association, length, value: length < 8),
+    (0x2, lambda code_set, association, length, value: code_set != 1),
+    (0x4, lambda code_set, association, length, value: length == 4 and value[2:4] == b"\0\0"),
+    (0x7, lambda code_set, association, length, value: length != 16),
+    (0x8, lambda code_set, association, length, value:
+     code_set != 3 or length % 4 != 0 or 0 not in value),
+    (0x9, lambda code_set, association, length, value:
+     code_set != 1 or association != 1 or length != 4),
+    (0xA, lambda code_set, association, length, value: code_set != 1),
+)
+
+
 def _we_flag_what_sg_does_not_check(d: Difference) -> bool:
     """A finding of ours that sg_decode_sense 1.46's default output does not look for."""
     field = _designator_field(d)
@@ -412,12 +488,8 @@ def _we_flag_what_sg_does_not_check(d: Difference) -> bool:
         return False
     dtype, code_set, association, _piv, length = field
     value = d.raw[16:16 + length]
-    return (code_set not in (1, 2, 3) or association == 3
-            or (dtype == 0x2 and code_set != 1) or (dtype == 0x7 and length != 16)
-            or (dtype == 0x8 and (code_set != 3 or length % 4 != 0 or 0 not in value))
-            or (dtype == 0x4 and length == 4 and value[2:4] == b"\0\0")
-            or (dtype == 0x1 and length < 8) or (dtype == 0xA and code_set != 1)
-            or (dtype == 0x9 and (code_set != 1 or association != 1)))
+    return any(rule(code_set, association, length, value) for kind, rule in _UNCHECKED_BY_SG
+               if kind in (None, dtype))
 
 
 JUSTIFIED: dict[str, Justified] = {
@@ -440,19 +512,25 @@ JUSTIFIED: dict[str, Justified] = {
         "not defined by the standard; sg3_utils 1.46 decodes descriptor 02h's bytes anyway",
         lambda d: d.key.endswith(" sks") and d.ours is None
         and d.kind == "descriptors 00h-05h"),
-    "T10 vendor ID length": Justified(
-        "SPC-5 §7.7.6 (T10 vendor ID based designator format): bytes 0-7 are the T10 VENDOR "
-        "IDENTIFICATION; a shorter designator holds no vendor ID (sg3_utils 1.46 prints the "
-        "bytes there and those after them, '%.8s')",
-        lambda d: d.key.endswith("vendor id") and d.ours is None
-        and (_designator_field(d) or (0,) * 5)[4] < 8),
+    "malformed designator": Justified(
+        "SPC-5 §7.7.6: a T10 vendor ID based designator starts with the 8-byte T10 VENDOR "
+        "IDENTIFICATION, a protocol specific port identifier is 4 bytes; sg3_utils 1.46 "
+        "prints values from shorter or longer ones ('%.8s' reads past a short vendor ID), "
+        "we keep the bytes and report the length",
+        lambda d: d.ours is None and _our_length_finding(d.raw)),
+    "forwarded sense data source": Justified(
+        "SPC-5 §4.4.2.10, table 'SENSE DATA SOURCE field': 0h unknown, 1h the EXTENDED COPY "
+        "command's copy source, 2h-9h its copy destinations 1-8, Ah-Fh reserved (FreeBSD's "
+        "scsi_all.h SSD_FORWARDED_SDS_* agree); sg3_utils 1.46 reads 0h as the source and "
+        "1h-7h as destinations 0-6",
+        lambda d: d.kind == "forwarded sense 0Ch" and d.key.endswith(" source")),
     "designator checks": Justified(
         "SPC-5 §7.7.6 (Device Identification VPD page) and its designator format subclauses: "
         "reserved code set / association values; EUI-64 and UUID designators are binary; an "
         "MD5 logical unit identifier is 16 bytes; a SCSI name string is UTF-8, "
         "null-terminated, a multiple of 4 bytes; relative target port 0 is reserved; a T10 "
         "vendor ID based designator starts with the 8-byte T10 VENDOR IDENTIFICATION; a "
-        "protocol specific port identifier is binary and associated with a target port",
+        "protocol specific port identifier is 4 binary bytes associated with a target port",
         _we_flag_what_sg_does_not_check),
 }
 
@@ -493,5 +571,5 @@ def test_every_disagreement_with_sg_decode_sense_is_justified(tool: str) -> None
             else:
                 used[why] += 1
     assert unexplained == []
-    assert compared > 10 * PER_CLASS * len(CLASSES) // 2  # the facts were really read
+    assert compared > 5 * PER_CLASS * len(CLASSES)  # the facts were really read
     assert [name for name, count in used.items() if count == 0] == []
