@@ -25,6 +25,8 @@ from typing import Any, Literal
 
 import construct
 from iscsitgt_spt.spec.primitives import (
+    SESSION_COOKIE,
+    TASK_COOKIE,
     AbiDependent,
     CArrayBytes,
     CBitFields,
@@ -34,7 +36,7 @@ from iscsitgt_spt.spec.primitives import (
 from iscsitgt_spt.spec.profiles import Profile
 from iscsitgt_spt.spec.rules import Rule
 
-__all__ = ["CStruct", "Layout", "Member", "MemberKind", "resolve"]
+__all__ = ["COOKIE_TYPES", "CStruct", "CookieMember", "Layout", "Member", "MemberKind", "resolve"]
 
 MemberKind = Literal["int", "bytes", "wchar", "struct", "padding", "bits"]
 
@@ -43,7 +45,10 @@ class CStruct(construct.Struct):  # type: ignore[misc]
     """A C structure definition: construct members in declaration order, plus metadata.
 
     ``rules`` maps a member path (relative to this structure) to the :class:`Rule` that fills
-    it in a canonical build when the caller does not give it.
+    it in a canonical build when the caller does not give it.  ``creates`` names the cookie
+    members (``SESSION_COOKIE``/``TASK_COOKIE``) whose value this structure introduces, such as
+    the handle of the session a START opens; every other cookie member refers to something
+    that already exists (lint and the session fuzzer read this, never a list of names).
     """
 
     def __init__(
@@ -53,12 +58,14 @@ class CStruct(construct.Struct):  # type: ignore[misc]
         doc: str,
         pack: int | None = None,
         rules: Mapping[str, Rule] | None = None,
+        creates: tuple[str, ...] = (),
     ) -> None:
         super().__init__(*subcons)
         self.c_name = c_name
         self.doc = doc
         self.pack = pack
         self.rules: Mapping[str, Rule] = dict(rules or {})
+        self.creates = frozenset(creates)
 
     def __repr__(self) -> str:
         return f"<CStruct {self.c_name}>"
@@ -112,6 +119,24 @@ class Member:
             yield from child.walk()
 
 
+#: The cookie types of the spec by C name, and what each identifies.
+COOKIE_TYPES: Mapping[str, Literal["session", "task"]] = {
+    SESSION_COOKIE.c_name: "session", TASK_COOKIE.c_name: "task",
+}
+
+
+@dataclass(frozen=True)
+class CookieMember:
+    """A cookie member of a layout: the member, what it identifies, its structure's name, and
+    whether that structure introduces the value (a START's handle) or refers to an existing one.
+    """
+
+    member: Member
+    identifies: Literal["session", "task"]
+    structure: str
+    creates: bool
+
+
 @dataclass(frozen=True)
 class Layout:
     """A structure resolved for one profile: size, members, the concrete construct."""
@@ -141,6 +166,22 @@ class Layout:
             return self.by_path[path]
         except KeyError:
             raise KeyError(path) from None
+
+    def cookies(self) -> tuple[CookieMember, ...]:
+        """Every ``SESSION_COOKIE``/``TASK_COOKIE`` member, with what its structure does with it.
+
+        Read from the member's declared type and its structure's ``creates``, never from a list
+        of member names, so a new request with a cookie is known everywhere at once.
+        """
+        found = []
+        for m in self.flat:
+            if m.ctype not in COOKIE_TYPES:
+                continue
+            owner, _, leaf = m.path.rpartition(".")
+            struct = _template_of(self.template, owner) if owner else self.template
+            found.append(CookieMember(m, COOKIE_TYPES[m.ctype], struct.c_name,
+                                      leaf in struct.creates))
+        return tuple(found)
 
     def sublayout(self, path: str) -> Layout:
         """The layout of the nested structure at ``path``, on its own (offsets from 0)."""

@@ -7,6 +7,8 @@ definitions (the ControlCode rule of each request), never typed again here.
 
 from __future__ import annotations
 
+import functools
+
 from iscsitgt_spt.spec.assumptions import ASSUMED_PASS_THROUGH_IOCTL
 from iscsitgt_spt.spec.constants import IOCTL_SCSI_MINIPORT
 from iscsitgt_spt.spec.errors import UnknownStructureError
@@ -29,7 +31,9 @@ from iscsitgt_spt.spec.srb_io_control import CONTROL_CODE_PATH, SRB_IO_CONTROL
 __all__ = [
     "CONTROL_CODE_PATH",
     "STRUCTURES",
+    "control_code_name_of",
     "control_code_of",
+    "control_codes",
     "get_layout",
     "ioctl_of",
     "structure",
@@ -71,6 +75,24 @@ def control_code_of(name: str | CStruct) -> int | None:
     """The SRB_IO_CONTROL.ControlCode a request travels with, or ``None``."""
     rule = (structure(name) if isinstance(name, str) else name).rules.get(CONTROL_CODE_PATH)
     return rule.value if isinstance(rule, Const) and isinstance(rule.value, int) else None
+
+
+def control_code_name_of(name: str | CStruct) -> str | None:
+    """The published name of the ControlCode a request travels with, or ``None``."""
+    rule = (structure(name) if isinstance(name, str) else name).rules.get(CONTROL_CODE_PATH)
+    return rule.name if isinstance(rule, Const) and isinstance(rule.value, int) else None
+
+
+@functools.cache
+def control_codes() -> dict[int, str]:
+    """Every SRB_IO_CONTROL.ControlCode of the spec and its published name, read from the
+    request definitions (their ControlCode rule), in registry order.  Do not mutate."""
+    codes: dict[int, str] = {}
+    for s in STRUCTURES.values():
+        code, name = control_code_of(s), control_code_name_of(s)
+        if code is not None and name is not None:
+            codes[code] = name
+    return codes
 
 
 def structure_for_control_code(code: int) -> CStruct | None:

@@ -18,7 +18,12 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from iscsitgt_spt.spec import constants
 from iscsitgt_spt.spec.assumptions import ASSUMPTIONS, QUIRKS
-from iscsitgt_spt.spec.registry import STRUCTURES, ioctl_of, structure_for_control_code
+from iscsitgt_spt.spec.registry import (
+    STRUCTURES,
+    control_codes,
+    ioctl_of,
+    structure_for_control_code,
+)
 from sphinx.util.docutils import SphinxDirective
 
 from .nodes_util import Cell, make_table, para, ref, register_label
@@ -78,7 +83,7 @@ class ControlCodesDirective(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         rows: list[list[Cell]] = []
-        for code, name in constants.CONTROL_CODES.items():
+        for code, name in control_codes().items():
             struct = structure_for_control_code(code)
             struct_cell: Cell = (ref(f"struct-{struct.c_name}", nodes.literal("", struct.c_name))
                                  if struct is not None else "")
