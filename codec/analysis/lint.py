@@ -50,7 +50,7 @@ from iscsitgt_spt.spec.constants import DataIn, TmfFunction, TmfResponse, name_o
 from iscsitgt_spt.spec.errors import ParseError
 from iscsitgt_spt.spec.layout import Layout, Member
 from iscsitgt_spt.spec.passthrough import SCSI_PASS_THROUGH_AUXILIARY, SCSI_PASS_THROUGH_DIRECT
-from iscsitgt_spt.spec.primitives import WcharText
+from iscsitgt_spt.spec.primitives import WcharText, wchar_end
 from iscsitgt_spt.spec.profiles import PROFILES, Profile
 from iscsitgt_spt.spec.registry import control_codes, get_layout
 from iscsitgt_spt.spec.requests import ISCSITGT_SPT_TMF
@@ -79,7 +79,7 @@ def wchar_issue(value: str | WcharText, size: int) -> tuple[str, int, str] | Non
             return "wchar-unterminated", 0, "fills the field with no NUL terminator"
         return None
     raw = value.raw
-    end = next((i for i in range(0, len(raw) - 1, 2) if raw[i : i + 2] == b"\0\0"), None)
+    end = wchar_end(raw)
     if end is not None:
         after = raw[end + 2 :]
         garbage = sum(1 for b in after if b)
