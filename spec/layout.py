@@ -253,6 +253,67 @@ def _padding(name: str, prefix: str, offset: int, size: int, why: str) -> Member
     )
 
 
+#: What placing one declared member gives: its Member(s), its concrete construct, its size.
+_Placed = tuple[list[Member], construct.Construct, int]
+
+
+def _place_struct(leaf: CStruct, name: str, path: str, at: int, doc: str,
+                  profile: Profile) -> _Placed:
+    inner = _resolve_struct(leaf, profile, at, path + ".")
+    member = Member(
+        name=name, path=path, offset=at, size=inner.size, ctype=leaf.c_name,
+        resolved_ctype=leaf.c_name, kind="struct", doc=doc, align=inner.align,
+        children=tuple(inner.members),
+    )
+    return [member], name / construct.Struct(*inner.subcons), inner.size
+
+
+def _place_bits(leaf: CBitFields, prefix: str, at: int, align: int) -> _Placed:
+    unit = f"_bits_{leaf.fields[0].name}"
+    members = [
+        Member(
+            name=bf.name, path=prefix + bf.name, offset=at, size=leaf.size,
+            ctype=leaf.c_name, resolved_ctype=leaf.c_name, kind="bits", doc=bf.doc,
+            align=align, bit_offset=shift, bit_width=bf.width, unit=unit,
+            enum_type=bf.enum_type,
+        )
+        for bf, shift in zip(leaf.fields, leaf.bit_offsets)
+    ]
+    return members, unit / leaf, leaf.size
+
+
+def _place_array(leaf: CWcharArray | CArrayBytes, name: str, path: str, at: int, align: int,
+                 doc: str) -> _Placed:
+    wide = isinstance(leaf, CWcharArray)
+    ctype = f"WCHAR[{leaf.count}]" if wide else f"{leaf.c_name}[{leaf.count}]"
+    member = Member(
+        name=name, path=path, offset=at, size=leaf.size, ctype=ctype, resolved_ctype=ctype,
+        kind="wchar" if wide else "bytes", doc=doc, align=align, count=leaf.count,
+    )
+    return [member], name / leaf, leaf.size
+
+
+def _place(leaf: construct.Construct, name: str, prefix: str, at: int, align: int, doc: str,
+           ctype: str, profile: Profile) -> _Placed:
+    """One declared member placed at ``at``: the kind of its type decides its Member(s)."""
+    path = prefix + name
+    if isinstance(leaf, CStruct):
+        return _place_struct(leaf, name, path, at, doc, profile)
+    if isinstance(leaf, CBitFields):
+        return _place_bits(leaf, prefix, at, align)
+    if isinstance(leaf, (CWcharArray, CArrayBytes)):
+        return _place_array(leaf, name, path, at, align, doc)
+    if isinstance(leaf, CPrimitive):
+        return [_scalar_member(name, path, at, leaf, ctype, doc)], name / leaf, leaf.size
+    raise TypeError(f"{path}: unsupported construct {leaf!r}")  # pragma: no cover
+
+
+def _alignment(leaf: construct.Construct, struct: CStruct, profile: Profile) -> int:
+    """The member's alignment under ``profile``, capped by the structure's ``#pragma pack``."""
+    align = _resolve_struct(leaf, profile, 0, "").align if isinstance(leaf, CStruct) else leaf.align
+    return align if struct.pack is None else min(align, struct.pack)
+
+
 def _resolve_struct(struct: CStruct, profile: Profile, base: int, prefix: str) -> _Resolved:
     members: list[Member] = []
     subcons: list[construct.Construct] = []
@@ -264,13 +325,7 @@ def _resolve_struct(struct: CStruct, profile: Profile, base: int, prefix: str) -
         if isinstance(leaf, AbiDependent):
             leaf = leaf.resolve(profile)
             doc = f"{doc} [{ctype}: see assumptions]" if doc else ctype
-        if isinstance(leaf, CStruct):
-            inner = _resolve_struct(leaf, profile, 0, "")
-            align = inner.align
-        else:
-            align = leaf.align
-        if struct.pack is not None:
-            align = min(align, struct.pack)
+        align = _alignment(leaf, struct, profile)
         pad = -offset % align
         label = name or f"bits_{leaf.fields[0].name}"
         if pad:
@@ -281,50 +336,10 @@ def _resolve_struct(struct: CStruct, profile: Profile, base: int, prefix: str) -
             ))
             subcons.append(pad_name / construct.Bytes(pad))
             offset += pad
-        path = prefix + (name or "")
-        at = base + offset
-        if isinstance(leaf, CStruct):
-            inner = _resolve_struct(leaf, profile, at, path + ".")
-            members.append(Member(
-                name=name or "", path=path, offset=at, size=inner.size, ctype=leaf.c_name,
-                resolved_ctype=leaf.c_name, kind="struct", doc=doc, align=inner.align,
-                children=tuple(inner.members),
-            ))
-            subcons.append((name or "") / construct.Struct(*inner.subcons))
-            size = inner.size
-        elif isinstance(leaf, CBitFields):
-            unit = f"_bits_{leaf.fields[0].name}"
-            for bf, shift in zip(leaf.fields, leaf.bit_offsets):
-                members.append(Member(
-                    name=bf.name, path=prefix + bf.name, offset=at, size=leaf.size,
-                    ctype=leaf.c_name, resolved_ctype=leaf.c_name, kind="bits", doc=bf.doc,
-                    align=align, bit_offset=shift, bit_width=bf.width, unit=unit,
-                    enum_type=bf.enum_type,
-                ))
-            subcons.append(unit / leaf)
-            size = leaf.size
-        elif isinstance(leaf, CWcharArray):
-            members.append(Member(
-                name=name or "", path=path, offset=at, size=leaf.size,
-                ctype=f"WCHAR[{leaf.count}]", resolved_ctype=f"WCHAR[{leaf.count}]",
-                kind="wchar", doc=doc, align=align, count=leaf.count,
-            ))
-            subcons.append((name or "") / leaf)
-            size = leaf.size
-        elif isinstance(leaf, CArrayBytes):
-            members.append(Member(
-                name=name or "", path=path, offset=at, size=leaf.size,
-                ctype=f"{leaf.c_name}[{leaf.count}]", resolved_ctype=f"{leaf.c_name}[{leaf.count}]",
-                kind="bytes", doc=doc, align=align, count=leaf.count,
-            ))
-            subcons.append((name or "") / leaf)
-            size = leaf.size
-        elif isinstance(leaf, CPrimitive):
-            members.append(_scalar_member(name or "", path, at, leaf, ctype, doc))
-            subcons.append((name or "") / leaf)
-            size = leaf.size
-        else:  # pragma: no cover - a definition error, caught by the spec's own tests
-            raise TypeError(f"{struct.c_name}.{name}: unsupported construct {leaf!r}")
+        placed, subcon, size = _place(leaf, name or "", prefix, base + offset, align, doc,
+                                      ctype, profile)
+        members += placed
+        subcons.append(subcon)
         offset += size
         max_align = max(max_align, align)
     tail = -offset % max_align
