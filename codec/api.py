@@ -61,16 +61,10 @@ def _key(
     if type(profile) is not Profile and profile is not None:
         return None  # checked (or turned into a Profile) by _profile, uncached
     if profile is None:
-        key: tuple[object, str | None, str | None] = (structure, abi, cookie)
-    elif abi is None and cookie is None:
-        key = (structure, profile.abi, profile.cookie)
-    else:
-        return None
-    try:
-        hash(key)
-    except TypeError:  # an argument of a wrong type: layout_of says which
-        return None
-    return key
+        return (structure, abi, cookie)
+    if abi is None and cookie is None:
+        return (structure, profile.abi, profile.cookie)
+    return None
 
 
 def layout_of(
@@ -84,7 +78,10 @@ def layout_of(
     # Memoised on the arguments themselves: for the small structures, building a Profile and
     # looking the layout up cost as much as decoding (see docs/performance.rst).
     key = _key(structure, abi, cookie, profile)
-    layout = _LAYOUTS.get(key) if key is not None else None
+    try:
+        layout = _LAYOUTS.get(key) if key is not None else None
+    except TypeError:  # unhashable (wrong-typed) arguments: the uncached path names them
+        layout = key = None
     if layout is None:
         layout = get_layout(structure_argument(structure), _profile(abi, cookie, profile))
         if key is not None and len(_LAYOUTS) < 4096:  # never let odd callers grow it
@@ -138,7 +135,10 @@ def decode(
     # This is fast_decode with the codec memoised on the call's own arguments: per call,
     # one dict lookup stands between the caller and the generated decoder.
     key = _key(structure, abi, cookie, profile)
-    codec = _CODECS.get(key) if key is not None else None
+    try:  # (free in the usual call: a try costs nothing until it catches)
+        codec = _CODECS.get(key) if key is not None else None
+    except TypeError:  # unhashable (wrong-typed) arguments: layout_of names them
+        codec = key = None
     if codec is None:
         codec = compiled(layout_of(structure, abi=abi, cookie=cookie, profile=profile))
         if key is not None and len(_CODECS) < 4096:
