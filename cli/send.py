@@ -92,6 +92,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.add_argument("--input", "-i", metavar="FILE", default="-",
                    help="read the JSON request from FILE instead of standard input")
+    p.add_argument("--keep-going", action="store_true",
+                   help="with a list of requests, send the rest after one fails (exit 1 still)")
     p.add_argument("--fuzz-corpus", metavar="FILE",
                    help="send every record of a JSON-Lines corpus instead of one request")
     return p
@@ -167,11 +169,13 @@ def _run_requests(args: argparse.Namespace) -> int:
             except RequestFailed as exc:
                 _show(exc.exchange, args, docs, error=exc)
                 status = EXIT_FAILED
-                break
+                if not args.keep_going:
+                    break
             except Win32Error as exc:
                 print(f"iscsitgt-spt send: {exc}", file=sys.stderr)
                 status = EXIT_FAILED
-                break
+                if not args.keep_going:
+                    break
             _show(exchange, args, docs)
     if args.json and docs:
         print_json(docs if many else docs[0])

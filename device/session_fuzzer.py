@@ -166,14 +166,15 @@ class SessionFuzzer:
             return Answer(None, exc.message, lost=True)
 
     # -- shrinking ------------------------------------------------------------------------------
-    def _fresh_values(self) -> Concrete:
+    def fresh_values(self) -> Concrete:
+        """Slot values no earlier run of this fuzzer used (a device may remember those)."""
         self.attempts += 1
         return Concrete(handle_base=0x1000 + 0x10 * self.attempts,
                         task_base=0x50000 + 0x20 * self.attempts)
 
     def reproduces(self, steps: Sequence[Step], rule: str) -> RunResult | None:
         """The run of ``steps`` (fresh values) if it ends in a finding of ``rule``."""
-        result = self.run(steps, values=self._fresh_values(),
+        result = self.run(steps, values=self.fresh_values(),
                           lint_answers=rule == "answer-lints")
         if result.finding is not None and result.finding.rule == rule:
             return result

@@ -202,7 +202,7 @@ def _terminate(plan: _Plan, tasks: dict[int, int]) -> None:
 def _start(plan: _Plan) -> Step:
     which = plan.pick({"free": 5, "live": 3, "unknown": 0.5})
     slot = plan.handle(which)
-    reinstate = which == "live" and plan.rng.random() < 0.7 or plan.rng.random() < 0.1
+    reinstate = (which == "live" and plan.rng.random() < 0.7) or plan.rng.random() < 0.1
     if slot not in plan.live or reinstate:
         old = plan.live.get(slot, {})
         _terminate(plan, old)  # reinstatement ends the old tasks
