@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from iscsitgt_spt.codec.dispatch import decode_buffer
-from iscsitgt_spt.codec.fuzzing.oracle import Answer, Finding, Judgement, SessionOracle
+from iscsitgt_spt.codec.fuzzing.oracle import Answer, Judgement, SessionFinding, SessionOracle
 from iscsitgt_spt.codec.fuzzing.steps import Concrete, Step
 from iscsitgt_spt.device.errors import DeviceError, Win32Error
 from iscsitgt_spt.device.recording import RecordingTransport
@@ -99,7 +99,7 @@ class RunResult:
     """What one run did: every step executed, and the finding that ended it (if any)."""
 
     results: list[StepResult]
-    finding: Finding | None
+    finding: SessionFinding | None
 
     def lines(self, profile: Profile) -> list[str]:
         return [r.line(profile) for r in self.results]
@@ -180,7 +180,7 @@ class SessionFuzzer:
             return result
         return None
 
-    def shrink(self, steps: Sequence[Step], finding: Finding,
+    def shrink(self, steps: Sequence[Step], finding: SessionFinding,
                budget: int = SHRINK_BUDGET) -> list[Step]:
         """The shortest sequence found that still ends in a finding of ``finding.rule``."""
         rule = finding.rule

@@ -58,7 +58,7 @@ from iscsitgt_spt.spec.requests import (
     ISCSITGT_SPT_TMF,
 )
 
-__all__ = ["ORACLE_RULES", "Answer", "Finding", "Judgement", "SessionOracle"]
+__all__ = ["ORACLE_RULES", "Answer", "Judgement", "SessionFinding", "SessionOracle"]
 
 _GOOD, _CHECK_CONDITION = 0x00, 0x02
 _SPTD, _AUX = "ScsiPassThroughDirect", "ScsiPassThroughAuxiliary"
@@ -82,7 +82,7 @@ class Answer:
 
 
 @dataclass(frozen=True)
-class Finding:
+class SessionFinding:
     """A departure from published semantics: a rule id, what happened, and the source."""
 
     rule: str
@@ -95,7 +95,7 @@ class Judgement:
     """The oracle's reading of one answer: a one-line summary and the findings."""
 
     summary: str
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[SessionFinding] = field(default_factory=list)
 
 
 @dataclass
@@ -138,7 +138,7 @@ class SessionOracle:
               answer: Answer) -> Judgement:
         """Judge ``answer`` to the request ``raw_in`` of structure ``name``; update the model."""
         if answer.lost:
-            return Judgement(f"no answer: {answer.error}", [Finding(
+            return Judgement(f"no answer: {answer.error}", [SessionFinding(
                 "no-answer", f"the request got no answer ({answer.error})",
                 "every request is answered (a DeviceIoControl either completes or fails)")])
         if answer.refused or answer.raw_out is None:
@@ -151,7 +151,7 @@ class SessionOracle:
         try:
             response = decode_buffer(answer.raw_out, name=name, ioctl=ioctl, profile=profile)
         except SptError as exc:
-            findings = [Finding("answer-decodes", f"the answer does not decode as {name}: "
+            findings = [SessionFinding("answer-decodes", f"the answer does not decode as {name}: "
                                 f"{exc.message}", "every answer decodes")] if clean else []
             return Judgement("undecodable answer", findings)
         seen = _Seen(request.value, response.value, response, answer.raw_out, clean)
@@ -162,10 +162,10 @@ class SessionOracle:
             findings += rule(self, seen)
         return Judgement(summary, findings)
 
-    def _lint(self, seen: _Seen) -> list[Finding]:
+    def _lint(self, seen: _Seen) -> list[SessionFinding]:
         errors = [f for f in lint(seen.response_decoded, raw=seen.raw_out, output=True)
                   if f.severity == "error"]
-        return [Finding("answer-lints", f"the answer has lint error {f.code} at {f.path}: "
+        return [SessionFinding("answer-lints", f"the answer has lint error {f.code} at {f.path}: "
                         f"{f.message}", "every answer lints clean") for f in errors[:1]]
 
     # -- state changes the rules share ---------------------------------------------------------
@@ -202,27 +202,27 @@ def _summary(seen: _Seen) -> str:
 
 
 # -- the rules, one per request --------------------------------------------------------------
-def _start_rule(oracle: SessionOracle, seen: _Seen) -> list[Finding]:
+def _start_rule(oracle: SessionOracle, seen: _Seen) -> list[SessionFinding]:
     if seen.return_code == RETURN_CODE_SUCCESS:
         oracle.session_started(int(seen.request.ITNexusHandle),
                                bool(seen.request.IsReinstated), seen)
     return []
 
 
-def _stop_rule(oracle: SessionOracle, seen: _Seen) -> list[Finding]:
+def _stop_rule(oracle: SessionOracle, seen: _Seen) -> list[SessionFinding]:
     if seen.return_code != RETURN_CODE_SUCCESS:
         return []
     handle = int(seen.request.ITNexusHandle)
     findings = []
     if handle not in oracle.live and oracle.certain(handle, seen):
-        findings.append(Finding(
+        findings.append(SessionFinding(
             "handle-outlives-stop", f"SESSION_STOP of ITNexusHandle {handle:#x}, which has no "
             f"session ({oracle.where(handle)}), answered ReturnCode 0", _HANDLE_AFTER_STOP))
     oracle.session_stopped(handle, seen)
     return findings
 
 
-def _tmf_rule(oracle: SessionOracle, seen: _Seen) -> list[Finding]:
+def _tmf_rule(oracle: SessionOracle, seen: _Seen) -> list[SessionFinding]:
     if seen.return_code != RETURN_CODE_SUCCESS:
         return []
     handle = int(seen.request.ITNexusHandle)
@@ -231,18 +231,18 @@ def _tmf_rule(oracle: SessionOracle, seen: _Seen) -> list[Finding]:
     if handle not in oracle.live:
         if known is not None and TmfResponse(response).is_success \
                 and oracle.certain(handle, seen):
-            return [Finding("handle-outlives-stop", f"a TMF naming ITNexusHandle {handle:#x}, "
-                            f"which has no session ({oracle.where(handle)}), answered {known}",
-                            _HANDLE_AFTER_STOP)]
+            return [SessionFinding(
+                "handle-outlives-stop", f"a TMF naming ITNexusHandle {handle:#x}, which has "
+                f"no session ({oracle.where(handle)}), answered {known}", _HANDLE_AFTER_STOP)]
         return []
     if known is None:
-        return [Finding("tmf-response", f"TMF Response {response} is not a defined code",
+        return [SessionFinding("tmf-response", f"TMF Response {response} is not a defined code",
                         "RFC 7143 §11.6.1 (0-6, 255), RFC 7144 §4.3 (7)")]
     return _task_rules(oracle, seen, oracle.live[handle], TmfResponse(response))
 
 
 def _task_rules(oracle: SessionOracle, seen: _Seen, tasks: dict[int, int],
-                response: TmfResponse) -> list[Finding]:
+                response: TmfResponse) -> list[SessionFinding]:
     request = seen.request
     function, lun, ref = (int(request.TaskManagementFunction), int(request.Lun),
                           int(request.ReferenceTaskCookie))
@@ -251,7 +251,7 @@ def _task_rules(oracle: SessionOracle, seen: _Seen, tasks: dict[int, int],
     findings = []
     if function == TmfFunction.ABORT_TASK:
         if response is TmfResponse.FUNCTION_COMPLETE and not exists and certain:
-            findings.append(Finding(
+            findings.append(SessionFinding(
                 "task-does-not-exist", f"ABORT TASK of task {ref:#x} (LUN {lun}), which is "
                 "not open in this session, answered FUNCTION_COMPLETE",
                 "RFC 7143 §11.5.1 and §6.3.5 (task tags are per session; reinstatement ends "
@@ -260,7 +260,7 @@ def _task_rules(oracle: SessionOracle, seen: _Seen, tasks: dict[int, int],
             tasks.pop(ref, None)
     elif function == TmfFunction.QUERY_TASK:
         if response is TmfResponse.FUNCTION_SUCCEEDED and not exists and certain:
-            findings.append(Finding(
+            findings.append(SessionFinding(
                 "task-does-not-exist", f"QUERY TASK of task {ref:#x} (LUN {lun}), which is "
                 "not open in this session, answered FUNCTION_SUCCEEDED (the task exists)",
                 "RFC 7144 §4.3, SAM-5 QUERY TASK"))
@@ -282,22 +282,22 @@ def _forget_tasks(oracle: SessionOracle, tasks: dict[int, int], function: int,
             other.clear()
 
 
-def _scsi_rule(oracle: SessionOracle, seen: _Seen) -> list[Finding]:
+def _scsi_rule(oracle: SessionOracle, seen: _Seen) -> list[SessionFinding]:
     sptd, aux = seen.response[_SPTD], seen.request[_AUX]
     assert isinstance(sptd, StructValue) and isinstance(aux, StructValue)
     status, handle = int(sptd.ScsiStatus), int(aux.SessionCookie)
     findings = []
     if status not in SCSI_STATUSES:
-        findings.append(Finding("scsi-status", f"ScsiStatus {status:#04x} is not a SAM-5 "
+        findings.append(SessionFinding("scsi-status", f"ScsiStatus {status:#04x} is not a SAM-5 "
                                 "status code", "SAM-5 status codes"))
     if status == _CHECK_CONDITION and sptd.SenseInfoLength and seen.clean \
             and sense_of(seen.response_decoded, seen.raw_out) is None:
-        findings.append(Finding("sense", "CHECK CONDITION without sense data that decodes",
+        findings.append(SessionFinding("sense", "CHECK CONDITION without sense data that decodes",
                                 "SAM-5 (CHECK CONDITION reports sense data), SPC-5 sense "
                                 "data formats"))
     if handle not in oracle.live:
         if status == _GOOD and oracle.certain(handle, seen):
-            findings.append(Finding(
+            findings.append(SessionFinding(
                 "handle-outlives-stop", f"a pass-through with SessionCookie {handle:#x}, which "
                 f"has no session ({oracle.where(handle)}), completed with GOOD status",
                 _HANDLE_AFTER_STOP))
@@ -314,7 +314,7 @@ def _scsi_rule(oracle: SessionOracle, seen: _Seen) -> list[Finding]:
 
 #: The rules for each request, bound to its definition (as the simulator binds its handlers):
 #: a request without an entry is judged only on being answered, decoding and linting.
-ORACLE_RULES: dict[CStruct, Callable[[SessionOracle, _Seen], list[Finding]]] = {
+ORACLE_RULES: dict[CStruct, Callable[[SessionOracle, _Seen], list[SessionFinding]]] = {
     ISCSITGT_SPT_SESSION_START: _start_rule,
     ISCSITGT_SPT_SESSION_STOP: _stop_rule,
     ISCSITGT_SPT_TMF: _tmf_rule,
