@@ -22,7 +22,7 @@ from typing import Any, TextIO
 from iscsitgt_spt.cli import EXIT_FAILED, EXIT_OK
 from iscsitgt_spt.cli._common import print_json
 from iscsitgt_spt.cli._progress import Progress
-from iscsitgt_spt.codec.fuzzing.steps import Concrete, Step, generate_steps
+from iscsitgt_spt.codec.fuzzing.steps import Concrete, Step, iter_steps
 from iscsitgt_spt.device.opener import open_transport
 from iscsitgt_spt.device.session_fuzzer import RunResult, SessionFuzzer
 from iscsitgt_spt.device.transport import Transport
@@ -31,8 +31,8 @@ from iscsitgt_spt.spec.profiles import Profile
 
 __all__ = ["add_arguments", "run_sessions"]
 
-#: The longest run ``--steps`` allows: the steps are generated up front.
-MAX_STEPS = 10_000_000
+#: The longest run ``--steps`` allows (the steps executed are kept, for shrinking).
+MAX_STEPS = 1_000_000
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -104,17 +104,17 @@ def run_sessions(args: argparse.Namespace) -> int:
         return open_transport(args.device, abi=profile.abi, cookie=profile.cookie)
 
     open_target().close()  # a bad --device (or sim:fault=help) stops here, before any step
-    steps = generate_steps(args.seed, args.steps)
     fuzzer = SessionFuzzer(open_target, profile=profile, step_timeout=args.step_timeout)
-    progress = Progress(len(steps), label="steps")
+    progress = Progress(args.steps, label="steps")
     try:
         with _append(args.record) as sink:
-            result = fuzzer.run(steps, record=sink, on_step=progress.update)
+            result = fuzzer.run(iter_steps(args.seed, args.steps), record=sink,
+                                on_step=progress.update, keep_results=False)
     finally:
         progress.close()
     if result.finding is None:
-        return _no_finding(args, len(result.results))
-    minimal = fuzzer.shrink([r.step for r in result.results], result.finding)
+        return _no_finding(args, len(result.steps))
+    minimal = fuzzer.shrink(result.steps, result.finding)
     requests_path, recording_path = _exclusive(args.finding)
     final = _write_recording(fuzzer, minimal, result, recording_path)
     _write_requests(final, profile, requests_path)
@@ -142,7 +142,7 @@ def _write_recording(fuzzer: SessionFuzzer, minimal: list[Step], whole: RunResul
     assert whole.finding is not None
     rule = whole.finding.rule
     attempts: list[tuple[list[Step], Concrete | None]] = [
-        (minimal, Concrete()), (minimal, None), ([r.step for r in whole.results], None)]
+        (minimal, Concrete()), (minimal, None), (whole.steps, None)]
     final = whole
     for candidate, values in attempts:
         with open(path, "w", encoding="utf-8", newline="\n") as sink:
@@ -174,7 +174,7 @@ def _report(args: argparse.Namespace, whole: RunResult, final: RunResult, profil
               "--force")
     if args.json:
         print_json({
-            "seed": args.seed, "device": args.device, "steps": len(whole.results),
+            "seed": args.seed, "device": args.device, "steps": len(whole.steps),
             "finding": {"rule": finding.rule, "message": finding.message,
                         "source": finding.source},
             "minimal": [{"number": r.number, "structure": r.step.structure,
@@ -183,7 +183,7 @@ def _report(args: argparse.Namespace, whole: RunResult, final: RunResult, profil
             "requests": paths[0], "recording": paths[1], "replay": replay,
         })
     else:
-        print(f"finding after {len(whole.results)} steps against {args.device} (seed "
+        print(f"finding after {len(whole.steps)} steps against {args.device} (seed "
               f"{args.seed}), shrunk to {len(final.results)}:")
         print(f"  {finding.rule}: {finding.message}")
         print(f"  judged by: {finding.source}")

@@ -18,7 +18,7 @@ is then left to itself: its call may never return).
 from __future__ import annotations
 
 import concurrent.futures
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -96,8 +96,13 @@ def _key_members(step: Step, values: Concrete) -> str:
 
 @dataclass
 class RunResult:
-    """What one run did: every step executed, and the finding that ended it (if any)."""
+    """What one run did: the steps executed, their results, the finding that ended it.
 
+    ``results`` holds every step's result, or only the last one's for a run made with
+    ``keep_results=False`` (a long run need not hold every request's bytes).
+    """
+
+    steps: list[Step]
     results: list[StepResult]
     finding: SessionFinding | None
 
@@ -119,12 +124,14 @@ class SessionFuzzer:
         self.step_timeout = step_timeout
         self.attempts = 0
 
-    def run(self, steps: Sequence[Step], *, values: Concrete | None = None,
+    def run(self, steps: Iterable[Step], *, values: Concrete | None = None,
             record: TextIO | None = None, lint_answers: bool = True,
-            on_step: Callable[[int], None] | None = None) -> RunResult:
+            on_step: Callable[[int], None] | None = None,
+            keep_results: bool = True) -> RunResult:
         """Send ``steps`` in order until the first finding; ``record`` gets every IOCTL."""
         values = values or Concrete()
         oracle = SessionOracle(lint_answers=lint_answers)
+        executed: list[Step] = []
         results: list[StepResult] = []
         transport = self._open(record)
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
@@ -133,12 +140,15 @@ class SessionFuzzer:
                 data, note = step.encode(self.profile, values)
                 answer = self._send(pool, transport, step, data)
                 judgement = oracle.judge(step.structure, self.profile, step.ioctl, data, answer)
+                executed.append(step)
+                if not keep_results:
+                    results.clear()
                 results.append(StepResult(number, step, values, data, note, judgement))
                 if on_step is not None:
                     on_step(number)
                 if judgement.findings:
-                    return RunResult(results, judgement.findings[0])
-            return RunResult(results, None)
+                    return RunResult(executed, results, judgement.findings[0])
+            return RunResult(executed, results, None)
         finally:
             pool.shutdown(wait=False)
             transport.close()

@@ -27,6 +27,7 @@ gives the same steps on every machine (``random.Random`` seeded with a string).
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -44,6 +45,7 @@ from iscsitgt_spt.spec.requests import (
 
 __all__ = [
     "CDBS", "HANDLE_SLOTS", "KINDS", "UNKNOWN_HANDLE", "Concrete", "Step", "generate_steps",
+    "iter_steps",
 ]
 
 KINDS = ("start", "stop", "tmf", "scsi")
@@ -280,9 +282,13 @@ _WEIGHTS = {"start": 3, "stop": 2, "tmf": 4, "scsi": 4}
 
 def generate_steps(seed: int, count: int, *, mutate: float = 0.1) -> list[Step]:
     """``count`` steps from ``seed``; a share ``mutate`` of them carries a mutation."""
+    return list(iter_steps(seed, count, mutate=mutate))
+
+
+def iter_steps(seed: int, count: int, *, mutate: float = 0.1) -> Iterator[Step]:
+    """:func:`generate_steps`, one at a time (a long run need not hold them all)."""
     rng = random.Random(f"iscsitgt-spt sessions/{seed}")
     plan = _Plan(rng)
-    steps: list[Step] = []
     for _ in range(count):
         kind = "start" if not plan.live and rng.random() < 0.6 else \
             rng.choices(list(_WEIGHTS), list(_WEIGHTS.values()))[0]
@@ -290,5 +296,4 @@ def generate_steps(seed: int, count: int, *, mutate: float = 0.1) -> list[Step]:
         if rng.random() < mutate:
             mode = rng.choice(("boundary", "mutate"))
             step = replace(step, mutation=(mode, rng.randrange(1 << 30)))
-        steps.append(step)
-    return steps
+        yield step

@@ -46,7 +46,7 @@ def test_finds_and_shrinks_each_planted_fault(fault: str) -> None:
     assert result.finding is not None, f"{fault} not found in {STEPS} steps"
     rule, kinds = EXPECTED[fault]
     assert result.finding.rule == rule
-    minimal = fuzzer.shrink([r.step for r in result.results], result.finding)
+    minimal = fuzzer.shrink(result.steps, result.finding)
     assert len(minimal) <= 4
     assert [s.kind for s in minimal] == kinds
     again = fuzzer.run(minimal)
