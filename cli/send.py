@@ -58,6 +58,7 @@ from iscsitgt_spt.device import (
     open_transport,
 )
 from iscsitgt_spt.device.client import judge
+from iscsitgt_spt.device.errors import TRANSPORT_WINERRORS
 from iscsitgt_spt.spec.errors import JsonInputError, SptError
 from iscsitgt_spt.spec.profiles import Profile
 from iscsitgt_spt.spec.registry import get_layout
@@ -238,14 +239,6 @@ class _Recorders:
         return found
 
 
-#: DeviceIoControl errors that say the device or the handle is unusable (the request got no
-#: answer), as opposed to the target refusing the request (ERROR_INVALID_PARAMETER and kin).
-_TRANSPORT_WINERRORS = frozenset({
-    "ERROR_ACCESS_DENIED", "ERROR_INVALID_HANDLE", "ERROR_NOT_READY", "ERROR_GEN_FAILURE",
-    "ERROR_SEM_TIMEOUT", "ERROR_OPERATION_ABORTED", "ERROR_IO_DEVICE",
-})
-
-
 class _Outcome(NamedTuple):
     """How one corpus record ended: a label to count, what it means, whose failure it is."""
 
@@ -263,7 +256,7 @@ def _send_record(
         out = transport.ioctl(ioctl, data, out_size)
     except Win32Error as exc:
         return _Outcome(exc.name, f"{exc.operation} failed: {exc.text or exc.winerror}",
-                        transport=exc.name in _TRANSPORT_WINERRORS)
+                        transport=exc.name in TRANSPORT_WINERRORS)
     except DeviceError as exc:  # a replay that cannot answer, a closed transport
         return _Outcome(type(exc).__name__, exc.message, transport=True)
     if name is None:

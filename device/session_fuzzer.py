@@ -25,7 +25,7 @@ from typing import Any, TextIO
 from iscsitgt_spt.codec.dispatch import decode_buffer
 from iscsitgt_spt.codec.fuzzing.oracle import Answer, Judgement, SessionFinding, SessionOracle
 from iscsitgt_spt.codec.fuzzing.steps import Concrete, Step
-from iscsitgt_spt.device.errors import DeviceError, Win32Error
+from iscsitgt_spt.device.errors import TRANSPORT_WINERRORS, DeviceError, Win32Error
 from iscsitgt_spt.device.recording import RecordingTransport
 from iscsitgt_spt.device.transport import Transport
 from iscsitgt_spt.spec.constants import TmfFunction, name_of
@@ -33,14 +33,7 @@ from iscsitgt_spt.spec.errors import SptError
 from iscsitgt_spt.spec.profiles import DEFAULT_PROFILE, Profile
 from iscsitgt_spt.spec.registry import get_layout
 
-__all__ = ["TRANSPORT_WINERRORS", "RunResult", "SessionFuzzer", "StepResult"]
-
-#: DeviceIoControl errors that say the device or handle is unusable (no answer), as opposed
-#: to the target refusing the request (ERROR_INVALID_PARAMETER and kin).
-TRANSPORT_WINERRORS = frozenset({
-    "ERROR_ACCESS_DENIED", "ERROR_INVALID_HANDLE", "ERROR_NOT_READY", "ERROR_GEN_FAILURE",
-    "ERROR_SEM_TIMEOUT", "ERROR_OPERATION_ABORTED", "ERROR_IO_DEVICE",
-})
+__all__ = ["RunResult", "SessionFuzzer", "StepResult"]
 
 #: How many candidate sequences :meth:`SessionFuzzer.shrink` may replay.
 SHRINK_BUDGET = 3000
