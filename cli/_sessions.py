@@ -64,6 +64,9 @@ def _append(path: str | None) -> Iterator[TextIO | None]:
     if path is None:
         yield None
         return
+    if os.path.isfile(path) and os.path.getsize(path) > 0:  # (as send --record says it)
+        print(f"iscsitgt-spt fuzz: --record appends to {path}, which already holds "
+              f"{os.path.getsize(path)} bytes", file=sys.stderr)
     with open(path, "a", encoding="utf-8", newline="\n") as sink:
         yield sink
 
