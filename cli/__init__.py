@@ -275,6 +275,10 @@ def _main(argv: Sequence[str] | None) -> int:
         code: int = args._run(args)
         return code
     except SptError as exc:
+        help_text = getattr(exc, "help_text", None)  # e.g. sim:fault=help: a list, not an error
+        if isinstance(help_text, str):
+            print(help_text)  # (a reader that went away: main's handling)
+            return EXIT_OK
         _say(args.command, f"error: {exc}")
         return EXIT_INPUT
     except BrokenPipeError:
