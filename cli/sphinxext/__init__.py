@@ -44,6 +44,7 @@ from .constants import (
 )
 from .directives import DeclarationDirective, DiagramDirective, FieldsDirective
 from .headers import HEADER_DIR, HeadersDirective, header_files
+from .i18n import DOMAIN, LOCALE_DIR
 from .structure import LAYOUT_DIR, StructureDirective, svg_files
 
 __all__ = ["setup", "write_if_changed"]
@@ -92,6 +93,8 @@ def _soft_reference(
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("spt_strict_references", False, "env", [bool])
+    # The directives' own text in French and Traditional Chinese (see .i18n).
+    app.add_message_catalog(DOMAIN, str(LOCALE_DIR))
     for name, directive in {
         "spt-fields": FieldsDirective,
         "spt-diagram": DiagramDirective,
