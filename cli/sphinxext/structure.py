@@ -149,7 +149,7 @@ class StructureDirective(SphinxDirective):
         name = structure(self.arguments[0]).c_name
         groups = profile_groups(name)
         layout = groups[0].layout
-        out: list[nodes.Node] = [para(layout.doc, classes=["spt-lead"])]
+        out: list[nodes.Node] = [para(_(layout.doc), classes=["spt-lead"])]
         out.append(self._travels_with(name, layout))
         out.append(self._sizes(name))
         for group in groups:
