@@ -51,6 +51,11 @@ locale_dirs = ["locale/"]
 gettext_compact = True
 gettext_location = False
 gettext_uuid = False
+#: The API reference is autodoc of the docstrings, in English; translated builds say so on it.
+API_NOTICE = {
+    "fr": "Cette référence est générée à partir des docstrings du code et n'existe qu'en anglais.",
+    "zh_TW": "本參考由程式碼的 docstring 產生，僅提供英文版。",
+}
 #: The sibling builds the switcher links to: language code -> name in that language.
 LANGUAGES = {"en": "English", "fr": "Français", "zh_TW": "繁體中文"}
 html_static_path = ["_static"]
@@ -104,6 +109,8 @@ def _languages(app: Any, pagename: str, templatename: str, context: dict[str, An
     """The switcher's links: this page in each sibling build (``html/<language>/``)."""
     up = "../" * (pagename.count("/") + 1)
     current = app.config.language or "en"
+    if pagename.startswith("api/"):
+        context["spt_api_notice"] = API_NOTICE.get(current, "")
     context["spt_languages"] = [
         (code, name, f"{up}{code}/{pagename}.html", code == current)
         for code, name in LANGUAGES.items()
