@@ -58,7 +58,9 @@ def group_label(group: ProfileGroup) -> str:
     words = group.words()
     if words == ["all"]:
         return _("all profiles (win64 and win32, either cookie width)")
-    return ", ".join(w if "/" in w else _("{abi} (either cookie)").format(abi=w) for w in words)
+    # The separator is translated too (Chinese lists with 、).
+    return _(", ").join(w if "/" in w else _("{abi} (either cookie)").format(abi=w)
+                        for w in words)
 
 
 def _bits(m: Member) -> str:
