@@ -39,6 +39,11 @@ def docs_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
         options = ["-D", f"language={language}"] + (WITHOUT_API if language != "en" else [])
         if builder == "gettext":
             options = WITHOUT_API  # the catalogs' sources: every page but the API reference
+        # Sphinx keeps its translators per process: a French build would otherwise leave its
+        # catalogs in front of the next build's (theme strings included).
+        from sphinx import locale
+
+        locale.translators.clear()
         status = sphinx_cmd.build_main([
             "-q", *([] if builder == "gettext" else ["-W"]), "-b", builder,
             "-d", str(base / f"doctrees-{builder}-{language}"), "-w", str(warnings),
