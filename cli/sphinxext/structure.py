@@ -223,11 +223,11 @@ class StructureDirective(SphinxDirective):
         title = _("Layout: {profiles}").format(profiles=group_label(group))
         section = self._section(title, f"{name}-layout-{group.slug}")
         width = row_width(layout)
-        summary = _("sizeof {size} (0x{hex}), alignment {align}.").format(
-            size=layout.size, hex=f"{layout.size:x}", align=layout.align)
-        if not single:
-            summary += " " + _("Profiles not listed here lay this structure out differently.")
-        section += para(summary)
+        summary = _("sizeof {size} (0x{hex}), alignment {align}.") if single else _(
+            "sizeof {size} (0x{hex}), alignment {align}. Profiles not listed here lay this "
+            "structure out differently.")
+        section += para(summary.format(size=layout.size, hex=f"{layout.size:x}",
+                                       align=layout.align))
         if "no-diagram" not in self.options:
             section += self._diagram(name, group, width)
         section += field_table(layout, group)

@@ -66,7 +66,7 @@ def _msgids(po: Path) -> set[str]:
     """The message ids of a .po/.pot file, read as gettext defines the format."""
     ids: set[str] = set()
     current: list[str] | None = None
-    for line in po.read_text(encoding="utf-8").splitlines() + [""]:
+    for line in [*po.read_text(encoding="utf-8").splitlines(), ""]:
         if line.startswith("msgid "):
             current = [line[6:]]
         elif line.startswith('"') and current is not None:
@@ -142,6 +142,11 @@ def test_shipped_mo_is_the_po_compiled(po: Path, tmp_path: Path) -> None:
 
 
 # -- the built pages ------------------------------------------------------------------------
+#: Elements of div.body whose text is navigation, not the page's: ¶ links, toctrees.
+_SKIPPED_TAGS = ("nav", "script", "style")
+_SKIPPED_CLASSES = {"headerlink", "toctree-wrapper"}
+
+
 class _Body(HTMLParser):
     """The main text of a page (div.body): its text, code-font strings, table numbers and
     language-switcher links."""
@@ -169,10 +174,8 @@ class _Body(HTMLParser):
             return
         if tag == "div":
             self._depth += 1
-        if self._skip and tag == self._skip[-1]:
-            self._skip.append(tag)
-        elif tag in ("nav", "script", "style") or {"headerlink", "toctree-wrapper"} & set(
-                classes):
+        nested = bool(self._skip) and tag == self._skip[-1]
+        if nested or tag in _SKIPPED_TAGS or _SKIPPED_CLASSES & set(classes):
             self._skip.append(tag)
         if tag == "code":
             self._code_depth += 1
