@@ -28,7 +28,7 @@ _HERE = Path(__file__).resolve().parent
 
 
 def _source_messages() -> dict[str, str]:
-    """``_("literal")`` calls of this package: message -> ``file:line``."""
+    """``_("literal")`` calls of this package: message -> file name (no line: stable diffs)."""
     found: dict[str, str] = {}
     for path in sorted(_HERE.glob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -37,7 +37,7 @@ def _source_messages() -> dict[str, str]:
                     and node.func.id == "_" and node.args
                     and isinstance(node.args[0], ast.Constant)
                     and isinstance(node.args[0].value, str)):
-                found.setdefault(node.args[0].value, f"{path.name}:{node.lineno}")
+                found.setdefault(node.args[0].value, path.name)
     return found
 
 

@@ -228,10 +228,10 @@ def _spec_identifiers() -> set[str]:
     from iscsitgt_spt.spec import constants
     from iscsitgt_spt.spec.assumptions import ASSUMPTIONS
     from iscsitgt_spt.spec.profiles import PROFILES
-    from iscsitgt_spt.spec.registry import STRUCTURES, get_layout
+    from iscsitgt_spt.spec.registry import STRUCTURES, control_codes, get_layout
 
     names: set[str] = set(STRUCTURES) | set(constants.__all__)
-    names |= set(constants.CONTROL_CODES.values()) | set(constants.IOCTLS.values())
+    names |= set(control_codes().values()) | set(constants.IOCTLS.values())
     names |= {a.name for a in ASSUMPTIONS}
     for value in vars(constants).values():
         if inspect.isclass(value) and issubclass(value, enum.IntEnum):
