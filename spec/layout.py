@@ -43,7 +43,8 @@ class CStruct(construct.Struct):  # type: ignore[misc]
     """A C structure definition: construct members in declaration order, plus metadata.
 
     ``rules`` maps a member path (relative to this structure) to the :class:`Rule` that fills
-    it in a canonical build when the caller does not give it.
+    it in a canonical build when the caller does not give it.  ``doc_ref`` is where the
+    structure is published (Microsoft's page), for documents that link to their source.
     """
 
     def __init__(
@@ -53,12 +54,14 @@ class CStruct(construct.Struct):  # type: ignore[misc]
         doc: str,
         pack: int | None = None,
         rules: Mapping[str, Rule] | None = None,
+        doc_ref: str | None = None,
     ) -> None:
         super().__init__(*subcons)
         self.c_name = c_name
         self.doc = doc
         self.pack = pack
         self.rules: Mapping[str, Rule] = dict(rules or {})
+        self.doc_ref = doc_ref
 
     def __repr__(self) -> str:
         return f"<CStruct {self.c_name}>"
