@@ -7,6 +7,7 @@ Locally a missing tool skips the test with the reason; with ISCSITGT_REQUIRE_EXP
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 import subprocess
@@ -49,6 +50,42 @@ def node_modules() -> Path:
                     f"(npm install --prefix {KSC_DIR} kaitai-struct-compiler@0.11 js-yaml@4 "
                     "kaitai-struct@0.11)")
     return modules
+
+
+def _tools() -> ModuleType:
+    """tests/_tools.py (the suite's one rule for outside tools), loaded by path."""
+    spec = importlib.util.spec_from_file_location("_spt_test_tools", HERE.parent / "_tools.py")
+    assert spec is not None and spec.loader is not None
+    module = sys.modules.get(spec.name) or importlib.util.module_from_spec(spec)
+    if spec.name not in sys.modules:
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+    return module
+
+
+#: npm prefix holding @mermaid-js/mermaid-cli (``.ci/run`` installs it there).
+MERMAID_DIR = Path(os.environ.get("ISCSITGT_MERMAID_DIR",
+                                  Path.home() / ".cache" / "iscsitgt-spt" / "mermaid"))
+
+
+def mermaid_cli(tmp: Path) -> list[str]:
+    """The Mermaid CLI command, driving Debian's Chromium (puppeteer downloads nothing)."""
+    mmdc = MERMAID_DIR / "node_modules" / ".bin" / "mmdc"
+    if shutil.which("node") is None or not mmdc.is_file():
+        _tools().missing("the Mermaid CLI", f"PUPPETEER_SKIP_DOWNLOAD=1 npm install --prefix "
+                         f"{MERMAID_DIR} @mermaid-js/mermaid-cli@11")
+    if not CHROMIUM.is_file():
+        _tools().missing("chromium", "apt-get install chromium")
+    config = tmp / "puppeteer.json"
+    config.write_text(json.dumps({"executablePath": str(CHROMIUM),
+                                  "args": ["--no-sandbox", "--disable-gpu"]}))
+    return [str(mmdc), "--puppeteerConfigFile", str(config)]
+
+
+@pytest.fixture()
+def mermaid_command(tmp_path: Path) -> list[str]:
+    """``mmdc`` with its puppeteer config (see :func:`mermaid_cli`)."""
+    return mermaid_cli(tmp_path)
 
 
 def browser() -> tuple[Path, Path]:
