@@ -10,18 +10,18 @@ site, so the directives build cleanly (``-W``) in any project.
 from __future__ import annotations
 
 from collections.abc import Callable
-from html import escape
 from typing import Any, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
-from iscsitgt_spt.codec.export import c_declaration, field_rows, render_svg, row_width
+from iscsitgt_spt.codec.export import c_declaration, field_rows
 from iscsitgt_spt.spec.errors import SptError
 from iscsitgt_spt.spec.layout import Layout
 from iscsitgt_spt.spec.profiles import ABIS, COOKIES, Profile
 from iscsitgt_spt.spec.registry import get_layout, structure
 from sphinx.util.docutils import SphinxDirective
 
+from .diagram import diagram_nodes
 from .nodes_util import Cell, make_table
 
 __all__ = ["DeclarationDirective", "DiagramDirective", "FieldsDirective"]
@@ -83,17 +83,11 @@ class FieldsDirective(_ProfileDirective):
 
 
 class DiagramDirective(_ProfileDirective):
-    """The byte diagram (inline SVG in HTML output; other builders get the caption only)."""
+    """The byte diagram: inline SVG in HTML output, a table under the same caption elsewhere."""
 
     def run(self) -> list[nodes.Node]:
         layout = self.layout()
-        caption = self.caption(layout, "byte layout")
-        svg = render_svg(layout, title=caption)
-        html = (f'<figure class="spt-diagram">{svg}<figcaption>{escape(caption)} — '
-                f"{row_width(layout)} bytes per row; hover a box for its path, offset and "
-                "size; padding is hatched.</figcaption></figure>")
-        # Raw HTML: builders of other formats leave the diagram out.
-        return [nodes.raw("", html, format="html")]
+        return diagram_nodes(layout, self.caption(layout, "byte layout"))
 
 
 class DeclarationDirective(_ProfileDirective):
