@@ -19,6 +19,7 @@ from iscsitgt_spt.spec.profiles import PROFILES
 from iscsitgt_spt.spec.registry import control_code_of, get_layout, ioctl_of, structure
 from sphinx.util.docutils import SphinxDirective
 
+from .diagram import diagram_nodes, note_file
 from .model import (
     ProfileGroup,
     c_declaration,
@@ -27,7 +28,6 @@ from .model import (
     profile_groups,
     related_assumptions,
 )
-from .diagram import diagram_nodes, note_file
 from .nodes_util import Cell, make_table, para, ref, register_label
 
 __all__ = ["LAYOUT_DIR", "StructureDirective", "svg_files", "svg_name"]
