@@ -21,7 +21,8 @@ function value(v) {
 function dump(obj) {
   const out = {};
   for (const k of Object.keys(obj._debug || {})) {
-    if (k in obj) out[snake(k)] = value(obj[k]);
+    // (_m_*: instances read, dumped by the caller under their own names)
+    if (k in obj && !k.startsWith("_m_")) out[snake(k)] = value(obj[k]);
   }
   if ("raw" in out) {
     try { out.text = obj.text; } catch (e) { out.text = null; }

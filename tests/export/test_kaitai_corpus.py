@@ -124,7 +124,9 @@ def _py_value(v: Any) -> Any:
 
 
 def _py_dump(obj: Any) -> dict[str, Any]:
-    out = {k: _py_value(getattr(obj, k)) for k in obj._debug if hasattr(obj, k)}
+    # (``_m_*``: instances the parse read, which the caller dumps under their own names.)
+    out = {k: _py_value(getattr(obj, k)) for k in obj._debug
+           if hasattr(obj, k) and not k.startswith("_m_")}
     if "raw" in out:
         try:
             out["text"] = obj.text
@@ -262,22 +264,37 @@ def test_both_runtimes_read_the_golden_vectors(
 def test_demo_it_nexus_handle_is_exact_in_javascript(
     kaitai_builds: dict[Profile, Any], ksc_node_modules: Path
 ) -> None:
-    """0xffffa0012c3d5e70 (the shipped demo's ITNexusHandle) is above 2**53: a JavaScript
-    Number would round it to ...6000.  Bytes hand-written: SESSION_STOP, win64/u64, header
-    (28, "ISCSITGT", 60, 0x101, 0, Length 12), 4 padding bytes, the handle little-endian."""
+    """The shipped demo's IOCTL_SCSI_MINIPORT records, through the top-level dispatch.
+
+    Their ITNexusHandle, 0xffffa0012c3d5e70 (issue 22: above 2**53, a JavaScript Number
+    rounds it to 0xffffa0012c3d6000), must read exactly: hi 0xffffa001, lo 0x2c3d5e70."""
     handle = 0xFFFFA0012C3D5E70
-    data = (bytes.fromhex("1c000000") + b"ISCSITGT" + bytes.fromhex("3c000000 01010000")
-            + bytes(4) + bytes.fromhex("0c000000") + bytes(4) + handle.to_bytes(8, "little"))
+    demo = Path(__import__("iscsitgt_spt.cli.samples", fromlist=["x"]).__file__).parent
+    records = [json.loads(line) for line in
+               (demo / "demo.jsonl").read_text(encoding="utf-8").splitlines()
+               if line.strip() and not line.startswith("#")]
+    miniport = [bytes.fromhex(r["in"]) for r in records
+                if r.get("ioctl") == "0x0004d008" and handle.to_bytes(8, "little").hex() in r["in"]]
+    assert len(miniport) >= 2  # a SESSION_START and a TMF, at least
     profile = Profile("win64", "u64")
-    (js,) = _js_parse(kaitai_builds, [(profile, None, data)], ksc_node_modules)
-    assert js["error"] is None, js
-    half = js["fields"]["request"]["it_nexus_handle"]
-    assert (half["hi"], half["lo"]) == (0xFFFFA001, 0x2C3D5E70)
-    assert js["fields"]["request"]["header"]["control_code"] == 0x101
-    py = _py_parse(getattr(kaitai_builds[profile].python, kaitai_builds[profile].root), data,
-                   True)
-    value = py["fields"]["request"]["it_nexus_handle"]
-    assert (value["hi"] << 32) | value["lo"] == handle
+    js = _js_parse(kaitai_builds, [(profile, None, data) for data in miniport], ksc_node_modules)
+    root = getattr(kaitai_builds[profile].python, kaitai_builds[profile].root)
+    for data, js_result in zip(miniport, js, strict=True):
+        assert js_result["error"] is None, js_result
+        half = js_result["fields"]["request"]["it_nexus_handle"]
+        assert (half["hi"], half["lo"]) == (0xFFFFA001, 0x2C3D5E70)
+        py = _py_parse(root, data, True)
+        assert _flatten(py["fields"], "python") == _flatten(js_result["fields"], "javascript")
+        ours = value_to_json(decode(_name_for(data), data, profile=profile))
+        assert ours["ITNexusHandle"] == handle
+
+
+def _name_for(data: bytes) -> str:
+    from iscsitgt_spt.spec.registry import structure_for_control_code
+
+    found = structure_for_control_code(int.from_bytes(data[16:20], "little"))
+    assert found is not None
+    return str(found.c_name)
 
 
 def test_a_buffer_of_another_profile_fails_loudly(
