@@ -25,18 +25,19 @@ from sphinx.environment import BuildEnvironment
 
 from .nodes_util import Cell, make_table
 
-__all__ = ["TEXT", "diagram_nodes", "files_in_use", "note_file", "setup_file_tracking"]
+__all__ = ["HEAD", "TEXT", "diagram_nodes", "files_in_use", "note_file", "setup_file_tracking"]
 
 #: Every sentence this module writes into a page (one place, for translators).
 TEXT = {
     "how": "{width} bytes per row; hover a box for its path, offset and size; padding is "
            "hatched; a shortened label's number is spelled out in the key under the diagram.",
     "fallback": "{caption} (the byte diagram as a table: bytes, and the member that fills them)",
-    "head": ("Bytes", "Hex", "Member", "Size"),
     "padding": "(padding)",
     "bits": "bits {low}–{high}",
     "bit": "bit {low}",
 }
+#: The fallback table's column heads.
+HEAD = ("Bytes", "Hex", "Member", "Size")
 
 
 def _units(layout: Layout) -> list[tuple[int, int, str]]:
@@ -66,7 +67,7 @@ def _fallback(layout: Layout, caption: str) -> nodes.Node:
         last = offset + size - 1
         span = f"{offset}–{last}" if last != offset else str(offset)
         rows.append([span, f"0x{offset:02x}", nodes.literal("", what), str(size)])
-    table = make_table(list(TEXT["head"]), rows, widths=[10, 8, 60, 8],
+    table = make_table(list(HEAD), rows, widths=[10, 8, 60, 8],
                        classes=["spt-diagram-table"])
     table.insert(0, nodes.title("", TEXT["fallback"].format(caption=caption)))
     return table
