@@ -67,6 +67,7 @@ SCSI_PASS_THROUGH_AUXILIARY = CStruct(
     "Lun" / ULONG * "Initiator-visible logical unit number.",
     doc="Auxiliary I_T_L_Q nexus and multi-data-sequence information for a pass-through.",
     doc_ref="https://learn.microsoft.com/en-us/windows/win32/devnotes/scsi-pass-through-auxiliary",
+    creates=("TaskCookie",),
     rules={
         "Size": SizeOfSelf(),
         "Signature": Const(

@@ -38,6 +38,7 @@ ISCSITGT_SPT_SESSION_START = srb_payload(
     doc="Starts (or reinstates) a session: IOCTL_SCSI_MINIPORT with "
     "CTLCODE_ISCSITGT_SPT_SESSION_START (0x100).",
     doc_ref="https://learn.microsoft.com/en-us/windows/win32/devnotes/iscsitgt-spt-session-start",
+    creates=("ITNexusHandle",),
 )
 
 ISCSITGT_SPT_SESSION_STOP = srb_payload(

@@ -39,6 +39,7 @@ SRB_IO_CONTROL = CStruct(
 def srb_payload(
     c_name: str, control_code: int, control_name: str, *members: Construct, doc: str,
     doc_ref: str | None = None,
+    creates: tuple[str, ...] = (),
 ) -> CStruct:
     """An IOCTL_SCSI_MINIPORT request: SRB_IO_CONTROL ``Header`` followed by ``members``.
 
@@ -51,6 +52,7 @@ def srb_payload(
         *members,
         doc=doc,
         doc_ref=doc_ref,
+        creates=creates,
         rules={
             CONTROL_CODE_PATH: Const(control_code, control_name),
             "Header.Length": SizeAfter("Header"),

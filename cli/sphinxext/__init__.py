@@ -140,7 +140,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_post_transform(_ScrollingTables)
     setup_file_tracking(app)
     app.add_css_file(CSS_FILE)
-    from iscsitgt_spt.cli._common import version_text
+    from iscsitgt_spt.cli.version import version_text
 
     return {"version": version_text().split()[-1], "parallel_read_safe": True,
             "parallel_write_safe": True}

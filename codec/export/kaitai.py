@@ -31,13 +31,13 @@ from typing import Any
 
 from iscsitgt_spt.codec.export._kaitai_types import HELPER_TYPES, member_type
 from iscsitgt_spt.codec.export._yaml import dump_yaml
-from iscsitgt_spt.spec.constants import CONTROL_CODES
 from iscsitgt_spt.spec.layout import Layout, Member
 from iscsitgt_spt.spec.profiles import Profile
 from iscsitgt_spt.spec.registry import (
     CONTROL_CODE_PATH,
     STRUCTURES,
     control_code_of,
+    control_codes,
     get_layout,
 )
 from iscsitgt_spt.spec.rules import Const
@@ -97,8 +97,8 @@ class _Context:
     def literal(self, m: Member, value: int) -> str | int:
         """``value`` as Kaitai compares it with member ``m`` (an enum constant or a number)."""
         enum_id = self.enum_of(m)
-        if enum_id == CONTROL_CODE_ENUM and value in CONTROL_CODES:
-            return f"{CONTROL_CODE_ENUM}::{kaitai_id(CONTROL_CODES[value])}"
+        if enum_id == CONTROL_CODE_ENUM and value in control_codes():
+            return f"{CONTROL_CODE_ENUM}::{kaitai_id(control_codes()[value])}"
         if enum_id is not None and m.enum_type is not None and value in set(m.enum_type):
             return f"{enum_id}::{kaitai_id(m.enum_type(value).name)}"
         return value
@@ -198,7 +198,7 @@ def _enums(layouts: Sequence[Layout]) -> dict[str, Any]:
         ident: {int(v): kaitai_id(v.name) for v in enum_type}
         for ident, enum_type in found.items()
     }
-    enums[CONTROL_CODE_ENUM] = {code: kaitai_id(name) for code, name in CONTROL_CODES.items()}
+    enums[CONTROL_CODE_ENUM] = {code: kaitai_id(name) for code, name in control_codes().items()}
     return dict(sorted(enums.items()))
 
 
@@ -213,7 +213,7 @@ def _header(profile: Profile) -> Member:
 def _dispatch(profile: Profile) -> tuple[dict[str, Any], dict[str, Any]]:
     """Top-level seq (the header) and the ``request`` instance switched on ControlCode."""
     header = _header(profile)
-    cases = {f"{CONTROL_CODE_ENUM}::{kaitai_id(CONTROL_CODES[code])}": kaitai_id(s.c_name)
+    cases = {f"{CONTROL_CODE_ENUM}::{kaitai_id(control_codes()[code])}": kaitai_id(s.c_name)
              for s in _requests() if (code := control_code_of(s)) is not None}
     seq = {"id": kaitai_id(header.name), "type": kaitai_id(header.ctype), "size": header.size,
            "-orig-id": header.name, "doc": f"{header.doc} Read first to pick the request."}
