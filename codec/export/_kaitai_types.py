@@ -28,6 +28,9 @@ from iscsitgt_spt.spec.sense_data import BIG_ENDIAN_MEMBERS
 
 __all__ = ["HELPER_TYPES", "member_type"]
 
+#: Why the halves: KSC's JavaScript target keeps u8 as a Number (an open upstream limitation).
+_JS_NUMBERS = "https://github.com/kaitai-io/kaitai_struct/issues/183"
+
 UINT64 = "uint64_halves"
 INT64 = "int64_halves"
 WCHAR = "wchar_string"
@@ -42,30 +45,34 @@ def _halves(signed: bool) -> dict[str, Any]:
         "runtime holds it exactly (a u8 is a JavaScript Number, exact only to 2**53). "
         "`value` is hi * 2**32 + lo where the runtime's integers hold 64 bits; in JavaScript "
         "combine hi and lo yourself (BigInt(hi) << 32n | BigInt(lo)).",
-        "doc-ref": "https://github.com/kaitai-io/kaitai_struct/issues/183",
+        "doc-ref": _JS_NUMBERS,
         "-webide-representation": "hi={hi:hex} lo={lo:hex}",
         "seq": [
-            {"id": "lo", "type": "u4", "doc": "Bits 0-31, at the member's first byte."},
+            {"id": "lo", "type": "u4", "doc": "Bits 0-31, at the member's first byte.",
+             "doc-ref": _JS_NUMBERS},
             {"id": "hi", "type": "s4" if signed else "u4",
-             "doc": "Bits 32-63, four bytes later."},
+             "doc": "Bits 32-63, four bytes later.", "doc-ref": _JS_NUMBERS},
         ],
         "instances": {
             "value": {"value": f"((hi.as<{whole}> << 32) | lo).as<{whole}>",
-                      "doc": "The whole integer (not exact in JavaScript: see the type's doc)."},
+                      "doc": "The whole integer (not exact in JavaScript: see the type's doc).",
+                      "doc-ref": _JS_NUMBERS},
         },
     }
 
 
-def _text_of_raw(what: str, encoding: str, lost: str) -> dict[str, Any]:
+def _text_of_raw(what: str, encoding: str, lost: str, ref: str) -> dict[str, Any]:
     return {
         "doc": f"{what}: every byte in `raw` (lossless: {lost}), the text in `text`, "
         "decoded when read, up to the first zero code unit.",
+        "doc-ref": ref,
         "-webide-representation": "{text}",
-        "seq": [{"id": "raw", "size-eos": True,
+        "seq": [{"id": "raw", "size-eos": True, "doc-ref": ref,
                  "doc": "Every byte of the member, as found (text, terminator and tail)."}],
         "instances": {
             "text": {"pos": 0, "type": "strz", "encoding": encoding, "size-eos": True,
-                     "doc": f"The {encoding} text before the first zero code unit."},
+                     "doc": f"The {encoding} text before the first zero code unit.",
+                     "doc-ref": ref},
         },
     }
 
@@ -77,10 +84,12 @@ HELPER_TYPES: dict[str, dict[str, Any]] = {
     WCHAR: _text_of_raw(
         "A WCHAR[n] array (UTF-16LE)", "UTF-16LE",
         "code units after the terminator and ones that are not valid UTF-16 stay here; "
-        "Python's decoder raises on the latter when `text` is read, JavaScript's shows U+FFFD"),
+        "Python's decoder raises on the latter when `text` is read, JavaScript's shows U+FFFD",
+        "https://www.rfc-editor.org/rfc/rfc2781"),
     TAG: _text_of_raw(
         "An ASCII tag, NUL-padded (a signature)", "ASCII",
-        "bytes after the NUL and bytes above 0x7f stay here"),
+        "bytes after the NUL and bytes above 0x7f stay here",
+        "https://www.rfc-editor.org/rfc/rfc20"),
 }
 
 

@@ -153,13 +153,17 @@ def _checks(ctx: _Context) -> list[dict[str, Any]]:
     return out
 
 
-_TRAILING = {
-    "id": "trailing",
-    "size-eos": True,
-    "valid": {"expr": "_.length == 0"},
-    "doc": "Bytes after the structure: none in a well-formed buffer. Any here fail the parse "
-    "(as our decode refuses them) instead of being ignored.",
-}
+def _trailing(ctx: _Context) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": "trailing",
+        "size-eos": True,
+        "valid": {"expr": "_.length == 0"},
+        "doc": f"Bytes after {ctx.layout.name}: none in a well-formed buffer. Any here fail "
+        "the parse (as our decode refuses them) instead of being ignored.",
+    }
+    if ctx.ref:
+        out["doc-ref"] = ctx.ref
+    return out
 
 
 def _representation(ctx: _Context) -> str:
@@ -184,7 +188,7 @@ def _type(layout: Layout, header: str) -> dict[str, Any]:
     if ctx.ref:
         out["doc-ref"] = ctx.ref
     out["-webide-representation"] = _representation(ctx)
-    out["seq"] = [*(_attribute(m, ctx) for m in layout.members), *_checks(ctx), _TRAILING]
+    out["seq"] = [*(_attribute(m, ctx) for m in layout.members), *_checks(ctx), _trailing(ctx)]
     return out
 
 

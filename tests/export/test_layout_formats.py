@@ -83,7 +83,10 @@ def test_unknown_format_is_a_usage_error() -> None:
 # --- the SVG: every cut label keyed, width from the structure, two palettes ---------------
 
 def _svg(name: str, abi: str = "win64", cookie: str = "u64") -> ET.Element:
-    return ET.fromstring(_layout(name, "--abi", abi, "--cookie", cookie, "--format", "svg"))
+    # The renderer `layout --format svg` prints (called in-process: 16 layouts, no start-ups).
+    from iscsitgt_spt.codec.export import render_svg
+
+    return ET.fromstring(render_svg(get_layout(name, Profile(abi, cookie))))
 
 
 def _texts(root: ET.Element, cls: str) -> list[str]:
