@@ -18,6 +18,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import _tools as tools  # tests/_tools.py (pyproject puts tests/ on pytest's path)
 import pytest
 from iscsitgt_spt.spec.profiles import PROFILES, Profile
 
@@ -52,17 +53,6 @@ def node_modules() -> Path:
     return modules
 
 
-def _tools() -> ModuleType:
-    """tests/_tools.py (the suite's one rule for outside tools), loaded by path."""
-    spec = importlib.util.spec_from_file_location("_spt_test_tools", HERE.parent / "_tools.py")
-    assert spec is not None and spec.loader is not None
-    module = sys.modules.get(spec.name) or importlib.util.module_from_spec(spec)
-    if spec.name not in sys.modules:
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-    return module
-
-
 #: npm prefix holding @mermaid-js/mermaid-cli (``.ci/run`` installs it there).
 MERMAID_DIR = Path(os.environ.get("ISCSITGT_MERMAID_DIR",
                                   Path.home() / ".cache" / "iscsitgt-spt" / "mermaid"))
@@ -72,10 +62,10 @@ def mermaid_cli(tmp: Path) -> list[str]:
     """The Mermaid CLI command, driving Debian's Chromium (puppeteer downloads nothing)."""
     mmdc = MERMAID_DIR / "node_modules" / ".bin" / "mmdc"
     if shutil.which("node") is None or not mmdc.is_file():
-        _tools().missing("the Mermaid CLI", f"PUPPETEER_SKIP_DOWNLOAD=1 npm install --prefix "
+        tools.missing("the Mermaid CLI", f"PUPPETEER_SKIP_DOWNLOAD=1 npm install --prefix "
                          f"{MERMAID_DIR} @mermaid-js/mermaid-cli@11")
     if not CHROMIUM.is_file():
-        _tools().missing("chromium", "apt-get install chromium")
+        tools.missing("chromium", "apt-get install chromium")
     config = tmp / "puppeteer.json"
     config.write_text(json.dumps({"executablePath": str(CHROMIUM),
                                   "args": ["--no-sandbox", "--disable-gpu"]}))
