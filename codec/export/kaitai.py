@@ -83,8 +83,10 @@ class _Context:
         self.fixed = {path: (layout.rules[path][1], rule.describe(layout.template))
                       for path, rule in own.items() if rule.kind == "derived"}
         self.ruled = set(own)
+        # Byte tags (the signatures) read as text; one a derived rule fixes stays plain bytes,
+        # so `valid` can compare it with its byte-array literal.
         self.tags = {path for path, rule in own.items()
-                     if isinstance(rule, Const) and isinstance(rule.value, bytes)}
+                     if isinstance(rule, Const) and isinstance(rule.value, bytes)} - set(self.fixed)
 
     def enum_of(self, m: Member) -> str | None:
         if m.enum_type is not None:
@@ -94,14 +96,21 @@ class _Context:
             return CONTROL_CODE_ENUM
         return None
 
-    def literal(self, m: Member, value: int) -> str | int:
-        """``value`` as Kaitai compares it with member ``m`` (an enum constant or a number)."""
+    def literal(self, m: Member, value: int | bytes) -> str | int:
+        """``value`` as Kaitai compares it with member ``m``: an enum constant, a number, or
+        a byte-array literal."""
+        if isinstance(value, bytes):
+            return "[" + ", ".join(f"0x{b:02x}" for b in value) + "]"
         enum_id = self.enum_of(m)
         if enum_id == CONTROL_CODE_ENUM and value in control_codes():
             return f"{CONTROL_CODE_ENUM}::{kaitai_id(control_codes()[value])}"
         if enum_id is not None and m.enum_type is not None and value in set(m.enum_type):
             return f"{enum_id}::{kaitai_id(m.enum_type(value).name)}"
         return value
+
+
+def _shown(value: int | bytes) -> str:
+    return f"{value} (0x{value:x})" if isinstance(value, int) else value.hex(" ")
 
 
 def _attribute(m: Member, ctx: _Context) -> dict[str, Any]:
@@ -118,9 +127,8 @@ def _attribute(m: Member, ctx: _Context) -> dict[str, Any]:
     doc = f"{m.doc}\n{_where(m, 0)}."
     if m.name in ctx.fixed:
         value, how = ctx.fixed[m.name]
-        assert isinstance(value, int)
         attr["valid"] = ctx.literal(m, value)
-        doc += f" Must be {value} (0x{value:x}): {how}; any other value fails the parse."
+        doc += f" Must be {_shown(value)}: {how}; any other value fails the parse."
     attr["-orig-id"] = m.name
     attr["doc"] = doc
     if ctx.ref:
@@ -138,13 +146,13 @@ def _checks(ctx: _Context) -> list[dict[str, Any]]:
         nested = ctx.layout.sublayout(path.rpartition(".")[0])
         if path.rpartition(".")[2] in nested.template.rules:
             continue  # the nested type enforces its own rule
-        assert isinstance(value, int)
         nested_ctx = _Context(nested, ctx.header_type)
+        read = _ref(path) + (".raw" if member.name in nested_ctx.tags else "")
         check = {
             "id": "check_" + kaitai_id(path.replace(".", "_")),
             "size": 0,
-            "valid": {"expr": f"{_ref(path)} == {nested_ctx.literal(member, value)}"},
-            "doc": f"Checks {path} (offset {member.offset}) is {value} (0x{value:x}): {how} "
+            "valid": {"expr": f"{read} == {nested_ctx.literal(member, value)}"},
+            "doc": f"Checks {path} (offset {member.offset}) is {_shown(value)}: {how} "
             f"under {ctx.layout.profile}. Reads no bytes; any other value fails the parse.",
         }
         if ctx.ref:
