@@ -143,6 +143,8 @@ def test_theme_width_contrast_and_no_stray_pilcrows(
         assert seen["overflow"] == [], (where, seen["overflow"])
         assert seen["page"] is True, (where, seen["page"])
         _screenshot(driver, f"sphinx-{theme.replace('_', '-')}-{mode}.png", tmp_path)
+        if theme == "furo":  # the diagram's two palettes, for the guide
+            _screenshot(driver, f"sphinx-furo-{mode}-diagram.png", tmp_path, "figure.spt-diagram")
     # The row links are there: one shows when it has the keyboard focus (or its row the
     # pointer; focus is what a test can set without racing the page's scrolling).
     from selenium.webdriver.common.by import By
@@ -170,9 +172,15 @@ def test_narrow_window_scrolls_inside_the_column(
         driver.set_window_size(1280, 900)
 
 
-def _screenshot(driver: Any, name: str, tmp_path: Path) -> None:
-    """The first screen of the page: for a person to look at (kept when asked for)."""
-    driver.execute_script("window.scrollTo(0, 0);")
+def _screenshot(driver: Any, name: str, tmp_path: Path, at: str = "") -> None:
+    """The first screen of the page, or of the element ``at``: for a person to look at (kept
+    when asked for)."""
+    if at:
+        driver.execute_script("document.querySelector(arguments[0])"
+                              ".scrollIntoView({behavior: 'instant', block: 'start'});"
+                              "window.scrollBy({top: -60, behavior: 'instant'});", at)
+    else:  # (instant: some themes scroll smoothly, and the shot would catch it half-way)
+        driver.execute_script("window.scrollTo({top: 0, behavior: 'instant'});")
     shot = tmp_path / name
     assert driver.save_screenshot(str(shot))
     if SHOTS:
