@@ -61,20 +61,32 @@ def _units(layout: Layout) -> Iterator[tuple[int, int, str, tuple[Member, ...]]]
             yield m.offset, m.size, m.path + (" (padding)" if m.kind == "padding" else ""), ()
 
 
-def _bit_lines(layout: Layout) -> Iterator[str]:
+def _bit_cells_of(layout: Layout) -> Iterator[tuple[int, int, str]]:
     for offset, size, label, bits in _units(layout):
         if not bits:
-            yield f"{offset * 8}-{(offset + size) * 8 - 1}: {_label(label)}"
+            yield offset * 8, (offset + size) * 8 - 1, label
             continue
-        cells = sorted((_bit_cells(b), b.path) for b in bits)
-        for (first, last), path in cells:
-            yield (f"{first}-{last}: " if first != last else f"{first}: ") + _label(path)
+        yield from sorted((*_bit_cells(b), b.path) for b in bits)
+
+
+def _line(first: int, last: int, label: str) -> str:
+    return (f"{first}-{last}: " if first != last else f"{first}: ") + _label(label)
+
+
+def _bit_lines(layout: Layout) -> Iterator[str]:
+    # Mermaid wants every cell once, in order: bits no bit-field claims get a cell of their own.
+    nxt = 0
+    for first, last, label in sorted(_bit_cells_of(layout)):
+        if first > nxt:
+            yield _line(nxt, first - 1, "(bits no member names)")
+        if first >= nxt:
+            yield _line(first, last, label)
+            nxt = last + 1
 
 
 def _byte_lines(layout: Layout) -> Iterator[str]:
     for offset, size, label, _ in _units(layout):
-        last = offset + size - 1
-        yield (f"{offset}-{last}: " if last != offset else f"{offset}: ") + _label(label)
+        yield _line(offset, offset + size - 1, label)
 
 
 def render_mermaid(layout: Layout) -> str:
