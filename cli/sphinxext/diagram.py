@@ -17,28 +17,16 @@ from html import escape
 from typing import Any
 
 from docutils import nodes
-from iscsitgt_spt.codec.export import render_svg, row_width
+from iscsitgt_spt.codec.export import render_svg
 from iscsitgt_spt.spec.layout import Layout, Member
 from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
+from .i18n import _, keep_out_of_project_catalogs
 from .nodes_util import Cell, make_table
 
-__all__ = ["HEAD", "TEXT", "diagram_nodes", "files_in_use", "note_file", "setup_file_tracking"]
-
-#: Every sentence this module writes into a page (one place, for translators).
-TEXT = {
-    "how": "{width} bytes per row; hover a box for its path, offset and size; padding is "
-           "hatched; a shortened label's number is spelled out in the key under the diagram.",
-    "fallback": "{caption} (the byte diagram as a table: bytes, and the member that fills them)",
-    "padding": "(padding)",
-    "bits": "bits {low}–{high}",
-    "bit": "bit {low}",
-}
-#: The fallback table's column heads.
-HEAD = ("Bytes", "Hex", "Member", "Size")
-
+__all__ = ["diagram_nodes", "files_in_use", "note_file", "setup_file_tracking"]
 
 def _units(layout: Layout) -> list[tuple[int, int, str]]:
     """(offset, size, what) of every leaf storage unit, bit-field members one line each."""
@@ -48,7 +36,7 @@ def _units(layout: Layout) -> list[tuple[int, int, str]]:
             continue
         what = m.path
         if m.kind == "padding":
-            what = f"{m.path} {TEXT['padding']}"
+            what = f"{m.path} {_('(padding)')}"
         elif m.kind == "bits":
             what = f"{m.path}: {_bits(m)}"
         out.append((m.offset, m.size, what))
@@ -58,7 +46,9 @@ def _units(layout: Layout) -> list[tuple[int, int, str]]:
 def _bits(m: Member) -> str:
     low = m.bit_offset or 0
     high = low + (m.bit_width or 1) - 1
-    return TEXT["bit" if low == high else "bits"].format(low=low, high=high)
+    if low == high:
+        return _("bit {low}").format(low=low)
+    return _("bits {low}–{high}").format(low=low, high=high)
 
 
 def _fallback(layout: Layout, caption: str) -> nodes.Node:
@@ -67,25 +57,28 @@ def _fallback(layout: Layout, caption: str) -> nodes.Node:
         last = offset + size - 1
         span = f"{offset}–{last}" if last != offset else str(offset)
         rows.append([span, f"0x{offset:02x}", nodes.literal("", what), str(size)])
-    table = make_table(list(HEAD), rows, widths=[10, 8, 60, 8],
-                       classes=["spt-diagram-table"])
-    table.insert(0, nodes.title("", TEXT["fallback"].format(caption=caption)))
+    table = make_table([_("Bytes"), _("Hex"), _("Member"), _("Size")], rows,
+                       widths=[10, 8, 60, 8], classes=["spt-diagram-table"])
+    table.insert(0, nodes.title("", _(
+        "{caption} (the byte diagram as a table: bytes, and the member that fills them)"
+    ).format(caption=caption)))
     return table
 
 
-def diagram_nodes(layout: Layout, caption: str, *, link: str = "") -> list[nodes.Node]:
-    """The diagram for HTML builders, and its table for the others, both under ``caption``.
-
-    ``link`` is extra HTML for the caption (a link to the standalone SVG).
+def diagram_nodes(layout: Layout, caption: str, figcaption: str, *,
+                  link: str = "") -> list[nodes.Node]:
+    """The diagram for HTML builders (titled ``caption``, under ``figcaption``), and its
+    table for the others (under ``caption``).  ``link`` is extra HTML for the figure caption
+    (a link to the standalone SVG).  Text arrives translated.
     """
     svg = render_svg(layout, title=caption)
-    how = TEXT["how"].format(width=row_width(layout))
-    html = (f'<figure class="spt-diagram">{svg}<figcaption>{escape(caption)} — {escape(how)}'
+    html = (f'<figure class="spt-diagram">{svg}<figcaption>{escape(figcaption)}'
             f"{' ' + link if link else ''}</figcaption></figure>")
     in_html = addnodes.only(expr="html")
     in_html += nodes.raw("", html, format="html")
     elsewhere = addnodes.only(expr="not html")
     elsewhere += _fallback(layout, caption)
+    keep_out_of_project_catalogs([elsewhere])  # translated here already
     return [in_html, elsewhere]
 
 
