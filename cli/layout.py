@@ -40,7 +40,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
         description="Print every member of a structure at every nesting level, with padding "
         "and bit-fields, as computed from the spec with the MSVC layout rules: as a table, "
         "JSON, Markdown, reStructuredText, the SVG byte diagram of the docs, or a Mermaid packet "
-        "diagram (for a README on GitHub: paste it inside a ```mermaid block).",
+        "diagram (for a README on GitHub: paste it inside a mermaid code block).",
     )
     p.add_argument("name", type=structure_name, metavar="NAME",
                    help="structure name (case-insensitive), one of: " + ", ".join(STRUCTURES))
