@@ -107,7 +107,7 @@ def test_other_builders_get_the_diagram_as_a_table_with_its_caption(
     assert "the byte diagram as a table" in plain
     assert "SenseKey: bits 0–3" in plain and "FileMark: bit 7" in plain
     # The whole-structure page's diagrams too, padding included.
-    assert "ISCSITGT_SPT_TMF (win32/ptr): byte layout" in plain
+    assert "ISCSITGT_SPT_TMF (win32/ptr) (the byte diagram as a table" in plain
     assert "_pad_before_ReferenceTaskCookie (padding)" in plain
 
 
