@@ -111,6 +111,8 @@
     if (!v.bytes) return;
     var first = firstRow(v), last = Math.min(v.rows, first + v.vis + 1);
     v.win.style.top = (v.scaled ? v.grid.scrollTop : first * ROW_H) + "px";
+    if (first === v.first) return;  // the same rows: keep them (and what points at them)
+    v.first = first;
     v.win.textContent = "";
     for (var r = first; r < last; r++) v.win.appendChild(rowEl(v, r));
     paint(v);
@@ -273,7 +275,7 @@
   function renderBuffer(buf, recNo) {
     var members = buf.members || [];
     var v = {buf: buf, members: members, n: buf.length, rows: Math.max(1, Math.ceil(buf.length / 16)),
-      id: "r" + recNo + "-" + buf.label, marks: {hov: null, sel: null}, row: 0, cursor: 0,
+      id: "r" + recNo + "-" + buf.label, first: -1, marks: {hov: null, sel: null}, row: 0, cursor: 0,
       covered: members.length ? (buf.size || 0) : 0, bad: new Set(), bytes: null,
       pads: members.filter(function (m) { return m[3] === "p"; }).map(function (m) { return [m[1], m[2]]; })};
     (buf.findings || []).forEach(function (f) { v.bad.add(f[3]); });
@@ -418,21 +420,15 @@
   function fitHeader() {
     document.documentElement.style.setProperty("--top", $("top").offsetHeight + "px");
   }
-  var timer = null;
-  function bind(id, event, key, wait) {
-    $(id).addEventListener(event, function (ev) {
-      var value = ev.target.value;
-      clearTimeout(timer);
-      timer = setTimeout(function () {
-        state[key] = key === "query" ? value.trim().toLowerCase() : value;
-        refilter(); show(0);
-      }, wait);
-    });
+  // Every control is read whenever one changes (typing waits for a pause).
+  function update() {
+    state = {severity: $("filter").value, structure: $("structure").value, rule: $("rule").value,
+      query: $("search").value.trim().toLowerCase()};
+    refilter(); show(0);
   }
-  bind("search", "input", "query", 150);
-  bind("structure", "change", "structure", 0);
-  bind("filter", "change", "severity", 0);
-  bind("rule", "change", "rule", 0);
+  var timer = null;
+  $("search").addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(update, 150); });
+  ["structure", "filter", "rule"].forEach(function (id) { $(id).addEventListener("change", update); });
   $("controls").addEventListener("submit", function (ev) { ev.preventDefault(); });
   $("prev").addEventListener("click", function () { show(page - 1); });
   $("next").addEventListener("click", function () { show(page + 1); });
@@ -441,9 +437,10 @@
     if (location.hash === target) go(+ev.target.value, false); else location.hash = target;
   });
   window.addEventListener("hashchange", function () { var no = hashRecord(); if (no) go(no, true); });
-  window.addEventListener("resize", fitHeader);
-  fitHeader();
   summary();
+  fitHeader();  // after summary(): the filters' options widen the header, which may wrap
+  if (window.ResizeObserver) new ResizeObserver(fitHeader).observe($("top"));
+  else window.addEventListener("resize", fitHeader);
   show(0);
   if (hashRecord()) go(hashRecord(), true);
   booted = true;

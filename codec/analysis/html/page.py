@@ -64,9 +64,9 @@ def _head(title: str, css: str, js: str) -> str:
         '<option value="warning">warnings</option><option value="info">info</option>'
         '</select></label>'
         '<label>rule <select id="rule"><option value="">any</option></select></label>'
-        '<button id="prev" type="button" aria-label="previous page">&#8592; prev</button>'
+        '<button id="prev" type="button">&#8592; prev</button>'
         '<span id="pageinfo" aria-live="polite"></span>'
-        '<button id="next" type="button" aria-label="next page">next &#8594;</button>'
+        '<button id="next" type="button">next &#8594;</button>'
         '<label>record <input id="goto" type="number" min="1"></label>'
         "</form></header>\n<main>\n"
         '<p class="legend">Hover or click a member to light up its bytes, or a byte to find its '
