@@ -37,12 +37,16 @@
     for (var i = 0; i < out.length; i++) out[i] = parseInt(text.substr(2 * i, 2), 16);
     return out;
   }
+  // A character's value is its code & 0xff: U+0100 + v stands for v (NUL, CR and "<").
   function unpack(text) {
-    var n = text.length, out = new Uint8Array(n - Math.ceil(n / 8)), o = 0;
-    function val(c) { return c >= 0x100 ? c - 0x100 : c; }
-    for (var g = 0; g < n; g += 8) {
-      var end = Math.min(g + 8, n) - 1, hi = val(text.charCodeAt(end));
-      for (var j = 0; g + j < end; j++) out[o++] = val(text.charCodeAt(g + j)) | (((hi >> j) & 1) << 7);
+    var n = text.length, out = new Uint8Array(n - Math.ceil(n / 8)), o = 0, g = 0, j, hi;
+    for (; g + 8 <= n; g += 8) {
+      hi = text.charCodeAt(g + 7) << 7;
+      for (j = 0; j < 7; j++) out[o++] = (text.charCodeAt(g + j) & 0x7f) | ((hi >> j) & 0x80);
+    }
+    if (g < n) {
+      hi = text.charCodeAt(n - 1) << 7;
+      for (j = 0; g + j < n - 1; j++) out[o++] = (text.charCodeAt(g + j) & 0x7f) | ((hi >> j) & 0x80);
     }
     return out;
   }
