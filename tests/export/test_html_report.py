@@ -231,7 +231,7 @@ def test_record_links_work_on_an_open_page_below_the_header(driver: Any,
     _open(driver, big_page)
     for record in (1234, 40):  # a later page, then back to an earlier one
         driver.execute_script(f"location.hash = '#record-{record}'")
-        WebDriverWait(driver, 5).until(lambda d, r=record: r in _shown(d))
+        WebDriverWait(driver, 5).until(lambda d, r=record: r in _shown(d))  # type: ignore[misc]
         header = driver.execute_script(
             "return document.getElementById('top').getBoundingClientRect().bottom")
         top = driver.execute_script(

@@ -1,7 +1,8 @@
 """What the HTML report knows of one record: a small JSON document the page renders.
 
 The page never sees our Python objects: each record becomes one compact JSON object (bytes
-as hex, or packed in an element of their own when long; members as flat rows with offset, size and the value text ``decode`` prints), so
+as hex, or packed in an element of their own when long; members as flat rows with offset,
+size and the value text ``decode`` prints), so
 the browser can render any record on demand from its ``<script type="application/json">``
 block and the page holds thousands of records without building thousands of DOM trees.
 """

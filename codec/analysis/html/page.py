@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import base64
 import functools
-import itertools
 import hashlib
+import itertools
 import json
 from collections.abc import Iterable, Iterator
-from typing import Any
 from html import escape
 from importlib import resources
+from typing import Any
 
 from iscsitgt_spt.codec.analysis.html.model import record_document
 from iscsitgt_spt.codec.analysis.html.packed import MEDIA_TYPE, pack_chunks

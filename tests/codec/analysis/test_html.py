@@ -47,7 +47,8 @@ def test_markup_in_a_value_cannot_leave_its_json_block() -> None:
     hostile = "</script><script>alert(1)</script><!--"
     page = "".join(render_html([report_record(_record(0, _session_start(hostile)))], "raw"))
     assert "<script>alert(1)" not in page
-    block = re.search(r'<script type="application/json" class="rec"[^>]*>(.*?)</script>', page, re.S)
+    block = re.search(r'<script type="application/json" class="rec"[^>]*>(.*?)</script>', page,
+                      re.S)
     assert block is not None
     # The JSON still holds the exact text (the escapes are JSON's own).
     assert hostile in json.loads(block.group(1))["buffers"][0]["members"][-2][5]
@@ -91,7 +92,8 @@ def test_page_title_names_the_line_range_and_the_records_own_format() -> None:
     record = RawRecord(index=0, data_in=_session_start("x"), data_out=None, ioctl=None,
                        line=3, end_line=9, source_format="xxd")
     page = "".join(render_html([report_record(record)], "hexdump-C"))
-    block = re.search(r'<script type="application/json" class="rec"[^>]*>(.*?)</script>', page, re.S)
+    block = re.search(r'<script type="application/json" class="rec"[^>]*>(.*?)</script>', page,
+                      re.S)
     assert block is not None
     assert json.loads(block.group(1))["title"] == "record 1 · lines 3-9 · xxd"
 

@@ -8,6 +8,7 @@ same form (checked in Chromium by tests/export/test_html_report.py).
 
 from __future__ import annotations
 
+import itertools
 import random
 import zlib
 
@@ -32,7 +33,7 @@ def _unpack(text: str) -> bytes:
 
 def _split(data: bytes, cuts: list[int]) -> list[bytes]:
     points = sorted({0, len(data), *(c % (len(data) + 1) for c in cuts)})
-    return [data[a:b] for a, b in zip(points, points[1:])]
+    return [data[a:b] for a, b in itertools.pairwise(points)]
 
 
 @settings(max_examples=60, deadline=None)
