@@ -10,7 +10,9 @@
   var cache = new Map(), texts = [];
   var main = document.getElementById("records");
   var pageSize = 25, page = 0;
-  var ROW_H = 20, MAX_ROWS = 32, MAX_PX = 8e6;  // hex rows: height, rows on screen, scroll px
+  // Hex rows: height in px; a buffer of up to ALL_ROWS rows (4 KiB, the longest held as hex)
+  // is drawn whole, a longer one in a grid MAX_ROWS rows high scrolling at most MAX_PX.
+  var ROW_H = 20, ALL_ROWS = 256, MAX_ROWS = 32, MAX_PX = 8e6;
   var state = {severity: "all", structure: "", rule: "", query: ""};
   var pending = 0, booted = false;
   var HEX = [];
@@ -27,7 +29,7 @@
     if (text !== undefined && text !== null) e.textContent = String(text);
     return e;
   }
-  function addr(n) { var s = n.toString(16); return s.length < 4 ? ("0000" + s).slice(-4) : s; }
+  function addr(n, width) { var s = n.toString(16); return s.length < width ? ("0".repeat(width) + s).slice(-width) : s; }
   function clamp(v, lo, hi) { return Math.max(lo, Math.min(v, hi)); }
   function settle() { if (booted && pending === 0) document.body.dataset.ready = "1"; }
 
@@ -95,7 +97,7 @@
     grid.setAttribute("aria-label", "bytes of the " + v.buf.label + " buffer, 16 a row");
     grid.setAttribute("aria-rowcount", v.rows);
     v.scaled = v.rows * ROW_H > MAX_PX;
-    v.vis = Math.min(v.rows, MAX_ROWS);
+    v.vis = v.rows <= ALL_ROWS ? v.rows : MAX_ROWS;
     grid.style.height = (v.vis * ROW_H) + "px";
     var sizer = el("div", "sizer"), win = el("div", "win");
     sizer.setAttribute("role", "presentation"); win.setAttribute("role", "presentation");
@@ -125,7 +127,7 @@
     var line = el("div", "row");
     line.setAttribute("role", "row");
     line.setAttribute("aria-rowindex", r + 1);
-    var head = el("span", "addr", addr(r * 16));
+    var head = el("span", "addr", addr(r * 16, Math.max(4, Math.max(0, v.n - 1).toString(16).length)));
     head.setAttribute("role", "rowheader");
     line.appendChild(head);
     var text = el("span", "ascii");
@@ -229,6 +231,8 @@
     v.cursor = o;
     reveal(v, o);
     lightByte(v, "hov", o);
+    var cell = $(v.id + "-b" + o);
+    if (cell) cell.scrollIntoView({block: "nearest", inline: "nearest"});  // in the page too
   }
   function link(v) {
     var box = v.box;
