@@ -149,7 +149,9 @@ def main() -> None:
             json_s, json_mib = _run(["decode", str(capture), "--json"])
             rows.append((n, html_s, html_mib, json_s, json_mib, size_mib))
             print(f"{n:>7} records: --html {html_s:6.2f} s, peak {html_mib:6.1f} MiB, "
-                  f"page {size_mib:6.1f} MiB | --json {json_s:6.2f} s, peak {json_mib:6.1f} MiB"
+                  f"page {size_mib:6.1f} MiB "
+                  f"({(folder / 'r.html').stat().st_size / capture.stat().st_size:4.2f} bytes per "
+                  f"input byte) | --json {json_s:6.2f} s, peak {json_mib:6.1f} MiB"
                   f" | time html/json {html_s / json_s:4.2f}")
         first, last = rows[0], rows[-1]
         print(f"peak memory {last[0]} vs {first[0]} records: --html x{last[2] / first[2]:.2f}, "

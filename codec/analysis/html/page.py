@@ -4,8 +4,10 @@ Self-contained means no request leaves the page: the stylesheet and the script a
 and a Content-Security-Policy ``<meta>`` allows exactly those two (by their SHA-256) and
 nothing else — no network, no other file, no other script — so even a value in a capture
 that looked like markup could not load anything.  Records are streamed as they are decoded:
-the head, then one ``<script type="application/json">`` block per record, then the script;
-the caller writes each chunk as it comes, so memory stays flat however long the capture is.
+the head, then one ``<script type="application/json">`` block per record (each followed by
+the packed bytes of its long buffers, see :mod:`.packed`, in data blocks the browser never
+runs), then the script; the caller writes each chunk as it comes, so memory stays flat
+however long the capture or a buffer is.
 """
 
 from __future__ import annotations
