@@ -111,6 +111,8 @@ def long_buffers(mibs: tuple[int, ...], browser: bool) -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
+            _run(["decode", str(TMF), "--html", str(folder / "alone.html")])
+            constant = (folder / "alone.html").stat().st_size
             for mib in mibs:
                 for tail in ("random", "zeros"):
                     src = _long_buffer(folder, mib, tail)
@@ -119,8 +121,12 @@ def long_buffers(mibs: tuple[int, ...], browser: bool) -> None:
                     seconds, peak = _run(["decode", str(src), "--html", str(page),
                                           "--max-record-size", str(2**26)])
                     ratio = page.stat().st_size / src.stat().st_size
+                    # The constant: the page of the structure alone (no long buffer).
+                    extra = ((page.stat().st_size - constant)
+                             / (src.stat().st_size - TMF.stat().st_size))
                     line = (f"{mib:>3} MiB raw, {tail:<6}: --html {seconds:6.2f} s, peak "
-                            f"{peak:6.1f} MiB, page {ratio:5.3f} bytes per input byte")
+                            f"{peak:6.1f} MiB, page {ratio:5.3f} bytes per input byte "
+                            f"({extra:5.3f} past the page of the structure alone)")
                     if driver is not None:
                         cold, warm = _interactive(driver, page), _interactive(driver, page)
                         line += f" | interactive in Chromium {cold:5.2f} s (again {warm:5.2f} s)"
