@@ -104,64 +104,72 @@ def _interactive(driver: object, page: Path) -> float:
     return float("inf")
 
 
-def long_buffers(mibs: tuple[int, ...], browser: bool) -> None:
-    driver = _chromium() if browser else None
-    if browser and driver is None:
-        print("(no Chromium + chromedriver + selenium: time to interactive not measured)")
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp)
-            _run(["decode", str(TMF), "--html", str(folder / "alone.html")])
-            constant = (folder / "alone.html").stat().st_size
-            for mib in mibs:
-                for tail in ("random", "zeros"):
-                    src = _long_buffer(folder, mib, tail)
-                    page = folder / "long.html"
-                    page.unlink(missing_ok=True)
-                    seconds, peak = _run(["decode", str(src), "--html", str(page),
-                                          "--max-record-size", str(2**26)])
-                    ratio = page.stat().st_size / src.stat().st_size
-                    # The constant: the page of the structure alone (no long buffer).
-                    extra = ((page.stat().st_size - constant)
-                             / (src.stat().st_size - TMF.stat().st_size))
-                    line = (f"{mib:>3} MiB raw, {tail:<6}: --html {seconds:6.2f} s, peak "
-                            f"{peak:6.1f} MiB, page {ratio:5.3f} bytes per input byte "
-                            f"({extra:5.3f} past the page of the structure alone)")
-                    if driver is not None:
-                        cold, warm = _interactive(driver, page), _interactive(driver, page)
-                        line += f" | interactive in Chromium {cold:5.2f} s (again {warm:5.2f} s)"
-                    print(line, flush=True)
-                    src.unlink()
-    finally:
-        if driver is not None:
-            driver.quit()  # type: ignore[attr-defined]
+def long_buffers(mibs: tuple[int, ...], driver: object | None) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        _run(["decode", str(TMF), "--html", str(folder / "alone.html")])
+        constant = (folder / "alone.html").stat().st_size
+        for mib in mibs:
+            for tail in ("random", "zeros"):
+                src = _long_buffer(folder, mib, tail)
+                page = folder / "long.html"
+                page.unlink(missing_ok=True)
+                seconds, peak = _run(["decode", str(src), "--html", str(page),
+                                      "--max-record-size", str(2**26)])
+                ratio = page.stat().st_size / src.stat().st_size
+                # The constant: the page of the structure alone (no long buffer).
+                extra = ((page.stat().st_size - constant)
+                         / (src.stat().st_size - TMF.stat().st_size))
+                line = (f"{mib:>3} MiB raw, {tail:<6}: --html {seconds:6.2f} s, peak "
+                        f"{peak:6.1f} MiB, page {ratio:5.3f} bytes per input byte "
+                        f"({extra:5.3f} past the page of the structure alone)")
+                if driver is not None:
+                    line += _interactive_text(driver, page)
+                print(line, flush=True)
+                src.unlink()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--no-browser", action="store_true",
-                        help="do not open the long buffers' pages in Chromium")
-    args = parser.parse_args()
-    sizes = (1_000, 10_000) if args.quick else (1_000, 10_000, 40_000)
-    long_buffers((1,) if args.quick else (1, 16), not args.no_browser)
+def _interactive_text(driver: object, page: Path) -> str:
+    cold, warm = _interactive(driver, page), _interactive(driver, page)
+    return f" | interactive in Chromium {cold:5.2f} s (again {warm:5.2f} s)"
+
+
+def captures(sizes: tuple[int, ...], driver: object | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         rows = []
         for n in sizes:
             capture = _capture(folder, n)
             html_s, html_mib = _run(["decode", str(capture), "--html", str(folder / "r.html")])
-            size_mib = (folder / "r.html").stat().st_size / 2**20
+            size = (folder / "r.html").stat().st_size
             json_s, json_mib = _run(["decode", str(capture), "--json"])
-            rows.append((n, html_s, html_mib, json_s, json_mib, size_mib))
+            rows.append((n, html_s, html_mib, json_s, json_mib))
             print(f"{n:>7} records: --html {html_s:6.2f} s, peak {html_mib:6.1f} MiB, "
-                  f"page {size_mib:6.1f} MiB "
-                  f"({(folder / 'r.html').stat().st_size / capture.stat().st_size:4.2f} bytes per "
-                  f"input byte) | --json {json_s:6.2f} s, peak {json_mib:6.1f} MiB"
-                  f" | time html/json {html_s / json_s:4.2f}")
+                  f"page {size / 2**20:6.1f} MiB ({size / capture.stat().st_size:4.2f} bytes "
+                  f"per input byte) | --json {json_s:6.2f} s, peak {json_mib:6.1f} MiB"
+                  f" | time html/json {html_s / json_s:4.2f}"
+                  + (_interactive_text(driver, folder / "r.html") if driver else ""),
+                  flush=True)
         first, last = rows[0], rows[-1]
         print(f"peak memory {last[0]} vs {first[0]} records: --html x{last[2] / first[2]:.2f}, "
               f"--json x{last[4] / first[4]:.2f} (records x{last[0] / first[0]:.0f})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--no-browser", action="store_true",
+                        help="do not open the pages in Chromium")
+    args = parser.parse_args()
+    driver = None if args.no_browser else _chromium()
+    if driver is None and not args.no_browser:
+        print("(no Chromium + chromedriver + selenium: time to interactive not measured)")
+    try:
+        long_buffers((1,) if args.quick else (1, 16), driver)
+        captures((1_000, 10_000) if args.quick else (1_000, 10_000, 40_000), driver)
+    finally:
+        if driver is not None:
+            driver.quit()  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":

@@ -10,9 +10,9 @@
   var cache = new Map(), texts = [];
   var main = document.getElementById("records");
   var pageSize = 25, page = 0;
-  // Hex rows: height in px; a buffer of up to ALL_ROWS rows (4 KiB, the longest held as hex)
-  // is drawn whole, a longer one in a grid MAX_ROWS rows high scrolling at most MAX_PX.
-  var ROW_H = 20, ALL_ROWS = 256, MAX_ROWS = 32, MAX_PX = 8e6;
+  // Hex rows: height in px; a buffer of up to ALL_ROWS rows (1 KiB) is drawn whole, a longer
+  // one in a grid MAX_ROWS rows high scrolling at most MAX_PX (the rows on screen drawn).
+  var ROW_H = 20, ALL_ROWS = 64, MAX_ROWS = 32, MAX_PX = 8e6;
   var state = {severity: "all", structure: "", rule: "", query: ""};
   var pending = 0, booted = false;
   var HEX = [];
@@ -20,8 +20,21 @@
 
   function $(id) { return document.getElementById(id); }
   function doc(i) {
-    if (!cache.has(i)) cache.set(i, JSON.parse(blocks[i].textContent));
+    if (!cache.has(i)) cache.set(i, parse(i));
     return cache.get(i);
+  }
+  // A record's JSON with each buffer's member rows put together again: what its layout fixes
+  // (written once per page, in a block of its own) and what the record holds.
+  var layouts = new Map();
+  function parse(i) {
+    var d = JSON.parse(blocks[i].textContent);
+    d.buffers.forEach(function (b) {
+      var k = b.layout;
+      if (!layouts.has(k)) layouts.set(k, JSON.parse($("layout-" + k).textContent));
+      var odd = new Set(b.odd || []);
+      b.members = layouts.get(k).map(function (r, n) { return [r[0], r[1], r[2], r[3], r[4], b.values[n], odd.has(n), r[5]]; });
+    });
+    return d;
   }
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -120,8 +133,10 @@
     if (first === v.first) return;  // the same rows: keep them (and what points at them)
     v.first = first;
     v.win.textContent = "";
-    for (var r = first; r < last; r++) v.win.appendChild(rowEl(v, r));
-    paint(v);
+    var rows = document.createDocumentFragment();
+    for (var r = first; r < last; r++) rows.appendChild(rowEl(v, r));
+    v.win.appendChild(rows);
+    activate(v);
   }
   function rowEl(v, r) {
     var line = el("div", "row");
@@ -134,12 +149,14 @@
     text.setAttribute("aria-hidden", "true");
     for (var o = r * 16; o < Math.min(r * 16 + 16, v.n); o++) {
       var code = v.bytes[o];
-      var b = el("span", null, HEX[code]);
+      var lit = classesAt(v, o);
+      var b = el("span", "b" + (o % 16 === 8 ? " gap" : "") + lit, HEX[code]);
       b.id = v.id + "-b" + o; b.dataset.o = o;
+      if (inMark(v.marks.sel, o)) b.setAttribute("aria-selected", "true");
       b.setAttribute("role", "gridcell");
       line.appendChild(b);
       // The ASCII column: the same byte, lit with it (class c, not b: one b per offset).
-      var c = el("span", null, code >= 0x20 && code < 0x7f ? String.fromCharCode(code) : ".");
+      var c = el("span", "c" + lit, code >= 0x20 && code < 0x7f ? String.fromCharCode(code) : ".");
       c.dataset.o = o;
       text.appendChild(c);
     }
@@ -161,8 +178,12 @@
     v.win.querySelectorAll("[data-o]").forEach(function (e) {
       var o = +e.dataset.o, isByte = e.getAttribute("role") === "gridcell";
       e.className = (isByte ? "b" + (o % 16 === 8 ? " gap" : "") : "c") + classesAt(v, o);
-      if (isByte) e.setAttribute("aria-selected", inMark(v.marks.sel, o) ? "true" : "false");
+      if (isByte && inMark(v.marks.sel, o)) e.setAttribute("aria-selected", "true");
+      else if (isByte) e.removeAttribute("aria-selected");
     });
+    activate(v);
+  }
+  function activate(v) {
     var cur = $(v.id + "-b" + v.cursor);
     if (cur) v.grid.setAttribute("aria-activedescendant", cur.id);
     else v.grid.removeAttribute("aria-activedescendant");
@@ -360,7 +381,7 @@
     return parts.filter(function (p) { return p; }).join("\n").toLowerCase();
   }
   function searchText(i) {
-    if (texts[i] === undefined) texts[i] = cache.has(i) ? textOf(cache.get(i)) : textOf(JSON.parse(blocks[i].textContent));
+    if (texts[i] === undefined) texts[i] = textOf(cache.has(i) ? cache.get(i) : parse(i));
     return texts[i];
   }
   function hasWord(list, word) { return (" " + (list || "") + " ").indexOf(" " + word + " ") >= 0; }

@@ -4,7 +4,8 @@ Self-contained means no request leaves the page: the stylesheet and the script a
 and a Content-Security-Policy ``<meta>`` allows exactly those two (by their SHA-256) and
 nothing else — no network, no other file, no other script — so even a value in a capture
 that looked like markup could not load anything.  Records are streamed as they are decoded:
-the head, then one ``<script type="application/json">`` block per record (each followed by
+the head, then one ``<script type="application/json">`` block per record (preceded by the
+member layouts it is the first to use, followed by
 the packed bytes of its long buffers, see :mod:`.packed`, in data blocks the browser never
 runs), then the script; the caller writes each chunk as it comes, so memory stays flat
 however long the capture or a buffer is.
@@ -95,12 +96,14 @@ def render_html(
     css, js = _asset("page.css"), _asset("page.js")
     yield _head(title, css, js)
     counter = itertools.count()
+    layouts: dict[str, int] = {}
     for report in reports:
-        yield from _record_chunks(report, fmt, counter)
+        yield from _record_chunks(report, fmt, counter, layouts)
     yield f"<script>{js}</script>\n</body>\n</html>\n"
 
 
-def _record_chunks(report: RecordReport, fmt: str, counter: Iterator[int]) -> Iterator[str]:
+def _record_chunks(report: RecordReport, fmt: str, counter: Iterator[int],
+                   layouts: dict[str, int]) -> Iterator[str]:
     long: list[tuple[str, bytes | LongBuffer]] = []
 
     def pack(data: bytes | LongBuffer) -> str:
@@ -108,12 +111,37 @@ def _record_chunks(report: RecordReport, fmt: str, counter: Iterator[int]) -> It
         return long[-1][0]
 
     doc = record_document(report, fmt, pack=pack)
-    yield (f'<script type="application/json" class="rec"{_filter_attributes(doc)}>'
+    # One chunk: the layouts this record is the first to use, then the record.
+    yield "".join(_share_layouts(doc, layouts)) + (f'<script type="application/json" class="rec"{_filter_attributes(doc)}>'
            f"{_json_block(doc)}</script>\n")
     for ident, data in long:
         yield f'<script type="{MEDIA_TYPE}" id="{ident}">'
         yield from pack_chunks(data.chunks() if isinstance(data, LongBuffer) else (data,))
         yield "</script>\n"
+
+
+def _share_layouts(doc: dict[str, Any], seen: dict[str, int]) -> Iterator[str]:
+    """Each buffer's members split into what its layout fixes (path, offset, size, kind,
+    C type, bits), written once per page in a block of its own, and what this record holds
+    (``values``: the value texts; ``odd``: the rows that are anomalies).  Thousands of
+    records of a few structures then hold their member tables once, not thousands of times.
+
+    ``seen`` maps each layout's JSON text to its number; it holds one entry per distinct
+    layout (a structure under a profile, or a prefix of one for a buffer cut short), so it
+    stays small whatever the capture.
+    """
+    for buf in doc["buffers"]:
+        members = buf.pop("members")
+        shape = _json_block([[m[0], m[1], m[2], m[3], m[4], m[7]] for m in members])
+        if shape not in seen:
+            seen[shape] = len(seen)
+            yield (f'<script type="application/json" class="layout" id="layout-{seen[shape]}">'
+                   f"{shape}</script>\n")
+        buf["layout"] = seen[shape]
+        buf["values"] = [m[5] for m in members]
+        odd = [k for k, m in enumerate(members) if m[6]]
+        if odd:
+            buf["odd"] = odd
 
 
 def _filter_attributes(doc: dict[str, Any]) -> str:
