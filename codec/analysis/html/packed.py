@@ -11,7 +11,9 @@ a chunk at a time, so memory stays flat however long the buffer:
    characters.
 3. A character is the 7-bit value itself, except the three values an HTML parser would not hand
    back unchanged inside a ``<script>`` element: NUL (read as U+FFFD), CR (read as LF) and
-   ``<`` (could end the element).  Those are U+0100 plus the value (2 bytes in UTF-8).
+   ``<`` (could end the element).  Those are U+0080 plus the value (2 bytes in UTF-8; C1
+   controls, which an HTML parser passes through as they are).  Every character is then
+   below U+0100, so the browser holds the text as one byte a character.
 
 The text goes in a ``<script type="application/x-iscsitgt-spt-bytes">`` element, which the
 browser never runs; it needs no other escaping there.
@@ -28,7 +30,7 @@ __all__ = ["MEDIA_TYPE", "pack_chunks"]
 MEDIA_TYPE: Final = "application/x-iscsitgt-spt-bytes"
 
 #: Values an HTML parser changes inside a script element, and what stands for them.
-_ESCAPES: Final = {value: chr(0x100 + value).encode() for value in (0x00, 0x0D, 0x3C)}
+_ESCAPES: Final = {value: chr(0x80 + value).encode() for value in (0x00, 0x0D, 0x3C)}
 _LOW: Final = bytes(b & 0x7F for b in range(256))
 #: Per position j in a group of 7: a byte's high bit, moved to bit j.
 _HIGH: Final = tuple(bytes((b >> 7) << j for b in range(256)) for j in range(7))

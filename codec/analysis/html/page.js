@@ -52,7 +52,7 @@
     for (var i = 0; i < out.length; i++) out[i] = parseInt(text.substr(2 * i, 2), 16);
     return out;
   }
-  // A character's value is its code & 0xff: U+0100 + v stands for v (NUL, CR and "<").
+  // A character's value is its code & 0x7f: U+0080 + v stands for v (NUL, CR and "<").
   function unpack(text) {
     var n = text.length, out = new Uint8Array(n - Math.ceil(n / 8)), o = 0, g = 0, j, hi;
     for (; g + 8 <= n; g += 8) {

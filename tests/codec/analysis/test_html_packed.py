@@ -19,8 +19,8 @@ from iscsitgt_spt.codec.analysis.html.packed import pack_chunks
 
 def _unpack(text: str) -> bytes:
     """Groups of 8 characters (the last one shorter): 7 low-7-bit values, then their 7 high
-    bits, bit j for byte j; a character at U+0100 or above stands for the value minus 0x100."""
-    values = [ord(c) - 0x100 if ord(c) >= 0x100 else ord(c) for c in text]
+    bits, bit j for byte j; a character at U+0080 or above stands for the value minus 0x80."""
+    values = [ord(c) - 0x80 if ord(c) >= 0x80 else ord(c) for c in text]
     assert all(0 <= v < 0x80 for v in values)
     out = bytearray()
     for start in range(0, len(values), 8):
