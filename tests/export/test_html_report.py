@@ -366,6 +366,11 @@ def test_a_long_buffer_is_packed_and_drawn_on_screen_only(driver: Any, tmp_path:
     middle = 150_000 // 16 * 16
     driver.execute_script("arguments[0].scrollTop = arguments[1]", grid, middle // 16 * 20)
     assert row_text(middle) == data[middle:middle + 16].hex(" ")
+    # A click there selects that byte: focusing the grid (it lost the focus) does not scroll
+    # it back to the cursor (the last byte).
+    driver.execute_script("document.activeElement.blur()")
+    grid.find_element(By.CSS_SELECTOR, f".b[data-o='{middle + 3}']").click()
+    assert _lit(grid) == [middle + 3]
     assert [v for v in _axe_violations(driver, axe_script) if v[1] in ("serious", "critical")] == []
 
 

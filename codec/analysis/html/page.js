@@ -224,16 +224,17 @@
     else if (ev.key === "Escape") light(v, "sel", null);
     else return;
     ev.preventDefault();
-    setRow(v, clamp(at, 0, last));
+    setRow(v, clamp(at, 0, last), true);
   }
-  function setRow(v, k) {
+  // The tree's current row (scrolled to when the keyboard moved it, not when a click did).
+  function setRow(v, k, scroll) {
     var old = v.tree.querySelector("tr.cur");
     if (old) old.classList.remove("cur");
     v.row = k;
     var tr = $(v.id + "-m" + k);
     tr.classList.add("cur");
     v.tree.setAttribute("aria-activedescendant", tr.id);
-    tr.scrollIntoView({block: "nearest"});
+    if (scroll) tr.scrollIntoView({block: "nearest"});
     lightMember(v, "hov", k);
   }
   function gridKeys(v, ev) {
@@ -254,6 +255,13 @@
     lightByte(v, "hov", o);
     var cell = $(v.id + "-b" + o);
     if (cell) cell.scrollIntoView({block: "nearest", inline: "nearest"});  // in the page too
+  }
+  // Focus (Tab, or a click) scrolls nothing: the cursor stays, or moves to the first row on
+  // screen when it is not on screen.
+  function focusGrid(v) {
+    if (!v.bytes) return;
+    if (Math.floor(v.cursor / 16) < v.first || Math.floor(v.cursor / 16) > v.first + v.vis) v.cursor = v.first * 16;
+    lightByte(v, "hov", v.cursor);
   }
   function link(v) {
     var box = v.box;
@@ -282,12 +290,17 @@
         lightByte(v, "sel", v.cursor);
       }
     });
+    // A press comes before the focus it gives: the row or byte pressed is the current one.
+    box.addEventListener("mousedown", function (ev) {
+      var t = ev.target.closest("tr.m, .hex [data-o]");
+      if (t && t.matches("tr.m")) v.row = +t.dataset.k; else if (t) v.cursor = +t.dataset.o;
+    });
     if (v.tree) {
       v.tree.addEventListener("keydown", function (ev) { treeKeys(v, ev); });
-      v.tree.addEventListener("focus", function () { setRow(v, v.row); });
+      v.tree.addEventListener("focus", function () { setRow(v, v.row, false); });
     }
     v.grid.addEventListener("keydown", function (ev) { gridKeys(v, ev); });
-    v.grid.addEventListener("focus", function () { if (v.bytes) setCursor(v, v.cursor); });
+    v.grid.addEventListener("focus", function () { focusGrid(v); });
   }
   function renderFindings(buf) {
     var ul = el("ul", "findings");
