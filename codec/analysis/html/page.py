@@ -112,8 +112,9 @@ def _record_chunks(report: RecordReport, fmt: str, counter: Iterator[int],
 
     doc = record_document(report, fmt, pack=pack)
     # One chunk: the layouts this record is the first to use, then the record.
-    yield "".join(_share_layouts(doc, layouts)) + (f'<script type="application/json" class="rec"{_filter_attributes(doc)}>'
-           f"{_json_block(doc)}</script>\n")
+    layout_blocks = "".join(_share_layouts(doc, layouts))
+    yield (f'{layout_blocks}<script type="application/json" class="rec"'
+           f"{_filter_attributes(doc)}>{_json_block(doc)}</script>\n")
     for ident, data in long:
         yield f'<script type="{MEDIA_TYPE}" id="{ident}">'
         yield from pack_chunks(data.chunks() if isinstance(data, LongBuffer) else (data,))
