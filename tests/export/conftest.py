@@ -29,6 +29,9 @@ REQUIRED = bool(os.environ.get("ISCSITGT_REQUIRE_EXPORT_TOOLS"))
 #: npm prefix holding kaitai-struct-compiler and js-yaml (``.ci/run`` installs them there).
 KSC_DIR = Path(os.environ.get("ISCSITGT_KSC_DIR",
                               Path.home() / ".cache" / "iscsitgt-spt" / "ksc"))
+#: npm prefix holding axe-core, the accessibility checker the report's page is run through.
+AXE_DIR = Path(os.environ.get("ISCSITGT_AXE_DIR",
+                              Path.home() / ".cache" / "iscsitgt-spt" / "axe"))
 CHROMEDRIVER = Path(os.environ.get("ISCSITGT_CHROMEDRIVER", "/usr/bin/chromedriver"))
 CHROMIUM = Path(os.environ.get("ISCSITGT_CHROMIUM", "/usr/bin/chromium"))
 
@@ -83,6 +86,21 @@ def browser() -> tuple[Path, Path]:
         missing(f"{CHROMIUM} / {CHROMEDRIVER} not installed "
                 "(apt-get install chromium chromium-driver)")
     return CHROMIUM, CHROMEDRIVER
+
+
+def axe_source() -> str:
+    """The text of axe-core's ``axe.min.js`` (npm), to inject into a page under test."""
+    script = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+    if not script.is_file():
+        missing(f"axe-core is not installed under {AXE_DIR / 'node_modules'} "
+                f"(npm install --prefix {AXE_DIR} axe-core@4)")
+    return script.read_text(encoding="utf-8")
+
+
+@pytest.fixture()
+def axe_script() -> str:
+    """axe-core's ``axe.min.js`` (see :func:`axe_source`)."""
+    return axe_source()
 
 
 @pytest.fixture()
