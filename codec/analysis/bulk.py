@@ -4,11 +4,11 @@ Capture decoding meets millions of records of a few kinds: a whole request, exac
 structure's size, alone (a monitor's or debugger's record), with the driver's answer of the
 same size and the recording's metadata (what ``send --record`` writes), or stating its
 structure, ABI and cookie (a fuzz corpus); the profile detected from the bytes, restricted by
-what the record states, or (in bulk mode) taken as stated.  For such a record the general path builds a dozen
-objects — the decoded value, the buffer and record reports, the sense data's report — only
-to write them out as one line and drop them.  :func:`bulk_json_line` writes the same line
-from the bytes (with the lint pass's findings when diagnostics are on): the values through
-the text function compiled from their layout
+what the record states, or (in bulk mode) taken as stated.  For such a record the general
+path builds a dozen objects — the decoded values, the buffer and record reports, the sense
+data's report — only to write them out as one line and drop them.  :func:`bulk_json_line`
+writes the same line from the bytes (with the lint pass's findings when diagnostics are on):
+the values through the text function compiled from their layout
 (:func:`~iscsitgt_spt.codec.fast.fast_json_text`), the record's head, profile, document
 heads and changes through the very functions the general path writes them with, and the
 sense data through its generated template.  What depends on a record's shape (its profile,

@@ -204,7 +204,6 @@ def decode_fuzz_lines(lines: Iterable[str]) -> Iterator[str]:
     schema), bytes written as hex.  A buffer shorter than the structure is an error line;
     bytes past it are ignored (lossy)."""
     from baselines import baseline, plain_decoder
-
     from iscsitgt_spt.spec.profiles import Profile
 
     decoders: dict[tuple[str, str, str], tuple[int, Any]] = {}

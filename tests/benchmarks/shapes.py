@@ -117,14 +117,14 @@ def _irpmon_line(number: int, ioctl: int, data: bytes) -> str:
     rows = ", ".join(
         f'"Data{r}" : "{r * 16:02x}:\\t' + " ".join(f"{b:02x}" for b in data[r * 16:r * 16 + 16])
         + '\\t................"' for r in range((len(data) + 15) // 16))
-    return ('{"ID" : "%d", "Time" : "21.11.2026 10:00:01", "Type" : "IRP", '
+    size = len(data)
+    return (f'{{"ID" : "{number}", "Time" : "21.11.2026 10:00:01", "Type" : "IRP", '
             '"Device name" : "\\\\Device\\\\RaidPort0", "Subtype" : "DeviceControl:", '
-            '"IRP address" : "0xFFFFC30A%08X", "Output length" : "O: %d (0x%016x)", '
-            '"Input length" : "I: %d (0x%016x)", "IOCTL" : "0x%X", "Process ID" : "4242", '
-            '"Associated data" : "True", "Data stripped" : "False", "Data size" : "%d", '
-            '"Parsers" : {"Hexer" : {%s}}}'
-            % (number, number * 0x1000, len(data), len(data), len(data), len(data), ioctl,
-               len(data), rows))
+            f'"IRP address" : "0xFFFFC30A{number * 0x1000:08X}", '
+            f'"Output length" : "O: {size} (0x{size:016x})", '
+            f'"Input length" : "I: {size} (0x{size:016x})", "IOCTL" : "0x{ioctl:X}", '
+            '"Process ID" : "4242", "Associated data" : "True", "Data stripped" : "False", '
+            f'"Data size" : "{size}", "Parsers" : {{"Hexer" : {{{rows}}}}}}}')
 
 
 def _irpmon(count: int) -> list[str]:
