@@ -326,8 +326,16 @@ def _sptdwa(p: Profile, w64: bool, c8: bool, sv: Make = _SV) -> Baseline:
 
 
 def _plain(schema: Schema, values: Any) -> dict[str, Any]:
-    """A plain dict of a structure's member values (what a script would build)."""
-    return dict(zip(schema.names, values))
+    """A plain dict of a structure's member values, as a script writes it: a dict display
+    (``{"HeaderLength": t[0], ...}``, the fastest plain form; made once per structure)."""
+    build = _DISPLAYS.get(id(schema))
+    if build is None:
+        items = ", ".join(f"{name!r}: v[{i}]" for i, name in enumerate(schema.names))
+        build = _DISPLAYS[id(schema)] = eval(f"lambda v: {{{items}}}")
+    return build(values)  # type: ignore[no-any-return]
+
+
+_DISPLAYS: dict[int, Callable[[Any], dict[str, Any]]] = {}  # schemas live as long as we do
 
 
 def plain_decoder(name: str, profile: Profile) -> Callable[[bytes], dict[str, Any]]:
