@@ -83,6 +83,16 @@ class _ByteMap:
         if end > len(self.head):
             self.tail_marks.append((max(start, len(self.head)), end, code))
 
+    def tail_codes(self, start: int, end: int) -> tuple[str, ...] | None:
+        """The finding codes on bytes ``start:end`` when the row lies wholly after the
+        structure and every byte of it has the same codes; ``None`` otherwise."""
+        if start < len(self.head) or end > self.size:
+            return None
+        marks = [m for m in self.tail_marks if m[0] < end and m[1] > start]
+        if not all(s <= start and e >= end for s, e, _ in marks):
+            return None
+        return tuple(dict.fromkeys(code for _, _, code in marks))
+
     def row(self, start: int, end: int) -> list[_Byte]:
         """The descriptions of bytes ``start:end`` (clipped to the buffer)."""
         end = min(end, self.size)
@@ -229,6 +239,46 @@ def _rows(data: bytes | LongBuffer, width: int) -> Iterator[tuple[int, bytes]]:
         yield row, carry
 
 
+def _marker(
+    meta: Sequence[_Byte], codes: Sequence[str], show_padding: bool, width: int, color: bool
+) -> str:
+    """The marker row under a row: ``!!`` under flagged bytes, ``__`` under padding, and the
+    finding codes at the right."""
+    marks = ["!!" if b.codes else "__" if b.padding and not color else "  " for b in meta]
+    notes = (["! " + ", ".join(codes)] if codes else []) + (
+        ["_ padding"] if show_padding else [])
+    pad = " " * (len(_cells([], width)) - len(_cells(marks, width)))
+    marker = f"{'':8}  {_paint(_cells(marks, width), RED, color and bool(codes))}{pad}"
+    return marker + f"  {'':{width + 2}}  {'; '.join(notes)}"
+
+
+class _TailRows:
+    """Whole rows after the structure whose bytes are all described alike (no colour): each
+    written from its bytes and what is fixed per set of finding codes (the label, the marker
+    row), without the per-byte work of the general row, which gives the same lines.  A dump
+    of megabytes after a structure (or of bytes that do not decode) is almost all such rows.
+    """
+
+    def __init__(self, info: _ByteMap, width: int) -> None:
+        self.info, self.width = info, width
+        self.fixed: dict[tuple[str, ...], tuple[str, str | None]] = {}
+
+    def lines(self, row: int, chunk: bytes, codes: tuple[str, ...]) -> tuple[str, str | None]:
+        """The row's line and its marker row (``None``: none)."""
+        tail = self.info.tail
+        fixed = self.fixed.get(codes)
+        if fixed is None:
+            meta = self.info.row(row, row + self.width)
+            fixed = self.fixed[codes] = (
+                _labels(meta[:1], tail.start + 1),
+                _marker(meta, codes, False, self.width, False) if codes else None)
+        label = fixed[0] if tail.start < row else _labels([tail], row)
+        h = chunk.hex(" ")
+        cells = "  ".join([h[i : i + 3 * _GROUP - 1] for i in range(0, len(h), 3 * _GROUP)])
+        ascii_ = chunk.translate(_PRINTABLE).decode("ascii")
+        return f"{row:08x}  {cells}  |{ascii_}|  {label}".rstrip(), fixed[1]
+
+
 def _lines(
     source: Decoded | Truncated | StructValue | Layout | None,
     data: bytes | LongBuffer,
@@ -245,57 +295,91 @@ def _lines(
     if layout is not None:
         title = f"{layout.name} ({layout.profile}, {layout.size} bytes), {title}"
     yield title
-    hex_width = len(_cells([], width))
-    used_padding = used_marks = False
-    previous: tuple[bytes, str] | None = None
-    starred = False
+    dump = _Dump(info, width, color)
     for row, chunk in _rows(raw, width):
-        meta = info.row(row, row + width)
-        quiet = not any(b.padding or b.codes for b in meta)
-        single = len({b.label for b in meta}) == 1 and meta[0].start < row
-        if quiet and single and previous == (chunk, meta[0].label or ""):
-            if not starred:
-                yield "*"
-                starred = True
-            continue
-        previous, starred = (chunk, meta[0].label or ""), False
-        labels = _labels(meta, row)
-        if quiet:
-            cells = chunk.hex(" ").split(" ") if chunk else []
-        else:
-            cells = []
-            for value, b in zip(chunk, meta):
-                text = f"{value:02x}"
-                if b.codes:
-                    text = _paint(text, RED, color)
-                elif b.padding:
-                    text = _paint(text, DIM, color)
-                cells.append(text)
-        ascii_ = chunk.translate(_PRINTABLE).decode("ascii")
-        gap = " " * (width - len(chunk))
-        main = f"{row:08x}  {_cells(cells, width)}  |{ascii_}|{gap}"
-        yield f"{main}  {labels}".rstrip()
-        if quiet:
-            continue
-        show_padding = not color and any(b.padding for b in meta)
-        codes = list(dict.fromkeys(c for b in meta for c in b.codes))
-        if show_padding or codes:
-            marks = ["!!" if b.codes else "__" if b.padding and not color else "  " for b in meta]
-            notes = (["! " + ", ".join(codes)] if codes else []) + (
-                ["_ padding"] if show_padding else [])
-            pad = " " * (hex_width - len(_cells(marks, width)))
-            marker = f"{'':8}  {_paint(_cells(marks, width), RED, color and bool(codes))}{pad}"
-            marker += f"  {'':{width + 2}}  {'; '.join(notes)}"
-            yield marker
-            used_padding |= show_padding
-            used_marks |= bool(codes)
+        yield from dump.row(row, chunk)
     yield f"{size:08x}"
     if layout is not None and size < layout.size:
         cut = layout.member_at(size)
         where = f" inside {cut.path}" if cut is not None else ""
         yield (f"(the buffer ends at 0x{size:x}{where}; "
                f"{layout.name} is {layout.size} bytes under {layout.profile})")
-    legend = (["__ padding"] if used_padding else []) + (
-        ["!! bytes a lint finding points at"] if used_marks else [])
+    legend = (["__ padding"] if dump.used_padding else []) + (
+        ["!! bytes a lint finding points at"] if dump.used_marks else [])
     if legend:
         yield "legend: " + "   ".join(legend)
+
+
+class _Dump:
+    """The rows of one dump, and what they showed (for the legend)."""
+
+    def __init__(self, info: _ByteMap, width: int, color: bool) -> None:
+        self.info, self.width, self.color = info, width, color
+        self.tails = _TailRows(info, width)
+        self.previous: tuple[bytes, str] | None = None
+        self.starred = self.used_padding = self.used_marks = False
+
+    def _collapsed(self, chunk: bytes, label: str | None, repeatable: bool) -> bool:
+        """Whether the row repeats the previous one inside one member (then shown as ``*``,
+        once per run, as ``hexdump -C`` does)."""
+        key = (chunk, label or "")
+        if repeatable and self.previous == key:
+            return True
+        self.previous, self.starred = key, False
+        return False
+
+    def _star(self) -> Iterator[str]:
+        if not self.starred:
+            self.starred = True
+            yield "*"
+
+    def row(self, row: int, chunk: bytes) -> Iterator[str]:
+        codes = None if self.color else self.info.tail_codes(row, row + self.width)
+        if codes is not None and len(chunk) == self.width:
+            tail = self.info.tail
+            if self._collapsed(chunk, tail.label, not codes and tail.start < row):
+                yield from self._star()
+                return
+            line, marker = self.tails.lines(row, chunk, codes)
+            yield line
+            if marker is not None:
+                self.used_marks = True
+                yield marker
+            return
+        yield from self._general(row, chunk)
+
+    def _general(self, row: int, chunk: bytes) -> Iterator[str]:
+        width, color = self.width, self.color
+        meta = self.info.row(row, row + width)
+        quiet = not any(b.padding or b.codes for b in meta)
+        single = len({b.label for b in meta}) == 1 and meta[0].start < row
+        if self._collapsed(chunk, meta[0].label if meta else None, quiet and single):
+            yield from self._star()
+            return
+        ascii_ = chunk.translate(_PRINTABLE).decode("ascii")
+        gap = " " * (width - len(chunk))
+        main = f"{row:08x}  {_cells(_hex_cells(chunk, meta, quiet, color), width)}  |{ascii_}|{gap}"
+        yield f"{main}  {_labels(meta, row)}".rstrip()
+        if quiet:
+            return
+        show_padding = not color and any(b.padding for b in meta)
+        codes = list(dict.fromkeys(c for b in meta for c in b.codes))
+        if show_padding or codes:
+            yield _marker(meta, codes, show_padding, width, color)
+            self.used_padding |= show_padding
+            self.used_marks |= bool(codes)
+
+
+def _hex_cells(chunk: bytes, meta: Sequence[_Byte], quiet: bool, color: bool) -> list[str]:
+    """A row's hex cells: flagged bytes red and padding dim when in colour."""
+    if quiet:
+        return chunk.hex(" ").split(" ") if chunk else []
+    cells = []
+    for value, b in zip(chunk, meta):
+        text = f"{value:02x}"
+        if b.codes:
+            text = _paint(text, RED, color)
+        elif b.padding:
+            text = _paint(text, DIM, color)
+        cells.append(text)
+    return cells
