@@ -83,15 +83,16 @@ class _ByteMap:
         if end > len(self.head):
             self.tail_marks.append((max(start, len(self.head)), end, code))
 
-    def tail_codes(self, start: int, end: int) -> tuple[str, ...] | None:
-        """The finding codes on bytes ``start:end`` when the row lies wholly after the
-        structure and every byte of it has the same codes; ``None`` otherwise."""
-        if start < len(self.head) or end > self.size:
+    def tail_run(self, start: int) -> tuple[tuple[str, ...], int] | None:
+        """For a byte after the structure: its finding codes and where the run of bytes
+        described alike (the same codes) that it begins ends; ``None`` for a byte of the
+        structure or past the buffer."""
+        if start < len(self.head) or start >= self.size:
             return None
-        marks = [m for m in self.tail_marks if m[0] < end and m[1] > start]
-        if not all(s <= start and e >= end for s, e, _ in marks):
-            return None
-        return tuple(dict.fromkeys(code for _, _, code in marks))
+        until = min([self.size, *(s for s, _, _ in self.tail_marks if s > start),
+                     *(e for _, e, _ in self.tail_marks if e > start)])
+        codes = tuple(dict.fromkeys(code for s, e, code in self.tail_marks if s <= start < e))
+        return codes, until
 
     def row(self, start: int, end: int) -> list[_Byte]:
         """The descriptions of bytes ``start:end`` (clipped to the buffer)."""
@@ -261,22 +262,28 @@ class _TailRows:
 
     def __init__(self, info: _ByteMap, width: int) -> None:
         self.info, self.width = info, width
-        self.fixed: dict[tuple[str, ...], tuple[str, str | None]] = {}
+        self._fixed: dict[tuple[str, ...], tuple[str, str | None]] = {}
 
-    def lines(self, row: int, chunk: bytes, codes: tuple[str, ...]) -> tuple[str, str | None]:
-        """The row's line and its marker row (``None``: none)."""
-        tail = self.info.tail
-        fixed = self.fixed.get(codes)
-        if fixed is None:
+    def fixed(self, row: int, codes: tuple[str, ...]) -> tuple[str, str | None]:
+        """The label after the ascii column (with its two spaces) and the marker row of a
+        row with these codes."""
+        found = self._fixed.get(codes)
+        if found is None:
             meta = self.info.row(row, row + self.width)
-            fixed = self.fixed[codes] = (
-                _labels(meta[:1], tail.start + 1),
+            label = _labels(meta[:1], self.info.tail.start + 1)
+            found = self._fixed[codes] = (
+                f"  {label}" if label else "",
                 _marker(meta, codes, False, self.width, False) if codes else None)
-        label = fixed[0] if tail.start < row else _labels([tail], row)
+        return found
+
+    def line(self, row: int, chunk: bytes, label: str) -> str:
+        """The row's line (``label`` as :meth:`fixed` gives it)."""
         h = chunk.hex(" ")
-        cells = "  ".join([h[i : i + 3 * _GROUP - 1] for i in range(0, len(h), 3 * _GROUP)])
-        ascii_ = chunk.translate(_PRINTABLE).decode("ascii")
-        return f"{row:08x}  {cells}  |{ascii_}|  {label}".rstrip(), fixed[1]
+        if self.width <= 2 * _GROUP:  # hexdump -C's two groups of eight
+            cells = h[: 3 * _GROUP - 1] + "  " + h[3 * _GROUP :] if len(h) > 3 * _GROUP else h
+        else:
+            cells = "  ".join([h[i : i + 3 * _GROUP - 1] for i in range(0, len(h), 3 * _GROUP)])
+        return f"{row:08x}  {cells}  |{chunk.translate(_PRINTABLE).decode('ascii')}|{label}"
 
 
 def _lines(
@@ -318,6 +325,7 @@ class _Dump:
         self.tails = _TailRows(info, width)
         self.previous: tuple[bytes, str] | None = None
         self.starred = self.used_padding = self.used_marks = False
+        self.run: tuple[tuple[str, ...], int, int] = ((), 0, 0)  # see _new_run
 
     def _collapsed(self, chunk: bytes, label: str | None, repeatable: bool) -> bool:
         """Whether the row repeats the previous one inside one member (then shown as ``*``,
@@ -334,19 +342,33 @@ class _Dump:
             yield "*"
 
     def row(self, row: int, chunk: bytes) -> Iterator[str]:
-        codes = None if self.color else self.info.tail_codes(row, row + self.width)
-        if codes is not None and len(chunk) == self.width:
-            tail = self.info.tail
-            if self._collapsed(chunk, tail.label, not codes and tail.start < row):
-                yield from self._star()
-                return
-            line, marker = self.tails.lines(row, chunk, codes)
-            yield line
-            if marker is not None:
-                self.used_marks = True
-                yield marker
+        width = self.width
+        if not (self.run[1] <= row < self.run[2] - width) and not self._new_run(row):
+            yield from self._general(row, chunk)
             return
-        yield from self._general(row, chunk)
+        if len(chunk) != width:
+            yield from self._general(row, chunk)
+            return
+        codes, tail = self.run[0], self.info.tail
+        if self._collapsed(chunk, tail.label, not codes and tail.start < row):
+            yield from self._star()
+            return
+        label, marker = self.tails.fixed(row, codes)
+        if tail.start >= row:  # the first row of the bytes after the structure
+            label = f"  {_labels([tail], row)}".rstrip()
+        yield self.tails.line(row, chunk, label)
+        if marker is not None:
+            self.used_marks = True
+            yield marker
+
+    def _new_run(self, row: int) -> bool:
+        """Whether ``row`` lies in a run of bytes after the structure described alike (then
+        kept in ``self.run``: codes, start, end)."""
+        found = None if self.color else self.info.tail_run(row)
+        if found is None or found[1] < row + self.width:
+            return False
+        self.run = (found[0], row, found[1] + 1)
+        return True
 
     def _general(self, row: int, chunk: bytes) -> Iterator[str]:
         width, color = self.width, self.color

@@ -187,6 +187,6 @@ def test_rows_after_the_structure_equal_the_general_rows(
     fast = list(iter_hexdump(decoded, data, width=width, findings=findings))
     plain = list(iter_hexdump(None, data, width=width))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(hexview._ByteMap, "tail_codes", lambda self, start, end: None)
+        patch.setattr(hexview._ByteMap, "tail_run", lambda self, start: None)
         assert list(iter_hexdump(decoded, data, width=width, findings=findings)) == fast
         assert list(iter_hexdump(None, data, width=width)) == plain
