@@ -3,7 +3,7 @@
     python tests/benchmarks/bench.py              # everything (~10 minutes on 2 cores)
     python tests/benchmarks/bench.py --quick      # fewer samples, short capture runs
 
-Three parts, each printing ratios to a baseline measured interleaved with it (so a load
+Four parts, each printing ratios to a baseline measured interleaved with it (so a load
 change on a shared machine hits every contender alike) and the machine's load average:
 
 * structures: for every structure and profile, the hand-written ``struct`` codec
@@ -15,6 +15,8 @@ change on a shared machine hits every contender alike) and the machine's load av
   a WinDbg session) against the hand-written
   capture script (capture_baseline.py) in alternating chunks of the same records (capture.py).
   Goals: <= 3x and <= 1.5x.  Then peak memory of one fresh process per capture size.
+* hexdump: ``decode --hexdump`` against ``hexdump -C`` on 16 MiB of decodable and of random
+  bytes, CPU time of each process (hexdump.py).  Goal: <= 3x.
 * start-up: fresh ``iscsitgt-spt`` processes against ``python -c "import construct"``
   (startup.py).  Goal: ``layout NAME`` and ``decode`` of one buffer <= 1.4x.
 
@@ -38,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from baselines import baseline, plain_decoder
 from capture import interleaved, memory_run
+from hexdump import hexdump_ratios, print_hexdump
 from iscsitgt_spt.codec import api
 from iscsitgt_spt.codec.fast import _full_decode, _full_encode, compiled, fast_decode, fast_encode
 from iscsitgt_spt.codec.values import StructValue
@@ -246,6 +249,7 @@ def main() -> None:
     parser.add_argument("--startup-rounds", type=int, default=21)
     parser.add_argument("--no-structures", action="store_true")
     parser.add_argument("--no-capture", action="store_true")
+    parser.add_argument("--no-hexdump", action="store_true")
     parser.add_argument("--shapes", help="comma-separated capture shapes (default: all: "
                         + ", ".join(SHAPES) + ")")
     parser.add_argument("--memory-shapes", help="capture shapes of the memory runs "
@@ -269,6 +273,9 @@ def main() -> None:
         memory = args.memory_shapes.split(",") if args.memory_shapes else shapes
         print_memory([(shape, d, memory_run(n, d, shape=shape))
                       for shape in memory for d in (True, False) for n in sizes])
+        print(f"load average now: {os.getloadavg()[0]:.2f}")
+    if not args.no_hexdump:
+        print_hexdump(hexdump_ratios(4 if args.quick else 16, 1 if args.quick else 5))
         print(f"load average now: {os.getloadavg()[0]:.2f}")
     if not args.no_startup:
         print_startup(startup(rounds))
