@@ -15,13 +15,14 @@ the command fail with one line (the pool reports it), never a hang.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:  # the process pool is imported only when --jobs asks for workers
+    from concurrent.futures import Future
 
 __all__ = ["CHUNK_BYTES", "CHUNK_RECORDS", "available_cores", "jobs_option", "ordered_map"]
 
@@ -79,6 +80,8 @@ def _quiet_worker() -> None:
 
 
 def _context() -> Any:
+    import multiprocessing
+
     # fork where the system has it: a worker starts with the modules (and the compiled
     # codecs) the parent already loaded, instead of importing them again.
     methods = multiprocessing.get_all_start_methods()
@@ -98,6 +101,8 @@ def ordered_map(
         for part in chunks:
             yield work(part, extra)
         return
+    from concurrent.futures import ProcessPoolExecutor
+
     pending: deque[Future[R]] = deque()
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_context(),
                                initializer=_quiet_worker)

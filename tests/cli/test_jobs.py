@@ -6,6 +6,8 @@ workers take part."""
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 from importlib import resources
 
 import pytest
@@ -63,3 +65,13 @@ def test_ordered_map_keeps_input_order_and_bounds_what_it_holds(monkeypatch) -> 
     assert first == [n * n + 1 for n in range(7)] and len(taken) <= 7 * 5
     rest = [x for chunk in results for x in chunk]
     assert first + rest == [n * n + 1 for n in range(200)]
+
+
+def test_one_process_loads_no_process_pool() -> None:
+    # Start-up: the pool (multiprocessing, concurrent.futures) is imported only for workers.
+    code = ("import sys, iscsitgt_spt.cli.decode; "
+            "print(sorted(m for m in ('multiprocessing', 'concurrent.futures') "
+            "if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"
