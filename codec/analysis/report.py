@@ -222,7 +222,8 @@ def head_json(rec: RawRecord, profile: Profile | None) -> dict[str, Any]:
     if rec.ioctl is not None:
         out["ioctl"] = f"0x{rec.ioctl:08x}"
     if rec.meta:
-        out["meta"] = {k: _jsonable(v) for k, v in rec.meta.items() if k != "segments"}
+        out["meta"] = {k: v if type(v) in _JSON_SCALARS else _jsonable(v)
+                       for k, v in rec.meta.items() if k != "segments"}
     if rec.unreadable:
         out["unreadable"] = [list(r) for r in rec.unreadable]
     if profile is not None:
@@ -284,6 +285,10 @@ def guess_text(guess: ProfileGuess) -> str:
             _GUESS_TEXT.clear()
         found = _GUESS_TEXT[id(guess)] = (guess, compact_dumps(guess_json(guess))[1:-1])
     return found[1]
+
+
+# Values JSON writes as they are (most metadata): no conversion to look for.
+_JSON_SCALARS = frozenset((str, int, float, bool, type(None)))
 
 
 def _jsonable(value: object) -> Any:

@@ -82,8 +82,8 @@ def _hexer_row(text: str, expected: int, limit: int | None) -> bytes | list[int]
     """Bytes of one Hexer row; raises ValueError with the reason."""
     fast = _WELL_FORMED_ROW.match(text)
     if fast is not None and int(fast.group(1), 16) == expected:
-        values = bytes.fromhex(fast.group(2))
-        return values if limit is None or len(values) <= limit else values[:max(limit, 0)]
+        row = bytes.fromhex(fast.group(2))
+        return row if limit is None or len(row) <= limit else row[:max(limit, 0)]
     match = HEXER_ROW.match(text)
     if match is None:
         raise ValueError(f"not a Hexer row: {text.strip()[:60]!r}")

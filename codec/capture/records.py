@@ -202,8 +202,9 @@ class ByteAssembler:
         self.length += 1
 
     def extend(self, values: Iterable[int | None]) -> None:
-        values = list(values)
-        if values and None not in values:  # the common case: a run of known bytes
+        if type(values) is not bytes:  # bytes hold no unreadable (None) byte
+            values = list(values)
+        if values and (type(values) is bytes or None not in values):  # a run of known bytes
             self._reserve(len(values))
             if self._runs and self._runs[-1][0] + len(self._runs[-1][1]) == self.length:
                 self._runs[-1][1].extend(values)  # type: ignore[arg-type]
