@@ -75,8 +75,7 @@ def bulk_line(
 ) -> tuple[str, tuple[Finding, ...]] | None:
     """:func:`bulk_json_line` and the record's findings (what an exit status rests on)."""
     data = record.data_in
-    if (record.error is not None or record.unreadable or record.line is None or not data
-            or type(data) is not bytes):
+    if not _usual(record) or data is None:
         return None
     ioctl = record.ioctl
     name = stated_structure(record) if record.meta else None
@@ -104,12 +103,24 @@ def bulk_line(
         answer, more = _output(layout, data, out, ioctl, diagnostics)
         line += answer
         findings += more
-    is_pass_through = layout.name == _PASS_THROUGH
-    sense = (_sense(layout, out) if is_pass_through and out is not None else None) or (
-        _sense(layout, data) if is_pass_through else None)
+    sense = _record_sense(layout, data, out)
     if sense is not None:
         return line + ',"sense":' + sense + "}", findings
     return line + "}", findings
+
+
+def _usual(record: RawRecord) -> bool:
+    """Whether the record can be the usual kind: read whole, from a line, holding a request."""
+    data = record.data_in
+    return (record.error is None and not record.unreadable and record.line is not None
+            and type(data) is bytes and len(data) > 0)
+
+
+def _record_sense(layout: Layout, data: bytes, out: bytes | None) -> str | None:
+    """The record's sense data as JSON text: the answer's, else the request's."""
+    if layout.name != _PASS_THROUGH:
+        return None
+    return (_sense(layout, out) if out is not None else None) or _sense(layout, data)
 
 
 def _shape_of(
