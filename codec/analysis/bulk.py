@@ -48,6 +48,7 @@ from iscsitgt_spt.spec.errors import SptError
 from iscsitgt_spt.spec.layout import Layout
 from iscsitgt_spt.spec.passthrough import SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY
 from iscsitgt_spt.spec.profiles import Profile
+from iscsitgt_spt.spec.registry import DERIVED_CACHES
 from iscsitgt_spt.spec.srb_io_control import SRB_IO_CONTROL
 
 __all__ = ["bulk_json_line", "bulk_line"]
@@ -186,6 +187,7 @@ def _shape(
 # Keyed by id() of the guess, which the entry holds (so the id is not reused while cached);
 # bounded like detect_profile's memo.
 _SHAPES: dict[tuple[object, ...], tuple[ProfileGuess | None, tuple[Layout, str] | None]] = {}
+DERIVED_CACHES.append(_SHAPES.clear)  # identification depends on which structures exist
 
 
 def _sense(layout: Layout, data: bytes) -> str | None:

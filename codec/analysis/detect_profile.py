@@ -39,7 +39,7 @@ from iscsitgt_spt.codec.longbuffer import LongBuffer, leading
 from iscsitgt_spt.spec.errors import ParseError, SptError
 from iscsitgt_spt.spec.layout import Layout
 from iscsitgt_spt.spec.profiles import ABIS, COOKIES, PROFILES, Profile
-from iscsitgt_spt.spec.registry import get_layout, structure
+from iscsitgt_spt.spec.registry import DERIVED_CACHES, get_layout, structure
 from iscsitgt_spt.spec.rules import SizeAfter
 
 __all__ = ["ProfileGuess", "describe_profiles", "detect_profile"]
@@ -266,6 +266,8 @@ def _explain(name: str, candidates: tuple[Profile, ...]) -> tuple[bool, str]:
 
 _MEMO: dict[tuple[object, ...], ProfileGuess] = {}
 _SPOTS: dict[str, Callable[[bytes], tuple[bytes, ...]]] = {}
+# Both hold answers that depend on which structures exist (see registry.register).
+DERIVED_CACHES.extend((_MEMO.clear, _SPOTS.clear))
 
 
 def _spots(name: str) -> Callable[[bytes], tuple[bytes, ...]]:
