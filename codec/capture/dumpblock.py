@@ -2,8 +2,8 @@
 
 The rows of a block are judged together, because single rows cannot tell:
 
-* the **radix** of the addresses: hex, or octal (``od`` without ``-A x``), whichever makes the
-  addresses follow each other;
+* the **radix** of the addresses: hex, octal (``od`` without ``-A x``) or decimal (``xxd -d``),
+  whichever makes the addresses follow each other;
 * the **byte order** of multi-byte groups: the ascii column's vote where rows have one, else
   the command that printed them (WinDbg ``dw``/``dd``/``dq``/``dp``, ``xxd -e``, ``hexdump``,
   ``od -t x2``.. print numbers, little-endian), else little-endian for words without an ascii
@@ -57,13 +57,18 @@ __all__ = ["BlockResult", "looks_like_data", "read_dump_block"]
 
 _END = re.compile(r"^\s*#?\s*(?:0[xX])?([0-9a-fA-F]{4,16}):?\s*$")
 _HEX_WORDS = re.compile(r"^[0-9a-fA-F]+(?: [0-9a-fA-F]+)*$")
-_HEXISH = re.compile(r"[0-9a-fA-F?`]{2,}\Z")
+_HEXISH = re.compile(r"(?:0[xX])?[0-9a-fA-F?`]{2,}\Z|-?\d{1,3}\Z")
+_ESCAPES = re.compile(r"\\(?:x[0-9a-fA-F]{2}|[0-7]{3})")
 
 
 def looks_like_data(text: str) -> bool:
-    """Would a reader of this line expect bytes in it (mostly hex-looking tokens)?"""
-    tokens = strip_line(text).replace("-", " ").split()
-    hexish = sum(1 for t in tokens if _HEXISH.match(t.strip(",;:|")))
+    """Would a reader of this line expect bytes in it: mostly byte-like tokens (hex, ``0x``,
+    small decimal numbers), or a string of ``\\x`` escapes?"""
+    plain = strip_line(text)
+    if len(_ESCAPES.findall(plain)) >= 4:
+        return True
+    tokens = plain.replace("-", " ").split()
+    hexish = sum(1 for t in tokens if _HEXISH.match(t.strip(",;:|[](){}<>")))
     return hexish >= 3 and hexish * 2 >= len(tokens)
 
 
@@ -168,7 +173,8 @@ def _radix(items: list[_Item]) -> int:
                 expected = None
         return count
 
-    return min((16, 8), key=lambda r: (breaks(r), r != 16))
+    # Ties go to hex, then octal (od), then decimal (xxd -d, od -A d).
+    return min((16, 8, 10), key=lambda r: (breaks(r), (16, 8, 10).index(r)))
 
 
 def _order(rows: list[Row], command: str) -> tuple[str, str]:
@@ -199,7 +205,9 @@ def _is_dump(items: list[_Item], hinted: bool) -> bool:
     rows = [i.row for i in items if i.kind == "row" and i.row is not None]
     if not rows:
         return False
-    body = [i for i in items if i.kind != "deco"]
+    # Prose beside the rows (a note, a banner) neither makes nor unmakes a dump.
+    body = [i for i in items if i.kind != "deco" and (
+        i.kind != "other" or looks_like_data(i.text))]
     if len(rows) + sum(1 for i in body if i.kind in ("star", "end", "bad")) * 2 < len(body):
         return False
     if hinted or any(r.marked or r.ascii_ok for r in rows):
@@ -333,7 +341,8 @@ def read_dump_block(
             result.records.append(current.record())
         current = None
 
-    first_line = lines[0][0]
+    # A caption above the first dump is named, not part of it; a ruler above it is.
+    first_line = next((i.lineno for i in items if i.kind != "other"), lines[0][0])
     headers: list[tuple[int, str]] = []  # rulers since the last dump, before the next one
 
     def start_line(lineno: int) -> int:
