@@ -264,9 +264,22 @@ def parse_row(
             return make(count, after, True)
     if best is not None:
         return best
+    after = rest[run[-1][1]:].strip()
+    if not single_word and ascii_column is not False and _column_sized(after, len(run) * width):
+        # A printable column is never evidence against the bytes: one character per byte
+        # is a column whatever it shows (a code page, a curly quote); it just casts no vote.
+        return make(len(run), after, False)
     # Text after the groups that is no ascii column of them: a damaged row unless the command
     # prints a symbol there (kept as ``tail`` for the block reader to judge).
-    return make(len(run), None, False, tail=rest[run[-1][1]:].strip())
+    return make(len(run), None, False, tail=after)
+
+
+def _column_sized(text: str, count: int) -> bool:
+    """Is ``text`` one character per byte of ``count`` bytes (bars around it allowed, blank
+    bytes at its ends maybe trimmed), with no space inside, as a printable column is?"""
+    if text[:1] + text[-1:] in ("||", "><") and len(text) >= 2:
+        text = text[1:-1]
+    return 0 < len(text) <= count and len(text) >= count - 2 and " " not in text.strip()
 
 
 def _span_pattern(template: str) -> str:

@@ -35,6 +35,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from iscsitgt_spt.codec.capture.anatomy import strip_line
+from iscsitgt_spt.codec.capture.dumpblock import looks_like_data
 from iscsitgt_spt.codec.capture.evidence import header_evidence
 from iscsitgt_spt.codec.capture.records import (
     MAX_RECORD_SIZE,
@@ -184,6 +185,10 @@ def _try(lines: list[_Line], kind: _Kind, base: int | None) -> _Reading | None:
             expected = address + len(units) * kind.width
     if pending_star or not reading.rows:
         return None
+    if text_at is not None and kind.width > 1 and kind.base == 16 and kind.name[:2] != "0x":
+        # Bare hex pairs or words beside a printable column: xxd prints memory order, od
+        # and hexdump numbers; only that column could tell, and it is no evidence here.
+        return None
     # Only the last row may be short.
     if any(len(units) != per_row for _, _, units in reading.rows[:-1]):
         return None
@@ -279,6 +284,8 @@ def _readings(lines: list[_Line]) -> list[tuple[list[_Line], _Reading]] | None:
     """The dumps of a block: one when its address column proves it whole, else one per run
     of growing addresses; rows without addresses are one dump when nothing else fits."""
     whole = _choose(lines)
+    if whole is not None and any(looks_like_data(t) for _, t in _rest(lines, whole)):
+        whole = None  # rows of another dump went unread: cut the block instead
     if whole is not None and _proven(whole):
         return [(lines, whole)]
     segments = _segments(lines)
