@@ -61,11 +61,21 @@ _DECORATION = re.compile(
     r"|(?:path|label):.*)\s*$", re.I)
 
 
+#: A kernel log's prefix before ``print_hex_dump``'s address: dmesg's ``[  12.345678]`` or a
+#: journal/syslog ``Dec  7 04:00:00 host kernel:``, then labels (``mydrv:``) up to it.
+_LOG_PREFIX = re.compile(
+    r"^(?:\[\s*\d+\.\d+\]\s*|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ )"
+    r"(?:[^\s:]+(?:\[\d+\])?:\s+)*?(?=[0-9a-fA-F]{8,16}:\s)")
+
+
 def strip_line(text: str) -> str:
-    """``text`` without its line end, a BOM, ANSI colour escapes, and with tabs as spaces."""
+    """``text`` without its line end, a BOM, ANSI colour escapes, a kernel log's prefix before
+    a dump row, and with tabs as spaces."""
     text = text.rstrip("\r\n").lstrip("\ufeff")
     if "\x1b" in text:
         text = _ANSI.sub("", text)
+    if text[:1] == "[" or text[:1].isupper():
+        text = _LOG_PREFIX.sub("", text, count=1)
     return text.replace("\t", "    ") if "\t" in text else text
 
 
@@ -80,7 +90,7 @@ def is_decoration(text: str) -> bool:
     if not (text[:1].isspace() or (label and label.group(0).strip()) or
             len(body) < len(text.rstrip()) - (label.end() if label else 0)):
         return False
-    tokens = body.split()
+    tokens = [t for t in body.split() if t != "-"]  # Data::HexDump's gutter
     if len(tokens) < 8:
         return False
     try:

@@ -93,11 +93,11 @@ class _Line:
     tokens: list[tuple[str, int]]  # (token, start column)
 
 
-_DASH = re.compile(r"(?<=[0-9a-fA-F?])-(?=[0-9a-fA-F?])")
+_DASH = re.compile(r"(?<=[0-9a-fA-F?])-(?=[0-9a-fA-F?])|(?<= )-(?= )")
 
 
 def _tokens(text: str) -> list[tuple[str, int]]:
-    # WinDbg's '-' between bytes 8 and 9, like a border, only separates units.
+    # WinDbg's '-' between bytes 8 and 9 and Data::HexDump's ' - ' gutter only separate units.
     cleaned = _DASH.sub(" ", _BORDERS.sub(" ", _SYMBOL.sub(" ", text)))
     return [(m.group(0), m.start()) for m in re.finditer(r"\S+", cleaned)]
 

@@ -57,19 +57,20 @@ __all__ = ["BlockResult", "looks_like_data", "read_dump_block"]
 
 _END = re.compile(r"^\s*#?\s*(?:0[xX])?([0-9a-fA-F]{4,16}):?\s*$")
 _HEX_WORDS = re.compile(r"^[0-9a-fA-F]+(?: [0-9a-fA-F]+)*$")
-_HEXISH = re.compile(r"(?:0[xX])?[0-9a-fA-F?`]{2,}\Z|-?\d{1,3}\Z")
+_HEXISH = re.compile(r"(?:0[xX]|\$)?[0-9a-fA-F?`]{2,}[hH]?\Z|-?\d{1,3}\Z")
 _ESCAPES = re.compile(r"\\(?:x[0-9a-fA-F]{2}|[0-7]{3})")
 
 
 def looks_like_data(text: str) -> bool:
-    """Would a reader of this line expect bytes in it: mostly byte-like tokens (hex, ``0x``,
-    small decimal numbers), or a string of ``\\x`` escapes?"""
+    """Would a reader of this line expect bytes in it: two thirds or more of its tokens (three
+    at least) byte-like (hex, ``0x``, ``1Ch``, small decimal numbers), or a string of ``\\x``
+    escapes?"""
     plain = strip_line(text)
     if len(_ESCAPES.findall(plain)) >= 4:
         return True
-    tokens = plain.replace("-", " ").split()
+    tokens = plain.replace("-", " ").replace(",", " ").split()
     hexish = sum(1 for t in tokens if _HEXISH.match(t.strip(",;:|[](){}<>")))
-    return hexish >= 3 and hexish * 2 >= len(tokens)
+    return hexish >= 3 and hexish * 3 >= len(tokens) * 2
 
 
 @dataclass

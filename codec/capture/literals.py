@@ -48,11 +48,13 @@ _ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{1,2}|[0-7]{1,3}|.)", re.S)
 _SIMPLE = {"a": 7, "b": 8, "e": 27, "f": 12, "n": 10, "r": 13, "t": 9, "v": 11, "\\": 92,
            "'": 39, '"': 34, "?": 63, "0": 0}
 _GAP = re.compile(r"\A[\s()]*\Z")
-_OPEN = re.compile(r"<Buffer\b|[\[{]")
-_CLOSE = {"[": "]", "{": "}", "<Buffer": ">"}
+_OPEN = re.compile(r"<Buffer\b|[\[{(]")
+_CLOSE = {"[": "]", "{": "}", "(": ")", "<Buffer": ">"}
+#: An assembler's data directive: the list runs to the end of the line.
+_DIRECTIVE = re.compile(r"(?:^|\s)(?:db|DB|\.byte|\.db|defb|DEFB|DCB|dcb)\s+([^\n;]*)")
 _NUMBER = re.compile(
-    r"\A(?:\((?:byte|uint8_t|u8|char)\))?(?P<sign>-)?(?:(?P<hex>0[xX][0-9a-fA-F]+)"
-    r"|(?P<dec>\d+)|(?P<bare>[0-9a-fA-F]{1,2}))(?:u8|[uUlL]*)\Z")
+    r"\A(?:\((?:byte|uint8_t|u8|char)\))?(?P<sign>-)?(?:(?P<hex>0[xX][0-9a-fA-F]+|\$[0-9a-fA-F]+"
+    r"|[0-9][0-9a-fA-F]*[hH])|(?P<dec>\d+)|(?P<bare>[0-9a-fA-F]{1,2}))(?:u8|[uUlL]*)\Z")
 _REPEATS = re.compile(r"<repeats (\d+) times>")
 _MORE = re.compile(r"\.\.\.\s*(?:(\d+) more (?:bytes?|items?))?")
 _HEX_LETTER = re.compile(r"[a-fA-F]")
@@ -181,7 +183,8 @@ def _close_of(text: str, at: int, opener: str) -> int:
     if end < 0:
         return -1
     inner = text[at + len(opener):end]
-    if opener != "<Buffer" and ("[" in inner or "{" in inner):
+    if opener != "<Buffer" and ("[" in inner or "{" in inner or "(" in inner.replace(
+            "(byte)", "")):
         return -1
     return end
 
@@ -230,7 +233,9 @@ def _list_values(body: str, always_hex: bool) -> tuple[list[int | None], str] | 
 def _number(match: re.Match[str], hexadecimal: bool) -> int | None:
     """One list element as a byte: -128..255 decimal, or hex of at most two digits."""
     if match.group("hex"):
-        digits = match.group("hex")[2:].lstrip("0") or "0"
+        text = match.group("hex")
+        digits = (text[1:] if text[0] == "$" else text[:-1] if text[-1] in "hH" else
+                  text[2:]).lstrip("0") or "0"
         value = int(digits, 16) if len(digits) <= 2 else 256
     elif hexadecimal:
         text = match.group("dec") or match.group("bare")
@@ -263,13 +268,31 @@ def _lists(text: str) -> Iterator[Literal]:
         position = end + 1
 
 
+def _directives(text: str) -> Iterator[Literal]:
+    """``db 1Ch, 00h, ...`` lines; consecutive ones are one buffer."""
+    current: Literal | None = None
+    for match in _DIRECTIVE.finditer(text):
+        found = _list_values(match.group(1), False)
+        if found is None:
+            continue
+        if current is not None and _GAP.match(text[current.end:match.start()]):
+            current.values.extend(found[0])
+            current.end = match.end()
+            continue
+        if current is not None:
+            yield current
+        current = Literal(match.start(), match.end(), found[0], "asm-bytes")
+    if current is not None:
+        yield current
+
+
 def find_literals(text: str) -> list[Literal]:
     """Every byte literal of ``text`` (strings first: a list inside a string is text)."""
-    strings = list(_strings(text))
-    taken = [(s.start, s.end) for s in strings]
-    lists = [item for item in _lists(text)
-             if not any(a <= item.start < b for a, b in taken)]
-    return sorted(strings + lists, key=lambda item: item.start)
+    found = list(_strings(text))
+    for more in (_lists(text), _directives(text)):
+        taken = [(s.start, s.end) for s in found]
+        found += [item for item in more if not any(a <= item.start < b for a, b in taken)]
+    return sorted(found, key=lambda item: item.start)
 
 
 def _line_at(offsets: list[int], position: int) -> int:
@@ -290,7 +313,7 @@ def read_literals(
     """(records, lines outside every literal) of a block, or ``None`` when it holds none."""
     texts = [text.rstrip("\r\n") for _, text in lines]
     joined = "\n".join(texts)
-    if not any(c in joined for c in "'\"[{<"):
+    if not any(c in joined for c in "'\"[{(<") and _DIRECTIVE.search(joined) is None:
         return None
     found = find_literals(joined)
     if not found:
