@@ -201,10 +201,14 @@ def _unwrap(lines: Lines) -> tuple[Lines, dict[int, int]] | None:
     return out, ends
 
 
-def _rewrapped(reading: Reading, ends: dict[int, int]) -> Reading:
+def _rewrapped(reading: Reading, ends: dict[int, int], lines: Lines) -> Reading:
+    """A reading of the joined lines in terms of the lines as they were: a record ends on
+    the last piece of its last line; a line left over is each of its pieces."""
     records = [dataclasses.replace(r, end_line=ends.get(r.end_line or 0, r.end_line))
                for r in reading[0]]
-    return records, reading[1]
+    lost = [(n, t) for first, _ in reading[1] for n, t in lines
+            if first <= n <= ends.get(first, first)]
+    return records, lost
 
 
 def _unread_runs(lost: Lines, meta: dict[str, object]) -> tuple[list[RawRecord], Lines]:
@@ -260,9 +264,9 @@ def _try_unwrapped(lines: Lines, limit: int, reading: Reading) -> Reading:
         return reading
     joined, ends = unwrapped
     dumped = read_dump_block(joined, {}, limit, None)
-    candidates = [reading, _rewrapped(_general(joined, limit), ends)]
+    candidates = [reading, _rewrapped(_general(joined, limit), ends, lines)]
     if dumped is not None:
-        candidates.append(_rewrapped((dumped.records, dumped.skipped), ends))
+        candidates.append(_rewrapped((dumped.records, dumped.skipped), ends, lines))
     return max(candidates, key=_score)
 
 
