@@ -36,7 +36,7 @@ from iscsitgt_spt.codec.capture.records import (
     with_skipped,
 )
 
-__all__ = ["iter_text_records", "prompt_of"]
+__all__ = ["iter_text_records", "prompt_of", "read_text"]
 
 _PROMPTS = (
     re.compile(r"^\s*(?:\d+:\s*)?(?:\d+:\d+(?::\w+)?|l?kd)>\s?(?P<cmd>.*)$"),  # WinDbg / KD
@@ -46,6 +46,7 @@ _PROMPTS = (
     re.compile(r"^\s*\((?:gdb|lldb)\)\s?(?P<cmd>.*)$"),  # gdb, lldb
     re.compile(r"^\s*(?:In \[\d+\]:|jshell>)\s?(?P<cmd>.*)$"),  # IPython, jshell
 )
+_QUIT = re.compile(r"^(?:quit|q|exit(?:\(\))?|\.detach|qd|\.quit)\s*$", re.I)
 _DUMP_COMMANDS = re.compile(r"^\s*(?:!d[bcdwq]\b|d[bcwdqp][a-z]?\b)", re.I)
 
 
@@ -137,8 +138,12 @@ def iter_text_records(
         if command is not None:
             yield from flush()
             yield from close_section()
-            meta, section_records = {"command": command, "prompt_line": lineno}, 0
             prompt_text = strip_line(raw).strip()
+            if _QUIT.match(command):  # the session ends: what follows is no output of it
+                skipped.append((lineno, f"quit line: {prompt_text}"))
+                meta, section_records = {}, 0
+                continue
+            meta, section_records = {"command": command, "prompt_line": lineno}, 0
             continue
         if overflow is not None:
             overflow = (overflow[0], lineno)
@@ -152,3 +157,25 @@ def iter_text_records(
     yield from close_section()
     if held is not None:
         yield with_skipped(held, skipped)
+
+
+def read_text(text: str, limit: int = MAX_RECORD_SIZE) -> Iterator[RawRecord]:
+    r"""The buffers written in ``text``, whatever printed them, one record each, in order.
+
+    For a paste into a notebook: ``text`` is what a debugger, a hex dump tool, a REPL or a
+    program printed (several of them, with prompts and prose between, is fine).  Each record
+    has the bytes (``data_in``), the lines they came from (``line``..``end_line``,
+    1-based), the form they were read in (``source_format``) and, where the text did not hold
+    every byte, ``unreadable`` ranges and ``meta["truncated"]``; a run of data-like lines that
+    could not be read is a record with ``error`` set, never dropped.  Lines that are not data
+    are named in ``meta["skipped_lines"]``.  ``limit`` bounds a record's size in bytes.
+
+    >>> [r.data_in for r in read_text("x = b'\\x1c\\x00\\x00\\x00'  # HeaderLength")]
+    [b'\x1c\x00\x00\x00']
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be str, not {type(text).__name__}")
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValueError(f"limit must be a positive int, not {limit!r}")
+    return iter_text_records(text.lstrip("\ufeff").splitlines(), limit)
+
