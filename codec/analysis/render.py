@@ -20,13 +20,13 @@ from iscsitgt_spt.codec.analysis.lint import Finding, wchar_issue
 from iscsitgt_spt.codec.dispatch import Decoded, Extra, Truncated
 from iscsitgt_spt.codec.values import FieldValue, StructValue
 from iscsitgt_spt.spec.constants import (
-    CONTROL_CODES,
     IOCTLS,
     TmfFunction,
     name_of,
 )
 from iscsitgt_spt.spec.layout import Layout, Member
 from iscsitgt_spt.spec.primitives import WcharText
+from iscsitgt_spt.spec.registry import control_codes
 
 __all__ = ["DIM", "RED", "RESET", "format_value", "quote_text", "render_text"]
 
@@ -109,7 +109,7 @@ def format_value(member: Member, value: FieldValue) -> tuple[str, bool]:
             return f"{value} ({'TRUE' if value else 'FALSE'})", False
         return f"{value} (TRUE, non-canonical)", True
     if member.name == "ControlCode":
-        known = CONTROL_CODES.get(value)
+        known = control_codes().get(value)
         return (f"0x{value:x} ({known})", False) if known else (f"0x{value:x} (unknown)", True)
     if member.enum_type is not None:
         return _enum_text(member.enum_type, value)
