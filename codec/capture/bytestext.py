@@ -132,7 +132,13 @@ def _plain(chunk: str, lines: list[tuple[int, str]]) -> bytes:
 
 
 def _base64(text: str, limit: int) -> bytes | None:
+    # An encoder writes one unbroken run per line, every line but the last as long as the
+    # first: hex bytes with a typo ("1c 00 0g 49") are base64 characters too, but not so.
     tokens = text.split()
+    widths = [len(line.strip()) for line in text.splitlines() if line.strip()]
+    if len(tokens) != len(widths) or any(w != widths[0] for w in widths[:-1]) or \
+            widths[-1] > widths[0]:
+        return None
     compact = "".join(tokens)
     if (not tokens or any(not _BASE64.match(t) for t in tokens) or len(compact) % 4
             or _HEX_ONLY.match(compact) or len(compact) // 4 * 3 > limit + 2):
