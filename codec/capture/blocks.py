@@ -94,14 +94,14 @@ def _clean(reading: Reading | None) -> bool:
 
 
 def _score(reading: Reading | None) -> tuple[int, int, int]:
-    """How good a reading is: fewer data-like lines lost, fewer errors, more bytes; one that
-    reads nothing at all is the worst (it would leave the block's rows unnamed)."""
+    """How good a reading is: fewer data-like lines lost, fewer errors, fewer records (rows
+    proven to follow each other are one dump); one that reads nothing at all is the worst
+    (it would leave the block's rows unnamed)."""
     if reading is None or not reading[0]:
         return (-(1 << 30), 0, 0)
     records, lost = reading
     return (-sum(1 for _, t in lost if looks_like_data(t)),
-            -sum(1 for r in records if r.error is not None),
-            sum(len(r.data_in or b"") for r in records))
+            -sum(1 for r in records if r.error is not None), -len(records))
 
 
 def _hex_runs(lines: Lines, limit: int) -> Reading:
@@ -149,6 +149,9 @@ def _hex_record(run: list[tuple[int, list[int | None]]], limit: int) -> RawRecor
 def _rows(lines: Lines, limit: int) -> Reading:
     """Rows of any unit (columns), else plain hex runs."""
     columns = read_columns(lines, limit)
+    if _clean(columns):  # rows whose address column steps by their bytes: proven
+        assert columns is not None
+        return columns
     hexed = _hex_runs(lines, limit)
     if columns is not None and _score(columns) >= _score(hexed):
         return columns
@@ -244,11 +247,13 @@ def read_block(
     else:
         dumped = read_dump_block(lines, meta, limit, hint)
         reading = None if dumped is None else (dumped.records, dumped.skipped)
-        if reading is None or (not _clean(reading) and hint is None):
+        # A block the dump reader cut into several dumps may be one dump of other units
+        # whose address column steps by them (xxd -b's rows of binary bytes step by 6).
+        if reading is None or (hint is None and (not _clean(reading) or len(reading[0]) > 1)):
             general = _general(lines, limit)
             general = ([dataclasses.replace(r, meta={**meta, **r.meta}) for r in general[0]],
                        general[1])
-            reading = general if reading is None else max((reading, general), key=_score)
+            reading = general if reading is None else max((general, reading), key=_score)
             reading = _try_unwrapped(lines, limit, reading)
     assert reading is not None
     records, lost = reading

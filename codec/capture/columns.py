@@ -93,6 +93,7 @@ class _Line:
     tokens: list[tuple[str, int]]  # (token, start column)
 
 
+_NUMBERISH = re.compile(r"\A-?(?:0[xX])?[0-9a-fA-F]+\Z")
 _DASH = re.compile(r"(?<=[0-9a-fA-F?])-(?=[0-9a-fA-F?])|(?<= )-(?= )")
 
 
@@ -169,6 +170,8 @@ def _try(lines: list[_Line], kind: _Kind, base: int | None) -> _Reading | None:
             pending_star = 0
             break
         if not units:
+            if len(line.tokens) > skip and _NUMBERISH.match(line.tokens[skip][0]):
+                return None  # a row whose units are of another kind
             continue  # a line among the rows that holds none (a note, a banner)
         if len(units) > per_row:
             return None
