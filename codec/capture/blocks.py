@@ -247,18 +247,33 @@ def read_block(
     else:
         dumped = read_dump_block(lines, meta, limit, hint)
         reading = None if dumped is None else (dumped.records, dumped.skipped)
-        # A block the dump reader cut into several dumps may be one dump of other units
-        # whose address column steps by them (xxd -b's rows of binary bytes step by 6).
-        if reading is None or (hint is None and (not _clean(reading) or len(reading[0]) > 1)):
+        if _clean(reading) and hint is None and len(reading[0]) > 1:  # type: ignore[index]
+            reading = _fewer_dumps(lines, limit, meta, reading)  # type: ignore[arg-type]
+        if reading is None or (not _clean(reading) and hint is None):
             general = _general(lines, limit)
             general = ([dataclasses.replace(r, meta={**meta, **r.meta}) for r in general[0]],
                        general[1])
-            reading = general if reading is None else max((general, reading), key=_score)
+            reading = general if reading is None else max((reading, general), key=_score)
             reading = _try_unwrapped(lines, limit, reading)
     assert reading is not None
     records, lost = reading
     errors, rest = _unread_runs(lost, meta)
     return sorted(records + errors, key=lambda r: r.line or 0), _named(rest)
+
+
+def _covered(reading: Reading) -> int:
+    return sum((r.end_line or 0) - (r.line or 0) + 1 for r in reading[0])
+
+
+def _fewer_dumps(lines: Lines, limit: int, meta: dict[str, object], reading: Reading
+                 ) -> Reading:
+    """A block the dump reader cut into several dumps may be one dump of other units whose
+    address column steps by them (xxd -b's rows of binary bytes step by 6, not 24)."""
+    columns = read_columns(lines, limit)
+    if columns is None or not _clean(columns) or len(columns[0]) >= len(reading[0]) or \
+            _covered(columns) < _covered(reading):
+        return reading
+    return [dataclasses.replace(r, meta={**meta, **r.meta}) for r in columns[0]], columns[1]
 
 
 def _try_unwrapped(lines: Lines, limit: int, reading: Reading) -> Reading:
@@ -278,7 +293,7 @@ def _try_unwrapped(lines: Lines, limit: int, reading: Reading) -> Reading:
 def _strict_hex(lines: Lines, limit: int) -> Reading:
     content = [(n, t) for n, t in lines if not t.lstrip().startswith("#")]
     if not content:
-        return [], []
+        return [], [(n, strip_line(t).strip()) for n, t in lines]
     first, last = content[0][0], content[-1][0]
     comments = [(n, strip_line(t).strip()) for n, t in lines if n < first or n > last]
     try:

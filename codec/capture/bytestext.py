@@ -103,7 +103,8 @@ def _escaped(text: str, lines: list[tuple[int, str]]) -> bytes | None:
         return None
     out = bytearray()
     for literal in literals:
-        body = literal.group(1)
+        # A line break inside a literal is a hard wrap of the paste: no string holds one.
+        body = literal.group(1).replace("\r", "").replace("\n", "")
         position = 0
         for escape in _ESCAPE.finditer(body):
             out.extend(_plain(body[position:escape.start()], lines))
