@@ -203,9 +203,11 @@ class ByteAssembler:
 
     def extend(self, values: Iterable[int | None]) -> None:
         values = list(values)
-        if None not in values and self._runs and (
-                self._runs[-1][0] + len(self._runs[-1][1]) == self.length):
+        if None not in values and (not self._runs or (
+                self._runs[-1][0] + len(self._runs[-1][1]) == self.length)):
             self._reserve(len(values))  # the common case: known bytes after known bytes
+            if not self._runs or self._runs[-1][0] + len(self._runs[-1][1]) != self.length:
+                self._runs.append((self.length, bytearray()))
             self._runs[-1][1].extend(values)  # type: ignore[arg-type]
             self.length += len(values)
             return

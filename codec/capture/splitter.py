@@ -40,11 +40,11 @@ __all__ = ["iter_text_records", "prompt_of", "read_text"]
 
 _PROMPTS = (
     re.compile(r"^\s*(?:\d+:\s*)?(?:\d+:\d+(?::\w+)?|l?kd)>\s?(?P<cmd>.*)$"),  # WinDbg / KD
-    re.compile(r"^\s*PS [^>]*>\s?(?P<cmd>.*)$"),  # PowerShell
-    re.compile(r"^\s*\[0x[0-9a-fA-F]+\]>\s?(?P<cmd>.*)$"),  # radare2 / rizin
-    re.compile(r"^\s*(?:\$\s|>>>|[A-Za-z]:\\[^>]*>)\s*(?P<cmd>.*)$"),  # sh, python, cmd.exe
-    re.compile(r"^\s*\((?:gdb|lldb)\)\s?(?P<cmd>.*)$"),  # gdb, lldb
-    re.compile(r"^\s*(?:In \[\d+\]:|jshell>)\s?(?P<cmd>.*)$"),  # IPython, jshell
+    # Every prompt in one pattern (one regex call a line): WinDbg/KD, PowerShell, radare2 and
+    # rizin, sh, Python, cmd.exe, gdb, lldb, IPython, jshell.
+    re.compile(r"^\s*(?:(?:\d+:\s*)?(?:\d+:\d+(?::\w+)?|l?kd)>|PS [^>]*>"
+               r"|\[0x[0-9a-fA-F]+\]>|\$(?=\s)|>>>|[A-Za-z]:\\[^>]*>|\((?:gdb|lldb)\)"
+               r"|In \[\d+\]:|jshell>)\s*(?P<cmd>.*)$"),
 )
 _QUIT = re.compile(r"^(?:quit|q|exit(?:\(\))?|\.detach|qd|\.quit)\s*$", re.I)
 _DUMP_COMMANDS = re.compile(r"^\s*(?:!d[bcdwq]\b|d[bcwdqp][a-z]?\b)", re.I)
@@ -54,11 +54,8 @@ def prompt_of(text: str, debugger_only: bool = False) -> str | None:
     """The command after a prompt, or ``None`` when ``text`` is not a prompt line (with
     ``debugger_only``, a WinDbg/KD prompt: a shell's ``$ dd`` is no debugger command)."""
     plain = strip_line(text)
-    for pattern in _PROMPTS[:1] if debugger_only else _PROMPTS:
-        match = pattern.match(plain)
-        if match:
-            return match.group("cmd").strip()
-    return None
+    match = _PROMPTS[0 if debugger_only else 1].match(plain)
+    return match.group("cmd").strip() if match else None
 
 
 def iter_text_records(
