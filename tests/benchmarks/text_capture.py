@@ -75,9 +75,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--json", help="write the medians here as JSON")
+    parser.add_argument("--only", default="", help="only the inputs whose name holds this")
     args = parser.parse_args()
     results = {}
     for name, make in INPUTS.items():
+        if args.only not in name:
+            continue
         data = make()
         read_capture(data)  # warm: imports, compiled patterns
         samples = []
