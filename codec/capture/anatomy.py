@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 __all__ = [
@@ -258,6 +259,15 @@ def parse_row(
         return Row(digits, printed, physical, marked, groups, width, ascii, ok, tail,
                    tuple(spans))
 
+    return _split(rest, run, make, single_word, ascii_column, width)
+
+
+def _split(
+    rest: str, run: list[tuple[str, int]], make: Callable[..., Row], single_word: bool,
+    ascii_column: bool | None, width: int,
+) -> Row:
+    """The row whose groups are the first ``count`` of ``run`` for the best ``count``: the
+    most groups whose following text is an ascii column agreeing with them, else no column."""
     best: Row | None = None
     for count in range(len(run), 0, -1):
         after = rest[run[count - 1][1]:].strip()

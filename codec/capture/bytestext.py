@@ -24,6 +24,7 @@ import binascii
 import re
 from collections.abc import Callable
 
+from iscsitgt_spt.codec.capture.literals import join_wraps
 from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE, RawRecord, error_record
 
 __all__ = ["read_bytes_text"]
@@ -171,9 +172,10 @@ def read_bytes_text(
         return None
     text = "\n".join(t for _, t in content).lstrip("\ufeff")
     first, last = lines[0][0], lines[-1][0]
+    unwrapped = join_wraps(text)  # a number split by a hard wrap of the paste, joined
     readers: tuple[tuple[str, Callable[[], bytes | None]], ...] = (
-               ("c-array", lambda: _c_array(text, content)),
-               ("powershell-bytes", lambda: _powershell(text, content)),
+               ("c-array", lambda: _c_array(unwrapped, content)),
+               ("powershell-bytes", lambda: _powershell(unwrapped, content)),
                ("escaped-string", lambda: _escaped(text, content)),
                ("hex-string", lambda: _hex_string(content)),
                ("base64", lambda: _base64(text, limit)))

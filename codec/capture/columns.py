@@ -131,66 +131,90 @@ def _units(tokens: list[tuple[str, int]], kind: _Kind, limit: int) -> list[int]:
     return values
 
 
-def _try(lines: list[_Line], kind: _Kind, base: int | None) -> _Reading | None:
-    """The block read with ``kind`` units and addresses in ``base`` (``None``: no address
-    column), or ``None`` when the rows do not follow each other that way."""
-    skip = 0 if base is None else 1
+def _layout(lines: list[_Line], kind: _Kind, skip: int) -> tuple[int, int | None]:
+    """(units a full row carries, the column where the printable column starts or None)."""
     counts = Counter(len(_units(line.tokens[skip:], kind, 64)) for line in lines
                      if len(line.tokens) > skip and line.tokens[0][0] != "*")
     per_row = max(counts, key=lambda c: (counts[c], c)) if counts else 0
-    if per_row == 0:
-        return None
     # Where the printable column starts in full rows: a short last row's text is no unit.
     text_at = min((line.tokens[skip + per_row][1] for line in lines
-                   if len(line.tokens) > skip + per_row
+                   if per_row and len(line.tokens) > skip + per_row
                    and len(_units(line.tokens[skip:], kind, per_row)) == per_row), default=None)
-    reading = _Reading(kind, base, per_row, [], {})
-    expected: int | None = None
-    pending_star = 0
-    for line in lines:
-        if line.tokens and line.tokens[0][0] == "*" and len(line.tokens) == 1:
-            pending_star = line.lineno
-            continue
-        address = None
-        if base is not None:
-            digits = _address(line.tokens[0][0])
-            if digits is None:
-                return None
-            address = int(digits, base) if _fits(digits, base) else None
-            if address is None:
-                return None
-        cells = [t for t in line.tokens[skip:] if text_at is None or t[1] < text_at]
-        units = _units(cells, kind, per_row)
-        if units and len(units) < min(len(cells), per_row):
+    return per_row, text_at
+
+
+class _Walk:
+    """The rows of a block read one by one with one kind and address base."""
+
+    def __init__(self, kind: _Kind, base: int | None, per_row: int, text_at: int | None):
+        self.reading = _Reading(kind, base, per_row, [], {})
+        self.skip = 0 if base is None else 1
+        self.text_at = text_at
+        self.expected: int | None = None
+        self.star = 0  # the line of a '*' not yet followed by an address
+
+    def address(self, line: _Line) -> int | None:
+        digits = _address(line.tokens[0][0])
+        base = self.reading.base
+        return None if digits is None or base is None or not _fits(digits, base) else int(
+            digits, base)
+
+    def take(self, line: _Line) -> bool | None:
+        """Read one line: True to go on, False at a final address, None when it refutes the
+        reading."""
+        if line.tokens[0][0] == "*" and len(line.tokens) == 1:
+            self.star = line.lineno
+            return True
+        address = self.address(line) if self.reading.base is not None else None
+        if self.reading.base is not None and address is None:
+            return None
+        cells = [t for t in line.tokens[self.skip:] if self.text_at is None or t[1] < self.text_at]
+        units = _units(cells, self.reading.kind, self.reading.per_row)
+        if units and len(units) < min(len(cells), self.reading.per_row):
             return None  # a damaged row: something else among its units
-        if not units and address is not None and len(line.tokens) == 1:
-            reading.end, reading.end_line = address, line.lineno
-            if not _follows(reading, expected, address, pending_star):
-                return None
-            pending_star = 0
-            break
         if not units:
-            if len(line.tokens) > skip and _NUMBERISH.match(line.tokens[skip][0]):
-                return None  # a row whose units are of another kind
-            continue  # a line among the rows that holds none (a note, a banner)
-        if len(units) > per_row:
-            return None
-        if expected is not None and address is not None and not _follows(
-                reading, expected, address, pending_star):
-            return None
-        if pending_star and not reading.rows:
-            return None  # '*' repeats a row: there is none before it
-        if pending_star:
-            reading.stars[len(reading.rows)] = pending_star
-            pending_star = 0
-        reading.rows.append((line.lineno, address, units))
+            return self.no_units(line, address)
+        if not _follows(self.reading, self.expected, address, self.star) or (
+                self.star and not self.reading.rows):
+            return None  # the address does not follow, or '*' with no row before it
+        if self.star:
+            self.reading.stars[len(self.reading.rows)] = self.star
+            self.star = 0
+        self.reading.rows.append((line.lineno, address, units))
         if address is not None:
-            expected = address + len(units) * kind.width
-    if pending_star or not reading.rows:
+            self.expected = address + len(units) * self.reading.kind.width
+        return True
+
+    def no_units(self, line: _Line, address: int | None) -> bool | None:
+        if address is not None and len(line.tokens) == 1:  # the final address (od, hexdump)
+            self.reading.end, self.reading.end_line = address, line.lineno
+            ok = _follows(self.reading, self.expected, address, self.star)
+            self.star = 0
+            return False if ok else None
+        if len(line.tokens) > self.skip and _NUMBERISH.match(line.tokens[self.skip][0]):
+            return None  # a row whose units are of another kind
+        return True  # a line among the rows that holds none (a note, a banner)
+
+
+def _try(lines: list[_Line], kind: _Kind, base: int | None) -> _Reading | None:
+    """The block read with ``kind`` units and addresses in ``base`` (``None``: no address
+    column), or ``None`` when the rows do not follow each other that way."""
+    per_row, text_at = _layout(lines, kind, 0 if base is None else 1)
+    if per_row == 0:
         return None
     if text_at is not None and kind.width > 1 and kind.base == 16 and kind.name[:2] != "0x":
         # Bare hex pairs or words beside a printable column: xxd prints memory order, od
         # and hexdump numbers; only that column could tell, and it is no evidence here.
+        return None
+    walk = _Walk(kind, base, per_row, text_at)
+    for line in lines:
+        step = walk.take(line)
+        if step is None:
+            return None
+        if not step:
+            break
+    reading = walk.reading
+    if walk.star or not reading.rows:
         return None
     # Only the last row may be short.
     if any(len(units) != per_row for _, _, units in reading.rows[:-1]):
@@ -206,8 +230,8 @@ def _fits(digits: str, base: int) -> bool:
     return True
 
 
-def _follows(reading: _Reading, expected: int | None, address: int, star: int) -> bool:
-    if expected is None:
+def _follows(reading: _Reading, expected: int | None, address: int | None, star: int) -> bool:
+    if expected is None or address is None:
         return True
     if star:
         row = reading.per_row * reading.kind.width

@@ -37,7 +37,7 @@ from iscsitgt_spt.codec.capture.records import (
     line_span,
 )
 
-__all__ = ["Literal", "find_literals", "read_literals"]
+__all__ = ["Literal", "find_literals", "join_wraps", "read_literals"]
 
 #: Fewest numbers a bracketed list needs to be taken for a buffer (``[1]``, ``{0, 0}`` and
 #: ``(64)`` in prose or code are not).
@@ -189,44 +189,50 @@ def _close_of(text: str, at: int, opener: str) -> int:
     return end
 
 
-def _join_wraps(body: str) -> str:
+def join_wraps(body: str) -> str:
     """A line break with no separator on either side split a number (a hard wrap)."""
     return re.sub(r"(?<=[0-9a-fA-FxX])\r?\n(?=[0-9a-fA-FxX])", "", body)
 
 
-def _list_values(body: str, always_hex: bool) -> tuple[list[int | None], str] | None:
-    """(bytes, form) of a bracket's body, or ``None`` when it is not a list of bytes."""
-    missing = 0
+def _cut_mark(body: str) -> tuple[str, int]:
+    """(body before a tool's mark that it cut the list, bytes missing: N, -1 unknown, 0)."""
     more = _MORE.search(body)
-    if more is not None:
-        missing = int(more.group(1)) if more.group(1) else -1
-        body = body[:more.start()]
+    if more is None:
+        return body, 0
+    return body[:more.start()], int(more.group(1)) if more.group(1) else -1
+
+
+def _list_tokens(body: str) -> list[tuple[str, int]]:
+    """(token, times) of a list body: gdb's ``0x0 <repeats 15 times>`` is one token 15 times."""
     tokens: list[tuple[str, int]] = []
-    for piece in re.split(r",", body):
+    for piece in body.split(","):
         repeats = _REPEATS.search(piece)
         count = int(repeats.group(1)) if repeats else 1
-        words = _SPLIT.split(_REPEATS.sub("", piece).strip())
-        tokens.extend((word, count) for word in words if word)
+        tokens.extend((word, count) for word in _SPLIT.split(_REPEATS.sub("", piece).strip())
+                      if word)
+    return tokens
+
+
+def _list_values(body: str, always_hex: bool) -> tuple[list[int | None], str] | None:
+    """(bytes, form) of a bracket's body, or ``None`` when it is not a list of bytes."""
+    body, missing = _cut_mark(body)
+    tokens = _list_tokens(body)
     if len(tokens) < MIN_LIST and not (tokens and missing):
         return None
     matches = [_NUMBER.match(t) for t, _ in tokens]
-    if any(m is None for m in matches):
+    if not all(matches):
         return None
-    hexadecimal = always_hex or any(
-        m is not None and m.group("bare") and _HEX_LETTER.search(m.group("bare")) for m in matches)
+    found = [m for m in matches if m is not None]
+    hexadecimal = always_hex or any(_HEX_LETTER.search(m.group("bare") or "") for m in found)
     values: list[int | None] = []
-    for match, (_, count) in zip(matches, tokens):
-        assert match is not None
+    for match, (_, count) in zip(found, tokens):
         value = _number(match, hexadecimal)
         if value is None:
             return None
         values.extend([value] * count)
-    form = "hex-list" if hexadecimal or any(m and m.group("hex") for m in matches) else \
-        "int-list"
-    if missing > 0:
-        values.extend([None] * missing)
-    elif missing < 0:
-        values.append(None)  # cut by the tool, by how much it does not say: at least one
+    form = "hex-list" if hexadecimal or any(m.group("hex") for m in found) else "int-list"
+    # Cut by the tool: the bytes it says are missing, or at least one when it does not say.
+    values.extend([None] * (missing if missing > 0 else 1 if missing else 0))
     return values, form
 
 
@@ -259,7 +265,7 @@ def _lists(text: str) -> Iterator[Literal]:
         position = match.end()
         if end < 0:
             continue
-        body = _join_wraps(text[match.end():end])
+        body = join_wraps(text[match.end():end])
         found = _list_values(body, opener == "<Buffer")
         if found is None:
             continue
