@@ -3,11 +3,11 @@
 Readers are sans-I/O (text or bytes in, :class:`RawRecord` out).  :func:`read_capture`
 detects the format (or takes one of :data:`FORMATS`) and reads a whole input;
 :func:`iter_capture_lines` / :func:`open_capture_lines` stream a line-based format in bounded
-memory.  Detected text captures are read block by block by :func:`iter_text_records` (dump
-rows of any unit and base, language byte literals, sessions with prompts and prose), and
+memory.  Detected text captures are read block by block by :func:`iter_text_records`
+(dump rows of any unit and base, language byte literals, sessions with prompts and prose), and
 every reader shares one record-size bound, :data:`MAX_RECORD_SIZE` by default.
-:func:`read_text` reads a ``str`` (a notebook paste) into buffers with their line ranges.  The project's own
-JSON-Lines format is :mod:`iscsitgt_spt.codec.capture.jsonl`.
+:func:`read_text` reads a ``str`` (a notebook paste) into buffers with their line ranges.
+The project's own JSON-Lines format is :mod:`iscsitgt_spt.codec.capture.jsonl`.
 """
 
 from __future__ import annotations

@@ -169,7 +169,7 @@ def _general(lines: Lines, limit: int) -> Reading:
     covered = {n for r in records for n in range(r.line or 0, (r.end_line or 0) + 1)}
     lost: Lines = []
     run: Lines = []
-    for lineno, text in lines + [(-1, "")]:
+    for lineno, text in [*lines, (-1, "")]:
         if lineno in covered or lineno < 0:
             if run:
                 more, left = _rows(run, limit)
@@ -219,7 +219,7 @@ def _unread_runs(lost: Lines, meta: dict[str, object]) -> tuple[list[RawRecord],
     records: list[RawRecord] = []
     rest: Lines = []
     run: Lines = []
-    for lineno, text in sorted(lost) + [(-1, "")]:
+    for lineno, text in [*sorted(lost), (-1, "")]:
         if lineno >= 0 and looks_like_data(text):
             run.append((lineno, text))
             continue

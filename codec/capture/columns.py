@@ -75,10 +75,10 @@ class _Kind:
 def _kinds() -> tuple[_Kind, ...]:
     kinds = [_Kind("binary", 1, re.compile(r"\A[01]{8}\Z"), 2),
              _Kind("octal", 1, re.compile(r"\A[0-3][0-7]{2}\Z"), 8)]
-    kinds += [_Kind(f"0x{8 * w}", w, re.compile(r"\A0[xX][0-9a-fA-F]{%d,%d}\Z" % (
-        1 if w == 1 else w + 1, 2 * w)), 16) for w in (1, 2, 4, 8)]
+    kinds += [_Kind(f"0x{8 * w}", w, re.compile(
+        rf"\A0[xX][0-9a-fA-F]{{{1 if w == 1 else w + 1},{2 * w}}}\Z"), 16) for w in (1, 2, 4, 8)]
     kinds.append(_Kind("decimal", 1, re.compile(r"\A-?(?:0|[1-9]\d{0,2})\Z"), 10))
-    kinds += [_Kind(f"hex{8 * w}", w, re.compile(r"\A[0-9a-fA-F]{%d}\Z" % (2 * w)), 16)
+    kinds += [_Kind(f"hex{8 * w}", w, re.compile(rf"\A[0-9a-fA-F]{{{2 * w}}}\Z"), 16)
               for w in (1, 2, 4, 8)]
     return tuple(kinds)
 
@@ -356,8 +356,8 @@ def _either_order(reading: _Reading, asm: ByteAssembler, meta: dict[str, object]
     else:
         data, order = little, "little"
         why = by_little or "assumed: words printed as numbers are native little-endian"
-    meta.update(byte_order=order, byte_order_from="the buffer's header" if why == by_little
-                or why == by_memory else why, evidence=why)
+    told = "the buffer's header" if why in (by_little, by_memory) else why
+    meta.update(byte_order=order, byte_order_from=told, evidence=why)
     return RawRecord(index=0, data_in=data, data_out=None, ioctl=None,
                      source_format=f"dump ({reading.kind.name} units)", line=first,
                      end_line=last, meta=meta)

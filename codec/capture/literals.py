@@ -328,7 +328,8 @@ def read_literals(
     for text in texts:
         offsets.append(at)
         at += len(text) + 1
-    records, covered = [], set()
+    records: list[RawRecord] = []
+    covered: set[int] = set()
     for literal in found:
         first, last = _line_at(offsets, literal.start), _line_at(offsets, literal.end - 1)
         covered.update(range(first, last + 1))

@@ -13,7 +13,6 @@ temporary directory: about 2 CPU seconds together on the development machine, mo
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -212,7 +211,7 @@ def test_perl_data_hexdump_ruler_is_no_data(work: Path) -> None:
                  'open F,"<","tmf.bin"; binmode F; local $/; print HexDump(<F>)'], work)
     if "Can't locate Data/HexDump.pm" in text:
         need_tool("Data::HexDump", f"{APT} libdata-hexdump-perl")  # skips with the reason
-    (record,) = _exact(text)
+    _exact(text)
     assert "00 01 02 03" in text.splitlines()[0]  # the ruler, named rather than read
 
 
