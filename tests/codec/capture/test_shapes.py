@@ -218,7 +218,7 @@ def test_perl_data_hexdump_ruler_is_no_data(work: Path) -> None:
 # ---- mixed files and damage ----------------------------------------------------------------
 
 def _tool_texts(work: Path) -> dict[str, str]:
-    need_tool("od", "coreutils")
+    need_tool("od", f"{APT} coreutils")
     need_tool("xxd", f"{APT} xxd")
     need_tool("hexdump", f"{APT} bsdextrautils")
     run = lambda *argv: _run(list(argv), work)  # noqa: E731
@@ -244,7 +244,7 @@ def test_a_mixed_file_reads_every_buffer_in_order(work: Path) -> None:
 
 @pytest.mark.parametrize("width", [60, 70])
 def test_hard_wrapped_pastes_read_byte_exact(work: Path, width: int) -> None:
-    need_tool("fold", "coreutils")
+    need_tool("fold", f"{APT} coreutils")
     for name, text in _tool_texts(work).items():
         folded = _run(["fold", "-w", str(width)], work, text)
         if folded == text:
