@@ -26,6 +26,8 @@ the caller to name.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import re
 
@@ -108,7 +110,7 @@ def _hex_runs(lines: Lines, limit: int) -> Reading:
     """Runs of plain hex lines, each a record; the other lines are lost."""
     records: list[RawRecord] = []
     lost: Lines = []
-    run: list[tuple[int, list[int | None]]] = []
+    run: list[tuple[int, bytes | list[int | None]]] = []
 
     def close() -> None:
         if run:
@@ -131,7 +133,7 @@ def _hex_runs(lines: Lines, limit: int) -> Reading:
     return records, lost
 
 
-def _hex_record(run: list[tuple[int, list[int | None]]], limit: int) -> RawRecord:
+def _hex_record(run: list[tuple[int, bytes | list[int | None]]], limit: int) -> RawRecord:
     first, last = run[0][0], run[-1][0]
     asm = ByteAssembler(limit)
     try:
@@ -238,6 +240,9 @@ def read_block(
     lines: Lines, meta: dict[str, object], limit: int, hint: str | None
 ) -> Reading:
     """(records, lines left over, named) of one block (see the module docstring)."""
+    long_line = _long_line(lines, limit, meta) if hint != "hex" else None
+    if long_line is not None:
+        return long_line
     if all(is_decoration(strip_line(text)) for _, text in lines):
         # A header or ruler block (PowerShell prints them apart from the rows): named.
         return [], [(n, strip_line(t).strip()) for n, t in lines]
@@ -263,6 +268,33 @@ def read_block(
 
 def _covered(reading: Reading) -> int:
     return sum((r.end_line or 0) - (r.line or 0) + 1 for r in reading[0])
+
+
+#: A line this long, alone in its block, is first tried as one run of hex or base64 (issue 24:
+#: memory a small constant times the line, not a token per byte in every reader).
+LONG_LINE = 4096
+_BASE64_LINE = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+
+
+def _long_line(lines: Lines, limit: int, meta: dict[str, object]) -> Reading | None:
+    if len(lines) != 1 or len(lines[0][1]) < LONG_LINE:
+        return None
+    lineno, raw = lines[0]
+    text = raw.strip()
+    try:
+        data, form = bytes.fromhex(text), "hex"
+    except ValueError:
+        if len(text) % 4 or _BASE64_LINE.fullmatch(text) is None:
+            return None
+        try:
+            data, form = base64.b64decode(text, validate=True), "base64"
+        except binascii.Error:
+            return None
+    if len(data) > limit:
+        return [error_record(0, form, lineno, f"line {lineno}: {RecordTooLarge(len(data), limit)}",
+                             meta, lineno)], []
+    return [RawRecord(index=0, data_in=data, data_out=None, ioctl=None, source_format=form,
+                      line=lineno, end_line=lineno, meta={**meta, "size": len(data)})], []
 
 
 def _fewer_dumps(lines: Lines, limit: int, meta: dict[str, object], reading: Reading

@@ -51,7 +51,9 @@ _GAP = re.compile(r"\A[\s()]*\Z")
 _OPEN = re.compile(r"<Buffer\b|[\[{(]")
 _CLOSE = {"[": "]", "{": "}", "(": ")", "<Buffer": ">"}
 #: An assembler's data directive: the list runs to the end of the line.
-_DIRECTIVE = re.compile(r"(?:^|\s)(?:db|DB|\.byte|\.db|defb|DEFB|DCB|dcb)\s+([^\n;]*)")
+#: At the start of a line, after an optional label (``buf db 1Ch, ...``, ``.byte 0x1c, ...``).
+_DIRECTIVE = re.compile(r"^[ \t]*(?:[A-Za-z_]\w*:?[ \t]+)?(?:db|DB|\.byte|\.db|defb|DEFB|DCB|dcb)"
+                        r"[ \t]+([^\n;]*)", re.M)
 _NUMBER = re.compile(
     r"\A(?:\((?:byte|uint8_t|u8|char)\))?(?P<sign>-)?(?:(?P<hex>0[xX][0-9a-fA-F]+|\$[0-9a-fA-F]+"
     r"|[0-9][0-9a-fA-F]*[hH])|(?P<dec>\d+)|(?P<bare>[0-9a-fA-F]{1,2}))(?:u8|[uUlL]*)\Z")

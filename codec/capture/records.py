@@ -202,14 +202,18 @@ class ByteAssembler:
         self.length += 1
 
     def extend(self, values: Iterable[int | None]) -> None:
-        values = list(values)
-        if None not in values and (not self._runs or (
+        known = isinstance(values, (bytes, bytearray))  # bytes: no list of a megabyte line
+        if not known:
+            values = list(values)
+            known = None not in values
+        if known and (not self._runs or (
                 self._runs[-1][0] + len(self._runs[-1][1]) == self.length)):
-            self._reserve(len(values))  # the common case: known bytes after known bytes
-            if not self._runs or self._runs[-1][0] + len(self._runs[-1][1]) != self.length:
+            count = len(values)  # type: ignore[arg-type]
+            self._reserve(count)  # the common case: known bytes after known bytes
+            if not self._runs:
                 self._runs.append((self.length, bytearray()))
             self._runs[-1][1].extend(values)  # type: ignore[arg-type]
-            self.length += len(values)
+            self.length += count
             return
         for value in values:
             self.add(value)
