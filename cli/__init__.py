@@ -75,7 +75,7 @@ class _VersionAction(argparse.Action):
 
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
                  values: object, option_string: str | None = None) -> None:
-        from iscsitgt_spt.cli._version import version_text
+        from iscsitgt_spt.cli.version import version_text
 
         sys.stdout.write(version_text() + "\n")  # where argparse's own version action writes
         parser.exit()
@@ -196,6 +196,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args._run(args)
         return code
     except SptError as exc:
+        help_text = getattr(exc, "help_text", None)  # e.g. sim:fault=help: a list, not an error
+        if isinstance(help_text, str):
+            try:
+                print(help_text)
+                sys.stdout.flush()
+            except BrokenPipeError:
+                sys.stderr.close()
+            return EXIT_OK
         print(f"iscsitgt-spt {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:

@@ -5,6 +5,10 @@ module exists, so the page always shows the commands of the installed version.  
 subcommand becomes a section (label ``cli-<name>``) with its usage line, description and one
 row per argument: the option strings, the metavar/choices, the default and the help text
 (``%(default)s`` expanded by argparse's own formatter).
+
+The prose (descriptions and help texts) is given to the site's gettext pipeline like a
+page's own paragraphs (see :func:`_prose`), so the translated sites show it translated; option
+names, metavars, choices and defaults are left out of the catalogs.
 """
 
 from __future__ import annotations
@@ -28,6 +32,11 @@ def _subcommands(
             helps = {a.dest: a.help or "" for a in action._choices_actions}
             return [(name, sub, helps.get(name, "")) for name, sub in action.choices.items()]
     return []
+
+
+def _prose(text: str) -> nodes.paragraph:
+    """A paragraph the gettext builder extracts (its source is set in :class:`CliDirective`)."""
+    return nodes.paragraph(text, text)
 
 
 def _help_of(parser: argparse.ArgumentParser, action: argparse.Action) -> str:
@@ -59,7 +68,7 @@ def _argument_rows(parser: argparse.ArgumentParser) -> list[list[Cell]]:
             default = repr(action.default) if isinstance(action.default, str) else str(
                 action.default)
         rows.append([nodes.literal("", names), nodes.literal("", value) if value else "",
-                     default, _help_of(parser, action)])
+                     default, _prose(_help_of(parser, action))])
     return rows
 
 
@@ -68,7 +77,7 @@ def _parser_body(parser: argparse.ArgumentParser, summary: str = "") -> list[nod
     usage = parser.format_usage().strip()
     out.append(nodes.literal_block(usage, usage, language="text", classes=["spt-usage"]))
     if parser.description or summary:
-        out.append(para(parser.description or summary))
+        out.append(_prose(parser.description or summary))
     rows = _argument_rows(parser)
     if rows:
         out.append(make_table(["Argument", "Value", "Default", "Meaning"], rows,
@@ -96,4 +105,9 @@ class CliDirective(SphinxDirective):
             section += nodes.title("", f"iscsitgt-spt {name}")
             section.extend(_parser_body(sub, summary))
             out.append(section)
+        source, line = self.get_source_info()
+        for top in out:
+            for node in top.findall(nodes.paragraph):
+                if node.rawsource and not node.source:
+                    node.source, node.line = source, line
         return out
