@@ -202,18 +202,15 @@ class ByteAssembler:
         self.length += 1
 
     def extend(self, values: Iterable[int | None]) -> None:
-        known = isinstance(values, (bytes, bytearray))  # bytes: no list of a megabyte line
-        if not known:
+        if type(values) is not bytes:  # bytes hold no unreadable (None) byte
             values = list(values)
-            known = None not in values
-        if known and (not self._runs or (
-                self._runs[-1][0] + len(self._runs[-1][1]) == self.length)):
-            count = len(values)  # type: ignore[arg-type]
-            self._reserve(count)  # the common case: known bytes after known bytes
-            if not self._runs:
-                self._runs.append((self.length, bytearray()))
-            self._runs[-1][1].extend(values)  # type: ignore[arg-type]
-            self.length += count
+        if values and (type(values) is bytes or None not in values):  # a run of known bytes
+            self._reserve(len(values))
+            if self._runs and self._runs[-1][0] + len(self._runs[-1][1]) == self.length:
+                self._runs[-1][1].extend(values)  # type: ignore[arg-type]
+            else:
+                self._runs.append((self.length, bytearray(values)))  # type: ignore[arg-type]
+            self.length += len(values)
             return
         for value in values:
             self.add(value)
