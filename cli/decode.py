@@ -34,6 +34,7 @@ from iscsitgt_spt.cli._common import (
     structure_name,
 )
 from iscsitgt_spt.cli._input import open_source
+from iscsitgt_spt.cli._jobs import jobs_option, ordered_map
 from iscsitgt_spt.cli._long_input import print_json_with_hex, read_long_raw
 from iscsitgt_spt.cli._progress import Progress
 from iscsitgt_spt.cli._verdict import Verdict, add_fail_on_option
@@ -100,6 +101,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
                    help="colour in text output (default: when writing to a terminal)")
     p.add_argument("--html", metavar="OUT.html",
                    help="write a self-contained, clickable HTML report of every record")
+    p.add_argument("--jobs", "-j", type=jobs_option, default=1, metavar="N",
+                   help="decode a multi-record capture on N worker processes ('auto': the "
+                   "cores available; default 1); the output is the same, in input order")
     add_fail_on_option(p)
     return p
 
@@ -400,29 +404,64 @@ def emit_reports(
     try:
         if not args.json:
             sys.stdout.write(f"format: {fmt}\n")
-        # JSON with no structure or IOCTL forced: the usual record's line is written straight
-        # from its bytes, the same line report_record would give.
-        bulk = args.json and not args.name and args.ioctl is None
-        for count, record in enumerate(records, 1):
-            found = (bulk_line(record, abi=args.abi, cookie=args.cookie,
-                               diagnostics=options["diagnostics"]) if bulk else None)
-            if found is not None:
-                verdict.add_decoded(found[1])
-                sys.stdout.write(found[0] + "\n")
-            else:
-                report = report_record(record, **options)
-                verdict.add(report)
-                if args.json:
-                    sys.stdout.write(report.to_json_line() + "\n")
-                else:
-                    _write_lines([""])
-                    _write_lines(iter_report_text(report, fmt, args, color))
+        jobs = getattr(args, "jobs", 1)
+        for text, outcomes in ordered_map(_records_output, records, jobs,
+                                          extra=_chunk_options(args, fmt, color),
+                                          size=_record_bytes, chunk=1 if jobs <= 1 else None):
+            sys.stdout.write(text)
+            for undecoded, findings in outcomes:
+                verdict.add_outcome(undecoded, findings)
+            count += len(outcomes)
             progress.update(count, position() if position is not None else None)
     finally:
         progress.close()
     if count == 0:
         raise InputFormatError(f"no records found in the {fmt} input", path="input")
     return _conclude(verdict, args, undecoded_fails)
+
+
+def _chunk_options(args: argparse.Namespace, fmt: str, color: bool) -> argparse.Namespace:
+    """What a chunk of records is written with: the options that shape a record's output (a
+    small namespace, handed to worker processes)."""
+    keep = ("name", "ioctl", "abi", "cookie", "json", "hexdump", "verbose")
+    options = argparse.Namespace(**{key: getattr(args, key, None) for key in keep})
+    options.diagnostics = getattr(args, "diagnostics", True)
+    options.fmt, options.color = fmt, color
+    return options
+
+
+def _record_bytes(record: RawRecord) -> int:
+    return len(record.data_in or b"") + len(record.data_out or b"") + 64
+
+
+def _records_output(
+    records: list[RawRecord], options: argparse.Namespace
+) -> tuple[str, list[tuple[bool, tuple[Finding, ...]]]]:
+    """The output text of a chunk of records and, per record, whether it was undecoded and
+    its findings (what the exit status rests on).  Runs in a worker process with --jobs."""
+    parts: list[str] = []
+    outcomes: list[tuple[bool, tuple[Finding, ...]]] = []
+    # JSON with no structure or IOCTL forced: the usual record's line is written straight
+    # from its bytes, the same line report_record would give.
+    bulk = options.json and not options.name and options.ioctl is None
+    for record in records:
+        found = (bulk_line(record, abi=options.abi, cookie=options.cookie,
+                           diagnostics=options.diagnostics) if bulk else None)
+        if found is not None:
+            parts.append(found[0] + "\n")
+            outcomes.append((False, found[1]))
+            continue
+        report = report_record(record, name=options.name, ioctl=options.ioctl,
+                               abi=options.abi, cookie=options.cookie,
+                               diagnostics=options.diagnostics)
+        outcomes.append((report.undecoded, report.findings))
+        if options.json:
+            parts.append(report.to_json_line() + "\n")
+        else:
+            parts.append("\n")
+            parts.extend(f"{line}\n" for line in iter_report_text(
+                report, options.fmt, options, options.color))
+    return "".join(parts), outcomes
 
 
 def _conclude(verdict: Verdict, args: argparse.Namespace, undecoded_fails: bool) -> int:

@@ -42,7 +42,7 @@ from iscsitgt_spt.spec.srb_io_control import SRB_IO_CONTROL
 
 __all__ = [
     "Decoded", "Truncated", "decode_available", "decode_buffer", "document_head_text", "identify",
-    "identify_inputs",
+    "identify_inputs", "identify_reads",
 ]
 
 #: Bytes past a structure: a view of the captured buffer, or read on demand from a long one.
@@ -246,6 +246,25 @@ def identify_inputs(data: bytes, profile: Profile = DEFAULT_PROFILE) -> tuple[ob
     identified alike, so this keys a memo of identify's answer (kept here, beside it)."""
     _, length_at, code_at = _header_reader(profile)
     return (len(data), data[:2], data[length_at], data[code_at])
+
+
+def identify_reads(
+    raw: bytes, ioctl: int | None, profile: Profile = DEFAULT_PROFILE
+) -> tuple[object, ...]:
+    """Exactly what :func:`identify` reads of ``raw`` with this ``ioctl`` (its answer and its
+    error depend on nothing else): nothing but the IOCTL for the pass-through one, the
+    ControlCode for IOCTL_SCSI_MINIPORT, HeaderLength, ControlCode and the first USHORT
+    without an IOCTL, and the length of a buffer shorter than the header.  Unlike
+    :func:`identify_inputs` it never holds the bytes a pass-through request varies per I/O
+    (its transfer length and buffer address sit where a header's ControlCode would)."""
+    if ioctl is not None and ioctl != IOCTL_SCSI_MINIPORT:
+        return (ioctl,)
+    header_size, length_at, code_at = _header_reader(profile)
+    if len(raw) < header_size:
+        return (ioctl, len(raw), raw[:2])
+    if ioctl is not None:
+        return (ioctl, raw[code_at])
+    return (ioctl, raw[length_at], raw[code_at], raw[:2])
 
 
 _BY_CODE: dict[int, str | None] = {}
