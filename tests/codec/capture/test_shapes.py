@@ -291,3 +291,18 @@ def test_a_dump_with_missing_rows_is_truncated_or_an_error_never_invented(work: 
     for record in read_text("\n".join(text)):
         assert record.data_in is None or TMF.startswith(record.data_in) or \
             record.data_in in TMF, record
+
+
+def test_tshark_follow_hex_reads_byte_exact(work: Path) -> None:
+    """``tshark -z follow,tcp,hex`` of a TCP stream carrying the buffer: the pcap is made by
+    text2pcap (Wireshark's own tool) from an od-style dump of tmf.bin, so the bytes tshark
+    prints come from the file, not from us."""
+    tshark = need_tool("tshark", f"{APT} tshark")
+    text2pcap = need_tool("text2pcap", f"{APT} tshark")
+    rows = [f"{i:06x} " + " ".join(f"{b:02x}" for b in TMF[i : i + 16])
+            for i in range(0, len(TMF), 16)]
+    (work / "tmf.od").write_text("\n".join(rows) + "\n", encoding="ascii")
+    _run([text2pcap, "-T", "1234,3260", "tmf.od", "tmf.pcap"], work)
+    text = _run([tshark, "-r", "tmf.pcap", "-q", "-z", "follow,tcp,hex,0"], work)
+    assert "Follow: tcp,hex" in text  # the tool's own banner, named as a note, not data
+    _exact(text)
