@@ -1,20 +1,20 @@
 """Where the outside tools of the export tests are, or why a test cannot run.
 
-Locally a missing tool skips the test with the reason; with ISCSITGT_REQUIRE_EXPORT_TOOLS set
-(``.ci/run`` sets it after installing them) it fails instead, so CI cannot pass by skipping.
+They go through tests/_tools.py: locally a missing tool skips the test, naming the tool and its
+install command; with ISCSITGT_REQUIRE_TOOLS set (``.ci/run`` sets it after installing them) it
+fails instead, so CI cannot pass by skipping.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-REQUIRED = bool(os.environ.get("ISCSITGT_REQUIRE_EXPORT_TOOLS"))
+from tests._tools import need_file, need_tool
 
 #: npm prefix holding kaitai-struct-compiler and js-yaml (``.ci/run`` installs them there).
 KSC_DIR = Path(os.environ.get("ISCSITGT_KSC_DIR",
@@ -23,29 +23,19 @@ CHROMEDRIVER = Path(os.environ.get("ISCSITGT_CHROMEDRIVER", "/usr/bin/chromedriv
 CHROMIUM = Path(os.environ.get("ISCSITGT_CHROMIUM", "/usr/bin/chromium"))
 
 
-def missing(reason: str) -> None:
-    """Skip (or, where the tools are required, fail) with ``reason``."""
-    if REQUIRED:
-        pytest.fail(f"{reason} (ISCSITGT_REQUIRE_EXPORT_TOOLS is set)")
-    pytest.skip(reason)
-
-
 def node_modules() -> Path:
-    node = shutil.which("node")
-    if node is None:
-        missing("node is not installed (apt-get install nodejs npm)")
+    need_tool("node", "apt-get install nodejs npm")
     modules = KSC_DIR / "node_modules"
     for package in ("kaitai-struct-compiler", "js-yaml"):
-        if not (modules / package / "package.json").is_file():
-            missing(f"{package} is not installed under {modules} "
-                    f"(npm install --prefix {KSC_DIR} kaitai-struct-compiler@0.11 js-yaml@4)")
+        need_file(modules / package / "package.json", f"the npm package {package} under {modules}",
+                  f"npm install --prefix {KSC_DIR} kaitai-struct-compiler@0.11 js-yaml@4")
     return modules
 
 
 def browser() -> tuple[Path, Path]:
-    if not CHROMEDRIVER.is_file() or not CHROMIUM.is_file():
-        missing(f"{CHROMIUM} / {CHROMEDRIVER} not installed "
-                "(apt-get install chromium chromium-driver)")
+    install = "apt-get install chromium chromium-driver"
+    need_file(CHROMIUM, f"Chromium ({CHROMIUM})", install)
+    need_file(CHROMEDRIVER, f"chromedriver ({CHROMEDRIVER})", install)
     return CHROMIUM, CHROMEDRIVER
 
 

@@ -3,7 +3,6 @@ against the layouts and hand derivations."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -13,6 +12,8 @@ from iscsitgt_spt.codec.analysis.hexview import render_hexdump
 from iscsitgt_spt.codec.analysis.lint import lint, lint_bytes
 from iscsitgt_spt.codec.analysis.render import DIM, RED
 from iscsitgt_spt.spec import get_layout
+
+from tests._tools import need_tool
 
 TMF, START = "ISCSITGT_SPT_TMF", "ISCSITGT_SPT_SESSION_START"
 SPT = "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY"
@@ -41,14 +42,14 @@ def column(byte_in_row: int) -> int:
     return 10 + 3 * byte_in_row + (1 if byte_in_row >= 8 else 0)
 
 
-@pytest.mark.skipif(shutil.which("hexdump") is None, reason="hexdump(1) not installed")
 @pytest.mark.parametrize("extra", [b"", b"abc"])
 def test_left_part_matches_hexdump_c(tmp_path: Path, extra: bytes) -> None:
+    hexdump = need_tool("hexdump", "apt-get install bsdextrautils")
     data = encode(build(START, {"ITNexusHandle": 7, "PeerAddress": "192.0.2.17",
                                 "ITNexus": "iqn.1991-05.com.microsoft:initiator01"})) + extra
     path = tmp_path / "buf.bin"
     path.write_bytes(data)
-    reference = subprocess.run(["hexdump", "-C", str(path)], check=True, capture_output=True,
+    reference = subprocess.run([hexdump, "-C", str(path)], check=True, capture_output=True,
                                text=True).stdout.splitlines()
     ours = render_hexdump(decode_buffer(data), data)
     checked = 0
