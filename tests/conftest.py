@@ -17,6 +17,8 @@ import re
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests._docs_site import DocsSite
+
 settings.register_profile(
     "default", max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
@@ -24,6 +26,17 @@ settings.register_profile(
     "long", max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile("default")
+
+@pytest.fixture(scope="session")
+def docs_site(tmp_path_factory: pytest.TempPathFactory) -> DocsSite:
+    """The docs site, built once (``-W``: any warning fails it) for every test that reads it
+    (tests/docs, the page-layout checks in a browser)."""
+    pytest.importorskip("sphinx.cmd.build")
+    root = tmp_path_factory.mktemp("docs")
+    site = DocsSite(html=root / "html", doctrees=root / "doctrees")
+    status, warnings, _ = site.build("html")
+    assert status == 0, f"sphinx-build -W failed:\n{warnings}"
+    return site
 
 #: A skip reason written by tests/_tools.py: "needs WHAT (install: COMMAND)".
 NEEDS = re.compile(r"^needs (?P<what>.*) \(install: (?P<install>[^()]*)\)$")

@@ -1,12 +1,14 @@
 """The Sphinx site builds cleanly and its generated reference is right.
 
-One HTML build per test session (``-W``: any warning fails it), then:
+One HTML build per test session (``-W``: any warning fails it; tests/conftest.py's
+``docs_site``, shared with other tests that read the site), then:
 
 * the field tables show the offsets derived by hand below, on every profile;
 * every layout section links an SVG diagram that exists and names every member;
 * every internal link and anchor of the built HTML resolves (a link check that needs no
   network: external ``http(s)`` links are not followed);
-* the guides' examples pass under ``sphinx-build -b doctest``.
+* the guides' examples pass under ``sphinx-build -b doctest`` (on the HTML build's
+  environment, so no page is read twice).
 
 Expected offsets are hand derivations with the MSVC rules (natural alignment, 8-byte
 integers 8-aligned on x86 too, sizeof rounded up to the largest member alignment), written
@@ -23,9 +25,9 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-sphinx_cmd = pytest.importorskip("sphinx.cmd.build")
+from tests._docs_site import DocsSite
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+pytest.importorskip("sphinx.cmd.build")
 
 # (structure, abi, cookie, member path, offset): derivations.
 #   SRB_IO_CONTROL = 28 bytes, 4-aligned, on every profile (only ULONG/UCHAR members).
@@ -88,22 +90,9 @@ EXPECTED_BITS = {"ErrorCode": "bits 0–6", "Valid": "bit 7", "SenseKey": "bits 
 PROFILES = [(a, c) for a in ("win64", "win32") for c in ("u64", "ptr")]
 
 
-def _build(builder: str, out: Path) -> tuple[int, str]:
-    warnings = out / "warnings.txt"
-    out.mkdir(parents=True, exist_ok=True)
-    status = sphinx_cmd.build_main([
-        "-W", "-q", "-b", builder, "-d", str(out / "doctrees"), "-w", str(warnings),
-        str(DOCS), str(out / builder),
-    ])
-    return status, warnings.read_text(encoding="utf-8") if warnings.exists() else ""
-
-
 @pytest.fixture(scope="module")
-def html(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("docs")
-    status, warnings = _build("html", out)
-    assert status == 0, f"sphinx-build -W failed:\n{warnings}"
-    return out / "html"
+def html(docs_site: DocsSite) -> Path:
+    return docs_site.html
 
 
 class _Page(HTMLParser):
@@ -261,9 +250,9 @@ def test_reference_pages_are_generated(html: Path) -> None:
             "FILE_READ_WRITE_ACCESS"] in [row[:6] for row in ioctl_rows]
 
 
-def test_doctests_pass(tmp_path: Path) -> None:
-    status, warnings = _build("doctest", tmp_path)
-    report = tmp_path / "doctest" / "output.txt"
+def test_doctests_pass(docs_site: DocsSite) -> None:
+    status, warnings, out = docs_site.build("doctest")
+    report = out / "output.txt"
     text = report.read_text(encoding="utf-8") if report.exists() else ""
     assert status == 0, f"{warnings}\n{text}"
     assert re.search(r"\b0 failures in tests", text), text
