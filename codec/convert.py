@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import construct
+from iscsitgt_spt.codec.names import is_text_tag, names_of, value_for
 from iscsitgt_spt.codec.values import FieldValue, Schema, StructValue
 from iscsitgt_spt.spec.errors import BuildError, UnknownFieldError, shown
 from iscsitgt_spt.spec.layout import Member
@@ -60,11 +61,34 @@ def _type_name(value: object) -> str:
     return type(value).__name__
 
 
+def _named_number(member: Member, text: str, path: str, base: int) -> int:
+    """The number a name or a numeric text stands for (codec.names), or the error naming
+    the member's vocabulary."""
+    number = value_for(member, text)
+    if number is not None:
+        return number
+    names = names_of(member)
+    expected = (f"an integer or one of {', '.join(names.values())}" if names
+                else f"integer ({member.ctype})")
+    raise _fail("not an integer or a name of this member's values", path, member, base,
+                expected, shown(text))
+
+
+def _tag_bytes(member: Member, text: str, path: str, base: int) -> bytes:
+    try:
+        return text.encode("ascii")
+    except UnicodeEncodeError:
+        raise _fail("a signature is ASCII text", path, member, base,
+                    f"at most {member.size} ASCII characters", shown(text)) from None
+
+
 def _check_member(
     member: Member, value: Any, path: str, base: int, schema: Schema, strict: bool = False
 ) -> FieldValue:
     kind = member.kind
     if kind in ("int", "bits"):
+        if isinstance(value, str) and not strict:
+            value = _named_number(member, value, path, base)
         if isinstance(value, bool) or not isinstance(value, int):
             raise _fail("not an integer", path, member, base, f"integer ({member.ctype})",
                         _type_name(value))
@@ -74,6 +98,8 @@ def _check_member(
                         f"{member.min_value}..{member.max_value} ({width})", shown(value))
         return int(value)
     if kind in ("bytes", "padding"):
+        if isinstance(value, str) and not strict and is_text_tag(member):
+            value = _tag_bytes(member, value, path, base)
         if not isinstance(value, (bytes, bytearray, memoryview)):
             raise _fail("not a byte string", path, member, base, f"{member.size} bytes",
                         _type_name(value))

@@ -18,9 +18,9 @@ from collections.abc import Sequence
 
 from iscsitgt_spt.codec.analysis.lint import Finding, wchar_issue
 from iscsitgt_spt.codec.dispatch import Decoded, Extra, Truncated
+from iscsitgt_spt.codec.names import is_text_tag, name_for
 from iscsitgt_spt.codec.values import FieldValue, StructValue
 from iscsitgt_spt.spec.constants import (
-    CONTROL_CODES,
     IOCTLS,
     TmfFunction,
     name_of,
@@ -97,7 +97,7 @@ def format_value(member: Member, value: FieldValue) -> tuple[str, bool]:
         return f"{shown} (non-canonical: {issue[2]})", True
     if isinstance(value, bytes):
         text = value.hex(" ")
-        if member.name == "Signature":
+        if is_text_tag(member):
             return f"{text}  {_ascii(value)}", False
         if member.name in _BIG_ENDIAN:
             number = int.from_bytes(value, "big")
@@ -108,8 +108,8 @@ def format_value(member: Member, value: FieldValue) -> tuple[str, bool]:
         if value in (0, 1):
             return f"{value} ({'TRUE' if value else 'FALSE'})", False
         return f"{value} (TRUE, non-canonical)", True
-    if member.name == "ControlCode":
-        known = CONTROL_CODES.get(value)
+    if member.name == "ControlCode":  # shown in hex, as the headers write control codes
+        known = name_for(member, value)
         return (f"0x{value:x} ({known})", False) if known else (f"0x{value:x} (unknown)", True)
     if member.enum_type is not None:
         return _enum_text(member.enum_type, value)

@@ -1,0 +1,70 @@
+"""The names a member's values have, both ways: number → name to show, name → number to read.
+
+One place answers, from the definitions: a member whose C type is annotated with an
+enumeration (``UCHAR.of(TmfFunction)``, ``DataIn``, ``SenseKey``, ...) takes that
+enumeration's names; ``SRB_IO_CONTROL.ControlCode`` takes the published ``CTLCODE_...`` names
+(:data:`~iscsitgt_spt.spec.constants.CONTROL_CODES`).  ``build``, ``replace`` and JSON input
+accept a name wherever a number goes (exact spelling, or any letter case); the text tree,
+``repr`` and the JSON documents show the name beside the number.
+
+Signatures (``UCHAR`` arrays named ``Signature``) are tags of ASCII text: they accept text
+(``"ISCSITGT"``) as well as bytes, NUL-padded like any short ``UCHAR`` array.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+
+from iscsitgt_spt.spec.constants import CONTROL_CODES
+from iscsitgt_spt.spec.layout import Member
+
+__all__ = ["is_text_tag", "name_for", "names_of", "value_for"]
+
+#: The member whose values the published control codes name (not an enumeration in the
+#: headers: a ``#define`` per code).
+_CONTROL_CODE_MEMBER = "ControlCode"
+
+
+@cache
+def _enum_names(enum_type: type) -> Mapping[int, str]:
+    return {int(item): item.name for item in enum_type}  # type: ignore[attr-defined]
+
+
+def names_of(member: Member) -> Mapping[int, str] | None:
+    """Number → name for the member's values, or ``None`` when its values have no names."""
+    if member.enum_type is not None:
+        return _enum_names(member.enum_type)
+    if member.name == _CONTROL_CODE_MEMBER and member.kind == "int":
+        return CONTROL_CODES
+    return None
+
+
+def name_for(member: Member, value: int) -> str | None:
+    """The name of ``value`` in the member's vocabulary, if it has one."""
+    names = names_of(member)
+    return None if names is None else names.get(value)
+
+
+@cache
+def _by_name(names: tuple[tuple[int, str], ...]) -> Mapping[str, int]:
+    return {name.upper(): number for number, name in names}
+
+
+def value_for(member: Member, text: str) -> int | None:
+    """The number a name (any letter case) or a number written as text (``"5"``, ``"0x102"``)
+    stands for in this member; ``None`` when it is neither."""
+    names = names_of(member)
+    if names is not None:
+        number = _by_name(tuple(names.items())).get(text.strip().upper())
+        if number is not None:
+            return number
+    try:
+        return int(text.strip(), 0)
+    except ValueError:
+        return None
+
+
+def is_text_tag(member: Member) -> bool:
+    """Whether the member is a signature: ASCII text in a ``UCHAR`` array."""
+    return member.kind == "bytes" and member.name == "Signature"
