@@ -109,6 +109,22 @@ class _Formatter(argparse.HelpFormatter):
         super().__init__(prog, indent_increment, max_help_position,
                          _columns() - 2 if width is None else width)
 
+    # argparse wraps with textwrap's defaults, which cut a word longer than the line (a
+    # device spec, a path) anywhere, and split at hyphens (an option name): a word that does
+    # not fit overflows its line instead, whole, so it can still be read and copied.
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        import textwrap
+
+        text = self._whitespace_matcher.sub(" ", text).strip()
+        return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        import textwrap
+
+        text = self._whitespace_matcher.sub(" ", text).strip()
+        return textwrap.fill(text, width, initial_indent=indent, subsequent_indent=indent,
+                             break_long_words=False, break_on_hyphens=False)
+
 
 class _Parser(argparse.ArgumentParser):
     """An ArgumentParser whose subcommand parsers (made with ``type(self)``) share its

@@ -74,7 +74,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
         "not failure), 1 a record could not be decoded whole (a buffer cut short included) or "
         "a finding reached --fail-on, 2 unusable input.",
     )
-    p.add_argument("file", nargs="?", default="-", metavar="FILE",
+    # Two destinations (an absent FILE would overwrite what --input gave); run() joins them.
+    p.add_argument("file", nargs="?", metavar="FILE",
                    help="input file, or - for standard input (default)")
     p.add_argument("--as", dest="name", type=structure_name, metavar="NAME",
                    help="decode as this structure instead of identifying it")
@@ -82,8 +83,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
                    help="the IOCTL the buffer travelled with (e.g. 0x4d008)")
     p.add_argument("--abi", choices=ABIS, help="ABI (default: detect)")
     p.add_argument("--cookie", choices=COOKIES, help="cookie width (default: detect)")
-    p.add_argument("--input", choices=("auto", *FORMATS), default="auto", metavar="FORMAT",
-                   help="input format: auto (default) or one of " + ", ".join(FORMATS))
+    p.add_argument("--input", "-i", dest="input_file", action=_InputAction, metavar="FILE",
+                   help="the same as FILE")
+    p.add_argument("--format", dest="input", choices=("auto", *FORMATS), default="auto",
+                   metavar="FORMAT", help="input format: auto (default) or one of "
+                   + ", ".join(FORMATS))
     p.add_argument("--max-record-size", type=_record_size, default=MAX_RECORD_SIZE, metavar="N",
                    help="largest record to read, in bytes (default 4 MiB); '*' rows and "
                    "declared sizes never expand past it")
@@ -100,6 +104,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
                    help="write a self-contained, clickable HTML report of every record")
     add_fail_on_option(p)
     return p
+
+
+class _InputAction(argparse.Action):
+    """``--input/-i FILE``, the file read, as in every command.  Before the one vocabulary
+    (docs/cli.rst) ``decode --input`` took the input FORMAT: a known format name given here
+    still means that, for one release (a file of that name can be given as ./NAME)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        if option_string == "--input" and values in ("auto", *FORMATS):
+            namespace.input = values
+        else:
+            namespace.input_file = values
 
 
 def _record_size(text: str) -> int:
@@ -430,6 +447,7 @@ def _size_of(stream: BinaryIO) -> int | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    args.file = args.file or getattr(args, "input_file", None) or "-"
     if args.fail_on is not None and not args.diagnostics:
         # Bulk mode skips the lint pass: there would be no findings to gate on.
         raise SptError("needs the lint pass, which --no-diagnostics skips",

@@ -1,4 +1,4 @@
-"""``iscsitgt-spt fuzz NAME... --out PATH``: write a reproducible fuzz corpus.
+"""``iscsitgt-spt fuzz NAME... --output PATH``: write a reproducible fuzz corpus.
 
 The cases come from :mod:`iscsitgt_spt.codec.fuzzing.corpus` (no Hypothesis: the same ``--seed``
 must give the same bytes everywhere).  A ``.jsonl`` path gets one JSON-Lines capture record
@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from iscsitgt_spt.cli._common import parse_int, structure_name
+from iscsitgt_spt.cli._common import add_old_spelling, parse_int, structure_name
 from iscsitgt_spt.cli._progress import Progress
 from iscsitgt_spt.codec.capture.jsonl import CaptureRecord, parse_lines, record_to_line
 from iscsitgt_spt.codec.fuzzing.corpus import (
@@ -48,8 +48,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
     p.add_argument("names", nargs="*", type=structure_name, metavar="NAME",
                    help="structure names (or --all)")
     p.add_argument("--all", action="store_true", help="every structure of the spec")
-    p.add_argument("--out", "-o", required=True, metavar="PATH",
+    # Required, checked in run(): argparse's required= would refuse the old spelling.
+    p.add_argument("--output", "-o", dest="out", metavar="PATH",
                    help="a .jsonl file (JSON-Lines capture records) or a directory of .bin files")
+    add_old_spelling(p, "--out", "out", metavar="PATH")
     p.add_argument("-n", type=int, default=100, metavar="N",
                    help="cases per structure, profile and mode (default: 100)")
     p.add_argument("--seed", type=parse_int, default=0, help="random seed (default: 0)")
@@ -156,6 +158,8 @@ def run(args: argparse.Namespace) -> int:
     names = list(STRUCTURES) if args.all else list(dict.fromkeys(args.names))
     if not names:
         raise SptError("no structure given", expected="NAME... or --all")
+    if args.out is None:
+        raise SptError("no output given", expected="--output PATH (-o PATH)")
     if args.n < 0:
         raise SptError("-n must not be negative", actual=str(args.n))
     modes = _choices(args.mode, MODES, "valid")

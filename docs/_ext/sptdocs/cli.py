@@ -5,18 +5,40 @@ module exists, so the page always shows the commands of the installed version.  
 subcommand becomes a section (label ``cli-<name>``) with its usage line, description and one
 row per argument: the option strings, the metavar/choices, the default and the help text
 (``%(default)s`` expanded by argparse's own formatter).
+
+Help texts are plain text written for a terminal: ```...``` quotes a command, and option
+names (``--fail-on``, ``-o``) appear bare.  Both become literal nodes here, so they are shown
+as code, copy as typed, and Sphinx's smart quotes never turn ``--`` into a dash.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import re
 
 from docutils import nodes
 from iscsitgt_spt.cli.sphinxext.nodes_util import Cell, make_table, para, register_label
 from sphinx.util.docutils import SphinxDirective
 
-__all__ = ["CliDirective"]
+__all__ = ["CliDirective", "inline_text"]
+
+#: A backquoted command, or an option name standing alone (``--fail-on``, ``-o``, ``-``).
+_LITERAL = re.compile(r"`([^`]+)`|(?<![\w`-])(--?[A-Za-z][\w-]*)")
+
+
+def inline_text(text: str) -> list[nodes.Node]:
+    """``text`` as inline nodes: quoted commands and option names literal, the rest text."""
+    out: list[nodes.Node] = []
+    end = 0
+    for match in _LITERAL.finditer(text):
+        if match.start() > end:
+            out.append(nodes.Text(text[end:match.start()]))
+        out.append(nodes.literal("", match.group(1) or match.group(2)))
+        end = match.end()
+    if end < len(text):
+        out.append(nodes.Text(text[end:]))
+    return out
 
 
 def _subcommands(
@@ -59,7 +81,8 @@ def _argument_rows(parser: argparse.ArgumentParser) -> list[list[Cell]]:
             default = repr(action.default) if isinstance(action.default, str) else str(
                 action.default)
         rows.append([nodes.literal("", names), nodes.literal("", value) if value else "",
-                     default, _help_of(parser, action)])
+                     nodes.literal("", default) if default else "",
+                     inline_text(_help_of(parser, action))])
     return rows
 
 
@@ -68,7 +91,7 @@ def _parser_body(parser: argparse.ArgumentParser, summary: str = "") -> list[nod
     usage = parser.format_usage().strip()
     out.append(nodes.literal_block(usage, usage, language="text", classes=["spt-usage"]))
     if parser.description or summary:
-        out.append(para(parser.description or summary))
+        out.append(para(*inline_text(parser.description or summary)))
     rows = _argument_rows(parser)
     if rows:
         out.append(make_table(["Argument", "Value", "Default", "Meaning"], rows,
