@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
-import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -82,19 +81,11 @@ class _VersionAction(argparse.Action):
 
 
 def _columns() -> int:
-    """The terminal's width, as :func:`shutil.get_terminal_size` reads it (``COLUMNS``, then
-    standard output's terminal, else 80)."""
-    try:
-        columns = int(os.environ["COLUMNS"])
-    except (KeyError, ValueError):
-        columns = 0
-    if columns <= 0:
-        stdout = sys.__stdout__
-        try:
-            columns = os.get_terminal_size(stdout.fileno()).columns if stdout else 0
-        except (AttributeError, ValueError, OSError):
-            columns = 0
-    return columns or 80
+    """The width help is wrapped to: ``COLUMNS``, then standard output's terminal, else 80
+    (:func:`iscsitgt_spt.cli._terminal.columns`, which decides it for every command)."""
+    from iscsitgt_spt.cli._terminal import columns
+
+    return columns(sys.__stdout__) or 80
 
 
 class _Formatter(argparse.HelpFormatter):

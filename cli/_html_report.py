@@ -98,7 +98,8 @@ def write_html_report(args: argparse.Namespace, open_input: Opener) -> int:
     partial.replace(target)
     print(f"wrote {target}: {verdict.records} record{'s' * (verdict.records != 1)}, "
           f"{verdict.undecoded} not decoded")
-    if verdict.gated:
+    reason = verdict.reasons()
+    if reason is not None:  # exit 1: the one line on stderr that says why
         sys.stdout.flush()
-        print(f"iscsitgt-spt decode: {verdict.reasons()}", file=sys.stderr)
+        print(f"iscsitgt-spt decode: {reason}", file=sys.stderr)
     return verdict.exit_code()

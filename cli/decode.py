@@ -35,6 +35,13 @@ from iscsitgt_spt.cli._common import (
 )
 from iscsitgt_spt.cli._long_input import print_json_with_hex, read_long_raw
 from iscsitgt_spt.cli._progress import Progress
+from iscsitgt_spt.cli._terminal import (
+    color_wanted,
+    columns,
+    hexdump_width,
+    stdin_at_terminal,
+    wrap_prose,
+)
 from iscsitgt_spt.cli._verdict import Verdict, add_fail_on_option
 from iscsitgt_spt.codec.analysis.bulk import bulk_line
 from iscsitgt_spt.codec.analysis.lint import Finding, lint_bytes
@@ -272,11 +279,13 @@ def _buffer_text(
         if full:
             yield render_text(shown, color=color, findings=buf.findings)
         if args.hexdump:
-            yield from _iter_hexdump(shown, buf.data, color=color, findings=buf.findings)
+            yield from _iter_hexdump(shown, buf.data, color=color, findings=buf.findings,
+                                     width=hexdump_width(getattr(args, "width", None)))
     else:
         yield f"  error: {buf.error}"
         if args.hexdump:
-            yield from _iter_hexdump(None, buf.data, color=color)
+            yield from _iter_hexdump(None, buf.data, color=color,
+                                     width=hexdump_width(getattr(args, "width", None)))
     if buf.findings:
         yield "findings:"
         yield from _findings_text(buf.findings)
@@ -315,9 +324,10 @@ def iter_report_text(
         yield from ("  " + line for line in report.sense.format_text().splitlines())
 
 
-def _write_lines(lines: Iterable[str]) -> None:
-    """Stream lines to standard output: the output is never held whole in memory."""
-    sys.stdout.writelines(f"{line}\n" for line in lines)
+def _write_lines(lines: Iterable[str], width: int | None = None) -> None:
+    """Stream lines to standard output: the output is never held whole in memory.  With a
+    ``width`` (a terminal's, or ``COLUMNS``) the prose lines among them are wrapped to it."""
+    sys.stdout.writelines(f"{line}\n" for line in wrap_prose(lines, width))
 
 
 # -- driving ----------------------------------------------------------------------------------
@@ -378,7 +388,8 @@ def emit_reports(
     (:func:`open_input`).
     """
     verdict = Verdict(getattr(args, "fail_on", None))
-    color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
+    color = color_wanted(args.color)
+    args.width = columns()
     options = {"name": args.name, "ioctl": args.ioctl, "abi": args.abi, "cookie": args.cookie,
                "diagnostics": getattr(args, "diagnostics", True)}
     if not multi:
@@ -393,7 +404,7 @@ def emit_reports(
             print_json(_single_document(report, fmt))
         else:
             _write_lines([f"format: {fmt}"])
-            _write_lines(iter_report_text(report, fmt, args, color))
+            _write_lines(iter_report_text(report, fmt, args, color), args.width)
         verdict.add(report)
         if request.partial is not None:
             # Shown above, member by member; the one line a script reads says where it ends
@@ -422,7 +433,7 @@ def emit_reports(
                     sys.stdout.write(report.to_json_line() + "\n")
                 else:
                     _write_lines([""])
-                    _write_lines(iter_report_text(report, fmt, args, color))
+                    _write_lines(iter_report_text(report, fmt, args, color), args.width)
             progress.update(count, position() if position is not None else None)
     finally:
         progress.close()
@@ -447,7 +458,12 @@ def _size_of(stream: BinaryIO) -> int | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    named = args.file is not None or getattr(args, "input_file", None) is not None
     args.file = args.file or getattr(args, "input_file", None) or "-"
+    if args.file == "-" and stdin_at_terminal(
+            "decode", named, "give a FILE (iscsitgt-spt decode capture.txt), or pipe one in "
+            "(... | iscsitgt-spt decode); - reads what you paste"):
+        return EXIT_INPUT
     if args.fail_on is not None and not args.diagnostics:
         # Bulk mode skips the lint pass: there would be no findings to gate on.
         raise SptError("needs the lint pass, which --no-diagnostics skips",

@@ -227,9 +227,12 @@ def _bytes_from_json(member: Member, item: Any, path: str, base: int) -> Any:
 
 def _member_from_json(member: Member, item: Any, path: str, base: int, schema: Schema) -> Any:
     if member.kind in ("int", "bits"):
-        # A number, a number as text ("0x1122334455667788") or a name ("ABORT_TASK"): all
-        # three are read, type- and range-checked by normalise, with the same path.
-        return item
+        if isinstance(item, str):
+            try:
+                return int(item, 0)  # "0x1122334455667788": JSON readers lose precision
+            except ValueError:
+                return item  # a name ("ABORT_TASK"): read, or refused, by normalise
+        return item  # type and range are checked by normalise, with the same path
     if member.kind in ("bytes", "padding"):
         return _bytes_from_json(member, item, path, base)
     if member.kind == "wchar":

@@ -52,17 +52,13 @@ def _by_name(names: tuple[tuple[int, str], ...]) -> Mapping[str, int]:
 
 
 def value_for(member: Member, text: str) -> int | None:
-    """The number a name (any letter case) or a number written as text (``"5"``, ``"0x102"``)
-    stands for in this member; ``None`` when it is neither."""
+    """The number a name (any letter case) stands for in this member; ``None`` when it is
+    not one of its names.  (JSON input also takes numbers written as text, ``"0x102"``:
+    :mod:`~iscsitgt_spt.codec.jsonform` reads those; ``build`` takes numbers as numbers.)"""
     names = names_of(member)
-    if names is not None:
-        number = _by_name(tuple(names.items())).get(text.strip().upper())
-        if number is not None:
-            return number
-    try:
-        return int(text.strip(), 0)
-    except ValueError:
+    if names is None:
         return None
+    return _by_name(tuple(names.items())).get(text.strip().upper())
 
 
 def is_text_tag(member: Member) -> bool:
