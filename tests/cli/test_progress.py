@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 
 import pytest
-
 from iscsitgt_spt.cli._progress import Progress
 
 

@@ -12,6 +12,7 @@ them: in a pseudo-terminal (``os.openpty``), with the environment a user sets.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import select
@@ -94,7 +95,7 @@ def test_a_narrow_terminal_gets_a_narrower_hex_dump() -> None:
         out = subprocess.run([sys.executable, "-m", "iscsitgt_spt", "demo", "--hexdump"],
                              capture_output=True, text=True, env={**env, "COLUMNS": columns})
         offsets = [int(m[1], 16) for line in out.stdout.splitlines() if (m := rows.match(line))]
-        steps = {b - a for a, b in zip(offsets, offsets[1:]) if b > a}
+        steps = {b - a for a, b in itertools.pairwise(offsets) if b > a}
         assert per_row in steps, (columns, steps)
 
 
