@@ -20,6 +20,7 @@ from sphinx.application import Sphinx
 from sphinx.directives.other import TocTree
 
 from .apidoc import AutomodulesDirective
+from .breaks import page_context
 from .cli import CliDirective
 
 __all__ = ["STRUCTURE_DIR", "setup", "stub_text"]
@@ -68,4 +69,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("spt-cli", CliDirective)
     app.add_directive("spt-automodules", AutomodulesDirective)
     app.add_css_file("sptdocs.css")
+    app.connect("html-page-context", page_context)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
