@@ -17,7 +17,7 @@ __all__ = ["breakable_names", "page_context"]
 
 #: Text between tags holding an underscore inside a word.
 _TEXT = re.compile(r">([^<>]*[A-Za-z0-9]_[A-Za-z0-9][^<>]*)<")
-_HEADING = re.compile(r"(<h[1-3][^>]*>)(.*?)(</h[1-3]>)", re.S)
+_HEADING = re.compile(r"<h[1-6][^>]*>.*?</h[1-6]>", re.S)
 
 
 def breakable_names(html: str) -> str:
@@ -28,7 +28,7 @@ def breakable_names(html: str) -> str:
 
 
 def _headings(body: str) -> str:
-    return _HEADING.sub(lambda m: m[1] + breakable_names(m[2]) + m[3], body)
+    return _HEADING.sub(lambda m: breakable_names(m[0]), body)
 
 
 def page_context(app: Any, pagename: str, templatename: str, context: dict[str, Any],
