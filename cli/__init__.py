@@ -74,7 +74,7 @@ class _VersionAction(argparse.Action):
 
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
                  values: object, option_string: str | None = None) -> None:
-        from iscsitgt_spt.cli._version import version_text
+        from iscsitgt_spt.cli.version import version_text
 
         sys.stdout.write(version_text() + "\n")  # where argparse's own version action writes
         parser.exit()

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from iscsitgt_spt.cli._version import version_text
+from iscsitgt_spt.cli.version import version_text
 from iscsitgt_spt.spec.profiles import ABIS, COOKIES, Profile
 from iscsitgt_spt.spec.registry import STRUCTURES
 

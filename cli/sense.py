@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from iscsitgt_spt.cli._common import print_json
+from iscsitgt_spt.codec.sense.asc import T10_REVISION
 from iscsitgt_spt.codec.sense.decoder import decode_sense, parse_hex_sense
 
 __all__ = ["register", "run"]
@@ -15,9 +16,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
     p = sub.add_parser(
         "sense", help="decode a SCSI sense buffer (fixed or descriptor format)",
         description="Decode sense data given as hex (one or more arguments, or - for stdin): "
-        "response code, sense key, ASC/ASCQ text from the T10 list, information, the "
-        "sense-key-specific field and the sense data descriptors.  Vendor-specific sense "
-        "data (response code 7Fh) is shown as its bytes, with exit status 0.",
+        "response code, sense key, ASC/ASCQ as code and text (11h/00h  Unrecovered read "
+        f"error; T10's list of {T10_REVISION}), information, the sense-key-specific field "
+        "and the sense data descriptors (designators as VPD page 83h defines them, checked "
+        "against SPC).  What departs from the standards is listed as warnings.  "
+        "Vendor-specific sense data (response code 7Fh) is shown as its bytes, with exit "
+        "status 0.",
     )
     p.add_argument("hex", nargs="+", metavar="HEX",
                    help="sense bytes as hex, e.g. 'f0 00 03 00 00 12 34 0a' (- reads stdin)")

@@ -26,7 +26,12 @@ from iscsitgt_spt.spec.constants import IOCTL_SCSI_MINIPORT, IOCTLS
 from iscsitgt_spt.spec.errors import ParseError
 from iscsitgt_spt.spec.passthrough import SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY
 from iscsitgt_spt.spec.profiles import DEFAULT_PROFILE, Profile
-from iscsitgt_spt.spec.registry import get_layout, structure, structure_for_control_code
+from iscsitgt_spt.spec.registry import (
+    DERIVED_CACHES,
+    get_layout,
+    structure,
+    structure_for_control_code,
+)
 from iscsitgt_spt.spec.srb_io_control import SRB_IO_CONTROL
 
 __all__ = [
@@ -233,6 +238,7 @@ def identify_inputs(data: bytes, profile: Profile = DEFAULT_PROFILE) -> tuple[ob
 
 
 _BY_CODE: dict[int, str | None] = {}
+DERIVED_CACHES.append(_BY_CODE.clear)  # a structure registered later may own a code
 
 
 def _by_control_code(code: int) -> str | None:

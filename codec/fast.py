@@ -28,39 +28,19 @@ from iscsitgt_spt.codec.jsonform import TEMPLATE_GLOBALS, json_template, value_t
 from iscsitgt_spt.codec.values import Schema, StructValue, schema_of
 from iscsitgt_spt.spec.errors import BuildError, ParseError
 from iscsitgt_spt.spec.layout import Layout, Member
-from iscsitgt_spt.spec.primitives import WcharText
+from iscsitgt_spt.spec.primitives import WcharText, decode_wchar
 
 __all__ = [
     "FastCodec", "compiled", "fast_decode", "fast_encode", "fast_json_text", "wchar_from_bytes",
 ]
 
-_utf16_decode = codecs.utf_16_le_decode
 
 _DecodeFn = Callable[[Any], StructValue]
 _EncodeFn = Callable[[StructValue], bytes]
 
 
-def wchar_from_bytes(raw: bytes) -> str | WcharText:
-    """:func:`~iscsitgt_spt.spec.primitives.decode_wchar`, step for step, at C speed.
-
-    The same three steps: the terminator is the first ``00 00`` *at an even offset* (a match
-    at an odd offset straddles two code units, so the search goes on), every byte after it
-    must be zero, and the text before it must be strict UTF-16LE; otherwise the bytes are
-    kept as :class:`WcharText`.  ``codecs.utf_16_le_decode`` is what ``bytes.decode`` calls
-    after a codec-registry lookup that costs more than decoding a short string.
-    """
-    end = raw.find(b"\0\0")
-    while end & 1 and end > 0:
-        end = raw.find(b"\0\0", end + 1)
-    if end < 0:
-        end = len(raw)
-    elif not raw.endswith(bytes(len(raw) - end)):
-        return WcharText(raw)
-    try:
-        text: str = _utf16_decode(raw[:end], "strict", True)[0]
-    except UnicodeDecodeError:
-        return WcharText(raw)
-    return text
+#: The WCHAR reading of the generated decoders: the spec's own rule (one owner, at C speed).
+wchar_from_bytes = decode_wchar
 
 
 #: struct codes of the C integers, by (size, signed): what construct's FormatFields use.

@@ -26,7 +26,7 @@ from typing import Final
 
 from iscsitgt_spt.spec.errors import InputFormatError
 from iscsitgt_spt.spec.profiles import PROFILES
-from iscsitgt_spt.spec.registry import STRUCTURES, get_layout
+from iscsitgt_spt.spec.registry import DERIVED_CACHES, STRUCTURES, get_layout
 
 __all__ = ["HexSplicer", "LongBuffer", "leading", "leading_size", "stream_with_hex"]
 
@@ -42,6 +42,9 @@ def leading_size() -> int:
     bytes after it only count (and are shown) as trailing bytes.
     """
     return max(get_layout(name, p).size for name in STRUCTURES for p in PROFILES)
+
+
+DERIVED_CACHES.append(leading_size.cache_clear)
 
 
 class LongBuffer:

@@ -2,10 +2,11 @@
 
 One place answers, from the definitions: a member whose C type is annotated with an
 enumeration (``UCHAR.of(TmfFunction)``, ``DataIn``, ``SenseKey``, ...) takes that
-enumeration's names; ``SRB_IO_CONTROL.ControlCode`` takes the published ``CTLCODE_...`` names
-(:data:`~iscsitgt_spt.spec.constants.CONTROL_CODES`).  ``build``, ``replace`` and JSON input
-accept a name wherever a number goes (exact spelling, or any letter case); the text tree,
-``repr`` and the JSON documents show the name beside the number.
+enumeration's names; ``SRB_IO_CONTROL.ControlCode`` takes the published ``CTLCODE_...``
+names of the requests the spec defines (:func:`~iscsitgt_spt.spec.registry.control_codes`).
+``build``, ``replace`` and JSON input accept a name wherever a number goes (exact spelling,
+or any letter case); the text tree and ``repr`` show the name beside the number (JSON
+output keeps the number alone, as every reader expects).
 
 Signatures (``UCHAR`` arrays named ``Signature``) are tags of ASCII text: they accept text
 (``"ISCSITGT"``) as well as bytes, NUL-padded like any short ``UCHAR`` array.
@@ -16,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cache
 
-from iscsitgt_spt.spec.constants import CONTROL_CODES
 from iscsitgt_spt.spec.layout import Member
+from iscsitgt_spt.spec.registry import control_codes
 
 __all__ = ["is_text_tag", "name_for", "names_of", "value_for"]
 
@@ -36,7 +37,7 @@ def names_of(member: Member) -> Mapping[int, str] | None:
     if member.enum_type is not None:
         return _enum_names(member.enum_type)
     if member.name == _CONTROL_CODE_MEMBER and member.kind == "int":
-        return CONTROL_CODES
+        return control_codes()
     return None
 
 

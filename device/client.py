@@ -19,7 +19,7 @@ transport's :class:`~iscsitgt_spt.device.errors.Win32Error`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,10 +35,22 @@ from iscsitgt_spt.device.transport import Transport
 from iscsitgt_spt.spec.assumptions import DEFAULT_TIMEOUT_SECONDS, RETURN_CODE_SUCCESS
 from iscsitgt_spt.spec.constants import DataIn, TmfFunction, TmfResponse, name_of
 from iscsitgt_spt.spec.errors import BuildError, ParseError
+from iscsitgt_spt.spec.layout import CStruct
+from iscsitgt_spt.spec.passthrough import (
+    SCSI_PASS_THROUGH_AUXILIARY,
+    SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY,
+)
 from iscsitgt_spt.spec.profiles import DEFAULT_PROFILE, Profile
 from iscsitgt_spt.spec.registry import STRUCTURES, get_layout, ioctl_of, structure
+from iscsitgt_spt.spec.requests import (
+    ISCSITGT_SPT_SESSION_START,
+    ISCSITGT_SPT_SESSION_STOP,
+    ISCSITGT_SPT_TMF,
+)
+from iscsitgt_spt.spec.srb_io_control import SRB_IO_CONTROL
 
 __all__ = [
+    "ANSWER_JUDGES",
     "SCSI_STATUSES",
     "Client",
     "Exchange",
@@ -57,7 +69,7 @@ SCSI_STATUSES: dict[int, str] = {
 }
 _GOOD = 0x00
 _CHECK_CONDITION = 0x02
-_PASS_THROUGH = "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY"
+_PASS_THROUGH = SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY.c_name
 _SPTD = "ScsiPassThroughDirect"
 _AUX = "ScsiPassThroughAuxiliary"
 
@@ -212,11 +224,16 @@ class Client:
             raise DeviceError(f"{c_name} is not sent on its own", path=c_name,
                               expected=f"one of {sendable}")
         given: Mapping[str, Any] = fields or {}
-        members = get_layout(c_name, self.profile).members
-        if self.signature is not None and any(m.name == "Header" for m in members):
-            given = _merge(given, "Header", "Signature", self.signature)
-        if self.aux_signature is not None and c_name == _PASS_THROUGH:
-            given = _merge(given, _AUX, "Signature", self.aux_signature)
+        layout = get_layout(c_name, self.profile)
+        # The target's signatures go wherever the structure nests the header they belong to.
+        for member in layout.walk():
+            if member.kind != "struct" or "." in member.path:
+                continue
+            if member.ctype == SRB_IO_CONTROL.c_name and self.signature is not None:
+                given = _merge(given, member.path, "Signature", self.signature)
+            aux = self.aux_signature
+            if member.ctype == SCSI_PASS_THROUGH_AUXILIARY.c_name and aux is not None:
+                given = _merge(given, member.path, "Signature", aux)
         raw_in = encode(build(c_name, given, profile=self.profile))
         return self.send_bytes(raw_in, name=c_name, force=force)
 
@@ -255,14 +272,15 @@ class Client:
         force: bool = False,
     ) -> Exchange:
         """ISCSITGT_SPT_SESSION_START for the session ``cookie``."""
-        return self.request("ISCSITGT_SPT_SESSION_START", {
+        return self.request(ISCSITGT_SPT_SESSION_START.c_name, {
             "IsReinstated": int(reinstated), "ITNexusHandle": cookie,
             "PeerAddress": peer_address, "ITNexus": it_nexus, "ChapUserName": chap_user_name,
         }, force=force)
 
     def session_stop(self, cookie: int, *, force: bool = False) -> Exchange:
         """ISCSITGT_SPT_SESSION_STOP for the session ``cookie``."""
-        return self.request("ISCSITGT_SPT_SESSION_STOP", {"ITNexusHandle": cookie}, force=force)
+        return self.request(ISCSITGT_SPT_SESSION_STOP.c_name, {"ITNexusHandle": cookie},
+                            force=force)
 
     def task_management(
         self,
@@ -274,7 +292,7 @@ class Client:
         force: bool = False,
     ) -> Exchange:
         """ISCSITGT_SPT_TMF: ``function`` on ``lun``; ``reference`` is the referenced task."""
-        return self.request("ISCSITGT_SPT_TMF", {
+        return self.request(ISCSITGT_SPT_TMF.c_name, {
             "ITNexusHandle": cookie, "Lun": lun, "TaskManagementFunction": int(function),
             "ReferenceTaskCookie": reference or 0,
         }, force=force)
@@ -331,18 +349,34 @@ def judge(exchange: Exchange) -> None:
             + (meaning or "0 is success, other values are unpublished"),
             exchange, path=f"{value.name}.Header.ReturnCode", reason=f"ReturnCode 0x{code:x}",
         )
-    if value.name == "ISCSITGT_SPT_TMF":
-        response = value.Response
-        known = name_of(TmfResponse, response)
-        if known is None or not TmfResponse(response).is_success:
-            raise TmfFailed(exchange, response)
-    if value.name == _PASS_THROUGH:
-        status = value[_SPTD].ScsiStatus  # type: ignore[union-attr]
-        if status == _CHECK_CONDITION:
-            raise ScsiCheckCondition(exchange)
-        if status != _GOOD:
-            raise RequestFailed(
-                f"SCSI status 0x{status:02x} ({SCSI_STATUSES.get(status, 'unknown')})",
-                exchange, path=f"{value.name}.{_SPTD}.ScsiStatus",
-                reason=f"SCSI status {SCSI_STATUSES.get(status, f'0x{status:02x}')}",
-            )
+    answer_judge = ANSWER_JUDGES.get(value.layout.template)
+    if answer_judge is not None:
+        answer_judge(exchange)
+
+
+def _judge_tmf(exchange: Exchange) -> None:
+    response = exchange.response.value.Response
+    known = name_of(TmfResponse, response)
+    if known is None or not TmfResponse(response).is_success:
+        raise TmfFailed(exchange, response)
+
+
+def _judge_pass_through(exchange: Exchange) -> None:
+    value = exchange.response.value
+    status = value[_SPTD].ScsiStatus  # type: ignore[union-attr]
+    if status == _CHECK_CONDITION:
+        raise ScsiCheckCondition(exchange)
+    if status != _GOOD:
+        raise RequestFailed(
+            f"SCSI status 0x{status:02x} ({SCSI_STATUSES.get(status, 'unknown')})",
+            exchange, path=f"{value.name}.{_SPTD}.ScsiStatus",
+            reason=f"SCSI status {SCSI_STATUSES.get(status, f'0x{status:02x}')}",
+        )
+
+
+#: How the client judges an answer beyond its ReturnCode, bound to the request's definition:
+#: a request without an entry succeeds when its ReturnCode is success.
+ANSWER_JUDGES: dict[CStruct, Callable[[Exchange], None]] = {
+    ISCSITGT_SPT_TMF: _judge_tmf,
+    SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY: _judge_pass_through,
+}

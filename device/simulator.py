@@ -13,7 +13,11 @@ Model decisions (each one a labelled assumption):
   top three bytes (``0x53494dNN``): a capture holding one of them came from this simulator.
   BAD_HEADER (HeaderLength is not sizeof(SRB_IO_CONTROL), or Length is not the payload size of
   the request under the target's profile -- a wrong-ABI caller gets this), BAD_SIGNATURE,
-  UNKNOWN_CONTROL_CODE, UNKNOWN_SESSION, DUPLICATE_SESSION.
+  UNKNOWN_CONTROL_CODE (a code the spec does not define), UNSUPPORTED_CONTROL_CODE (a request
+  the spec defines but this model has no behaviour for), UNKNOWN_SESSION, DUPLICATE_SESSION.
+* **Behaviour per request** is bound to the request's definition (:data:`MINIPORT_HANDLERS`,
+  keyed by the structure, as scapy binds a layer): a request the spec registers without a
+  handler here is answered UNSUPPORTED_CONTROL_CODE, never with another request's behaviour.
 * **Sessions** are a table keyed by ``ITNexusHandle`` (the caller picks the cookie; whether
   caller or miniport picks it is unpublished).  START of a known cookie with IsReinstated
   TRUE replaces the session (its open tasks are dropped, as RFC 7143 session reinstatement
@@ -57,7 +61,7 @@ from __future__ import annotations
 
 import enum
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from iscsitgt_spt.device.errors import Win32Error, ioctl_name
@@ -68,18 +72,24 @@ from iscsitgt_spt.spec.assumptions import (
     ASSUMED_SRB_SIGNATURE,
 )
 from iscsitgt_spt.spec.constants import (
-    CTLCODE_ISCSITGT_SPT_SESSION_END,
-    CTLCODE_ISCSITGT_SPT_SESSION_START,
-    CTLCODE_ISCSITGT_SPT_TMF,
     IOCTL_SCSI_MINIPORT,
     SenseKey,
     SenseResponseCode,
     TmfFunction,
     TmfResponse,
 )
-from iscsitgt_spt.spec.layout import Layout
+from iscsitgt_spt.spec.layout import CStruct, Layout
+from iscsitgt_spt.spec.passthrough import SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY
+from iscsitgt_spt.spec.primitives import wchar_text
 from iscsitgt_spt.spec.profiles import DEFAULT_PROFILE, Profile
-from iscsitgt_spt.spec.registry import get_layout
+from iscsitgt_spt.spec.registry import STRUCTURES, control_code_of, get_layout
+from iscsitgt_spt.spec.requests import (
+    ISCSITGT_SPT_SESSION_START,
+    ISCSITGT_SPT_SESSION_STOP,
+    ISCSITGT_SPT_TMF,
+)
+from iscsitgt_spt.spec.sense_data import SENSE_DATA
+from iscsitgt_spt.spec.srb_io_control import SRB_IO_CONTROL
 
 __all__ = [
     "CHECK_CONDITION",
@@ -88,6 +98,7 @@ __all__ = [
     "ERROR_INVALID_FUNCTION",
     "ERROR_INVALID_PARAMETER",
     "GOOD",
+    "MINIPORT_HANDLERS",
     "Session",
     "SimReturnCode",
     "SimulatedTarget",
@@ -106,9 +117,8 @@ CHECK_CONDITION = 0x02
 
 DEFAULT_CAPACITY_BLOCKS = 2048
 
-_PASS_THROUGH = "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY"
 #: sizeof(SENSE_DATA): the fixed-format sense the simulator writes fills the whole member.
-_FIXED_SENSE_SIZE = get_layout("SENSE_DATA").size
+_FIXED_SENSE_SIZE = get_layout(SENSE_DATA).size
 
 #: Functions whose LUN field names a logical unit (RFC 7143 §11.5.1; RFC 7144 §4.2); for the
 #: target-wide and nexus-wide ones the LUN is not checked.
@@ -128,6 +138,7 @@ class SimReturnCode(enum.IntEnum):
     UNKNOWN_CONTROL_CODE = 0x53494D03
     UNKNOWN_SESSION = 0x53494D04
     DUPLICATE_SESSION = 0x53494D05
+    UNSUPPORTED_CONTROL_CODE = 0x53494D06
 
     @property
     def meaning(self) -> str:
@@ -141,7 +152,9 @@ _SIM_RETURN_CODE_MEANINGS: dict[SimReturnCode, str] = {
     "the payload size under the target's profile (a wrong-ABI caller gets this)",
     SimReturnCode.BAD_SIGNATURE: "the SRB_IO_CONTROL Signature is not the one the target "
     "expects",
-    SimReturnCode.UNKNOWN_CONTROL_CODE: "ControlCode is not SESSION_START, SESSION_STOP or TMF",
+    SimReturnCode.UNKNOWN_CONTROL_CODE: "ControlCode is none of the spec's request codes",
+    SimReturnCode.UNSUPPORTED_CONTROL_CODE: "the spec defines this request, but the simulator "
+    "has no behaviour for it (no handler)",
     SimReturnCode.UNKNOWN_SESSION: "no session has this ITNexusHandle (never started, or "
     "already stopped)",
     SimReturnCode.DUPLICATE_SESSION: "START of an ITNexusHandle already in session, without "
@@ -199,9 +212,7 @@ class _Buffer:
         return bytes(self.data[m.offset : m.end])
 
     def text(self, path: str) -> str:
-        raw = self.raw(path)
-        end = next((i for i in range(0, len(raw) - 1, 2) if raw[i : i + 2] == b"\0\0"), len(raw))
-        return raw[:end].decode("utf-16-le", errors="replace")
+        return wchar_text(self.raw(path))
 
 
 def fixed_sense(key: SenseKey, asc: int, ascq: int) -> bytes:
@@ -240,13 +251,13 @@ class SimulatedTarget(Transport):
         self.aux_signature = aux_signature
         self.delay = delay
         self.sessions: dict[int, Session] = {}
-        self._header = get_layout("SRB_IO_CONTROL", profile)
+        self._header = get_layout(SRB_IO_CONTROL, profile)
+        # Every request the spec registers, by the control code its definition carries.
         self._requests = {
-            CTLCODE_ISCSITGT_SPT_SESSION_START: get_layout("ISCSITGT_SPT_SESSION_START", profile),
-            CTLCODE_ISCSITGT_SPT_SESSION_END: get_layout("ISCSITGT_SPT_SESSION_STOP", profile),
-            CTLCODE_ISCSITGT_SPT_TMF: get_layout("ISCSITGT_SPT_TMF", profile),
+            code: get_layout(s, profile)
+            for s in STRUCTURES.values() if (code := control_code_of(s)) is not None
         }
-        self._pass_through = get_layout(_PASS_THROUGH, profile)
+        self._pass_through = get_layout(SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY, profile)
 
     def __repr__(self) -> str:
         return (f"<SimulatedTarget {self.profile} luns={sorted(self.luns)} "
@@ -280,12 +291,9 @@ class SimulatedTarget(Transport):
         if status == SimReturnCode.SUCCESS:
             assert layout is not None
             request = _Buffer(data, layout)
-            if layout.name == "ISCSITGT_SPT_SESSION_START":
-                status = self._start(request)
-            elif layout.name == "ISCSITGT_SPT_SESSION_STOP":
-                status = self._stop(request)
-            else:
-                status = self._tmf(request)
+            handler = MINIPORT_HANDLERS.get(layout.template)
+            status = (SimReturnCode.UNSUPPORTED_CONTROL_CODE if handler is None
+                      else handler(self, request))
             header.data = request.data
         header.put("ReturnCode", status)
         return bytes(header.data)
@@ -428,3 +436,12 @@ class SimulatedTarget(Transport):
             return fixed_sense(SenseKey.ILLEGAL_REQUEST, 0x21, 0x00)
         return None
 
+
+#: What the simulated miniport does with each IOCTL_SCSI_MINIPORT request, keyed by the
+#: request's definition.  A request the spec registers without an entry here is answered
+#: ``UNSUPPORTED_CONTROL_CODE``; adding behaviour for a new request is one entry.
+MINIPORT_HANDLERS: dict[CStruct, Callable[[SimulatedTarget, _Buffer], SimReturnCode]] = {
+    ISCSITGT_SPT_SESSION_START: SimulatedTarget._start,
+    ISCSITGT_SPT_SESSION_STOP: SimulatedTarget._stop,
+    ISCSITGT_SPT_TMF: SimulatedTarget._tmf,
+}

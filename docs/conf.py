@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 
-from iscsitgt_spt.cli._common import version_text
+from iscsitgt_spt.cli.version import version_text
 
 project = "iscsitgt-spt"
 author = "iscsitgt-spt developers"

@@ -26,7 +26,6 @@ from collections.abc import Iterable, Sequence
 
 from iscsitgt_spt.spec.assumptions import ASSUMPTIONS
 from iscsitgt_spt.spec.constants import (
-    CONTROL_CODES,
     IOCTLS,
     SCSI_PASS_THROUGH_ISCSITGT_SIGNATURE_SIZE,
     SCSI_PASS_THROUGH_MAX_CHAP_USERNAME_LENGTH,
@@ -36,7 +35,7 @@ from iscsitgt_spt.spec.constants import (
 from iscsitgt_spt.spec.layout import Layout, Member
 from iscsitgt_spt.spec.primitives import BOOL, BYTE, UCHAR, ULONG, ULONGLONG, USHORT, WCHAR
 from iscsitgt_spt.spec.profiles import Profile
-from iscsitgt_spt.spec.registry import STRUCTURES, get_layout, structure
+from iscsitgt_spt.spec.registry import STRUCTURES, control_codes, get_layout, structure
 
 __all__ = ["HEADER_GUARD", "HEADER_NAME", "SDK_STRUCTURES", "render_header"]
 
@@ -140,7 +139,7 @@ def _abi_guard(profile: Profile) -> list[str]:
 
 def _defines(standalone: bool) -> list[str]:
     lines = ["/* SRB_IO_CONTROL.ControlCode values (names verbatim from the documentation). */"]
-    for code, name in CONTROL_CODES.items():
+    for code, name in control_codes().items():
         lines += [f"#ifndef {name}", f"#define {name} 0x{code:03X}", "#endif"]
     lines.append("/* String lengths in WCHARs, and the auxiliary signature size in bytes. */")
     for name, value in _STRING_LENGTHS.items():

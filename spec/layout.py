@@ -25,6 +25,8 @@ from typing import Any, Literal
 
 import construct
 from iscsitgt_spt.spec.primitives import (
+    SESSION_COOKIE,
+    TASK_COOKIE,
     AbiDependent,
     CArrayBytes,
     CBitFields,
@@ -34,7 +36,7 @@ from iscsitgt_spt.spec.primitives import (
 from iscsitgt_spt.spec.profiles import Profile
 from iscsitgt_spt.spec.rules import Rule
 
-__all__ = ["CStruct", "Layout", "Member", "MemberKind", "resolve"]
+__all__ = ["COOKIE_TYPES", "CStruct", "CookieMember", "Layout", "Member", "MemberKind", "resolve"]
 
 MemberKind = Literal["int", "bytes", "wchar", "struct", "padding", "bits"]
 
@@ -43,7 +45,10 @@ class CStruct(construct.Struct):  # type: ignore[misc]
     """A C structure definition: construct members in declaration order, plus metadata.
 
     ``rules`` maps a member path (relative to this structure) to the :class:`Rule` that fills
-    it in a canonical build when the caller does not give it.
+    it in a canonical build when the caller does not give it.  ``creates`` names the cookie
+    members (``SESSION_COOKIE``/``TASK_COOKIE``) whose value this structure introduces, such as
+    the handle of the session a START opens; every other cookie member refers to something
+    that already exists (lint and the session fuzzer read this, never a list of names).
     """
 
     def __init__(
@@ -53,12 +58,14 @@ class CStruct(construct.Struct):  # type: ignore[misc]
         doc: str,
         pack: int | None = None,
         rules: Mapping[str, Rule] | None = None,
+        creates: tuple[str, ...] = (),
     ) -> None:
         super().__init__(*subcons)
         self.c_name = c_name
         self.doc = doc
         self.pack = pack
         self.rules: Mapping[str, Rule] = dict(rules or {})
+        self.creates = frozenset(creates)
 
     def __repr__(self) -> str:
         return f"<CStruct {self.c_name}>"
@@ -112,6 +119,24 @@ class Member:
             yield from child.walk()
 
 
+#: The cookie types of the spec by C name, and what each identifies.
+COOKIE_TYPES: Mapping[str, Literal["session", "task"]] = {
+    SESSION_COOKIE.c_name: "session", TASK_COOKIE.c_name: "task",
+}
+
+
+@dataclass(frozen=True)
+class CookieMember:
+    """A cookie member of a layout: the member, what it identifies, its structure's name, and
+    whether that structure introduces the value (a START's handle) or refers to an existing one.
+    """
+
+    member: Member
+    identifies: Literal["session", "task"]
+    structure: str
+    creates: bool
+
+
 @dataclass(frozen=True)
 class Layout:
     """A structure resolved for one profile: size, members, the concrete construct."""
@@ -141,6 +166,22 @@ class Layout:
             return self.by_path[path]
         except KeyError:
             raise KeyError(path) from None
+
+    def cookies(self) -> tuple[CookieMember, ...]:
+        """Every ``SESSION_COOKIE``/``TASK_COOKIE`` member, with what its structure does with it.
+
+        Read from the member's declared type and its structure's ``creates``, never from a list
+        of member names, so a new request with a cookie is known everywhere at once.
+        """
+        found = []
+        for m in self.flat:
+            if m.ctype not in COOKIE_TYPES:
+                continue
+            owner, _, leaf = m.path.rpartition(".")
+            struct = _template_of(self.template, owner) if owner else self.template
+            found.append(CookieMember(m, COOKIE_TYPES[m.ctype], struct.c_name,
+                                      leaf in struct.creates))
+        return tuple(found)
 
     def sublayout(self, path: str) -> Layout:
         """The layout of the nested structure at ``path``, on its own (offsets from 0)."""
@@ -212,6 +253,67 @@ def _padding(name: str, prefix: str, offset: int, size: int, why: str) -> Member
     )
 
 
+#: What placing one declared member gives: its Member(s), its concrete construct, its size.
+_Placed = tuple[list[Member], construct.Construct, int]
+
+
+def _place_struct(leaf: CStruct, name: str, path: str, at: int, doc: str,
+                  profile: Profile) -> _Placed:
+    inner = _resolve_struct(leaf, profile, at, path + ".")
+    member = Member(
+        name=name, path=path, offset=at, size=inner.size, ctype=leaf.c_name,
+        resolved_ctype=leaf.c_name, kind="struct", doc=doc, align=inner.align,
+        children=tuple(inner.members),
+    )
+    return [member], name / construct.Struct(*inner.subcons), inner.size
+
+
+def _place_bits(leaf: CBitFields, prefix: str, at: int, align: int) -> _Placed:
+    unit = f"_bits_{leaf.fields[0].name}"
+    members = [
+        Member(
+            name=bf.name, path=prefix + bf.name, offset=at, size=leaf.size,
+            ctype=leaf.c_name, resolved_ctype=leaf.c_name, kind="bits", doc=bf.doc,
+            align=align, bit_offset=shift, bit_width=bf.width, unit=unit,
+            enum_type=bf.enum_type,
+        )
+        for bf, shift in zip(leaf.fields, leaf.bit_offsets)
+    ]
+    return members, unit / leaf, leaf.size
+
+
+def _place_array(leaf: CWcharArray | CArrayBytes, name: str, path: str, at: int, align: int,
+                 doc: str) -> _Placed:
+    wide = isinstance(leaf, CWcharArray)
+    ctype = f"WCHAR[{leaf.count}]" if wide else f"{leaf.c_name}[{leaf.count}]"
+    member = Member(
+        name=name, path=path, offset=at, size=leaf.size, ctype=ctype, resolved_ctype=ctype,
+        kind="wchar" if wide else "bytes", doc=doc, align=align, count=leaf.count,
+    )
+    return [member], name / leaf, leaf.size
+
+
+def _place(leaf: construct.Construct, name: str, prefix: str, at: int, align: int, doc: str,
+           ctype: str, profile: Profile) -> _Placed:
+    """One declared member placed at ``at``: the kind of its type decides its Member(s)."""
+    path = prefix + name
+    if isinstance(leaf, CStruct):
+        return _place_struct(leaf, name, path, at, doc, profile)
+    if isinstance(leaf, CBitFields):
+        return _place_bits(leaf, prefix, at, align)
+    if isinstance(leaf, (CWcharArray, CArrayBytes)):
+        return _place_array(leaf, name, path, at, align, doc)
+    if isinstance(leaf, CPrimitive):
+        return [_scalar_member(name, path, at, leaf, ctype, doc)], name / leaf, leaf.size
+    raise TypeError(f"{path}: unsupported construct {leaf!r}")  # pragma: no cover
+
+
+def _alignment(leaf: construct.Construct, struct: CStruct, profile: Profile) -> int:
+    """The member's alignment under ``profile``, capped by the structure's ``#pragma pack``."""
+    align = _resolve_struct(leaf, profile, 0, "").align if isinstance(leaf, CStruct) else leaf.align
+    return align if struct.pack is None else min(align, struct.pack)
+
+
 def _resolve_struct(struct: CStruct, profile: Profile, base: int, prefix: str) -> _Resolved:
     members: list[Member] = []
     subcons: list[construct.Construct] = []
@@ -223,13 +325,7 @@ def _resolve_struct(struct: CStruct, profile: Profile, base: int, prefix: str) -
         if isinstance(leaf, AbiDependent):
             leaf = leaf.resolve(profile)
             doc = f"{doc} [{ctype}: see assumptions]" if doc else ctype
-        if isinstance(leaf, CStruct):
-            inner = _resolve_struct(leaf, profile, 0, "")
-            align = inner.align
-        else:
-            align = leaf.align
-        if struct.pack is not None:
-            align = min(align, struct.pack)
+        align = _alignment(leaf, struct, profile)
         pad = -offset % align
         label = name or f"bits_{leaf.fields[0].name}"
         if pad:
@@ -240,50 +336,10 @@ def _resolve_struct(struct: CStruct, profile: Profile, base: int, prefix: str) -
             ))
             subcons.append(pad_name / construct.Bytes(pad))
             offset += pad
-        path = prefix + (name or "")
-        at = base + offset
-        if isinstance(leaf, CStruct):
-            inner = _resolve_struct(leaf, profile, at, path + ".")
-            members.append(Member(
-                name=name or "", path=path, offset=at, size=inner.size, ctype=leaf.c_name,
-                resolved_ctype=leaf.c_name, kind="struct", doc=doc, align=inner.align,
-                children=tuple(inner.members),
-            ))
-            subcons.append((name or "") / construct.Struct(*inner.subcons))
-            size = inner.size
-        elif isinstance(leaf, CBitFields):
-            unit = f"_bits_{leaf.fields[0].name}"
-            for bf, shift in zip(leaf.fields, leaf.bit_offsets):
-                members.append(Member(
-                    name=bf.name, path=prefix + bf.name, offset=at, size=leaf.size,
-                    ctype=leaf.c_name, resolved_ctype=leaf.c_name, kind="bits", doc=bf.doc,
-                    align=align, bit_offset=shift, bit_width=bf.width, unit=unit,
-                    enum_type=bf.enum_type,
-                ))
-            subcons.append(unit / leaf)
-            size = leaf.size
-        elif isinstance(leaf, CWcharArray):
-            members.append(Member(
-                name=name or "", path=path, offset=at, size=leaf.size,
-                ctype=f"WCHAR[{leaf.count}]", resolved_ctype=f"WCHAR[{leaf.count}]",
-                kind="wchar", doc=doc, align=align, count=leaf.count,
-            ))
-            subcons.append((name or "") / leaf)
-            size = leaf.size
-        elif isinstance(leaf, CArrayBytes):
-            members.append(Member(
-                name=name or "", path=path, offset=at, size=leaf.size,
-                ctype=f"{leaf.c_name}[{leaf.count}]", resolved_ctype=f"{leaf.c_name}[{leaf.count}]",
-                kind="bytes", doc=doc, align=align, count=leaf.count,
-            ))
-            subcons.append((name or "") / leaf)
-            size = leaf.size
-        elif isinstance(leaf, CPrimitive):
-            members.append(_scalar_member(name or "", path, at, leaf, ctype, doc))
-            subcons.append((name or "") / leaf)
-            size = leaf.size
-        else:  # pragma: no cover - a definition error, caught by the spec's own tests
-            raise TypeError(f"{struct.c_name}.{name}: unsupported construct {leaf!r}")
+        placed, subcon, size = _place(leaf, name or "", prefix, base + offset, align, doc,
+                                      ctype, profile)
+        members += placed
+        subcons.append(subcon)
         offset += size
         max_align = max(max_align, align)
     tail = -offset % max_align

@@ -65,6 +65,7 @@ SCSI_PASS_THROUGH_AUXILIARY = CStruct(
     * "Whether this data sequence is the final one of the SCSI request (BOOL).",
     "Lun" / ULONG * "Initiator-visible logical unit number.",
     doc="Auxiliary I_T_L_Q nexus and multi-data-sequence information for a pass-through.",
+    creates=("TaskCookie",),
     rules={
         "Size": SizeOfSelf(),
         "Signature": Const(

@@ -12,6 +12,7 @@ exactly what encoding that string would give (see :class:`WcharText`).
 
 from __future__ import annotations
 
+import codecs
 import enum
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -37,6 +38,10 @@ __all__ = [
     "CPrimitive",
     "CWcharArray",
     "WcharText",
+    "decode_wchar",
+    "encode_wchar",
+    "wchar_end",
+    "wchar_text",
 ]
 
 
@@ -56,16 +61,11 @@ class WcharText:
 
     @property
     def text(self) -> str:
-        units = len(self.raw) // 2
-        end = next(
-            (i * 2 for i in range(units) if self.raw[i * 2 : i * 2 + 2] == b"\0\0"),
-            units * 2,
-        )
-        return self.raw[:end].decode("utf-16-le", errors="replace")
+        return wchar_text(self.raw)
 
     @property
     def terminated(self) -> bool:
-        return any(self.raw[i : i + 2] == b"\0\0" for i in range(0, len(self.raw) - 1, 2))
+        return wchar_end(self.raw) is not None
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, WcharText) and other.raw == self.raw
@@ -77,19 +77,42 @@ class WcharText:
         return f"WcharText(text={self.text!r}, raw={self.raw.hex()!r})"
 
 
+def wchar_end(raw: bytes) -> int | None:
+    """Where a ``WCHAR`` string's terminator starts: the first ``00 00`` at an *even* offset.
+
+    The one owner of that rule: a ``00 00`` at an odd offset straddles two code units (the
+    high byte of one and the low byte of the next), so the search goes on past it.  ``None``
+    when the string fills its field with no terminator.
+    """
+    end = raw.find(b"\0\0")
+    while end > 0 and end & 1:
+        end = raw.find(b"\0\0", end + 1)
+    return None if end < 0 else end
+
+
+def wchar_text(raw: bytes) -> str:
+    """The text of a ``WCHAR`` field up to its terminator, unreadable code units replaced."""
+    end = wchar_end(raw)
+    return codecs.utf_16_le_decode(raw[: len(raw) if end is None else end], "replace", True)[0]
+
+
 def decode_wchar(raw: bytes) -> str | WcharText:
-    """``str`` when ``raw`` is a canonical string, else :class:`WcharText` keeping the bytes."""
-    end = len(raw)
-    for i in range(0, len(raw), 2):
-        if raw[i] == 0 and raw[i + 1] == 0:
-            end = i
-            break
-    if raw.count(0, end) != len(raw) - end:
+    """``str`` when ``raw`` is a canonical string, else :class:`WcharText` keeping the bytes.
+
+    Canonical: strict UTF-16LE up to the terminator (:func:`wchar_end`) and only zero bytes
+    after it.  ``codecs.utf_16_le_decode`` is what ``bytes.decode`` calls after a
+    codec-registry lookup that costs more than decoding a short string (a hot path).
+    """
+    end = wchar_end(raw)
+    if end is None:
+        end = len(raw)
+    elif not raw.endswith(bytes(len(raw) - end)):
         return WcharText(raw)
     try:
-        return raw[:end].decode("utf-16-le")
+        text: str = codecs.utf_16_le_decode(raw[:end], "strict", True)[0]
     except UnicodeDecodeError:
         return WcharText(raw)
+    return text
 
 
 class CPrimitive(construct.FormatField):  # type: ignore[misc]

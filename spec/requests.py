@@ -37,6 +37,7 @@ ISCSITGT_SPT_SESSION_START = srb_payload(
     "(SCSI_PASS_THROUGH_MAX_CHAP_USERNAME_LENGTH).",
     doc="Starts (or reinstates) a session: IOCTL_SCSI_MINIPORT with "
     "CTLCODE_ISCSITGT_SPT_SESSION_START (0x100).",
+    creates=("ITNexusHandle",),
 )
 
 ISCSITGT_SPT_SESSION_STOP = srb_payload(

@@ -36,7 +36,8 @@ SRB_IO_CONTROL = CStruct(
 
 
 def srb_payload(
-    c_name: str, control_code: int, control_name: str, *members: Construct, doc: str
+    c_name: str, control_code: int, control_name: str, *members: Construct, doc: str,
+    creates: tuple[str, ...] = (),
 ) -> CStruct:
     """An IOCTL_SCSI_MINIPORT request: SRB_IO_CONTROL ``Header`` followed by ``members``.
 
@@ -48,6 +49,7 @@ def srb_payload(
         "Header" / SRB_IO_CONTROL * "Mandatory SRB_IO_CONTROL header.",
         *members,
         doc=doc,
+        creates=creates,
         rules={
             CONTROL_CODE_PATH: Const(control_code, control_name),
             "Header.Length": SizeAfter("Header"),

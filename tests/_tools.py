@@ -5,6 +5,8 @@ asks for it here.  Locally a missing tool skips the test with a reason that name
 the command that installs it; ``.ci/run`` installs every tool and sets
 ``ISCSITGT_REQUIRE_TOOLS=1``, and then a missing tool fails the test instead, so CI cannot pass
 by skipping.  tests/conftest.py groups these skips by tool in pytest's closing summary.
+
+Import it as ``from _tools import need_tool`` (pyproject puts ``tests/`` on pytest's path).
 """
 
 from __future__ import annotations

@@ -15,9 +15,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from _docs_site import DocsSite
 from hypothesis import HealthCheck, settings
-
-from tests._docs_site import DocsSite
 
 settings.register_profile(
     "default", max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow]

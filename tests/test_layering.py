@@ -10,6 +10,9 @@ The layers are the four top-level folders, mapped to their installed names by py
 * ``spec`` and ``codec`` are sans-I/O: no ctypes, argparse, terminal, file system or standard
   streams.  Package data read through :mod:`importlib.resources` is allowed.
 * Only the device layer touches ctypes and Windows.
+* The front ends of the top layer (the command line; the Sphinx extension in
+  ``cli/sphinxext``; the docs' own ``conf.py`` and extensions) use each other's public modules
+  only: no front end imports another's private (``_``-prefixed) module.
 
 ``test_the_checker_catches_*`` run the same checks on synthetic modules, so a checker that
 stopped seeing violations would fail too.
@@ -29,6 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 RANKS = {"iscsitgt_spt.spec": 0, "iscsitgt_spt.codec": 1, "iscsitgt_spt.device": 2,
          "iscsitgt_spt.cli": 3, "iscsitgt_spt.__main__": 3}
 CODEC_SUBPACKAGES = ("analysis", "capture", "export", "fuzzing", "sense")
+#: Front ends of the top layer that stand beside the command line (``iscsitgt_spt.cli.*``).
+FRONT_END_ROOMS = ("sphinxext",)
 SANS_IO_FORBIDDEN_MODULES = {
     "argparse", "curses", "termios", "tty", "pathlib", "tempfile", "shutil", "os", "io",
     "subprocess", "socket", "readline",
@@ -46,6 +51,8 @@ def _package_dirs() -> dict[str, str]:
 
 
 def _layer(module: str) -> int:
+    if module.split(".")[0] == "docs":
+        return RANKS["iscsitgt_spt.cli"]  # the docs' conf.py and extensions are front ends
     for prefix, rank in sorted(RANKS.items(), key=lambda item: -len(item[0])):
         if module == prefix or module.startswith(prefix + "."):
             return rank
@@ -65,6 +72,9 @@ def _modules() -> dict[str, Path]:
                 continue
             parts = [p for p in rel.parts if p != "__init__"]
             out[".".join([namespace, *parts])] = path
+    for path in [ROOT / "docs" / "conf.py", *(ROOT / "docs" / "_ext").rglob("*.py")]:
+        rel = path.relative_to(ROOT).with_suffix("")
+        out[".".join(p for p in rel.parts if p != "__init__")] = path
     return out
 
 
@@ -91,6 +101,20 @@ def _is_core(module: str) -> bool:
         len(parts) == 2 or (len(parts) == 3 and parts[2] not in CODEC_SUBPACKAGES))
 
 
+def _room(module: str) -> str | None:
+    """The front end a module of the top layer belongs to (``None`` below it)."""
+    parts = module.split(".")
+    if parts[:2] != ["iscsitgt_spt", "cli"]:
+        return "docs" if parts[0] == "docs" else None
+    return parts[2] if len(parts) > 2 and parts[2] in FRONT_END_ROOMS else "command line"
+
+
+def _private_of_another_room(module: str, target: str) -> bool:
+    mine, theirs = _room(module), _room(target)
+    return (mine is not None and theirs is not None and mine != theirs
+            and any(p.startswith("_") for p in target.split(".")[2:]))
+
+
 def violations(module: str, source: str, is_package: bool = False) -> list[str]:
     """Every rule ``module`` (with this ``source``) breaks, one line each."""
     tree = ast.parse(source)
@@ -112,6 +136,9 @@ def violations(module: str, source: str, is_package: bool = False) -> list[str]:
                     lineno, "core") not in seen:
                 seen.add((lineno, "core"))
                 found.append(f"{where} imports {target} (the codec core leans on no subpackage)")
+        if _private_of_another_room(module, target) and (lineno, "room") not in seen:
+            seen.add((lineno, "room"))
+            found.append(f"{where} imports {target} (another front end's private module)")
         top = target.split(".")[0]
         if mine != 2 and top in WINDOWS_MODULES and (lineno, "win") not in seen:
             seen.add((lineno, "win"))
@@ -176,6 +203,12 @@ def test_the_check_sees_the_tree() -> None:
         ("iscsitgt_spt.codec.analysis.render", "import sys\nsys.stdout.write('x')", "terminal"),
         ("iscsitgt_spt.codec.capture.records", "def f(p):\n    return p.read_bytes()",
          ".read_bytes()"),
+        ("iscsitgt_spt.cli.sphinxext.model", "from iscsitgt_spt.cli._common import x",
+         "another front end's private module"),
+        ("docs.conf", "from iscsitgt_spt.cli._common import version_text",
+         "another front end's private module"),
+        ("iscsitgt_spt.cli.decode", "from iscsitgt_spt.cli.sphinxext._x import y",
+         "another front end's private module"),
     ],
 )
 def test_the_checker_catches_a_wrong_way_import(module: str, source: str, complaint: str) -> None:
@@ -190,3 +223,5 @@ def test_the_checker_allows_the_right_way() -> None:
     assert violations("iscsitgt_spt.cli.decode", "import argparse, sys\nsys.stdout.write('')\n"
                       "from iscsitgt_spt.device import Client") == []
     assert violations("iscsitgt_spt.device.windows", "import ctypes") == []
+    assert violations("iscsitgt_spt.cli.sphinxext", "from iscsitgt_spt.cli.version import v\n"
+                      "from iscsitgt_spt.cli.sphinxext._x import y") == []

@@ -110,7 +110,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("build-finished", _write_outputs)
     app.connect("missing-reference", _soft_reference)
     app.add_css_file(CSS_FILE)
-    from iscsitgt_spt.cli._common import version_text
+    from iscsitgt_spt.cli.version import version_text
 
     return {"version": version_text().split()[-1], "parallel_read_safe": True,
             "parallel_write_safe": True}

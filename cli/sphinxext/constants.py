@@ -18,7 +18,12 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from iscsitgt_spt.spec import constants
 from iscsitgt_spt.spec.assumptions import ASSUMPTIONS, QUIRKS
-from iscsitgt_spt.spec.registry import STRUCTURES, ioctl_of, structure_for_control_code
+from iscsitgt_spt.spec.registry import (
+    STRUCTURES,
+    control_codes,
+    ioctl_of,
+    structure_for_control_code,
+)
 from sphinx.util.docutils import SphinxDirective
 
 from .nodes_util import Cell, make_table, para, ref, register_label
@@ -73,19 +78,28 @@ def _ioctl_text(code: int) -> str:
     return f"0x{code:08X}"
 
 
+def control_code_rows() -> list[tuple[int, str, str, str]]:
+    """(code, published name, structure, IOCTL name) of every request the registry holds."""
+    rows = []
+    for code, name in control_codes().items():
+        struct = structure_for_control_code(code)
+        assert struct is not None  # control_codes() is read from the structures themselves
+        ioctl = ioctl_of(struct)
+        rows.append((code, name, struct.c_name,
+                     constants.IOCTLS.get(ioctl, "") if ioctl is not None else ""))
+    return rows
+
+
 class ControlCodesDirective(SphinxDirective):
     """SRB_IO_CONTROL.ControlCode values, the structure each selects, their IOCTL."""
 
     def run(self) -> list[nodes.Node]:
         rows: list[list[Cell]] = []
-        for code, name in constants.CONTROL_CODES.items():
-            struct = structure_for_control_code(code)
-            struct_cell: Cell = (ref(f"struct-{struct.c_name}", nodes.literal("", struct.c_name))
-                                 if struct is not None else "")
-            ioctl = ioctl_of(struct) if struct is not None else None
+        for code, name, struct, ioctl in control_code_rows():
             rows.append([
-                f"0x{code:X}", str(code), nodes.literal("", name), struct_cell,
-                nodes.literal("", constants.IOCTLS.get(ioctl, "")) if ioctl is not None else "",
+                f"0x{code:X}", str(code), nodes.literal("", name),
+                ref(f"struct-{struct}", nodes.literal("", struct)),
+                nodes.literal("", ioctl) if ioctl else "",
             ])
         return [make_table(["Code", "Decimal", "Name (as published)", "Structure", "IOCTL"],
                            rows, classes=["spt-control-codes"])]

@@ -13,10 +13,16 @@ from pathlib import PurePosixPath
 from docutils import nodes
 from docutils.parsers.rst import directives
 from iscsitgt_spt.codec.export import render_svg, row_width
-from iscsitgt_spt.spec.constants import CONTROL_CODES, IOCTLS, decode_ctl_code
+from iscsitgt_spt.spec.constants import IOCTLS, decode_ctl_code
 from iscsitgt_spt.spec.layout import CStruct, Layout, Member
 from iscsitgt_spt.spec.profiles import PROFILES
-from iscsitgt_spt.spec.registry import control_code_of, get_layout, ioctl_of, structure
+from iscsitgt_spt.spec.registry import (
+    control_code_name_of,
+    control_code_of,
+    get_layout,
+    ioctl_of,
+    structure,
+)
 from sphinx.util.docutils import SphinxDirective
 
 from .model import (
@@ -172,7 +178,7 @@ class StructureDirective(SphinxDirective):
                 f" = 0x{ioctl:08X} = {parts.describe()}{note}")
         if code is not None:
             add("SRB_IO_CONTROL.ControlCode",
-                ref("control-codes", nodes.literal("", CONTROL_CODES.get(code, hex(code)))),
+                ref("control-codes", nodes.literal("", control_code_name_of(name) or hex(code))),
                 f" = 0x{code:X}")
         if ioctl is None and code is None:
             add("IOCTL", "none of its own: it travels inside the structures listed below.")

@@ -46,12 +46,15 @@ from iscsitgt_spt.spec.assumptions import (
     ASSUMED_SRB_SIGNATURE,
     RETURN_CODE_SUCCESS,
 )
-from iscsitgt_spt.spec.constants import CONTROL_CODES, DataIn, TmfFunction, TmfResponse, name_of
+from iscsitgt_spt.spec.constants import DataIn, TmfFunction, TmfResponse, name_of
 from iscsitgt_spt.spec.errors import ParseError, count_of
 from iscsitgt_spt.spec.layout import Layout, Member
-from iscsitgt_spt.spec.primitives import WcharText
+from iscsitgt_spt.spec.passthrough import SCSI_PASS_THROUGH_AUXILIARY, SCSI_PASS_THROUGH_DIRECT
+from iscsitgt_spt.spec.primitives import WcharText, wchar_end
 from iscsitgt_spt.spec.profiles import PROFILES, Profile
-from iscsitgt_spt.spec.registry import get_layout
+from iscsitgt_spt.spec.registry import control_codes, get_layout
+from iscsitgt_spt.spec.requests import ISCSITGT_SPT_TMF
+from iscsitgt_spt.spec.srb_io_control import SRB_IO_CONTROL
 
 __all__ = [
     "RULES",
@@ -66,14 +69,6 @@ __all__ = [
     "worst",
 ]
 
-#: Structures that refer to an existing session, and the member holding its cookie.
-_SESSION_COOKIES: dict[str, str] = {
-    "ISCSITGT_SPT_SESSION_STOP": "ITNexusHandle",
-    "ISCSITGT_SPT_TMF": "ITNexusHandle",
-    "SCSI_PASS_THROUGH_AUXILIARY": "SessionCookie",
-}
-
-
 def wchar_issue(value: str | WcharText, size: int) -> tuple[str, int, str] | None:
     """What is wrong with a ``WCHAR[size/2]`` value: (code, byte offset in field, text)."""
     if isinstance(value, str):
@@ -84,7 +79,7 @@ def wchar_issue(value: str | WcharText, size: int) -> tuple[str, int, str] | Non
             return "wchar-unterminated", 0, "fills the field with no NUL terminator"
         return None
     raw = value.raw
-    end = next((i for i in range(0, len(raw) - 1, 2) if raw[i : i + 2] == b"\0\0"), None)
+    end = wchar_end(raw)
     if end is not None:
         after = raw[end + 2 :]
         garbage = sum(1 for b in after if b)
@@ -163,140 +158,141 @@ def _other_profiles(name: str, path: str | None, value: int, profile: Profile) -
     return f"; {value} is the {describe_profiles(fits)} value: wrong --abi/--cookie?"
 
 
-def _check_header(ctx: _Context) -> None:
-    header_size = ctx.plan.size_of("SRB_IO_CONTROL")
-    for pre in ctx.instances("SRB_IO_CONTROL"):
-        length = ctx.get(pre + "HeaderLength")
-        if length != header_size:
-            ctx.add("header-length", pre + "HeaderLength",
-                    f"HeaderLength is {length}, sizeof(SRB_IO_CONTROL) is {header_size}")
-        code = ctx.get(pre + "ControlCode")
-        expected = ctx.plan.control_code
-        if code not in CONTROL_CODES:
-            known = ", ".join(f"0x{c:x}" for c in CONTROL_CODES)
-            rest = len(ctx.decoded.payload or b"")
-            ctx.add("unknown-control-code", pre + "ControlCode",
-                    f"ControlCode 0x{code:x} is not an iSCSI target pass-through code ({known})"
-                    + (f"; {rest} payload bytes left undecoded" if rest else ""))
-        elif expected is not None and code != expected:
-            ctx.add("control-code-mismatch", pre + "ControlCode",
-                    f"ControlCode 0x{code:x} is {CONTROL_CODES[code]}, but the buffer was "
-                    f"decoded as {ctx.layout.name} (0x{expected:x}, {CONTROL_CODES[expected]})")
-        signature = ctx.get(pre + "Signature")
-        if signature != ASSUMED_SRB_SIGNATURE:
-            ctx.add("unknown-signature", pre + "Signature",
-                    f"Signature {_tag(signature)} is not the assumed {_tag(ASSUMED_SRB_SIGNATURE)} "
-                    "(the real value is unpublished)")
-        status = ctx.get(pre + "ReturnCode")
-        if status != RETURN_CODE_SUCCESS and ctx.output is False:
-            ctx.add("return-code-in-request", pre + "ReturnCode",
-                    f"ReturnCode is {status} (0x{status:x}) in a request; the miniport "
-                    "overwrites it")
-        elif status != RETURN_CODE_SUCCESS:
-            ctx.add("return-code-nonzero", pre + "ReturnCode",
-                    f"ReturnCode is {status} (0x{status:x}): failure? its meaning is unpublished")
-        # Length last: it ends the header, so a header cut short still gets the checks above
-        # (reading a member past the cut stops the check; see _run).
-        present = ctx.total - (ctx.member(pre[:-1]).end if pre else header_size)
-        payload = ctx.get(pre + "Length")
-        if payload != present:
-            text = f"Length is {payload} but {count_of(present)} follow the header"
-            rule_value = _rule_int(ctx.layout, pre + "Length")
-            if rule_value is not None and rule_value != payload:
-                text += f" ({ctx.layout.name} needs {rule_value} under {ctx.layout.profile}"
-                text += _other_profiles(ctx.layout.name, pre + "Length", payload,
-                                        ctx.layout.profile) + ")"
-            ctx.add("srb-length", pre + "Length", text)
+def _check_header(ctx: _Context, pre: str) -> None:
+    header_size = ctx.plan.size_of(SRB_IO_CONTROL.c_name)
+    length = ctx.get(pre + "HeaderLength")
+    if length != header_size:
+        ctx.add("header-length", pre + "HeaderLength",
+                f"HeaderLength is {length}, sizeof(SRB_IO_CONTROL) is {header_size}")
+    code = ctx.get(pre + "ControlCode")
+    expected = ctx.plan.control_code
+    codes = control_codes()
+    if code not in codes:
+        known = ", ".join(f"0x{c:x}" for c in codes)
+        rest = len(ctx.decoded.payload or b"")
+        ctx.add("unknown-control-code", pre + "ControlCode",
+                f"ControlCode 0x{code:x} is not an iSCSI target pass-through code ({known})"
+                + (f"; {rest} payload bytes left undecoded" if rest else ""))
+    elif expected is not None and code != expected:
+        ctx.add("control-code-mismatch", pre + "ControlCode",
+                f"ControlCode 0x{code:x} is {codes[code]}, but the buffer was "
+                f"decoded as {ctx.layout.name} (0x{expected:x}, {codes[expected]})")
+    signature = ctx.get(pre + "Signature")
+    if signature != ASSUMED_SRB_SIGNATURE:
+        ctx.add("unknown-signature", pre + "Signature",
+                f"Signature {_tag(signature)} is not the assumed {_tag(ASSUMED_SRB_SIGNATURE)} "
+                "(the real value is unpublished)")
+    status = ctx.get(pre + "ReturnCode")
+    if status != RETURN_CODE_SUCCESS and ctx.output is False:
+        ctx.add("return-code-in-request", pre + "ReturnCode",
+                f"ReturnCode is {status} (0x{status:x}) in a request; the miniport "
+                "overwrites it")
+    elif status != RETURN_CODE_SUCCESS:
+        ctx.add("return-code-nonzero", pre + "ReturnCode",
+                f"ReturnCode is {status} (0x{status:x}): failure? its meaning is unpublished")
+    # Length last: it ends the header, so a header cut short still gets the checks above
+    # (reading a member past the cut stops the check; see _run).
+    present = ctx.total - (ctx.member(pre[:-1]).end if pre else header_size)
+    payload = ctx.get(pre + "Length")
+    if payload != present:
+        text = f"Length is {payload} but {count_of(present)} follow the header"
+        rule_value = _rule_int(ctx.layout, pre + "Length")
+        if rule_value is not None and rule_value != payload:
+            text += f" ({ctx.layout.name} needs {rule_value} under {ctx.layout.profile}"
+            text += _other_profiles(ctx.layout.name, pre + "Length", payload,
+                                    ctx.layout.profile) + ")"
+        ctx.add("srb-length", pre + "Length", text)
 
 
 def _check_session(ctx: _Context) -> None:
     if not ctx.expect_session:
         return
-    for c_name, leaf in _SESSION_COOKIES.items():
-        for pre in ctx.instances(c_name):
-            if ctx.get(pre + leaf) == 0:
-                ctx.add("session-cookie-zero", pre + leaf,
-                        f"{leaf} is 0, but {c_name} refers to an existing session")
+    for cookie in ctx.plan.session_references:
+        m = cookie.member
+        if ctx.get(m.path) == 0:
+            ctx.add("session-cookie-zero", m.path,
+                    f"{m.name} is 0, but {cookie.structure} refers to an existing session")
 
 
-def _check_tmf(ctx: _Context) -> None:
-    for pre in ctx.instances("ISCSITGT_SPT_TMF"):
-        function = ctx.get(pre + "TaskManagementFunction")
-        known = name_of(TmfFunction, function)
-        if known is None:
-            low = name_of(TmfFunction, function & 0x7F)
-            if function & 0x80 and low is not None:
-                ctx.add("tmf-function-pdu-byte", pre + "TaskManagementFunction",
-                        f"TaskManagementFunction 0x{function:02x} looks like the PDU byte with "
-                        f"bit 7 set ({low} = {function & 0x7F}); the bare code is assumed "
-                        "(TMF_FUNCTION_ENCODING)")
-            else:
-                ctx.add("tmf-function-unknown", pre + "TaskManagementFunction",
-                        f"TaskManagementFunction {function} (0x{function:02x}) is not a known "
-                        "iSCSI task management function")
-        elif (ctx.get(pre + "ReferenceTaskCookie") != 0
-              and not TmfFunction(function).uses_referenced_task):
-            ctx.add("tmf-reference-ignored", pre + "ReferenceTaskCookie",
-                    f"ReferenceTaskCookie is set but {known} does not use a referenced task")
-        response = ctx.get(pre + "Response")
-        if name_of(TmfResponse, response) is None:
-            ctx.add("tmf-response-unknown", pre + "Response",
-                    f"Response {response} (0x{response:02x}) is not a known TMF response code")
+def _check_tmf(ctx: _Context, pre: str) -> None:
+    function = ctx.get(pre + "TaskManagementFunction")
+    known = name_of(TmfFunction, function)
+    if known is None:
+        low = name_of(TmfFunction, function & 0x7F)
+        if function & 0x80 and low is not None:
+            ctx.add("tmf-function-pdu-byte", pre + "TaskManagementFunction",
+                    f"TaskManagementFunction 0x{function:02x} looks like the PDU byte with "
+                    f"bit 7 set ({low} = {function & 0x7F}); the bare code is assumed "
+                    "(TMF_FUNCTION_ENCODING)")
+        else:
+            ctx.add("tmf-function-unknown", pre + "TaskManagementFunction",
+                    f"TaskManagementFunction {function} (0x{function:02x}) is not a known "
+                    "iSCSI task management function")
+    elif (ctx.get(pre + "ReferenceTaskCookie") != 0
+          and not TmfFunction(function).uses_referenced_task):
+        ctx.add("tmf-reference-ignored", pre + "ReferenceTaskCookie",
+                f"ReferenceTaskCookie is set but {known} does not use a referenced task")
+    response = ctx.get(pre + "Response")
+    if name_of(TmfResponse, response) is None:
+        ctx.add("tmf-response-unknown", pre + "Response",
+                f"Response {response} (0x{response:02x}) is not a known TMF response code")
 
 
-def _check_pass_through(ctx: _Context) -> None:
+def _check_sptd(ctx: _Context, pre: str) -> None:
     profile = ctx.layout.profile
-    for pre in ctx.instances("SCSI_PASS_THROUGH_DIRECT"):
-        size = ctx.plan.size_of("SCSI_PASS_THROUGH_DIRECT")
-        length = ctx.get(pre + "Length")
-        if length != size:
-            ctx.add("sptd-length", pre + "Length",
-                    f"Length is {length}, sizeof(SCSI_PASS_THROUGH_DIRECT) is {size} under "
-                    f"{profile}" + _other_profiles("SCSI_PASS_THROUGH_DIRECT", None, length,
-                                                   profile))
-        direction = ctx.get(pre + "DataIn")
-        count = ctx.get(pre + "DataTransferLength")
-        if name_of(DataIn, direction) is None:
-            ctx.add("data-in-invalid", pre + "DataIn",
-                    f"DataIn is {direction}, not one of "
-                    + ", ".join(f"{d.value} {d.name}" for d in DataIn))
-        elif direction == DataIn.SCSI_IOCTL_DATA_UNSPECIFIED and count:
-            ctx.add("data-unspecified-length", pre + "DataTransferLength",
-                    f"DataIn is SCSI_IOCTL_DATA_UNSPECIFIED but DataTransferLength is {count}")
-        if count and ctx.get(pre + "DataBuffer") == 0:
-            ctx.add("data-buffer-null", pre + "DataBuffer",
-                    f"DataTransferLength is {count} but DataBuffer is a null pointer")
-        cdb = ctx.member(pre + "Cdb").size
-        if ctx.get(pre + "CdbLength") > cdb:
-            ctx.add("cdb-length", pre + "CdbLength",
-                    f"CdbLength is {ctx.get(pre + 'CdbLength')}, Cdb holds {cdb} bytes")
-        offset_path, length_path = pre + "SenseInfoOffset", pre + "SenseInfoLength"
-        expected = _rule_int(ctx.layout, offset_path)
-        sense_length = ctx.get(length_path)
-        sense_offset = ctx.get(offset_path)
-        if expected is not None and sense_offset != expected and (sense_length or sense_offset):
-            ctx.add("sense-info-offset", offset_path,
-                    f"SenseInfoOffset is {sense_offset}; SenseData is at {expected} from the "
-                    f"start of SCSI_PASS_THROUGH_DIRECT under {profile}"
-                    + _other_profiles(ctx.layout.name, offset_path, sense_offset, profile))
-        if "SenseData" in ctx.layout.by_path:
-            room = ctx.member("SenseData").size
-            if sense_length > room:
-                ctx.add("sense-info-length", length_path,
-                        f"SenseInfoLength is {sense_length}, SENSE_DATA holds {room} bytes")
-    for pre in ctx.instances("SCSI_PASS_THROUGH_AUXILIARY"):
-        size = ctx.plan.size_of("SCSI_PASS_THROUGH_AUXILIARY")
-        value = ctx.get(pre + "Size")
-        if value != size:
-            ctx.add("aux-size", pre + "Size",
-                    f"Size is {value}, sizeof(SCSI_PASS_THROUGH_AUXILIARY) is {size} under "
-                    f"{profile}" + _other_profiles("SCSI_PASS_THROUGH_AUXILIARY", None, value,
-                                                   profile))
-        signature = ctx.get(pre + "Signature")
-        if signature != ASSUMED_AUXILIARY_SIGNATURE:
-            ctx.add("unknown-signature", pre + "Signature",
-                    f"Signature {_tag(signature)} is not the assumed "
-                    f"{_tag(ASSUMED_AUXILIARY_SIGNATURE)} (the real value is unpublished)")
+    size = ctx.plan.size_of(SCSI_PASS_THROUGH_DIRECT.c_name)
+    length = ctx.get(pre + "Length")
+    if length != size:
+        ctx.add("sptd-length", pre + "Length",
+                f"Length is {length}, sizeof(SCSI_PASS_THROUGH_DIRECT) is {size} under "
+                f"{profile}" + _other_profiles("SCSI_PASS_THROUGH_DIRECT", None, length,
+                                               profile))
+    direction = ctx.get(pre + "DataIn")
+    count = ctx.get(pre + "DataTransferLength")
+    if name_of(DataIn, direction) is None:
+        ctx.add("data-in-invalid", pre + "DataIn",
+                f"DataIn is {direction}, not one of "
+                + ", ".join(f"{d.value} {d.name}" for d in DataIn))
+    elif direction == DataIn.SCSI_IOCTL_DATA_UNSPECIFIED and count:
+        ctx.add("data-unspecified-length", pre + "DataTransferLength",
+                f"DataIn is SCSI_IOCTL_DATA_UNSPECIFIED but DataTransferLength is {count}")
+    if count and ctx.get(pre + "DataBuffer") == 0:
+        ctx.add("data-buffer-null", pre + "DataBuffer",
+                f"DataTransferLength is {count} but DataBuffer is a null pointer")
+    cdb = ctx.member(pre + "Cdb").size
+    if ctx.get(pre + "CdbLength") > cdb:
+        ctx.add("cdb-length", pre + "CdbLength",
+                f"CdbLength is {ctx.get(pre + 'CdbLength')}, Cdb holds {cdb} bytes")
+    offset_path, length_path = pre + "SenseInfoOffset", pre + "SenseInfoLength"
+    expected = _rule_int(ctx.layout, offset_path)
+    sense_length = ctx.get(length_path)
+    sense_offset = ctx.get(offset_path)
+    if expected is not None and sense_offset != expected and (sense_length or sense_offset):
+        ctx.add("sense-info-offset", offset_path,
+                f"SenseInfoOffset is {sense_offset}; SenseData is at {expected} from the "
+                f"start of SCSI_PASS_THROUGH_DIRECT under {profile}"
+                + _other_profiles(ctx.layout.name, offset_path, sense_offset, profile))
+    if "SenseData" in ctx.layout.by_path:
+        room = ctx.member("SenseData").size
+        if sense_length > room:
+            ctx.add("sense-info-length", length_path,
+                    f"SenseInfoLength is {sense_length}, SENSE_DATA holds {room} bytes")
+
+
+def _check_aux(ctx: _Context, pre: str) -> None:
+    profile = ctx.layout.profile
+    size = ctx.plan.size_of(SCSI_PASS_THROUGH_AUXILIARY.c_name)
+    value = ctx.get(pre + "Size")
+    if value != size:
+        ctx.add("aux-size", pre + "Size",
+                f"Size is {value}, sizeof(SCSI_PASS_THROUGH_AUXILIARY) is {size} under "
+                f"{profile}" + _other_profiles("SCSI_PASS_THROUGH_AUXILIARY", None, value,
+                                               profile))
+    signature = ctx.get(pre + "Signature")
+    if signature != ASSUMED_AUXILIARY_SIGNATURE:
+        ctx.add("unknown-signature", pre + "Signature",
+                f"Signature {_tag(signature)} is not the assumed "
+                f"{_tag(ASSUMED_AUXILIARY_SIGNATURE)} (the real value is unpublished)")
 
 
 def _check_members(ctx: _Context) -> None:
@@ -331,9 +327,18 @@ def _check_size(ctx: _Context) -> None:
                 offset=layout.size)
 
 
-_CHECKS: tuple[Callable[[_Context], None], ...] = (
-    _check_header, _check_session, _check_tmf, _check_pass_through, _check_members, _check_size,
-)
+#: Checks that hold for every structure: cookies, member types, the buffer's size.
+_CHECKS: tuple[Callable[[_Context], None], ...] = (_check_session, _check_members, _check_size)
+
+#: Checks bound to one structure (as scapy binds behaviour to a layer): each runs once per
+#: instance of its structure in the buffer, nested or not, with that instance's path prefix.
+#: A structure without an entry gets only the checks above, never another structure's.
+BOUND_CHECKS: dict[str, Callable[[_Context, str], None]] = {
+    SRB_IO_CONTROL.c_name: _check_header,
+    ISCSITGT_SPT_TMF.c_name: _check_tmf,
+    SCSI_PASS_THROUGH_DIRECT.c_name: _check_sptd,
+    SCSI_PASS_THROUGH_AUXILIARY.c_name: _check_aux,
+}
 
 
 def _run(
@@ -341,11 +346,18 @@ def _run(
     output: bool | None,
 ) -> list[Finding]:
     ctx = _Context(decoded, total, expect_session, root, output)
+    for name, prefixes in ctx.plan.instances.items():
+        bound = BOUND_CHECKS.get(name)
+        for pre in prefixes if bound is not None else ():
+            try:
+                bound(ctx, pre)  # type: ignore[misc]
+            except MemberCut:
+                continue  # the rest of this check reads members past the cut
     for check in _CHECKS:
         try:
             check(ctx)
         except MemberCut:
-            continue  # the rest of this check reads members past the cut
+            continue
     return sorted(ctx.findings, key=lambda f: (f.offset, _RANK[f.severity]))
 
 

@@ -46,8 +46,8 @@ def _flatten_source(layout: Layout) -> str:
 class LintPlan:
     """The precomputed view of one layout the checks read (see the module docstring)."""
 
-    __slots__ = ("checked", "control_code", "flatten", "instances", "layout", "sizes",
-                 "source")
+    __slots__ = ("checked", "control_code", "flatten", "instances", "layout",
+                 "session_references", "sizes", "source")
 
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
@@ -68,7 +68,10 @@ class LintPlan:
             for m in layout.leaves()
             if m.kind in ("padding", "wchar") or m.ctype == "BOOL"
         )
-        self.control_code = control_code_of(layout.name)
+        self.control_code = control_code_of(layout.template)
+        # Session cookies that name a session which must already exist (not a START's own).
+        self.session_references = tuple(
+            c for c in layout.cookies() if c.identifies == "session" and not c.creates)
         self.sizes: dict[str, int] = {}
 
     def size_of(self, name: str) -> int:

@@ -1,11 +1,18 @@
-"""Additional sense code (ASC/ASCQ) texts, from sg3_utils' tables.
+"""Additional sense code (ASC/ASCQ) texts: T10's list of 2024-11-28, by sg3_utils' tables.
 
 A captured sense buffer says *what went wrong* in its ASC/ASCQ pair, and a number such as
 11h/00h means nothing to a reader without T10's list.  We do not retype that list: the package
 carries ``data/asc_ascq.json``, converted from the ``sg_lib_asc_ascq_range[]`` and
-``sg_lib_asc_ascq[]`` tables of sg3_utils' ``lib/sg_lib_data.c`` (BSD-2-Clause; its header
-object records the commit and how it was produced, ``data/NOTICE-sg3_utils.txt`` the
-licence).  The lookup follows sg3_utils' ``sg_get_asc_ascq_str()`` so our texts read like
+``sg_lib_asc_ascq[]`` tables of sg3_utils' ``lib/sg_lib_data.c`` at a commit that follows
+T10's ``asc-num.txt`` dated 2024-11-28 (:data:`T10_REVISION`; it added 38h/09h DEPOPULATION
+RESTORATION INTERRUPTED and 67h/0Eh FEATURE NOT ENABLED to the 2023-03-25 list).  The file's
+header object records the commit and how it was produced, ``data/NOTICE-sg3_utils.txt`` the
+licence (BSD-2-Clause).
+
+Every pair is shown with its code, ``11h/00h  Unrecovered read error`` (:func:`asc_ascq_code`,
+:func:`describe_asc_ascq`): the code is what engineers search logs and manuals for.
+
+The lookup follows sg3_utils' ``sg_get_asc_ascq_str()`` so our texts read like
 ``sg_decode_sense``'s: range entries first (their ``%x`` takes the ASCQ), then exact pairs,
 then the vendor-specific fallbacks.
 
@@ -25,12 +32,19 @@ from types import MappingProxyType
 from iscsitgt_spt.spec.errors import ParseError, SptError
 
 __all__ = [
+    "T10_REVISION",
     "AscRange",
     "AscTable",
+    "asc_ascq_code",
     "asc_ascq_text",
+    "describe_asc",
     "describe_asc_ascq",
     "load_asc_table",
 ]
+
+#: The date of T10's ASC/ASCQ list (asc-num.txt) the packaged table follows; the table's
+#: ``source.t10_revision`` says the same (a test holds them equal).
+T10_REVISION = "2024-11-28"
 
 _DATA_PACKAGE = "iscsitgt_spt.codec.sense.data"
 _DATA_FILE = "asc_ascq.json"
@@ -182,11 +196,25 @@ def _pair_text(asc: int, ascq: int) -> str | None:
     return None
 
 
+def asc_ascq_code(asc: int, ascq: int | None) -> str:
+    """``11h/00h`` — the pair as T10's list and the manuals write it (``11h/--`` without ASCQ)."""
+    return f"{asc:02X}h/--" if ascq is None else f"{asc:02X}h/{ascq:02X}h"
+
+
 def describe_asc_ascq(asc: int, ascq: int) -> str:
-    """The whole line ``sg_decode_sense`` prints for the pair, e.g. ``Additional sense: ...``."""
-    _check_pair(asc, ascq)
-    text = load_asc_table().lookup(asc, ascq)
-    if text is not None:
-        return f"Additional sense: {text}"
-    fallback = asc_ascq_text(asc, ascq)
-    return fallback if fallback is not None else f"ASC={asc:02x}, ASCQ={ascq:02x} (hex)"
+    """The whole line for the pair: ``Additional sense: 11h/00h  Unrecovered read error``.
+
+    The text is sg3_utils' (``sg_decode_sense`` prints the same words without the code); a
+    reserved pair that no list names says so, with the list's date.
+    """
+    text = asc_ascq_text(asc, ascq)  # (checks both bytes)
+    if text is None:
+        text = f"reserved (not in T10's list of {T10_REVISION})"
+    return f"Additional sense: {asc_ascq_code(asc, ascq)}  {text}"
+
+
+def describe_asc(asc: int) -> str:
+    """The line for an ASC whose ASCQ the buffer does not hold: the code, and why no text."""
+    _check_pair(asc, 0)
+    return (f"Additional sense: {asc_ascq_code(asc, None)}  (ASCQ missing: the pair's text "
+            "needs both bytes)")

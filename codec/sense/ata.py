@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from iscsitgt_spt.codec.sense.descriptors import DescriptorContext, SenseDescriptor, _Jsonable
+from iscsitgt_spt.spec.constants import SenseKey
 
-__all__ = ["AtaPassThroughFixed", "AtaStatusReturnDescriptor", "decode_ata_pass_through_fixed"]
+__all__ = ["AtaPassThroughFixed", "AtaStatusReturnDescriptor", "ata_information_finding",
+           "decode_ata_pass_through_fixed"]
 
 _STATUS_BITS = ((0x80, "BSY"), (0x40, "DRDY"), (0x20, "DF"), (0x08, "DRQ"), (0x01, "ERR"))
 _ERROR_BITS = ((0x80, "ICRC"), (0x40, "UNC"), (0x10, "IDNF"), (0x04, "ABRT"))
@@ -110,3 +112,21 @@ def decode_ata_pass_through_fixed(buf: bytes) -> AtaPassThroughFixed:
         count_upper_nonzero=bool(flags & 0x40), lba_upper_nonzero=bool(flags & 0x20),
         log_index=flags & 0x0F, lba=buf[11] << 16 | buf[10] << 8 | buf[9],
     )
+
+
+def ata_information_finding(sense_key: SenseKey | None, asc: int | None,
+                            ascq: int | None) -> str | None:
+    """SAT-4's rule for ASC/ASCQ 00h/1Dh: it comes with sense key RECOVERED ERROR.
+
+    SAT-4 §12.2.2 (ATA PASS-THROUGH returned sense data): when CK_COND asks for the ATA
+    registers and the command completed, the SATL returns CHECK CONDITION with sense key
+    RECOVERED ERROR and additional sense code ATA PASS-THROUGH INFORMATION AVAILABLE; another
+    sense key with that code is a finding (sg3_utils warns the same, "expected Sense key:
+    Recovered Error").
+    """
+    if asc != 0x00 or ascq != 0x1D or sense_key is None:
+        return None
+    if sense_key == SenseKey.RECOVERED_ERROR:
+        return None
+    return (f"ASC/ASCQ 00h/1Dh (ATA pass through information available) with sense key "
+            f"{sense_key.title}; SAT-4 returns it with RECOVERED ERROR")

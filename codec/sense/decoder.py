@@ -26,10 +26,16 @@ from typing import NamedTuple
 
 from iscsitgt_spt.codec._frozen import quick_init
 from iscsitgt_spt.codec.jsonform import compact_dumps
-from iscsitgt_spt.codec.sense.asc import asc_ascq_text, describe_asc_ascq
+from iscsitgt_spt.codec.sense.asc import (
+    asc_ascq_code,
+    asc_ascq_text,
+    describe_asc,
+    describe_asc_ascq,
+)
 from iscsitgt_spt.codec.sense.ata import (
     AtaPassThroughFixed,
     AtaStatusReturnDescriptor,
+    ata_information_finding,
     decode_ata_pass_through_fixed,
 )
 from iscsitgt_spt.codec.sense.descriptors import (
@@ -153,6 +159,7 @@ class SenseInfo(_Jsonable):
                                    if isinstance(self.response_code, SenseResponseCode)
                                    else "VENDOR_SPECIFIC"),
             "sense_key_name": None if self.sense_key is None else self.sense_key.title,
+            "asc_ascq": None if self.asc is None else asc_ascq_code(self.asc, self.ascq),
             "asc_ascq_text": self.asc_ascq_text,
         }
 
@@ -186,8 +193,9 @@ class SenseInfo(_Jsonable):
         lines = [f"{layout}, {when}; Sense key: {key}"]
         if self.sdat_ovfl:
             lines.append("<<<Sense data overflow (SDAT_OVFL)>>>")
-        if self.asc is not None and self.ascq is not None:
-            lines.append(describe_asc_ascq(self.asc, self.ascq))
+        if self.asc is not None:  # (an ASC without its ASCQ is still shown, with its code)
+            lines.append(describe_asc(self.asc) if self.ascq is None
+                         else describe_asc_ascq(self.asc, self.ascq))
         if self.descriptor_format:
             lines += [f"  Descriptor type: {d.describe()}" for d in self.descriptors]
         else:
@@ -291,6 +299,7 @@ def _decode_fixed(buf: bytes, rc: SenseResponseCode) -> SenseInfo:
     if asc == 0x00 and ascq == 0x1D:  # SAT-4: bytes 3-11 are ATA registers (end >= 14 here)
         ata = decode_ata_pass_through_fixed(buf)
         information = command_specific = None
+        _add(warnings, ata_information_finding(sense_key, asc, ascq))
     # Positional, in SenseInfo's field order (keywords cost a microsecond per buffer here).
     return SenseInfo(
         rc, buf, sense_key, asc, ascq,  # response_code, raw, sense_key, asc, ascq
@@ -303,6 +312,11 @@ def _decode_fixed(buf: bytes, rc: SenseResponseCode) -> SenseInfo:
         sks, (), _trailing(buf, end, warnings),  # sense_key_specific, descriptors, trailing
         tuple(warnings), ata,  # warnings, ata_pass_through
     )
+
+
+def _add(warnings: list[str], finding: str | None) -> None:
+    if finding is not None:
+        warnings.append(finding)
 
 
 class _Summary(NamedTuple):
@@ -341,7 +355,8 @@ def _summary(descriptors: tuple[SenseDescriptor, ...]) -> _Summary:
         out = out._replace(command_specific=cmd.information)
     if isinstance(fru, FruDescriptor):
         out = out._replace(fru=fru.code)
-    if isinstance(sks, SenseKeySpecificDescriptor):
+    if isinstance(sks, SenseKeySpecificDescriptor) and sks.specific.sksv:
+        # (one rule, as for fixed format and 0Dh: with SKSV=0 the bytes are not a value)
         out = out._replace(sense_key_specific=sks.specific)
     if isinstance(stream, StreamCommandsDescriptor):
         out = out._replace(filemark=stream.filemark, eom=stream.eom,
@@ -363,9 +378,11 @@ def _decode_descriptor_format(buf: bytes, rc: SenseResponseCode, depth: int) -> 
     ctx = DescriptorContext(sense_key, warnings,
                             nested if depth < MAX_FORWARDED_DEPTH else None)
     descriptors = walk_descriptors(buf, end, ctx)
+    asc, ascq = (header[2] if len(header) > 2 else None), (header[3] if len(header) > 3 else None)
+    _add(warnings, ata_information_finding(sense_key, asc, ascq))
     return SenseInfo(
         response_code=rc, raw=buf, sense_key=sense_key,
-        asc=header[2] if len(header) > 2 else None, ascq=header[3] if len(header) > 3 else None,
+        asc=asc, ascq=ascq,
         additional_length=add_len, sdat_ovfl=bool(header[4] & 0x80) if len(header) > 4 else None,
         descriptors=descriptors, trailing=_trailing(buf, end, warnings),
         warnings=tuple(warnings), **_summary(descriptors)._asdict(),

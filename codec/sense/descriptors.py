@@ -24,6 +24,7 @@ from json.encoder import encode_basestring as _string_text
 from typing import TYPE_CHECKING, ClassVar
 
 from iscsitgt_spt.codec.jsonform import compact_dumps
+from iscsitgt_spt.codec.sense.asc import asc_ascq_code, asc_ascq_text
 from iscsitgt_spt.spec.constants import SenseKey
 
 if TYPE_CHECKING:  # the decoder imports this module; only the annotation looks back
@@ -384,9 +385,17 @@ class AnotherProgressDescriptor(SenseDescriptor):
     ascq: int
     progress: int
 
+    def to_dict(self) -> dict[str, object]:
+        return {**super().to_dict(), "sense_key_name": SenseKey(self.sense_key).title,
+                "asc_ascq": asc_ascq_code(self.asc, self.ascq),
+                "asc_ascq_text": asc_ascq_text(self.asc, self.ascq)}
+
     def describe(self) -> str:
+        # The operation's own sense key and ASC/ASCQ, written as the header's are.
+        text = asc_ascq_text(self.asc, self.ascq) or "reserved"
         return (f"Another progress indication: {_percent_text(self.progress)} "
-                f"[sense_key=0x{self.sense_key:x} asc,ascq=0x{self.asc:x},0x{self.ascq:x}]")
+                f"[sense key: {SenseKey(self.sense_key).title}, "
+                f"{asc_ascq_code(self.asc, self.ascq)}  {text}]")
 
 
 # --- decoding, one function per type (the registry in .walk maps types to them) --------------

@@ -6,10 +6,11 @@
   20 + 4·n bytes — byte 3 the number n of target port group descriptors, bytes 4-11 FIRST USER
   DATA SEGMENT LBA, 12-19 LAST USER DATA SEGMENT LBA, then n descriptors of 4 bytes: byte 0
   bits 3-0 ASYMMETRIC ACCESS STATE, bytes 2-3 TARGET PORT GROUP.
-- **Direct-access block device** (type 0Dh, additional length 1Ch; SBC-4's "Direct-access
-  block device sense data descriptor" table): byte 2 VALID (bit 7) and ILI (bit 5), bytes 4-6
-  the sense-key-specific field (byte 4 bit 7 SKSV), byte 7 FIELD REPLACEABLE UNIT CODE, bytes
-  8-15 INFORMATION, bytes 16-23 COMMAND-SPECIFIC INFORMATION — descriptors 00h-03h in one.
+- **Direct-access block device** (type 0Dh, ADDITIONAL LENGTH 16h; SBC-4's "Direct-access
+  block device sense data descriptor" table, 24 bytes in all): byte 2 VALID (bit 7) and ILI
+  (bit 5), bytes 4-6 the sense-key-specific field (byte 4 bit 7 SKSV), byte 7 FIELD
+  REPLACEABLE UNIT CODE, bytes 8-15 INFORMATION, bytes 16-23 COMMAND-SPECIFIC INFORMATION —
+  descriptors 00h-03h in one.  (sg3_utils 1.46 wants 1Ch and calls a correct one too short.)
 """
 
 from __future__ import annotations
@@ -136,9 +137,18 @@ class DirectAccessBlockDescriptor(SenseDescriptor):
         return "\n".join(lines)
 
 
+#: SBC-4's ADDITIONAL LENGTH for the direct-access block device descriptor.
+DIRECT_ACCESS_LENGTH = 0x16
+
+
 def decode_direct_access(dtype: int, offset: int, body: bytes,
                          ctx: DescriptorContext) -> SenseDescriptor:
     d = bytes(2) + body  # d[k] is descriptor byte k
+    if len(body) > DIRECT_ACCESS_LENGTH:  # (e.g. 1Ch, the length sg3_utils expects)
+        ctx.warnings.append(
+            f"direct-access block device descriptor at byte {offset}: additional length "
+            f"{len(body)}, SBC-4 gives {DIRECT_ACCESS_LENGTH}; bytes "
+            f"{2 + DIRECT_ACCESS_LENGTH}-{len(body) + 1} not decoded")
     return DirectAccessBlockDescriptor(
         dtype, offset, body, valid=bool(d[2] & 0x80), ili=bool(d[2] & 0x20),
         specific=_decode_sks(ctx.sense_key, d[4:7]), fru=d[7],

@@ -50,7 +50,8 @@ _KNOWN: dict[int, _Known] = {
     0x0A: _Known("another progress indication", 6, decode_another_progress),
     0x0B: _Known("user data segment referral", 2, sbc.decode_referral),
     0x0C: _Known("forwarded sense data", 2, spc.decode_forwarded),
-    0x0D: _Known("direct-access block device", 28, sbc.decode_direct_access),
+    0x0D: _Known("direct-access block device", sbc.DIRECT_ACCESS_LENGTH,
+                 sbc.decode_direct_access),
     0x0E: _Known("device designation", 6, spc.decode_device_designation),
     0x0F: _Known("microcode activation", 6, spc.decode_microcode_activation),
 }

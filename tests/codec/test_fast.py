@@ -117,6 +117,29 @@ def test_built_values_encode_as_the_full_path(name: str, profile: Profile) -> No
     check()
 
 
+def _wchar_by_code_units(raw: bytes) -> object:
+    """The WCHAR rule written out by hand, code unit by code unit (the DevNotes' NUL-terminated
+    WCHAR strings): the terminator is the first all-zero *code unit*; canonical means every
+    byte after it is zero and the units before it are strict UTF-16LE."""
+    from iscsitgt_spt.spec.primitives import WcharText
+
+    units = [raw[i : i + 2] for i in range(0, len(raw), 2)]
+    end = next((i for i, u in enumerate(units) if u == b"\0\0"), len(units))
+    if any(b"".join(units[end:]).strip(b"\0")):
+        return WcharText(raw)
+    try:
+        return b"".join(units[:end]).decode("utf-16-le")
+    except UnicodeDecodeError:
+        return WcharText(raw)
+
+
+def test_wchar_reading_is_the_code_unit_rule_on_every_small_pattern() -> None:
+    units = [b"\0\0", b"A\0", b"\0A", b"\0\xd8", b"\0\xdc", b"\x00\x01"]
+    for parts in itertools.product(units, repeat=4):
+        raw = b"".join(parts)
+        assert typed(decode_wchar(raw)) == typed(_wchar_by_code_units(raw)), raw.hex()
+
+
 def test_wchar_reading_is_decode_wchar_on_every_small_pattern() -> None:
     # Every 8-byte field over bytes that matter: zero, ASCII, a high byte, both surrogate
     # halves (0xD8xx, 0xDCxx): 5**8 = 390625 would be slow, 4 units of 4 choices cover it.
@@ -131,6 +154,7 @@ def test_wchar_reading_is_decode_wchar_on_every_small_pattern() -> None:
        .filter(lambda b: len(b) % 2 == 0).map(bytes))
 def test_wchar_reading_is_decode_wchar(raw: bytes) -> None:
     assert typed(wchar_from_bytes(raw)) == typed(decode_wchar(raw))
+    assert typed(decode_wchar(raw)) == typed(_wchar_by_code_units(raw))
 
 
 @pytest.mark.parametrize(("name", "profile"), CASES, ids=IDS)

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+from _tools import need_file
 from iscsitgt_spt.device.errors import (
     WINERRORS,
     DeviceError,
@@ -22,8 +23,6 @@ from iscsitgt_spt.device.errors import (
     winerror_text,
 )
 from iscsitgt_spt.spec.errors import SptError
-
-from tests._tools import need_file
 
 WINERROR_H = Path("/usr/share/mingw-w64/include/winerror.h")
 

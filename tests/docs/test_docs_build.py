@@ -24,8 +24,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-
-from tests._docs_site import DocsSite
+from _docs_site import DocsSite
 
 pytest.importorskip("sphinx.cmd.build")
 

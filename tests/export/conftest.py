@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from tests._tools import need_file, need_tool
+from _tools import need_file, need_tool
 
 #: npm prefix holding kaitai-struct-compiler and js-yaml (``.ci/run`` installs them there).
 KSC_DIR = Path(os.environ.get("ISCSITGT_KSC_DIR",

@@ -24,8 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from tests._docs_site import DocsSite
+from _docs_site import DocsSite
 
 PAGES = ["structures/ISCSITGT_SPT_TMF.html", "structures/SENSE_DATA.html",
          "structures/SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY.html", "cli.html",

@@ -16,11 +16,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from _tools import need_file, need_tool
 from iscsitgt_spt.spec.c_header import HEADER_NAME, render_header
 from iscsitgt_spt.spec.profiles import PROFILES, Profile
 from iscsitgt_spt.spec.registry import STRUCTURES, get_layout
-
-from tests._tools import need_file, need_tool
 
 COMPILERS = {"win64": "x86_64-w64-mingw32", "win32": "i686-w64-mingw32"}
 CFLAGS = ["-c", "-std=c11", "-Wall", "-Werror"]

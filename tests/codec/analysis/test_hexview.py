@@ -7,13 +7,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from _tools import need_tool
 from iscsitgt_spt.codec import build, decode_buffer, encode
 from iscsitgt_spt.codec.analysis.hexview import render_hexdump
 from iscsitgt_spt.codec.analysis.lint import lint, lint_bytes
 from iscsitgt_spt.codec.analysis.render import DIM, RED
 from iscsitgt_spt.spec import get_layout
-
-from tests._tools import need_tool
 
 TMF, START = "ISCSITGT_SPT_TMF", "ISCSITGT_SPT_SESSION_START"
 SPT = "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY"

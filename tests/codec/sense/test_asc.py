@@ -6,8 +6,13 @@ Expected texts come from outside our code:
   LIB-D81 manual, appendix A.2 "ASC & ASCQ in Numerical Order"
   (https://manualshive.com/ru/manual/sony/storstation-lib-d81/401749?page=138), compared
   case-insensitively because sg3_utils writes them in sentence case;
-- the fallback lines as printed by ``sg_decode_sense`` from Debian's sg3-utils 1.46-3, run
-  here on fixed-format buffers ``70 00 00 00 00 00 00 0a 00 00 00 00 <asc> <ascq> 00 00 00 00``.
+- the fallback texts as printed by ``sg_decode_sense`` from Debian's sg3-utils 1.46-3, run
+  here on fixed-format buffers ``70 00 00 00 00 00 00 0a 00 00 00 00 <asc> <ascq> 00 00 00 00``;
+- T10's list revision and its newest entries: sg3_utils' ``lib/sg_lib_data.c`` at commit
+  fb3d289c1164aeb6ba233d6dfd456330e45e8a71 says its table "should match asc-num.txt dated
+  20241128", and that revision added 38h/09h DEPOPULATION RESTORATION INTERRUPTED and 67h/0Eh
+  FEATURE NOT ENABLED to the 2023-03-25 list (both absent from sg3_utils 1.46 and from the
+  commit 0e955c48 table this package carried before).
 """
 
 from __future__ import annotations
@@ -17,8 +22,11 @@ from importlib import resources
 
 import pytest
 from iscsitgt_spt.codec.sense.asc import (
+    T10_REVISION,
     AscRange,
+    asc_ascq_code,
     asc_ascq_text,
+    describe_asc,
     describe_asc_ascq,
     load_asc_table,
 )
@@ -44,14 +52,14 @@ def test_header_names_source_and_licence() -> None:
     source = load_asc_table().source
     assert source["repository"] == "https://github.com/doug-gilbert/sg3_utils"
     assert source["file"] == "lib/sg_lib_data.c"
-    assert source["commit"] == "0e955c48621f7dc512e34554a060fe9f5cbc8d67"
+    assert source["commit"] == "fb3d289c1164aeb6ba233d6dfd456330e45e8a71"
     assert source["licence"] == "BSD-2-Clause"
     assert source["notice_file"] == "NOTICE-sg3_utils.txt"
 
 
 def test_notice_carries_the_bsd_licence_verbatim() -> None:
     notice = _package_file("NOTICE-sg3_utils.txt")
-    assert "Copyright (c) 2007-2023 Douglas Gilbert." in notice
+    assert "Copyright (c) 2007-2026 Douglas Gilbert." in notice
     assert "Copyright (c) 1999-2023, Douglas Gilbert" in notice
     assert "1. Redistributions of source code must retain the above copyright notice" in notice
     assert "SPDX-License-Identifier: BSD-2-Clause" in notice
@@ -62,6 +70,20 @@ def test_entries_are_unique_bytes() -> None:
     pairs = [(e["asc"], e["ascq"]) for e in entries]
     assert len(pairs) == len(set(pairs))
     assert all(0 <= a <= 0xFF and 0 <= q <= 0xFF for a, q in pairs)
+
+
+def test_table_follows_t10_list_of_2024_11_28() -> None:
+    # The revision is stated once in the module and once in the data's provenance, the same.
+    assert T10_REVISION == "2024-11-28"
+    assert load_asc_table().source["t10_revision"] == T10_REVISION
+    assert "20241128" in str(load_asc_table().source["upstream_note"])
+    # The two pairs that revision added (T10 wording upper case; sg3_utils sentence case).
+    assert asc_ascq_text(0x38, 0x09) == "Depopulation restoration interrupted"
+    assert asc_ascq_text(0x67, 0x0E) == "Feature not enabled"
+    # Their neighbours were already in the 2023-03-25 list.
+    assert asc_ascq_text(0x38, 0x08) == "Depopulation interrupted"
+    assert asc_ascq_text(0x67, 0x0D) == "Explicit bind not allowed"
+    assert describe_asc_ascq(0x67, 0x0E) == "Additional sense: 67h/0Eh  Feature not enabled"
 
 
 @pytest.mark.parametrize(
@@ -121,16 +143,27 @@ def test_ranges_fill_the_ascq(asc: int, ascq: int, text: str) -> None:
 @pytest.mark.parametrize(
     ("asc", "ascq", "line"),
     [
-        # lines as sg_decode_sense 1.46 printed them here
-        (0x11, 0x00, "Additional sense: Unrecovered read error"),
-        (0x40, 0x80, "Additional sense: Diagnostic failure on component [0x80]"),
-        (0x80, 0x01, "vendor specific ASC=80, ASCQ=01 (hex)"),
-        (0x44, 0x80, "ASC=44, vendor specific qualification ASCQ=80 (hex)"),
-        (0x0F, 0x00, "ASC=0f, ASCQ=00 (hex)"),
+        # sg_decode_sense 1.46 printed the text after "Additional sense: " (or, for the
+        # fallbacks, alone); we put the code, as T10's list writes it, before the text.
+        (0x11, 0x00, "Additional sense: 11h/00h  Unrecovered read error"),
+        (0x40, 0x80, "Additional sense: 40h/80h  Diagnostic failure on component [0x80]"),
+        (0x80, 0x01, "Additional sense: 80h/01h  vendor specific ASC=80, ASCQ=01 (hex)"),
+        (0x44, 0x80,
+         "Additional sense: 44h/80h  ASC=44, vendor specific qualification ASCQ=80 (hex)"),
+        # 0Fh/00h: reserved, in no list (sg_decode_sense: "ASC=0f, ASCQ=00 (hex)")
+        (0x0F, 0x00, "Additional sense: 0Fh/00h  reserved (not in T10's list of 2024-11-28)"),
     ],
 )
-def test_describe_matches_sg_decode_sense(asc: int, ascq: int, line: str) -> None:
+def test_describe_shows_the_code_and_sg_decode_sense_text(asc: int, ascq: int,
+                                                            line: str) -> None:
     assert describe_asc_ascq(asc, ascq) == line
+
+
+def test_codes_are_written_as_t10_writes_them() -> None:
+    # T10's asc-num.txt and SPC's tables write two hex digits and "h": 0Ah/1Dh.
+    assert asc_ascq_code(0x0A, 0x1D) == "0Ah/1Dh"
+    assert asc_ascq_code(0x11, None) == "11h/--"
+    assert describe_asc(0x11).startswith("Additional sense: 11h/--  ")
 
 
 def test_vendor_and_reserved_fallbacks() -> None:

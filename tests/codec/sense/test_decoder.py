@@ -64,7 +64,7 @@ def test_published_example() -> None:
     # sg_decode_sense:
     assert info.format_text().splitlines() == [
         "Fixed format, current; Sense key: Medium Error",
-        "Additional sense: Unrecovered read error",
+        "Additional sense: 11h/00h  Unrecovered read error",
         "  Info fld=0x1234 [4660]",
     ]
 
@@ -80,7 +80,7 @@ def test_illegal_request_field_pointer_in_cdb() -> None:
     # sg_decode_sense:
     assert info.format_text().splitlines() == [
         "Fixed format, current; Sense key: Illegal Request",
-        "Additional sense: Invalid field in cdb",
+        "Additional sense: 24h/00h  Invalid field in cdb",
         "  Sense Key Specific: Error in Command: byte 2",
     ]
 
@@ -99,7 +99,7 @@ def test_field_pointer_in_parameter_list() -> None:
     info = _decode("70 00 05 00 00 00 00 0a 00 00 00 00 26 00 00 80 00 0c")
     # sg_decode_sense:
     assert info.format_text().splitlines()[1:] == [
-        "Additional sense: Invalid field in parameter list",
+        "Additional sense: 26h/00h  Invalid field in parameter list",
         "  Sense Key Specific: Error in Data parameters: byte 12",
     ]
 
@@ -139,7 +139,7 @@ def test_retry_count_unit_attention_and_segment_pointer() -> None:
     # sg_decode_sense:
     assert ua.format_text().splitlines() == [
         "Fixed format, <<<deferred>>>; Sense key: Unit Attention",
-        "Additional sense: Power on, reset, or bus device reset occurred",
+        "Additional sense: 29h/00h  Power on, reset, or bus device reset occurred",
         "  Unit attention condition queue: overflow flag is 1",
     ]
 
@@ -199,7 +199,7 @@ def test_sense_key_without_specific_layout_keeps_bytes() -> None:
     info = _decode("70 00 07 00 00 00 00 0a 00 00 00 00 27 00 00 80 12 34")
     assert info.sense_key_specific == OpaqueSenseKeySpecific(True, bytes.fromhex("801234"))
     assert info.format_text().splitlines()[1:] == [
-        "Additional sense: Write protected",
+        "Additional sense: 27h/00h  Write protected",
         "  Sense Key Specific: 0x801234 (no layout defined for this sense key)",
     ]
 
@@ -245,7 +245,7 @@ def test_descriptor_information_and_sense_key_specific() -> None:
     # sg_decode_sense:
     assert info.format_text().splitlines() == [
         "Descriptor format, current; Sense key: Medium Error",
-        "Additional sense: Unrecovered read error",
+        "Additional sense: 11h/00h  Unrecovered read error",
         "  Descriptor type: Information: 0x0000000000001234",
         "  Descriptor type: Sense key specific: Actual retry count: 5",
     ]
@@ -266,7 +266,7 @@ def test_descriptor_deferred_fru_block_stream() -> None:
     # sg_decode_sense (first three lines):
     assert lines[:4] == [
         "Descriptor format, <<<deferred>>>; Sense key: Recovered Error",
-        "Additional sense: Recovered data with retries",
+        "Additional sense: 17h/01h  Recovered data with retries",
         "  Descriptor type: Field replaceable unit code: 0x2a",
         "  Descriptor type: Block commands: Incorrect Length Indicator (ILI) set",
     ]
@@ -279,9 +279,15 @@ def test_descriptor_another_progress_and_command_specific() -> None:
     (desc,) = progress.descriptors
     assert desc == AnotherProgressDescriptor(0x0A, 8, bytes.fromhex("020404008000"),
                                              2, 4, 4, 0x8000)
+    # (1.46 then prints "[sense_key=0x2 asc,ascq=0x4,0x4]"; we name the key and write the
+    # pair as the header's, code and text: 04h/04h is "Logical unit not ready, format in
+    # progress" in sg3_utils' table.)
     assert progress.format_text().splitlines()[2] == (
         "  Descriptor type: Another progress indication: 50.00% "
-        "[sense_key=0x2 asc,ascq=0x4,0x4]")
+        "[sense key: Not Ready, 04h/04h  Logical unit not ready, format in progress]")
+    out = json.loads(json.dumps(progress.to_dict()))["descriptors"][0]
+    assert (out["sense_key_name"], out["asc_ascq"], out["asc_ascq_text"]) == (
+        "Not Ready", "04h/04h", "Logical unit not ready, format in progress")
     # 01 0a 00 00 <00 00 00 00 de ad be ef>: command specific
     command = _decode("72 05 24 00 00 00 00 0c 01 0a 00 00 00 00 00 00 de ad be ef")
     assert isinstance(command.descriptors[0], CommandSpecificDescriptor)
@@ -457,3 +463,70 @@ def test_to_dict_is_json_ready() -> None:
         "kind": "field_pointer", "sksv": True, "raw": "c00002",
         "command": True, "bit_pointer": None, "field_pointer": 2,
     }
+
+
+def test_sense_key_specific_is_null_when_sksv_is_clear_in_every_layout() -> None:
+    # SPC-5: with SKSV=0 the sense-key-specific bytes hold no value.  Three layouts, each
+    # with ILLEGAL REQUEST and bytes 40 00 02 (C/D=1, field pointer 2) but SKSV clear:
+    fixed = _decode("70 00 05 00 00 00 00 0a 00 00 00 00 24 00 00 40 00 02")
+    # descriptor 02h: 02 06 00 00 | 40 00 02 | 00
+    sks02 = _decode("72 05 24 00 00 00 00 08 02 06 00 00 40 00 02 00")
+    # descriptor 0Dh (SBC-4, additional length 16h)
+    sks0d = _decode("72 05 24 00 00 00 00 18 0d 16 00 00 40 00 02 00"
+                    " 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00")
+    for info in (fixed, sks02, sks0d):
+        assert info.sense_key_specific is None
+        assert json.loads(json.dumps(info.to_dict()))["sense_key_specific"] is None
+    # The descriptor itself keeps its bytes (and says SKSV=0).
+    assert sks02.format_text().splitlines()[2].startswith(
+        "  Descriptor type: Sense key specific: SKSV=0 ")
+    # With SKSV set the same bytes are a field pointer, in every layout.
+    on = _decode("72 05 24 00 00 00 00 08 02 06 00 00 c0 00 02 00")
+    assert on.sense_key_specific == FieldPointer(True, bytes.fromhex("c00002"), True, None, 2)
+
+
+def test_asc_kept_when_ascq_is_missing() -> None:
+    # Fixed format cut after byte 12 (ASC 11h): the ASCQ is not there, the ASC is.
+    info = _decode("70 00 03 00 00 00 00 0a 00 00 00 00 11")
+    assert (info.asc, info.ascq) == (0x11, None)
+    assert info.format_text().splitlines()[1] == (
+        "Additional sense: 11h/--  (ASCQ missing: the pair's text needs both bytes)")
+    out = json.loads(json.dumps(info.to_dict()))
+    assert (out["asc"], out["ascq"], out["asc_ascq"], out["asc_ascq_text"]) == (
+        0x11, None, "11h/--", None)
+    # Descriptor format cut after byte 2 (ASC 24h).
+    desc = _decode("72 05 24")
+    assert desc.format_text().splitlines()[1].startswith("Additional sense: 24h/--  ")
+
+
+def test_every_pair_is_shown_with_its_code_in_text_and_json() -> None:
+    # 11h/00h "Unrecovered read error" (sg3_utils' table), as T10 writes the code.
+    info = _decode("70 00 03 00 00 00 00 0a 00 00 00 00 11 00 00 00 00 00")
+    assert info.format_text().splitlines()[1] == (
+        "Additional sense: 11h/00h  Unrecovered read error")
+    out = json.loads(json.dumps(info.to_dict()))
+    assert (out["asc_ascq"], out["asc_ascq_text"]) == ("11h/00h", "Unrecovered read error")
+
+
+@pytest.mark.parametrize(
+    ("hex_text", "finding"),
+    [
+        # fixed, 05 ILLEGAL REQUEST with 00h/1Dh (sg_decode_sense 1.46 warns ">> expected
+        # Sense key: Recovered Error ??" for this buffer)
+        ("70 00 05 00 00 00 00 0a 00 00 00 00 00 1d 00 00 00 00", "Illegal Request"),
+        # descriptor, 0B ABORTED COMMAND with 00h/1Dh and no descriptors
+        ("72 0b 00 1d 00 00 00 00", "Aborted Command"),
+    ],
+)
+def test_ata_pass_through_information_wants_recovered_error(hex_text: str,
+                                                            finding: str) -> None:
+    # SAT-4 returns ATA PASS-THROUGH INFORMATION AVAILABLE with sense key RECOVERED ERROR.
+    info = _decode(hex_text)
+    assert info.warnings == (
+        f"ASC/ASCQ 00h/1Dh (ATA pass through information available) with sense key "
+        f"{finding}; SAT-4 returns it with RECOVERED ERROR",)
+
+
+def test_ata_pass_through_information_with_recovered_error_is_clean() -> None:
+    assert _decode("70 00 01 00 00 00 00 0a 00 00 00 00 00 1d 00 00 00 00").warnings == ()
+    assert _decode("72 01 00 1d 00 00 00 00").warnings == ()

@@ -66,7 +66,7 @@ def test_forwarded_sense_data_is_decoded_recursively() -> None:
         "    Forwarded status: CHECK CONDITION",
         "    Forwarded sense data:",
         "      Fixed format, current; Sense key: Medium Error",
-        "      Additional sense: Unrecovered read error",
+        "      Additional sense: 11h/00h  Unrecovered read error",
         "        Info fld=0x1234 [4660]",
     ]
     out = json.loads(json.dumps(info.to_dict()))["descriptors"][0]
@@ -148,13 +148,19 @@ def test_device_designation_naa() -> None:
     assert d.format_name == "NAA 6 (IEEE Registered Extended)" and d.text is None
     assert d.protocol_name is None  # PIV clear
     # sg_decode_sense: "Usage reason: resend this and further commands to: / Addressed
-    # logical unit: / designator type: NAA,  code set: Binary / 0x6001405abcdef012...012"
+    # logical unit: / designator type: NAA,  code set: Binary / 0x6001405abcdef012...012".
+    # SPC-5 NAA 6h: NAA (bits 127-124) 6h, IEEE COMPANY_ID (123-100) 001405h, VENDOR SPECIFIC
+    # IDENTIFIER (99-64) abcdef012h, VENDOR SPECIFIC IDENTIFIER EXTENSION (63-0).
     assert info.format_text().splitlines()[2:] == [
         "  Descriptor type: Device designation",
         "    Usage reason: resend this and further commands to the designated device",
-        "    designator type: NAA, code set: Binary",
+        "    designator type: NAA,  code set: Binary",
         "    associated with the addressed logical unit",
         "      NAA 6 (IEEE Registered Extended): 0x6001405abcdef0123456789abcdef012",
+        "        NAA: 0x6",
+        "        IEEE company ID: 0x001405",
+        "        vendor specific identifier: 0xabcdef012",
+        "        vendor specific identifier extension: 0x3456789abcdef012",
     ]
     out = json.loads(json.dumps(info.to_dict()))["descriptors"][0]["designator"]
     assert out["designator"] == "6001405abcdef0123456789abcdef012"
@@ -169,13 +175,16 @@ def test_device_designation_utf8_name_with_protocol() -> None:
     assert isinstance(desc, DeviceDesignationDescriptor) and desc.designator is not None
     assert desc.designator.text == "iqn1" and desc.designator.protocol_name == "iSCSI"
     # sg_decode_sense: "Target port: / designator type: SCSI name string,  code set: UTF-8
-    # / transport: Internet SCSI (iSCSI) / SCSI name string: / iqn1"
+    # / transport: Internet SCSI (iSCSI) / SCSI name string: / iqn1".  SPC-5 wants the
+    # string null-terminated (and its length a multiple of 4): "iqn1" has no NUL.
     assert info.format_text().splitlines()[3:] == [
         "    Usage reason: resend this command to the designated device",
-        "    designator type: SCSI name string, code set: UTF-8",
+        "    designator type: SCSI name string,  code set: UTF-8",
         "    associated with the target port",
         "    transport: iSCSI",
-        "      iqn1",
+        "        SCSI name string: iqn1",
+        "  Warning: device designation descriptor at byte 8: SCSI name string is not "
+        "null-terminated",
     ]
 
 
@@ -185,7 +194,11 @@ def test_device_designation_eui64() -> None:
     (desc,) = info.descriptors
     assert isinstance(desc, DeviceDesignationDescriptor) and desc.designator is not None
     assert desc.designator.format_name == "EUI-64"
-    assert info.format_text().splitlines()[-1] == "      EUI-64: 0x0011223344556677"
+    # SPC-5 EUI-64 (8 bytes): bytes 0-2 IEEE COMPANY_ID, 3-7 VENDOR SPECIFIC EXTENSION ID.
+    assert info.format_text().splitlines()[-3:] == [
+        "      EUI-64: 0x0011223344556677",
+        "        IEEE company ID: 0x001122",
+        "        vendor specific extension identifier: 0x3344556677"]
 
 
 def test_device_designation_with_a_cut_designator() -> None:

@@ -1,4 +1,6 @@
-"""``--version``'s text, in a module of its own: it must not import the spec to answer."""
+"""The distribution's version as `--version` prints it: public, for every front end (the command
+line, the Sphinx extension, the docs); in a module of its own because it must not import the
+spec to answer."""
 
 from __future__ import annotations
 
