@@ -5,6 +5,7 @@ folder) written, ``--format`` a format, ``--input/-i`` a file read.  The spellin
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -80,3 +81,21 @@ def test_fuzz_output_spellings_write_the_same_corpus(tmp_path: Path) -> None:
     assert made[0] == made[1] == made[2] and made[0]
     missing = cli("fuzz", "ISCSITGT_SPT_TMF", "-n", "1")
     assert missing.returncode == 2 and b"--output" in missing.stderr
+
+
+@pytest.mark.parametrize("columns", ["60", "80", "120"])
+def test_help_never_cuts_a_word(columns: str) -> None:
+    """argparse wraps help with textwrap's defaults, which cut a long word anywhere (the
+    simulator's option list came out as ``c`` / ``apacity``) and split option names at their
+    hyphens; every word of the help must come out whole, however narrow the terminal."""
+    env = {**os.environ, "COLUMNS": columns}
+    for command in ("send", "decode", "fuzz"):
+        run = subprocess.run([sys.executable, "-m", "iscsitgt_spt", command, "--help"],
+                             capture_output=True, text=True, env=env, timeout=60)
+        assert run.returncode == 0
+        words = set(run.stdout.split())
+        if command == "send":
+            assert any("capacity=N" in w for w in words), run.stdout
+        for option in ("--fuzz-corpus", "--max-record-size", "--no-diagnostics"):
+            if option in _options(_commands()[command]):
+                assert any(option in w for w in words), (command, option)
