@@ -26,7 +26,7 @@ from iscsitgt_spt.spec.registry import (
 )
 from sphinx.util.docutils import SphinxDirective
 
-from .nodes_util import Cell, make_table, para, ref, register_label
+from .nodes_util import Cell, inline_text, make_table, para, ref, register_label
 
 __all__ = [
     "AssumptionsDirective",
@@ -164,7 +164,7 @@ class AssumptionsDirective(SphinxDirective):
                 field = nodes.field()
                 field += nodes.field_name("", label)
                 body = nodes.field_body()
-                body += para(value)
+                body += para(*inline_text(value))
                 field += body
                 fields += field
             section += fields

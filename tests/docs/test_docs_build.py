@@ -249,6 +249,22 @@ def test_reference_pages_are_generated(html: Path) -> None:
             "FILE_READ_WRITE_ACCESS"] in [row[:6] for row in ioctl_rows]
 
 
+def test_option_names_are_literal_everywhere(html: Path) -> None:
+    """Sphinx's smart quotes turn ``--`` in plain text into an en dash: an option name that
+    reached a page as text (``–fail-on``) breaks copy and paste.  Every page of the site is
+    read; no en or em dash may stand where an option name starts."""
+    smart = re.compile(r"(?:^|[\s(>])[\u2013\u2014]-?[a-z][a-z-]+")
+    pages = sorted(html.rglob("*.html"))
+    assert len(pages) > 10
+    found = {str(p.relative_to(html)): smart.findall(p.read_text(encoding="utf-8"))
+             for p in pages}
+    assert {page: hits for page, hits in found.items() if hits} == {}
+    cli = (html / "cli.html").read_text(encoding="utf-8")
+    # Shown as code, as typed (docutils wraps each word of a literal in a span.pre).
+    assert '<span class="pre">--fail-on</span>' in cli
+    assert '<span class="pre">--output,</span> <span class="pre">-o</span>' in cli
+
+
 def test_doctests_pass(docs_site: DocsSite) -> None:
     status, warnings, out = docs_site.build("doctest")
     report = out / "output.txt"

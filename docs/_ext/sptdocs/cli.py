@@ -15,31 +15,18 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import re
 
 from docutils import nodes
-from iscsitgt_spt.cli.sphinxext.nodes_util import Cell, make_table, para, register_label
+from iscsitgt_spt.cli.sphinxext.nodes_util import (
+    Cell,
+    inline_text,
+    make_table,
+    para,
+    register_label,
+)
 from sphinx.util.docutils import SphinxDirective
 
-__all__ = ["CliDirective", "inline_text"]
-
-#: A backquoted command, or an option name standing alone (``--fail-on``, ``-o``, ``-``).
-_LITERAL = re.compile(r"`([^`]+)`|(?<![\w`-])(--?[A-Za-z][\w-]*)")
-
-
-def inline_text(text: str) -> list[nodes.Node]:
-    """``text`` as inline nodes: quoted commands and option names literal, the rest text."""
-    out: list[nodes.Node] = []
-    end = 0
-    for match in _LITERAL.finditer(text):
-        if match.start() > end:
-            out.append(nodes.Text(text[end:match.start()]))
-        out.append(nodes.literal("", match.group(1) or match.group(2)))
-        end = match.end()
-    if end < len(text):
-        out.append(nodes.Text(text[end:]))
-    return out
-
+__all__ = ["CliDirective"]
 
 def _subcommands(
     parser: argparse.ArgumentParser,
