@@ -131,6 +131,13 @@ def _facade_type_imports(tree: ast.AST) -> set[int]:
     return lines
 
 
+def _core_leans_on_a_subpackage(
+    module: str, target: str, lineno: int, facade_types: set[int]
+) -> bool:
+    return _is_core(module) and lineno not in facade_types and target.split(".")[:3] in (
+        ["iscsitgt_spt", "codec", sub] for sub in CODEC_SUBPACKAGES)
+
+
 def violations(module: str, source: str, is_package: bool = False) -> list[str]:
     """Every rule ``module`` (with this ``source``) breaks, one line each."""
     tree = ast.parse(source)
@@ -148,8 +155,7 @@ def violations(module: str, source: str, is_package: bool = False) -> list[str]:
             if _layer(target) > mine and (lineno, "layer") not in seen:
                 seen.add((lineno, "layer"))
                 found.append(f"{where} imports {target} (a higher layer)")
-            if _is_core(module) and lineno not in facade_types and target.split(".")[:3] in (
-                    ["iscsitgt_spt", "codec", sub] for sub in CODEC_SUBPACKAGES) and (
+            if _core_leans_on_a_subpackage(module, target, lineno, facade_types) and (
                     lineno, "core") not in seen:
                 seen.add((lineno, "core"))
                 found.append(f"{where} imports {target} (the codec core leans on no subpackage)")

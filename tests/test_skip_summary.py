@@ -38,18 +38,18 @@ def run_bare(tmp_path: Path) -> subprocess.CompletedProcess[str]:
                           env=env, capture_output=True, text=True, timeout=300)
 
 
-def test_summary_explains_every_skip_by_its_missing_tool(tmp_path: Path) -> None:
-    result = run_bare(tmp_path)
-    assert result.returncode == 0, result.stdout[-3000:]
-    lines = result.stdout.splitlines()
+def pytest_reasons(lines: list[str]) -> dict[str, int]:
+    """Skip reason -> count, from pytest's own ``-rs`` lines (the independent account)."""
     by_pytest: dict[str, int] = {}
     for line in lines:
         if match := RS_LINE.match(line):
             by_pytest[match[2]] = by_pytest.get(match[2], 0) + int(match[1])
-    total = int(re.search(r"(\d+) skipped", lines[-1])[1])  # type: ignore[index]
-    assert sum(by_pytest.values()) == total
-    assert f"{total} skipped, by reason" in result.stdout
-    # Each group of the summary: "  28 needs WHAT" + "     install: COMMAND", or "  N reason".
+    return by_pytest
+
+
+def summary_groups(lines: list[str]) -> dict[str, int]:
+    """Group -> count, from our summary: "  28 needs WHAT" + "     install: COMMAND" (keyed
+    "needs WHAT (install: COMMAND)"), or "  N reason"."""
     start = next(i for i, line in enumerate(lines) if "skipped, by reason" in line)
     groups: dict[str, int] = {}
     for line, after in zip(lines[start + 1:], lines[start + 2:]):
@@ -60,6 +60,18 @@ def test_summary_explains_every_skip_by_its_missing_tool(tmp_path: Path) -> None
         install = INSTALL_LINE.match(after)
         text = group[2] if install is None else f"{group[2]} (install: {install[1]})"
         groups[text] = int(group[1])
+    return groups
+
+
+def test_summary_explains_every_skip_by_its_missing_tool(tmp_path: Path) -> None:
+    result = run_bare(tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:]
+    lines = result.stdout.splitlines()
+    by_pytest = pytest_reasons(lines)
+    total = int(re.search(r"(\d+) skipped", lines[-1])[1])  # type: ignore[index]
+    assert sum(by_pytest.values()) == total
+    assert f"{total} skipped, by reason" in result.stdout
+    groups = summary_groups(lines)
     assert sum(groups.values()) == total
     # Every reason pytest gave is in a group: a tool's skips under its install command (the
     # two mingw-w64 compilers are one group), any other reason verbatim.
