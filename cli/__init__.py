@@ -203,6 +203,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args._run(args)
         return code
     except SptError as exc:
+        help_text = getattr(exc, "help_text", None)  # e.g. sim:fault=help: a list, not an error
+        if isinstance(help_text, str):
+            try:
+                print(help_text)
+                sys.stdout.flush()
+            except BrokenPipeError:
+                sys.stderr.close()
+            return EXIT_OK
         print(f"iscsitgt-spt {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:

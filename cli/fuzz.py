@@ -1,5 +1,8 @@
 """``iscsitgt-spt fuzz NAME... --output PATH``: write a reproducible fuzz corpus.
 
+``iscsitgt-spt fuzz --sessions --device DEV``: fuzz a target by session sequences instead
+(:mod:`iscsitgt_spt.cli._sessions`).
+
 The cases come from :mod:`iscsitgt_spt.codec.fuzzing.corpus` (no Hypothesis: the same ``--seed``
 must give the same bytes everywhere).  A ``.jsonl`` path gets one JSON-Lines capture record
 per case (the format ``decode`` and ``send --fuzz-corpus`` read), any other path is a
@@ -19,6 +22,8 @@ from typing import Any
 
 from iscsitgt_spt.cli._common import add_old_spelling, parse_int, structure_name
 from iscsitgt_spt.cli._progress import Progress
+from iscsitgt_spt.cli._sessions import add_arguments as add_session_arguments
+from iscsitgt_spt.cli._sessions import run_sessions
 from iscsitgt_spt.codec.capture.jsonl import CaptureRecord, parse_lines, record_to_line
 from iscsitgt_spt.codec.fuzzing.corpus import (
     MODES,
@@ -43,14 +48,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
         description="Generate test cases for structures and profiles by walking their layouts: "
         "valid (canonical values), boundary (every member at its edges, wrong lengths, short "
         "and long buffers) or mutate (bit flips, insertions, deletions and member splices of "
-        "seeds from --from, else of valid cases). The same --seed gives the same bytes.",
+        "seeds from --from, else of valid cases). The same --seed gives the same bytes. "
+        "With --sessions, fuzz a target instead: sequences of session start, TMF, "
+        "pass-through and stop requests, judged against published semantics; a finding is "
+        "shrunk to its shortest sequence, written as a send request list and a recording, "
+        "and exits 1.",
     )
     p.add_argument("names", nargs="*", type=structure_name, metavar="NAME",
                    help="structure names (or --all)")
     p.add_argument("--all", action="store_true", help="every structure of the spec")
-    # Required, checked in run(): argparse's required= would refuse the old spelling.
+    # Checked in run() (required unless --sessions; argparse's required= would also refuse
+    # the old spelling).
     p.add_argument("--output", "-o", dest="out", metavar="PATH",
-                   help="a .jsonl file (JSON-Lines capture records) or a directory of .bin files")
+                   help="a .jsonl file (JSON-Lines capture records) or a directory of .bin "
+                   "files (required unless --sessions)")
     add_old_spelling(p, "--out", "out", metavar="PATH")
     p.add_argument("-n", type=int, default=100, metavar="N",
                    help="cases per structure, profile and mode (default: 100)")
@@ -67,6 +78,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
     p.add_argument("--force", action="store_true",
                    help="replace an existing corpus (its .jsonl file, or the .bin files and "
                    "index of its directory)")
+    add_session_arguments(p)
     return p
 
 
@@ -155,11 +167,17 @@ def write_corpus(cases: Iterable[Case], out: Path, progress: Progress | None = N
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.sessions:
+        if args.names or args.all or args.out or args.mode or args.seed_file:
+            raise SptError("--sessions generates its own requests: give no NAME, --all, "
+                           "--output, --mode or --from", path="--sessions")
+        return run_sessions(args)
+    if args.out is None:
+        raise SptError("no output given", path="--output",
+                       expected="--output PATH (-o PATH), or --sessions to fuzz a device")
     names = list(STRUCTURES) if args.all else list(dict.fromkeys(args.names))
     if not names:
         raise SptError("no structure given", expected="NAME... or --all")
-    if args.out is None:
-        raise SptError("no output given", expected="--output PATH (-o PATH)")
     if args.n < 0:
         raise SptError("-n must not be negative", actual=str(args.n))
     modes = _choices(args.mode, MODES, "valid")

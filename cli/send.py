@@ -59,6 +59,7 @@ from iscsitgt_spt.device import (
     open_transport,
 )
 from iscsitgt_spt.device.client import judge
+from iscsitgt_spt.device.errors import TRANSPORT_WINERRORS
 from iscsitgt_spt.spec.errors import JsonInputError, SptError
 from iscsitgt_spt.spec.profiles import Profile
 from iscsitgt_spt.spec.registry import get_layout
@@ -93,6 +94,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.add_argument("--input", "-i", metavar="FILE",
                    help="read the JSON request from FILE instead of standard input")
+    p.add_argument("--keep-going", action="store_true",
+                   help="with a list of requests, send the rest after one fails (exit 1 still)")
     p.add_argument("--fuzz-corpus", metavar="FILE",
                    help="send every record of a JSON-Lines corpus instead of one request")
     return p
@@ -172,11 +175,13 @@ def _run_requests(args: argparse.Namespace) -> int:
             except RequestFailed as exc:
                 _show(exc.exchange, args, docs, error=exc)
                 status = EXIT_FAILED
-                break
+                if not args.keep_going:
+                    break
             except Win32Error as exc:
                 print(f"iscsitgt-spt send: {exc}", file=sys.stderr)
                 status = EXIT_FAILED
-                break
+                if not args.keep_going:
+                    break
             _show(exchange, args, docs)
     if args.json and docs:
         print_json(docs if many else docs[0])
@@ -239,14 +244,6 @@ class _Recorders:
         return found
 
 
-#: DeviceIoControl errors that say the device or the handle is unusable (the request got no
-#: answer), as opposed to the target refusing the request (ERROR_INVALID_PARAMETER and kin).
-_TRANSPORT_WINERRORS = frozenset({
-    "ERROR_ACCESS_DENIED", "ERROR_INVALID_HANDLE", "ERROR_NOT_READY", "ERROR_GEN_FAILURE",
-    "ERROR_SEM_TIMEOUT", "ERROR_OPERATION_ABORTED", "ERROR_IO_DEVICE",
-})
-
-
 class _Outcome(NamedTuple):
     """How one corpus record ended: a label to count, what it means, whose failure it is."""
 
@@ -264,7 +261,7 @@ def _send_record(
         out = transport.ioctl(ioctl, data, out_size)
     except Win32Error as exc:
         return _Outcome(exc.name, f"{exc.operation} failed: {exc.text or exc.winerror}",
-                        transport=exc.name in _TRANSPORT_WINERRORS)
+                        transport=exc.name in TRANSPORT_WINERRORS)
     except DeviceError as exc:  # a replay that cannot answer, a closed transport
         return _Outcome(type(exc).__name__, exc.message, transport=True)
     if name is None:

@@ -33,7 +33,13 @@ from iscsitgt_spt.device.errors import DeviceError
 from iscsitgt_spt.device.simulator import describe_return_code
 from iscsitgt_spt.device.transport import Transport
 from iscsitgt_spt.spec.assumptions import DEFAULT_TIMEOUT_SECONDS, RETURN_CODE_SUCCESS
-from iscsitgt_spt.spec.constants import DataIn, TmfFunction, TmfResponse, name_of
+from iscsitgt_spt.spec.constants import (
+    SCSI_STATUSES,
+    DataIn,
+    TmfFunction,
+    TmfResponse,
+    name_of,
+)
 from iscsitgt_spt.spec.errors import BuildError, ParseError
 from iscsitgt_spt.spec.layout import CStruct
 from iscsitgt_spt.spec.passthrough import (
@@ -61,12 +67,6 @@ __all__ = [
     "judge",
 ]
 
-#: SAM-5 status codes (T10), the values SCSI_PASS_THROUGH_DIRECT.ScsiStatus carries.
-SCSI_STATUSES: dict[int, str] = {
-    0x00: "GOOD", 0x02: "CHECK CONDITION", 0x04: "CONDITION MET", 0x08: "BUSY",
-    0x18: "RESERVATION CONFLICT", 0x28: "TASK SET FULL", 0x30: "ACA ACTIVE",
-    0x40: "TASK ABORTED",
-}
 _GOOD = 0x00
 _CHECK_CONDITION = 0x02
 _PASS_THROUGH = SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY.c_name

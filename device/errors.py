@@ -20,6 +20,7 @@ from iscsitgt_spt.spec.constants import IOCTLS
 from iscsitgt_spt.spec.errors import SptError
 
 __all__ = [
+    "TRANSPORT_WINERRORS",
     "WINERRORS",
     "DeviceError",
     "ReplayMismatch",
@@ -29,6 +30,13 @@ __all__ = [
     "winerror_name",
     "winerror_text",
 ]
+
+#: DeviceIoControl errors that say the device or the handle is unusable (the request got no
+#: answer), as opposed to the target refusing the request (ERROR_INVALID_PARAMETER and kin).
+TRANSPORT_WINERRORS = frozenset({
+    "ERROR_ACCESS_DENIED", "ERROR_INVALID_HANDLE", "ERROR_NOT_READY", "ERROR_GEN_FAILURE",
+    "ERROR_SEM_TIMEOUT", "ERROR_OPERATION_ABORTED", "ERROR_IO_DEVICE",
+})
 
 #: ``winerror.h`` code -> (symbolic name, English description).
 WINERRORS: dict[int, tuple[str, str]] = {

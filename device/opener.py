@@ -15,13 +15,21 @@ from typing import Any, TextIO, TypeVar
 
 from iscsitgt_spt.device.errors import DeviceError
 from iscsitgt_spt.device.recording import RecordingTransport, ReplayTransport
-from iscsitgt_spt.device.simulator import DEFAULT_CAPACITY_BLOCKS, SimulatedTarget
+from iscsitgt_spt.device.simulator import (
+    DEFAULT_CAPACITY_BLOCKS,
+    FAULTS,
+    SimulatedTarget,
+    fault_help,
+)
 from iscsitgt_spt.device.transport import Transport
 from iscsitgt_spt.spec.assumptions import ASSUMED_AUXILIARY_SIGNATURE, ASSUMED_SRB_SIGNATURE
 from iscsitgt_spt.spec.errors import SptError
 from iscsitgt_spt.spec.profiles import Profile
 
-__all__ = ["REPLAY_PREFIX", "SIM_OPTIONS", "SIM_PREFIX", "open_simulator", "open_transport"]
+__all__ = [
+    "REPLAY_PREFIX", "SIM_OPTIONS", "SIM_PREFIX", "SimulatorHelp", "open_simulator",
+    "open_transport",
+]
 
 SIM_PREFIX = "sim:"
 REPLAY_PREFIX = "replay:"
@@ -69,8 +77,30 @@ MAX_SIM_DELAY = 3600.0
 
 #: The ``sim:`` options :func:`open_simulator` understands.
 SIM_OPTIONS: tuple[str, ...] = (
-    "abi", "cookie", "luns", "capacity", "signature", "aux_signature", "delay",
+    "abi", "cookie", "luns", "capacity", "signature", "aux_signature", "delay", "fault",
 )
+
+
+class SimulatorHelp(DeviceError):
+    """``sim:fault=help`` asks for the list of planted faults instead of a target.
+
+    ``help_text`` is the list; the CLI prints it on standard output and exits 0.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.help_text = text
+        super().__init__("sim:fault=help lists the planted faults", path="sim:fault")
+
+
+def _fault_option(values: dict[str, str]) -> list[str]:
+    names = [n.strip() for n in values.get("fault", "").split(";") if n.strip()]
+    if "help" in names:
+        raise SimulatorHelp(fault_help())
+    unknown = [n for n in names if n not in FAULTS]
+    if unknown:
+        raise _option_error("unknown fault", "fault", unknown[0],
+                            "one of " + ", ".join(FAULTS) + " (sim:fault=help lists them)")
+    return names
 
 
 def _option_error(message: str, key: str, actual: str, expected: str) -> DeviceError:
@@ -94,7 +124,8 @@ def open_simulator(
 
     ``abi``/``cookie`` (win64/u64 when absent, else the caller's ``abi``/``cookie``),
     ``luns`` (``;``-separated, e.g. ``0;1``), ``capacity`` (blocks), ``signature`` and
-    ``aux_signature`` (up to 8 ASCII characters, or ``any``), ``delay`` (seconds per IOCTL).
+    ``aux_signature`` (up to 8 ASCII characters, or ``any``), ``delay`` (seconds per IOCTL),
+    ``fault`` (planted faults, ``;``-separated; ``help`` raises :class:`SimulatorHelp`).
     """
     values: dict[str, str] = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
@@ -126,6 +157,7 @@ def open_simulator(
     return SimulatedTarget(
         profile=profile, luns=luns, capacity_blocks=capacity, delay=delay,
         signature=signatures["signature"], aux_signature=signatures["aux_signature"],
+        faults=_fault_option(values),
     )
 
 

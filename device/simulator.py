@@ -50,6 +50,11 @@ Model decisions (each one a labelled assumption):
   ILLEGAL REQUEST 20h/00h "Invalid command operation code". Sense is fixed format (70h,
   additional length 10) written at SenseInfoOffset, at most SenseInfoLength bytes; CHECK
   CONDITION also sets DataTransferLength to 0 (nothing moved).
+* **Planted faults** (:data:`FAULTS`, off by default; ``sim:fault=NAME;NAME``, listed by
+  ``sim:fault=help``) make the model *wrong on purpose*, each in one request's handler, so
+  that the session fuzzer (:mod:`iscsitgt_spt.device.session_fuzzer`) can be shown to find
+  bugs of the kind a real miniport has: a handle that outlives its stop, tasks that survive
+  reinstatement, a task reachable from another session.
 * **Transport errors** mirror the Windows transport's types: an IOCTL other than
   IOCTL_SCSI_MINIPORT / the pass-through -> Win32Error(ERROR_INVALID_FUNCTION); an input
   shorter than SRB_IO_CONTROL -> ERROR_INVALID_PARAMETER; ``out_size`` below the input size ->
@@ -97,12 +102,15 @@ __all__ = [
     "ERROR_INSUFFICIENT_BUFFER",
     "ERROR_INVALID_FUNCTION",
     "ERROR_INVALID_PARAMETER",
+    "FAULTS",
     "GOOD",
     "MINIPORT_HANDLERS",
+    "Fault",
     "Session",
     "SimReturnCode",
     "SimulatedTarget",
     "describe_return_code",
+    "fault_help",
     "fixed_sense",
 ]
 
@@ -177,6 +185,41 @@ def describe_return_code(code: int) -> str | None:
     return f"{known.name} (simulator): {known.meaning}"
 
 
+@dataclass(frozen=True)
+class Fault:
+    """A bug planted in the model on purpose: its name, the request whose handler it changes,
+    and what goes wrong (compared with the model decisions above)."""
+
+    name: str
+    structure: CStruct
+    description: str
+
+
+#: The faults a :class:`SimulatedTarget` can plant (``faults=``, or ``sim:fault=NAME``).
+FAULTS: dict[str, Fault] = {f.name: f for f in (
+    Fault("double-stop", ISCSITGT_SPT_SESSION_STOP,
+          "a second STOP of the same ITNexusHandle is accepted (ReturnCode 0) instead of "
+          "UNKNOWN_SESSION: the handle outlives its stop"),
+    Fault("tmf-after-stop", ISCSITGT_SPT_TMF,
+          "a TMF naming a stopped ITNexusHandle answers ReturnCode 0 and Response FUNCTION "
+          "COMPLETE instead of UNKNOWN_SESSION"),
+    Fault("reinstate-keeps-tasks", ISCSITGT_SPT_SESSION_START,
+          "a START with IsReinstated keeps the old session's open tasks instead of "
+          "terminating them (RFC 7143 session reinstatement)"),
+    Fault("abort-other-session", ISCSITGT_SPT_TMF,
+          "ABORT TASK of a task open in another session answers FUNCTION COMPLETE and aborts "
+          "it, instead of TASK DOES NOT EXIST (task tags are per session)"),
+)}
+
+
+def fault_help() -> str:
+    """The text ``sim:fault=help`` prints: each fault, the request it affects, what it does."""
+    lines = ["Faults the simulated target can plant (sim:fault=NAME[;NAME...]; off by default):"]
+    for fault in FAULTS.values():
+        lines.append(f"  {fault.name:<22} {fault.structure.c_name}: {fault.description}")
+    return "\n".join(lines)
+
+
 @dataclass
 class Session:
     """One I_T nexus the target knows: what START said, and its open tasks (cookie -> LUN)."""
@@ -231,7 +274,8 @@ class SimulatedTarget(Transport):
     ``profile`` is the ABI/cookie layout the target expects; ``luns`` the logical units that
     exist; ``capacity_blocks`` their size; ``signature`` the SRB_IO_CONTROL signature it
     accepts (``None``: any) and ``aux_signature`` the auxiliary one (``None``: any);
-    ``delay`` seconds are slept per IOCTL (to test interrupting long runs).
+    ``delay`` seconds are slept per IOCTL (to test interrupting long runs); ``faults`` names
+    planted faults (:data:`FAULTS`).
     """
 
     def __init__(
@@ -243,7 +287,13 @@ class SimulatedTarget(Transport):
         signature: bytes | None = ASSUMED_SRB_SIGNATURE,
         aux_signature: bytes | None = ASSUMED_AUXILIARY_SIGNATURE,
         delay: float = 0.0,
+        faults: Iterable[str] = (),
     ) -> None:
+        unknown = sorted(set(faults) - set(FAULTS))
+        if unknown:
+            raise ValueError(f"unknown fault(s) {', '.join(unknown)}; known: "
+                             + ", ".join(FAULTS))
+        self.faults = frozenset(faults)
         self.profile = profile
         self.luns = frozenset(luns)
         self.capacity_blocks = capacity_blocks
@@ -251,6 +301,8 @@ class SimulatedTarget(Transport):
         self.aux_signature = aux_signature
         self.delay = delay
         self.sessions: dict[int, Session] = {}
+        #: handles a STOP ended (for the planted faults; a new START takes one out again)
+        self.stopped: set[int] = set()
         self._header = get_layout(SRB_IO_CONTROL, profile)
         # Every request the spec registers, by the control code its definition carries.
         self._requests = {
@@ -260,8 +312,9 @@ class SimulatedTarget(Transport):
         self._pass_through = get_layout(SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY, profile)
 
     def __repr__(self) -> str:
+        faults = f" faults={','.join(sorted(self.faults))}" if self.faults else ""
         return (f"<SimulatedTarget {self.profile} luns={sorted(self.luns)} "
-                f"sessions={len(self.sessions)}>")
+                f"sessions={len(self.sessions)}{faults}>")
 
     # -- transport ----------------------------------------------------------------------------
     def _ioctl(self, code: int, data: bytes, out_size: int) -> bytes:
@@ -280,6 +333,7 @@ class SimulatedTarget(Transport):
 
     def _close(self) -> None:
         self.sessions.clear()
+        self.stopped.clear()
 
     # -- IOCTL_SCSI_MINIPORT --------------------------------------------------------------------
     def _miniport(self, data: bytes, operation: str) -> bytes:
@@ -316,21 +370,31 @@ class SimulatedTarget(Transport):
         old = self.sessions.get(cookie)
         if old is not None and not request.get("IsReinstated"):
             return SimReturnCode.DUPLICATE_SESSION
+        kept = {} if old is None or "reinstate-keeps-tasks" not in self.faults else old.tasks
         self.sessions[cookie] = Session(
             cookie, request.text("PeerAddress"), request.text("ITNexus"),
             request.text("ChapUserName"),
-            reinstatements=0 if old is None else old.reinstatements + 1,
+            reinstatements=0 if old is None else old.reinstatements + 1, tasks=dict(kept),
         )
+        self.stopped.discard(cookie)
         return SimReturnCode.SUCCESS
 
     def _stop(self, request: _Buffer) -> SimReturnCode:
-        if self.sessions.pop(request.get("ITNexusHandle"), None) is None:
+        cookie = request.get("ITNexusHandle")
+        if self.sessions.pop(cookie, None) is None:
+            if "double-stop" in self.faults and cookie in self.stopped:
+                return SimReturnCode.SUCCESS  # planted fault
             return SimReturnCode.UNKNOWN_SESSION
+        self.stopped.add(cookie)
         return SimReturnCode.SUCCESS
 
     def _tmf(self, request: _Buffer) -> SimReturnCode:
-        session = self.sessions.get(request.get("ITNexusHandle"))
+        cookie = request.get("ITNexusHandle")
+        session = self.sessions.get(cookie)
         if session is None:
+            if "tmf-after-stop" in self.faults and cookie in self.stopped:  # planted fault
+                request.put("Response", TmfResponse.FUNCTION_COMPLETE)
+                return SimReturnCode.SUCCESS
             return SimReturnCode.UNKNOWN_SESSION
         request.put("Response", self._tmf_response(
             session, request.get("TaskManagementFunction"), request.get("Lun"),
@@ -351,13 +415,11 @@ class SimulatedTarget(Transport):
             return TmfResponse.LUN_DOES_NOT_EXIST
         tasks = session.tasks
         if function is TmfFunction.ABORT_TASK:
-            if tasks.get(ref) != lun:
-                return TmfResponse.TASK_DOES_NOT_EXIST
-            del tasks[ref]
-        elif function is TmfFunction.QUERY_TASK:
+            return self._abort_task(session, lun, ref)
+        if function is TmfFunction.QUERY_TASK:
             found = tasks.get(ref) == lun
             return TmfResponse.FUNCTION_SUCCEEDED if found else TmfResponse.FUNCTION_COMPLETE
-        elif function is TmfFunction.QUERY_TASK_SET:
+        if function is TmfFunction.QUERY_TASK_SET:
             found = lun in tasks.values()
             return TmfResponse.FUNCTION_SUCCEEDED if found else TmfResponse.FUNCTION_COMPLETE
         elif function in (TmfFunction.ABORT_TASK_SET, TmfFunction.CLEAR_TASK_SET,
@@ -369,6 +431,15 @@ class SimulatedTarget(Transport):
         elif function in (TmfFunction.TARGET_WARM_RESET, TmfFunction.TARGET_COLD_RESET):
             for other in self.sessions.values():
                 other.tasks.clear()
+        return TmfResponse.FUNCTION_COMPLETE
+
+    def _abort_task(self, session: Session, lun: int, ref: int) -> TmfResponse:
+        owner = session if session.tasks.get(ref) == lun else None
+        if owner is None and "abort-other-session" in self.faults:  # planted fault
+            owner = next((s for s in self.sessions.values() if s.tasks.get(ref) == lun), None)
+        if owner is None:
+            return TmfResponse.TASK_DOES_NOT_EXIST
+        del owner.tasks[ref]
         return TmfResponse.FUNCTION_COMPLETE
 
     # -- pass-through ---------------------------------------------------------------------------

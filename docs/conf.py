@@ -1,8 +1,13 @@
 """Sphinx configuration for the iscsitgt-spt documentation.
 
-Build locally (offline; no theme or asset is fetched):
+Build locally (offline; no theme or asset is fetched), one directory per language, side by side
+so the language switcher's links between them work:
 
-    pip install .[docs] && sphinx-build -W docs docs/_build/html
+    pip install .[docs] && sphinx-build -W docs docs/_build/html/en
+    sphinx-build -W -D language=fr docs docs/_build/html/fr
+    sphinx-build -W -D language=zh_TW docs docs/_build/html/zh_TW
+
+Update the catalogs after an English text changed: docs/locale/update (see its comments).
 
 Doctests of the guides:  sphinx-build -b doctest docs docs/_build/doctest
 """
@@ -11,6 +16,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 
@@ -36,8 +42,24 @@ spt_strict_references = True
 
 # Offline by construction: no intersphinx, no external assets.
 exclude_patterns = ["_build", "structures/_*", "Thumbs.db", ".DS_Store"]
-templates_path: list[str] = []
+templates_path = ["_templates"]
+
+# Translations (docs/locale/<language>/LC_MESSAGES/*.po, Sphinx compiles them at build time).
+# The directives' generated text is translated by the extension's own catalogs; the API
+# reference (autodoc of the docstrings) stays in English in every language.
+locale_dirs = ["locale/"]
+gettext_compact = True
+gettext_location = False
+gettext_uuid = False
+#: The API reference is autodoc of the docstrings, in English; translated builds say so on it.
+API_NOTICE = {
+    "fr": "Cette référence est générée à partir des docstrings du code et n'existe qu'en anglais.",
+    "zh_TW": "本參考由程式碼的 docstring 產生，僅提供英文版。",
+}
+#: The sibling builds the switcher links to: language code -> name in that language.
+LANGUAGES = {"en": "English", "fr": "Français", "zh_TW": "繁體中文"}
 html_static_path = ["_static"]
+html_css_files = ["languages.css"]
 html_theme = "alabaster"
 html_theme_options = {
     "page_width": "1240px",
@@ -47,6 +69,8 @@ html_theme_options = {
     "show_relbars": True,
 }
 html_title = "iscsitgt-spt"
+html_sidebars = {"**": ["about.html", "languages.html", "navigation.html", "relations.html",
+                        "searchbox.html"]}
 html_show_sourcelink = False
 pygments_style = "sphinx"
 
@@ -78,3 +102,20 @@ SIM_AVAILABLE = _sim_available()
 # Only the guides' explicit ``doctest`` blocks run: docstring examples pulled in by autodoc
 # are tested by pytest in their own modules, not here.
 doctest_test_doctest_blocks = ""
+
+
+def _languages(app: Any, pagename: str, templatename: str, context: dict[str, Any],
+               doctree: Any) -> None:
+    """The switcher's links: this page in each sibling build (``html/<language>/``)."""
+    up = "../" * (pagename.count("/") + 1)
+    current = app.config.language or "en"
+    if pagename.startswith("api/"):
+        context["spt_api_notice"] = API_NOTICE.get(current, "")
+    context["spt_languages"] = [
+        (code, name, f"{up}{code}/{pagename}.html", code == current)
+        for code, name in LANGUAGES.items()
+    ]
+
+
+def setup(app: Any) -> None:
+    app.connect("html-page-context", _languages)

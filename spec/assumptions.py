@@ -108,6 +108,30 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         how_to_override="inspect ReturnCode yourself",
     ),
     Assumption(
+        name="SESSION_HANDLE_AFTER_STOP",
+        topic="What a request naming an ITNexusHandle after its SESSION_STOP is answered.",
+        choice="Not success: the session fuzzer's oracle takes ReturnCode 0 to a STOP or a TMF "
+        "(with FUNCTION COMPLETE/SUCCEEDED) naming a handle with no session, or GOOD status "
+        "for a pass-through with such a SessionCookie, as a finding (the handle outlived its "
+        "stop). Which failure is answered (a ReturnCode, a TMF Response, CHECK CONDITION) is "
+        "not judged.",
+        alternatives="A miniport could treat a second STOP as harmless and answer success; "
+        "the DevNotes do not say.",
+        changes_bytes=False,
+        how_to_override="read the finding's rule (handle-outlives-stop) and judge it yourself",
+    ),
+    Assumption(
+        name="ABORT_TASK_UNKNOWN_REFERENCE",
+        topic="The TMF Response to ABORT TASK of a task that does not exist in the session.",
+        choice="TASK DOES NOT EXIST (or another failure), never FUNCTION COMPLETE: "
+        "ISCSITGT_SPT_TMF carries no RefCmdSN, so of RFC 7143 §11.5.1's cases only 'Task does "
+        "not exist' applies. The session fuzzer's oracle judges by it.",
+        alternatives="RFC 7143 §11.5.1 answers FUNCTION COMPLETE when the RefCmdSN is inside "
+        "the command window; a miniport that knows it from the PDU could do so.",
+        changes_bytes=False,
+        how_to_override="read the finding's rule (task-does-not-exist) and judge it yourself",
+    ),
+    Assumption(
         name="DEFAULT_TIMEOUT_SECONDS",
         topic="The SRB_IO_CONTROL.Timeout a canonical build fills.",
         choice=f"{DEFAULT_TIMEOUT_SECONDS} seconds, as public SRB_IO_CONTROL users pass.",

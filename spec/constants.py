@@ -24,6 +24,7 @@ __all__ = [
     "SCSI_PASS_THROUGH_MAX_CHAP_USERNAME_LENGTH",
     "SCSI_PASS_THROUGH_MAX_IPADDR_STRING_LENGTH",
     "SCSI_PASS_THROUGH_MAX_ITNEXUS_STRING_LENGTH",
+    "SCSI_STATUSES",
     "CtlCode",
     "DataIn",
     "IoctlAccess",
@@ -197,6 +198,14 @@ class TmfResponse(enum.IntEnum):
     @property
     def is_success(self) -> bool:
         return self in (TmfResponse.FUNCTION_COMPLETE, TmfResponse.FUNCTION_SUCCEEDED)
+
+
+#: SAM-5 status codes (T10), the values SCSI_PASS_THROUGH_DIRECT.ScsiStatus carries.
+SCSI_STATUSES: dict[int, str] = {
+    0x00: "GOOD", 0x02: "CHECK CONDITION", 0x04: "CONDITION MET", 0x08: "BUSY",
+    0x18: "RESERVATION CONFLICT", 0x28: "TASK SET FULL", 0x30: "ACA ACTIVE",
+    0x40: "TASK ABORTED",
+}
 
 
 # --- SCSI sense data (T10 SPC) ---------------------------------------------------------------

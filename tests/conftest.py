@@ -13,9 +13,10 @@ why, grouped by the tool that was missing, with the command that installs it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
-from _docs_site import DocsSite
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -26,16 +27,55 @@ settings.register_profile(
 )
 settings.load_profile("default")
 
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+#: What the translated test builds leave out: the API reference (autodoc of the docstrings,
+#: English in every language, and most of a build's time).
+WITHOUT_API = ["-D", "exclude_patterns=_build,structures/_*,api",
+               "-D", "suppress_warnings=toc.not_readable"]
+
+Build = Callable[..., Path]
+
+
 @pytest.fixture(scope="session")
-def docs_site(tmp_path_factory: pytest.TempPathFactory) -> DocsSite:
-    """The docs site, built once (``-W``: any warning fails it) for every test that reads it
-    (tests/docs, the page-layout checks in a browser)."""
-    pytest.importorskip("sphinx.cmd.build")
-    root = tmp_path_factory.mktemp("docs")
-    site = DocsSite(html=root / "html", doctrees=root / "doctrees")
-    status, warnings, _ = site.build("html")
-    assert status == 0, f"sphinx-build -W failed:\n{warnings}"
-    return site
+def docs_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """``docs_build(builder, language="en")`` -> the output directory, built once.
+
+    One Sphinx build per builder and language per test session, shared by every test that
+    reads the site (tests/docs, the page-layout checks in a browser in tests/export).  The
+    translated builds leave out the API reference (see ``WITHOUT_API``).  Builders of one
+    language share its environment (``-d``): the doctest build after the HTML build reads no
+    page again."""
+    sphinx_cmd = pytest.importorskip("sphinx.cmd.build")
+    base = tmp_path_factory.mktemp("docs")
+    done: dict[tuple[str, str], Path] = {}
+
+    def build(builder: str, language: str = "en") -> Path:
+        key = (builder, language)
+        if key in done:
+            return done[key]
+        out = base / (language if builder == "html" else f"{builder}-{language}")
+        warnings = base / f"warnings-{builder}-{language}.txt"
+        options = ["-D", f"language={language}"] + (WITHOUT_API if language != "en" else [])
+        if builder == "gettext":
+            options = WITHOUT_API  # the catalogs' sources: every page but the API reference
+        # Sphinx keeps its translators per process: a French build would otherwise leave its
+        # catalogs in front of the next build's (theme strings included).
+        from sphinx import locale
+
+        locale.translators.clear()
+        status = sphinx_cmd.build_main([
+            "-q", *([] if builder == "gettext" else ["-W"]), "-b", builder,
+            "-d", str(base / f"doctrees-{'gettext' if builder == 'gettext' else language}"),
+            "-w", str(warnings),
+            *options, str(DOCS), str(out),
+        ])
+        text = warnings.read_text(encoding="utf-8") if warnings.exists() else ""
+        assert status == 0, f"sphinx-build -b {builder} -D language={language} failed:\n{text}"
+        done[key] = out
+        return out
+
+    return build
+
 
 #: A skip reason written by tests/_tools.py: "needs WHAT (install: COMMAND)".
 NEEDS = re.compile(r"^needs (?P<what>.*) \(install: (?P<install>[^()]*)\)$")

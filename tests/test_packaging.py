@@ -116,7 +116,10 @@ def test_wheel_contains_only_the_namespace(tmp_path: Path) -> None:
                      # Assets read at run time: the HTML report's and the Sphinx extension's.
                      "iscsitgt_spt/codec/analysis/html/page.css",
                      "iscsitgt_spt/codec/analysis/html/page.js",
-                     "iscsitgt_spt/cli/sphinxext/static/iscsitgt-spt.css"):
+                     "iscsitgt_spt/cli/sphinxext/static/iscsitgt-spt.css",
+                     # The extension's compiled translations (sphinx.locale reads .mo only).
+                     "iscsitgt_spt/cli/sphinxext/locale/fr/LC_MESSAGES/iscsitgt_spt.mo",
+                     "iscsitgt_spt/cli/sphinxext/locale/zh_TW/LC_MESSAGES/iscsitgt_spt.mo"):
         assert required in names
     from iscsitgt_spt.cli.samples import SAMPLES
 

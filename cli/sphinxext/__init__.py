@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
-from sphinx import addnodes
+from sphinx import addnodes, locale
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
@@ -44,6 +44,7 @@ from .constants import (
 )
 from .directives import DeclarationDirective, DiagramDirective, FieldsDirective
 from .headers import HEADER_DIR, HeadersDirective, header_files
+from .i18n import DOMAIN, LOCALE_DIR
 from .structure import LAYOUT_DIR, StructureDirective, svg_files
 
 __all__ = ["setup", "write_if_changed"]
@@ -92,6 +93,11 @@ def _soft_reference(
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("spt_strict_references", False, "env", [bool])
+    # The directives' own text in French and Traditional Chinese (see .i18n). Sphinx keeps
+    # translators per process and would add this build's language behind an earlier build's
+    # (two builds in one process, as in a test run): each build starts from its own.
+    locale.translators.pop(("general", DOMAIN), None)
+    app.add_message_catalog(DOMAIN, str(LOCALE_DIR))
     for name, directive in {
         "spt-fields": FieldsDirective,
         "spt-diagram": DiagramDirective,

@@ -26,6 +26,7 @@ from iscsitgt_spt.spec.registry import (
 )
 from sphinx.util.docutils import SphinxDirective
 
+from .i18n import _, keep_out_of_project_catalogs
 from .nodes_util import Cell, inline_text, make_table, para, ref, register_label
 
 __all__ = [
@@ -50,27 +51,28 @@ class EnumDirective(SphinxDirective):
             raise self.error(f"{self.arguments[0]} is not an IntEnum of the spec's constants")
         flags = [f.strip() for f in self.options.get("flags", "").split(",") if f.strip()]
         extra = ["title"] if "title" in self.options else []
-        header = ["Value", "Hex", "Name", *(e.replace("_", " ").capitalize() for e in extra),
-                  *(f.replace("_", " ") for f in flags)]
+        header = [_("Value"), _("Hex"), _("Name"), *([_("Title")] if extra else []),
+                  *(_(f.replace("_", " ")) for f in flags)]
         rows: list[list[Cell]] = []
         for member in enum_type:
             row: list[Cell] = [str(int(member)), f"0x{int(member):02X}",
                                nodes.literal("", member.name)]
             row += [str(getattr(member, e)) for e in extra]
-            row += ["yes" if getattr(member, f) else "" for f in flags]
+            row += [_("yes") if getattr(member, f) else "" for f in flags]
             rows.append(row)
         container = nodes.container(classes=["spt-enum"])
         register_label(self.state.document, f"enum-{enum_type.__name__}", container)
         doc = inspect.getdoc(enum_type) or ""
         container += para(nodes.literal("", f"iscsitgt_spt.spec.constants.{enum_type.__name__}"),
-                          ": ", doc.replace("\n", " "))
+                          ": ", _(doc.replace("\n", " ")))
         for f in flags:
             prop = getattr(enum_type, f, None)
             text = inspect.getdoc(prop) if prop is not None else None
             if text:
-                container += para(nodes.emphasis("", f.replace("_", " ")), ": ",
-                                  text.replace("\n", " "))
+                container += para(nodes.emphasis("", _(f.replace("_", " "))), ": ",
+                                  _(text.replace("\n", " ")))
         container += make_table(header, rows, classes=["spt-enum-table"])
+        keep_out_of_project_catalogs([container])
         return [container]
 
 
@@ -101,8 +103,10 @@ class ControlCodesDirective(SphinxDirective):
                 ref(f"struct-{struct}", nodes.literal("", struct)),
                 nodes.literal("", ioctl) if ioctl else "",
             ])
-        return [make_table(["Code", "Decimal", "Name (as published)", "Structure", "IOCTL"],
-                           rows, classes=["spt-control-codes"])]
+        table = make_table([_("Code"), _("Decimal"), _("Name (as published)"), _("Structure"),
+                            "IOCTL"], rows, classes=["spt-control-codes"])
+        keep_out_of_project_catalogs([table])
+        return [table]
 
 
 class IoctlsDirective(SphinxDirective):
@@ -124,9 +128,11 @@ class IoctlsDirective(SphinxDirective):
                 cells[:-1] if cells else "",
             ])
         table = make_table(
-            ["IOCTL", "Code", "DeviceType (bits 16-31)", "Function (bits 2-13)",
-             "Method (bits 0-1)", "Access (bits 14-15)", "Carries"],
+            ["IOCTL", _("Code"), *(_("{field} (bits {bits})").format(field=f, bits=b) for f, b in (
+                ("DeviceType", "16-31"), ("Function", "2-13"), ("Method", "0-1"),
+                ("Access", "14-15"))), _("Carries")],
             rows, classes=["spt-ioctls"])
+        keep_out_of_project_catalogs([table])
         return [table]
 
 
@@ -138,9 +144,11 @@ class StringLengthsDirective(SphinxDirective):
         for name in constants.__all__:
             if name.startswith("SCSI_PASS_THROUGH_"):
                 value = getattr(constants, name)
-                unit = "bytes" if name.endswith("SIZE") else "WCHARs"
+                unit = _("bytes") if name.endswith("SIZE") else _("WCHARs")
                 rows.append([nodes.literal("", name), str(value), unit])
-        return [make_table(["Constant", "Value", "Unit"], rows, classes=["spt-lengths"])]
+        table = make_table([_("Constant"), _("Value"), _("Unit")], rows, classes=["spt-lengths"])
+        keep_out_of_project_catalogs([table])
+        return [table]
 
 
 class AssumptionsDirective(SphinxDirective):
@@ -152,14 +160,14 @@ class AssumptionsDirective(SphinxDirective):
             section = nodes.section(classes=["spt-assumption"])
             register_label(self.state.document, f"assumption-{a.name}", section)
             section += nodes.title("", a.name)
-            section += para(nodes.strong("", "Question: "), a.topic)
+            section += para(nodes.strong("", _("Question:")), " ", _(a.topic))
             fields = nodes.field_list()
             for label, value in (
-                ("We chose", a.choice),
-                ("Alternatives", a.alternatives),
-                ("Changes bytes", "yes" if a.changes_bytes else
-                 "no (it changes how a buffer is interpreted, not its bytes)"),
-                ("How to override", a.how_to_override),
+                (_("We chose"), _(a.choice)),
+                (_("Alternatives"), _(a.alternatives)),
+                (_("Changes bytes"), _("yes") if a.changes_bytes else
+                 _("no (it changes how a buffer is interpreted, not its bytes)")),
+                (_("How to override"), _(a.how_to_override)),
             ):
                 field = nodes.field()
                 field += nodes.field_name("", label)
@@ -169,6 +177,7 @@ class AssumptionsDirective(SphinxDirective):
                 fields += field
             section += fields
             out.append(section)
+        keep_out_of_project_catalogs(out)
         return out
 
 
@@ -179,6 +188,7 @@ class QuirksDirective(SphinxDirective):
         items = nodes.bullet_list(classes=["spt-quirks"])
         for quirk in QUIRKS:
             item = nodes.list_item()
-            item += para(quirk)
+            item += para(_(quirk))
             items += item
+        keep_out_of_project_catalogs([items])
         return [items]

@@ -22,6 +22,7 @@ from iscsitgt_spt.spec.profiles import ABIS, COOKIES, Profile
 from iscsitgt_spt.spec.registry import get_layout, structure
 from sphinx.util.docutils import SphinxDirective
 
+from .i18n import _, fill, keep_out_of_project_catalogs
 from .nodes_util import Cell, make_table
 
 __all__ = ["DeclarationDirective", "DiagramDirective", "FieldsDirective"]
@@ -51,10 +52,12 @@ class _ProfileDirective(SphinxDirective):
             raise self.error(f"{self.name}: {exc}") from None
         return get_layout(name, profile)
 
-    def caption(self, layout: Layout, what: str) -> str:
-        default = (f"{layout.name} {what} ({layout.profile.abi}, cookie "
-                   f"{layout.profile.cookie}): {layout.size} bytes")
-        return str(self.options.get("caption", default))
+    def caption(self, layout: Layout, template: str) -> str:
+        """The ``:caption:`` option, else ``template`` (translated) filled for ``layout``."""
+        if "caption" in self.options:
+            return str(self.options["caption"])
+        return template.format(name=layout.name, abi=layout.profile.abi,
+                               cookie=layout.profile.cookie, size=layout.size)
 
 
 class FieldsDirective(_ProfileDirective):
@@ -67,18 +70,25 @@ class FieldsDirective(_ProfileDirective):
         for row in field_rows(layout):
             m = row.member
             member: Cell = [nodes.literal("", m.path)] + (
-                [nodes.Text(" (padding)")] if m.padding else [])
+                [nodes.Text(" " + _("(padding)"))] if m.padding else [])
+            description: Cell = _(m.doc)
+            if m.enum_type is not None:
+                description = [nodes.Text(_(m.doc) + " "), *fill(
+                    _("Values: {enum}."), enum=nodes.literal("", m.enum_type.__name__))]
             rows.append([str(m.offset), f"0x{m.offset:02x}", str(m.size), row.bits,
-                         nodes.literal("", row.ctype), member, row.description])
+                         nodes.literal("", row.ctype), member, description])
             classes.append([f"spt-{m.kind}", f"spt-depth-{row.depth}"])
         table = make_table(
-            ["Offset", "Hex", "Size", "Bits", "C type", "Member", "Description"], rows,
+            [_("Offset"), _("Hex"), _("Size"), _("Bits"), _("C type"), _("Member"),
+             _("Description")], rows,
             widths=[7, 7, 6, 6, 17, 27, 40], row_classes=classes,
             classes=["spt-fields", f"spt-profile-{layout.profile.abi}-{layout.profile.cookie}"],
             col_classes=["spt-col-offset", "spt-col-hex", "spt-col-size", "spt-col-bits",
                          "spt-col-ctype", "spt-col-member", "spt-col-doc"],
         )
-        table.insert(0, nodes.title("", self.caption(layout, "members")))
+        table.insert(0, nodes.title("", self.caption(
+            layout, _("{name} members ({abi}, cookie {cookie}): {size} bytes"))))
+        keep_out_of_project_catalogs([table])
         return [table]
 
 
@@ -87,11 +97,13 @@ class DiagramDirective(_ProfileDirective):
 
     def run(self) -> list[nodes.Node]:
         layout = self.layout()
-        caption = self.caption(layout, "byte layout")
+        caption = self.caption(
+            layout, _("{name} byte layout ({abi}, cookie {cookie}): {size} bytes"))
         svg = render_svg(layout, title=caption)
+        note = _("{width} bytes per row; hover a box for its path, offset and size; padding "
+                 "is hatched.").format(width=row_width(layout))
         html = (f'<figure class="spt-diagram">{svg}<figcaption>{escape(caption)} — '
-                f"{row_width(layout)} bytes per row; hover a box for its path, offset and "
-                "size; padding is hatched.</figcaption></figure>")
+                f"{escape(note)}</figcaption></figure>")
         # Raw HTML: builders of other formats leave the diagram out.
         return [nodes.raw("", html, format="html")]
 
@@ -104,6 +116,8 @@ class DeclarationDirective(_ProfileDirective):
         code = c_declaration(layout.name, layout.profile)
         block = nodes.literal_block(code, code, language="c", classes=["spt-decl"])
         container = nodes.container("", literal_block=True, classes=["literal-block-wrapper"])
-        container += nodes.caption("", self.caption(layout, "C declaration"))
+        container += nodes.caption("", self.caption(
+            layout, _("{name} C declaration ({abi}, cookie {cookie}): {size} bytes")))
         container += block
+        keep_out_of_project_catalogs([container])
         return [container]

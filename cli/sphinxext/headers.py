@@ -14,6 +14,7 @@ from iscsitgt_spt.spec.c_header import render_header
 from iscsitgt_spt.spec.profiles import PROFILES, Profile
 from sphinx.util.docutils import SphinxDirective
 
+from .i18n import _, keep_out_of_project_catalogs
 from .nodes_util import Cell, make_table
 
 __all__ = ["HEADER_DIR", "HeadersDirective", "header_files", "header_name"]
@@ -56,6 +57,8 @@ class HeadersDirective(SphinxDirective):
                 cells.append([link, nodes.Text(" — "),
                               nodes.literal("", _command(p, standalone))])
             rows.append(cells)
-        return [make_table(["Profile", "SDK flavour (uses <ntddscsi.h>)",
-                            "Standalone flavour (<stdint.h> only)"], rows,
-                           widths=[12, 44, 44], classes=["spt-headers"])]
+        table = make_table([_("Profile"), _("SDK flavour (uses <ntddscsi.h>)"),
+                            _("Standalone flavour (<stdint.h> only)")], rows,
+                           widths=[12, 44, 44], classes=["spt-headers"])
+        keep_out_of_project_catalogs([table])
+        return [table]

@@ -37,7 +37,7 @@ class ProfileGroup:
     @property
     def slug(self) -> str:
         """Short id for anchors and file names: ``all``, ``win64``, ``win64_win32-u64`` ..."""
-        return "_".join(w.replace("/", "-") for w in self._words())
+        return "_".join(w.replace("/", "-") for w in self.words())
 
     def resolved_ctypes(self, path: str) -> list[str]:
         """The distinct resolved C types of member ``path`` across the group's profiles."""
@@ -51,12 +51,13 @@ class ProfileGroup:
     @property
     def label(self) -> str:
         """Readable name: ``all profiles``, ``win64 (either cookie), win32/u64`` ..."""
-        words = self._words()
+        words = self.words()
         if words == ["all"]:
             return "all profiles (win64 and win32, either cookie width)"
         return ", ".join(w if "/" in w else f"{w} (either cookie)" for w in words)
 
-    def _words(self) -> list[str]:
+    def words(self) -> list[str]:
+        """``["all"]``, or ABIs (every cookie) and ``abi/cookie`` profiles, in order."""
         if len(self.profiles) == len(PROFILES):
             return ["all"]
         words: list[str] = []

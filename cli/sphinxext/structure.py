@@ -8,6 +8,7 @@ members a canonical build fills, and the assumptions that touch it.
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import PurePosixPath
 
 from docutils import nodes
@@ -25,6 +26,7 @@ from iscsitgt_spt.spec.registry import (
 )
 from sphinx.util.docutils import SphinxDirective
 
+from .i18n import _, fill, keep_out_of_project_catalogs
 from .model import (
     ProfileGroup,
     c_declaration,
@@ -52,14 +54,27 @@ def svg_files() -> dict[str, str]:
     files = {}
     for name in STRUCTURES:
         for group in profile_groups(name):
-            files[svg_name(name, group)] = render_svg(group.layout, title=f"{name} ({group.label})")
+            files[svg_name(name, group)] = render_svg(
+                group.layout, title=f"{name} ({group_label(group)})")
     return files
+
+
+def group_label(group: ProfileGroup) -> str:
+    """:attr:`ProfileGroup.label` in the build's language (profile names stay as they are)."""
+    words = group.words()
+    if words == ["all"]:
+        return _("all profiles (win64 and win32, either cookie width)")
+    # The separator is translated too (Chinese lists with 、).
+    return _(", ").join(w if "/" in w else _("{abi} (either cookie)").format(abi=w)
+                        for w in words)
 
 
 def _bits(m: Member) -> str:
     low = m.bit_offset or 0
     high = low + (m.bit_width or 1) - 1
-    return f"bit {low}" if low == high else f"bits {low}–{high}"
+    if low == high:
+        return _("bit {low}").format(low=low)
+    return _("bits {low}–{high}").format(low=low, high=high)
 
 
 def _struct_link(name: str) -> nodes.Node:
@@ -67,22 +82,22 @@ def _struct_link(name: str) -> nodes.Node:
 
 
 def _member_cell(m: Member, row_id: str) -> list[nodes.Node]:
-    prefix, _, leaf = m.path.rpartition(".")
+    prefix, _dot, leaf = m.path.rpartition(".")
     out: list[nodes.Node] = []
     if prefix:
         out.append(nodes.inline("", prefix + ".", classes=["spt-prefix"]))
     out.append(nodes.literal("", leaf, classes=["spt-name"]))
     out.append(nodes.reference("", "¶", refuri=f"#{row_id}", classes=["spt-rowlink"],
-                               reftitle="link to this member"))
+                               reftitle=_("link to this member")))
     return out
 
 
 def _description(m: Member) -> list[nodes.Node]:
-    out: list[nodes.Node] = [nodes.Text(m.doc)]
+    out: list[nodes.Node] = [nodes.Text(_(m.doc))]
     if m.enum_type is not None:
-        out += [nodes.Text(" Values: "),
-                ref(f"enum-{m.enum_type.__name__}", nodes.literal("", m.enum_type.__name__)),
-                nodes.Text(".")]
+        name = m.enum_type.__name__
+        out += [nodes.Text(" "), *fill(_("Values: {enum}."), enum=ref(
+            f"enum-{name}", nodes.literal("", name)))]
     return out
 
 
@@ -104,8 +119,10 @@ def field_rows(group: ProfileGroup) -> tuple[list[list[Cell]], list[str], list[l
             resolved = [c for c in group.resolved_ctypes(m.path) if c != m.ctype]
             if resolved:
                 ctype = [nodes.Text(m.ctype), nodes.inline(
-                    "", " = " + " or ".join(resolved), classes=["spt-resolved"])]
-        size = f"{m.bit_width} bit{'s' * (m.bit_width != 1)}" if m.kind == "bits" else str(m.size)
+                    "", " = " + _(" or ").join(resolved), classes=["spt-resolved"])]
+        size = str(m.size)
+        if m.kind == "bits":
+            size = (_("{n} bit") if m.bit_width == 1 else _("{n} bits")).format(n=m.bit_width)
         row: list[Cell] = [str(m.offset), f"0x{m.offset:02x}", size]
         if has_bits:
             row.append(_bits(m) if m.kind == "bits" else "")
@@ -118,8 +135,8 @@ def field_rows(group: ProfileGroup) -> tuple[list[list[Cell]], list[str], list[l
 
 def field_table(layout: Layout, group: ProfileGroup) -> nodes.table:
     has_bits = any(m.kind == "bits" for m in layout.walk())
-    header = ["Offset", "Hex", "Size"] + (["Bits"] if has_bits else []) + [
-        "C type", "Member", "Description"]
+    header = [_("Offset"), _("Hex"), _("Size")] + ([_("Bits")] if has_bits else []) + [
+        _("C type"), _("Member"), _("Description")]
     widths = [7, 7, 7] + ([8] if has_bits else []) + [17, 27, 40]
     rows, ids, classes = field_rows(group)
     profile_classes = [f"spt-profile-{p.abi}-{p.cookie}" for p in group.profiles]
@@ -140,7 +157,7 @@ class StructureDirective(SphinxDirective):
         name = structure(self.arguments[0]).c_name
         groups = profile_groups(name)
         layout = groups[0].layout
-        out: list[nodes.Node] = [para(layout.doc, classes=["spt-lead"])]
+        out: list[nodes.Node] = [para(_(layout.doc), classes=["spt-lead"])]
         out.append(self._travels_with(name, layout))
         out.append(self._sizes(name))
         for group in groups:
@@ -149,6 +166,7 @@ class StructureDirective(SphinxDirective):
         if rules is not None:
             out.append(rules)
         out.append(self._assumptions_section(name, layout))
+        keep_out_of_project_catalogs(out)
         return out
 
     # -- pieces ---------------------------------------------------------------------------
@@ -173,7 +191,7 @@ class StructureDirective(SphinxDirective):
         code = control_code_of(name)
         if ioctl is not None:
             parts = decode_ctl_code(ioctl)
-            note = " (an assumption, see below)" if code is None else ""
+            note = _(" (an assumption, see below)") if code is None else ""
             add("IOCTL", ref("ioctl-codes", nodes.literal("", IOCTLS.get(ioctl, hex(ioctl)))),
                 f" = 0x{ioctl:08X} = {parts.describe()}{note}")
         if code is not None:
@@ -181,20 +199,20 @@ class StructureDirective(SphinxDirective):
                 ref("control-codes", nodes.literal("", control_code_name_of(name) or hex(code))),
                 f" = 0x{code:X}")
         if ioctl is None and code is None:
-            add("IOCTL", "none of its own: it travels inside the structures listed below.")
+            add("IOCTL", _("none of its own: it travels inside the structures listed below."))
         nested = sorted({m.ctype for m in layout.walk() if m.kind == "struct"},
                         key=lambda n: next(m.offset for m in layout.walk() if m.ctype == n))
         if nested:
             items: list[nodes.Node | str] = []
             for n in nested:
                 items += [_struct_link(n), ", "]
-            add("Contains", *items[:-1])
+            add(_("Contains"), *items[:-1])
         users = embedded_in(name)
         if users:
             items = []
             for n in users:
                 items += [_struct_link(n), ", "]
-            add("Embedded in", *items[:-1])
+            add(_("Embedded in"), *items[:-1])
         return fields
 
     def _sizes(self, name: str) -> nodes.Node:
@@ -203,22 +221,24 @@ class StructureDirective(SphinxDirective):
             lay = get_layout(name, p)
             rows.append([nodes.literal("", str(p)), str(lay.size), f"0x{lay.size:x}",
                          str(lay.align)])
-        return make_table(["Profile (abi/cookie)", "sizeof", "hex", "alignment"], rows,
+        return make_table([_("Profile (abi/cookie)"), "sizeof", _("hex"), _("alignment")], rows,
                           widths=[20, 10, 10, 10], classes=["spt-sizes"])
 
     def _group_section(self, name: str, group: ProfileGroup, single: bool) -> nodes.Node:
         layout = group.layout
-        title = f"Layout: {group.label}"
+        title = _("Layout: {profiles}").format(profiles=group_label(group))
         section = self._section(title, f"{name}-layout-{group.slug}")
         width = row_width(layout)
-        section += para(
-            f"sizeof {layout.size} (0x{layout.size:x}), alignment {layout.align}. "
-            + ("" if single else "Profiles not listed here lay this structure out differently.")
-        )
+        summary = _("sizeof {size} (0x{hex}), alignment {align}.") if single else _(
+            "sizeof {size} (0x{hex}), alignment {align}. Profiles not listed here lay this "
+            "structure out differently.")
+        section += para(summary.format(size=layout.size, hex=f"{layout.size:x}",
+                                       align=layout.align))
         if "no-diagram" not in self.options:
             section += self._diagram(name, group, width)
         section += field_table(layout, group)
-        decl_title = nodes.rubric("", "C declaration (as generated by iscsitgt-spt header)")
+        decl_title = nodes.rubric("", "", *fill(_("C declaration (as generated by {command})"),
+                                                command=nodes.literal("", "iscsitgt-spt header")))
         section += decl_title
         code = c_declaration(name, group.profiles[0])
         block = nodes.literal_block(code, code, language="c", classes=["spt-decl"])
@@ -228,11 +248,12 @@ class StructureDirective(SphinxDirective):
     def _diagram(self, name: str, group: ProfileGroup, width: int) -> nodes.Node:
         depth = len(PurePosixPath(self.env.docname).parts) - 1
         href = "../" * depth + f"{LAYOUT_DIR}/{svg_name(name, group)}"
-        svg = render_svg(group.layout, title=f"{name} ({group.label})")
-        html = (f'<figure class="spt-diagram">{svg}<figcaption>Byte layout, {width} bytes per '
-                f"row; hover a box for its path, offset and size; padding is hatched. "
-                f'<a class="spt-svglink" href="{href}">Open the SVG on its own</a>.'
-                f"</figcaption></figure>")
+        svg = render_svg(group.layout, title=f"{name} ({group_label(group)})")
+        caption = _("Byte layout, {width} bytes per row; hover a box for its path, offset and "
+                    "size; padding is hatched.").format(width=width)
+        link = _("Open the SVG on its own")
+        html = (f'<figure class="spt-diagram">{svg}<figcaption>{escape(caption)} '
+                f'<a class="spt-svglink" href="{href}">{escape(link)}</a></figcaption></figure>')
         return nodes.raw("", html, format="html")
 
     def _rules_section(self, name: str, groups: list[ProfileGroup]) -> nodes.Node | None:
@@ -241,16 +262,13 @@ class StructureDirective(SphinxDirective):
             paths += [p for p in g.layout.rules if p not in paths]
         if not paths:
             return None
-        section = self._section("Filled by a canonical build", f"{name}-rules")
-        section += para(
-            "When a request is built (",
-            nodes.literal("", "iscsitgt-spt encode"),
-            " or ",
-            nodes.literal("", "iscsitgt_spt.codec.build"),
-            ") and these members are not given, they get these values. Derived values are "
-            "computed from the layout; defaults are conventions or named assumptions. A value "
-            "given explicitly always wins.",
-        )
+        section = self._section(_("Filled by a canonical build"), f"{name}-rules")
+        section += para(*fill(
+            _("When a request is built ({encode} or {build}) and these members are not given, "
+              "they get these values. Derived values are computed from the layout; defaults are "
+              "conventions or named assumptions. A value given explicitly always wins."),
+            encode=nodes.literal("", "iscsitgt-spt encode"),
+            build=nodes.literal("", "iscsitgt_spt.codec.build")))
         rows: list[list[Cell]] = []
         for path in paths:
             values = []
@@ -259,28 +277,29 @@ class StructureDirective(SphinxDirective):
                 if path not in g.layout.rules:
                     continue
                 rule, value = g.layout.rules[path]
-                kind = rule.kind
+                kind = _(rule.kind)
                 describe = rule.describe(_declaring(g.layout, path))
-                prefix = "" if len(groups) == 1 else f"{g.label}: "
+                prefix = "" if len(groups) == 1 else f"{group_label(g)}: "
                 values.append(prefix + format_value(value))
             rows.append([nodes.literal("", path), kind, nodes.literal("", describe),
                          "; ".join(values)])
-        section += make_table(["Member", "Kind", "From", "Value"], rows,
+        section += make_table([_("Member"), _("Kind"), _("From"), _("Value")], rows,
                               widths=[30, 10, 35, 30], classes=["spt-rules"])
         return section
 
     def _assumptions_section(self, name: str, layout: Layout) -> nodes.Node:
-        section = self._section("Assumptions", f"{name}-assumptions")
+        section = self._section(_("Assumptions"), f"{name}-assumptions")
         found = related_assumptions(layout)
         if not found:
-            section += para("None: every byte of this structure is defined by public "
-                            "documentation.")
+            section += para(_("None: every byte of this structure is defined by public "
+                              "documentation."))
             return section
         items = nodes.bullet_list()
         for a in found:
             item = nodes.list_item()
-            item += para(ref(f"assumption-{a.name}", nodes.literal("", a.name)), ": ",
-                         a.topic, " We assume: ", a.choice)
+            item += para(*fill(_("{name}: {question} We assume: {choice}"),
+                               name=ref(f"assumption-{a.name}", nodes.literal("", a.name)),
+                               question=_(a.topic), choice=_(a.choice)))
             items += item
         section += items
         return section
@@ -289,10 +308,10 @@ class StructureDirective(SphinxDirective):
 def _declaring(layout: Layout, path: str) -> CStruct:
     """The definition that declares the rule at ``path`` (a nested structure's, if nested)."""
     owner: CStruct = layout.template
-    prefix, _, _ = path.rpartition(".")
+    prefix = path.rpartition(".")[0]
     while prefix:
         sub = layout.sublayout(prefix).template
         if path[len(prefix) + 1:] in sub.rules:
             return sub
-        prefix, _, _ = prefix.rpartition(".")
+        prefix = prefix.rpartition(".")[0]
     return owner

@@ -49,6 +49,7 @@ __all__ = [
     "generate",
     "known_values",
     "leaf_at",
+    "mutate_once",
     "random_text",
     "seeds_from_records",
 ]
@@ -266,9 +267,11 @@ def _wchar_edges(member: Member) -> list[tuple[bytes, str]]:
     ]
 
 
-def boundary_cases(layout: Layout) -> list[tuple[bytes, str]]:
-    """Every edge of every member of ``layout``, each from the canonical default buffer."""
-    base = encode(build(layout.name, profile=layout.profile))
+def boundary_cases(layout: Layout, base: bytes | None = None) -> list[tuple[bytes, str]]:
+    """Every edge of every member of ``layout``, each from ``base`` (a buffer of the layout's
+    size; by default the canonical default build)."""
+    if base is None:
+        base = encode(build(layout.name, profile=layout.profile))
     cases: list[tuple[bytes, str]] = [(base, "canonical default build")]
     for member in layout.leaves():
         path = member.path
@@ -299,9 +302,11 @@ def _where(layout: Layout, offset: int) -> str:
     return f"byte {offset} ({member.path})" if member is not None else f"byte {offset}"
 
 
-def _mutate_once(
-    rng: random.Random, layout: Layout, data: bytes, donors: Sequence[Seed]
+def mutate_once(
+    rng: random.Random, layout: Layout, data: bytes, donors: Sequence[Seed] = ()
 ) -> tuple[bytes, str]:
+    """One mutation of ``data``: a bit flip, an insertion, a deletion or a member splice from
+    one of ``donors``; the bytes and what was done."""
     op = rng.choice(("flip", "insert", "delete", "splice")) if data else "insert"
     if op == "splice" and donors:
         donor = rng.choice(donors)
@@ -333,7 +338,7 @@ def _mutations(
         seed = rng.choice(seeds)
         data, steps = seed.data, []
         for _ in range(rng.randint(1, 3)):
-            data, step = _mutate_once(rng, layout, data, donors)
+            data, step = mutate_once(rng, layout, data, donors)
             steps.append(step)
         yield data, f"{seed.label}: " + "; ".join(steps)
 

@@ -2,7 +2,7 @@
 
 Debian's headless Chromium (tests/export/conftest.py; the test skips without it, and fails
 under ISCSITGT_REQUIRE_TOOLS) opens the site the session built once (tests/conftest.py's
-``docs_site``) and measures, with the browser's own layout:
+``docs_build``) and measures, with the browser's own layout:
 
 * no table cell whose content is wider than the cell (``scrollWidth > clientWidth``: text
   running over the next column, or cut);
@@ -20,11 +20,11 @@ both widths) is written there for a person to look at.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from _docs_site import DocsSite
 
 PAGES = ["structures/ISCSITGT_SPT_TMF.html", "structures/SENSE_DATA.html",
          "structures/SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY.html", "cli.html",
@@ -65,8 +65,8 @@ return out;
 
 
 @pytest.fixture(scope="module")
-def site(docs_site: DocsSite) -> Path:
-    return docs_site.html
+def site(docs_build: Callable[..., Path]) -> Path:
+    return docs_build("html")
 
 
 @pytest.mark.parametrize("width", [1280, 390])

@@ -6,9 +6,14 @@ subcommand becomes a section (label ``cli-<name>``) with its usage line, descrip
 row per argument: the option strings, the metavar/choices, the default and the help text
 (``%(default)s`` expanded by argparse's own formatter).
 
+The prose (descriptions and help texts) is given to the site's gettext pipeline like a
+page's own paragraphs (see :func:`_prose`), so the translated sites show it translated; option
+names, metavars, choices and defaults are left out of the catalogs.
+
 Help texts are plain text written for a terminal: ```...``` quotes a command, and option
-names (``--fail-on``, ``-o``) appear bare.  Both become literal nodes here, so they are shown
-as code, copy as typed, and Sphinx's smart quotes never turn ``--`` into a dash.
+names (``--fail-on``, ``-o``) appear bare.  Both become literal nodes here
+(:func:`~iscsitgt_spt.cli.sphinxext.nodes_util.inline_text`), so they are shown as code, copy
+as typed, and Sphinx's smart quotes never turn ``--`` into a dash.
 """
 
 from __future__ import annotations
@@ -37,6 +42,12 @@ def _subcommands(
             helps = {a.dest: a.help or "" for a in action._choices_actions}
             return [(name, sub, helps.get(name, "")) for name, sub in action.choices.items()]
     return []
+
+
+def _prose(text: str) -> nodes.paragraph:
+    """A paragraph the gettext builder extracts (its source is set in :class:`CliDirective`);
+    its option names and quoted commands literal (the raw text is what is translated)."""
+    return nodes.paragraph(text, "", *inline_text(text))
 
 
 def _help_of(parser: argparse.ArgumentParser, action: argparse.Action) -> str:
@@ -69,7 +80,7 @@ def _argument_rows(parser: argparse.ArgumentParser) -> list[list[Cell]]:
                 action.default)
         rows.append([nodes.literal("", names), nodes.literal("", value) if value else "",
                      nodes.literal("", default) if default else "",
-                     inline_text(_help_of(parser, action))])
+                     _prose(_help_of(parser, action))])
     return rows
 
 
@@ -78,7 +89,7 @@ def _parser_body(parser: argparse.ArgumentParser, summary: str = "") -> list[nod
     usage = parser.format_usage().strip()
     out.append(nodes.literal_block(usage, usage, language="text", classes=["spt-usage"]))
     if parser.description or summary:
-        out.append(para(*inline_text(parser.description or summary)))
+        out.append(_prose(parser.description or summary))
     rows = _argument_rows(parser)
     if rows:
         out.append(make_table(["Argument", "Value", "Default", "Meaning"], rows,
@@ -106,4 +117,9 @@ class CliDirective(SphinxDirective):
             section += nodes.title("", f"iscsitgt-spt {name}")
             section.extend(_parser_body(sub, summary))
             out.append(section)
+        source, line = self.get_source_info()
+        for top in out:
+            for node in top.findall(nodes.paragraph):
+                if node.rawsource and not node.source:
+                    node.source, node.line = source, line
         return out

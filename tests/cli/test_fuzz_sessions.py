@@ -1,0 +1,77 @@
+"""``iscsitgt-spt fuzz --sessions``, run as a user runs it (a subprocess, no
+PYTHONUNBUFFERED): exit codes, the numbered list, the two files, and that the recording
+replays to the same answers through ``send --device replay:``."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from iscsitgt_spt.codec.capture.jsonl import parse_lines
+from iscsitgt_spt.codec.dispatch import decode_buffer
+from iscsitgt_spt.spec.profiles import DEFAULT_PROFILE
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    return subprocess.run([sys.executable, "-m", "iscsitgt_spt", *args], capture_output=True,
+                          text=True, timeout=300, cwd=cwd, env=env)
+
+
+def test_a_planted_fault_is_printed_written_and_replays(tmp_path: Path) -> None:
+    out = _cli("fuzz", "--sessions", "--device", "sim:fault=abort-other-session",
+               "--steps", "2000", "--seed", "1", "--record", "run.jsonl", cwd=tmp_path)
+    assert out.returncode == 1, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("finding after ") and "shrunk to 4:" in lines[0]
+    numbered = [line.strip() for line in lines if line.strip()[:2] in ("1.", "2.", "3.", "4.")]
+    assert [n.split()[1] for n in numbered] == [
+        "ISCSITGT_SPT_SESSION_START", "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY",
+        "ISCSITGT_SPT_SESSION_START", "ISCSITGT_SPT_TMF"]
+    assert "FINDING (task-does-not-exist)" in numbered[-1]
+    assert out.stderr.count("\n") == 1 and "finding (task-does-not-exist)" in out.stderr
+    # --record keeps every step of the run: one capture line per step sent
+    steps_run = int(lines[0].split()[2])
+    assert len((tmp_path / "run.jsonl").read_text().splitlines()) == steps_run
+    # the recording answers the request list with the same answers
+    records = [r for _n, r in parse_lines(
+        (tmp_path / "session-finding.jsonl").read_text().splitlines())]
+    assert len(records) == 4
+    replay = _cli("send", "--device", "replay:session-finding.jsonl", "--input",
+                  "session-finding.requests.json", "--keep-going", "--force", "--json",
+                  cwd=tmp_path)
+    assert replay.returncode == 0, replay.stderr
+    answers = json.loads(replay.stdout)
+    for answer, record in zip(answers, records, strict=True):
+        assert record.data_out is not None
+        recorded = decode_buffer(record.data_out, ioctl=record.ioctl, profile=DEFAULT_PROFILE)
+        assert answer["response"]["value"] == recorded.to_json()["value"]
+    assert answers[-1]["response"]["value"]["Response"] == 0  # FUNCTION COMPLETE, replayed
+
+
+def test_no_fault_exits_0_and_files_are_never_replaced(tmp_path: Path) -> None:
+    out = _cli("fuzz", "--sessions", "--device", "sim:", "--steps", "300", "--seed", "1",
+               cwd=tmp_path)
+    assert out.returncode == 0 and out.stdout == "300 steps against sim: (seed 1): no finding\n"
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "session-finding.jsonl").write_text("mine\n")
+    again = _cli("fuzz", "--sessions", "--device", "sim:fault=double-stop", "--steps", "300",
+                 "--json", cwd=tmp_path)
+    assert again.returncode == 1
+    doc = json.loads(again.stdout)
+    assert doc["finding"]["rule"] == "handle-outlives-stop" and len(doc["minimal"]) == 3
+    assert doc["recording"] == "session-finding-2.jsonl"
+    assert (tmp_path / "session-finding.jsonl").read_text() == "mine\n"
+
+
+def test_fault_help_and_usage_errors(tmp_path: Path) -> None:
+    listed = _cli("fuzz", "--sessions", "--device", "sim:fault=help", cwd=tmp_path)
+    assert listed.returncode == 0 and "double-stop" in listed.stdout
+    for args in (["--sessions"], ["--sessions", "--device", "sim:fault=nope"],
+                 ["--sessions", "--device", "sim:", "--steps", "0"],
+                 ["--sessions", "--device", "sim:", "--out", "x.jsonl"]):
+        bad = _cli("fuzz", *args, cwd=tmp_path)
+        assert bad.returncode == 2 and bad.stdout == "" and bad.stderr.count("\n") == 1, args
