@@ -21,7 +21,7 @@ from sphinx.directives.other import TocTree
 
 from .apidoc import AutomodulesDirective
 from .breaks import page_context
-from .cli import CliDirective
+from .cli import CliDirective, LiteralOptionNames
 
 __all__ = ["STRUCTURE_DIR", "setup", "stub_text"]
 
@@ -67,6 +67,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", _write_stubs)
     app.add_directive("spt-structure-toctree", StructureTocTree)
     app.add_directive("spt-cli", CliDirective)
+    app.add_transform(LiteralOptionNames)
     app.add_directive("spt-automodules", AutomodulesDirective)
     app.add_css_file("sptdocs.css")
     app.connect("html-page-context", page_context)

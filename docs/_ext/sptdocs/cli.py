@@ -29,9 +29,13 @@ from iscsitgt_spt.cli.sphinxext.nodes_util import (
     para,
     register_label,
 )
+from sphinx.transforms import SphinxTransform
 from sphinx.util.docutils import SphinxDirective
 
-__all__ = ["CliDirective"]
+__all__ = ["CliDirective", "LiteralOptionNames"]
+
+#: The class of the CLI reference's prose paragraphs (descriptions, help texts).
+PROSE = "spt-cli-prose"
 
 def _subcommands(
     parser: argparse.ArgumentParser,
@@ -47,7 +51,28 @@ def _subcommands(
 def _prose(text: str) -> nodes.paragraph:
     """A paragraph the gettext builder extracts (its source is set in :class:`CliDirective`);
     its option names and quoted commands literal (the raw text is what is translated)."""
-    return nodes.paragraph(text, "", *inline_text(text))
+    return nodes.paragraph(text, "", *inline_text(text), classes=[PROSE])
+
+
+class LiteralOptionNames(SphinxTransform):
+    """After a translation replaced a CLI paragraph's text (the i18n transform parses the
+    catalog's text as reST), its option names and quoted commands become literal again,
+    before smart quotes would turn ``--`` into a dash: every language shows the same code."""
+
+    default_priority = 100  # after sphinx.transforms.i18n.Locale (20), before SmartQuotes
+
+    def apply(self, **kwargs: object) -> None:
+        for paragraph in list(self.document.findall(nodes.paragraph)):
+            if PROSE not in paragraph["classes"]:
+                continue
+            for quoted in list(paragraph.findall(nodes.title_reference)):
+                quoted.replace_self(nodes.literal("", quoted.astext()))
+            for text in list(paragraph.findall(nodes.Text)):
+                if isinstance(text.parent, nodes.literal):
+                    continue
+                parts = inline_text(str(text))
+                if len(parts) > 1 or not isinstance(parts[0], nodes.Text):
+                    text.parent.replace(text, parts)
 
 
 def _help_of(parser: argparse.ArgumentParser, action: argparse.Action) -> str:
