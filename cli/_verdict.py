@@ -48,9 +48,13 @@ class Verdict:
         self.gated = 0
 
     def add(self, report: RecordReport) -> None:
-        if report.undecoded:
+        self.add_outcome(report.undecoded, report.findings)
+
+    def add_outcome(self, undecoded: bool, findings: tuple[Finding, ...]) -> None:
+        """Count a record by what its report said (a worker process sends only this)."""
+        if undecoded:
             self.undecoded += 1
-        self.add_decoded(report.findings)
+        self.add_decoded(findings)
 
     def add_decoded(self, findings: tuple[Finding, ...]) -> None:
         """Count a record with these findings; on its own, a record decoded whole (a bulk

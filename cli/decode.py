@@ -33,6 +33,8 @@ from iscsitgt_spt.cli._common import (
     print_json,
     structure_name,
 )
+from iscsitgt_spt.cli._input import open_source
+from iscsitgt_spt.cli._jobs import jobs_option, ordered_map
 from iscsitgt_spt.cli._long_input import print_json_with_hex, read_long_raw
 from iscsitgt_spt.cli._progress import Progress
 from iscsitgt_spt.cli._terminal import (
@@ -47,6 +49,7 @@ from iscsitgt_spt.codec.analysis.bulk import bulk_line
 from iscsitgt_spt.codec.analysis.lint import Finding, lint_bytes
 from iscsitgt_spt.codec.analysis.render import render_text
 from iscsitgt_spt.codec.analysis.report import BufferReport, RecordReport, report_record
+from iscsitgt_spt.codec.bounded import line_too_long, text_line_bound
 from iscsitgt_spt.codec.capture.detect import (
     FORMATS,
     RawRecord,
@@ -109,6 +112,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
                    help="colour in text output (default: when writing to a terminal)")
     p.add_argument("--html", metavar="OUT.html",
                    help="write a self-contained, clickable HTML report of every record")
+    p.add_argument("--jobs", "-j", type=jobs_option, default=1, metavar="N",
+                   help="decode a multi-record capture on N worker processes ('auto': the "
+                   "cores available; default 1); the output is the same, in input order")
     add_fail_on_option(p)
     return p
 
@@ -135,14 +141,19 @@ def _record_size(text: str) -> int:
 
 
 # -- reading --------------------------------------------------------------------------------
-def _text_lines(head: bytes, stream: BinaryIO) -> Iterator[str]:
+def _text_lines(head: bytes, stream: BinaryIO, bound: int) -> Iterator[str]:
     """Lines of a text stream (UTF-8, or UTF-16 after its BOM, as PowerShell 5.1 saves)
-    whose first bytes were already read for detection."""
+    whose first bytes were already read for detection.
+
+    No line is held past ``bound`` characters: a longer one ends the input with one error
+    naming it (an endless line from ``/dev/zero`` or a pipe included).
+    """
     encoding = "utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
     decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
     # The start of a line that has not ended yet, in pieces: a line of many chunks (a JSON
     # array export on one line) is joined once, not re-copied and re-split per chunk.
     pending: list[str] = []
+    held = lineno = 0  # characters in ``pending``; lines given so far
     chunk = head
     while True:
         lines = decoder.decode(chunk, final=not chunk).splitlines(keepends=True)
@@ -153,9 +164,13 @@ def _text_lines(head: bytes, stream: BinaryIO) -> Iterator[str]:
             if lines and pending:
                 pending.append(lines[0])
                 lines[0] = "".join(pending)
-                pending = []
+                pending, held = [], 0
             if tail is not None:
                 pending.append(tail)
+                held += len(tail)
+                if held > bound:
+                    raise line_too_long(lineno + len(lines) + 1, bound, bound, "input")
+            lineno += len(lines)
             lines.reverse()
             while lines:  # a line taken is not held here: a long one is the reader's alone
                 yield lines.pop()
@@ -245,7 +260,7 @@ def _open_text(
     head: bytes, stream: BinaryIO, fmt: str, detected: str, limit: int
 ) -> tuple[str, Iterator[RawRecord], bool]:
     name, records = open_capture_lines(
-        _text_lines(head, stream), None if fmt == "auto" else fmt, limit)
+        _text_lines(head, stream, text_line_bound(limit)), None if fmt == "auto" else fmt, limit)
     if detected in MULTI_RECORD_FORMATS:
         return name, records, True
     first = list(itertools.islice(records, 2))
@@ -417,29 +432,65 @@ def emit_reports(
     try:
         if not args.json:
             sys.stdout.write(f"format: {fmt}\n")
-        # JSON with no structure or IOCTL forced: the usual record's line is written straight
-        # from its bytes, the same line report_record would give.
-        bulk = args.json and not args.name and args.ioctl is None
-        for count, record in enumerate(records, 1):
-            found = (bulk_line(record, abi=args.abi, cookie=args.cookie,
-                               diagnostics=options["diagnostics"]) if bulk else None)
-            if found is not None:
-                verdict.add_decoded(found[1])
-                sys.stdout.write(found[0] + "\n")
-            else:
-                report = report_record(record, **options)
-                verdict.add(report)
-                if args.json:
-                    sys.stdout.write(report.to_json_line() + "\n")
-                else:
-                    _write_lines([""])
-                    _write_lines(iter_report_text(report, fmt, args, color), args.width)
+        jobs = getattr(args, "jobs", 1)
+        for text, outcomes in ordered_map(_records_output, records, jobs,
+                                          extra=_chunk_options(args, fmt, color),
+                                          size=_record_bytes, chunk=1 if jobs <= 1 else None):
+            sys.stdout.write(text)
+            for undecoded, findings in outcomes:
+                verdict.add_outcome(undecoded, findings)
+            count += len(outcomes)
             progress.update(count, position() if position is not None else None)
     finally:
         progress.close()
     if count == 0:
         raise InputFormatError(f"no records found in the {fmt} input", path="input")
     return _conclude(verdict, args, undecoded_fails)
+
+
+def _chunk_options(args: argparse.Namespace, fmt: str, color: bool) -> argparse.Namespace:
+    """What a chunk of records is written with: the options that shape a record's output (a
+    small namespace, handed to worker processes)."""
+    keep = ("name", "ioctl", "abi", "cookie", "json", "hexdump", "verbose")
+    options = argparse.Namespace(**{key: getattr(args, key, None) for key in keep})
+    options.diagnostics = getattr(args, "diagnostics", True)
+    options.fmt, options.color = fmt, color
+    options.width = getattr(args, "width", None)  # the terminal's, read once in this process
+    return options
+
+
+def _record_bytes(record: RawRecord) -> int:
+    return len(record.data_in or b"") + len(record.data_out or b"") + 64
+
+
+def _records_output(
+    records: list[RawRecord], options: argparse.Namespace
+) -> tuple[str, list[tuple[bool, tuple[Finding, ...]]]]:
+    """The output text of a chunk of records and, per record, whether it was undecoded and
+    its findings (what the exit status rests on).  Runs in a worker process with --jobs."""
+    parts: list[str] = []
+    outcomes: list[tuple[bool, tuple[Finding, ...]]] = []
+    # JSON with no structure or IOCTL forced: the usual record's line is written straight
+    # from its bytes, the same line report_record would give.
+    bulk = options.json and not options.name and options.ioctl is None
+    for record in records:
+        found = (bulk_line(record, abi=options.abi, cookie=options.cookie,
+                           diagnostics=options.diagnostics) if bulk else None)
+        if found is not None:
+            parts.append(found[0] + "\n")
+            outcomes.append((False, found[1]))
+            continue
+        report = report_record(record, name=options.name, ioctl=options.ioctl,
+                               abi=options.abi, cookie=options.cookie,
+                               diagnostics=options.diagnostics)
+        outcomes.append((report.undecoded, report.findings))
+        if options.json:
+            parts.append(report.to_json_line() + "\n")
+        else:
+            parts.append("\n")
+            parts.extend(f"{line}\n" for line in wrap_prose(iter_report_text(
+                report, options.fmt, options, options.color), options.width))
+    return "".join(parts), outcomes
 
 
 def _conclude(verdict: Verdict, args: argparse.Namespace, undecoded_fails: bool) -> int:
@@ -468,18 +519,13 @@ def run(args: argparse.Namespace) -> int:
         # Bulk mode skips the lint pass: there would be no findings to gate on.
         raise SptError("needs the lint pass, which --no-diagnostics skips",
                        path="--fail-on", expected="one of --fail-on, --no-diagnostics")
-    if args.html:
+    if args.html is not None:
         from iscsitgt_spt.cli._html_report import write_html_report
 
         return write_html_report(args, open_input)
     with ExitStack() as stack:
-        if args.file == "-":
-            stream: BinaryIO = sys.stdin.buffer
-            fmt, records, multi, long_input = open_input(
-                stream, args.input, args.max_record_size, stack)
-            return emit_reports(records, fmt, multi, args, long_input=long_input)
-        stream = stack.enter_context(open(args.file, "rb"))
+        source = open_source(args.file, stack)
         fmt, records, multi, long_input = open_input(
-            stream, args.input, args.max_record_size, stack)
-        return emit_reports(records, fmt, multi, args, total_bytes=_size_of(stream),
-                            position=stream.tell, long_input=long_input)
+            source.stream, args.input, args.max_record_size, stack)
+        return emit_reports(records, fmt, multi, args, total_bytes=source.size,
+                            position=source.position, long_input=long_input)

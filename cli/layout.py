@@ -11,6 +11,7 @@ from iscsitgt_spt.cli._common import add_profile_options, profile_from, structur
 # From the modules themselves: the export package loads its renderers on first use, and the
 # tables and the diagram need nothing but the spec (start-up time).
 from iscsitgt_spt.codec.export.diagram import render_svg
+from iscsitgt_spt.codec.export.mermaid import render_mermaid
 from iscsitgt_spt.codec.export.tables import render_json, render_markdown, render_rst, render_text
 from iscsitgt_spt.spec.layout import Layout
 from iscsitgt_spt.spec.registry import STRUCTURES, get_layout
@@ -24,6 +25,7 @@ FORMATS: dict[str, Callable[[Layout], str]] = {
     "markdown": render_markdown,
     "rst": render_rst,
     "svg": render_svg,
+    "mermaid": render_mermaid,
 }
 
 
@@ -37,7 +39,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
         "layout", help="offsets, sizes and C types of a structure's members",
         description="Print every member of a structure at every nesting level, with padding "
         "and bit-fields, as computed from the spec with the MSVC layout rules: as a table, "
-        "JSON, Markdown, reStructuredText, or the SVG byte diagram of the docs.",
+        "JSON, Markdown, reStructuredText, the SVG byte diagram of the docs, or a Mermaid packet "
+        "diagram (for a README on GitHub: paste it inside a mermaid code block).",
     )
     p.add_argument("name", type=structure_name, metavar="NAME",
                    help="structure name (case-insensitive), one of: " + ", ".join(STRUCTURES))

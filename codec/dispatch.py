@@ -21,6 +21,12 @@ from iscsitgt_spt.codec.jsonform import compact_dumps, value_to_json, value_to_j
 from iscsitgt_spt.codec.longbuffer import LongBuffer, leading
 from iscsitgt_spt.codec.partial import PartialValue, decode_partial
 from iscsitgt_spt.codec.values import StructValue
+from iscsitgt_spt.spec.arguments import (
+    buffer_argument,
+    int_argument,
+    profile_argument,
+    text_argument,
+)
 from iscsitgt_spt.spec.assumptions import ASSUMED_PASS_THROUGH_IOCTL
 from iscsitgt_spt.spec.constants import IOCTL_SCSI_MINIPORT, IOCTLS
 from iscsitgt_spt.spec.errors import ParseError
@@ -36,7 +42,7 @@ from iscsitgt_spt.spec.srb_io_control import SRB_IO_CONTROL
 
 __all__ = [
     "Decoded", "Truncated", "decode_available", "decode_buffer", "document_head_text", "identify",
-    "identify_inputs",
+    "identify_inputs", "identify_reads",
 ]
 
 #: Bytes past a structure: a view of the captured buffer, or read on demand from a long one.
@@ -189,11 +195,23 @@ class Truncated(_OfAStructure):
         return doc
 
 
+def _arguments(data: object, name: object, ioctl: object, profile: object) -> Profile:
+    """The profile, once every argument of a public call is checked (TypeError/ValueError
+    naming the argument, instead of an AttributeError from inside)."""
+    if not isinstance(data, (bytes, bytearray, memoryview, LongBuffer)):
+        buffer_argument(data)
+    if name is not None:
+        text_argument(name, "name")
+    int_argument(ioctl, "ioctl", optional=True)
+    return profile if type(profile) is Profile else profile_argument(profile)
+
+
 def identify(
     data: Buffer | LongBuffer, ioctl: int | None = None, profile: Profile = DEFAULT_PROFILE
 ) -> str:
     """The structure name a buffer most likely holds (``SRB_IO_CONTROL`` when only the header
     is recognisable)."""
+    profile = _arguments(data, None, ioctl, profile)
     raw = leading(data)  # identification reads the header: a long buffer's head holds it
     header_size, length_at, code_at = _header_reader(profile)
     if ioctl is not None and ioctl != IOCTL_SCSI_MINIPORT:
@@ -237,6 +255,25 @@ def identify_inputs(data: bytes, profile: Profile = DEFAULT_PROFILE) -> tuple[ob
     return (len(data), data[:2], data[length_at], data[code_at])
 
 
+def identify_reads(
+    raw: bytes, ioctl: int | None, profile: Profile = DEFAULT_PROFILE
+) -> tuple[object, ...]:
+    """Exactly what :func:`identify` reads of ``raw`` with this ``ioctl`` (its answer and its
+    error depend on nothing else): nothing but the IOCTL for the pass-through one, the
+    ControlCode for IOCTL_SCSI_MINIPORT, HeaderLength, ControlCode and the first USHORT
+    without an IOCTL, and the length of a buffer shorter than the header.  Unlike
+    :func:`identify_inputs` it never holds the bytes a pass-through request varies per I/O
+    (its transfer length and buffer address sit where a header's ControlCode would)."""
+    if ioctl is not None and ioctl != IOCTL_SCSI_MINIPORT:
+        return (ioctl,)
+    header_size, length_at, code_at = _header_reader(profile)
+    if len(raw) < header_size:
+        return (ioctl, len(raw), raw[:2])
+    if ioctl is not None:
+        return (ioctl, raw[code_at])
+    return (ioctl, raw[length_at], raw[code_at], raw[:2])
+
+
 _BY_CODE: dict[int, str | None] = {}
 DERIVED_CACHES.append(_BY_CODE.clear)  # a structure registered later may own a code
 
@@ -264,6 +301,7 @@ def decode_buffer(
     A :class:`~iscsitgt_spt.codec.longbuffer.LongBuffer` is decoded from its head; its bytes
     past the structure stay a LongBuffer.
     """
+    profile = _arguments(data, name, ioctl, profile)
     raw = leading(data)
     chosen = structure(name).c_name if name is not None else identify(raw, ioctl, profile)
     return _decode_whole(raw, data, chosen, name is None, ioctl, profile)
@@ -300,6 +338,7 @@ def decode_available(
 
     Still raises :class:`ParseError` when the structure cannot be identified.
     """
+    profile = _arguments(data, name, ioctl, profile)
     raw = leading(data)
     chosen = structure(name).c_name if name is not None else identify(raw, ioctl, profile)
     if len(data) < layout_of(chosen, profile=profile).size:  # then ``raw`` is all of it

@@ -49,6 +49,8 @@ class CStruct(construct.Struct):  # type: ignore[misc]
     members (``SESSION_COOKIE``/``TASK_COOKIE``) whose value this structure introduces, such as
     the handle of the session a START opens; every other cookie member refers to something
     that already exists (lint and the session fuzzer read this, never a list of names).
+    ``doc_ref`` is where the structure is published (Microsoft's page), for documents that
+    link to their source.
     """
 
     def __init__(
@@ -58,6 +60,7 @@ class CStruct(construct.Struct):  # type: ignore[misc]
         doc: str,
         pack: int | None = None,
         rules: Mapping[str, Rule] | None = None,
+        doc_ref: str | None = None,
         creates: tuple[str, ...] = (),
     ) -> None:
         super().__init__(*subcons)
@@ -65,6 +68,7 @@ class CStruct(construct.Struct):  # type: ignore[misc]
         self.doc = doc
         self.pack = pack
         self.rules: Mapping[str, Rule] = dict(rules or {})
+        self.doc_ref = doc_ref
         self.creates = frozenset(creates)
 
     def __repr__(self) -> str:

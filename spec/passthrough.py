@@ -48,6 +48,7 @@ SCSI_PASS_THROUGH_DIRECT = CStruct(
     * "Offset of the sense buffer, counted from the start of this structure.",
     "Cdb" / UCHAR[16] * "SCSI command descriptor block.",
     doc="Pass-through request with a caller-supplied data buffer (ntddscsi.h).",
+    doc_ref="https://learn.microsoft.com/en-us/windows-hardware/drivers/ddi/ntddscsi/ns-ntddscsi-_scsi_pass_through_direct",
     rules={"Length": SizeOfSelf()},
 )
 
@@ -65,6 +66,7 @@ SCSI_PASS_THROUGH_AUXILIARY = CStruct(
     * "Whether this data sequence is the final one of the SCSI request (BOOL).",
     "Lun" / ULONG * "Initiator-visible logical unit number.",
     doc="Auxiliary I_T_L_Q nexus and multi-data-sequence information for a pass-through.",
+    doc_ref="https://learn.microsoft.com/en-us/windows/win32/devnotes/scsi-pass-through-auxiliary",
     creates=("TaskCookie",),
     rules={
         "Size": SizeOfSelf(),
@@ -80,6 +82,7 @@ SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY = CStruct(
     "ScsiPassThroughAuxiliary" / SCSI_PASS_THROUGH_AUXILIARY * "Auxiliary nexus information.",
     "SenseData" / SENSE_DATA * "Sense data returned for the request.",
     doc="A SCSI_PASS_THROUGH_DIRECT combined with auxiliary information and sense data.",
+    doc_ref="https://learn.microsoft.com/en-us/windows/win32/devnotes/scsi-pass-through-direct-with-auxiliary",
     rules={
         "ScsiPassThroughDirect.SenseInfoOffset": OffsetOf("SenseData", "ScsiPassThroughDirect"),
         "ScsiPassThroughDirect.SenseInfoLength": SizeOf("SenseData"),

@@ -37,6 +37,7 @@ ISCSITGT_SPT_SESSION_START = srb_payload(
     "(SCSI_PASS_THROUGH_MAX_CHAP_USERNAME_LENGTH).",
     doc="Starts (or reinstates) a session: IOCTL_SCSI_MINIPORT with "
     "CTLCODE_ISCSITGT_SPT_SESSION_START (0x100).",
+    doc_ref="https://learn.microsoft.com/en-us/windows/win32/devnotes/iscsitgt-spt-session-start",
     creates=("ITNexusHandle",),
 )
 
@@ -47,6 +48,7 @@ ISCSITGT_SPT_SESSION_STOP = srb_payload(
     "ITNexusHandle" / SESSION_COOKIE * "An opaque handle representing the session to stop.",
     doc="Stops a session: IOCTL_SCSI_MINIPORT with CTLCODE_ISCSITGT_SPT_SESSION_END (0x101; "
     "Microsoft names the code ..._END and the structure ..._STOP).",
+    doc_ref="https://learn.microsoft.com/en-us/windows/win32/devnotes/iscsitgt-spt-session-stop",
 )
 
 ISCSITGT_SPT_TMF = srb_payload(
@@ -63,4 +65,5 @@ ISCSITGT_SPT_TMF = srb_payload(
     * "iSCSI TMF response code (RFC 7143 §11.6.1), written back by the miniport.",
     doc="Invokes a task management function: IOCTL_SCSI_MINIPORT with "
     "CTLCODE_ISCSITGT_SPT_TMF (0x102).",
+    doc_ref="https://learn.microsoft.com/en-us/windows/win32/devnotes/iscsitgt-spt-tmf",
 )

@@ -11,7 +11,11 @@ from iscsitgt_spt.spec.constants import SenseKey, SenseResponseCode
 from iscsitgt_spt.spec.layout import CStruct
 from iscsitgt_spt.spec.primitives import UCHAR, bitfields
 
-__all__ = ["SENSE_DATA"]
+__all__ = ["BIG_ENDIAN_MEMBERS", "SENSE_DATA"]
+
+#: The UCHAR arrays that hold one big-endian number (SCSI byte order, SPC-4 §4.5.3); the
+#: definition keeps them as bytes, as Windows declares them, and renderers read this.
+BIG_ENDIAN_MEMBERS = ("Information", "CommandSpecificInformation")
 
 SENSE_DATA = CStruct(
     "SENSE_DATA",
@@ -37,5 +41,6 @@ SENSE_DATA = CStruct(
     "SenseKeySpecific" / UCHAR[3]
     * "Sense-key-specific information; byte 0 bit 7 (SKSV) says whether it is valid.",
     doc="Fixed-format SCSI sense data (T10 SPC), 18 bytes, byte-packed.",
+    doc_ref="https://learn.microsoft.com/en-us/windows/win32/devnotes/sense-data",
     pack=1,
 )

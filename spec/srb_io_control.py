@@ -27,6 +27,7 @@ SRB_IO_CONTROL = CStruct(
     "are not published.",
     "Length" / ULONG * "Bytes of payload that follow this header in the buffer.",
     doc="Header that starts every IOCTL_SCSI_MINIPORT buffer (ntddscsi.h).",
+    doc_ref="https://learn.microsoft.com/en-us/windows-hardware/drivers/ddi/ntddscsi/ns-ntddscsi-_srb_io_control",
     rules={
         "HeaderLength": SizeOfSelf(),
         "Signature": Const(ASSUMED_SRB_SIGNATURE, "ASSUMED_SRB_SIGNATURE", kind="default"),
@@ -37,6 +38,7 @@ SRB_IO_CONTROL = CStruct(
 
 def srb_payload(
     c_name: str, control_code: int, control_name: str, *members: Construct, doc: str,
+    doc_ref: str | None = None,
     creates: tuple[str, ...] = (),
 ) -> CStruct:
     """An IOCTL_SCSI_MINIPORT request: SRB_IO_CONTROL ``Header`` followed by ``members``.
@@ -49,6 +51,7 @@ def srb_payload(
         "Header" / SRB_IO_CONTROL * "Mandatory SRB_IO_CONTROL header.",
         *members,
         doc=doc,
+        doc_ref=doc_ref,
         creates=creates,
         rules={
             CONTROL_CODE_PATH: Const(control_code, control_name),

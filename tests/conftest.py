@@ -12,6 +12,7 @@ why, grouped by the tool that was missing, with the command that installs it.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +27,11 @@ settings.register_profile(
     "long", max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile("default")
+
+# Every command a test runs in a subprocess sees what a user's shell gives it: no
+# PYTHONUNBUFFERED (our machines export it, and it hid lost output: issue 24).  Tests that
+# want it set it explicitly, in the environment they pass.
+os.environ.pop("PYTHONUNBUFFERED", None)
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 #: What the translated test builds leave out: the API reference (autodoc of the docstrings,

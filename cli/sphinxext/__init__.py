@@ -18,7 +18,13 @@ one another by label (``struct-<NAME>``, ``enum-<Name>``, ``assumption-<NAME>`` 
 project that uses only some of them gets plain text where a label is missing, instead of a
 warning, unless it sets ``spt_strict_references = True`` (this project's site does).  HTML
 builds also get the standalone SVG diagrams (``_layouts/``) and C headers (``_headers/``)
-those pages link to.
+those pages link to, and only those.
+
+What the directives draw looks right in any theme (checked in alabaster, furo light and dark,
+sphinx-rtd-theme and pydata-sphinx-theme): tables wrap or scroll inside the theme's column,
+colours follow the theme's dark mode (``data-theme``) with at least 4.5:1 contrast, row links
+(``¶``) show on hover only.  Builders other than HTML (LaTeX/PDF, text, man) get each byte
+diagram as a table under the same caption.
 
 Sphinx stays an optional dependency of iscsitgt-spt: only this package imports it, and
 nothing else of the CLI imports this package.
@@ -33,6 +39,7 @@ from docutils import nodes
 from sphinx import addnodes, locale
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
+from sphinx.transforms.post_transforms import SphinxPostTransform
 
 from .constants import (
     AssumptionsDirective,
@@ -42,6 +49,7 @@ from .constants import (
     QuirksDirective,
     StringLengthsDirective,
 )
+from .diagram import files_in_use, setup_file_tracking
 from .directives import DeclarationDirective, DiagramDirective, FieldsDirective
 from .headers import HEADER_DIR, HeadersDirective, header_files
 from .i18n import DOMAIN, LOCALE_DIR
@@ -70,13 +78,33 @@ def write_if_changed(path: Path, text: str) -> None:
 
 
 def _write_outputs(app: Sphinx, exception: Exception | None) -> None:
+    # Only the files some page links to: a project using spt-fields alone gets none.
     if exception is not None or app.builder.format != "html":
         return
     out = Path(app.outdir)
-    for name, text in svg_files().items():
+    wanted = files_in_use(app.env)
+    for name, text in svg_files(wanted).items():
         write_if_changed(out / LAYOUT_DIR / name, text)
-    for name, text in header_files().items():
+    for name, text in header_files(wanted).items():
         write_if_changed(out / HEADER_DIR / name, text)
+
+
+class _ScrollingTables(SphinxPostTransform):
+    """HTML: every table of ours inside ``div.spt-scroll``, which scrolls when the theme's
+    column is narrower than the table can wrap to (the page itself never widens)."""
+
+    default_priority = 400
+    formats = ("html",)
+
+    def run(self, **kwargs: Any) -> None:
+        for table in list(self.document.findall(nodes.table)):
+            parent = table.parent
+            if "spt-table" not in table["classes"] or (
+                    isinstance(parent, nodes.container) and "spt-scroll" in parent["classes"]):
+                continue
+            wrapper = nodes.container(classes=["spt-scroll"])
+            table.replace_self(wrapper)
+            wrapper += table
 
 
 def _soft_reference(
@@ -115,6 +143,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", _add_static)
     app.connect("build-finished", _write_outputs)
     app.connect("missing-reference", _soft_reference)
+    app.add_post_transform(_ScrollingTables)
+    setup_file_tracking(app)
     app.add_css_file(CSS_FILE)
     from iscsitgt_spt.cli.version import version_text
 

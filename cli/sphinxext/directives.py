@@ -10,18 +10,18 @@ site, so the directives build cleanly (``-W``) in any project.
 from __future__ import annotations
 
 from collections.abc import Callable
-from html import escape
 from typing import Any, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
-from iscsitgt_spt.codec.export import c_declaration, field_rows, render_svg, row_width
+from iscsitgt_spt.codec.export import c_declaration, field_rows, row_width
 from iscsitgt_spt.spec.errors import SptError
 from iscsitgt_spt.spec.layout import Layout
 from iscsitgt_spt.spec.profiles import ABIS, COOKIES, Profile
 from iscsitgt_spt.spec.registry import get_layout, structure
 from sphinx.util.docutils import SphinxDirective
 
+from .diagram import diagram_nodes
 from .i18n import _, fill, keep_out_of_project_catalogs
 from .nodes_util import Cell, make_table
 
@@ -93,19 +93,16 @@ class FieldsDirective(_ProfileDirective):
 
 
 class DiagramDirective(_ProfileDirective):
-    """The byte diagram (inline SVG in HTML output; other builders get the caption only)."""
+    """The byte diagram: inline SVG in HTML output, a table under the same caption elsewhere."""
 
     def run(self) -> list[nodes.Node]:
         layout = self.layout()
         caption = self.caption(
             layout, _("{name} byte layout ({abi}, cookie {cookie}): {size} bytes"))
-        svg = render_svg(layout, title=caption)
         note = _("{width} bytes per row; hover a box for its path, offset and size; padding "
                  "is hatched.").format(width=row_width(layout))
-        html = (f'<figure class="spt-diagram">{svg}<figcaption>{escape(caption)} — '
-                f"{escape(note)}</figcaption></figure>")
-        # Raw HTML: builders of other formats leave the diagram out.
-        return [nodes.raw("", html, format="html")]
+        # HTML: the SVG under caption and note; other builders: its table under the caption.
+        return diagram_nodes(layout, caption, f"{caption} — {note}")
 
 
 class DeclarationDirective(_ProfileDirective):

@@ -14,6 +14,7 @@ from iscsitgt_spt.spec.c_header import render_header
 from iscsitgt_spt.spec.profiles import PROFILES, Profile
 from sphinx.util.docutils import SphinxDirective
 
+from .diagram import note_file
 from .i18n import _, keep_out_of_project_catalogs
 from .nodes_util import Cell, make_table
 
@@ -28,12 +29,13 @@ def header_name(profile: Profile, standalone: bool) -> str:
     return f"iscsitgt_spt-{profile.abi}-{profile.cookie}-{flavour}.h"
 
 
-def header_files() -> dict[str, str]:
-    """File name -> header text, for every profile, SDK and standalone flavours."""
+def header_files(wanted: set[str] | None = None) -> dict[str, str]:
+    """File name -> header text, for every profile and flavour (``wanted``: only these paths)."""
     return {
         header_name(p, standalone): render_header(p, standalone=standalone)
         for p in PROFILES
         for standalone in (False, True)
+        if wanted is None or f"{HEADER_DIR}/{header_name(p, standalone)}" in wanted
     }
 
 
@@ -54,6 +56,7 @@ class HeadersDirective(SphinxDirective):
             for standalone in (False, True):
                 name = header_name(p, standalone)
                 link = nodes.reference("", name, refuri=base + name)
+                note_file(self.env, f"{HEADER_DIR}/{name}")
                 cells.append([link, nodes.Text(" — "),
                               nodes.literal("", _command(p, standalone))])
             rows.append(cells)

@@ -15,6 +15,7 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from iscsitgt_spt.codec.export import render_svg, row_width
 from iscsitgt_spt.spec.constants import IOCTLS, decode_ctl_code
+from iscsitgt_spt.spec.errors import SptError
 from iscsitgt_spt.spec.layout import CStruct, Layout, Member
 from iscsitgt_spt.spec.profiles import PROFILES
 from iscsitgt_spt.spec.registry import (
@@ -26,6 +27,7 @@ from iscsitgt_spt.spec.registry import (
 )
 from sphinx.util.docutils import SphinxDirective
 
+from .diagram import diagram_nodes, note_file
 from .i18n import _, fill, keep_out_of_project_catalogs
 from .model import (
     ProfileGroup,
@@ -47,15 +49,16 @@ def svg_name(name: str, group: ProfileGroup) -> str:
     return f"{name}-{group.slug}.svg"
 
 
-def svg_files() -> dict[str, str]:
-    """Every diagram file of the site: file name -> SVG text."""
+def svg_files(wanted: set[str] | None = None) -> dict[str, str]:
+    """Diagram files of the site (``wanted``: only these paths under LAYOUT_DIR): name -> SVG."""
     from iscsitgt_spt.spec.registry import STRUCTURES
 
     files = {}
     for name in STRUCTURES:
         for group in profile_groups(name):
-            files[svg_name(name, group)] = render_svg(
-                group.layout, title=f"{name} ({group_label(group)})")
+            file = svg_name(name, group)
+            if wanted is None or f"{LAYOUT_DIR}/{file}" in wanted:
+                files[file] = render_svg(group.layout, title=f"{name} ({group_label(group)})")
     return files
 
 
@@ -154,7 +157,10 @@ class StructureDirective(SphinxDirective):
     option_spec = {"no-diagram": directives.flag}  # noqa: RUF012 - docutils API
 
     def run(self) -> list[nodes.Node]:
-        name = structure(self.arguments[0]).c_name
+        try:
+            name = structure(self.arguments[0]).c_name
+        except SptError as exc:  # Sphinx reports it at the directive's line
+            raise self.error(f"{self.name}: {exc}") from None
         groups = profile_groups(name)
         layout = groups[0].layout
         out: list[nodes.Node] = [para(_(layout.doc), classes=["spt-lead"])]
@@ -245,16 +251,15 @@ class StructureDirective(SphinxDirective):
         section += block
         return section
 
-    def _diagram(self, name: str, group: ProfileGroup, width: int) -> nodes.Node:
+    def _diagram(self, name: str, group: ProfileGroup, width: int) -> list[nodes.Node]:
         depth = len(PurePosixPath(self.env.docname).parts) - 1
-        href = "../" * depth + f"{LAYOUT_DIR}/{svg_name(name, group)}"
-        svg = render_svg(group.layout, title=f"{name} ({group_label(group)})")
+        file = f"{LAYOUT_DIR}/{svg_name(name, group)}"
+        note_file(self.env, file)
         caption = _("Byte layout, {width} bytes per row; hover a box for its path, offset and "
                     "size; padding is hatched.").format(width=width)
-        link = _("Open the SVG on its own")
-        html = (f'<figure class="spt-diagram">{svg}<figcaption>{escape(caption)} '
-                f'<a class="spt-svglink" href="{href}">{escape(link)}</a></figcaption></figure>')
-        return nodes.raw("", html, format="html")
+        link = (f'<a class="spt-svglink" href="{"../" * depth}{file}">'
+                f'{escape(_("Open the SVG on its own"))}</a>')
+        return diagram_nodes(group.layout, f"{name} ({group_label(group)})", caption, link=link)
 
     def _rules_section(self, name: str, groups: list[ProfileGroup]) -> nodes.Node | None:
         paths: list[str] = []

@@ -1,15 +1,21 @@
 """``decode --json`` of the usual capture record, straight from its bytes.
 
-Capture decoding meets millions of records of one kind: a whole request (no output buffer,
-no metadata, no unreadable bytes), exactly its structure's size, the profile detected from
-the bytes (or, in bulk mode, given).  For such a record the general path builds a dozen
-objects — the decoded value, the buffer and record reports, the sense data's report — only
-to write them out as one line and drop them.  :func:`bulk_json_line` writes the same line
-from the bytes (with the lint pass's findings when diagnostics are on): the value through
-the text function compiled from its layout
-(:func:`~iscsitgt_spt.codec.fast.fast_json_text`), the record's head, profile and document
-head through the very functions the general path writes them with, and the sense data
-through its generated template.
+Capture decoding meets millions of records of a few kinds: a whole request, exactly its
+structure's size, alone (a monitor's or debugger's record), with the driver's answer of the
+same size and the recording's metadata (what ``send --record`` writes), or stating its
+structure, ABI and cookie (a fuzz corpus); the profile detected from the bytes, restricted by
+what the record states, or (in bulk mode) taken as stated.  For such a record the general
+path builds a dozen objects — the decoded values, the buffer and record reports, the sense
+data's report — only to write them out as one line and drop them.  :func:`bulk_json_line`
+writes the same line from the bytes (with the lint pass's findings when diagnostics are on):
+the values through the text function compiled from their layout
+(:func:`~iscsitgt_spt.codec.fast.fast_json_text`), the record's head, profile, document
+heads and changes through the very functions the general path writes them with, and the
+sense data through its generated template.  What depends on a record's shape (its profile,
+structure and layout, and the text between its head and its value) is decided once per
+shape, keyed on exactly what the decision reads
+(:func:`~iscsitgt_spt.codec.dispatch.identify_reads`), never on the bytes a request varies
+per I/O.
 
 It is a shortcut, never a second opinion: any record that is not the usual kind, or on which
 some step would take another turn (a guess that fails, a header-only request, a buffer of
@@ -22,22 +28,27 @@ ones included.  A line written here is a record decoded whole: only its findings
 
 from __future__ import annotations
 
-from iscsitgt_spt.codec.analysis.detect_profile import ProfileGuess, detect_profile
+from iscsitgt_spt.codec.analysis.detect_profile import ProfileGuess
 from iscsitgt_spt.codec.analysis.lint import Finding, lint
 from iscsitgt_spt.codec.analysis.report import (
+    choose_profile,
     decode_sense_at,
+    diff_values,
     findings_text,
     guess_text,
-    head_text,
+    record_head_text,
+    stated_structure,
 )
 from iscsitgt_spt.codec.api import layout_of
 from iscsitgt_spt.codec.capture.records import RawRecord
-from iscsitgt_spt.codec.dispatch import Decoded, document_head_text, identify, identify_inputs
+from iscsitgt_spt.codec.dispatch import Decoded, document_head_text, identify, identify_reads
 from iscsitgt_spt.codec.fast import fast_decode, fast_json_text
+from iscsitgt_spt.codec.jsonform import compact_dumps
 from iscsitgt_spt.spec.errors import SptError
 from iscsitgt_spt.spec.layout import Layout
 from iscsitgt_spt.spec.passthrough import SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY
 from iscsitgt_spt.spec.profiles import Profile
+from iscsitgt_spt.spec.registry import DERIVED_CACHES
 from iscsitgt_spt.spec.srb_io_control import SRB_IO_CONTROL
 
 __all__ = ["bulk_json_line", "bulk_line"]
@@ -52,8 +63,9 @@ def bulk_json_line(
 ) -> str | None:
     """``report_record(record, abi=abi, cookie=cookie, diagnostics=diagnostics)
     .to_json_line()`` for the usual record; ``None`` for any other (the caller takes the
-    general path).  With ``diagnostics`` the lint pass runs on the decoded value (and the
-    profile is always weighed, so ``abi``/``cookie`` must be ``None``)."""
+    general path).  With ``diagnostics`` the lint pass runs on the decoded values and the
+    profile is weighed against the bytes (restricted to what the caller or the record
+    states), as :func:`~iscsitgt_spt.codec.analysis.report.choose_profile` does."""
     found = bulk_line(record, abi=abi, cookie=cookie, diagnostics=diagnostics)
     return None if found is None else found[0]
 
@@ -63,71 +75,119 @@ def bulk_line(
     diagnostics: bool = False,
 ) -> tuple[str, tuple[Finding, ...]] | None:
     """:func:`bulk_json_line` and the record's findings (what an exit status rests on)."""
-    if diagnostics and (abi is not None or cookie is not None):
-        return None
     data = record.data_in
-    if (record.error is not None or record.data_out is not None or record.meta
-            or record.unreadable or record.line is None or not data or type(data) is not bytes):
+    if not _usual(record) or data is None:
         return None
     ioctl = record.ioctl
+    name = stated_structure(record) if record.meta else None
+    if name is not None and ioctl == 0:
+        ioctl = None  # the fuzz corpus writes 0 for structures that travel with no IOCTL
     try:
-        if abi is not None and cookie is not None:  # bulk mode takes a full profile as is
-            profile, guess = Profile.of(abi, cookie), None
-        elif abi is None and cookie is None:
-            guess = detect_profile(data, ioctl=ioctl)
-            profile = guess.profile
-        else:
-            return None
+        profile, guess = choose_profile(record, data, name=name, ioctl=ioctl, abi=abi,
+                                        cookie=cookie, diagnostics=diagnostics)
     except SptError:
         return None
-    # What the record is (its structure and layout) and the line between its head and its
-    # value depend only on the guess, the IOCTL and what identify reads: decided once per
-    # shape.
-    key = (id(guess), profile.abi, profile.cookie, ioctl, identify_inputs(data, profile))
+    found = _shape_of(data, guess, profile, ioctl, name)
+    if found is None:
+        return None
+    layout, middle = found
+    out = record.data_out
+    if out is not None and (type(out) is not bytes or len(out) != layout.size):
+        return None  # an empty, cut or longer answer: the general path says what it holds
+    findings: tuple[Finding, ...] = ()
+    if diagnostics:  # the lint pass reads the value, as report_record's does
+        value = fast_decode(layout, data)
+        findings = tuple(lint(Decoded(value, trailing=b"", ioctl=ioctl), raw=data, output=False))
+    line = ("{" + record_head_text(record, profile) + middle + fast_json_text(layout, data)
+            + '},"findings":' + findings_text(findings) + "}")
+    if out is not None:
+        answer, more = _output(layout, data, out, ioctl, diagnostics)
+        line += answer
+        findings += more
+    sense = _record_sense(layout, data, out)
+    if sense is not None:
+        return line + ',"sense":' + sense + "}", findings
+    return line + "}", findings
+
+
+def _usual(record: RawRecord) -> bool:
+    """Whether the record can be the usual kind: read whole, from a line, holding a request."""
+    data = record.data_in
+    return (record.error is None and not record.unreadable and record.line is not None
+            and type(data) is bytes and len(data) > 0)
+
+
+def _record_sense(layout: Layout, data: bytes, out: bytes | None) -> str | None:
+    """The record's sense data as JSON text: the answer's, else the request's."""
+    if layout.name != _PASS_THROUGH:
+        return None
+    return (_sense(layout, out) if out is not None else None) or _sense(layout, data)
+
+
+def _shape_of(
+    data: bytes, guess: ProfileGuess | None, profile: Profile, ioctl: int | None,
+    name: str | None,
+) -> tuple[Layout, str] | None:
+    """What the record is (its structure and layout) and the line between its head and its
+    value: they depend only on the guess, the IOCTL, the stated structure, the length and
+    what identification reads, so they are decided once per shape."""
+    key = (id(guess), profile.abi, profile.cookie, ioctl, name, len(data),
+           identify_reads(data, ioctl, profile) if name is None else ())
     shape = _SHAPES.get(key)
     if shape is None or shape[0] is not guess:
         if len(_SHAPES) >= 4096:
             _SHAPES.clear()
-        shape = _SHAPES[key] = (guess, _shape(data, guess, profile, ioctl))
-    if shape[1] is None:
-        return None
-    layout, middle = shape[1]
+        shape = _SHAPES[key] = (guess, _shape(data, guess, profile, ioctl, name))
+    return shape[1]
+
+
+def _output(
+    layout: Layout, data: bytes, out: bytes, ioctl: int | None, diagnostics: bool
+) -> tuple[str, tuple[Finding, ...]]:
+    """The record's ``output`` member (the answer, as long as the request, decoded as the
+    same structure) and ``changes`` (the members the driver changed), as text; and the
+    answer's findings."""
+    answer = fast_decode(layout, out)
     findings: tuple[Finding, ...] = ()
-    if diagnostics:  # the lint pass reads the value, as report_record's does
-        decoded = Decoded(fast_decode(layout, data), trailing=b"", ioctl=ioctl)
-        findings = tuple(lint(decoded, raw=data, output=False))
-    line = ("{" + head_text(record, profile) + middle + fast_json_text(layout, data)
-            + '},"findings":' + findings_text(findings) + "}")
-    if layout.name == _PASS_THROUGH:
-        sense = _sense(layout, data)
-        if sense is not None:
-            return line + ',"sense":' + sense + "}", findings
-    return line + "}", findings
+    if diagnostics:
+        findings = tuple(lint(Decoded(answer, trailing=b"", ioctl=ioctl), raw=out, output=True))
+    text = (',"output":{"document":' + document_head_text(layout.name, layout.profile,
+                                                           layout.size, ioctl)
+            + ',"value":' + fast_json_text(layout, out) + '},"findings":'
+            + findings_text(findings) + "}")
+    if out != data:
+        changes = diff_values(fast_decode(layout, data), answer)
+        if changes:
+            text += ',"changes":' + compact_dumps([c.to_json() for c in changes])
+    return text, findings
 
 
 def _shape(
-    data: bytes, guess: ProfileGuess | None, profile: Profile, ioctl: int | None
+    data: bytes, guess: ProfileGuess | None, profile: Profile, ioctl: int | None,
+    name: str | None,
 ) -> tuple[Layout, str] | None:
     """The layout of a record of this shape and the line between its head and its value (the
     profile part, the input buffer's document up to the value), or ``None`` when records of
     this shape go the general way."""
-    try:
-        name = identify(data, ioctl, profile)
-    except SptError:
-        return None
-    if name == _HEADER:  # an unknown control code: the payload goes the general way
-        return None
+    if name is None:
+        try:
+            name = identify(data, ioctl, profile)
+        except SptError:
+            return None
+        if name == _HEADER:  # an unknown control code: the payload goes the general way
+            return None
     layout = layout_of(name, profile=profile)
     if len(data) != layout.size:  # cut, or with trailing bytes
         return None
     return layout, ((',' + guess_text(guess) if guess is not None else "")
                     + ',"input":{"document":'
-                    + document_head_text(name, profile, layout.size, ioctl) + ',"value":')
+                    + document_head_text(layout.name, profile, layout.size, ioctl) + ',"value":')
 
 
 # Keyed by id() of the guess, which the entry holds (so the id is not reused while cached);
 # bounded like detect_profile's memo.
 _SHAPES: dict[tuple[object, ...], tuple[ProfileGuess | None, tuple[Layout, str] | None]] = {}
+DERIVED_CACHES.append(_SHAPES.clear)  # identification depends on which structures exist
 
 
 def _sense(layout: Layout, data: bytes) -> str | None:

@@ -28,19 +28,18 @@ win64/u64 and win64/ptr, for instance, never differ.
 
 from __future__ import annotations
 
-import functools
 import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from iscsitgt_spt.codec.api import Buffer
-from iscsitgt_spt.codec.dispatch import identify
+from iscsitgt_spt.codec.dispatch import identify, identify_reads
 from iscsitgt_spt.codec.longbuffer import LongBuffer, leading
 from iscsitgt_spt.spec.errors import ParseError, SptError
 from iscsitgt_spt.spec.layout import Layout
 from iscsitgt_spt.spec.profiles import ABIS, COOKIES, PROFILES, Profile
-from iscsitgt_spt.spec.registry import get_layout, structure
+from iscsitgt_spt.spec.registry import DERIVED_CACHES, get_layout, structure
 from iscsitgt_spt.spec.rules import SizeAfter
 
 __all__ = ["ProfileGuess", "describe_profiles", "detect_profile"]
@@ -265,14 +264,10 @@ def _explain(name: str, candidates: tuple[Profile, ...]) -> tuple[bool, str]:
     )
 
 
-@functools.cache
-def _header_size() -> int:
-    """The bytes identification reads: the SRB_IO_CONTROL header under any profile."""
-    return max(get_layout("SRB_IO_CONTROL", p).size for p in PROFILES)
-
-
 _MEMO: dict[tuple[object, ...], ProfileGuess] = {}
 _SPOTS: dict[str, Callable[[bytes], tuple[bytes, ...]]] = {}
+# Both hold answers that depend on which structures exist (see registry.register).
+DERIVED_CACHES.extend((_MEMO.clear, _SPOTS.clear))
 
 
 def _spots(name: str) -> Callable[[bytes], tuple[bytes, ...]]:
@@ -319,14 +314,16 @@ def detect_profile(
     length.
     """
     raw = leading(data)
-    # The key is every byte the guess can depend on: the header (identification) and the
-    # self-describing members of the structure it identifies (or is given).
+    # The key is every byte the guess can depend on: what identification reads (never the
+    # bytes a request varies per I/O, such as a pass-through's transfer length and buffer
+    # address) and the self-describing members of the structure it identifies (or is given).
     try:
         chosen: str | None = structure(name).c_name if name is not None else identify(raw, ioctl)
     except SptError:
         chosen = None  # weigh_evidence reports it (or raises it) itself
     spots = _spots(chosen)(raw) if chosen is not None else ()
-    key = (len(data), ioctl, name, abi, cookie, stated_by, raw[:_header_size()], chosen, spots)
+    reads = identify_reads(raw, ioctl) if name is None else ()
+    key = (len(data), ioctl, name, abi, cookie, stated_by, reads, chosen, spots)
     guess = _MEMO.get(key)
     if guess is None:
         guess = weigh_evidence(data, ioctl=ioctl, name=name, abi=abi, cookie=cookie,

@@ -83,6 +83,17 @@ class _ByteMap:
         if end > len(self.head):
             self.tail_marks.append((max(start, len(self.head)), end, code))
 
+    def tail_run(self, start: int) -> tuple[tuple[str, ...], int] | None:
+        """For a byte after the structure: its finding codes and where the run of bytes
+        described alike (the same codes) that it begins ends; ``None`` for a byte of the
+        structure or past the buffer."""
+        if start < len(self.head) or start >= self.size:
+            return None
+        until = min([self.size, *(s for s, _, _ in self.tail_marks if s > start),
+                     *(e for _, e, _ in self.tail_marks if e > start)])
+        codes = tuple(dict.fromkeys(code for s, e, code in self.tail_marks if s <= start < e))
+        return codes, until
+
     def row(self, start: int, end: int) -> list[_Byte]:
         """The descriptions of bytes ``start:end`` (clipped to the buffer)."""
         end = min(end, self.size)
@@ -229,6 +240,52 @@ def _rows(data: bytes | LongBuffer, width: int) -> Iterator[tuple[int, bytes]]:
         yield row, carry
 
 
+def _marker(
+    meta: Sequence[_Byte], codes: Sequence[str], show_padding: bool, width: int, color: bool
+) -> str:
+    """The marker row under a row: ``!!`` under flagged bytes, ``__`` under padding, and the
+    finding codes at the right."""
+    marks = ["!!" if b.codes else "__" if b.padding and not color else "  " for b in meta]
+    notes = (["! " + ", ".join(codes)] if codes else []) + (
+        ["_ padding"] if show_padding else [])
+    pad = " " * (len(_cells([], width)) - len(_cells(marks, width)))
+    marker = f"{'':8}  {_paint(_cells(marks, width), RED, color and bool(codes))}{pad}"
+    return marker + f"  {'':{width + 2}}  {'; '.join(notes)}"
+
+
+class _TailRows:
+    """Whole rows after the structure whose bytes are all described alike (no colour): each
+    written from its bytes and what is fixed per set of finding codes (the label, the marker
+    row), without the per-byte work of the general row, which gives the same lines.  A dump
+    of megabytes after a structure (or of bytes that do not decode) is almost all such rows.
+    """
+
+    def __init__(self, info: _ByteMap, width: int) -> None:
+        self.info, self.width = info, width
+        self._fixed: dict[tuple[str, ...], tuple[str, str | None]] = {}
+
+    def fixed(self, row: int, codes: tuple[str, ...]) -> tuple[str, str | None]:
+        """The label after the ascii column (with its two spaces) and the marker row of a
+        row with these codes."""
+        found = self._fixed.get(codes)
+        if found is None:
+            meta = self.info.row(row, row + self.width)
+            label = _labels(meta[:1], self.info.tail.start + 1)
+            found = self._fixed[codes] = (
+                f"  {label}" if label else "",
+                _marker(meta, codes, False, self.width, False) if codes else None)
+        return found
+
+    def line(self, row: int, chunk: bytes, label: str) -> str:
+        """The row's line (``label`` as :meth:`fixed` gives it)."""
+        h = chunk.hex(" ")
+        if self.width <= 2 * _GROUP:  # hexdump -C's two groups of eight
+            cells = h[: 3 * _GROUP - 1] + "  " + h[3 * _GROUP :] if len(h) > 3 * _GROUP else h
+        else:
+            cells = "  ".join([h[i : i + 3 * _GROUP - 1] for i in range(0, len(h), 3 * _GROUP)])
+        return f"{row:08x}  {cells}  |{chunk.translate(_PRINTABLE).decode('ascii')}|{label}"
+
+
 def _lines(
     source: Decoded | Truncated | StructValue | Layout | None,
     data: bytes | LongBuffer,
@@ -245,57 +302,106 @@ def _lines(
     if layout is not None:
         title = f"{layout.name} ({layout.profile}, {layout.size} bytes), {title}"
     yield title
-    hex_width = len(_cells([], width))
-    used_padding = used_marks = False
-    previous: tuple[bytes, str] | None = None
-    starred = False
+    dump = _Dump(info, width, color)
     for row, chunk in _rows(raw, width):
-        meta = info.row(row, row + width)
-        quiet = not any(b.padding or b.codes for b in meta)
-        single = len({b.label for b in meta}) == 1 and meta[0].start < row
-        if quiet and single and previous == (chunk, meta[0].label or ""):
-            if not starred:
-                yield "*"
-                starred = True
-            continue
-        previous, starred = (chunk, meta[0].label or ""), False
-        labels = _labels(meta, row)
-        if quiet:
-            cells = chunk.hex(" ").split(" ") if chunk else []
-        else:
-            cells = []
-            for value, b in zip(chunk, meta):
-                text = f"{value:02x}"
-                if b.codes:
-                    text = _paint(text, RED, color)
-                elif b.padding:
-                    text = _paint(text, DIM, color)
-                cells.append(text)
-        ascii_ = chunk.translate(_PRINTABLE).decode("ascii")
-        gap = " " * (width - len(chunk))
-        main = f"{row:08x}  {_cells(cells, width)}  |{ascii_}|{gap}"
-        yield f"{main}  {labels}".rstrip()
-        if quiet:
-            continue
-        show_padding = not color and any(b.padding for b in meta)
-        codes = list(dict.fromkeys(c for b in meta for c in b.codes))
-        if show_padding or codes:
-            marks = ["!!" if b.codes else "__" if b.padding and not color else "  " for b in meta]
-            notes = (["! " + ", ".join(codes)] if codes else []) + (
-                ["_ padding"] if show_padding else [])
-            pad = " " * (hex_width - len(_cells(marks, width)))
-            marker = f"{'':8}  {_paint(_cells(marks, width), RED, color and bool(codes))}{pad}"
-            marker += f"  {'':{width + 2}}  {'; '.join(notes)}"
-            yield marker
-            used_padding |= show_padding
-            used_marks |= bool(codes)
+        yield from dump.row(row, chunk)
     yield f"{size:08x}"
     if layout is not None and size < layout.size:
         cut = layout.member_at(size)
         where = f" inside {cut.path}" if cut is not None else ""
         yield (f"(the buffer ends at 0x{size:x}{where}; "
                f"{layout.name} is {layout.size} bytes under {layout.profile})")
-    legend = (["__ padding"] if used_padding else []) + (
-        ["!! bytes a lint finding points at"] if used_marks else [])
+    legend = (["__ padding"] if dump.used_padding else []) + (
+        ["!! bytes a lint finding points at"] if dump.used_marks else [])
     if legend:
         yield "legend: " + "   ".join(legend)
+
+
+class _Dump:
+    """The rows of one dump, and what they showed (for the legend)."""
+
+    def __init__(self, info: _ByteMap, width: int, color: bool) -> None:
+        self.info, self.width, self.color = info, width, color
+        self.tails = _TailRows(info, width)
+        self.previous: tuple[bytes, str] | None = None
+        self.starred = self.used_padding = self.used_marks = False
+        self.run: tuple[tuple[str, ...], int, int] = ((), 0, 0)  # see _new_run
+
+    def _collapsed(self, chunk: bytes, label: str | None, repeatable: bool) -> bool:
+        """Whether the row repeats the previous one inside one member (then shown as ``*``,
+        once per run, as ``hexdump -C`` does)."""
+        key = (chunk, label or "")
+        if repeatable and self.previous == key:
+            return True
+        self.previous, self.starred = key, False
+        return False
+
+    def _star(self) -> Iterator[str]:
+        if not self.starred:
+            self.starred = True
+            yield "*"
+
+    def row(self, row: int, chunk: bytes) -> Iterator[str]:
+        width = self.width
+        if not (self.run[1] <= row < self.run[2] - width) and not self._new_run(row):
+            yield from self._general(row, chunk)
+            return
+        if len(chunk) != width:
+            yield from self._general(row, chunk)
+            return
+        codes, tail = self.run[0], self.info.tail
+        if self._collapsed(chunk, tail.label, not codes and tail.start < row):
+            yield from self._star()
+            return
+        label, marker = self.tails.fixed(row, codes)
+        if tail.start >= row:  # the first row of the bytes after the structure
+            label = f"  {_labels([tail], row)}".rstrip()
+        yield self.tails.line(row, chunk, label)
+        if marker is not None:
+            self.used_marks = True
+            yield marker
+
+    def _new_run(self, row: int) -> bool:
+        """Whether ``row`` lies in a run of bytes after the structure described alike (then
+        kept in ``self.run``: codes, start, end)."""
+        found = None if self.color else self.info.tail_run(row)
+        if found is None or found[1] < row + self.width:
+            return False
+        self.run = (found[0], row, found[1] + 1)
+        return True
+
+    def _general(self, row: int, chunk: bytes) -> Iterator[str]:
+        width, color = self.width, self.color
+        meta = self.info.row(row, row + width)
+        quiet = not any(b.padding or b.codes for b in meta)
+        single = len({b.label for b in meta}) == 1 and meta[0].start < row
+        if self._collapsed(chunk, meta[0].label if meta else None, quiet and single):
+            yield from self._star()
+            return
+        ascii_ = chunk.translate(_PRINTABLE).decode("ascii")
+        gap = " " * (width - len(chunk))
+        main = f"{row:08x}  {_cells(_hex_cells(chunk, meta, quiet, color), width)}  |{ascii_}|{gap}"
+        yield f"{main}  {_labels(meta, row)}".rstrip()
+        if quiet:
+            return
+        show_padding = not color and any(b.padding for b in meta)
+        codes = list(dict.fromkeys(c for b in meta for c in b.codes))
+        if show_padding or codes:
+            yield _marker(meta, codes, show_padding, width, color)
+            self.used_padding |= show_padding
+            self.used_marks |= bool(codes)
+
+
+def _hex_cells(chunk: bytes, meta: Sequence[_Byte], quiet: bool, color: bool) -> list[str]:
+    """A row's hex cells: flagged bytes red and padding dim when in colour."""
+    if quiet:
+        return chunk.hex(" ").split(" ") if chunk else []
+    cells = []
+    for value, b in zip(chunk, meta):
+        text = f"{value:02x}"
+        if b.codes:
+            text = _paint(text, RED, color)
+        elif b.padding:
+            text = _paint(text, DIM, color)
+        cells.append(text)
+    return cells

@@ -27,6 +27,7 @@ from iscsitgt_spt.spec.constants import (
 )
 from iscsitgt_spt.spec.layout import Layout, Member
 from iscsitgt_spt.spec.primitives import WcharText
+from iscsitgt_spt.spec.sense_data import BIG_ENDIAN_MEMBERS
 
 __all__ = ["DIM", "RED", "RESET", "format_value", "quote_text", "render_text"]
 
@@ -40,7 +41,7 @@ _MAX_EXTRA = 256
 _EXTRA_ROW = 16
 
 #: Big-endian UCHAR arrays of SENSE_DATA (SCSI byte order), shown also as a number.
-_BIG_ENDIAN = ("Information", "CommandSpecificInformation")
+_BIG_ENDIAN = BIG_ENDIAN_MEMBERS
 _HANDLES = ("SESSION_COOKIE", "TASK_COOKIE", "PVOID")
 
 

@@ -34,8 +34,21 @@ if TYPE_CHECKING:  # sense decoding is imported on first use: most buffers carry
     from iscsitgt_spt.codec.sense.decoder import SenseInfo
 
 __all__ = [
-    "BufferReport", "Change", "RecordReport", "decode_sense_at", "diff_values",
-    "findings_text", "guess_json", "guess_text", "head_text", "report_record", "sense_of",
+    "BufferReport",
+    "Change",
+    "RecordReport",
+    "choose_profile",
+    "decode_sense_at",
+    "diff_values",
+    "findings_text",
+    "guess_json",
+    "guess_text",
+    "head_json",
+    "head_text",
+    "record_head_text",
+    "report_record",
+    "sense_of",
+    "stated_structure",
 ]
 
 _PASS_THROUGH = SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY.c_name
@@ -145,19 +158,7 @@ class RecordReport:
         return max(found, key=lambda s: order.get(s, 0)) if found else None
 
     def _head_json(self) -> dict[str, Any]:
-        rec = self.record
-        out: dict[str, Any] = {"record": rec.index, "line": rec.line, "format": rec.source_format}
-        if rec.end_line is not None:
-            out["end_line"] = rec.end_line
-        if rec.ioctl is not None:
-            out["ioctl"] = f"0x{rec.ioctl:08x}"
-        if rec.meta:
-            out["meta"] = {k: _jsonable(v) for k, v in rec.meta.items() if k != "segments"}
-        if rec.unreadable:
-            out["unreadable"] = [list(r) for r in rec.unreadable]
-        if self.profile is not None:
-            out["abi"], out["cookie"] = self.profile.abi, self.profile.cookie
-        return out
+        return head_json(self.record, self.profile)
 
     def _tail_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -195,11 +196,7 @@ class RecordReport:
         memoised, so a capture's records share a handful of guesses), and the decoded values
         through their generated templates
         (:func:`~iscsitgt_spt.codec.jsonform.value_to_json_text`)."""
-        rec = self.record
-        if rec.meta or rec.unreadable or rec.line is None or self.profile is None:
-            parts = [compact_dumps(self._head_json())[1:-1]]
-        else:
-            parts = [head_text(rec, self.profile)]
+        parts = [record_head_text(self.record, self.profile)]
         if self.guess is not None:
             parts.append(guess_text(self.guess))
         if self.request is not None:
@@ -214,6 +211,32 @@ class RecordReport:
             parts.append(compact_dumps({key: value for key, value in self._rest_json().items()
                                         if key in ("notes", "error")})[1:-1])
         return "{" + ",".join(parts) + "}"
+
+
+def head_json(rec: RawRecord, profile: Profile | None) -> dict[str, Any]:
+    """A record's JSON head: where it came from, its IOCTL, metadata, unreadable spans and
+    the profile it was decoded under."""
+    out: dict[str, Any] = {"record": rec.index, "line": rec.line, "format": rec.source_format}
+    if rec.end_line is not None:
+        out["end_line"] = rec.end_line
+    if rec.ioctl is not None:
+        out["ioctl"] = f"0x{rec.ioctl:08x}"
+    if rec.meta:
+        out["meta"] = {k: v if type(v) in _JSON_SCALARS else _jsonable(v)
+                       for k, v in rec.meta.items() if k != "segments"}
+    if rec.unreadable:
+        out["unreadable"] = [list(r) for r in rec.unreadable]
+    if profile is not None:
+        out["abi"], out["cookie"] = profile.abi, profile.cookie
+    return out
+
+
+def record_head_text(rec: RawRecord, profile: Profile | None) -> str:
+    """:func:`head_json` as the JSON text of its members (no braces): written out directly
+    for the usual record, through the JSON encoder when it has metadata."""
+    if rec.meta or rec.unreadable or rec.line is None or profile is None:
+        return compact_dumps(head_json(rec, profile))[1:-1]
+    return head_text(rec, profile)
 
 
 def head_text(record: RawRecord, profile: Profile) -> str:
@@ -262,6 +285,10 @@ def guess_text(guess: ProfileGuess) -> str:
             _GUESS_TEXT.clear()
         found = _GUESS_TEXT[id(guess)] = (guess, compact_dumps(guess_json(guess))[1:-1])
     return found[1]
+
+
+# Values JSON writes as they are (most metadata): no conversion to look for.
+_JSON_SCALARS = frozenset((str, int, float, bool, type(None)))
 
 
 def _jsonable(value: object) -> Any:
@@ -411,25 +438,15 @@ def report_record(
     if not data_in and not record.data_out:
         return RecordReport(record, error="the record holds no bytes")
     ioctl = ioctl if ioctl is not None else record.ioctl
-    name = name or _stated_structure(record)
+    name = name or stated_structure(record)
     if name is not None and ioctl == 0:
         ioctl = None  # the fuzz corpus writes 0 for structures that travel with no IOCTL
     note = _unreadable_note(record)
     notes = (note,) if note else ()
-    stated_abi, stated_cookie = _meta_str(record, "abi"), _meta_str(record, "cookie")
-    from_record = abi is None and cookie is None and (
-        stated_abi is not None or stated_cookie is not None)
-    abi = abi or stated_abi
-    cookie = cookie or stated_cookie
-    guess: ProfileGuess | None = None
     try:
-        if not diagnostics and abi is not None and cookie is not None:
-            profile = Profile.of(abi, cookie)
-        else:
-            guess = detect_profile(data_in or record.data_out or b"", ioctl=ioctl, name=name,
-                                   abi=abi, cookie=cookie,
-                                   stated_by="the capture record" if from_record else None)
-            profile = guess.profile
+        profile, guess = choose_profile(record, data_in or record.data_out or b"", name=name,
+                                        ioctl=ioctl, abi=abi, cookie=cookie,
+                                        diagnostics=diagnostics)
     except SptError as exc:
         return RecordReport(record, error=str(exc), notes=notes)
     request = _decode_one(data_in, name=name, ioctl=ioctl, profile=profile, output=False,
@@ -453,7 +470,31 @@ def report_record(
     )
 
 
-def _stated_structure(record: RawRecord) -> str | None:
+def choose_profile(
+    record: RawRecord, data: bytes | LongBuffer, *, name: str | None, ioctl: int | None,
+    abi: str | None, cookie: str | None, diagnostics: bool,
+) -> tuple[Profile, ProfileGuess | None]:
+    """The profile a record is decoded under, and the guess when one was weighed.
+
+    A profile the caller or the record states restricts the candidates (the record's own
+    ``abi``/``cookie`` are used when the caller gives neither, and the evidence says the
+    record stated them); with diagnostics it is still weighed against the bytes, so the
+    evidence (and lint) say when they disagree.  In bulk mode a complete stated profile is
+    taken as is.  Raises :class:`SptError` for an unknown ABI or cookie name.
+    """
+    stated_abi, stated_cookie = _meta_str(record, "abi"), _meta_str(record, "cookie")
+    from_record = abi is None and cookie is None and (
+        stated_abi is not None or stated_cookie is not None)
+    abi = abi or stated_abi
+    cookie = cookie or stated_cookie
+    if not diagnostics and abi is not None and cookie is not None:
+        return Profile.of(abi, cookie), None
+    guess = detect_profile(data, ioctl=ioctl, name=name, abi=abi, cookie=cookie,
+                           stated_by="the capture record" if from_record else None)
+    return guess.profile, guess
+
+
+def stated_structure(record: RawRecord) -> str | None:
     """The structure a record names itself (our fuzz corpus writes a ``structure`` key)."""
     extra = record.meta.get("extra")
     stated = extra.get("structure") if isinstance(extra, dict) else None

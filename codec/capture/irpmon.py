@@ -72,8 +72,18 @@ HEXER_ROW = re.compile(r"^\s*([0-9a-fA-F]{1,16}):\s(.*)$")
 _HEXPAIR = re.compile(r"[0-9a-fA-F]{2}\Z")
 
 
-def _hexer_row(text: str, expected: int, limit: int | None) -> list[int]:
+# A well-formed Hexer row (offset, up to 16 hex pairs, a tab, the ascii column), whose bytes
+# are read in one ``bytes.fromhex``; any other row takes the reading below, token by token.
+_WELL_FORMED_ROW = re.compile(
+    r"\s*([0-9a-fA-F]{1,16}):\s([0-9a-fA-F]{2}(?: [0-9a-fA-F]{2}){0,15}) *\t[^\n]*\n?\Z")
+
+
+def _hexer_row(text: str, expected: int, limit: int | None) -> bytes | list[int]:
     """Bytes of one Hexer row; raises ValueError with the reason."""
+    fast = _WELL_FORMED_ROW.match(text)
+    if fast is not None and int(fast.group(1), 16) == expected:
+        row = bytes.fromhex(fast.group(2))
+        return row if limit is None or len(row) <= limit else row[:max(limit, 0)]
     match = HEXER_ROW.match(text)
     if match is None:
         raise ValueError(f"not a Hexer row: {text.strip()[:60]!r}")

@@ -70,6 +70,8 @@ def repair_stack(text: str) -> tuple[str, object | None, bool]:
     Returns ``(text, stack, dropped)``: the record text with a repaired (or without the)
     ``Stack`` member, the repaired frames if the repair parsed, and whether it was dropped.
     """
+    if _STACK_KEY.search(text) is None:  # no Stack member (the usual record): nothing to do
+        return text, None, False
     pos = 0
     while pos < len(text):
         if text[pos] == '"':

@@ -215,11 +215,14 @@ class ByteAssembler:
         self.length += 1
 
     def extend(self, values: Iterable[int | None]) -> None:
-        values = list(values)
-        if None not in values and self._runs and (
-                self._runs[-1][0] + len(self._runs[-1][1]) == self.length):
-            self._reserve(len(values))  # the common case: known bytes after known bytes
-            self._runs[-1][1].extend(values)  # type: ignore[arg-type]
+        if type(values) is not bytes:  # bytes hold no unreadable (None) byte
+            values = list(values)
+        if values and (type(values) is bytes or None not in values):  # a run of known bytes
+            self._reserve(len(values))
+            if self._runs and self._runs[-1][0] + len(self._runs[-1][1]) == self.length:
+                self._runs[-1][1].extend(values)  # type: ignore[arg-type]
+            else:
+                self._runs.append((self.length, bytearray(values)))  # type: ignore[arg-type]
             self.length += len(values)
             return
         for value in values:

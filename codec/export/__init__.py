@@ -1,8 +1,8 @@
 """iscsitgt_spt.codec.export — the spec rendered for other tools and documents.
 
 Pure renderers (layouts in, text out; nothing here writes a file): field tables as text,
-Markdown, reStructuredText and JSON, the SVG byte diagram shared by the docs and the CLI, and
-the Kaitai Struct description of the whole family.
+Markdown, reStructuredText and JSON, the SVG byte diagram shared by the docs and the CLI, the
+Mermaid packet diagram for READMEs, and the Kaitai Struct description of the whole family.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # type checkers see the names; at run time they load on first
     from iscsitgt_spt.codec.export.declaration import c_declaration
     from iscsitgt_spt.codec.export.diagram import render_svg, row_width
     from iscsitgt_spt.codec.export.kaitai import kaitai_document, kaitai_id, render_kaitai
+    from iscsitgt_spt.codec.export.mermaid import render_mermaid
     from iscsitgt_spt.codec.export.tables import (
         FieldRow,
         field_rows,
@@ -33,6 +34,7 @@ _WHERE: dict[str, str] = {
     'kaitai_document': 'iscsitgt_spt.codec.export.kaitai',
     'kaitai_id': 'iscsitgt_spt.codec.export.kaitai',
     'render_kaitai': 'iscsitgt_spt.codec.export.kaitai',
+    'render_mermaid': 'iscsitgt_spt.codec.export.mermaid',
     'FieldRow': 'iscsitgt_spt.codec.export.tables',
     'field_rows': 'iscsitgt_spt.codec.export.tables',
     'render_json': 'iscsitgt_spt.codec.export.tables',
@@ -53,6 +55,7 @@ __all__ = [
     "render_json",
     "render_kaitai",
     "render_markdown",
+    "render_mermaid",
     "render_rst",
     "render_svg",
     "render_text",

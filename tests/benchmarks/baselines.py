@@ -28,9 +28,10 @@ from iscsitgt_spt.spec.primitives import WcharText
 from iscsitgt_spt.spec.profiles import Profile
 from iscsitgt_spt.spec.registry import get_layout
 
-__all__ = ["Baseline", "baseline"]
+__all__ = ["Baseline", "baseline", "plain_decoder"]
 
 _SV = StructValue
+Make = Callable[[Schema, Any], Any]
 _utf16_decode = codecs.utf_16_le_decode
 _utf16_encode = codecs.utf_16_le_encode
 
@@ -86,13 +87,13 @@ def _schemas(name: str, profile: Profile) -> Schema:
     return schema_of(get_layout(name, profile))
 
 
-def _srb(p: Profile) -> Baseline:
+def _srb(p: Profile, sv: Make = _SV) -> Baseline:
     s_h = _schemas("SRB_IO_CONTROL", p)
     fmt = struct.Struct("<L8sLLLL")
     unpack, pack = fmt.unpack, fmt.pack
 
     def decode(data: bytes) -> StructValue:
-        return _SV(s_h, unpack(data))
+        return sv(s_h, unpack(data))
 
     def encode(v: Any) -> bytes:  # Any: members are read untyped, as hand code does
         h = v._values
@@ -102,7 +103,7 @@ def _srb(p: Profile) -> Baseline:
     return Baseline("SRB_IO_CONTROL", decode, encode, fmt)
 
 
-def _session_start(p: Profile, c8: bool) -> Baseline:
+def _session_start(p: Profile, c8: bool, sv: Make = _SV) -> Baseline:
     s = _schemas("ISCSITGT_SPT_SESSION_START", p)
     s_h = s.nested["Header"]
     # Header 28 + BOOL 4 = 32: the cookie is aligned either way, and 40 + 1664 = 1704 (or
@@ -112,7 +113,7 @@ def _session_start(p: Profile, c8: bool) -> Baseline:
 
     def decode(data: bytes) -> StructValue:
         t = unpack(data)
-        return _SV(s, (_SV(s_h, t[:6]), t[6], t[7], wchar_in(t[8]), wchar_in(t[9]),
+        return sv(s, (sv(s_h, t[:6]), t[6], t[7], wchar_in(t[8]), wchar_in(t[9]),
                        wchar_in(t[10])))
 
     def encode(v: Any) -> bytes:  # Any: members are read untyped, as hand code does
@@ -125,7 +126,7 @@ def _session_start(p: Profile, c8: bool) -> Baseline:
     return Baseline("ISCSITGT_SPT_SESSION_START", decode, encode, fmt)
 
 
-def _session_stop(p: Profile, c8: bool) -> Baseline:
+def _session_stop(p: Profile, c8: bool, sv: Make = _SV) -> Baseline:
     s = _schemas("ISCSITGT_SPT_SESSION_STOP", p)
     s_h = s.nested["Header"]
     if c8:  # 4 bytes of padding bring the 8-byte cookie to offset 32
@@ -134,7 +135,7 @@ def _session_stop(p: Profile, c8: bool) -> Baseline:
 
         def decode(data: bytes) -> StructValue:
             t = unpack(data)
-            return _SV(s, (_SV(s_h, t[:6]), t[6], t[7]))
+            return sv(s, (sv(s_h, t[:6]), t[6], t[7]))
 
         def encode(v: Any) -> bytes:  # Any: members are read untyped, as hand code does
             hdr, pad, handle = v._values
@@ -147,7 +148,7 @@ def _session_stop(p: Profile, c8: bool) -> Baseline:
 
         def decode(data: bytes) -> StructValue:
             t = unpack(data)
-            return _SV(s, (_SV(s_h, t[:6]), t[6]))
+            return sv(s, (sv(s_h, t[:6]), t[6]))
 
         def encode(v: Any) -> bytes:  # Any: members are read untyped, as hand code does
             hdr, handle = v._values
@@ -158,7 +159,7 @@ def _session_stop(p: Profile, c8: bool) -> Baseline:
     return Baseline("ISCSITGT_SPT_SESSION_STOP", decode, encode, fmt)
 
 
-def _tmf(p: Profile, c8: bool) -> Baseline:
+def _tmf(p: Profile, c8: bool, sv: Make = _SV) -> Baseline:
     s = _schemas("ISCSITGT_SPT_TMF", p)
     s_h = s.nested["Header"]
     if c8:
@@ -168,7 +169,7 @@ def _tmf(p: Profile, c8: bool) -> Baseline:
 
         def decode(data: bytes) -> StructValue:
             t = unpack(data)
-            return _SV(s, (_SV(s_h, t[:6]), *t[6:]))
+            return sv(s, (sv(s_h, t[:6]), *t[6:]))
 
         def encode(v: Any) -> bytes:  # Any: members are read untyped, as hand code does
             hdr, pad0, handle, lun, fn, pad1, task, resp, tail = v._values
@@ -182,7 +183,7 @@ def _tmf(p: Profile, c8: bool) -> Baseline:
 
         def decode(data: bytes) -> StructValue:
             t = unpack(data)
-            return _SV(s, (_SV(s_h, t[:6]), *t[6:]))
+            return sv(s, (sv(s_h, t[:6]), *t[6:]))
 
         def encode(v: Any) -> bytes:  # Any: members are read untyped, as hand code does
             hdr, handle, lun, fn, pad1, task, resp, tail = v._values
@@ -216,13 +217,13 @@ def _spta_ok(t: tuple[Any, ...], c8: bool) -> bool:
     return len(t[1]) == 8
 
 
-def _sptd(p: Profile, w64: bool) -> Baseline:
+def _sptd(p: Profile, w64: bool, sv: Make = _SV) -> Baseline:
     s = _schemas("SCSI_PASS_THROUGH_DIRECT", p)
     fmt = struct.Struct("<" + _SPTD[w64])
     unpack, pack = fmt.unpack, fmt.pack
 
     def decode(data: bytes) -> StructValue:
-        return _SV(s, unpack(data))
+        return sv(s, unpack(data))
 
     def encode(v: Any) -> bytes:  # Any: members are read untyped, as hand code does
         t = v._values
@@ -233,13 +234,13 @@ def _sptd(p: Profile, w64: bool) -> Baseline:
     return Baseline("SCSI_PASS_THROUGH_DIRECT", decode, encode, fmt)
 
 
-def _spta(p: Profile, c8: bool) -> Baseline:
+def _spta(p: Profile, c8: bool, sv: Make = _SV) -> Baseline:
     s = _schemas("SCSI_PASS_THROUGH_AUXILIARY", p)
     fmt = struct.Struct("<" + _SPTA[c8])
     unpack, pack = fmt.unpack, fmt.pack
 
     def decode(data: bytes) -> StructValue:
-        return _SV(s, unpack(data))
+        return sv(s, unpack(data))
 
     def encode(v: Any) -> bytes:  # Any: members are read untyped, as hand code does
         t = v._values
@@ -267,13 +268,13 @@ def _sense_items(v: tuple[Any, ...]) -> tuple[Any, ...]:
             info, asl, csi, asc, ascq, fru, sks)
 
 
-def _sense(p: Profile) -> Baseline:
+def _sense(p: Profile, sv: Make = _SV) -> Baseline:
     s = _schemas("SENSE_DATA", p)
     fmt = struct.Struct("<" + _SENSE)
     unpack, pack = fmt.unpack, fmt.pack
 
     def decode(data: bytes) -> StructValue:
-        return _SV(s, _sense_values(unpack(data), 0))
+        return sv(s, _sense_values(unpack(data), 0))
 
     def encode(v: Any) -> bytes:  # Any: members are read untyped, as hand code does
         return pack(*_sense_items(v._values))
@@ -281,7 +282,7 @@ def _sense(p: Profile) -> Baseline:
     return Baseline("SENSE_DATA", decode, encode, fmt)
 
 
-def _sptdwa(p: Profile, w64: bool, c8: bool) -> Baseline:
+def _sptdwa(p: Profile, w64: bool, c8: bool, sv: Make = _SV) -> Baseline:
     s = _schemas("SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY", p)
     s_d, s_a, s_s = (s.nested[n] for n in
                      ("ScsiPassThroughDirect", "ScsiPassThroughAuxiliary", "SenseData"))
@@ -297,8 +298,8 @@ def _sptdwa(p: Profile, w64: bool, c8: bool) -> Baseline:
     if mid:
         def decode(data: bytes) -> StructValue:
             t = unpack(data)
-            return _SV(s, (_SV(s_d, t[:nd]), t[nd], _SV(s_a, t[nd + 1 : na + 1]),
-                           _SV(s_s, _sense_values(t, na + 1)), t[-1]))
+            return sv(s, (sv(s_d, t[:nd]), t[nd], sv(s_a, t[nd + 1 : na + 1]),
+                           sv(s_s, _sense_values(t, na + 1)), t[-1]))
 
         def encode(v: Any) -> bytes:  # Any: members are read untyped, as hand code does
             d, pad, a, sense, end = v._values
@@ -310,8 +311,8 @@ def _sptdwa(p: Profile, w64: bool, c8: bool) -> Baseline:
     else:
         def decode(data: bytes) -> StructValue:
             t = unpack(data)
-            return _SV(s, (_SV(s_d, t[:nd]), _SV(s_a, t[nd:na]),
-                           _SV(s_s, _sense_values(t, na)), t[-1]))
+            return sv(s, (sv(s_d, t[:nd]), sv(s_a, t[nd:na]),
+                           sv(s_s, _sense_values(t, na)), t[-1]))
 
         def encode(v: Any) -> bytes:  # Any: members are read untyped, as hand code does
             d, a, sense, end = v._values
@@ -324,18 +325,39 @@ def _sptdwa(p: Profile, w64: bool, c8: bool) -> Baseline:
     return Baseline("SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY", decode, encode, fmt)
 
 
-def baseline(name: str, profile: Profile) -> Baseline:
-    """The hand-written codec of ``name`` under ``profile``."""
+def _plain(schema: Schema, values: Any) -> dict[str, Any]:
+    """A plain dict of a structure's member values, as a script writes it: a dict display
+    (``{"HeaderLength": t[0], ...}``, the fastest plain form; made once per structure)."""
+    build = _DISPLAYS.get(id(schema))
+    if build is None:
+        items = ", ".join(f"{name!r}: v[{i}]" for i, name in enumerate(schema.names))
+        build = _DISPLAYS[id(schema)] = eval(f"lambda v: {{{items}}}")
+    return build(values)  # type: ignore[no-any-return]
+
+
+_DISPLAYS: dict[int, Callable[[Any], dict[str, Any]]] = {}  # schemas live as long as we do
+
+
+def plain_decoder(name: str, profile: Profile) -> Callable[[bytes], dict[str, Any]]:
+    """A plain ``struct`` decoder of ``name`` into nested dicts: the same formats, one
+    ``struct`` call, WCHAR text and bit-fields as the typed one, but plain dicts instead of
+    :class:`StructValue` (what the public ``decode`` is held to: at most 2x this)."""
+    return baseline(name, profile, _plain).decode  # type: ignore[return-value]
+
+
+def baseline(name: str, profile: Profile, sv: Make = _SV) -> Baseline:
+    """The hand-written codec of ``name`` under ``profile`` (``sv`` builds each structure's
+    value from its schema and member values: a :class:`StructValue` by default)."""
     w64 = profile.abi == "win64"
     c8 = profile.cookie == "u64" or w64  # a pointer-sized cookie is 8 bytes on win64
     makers: dict[str, Callable[[], Baseline]] = {
-        "SRB_IO_CONTROL": lambda: _srb(profile),
-        "ISCSITGT_SPT_SESSION_START": lambda: _session_start(profile, c8),
-        "ISCSITGT_SPT_SESSION_STOP": lambda: _session_stop(profile, c8),
-        "ISCSITGT_SPT_TMF": lambda: _tmf(profile, c8),
-        "SCSI_PASS_THROUGH_DIRECT": lambda: _sptd(profile, w64),
-        "SCSI_PASS_THROUGH_AUXILIARY": lambda: _spta(profile, c8),
-        "SENSE_DATA": lambda: _sense(profile),
-        "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY": lambda: _sptdwa(profile, w64, c8),
+        "SRB_IO_CONTROL": lambda: _srb(profile, sv),
+        "ISCSITGT_SPT_SESSION_START": lambda: _session_start(profile, c8, sv),
+        "ISCSITGT_SPT_SESSION_STOP": lambda: _session_stop(profile, c8, sv),
+        "ISCSITGT_SPT_TMF": lambda: _tmf(profile, c8, sv),
+        "SCSI_PASS_THROUGH_DIRECT": lambda: _sptd(profile, w64, sv),
+        "SCSI_PASS_THROUGH_AUXILIARY": lambda: _spta(profile, c8, sv),
+        "SENSE_DATA": lambda: _sense(profile, sv),
+        "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY": lambda: _sptdwa(profile, w64, c8, sv),
     }
     return makers[name]()

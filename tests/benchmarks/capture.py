@@ -25,56 +25,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from capture_baseline import decode_lines as script_lines
-from iscsitgt_spt.codec import api
-from iscsitgt_spt.codec.capture.jsonl import CaptureRecord, record_to_line
-from iscsitgt_spt.spec.constants import IOCTL_SCSI_MINIPORT, IOCTL_SCSI_PASS_THROUGH_DIRECT
-from iscsitgt_spt.spec.profiles import Profile
+from shapes import SHAPES, project
 
 __all__ = ["capture_lines", "interleaved", "memory_run"]
 
-MIX = (
-    (IOCTL_SCSI_PASS_THROUGH_DIRECT, "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY", 6),
-    (IOCTL_SCSI_MINIPORT, "ISCSITGT_SPT_TMF", 2),
-    (IOCTL_SCSI_MINIPORT, "ISCSITGT_SPT_SESSION_START", 1),
-    (IOCTL_SCSI_MINIPORT, "ISCSITGT_SPT_SESSION_STOP", 1),
-)
-
-
 def capture_lines(count: int = 10) -> list[str]:
-    """``count`` records of a busy target's mix: per 10, six pass-through requests with sense
-    data, two TMFs, a session start and a stop.  No two records are equal (task cookies, LBAs,
-    sense Information, session handles and LUNs change), so nothing keyed on a record's bytes
-    can be reused from one record to the next, as in a real capture."""
-    from bench import sample_fields  # the structures' realistic values
-
-    kinds = [(ioctl, name) for ioctl, name, weight in MIX for _ in range(weight)]
-    lines = []
-    for i in range(count):
-        ioctl, name = kinds[i % len(kinds)]
-        fields = sample_fields(name, Profile())
-        handle = 0xFFFFA0012C3D0000 + i
-        if name == "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY":
-            lba = (0x1234 + 8 * i).to_bytes(4, "big")
-            sptd = dict(fields["ScsiPassThroughDirect"])
-            sptd["Cdb"] = b"\x28\x00" + lba + b"\x00\x00\x08\x00"
-            spta = dict(fields["ScsiPassThroughAuxiliary"], SessionCookie=handle, TaskCookie=i)
-            sense = dict(fields["SenseData"], Information=lba)
-            fields = {"ScsiPassThroughDirect": sptd, "ScsiPassThroughAuxiliary": spta,
-                      "SenseData": sense}
-        elif name == "ISCSITGT_SPT_TMF":
-            fields = dict(fields, ITNexusHandle=handle, ReferenceTaskCookie=i, Lun=i % 8)
-        else:
-            fields = dict(fields, ITNexusHandle=handle)
-        data = api.encode(api.build(name, fields))
-        lines.append(record_to_line(CaptureRecord(ioctl=ioctl, data_in=data)))
-    return lines
-
-
-def _project(diagnostics: bool) -> Callable[[Iterable[str]], Iterator[str]]:
-    from iscsitgt_spt.codec.analysis.stream import decode_jsonl_lines
-
-    return lambda lines: decode_jsonl_lines(lines, diagnostics=diagnostics)
+    """``count`` records of the benchmark's mix (see shapes.py: ``mix``)."""
+    return SHAPES["mix"].lines(count)
 
 
 def _run(decoder: Callable[[Iterable[str]], Iterator[str]], lines: list[str]) -> tuple[float, int]:
@@ -85,10 +42,14 @@ def _run(decoder: Callable[[Iterable[str]], Iterator[str]], lines: list[str]) ->
     return time.process_time() - start, size
 
 
-def interleaved(records: int, chunk: int = 2000) -> dict[str, Any]:
-    """Paired CPU-time ratios of full reports and --no-diagnostics to the script."""
-    lines = capture_lines(chunk)
-    contenders = {"script": script_lines, "report": _project(True), "bulk": _project(False)}
+def interleaved(records: int, chunk: int = 2000, shape: str = "mix") -> dict[str, Any]:
+    """Paired CPU-time ratios of full reports and --no-diagnostics to the script, on the
+    records of one capture shape (shapes.py)."""
+    kind = SHAPES[shape]
+    lines = kind.lines(chunk)
+    script_lines = kind.script
+    contenders = {"script": script_lines, "report": project(kind, True),
+                  "bulk": project(kind, False)}
     for decoder in contenders.values():  # warm-up: caches, compiled codecs, imports
         _run(decoder, lines)
     times: dict[str, list[float]] = {k: [] for k in contenders}
@@ -107,19 +68,20 @@ def interleaved(records: int, chunk: int = 2000) -> dict[str, Any]:
         "ratio": {k: statistics.median(v) for k, v in ratios.items()},
         "rounds": len(ratios["report"]),
         "chunk": chunk,
+        "shape": shape,
     }
 
 
-def worker(count: int, diagnostics: bool, trace: bool) -> None:
-    """Runs in its own process: decode ``count`` records, print one JSON result line."""
-    from iscsitgt_spt.codec.analysis.stream import decode_jsonl_lines
-
-    lines = itertools.islice(itertools.cycle(capture_lines(2000)), count)
+def worker(count: int, diagnostics: bool, trace: bool, shape: str = "mix") -> None:
+    """Runs in its own process: decode ``count`` records of a shape, print one JSON result
+    line.  The shape's first 2,000 records are repeated (their lines held once)."""
+    kind = SHAPES[shape]
+    lines = itertools.islice(itertools.cycle(kind.lines(2000)), count * _lines_per(kind))
     if trace:
         tracemalloc.start()
     start = time.process_time()
     done = 0
-    for _ in decode_jsonl_lines(lines, diagnostics=diagnostics):
+    for _ in project(kind, diagnostics)(lines):
         done += 1
     elapsed = time.process_time() - start
     peak = tracemalloc.get_traced_memory()[1] if trace else None
@@ -128,8 +90,14 @@ def worker(count: int, diagnostics: bool, trace: bool) -> None:
                       "tracemalloc_peak_kb": None if peak is None else peak / 1024}))
 
 
-def memory_run(count: int, diagnostics: bool, trace: bool = False) -> dict[str, Any]:
-    cmd = [sys.executable, __file__, str(count)]
+def _lines_per(kind: Any) -> int:
+    """Input lines per record of a shape (a WinDbg dump takes several)."""
+    return max(1, len(kind.lines(10)) // 10)
+
+
+def memory_run(count: int, diagnostics: bool, trace: bool = False,
+               shape: str = "mix") -> dict[str, Any]:
+    cmd = [sys.executable, __file__, str(count), "--shape", shape]
     cmd += [] if diagnostics else ["--bulk"]
     cmd += ["--trace"] if trace else []
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
@@ -138,4 +106,5 @@ def memory_run(count: int, diagnostics: bool, trace: bool = False) -> dict[str, 
 
 
 if __name__ == "__main__":
-    worker(int(sys.argv[1]), "--bulk" not in sys.argv, "--trace" in sys.argv)
+    worker(int(sys.argv[1]), "--bulk" not in sys.argv, "--trace" in sys.argv,
+           sys.argv[sys.argv.index("--shape") + 1] if "--shape" in sys.argv else "mix")

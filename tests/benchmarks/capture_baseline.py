@@ -17,6 +17,7 @@ that name a member and offset (a bad line is reported as ``{"line": n, "error": 
 
 from __future__ import annotations
 
+import itertools
 import json
 import struct
 import sys
@@ -107,9 +108,28 @@ def _pass_through(data: bytes) -> tuple[str, dict[str, Any]]:
     }
 
 
+def _decode(ioctl: int, data: bytes) -> tuple[str, dict[str, Any]]:
+    if ioctl == IOCTL_SCSI_PASS_THROUGH_DIRECT:
+        return _pass_through(data)
+    return _miniport(data)
+
+
+def _out(number: int, ioctl: int, data: bytes) -> str:
+    name, value = _decode(ioctl, data)
+    return json.dumps({"line": number, "ioctl": f"0x{ioctl:08x}", "name": name, "value": value},
+                      separators=(",", ":"))
+
+
+_ERRORS = (ValueError, KeyError, TypeError, struct.error)
+
+
+def _error(number: int, exc: Exception) -> str:
+    return json.dumps({"line": number, "error": str(exc)})
+
+
 def decode_lines(lines: Iterable[str]) -> Iterator[str]:
-    """One JSON line (no newline) per capture record."""
-    dumps = json.dumps
+    """One JSON line (no newline) per capture record; with ``out`` (a recorded capture) the
+    output buffer is decoded too, and ``abi``/``cookie``/``time``/``pid``/``status`` copied."""
     for number, line in enumerate(lines, 1):
         if not line.strip() or line.startswith("#"):
             continue
@@ -118,16 +138,92 @@ def decode_lines(lines: Iterable[str]) -> Iterator[str]:
             ioctl = record["ioctl"]
             if isinstance(ioctl, str):
                 ioctl = int(ioctl, 16)
-            data = bytes.fromhex(record["in"])
-            if ioctl == IOCTL_SCSI_PASS_THROUGH_DIRECT:
-                name, value = _pass_through(data)
-            else:
-                name, value = _miniport(data)
-        except (ValueError, KeyError, TypeError, struct.error) as exc:
-            yield dumps({"line": number, "error": str(exc)})
+            name, value = _decode(ioctl, bytes.fromhex(record["in"]))
+            out: dict[str, Any] = {"line": number, "ioctl": f"0x{ioctl:08x}", "name": name,
+                                   "value": value}
+            if "out" in record:
+                out["output"] = _decode(ioctl, bytes.fromhex(record["out"]))[1]
+                for key in ("abi", "cookie", "time", "pid", "status"):
+                    if key in record:
+                        out[key] = record[key]
+        except _ERRORS as exc:
+            yield _error(number, exc)
             continue
-        yield dumps({"line": number, "ioctl": f"0x{ioctl:08x}", "name": name, "value": value},
-                    separators=(",", ":"))
+        yield json.dumps(out, separators=(",", ":"))
+
+
+# IRPMon names the IOCTL when it knows it, else writes its code in hex.
+_IOCTL_NAMES = {"IOCTL_SCSI_MINIPORT": IOCTL_SCSI_MINIPORT,
+                "IOCTL_SCSI_PASS_THROUGH_DIRECT": IOCTL_SCSI_PASS_THROUGH_DIRECT}
+
+
+def decode_irpmon_lines(lines: Iterable[str]) -> Iterator[str]:
+    """An IRPMon JSON-lines export (no ``Stack`` member): the ``Hexer`` parser's rows
+    (``"00:\\t1c 00 ...\\t....``) give the bytes, ``IOCTL`` the code."""
+    for number, line in enumerate(lines, 1):
+        try:
+            record = json.loads(line)
+            rows = record.get("Parsers", {}).get("Hexer")
+            if not rows:
+                continue
+            ioctl = record["IOCTL"]
+            ioctl = _IOCTL_NAMES.get(ioctl) or int(ioctl, 16)
+            data = bytes.fromhex("".join(row.split("\t")[1] for row in rows.values()))
+            yield _out(number, ioctl, data)
+        except _ERRORS as exc:
+            yield _error(number, exc)
+
+
+def decode_windbg_lines(lines: Iterable[str]) -> Iterator[str]:
+    """A WinDbg session of ``db`` commands: each ``0:000> db`` starts a record, each row
+    ``00000143`38808600  1c 00 ... 00-49 ...  ascii`` adds its 16 bytes (columns 19-66).
+    WinDbg does not print the IOCTL: the request is told by its first bytes, as a person
+    would (an SRB_IO_CONTROL begins with HeaderLength 28, a pass-through request with its
+    Length 56)."""
+    rows: list[str] = []
+    start = 0
+    for number, line in enumerate(itertools.chain(lines, ["0:000> "]), 1):
+        if line.startswith("0:000>"):
+            if rows:
+                try:
+                    data = bytes.fromhex("".join(rows).replace("-", " "))
+                    ioctl = IOCTL_SCSI_MINIPORT if data[:4] == b"\x1c\0\0\0" else (
+                        IOCTL_SCSI_PASS_THROUGH_DIRECT)
+                    yield _out(start, ioctl, data)
+                except _ERRORS as exc:
+                    yield _error(start, exc)
+            rows, start = [], number
+        elif line[:1] != " " and "`" in line[:17]:
+            rows.append(line[19:66])
+
+
+def decode_fuzz_lines(lines: Iterable[str]) -> Iterator[str]:
+    """A ``fuzz`` corpus: each record states its structure, ABI and cookie, so the script
+    decodes it with the plain ``struct`` decoder of that structure and profile
+    (baselines.py, the same formats typed by hand; member names are taken from the library's
+    schema), bytes written as hex.  A buffer shorter than the structure is an error line;
+    bytes past it are ignored (lossy)."""
+    from baselines import baseline, plain_decoder
+    from iscsitgt_spt.spec.profiles import Profile
+
+    decoders: dict[tuple[str, str, str], tuple[int, Any]] = {}
+    for number, line in enumerate(lines, 1):
+        try:
+            record = json.loads(line)
+            key = (record["structure"], record["abi"], record["cookie"])
+            found = decoders.get(key)
+            if found is None:
+                profile = Profile.of(key[1], key[2])
+                found = decoders[key] = (baseline(key[0], profile).struct.size,
+                                         plain_decoder(key[0], profile))
+            size, decode = found
+            data = bytes.fromhex(record["in"])
+            if len(data) < size:
+                raise ValueError(f"{len(data)} bytes: {key[0]} needs {size}")
+            yield json.dumps({"line": number, "name": key[0], "value": decode(data[:size])},
+                             separators=(",", ":"), default=bytes.hex)
+        except _ERRORS as exc:
+            yield _error(number, exc)
 
 
 if __name__ == "__main__":

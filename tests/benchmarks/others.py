@@ -78,8 +78,28 @@ def _dissect(layout: Layout, data: bytes, value: StructValue) -> Other:
         return None, None, "pip install dissect.cstruct"
     except Exception as exc:
         return None, None, f"{type(exc).__name__}: {str(exc)[:60]}"
+    wrong = _misread(obj, value)
+    if wrong is not None:  # timing a wrong parse would compare nothing
+        return None, None, f"not comparable: wrong parse ({wrong})"
     note = "lossless here" if obj.dumps() == data else "lossy: padding dropped"
     return (lambda: kind(data)), obj.dumps, note
+
+
+def _misread(obj: Any, value: StructValue, prefix: str = "") -> str | None:
+    """The first integer member dissect reads differently from the codec (whose offsets the
+    C compiler confirms), as ``path: theirs != ours``; ``None`` when every one agrees."""
+    for member in value.layout.members:
+        ours = value[member.name]
+        if member.name.startswith("_"):
+            continue  # padding: dissect has no such member
+        theirs = getattr(obj, member.name, None)
+        if isinstance(ours, StructValue):
+            wrong = _misread(theirs, ours, f"{prefix}{member.name}.")
+            if wrong is not None:
+                return wrong
+        elif isinstance(ours, int) and theirs != ours:
+            return f"{prefix}{member.name}: {theirs!r} != {ours}"
+    return None
 
 
 def _ctypes_classes(profile: Profile) -> dict[str, type[ctypes.Structure]]:

@@ -7,41 +7,134 @@ fails instead, so CI cannot pass by skipping.
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
+import _tools as tools  # tests/_tools.py (pyproject puts tests/ on pytest's path)
 import pytest
-from _tools import need_file, need_tool
+from iscsitgt_spt.spec.profiles import PROFILES, Profile
+
+HERE = Path(__file__).resolve().parent
 
 #: npm prefix holding kaitai-struct-compiler and js-yaml (``.ci/run`` installs them there).
 KSC_DIR = Path(os.environ.get("ISCSITGT_KSC_DIR",
                               Path.home() / ".cache" / "iscsitgt-spt" / "ksc"))
+#: npm prefix holding axe-core, the accessibility checker the report's page is run through.
+AXE_DIR = Path(os.environ.get("ISCSITGT_AXE_DIR",
+                              Path.home() / ".cache" / "iscsitgt-spt" / "axe"))
 CHROMEDRIVER = Path(os.environ.get("ISCSITGT_CHROMEDRIVER", "/usr/bin/chromedriver"))
 CHROMIUM = Path(os.environ.get("ISCSITGT_CHROMIUM", "/usr/bin/chromium"))
 
 
 def node_modules() -> Path:
-    need_tool("node", "apt-get install nodejs npm")
+    tools.need_tool("node", "apt-get install nodejs npm")
     modules = KSC_DIR / "node_modules"
-    for package in ("kaitai-struct-compiler", "js-yaml"):
-        need_file(modules / package / "package.json", f"the npm package {package} under {modules}",
-                  f"npm install --prefix {KSC_DIR} kaitai-struct-compiler@0.11 js-yaml@4")
+    for package in ("kaitai-struct-compiler", "js-yaml", "kaitai-struct"):
+        tools.need_file(modules / package / "package.json",
+                        f"the npm package {package} under {modules}",
+                        f"npm install --prefix {KSC_DIR} kaitai-struct-compiler@0.11 js-yaml@4 "
+                        "kaitai-struct@0.11")
     return modules
+
+
+#: npm prefix holding @mermaid-js/mermaid-cli (``.ci/run`` installs it there).
+MERMAID_DIR = Path(os.environ.get("ISCSITGT_MERMAID_DIR",
+                                  Path.home() / ".cache" / "iscsitgt-spt" / "mermaid"))
+
+
+def mermaid_cli(tmp: Path) -> list[str]:
+    """The Mermaid CLI command, driving Debian's Chromium (puppeteer downloads nothing)."""
+    mmdc = MERMAID_DIR / "node_modules" / ".bin" / "mmdc"
+    if shutil.which("node") is None or not mmdc.is_file():
+        tools.missing("the Mermaid CLI", f"PUPPETEER_SKIP_DOWNLOAD=1 npm install --prefix "
+                         f"{MERMAID_DIR} @mermaid-js/mermaid-cli@11")
+    if not CHROMIUM.is_file():
+        tools.missing("chromium", "apt-get install chromium")
+    config = tmp / "puppeteer.json"
+    config.write_text(json.dumps({"executablePath": str(CHROMIUM),
+                                  "args": ["--no-sandbox", "--disable-gpu"]}))
+    return [str(mmdc), "--puppeteerConfigFile", str(config)]
+
+
+@pytest.fixture()
+def mermaid_command(tmp_path: Path) -> list[str]:
+    """``mmdc`` with its puppeteer config (see :func:`mermaid_cli`)."""
+    return mermaid_cli(tmp_path)
 
 
 def browser() -> tuple[Path, Path]:
     install = "apt-get install chromium chromium-driver"
-    need_file(CHROMIUM, f"Chromium ({CHROMIUM})", install)
-    need_file(CHROMEDRIVER, f"chromedriver ({CHROMEDRIVER})", install)
+    tools.need_file(CHROMIUM, f"Chromium ({CHROMIUM})", install)
+    tools.need_file(CHROMEDRIVER, f"chromedriver ({CHROMEDRIVER})", install)
     return CHROMIUM, CHROMEDRIVER
+
+
+def axe_source() -> str:
+    """The text of axe-core's ``axe.min.js`` (npm), to inject into a page under test."""
+    script = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+    tools.need_file(script, f"axe-core under {AXE_DIR / 'node_modules'}",
+                    f"npm install --prefix {AXE_DIR} axe-core@4")
+    return script.read_text(encoding="utf-8")
+
+
+@pytest.fixture()
+def axe_script() -> str:
+    """axe-core's ``axe.min.js`` (see :func:`axe_source`)."""
+    return axe_source()
 
 
 @pytest.fixture()
 def ksc_node_modules() -> Path:
     """node_modules holding kaitai-struct-compiler 0.11 and js-yaml."""
     return node_modules()
+
+
+@dataclass(frozen=True)
+class KaitaiBuild:
+    """The .ksy of one profile compiled (debug mode: no auto-read) to Python and JavaScript."""
+
+    profile: Profile
+    python: ModuleType
+    javascript: Path
+    root: str  # the top-level class name, in both targets
+
+
+@pytest.fixture(scope="session")
+def kaitai_builds(tmp_path_factory: pytest.TempPathFactory) -> dict[Profile, KaitaiBuild]:
+    """Every profile exported and compiled once per session (KSC via node, js-yaml reading)."""
+    modules = node_modules()
+    from iscsitgt_spt.codec.export import render_kaitai
+
+    out: dict[Profile, KaitaiBuild] = {}
+    for profile in PROFILES:
+        where = tmp_path_factory.mktemp(f"ksc-{profile.abi}-{profile.cookie}")
+        ksy = where / "spt.ksy"
+        ksy.write_text(render_kaitai(profile), encoding="utf-8")
+        run = subprocess.run(
+            ["node", str(HERE / "ksc_compile.js"), str(ksy), str(where), "python,javascript",
+             "--debug"],
+            env={"NODE_PATH": str(modules), "PATH": os.environ.get("PATH", "")},
+            capture_output=True, text=True, timeout=300, check=False)
+        assert run.returncode == 0, run.stderr
+        files = dict(line.split("/", 1) for line in run.stdout.split())
+        spec = importlib.util.spec_from_file_location(
+            files["python"][:-3], where / "python" / files["python"])
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+        out[profile] = KaitaiBuild(profile, module, where / "javascript" / files["javascript"],
+                                   files["javascript"][:-3])
+    return out
 
 
 @pytest.fixture()

@@ -1,23 +1,33 @@
-// Compile a .ksy with the Kaitai Struct compiler (npm package, programmatic API) to Python.
-// Usage: NODE_PATH=<dir>/node_modules node ksc_compile.js FILE.ksy OUTDIR
-// The .ksy text is read by js-yaml, exactly as the Web IDE reads it.
+// Compile a .ksy with the Kaitai Struct compiler (npm package, programmatic API).
+// Usage: NODE_PATH=<dir>/node_modules node ksc_compile.js FILE.ksy OUTDIR [TARGET,...] [--debug]
+// TARGET defaults to python; OUTDIR/<target>/ receives each target's files (one name a line
+// on stdout, as target/name).  --debug compiles without auto-read (fields read before a
+// failed `valid:` stay readable).  The .ksy text is read by js-yaml, exactly as the Web IDE
+// reads it.
 "use strict";
 const fs = require("fs");
 const path = require("path");
 const yaml = require("js-yaml");
 const compiler = require("kaitai-struct-compiler");
 
-const [src, outdir] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const debug = args.includes("--debug");
+const [src, outdir, targets = "python"] = args.filter((a) => a !== "--debug");
 const ksy = yaml.load(fs.readFileSync(src, "utf8"));
-compiler.compile("python", ksy, null, false).then(
-  (files) => {
+
+(async () => {
+  for (const target of targets.split(",")) {
+    const files = await compiler.compile(target, ksy, null, debug);
+    const dir = path.join(outdir, target);
     for (const [name, text] of Object.entries(files)) {
-      fs.writeFileSync(path.join(outdir, name), text);
-      console.log(name);
+      fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+      fs.writeFileSync(path.join(dir, name), text);
+      console.log(`${target}/${name}`);
     }
-  },
-  (err) => {
-    console.error(String(err && err.stack ? err.stack : err));
-    process.exit(1);
-  },
-);
+  }
+})().catch((err) => {
+  // Scala.js boxes the compiler's own exception; print the box's fields to show its cause.
+  const causes = Object.values(err || {}).filter((v) => v && typeof v === "object");
+  console.error([String(err), ...causes.map(String)].join("\ncaused by: "));
+  process.exit(1);
+});

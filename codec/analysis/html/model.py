@@ -1,7 +1,8 @@
 """What the HTML report knows of one record: a small JSON document the page renders.
 
 The page never sees our Python objects: each record becomes one compact JSON object (bytes
-as hex, members as flat rows with offset, size and the value text ``decode`` prints), so
+as hex, or packed in an element of their own when long; members as flat rows with offset,
+size and the value text ``decode`` prints), so
 the browser can render any record on demand from its ``<script type="application/json">``
 block and the page holds thousands of records without building thousands of DOM trees.
 """
@@ -76,14 +77,23 @@ def _members(buf: BufferReport) -> list[list[Any]]:
     return rows
 
 
-def _buffer(
-    label: str, buf: BufferReport, profile: Profile | None,
-    long_hex: Callable[[LongBuffer], str] | None,
-) -> dict[str, Any]:
-    data = buf.data
-    hex_text = (long_hex(data) if long_hex is not None and isinstance(data, LongBuffer)
-                else data.hex())
-    out: dict[str, Any] = {"label": label, "hex": hex_text}
+#: Buffers longer than this are held packed (see :mod:`.packed`), not as hex in the JSON.
+PACK_OVER = 4096
+
+#: Given a buffer's bytes, returns the id of the element its packed bytes will be written in.
+Packer = Callable[[bytes | LongBuffer], str]
+
+
+def _bytes(data: bytes | LongBuffer, pack: Packer | None) -> dict[str, Any]:
+    if pack is not None and len(data) > PACK_OVER:
+        return {"packed": pack(data), "length": len(data)}
+    held = data.tobytes() if isinstance(data, LongBuffer) else data
+    return {"hex": held.hex(), "length": len(data)}
+
+
+def _buffer(label: str, buf: BufferReport, profile: Profile | None,
+            pack: Packer | None) -> dict[str, Any]:
+    out: dict[str, Any] = {"label": label, **_bytes(buf.data, pack)}
     if buf.decoded is not None:
         out["name"] = buf.decoded.name
         out["size"] = buf.decoded.value.size
@@ -100,13 +110,14 @@ def _buffer(
 
 
 def record_document(
-    report: RecordReport, fmt: str, *, long_hex: Callable[[LongBuffer], str] | None = None
+    report: RecordReport, fmt: str, *, pack: Packer | None = None
 ) -> dict[str, Any]:
     """The page's JSON for one record (everything shown for it, nothing else).
 
-    ``long_hex`` stands in for the hex text of a buffer held only in part (a
-    :class:`~iscsitgt_spt.codec.longbuffer.LongBuffer`; see
-    :func:`~iscsitgt_spt.codec.longbuffer.stream_with_hex`); by default it is built whole.
+    A buffer's bytes are ``hex``; with ``pack``, a buffer longer than :data:`PACK_OVER` bytes
+    (held, or a :class:`~iscsitgt_spt.codec.longbuffer.LongBuffer`) is ``packed`` instead:
+    the id ``pack`` gives it, of the element the page writes its bytes in (see
+    :func:`~iscsitgt_spt.codec.analysis.html.packed.pack_chunks`).
     """
     doc: dict[str, Any] = {"i": report.record.index, "title": report.title(fmt),
                            "severity": report.worst_severity}
@@ -122,9 +133,9 @@ def record_document(
         doc["error"] = report.error
     buffers = []
     if report.request is not None:
-        buffers.append(_buffer("input", report.request, report.profile, long_hex))
+        buffers.append(_buffer("input", report.request, report.profile, pack))
     if report.response is not None:
-        buffers.append(_buffer("output", report.response, report.profile, long_hex))
+        buffers.append(_buffer("output", report.response, report.profile, pack))
     doc["buffers"] = buffers
     if report.changes:
         doc["changes"] = [[c.path, c.offset, repr(c.before), repr(c.after)]

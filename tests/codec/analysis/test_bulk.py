@@ -58,7 +58,8 @@ def _records(draw: Any) -> RawRecord:
     ioctl = draw(st.one_of(st.just(_REQUESTS.get(name)), st.just(_REQUESTS.get(name)), _IOCTLS))
     line = draw(st.integers(min_value=1, max_value=10**6))
     shape = draw(st.sampled_from(["usual"] * 6 + ["no end line", "other format",
-                                  "meta", "output", "error", "no line"]))
+                                  "meta", "output", "error", "no line"]
+                                 + ["recorded"] * 3 + ["fuzz"] * 2))
     fields: dict[str, Any] = {
         "index": draw(st.integers(min_value=0, max_value=10**6)), "data_in": data,
         "data_out": None, "ioctl": ioctl, "source_format": "jsonl", "line": line,
@@ -76,7 +77,36 @@ def _records(draw: Any) -> RawRecord:
         fields.update(data_in=None, error="line 3: broken")
     elif shape == "no line":
         fields.update(line=None, end_line=None)
+    elif shape == "recorded":  # what send --record writes: the answer and the metadata
+        fields["data_out"] = draw(st.one_of(_answers(data), st.binary(max_size=len(data) + 2)))
+        fields["meta"] = draw(_stated()) | {"time": "2026-11-21T10:00:01Z", "pid": 4242,
+                                            "status": draw(st.sampled_from([0, -1073741823]))}
+    elif shape == "fuzz":  # a fuzz corpus record: its structure, ABI and cookie stated
+        fields["ioctl"] = draw(st.sampled_from([0, _REQUESTS.get(name, 0)]))
+        fields["meta"] = draw(_stated()) | {"extra": {
+            "case": 7, "structure": draw(st.sampled_from([name, name, "NOT_A_STRUCTURE"])),
+            "mode": "boundary", "intent": 'a "quoted" intent'}}
     return RawRecord(**fields)
+
+
+def _answers(data: bytes) -> st.SearchStrategy[bytes]:
+    """The request with some bytes changed, as a driver's answer is."""
+    return st.lists(st.tuples(st.integers(0, max(len(data) - 1, 0)), st.integers(0, 255)),
+                    max_size=4).map(lambda edits: _edited(data, edits))
+
+
+def _edited(data: bytes, edits: list[tuple[int, int]]) -> bytes:
+    out = bytearray(data)
+    for at, value in edits:
+        if at < len(out):
+            out[at] = value
+    return bytes(out)
+
+
+def _stated() -> st.SearchStrategy[dict[str, Any]]:
+    return st.one_of(
+        st.sampled_from(PROFILES).map(lambda p: {"abi": p.abi, "cookie": p.cookie}),
+        st.sampled_from([{}, {"abi": "win32"}, {"cookie": "ptr"}, {"abi": "win16"}]))
 
 
 _OPTIONS = st.one_of(
@@ -117,6 +147,32 @@ def test_the_usual_record_takes_the_shortcut() -> None:
                 assert line is not None, (name, profile)
                 assert line == report_record(record, abi=abi, cookie=cookie,
                                              diagnostics=diagnostics).to_json_line()
+
+
+def test_recorded_and_fuzz_records_take_the_shortcut() -> None:
+    # Not vacuous: a recorded request (answer + metadata) and a fuzz corpus record (its
+    # structure, ABI and cookie stated, IOCTL 0) of every kind and profile are written by the
+    # shortcut, and equal the general path's line, answer, changes and findings included.
+    for name, ioctl in _REQUESTS.items():
+        for profile in PROFILES:
+            data = encode(build(name, {}, profile=profile))
+            answer = bytes([data[0] ^ 1]) + data[1:-1] + b"\x05"
+            stated = {"abi": profile.abi, "cookie": profile.cookie}
+            records = [
+                RawRecord(0, data, answer, ioctl, "jsonl", 1, end_line=1,
+                          meta=stated | {"time": "t", "pid": 4, "status": 0}),
+                RawRecord(0, data, None, 0, "jsonl", 1, end_line=1,
+                          meta=stated | {"extra": {"structure": name, "case": 1}}),
+            ]
+            for record in records:
+                for diagnostics in (False, True):
+                    found = bulk_line(record, diagnostics=diagnostics)
+                    assert found is not None, (name, profile, record.data_out)
+                    general = report_record(record, diagnostics=diagnostics)
+                    assert found[0] == general.to_json_line()
+                    assert found[1] == general.findings
+                    if record.data_out is not None:
+                        assert '"changes":' in found[0]
 
 
 def test_stream_lines_equal_the_general_path_on_a_capture() -> None:

@@ -8,11 +8,16 @@ from pathlib import Path
 
 import pytest
 from _tools import need_tool
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from iscsitgt_spt.codec import build, decode_buffer, encode
-from iscsitgt_spt.codec.analysis.hexview import render_hexdump
+from iscsitgt_spt.codec.analysis import hexview
+from iscsitgt_spt.codec.analysis.hexview import iter_hexdump, render_hexdump
 from iscsitgt_spt.codec.analysis.lint import lint, lint_bytes
 from iscsitgt_spt.codec.analysis.render import DIM, RED
 from iscsitgt_spt.spec import get_layout
+from iscsitgt_spt.spec.profiles import PROFILES, Profile
+from iscsitgt_spt.spec.registry import STRUCTURES
 
 TMF, START = "ISCSITGT_SPT_TMF", "ISCSITGT_SPT_SESSION_START"
 SPT = "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY"
@@ -166,3 +171,22 @@ def test_truncated_decode_is_dumped_with_its_layout() -> None:
         in dump
     line, _ = row(dump, 0x30)
     assert line.endswith("ReferenceTaskCookie") and "(trailing)" not in dump
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(sorted(STRUCTURES)), st.sampled_from(PROFILES),
+       st.binary(max_size=90), st.booleans(), st.sampled_from([16, 8, 10]))
+def test_rows_after_the_structure_equal_the_general_rows(
+    name: str, profile: Profile, tail: bytes, repeat: bool, width: int
+) -> None:
+    # The whole rows after a structure are written by a shortcut (_TailRows); with it turned
+    # off every row takes the general, byte-by-byte path, which must give the same lines.
+    data = encode(build(name, {}, profile=profile)) + (tail * 3 if repeat else tail)
+    decoded = decode_buffer(data, name=name, profile=profile)
+    findings = lint(decoded, raw=data)
+    fast = list(iter_hexdump(decoded, data, width=width, findings=findings))
+    plain = list(iter_hexdump(None, data, width=width))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(hexview._ByteMap, "tail_run", lambda self, start: None)
+        assert list(iter_hexdump(decoded, data, width=width, findings=findings)) == fast
+        assert list(iter_hexdump(None, data, width=width)) == plain

@@ -39,18 +39,24 @@ def test_records_are_written_as_they_are_decoded() -> None:
     next(chunks)  # the head, before any record is decoded
     assert pulled == []
     first = next(chunks)
-    assert pulled == [0] and first.startswith('<script type="application/json" class="rec"')
-    assert json.loads(re.sub(r"^<script[^>]*>|</script>\n$", "", first))["i"] == 0
+    # The record's chunk: the member layouts it is the first to use, then its JSON block.
+    assert pulled == [0] and first.startswith('<script type="application/json" class="layout"')
+    block = re.search(r'<script type="application/json" class="rec"[^>]*>(.*?)</script>\n$',
+                      first, re.S)
+    assert block is not None and json.loads(block.group(1))["i"] == 0
+    second = next(chunks)  # the same structure again: its layout is not written twice
+    assert pulled == [0, 1] and second.startswith('<script type="application/json" class="rec"')
 
 
 def test_markup_in_a_value_cannot_leave_its_json_block() -> None:
     hostile = "</script><script>alert(1)</script><!--"
     page = "".join(render_html([report_record(_record(0, _session_start(hostile)))], "raw"))
     assert "<script>alert(1)" not in page
-    block = re.search(r'<script type="application/json" class="rec">(.*?)</script>', page, re.S)
+    block = re.search(r'<script type="application/json" class="rec"[^>]*>(.*?)</script>', page,
+                      re.S)
     assert block is not None
     # The JSON still holds the exact text (the escapes are JSON's own).
-    assert hostile in json.loads(block.group(1))["buffers"][0]["members"][-2][5]
+    assert hostile in json.loads(block.group(1))["buffers"][0]["values"][-2]
 
 
 def test_policy_allows_only_the_inlined_style_and_script() -> None:
@@ -91,7 +97,8 @@ def test_page_title_names_the_line_range_and_the_records_own_format() -> None:
     record = RawRecord(index=0, data_in=_session_start("x"), data_out=None, ioctl=None,
                        line=3, end_line=9, source_format="xxd")
     page = "".join(render_html([report_record(record)], "hexdump-C"))
-    block = re.search(r'<script type="application/json" class="rec">(.*?)</script>', page, re.S)
+    block = re.search(r'<script type="application/json" class="rec"[^>]*>(.*?)</script>', page,
+                      re.S)
     assert block is not None
     assert json.loads(block.group(1))["title"] == "record 1 · lines 3-9 · xxd"
 
