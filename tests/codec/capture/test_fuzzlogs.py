@@ -55,3 +55,18 @@ def test_broken_record_mid_capture(vectors: Path, tmf5: bytes) -> None:
     first, second = iter_ioctlbf(lines)
     assert first.error is not None and "line 9" in first.error
     assert second.ok and second.data_in == tmf5
+
+
+def test_header_lines_land_in_meta(vectors: Path) -> None:
+    # Read by hand from the sample's first record: the "'image' (PID: n)" line, the
+    # "'device' (object) [driver]" line, the OutBuff/InBuff addresses; a line the log format
+    # does not define is kept (stripped) under other_lines.
+    lines = (vectors / "ioctlbf.log").read_text().splitlines()[:12]
+    lines.insert(3, "  something else  ")
+    (record,) = iter_ioctlbf(lines)
+    assert record.meta["process"] == r"\??\C:\Tools\spt-client.exe"
+    assert record.meta["device"] == r"\Device\RaidPort0"
+    assert record.meta["device_object"] == "0xffffc30a1b2c3d40"
+    assert record.meta["driver"] == r"\SystemRoot\System32\drivers\storport.sys"
+    assert record.meta["in_buffer"] == record.meta["out_buffer"] == "0x000001a2b3c4d000"
+    assert record.meta["other_lines"] == ["something else"]
