@@ -70,3 +70,19 @@ def test_header_lines_land_in_meta(vectors: Path) -> None:
     assert record.meta["driver"] == r"\SystemRoot\System32\drivers\storport.sys"
     assert record.meta["in_buffer"] == record.meta["out_buffer"] == "0x000001a2b3c4d000"
     assert record.meta["other_lines"] == ["something else"]
+
+
+def test_rows_out_of_place_or_malformed_are_errors_naming_the_line(vectors: Path) -> None:
+    lines = (vectors / "ioctlbf.log").read_text().splitlines()[:12]
+    # Line 4 (the blank after the IOCTL line) becomes a hex row: no InBuff/OutBuff line yet.
+    early = list(lines)
+    early[3] = "1c 00 00 00 49 53 43 53  49 54 47 54 3c 00 00 00  | ....ISCSITGT<..."
+    (record,) = iter_ioctlbf(early)
+    assert record.error == "line 4: hex row before any InBuff/OutBuff line"
+    # Line 9's first byte is not hex: still a row by its shape (3+ pairs then '|'); the
+    # message quotes the row's first 60 characters (it may be a megabyte long).
+    row = "zz 01 00 00 00 00 00 00  24 00 00 00 00 00 00 00  | ........$......."
+    bad = list(lines)
+    bad[8] = row
+    (record,) = iter_ioctlbf(bad)
+    assert record.error == f"line 9: malformed hex row {row[:60]!r}"
