@@ -22,9 +22,11 @@ Exit codes mean one thing each, in every command:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import importlib
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -46,6 +48,29 @@ EXIT_CODES_HELP = (
     "--fail-on, a send request failed, a transport failure during send --fuzz-corpus); "
     "2 unusable input or usage; 130 interrupted."
 )
+
+
+def _interrupted_at_start_up(signum: int, frame: object) -> None:
+    """Ctrl-C while the command line is still loading: one line and status 130 (Python's
+    own handler would print a KeyboardInterrupt traceback from whatever was importing)."""
+    with contextlib.suppress(OSError):  # (standard error may be closed)
+        os.write(2, b"iscsitgt-spt: interrupted\n")
+    os._exit(EXIT_INTERRUPTED)
+
+
+def _started_as_command() -> bool:
+    """Whether this process is the ``iscsitgt-spt`` command (its script, or ``python -m
+    iscsitgt_spt``) rather than a program that imports the package (Sphinx, pytest)."""
+    script = os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    name = os.path.basename(script)
+    return name.startswith("iscsitgt-spt") or (
+        name == "__main__.py" and os.path.basename(os.path.dirname(script)) == "iscsitgt_spt")
+
+
+if signal.getsignal(signal.SIGINT) is signal.default_int_handler and _started_as_command():
+    # Installed as this package loads, the first thing the command does; ``main`` hands
+    # interrupts back to Python once it can report them itself.
+    signal.signal(signal.SIGINT, _interrupted_at_start_up)
 
 #: Subcommand modules, in the order ``--help`` lists them.
 COMMANDS: tuple[str, ...] = (
@@ -176,9 +201,62 @@ def _parse_at_start_up(
             gc.enable()
 
 
+def _say(command: str | None, message: str) -> None:
+    """One line on stderr, after what standard output holds (which may fail: ignored then,
+    the exit status already says something went wrong)."""
+    from iscsitgt_spt.cli._output import one_line
+
+    # The error shown is the first one; the exit status says the rest.
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+    name = f"iscsitgt-spt {command}" if command else "iscsitgt-spt"
+    print(f"{name}: {one_line(message)}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line ``argv`` (default: the process's); the exit status.
+
+    Standard output is flushed here, inside the handling, for ``--help`` and ``--version``
+    (which end in ``SystemExit``) as for every command.
+    """
+    from iscsitgt_spt.cli._output import OutputError, drop_output, finish_output
+
+    code = EXIT_OK
+    try:
+        if argv is None:
+            # Interrupts raise again from here: the handling below reports them.
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            code = _main(argv)
+        except SystemExit:
+            finish_output()
+            raise
+        finish_output()  # a failed write is reported, never dropped at exit
+        return code
+    except KeyboardInterrupt:
+        _say(_Current.command, "interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (``| head``): not an error, as for the POSIX tools.  A command
+        # that had finished keeps its own status (a record it could not decode is still 1).
+        drop_output()
+        return code
+    except OutputError as exc:
+        drop_output()
+        _say(_Current.command, f"error: {exc}")
+        return EXIT_FAILED
+
+
+class _Current:
+    """The command being run, for messages of the handlers that outlive it."""
+
+    command: str | None = None
+
+
+def _main(argv: Sequence[str] | None) -> int:
     from iscsitgt_spt.cli._output import prepare_streams
 
+    _Current.command = None
     if (problem := prepare_streams()) is not None:
         print(f"iscsitgt-spt: error: {problem}", file=sys.stderr)
         return EXIT_INPUT
@@ -190,6 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "_run", None) is None:
         parser.print_help(sys.stderr)
         return EXIT_INPUT
+    _Current.command = args.command
     from iscsitgt_spt.spec.errors import SptError  # after parsing: --version needs no spec
 
     try:
@@ -198,22 +277,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SptError as exc:
         help_text = getattr(exc, "help_text", None)  # e.g. sim:fault=help: a list, not an error
         if isinstance(help_text, str):
-            try:
-                print(help_text)
-                sys.stdout.flush()
-            except BrokenPipeError:
-                sys.stderr.close()
+            print(help_text)  # (a reader that went away: main's handling)
             return EXIT_OK
-        print(f"iscsitgt-spt {args.command}: error: {exc}", file=sys.stderr)
+        _say(args.command, f"error: {exc}")
         return EXIT_INPUT
-    except KeyboardInterrupt:
-        print(f"iscsitgt-spt {args.command}: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
     except BrokenPipeError:
-        # The reader went away (``| head``): not an error worth a traceback.
-        sys.stderr.close()
-        return EXIT_OK
+        raise  # main's: a reader may go away outside a command too
     except OSError as exc:
-        print(f"iscsitgt-spt {args.command}: error: {exc.strerror or exc}: "
-              f"{getattr(exc, 'filename', '') or ''}".rstrip(": "), file=sys.stderr)
+        name = getattr(exc, "filename", None)
+        where = f": {os.fsdecode(name)}" if isinstance(name, (str, bytes)) else ""
+        _say(args.command, f"error: {exc.strerror or exc}{where}")
         return EXIT_INPUT

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
+from contextlib import ExitStack
 from typing import Any, BinaryIO
 
 from iscsitgt_spt.cli.version import version_text
@@ -19,7 +19,6 @@ __all__ = [
     "parse_int",
     "print_json",
     "profile_from",
-    "read_input",
     "read_json_document",
     "structure_name",
     "version_text",
@@ -63,13 +62,6 @@ def parse_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
 
 
-def read_input(path: str | None) -> bytes:
-    """The bytes of FILE, or of standard input for ``-`` (or no argument)."""
-    if path is None or path == "-":
-        return sys.stdin.buffer.read()
-    return Path(path).read_bytes()
-
-
 def read_json_document(path: str) -> Any:
     """The JSON document in FILE (or standard input for ``-``), read safely.
 
@@ -77,16 +69,14 @@ def read_json_document(path: str) -> Any:
     endless or huge input costs that much, and the text goes through the one JSON reader
     (:func:`~iscsitgt_spt.codec.safejson.read_json`): any failure is one line with a position.
     """
+    from iscsitgt_spt.cli._input import open_source
     from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE
     from iscsitgt_spt.codec.jsonform import load_json
     from iscsitgt_spt.codec.safejson import json_text_bound
 
     bound = json_text_bound(MAX_RECORD_SIZE)
-    if path == "-":
-        text = sys.stdin.buffer.read(bound + 1)
-    else:
-        with open(path, "rb") as fh:
-            text = fh.read(bound + 1)
+    with ExitStack() as stack:
+        text = open_source(path, stack, "--input").stream.read(bound + 1)
     return load_json(text, "stdin" if path == "-" else path, max_record_bytes=bound)
 
 

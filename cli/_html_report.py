@@ -13,9 +13,11 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import IO, BinaryIO
 
+from iscsitgt_spt.cli._input import open_source
+from iscsitgt_spt.cli._outfile import open_output
+from iscsitgt_spt.cli._output import one_line
 from iscsitgt_spt.cli._progress import Progress
 from iscsitgt_spt.cli._verdict import Verdict
 from iscsitgt_spt.codec.analysis.html import render_html
@@ -46,7 +48,7 @@ def _reports(records: Iterator[RawRecord], args: argparse.Namespace, verdict: Ve
         yield report
 
 
-def _write(out: TextIO, stream: BinaryIO, args: argparse.Namespace, open_input: Opener,
+def _write(out: IO[str], stream: BinaryIO, args: argparse.Namespace, open_input: Opener,
            total: int | None, position: Callable[[], int] | None) -> Verdict:
     with ExitStack() as stack:  # (the spool of a long buffer read from a pipe)
         fmt, records, _multi, long_input = open_input(stream, args.input, args.max_record_size,
@@ -54,7 +56,7 @@ def _write(out: TextIO, stream: BinaryIO, args: argparse.Namespace, open_input: 
         return _write_page(out, fmt, records, long_input, args, total, position)
 
 
-def _write_page(out: TextIO, fmt: str, records: Iterator[RawRecord],
+def _write_page(out: IO[str], fmt: str, records: Iterator[RawRecord],
                 long_input: LongBuffer | None, args: argparse.Namespace, total: int | None,
                 position: Callable[[], int] | None) -> Verdict:
     verdict = Verdict(getattr(args, "fail_on", None))
@@ -72,32 +74,23 @@ def _write_page(out: TextIO, fmt: str, records: Iterator[RawRecord],
 def write_html_report(args: argparse.Namespace, open_input: Opener) -> int:
     """Decode ``args.file`` into the page at ``args.html``.
 
-    Exit code 0, or 1 when a record could not be decoded (the page shows why) or a finding
-    reached ``--fail-on``; findings are otherwise the page's content, not a failure.
+    The page goes through the output layer (:func:`~iscsitgt_spt.cli._outfile.open_output`):
+    a temporary file renamed onto the target when complete, or a stream for ``-``,
+    ``/dev/stdout``, a FIFO; never over the input, a link or a device.  Exit code 0, or 1 when
+    a record could not be decoded (the page shows why) or a finding reached ``--fail-on``;
+    findings are otherwise the page's content, not a failure.
     """
-    target = Path(args.html)
-    partial = target.with_name(target.name + ".partial")
-    try:
-        with partial.open("w", encoding="utf-8", newline="\n") as out:
-            if args.file == "-":
-                verdict = _write(out, sys.stdin.buffer, args, open_input, None, None)
-            else:
-                with open(args.file, "rb") as stream:
-                    try:
-                        size: int | None = os.fstat(stream.fileno()).st_size or None
-                    except OSError:
-                        size = None
-                    verdict = _write(out, stream, args, open_input, size, stream.tell)
-    except BaseException:
-        # An unusable input or an interrupt: no half-written page left behind.
-        partial.unlink(missing_ok=True)
-        raise
-    if verdict.records == 0:
-        partial.unlink()
-        raise InputFormatError("no records found in the input", path="input")
-    partial.replace(target)
-    print(f"wrote {target}: {verdict.records} record{'s' * (verdict.records != 1)}, "
-          f"{verdict.undecoded} not decoded")
+    with ExitStack() as stack:
+        source = open_source(args.file, stack)
+        inputs = [0] if args.file == "-" else [args.file]
+        with open_output(args.html, "--html", inputs=inputs) as out:
+            verdict = _write(out, source.stream, args, open_input, source.size, source.position)
+            if verdict.records == 0:
+                raise InputFormatError("no records found in the input", path="input")
+    target = "standard output" if args.html == "-" else args.html
+    # Said on stderr when the page itself went to standard output.
+    print(f"wrote {one_line(target)}: {verdict.records} record{'s' * (verdict.records != 1)}, "
+          f"{verdict.undecoded} not decoded", file=sys.stderr if args.html == "-" else sys.stdout)
     if verdict.gated:
         sys.stdout.flush()
         print(f"iscsitgt-spt decode: {verdict.reasons()}", file=sys.stderr)

@@ -1,8 +1,16 @@
-"""The one place the command line makes its standard streams safe, before any command runs.
+"""The one output layer of the command line: standard output and its failures.
 
 Every command writes with plain ``sys.stdout.write``/``print``; what can go wrong with that is
-settled here, once, instead of in each command:
+settled here, once, instead of in each command (files are :mod:`iscsitgt_spt.cli._outfile`):
 
+* **A write that fails** (``ENOSPC`` on ``> /dev/full``, ``EIO``) raises :class:`OutputError`
+  from the write itself, and ``main`` flushes standard output inside its error handling
+  (:func:`finish_output`), so a failure is one line on stderr and exit status 1 -- never
+  dropped at exit, where Python would only print "Exception ignored".  Standard output is
+  the real file descriptor 1 behind a buffer of our own, so this holds whether or not
+  ``PYTHONUNBUFFERED`` is set.
+* **A reader that went away** (``| head``, ``| true``): ``BrokenPipeError``, which ``main``
+  ends quietly with status 0, as the POSIX tools do (:func:`drop_output`).
 * **A closed stream** (``<&-``, ``>&-``, a service started without handles): Python then sets
   ``sys.stdin``/``sys.stdout``/``sys.stderr`` to ``None`` and the first use of it is an
   ``AttributeError``.  A closed standard input becomes a stream whose every read fails with
@@ -14,8 +22,6 @@ settled here, once, instead of in each command:
   backslash escape (``\\ud800``) instead of raising ``UnicodeEncodeError`` or writing bytes
   that are not UTF-8.  Inside a JSON string that escape is the JSON escape of the same code
   point, so ``--json`` output stays valid JSON.
-
-Broken pipes are not handled here: the CLI's ``main`` treats them as the reader going away.
 """
 
 from __future__ import annotations
@@ -25,8 +31,29 @@ import errno
 import io
 import os
 import sys
+from typing import Any
 
-__all__ = ["prepare_streams"]
+__all__ = [
+    "GuardedFile", "OutputError", "drop_output", "finish_output", "one_line", "prepare_streams",
+]
+
+
+class OutputError(Exception):
+    """Output that could not be written (exit status 1): ``str()`` is the one line to show."""
+
+    def __init__(self, target: str, error: OSError) -> None:
+        self.target = target
+        self.error = error
+        reason = error.strerror or str(error) or type(error).__name__
+        super().__init__(f"cannot write {one_line(target)}: {reason}")
+
+
+def one_line(text: str) -> str:
+    """``text`` with its line breaks and other control characters escaped (``\\n``), so a
+    message naming a file called ``"a\\nb"`` stays one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
 
 
 class _ClosedInput(io.RawIOBase):
@@ -39,12 +66,56 @@ class _ClosedInput(io.RawIOBase):
         raise OSError(errno.EBADF, "standard input is closed")
 
 
+class GuardedFile(io.FileIO):
+    """A file descriptor written to, whose failed writes say they are output failures
+    (:class:`OutputError` naming ``target``).
+
+    ``EPIPE`` stays a :class:`BrokenPipeError`: the reader (of standard output, of a FIFO)
+    went away, which is no failure.
+    """
+
+    def __init__(self, fd: int, mode: str, *, target: str, closefd: bool = True) -> None:
+        super().__init__(fd, mode, closefd=closefd)
+        self.target = target
+
+    def write(self, data: Any) -> int:
+        try:
+            return super().write(data)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError(self.target, exc) from None
+
+
+_STDOUT = "standard output"
+
+
 def _escape_unencodable(stream: object) -> None:
     reconfigure = getattr(stream, "reconfigure", None)
     if reconfigure is not None:
         # A stream that cannot be reconfigured any more is left as it is.
         with contextlib.suppress(ValueError, OSError):
             reconfigure(errors="backslashreplace")
+
+
+def _guard_stdout() -> None:
+    """Put file descriptor 1 behind :class:`GuardedFile` when ``sys.stdout`` is still the
+    interpreter's own (a test's capture, or a caller's redirect, is left alone)."""
+    stdout: Any = sys.stdout
+    if stdout is None or id(stdout) != id(sys.__stdout__):
+        return
+    try:
+        if stdout.fileno() != 1:
+            return
+        stdout.flush()
+    except (AttributeError, ValueError, OSError):
+        return
+    tty = stdout.isatty()
+    raw = GuardedFile(1, "w", target=_STDOUT, closefd=False)
+    guarded = io.TextIOWrapper(io.BufferedWriter(raw), encoding=stdout.encoding,
+                               errors="backslashreplace", line_buffering=tty,
+                               write_through=bool(getattr(stdout, "write_through", False)))
+    sys.stdout = guarded
 
 
 def prepare_streams() -> str | None:
@@ -61,5 +132,21 @@ def prepare_streams() -> str | None:
         sys.stdin = io.TextIOWrapper(io.BufferedReader(_ClosedInput()), encoding="utf-8")
     if sys.stdout is None:
         return "standard output is closed"
+    _guard_stdout()
     _escape_unencodable(sys.stdout)
     return None
+
+
+def finish_output() -> None:
+    """Flush standard output now, inside the caller's error handling (not at exit)."""
+    if sys.stdout is not None:  # closed (``>&-``): prepare_streams said so
+        sys.stdout.flush()
+
+
+def drop_output() -> None:
+    """The reader of standard output went away: what is still buffered goes nowhere, so that
+    the flush at exit neither fails nor prints "Exception ignored"."""
+    with contextlib.suppress(OSError, ValueError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)

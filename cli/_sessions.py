@@ -17,13 +17,15 @@ import json
 import os
 import sys
 from collections.abc import Iterator
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from iscsitgt_spt.cli import EXIT_FAILED, EXIT_OK
 from iscsitgt_spt.cli._common import print_json
+from iscsitgt_spt.cli._outfile import open_append, open_output
+from iscsitgt_spt.cli._output import one_line
 from iscsitgt_spt.cli._progress import Progress
 from iscsitgt_spt.codec.fuzzing.steps import Concrete, Step, iter_steps
-from iscsitgt_spt.device.opener import open_transport
+from iscsitgt_spt.device.opener import REPLAY_PREFIX, open_transport
 from iscsitgt_spt.device.session_fuzzer import RunResult, SessionFuzzer
 from iscsitgt_spt.device.transport import Transport
 from iscsitgt_spt.spec.errors import SptError
@@ -60,14 +62,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 @contextlib.contextmanager
-def _append(path: str | None) -> Iterator[TextIO | None]:
+def _append(path: str | None, device: str) -> Iterator[TextIO | None]:
+    """The recording, through the output layer (O_APPEND, on a new line, never an input)."""
     if path is None:
         yield None
         return
-    if os.path.isfile(path) and os.path.getsize(path) > 0:  # (as send --record says it)
-        print(f"iscsitgt-spt fuzz: --record appends to {path}, which already holds "
-              f"{os.path.getsize(path)} bytes", file=sys.stderr)
-    with open(path, "a", encoding="utf-8", newline="\n") as sink:
+    inputs = [device[len(REPLAY_PREFIX):]] if device.startswith(REPLAY_PREFIX) else []
+    sink, size = open_append(path, "--record", inputs=inputs)
+    with sink:
+        if size:  # (as send --record says it)
+            print(f"iscsitgt-spt fuzz: --record appends to {one_line(path)}, which already "
+                  f"holds {size} bytes", file=sys.stderr)
         yield sink
 
 
@@ -110,7 +115,7 @@ def run_sessions(args: argparse.Namespace) -> int:
     fuzzer = SessionFuzzer(open_target, profile=profile, step_timeout=args.step_timeout)
     progress = Progress(args.steps, label="steps")
     try:
-        with _append(args.record) as sink:
+        with _append(args.record, args.device) as sink:
             result = fuzzer.run(iter_steps(args.seed, args.steps), record=sink,
                                 on_step=progress.update, keep_results=False)
     finally:
@@ -148,8 +153,9 @@ def _write_recording(fuzzer: SessionFuzzer, minimal: list[Step], whole: RunResul
         (minimal, Concrete()), (minimal, None), (whole.steps, None)]
     final = whole
     for candidate, values in attempts:
-        with open(path, "w", encoding="utf-8", newline="\n") as sink:
-            final = fuzzer.run(candidate, values=values or fuzzer.fresh_values(), record=sink)
+        with open_output(path, "--finding") as sink:
+            final = fuzzer.run(candidate, values=values or fuzzer.fresh_values(),
+                               record=cast(TextIO, sink))
         if final.finding is not None and final.finding.rule == rule:
             break
     return final
@@ -164,7 +170,7 @@ def _write_requests(final: RunResult, profile: Profile, path: str) -> None:
                   f"{r.step.structure}) is in the recording only", file=sys.stderr)
             continue
         documents.append(doc)
-    with open(path, "w", encoding="utf-8", newline="\n") as out:
+    with open_output(path, "--finding") as out:
         json.dump(documents, out, indent=1, ensure_ascii=False)
         out.write("\n")
 

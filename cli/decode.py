@@ -33,6 +33,7 @@ from iscsitgt_spt.cli._common import (
     print_json,
     structure_name,
 )
+from iscsitgt_spt.cli._input import open_source
 from iscsitgt_spt.cli._jobs import jobs_option, ordered_map
 from iscsitgt_spt.cli._long_input import print_json_with_hex, read_long_raw
 from iscsitgt_spt.cli._progress import Progress
@@ -41,6 +42,7 @@ from iscsitgt_spt.codec.analysis.bulk import bulk_line
 from iscsitgt_spt.codec.analysis.lint import Finding, lint_bytes
 from iscsitgt_spt.codec.analysis.render import render_text
 from iscsitgt_spt.codec.analysis.report import BufferReport, RecordReport, report_record
+from iscsitgt_spt.codec.bounded import line_too_long, text_line_bound
 from iscsitgt_spt.codec.capture.detect import (
     FORMATS,
     RawRecord,
@@ -115,14 +117,19 @@ def _record_size(text: str) -> int:
 
 
 # -- reading --------------------------------------------------------------------------------
-def _text_lines(head: bytes, stream: BinaryIO) -> Iterator[str]:
+def _text_lines(head: bytes, stream: BinaryIO, bound: int) -> Iterator[str]:
     """Lines of a text stream (UTF-8, or UTF-16 after its BOM, as PowerShell 5.1 saves)
-    whose first bytes were already read for detection."""
+    whose first bytes were already read for detection.
+
+    No line is held past ``bound`` characters: a longer one ends the input with one error
+    naming it (an endless line from ``/dev/zero`` or a pipe included).
+    """
     encoding = "utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
     decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
     # The start of a line that has not ended yet, in pieces: a line of many chunks (a JSON
     # array export on one line) is joined once, not re-copied and re-split per chunk.
     pending: list[str] = []
+    held = lineno = 0  # characters in ``pending``; lines given so far
     chunk = head
     while True:
         lines = decoder.decode(chunk, final=not chunk).splitlines(keepends=True)
@@ -133,9 +140,13 @@ def _text_lines(head: bytes, stream: BinaryIO) -> Iterator[str]:
             if lines and pending:
                 pending.append(lines[0])
                 lines[0] = "".join(pending)
-                pending = []
+                pending, held = [], 0
             if tail is not None:
                 pending.append(tail)
+                held += len(tail)
+                if held > bound:
+                    raise line_too_long(lineno + len(lines) + 1, bound, bound, "input")
+            lineno += len(lines)
             lines.reverse()
             while lines:  # a line taken is not held here: a long one is the reader's alone
                 yield lines.pop()
@@ -225,7 +236,7 @@ def _open_text(
     head: bytes, stream: BinaryIO, fmt: str, detected: str, limit: int
 ) -> tuple[str, Iterator[RawRecord], bool]:
     name, records = open_capture_lines(
-        _text_lines(head, stream), None if fmt == "auto" else fmt, limit)
+        _text_lines(head, stream, text_line_bound(limit)), None if fmt == "auto" else fmt, limit)
     if detected in MULTI_RECORD_FORMATS:
         return name, records, True
     first = list(itertools.islice(records, 2))
@@ -473,18 +484,13 @@ def run(args: argparse.Namespace) -> int:
         # Bulk mode skips the lint pass: there would be no findings to gate on.
         raise SptError("needs the lint pass, which --no-diagnostics skips",
                        path="--fail-on", expected="one of --fail-on, --no-diagnostics")
-    if args.html:
+    if args.html is not None:
         from iscsitgt_spt.cli._html_report import write_html_report
 
         return write_html_report(args, open_input)
     with ExitStack() as stack:
-        if args.file == "-":
-            stream: BinaryIO = sys.stdin.buffer
-            fmt, records, multi, long_input = open_input(
-                stream, args.input, args.max_record_size, stack)
-            return emit_reports(records, fmt, multi, args, long_input=long_input)
-        stream = stack.enter_context(open(args.file, "rb"))
+        source = open_source(args.file, stack)
         fmt, records, multi, long_input = open_input(
-            stream, args.input, args.max_record_size, stack)
-        return emit_reports(records, fmt, multi, args, total_bytes=_size_of(stream),
-                            position=stream.tell, long_input=long_input)
+            source.stream, args.input, args.max_record_size, stack)
+        return emit_reports(records, fmt, multi, args, total_bytes=source.size,
+                            position=source.position, long_input=long_input)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
 from iscsitgt_spt.cli._common import (
     add_profile_options,
@@ -12,6 +10,7 @@ from iscsitgt_spt.cli._common import (
     structure_name,
     version_text,
 )
+from iscsitgt_spt.cli._outfile import open_output
 from iscsitgt_spt.codec.export import render_kaitai
 
 __all__ = ["register", "run"]
@@ -36,8 +35,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
 
 def run(args: argparse.Namespace) -> int:
     text = render_kaitai(profile_from(args), root=args.root, generator=version_text())
-    if args.output == "-":
-        sys.stdout.write(text)
-    else:
-        Path(args.output).write_text(text, encoding="utf-8")
+    with open_output(args.output, "--output") as out:
+        out.write(text)
     return 0

@@ -13,18 +13,22 @@ which is what libFuzzer/atheris take as a seed corpus.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
+import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
 
 from iscsitgt_spt.cli._common import parse_int, structure_name
+from iscsitgt_spt.cli._input import open_source
+from iscsitgt_spt.cli._outfile import check_path, open_output
+from iscsitgt_spt.cli._output import OutputError
 from iscsitgt_spt.cli._progress import Progress
 from iscsitgt_spt.cli._sessions import add_arguments as add_session_arguments
 from iscsitgt_spt.cli._sessions import run_sessions
-from iscsitgt_spt.codec.capture.jsonl import CaptureRecord, parse_lines, record_to_line
+from iscsitgt_spt.codec.bounded import bounded_lines
+from iscsitgt_spt.codec.capture.jsonl import CaptureRecord, record_to_line
 from iscsitgt_spt.codec.fuzzing.corpus import (
     MODES,
     Case,
@@ -88,27 +92,21 @@ def _choices(given: Sequence[str] | None, every: Sequence[str], default: str) ->
 
 
 def _read_records(path: str) -> Iterator[CaptureRecord]:
-    data = Path(path).read_bytes()
-    text = data.decode("utf-8", errors="replace")
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    if path.endswith(".jsonl") or first.startswith("{"):
-        for _lineno, item in parse_lines(text.splitlines()):
-            if isinstance(item, InputFormatError):
-                raise item
-            yield item
-        return
-    try:  # other capture formats, when the capture readers are installed
-        detect: Any = importlib.import_module("iscsitgt_spt.codec.capture.detect")
-    except ModuleNotFoundError:
-        detect = None
-    reader = getattr(detect, "read_capture", None)
-    if reader is None:
-        raise InputFormatError("not a JSON-Lines capture", path=path,
-                               expected="JSON Lines records", actual=repr(first[:40]))
-    for raw in reader(data).records:
-        # Records a reader could not make sense of carry an error instead of bytes.
-        if getattr(raw, "error", None) is None and raw.data_in is not None:
-            yield CaptureRecord(ioctl=raw.ioctl or 0, data_in=raw.data_in)
+    """The records of the capture ``path`` (``-``: standard input), streamed and bounded as
+    ``decode`` reads them; a broken JSON line stops with its error, a broken record of another
+    format is skipped."""
+    from iscsitgt_spt.cli.decode import open_records
+
+    with ExitStack() as stack:
+        source = open_source(path, stack, "--from")
+        fmt, records, _multi = open_records(source.stream)
+        for raw in records:
+            if raw.error is not None:
+                if fmt == "jsonl":
+                    raise InputFormatError(raw.error, path=f"{path} line {raw.line}")
+                continue
+            if raw.data_in is not None:
+                yield CaptureRecord(ioctl=raw.ioctl or 0, data_in=raw.data_in)
 
 
 def read_seeds(path: str) -> list[Seed]:
@@ -119,6 +117,25 @@ def read_seeds(path: str) -> list[Seed]:
 def _file_name(case: Case) -> str:
     p = case.profile
     return f"{case.index:06d}-{case.structure}-{p.abi}-{p.cookie}-{case.mode}.bin"
+
+
+def _listed(out: Path) -> list[Path]:
+    """The files the corpus index in ``out`` lists: what an earlier run of ours wrote there
+    (plain names of that directory only; anything else in the index is not ours to delete)."""
+    index = out / INDEX_NAME
+    if not index.is_file():
+        return []
+    names: list[Path] = []
+    with ExitStack() as stack:
+        source = open_source(str(index), stack, "--out")
+        for line in bounded_lines(source.stream, 1 << 12, str(index)):
+            try:
+                name = json.loads(line).get("file")
+            except (ValueError, AttributeError):
+                continue
+            if isinstance(name, str) and name == Path(name).name and name.endswith(".bin"):
+                names.append(out / name)
+    return [*names, index]
 
 
 def _prepare(out: Path, force: bool) -> None:
@@ -132,26 +149,46 @@ def _prepare(out: Path, force: bool) -> None:
         if not force:
             raise SptError("the corpus directory is not empty (use --force to replace its "
                            ".bin files)", path=str(out))
-        for old in [*out.glob("*.bin"), out / INDEX_NAME]:
-            old.unlink(missing_ok=True)
+        # Only what our index lists: a user's own files there are never deleted.
+        for old in _listed(out):
+            if old.is_file() and not old.is_symlink():
+                old.unlink()
     out.mkdir(parents=True, exist_ok=True)
 
 
-def write_corpus(cases: Iterable[Case], out: Path, progress: Progress | None = None) -> int:
-    """Write ``cases`` to ``out`` (.jsonl file or directory); the number written."""
+def _write_new(path: Path, data: bytes) -> None:
+    """A new file: created exclusively, so that a file of the user's is never replaced."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except FileExistsError:
+        raise SptError("a file of that name is already there, and not one our corpus index "
+                       "lists", path=str(path)) from None
+    with open(fd, "wb") as fh:
+        try:
+            fh.write(data)
+        except OSError as exc:
+            raise OutputError(str(path), exc) from None
+
+
+def write_corpus(cases: Iterable[Case], out: Path, progress: Progress | None = None,
+                 inputs: Sequence[str] = ()) -> int:
+    """Write ``cases`` to ``out`` (.jsonl file or directory); the number written.
+
+    ``inputs`` are the files the cases come from: the corpus is never written over one.
+    """
     written = 0
     if out.suffix == ".jsonl":
-        with out.open("w", encoding="utf-8", newline="\n") as fh:
+        with open_output(str(out), "--out", inputs=inputs) as fh:
             for case in cases:
                 fh.write(record_to_line(case_to_record(case)) + "\n")
                 written += 1
                 if progress is not None:
                     progress.update(written)
         return written
-    with (out / INDEX_NAME).open("w", encoding="utf-8", newline="\n") as index:
+    with open_output(str(out / INDEX_NAME), "--out", inputs=inputs) as index:
         for case in cases:
             name = _file_name(case)
-            (out / name).write_bytes(case.data)
+            _write_new(out / name, case.data)
             entry = {"file": name, "case": case.index, "structure": case.structure,
                      "abi": case.profile.abi, "cookie": case.profile.cookie,
                      "ioctl": f"0x{case.ioctl:08x}", "mode": case.mode, "intent": case.intent,
@@ -179,14 +216,15 @@ def run(args: argparse.Namespace) -> int:
     modes = _choices(args.mode, MODES, "valid")
     profiles = [Profile.of(a, c) for a in _choices(args.abi, ABIS, "win64")
                 for c in _choices(args.cookie, COOKIES, "u64")]
-    seeds = read_seeds(args.seed_file) if args.seed_file else []
-    out = Path(args.out)
+    seeds = read_seeds(args.seed_file) if args.seed_file is not None else []
+    out = Path(check_path(args.out, "--out"))
     _prepare(out, args.force)
     # Boundary mode may yield fewer than -n; the bar's total is an upper bound then.
     progress = Progress(len(names) * len(profiles) * len(modes) * args.n, label="cases")
     try:
         cases = generate(names, profiles, modes, count=args.n, seed=args.seed, seeds=seeds)
-        written = write_corpus(cases, out, progress)
+        inputs = [args.seed_file] if args.seed_file not in (None, "-") else []
+        written = write_corpus(cases, out, progress, inputs)
     finally:
         progress.close()
     print(f"iscsitgt-spt fuzz: {written} cases written to {out}", file=sys.stderr)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from iscsitgt_spt.cli._common import add_profile_options, profile_from, structure_name
+from iscsitgt_spt.cli._outfile import open_output
 from iscsitgt_spt.spec.c_header import render_header
 
 __all__ = ["register", "run"]
@@ -34,9 +34,6 @@ def run(args: argparse.Namespace) -> int:
         profile_from(args), standalone=args.standalone, asserts=not args.no_asserts,
         structures=args.names or None,
     )
-    if args.output:
-        with open(args.output, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-    else:
-        sys.stdout.write(text)
+    with open_output("-" if args.output is None else args.output, "--output") as out:
+        out.write(text)
     return 0

@@ -25,10 +25,10 @@ from __future__ import annotations
 import argparse
 import collections
 import contextlib
-import os
 import sys
 from collections.abc import Iterator
-from typing import Any, BinaryIO, NamedTuple, TextIO
+from contextlib import ExitStack
+from typing import Any, NamedTuple, TextIO
 
 from iscsitgt_spt.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from iscsitgt_spt.cli._common import (
@@ -38,8 +38,12 @@ from iscsitgt_spt.cli._common import (
     read_json_document,
     structure_name,
 )
+from iscsitgt_spt.cli._input import open_source
+from iscsitgt_spt.cli._outfile import Source, open_append
+from iscsitgt_spt.cli._output import one_line
 from iscsitgt_spt.cli._progress import Progress
 from iscsitgt_spt.codec.analysis.render import render_text
+from iscsitgt_spt.codec.bounded import bounded_lines
 from iscsitgt_spt.codec.capture.jsonl import parse_line
 from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE
 from iscsitgt_spt.codec.dispatch import decode_buffer, identify
@@ -59,6 +63,7 @@ from iscsitgt_spt.device import (
 )
 from iscsitgt_spt.device.client import judge
 from iscsitgt_spt.device.errors import TRANSPORT_WINERRORS
+from iscsitgt_spt.device.opener import REPLAY_PREFIX
 from iscsitgt_spt.spec.errors import JsonInputError, SptError
 from iscsitgt_spt.spec.profiles import Profile
 from iscsitgt_spt.spec.registry import get_layout
@@ -100,18 +105,31 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
     return p
 
 
+def _inputs(args: argparse.Namespace) -> list[Source]:
+    """What this run reads: the recording must be none of them."""
+    found: list[Source] = []
+    if args.fuzz_corpus is not None:
+        found.append(0 if args.fuzz_corpus == "-" else args.fuzz_corpus)
+    else:
+        found.append(0 if args.input == "-" else args.input)
+    if args.device.startswith(REPLAY_PREFIX):
+        found.append(args.device[len(REPLAY_PREFIX):])
+    return found
+
+
 @contextlib.contextmanager
-def _record_sink(path: str | None) -> Iterator[TextIO | None]:
-    if path is None:
+def _record_sink(args: argparse.Namespace) -> Iterator[TextIO | None]:
+    if args.record is None:
         yield None
         return
-    # Appending lets several invocations build one capture of a whole session; say so, so
-    # that nobody takes an old file for this run's recording.
-    if os.path.isfile(path) and os.path.getsize(path) > 0:
-        print(f"iscsitgt-spt send: --record appends to {path}, which already holds "
-              f"{os.path.getsize(path)} bytes (delete it first for a fresh capture)",
-              file=sys.stderr)
-    with open(path, "a", encoding="utf-8", newline="\n") as sink:
+    sink, size = open_append(args.record, "--record", inputs=_inputs(args))
+    with sink:
+        if size:
+            # Appending lets several invocations build one capture of a whole session; say
+            # so, so that nobody takes an old file for this run's recording.
+            print(f"iscsitgt-spt send: --record appends to {one_line(args.record)}, which "
+                  f"already holds {size} bytes (delete it first for a fresh capture)",
+                  file=sys.stderr)
         yield sink
 
 
@@ -156,7 +174,7 @@ def _run_requests(args: argparse.Namespace) -> int:
     first = prepared[0][1]
     docs: list[dict[str, Any]] = []
     status = EXIT_OK
-    with _record_sink(args.record) as sink, open_transport(
+    with _record_sink(args) as sink, open_transport(
         args.device, record=sink, abi=first.abi, cookie=first.cookie
     ) as transport:
         for name, profile, raw in prepared:
@@ -277,19 +295,6 @@ def _send_record(
     return None
 
 
-def _bounded_lines(stream: BinaryIO, bound: int) -> Iterator[bytes]:
-    """The lines of ``stream``, none read past ``bound`` + 1 bytes.
-
-    A longer line comes out as its first ``bound`` + 1 bytes (which the reader refuses as too
-    long: one malformed line) and the rest of it is skipped, never held.
-    """
-    while line := stream.readline(bound + 1):
-        if len(line) > bound and not line.endswith(b"\n"):
-            while (rest := stream.readline(bound + 1)) and not rest.endswith(b"\n"):
-                pass
-        yield line
-
-
 def _run_corpus(args: argparse.Namespace) -> int:
     bound = json_text_bound(MAX_RECORD_SIZE)
     default = Profile.of(args.abi, args.cookie)
@@ -298,17 +303,16 @@ def _run_corpus(args: argparse.Namespace) -> int:
     meanings: dict[str, str] = {}
     sent = malformed = 0
     interrupted = False
-    total_bytes = os.path.getsize(args.fuzz_corpus)
-    progress = Progress(label="requests", total_bytes=total_bytes)
     # Binary lines: each is decoded (strictly, as UTF-8) by the one JSON reader, so a line
     # that is not UTF-8 counts as malformed instead of ending the run.
-    with open(args.fuzz_corpus, "rb") as corpus, \
-            _record_sink(args.record) as sink, \
+    with ExitStack() as stack, _record_sink(args) as sink, \
             open_transport(args.device, abi=default.abi, cookie=default.cookie) as inner:
+        source = open_source(args.fuzz_corpus, stack, "--fuzz-corpus")
+        progress = Progress(label="requests", total_bytes=source.size)
         recorders = _Recorders(inner, sink)
         position = 0
         try:
-            for lineno, line in enumerate(_bounded_lines(corpus, bound), 1):
+            for lineno, line in enumerate(bounded_lines(source.stream, bound, "--fuzz-corpus"), 1):
                 position += len(line)
                 try:
                     record = parse_line(line, lineno, max_record_bytes=bound)

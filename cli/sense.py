@@ -6,10 +6,16 @@ import argparse
 import sys
 
 from iscsitgt_spt.cli._common import print_json
+from iscsitgt_spt.cli._input import read_bounded
 from iscsitgt_spt.codec.sense.asc import T10_REVISION
 from iscsitgt_spt.codec.sense.decoder import decode_sense, parse_hex_sense
 
-__all__ = ["register", "run"]
+__all__ = ["SENSE_TEXT_BOUND", "register", "run"]
+
+#: The most hex text read from standard input.  Sense data is at most 252 bytes (SPC-5,
+#: ADDITIONAL SENSE LENGTH is one byte past 8 header bytes): even written one byte to a
+#: line with an address and a printable column, 64 KiB is far more than that needs.
+SENSE_TEXT_BOUND = 1 << 16
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
@@ -30,7 +36,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
 
 
 def run(args: argparse.Namespace) -> int:
-    text = sys.stdin.read() if args.hex == ["-"] else " ".join(args.hex)
+    if args.hex == ["-"]:
+        data = read_bounded(sys.stdin.buffer, SENSE_TEXT_BOUND, "standard input")
+        text = data.decode("utf-8", errors="replace")
+    else:
+        text = " ".join(args.hex)
     info = decode_sense(parse_hex_sense(text))
     if args.json:
         print_json(info.to_dict())

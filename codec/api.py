@@ -22,6 +22,13 @@ from iscsitgt_spt.codec.fast import (
     fast_encode,
 )
 from iscsitgt_spt.codec.values import StructValue, schema_of
+from iscsitgt_spt.spec.arguments import (
+    buffer_argument,
+    int_argument,
+    profile_argument,
+    structure_argument,
+    text_argument,
+)
 from iscsitgt_spt.spec.errors import BuildError, ParseError
 from iscsitgt_spt.spec.layout import CStruct, Layout
 from iscsitgt_spt.spec.profiles import Profile
@@ -36,8 +43,9 @@ def _profile(abi: str | None, cookie: str | None, profile: Profile | None) -> Pr
     if profile is not None:
         if abi is not None or cookie is not None:
             raise ValueError("give either profile= or abi=/cookie=, not both")
-        return profile
-    return Profile.of(abi, cookie)
+        return profile_argument(profile)
+    return Profile.of(None if abi is None else text_argument(abi, "abi"),
+                      None if cookie is None else text_argument(cookie, "cookie"))
 
 
 _LAYOUTS: dict[tuple[object, str | None, str | None], Layout] = {}
@@ -50,6 +58,8 @@ def _key(
     """The memo key of a call: the profile by its two names (hashing the frozen dataclass
     itself runs Python code on every call); ``None`` when profile= and abi=/cookie= are both
     given, which :func:`_profile` refuses."""
+    if type(profile) is not Profile and profile is not None:
+        return None  # checked (or turned into a Profile) by _profile, uncached
     if profile is None:
         return (structure, abi, cookie)
     if abi is None and cookie is None:
@@ -68,9 +78,12 @@ def layout_of(
     # Memoised on the arguments themselves: for the small structures, building a Profile and
     # looking the layout up cost as much as decoding (see docs/performance.rst).
     key = _key(structure, abi, cookie, profile)
-    layout = _LAYOUTS.get(key) if key is not None else None
+    try:
+        layout = _LAYOUTS.get(key) if key is not None else None
+    except TypeError:  # unhashable (wrong-typed) arguments: the uncached path names them
+        layout = key = None
     if layout is None:
-        layout = get_layout(structure, _profile(abi, cookie, profile))
+        layout = get_layout(structure_argument(structure), _profile(abi, cookie, profile))
         if key is not None and len(_LAYOUTS) < 4096:  # never let odd callers grow it
             _LAYOUTS[key] = layout
     return layout
@@ -122,7 +135,10 @@ def decode(
     # This is fast_decode with the codec memoised on the call's own arguments: per call,
     # one dict lookup stands between the caller and the generated decoder.
     key = _key(structure, abi, cookie, profile)
-    codec = _CODECS.get(key) if key is not None else None
+    try:  # (free in the usual call: a try costs nothing until it catches)
+        codec = _CODECS.get(key) if key is not None else None
+    except TypeError:  # unhashable (wrong-typed) arguments: layout_of names them
+        codec = key = None
     if codec is None:
         codec = compiled(layout_of(structure, abi=abi, cookie=cookie, profile=profile))
         if key is not None and len(_CODECS) < 4096:
@@ -147,6 +163,8 @@ def decode_from(
 ) -> StructValue:
     """Decode the structure found at ``offset`` of a longer buffer (the rest is ignored)."""
     layout = layout_of(structure, abi=abi, cookie=cookie, profile=profile)
+    buffer_argument(data)
+    int_argument(offset, "offset")
     raw = bytes(memoryview(data)[offset : offset + layout.size])
     if len(raw) != layout.size:
         raise size_error(layout, len(raw), offset)

@@ -21,6 +21,12 @@ from iscsitgt_spt.codec.jsonform import value_to_json, value_to_json_text
 from iscsitgt_spt.codec.longbuffer import LongBuffer, leading
 from iscsitgt_spt.codec.partial import PartialValue, decode_partial
 from iscsitgt_spt.codec.values import StructValue
+from iscsitgt_spt.spec.arguments import (
+    buffer_argument,
+    int_argument,
+    profile_argument,
+    text_argument,
+)
 from iscsitgt_spt.spec.assumptions import ASSUMED_PASS_THROUGH_IOCTL
 from iscsitgt_spt.spec.constants import IOCTL_SCSI_MINIPORT, IOCTLS
 from iscsitgt_spt.spec.errors import ParseError
@@ -182,11 +188,23 @@ class Truncated(_OfAStructure):
         return doc
 
 
+def _arguments(data: object, name: object, ioctl: object, profile: object) -> Profile:
+    """The profile, once every argument of a public call is checked (TypeError/ValueError
+    naming the argument, instead of an AttributeError from inside)."""
+    if not isinstance(data, (bytes, bytearray, memoryview, LongBuffer)):
+        buffer_argument(data)
+    if name is not None:
+        text_argument(name, "name")
+    int_argument(ioctl, "ioctl", optional=True)
+    return profile if type(profile) is Profile else profile_argument(profile)
+
+
 def identify(
     data: Buffer | LongBuffer, ioctl: int | None = None, profile: Profile = DEFAULT_PROFILE
 ) -> str:
     """The structure name a buffer most likely holds (``SRB_IO_CONTROL`` when only the header
     is recognisable)."""
+    profile = _arguments(data, None, ioctl, profile)
     raw = leading(data)  # identification reads the header: a long buffer's head holds it
     header_size, length_at, code_at = _header_reader(profile)
     if ioctl is not None and ioctl != IOCTL_SCSI_MINIPORT:
@@ -276,6 +294,7 @@ def decode_buffer(
     A :class:`~iscsitgt_spt.codec.longbuffer.LongBuffer` is decoded from its head; its bytes
     past the structure stay a LongBuffer.
     """
+    profile = _arguments(data, name, ioctl, profile)
     raw = leading(data)
     chosen = structure(name).c_name if name is not None else identify(raw, ioctl, profile)
     return _decode_whole(raw, data, chosen, name is None, ioctl, profile)
@@ -312,6 +331,7 @@ def decode_available(
 
     Still raises :class:`ParseError` when the structure cannot be identified.
     """
+    profile = _arguments(data, name, ioctl, profile)
     raw = leading(data)
     chosen = structure(name).c_name if name is not None else identify(raw, ioctl, profile)
     if len(data) < layout_of(chosen, profile=profile).size:  # then ``raw`` is all of it

@@ -32,6 +32,9 @@ __all__ = [
 
 def value_to_json(value: StructValue) -> dict[str, Any]:
     """The JSON data of ``value`` (see the module docstring for the form)."""
+    if not isinstance(value, StructValue):
+        raise TypeError(f"value must be a StructValue (from decode or build), not "
+                        f"{type(value).__name__}")
     schema = value._schema
     convert = _CONVERTERS.get(id(schema))
     if convert is None or convert[0] is not schema:
@@ -189,6 +192,8 @@ def load_json(
     Any failure is a one-line :class:`JsonInputError` naming ``source``, line, column and
     byte offset.  ``max_record_bytes`` (default: the reader's) bounds the text's size.
     """
+    if not isinstance(text, (str, bytes, bytearray, memoryview)):
+        raise TypeError(f"text must be str or bytes, not {type(text).__name__}")
     if max_record_bytes is None:
         return read_json(text, source)
     return read_json(text, source, max_record_bytes=max_record_bytes)

@@ -21,6 +21,7 @@ from iscsitgt_spt.codec.api import Buffer, layout_of, size_error
 from iscsitgt_spt.codec.fast import fast_decode
 from iscsitgt_spt.codec.jsonform import value_to_json
 from iscsitgt_spt.codec.values import FieldValue, StructValue
+from iscsitgt_spt.spec.arguments import buffer_argument
 from iscsitgt_spt.spec.errors import ParseError
 from iscsitgt_spt.spec.layout import CStruct, Layout, Member
 from iscsitgt_spt.spec.profiles import Profile
@@ -129,7 +130,7 @@ def decode_partial(
     :func:`~iscsitgt_spt.codec.api.decode_from` (``ValueError`` here).
     """
     layout = layout_of(structure, abi=abi, cookie=cookie, profile=profile)
-    raw = bytes(data)
+    raw = bytes(buffer_argument(data))
     if len(raw) >= layout.size:
         raise ValueError(f"{len(raw)} bytes hold {layout.name} ({layout.size} bytes) whole")
     return PartialValue(layout, raw, fast_decode(layout, raw + bytes(layout.size - len(raw))))

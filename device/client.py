@@ -32,6 +32,7 @@ from iscsitgt_spt.codec.values import StructValue
 from iscsitgt_spt.device.errors import DeviceError
 from iscsitgt_spt.device.simulator import describe_return_code
 from iscsitgt_spt.device.transport import Transport
+from iscsitgt_spt.spec.arguments import profile_argument
 from iscsitgt_spt.spec.assumptions import DEFAULT_TIMEOUT_SECONDS, RETURN_CODE_SUCCESS
 from iscsitgt_spt.spec.constants import (
     SCSI_STATUSES,
@@ -207,8 +208,10 @@ class Client:
         signature: bytes | None = None,
         aux_signature: bytes | None = None,
     ) -> None:
+        if not isinstance(transport, Transport):
+            raise TypeError(f"transport must be a Transport, not {type(transport).__name__}")
         self.transport = transport
-        self.profile = profile
+        self.profile = profile_argument(profile)
         self.signature = signature
         self.aux_signature = aux_signature
 

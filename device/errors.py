@@ -16,6 +16,7 @@ table means the message is the same on Linux (replay) and on every Windows local
 
 from __future__ import annotations
 
+from iscsitgt_spt.spec.arguments import int_argument
 from iscsitgt_spt.spec.constants import IOCTLS
 from iscsitgt_spt.spec.errors import SptError
 
@@ -73,12 +74,14 @@ WINERRORS: dict[int, tuple[str, str]] = {
 
 def winerror_name(code: int) -> str:
     """``ERROR_ACCESS_DENIED`` for 5; ``ERROR_<n>`` for a code the table does not know."""
+    int_argument(code, "code")
     entry = WINERRORS.get(code)
     return entry[0] if entry is not None else f"ERROR_{code}"
 
 
 def winerror_text(code: int) -> str | None:
     """The English description of ``code``, or ``None`` when the table does not know it."""
+    int_argument(code, "code")
     entry = WINERRORS.get(code)
     return entry[1] if entry is not None else None
 

@@ -22,6 +22,7 @@ from iscsitgt_spt.device.simulator import (
     fault_help,
 )
 from iscsitgt_spt.device.transport import Transport
+from iscsitgt_spt.spec.arguments import text_argument
 from iscsitgt_spt.spec.assumptions import ASSUMED_AUXILIARY_SIGNATURE, ASSUMED_SRB_SIGNATURE
 from iscsitgt_spt.spec.errors import SptError
 from iscsitgt_spt.spec.profiles import Profile
@@ -50,6 +51,7 @@ def open_transport(
     inject a fake).
     """
     inner: Transport
+    text_argument(spec, "spec")
     if spec.startswith(SIM_PREFIX):
         sim = open_simulator(spec[len(SIM_PREFIX):], abi=abi, cookie=cookie)
         # Recorded abi/cookie describe the caller's buffers; without them, the target's.
@@ -57,7 +59,7 @@ def open_transport(
         inner = sim
     elif spec.startswith(REPLAY_PREFIX):
         filename = spec[len(REPLAY_PREFIX):]
-        if not filename:
+        if not filename.strip():  # an empty or blank path names no file
             raise DeviceError(
                 "replay: needs a capture file", path=REPLAY_PREFIX,
                 expected="replay:FILE.jsonl",

@@ -17,10 +17,11 @@ from __future__ import annotations
 import enum
 import os
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
+from iscsitgt_spt.codec.bounded import bounded_lines
 from iscsitgt_spt.codec.capture.jsonl import CaptureRecord, parse_lines, record_to_line
 from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE
 from iscsitgt_spt.codec.safejson import json_text_bound
@@ -68,6 +69,10 @@ class RecordingTransport(Transport):
         clock: Callable[[], str | None] = utc_timestamp,
         pid: int | _Default | None = _Default.TOKEN,
     ) -> None:
+        if not isinstance(inner, Transport):
+            raise TypeError(f"inner must be a Transport, not {type(inner).__name__}")
+        if not callable(getattr(sink, "write", None)):
+            raise TypeError(f"sink must be a text stream, not {type(sink).__name__}")
         self.inner = inner
         self._sink = sink
         self._abi = abi
@@ -101,6 +106,37 @@ class RecordingTransport(Transport):
 
     def _close(self) -> None:
         self.inner.close()
+
+
+def _path_argument(path: object, argument: str) -> str:
+    """``path`` as a ``str``, or a TypeError/ValueError naming ``argument``."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{argument} must be a path (str or os.PathLike), not "
+                        f"{type(path).__name__}")
+    name = os.fspath(path)
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"{argument} must name a file, not {name!r}")
+    return name
+
+
+def _text_lines(handle: BinaryIO, name: str) -> Iterator[str]:
+    """The lines of a JSONL capture as text, each bounded; a line that is not UTF-8 raises
+    InputFormatError with its absolute byte offset."""
+    bound = json_text_bound(MAX_RECORD_SIZE)
+    offset = 0
+    for lineno, line in enumerate(bounded_lines(handle, bound, name), 1):
+        # Windows tools (PowerShell's Out-File) like to start UTF-8 text with a BOM.
+        skip = len(_UTF8_BOM) if lineno == 1 and line.startswith(_UTF8_BOM) else 0
+        try:
+            text = line[skip:].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputFormatError(
+                "the capture is not UTF-8 text", offset=offset + skip + exc.start
+            ) from None
+        offset += len(line)
+        # Split on "\n" only: str.splitlines() would also split inside a JSON string
+        # holding U+2028, which record_to_line writes unescaped.
+        yield text.rstrip("\n")
 
 
 def _distance(a: bytes, b: bytes) -> int:
@@ -171,28 +207,20 @@ class ReplayTransport(Transport):
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> ReplayTransport:
-        """Replay the JSONL capture file at ``path`` (UTF-8, with or without a BOM)."""
-        name = os.fspath(path)
+        """Replay the JSONL capture file at ``path`` (UTF-8, with or without a BOM).
+
+        Read line by line, no line held past the JSON text bound of a record
+        (:func:`~iscsitgt_spt.codec.bounded.bounded_lines`): ``/dev/zero``, a FIFO or an
+        endless line ends with one error; a pipe or FIFO is never seeked.
+        """
+        name = _path_argument(path, "path")
         try:
             with open(name, "rb") as handle:
-                raw = handle.read()
+                return cls.from_lines(_text_lines(handle, name))
         except OSError as exc:
             raise DeviceError(
                 f"cannot read the capture: {exc.strerror or exc}", path=name
             ) from None
-        # Windows tools (PowerShell's Out-File) like to start UTF-8 text with a BOM.
-        skip = len(_UTF8_BOM) if raw.startswith(_UTF8_BOM) else 0
-        try:
-            # Decoding the whole file at once keeps a decode error's offset absolute.
-            text = raw[skip:].decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputFormatError(
-                "the capture is not UTF-8 text", path=name, offset=skip + exc.start
-            ) from None
-        try:
-            # Split on "\n" only: str.splitlines() would also split inside a JSON string
-            # holding U+2028, which record_to_line writes unescaped.
-            return cls.from_lines(text.split("\n"))
         except InputFormatError as exc:
             raise InputFormatError(
                 exc.message, path=f"{name} {exc.path}".rstrip(), offset=exc.offset,

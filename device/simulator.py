@@ -71,6 +71,7 @@ from dataclasses import dataclass, field
 
 from iscsitgt_spt.device.errors import Win32Error, ioctl_name
 from iscsitgt_spt.device.transport import Transport
+from iscsitgt_spt.spec.arguments import int_argument, profile_argument
 from iscsitgt_spt.spec.assumptions import (
     ASSUMED_AUXILIARY_SIGNATURE,
     ASSUMED_PASS_THROUGH_IOCTL,
@@ -176,6 +177,7 @@ def describe_return_code(code: int) -> str | None:
     ``None`` for any other non-zero value: the driver's own codes are unpublished, and a code
     in the simulator's ``0x53494dNN`` range says the answer came from the simulator.
     """
+    int_argument(code, "code")
     try:
         known = SimReturnCode(code)
     except ValueError:
@@ -294,7 +296,7 @@ class SimulatedTarget(Transport):
             raise ValueError(f"unknown fault(s) {', '.join(unknown)}; known: "
                              + ", ".join(FAULTS))
         self.faults = frozenset(faults)
-        self.profile = profile
+        profile = self.profile = profile_argument(profile)
         self.luns = frozenset(luns)
         self.capacity_blocks = capacity_blocks
         self.signature = signature

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
+from iscsitgt_spt.spec.arguments import profile_argument, structure_argument
 from iscsitgt_spt.spec.assumptions import ASSUMED_PASS_THROUGH_IOCTL
 from iscsitgt_spt.spec.constants import IOCTL_SCSI_MINIPORT
 from iscsitgt_spt.spec.errors import UnknownStructureError
@@ -96,6 +97,8 @@ def _changed() -> None:
 
 def structure(name: str) -> CStruct:
     """The definition called ``name`` (exact Microsoft spelling; case-insensitive)."""
+    if not isinstance(name, str):
+        raise TypeError(f"a structure name must be a str, not {type(name).__name__}")
     found = STRUCTURES.get(name) or STRUCTURES.get(name.upper())
     if found is None:
         raise UnknownStructureError(
@@ -106,7 +109,8 @@ def structure(name: str) -> CStruct:
 
 def get_layout(name: str | CStruct, profile: Profile = DEFAULT_PROFILE) -> Layout:
     """The resolved layout of a structure under ``profile``."""
-    return resolve(structure(name) if isinstance(name, str) else name, profile)
+    definition = structure(name) if isinstance(name, str) else structure_argument(name, "name")
+    return resolve(definition, profile_argument(profile))
 
 
 def control_code_of(name: str | CStruct) -> int | None:

@@ -11,6 +11,8 @@ with the command that installs the compilers.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from hypothesis import HealthCheck, settings
 
@@ -21,6 +23,11 @@ settings.register_profile(
     "long", max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile("default")
+
+# Every command a test runs in a subprocess sees what a user's shell gives it: no
+# PYTHONUNBUFFERED (our machines export it, and it hid lost output: issue 24).  Tests that
+# want it set it explicitly, in the environment they pass.
+os.environ.pop("PYTHONUNBUFFERED", None)
 
 #: The start of the skip reason of tests/spec/test_compiler_layout.py's ``tool()``.
 COMPILER_SKIP = "compiler-layout proof: "

@@ -13,6 +13,8 @@ import sys
 from importlib import resources
 from pathlib import Path
 
+from iscsitgt_spt.cli._outfile import check_path, open_output
+from iscsitgt_spt.cli._output import one_line
 from iscsitgt_spt.spec.errors import SptError
 
 __all__ = ["SAMPLES", "register", "run", "sample_bytes", "sample_path"]
@@ -87,14 +89,15 @@ def _write(names: list[str], out: Path, force: bool) -> None:
         raise SptError("the file exists (use --force to replace it)", path=existing[0])
     out.mkdir(parents=True, exist_ok=True)
     for name, path in targets:
-        path.write_bytes(sample_bytes(name))
-        sys.stdout.write(f"wrote {path}\n")
+        with open_output(str(path), "--out", binary=True) as stream:
+            stream.write(sample_bytes(name))
+        sys.stdout.write(f"wrote {one_line(str(path))}\n")
 
 
 def run(args: argparse.Namespace) -> int:
     names = list(dict.fromkeys(args.names))
     if args.out is not None:
-        _write(names or list(SAMPLES), Path(args.out), args.force)
+        _write(names or list(SAMPLES), Path(check_path(args.out, "--out")), args.force)
     elif not names:
         _list(args.json)
     elif len(names) == 1:

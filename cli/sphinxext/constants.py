@@ -46,7 +46,9 @@ class EnumDirective(SphinxDirective):
     option_spec = {"flags": directives.unchanged, "title": directives.unchanged}  # noqa: RUF012
 
     def run(self) -> list[nodes.Node]:
-        enum_type = getattr(constants, self.arguments[0])
+        # A name the constants do not have is the directive's error at its line (reported
+        # by Sphinx), not an AttributeError that ends the build.
+        enum_type = getattr(constants, self.arguments[0], None)
         if not (inspect.isclass(enum_type) and issubclass(enum_type, enum.IntEnum)):
             raise self.error(f"{self.arguments[0]} is not an IntEnum of the spec's constants")
         flags = [f.strip() for f in self.options.get("flags", "").split(",") if f.strip()]

@@ -15,6 +15,7 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from iscsitgt_spt.codec.export import render_svg, row_width
 from iscsitgt_spt.spec.constants import IOCTLS, decode_ctl_code
+from iscsitgt_spt.spec.errors import SptError
 from iscsitgt_spt.spec.layout import CStruct, Layout, Member
 from iscsitgt_spt.spec.profiles import PROFILES
 from iscsitgt_spt.spec.registry import (
@@ -156,7 +157,10 @@ class StructureDirective(SphinxDirective):
     option_spec = {"no-diagram": directives.flag}  # noqa: RUF012 - docutils API
 
     def run(self) -> list[nodes.Node]:
-        name = structure(self.arguments[0]).c_name
+        try:
+            name = structure(self.arguments[0]).c_name
+        except SptError as exc:  # Sphinx reports it at the directive's line
+            raise self.error(f"{self.name}: {exc}") from None
         groups = profile_groups(name)
         layout = groups[0].layout
         out: list[nodes.Node] = [para(_(layout.doc), classes=["spt-lead"])]

@@ -3,10 +3,11 @@
 Readers are sans-I/O (text or bytes in, :class:`RawRecord` out).  :func:`read_capture`
 detects the format (or takes one of :data:`FORMATS`) and reads a whole input;
 :func:`iter_capture_lines` / :func:`open_capture_lines` stream a line-based format in bounded
-memory.  Detected text captures are read block by block by :func:`iter_text_records` (any
-tool's dump rows, bytes written as text), and every reader shares one record-size bound,
-:data:`MAX_RECORD_SIZE` by default.  The project's own
-JSON-Lines format is :mod:`iscsitgt_spt.codec.capture.jsonl`.
+memory.  Detected text captures are read block by block by :func:`iter_text_records`
+(dump rows of any unit and base, language byte literals, sessions with prompts and prose), and
+every reader shares one record-size bound, :data:`MAX_RECORD_SIZE` by default.
+:func:`read_text` reads a ``str`` (a notebook paste) into buffers with their line ranges.
+The project's own JSON-Lines format is :mod:`iscsitgt_spt.codec.capture.jsonl`.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ if TYPE_CHECKING:  # type checkers see the names; at run time they load on first
     )
     from iscsitgt_spt.codec.capture.jsonl import CaptureRecord, parse_lines, record_to_line
     from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE, RecordTooLarge
-    from iscsitgt_spt.codec.capture.splitter import iter_text_records
+    from iscsitgt_spt.codec.capture.splitter import iter_text_records, read_text
 
 # Each public name and the module it lives in: importing the package imports none of them,
 # so a command loads only the modules it uses.
@@ -47,6 +48,7 @@ _WHERE: dict[str, str] = {
     'MAX_RECORD_SIZE': 'iscsitgt_spt.codec.capture.records',
     'RecordTooLarge': 'iscsitgt_spt.codec.capture.records',
     'iter_text_records': 'iscsitgt_spt.codec.capture.splitter',
+    'read_text': 'iscsitgt_spt.codec.capture.splitter',
 }
 
 __getattr__, __dir__ = lazy_attributes(__name__, _WHERE)
@@ -65,5 +67,6 @@ __all__ = [
     "open_capture_lines",
     "parse_lines",
     "read_capture",
+    "read_text",
     "record_to_line",
 ]

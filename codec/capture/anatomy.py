@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 __all__ = [
@@ -61,11 +62,21 @@ _DECORATION = re.compile(
     r"|(?:path|label):.*)\s*$", re.I)
 
 
+#: A kernel log's prefix before ``print_hex_dump``'s address: dmesg's ``[  12.345678]`` or a
+#: journal/syslog ``Dec  7 04:00:00 host kernel:``, then labels (``mydrv:``) up to it.
+_LOG_PREFIX = re.compile(
+    r"^(?:\[\s*\d+\.\d+\]\s*|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ )"
+    r"(?:[^\s:]+(?:\[\d+\])?:\s+)*?(?=[0-9a-fA-F]{8,16}:\s)")
+
+
 def strip_line(text: str) -> str:
-    """``text`` without its line end, a BOM, ANSI colour escapes, and with tabs as spaces."""
+    """``text`` without its line end, a BOM, ANSI colour escapes, a kernel log's prefix before
+    a dump row, and with tabs as spaces."""
     text = text.rstrip("\r\n").lstrip("\ufeff")
     if "\x1b" in text:
         text = _ANSI.sub("", text)
+    if text[:1] == "[" or text[:1].isupper():
+        text = _LOG_PREFIX.sub("", text, count=1)
     return text.replace("\t", "    ") if "\t" in text else text
 
 
@@ -80,7 +91,7 @@ def is_decoration(text: str) -> bool:
     if not (text[:1].isspace() or (label and label.group(0).strip()) or
             len(body) < len(text.rstrip()) - (label.end() if label else 0)):
         return False
-    tokens = body.split()
+    tokens = [t for t in body.split() if t != "-"]  # Data::HexDump's gutter
     if len(tokens) < 8:
         return False
     try:
@@ -248,6 +259,15 @@ def parse_row(
         return Row(digits, printed, physical, marked, groups, width, ascii, ok, tail,
                    tuple(spans))
 
+    return _split(rest, run, make, single_word, ascii_column, width)
+
+
+def _split(
+    rest: str, run: list[tuple[str, int]], make: Callable[..., Row], single_word: bool,
+    ascii_column: bool | None, width: int,
+) -> Row:
+    """The row whose groups are the first ``count`` of ``run`` for the best ``count``: the
+    most groups whose following text is an ascii column agreeing with them, else no column."""
     best: Row | None = None
     for count in range(len(run), 0, -1):
         after = rest[run[count - 1][1]:].strip()
@@ -264,9 +284,22 @@ def parse_row(
             return make(count, after, True)
     if best is not None:
         return best
+    after = rest[run[-1][1]:].strip()
+    if not single_word and ascii_column is not False and _column_sized(after, len(run) * width):
+        # A printable column is never evidence against the bytes: one character per byte
+        # is a column whatever it shows (a code page, a curly quote); it just casts no vote.
+        return make(len(run), after, False)
     # Text after the groups that is no ascii column of them: a damaged row unless the command
     # prints a symbol there (kept as ``tail`` for the block reader to judge).
-    return make(len(run), None, False, tail=rest[run[-1][1]:].strip())
+    return make(len(run), None, False, tail=after)
+
+
+def _column_sized(text: str, count: int) -> bool:
+    """Is ``text`` one character per byte of ``count`` bytes (bars around it allowed, blank
+    bytes at its ends maybe trimmed), with no space inside, as a printable column is?"""
+    if text[:1] + text[-1:] in ("||", "><") and len(text) >= 2:
+        text = text[1:-1]
+    return 0 < len(text) <= count and len(text) >= count - 2 and " " not in text.strip()
 
 
 def _span_pattern(template: str) -> str:

@@ -24,6 +24,7 @@ import binascii
 import re
 from collections.abc import Callable
 
+from iscsitgt_spt.codec.capture.literals import join_wraps
 from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE, RawRecord, error_record
 
 __all__ = ["read_bytes_text"]
@@ -103,7 +104,8 @@ def _escaped(text: str, lines: list[tuple[int, str]]) -> bytes | None:
         return None
     out = bytearray()
     for literal in literals:
-        body = literal.group(1)
+        # A line break inside a literal is a hard wrap of the paste: no string holds one.
+        body = literal.group(1).replace("\r", "").replace("\n", "")
         position = 0
         for escape in _ESCAPE.finditer(body):
             out.extend(_plain(body[position:escape.start()], lines))
@@ -132,7 +134,13 @@ def _plain(chunk: str, lines: list[tuple[int, str]]) -> bytes:
 
 
 def _base64(text: str, limit: int) -> bytes | None:
+    # An encoder writes one unbroken run per line, every line but the last as long as the
+    # first: hex bytes with a typo ("1c 00 0g 49") are base64 characters too, but not so.
     tokens = text.split()
+    widths = [len(line.strip()) for line in text.splitlines() if line.strip()]
+    if len(tokens) != len(widths) or any(w != widths[0] for w in widths[:-1]) or \
+            widths[-1] > widths[0]:
+        return None
     compact = "".join(tokens)
     if (not tokens or any(not _BASE64.match(t) for t in tokens) or len(compact) % 4
             or _HEX_ONLY.match(compact) or len(compact) // 4 * 3 > limit + 2):
@@ -164,9 +172,10 @@ def read_bytes_text(
         return None
     text = "\n".join(t for _, t in content).lstrip("\ufeff")
     first, last = lines[0][0], lines[-1][0]
+    unwrapped = join_wraps(text)  # a number split by a hard wrap of the paste, joined
     readers: tuple[tuple[str, Callable[[], bytes | None]], ...] = (
-               ("c-array", lambda: _c_array(text, content)),
-               ("powershell-bytes", lambda: _powershell(text, content)),
+               ("c-array", lambda: _c_array(unwrapped, content)),
+               ("powershell-bytes", lambda: _powershell(unwrapped, content)),
                ("escaped-string", lambda: _escaped(text, content)),
                ("hex-string", lambda: _hex_string(content)),
                ("base64", lambda: _base64(text, limit)))

@@ -131,7 +131,22 @@ def _row_format(line: str) -> str | None:
     return None
 
 
+#: Detection looks at this much of a line: the format shows in its start, and a line of
+#: megabytes taken apart token by token would cost many times its size (issue 24).
+SNIFF_WIDTH = 4096
+
+
+def _sniffed(line: str) -> str:
+    """The start of a long line, cut at white space (not inside a token)."""
+    if len(line) <= SNIFF_WIDTH:
+        return line
+    head = line[:SNIFF_WIDTH]
+    cut = max(head.rfind(" "), head.rfind("\t"))
+    return head[:cut] if cut > 0 else head
+
+
 def _detect_lines(lines: list[str]) -> str:
+    lines = [_sniffed(line) for line in lines]
     content = [line for line in lines if line.strip()]
     if not content:
         raise InputFormatError("empty input: no capture to read")

@@ -2,8 +2,8 @@
 
 The rows of a block are judged together, because single rows cannot tell:
 
-* the **radix** of the addresses: hex, or octal (``od`` without ``-A x``), whichever makes the
-  addresses follow each other;
+* the **radix** of the addresses: hex, octal (``od`` without ``-A x``) or decimal (``xxd -d``),
+  whichever makes the addresses follow each other;
 * the **byte order** of multi-byte groups: the ascii column's vote where rows have one, else
   the command that printed them (WinDbg ``dw``/``dd``/``dq``/``dp``, ``xxd -e``, ``hexdump``,
   ``od -t x2``.. print numbers, little-endian), else little-endian for words without an ascii
@@ -57,14 +57,20 @@ __all__ = ["BlockResult", "looks_like_data", "read_dump_block"]
 
 _END = re.compile(r"^\s*#?\s*(?:0[xX])?([0-9a-fA-F]{4,16}):?\s*$")
 _HEX_WORDS = re.compile(r"^[0-9a-fA-F]+(?: [0-9a-fA-F]+)*$")
-_HEXISH = re.compile(r"[0-9a-fA-F?`]{2,}\Z")
+_HEXISH = re.compile(r"(?:0[xX]|\$)?[0-9a-fA-F?`]{2,}[hH]?\Z|-?\d{1,3}\Z")
+_ESCAPES = re.compile(r"\\(?:x[0-9a-fA-F]{2}|[0-7]{3})")
 
 
 def looks_like_data(text: str) -> bool:
-    """Would a reader of this line expect bytes in it (mostly hex-looking tokens)?"""
-    tokens = strip_line(text).replace("-", " ").split()
-    hexish = sum(1 for t in tokens if _HEXISH.match(t.strip(",;:|")))
-    return hexish >= 3 and hexish * 2 >= len(tokens)
+    """Would a reader of this line expect bytes in it: two thirds or more of its tokens (three
+    at least) byte-like (hex, ``0x``, ``1Ch``, small decimal numbers), or a string of ``\\x``
+    escapes?"""
+    plain = strip_line(text)
+    if len(_ESCAPES.findall(plain)) >= 4:
+        return True
+    tokens = plain.replace("-", " ").replace(",", " ").split()
+    hexish = sum(1 for t in tokens if _HEXISH.match(t.strip(",;:|[](){}<>")))
+    return hexish >= 3 and hexish * 3 >= len(tokens) * 2
 
 
 @dataclass
@@ -168,7 +174,8 @@ def _radix(items: list[_Item]) -> int:
                 expected = None
         return count
 
-    return min((16, 8), key=lambda r: (breaks(r), r != 16))
+    # Ties go to hex, then octal (od), then decimal (xxd -d, od -A d).
+    return min((16, 8, 10), key=lambda r: (breaks(r), (16, 8, 10).index(r)))
 
 
 def _order(rows: list[Row], command: str) -> tuple[str, str]:
@@ -199,12 +206,19 @@ def _is_dump(items: list[_Item], hinted: bool) -> bool:
     rows = [i.row for i in items if i.kind == "row" and i.row is not None]
     if not rows:
         return False
-    body = [i for i in items if i.kind != "deco"]
+    # Prose beside the rows (a note, a banner) neither makes nor unmakes a dump.
+    body = [i for i in items if i.kind != "deco" and (
+        i.kind != "other" or looks_like_data(i.text))]
     if len(rows) + sum(1 for i in body if i.kind in ("star", "end", "bad")) * 2 < len(body):
         return False
     if hinted or any(r.marked or r.ascii_ok for r in rows):
         return True
-    # Unmarked rows without ascii could be plain hex in groups: they must follow each other.
+    return _rows_follow(items)
+
+
+def _rows_follow(items: list[_Item]) -> bool:
+    """Unmarked rows without ascii could be plain hex in groups: they must follow each other
+    (the second row's address is the first's plus its bytes), or a '*' says they repeat."""
     anchored = [i for i in items if i.kind in ("row", "end")]
     while anchored and anchored[0].row is None:  # an offset line before any row
         anchored.pop(0)
@@ -302,6 +316,103 @@ class _Builder:
                          unreadable=asm.unreadable(), meta=self.meta)
 
 
+class _BlockReader:
+    """The dumps of one block, item by item (see :func:`read_dump_block`)."""
+
+    def __init__(self, items: list[_Item], first_line: int, meta: dict[str, object],
+                 limit: int, hint: str | None) -> None:
+        self.meta, self.limit, self.hint = meta, limit, hint
+        self.prompted = str(meta.get("command", ""))
+        self.command = self.prompted or HINTS.get(hint or "", "")
+        self.radix = 16 if hint is not None else _radix(items)
+        self.result = BlockResult()
+        self.current: _Builder | None = None
+        # A caption above the first dump is named, not part of it; a ruler above it is.
+        self.first_line = next((i.lineno for i in items if i.kind != "other"), first_line)
+        self.headers: list[tuple[int, str]] = []  # rulers since the last dump, before the next
+        rows = [i.row for i in items if i.kind == "row" and i.row is not None]
+        self.name = self.name_of(rows[0])
+
+    def name_of(self, row: Row) -> str:
+        return self.hint if self.hint is not None and not self.prompted else tool_name(
+            row, self.command)
+
+    def close(self) -> None:
+        if self.current is not None:
+            self.result.records.append(self.current.record())
+        self.current = None
+
+    def start_line(self, lineno: int) -> int:
+        """Where a record starting at ``lineno`` begins: the block's first line for the first
+        record (a header before it is its own), else the rulers just before it."""
+        headers = self.headers
+        first = self.first_line if not self.result.records else headers[0][0] if headers \
+            else lineno
+        self.headers = []
+        return first
+
+    def deco(self, item: _Item) -> None:
+        # A ruler or header row starts a dump (Frida prints one per hexdump()): it ends the
+        # dump before it, even a damaged one, and belongs to the next.
+        self.close()
+        if self.result.records:  # (before the first dump, the first record starts the block)
+            self.headers.append((item.lineno, item.text))
+
+    def other(self, item: _Item) -> None:
+        if looks_like_data(item.text) and self.current is not None:
+            self.current.fail(item.lineno, f"not a dump row: {item.text.strip()[:60]!r}")
+            self.current.last = item.lineno
+        else:
+            self.result.skipped.append((item.lineno, item.text))
+
+    def star(self, item: _Item) -> None:
+        if self.current is None:
+            self.result.records.append(error_record(
+                0, self.name, self.start_line(item.lineno), f"line {item.lineno}: '*' "
+                "(repeated row) before any row", self.meta, item.lineno))
+        else:
+            self.current.star, self.current.last = True, item.lineno
+
+    def address(self, item: _Item) -> int:
+        try:
+            return int(item.address, self.radix)
+        except ValueError:
+            return int(item.address, 16)
+
+    def end(self, item: _Item) -> None:
+        current = self.current
+        if current is None:
+            self.result.skipped.append((item.lineno, item.text or item.address))
+            return
+        address = self.address(item)
+        if not current.reach(item.lineno, address):
+            current.fail(item.lineno, f"final offset 0x{address:x} does not match the dumped "
+                                      f"length (expected 0x{current.expected:x})")
+        current.last = item.lineno
+        self.close()
+
+    def row(self, item: _Item) -> None:
+        row, address = item.row, self.address(item)
+        assert row is not None
+        if item.kind == "bad" and self.current is not None:
+            self.current.fail(item.lineno, f"not a dump row: {item.text.strip()[:60]!r}")
+            self.current.last = item.lineno
+            return
+        if self.current is not None and self.current.error is None and (
+            _style(row) != self.current.style or not self.current.reach(item.lineno, address)
+        ):
+            self.close()
+        if self.current is None:
+            self.current = _Builder(item, self.meta if not self.result.records else {},
+                                    self.name_of(row), self.limit, self.command)
+            self.current.first = self.start_line(item.lineno)
+            self.current.base = self.current.expected = address
+            self.current.style = _style(row)
+        if item.kind == "bad":
+            self.current.fail(item.lineno, f"not a dump row: {item.text.strip()[:60]!r}")
+        self.current.add_row(item.lineno, row, address)
+
+
 def read_dump_block(
     lines: list[tuple[int, str]], meta: dict[str, object] | None = None,
     limit: int = MAX_RECORD_SIZE, hint: str | None = None,
@@ -312,93 +423,15 @@ def read_dump_block(
     says printed the block.
     """
     meta = dict(meta or {})
-    prompted = str(meta.get("command", ""))
-    command = prompted or HINTS.get(hint or "", "")
+    command = str(meta.get("command", "")) or HINTS.get(hint or "", "")
     items = _classify(lines, bool(SINGLE_WORD.match(command)))
     if not _is_dump(items, hint is not None):
         return None
-
-    def name_of(row: Row) -> str:
-        return hint if hint is not None and not prompted else tool_name(row, command)
-
-    rows = [i.row for i in items if i.kind == "row" and i.row is not None]
-    radix = 16 if hint is not None else _radix(items)
-    result = BlockResult()
-    current: _Builder | None = None
-    name = name_of(rows[0])
-
-    def close() -> None:
-        nonlocal current
-        if current is not None:
-            result.records.append(current.record())
-        current = None
-
-    first_line = lines[0][0]
-    headers: list[tuple[int, str]] = []  # rulers since the last dump, before the next one
-
-    def start_line(lineno: int) -> int:
-        """Where a record starting at ``lineno`` begins: the block's first line for the first
-        record (a header before it is its own), else the rulers just before it."""
-        nonlocal headers
-        first = first_line if not result.records else headers[0][0] if headers else lineno
-        headers = []
-        return first
-
+    reader = _BlockReader(items, lines[0][0], meta, limit, hint)
+    actions = {"deco": reader.deco, "other": reader.other, "star": reader.star,
+               "end": reader.end}
     for item in items:
-        if item.kind == "deco":
-            # A ruler or header row starts a dump (Frida prints one per hexdump()): it ends
-            # the dump before it, even a damaged one, and belongs to the next.
-            close()
-            if result.records:  # (before the first dump, the first record starts the block)
-                headers.append((item.lineno, item.text))
-            continue
-        if item.kind == "other":
-            if looks_like_data(item.text) and current is not None:
-                current.fail(item.lineno, f"not a dump row: {item.text.strip()[:60]!r}")
-                current.last = item.lineno
-            else:
-                result.skipped.append((item.lineno, item.text))
-            continue
-        if item.kind == "star":
-            if current is None:
-                result.records.append(error_record(
-                    0, name, start_line(item.lineno), f"line {item.lineno}: '*' (repeated row) "
-                    "before any row", meta, item.lineno))
-            else:
-                current.star, current.last = True, item.lineno
-            continue
-        try:
-            address = int(item.address, radix)
-        except ValueError:
-            address = int(item.address, 16)
-        if item.kind == "end":
-            if current is not None:
-                if not current.reach(item.lineno, address):
-                    current.fail(item.lineno, f"final offset 0x{address:x} does not match the "
-                                              f"dumped length (expected 0x{current.expected:x})")
-                current.last = item.lineno
-                close()
-            else:
-                result.skipped.append((item.lineno, item.text or item.address))
-            continue
-        row = item.row
-        assert row is not None
-        if item.kind == "bad" and current is not None:
-            current.fail(item.lineno, f"not a dump row: {item.text.strip()[:60]!r}")
-            current.last = item.lineno
-            continue
-        if current is not None and current.error is None and (
-            _style(row) != current.style or not current.reach(item.lineno, address)
-        ):
-            close()
-        if current is None:
-            current = _Builder(item, meta if not result.records else {},
-                               name_of(row), limit, command)
-            current.first = start_line(item.lineno)
-            current.base, current.expected, current.style = address, address, _style(row)
-        if item.kind == "bad":
-            current.fail(item.lineno, f"not a dump row: {item.text.strip()[:60]!r}")
-        current.add_row(item.lineno, row, address)
-    close()
-    result.skipped.extend(headers)  # rulers after the last dump
-    return result
+        actions.get(item.kind, reader.row)(item)
+    reader.close()
+    reader.result.skipped.extend(reader.headers)  # rulers after the last dump
+    return reader.result

@@ -26,29 +26,27 @@ import dataclasses
 import re
 from collections.abc import Iterable, Iterator
 
-from iscsitgt_spt.codec.capture.anatomy import is_decoration, strip_line
-from iscsitgt_spt.codec.capture.bytestext import read_bytes_text
-from iscsitgt_spt.codec.capture.dumpblock import looks_like_data, read_dump_block
-from iscsitgt_spt.codec.capture.hextext import hex_line_bytes
+from iscsitgt_spt.codec.capture.anatomy import strip_line
+from iscsitgt_spt.codec.capture.blocks import read_block
 from iscsitgt_spt.codec.capture.records import (
     MAX_RECORD_SIZE,
-    ByteAssembler,
     RawRecord,
-    RecordTooLarge,
     error_record,
-    line_span,
     skipped_report,
     with_skipped,
 )
 
-__all__ = ["iter_text_records", "prompt_of"]
+__all__ = ["iter_text_records", "prompt_of", "read_text"]
 
 _PROMPTS = (
     re.compile(r"^\s*(?:\d+:\s*)?(?:\d+:\d+(?::\w+)?|l?kd)>\s?(?P<cmd>.*)$"),  # WinDbg / KD
-    re.compile(r"^\s*PS [^>]*>\s?(?P<cmd>.*)$"),  # PowerShell
-    re.compile(r"^\s*\[0x[0-9a-fA-F]+\]>\s?(?P<cmd>.*)$"),  # radare2 / rizin
-    re.compile(r"^\s*(?:\$\s|>>>|[A-Za-z]:\\[^>]*>)\s*(?P<cmd>.*)$"),  # sh, python, cmd.exe
+    # Every prompt in one pattern (one regex call a line): WinDbg/KD, PowerShell, radare2 and
+    # rizin, sh, Python, cmd.exe, gdb, lldb, IPython, jshell.
+    re.compile(r"^\s*(?:(?:\d+:\s*)?(?:\d+:\d+(?::\w+)?|l?kd)>|PS [^>]*>"
+               r"|\[0x[0-9a-fA-F]+\]>|\$(?=\s)|>>>|[A-Za-z]:\\[^>]*>|\((?:gdb|lldb)\)"
+               r"|In \[\d+\]:|jshell>)\s*(?P<cmd>.*)$"),
 )
+_QUIT = re.compile(r"^(?:quit|q|exit(?:\(\))?|\.detach|qd|\.quit)\s*$", re.I)
 _DUMP_COMMANDS = re.compile(r"^\s*(?:!d[bcdwq]\b|d[bcwdqp][a-z]?\b)", re.I)
 
 
@@ -56,78 +54,8 @@ def prompt_of(text: str, debugger_only: bool = False) -> str | None:
     """The command after a prompt, or ``None`` when ``text`` is not a prompt line (with
     ``debugger_only``, a WinDbg/KD prompt: a shell's ``$ dd`` is no debugger command)."""
     plain = strip_line(text)
-    for pattern in _PROMPTS[:1] if debugger_only else _PROMPTS:
-        match = pattern.match(plain)
-        if match:
-            return match.group("cmd").strip()
-    return None
-
-
-def _plain_hex(
-    lines: list[tuple[int, str]], limit: int, strict: bool = False
-) -> tuple[RawRecord | None, list[tuple[int, str]]]:
-    """(record, comment lines outside it) of a block of plain hex; no record when the block
-    is not plain hex, unless ``strict`` (the caller named the format): then an error record."""
-    content = [(n, t) for n, t in lines if not t.lstrip().startswith("#")]
-    if not content:
-        return None, []
-    first, last = content[0][0], content[-1][0]
-    comments = [(n, strip_line(t).strip()) for n, t in lines if n < first or n > last]
-    asm = ByteAssembler(limit)
-    try:
-        for lineno, text in content:
-            asm.extend(hex_line_bytes(strip_line(text), lineno))
-    except ValueError as exc:
-        return (error_record(0, "hex", first, str(exc), end_line=last), comments) if strict \
-            else (None, [])
-    except RecordTooLarge as exc:
-        return error_record(0, "hex", first, f"line {first}: {exc}", end_line=last), comments
-    if not asm.length:
-        return None, []
-    meta: dict[str, object] = {"size": asm.length}
-    asm.describe(meta)
-    return RawRecord(index=0, data_in=asm.prefix(), data_out=None, ioctl=None,
-                     source_format="hex", line=first, end_line=last,
-                     unreadable=asm.unreadable(), meta=meta), comments
-
-
-def _read_block(
-    lines: list[tuple[int, str]], meta: dict[str, object], limit: int, hint: str | None
-) -> tuple[list[RawRecord], list[tuple[int, str]]]:
-    """(records, skipped lines) of one block."""
-    if all(is_decoration(strip_line(text)) for _, text in lines):
-        # A header or ruler block (PowerShell prints them apart from the rows): named.
-        return [], [(n, strip_line(t).strip()) for n, t in lines]
-    text_record: RawRecord | None = None
-    comments: list[tuple[int, str]] = []
-    if hint == "hex":  # the caller says plain hex: read as nothing else, errors reported
-        text_record, comments = _plain_hex(lines, limit, strict=True)
-    else:
-        dumped = read_dump_block(lines, meta, limit, hint)
-        if dumped is not None:
-            return dumped.records, dumped.skipped
-        text_record = read_bytes_text(lines, limit)
-        if text_record is None:
-            text_record, comments = _plain_hex(lines, limit)
-    if text_record is not None:
-        return [dataclasses.replace(text_record, meta={**meta, **text_record.meta})], comments
-    # A caption pasted right above (or below) the data, with no blank line between ("the
-    # buffer:"), is no reason to refuse the block: read what is left, and name the caption.
-    data_at = [i for i, (_, text) in enumerate(lines) if looks_like_data(text)]
-    if data_at and (data_at[0] > 0 or data_at[-1] < len(lines) - 1):
-        inner = lines[data_at[0]:data_at[-1] + 1]
-        records, lost = _read_block(inner, meta, limit, hint)
-        if records and all(r.error is None for r in records):
-            outer = [(n, strip_line(t).strip()) for n, t in lines
-                     if (n < inner[0][0] or n > inner[-1][0]) and t.strip()]
-            return records, sorted(outer + lost)
-    first, last = lines[0][0], lines[-1][0]
-    if data_at:
-        sample = next(strip_line(t).strip() for _, t in lines if looks_like_data(t))
-        where = line_span(first, last)
-        return [error_record(0, "text", first, f"{where}: looks like data but is no dump or "
-                             f"byte text this reader knows: {sample[:60]!r}", meta, last)], []
-    return [], [(n, strip_line(t).strip()) for n, t in lines if t.strip()]
+    match = _PROMPTS[0 if debugger_only else 1].match(plain)
+    return match.group("cmd").strip() if match else None
 
 
 def iter_text_records(
@@ -170,7 +98,7 @@ def iter_text_records(
                 f"cannot hold a record within the record-size limit of {limit} bytes (raise it "
                 "with --max-record-size)", meta, last)]
         elif block:
-            records, lost = _read_block(block, meta, limit, hint)
+            records, lost = read_block(block, meta, limit, hint)
             skipped.extend(lost)
         if records and section_records == 0 and "prompt_line" in meta:
             prompt = meta["prompt_line"]
@@ -196,7 +124,7 @@ def iter_text_records(
             # A command whose output held no data (r, k, lm ...): reported, not dropped.
             prompt = meta["prompt_line"]
             assert isinstance(prompt, int)
-            skipped.append((prompt, prompt_text))
+            skipped.append((prompt, f"debugger prompt: {prompt_text}"))
 
     prompt_text = ""
     for lineno, raw in enumerate(lines, start):
@@ -207,8 +135,12 @@ def iter_text_records(
         if command is not None:
             yield from flush()
             yield from close_section()
-            meta, section_records = {"command": command, "prompt_line": lineno}, 0
             prompt_text = strip_line(raw).strip()
+            if _QUIT.match(command):  # the session ends: what follows is no output of it
+                skipped.append((lineno, f"quit line: {prompt_text}"))
+                meta, section_records = {}, 0
+                continue
+            meta, section_records = {"command": command, "prompt_line": lineno}, 0
             continue
         if overflow is not None:
             overflow = (overflow[0], lineno)
@@ -222,3 +154,25 @@ def iter_text_records(
     yield from close_section()
     if held is not None:
         yield with_skipped(held, skipped)
+
+
+def read_text(text: str, limit: int = MAX_RECORD_SIZE) -> Iterator[RawRecord]:
+    r"""The buffers written in ``text``, whatever printed them, one record each, in order.
+
+    For a paste into a notebook: ``text`` is what a debugger, a hex dump tool, a REPL or a
+    program printed (several of them, with prompts and prose between, is fine).  Each record
+    has the bytes (``data_in``), the lines they came from (``line``..``end_line``,
+    1-based), the form they were read in (``source_format``) and, where the text did not hold
+    every byte, ``unreadable`` ranges and ``meta["truncated"]``; a run of data-like lines that
+    could not be read is a record with ``error`` set, never dropped.  Lines that are not data
+    are named in ``meta["skipped_lines"]``.  ``limit`` bounds a record's size in bytes.
+
+    >>> [r.data_in for r in read_text("x = b'\\x1c\\x00\\x00\\x00'  # HeaderLength")]
+    [b'\x1c\x00\x00\x00']
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be str, not {type(text).__name__}")
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValueError(f"limit must be a positive int, not {limit!r}")
+    return iter_text_records(text.lstrip("\ufeff").splitlines(), limit)
+

@@ -77,6 +77,8 @@ def _inline(value: object) -> str:
 
 def dump_yaml(document: Mapping[str, object], *, header: Sequence[str] = ()) -> str:
     """``document`` as block-style YAML, preceded by ``header`` as ``#`` comment lines."""
-    out = [f"# {line}".rstrip() for line in header]
+    # Each line of a header item is a comment line of its own: a line break inside one (a
+    # generator name "a\nb") must not end the comment and start a line of YAML.
+    out = [f"# {line}".rstrip() for item in header for line in (str(item).splitlines() or [""])]
     _emit(document, 0, out)
     return "\n".join(out) + "\n"

@@ -15,7 +15,11 @@ asserted:
 * the renderer alone, in this process: ``tracemalloc`` peak of iterating
   :func:`~iscsitgt_spt.codec.analysis.hexview.iter_hexdump` over each size, which must not grow;
 * an IRPMon JSON array export holding one record whose ``Parsers.Hexer.Data0`` hex string is
-  M MiB of text, decoded to text and to ``--json``, as peak over input size.
+  M MiB of text, decoded to text and to ``--json``, as peak over input size;
+* one line of text holding N MiB of bytes as unbroken hex, hex pairs between spaces, or base64
+  (``--line-mib``), ``decode --json``, as peak over the floor per character of the line
+  (issue 24: a small constant, at most 4x).  Measured by the session that added it (2 shared
+  cores, ``--sizes 1 --irpmon-mib 1 --line-mib 1 8``), see the end of this docstring.
 
 Measured (2 shared cores, load average 1.1-1.9, floor 23.1-23.2 MiB, inputs written a MiB at
 a time), peak RSS of ``decode --hexdump``, 1 MiB / 16 MiB:
@@ -41,6 +45,18 @@ Measured again by the session that streamed the buffer (same command, ``--sizes 
 
 The IRPMon record ends as an error record (its ``Data size`` column says 64 bytes, its hex
 string holds more), so that part measures reading the export, not the report of the record.
+Long text lines (issue 24), ``--sizes 1 --irpmon-mib 1 --line-mib 1 8``, floor 22.7 MiB, peak
+RSS of ``decode --json`` over the floor per character of the line, 1 MiB / 8 MiB of bytes:
+
+* before (every reader took the line apart token by token, detection read its first MiB):
+  about 65 bytes per character (an 8 MB line peaked at 524 MiB, as issue 24 measured);
+* after (``bytes.fromhex`` for a line of bytes only, a lone long line tried as one run of hex
+  or base64 before any other reader, detection sniffing 4,096 characters of a line): unbroken
+  hex 5.73x / 5.53x, hex pairs between spaces 4.15x / 4.02x, base64 3.99x / 3.79x.  Of that,
+  the readers' own part, by ``tracemalloc`` around ``read_capture`` with the input bytes,
+  its text and its lines counted, is 2.7x (hex, spaced hex) and 4.1x (base64); the rest is
+  the command's input and its ``--json`` output of the buffer.
+
 (Earlier runs that built the input whole in this process measured it in the child too: the
 child's ``ru_maxrss`` includes this process's memory at the fork; see :func:`write_input`.)
 """
@@ -122,10 +138,41 @@ def irpmon_export(path: Path, mib: int) -> int:
     return len(before) + len(data0) + 2 * pairs + len(after)
 
 
+def text_line(path: Path, kind: str, mib: int) -> int:
+    """One line of text holding ``mib`` MiB of bytes: unbroken hex, hex pairs between spaces,
+    or base64; written a piece at a time (see :func:`write_input`).  Its size in characters."""
+    import base64
+
+    chunk = 3 * 4096  # a multiple of 3: base64 pieces join without padding inside
+    with path.open("w") as out:
+        out.write(TMF.hex(" ") if kind == "spaced hex" else TMF.hex() if kind == "hex" else "")
+        for _ in range(mib * MIB // chunk):
+            piece = os.urandom(chunk)
+            out.write(" " + piece.hex(" ") if kind == "spaced hex" else piece.hex()
+                      if kind == "hex" else base64.b64encode(piece).decode())
+        out.write("\n")
+    return path.stat().st_size
+
+
+def text_lines(folder: Path, sizes: list[int], floor: float, extra: list[str]) -> None:
+    """Issue 24: memory for a text record is a small constant times its line (<= 4x)."""
+    for kind in ("hex", "spaced hex", "base64"):
+        for mib in sizes:
+            path = folder / "line.txt"
+            chars = text_line(path, kind, mib) / MIB
+            peak, seconds, code = peak_of(["decode", "--json", *extra, str(path)])
+            print(f"one {kind} line of {chars:6.1f} MiB, decode --json: peak {peak:7.1f} MiB = "
+                  f"{(peak - floor) / chars:4.2f}x the line over the floor, {seconds:5.1f} s, "
+                  f"exit {code}")
+            path.unlink()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 16], metavar="MIB")
     parser.add_argument("--irpmon-mib", type=int, default=64)
+    parser.add_argument("--line-mib", type=int, nargs="+", default=[1, 8], metavar="MIB",
+                        help="bytes held by the long hex and base64 lines")
     opts = parser.parse_args()
     extra = record_size_option()
     with tempfile.TemporaryDirectory() as tmp:
@@ -148,6 +195,7 @@ def main() -> None:
                 path.unlink()
             low, high = min(opts.sizes), max(opts.sizes)
             print(f"  ratio peak({high} MiB) / peak({low} MiB): {peaks[high] / peaks[low]:.2f}")
+        text_lines(folder, opts.line_mib, floor, extra)
         export = folder / "irpmon.json"
         size = irpmon_export(export, opts.irpmon_mib) / MIB
         for mode in ([], ["--json"]):

@@ -196,4 +196,4 @@ def test_fuzz_capture_f03dc497_damaged_radare2_row_address(tmp_path: Path) -> No
     path = tmp_path / "damaged_px.txt"
     path.write_bytes(CRASH_F03DC497)
     for mode in ([], ["--hexdump"], ["--json"], ["--json", "--no-diagnostics"]):
-        assert "lines 2-6" in one_line_error(cli("decode", str(path), *mode))
+        assert "lines 3-6" in one_line_error(cli("decode", str(path), *mode))

@@ -27,12 +27,16 @@ See ``tests/fuzz/README.md``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import io
 import json
+import os
 import pkgutil
 import random
 import sys
+import tempfile
+import threading
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -48,8 +52,11 @@ with atheris.instrument_imports():
     for _package in (iscsitgt_spt.codec, iscsitgt_spt.spec):
         for _module in pkgutil.walk_packages(_package.__path__, _package.__name__ + "."):
             importlib.import_module(_module.name)
+    from iscsitgt_spt.cli import main as cli_main
+    from iscsitgt_spt.cli._output import GuardedFile
     from iscsitgt_spt.cli.decode import emit_reports, open_input
     from iscsitgt_spt.codec.analysis.report import report_record
+    from iscsitgt_spt.codec.bounded import SKIP_FACTOR, text_line_bound
     from iscsitgt_spt.codec.capture.detect import FORMATS, RawRecord, read_capture
     from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE
     from iscsitgt_spt.codec.longbuffer import LongBuffer, leading_size
@@ -204,6 +211,178 @@ def _check_long(data: bytes, seed: int, mode: dict[str, bool]) -> None:
                                      f"held whole:\n{a!r}\nas a LongBuffer:\n{b!r}")
 
 
+# -- the input and output layers (issue 24) -----------------------------------------------------
+#: The record-size bound of the endless-stream check: small, so that the bound is reached fast.
+SMALL_LIMIT = 4096
+#: The most an input may be read under SMALL_LIMIT before it ends: the detection head, then
+#: one text line bound read (and skipped SKIP_FACTOR times over) or one raw record, and the
+#: text reader's read size (1 MiB) past it.
+READ_BUDGET = (1 << 16) + (SKIP_FACTOR + 2) * text_line_bound(SMALL_LIMIT) + (2 << 20)
+
+
+#: Bytes that make (or may make, in UTF-8 or UTF-16) a line boundary of str.splitlines:
+#: \n \v \f \r, the separators 1C-1E, NEL (C2 85), U+2028/2029 (E2 80 A8/A9; 28 20 and
+#: 29 20 in UTF-16).
+_LINE_BYTES = bytes([0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x85, 0xA8, 0xA9, 0x28, 0x29])
+
+
+class _Endless(io.RawIOBase):
+    """``data`` without anything that could end a line, repeated for ever, read in short
+    pieces; no seeking (as ``/dev/zero`` or ``yes | tr -d '\\n'``).  Counts what was read."""
+
+    def __init__(self, data: bytes) -> None:
+        self.unit = data.translate(None, _LINE_BYTES) or b"\0"
+        self.read_so_far = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self.read_so_far > READ_BUDGET:
+            raise AssertionError(f"read {self.read_so_far} bytes of an endless line "
+                                 f"without ending (budget {READ_BUDGET})")
+        size = min(len(buffer), 1 + (self.read_so_far * 7919) % 65536)
+        start = self.read_so_far % len(self.unit)
+        piece = (self.unit * (size // len(self.unit) + 2))[start:start + size]
+        buffer[:size] = piece
+        self.read_so_far += size
+        return size
+
+
+def _check_endless(data: bytes, fmt: str) -> None:
+    """An endless line (the input, its line ends removed, repeated) ends with one SptError
+    within the read budget, whatever the format: no read holds more than the bound."""
+    stream = io.BufferedReader(_Endless(data))
+    try:
+        with ExitStack() as stack:
+            _, records, _, _ = open_input(stream, fmt, SMALL_LIMIT, stack)  # type: ignore[arg-type]
+            for _record in records:
+                pass
+    except SptError as exc:
+        if "\n" in str(exc):
+            raise AssertionError(f"error of more than one line: {exc!r}") from None
+        return
+    raise AssertionError("an endless input ended without an error")
+
+
+def _run_main(argv: list[str], stdout: io.TextIOWrapper) -> tuple[int, str]:
+    """``iscsitgt-spt ARGV`` in this process with ``stdout``; (status, stderr)."""
+    err = io.StringIO()
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = stdout, err
+    try:
+        status = cli_main(argv)
+    finally:
+        sys.stdout, sys.stderr = saved
+    lines = err.getvalue().splitlines()
+    # One line per failure (a dump that failed to write after a bad input says both).
+    if (status != 0 and not lines) or any(not line.startswith("iscsitgt-spt decode: ")
+                                          for line in lines):
+        raise AssertionError(f"{argv}: status {status} with stderr {err.getvalue()!r}")
+    return status, err.getvalue()
+
+
+def _fd_output(fd: int) -> io.TextIOWrapper:
+    """A standard output on ``fd`` as the CLI makes it (``fd`` stays the caller's)."""
+    raw = GuardedFile(fd, "w", target="standard output", closefd=False)
+    return io.TextIOWrapper(io.BufferedWriter(raw), encoding="utf-8",
+                            errors="backslashreplace")
+
+
+def _discard(stdout: io.TextIOWrapper) -> None:
+    """Close ``stdout`` whatever is left in it (the command reported its failure already)."""
+    with contextlib.suppress(Exception):
+        stdout.close()
+    with contextlib.suppress(Exception):
+        stdout.buffer.raw.close()  # type: ignore[attr-defined]
+
+
+def _check_outputs(path: str, json_mode: bool) -> None:
+    """Standard output on a full device: status 1 (or 2: unusable input, nothing written)
+    and one line, never 0 with the output lost; on a pipe whose reader has gone: 0 quietly
+    (or 2 and one line).  ``--html`` on the full device: 1 or 2, one line."""
+    extra = ["--json"] if json_mode else []
+    full = os.open("/dev/full", os.O_WRONLY)
+    stdout = _fd_output(full)
+    status, err = _run_main(["decode", path, *extra], stdout)
+    _discard(stdout)
+    os.close(full)
+    if status not in (1, 2):
+        raise AssertionError(f"stdout on /dev/full: status {status}, stderr {err!r}")
+    if status == 1 and "No space left on device" not in err:
+        raise AssertionError(f"stdout on /dev/full: status 1 without saying why: {err!r}")
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    stdout = _fd_output(write_end)
+    status, err = _run_main(["decode", path, *extra], stdout)
+    _discard(stdout)
+    os.close(write_end)
+    # Quiet (0) unless the command had failed on its own (1, 2: said in one line each).
+    if (status == 0) != (err == ""):
+        raise AssertionError(f"stdout on a closed pipe: status {status}, stderr {err!r}")
+    null = os.open(os.devnull, os.O_WRONLY)
+    sink = _fd_output(null)
+    status, err = _run_main(["decode", path, "--html", "/dev/full"], sink)
+    _discard(sink)
+    os.close(null)
+    if status not in (1, 2):
+        raise AssertionError(f"--html /dev/full: status {status}, stderr {err!r}")
+
+
+def _check_pipe_input(data: bytes, path: str) -> None:
+    """The input through a pipe (``decode <(...)``): never seeked, the same result as the
+    file's."""
+    def run(argv: list[str]) -> tuple[int, str, bytes]:
+        out_read, out_write = os.pipe()
+        collected: list[bytes] = []
+        reader = threading.Thread(target=lambda: collected.append(_drain(out_read)))
+        reader.start()
+        stdout = _fd_output(out_write)
+        status, err = _run_main(argv, stdout)
+        _discard(stdout)
+        os.close(out_write)
+        reader.join()
+        return status, err, collected[0]
+
+    in_read, in_write = os.pipe()
+    feeder = threading.Thread(target=_feed, args=(in_write, data))
+    feeder.start()
+    try:
+        piped = run(["decode", f"/dev/fd/{in_read}", "--json", "--color", "never"])
+    finally:
+        os.close(in_read)  # (a feeder still writing gets EPIPE and ends)
+        feeder.join()
+    filed = run(["decode", path, "--json", "--color", "never"])
+    if piped != filed:
+        raise AssertionError(f"through a pipe: {piped[:2]!r}, from the file: {filed[:2]!r}")
+
+
+def _feed(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    try:
+        while view:
+            view = view[os.write(fd, view):]
+    except BrokenPipeError:
+        pass  # the command stopped reading (an unusable input): what it read is what counts
+    finally:
+        os.close(fd)
+
+
+def _drain(fd: int) -> bytes:
+    with open(fd, "rb") as stream:
+        return stream.read()
+
+
+def _check_layers(data: bytes, pick: int) -> None:
+    _check_endless(data, "auto" if pick & 2 else FORMATS[pick % len(FORMATS)])
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "input")
+        with open(path, "wb") as fh:
+            fh.write(data)
+        _check_outputs(path, bool(pick & 4))
+        _check_pipe_input(data, path)
+
+
 def test_one_input(data: bytes) -> None:
     outcomes = [_decode(data, "auto", mode)[0] for mode in MODES]
     # Text and JSON of one input end the same way (the bulk path keeps the verdict).
@@ -215,6 +394,7 @@ def test_one_input(data: bytes) -> None:
         _decode(data, fmt, MODES[(pick + n) % len(MODES)])
     for mode in (TEXT, HEXDUMP, JSON, JSON_BULK) if pick & 1 else (TEXT, HEXDUMP, JSON):
         _check_long(data, pick, mode)
+    _check_layers(data, pick)
 
 
 def main() -> None:

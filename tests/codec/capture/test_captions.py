@@ -37,9 +37,10 @@ def test_captions_around_a_dump_are_named_not_fatal(
 
 def test_a_data_block_that_stays_unreadable_is_still_an_error_record() -> None:
     # Caption plus hex-looking rows that are no bytes (the second row holds an odd number of
-    # hex digits, 2+4+2+2+1+4 = 15): trimming the caption does not rescue them, so the whole
-    # block stays one error record naming all its lines.
+    # hex digits, 2+4+2+2+1+4 = 15): trimming the caption does not rescue them, so the rows
+    # stay one error record naming their lines, and the caption is named beside it.
     text = ["the buffer:", "1c0 000 0000 4953 43 53 44", "49 5447 54 3c 0 0000"]
     (record,) = list(iter_capture_lines(text, "text"))
     assert record.error is not None
-    assert (record.line, record.end_line) == (1, 3)
+    assert (record.line, record.end_line) == (2, 3)
+    assert record.meta["skipped_lines"] == ("line 1: the buffer:",)

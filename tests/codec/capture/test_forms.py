@@ -128,7 +128,7 @@ def test_commentary_lines_are_reported_not_dropped(tmf: bytes) -> None:
     (record,) = read_capture(text.encode()).records
     assert record.data_in == tmf
     assert record.meta["skipped_lines"] == (
-        "line 1: Microsoft (R) Windows Debugger Version 10.0", "line 5: trailing remark")
+        "line 1: banner: Microsoft (R) Windows Debugger Version 10.0", "line 5: trailing remark")
 
 
 def test_dump_command_without_a_dump_is_an_error_record(tmf: bytes) -> None:
@@ -215,4 +215,5 @@ def test_other_commands_and_their_output_are_reported(vectors: Path, tmf: bytes)
     (record,) = read_capture("\n".join(session).encode()).records
     assert record.data_in == tmf and (record.line, record.end_line) == (3, 7)
     assert record.meta["skipped_lines"] == (
-        "line 1: 0:000> r rdx", "line 2: rdx=0000014338808600", "line 8: 0:000> k")
+        "line 1: debugger prompt: 0:000> r rdx", "line 2: rdx=0000014338808600",
+        "line 8: debugger prompt: 0:000> k")

@@ -26,12 +26,12 @@ CRASH_F03DC497 = (
 
 def test_f03dc497_a_row_address_with_a_digit_for_0x_is_no_address() -> None:
     # "1x00000025" is neither plain hex nor 0x-prefixed hex (radare2 prints 0x + 8 digits):
-    # no row.  The dump (ruler at line 2, rows at lines 3-6) is then one this reader cannot
-    # read, an input error naming those lines, one line, no ValueError.
+    # no row.  The rows (lines 3-6, below a damaged ruler at line 2) are then data this
+    # reader cannot read, an input error naming those lines, one line, no ValueError.
     with pytest.raises(InputFormatError) as caught:
         read_capture(CRASH_F03DC497)
     message = str(caught.value)
-    assert "lines 2-6" in message and "\n" not in message
+    assert "lines 3-6" in message and "\n" not in message
 
 
 def test_a_row_read_by_an_earlier_rows_shape_keeps_its_0x_prefix() -> None:

@@ -1,0 +1,72 @@
+"""Lines of a byte stream, none held past a bound: the one line reader of the input layer.
+
+Every line-oriented input -- a ``send --fuzz-corpus`` corpus, a ``replay:`` capture, a text
+capture ``decode`` reads -- can be endless (``/dev/zero``, ``yes``, a FIFO nobody closes) or hold
+one line longer than any record could be.  Such a line is never held whole: the reader gets
+its first ``bound`` + 1 bytes (which it refuses as too long: one broken record) and the rest
+is skipped; a line that goes on for :data:`SKIP_FACTOR` times the bound without ending is not
+line text at all, and ends the input with one error naming it.
+
+The bounds themselves come from the record-size bound (``--max-record-size``):
+:func:`~iscsitgt_spt.codec.safejson.json_text_bound` for JSON lines, :func:`text_line_bound`
+for the text dumps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from iscsitgt_spt.spec.errors import InputFormatError
+
+__all__ = ["SKIP_FACTOR", "bounded_lines", "line_too_long", "text_line_bound"]
+
+#: How many bounds' worth of one over-long line are skipped before the input is given up.
+SKIP_FACTOR = 4
+
+#: Room for what a text line carries besides the bytes (an address, a printable column).
+_TEXT_OVERHEAD = 1 << 16
+
+
+def text_line_bound(record_bytes: int) -> int:
+    """Longest text line that can carry a record of ``record_bytes`` bytes.
+
+    The widest spelling of a byte among the text formats is a C array's ``0x00, `` (six
+    characters); eight per byte leaves room for separators and line decorations.
+    """
+    return 8 * record_bytes + _TEXT_OVERHEAD
+
+
+def line_too_long(lineno: int, past: int, bound: int, what: str) -> InputFormatError:
+    """The error that ends an input whose line ``lineno`` goes on past ``past`` bytes."""
+    return InputFormatError(
+        f"line {lineno} goes on past {past} bytes without a line break "
+        "(an endless input, or not line text)", path=what,
+        expected=f"at most {bound} bytes a line",
+    )
+
+
+def bounded_lines(stream: BinaryIO, bound: int, what: str = "input") -> Iterator[bytes]:
+    """The lines of ``stream`` (with their ``\\n``), none read past ``bound`` + 1 bytes.
+
+    A longer line comes out as its first ``bound`` + 1 bytes, without a line end, and the
+    rest of it is skipped, never held; past :data:`SKIP_FACTOR` bounds of skipping the input
+    ends with :func:`line_too_long`.  ``stream`` is only read, never seeked: pipes and FIFOs
+    work.
+    """
+    lineno = 0
+    while line := stream.readline(bound + 1):
+        lineno += 1
+        if len(line) > bound and not line.endswith(b"\n"):
+            _skip_rest(stream, bound, lineno, what)
+        yield line
+
+
+def _skip_rest(stream: BinaryIO, bound: int, lineno: int, what: str) -> None:
+    skipped = 0
+    while rest := stream.readline(bound + 1):
+        if rest.endswith(b"\n"):
+            return
+        skipped += len(rest)
+        if skipped > SKIP_FACTOR * bound:
+            raise line_too_long(lineno, SKIP_FACTOR * bound, bound, what)
