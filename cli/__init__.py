@@ -107,19 +107,11 @@ class _VersionAction(argparse.Action):
 
 
 def _columns() -> int:
-    """The terminal's width, as :func:`shutil.get_terminal_size` reads it (``COLUMNS``, then
-    standard output's terminal, else 80)."""
-    try:
-        columns = int(os.environ["COLUMNS"])
-    except (KeyError, ValueError):
-        columns = 0
-    if columns <= 0:
-        stdout = sys.__stdout__
-        try:
-            columns = os.get_terminal_size(stdout.fileno()).columns if stdout else 0
-        except (AttributeError, ValueError, OSError):
-            columns = 0
-    return columns or 80
+    """The width help is wrapped to: ``COLUMNS``, then standard output's terminal, else 80
+    (:func:`iscsitgt_spt.cli._terminal.columns`, which decides it for every command)."""
+    from iscsitgt_spt.cli._terminal import columns
+
+    return columns(sys.__stdout__) or 80
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -133,6 +125,22 @@ class _Formatter(argparse.HelpFormatter):
                  width: int | None = None) -> None:
         super().__init__(prog, indent_increment, max_help_position,
                          _columns() - 2 if width is None else width)
+
+    # argparse wraps with textwrap's defaults, which cut a word longer than the line (a
+    # device spec, a path) anywhere, and split at hyphens (an option name): a word that does
+    # not fit overflows its line instead, whole, so it can still be read and copied.
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        import textwrap
+
+        text = self._whitespace_matcher.sub(" ", text).strip()
+        return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        import textwrap
+
+        text = self._whitespace_matcher.sub(" ", text).strip()
+        return textwrap.fill(text, width, initial_indent=indent, subsequent_indent=indent,
+                             break_long_words=False, break_on_hyphens=False)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -15,6 +15,7 @@ from iscsitgt_spt.spec.registry import STRUCTURES
 __all__ = [
     "ABIS",
     "COOKIES",
+    "add_old_spelling",
     "add_profile_options",
     "parse_int",
     "print_json",
@@ -24,6 +25,14 @@ __all__ = [
     "version_text",
     "write_bytes",
 ]
+
+
+def add_old_spelling(parser: argparse.ArgumentParser, old: str, dest: str,
+                     **kwargs: Any) -> None:
+    """``old``, a spelling the option ``dest`` had before the one vocabulary of
+    docs/cli.rst (``--output/-o`` files written, ``--format`` formats, ``--input/-i`` files
+    read): still accepted, hidden from ``--help`` and the docs, for one release."""
+    parser.add_argument(old, dest=dest, help=argparse.SUPPRESS, **kwargs)
 
 
 def add_profile_options(parser: argparse.ArgumentParser, *, defaults: bool = True) -> None:

@@ -91,7 +91,8 @@ def write_html_report(args: argparse.Namespace, open_input: Opener) -> int:
     # Said on stderr when the page itself went to standard output.
     print(f"wrote {one_line(target)}: {verdict.records} record{'s' * (verdict.records != 1)}, "
           f"{verdict.undecoded} not decoded", file=sys.stderr if args.html == "-" else sys.stdout)
-    if verdict.gated:
+    reason = verdict.reasons()
+    if reason is not None:  # exit 1: the one line on stderr that says why
         sys.stdout.flush()
-        print(f"iscsitgt-spt decode: {verdict.reasons()}", file=sys.stderr)
+        print(f"iscsitgt-spt decode: {reason}", file=sys.stderr)
     return verdict.exit_code()

@@ -11,6 +11,8 @@ import sys
 import time
 from typing import TextIO
 
+from iscsitgt_spt.cli._terminal import interactive
+
 __all__ = ["Progress"]
 
 
@@ -27,13 +29,14 @@ class Progress:
         enabled: bool | None = None,
     ) -> None:
         self.stream = stream if stream is not None else sys.stderr
-        self.enabled = self.stream.isatty() if enabled is None else enabled
+        self.enabled = interactive(self.stream) if enabled is None else enabled
         self.total = total
         self.total_bytes = total_bytes
         self.label = label
         self._start = time.monotonic()
         self._last = 0.0
         self._drawn = False
+        self._drawn_width = 0
 
     def update(self, done: int, nbytes: int | None = None) -> None:
         if not self.enabled:
@@ -49,11 +52,15 @@ class Progress:
             text = f"{done} {self.label}, {100 * nbytes // max(self.total_bytes, 1)}% of input"
         else:
             text = f"{done} {self.label}"
-        self.stream.write(f"\r{text}, {rate:,.0f}/s \x1b[K")
+        # Spaces, not an erase sequence, clear the rest of the previous line: the line holds
+        # no escape sequence at all (NO_COLOR users and plain terminals see plain text).
+        line = f"{text}, {rate:,.0f}/s"
+        self.stream.write(f"\r{line.ljust(self._drawn_width)}")
         self.stream.flush()
+        self._drawn_width = len(line)
         self._drawn = True
 
     def close(self) -> None:
         if self.enabled and self._drawn:
-            self.stream.write("\r\x1b[K")
+            self.stream.write("\r" + " " * self._drawn_width + "\r")
             self.stream.flush()

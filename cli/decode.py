@@ -37,6 +37,13 @@ from iscsitgt_spt.cli._input import open_source
 from iscsitgt_spt.cli._jobs import jobs_option, ordered_map
 from iscsitgt_spt.cli._long_input import print_json_with_hex, read_long_raw
 from iscsitgt_spt.cli._progress import Progress
+from iscsitgt_spt.cli._terminal import (
+    color_wanted,
+    columns,
+    hexdump_width,
+    stdin_at_terminal,
+    wrap_prose,
+)
 from iscsitgt_spt.cli._verdict import Verdict, add_fail_on_option
 from iscsitgt_spt.codec.analysis.bulk import bulk_line
 from iscsitgt_spt.codec.analysis.lint import Finding, lint_bytes
@@ -77,7 +84,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
         "not failure), 1 a record could not be decoded whole (a buffer cut short included) or "
         "a finding reached --fail-on, 2 unusable input.",
     )
-    p.add_argument("file", nargs="?", default="-", metavar="FILE",
+    # Two destinations (an absent FILE would overwrite what --input gave); run() joins them.
+    p.add_argument("file", nargs="?", metavar="FILE",
                    help="input file, or - for standard input (default)")
     p.add_argument("--as", dest="name", type=structure_name, metavar="NAME",
                    help="decode as this structure instead of identifying it")
@@ -85,8 +93,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
                    help="the IOCTL the buffer travelled with (e.g. 0x4d008)")
     p.add_argument("--abi", choices=ABIS, help="ABI (default: detect)")
     p.add_argument("--cookie", choices=COOKIES, help="cookie width (default: detect)")
-    p.add_argument("--input", choices=("auto", *FORMATS), default="auto", metavar="FORMAT",
-                   help="input format: auto (default) or one of " + ", ".join(FORMATS))
+    p.add_argument("--input", "-i", dest="input_file", action=_InputAction, metavar="FILE",
+                   help="the same as FILE")
+    p.add_argument("--format", dest="input", choices=("auto", *FORMATS), default="auto",
+                   metavar="FORMAT", help="input format: auto (default) or one of "
+                   + ", ".join(FORMATS))
     p.add_argument("--max-record-size", type=_record_size, default=MAX_RECORD_SIZE, metavar="N",
                    help="largest record to read, in bytes (default 4 MiB); '*' rows and "
                    "declared sizes never expand past it")
@@ -106,6 +117,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
                    "cores available; default 1); the output is the same, in input order")
     add_fail_on_option(p)
     return p
+
+
+class _InputAction(argparse.Action):
+    """``--input/-i FILE``, the file read, as in every command.  Before the one vocabulary
+    (docs/cli.rst) ``decode --input`` took the input FORMAT: a known format name given here
+    still means that, for one release (a file of that name can be given as ./NAME)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        if option_string == "--input" and values in ("auto", *FORMATS):
+            namespace.input = values
+        else:
+            namespace.input_file = values
 
 
 def _record_size(text: str) -> int:
@@ -270,11 +294,13 @@ def _buffer_text(
         if full:
             yield render_text(shown, color=color, findings=buf.findings)
         if args.hexdump:
-            yield from _iter_hexdump(shown, buf.data, color=color, findings=buf.findings)
+            yield from _iter_hexdump(shown, buf.data, color=color, findings=buf.findings,
+                                     width=hexdump_width(getattr(args, "width", None)))
     else:
         yield f"  error: {buf.error}"
         if args.hexdump:
-            yield from _iter_hexdump(None, buf.data, color=color)
+            yield from _iter_hexdump(None, buf.data, color=color,
+                                     width=hexdump_width(getattr(args, "width", None)))
     if buf.findings:
         yield "findings:"
         yield from _findings_text(buf.findings)
@@ -313,9 +339,10 @@ def iter_report_text(
         yield from ("  " + line for line in report.sense.format_text().splitlines())
 
 
-def _write_lines(lines: Iterable[str]) -> None:
-    """Stream lines to standard output: the output is never held whole in memory."""
-    sys.stdout.writelines(f"{line}\n" for line in lines)
+def _write_lines(lines: Iterable[str], width: int | None = None) -> None:
+    """Stream lines to standard output: the output is never held whole in memory.  With a
+    ``width`` (a terminal's, or ``COLUMNS``) the prose lines among them are wrapped to it."""
+    sys.stdout.writelines(f"{line}\n" for line in wrap_prose(lines, width))
 
 
 # -- driving ----------------------------------------------------------------------------------
@@ -376,7 +403,8 @@ def emit_reports(
     (:func:`open_input`).
     """
     verdict = Verdict(getattr(args, "fail_on", None))
-    color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
+    color = color_wanted(args.color)
+    args.width = columns()
     options = {"name": args.name, "ioctl": args.ioctl, "abi": args.abi, "cookie": args.cookie,
                "diagnostics": getattr(args, "diagnostics", True)}
     if not multi:
@@ -391,7 +419,7 @@ def emit_reports(
             print_json(_single_document(report, fmt))
         else:
             _write_lines([f"format: {fmt}"])
-            _write_lines(iter_report_text(report, fmt, args, color))
+            _write_lines(iter_report_text(report, fmt, args, color), args.width)
         verdict.add(report)
         if request.partial is not None:
             # Shown above, member by member; the one line a script reads says where it ends
@@ -427,6 +455,7 @@ def _chunk_options(args: argparse.Namespace, fmt: str, color: bool) -> argparse.
     options = argparse.Namespace(**{key: getattr(args, key, None) for key in keep})
     options.diagnostics = getattr(args, "diagnostics", True)
     options.fmt, options.color = fmt, color
+    options.width = getattr(args, "width", None)  # the terminal's, read once in this process
     return options
 
 
@@ -459,8 +488,8 @@ def _records_output(
             parts.append(report.to_json_line() + "\n")
         else:
             parts.append("\n")
-            parts.extend(f"{line}\n" for line in iter_report_text(
-                report, options.fmt, options, options.color))
+            parts.extend(f"{line}\n" for line in wrap_prose(iter_report_text(
+                report, options.fmt, options, options.color), options.width))
     return "".join(parts), outcomes
 
 
@@ -480,6 +509,12 @@ def _size_of(stream: BinaryIO) -> int | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    named = args.file is not None or getattr(args, "input_file", None) is not None
+    args.file = args.file or getattr(args, "input_file", None) or "-"
+    if args.file == "-" and stdin_at_terminal(
+            "decode", named, "give a FILE (iscsitgt-spt decode capture.txt), or pipe one in "
+            "(... | iscsitgt-spt decode); - reads what you paste"):
+        return EXIT_INPUT
     if args.fail_on is not None and not args.diagnostics:
         # Bulk mode skips the lint pass: there would be no findings to gate on.
         raise SptError("needs the lint pass, which --no-diagnostics skips",

@@ -43,7 +43,7 @@ def _introduction() -> str:
     return (f"Decoding {SAMPLE}, the sample capture shipped with the package:\n"
             f"  {sample_path(SAMPLE)}\n"
             "It tells one session; one record is truncated on purpose, to show that a broken\n"
-            "record costs only itself (`iscsitgt-spt samples --out DIR` writes a copy).\n")
+            "record costs only itself (`iscsitgt-spt samples --output DIR` writes a copy).\n")
 
 
 def run(args: argparse.Namespace) -> int:

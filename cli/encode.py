@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from iscsitgt_spt.cli._common import ABIS, COOKIES, read_json_document, structure_name, write_bytes
+from iscsitgt_spt.cli._terminal import stdin_at_terminal
 from iscsitgt_spt.codec.documents import encode_document
 
 __all__ = ["register", "run"]
@@ -26,14 +27,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
     p.add_argument("--hex", action="store_true", help="write hex text instead of raw bytes")
     p.add_argument("--raw", action="store_true",
                    help="do not fill derived members: missing members are zero")
-    p.add_argument("--input", "-i", metavar="FILE", default="-",
-                   help="read JSON from FILE instead of standard input")
+    p.add_argument("--input", "-i", metavar="FILE",
+                   help="read JSON from FILE (- for standard input, the default)")
     return p
 
 
 def run(args: argparse.Namespace) -> int:
+    if (args.input or "-") == "-" and stdin_at_terminal(
+            "encode", args.input is not None, "pipe a JSON value in "
+            "(... | iscsitgt-spt encode NAME), or give --input FILE"):
+        return 2
     data = encode_document(
-        read_json_document(args.input),
+        read_json_document(args.input or "-"),
         args.name, abi=args.abi, cookie=args.cookie, canonical=not args.raw,
     )
     if args.hex:

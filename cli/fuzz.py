@@ -1,4 +1,4 @@
-"""``iscsitgt-spt fuzz NAME... --out PATH``: write a reproducible fuzz corpus.
+"""``iscsitgt-spt fuzz NAME... --output PATH``: write a reproducible fuzz corpus.
 
 ``iscsitgt-spt fuzz --sessions --device DEV``: fuzz a target by session sequences instead
 (:mod:`iscsitgt_spt.cli._sessions`).
@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
-from iscsitgt_spt.cli._common import parse_int, structure_name
+from iscsitgt_spt.cli._common import add_old_spelling, parse_int, structure_name
 from iscsitgt_spt.cli._input import open_source
 from iscsitgt_spt.cli._outfile import check_path, open_output
 from iscsitgt_spt.cli._output import OutputError
@@ -61,9 +61,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
     p.add_argument("names", nargs="*", type=structure_name, metavar="NAME",
                    help="structure names (or --all)")
     p.add_argument("--all", action="store_true", help="every structure of the spec")
-    p.add_argument("--out", "-o", metavar="PATH",
+    # Checked in run() (required unless --sessions; argparse's required= would also refuse
+    # the old spelling).
+    p.add_argument("--output", "-o", dest="out", metavar="PATH",
                    help="a .jsonl file (JSON-Lines capture records) or a directory of .bin "
                    "files (required unless --sessions)")
+    add_old_spelling(p, "--out", "out", metavar="PATH")
     p.add_argument("-n", type=int, default=100, metavar="N",
                    help="cases per structure, profile and mode (default: 100)")
     p.add_argument("--seed", type=parse_int, default=0, help="random seed (default: 0)")
@@ -127,7 +130,7 @@ def _listed(out: Path) -> list[Path]:
         return []
     names: list[Path] = []
     with ExitStack() as stack:
-        source = open_source(str(index), stack, "--out")
+        source = open_source(str(index), stack, "--output")
         for line in bounded_lines(source.stream, 1 << 12, str(index)):
             try:
                 name = json.loads(line).get("file")
@@ -178,14 +181,14 @@ def write_corpus(cases: Iterable[Case], out: Path, progress: Progress | None = N
     """
     written = 0
     if out.suffix == ".jsonl":
-        with open_output(str(out), "--out", inputs=inputs) as fh:
+        with open_output(str(out), "--output", inputs=inputs) as fh:
             for case in cases:
                 fh.write(record_to_line(case_to_record(case)) + "\n")
                 written += 1
                 if progress is not None:
                     progress.update(written)
         return written
-    with open_output(str(out / INDEX_NAME), "--out", inputs=inputs) as index:
+    with open_output(str(out / INDEX_NAME), "--output", inputs=inputs) as index:
         for case in cases:
             name = _file_name(case)
             _write_new(out / name, case.data)
@@ -204,10 +207,11 @@ def run(args: argparse.Namespace) -> int:
     if args.sessions:
         if args.names or args.all or args.out or args.mode or args.seed_file:
             raise SptError("--sessions generates its own requests: give no NAME, --all, "
-                           "--out, --mode or --from", path="--sessions")
+                           "--output, --mode or --from", path="--sessions")
         return run_sessions(args)
     if args.out is None:
-        raise SptError("--out is required (or --sessions to fuzz a device)", path="--out")
+        raise SptError("no output given", path="--output",
+                       expected="--output PATH (-o PATH), or --sessions to fuzz a device")
     names = list(STRUCTURES) if args.all else list(dict.fromkeys(args.names))
     if not names:
         raise SptError("no structure given", expected="NAME... or --all")
@@ -217,7 +221,7 @@ def run(args: argparse.Namespace) -> int:
     profiles = [Profile.of(a, c) for a in _choices(args.abi, ABIS, "win64")
                 for c in _choices(args.cookie, COOKIES, "u64")]
     seeds = read_seeds(args.seed_file) if args.seed_file is not None else []
-    out = Path(check_path(args.out, "--out"))
+    out = Path(check_path(args.out, "--output"))
     _prepare(out, args.force)
     # Boundary mode may yield fewer than -n; the bar's total is an upper bound then.
     progress = Progress(len(names) * len(profiles) * len(modes) * args.n, label="cases")

@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import Any, NamedTuple, TextIO
 
-from iscsitgt_spt.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from iscsitgt_spt.cli import EXIT_FAILED, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK
 from iscsitgt_spt.cli._common import (
     ABIS,
     COOKIES,
@@ -42,6 +42,7 @@ from iscsitgt_spt.cli._input import open_source
 from iscsitgt_spt.cli._outfile import Source, open_append
 from iscsitgt_spt.cli._output import one_line
 from iscsitgt_spt.cli._progress import Progress
+from iscsitgt_spt.cli._terminal import stdin_at_terminal
 from iscsitgt_spt.codec.analysis.render import render_text
 from iscsitgt_spt.codec.bounded import bounded_lines
 from iscsitgt_spt.codec.capture.jsonl import parse_line
@@ -96,7 +97,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
     p.add_argument("--cookie", choices=COOKIES,
                    help="cookie width (default: the document's, else u64)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
-    p.add_argument("--input", "-i", metavar="FILE", default="-",
+    p.add_argument("--input", "-i", metavar="FILE",
                    help="read the JSON request from FILE instead of standard input")
     p.add_argument("--keep-going", action="store_true",
                    help="with a list of requests, send the rest after one fails (exit 1 still)")
@@ -111,7 +112,7 @@ def _inputs(args: argparse.Namespace) -> list[Source]:
     if args.fuzz_corpus is not None:
         found.append(0 if args.fuzz_corpus == "-" else args.fuzz_corpus)
     else:
-        found.append(0 if args.input == "-" else args.input)
+        found.append(0 if (args.input or "-") == "-" else args.input)
     if args.device.startswith(REPLAY_PREFIX):
         found.append(args.device[len(REPLAY_PREFIX):])
     return found
@@ -139,12 +140,16 @@ def run(args: argparse.Namespace) -> int:
             raise SptError("--fuzz-corpus sends the corpus' own records; give no NAME",
                            path="NAME")
         return _run_corpus(args)
+    if (args.input or "-") == "-" and stdin_at_terminal(
+            "send", args.input is not None, "pipe a JSON request in "
+            "(... | iscsitgt-spt send --device DEV), or give --input FILE or --fuzz-corpus FILE"):
+        return EXIT_INPUT
     return _run_requests(args)
 
 
 # -- one request (or a list of them) ----------------------------------------------------------
 def _load_requests(args: argparse.Namespace) -> tuple[list[Any], bool]:
-    obj = read_json_document(args.input)
+    obj = read_json_document(args.input or "-")
     if isinstance(obj, list):
         if not obj:
             raise JsonInputError("an empty list sends nothing", path="stdin")

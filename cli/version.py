@@ -1,4 +1,4 @@
-"""The distribution's version as `--version` prints it: public, for every front end (the command
+"""The distribution's version as ``--version`` prints it: public, for every front end (the command
 line, the Sphinx extension, the docs); in a module of its own because it must not import the
 spec to answer."""
 

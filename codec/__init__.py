@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING
 from iscsitgt_spt.codec._lazy import lazy_attributes
 
 if TYPE_CHECKING:  # type checkers see the names; at run time they load on first use
+    from iscsitgt_spt.codec.analysis.detected import decode_buffer
     from iscsitgt_spt.codec.api import build, decode, decode_from, encode, layout_of, sizeof
     from iscsitgt_spt.codec.dispatch import (
         Decoded,
         Truncated,
         decode_available,
-        decode_buffer,
         identify,
     )
     from iscsitgt_spt.codec.documents import encode_document, is_document
@@ -53,7 +53,8 @@ _WHERE: dict[str, str] = {
     'Decoded': 'iscsitgt_spt.codec.dispatch',
     'Truncated': 'iscsitgt_spt.codec.dispatch',
     'decode_available': 'iscsitgt_spt.codec.dispatch',
-    'decode_buffer': 'iscsitgt_spt.codec.dispatch',
+    # The facade's decode_buffer detects the profile (analysis, built on the core's).
+    'decode_buffer': 'iscsitgt_spt.codec.analysis.detected',
     'identify': 'iscsitgt_spt.codec.dispatch',
     'encode_document': 'iscsitgt_spt.codec.documents',
     'is_document': 'iscsitgt_spt.codec.documents',

@@ -29,7 +29,7 @@ from iscsitgt_spt.spec.arguments import (
     structure_argument,
     text_argument,
 )
-from iscsitgt_spt.spec.errors import BuildError, ParseError
+from iscsitgt_spt.spec.errors import BuildError, ParseError, count_of
 from iscsitgt_spt.spec.layout import CStruct, Layout
 from iscsitgt_spt.spec.profiles import Profile
 from iscsitgt_spt.spec.registry import get_layout
@@ -103,13 +103,13 @@ def size_error(layout: Layout, actual: int, base: int = 0) -> ParseError:
             "truncated: the buffer ends inside this member",
             path=where, offset=base + actual,
             expected=f"{layout.size} bytes for {layout.name} ({layout.profile})",
-            actual=f"{actual} bytes",
+            actual=count_of(actual),
         )
     return ParseError(
-        f"{actual - layout.size} unexpected bytes after the structure",
+        f"{count_of(actual - layout.size, 'unexpected byte')} after the structure",
         path=layout.name, offset=base + layout.size,
         expected=f"{layout.size} bytes for {layout.name} ({layout.profile})",
-        actual=f"{actual} bytes",
+        actual=count_of(actual),
     )
 
 

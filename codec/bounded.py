@@ -31,7 +31,7 @@ _TEXT_OVERHEAD = 1 << 16
 def text_line_bound(record_bytes: int) -> int:
     """Longest text line that can carry a record of ``record_bytes`` bytes.
 
-    The widest spelling of a byte among the text formats is a C array's ``0x00, `` (six
+    The widest spelling of a byte among the text formats is a C array's ``0x00,`` and a space (six
     characters); eight per byte leaves room for separators and line decorations.
     """
     return 8 * record_bytes + _TEXT_OVERHEAD

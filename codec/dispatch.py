@@ -17,7 +17,7 @@ from typing import Any
 from iscsitgt_spt.codec._frozen import quick_init
 from iscsitgt_spt.codec.api import Buffer, decode_from, layout_of, size_error
 from iscsitgt_spt.codec.fast import fast_decode
-from iscsitgt_spt.codec.jsonform import value_to_json, value_to_json_text
+from iscsitgt_spt.codec.jsonform import compact_dumps, value_to_json, value_to_json_text
 from iscsitgt_spt.codec.longbuffer import LongBuffer, leading
 from iscsitgt_spt.codec.partial import PartialValue, decode_partial
 from iscsitgt_spt.codec.values import StructValue
@@ -94,6 +94,9 @@ class Decoded(_OfAStructure):
     payload: Extra | None = None
     trailing: Extra = b""
     ioctl: int | None = None
+    #: Why this profile, when it was detected (the facade's ``decode_buffer`` without
+    #: ``profile``/``abi``/``cookie``); empty when the caller fixed it.
+    evidence: tuple[str, ...] = ()
 
     @property
     def size(self) -> int:
@@ -112,6 +115,8 @@ class Decoded(_OfAStructure):
             doc["payload"] = _hex(self.payload, long_hex)
         if self.trailing:
             doc["trailing"] = _hex(self.trailing, long_hex)
+        if self.evidence:
+            doc["profile_evidence"] = list(self.evidence)
         return doc
 
     def to_json_text(self) -> str:
@@ -122,6 +127,8 @@ class Decoded(_OfAStructure):
             text += ',"payload":"' + self.payload.hex() + '"'
         if self.trailing:
             text += ',"trailing":"' + self.trailing.hex() + '"'
+        if self.evidence:
+            text += ',"profile_evidence":' + compact_dumps(list(self.evidence))
         return text + "}"
 
 

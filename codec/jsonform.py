@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from json.encoder import encode_basestring as _string_text
 from typing import Any
 
+from iscsitgt_spt.codec.names import is_text_tag, names_of, value_for
 from iscsitgt_spt.codec.safejson import read_json
 from iscsitgt_spt.codec.values import Schema, StructValue
 from iscsitgt_spt.spec.errors import JsonInputError, shown
@@ -208,23 +209,52 @@ def _bad(
     )
 
 
+def _number_from_json(member: Member, text: str, path: str, base: int) -> int:
+    """A number written as text ("0x1122334455667788": JSON readers in some languages lose
+    precision above 2**53) or a name of the member's values ("ABORT_TASK")."""
+    try:
+        return int(text, 0)
+    except ValueError:
+        pass
+    number = value_for(member, text)
+    if number is None:
+        names = names_of(member)
+        expected = "a number or 0x-hex text" + (
+            f", or one of {', '.join(names.values())}" if names else "")
+        raise _bad("not an integer or a name of this member's values", path, member, base,
+                   expected, text)
+    return number
+
+
+def _bytes_from_json(member: Member, item: Any, path: str, base: int) -> Any:
+    """Hex text; a signature also takes its ASCII text, bare when it is not hex of the
+    member's size (``"ISCSITGT"``) or as ``{"text": ...}``."""
+    tag = is_text_tag(member)
+    if tag and isinstance(item, Mapping) and isinstance(item.get("text"), str):
+        return item["text"]
+    if not isinstance(item, str):
+        expected = 'hex string or {"text": ...}' if tag else "hex string"
+        raise _bad("byte arrays are hex strings", path, member, base, expected, item)
+    try:
+        data = bytes.fromhex(item)
+    except ValueError:
+        data = None
+    if data is not None and (not tag or len(data) <= member.size):
+        return data
+    if tag and item.isascii():
+        return item  # text, encoded (and its length checked) by normalise
+    expected = ("an even number of hex digits, or ASCII text" if tag
+                else "an even number of hex digits")
+    raise _bad("not valid hex", path, member, base, expected, item)
+
+
 def _member_from_json(member: Member, item: Any, path: str, base: int, schema: Schema) -> Any:
     if member.kind in ("int", "bits"):
         if isinstance(item, str):
-            try:
-                return int(item, 0)
-            except ValueError:
-                raise _bad("not an integer", path, member, base, "a number or 0x-hex text",
-                           item) from None
+            return _number_from_json(member, item, path, base)
         return item  # type and range are checked by normalise, with the same path
     if member.kind in ("bytes", "padding"):
-        if not isinstance(item, str):
-            raise _bad("byte arrays are hex strings", path, member, base, "hex string", item)
-        try:
-            return bytes.fromhex(item)
-        except ValueError:
-            raise _bad("not valid hex", path, member, base, "an even number of hex digits",
-                       item) from None
+        return _bytes_from_json(member, item, path, base)
     if member.kind == "wchar":
         if isinstance(item, Mapping):
             raw = item.get("raw")

@@ -22,7 +22,7 @@ from iscsitgt_spt.codec.fast import fast_decode
 from iscsitgt_spt.codec.jsonform import value_to_json
 from iscsitgt_spt.codec.values import FieldValue, StructValue
 from iscsitgt_spt.spec.arguments import buffer_argument
-from iscsitgt_spt.spec.errors import ParseError
+from iscsitgt_spt.spec.errors import ParseError, count_of
 from iscsitgt_spt.spec.layout import CStruct, Layout, Member
 from iscsitgt_spt.spec.profiles import Profile
 
@@ -81,7 +81,7 @@ class PartialValue:
                 f"bytes {member.offset}..{member.end - 1} are not whole in a "
                 f"{len(self.data)}-byte buffer", path=f"{self.name}.{path}",
                 offset=member.offset, expected=f"{member.end} bytes",
-                actual=f"{len(self.data)} bytes",
+                actual=count_of(len(self.data)),
             )
         return self._padded.get_path(path)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, Union
 
+from iscsitgt_spt.codec.names import is_text_tag, name_for
 from iscsitgt_spt.spec.layout import Layout, Member
 from iscsitgt_spt.spec.primitives import WcharText
 from iscsitgt_spt.spec.profiles import Profile
@@ -51,10 +52,15 @@ def schema_of(layout: Layout) -> Schema:
     return schema
 
 
-def _short(value: FieldValue) -> str:
+def _short(member: Member, value: FieldValue) -> str:
     if isinstance(value, bytes):
+        if is_text_tag(member):
+            return f"{value.hex(' ')} ({value.rstrip(bytes(1)).decode('latin-1')!r})"
         return value.hex(" ") if value else "''"
     if isinstance(value, int):
+        name = name_for(member, value)
+        if name is not None:
+            return f"{value} ({name})" if -10 < value < 10 else f"{value:#x} ({name})"
         return str(value) if -10 < value < 10 else f"{value} ({value:#x})"
     return repr(value)
 
@@ -157,22 +163,71 @@ class StructValue(Mapping[str, FieldValue]):
         for member, value in zip(self._schema.members, self._values):
             if member.kind == "padding" and not any(value):  # type: ignore[arg-type]
                 continue
-            parts.append(f"{member.name}={_short(value)}")
+            parts.append(f"{member.name}={_short(member, value)}")
         return f"{self.name}({', '.join(parts)})"
 
     def replace(self, **changes: Any) -> StructValue:
-        """A copy with some members changed, validated like :func:`~iscsitgt_spt.codec.build`."""
-        from iscsitgt_spt.codec.convert import normalise  # local: convert imports this module
+        """A copy with some members changed, made as :func:`~iscsitgt_spt.codec.build` makes
+        a value.
 
-        merged: dict[str, Any] = dict(zip(self._schema.names, self._values))
-        for key in changes:
-            if key not in self._schema.index:
-                normalise(self._schema, {key: None}, self.name, 0)  # raises UnknownFieldError
-        merged.update(changes)
-        return normalise(self._schema, merged, self.name, 0)
+        A nested structure given as a mapping is merged into the current one member by member
+        (``v.replace(Header={"Timeout": 9})`` changes only the timeout); a
+        :class:`StructValue` replaces it whole.  Derived members (HeaderLength, Length,
+        ControlCode, Size, SenseInfoOffset, ...) are derived again, exactly as ``build``
+        derives them, unless ``changes`` gives them: ``build(n, f).replace(**c)`` equals
+        ``build(n, f merged with c)``.  Names stand for numbers as in ``build``.
+        """
+        from iscsitgt_spt.codec.api import build  # local: api imports this module
+
+        fields = _merged(_fields_of(self), changes)
+        layout = self._schema.layout
+        for path, (rule, _value) in layout.rules.items():
+            if rule.kind == "derived" and not _holds(changes, path):
+                _drop(fields, path)
+        return build(layout.name, fields, profile=layout.profile)
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON data: see :func:`iscsitgt_spt.codec.jsonform.value_to_json`."""
         from iscsitgt_spt.codec.jsonform import value_to_json
 
         return value_to_json(self)
+
+
+def _fields_of(value: StructValue) -> dict[str, Any]:
+    """The value as nested plain dicts (its nested structures too)."""
+    return {name: _fields_of(item) if isinstance(item, StructValue) else item
+            for name, item in zip(value._schema.names, value._values)}
+
+
+def _merged(base: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """``base | changes``, nested mappings merged member by member (a StructValue whole)."""
+    out = dict(base)
+    for key, item in changes.items():
+        current = out.get(key)
+        if (isinstance(item, Mapping) and not isinstance(item, StructValue)
+                and isinstance(current, dict)):
+            out[key] = _merged(current, item)
+        else:
+            out[key] = item
+    return out
+
+
+def _holds(changes: Mapping[str, Any], path: str) -> bool:
+    """Whether ``changes`` gives the member at a dotted path (or a whole value holding it)."""
+    node: Any = changes
+    for part in path.split("."):
+        if isinstance(node, StructValue) or not isinstance(node, Mapping) or part not in node:
+            return isinstance(node, StructValue)
+        node = node[part]
+    return True
+
+
+def _drop(fields: dict[str, Any], path: str) -> None:
+    """Remove the member at a dotted path from nested plain dicts, so build derives it."""
+    *parents, last = path.split(".")
+    node: Any = fields
+    for part in parents:
+        node = node.get(part)
+        if not isinstance(node, dict):
+            return  # a whole StructValue (or a wrong type, which build reports)
+    node.pop(last, None)

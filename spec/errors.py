@@ -17,6 +17,7 @@ __all__ = [
     "SptError",
     "UnknownFieldError",
     "UnknownStructureError",
+    "count_of",
     "shown",
 ]
 
@@ -31,6 +32,11 @@ def _clip(text: str, limit: int = MAX_SHOWN) -> str:
     if len(text) <= limit:
         return text
     return f"{text[:limit - 20]}... ({len(text)} characters)"
+
+
+def count_of(number: int, noun: str = "byte") -> str:
+    """``"1 byte"``, ``"2 bytes"``: a count with its noun in the right number."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def shown(value: object, limit: int = MAX_SHOWN) -> str:

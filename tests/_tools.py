@@ -19,15 +19,18 @@ import pytest
 #: The start of every skip reason written here; the summary in tests/conftest.py keys on it.
 SKIP_PREFIX = "needs "
 
-#: Set by .ci/run after it has installed every tool.
-REQUIRED = bool(os.environ.get("ISCSITGT_REQUIRE_TOOLS"))
+#: Set by .ci/run after it has installed every tool.  The two older, narrower variables
+#: (compilers only, export tools only) are still honoured, for one release, as the same switch.
+REQUIRE_VARIABLES = ("ISCSITGT_REQUIRE_TOOLS", "ISCSITGT_REQUIRE_COMPILERS",
+                     "ISCSITGT_REQUIRE_EXPORT_TOOLS")
+REQUIRED = any(os.environ.get(name) for name in REQUIRE_VARIABLES)
 
 
 def missing(what: str, install: str) -> None:
     """Skip (or, where the tools are required, fail) because ``what`` is not installed."""
     reason = f"{SKIP_PREFIX}{what} (install: {install})"
     if REQUIRED:
-        pytest.fail(f"{reason}; ISCSITGT_REQUIRE_TOOLS is set")
+        pytest.fail(f"{reason}; ISCSITGT_REQUIRE_TOOLS is set", pytrace=False)
     pytest.skip(reason)
 
 
@@ -41,3 +44,11 @@ def need_tool(command: str, install: str) -> str:
         missing(command, install)
     assert path is not None
     return path
+
+
+def need_file(path: str | os.PathLike[str], what: str, install: str) -> str:
+    """``path`` when it exists (a header, a browser binary, an npm package); otherwise skip or
+    fail as ``missing`` does, naming ``what`` and the command that installs it."""
+    if not os.path.exists(path):
+        missing(what, install)
+    return os.fspath(path)

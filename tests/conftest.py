@@ -4,14 +4,18 @@
 deliberate soak (``pytest --hypothesis-profile long``; the option comes from Hypothesis'
 own pytest plugin, which loads the named profile after this file has registered it).
 
-Without mingw-w64 the compiler-layout proofs skip (CI sets ISCSITGT_REQUIRE_COMPILERS and
-fails instead); a skip shows only with ``-rs``, so the terminal summary says it in words,
-with the command that installs the compilers.
+A test that needs an outside tool (mingw-w64, Node and the Kaitai Struct compiler, Chromium,
+hexdump, ...) skips without it (tests/_tools.py; CI sets ISCSITGT_REQUIRE_TOOLS and fails
+instead).  A skip shows only with ``-rs``, so the closing summary counts every skip and says
+why, grouped by the tool that was missing, with the command that installs it.
 """
 
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -29,8 +33,58 @@ settings.load_profile("default")
 # want it set it explicitly, in the environment they pass.
 os.environ.pop("PYTHONUNBUFFERED", None)
 
-#: The start of the skip reason of tests/spec/test_compiler_layout.py's ``tool()``.
-COMPILER_SKIP = "compiler-layout proof: "
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+#: What the translated test builds leave out: the API reference (autodoc of the docstrings,
+#: English in every language, and most of a build's time).
+WITHOUT_API = ["-D", "exclude_patterns=_build,structures/_*,api",
+               "-D", "suppress_warnings=toc.not_readable"]
+
+Build = Callable[..., Path]
+
+
+@pytest.fixture(scope="session")
+def docs_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """``docs_build(builder, language="en")`` -> the output directory, built once.
+
+    One Sphinx build per builder and language per test session, shared by every test that
+    reads the site (tests/docs, the page-layout checks in a browser in tests/export).  The
+    translated builds leave out the API reference (see ``WITHOUT_API``).  Builders of one
+    language share its environment (``-d``): the doctest build after the HTML build reads no
+    page again."""
+    sphinx_cmd = pytest.importorskip("sphinx.cmd.build")
+    base = tmp_path_factory.mktemp("docs")
+    done: dict[tuple[str, str], Path] = {}
+
+    def build(builder: str, language: str = "en") -> Path:
+        key = (builder, language)
+        if key in done:
+            return done[key]
+        out = base / (language if builder == "html" else f"{builder}-{language}")
+        warnings = base / f"warnings-{builder}-{language}.txt"
+        options = ["-D", f"language={language}"] + (WITHOUT_API if language != "en" else [])
+        if builder == "gettext":
+            options = WITHOUT_API  # the catalogs' sources: every page but the API reference
+        # Sphinx keeps its translators per process: a French build would otherwise leave its
+        # catalogs in front of the next build's (theme strings included).
+        from sphinx import locale
+
+        locale.translators.clear()
+        status = sphinx_cmd.build_main([
+            "-q", *([] if builder == "gettext" else ["-W"]), "-b", builder,
+            "-d", str(base / f"doctrees-{'gettext' if builder == 'gettext' else language}"),
+            "-w", str(warnings),
+            *options, str(DOCS), str(out),
+        ])
+        text = warnings.read_text(encoding="utf-8") if warnings.exists() else ""
+        assert status == 0, f"sphinx-build -b {builder} -D language={language} failed:\n{text}"
+        done[key] = out
+        return out
+
+    return build
+
+
+#: A skip reason written by tests/_tools.py: "needs WHAT (install: COMMAND)".
+NEEDS = re.compile(r"^needs (?P<what>.*) \(install: (?P<install>[^()]*)\)$")
 
 
 def _skip_reason(report: pytest.TestReport) -> str:
@@ -40,14 +94,35 @@ def _skip_reason(report: pytest.TestReport) -> str:
     return str(longrepr)
 
 
+def skip_groups(reasons: list[str]) -> list[tuple[int, str, str]]:
+    """(count, what, install or "") per group, largest first: the skips of a missing tool are
+    grouped by the command that installs it (both mingw-w64 compilers are one group); any other
+    skip by its reason, verbatim."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for reason in reasons:
+        match = NEEDS.match(reason)
+        key = ("needs", match["install"]) if match else ("other", reason)
+        groups.setdefault(key, []).append(match["what"] if match else reason)
+    rows = [(len(whats), ", ".join(dict.fromkeys(whats)), value if kind == "needs" else "")
+            for (kind, value), whats in groups.items()]
+    return sorted(rows, key=lambda row: (-row[0], row[1]))
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     reasons = [_skip_reason(r) for r in terminalreporter.stats.get("skipped", [])]
-    proofs = [r for r in reasons if r.startswith(COMPILER_SKIP)]
-    if not proofs:
+    if not reasons:
         return
-    install = proofs[0].rpartition("(install the compilers: ")[2].rstrip(")")
-    terminalreporter.write_sep("=", "compiler-layout proofs not run", yellow=True)
-    terminalreporter.write_line(
-        f"{len(proofs)} compiler-layout proofs were skipped: mingw-w64 is not installed, so "
-        "the layouts were not checked against a real compiler.")
-    terminalreporter.write_line(f"Install the compilers with: {install}")
+    write = terminalreporter.write_line
+    terminalreporter.write_sep("=", f"{len(reasons)} skipped, by reason", yellow=True)
+    for count, what, install in skip_groups(reasons):
+        if install:
+            write(f"{count:4} needs {what}")
+            write(f"     install: {install}")
+        else:
+            write(f"{count:4} {what}")
+    if any(NEEDS.match(r) for r in reasons):
+        write("A test that needs a tool is a check that did not run here (without mingw-w64 the "
+              "layouts were")
+        write("not checked against a real compiler). .ci/run installs every tool and sets "
+              "ISCSITGT_REQUIRE_TOOLS=1,")
+        write("which turns these skips into failures.")

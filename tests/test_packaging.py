@@ -169,7 +169,7 @@ def test_the_commands_need_only_construct(tmp_path: Path) -> None:
         (["layout", "ISCSITGT_SPT_TMF"], ""),
         (["header", "--abi", "win32"], ""),
         (["sense", "70", "00", "05", "00", "00", "00", "00", "0a"], ""),
-        (["fuzz", "ISCSITGT_SPT_TMF", "--mode", "all", "-n", "3", "--out", "c.jsonl"], ""),
+        (["fuzz", "ISCSITGT_SPT_TMF", "--mode", "all", "-n", "3", "--output", "c.jsonl"], ""),
         (["send", "--device", "sim:"], start),
         (["send", "--fuzz-corpus", "c.jsonl", "--device", "sim:"], ""),
         (["demo"], ""),

@@ -79,6 +79,10 @@ def test_the_fresh_machine_setup_is_exactly_two_commands() -> None:
     assert setup == SETUP_COMMANDS
     # .ci/run runs the README's test command verbatim.
     assert SETUP_COMMANDS[1] in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    # The docs' quickstart shows the same two commands (no index serves the package).
+    quickstart = (ROOT / "docs" / "index.rst").read_text(encoding="utf-8")
+    shown = [line.strip() for line in quickstart.splitlines() if line.startswith("    pip ")]
+    assert shown == SETUP_COMMANDS
 
 
 def test_every_readme_example_runs_as_written(tmp_path: Path) -> None:

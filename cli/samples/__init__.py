@@ -13,6 +13,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
+from iscsitgt_spt.cli._common import add_old_spelling
 from iscsitgt_spt.cli._outfile import check_path, open_output
 from iscsitgt_spt.cli._output import one_line
 from iscsitgt_spt.spec.errors import SptError
@@ -50,13 +51,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
         "samples", help="list the sample inputs shipped with the package, or write them out",
         description="Without arguments, list the sample files shipped with the package (the "
         "inputs the README's examples use) with their installed paths. NAME alone prints that "
-        "sample to standard output; --out DIR writes the named samples (default: all) into "
+        "sample to standard output; --output DIR writes the named samples (default: all) into "
         "DIR. Samples: " + "; ".join(f"{name}: {text}" for name, text in SAMPLES.items()) + ".",
     )
     p.add_argument("names", nargs="*", type=_sample_name, metavar="NAME",
                    help="sample file name: " + ", ".join(SAMPLES))
-    p.add_argument("--out", "-o", metavar="DIR",
+    p.add_argument("--output", "-o", dest="out", metavar="DIR",
                    help="write the samples into DIR (created if missing)")
+    add_old_spelling(p, "--out", "out", metavar="DIR")
     p.add_argument("--force", action="store_true", help="replace files that exist in DIR")
     p.add_argument("--json", action="store_true", help="list as JSON")
     return p
@@ -78,7 +80,7 @@ def _list(as_json: bool) -> None:
     for row in rows:
         sys.stdout.write(f"{row['name']}  ({row['size']} bytes)\n  {row['description']}\n"
                          f"  {row['path']}\n")
-    sys.stdout.write("\nWrite copies here with: iscsitgt-spt samples --out .\n")
+    sys.stdout.write("\nWrite copies here with: iscsitgt-spt samples --output .\n")
 
 
 def _write(names: list[str], out: Path, force: bool) -> None:
@@ -89,7 +91,7 @@ def _write(names: list[str], out: Path, force: bool) -> None:
         raise SptError("the file exists (use --force to replace it)", path=existing[0])
     out.mkdir(parents=True, exist_ok=True)
     for name, path in targets:
-        with open_output(str(path), "--out", binary=True) as stream:
+        with open_output(str(path), "--output", binary=True) as stream:
             stream.write(sample_bytes(name))
         sys.stdout.write(f"wrote {one_line(str(path))}\n")
 
@@ -97,13 +99,13 @@ def _write(names: list[str], out: Path, force: bool) -> None:
 def run(args: argparse.Namespace) -> int:
     names = list(dict.fromkeys(args.names))
     if args.out is not None:
-        _write(names or list(SAMPLES), Path(check_path(args.out, "--out")), args.force)
+        _write(names or list(SAMPLES), Path(check_path(args.out, "--output")), args.force)
     elif not names:
         _list(args.json)
     elif len(names) == 1:
         sys.stdout.buffer.write(sample_bytes(names[0]))
         sys.stdout.flush()
     else:
-        raise SptError("name one sample to print it, or give --out DIR to write several",
-                       expected="one NAME, or --out DIR")
+        raise SptError("name one sample to print it, or give --output DIR to write several",
+                       expected="one NAME, or --output DIR")
     return 0

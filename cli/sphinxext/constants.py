@@ -27,7 +27,7 @@ from iscsitgt_spt.spec.registry import (
 from sphinx.util.docutils import SphinxDirective
 
 from .i18n import _, keep_out_of_project_catalogs
-from .nodes_util import Cell, make_table, para, ref, register_label
+from .nodes_util import Cell, inline_text, make_table, para, ref, register_label
 
 __all__ = [
     "AssumptionsDirective",
@@ -174,7 +174,7 @@ class AssumptionsDirective(SphinxDirective):
                 field = nodes.field()
                 field += nodes.field_name("", label)
                 body = nodes.field_body()
-                body += para(value)
+                body += para(*inline_text(value))
                 field += body
                 fields += field
             section += fields

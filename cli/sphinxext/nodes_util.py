@@ -2,16 +2,39 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TypeAlias
 
 from docutils import nodes
 from sphinx import addnodes
 
-__all__ = ["Cell", "label_target", "make_table", "para", "ref", "register_label"]
+__all__ = ["Cell", "inline_text", "label_target", "make_table", "para", "ref", "register_label"]
 
 #: A table cell: plain text, or ready-made inline/body nodes.
 Cell: TypeAlias = "str | nodes.Node | Sequence[nodes.Node | str]"
+
+
+#: A backquoted command, or an option name standing alone (``--fail-on``, ``-o``, ``-``).
+_LITERAL = re.compile(r"`([^`]+)`|(?<![\w`-])(--?[A-Za-z][\w-]*)")
+
+
+def inline_text(text: str) -> list[nodes.Node]:
+    """``text`` as inline nodes: quoted commands and option names literal, the rest text.
+
+    Help texts and assumption records are plain text written for a terminal; as literal nodes
+    their option names show as code, copy as typed, and Sphinx's smart quotes never turn
+    ``--`` into a dash."""
+    out: list[nodes.Node] = []
+    end = 0
+    for match in _LITERAL.finditer(text):
+        if match.start() > end:
+            out.append(nodes.Text(text[end:match.start()]))
+        out.append(nodes.literal("", match.group(1) or match.group(2)))
+        end = match.end()
+    if end < len(text):
+        out.append(nodes.Text(text[end:]))
+    return out
 
 
 def ref(label: str, *content: nodes.Node | str, reftype: str = "ref") -> addnodes.pending_xref:

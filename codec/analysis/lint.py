@@ -47,7 +47,7 @@ from iscsitgt_spt.spec.assumptions import (
     RETURN_CODE_SUCCESS,
 )
 from iscsitgt_spt.spec.constants import DataIn, TmfFunction, TmfResponse, name_of
-from iscsitgt_spt.spec.errors import ParseError
+from iscsitgt_spt.spec.errors import ParseError, count_of
 from iscsitgt_spt.spec.layout import Layout, Member
 from iscsitgt_spt.spec.passthrough import SCSI_PASS_THROUGH_AUXILIARY, SCSI_PASS_THROUGH_DIRECT
 from iscsitgt_spt.spec.primitives import WcharText, wchar_end
@@ -195,7 +195,7 @@ def _check_header(ctx: _Context, pre: str) -> None:
     present = ctx.total - (ctx.member(pre[:-1]).end if pre else header_size)
     payload = ctx.get(pre + "Length")
     if payload != present:
-        text = f"Length is {payload} but {present} bytes follow the header"
+        text = f"Length is {payload} but {count_of(present)} follow the header"
         rule_value = _rule_int(ctx.layout, pre + "Length")
         if rule_value is not None and rule_value != payload:
             text += f" ({ctx.layout.name} needs {rule_value} under {ctx.layout.profile}"

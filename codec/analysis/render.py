@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from iscsitgt_spt.codec.analysis.lint import Finding, wchar_issue
 from iscsitgt_spt.codec.dispatch import Decoded, Extra, Truncated
+from iscsitgt_spt.codec.names import is_text_tag, name_for
 from iscsitgt_spt.codec.values import FieldValue, StructValue
 from iscsitgt_spt.spec.constants import (
     IOCTLS,
@@ -26,7 +27,6 @@ from iscsitgt_spt.spec.constants import (
 )
 from iscsitgt_spt.spec.layout import Layout, Member
 from iscsitgt_spt.spec.primitives import WcharText
-from iscsitgt_spt.spec.registry import control_codes
 from iscsitgt_spt.spec.sense_data import BIG_ENDIAN_MEMBERS
 
 __all__ = ["DIM", "RED", "RESET", "format_value", "quote_text", "render_text"]
@@ -98,7 +98,7 @@ def format_value(member: Member, value: FieldValue) -> tuple[str, bool]:
         return f"{shown} (non-canonical: {issue[2]})", True
     if isinstance(value, bytes):
         text = value.hex(" ")
-        if member.name == "Signature":
+        if is_text_tag(member):
             return f"{text}  {_ascii(value)}", False
         if member.name in _BIG_ENDIAN:
             number = int.from_bytes(value, "big")
@@ -109,8 +109,8 @@ def format_value(member: Member, value: FieldValue) -> tuple[str, bool]:
         if value in (0, 1):
             return f"{value} ({'TRUE' if value else 'FALSE'})", False
         return f"{value} (TRUE, non-canonical)", True
-    if member.name == "ControlCode":
-        known = control_codes().get(value)
+    if member.name == "ControlCode":  # shown in hex, as the headers write control codes
+        known = name_for(member, value)
         return (f"0x{value:x} ({known})", False) if known else (f"0x{value:x} (unknown)", True)
     if member.enum_type is not None:
         return _enum_text(member.enum_type, value)

@@ -129,14 +129,27 @@ def line_span(first: int, last: int | None = None) -> str:
 def skipped_report(
     skipped: Iterable[tuple[int, str] | tuple[int, int, str]],
 ) -> tuple[str, ...]:
-    """Lines no record holds, as ``line N: text`` or ``lines N-M: text`` (text cut at 60
-    characters), in line order: what every reader puts in a record's ``meta["skipped_lines"]``
-    so that no input line goes unnamed."""
+    """Lines no record holds, as ``line N: text`` or ``lines N-M: text`` (text shortened to
+    about 60 characters at a word boundary, ``…`` where it was cut), in line order: what every
+    reader puts in a record's ``meta["skipped_lines"]`` so that no input line goes unnamed."""
     out = []
     for item in sorted(skipped, key=lambda entry: entry[0]):
         last = item[1] if len(item) == 3 else None
-        out.append(f"{line_span(item[0], last)}: {str(item[-1]).strip()[:60]}")
+        out.append(f"{line_span(item[0], last)}: {clip(str(item[-1]).strip(), 60)}")
     return tuple(out)
+
+
+def clip(text: str, width: int) -> str:
+    """``text`` cut to at most ``width`` characters, at the last space when there is one in
+    its second half (a word is never cut unless it alone is that long), ``…`` marking the
+    cut."""
+    if len(text) <= width:
+        return text
+    head = text[:width - 1]
+    space = head.rfind(" ")
+    if space > width // 2:
+        head = head[:space]
+    return head.rstrip() + "…"
 
 
 def with_skipped(

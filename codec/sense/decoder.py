@@ -73,7 +73,7 @@ from iscsitgt_spt.codec.sense.spc import (
 )
 from iscsitgt_spt.codec.sense.walk import RawDescriptor, walk_descriptors
 from iscsitgt_spt.spec.constants import SenseKey, SenseResponseCode
-from iscsitgt_spt.spec.errors import ParseError
+from iscsitgt_spt.spec.errors import ParseError, count_of
 
 __all__ = [
     "MAX_FORWARDED_DEPTH", "VENDOR_SPECIFIC_RESPONSE_CODE", "ActualRetryCount",
@@ -272,7 +272,7 @@ def _trailing(buf: bytes, end: int, warnings: list[str]) -> bytes:
     rest = buf[end:]
     # Zero padding (a fixed-size sense buffer) is normal; other leftover bytes deserve a note.
     if any(rest):
-        warnings.append(f"{len(rest)} bytes after the {end}-byte sense data (as the additional "
+        warnings.append(f"{count_of(len(rest))} after the {end}-byte sense data (as the additional "
                         "sense length gives it) not decoded")
     return rest
 

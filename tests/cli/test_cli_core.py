@@ -228,7 +228,7 @@ def test_decode_reads_a_fuzz_corpus_including_structures_without_an_ioctl(
     tmp_path: Path,
 ) -> None:
     corpus = tmp_path / "c.jsonl"
-    made = cli("fuzz", "SENSE_DATA", "ISCSITGT_SPT_TMF", "--out", str(corpus), "-n", "3")
+    made = cli("fuzz", "SENSE_DATA", "ISCSITGT_SPT_TMF", "--output", str(corpus), "-n", "3")
     assert made.returncode == 0, made.stderr
     out = cli("decode", str(corpus), "--json")
     rows = [json.loads(line) for line in out.stdout.splitlines()]

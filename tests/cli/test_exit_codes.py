@@ -59,7 +59,7 @@ def test_decode_exits_0_whatever_the_findings(cli: Cli) -> None:
 def test_decode_of_the_demo_sample_agrees_with_demo(tmp_path: Path, cli: Cli) -> None:
     # The same bytes as `demo`: one record is truncated (cannot be decoded), so decode says 1
     # while demo, whose broken record is on purpose, says 0.
-    assert cli("samples", "--out", str(tmp_path)).returncode == 0
+    assert cli("samples", "--output", str(tmp_path)).returncode == 0
     out = cli("decode", str(tmp_path / "demo.jsonl"))
     assert out.returncode == 1
     assert out.stderr.strip().splitlines()[-1] == \
@@ -168,7 +168,7 @@ def test_commands_exit_0_when_done(args: tuple[str, ...], stdin: bytes, cli: Cli
     (("layout", "NO_SUCH_STRUCTURE"), b""),
     (("header", "--abi", "win16"), b""),
     (("sense", "zz"), b""),
-    (("fuzz", "ISCSITGT_SPT_TMF"), b""),                           # --out missing
+    (("fuzz", "ISCSITGT_SPT_TMF"), b""),                           # --output missing
     (("samples", "nothing.txt"), b""),
     (("no-such-command",), b""),
     ((), b""),
@@ -183,15 +183,15 @@ def test_commands_exit_2_for_unusable_input_or_usage(
 
 def test_fuzz_exit_0_then_2_when_the_corpus_exists(tmp_path: Path, cli: Cli) -> None:
     corpus = str(tmp_path / "c.jsonl")
-    assert cli("fuzz", "ISCSITGT_SPT_TMF", "-n", "2", "--out", corpus).returncode == 0
-    again = cli("fuzz", "ISCSITGT_SPT_TMF", "-n", "2", "--out", corpus)
+    assert cli("fuzz", "ISCSITGT_SPT_TMF", "-n", "2", "--output", corpus).returncode == 0
+    again = cli("fuzz", "ISCSITGT_SPT_TMF", "-n", "2", "--output", corpus)
     assert again.returncode == 2 and "--force" in again.stderr
 
 
 def test_samples_out_refuses_to_overwrite(tmp_path: Path, cli: Cli) -> None:
-    assert cli("samples", "--out", str(tmp_path)).returncode == 0
-    assert cli("samples", "--out", str(tmp_path)).returncode == 2
-    assert cli("samples", "--out", str(tmp_path), "--force").returncode == 0
+    assert cli("samples", "--output", str(tmp_path)).returncode == 0
+    assert cli("samples", "--output", str(tmp_path)).returncode == 2
+    assert cli("samples", "--output", str(tmp_path), "--force").returncode == 0
 
 
 # -- send -----------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ def test_samples_prints_one_and_writes_all(tmp_path: Path, cli: Cli) -> None:
     printed = subprocess.run([sys.executable, "-m", "iscsitgt_spt", "samples", "windbg-tmf.txt"],
                              capture_output=True, timeout=120)
     assert printed.stdout == paths["windbg-tmf.txt"].read_bytes()
-    assert cli("samples", "--out", str(tmp_path / "new")).returncode == 0
+    assert cli("samples", "--output", str(tmp_path / "new")).returncode == 0
     for name, path in paths.items():
         assert (tmp_path / "new" / name).read_bytes() == path.read_bytes()
     assert cli("samples", "demo.jsonl", "windbg-tmf.txt").returncode == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from iscsitgt_spt.cli._progress import Progress
 
 
@@ -29,7 +30,20 @@ def test_draws_and_clears_on_a_terminal() -> None:
     drawn = stream.getvalue()
     assert drawn.startswith("\r50/200 cases (25%)")
     progress.close()
-    assert stream.getvalue().endswith("\r\x1b[K")
+    # Cleared with spaces over what was drawn, then back to the line's start: no escape
+    # sequence anywhere (NO_COLOR, plain terminals).
+    assert stream.getvalue().endswith("\r" + " " * len(drawn.strip("\r")) + "\r")
+    assert "\x1b" not in stream.getvalue()
+
+
+def test_silent_on_a_dumb_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TERM", "dumb")  # a terminal that cannot redraw a line
+    stream = _Tty()
+    progress = Progress(total=10, stream=stream)
+    progress._last = -1.0
+    progress.update(5)
+    progress.close()
+    assert stream.getvalue() == ""
 
 
 def test_byte_progress_when_the_record_count_is_unknown() -> None:

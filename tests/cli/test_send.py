@@ -141,6 +141,10 @@ def test_fuzz_corpus_summary(tmp_path: Path) -> None:
     assert text.stderr == ""  # no progress line when stderr is not a terminal
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_stops_cleanly_with_the_recording_intact(tmp_path: Path) -> None:
     stop = encode(build("ISCSITGT_SPT_SESSION_STOP", {"ITNexusHandle": 9}))
     corpus = tmp_path / "big.jsonl"
@@ -151,6 +155,11 @@ def test_ctrl_c_stops_cleanly_with_the_recording_intact(tmp_path: Path) -> None:
         [sys.executable, "-m", "iscsitgt_spt", "send", "--fuzz-corpus", str(corpus),
          "--device", "sim:delay=0.01", "--record", str(capture), "--json"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # A shell starts background jobs (`nohup pytest &`, some CI runners) with SIGINT
+        # ignored, and a child inherits that: Python then installs no KeyboardInterrupt
+        # handler and the Ctrl-C below would do nothing.  The child restores the default
+        # disposition before it runs, as a foreground process at a terminal has it.
+        preexec_fn=_default_sigint,
     )
     try:
         deadline = time.monotonic() + 60

@@ -87,7 +87,7 @@ def test_document_profile_is_used_and_name_checked() -> None:
     ("obj", "match"),
     [
         ({"IsReinstated": "twelve"}, "not an integer"),
-        ({"Header": {"Signature": "zz"}}, "not valid hex"),
+        ({"Header": {"Signature": "zé"}}, "not valid hex"),  # nor ASCII text
         ({"Header": {"Signature": 5}}, "hex strings"),
         ({"ITNexus": {"text": "no raw"}}, "raw"),
         ([1, 2], "JSON object"),

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+from _tools import need_file
 from iscsitgt_spt.device.errors import (
     WINERRORS,
     DeviceError,
@@ -42,8 +43,9 @@ def test_required_codes_are_named(name: str, code: int) -> None:
     assert winerror_text(code)
 
 
-@pytest.mark.skipif(not WINERROR_H.exists(), reason="mingw-w64 headers not installed")
 def test_table_agrees_with_winerror_h() -> None:
+    need_file(WINERROR_H, f"the mingw-w64 headers ({WINERROR_H})",
+              "apt-get install mingw-w64-common")
     header = WINERROR_H.read_text(encoding="latin-1")
     for code, (name, _text) in WINERRORS.items():
         match = re.search(rf"#define {name} (?:__MSABI_LONG\()?(\d+)", header)

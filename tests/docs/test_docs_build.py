@@ -1,12 +1,14 @@
 """The Sphinx site builds cleanly and its generated reference is right.
 
-One HTML build per test session (``-W``: any warning fails it), then:
+One HTML build per test session (``-W``: any warning fails it; tests/conftest.py's
+``docs_build``, shared with other tests that read the site), then:
 
 * the field tables show the offsets derived by hand below, on every profile;
 * every layout section links an SVG diagram that exists and names every member;
 * every internal link and anchor of the built HTML resolves (a link check that needs no
   network: external ``http(s)`` links are not followed);
-* the guides' examples pass under ``sphinx-build -b doctest``.
+* the guides' examples pass under ``sphinx-build -b doctest`` (on the HTML build's
+  environment, so no page is read twice).
 
 Expected offsets are hand derivations with the MSVC rules (natural alignment, 8-byte
 integers 8-aligned on x86 too, sizeof rounded up to the largest member alignment), written
@@ -23,9 +25,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-sphinx_cmd = pytest.importorskip("sphinx.cmd.build")
-
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+pytest.importorskip("sphinx.cmd.build")
 
 # (structure, abi, cookie, member path, offset): derivations.
 #   SRB_IO_CONTROL = 28 bytes, 4-aligned, on every profile (only ULONG/UCHAR members).
@@ -88,19 +88,10 @@ EXPECTED_BITS = {"ErrorCode": "bits 0–6", "Valid": "bit 7", "SenseKey": "bits 
 PROFILES = [(a, c) for a in ("win64", "win32") for c in ("u64", "ptr")]
 
 
-def _build(builder: str, out: Path) -> tuple[int, str]:
-    warnings = out / "warnings.txt"
-    out.mkdir(parents=True, exist_ok=True)
-    status = sphinx_cmd.build_main([
-        "-W", "-q", "-b", builder, "-d", str(out / "doctrees"), "-w", str(warnings),
-        str(DOCS), str(out / builder),
-    ])
-    return status, warnings.read_text(encoding="utf-8") if warnings.exists() else ""
-
-
 @pytest.fixture(scope="module")
 def html(docs_build: Callable[..., Path]) -> Path:
-    # The session's English build (tests/docs/conftest.py), shared with the i18n tests.
+    # The session's English build (tests/conftest.py), shared with the i18n tests and the
+    # browser checks of tests/export.
     return docs_build("html")
 
 
@@ -262,9 +253,24 @@ def test_reference_pages_are_generated(html: Path) -> None:
             "FILE_READ_WRITE_ACCESS"] in [row[:6] for row in ioctl_rows]
 
 
-def test_doctests_pass(tmp_path: Path) -> None:
-    status, warnings = _build("doctest", tmp_path)
-    report = tmp_path / "doctest" / "output.txt"
+def test_option_names_are_literal_everywhere(html: Path) -> None:
+    """Sphinx's smart quotes turn ``--`` in plain text into an en dash: an option name that
+    reached a page as text (``–fail-on``) breaks copy and paste.  Every page of the site is
+    read; no en or em dash may stand where an option name starts."""
+    smart = re.compile(r"(?:^|[\s(>])[\u2013\u2014]-?[a-z][a-z-]+")
+    pages = sorted(html.rglob("*.html"))
+    assert len(pages) > 10
+    found = {str(p.relative_to(html)): smart.findall(p.read_text(encoding="utf-8"))
+             for p in pages}
+    assert {page: hits for page, hits in found.items() if hits} == {}
+    cli = (html / "cli.html").read_text(encoding="utf-8")
+    # Shown as code, as typed (docutils wraps each word of a literal in a span.pre).
+    assert '<span class="pre">--fail-on</span>' in cli
+    assert '<span class="pre">--output,</span> <span class="pre">-o</span>' in cli
+
+
+def test_doctests_pass(docs_build: Callable[..., Path]) -> None:
+    out = docs_build("doctest")  # the build itself fails on a failing example (status 1)
+    report = out / "output.txt"
     text = report.read_text(encoding="utf-8") if report.exists() else ""
-    assert status == 0, f"{warnings}\n{text}"
     assert re.search(r"\b0 failures in tests", text), text

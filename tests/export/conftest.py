@@ -1,7 +1,8 @@
 """Where the outside tools of the export tests are, or why a test cannot run.
 
-Locally a missing tool skips the test with the reason; with ISCSITGT_REQUIRE_EXPORT_TOOLS set
-(``.ci/run`` sets it after installing them) it fails instead, so CI cannot pass by skipping.
+They go through tests/_tools.py: locally a missing tool skips the test, naming the tool and its
+install command; with ISCSITGT_REQUIRE_TOOLS set (``.ci/run`` sets it after installing them) it
+fails instead, so CI cannot pass by skipping.
 """
 
 from __future__ import annotations
@@ -24,8 +25,6 @@ from iscsitgt_spt.spec.profiles import PROFILES, Profile
 
 HERE = Path(__file__).resolve().parent
 
-REQUIRED = bool(os.environ.get("ISCSITGT_REQUIRE_EXPORT_TOOLS"))
-
 #: npm prefix holding kaitai-struct-compiler and js-yaml (``.ci/run`` installs them there).
 KSC_DIR = Path(os.environ.get("ISCSITGT_KSC_DIR",
                               Path.home() / ".cache" / "iscsitgt-spt" / "ksc"))
@@ -36,23 +35,14 @@ CHROMEDRIVER = Path(os.environ.get("ISCSITGT_CHROMEDRIVER", "/usr/bin/chromedriv
 CHROMIUM = Path(os.environ.get("ISCSITGT_CHROMIUM", "/usr/bin/chromium"))
 
 
-def missing(reason: str) -> None:
-    """Skip (or, where the tools are required, fail) with ``reason``."""
-    if REQUIRED:
-        pytest.fail(f"{reason} (ISCSITGT_REQUIRE_EXPORT_TOOLS is set)")
-    pytest.skip(reason)
-
-
 def node_modules() -> Path:
-    node = shutil.which("node")
-    if node is None:
-        missing("node is not installed (apt-get install nodejs npm)")
+    tools.need_tool("node", "apt-get install nodejs npm")
     modules = KSC_DIR / "node_modules"
     for package in ("kaitai-struct-compiler", "js-yaml", "kaitai-struct"):
-        if not (modules / package / "package.json").is_file():
-            missing(f"{package} is not installed under {modules} "
-                    f"(npm install --prefix {KSC_DIR} kaitai-struct-compiler@0.11 js-yaml@4 "
-                    "kaitai-struct@0.11)")
+        tools.need_file(modules / package / "package.json",
+                        f"the npm package {package} under {modules}",
+                        f"npm install --prefix {KSC_DIR} kaitai-struct-compiler@0.11 js-yaml@4 "
+                        "kaitai-struct@0.11")
     return modules
 
 
@@ -82,18 +72,17 @@ def mermaid_command(tmp_path: Path) -> list[str]:
 
 
 def browser() -> tuple[Path, Path]:
-    if not CHROMEDRIVER.is_file() or not CHROMIUM.is_file():
-        missing(f"{CHROMIUM} / {CHROMEDRIVER} not installed "
-                "(apt-get install chromium chromium-driver)")
+    install = "apt-get install chromium chromium-driver"
+    tools.need_file(CHROMIUM, f"Chromium ({CHROMIUM})", install)
+    tools.need_file(CHROMEDRIVER, f"chromedriver ({CHROMEDRIVER})", install)
     return CHROMIUM, CHROMEDRIVER
 
 
 def axe_source() -> str:
     """The text of axe-core's ``axe.min.js`` (npm), to inject into a page under test."""
     script = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
-    if not script.is_file():
-        missing(f"axe-core is not installed under {AXE_DIR / 'node_modules'} "
-                f"(npm install --prefix {AXE_DIR} axe-core@4)")
+    tools.need_file(script, f"axe-core under {AXE_DIR / 'node_modules'}",
+                    f"npm install --prefix {AXE_DIR} axe-core@4")
     return script.read_text(encoding="utf-8")
 
 

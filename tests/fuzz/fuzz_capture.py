@@ -5,7 +5,7 @@ to ``iscsitgt-spt decode``: it goes through the command's own ``open_input`` (fo
 detection, then the streamed line readers, the whole-input readers or the long raw reader)
 and ``emit_reports``, as ``decode``'s ``run()`` does, once with format detection in every
 output mode (text, ``--hexdump`` text, ``--json``, ``--json --no-diagnostics``) and once forced
-to each input format (``--input FORMAT``) in one output mode chosen by the input.
+to each input format (``--format FORMAT``) in one output mode chosen by the input.
 
 The contract: nothing but one of our :class:`~iscsitgt_spt.spec.errors.SptError` subclasses
 escapes (the CLI turns those into one line and exit 2), every error is one line, the output is

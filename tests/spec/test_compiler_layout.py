@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from _tools import need_file, need_tool
 from iscsitgt_spt.spec.c_header import HEADER_NAME, render_header
 from iscsitgt_spt.spec.profiles import PROFILES, Profile
 from iscsitgt_spt.spec.registry import STRUCTURES, get_layout
@@ -28,15 +28,7 @@ INSTALL_COMPILERS = "apt-get install gcc-mingw-w64-x86-64 gcc-mingw-w64-i686"
 
 def tool(abi: str, name: str) -> str:
     """Path of a mingw-w64 tool; skip (or fail, in CI) when it is not installed."""
-    path = shutil.which(f"{COMPILERS[abi]}-{name}")
-    if path is None:
-        # tests/conftest.py counts these skips by this prefix and says so in the summary.
-        reason = (f"compiler-layout proof: {COMPILERS[abi]}-{name} not installed "
-                  f"(install the compilers: {INSTALL_COMPILERS})")
-        if os.environ.get("ISCSITGT_REQUIRE_COMPILERS"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return path
+    return need_tool(f"{COMPILERS[abi]}-{name}", INSTALL_COMPILERS)
 
 
 def compile_c(
@@ -76,8 +68,8 @@ def test_header_compiles_and_asserts_hold(
 def test_sense_data_matches_the_ddk_declaration(tmp_path: Path, profile: Profile) -> None:
     """Kernel mode: scsi.h declares SENSE_DATA first, so the asserts check mingw's own."""
     ddk = Path(f"/usr/{COMPILERS[profile.abi]}/include/ddk")
-    if not (ddk / "scsi.h").exists():
-        pytest.skip("mingw-w64 DDK headers not installed")
+    need_file(ddk / "scsi.h", f"the mingw-w64 DDK headers ({ddk}/scsi.h)",
+              f"apt-get install mingw-w64-{'x86-64' if profile.abi == 'win64' else 'i686'}-dev")
     header = render_header(profile)
     source = (
         "#include <ntddk.h>\n#include <ntddscsi.h>\n#include <scsi.h>\n"
@@ -92,9 +84,9 @@ def test_sense_data_matches_the_ddk_declaration(tmp_path: Path, profile: Profile
 def test_standalone_win64_header_on_the_host_compiler(tmp_path: Path) -> None:
     """The standalone flavour needs no Windows headers: an x86-64 Linux gcc (LP64, 8-byte
     pointers, natural alignment) must agree with every win64 assert too."""
-    gcc = shutil.which("gcc")
-    if gcc is None or os.uname().machine != "x86_64":
-        pytest.skip("needs a native x86-64 gcc")
+    if os.uname().machine != "x86_64":
+        pytest.skip("the host is not x86-64 (the standalone win64 header wants LP64 x86-64 gcc)")
+    gcc = need_tool("gcc", "apt-get install gcc")
     (tmp_path / HEADER_NAME).write_text(render_header(Profile(), standalone=True))
     (tmp_path / "t.c").write_text(f'#include "{HEADER_NAME}"\n')
     result = subprocess.run(

@@ -20,7 +20,8 @@ from sphinx.application import Sphinx
 from sphinx.directives.other import TocTree
 
 from .apidoc import AutomodulesDirective
-from .cli import CliDirective
+from .breaks import page_context
+from .cli import CliDirective, LiteralOptionNames
 
 __all__ = ["STRUCTURE_DIR", "setup", "stub_text"]
 
@@ -66,6 +67,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", _write_stubs)
     app.add_directive("spt-structure-toctree", StructureTocTree)
     app.add_directive("spt-cli", CliDirective)
+    app.add_transform(LiteralOptionNames)
     app.add_directive("spt-automodules", AutomodulesDirective)
     app.add_css_file("sptdocs.css")
+    app.connect("html-page-context", page_context)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -9,6 +9,11 @@ row per argument: the option strings, the metavar/choices, the default and the h
 The prose (descriptions and help texts) is given to the site's gettext pipeline like a
 page's own paragraphs (see :func:`_prose`), so the translated sites show it translated; option
 names, metavars, choices and defaults are left out of the catalogs.
+
+Help texts are plain text written for a terminal: ```...``` quotes a command, and option
+names (``--fail-on``, ``-o``) appear bare.  Both become literal nodes here
+(:func:`~iscsitgt_spt.cli.sphinxext.nodes_util.inline_text`), so they are shown as code, copy
+as typed, and Sphinx's smart quotes never turn ``--`` into a dash.
 """
 
 from __future__ import annotations
@@ -17,11 +22,20 @@ import argparse
 import importlib
 
 from docutils import nodes
-from iscsitgt_spt.cli.sphinxext.nodes_util import Cell, make_table, para, register_label
+from iscsitgt_spt.cli.sphinxext.nodes_util import (
+    Cell,
+    inline_text,
+    make_table,
+    para,
+    register_label,
+)
+from sphinx.transforms import SphinxTransform
 from sphinx.util.docutils import SphinxDirective
 
-__all__ = ["CliDirective"]
+__all__ = ["CliDirective", "LiteralOptionNames"]
 
+#: The class of the CLI reference's prose paragraphs (descriptions, help texts).
+PROSE = "spt-cli-prose"
 
 def _subcommands(
     parser: argparse.ArgumentParser,
@@ -35,8 +49,30 @@ def _subcommands(
 
 
 def _prose(text: str) -> nodes.paragraph:
-    """A paragraph the gettext builder extracts (its source is set in :class:`CliDirective`)."""
-    return nodes.paragraph(text, text)
+    """A paragraph the gettext builder extracts (its source is set in :class:`CliDirective`);
+    its option names and quoted commands literal (the raw text is what is translated)."""
+    return nodes.paragraph(text, "", *inline_text(text), classes=[PROSE])
+
+
+class LiteralOptionNames(SphinxTransform):
+    """After a translation replaced a CLI paragraph's text (the i18n transform parses the
+    catalog's text as reST), its option names and quoted commands become literal again,
+    before smart quotes would turn ``--`` into a dash: every language shows the same code."""
+
+    default_priority = 100  # after sphinx.transforms.i18n.Locale (20), before SmartQuotes
+
+    def apply(self, **kwargs: object) -> None:
+        for paragraph in list(self.document.findall(nodes.paragraph)):
+            if PROSE not in paragraph["classes"]:
+                continue
+            for quoted in list(paragraph.findall(nodes.title_reference)):
+                quoted.replace_self(nodes.literal("", quoted.astext()))
+            for text in list(paragraph.findall(nodes.Text)):
+                if isinstance(text.parent, nodes.literal):
+                    continue
+                parts = inline_text(str(text))
+                if len(parts) > 1 or not isinstance(parts[0], nodes.Text):
+                    text.parent.replace(text, parts)
 
 
 def _help_of(parser: argparse.ArgumentParser, action: argparse.Action) -> str:
@@ -68,7 +104,8 @@ def _argument_rows(parser: argparse.ArgumentParser) -> list[list[Cell]]:
             default = repr(action.default) if isinstance(action.default, str) else str(
                 action.default)
         rows.append([nodes.literal("", names), nodes.literal("", value) if value else "",
-                     default, _prose(_help_of(parser, action))])
+                     nodes.literal("", default) if default else "",
+                     _prose(_help_of(parser, action))])
     return rows
 
 

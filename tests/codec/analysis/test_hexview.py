@@ -3,11 +3,11 @@ against the layouts and hand derivations."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from _tools import need_tool
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from iscsitgt_spt.codec import build, decode_buffer, encode
@@ -46,14 +46,14 @@ def column(byte_in_row: int) -> int:
     return 10 + 3 * byte_in_row + (1 if byte_in_row >= 8 else 0)
 
 
-@pytest.mark.skipif(shutil.which("hexdump") is None, reason="hexdump(1) not installed")
 @pytest.mark.parametrize("extra", [b"", b"abc"])
 def test_left_part_matches_hexdump_c(tmp_path: Path, extra: bytes) -> None:
+    hexdump = need_tool("hexdump", "apt-get install bsdextrautils")
     data = encode(build(START, {"ITNexusHandle": 7, "PeerAddress": "192.0.2.17",
                                 "ITNexus": "iqn.1991-05.com.microsoft:initiator01"})) + extra
     path = tmp_path / "buf.bin"
     path.write_bytes(data)
-    reference = subprocess.run(["hexdump", "-C", str(path)], check=True, capture_output=True,
+    reference = subprocess.run([hexdump, "-C", str(path)], check=True, capture_output=True,
                                text=True).stdout.splitlines()
     ours = render_hexdump(decode_buffer(data), data)
     checked = 0

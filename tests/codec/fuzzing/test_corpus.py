@@ -41,17 +41,17 @@ def _records(path: Path) -> list[dict[str, object]]:
 # -- reproducibility ------------------------------------------------------------------------
 def test_same_seed_gives_a_byte_identical_jsonl_corpus(tmp_path: Path) -> None:
     one, two, other = tmp_path / "one.jsonl", tmp_path / "two.jsonl", tmp_path / "other.jsonl"
-    assert _run(*EVERYTHING, "--seed", "7", "--out", str(one)) == 0
-    assert _run(*EVERYTHING, "--seed", "7", "--out", str(two)) == 0
-    assert _run(*EVERYTHING, "--seed", "8", "--out", str(other)) == 0
+    assert _run(*EVERYTHING, "--seed", "7", "--output", str(one)) == 0
+    assert _run(*EVERYTHING, "--seed", "7", "--output", str(two)) == 0
+    assert _run(*EVERYTHING, "--seed", "8", "--output", str(other)) == 0
     assert one.read_bytes() == two.read_bytes()
     assert one.read_bytes() != other.read_bytes()
 
 
 def test_same_seed_gives_a_byte_identical_directory_corpus(tmp_path: Path) -> None:
     one, two = tmp_path / "one", tmp_path / "two"
-    assert _run(*EVERYTHING, "--seed", "7", "--out", str(one)) == 0
-    assert _run(*EVERYTHING, "--seed", "7", "--out", str(two)) == 0
+    assert _run(*EVERYTHING, "--seed", "7", "--output", str(one)) == 0
+    assert _run(*EVERYTHING, "--seed", "7", "--output", str(two)) == 0
     names = sorted(p.name for p in one.iterdir())
     assert names == sorted(p.name for p in two.iterdir())
     assert "index.jsonl" in names and len(names) > 100
@@ -65,7 +65,7 @@ def test_corpus_does_not_depend_on_hash_randomisation(tmp_path: Path) -> None:
         out = tmp_path / f"h{hash_seed}.jsonl"
         env = dict(os.environ, PYTHONHASHSEED=hash_seed)
         subprocess.run(
-            [sys.executable, "-m", "iscsitgt_spt", "fuzz", *EVERYTHING, "--out", str(out)],
+            [sys.executable, "-m", "iscsitgt_spt", "fuzz", *EVERYTHING, "--output", str(out)],
             check=True, env=env, capture_output=True,
         )
         outputs.append(out.read_bytes())
@@ -83,7 +83,7 @@ def test_adding_a_structure_does_not_change_the_others() -> None:
 def test_jsonl_records_are_capture_records_with_intents(tmp_path: Path) -> None:
     out = tmp_path / "c.jsonl"
     assert _run("ISCSITGT_SPT_TMF", "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY", "SENSE_DATA",
-                "-n", "3", "--mode", "valid", "--mode", "boundary", "--out", str(out)) == 0
+                "-n", "3", "--mode", "valid", "--mode", "boundary", "--output", str(out)) == 0
     parsed = list(parse_lines(out.read_text(encoding="utf-8").splitlines()))
     records = [r for _, r in parsed]
     assert all(not isinstance(r, Exception) for r in records)
@@ -102,7 +102,7 @@ def test_jsonl_records_are_capture_records_with_intents(tmp_path: Path) -> None:
 
 def test_directory_has_one_bin_per_case_and_an_index(tmp_path: Path) -> None:
     out = tmp_path / "seeds"
-    assert _run("SENSE_DATA", "-n", "5", "--abi", "win32", "--out", str(out)) == 0
+    assert _run("SENSE_DATA", "-n", "5", "--abi", "win32", "--output", str(out)) == 0
     index = _records(out / "index.jsonl")
     assert len(index) == 5
     for entry in index:
@@ -114,18 +114,18 @@ def test_directory_has_one_bin_per_case_and_an_index(tmp_path: Path) -> None:
 
 def test_existing_output_needs_force(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "seeds"
-    assert _run("SENSE_DATA", "-n", "5", "--out", str(out)) == 0
+    assert _run("SENSE_DATA", "-n", "5", "--output", str(out)) == 0
     capsys.readouterr()
-    assert _run("SENSE_DATA", "-n", "2", "--out", str(out)) == 2
+    assert _run("SENSE_DATA", "-n", "2", "--output", str(out)) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--force" in err[0]
-    assert _run("SENSE_DATA", "-n", "2", "--out", str(out), "--force") == 0
+    assert _run("SENSE_DATA", "-n", "2", "--output", str(out), "--force") == 0
     assert len(list(out.glob("*.bin"))) == 2  # the old five are gone
 
 
 def test_no_structure_is_a_one_line_error(tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
-    assert _run("--out", str(tmp_path / "x.jsonl")) == 2
+    assert _run("--output", str(tmp_path / "x.jsonl")) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no structure" in err[0]
 
@@ -133,7 +133,7 @@ def test_no_structure_is_a_one_line_error(tmp_path: Path,
 def test_no_progress_bar_when_stderr_is_not_a_terminal(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert _run("SENSE_DATA", "-n", "60", "--out", str(tmp_path / "x.jsonl")) == 0
+    assert _run("SENSE_DATA", "-n", "60", "--output", str(tmp_path / "x.jsonl")) == 0
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "\r" not in captured.err
@@ -228,7 +228,7 @@ def test_mutate_uses_capture_records_as_seeds(tmp_path: Path) -> None:
     seed_file.write_text(json.dumps({"ioctl": "0x0004d008", "in": canonical.hex()}) + "\n")
     out = tmp_path / "m.jsonl"
     assert _run("ISCSITGT_SPT_SESSION_STOP", "--mode", "mutate", "--from", str(seed_file),
-                "-n", "30", "--out", str(out)) == 0
+                "-n", "30", "--output", str(out)) == 0
     records = _records(out)
     assert len(records) == 30
     assert all(str(r["intent"]).startswith("capture.jsonl record 1: ") for r in records)
@@ -251,7 +251,7 @@ def test_bad_capture_for_mutate_is_a_one_line_error(
     seed_file = tmp_path / "capture.jsonl"
     seed_file.write_text('{"ioctl": 1}\n')
     assert _run("SENSE_DATA", "--mode", "mutate", "--from", str(seed_file),
-                "--out", str(tmp_path / "m.jsonl")) == 2
+                "--output", str(tmp_path / "m.jsonl")) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "line 1" in err[0] and "'in'" in err[0]
 

@@ -219,7 +219,7 @@ def test_zero_padding_is_quiet_other_leftovers_warn() -> None:
     leftover = decode_sense(PUBLISHED + b"\x01")
     assert leftover.trailing == b"\x01"
     assert leftover.warnings == (
-        "1 bytes after the 18-byte sense data (as the additional sense length gives it) "
+        "1 byte after the 18-byte sense data (as the additional sense length gives it) "
         "not decoded",
     )
 
