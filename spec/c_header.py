@@ -37,7 +37,9 @@ from iscsitgt_spt.spec.primitives import BOOL, BYTE, UCHAR, ULONG, ULONGLONG, US
 from iscsitgt_spt.spec.profiles import Profile
 from iscsitgt_spt.spec.registry import STRUCTURES, control_codes, get_layout, structure
 
-__all__ = ["HEADER_GUARD", "HEADER_NAME", "SDK_STRUCTURES", "render_header"]
+__all__ = [
+    "HEADER_GUARD", "HEADER_NAME", "SDK_STRUCTURES", "render_header", "struct_declaration",
+]
 
 HEADER_NAME = "iscsitgt_spt.h"
 HEADER_GUARD = "ISCSITGT_SPT_H"
@@ -176,6 +178,12 @@ def _struct_decl(layout: Layout) -> list[str]:
     if pack is not None:
         lines.append("#pragma pack(pop)")
     return lines
+
+
+def struct_declaration(layout: Layout) -> str:
+    """The ``typedef struct`` of one resolved structure, as the header declares it (its
+    comment, ``#pragma pack`` where the definition packs it, and every member)."""
+    return "\n".join(_struct_decl(layout))
 
 
 def _bits(member: Member) -> str:

@@ -357,19 +357,9 @@ def weigh_evidence(
         if (abi is None or p.abi == abi) and (cookie is None or p.cookie == cookie)
     ]
     evidence: list[str] = []
-    if len(allowed) < len(PROFILES):
-        if stated_by is None:
-            given = " ".join(
-                f"--{k} {v}" for k, v in (("abi", abi), ("cookie", cookie)) if v is not None
-            )
-            evidence.append(f"{given} given: only {describe_profiles(allowed)} considered")
-        else:
-            given = ", ".join(
-                f"{k}={v}" for k, v in (("abi", abi), ("cookie", cookie)) if v is not None
-            )
-            evidence.append(
-                f"{stated_by} states {given}: only {describe_profiles(allowed)} considered"
-            )
+    restriction = _restriction_line(allowed, abi, cookie, stated_by)
+    if restriction is not None:
+        evidence.append(restriction)
     if name is not None:
         chosen = structure(name).c_name
         evidence.append(f"structure {chosen} given by the caller")
@@ -378,24 +368,68 @@ def weigh_evidence(
             chosen = identify(raw, ioctl)
         except ParseError as exc:
             evidence.append(f"structure not recognised: {exc}")
-            candidates = tuple(allowed)
-            return ProfileGuess(
-                profile=candidates[0], candidates=candidates, evidence=evidence,
-                ambiguous=len(candidates) > 1,
-                reason=f"nothing identifies the layout; defaulting to {candidates[0]}",
-                name=None,
-            )
+            return _unidentified(allowed, evidence)
         evidence.append(f"structure identified as {chosen}")
+    current = _settle(chosen, raw, length, allowed, evidence)
+    candidates = _ordered(current)
+    ambiguous, reason = _explain(chosen, candidates)
+    truncated, cut_line = _truncation(chosen, length, candidates[0])
+    if cut_line is not None:
+        evidence.append(cut_line)
+    return ProfileGuess(
+        profile=candidates[0], candidates=candidates, evidence=evidence,
+        ambiguous=ambiguous, reason=reason, name=chosen, truncated=truncated,
+    )
 
-    # The self-describing members vote first: they say which layout the caller used even when
-    # the capture was cut short, and one corrupted member must not outweigh the others (nor
-    # may the order they are read in matter).  The buffer's length only chooses among the
-    # profiles the members left, or decides alone when no member matches any profile.
-    votes: list[tuple[str, set[Profile] | None, str]] = []
+
+def _restriction_line(
+    allowed: list[Profile], abi: str | None, cookie: str | None, stated_by: str | None,
+) -> str | None:
+    """The evidence line saying which profiles ``abi``/``cookie`` left (None: all of them)."""
+    if len(allowed) == len(PROFILES):
+        return None
+    stated = [(k, v) for k, v in (("abi", abi), ("cookie", cookie)) if v is not None]
+    if stated_by is None:
+        # Named as the command line spells the options, so the user sees what they typed.
+        given = " ".join(f"--{k} {v}" for k, v in stated)
+        return f"{given} given: only {describe_profiles(allowed)} considered"
+    given = ", ".join(f"{k}={v}" for k, v in stated)
+    return f"{stated_by} states {given}: only {describe_profiles(allowed)} considered"
+
+
+def _unidentified(allowed: list[Profile], evidence: list[str]) -> ProfileGuess:
+    """The guess for bytes no structure matches: the first allowed profile, by default."""
+    candidates = tuple(allowed)
+    return ProfileGuess(
+        profile=candidates[0], candidates=candidates, evidence=evidence,
+        ambiguous=len(candidates) > 1,
+        reason=f"nothing identifies the layout; defaulting to {candidates[0]}",
+        name=None,
+    )
+
+
+_Vote = tuple[str, "set[Profile] | None", str]
+
+
+def _member_votes(chosen: str, raw: bytes, allowed: list[Profile]) -> list[_Vote]:
+    """(label, profiles consistent with the member or None, evidence line) per member read."""
+    votes: list[_Vote] = []
     for path in _varying_members(chosen, allowed):
         found = _member_evidence(chosen, path, raw, allowed)
         if found is not None:
             votes.append((_label(get_layout(chosen, allowed[0]), path), *found))
+    return votes
+
+
+def _settle(
+    chosen: str, raw: bytes, length: int, allowed: list[Profile], evidence: list[str],
+) -> set[Profile]:
+    """The profiles left after the members' votes and the length; appends the evidence."""
+    # The self-describing members vote first: they say which layout the caller used even when
+    # the capture was cut short, and one corrupted member must not outweigh the others (nor
+    # may the order they are read in matter).  The buffer's length only chooses among the
+    # profiles the members left, or decides alone when no member matches any profile.
+    votes = _member_votes(chosen, raw, allowed)
     scores = {p: sum(1 for _, s, _ in votes if s is not None and p in s) for p in allowed}
     best = max(scores.values())
     by_members = {p for p, score in scores.items() if score == best} if best else None
@@ -407,31 +441,35 @@ def weigh_evidence(
         current = within if within is not None else by_members
     deciders = [label for label, s, _ in votes if s is not None and s & current]
     outweighed = [label for label, s, _ in votes if s is not None and not s & current]
+    evidence.extend(_vote_lines(votes, current, deciders))
+    evidence.extend(_verdict(allowed, by_members, alone, size_line, deciders, outweighed))
+    return current
+
+
+def _vote_lines(votes: list[_Vote], current: set[Profile], deciders: list[str]) -> list[str]:
+    """Each member's evidence line, marked ignored where the others outvoted it."""
+    lines = []
     for _, consistent, line in votes:
         if consistent is None or consistent & current:
-            evidence.append(line)
+            lines.append(line)
         else:
-            evidence.append(f"{line} — outweighed by the other members ({_both(deciders)}); "
-                            "ignored")
+            lines.append(f"{line} — outweighed by the other members ({_both(deciders)}); "
+                         "ignored")
+    return lines
+
+
+def _verdict(
+    allowed: list[Profile], by_members: set[Profile] | None, alone: set[Profile] | None,
+    size_line: str, deciders: list[str], outweighed: list[str],
+) -> list[str]:
+    """The length's evidence line and the line naming what decided."""
     if by_members is None:
-        evidence.append(size_line)
         told = alone is not None and alone != set(allowed)
-        evidence.append(_decision(["the buffer's length"] if told else [], []))
-    elif alone is not None and not alone & by_members:
+        return [size_line, _decision(["the buffer's length"] if told else [], [])]
+    if alone is not None and not alone & by_members:
         # The length alone points elsewhere (typically: a capture cut short fits a smaller
         # profile's structure with bytes to spare); the members describe the real layout.
-        evidence.append(f"{size_line} — outweighed by {_both(deciders)}")
-        evidence.append(_decision(deciders, [*outweighed, "the buffer's length"]))
-    else:
-        evidence.append(size_line)
-        confirmed = alone is not None and alone != set(allowed)
-        evidence.append(_decision(deciders, outweighed, confirmed=confirmed))
-    candidates = _ordered(current)
-    ambiguous, reason = _explain(chosen, candidates)
-    truncated, cut_line = _truncation(chosen, length, candidates[0])
-    if cut_line is not None:
-        evidence.append(cut_line)
-    return ProfileGuess(
-        profile=candidates[0], candidates=candidates, evidence=evidence,
-        ambiguous=ambiguous, reason=reason, name=chosen, truncated=truncated,
-    )
+        return [f"{size_line} — outweighed by {_both(deciders)}",
+                _decision(deciders, [*outweighed, "the buffer's length"])]
+    confirmed = alone is not None and alone != set(allowed)
+    return [size_line, _decision(deciders, outweighed, confirmed=confirmed)]

@@ -17,6 +17,7 @@ from iscsitgt_spt.codec.analysis.detect_profile import detect_profile
 from iscsitgt_spt.codec.dispatch import Decoded
 from iscsitgt_spt.codec.dispatch import decode_buffer as decode_with_profile
 from iscsitgt_spt.codec.longbuffer import LongBuffer
+from iscsitgt_spt.spec.arguments import buffer_argument
 from iscsitgt_spt.spec.profiles import Profile
 
 __all__ = ["decode_buffer"]
@@ -42,6 +43,8 @@ def decode_buffer(
     member it cut; longer keeps the extra bytes as ``trailing`` (or ``payload`` after a
     header of an unknown request).
     """
+    if not isinstance(data, LongBuffer):
+        buffer_argument(data)  # a wrong type names the argument, before detection reads it
     if profile is not None:
         if abi is not None or cookie is not None:
             raise ValueError("give either profile= or abi=/cookie=, not both")

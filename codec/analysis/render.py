@@ -86,25 +86,45 @@ def format_value(member: Member, value: FieldValue) -> tuple[str, bool]:
         return f"{member.ctype} ({member.size} bytes)", False
     if member.kind == "padding":
         assert isinstance(value, bytes)
-        if not any(value):
-            return f"00 × {member.size} (padding)", False
-        return f"{value.hex(' ')} (padding, not zero)", True
+        return _padding_text(member, value)
     if isinstance(value, WcharText) or member.kind == "wchar":
         assert isinstance(value, (str, WcharText))
-        shown = quote_text(value.text if isinstance(value, WcharText) else value)
-        issue = wchar_issue(value, member.size)
-        if issue is None:
-            return shown, False
-        return f"{shown} (non-canonical: {issue[2]})", True
+        return _wchar_text(member, value)
     if isinstance(value, bytes):
-        text = value.hex(" ")
-        if is_text_tag(member):
-            return f"{text}  {_ascii(value)}", False
-        if member.name in _BIG_ENDIAN:
-            number = int.from_bytes(value, "big")
-            return f"{text}  (= {_number(number)} big-endian)", False
-        return text, False
+        return _bytes_text(member, value), False
     assert isinstance(value, int)
+    return _int_text(member, value)
+
+
+def _padding_text(member: Member, value: bytes) -> tuple[str, bool]:
+    """Padding is marked only when it is not zero (a driver may leave garbage there)."""
+    if not any(value):
+        return f"00 × {member.size} (padding)", False
+    return f"{value.hex(' ')} (padding, not zero)", True
+
+
+def _wchar_text(member: Member, value: str | WcharText) -> tuple[str, bool]:
+    """The quoted text, marked when its bytes are not the canonical encoding of it."""
+    shown = quote_text(value.text if isinstance(value, WcharText) else value)
+    issue = wchar_issue(value, member.size)
+    if issue is None:
+        return shown, False
+    return f"{shown} (non-canonical: {issue[2]})", True
+
+
+def _bytes_text(member: Member, value: bytes) -> str:
+    """Hex bytes, with the ASCII of a text tag or the number a big-endian field holds."""
+    text = value.hex(" ")
+    if is_text_tag(member):
+        return f"{text}  {_ascii(value)}"
+    if member.name in _BIG_ENDIAN:
+        number = int.from_bytes(value, "big")
+        return f"{text}  (= {_number(number)} big-endian)"
+    return text
+
+
+def _int_text(member: Member, value: int) -> tuple[str, bool]:
+    """A number with its meaning: BOOL, control code, enum name, handle in hex."""
     if member.ctype == "BOOL":
         if value in (0, 1):
             return f"{value} ({'TRUE' if value else 'FALSE'})", False

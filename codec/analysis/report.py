@@ -453,21 +453,29 @@ def report_record(
                           diagnostics=diagnostics) if data_in else None
     response = None
     if record.data_out:
-        chosen = name
-        if chosen is None and request is not None:
-            whole_or_cut = request.decoded or request.partial
-            chosen = whole_or_cut.name if whole_or_cut is not None else None
-        response = _decode_one(record.data_out, name=chosen, ioctl=ioctl, profile=profile,
-                               output=True, diagnostics=diagnostics)
-    changes: tuple[Change, ...] = ()
-    if (request is not None and response is not None and request.decoded is not None
-            and response.decoded is not None
-            and request.decoded.name == response.decoded.name):
-        changes = tuple(diff_values(request.decoded.value, response.decoded.value))
+        response = _decode_one(record.data_out, name=_response_name(name, request), ioctl=ioctl,
+                               profile=profile, output=True, diagnostics=diagnostics)
     return RecordReport(
         record, profile=profile, guess=guess, request=request, response=response,
-        changes=changes, sense=_sense_of(response) or _sense_of(request), notes=notes,
+        changes=_changes(request, response), sense=_sense_of(response) or _sense_of(request),
+        notes=notes,
     )
+
+
+def _response_name(name: str | None, request: BufferReport | None) -> str | None:
+    """The structure the response is decoded as: the caller's, else the request's (even cut)."""
+    if name is not None or request is None:
+        return name
+    whole_or_cut = request.decoded or request.partial
+    return whole_or_cut.name if whole_or_cut is not None else None
+
+
+def _changes(request: BufferReport | None, response: BufferReport | None) -> tuple[Change, ...]:
+    """What the driver changed, when both buffers decoded as the same structure."""
+    if (request is None or response is None or request.decoded is None
+            or response.decoded is None or request.decoded.name != response.decoded.name):
+        return ()
+    return tuple(diff_values(request.decoded.value, response.decoded.value))
 
 
 def choose_profile(

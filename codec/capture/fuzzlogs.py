@@ -127,44 +127,7 @@ def iter_ioctlbf(
             continue
         if text.strip():
             record.last = lineno
-        if pid:
-            record.meta["process"] = pid.group(1)
-            number = record.number(pid.group(2), lineno, "PID")
-            if number is not None:
-                record.meta["pid"] = number
-        elif code:
-            record.ioctl = record.number(code.group(1), lineno, "IOCTL code")
-            if record.ioctl is None:
-                record.ioctl = -1  # a code line was seen: the next one starts a new record
-            if code.group(2):
-                record.meta["method"] = code.group(2)
-        elif match := _DEVICE.match(text):
-            record.meta["device"], record.meta["device_object"] = match.group(1), match.group(2)
-            record.meta["driver"] = match.group(3)
-        elif match := _BUFF.match(text):
-            which = match.group(1).lower()
-            record.meta[f"{which}_buffer"] = match.group(2)
-            size = record.number(match.group(3), lineno, f"{match.group(1)}Size")
-            if size is not None:
-                record.meta[f"{which}_size"] = size
-            record.current = which
-        elif _RULE.match(text) or not text.strip():
-            continue
-        elif match := _ROW.match(text):
-            if record.current is None:
-                record.fail(f"line {lineno}: hex row before any InBuff/OutBuff line")
-                continue
-            asm = record.buffers.setdefault(record.current, ByteAssembler(limit))
-            try:
-                asm.extend(bytes.fromhex("".join(match.group(1).split())))
-            except RecordTooLarge as exc:
-                record.fail(f"line {lineno}: {exc}")
-        elif _ROWISH.match(text):
-            record.fail(f"line {lineno}: malformed hex row {text.strip()[:60]!r}")
-        else:
-            other = record.meta.setdefault("other_lines", [])
-            if isinstance(other, list) and len(other) < 10:
-                other.append(text.strip())
+        _take_line(record, text, lineno, pid, code, limit)
     if record is not None:
         yield record.build(index)
     elif preamble:
@@ -172,6 +135,61 @@ def iter_ioctlbf(
         yield error_record(0, "ioctlbf", first, f"{line_span(first, last)}: no ioctlbf record "
                            "header ('IOCTL Code: 0x...' or \"'...' (PID: n)\") found",
                            {"skipped_lines": skipped_report(preamble)}, last)
+
+
+def _take_line(
+    record: _Record, text: str, lineno: int, pid: re.Match[str] | None,
+    code: re.Match[str] | None, limit: int,
+) -> None:
+    """Add one line of a record's block to ``record`` (``pid``/``code``: its header matches)."""
+    if pid:
+        record.meta["process"] = pid.group(1)
+        number = record.number(pid.group(2), lineno, "PID")
+        if number is not None:
+            record.meta["pid"] = number
+    elif code:
+        record.ioctl = record.number(code.group(1), lineno, "IOCTL code")
+        if record.ioctl is None:
+            record.ioctl = -1  # a code line was seen: the next one starts a new record
+        if code.group(2):
+            record.meta["method"] = code.group(2)
+    elif match := _DEVICE.match(text):
+        record.meta["device"], record.meta["device_object"] = match.group(1), match.group(2)
+        record.meta["driver"] = match.group(3)
+    elif match := _BUFF.match(text):
+        _take_buffer_line(record, match, lineno)
+    elif _RULE.match(text) or not text.strip():
+        return
+    elif match := _ROW.match(text):
+        _take_row(record, match, lineno, limit)
+    elif _ROWISH.match(text):
+        record.fail(f"line {lineno}: malformed hex row {text.strip()[:60]!r}")
+    else:
+        other = record.meta.setdefault("other_lines", [])
+        if isinstance(other, list) and len(other) < 10:
+            other.append(text.strip())
+
+
+def _take_buffer_line(record: _Record, match: re.Match[str], lineno: int) -> None:
+    """An ``InBuff``/``OutBuff`` line: its address and size; the hex rows after it are its."""
+    which = match.group(1).lower()
+    record.meta[f"{which}_buffer"] = match.group(2)
+    size = record.number(match.group(3), lineno, f"{match.group(1)}Size")
+    if size is not None:
+        record.meta[f"{which}_size"] = size
+    record.current = which
+
+
+def _take_row(record: _Record, match: re.Match[str], lineno: int, limit: int) -> None:
+    """A hex row, added to the buffer the last InBuff/OutBuff line named."""
+    if record.current is None:
+        record.fail(f"line {lineno}: hex row before any InBuff/OutBuff line")
+        return
+    asm = record.buffers.setdefault(record.current, ByteAssembler(limit))
+    try:
+        asm.extend(bytes.fromhex("".join(match.group(1).split())))
+    except RecordTooLarge as exc:
+        record.fail(f"line {lineno}: {exc}")
 
 
 def _preamble_error(preamble: list[tuple[int, str]]) -> RawRecord | None:

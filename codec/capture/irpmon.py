@@ -142,69 +142,90 @@ def interpret(half: Half) -> _Parsed:
     return parsed
 
 
+# IRPMon's column titles and the meta keys they land under, in the order meta lists them.
+_META_COLUMNS = (("ID", "id"), ("Time", "time"), ("Type", "type"),
+                 ("Process ID", "pid"), ("Process name", "process"),
+                 ("Device name", "device"), ("Driver name", "driver"),
+                 ("IRP address", "irp"), ("IOSB.Status value", "status"),
+                 ("IOSB.Status constant", "status_name"),
+                 ("IOSB.Information", "information"), ("Subtype", "subtype"),
+                 ("Major function", "major"), ("Data stripped", "data_stripped"))
+_SIZE_COLUMNS = (("Input length", "in_size"), ("Output length", "out_size"),
+                 ("Data size", "data_size"))
+
+
 def _interpret(half: Half) -> _Parsed:
     fields = half.fields
-    meta: dict[str, object] = dict(half.meta)
-    for column, key in (("ID", "id"), ("Time", "time"), ("Type", "type"),
-                        ("Process ID", "pid"), ("Process name", "process"),
-                        ("Device name", "device"), ("Driver name", "driver"),
-                        ("IRP address", "irp"), ("IOSB.Status value", "status"),
-                        ("IOSB.Status constant", "status_name"),
-                        ("IOSB.Information", "information"), ("Subtype", "subtype"),
-                        ("Major function", "major"), ("Data stripped", "data_stripped")):
-        if column in fields:
-            meta[key] = fields[column]
-    for key in ("id", "pid", "status"):
-        value = meta.get(key)
-        if isinstance(value, str) and parse_int(value) is not None:
-            meta[key] = parse_int(value)
-    for column, key in (("Input length", "in_size"), ("Output length", "out_size"),
-                        ("Data size", "data_size")):
-        size = _size(fields.get(column))
-        if size is not None:
-            meta[key] = size
-    stripped = str(meta.get("data_stripped", "")).lower() == "true"
-    meta["data_stripped"] = stripped
+    meta = _half_meta(half)
     ioctl = None
     if "IOCTL" in fields:
         ioctl = resolve_ioctl(fields["IOCTL"])
         meta["ioctl_text"] = fields["IOCTL"]
         if ioctl is not None:
             meta["method"] = ioctl & 3
-    major = str(meta.get("major") or str(meta.get("subtype", "")).split(":", 1)[0])
-    kind = "other"
-    if "IOCTL" in fields and fields.get("Type", "IRP") == "IRP":
-        kind = "request"
-    elif fields.get("Type") == "IRPComp" and major in _IOCTL_MAJORS:
-        kind = "completion"
+    kind = _kind(fields, meta)
     irp = fields.get("IRP address")
     if half.error is not None:
         return _Parsed("error", half.line, irp, ioctl, None, meta, half.error)
-    data: bytes | None = None
     declared = meta.get("data_size")
     limit = declared if isinstance(declared, int) else None
     try:
-        if half.hexstring is not None:
-            data = bytes.fromhex("".join(half.hexstring.split()))
-        elif half.rows:
-            # Rows already held in memory, so no bound here: the records leave every reader
-            # through bound_records, which applies the caller's record-size limit.
-            asm = ByteAssembler(limit=1 << 63)
-            for lineno, row in half.rows:
-                remaining = None if limit is None else limit - asm.length
-                try:
-                    asm.extend(_hexer_row(row, asm.length, remaining))
-                except ValueError as exc:
-                    raise ValueError(f"line {lineno}: {exc}") from None
-            data = asm.prefix()
+        data = _half_data(half, limit)
     except ValueError as exc:
         text = str(exc) if str(exc).startswith("line ") else f"line {half.line}: {exc}"
         return _Parsed("error", half.line, irp, ioctl, None, meta, text)
-    if data is not None and limit is not None and len(data) != limit and not stripped:
+    if data is not None and limit is not None and len(data) != limit and not meta["data_stripped"]:
         return _Parsed("error", half.line, irp, ioctl, None, meta,
                        f"line {half.line}: Data size is {limit} but the Hexer data holds "
                        f"{len(data)} bytes")
     return _Parsed(kind, half.line, irp, ioctl, data, meta)
+
+
+def _half_meta(half: Half) -> dict[str, object]:
+    """The half's meta: its own keys, then the known columns (numbers as ints)."""
+    fields = half.fields
+    meta: dict[str, object] = dict(half.meta)
+    for column, key in _META_COLUMNS:
+        if column in fields:
+            meta[key] = fields[column]
+    for key in ("id", "pid", "status"):
+        value = meta.get(key)
+        if isinstance(value, str) and parse_int(value) is not None:
+            meta[key] = parse_int(value)
+    for column, key in _SIZE_COLUMNS:
+        size = _size(fields.get(column))
+        if size is not None:
+            meta[key] = size
+    meta["data_stripped"] = str(meta.get("data_stripped", "")).lower() == "true"
+    return meta
+
+
+def _kind(fields: dict[str, str], meta: dict[str, object]) -> str:
+    """``request``, ``completion`` (of an IOCTL major function) or ``other``."""
+    major = str(meta.get("major") or str(meta.get("subtype", "")).split(":", 1)[0])
+    if "IOCTL" in fields and fields.get("Type", "IRP") == "IRP":
+        return "request"
+    if fields.get("Type") == "IRPComp" and major in _IOCTL_MAJORS:
+        return "completion"
+    return "other"
+
+
+def _half_data(half: Half, limit: int | None) -> bytes | None:
+    """The half's data bytes (None when it shows none); raises ValueError naming the line."""
+    if half.hexstring is not None:
+        return bytes.fromhex("".join(half.hexstring.split()))
+    if not half.rows:
+        return None
+    # Rows already held in memory, so no bound here: the records leave every reader
+    # through bound_records, which applies the caller's record-size limit.
+    asm = ByteAssembler(limit=1 << 63)
+    for lineno, row in half.rows:
+        remaining = None if limit is None else limit - asm.length
+        try:
+            asm.extend(_hexer_row(row, asm.length, remaining))
+        except ValueError as exc:
+            raise ValueError(f"line {lineno}: {exc}") from None
+    return asm.prefix()
 
 
 class Pairer:

@@ -185,10 +185,7 @@ def _json_objects(
     one line: a record of 64 MB would otherwise be held twice, in the line and in its text).
     """
     mode: str | None = None
-    depth, first = 0, start
-    parts: list[str] = []
-    kept = 0  # characters in parts; past ``bound`` the record is dropped, its end still found
-    in_string = escape = False
+    scanner = _ArrayScanner(start, bound, outside)
     lineno = start - 1
     for raw in lines:  # not enumerate(): its reused result tuple would hold the last line
         lineno += 1
@@ -207,59 +204,107 @@ def _json_objects(
                 del raw
                 yield lineno, lineno, record.pop()
             continue
-        # String state survives piece boundaries, so any chunking of the text works.
-        seg: int | None = 0 if depth >= 2 else None  # where this line's part of a record starts
-        pos, size, stray = 0, len(raw), False
+        # Handed over in a list the scanner empties, so this frame does not hold the line
+        # while the scanner reads (and lets go of) it.
+        held = [raw]
+        del raw
+        yield from scanner.scan(held, lineno)
+    if scanner.kept:
+        yield scanner.first, lineno, scanner.rest()
+
+
+class _ArrayScanner:
+    """The state of a JSON array read line by line: bracket depth, string and escape state,
+    and the pieces of the record being read.  String state survives piece boundaries, so any
+    chunking of the text works.  Records sit at depth 2 (inside the array and the record)."""
+
+    def __init__(self, start: int, bound: int, outside: list[tuple[int, int, str]]) -> None:
+        self.bound, self.outside = bound, outside
+        self.depth, self.first = 0, start
+        self.parts: list[str] = []
+        self.kept = 0  # characters in parts; past ``bound`` the record is dropped, its end found
+        self.in_string = self.escape = False
+        self.seg: int | None = None  # where this line's part of the record being read starts
+        self.stray = False  # the line holds text between the records, not part of any
+
+    def scan(self, held: list[str], lineno: int) -> Iterator[tuple[int, int, str | None]]:
+        """The records that end on the line ``held`` holds (taken out of it)."""
+        raw = held.pop()
+        self.seg = 0 if self.depth >= 2 else None
+        self.stray = False
+        pos, size = 0, len(raw)
         preview: str | None = None  # the line's start, named when it holds stray text
         while pos < size:
-            if escape:
-                escape, pos = False, pos + 1
+            if self.escape:
+                self.escape, pos = False, pos + 1
                 continue
-            match = (_IN_STRING if in_string else _OUTSIDE).search(raw, pos)
-            if not in_string and depth <= 1 and raw[
-                    pos:size if match is None else match.start()].strip(" \t\r\n,\ufeff"):
-                stray = True  # text between the records, not part of any
-            if match is None:
+            stop = self._next_stop(raw, pos, size)
+            if stop is None:
                 break
-            pos = match.start()
-            char = raw[pos]
-            if in_string:
-                escape, in_string = char == "\\", char != '"'
-            elif char == '"':
-                in_string, stray = True, stray or depth <= 1
-            elif char in "{[":
-                depth += 1
-                if depth == 2:
-                    first, seg = lineno, pos
-            elif depth == 0:  # a bracket closing nothing: not part of the array
-                stray = True
-            else:  # '}', ']' or ')': ')' closes the malformed Stack frames
-                depth -= 1
-                if depth == 1 and seg is not None:
-                    parts.append(raw[seg:pos + 1 if char in "})" else pos])
-                    kept += pos - seg
-                    if kept > bound:
-                        parts.clear()
-                    if size - pos - 1 < pos - seg:
-                        # The record was most of what is left of the line: go on with a copy
-                        # of the rest (smaller than the record: linear in all), so the line
-                        # is let go while the record is read.
-                        preview = _preview(raw) if preview is None else preview
-                        raw, size, pos = raw[pos + 1 :], size - pos - 1, -1
-                        match = None  # it holds the line too
-                    seg, kept = None, 0
-                    yield first, lineno, _take(parts) if parts else None
+            pos = stop
+            if self._step(raw[pos], pos, lineno):
+                seg = self.seg
+                assert seg is not None
+                self._keep(raw[seg:pos + 1 if raw[pos] in "})" else pos], pos - seg)
+                if size - pos - 1 < pos - seg:
+                    # The record was most of what is left of the line: go on with a copy of
+                    # the rest (smaller than the record: linear in all), so the line is let go
+                    # while the record is read.
+                    preview = _preview(raw) if preview is None else preview
+                    raw, size, pos = raw[pos + 1 :], size - pos - 1, -1
+                self.seg, self.kept = None, 0
+                yield self.first, lineno, _take(self.parts) if self.parts else None
             pos += 1
-        if stray:
-            outside.append((lineno, lineno, raw.strip()[:60] if preview is None else preview))
-        if seg is not None:
-            kept += size - seg
-            if kept <= bound:
-                parts.append(raw[seg:])
+        self._line_end(raw, lineno, preview)
+
+    def _next_stop(self, raw: str, pos: int, size: int) -> int | None:
+        """Where the scanner next has something to do (None: nothing more on the line); notes
+        stray text skipped on the way.  No match object is kept: it would hold the line."""
+        match = (_IN_STRING if self.in_string else _OUTSIDE).search(raw, pos)
+        stop = None if match is None else match.start()
+        if not self.in_string and self.depth <= 1 and raw[
+                pos:size if stop is None else stop].strip(" \t\r\n,\ufeff"):
+            self.stray = True
+        return stop
+
+    def _step(self, char: str, pos: int, lineno: int) -> bool:
+        """Take one quote, backslash or bracket; True when it closes a record begun at ``seg``."""
+        if self.in_string:
+            self.escape, self.in_string = char == "\\", char != '"'
+        elif char == '"':
+            self.in_string, self.stray = True, self.stray or self.depth <= 1
+        elif char in "{[":
+            self.depth += 1
+            if self.depth == 2:
+                self.first, self.seg = lineno, pos
+        elif self.depth == 0:  # a bracket closing nothing: not part of the array
+            self.stray = True
+        else:  # '}', ']' or ')': ')' closes the malformed Stack frames
+            self.depth -= 1
+            return self.depth == 1 and self.seg is not None
+        return False
+
+    def _keep(self, piece: str, length: int) -> None:
+        """Add the last piece of a record, dropping the record when it is past the bound."""
+        self.parts.append(piece)
+        self.kept += length
+        if self.kept > self.bound:
+            self.parts.clear()
+
+    def _line_end(self, raw: str, lineno: int, preview: str | None) -> None:
+        """Name the line when it held stray text; keep the start of a record it leaves open."""
+        if self.stray:
+            self.outside.append((lineno, lineno, raw.strip()[:60] if preview is None else preview))
+        if self.seg is not None:
+            self.kept += len(raw) - self.seg
+            if self.kept <= self.bound:
+                self.parts.append(raw[self.seg:])
             else:
-                parts = []  # too long to keep; its end is still looked for
-    if kept:
-        yield first, lineno, "".join(parts) if kept <= bound else None
+                self.parts = []  # too long to keep; its end is still looked for
+
+    def rest(self) -> str | None:
+        """The text of a record the input ended inside (None when past the bound)."""
+        return "".join(self.parts) if self.kept <= self.bound else None
 
 
 def iter_irpmon_json(

@@ -1,23 +1,15 @@
-"""The C declaration of one structure, cut from the generated header."""
+"""The C declaration of one structure, rendered from its definition."""
 
 from __future__ import annotations
 
-from iscsitgt_spt.spec.c_header import render_header
+from iscsitgt_spt.spec.c_header import struct_declaration
 from iscsitgt_spt.spec.profiles import Profile
+from iscsitgt_spt.spec.registry import get_layout
 
 __all__ = ["c_declaration"]
 
 
 def c_declaration(name: str, profile: Profile) -> str:
-    """The ``typedef struct`` of ``name`` exactly as ``iscsitgt-spt header`` writes it.
-
-    The standalone flavour is used because the SDK flavour leaves SRB_IO_CONTROL and
-    SCSI_PASS_THROUGH_DIRECT to ``<ntddscsi.h>``; the block is cut out of the full header at
-    its blank-line boundaries, so the text is the exporter's, unchanged.
-    """
-    header = render_header(profile, standalone=True, asserts=False, structures=[name])
-    marker = f"typedef struct _{name} {{"
-    for block in header.split("\n\n"):
-        if marker in block:
-            return block.strip("\n")
-    raise LookupError(f"{name} not found in the generated header")
+    """The ``typedef struct`` of ``name`` exactly as ``iscsitgt-spt header`` writes it: the
+    header renders each structure with the same function, so the two cannot differ."""
+    return struct_declaration(get_layout(name, profile))

@@ -154,3 +154,20 @@ def test_unknown_structure_is_a_spec_error() -> None:
 
 def test_output_is_deterministic() -> None:
     assert render_header(WIN32_PTR) == render_header(WIN32_PTR)
+
+
+def test_one_structures_declaration_is_the_headers_block() -> None:
+    """The docs' single declaration (codec.export.declaration) is rendered from the definition,
+    and it is, character for character, the block the compiled header holds for it (the header
+    is what tests/spec/test_compiler_layout.py proves with mingw-w64)."""
+    from iscsitgt_spt.codec.export.declaration import c_declaration
+    from iscsitgt_spt.spec.registry import STRUCTURES
+
+    for profile in PROFILES:
+        header = render_header(profile, standalone=True, asserts=False)
+        blocks = header.split("\n\n")
+        for name in STRUCTURES:
+            declaration = c_declaration(name, profile)
+            assert declaration.splitlines()[-1] == f"}} {name}, *P{name};" or (
+                declaration.splitlines()[-1] == "#pragma pack(pop)")
+            assert any(block.strip("\n") == declaration for block in blocks), (name, profile)

@@ -169,3 +169,19 @@ def test_describe_profiles() -> None:
         "win64 (either cookie) or win32/u64")
     assert describe_profiles([WIN32_PTR]) == "win32/ptr"
     assert describe_profiles([]) == "no profile"
+
+
+def test_restriction_lines_name_what_was_given_and_by_whom() -> None:
+    # Hand-derived from the evidence format: the options as the command line spells them
+    # (``--abi X --cookie Y``) or, when a capture record stated them, ``key=value`` joined by
+    # ", "; then describe_profiles' wording: one profile is ``abi/cookie``, both cookies of
+    # one ABI are ``abi (either cookie)``.
+    data = canonical("ISCSITGT_SPT_TMF", WIN64)
+    given = detect_profile(data, abi="win32", cookie="u64")
+    assert given.evidence[0] == "--abi win32 --cookie u64 given: only win32/u64 considered"
+    stated = detect_profile(data, abi="win64", stated_by="the capture record")
+    assert stated.evidence[0] == (
+        "the capture record states abi=win64: only win64 (either cookie) considered")
+    both = detect_profile(data, abi="win64", cookie="ptr", stated_by="the capture record")
+    assert both.evidence[0] == (
+        "the capture record states abi=win64, cookie=ptr: only win64/ptr considered")

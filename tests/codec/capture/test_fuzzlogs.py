@@ -55,3 +55,34 @@ def test_broken_record_mid_capture(vectors: Path, tmf5: bytes) -> None:
     first, second = iter_ioctlbf(lines)
     assert first.error is not None and "line 9" in first.error
     assert second.ok and second.data_in == tmf5
+
+
+def test_header_lines_land_in_meta(vectors: Path) -> None:
+    # Read by hand from the sample's first record: the "'image' (PID: n)" line, the
+    # "'device' (object) [driver]" line, the OutBuff/InBuff addresses; a line the log format
+    # does not define is kept (stripped) under other_lines.
+    lines = (vectors / "ioctlbf.log").read_text().splitlines()[:12]
+    lines.insert(3, "  something else  ")
+    (record,) = iter_ioctlbf(lines)
+    assert record.meta["process"] == r"\??\C:\Tools\spt-client.exe"
+    assert record.meta["device"] == r"\Device\RaidPort0"
+    assert record.meta["device_object"] == "0xffffc30a1b2c3d40"
+    assert record.meta["driver"] == r"\SystemRoot\System32\drivers\storport.sys"
+    assert record.meta["in_buffer"] == record.meta["out_buffer"] == "0x000001a2b3c4d000"
+    assert record.meta["other_lines"] == ["something else"]
+
+
+def test_rows_out_of_place_or_malformed_are_errors_naming_the_line(vectors: Path) -> None:
+    lines = (vectors / "ioctlbf.log").read_text().splitlines()[:12]
+    # Line 4 (the blank after the IOCTL line) becomes a hex row: no InBuff/OutBuff line yet.
+    early = list(lines)
+    early[3] = "1c 00 00 00 49 53 43 53  49 54 47 54 3c 00 00 00  | ....ISCSITGT<..."
+    (record,) = iter_ioctlbf(early)
+    assert record.error == "line 4: hex row before any InBuff/OutBuff line"
+    # Line 9's first byte is not hex: still a row by its shape (3+ pairs then '|'); the
+    # message quotes the row's first 60 characters (it may be a megabyte long).
+    row = "zz 01 00 00 00 00 00 00  24 00 00 00 00 00 00 00  | ........$......."
+    bad = list(lines)
+    bad[8] = row
+    (record,) = iter_ioctlbf(bad)
+    assert record.error == f"line 9: malformed hex row {row[:60]!r}"

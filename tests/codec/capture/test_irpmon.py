@@ -151,3 +151,23 @@ def test_a_large_record_is_read_without_its_line_held() -> None:
 ])
 def test_the_line_preview_is_its_stripped_start(line: str) -> None:
     assert _preview(line) == line.strip()[:60]
+
+
+def test_columns_land_in_meta(vectors: Path) -> None:
+    # Read by hand from irpmon.txt's second IOCTL request (ID = 513) and its completion
+    # (ID = 515, same IRP address): "ID"/"Process ID"/"IOSB.Status value" become numbers,
+    # "O: 64 (0x...)"/"I: 64 (0x...)" become the sizes 64, the IOCTL 0x4D008's method is its
+    # low two bits (CTL_CODE(4, 0x402, METHOD_BUFFERED = 0, 3)), other columns stay text.
+    records = list(iter_irpmon_text((vectors / "irpmon.txt").read_text().splitlines()))
+    request = next(r for r in records if r.meta.get("id") == 513)
+    assert request.meta["pid"] == 4242 and request.meta["process"] == "spt-client.exe"
+    assert request.meta["subtype"] == "DeviceControl:" and request.meta["type"] == "IRP"
+    assert (request.meta["in_size"], request.meta["out_size"]) == (64, 64)
+    assert request.meta["method"] == 0 and request.meta["data_stripped"] is False
+    assert request.meta["irp"] == "0xFFFFC30A1D4E5010"
+    completion = request.meta["completion"]
+    assert isinstance(completion, dict)
+    assert completion["id"] == 515 and completion["major"] == "DeviceControl"
+    assert completion["status"] == 0 and completion["status_name"] == "STATUS_SUCCESS"
+    assert completion["information"] == "0x0000000000000040"
+    assert request.meta["status"] == 0 and request.meta["paired"] is True
