@@ -238,15 +238,20 @@ def _check_tmf(ctx: _Context, pre: str) -> None:
                 f"Response {response} (0x{response:02x}) is not a known TMF response code")
 
 
+def _check_own_size(ctx: _Context, code: str, path: str, c_name: str) -> None:
+    """A member that holds its own structure's sizeof (SizeOfSelf: SPTD.Length, AUX.Size)."""
+    profile = ctx.layout.profile
+    size = ctx.plan.size_of(c_name)
+    value = ctx.get(path)
+    if value != size:
+        ctx.add(code, path,
+                f"{path.rpartition('.')[2]} is {value}, sizeof({c_name}) is {size} under "
+                f"{profile}" + _other_profiles(c_name, None, value, profile))
+
+
 def _check_sptd(ctx: _Context, pre: str) -> None:
     profile = ctx.layout.profile
-    size = ctx.plan.size_of(SCSI_PASS_THROUGH_DIRECT.c_name)
-    length = ctx.get(pre + "Length")
-    if length != size:
-        ctx.add("sptd-length", pre + "Length",
-                f"Length is {length}, sizeof(SCSI_PASS_THROUGH_DIRECT) is {size} under "
-                f"{profile}" + _other_profiles("SCSI_PASS_THROUGH_DIRECT", None, length,
-                                               profile))
+    _check_own_size(ctx, "sptd-length", pre + "Length", SCSI_PASS_THROUGH_DIRECT.c_name)
     direction = ctx.get(pre + "DataIn")
     count = ctx.get(pre + "DataTransferLength")
     if name_of(DataIn, direction) is None:
@@ -280,14 +285,7 @@ def _check_sptd(ctx: _Context, pre: str) -> None:
 
 
 def _check_aux(ctx: _Context, pre: str) -> None:
-    profile = ctx.layout.profile
-    size = ctx.plan.size_of(SCSI_PASS_THROUGH_AUXILIARY.c_name)
-    value = ctx.get(pre + "Size")
-    if value != size:
-        ctx.add("aux-size", pre + "Size",
-                f"Size is {value}, sizeof(SCSI_PASS_THROUGH_AUXILIARY) is {size} under "
-                f"{profile}" + _other_profiles("SCSI_PASS_THROUGH_AUXILIARY", None, value,
-                                               profile))
+    _check_own_size(ctx, "aux-size", pre + "Size", SCSI_PASS_THROUGH_AUXILIARY.c_name)
     signature = ctx.get(pre + "Signature")
     if signature != ASSUMED_AUXILIARY_SIGNATURE:
         ctx.add("unknown-signature", pre + "Signature",
