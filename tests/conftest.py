@@ -33,6 +33,25 @@ settings.load_profile("default")
 # want it set it explicitly, in the environment they pass.
 os.environ.pop("PYTHONUNBUFFERED", None)
 
+
+def _no_terminal_size() -> None:
+    """Neither COLUMNS nor LINES for the commands tests run: output compared byte for byte must
+    not wrap to whatever width the person running pytest has.  GNU readline sets both in the C
+    environment (not in ``os.environ``) when a module loads it while standard input is a
+    terminal, and subprocesses inherit the C environment: so both are unset there too.  Tests
+    about the width set COLUMNS themselves, in the environment they pass."""
+    for name in ("COLUMNS", "LINES"):
+        os.environ.pop(name, None)
+        os.unsetenv(name)
+
+
+_no_terminal_size()
+
+
+@pytest.fixture(autouse=True)
+def _terminal_size_unset() -> None:
+    _no_terminal_size()  # again per test: readline may have been loaded by the one before
+
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 #: What the translated test builds leave out: the API reference (autodoc of the docstrings,
 #: English in every language, and most of a build's time).
