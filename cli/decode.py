@@ -30,7 +30,6 @@ from iscsitgt_spt.cli._common import (
     ABIS,
     COOKIES,
     parse_int,
-    print_json,
     structure_name,
 )
 from iscsitgt_spt.cli._input import open_source
@@ -413,10 +412,10 @@ def emit_reports(
         request = report.request
         if report.error or request is None or (request.decoded or request.partial) is None:
             return _single_failure(record, report, args, long_input)
-        if args.json and long_input is not None:
+        if args.json:
+            # Long bytes past the structure (a LongBuffer, or held bytes past 64 KiB) have
+            # their hex streamed into the document, never held as one text (issue 24).
             print_json_with_hex(lambda splicer: _single_document(report, fmt, splicer))
-        elif args.json:
-            print_json(_single_document(report, fmt))
         else:
             _write_lines([f"format: {fmt}"])
             _write_lines(iter_report_text(report, fmt, args, color), args.width)

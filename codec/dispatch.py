@@ -132,9 +132,16 @@ class Decoded(_OfAStructure):
         return text + "}"
 
 
+#: Extra bytes held in memory but this long go to a streaming writer too: their hex text (two
+#: characters a byte, four once JSON text holds a non-ASCII character) is never held whole.
+_STREAMED_HEX = 1 << 16
+
+
 def _hex(data: Extra, long_hex: Callable[[LongBuffer], str] | None) -> str:
     if long_hex is not None and isinstance(data, LongBuffer):
         return long_hex(data)
+    if long_hex is not None and len(data) > _STREAMED_HEX:
+        return long_hex(LongBuffer(data, len(data)))
     return data.hex()
 
 

@@ -130,9 +130,12 @@ class LongBuffer:
                           _skip=self._skip + offset - len(self.head))
 
     def iter_hex(self) -> Iterator[str]:
-        """The hex text of every byte, a chunk at a time (joined, it is :meth:`hex`)."""
+        """The hex text of every byte, a chunk at a time (joined, it is :meth:`hex`); no
+        chunk's text is longer than 128 KiB, whatever the size of the head or of a chunk."""
         for chunk in self.chunks():
-            yield chunk.hex()
+            view = memoryview(chunk)
+            for start in range(0, len(view), _HEX_PIECE):
+                yield view[start : start + _HEX_PIECE].hex()
 
     def hex(self) -> str:
         """The whole buffer as hex text: held whole (see :meth:`iter_hex`)."""
@@ -174,6 +177,8 @@ class HexSplicer:
 
 
 _MARKER: Final = "iscsitgt-spt-long-buffer-hex-"
+#: Bytes whose hex text :meth:`LongBuffer.iter_hex` gives at a time.
+_HEX_PIECE: Final = 1 << 16
 
 
 def stream_with_hex(make_text: Callable[[HexSplicer], str]) -> Iterator[str]:
