@@ -138,11 +138,11 @@ _STREAMED_HEX = 1 << 16
 
 
 def _hex(data: Extra, long_hex: Callable[[LongBuffer], str] | None) -> str:
-    if long_hex is not None and isinstance(data, LongBuffer):
+    if long_hex is None:
+        return data.hex()
+    if isinstance(data, LongBuffer):
         return long_hex(data)
-    if long_hex is not None and len(data) > _STREAMED_HEX:
-        return long_hex(LongBuffer(data, len(data)))
-    return data.hex()
+    return long_hex(LongBuffer(data, len(data))) if len(data) > _STREAMED_HEX else data.hex()
 
 
 def _header_reader(profile: Profile) -> tuple[int, slice, slice]:
