@@ -26,7 +26,7 @@ from sphinx.environment import BuildEnvironment
 from .i18n import _, keep_out_of_project_catalogs
 from .nodes_util import Cell, make_table
 
-__all__ = ["diagram_nodes", "files_in_use", "note_file", "setup_file_tracking"]
+__all__ = ["bit_range", "diagram_nodes", "files_in_use", "note_file", "setup_file_tracking"]
 
 def _units(layout: Layout) -> list[tuple[int, int, str]]:
     """(offset, size, what) of every leaf storage unit, bit-field members one line each."""
@@ -38,12 +38,13 @@ def _units(layout: Layout) -> list[tuple[int, int, str]]:
         if m.kind == "padding":
             what = f"{m.path} {_('(padding)')}"
         elif m.kind == "bits":
-            what = f"{m.path}: {_bits(m)}"
+            what = f"{m.path}: {bit_range(m)}"
         out.append((m.offset, m.size, what))
     return out
 
 
-def _bits(m: Member) -> str:
+def bit_range(m: Member) -> str:
+    """``bit 3`` or ``bits 0–4``: where a bit-field lies in its unit, translated."""
     low = m.bit_offset or 0
     high = low + (m.bit_width or 1) - 1
     if low == high:

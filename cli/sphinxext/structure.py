@@ -27,7 +27,7 @@ from iscsitgt_spt.spec.registry import (
 )
 from sphinx.util.docutils import SphinxDirective
 
-from .diagram import diagram_nodes, note_file
+from .diagram import bit_range, diagram_nodes, note_file
 from .i18n import _, fill, keep_out_of_project_catalogs
 from .model import (
     ProfileGroup,
@@ -70,14 +70,6 @@ def group_label(group: ProfileGroup) -> str:
     # The separator is translated too (Chinese lists with 、).
     return _(", ").join(w if "/" in w else _("{abi} (either cookie)").format(abi=w)
                         for w in words)
-
-
-def _bits(m: Member) -> str:
-    low = m.bit_offset or 0
-    high = low + (m.bit_width or 1) - 1
-    if low == high:
-        return _("bit {low}").format(low=low)
-    return _("bits {low}–{high}").format(low=low, high=high)
 
 
 def _struct_link(name: str) -> nodes.Node:
@@ -128,7 +120,7 @@ def field_rows(group: ProfileGroup) -> tuple[list[list[Cell]], list[str], list[l
             size = (_("{n} bit") if m.bit_width == 1 else _("{n} bits")).format(n=m.bit_width)
         row: list[Cell] = [str(m.offset), f"0x{m.offset:02x}", size]
         if has_bits:
-            row.append(_bits(m) if m.kind == "bits" else "")
+            row.append(bit_range(m) if m.kind == "bits" else "")
         row += [ctype, _member_cell(m, row_id), _description(m)]
         rows.append(row)
         ids.append(row_id)
