@@ -16,7 +16,7 @@ from pathlib import Path
 from iscsitgt_spt.cli.samples import SAMPLES
 from iscsitgt_spt.spec.registry import STRUCTURES
 
-#: The ``cli`` fixture of tests/cli/conftest.py: ``iscsitgt-spt ARGS`` in a subprocess.
+#: The ``cli`` fixture of tests/cli/conftest.py: ``iscsitgt-spt ARGS`` (in this process).
 Cli = Callable[..., "subprocess.CompletedProcess[str]"]
 
 START = {"name": "ISCSITGT_SPT_SESSION_START", "value": {"ITNexusHandle": 7}}
