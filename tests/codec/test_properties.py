@@ -85,6 +85,11 @@ def covering_member(layout: Layout, offset: int) -> Member:
 
 
 # -- round trips ----------------------------------------------------------------------------
+@functools.cache  # built once per case, not once per example
+def _values_with_padding(name: str, profile: Profile) -> st.SearchStrategy[StructValue]:
+    return values(name, profile=profile, padding=True)
+
+
 @pytest.mark.parametrize("codec", DECODE_PATHS)
 @pytest.mark.parametrize(("name", "profile"), CASES)
 @PER_CASE
@@ -93,7 +98,7 @@ def test_decode_of_encode_is_identity(
     codec: tuple[Decoder, Encoder], name: str, profile: Profile, data: st.DataObject
 ) -> None:
     decoder, encoder = codec
-    value = data.draw(values(name, profile=profile, padding=True))
+    value = data.draw(_values_with_padding(name, profile))
     raw = encoder(value)
     assert len(raw) == get_layout(name, profile).size
     assert decoder(name, raw, profile=profile) == value
