@@ -110,22 +110,29 @@ class KaitaiBuild:
 
 @pytest.fixture(scope="session")
 def kaitai_builds(tmp_path_factory: pytest.TempPathFactory) -> dict[Profile, KaitaiBuild]:
-    """Every profile exported and compiled once per session (KSC via node, js-yaml reading)."""
+    """Every profile exported and compiled once per session (KSC via node, js-yaml reading),
+    all four in one run of the compiler."""
     modules = node_modules()
     from iscsitgt_spt.codec.export import render_kaitai
 
-    out: dict[Profile, KaitaiBuild] = {}
+    places: dict[Profile, Path] = {}
     for profile in PROFILES:
         where = tmp_path_factory.mktemp(f"ksc-{profile.abi}-{profile.cookie}")
-        ksy = where / "spt.ksy"
-        ksy.write_text(render_kaitai(profile), encoding="utf-8")
-        run = subprocess.run(
-            ["node", str(HERE / "ksc_compile.js"), str(ksy), str(where), "python,javascript",
-             "--debug"],
-            env={"NODE_PATH": str(modules), "PATH": os.environ.get("PATH", "")},
-            capture_output=True, text=True, timeout=300, check=False)
-        assert run.returncode == 0, run.stderr
-        files = dict(line.split("/", 1) for line in run.stdout.split())
+        (where / "spt.ksy").write_text(render_kaitai(profile), encoding="utf-8")
+        places[profile] = where
+    run = subprocess.run(
+        ["node", str(HERE / "ksc_compile.js"), "--each", "python,javascript",
+         *(str(p) for where in places.values() for p in (where / "spt.ksy", where)), "--debug"],
+        env={"NODE_PATH": str(modules), "PATH": os.environ.get("PATH", "")},
+        capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 0, run.stderr
+    written: dict[str, list[str]] = {}
+    for line in run.stdout.splitlines():
+        outdir, name = line.split("\t")
+        written.setdefault(outdir, []).append(name)
+    out: dict[Profile, KaitaiBuild] = {}
+    for profile, where in places.items():
+        files = dict(name.split("/", 1) for name in written[str(where)])
         spec = importlib.util.spec_from_file_location(
             files["python"][:-3], where / "python" / files["python"])
         assert spec is not None and spec.loader is not None
