@@ -150,9 +150,26 @@ def chromium_paths() -> tuple[Path, Path]:
     return browser()
 
 
+#: The window every module's tests start with (the browser is started with it).
+WINDOW = (1400, 1000)
+
+
 @pytest.fixture(scope="module")
-def headless_chromium() -> Iterator[Any]:
+def headless_chromium(_chromium: Any) -> Any:
     """A Selenium session on Debian's headless Chromium, with its performance (network) log.
+
+    One browser serves the whole session (each start costs a second of CPU); every module
+    gets it as a fresh one looks: the starting window size, a blank page, screen media.
+    """
+    _chromium.set_window_size(*WINDOW)
+    _chromium.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    _chromium.get("about:blank")
+    return _chromium
+
+
+@pytest.fixture(scope="session")
+def _chromium() -> Iterator[Any]:
+    """The browser of :func:`headless_chromium`, started once.
 
     The driver is the system's chromedriver, given explicitly: Selenium's own manager, which
     would download a browser or driver, never runs.
@@ -166,7 +183,7 @@ def headless_chromium() -> Iterator[Any]:
     options = webdriver.ChromeOptions()
     options.binary_location = str(chromium)
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1400,1000", "--no-first-run", "--disable-extensions",
+                f"--window-size={WINDOW[0]},{WINDOW[1]}", "--no-first-run", "--disable-extensions",
                 "--disable-background-networking", "--disable-component-update"):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
