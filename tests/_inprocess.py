@@ -110,13 +110,14 @@ def run_main(*args: str, stdin: bytes | BinaryIO | None = b"",
     from iscsitgt_spt.cli import main
 
     if stdin is None or isinstance(stdin, bytes):
-        source: BinaryIO = io.BufferedReader(_Kept(stdin or b""))  # type: ignore[arg-type]
+        source: BinaryIO = io.BufferedReader(_Kept(stdin or b""))
     else:
         source = stdin
     out, err = _Kept(), _Kept()
-    text_in = io.TextIOWrapper(source, encoding="utf-8")  # type: ignore[arg-type]
-    text_out = io.TextIOWrapper(out, encoding="utf-8")
-    text_err = io.TextIOWrapper(err, encoding="utf-8", errors="backslashreplace")
+    text_in: io.TextIOWrapper = io.TextIOWrapper(source, encoding="utf-8")
+    text_out: io.TextIOWrapper = io.TextIOWrapper(out, encoding="utf-8")
+    text_err: io.TextIOWrapper = io.TextIOWrapper(err, encoding="utf-8",
+                                                  errors="backslashreplace")
     with _environment(env), _directory(cwd), _streams(text_in, text_out, text_err):
         try:
             status = main(list(args))
