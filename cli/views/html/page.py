@@ -23,8 +23,8 @@ from html import escape
 from importlib import resources
 from typing import Any
 
-from iscsitgt_spt.codec.analysis.html.model import record_document
-from iscsitgt_spt.codec.analysis.html.packed import MEDIA_TYPE, pack_chunks
+from iscsitgt_spt.cli.views.html.model import record_document
+from iscsitgt_spt.cli.views.html.packed import MEDIA_TYPE, pack_chunks
 from iscsitgt_spt.codec.analysis.report import RecordReport
 from iscsitgt_spt.codec.longbuffer import LongBuffer
 

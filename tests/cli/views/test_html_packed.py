@@ -14,7 +14,7 @@ import zlib
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from iscsitgt_spt.codec.analysis.html.packed import pack_chunks
+from iscsitgt_spt.cli.views.html.packed import pack_chunks
 
 
 def _unpack(text: str) -> bytes:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from iscsitgt_spt.cli import main
+from iscsitgt_spt.cli.views.html import render_html
 from iscsitgt_spt.codec import build, encode
-from iscsitgt_spt.codec.analysis.html import render_html
 from iscsitgt_spt.codec.analysis.report import RecordReport, report_record
 from iscsitgt_spt.codec.capture.records import RawRecord
 
