@@ -64,6 +64,14 @@ def _run(args: list[str], python: str = sys.executable) -> tuple[float, float]:
     return seconds, peak_kib / 1024
 
 
+def _page(src: Path, page: Path, python: str = sys.executable) -> tuple[float, float, int]:
+    """(seconds, peak RSS in MiB, page bytes) of ``decode SRC --html PAGE``."""
+    page.unlink(missing_ok=True)
+    seconds, peak = _run(["decode", str(src), "--html", str(page),
+                          "--max-record-size", str(2**26)], python)
+    return seconds, peak, page.stat().st_size
+
+
 def _long_buffer(folder: Path, mib: int, tail: str) -> Path:
     head = TMF.read_bytes()
     path = folder / f"long-{mib}mib-{tail}.bin"
@@ -119,13 +127,10 @@ def long_buffers(mibs: tuple[int, ...], driver: object | None) -> None:
             for tail in ("random", "zeros"):
                 src = _long_buffer(folder, mib, tail)
                 page = folder / "long.html"
-                page.unlink(missing_ok=True)
-                seconds, peak = _run(["decode", str(src), "--html", str(page),
-                                      "--max-record-size", str(2**26)])
-                ratio = page.stat().st_size / src.stat().st_size
+                seconds, peak, size = _page(src, page)
+                ratio = size / src.stat().st_size
                 # The constant: the page of the structure alone (no long buffer).
-                extra = ((page.stat().st_size - constant)
-                         / (src.stat().st_size - TMF.stat().st_size))
+                extra = (size - constant) / (src.stat().st_size - TMF.stat().st_size)
                 line = (f"{mib:>3} MiB raw, {tail:<6}: --html {seconds:6.2f} s, peak "
                         f"{peak:6.1f} MiB, page {ratio:5.3f} bytes per input byte "
                         f"({extra:5.3f} past the page of the structure alone)")
@@ -184,9 +189,7 @@ def shapes(driver: object | None, baseline: str | None) -> None:
             size = src.stat().st_size
             for who, python in trees:
                 page = folder / f"{who.replace(' ', '-')}.html"
-                seconds, peak = _run(["decode", str(src), "--html", str(page),
-                                      "--max-record-size", str(2**26)], python)
-                bytes_ = page.stat().st_size
+                seconds, peak, bytes_ = _page(src, page, python)
                 line = (f"{label:<22} {size:>9} B, {who:<9}: page {bytes_:>9} B = "
                         f"{bytes_ / size:6.3f} B/B, {(bytes_ - constants[who]) / size:6.3f} "
                         f"B/B past the constant | --html {seconds:5.2f} s, peak {peak:5.1f} MiB")
