@@ -26,7 +26,7 @@
     return cache.get(i);
   }
   // A record's JSON with each buffer's member rows put together again: what its layout fixes
-  // (written once per page, in a block of its own) and what the record holds.
+  // (written once per page, in a line of its own) and what the record holds.
   var layouts = new Map();
   function parse(i) {
     var d = JSON.parse(blocks[i].text);
