@@ -11,10 +11,11 @@ The records are one text of lines, a record's JSON on each (preceded by the memb
 is the first to use), deflated as one stream and packed 7 bits a character (see
 :mod:`.packed`) in ``<script class="recs">`` data elements the browser never runs: what
 every record repeats (member names, structure, evidence and finding texts, the JSON's own
-keys) costs a back-reference, not its text, and the page is about half a byte per input
-byte instead of two.  The stream is cut into a new element where a record's long buffer
-follows (its own packed element, written as it is read).  The page inflates the records
-once when it opens and renders each on demand from its JSON.
+keys) costs a back-reference, not its text (a ``fuzz --all`` corpus's page: about 0.56 bytes
+per input byte past the page's fixed part, where a record's JSON as text was 2.7).  The
+stream is cut into a new element where a record's long buffer follows (its own packed
+element, written as it is read).  The page inflates the records once when it opens and
+renders each on demand from its JSON.
 """
 
 from __future__ import annotations
