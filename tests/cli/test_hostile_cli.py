@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from _inprocess import run_main
-from iscsitgt_spt.codec.analysis.hexview import iter_hexdump
+from iscsitgt_spt.cli.views.hexview import iter_hexdump
 
 from tests.codec.capture.test_fuzz_regressions import CRASH_F03DC497
 
