@@ -6,6 +6,7 @@ symlinks that reproduces the installed namespace (iscsitgt_spt/spec -> spec/, ..
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import sys
@@ -50,9 +51,9 @@ def _namespace_tree() -> Path:
         link = package / name
         if link.is_symlink() and link.readlink() == target:
             continue
-        if link.is_symlink():
-            link.unlink()
-        link.symlink_to(target, target_is_directory=target.is_dir())
+        link.unlink(missing_ok=True)  # a checkout moved since: the tree follows it
+        with contextlib.suppress(FileExistsError):  # another run made it meanwhile
+            link.symlink_to(target, target_is_directory=target.is_dir())
     return package
 
 
