@@ -27,7 +27,7 @@ from iscsitgt_spt.spec.primitives import WcharText
 
 __all__ = [
     "TEMPLATE_GLOBALS", "compact_dumps", "fields_from_json", "json_template", "json_to_fields",
-    "load_json", "value_to_json", "value_to_json_text",
+    "load_json", "value_to_json", "value_to_json_text", "wchar_json",
 ]
 
 
@@ -43,7 +43,8 @@ def value_to_json(value: StructValue) -> dict[str, Any]:
     return convert[1](value)
 
 
-def _wchar_json(item: Any) -> Any:
+def wchar_json(item: Any) -> Any:
+    """The JSON form of a ``WCHAR[n]`` value: the string, or ``{"text", "raw"}``."""
     if type(item) is str:
         return item
     if isinstance(item, WcharText):
@@ -63,7 +64,7 @@ def _compile_converter(schema: Schema) -> Callable[[StructValue], dict[str, Any]
     Values made by decode, build and replace hold exactly the types their members declare;
     the helpers below still leave anything else as it is, as a generic walk would.
     """
-    namespace: dict[str, Any] = {"wchar": _wchar_json, "raw": _bytes_json, "SV": StructValue}
+    namespace: dict[str, Any] = {"wchar": wchar_json, "raw": _bytes_json, "SV": StructValue}
     entries = []
     for index, member in enumerate(schema.members):
         item = f"v[{index}]"
@@ -117,7 +118,7 @@ def value_to_json_text(value: StructValue) -> str:
 def _wchar_text(item: Any) -> str:
     if type(item) is str:
         return _string_text(item)
-    return compact_dumps(_wchar_json(item))
+    return compact_dumps(wchar_json(item))
 
 
 #: What the expressions of :func:`json_template` call, for a generated function's globals.

@@ -33,7 +33,7 @@ from iscsitgt_spt.codec.analysis.lint import Finding, lint
 from iscsitgt_spt.codec.analysis.report import (
     choose_profile,
     decode_sense_at,
-    diff_values,
+    diff_buffers,
     findings_text,
     guess_text,
     record_head_text,
@@ -147,16 +147,16 @@ def _output(
     """The record's ``output`` member (the answer, as long as the request, decoded as the
     same structure) and ``changes`` (the members the driver changed), as text; and the
     answer's findings."""
-    answer = fast_decode(layout, out)
     findings: tuple[Finding, ...] = ()
     if diagnostics:
-        findings = tuple(lint(Decoded(answer, trailing=b"", ioctl=ioctl), raw=out, output=True))
+        answer = Decoded(fast_decode(layout, out), trailing=b"", ioctl=ioctl)
+        findings = tuple(lint(answer, raw=out, output=True))
     text = (',"output":{"document":' + document_head_text(layout.name, layout.profile,
                                                            layout.size, ioctl)
             + ',"value":' + fast_json_text(layout, out) + '},"findings":'
             + findings_text(findings) + "}")
     if out != data:
-        changes = diff_values(fast_decode(layout, data), answer)
+        changes = diff_buffers(layout, data, out)
         if changes:
             text += ',"changes":' + compact_dumps([c.to_json() for c in changes])
     return text, findings

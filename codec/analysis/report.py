@@ -10,7 +10,7 @@ costs nothing but itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring as _string_text
 from typing import TYPE_CHECKING, Any
@@ -21,11 +21,13 @@ from iscsitgt_spt.codec.analysis.lint import Finding, lint, lint_bytes
 from iscsitgt_spt.codec.api import encode
 from iscsitgt_spt.codec.capture.records import RawRecord
 from iscsitgt_spt.codec.dispatch import Decoded, Truncated, decode_available
-from iscsitgt_spt.codec.jsonform import compact_dumps, value_to_json
+from iscsitgt_spt.codec.fast import Leaf, compiled, wchar_from_bytes
+from iscsitgt_spt.codec.jsonform import compact_dumps, value_to_json, wchar_json
 from iscsitgt_spt.codec.longbuffer import LongBuffer
 from iscsitgt_spt.codec.values import StructValue
 from iscsitgt_spt.spec.constants import IOCTLS
 from iscsitgt_spt.spec.errors import ParseError, SptError
+from iscsitgt_spt.spec.layout import Layout
 from iscsitgt_spt.spec.passthrough import SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY
 from iscsitgt_spt.spec.profiles import Profile
 from iscsitgt_spt.spec.registry import STRUCTURES
@@ -39,6 +41,7 @@ __all__ = [
     "RecordReport",
     "choose_profile",
     "decode_sense_at",
+    "diff_buffers",
     "diff_values",
     "findings_text",
     "guess_json",
@@ -329,6 +332,44 @@ def diff_values(before: StructValue, after: StructValue, prefix: str = "") -> li
         changes.append(Change(prefix + member.name, member.offset,
                               as_json[0][member.name], as_json[1][member.name]))
     return changes
+
+
+def diff_buffers(layout: Layout, before: bytes, after: bytes) -> list[Change]:
+    """``diff_values`` of two whole buffers of ``layout`` (each exactly ``layout.size``
+    bytes), read from the bytes: only the leaves whose fast-path slot differs are looked at
+    (a driver's answer changes a member or two of a request)."""
+    codec = compiled(layout)
+    unpack = codec.struct.unpack
+    changes: list[Change] = []
+    for slot, (a, b) in enumerate(zip(unpack(before), unpack(after))):
+        if a != b:
+            changes.extend(_leaf_changes(codec.leaves, slot, a, b))
+    return changes
+
+
+def _leaf_changes(leaves: tuple[Leaf, ...], slot: int, a: Any, b: Any) -> Iterator[Change]:
+    """The changes of the leaves read from one slot that differs (``a`` before, ``b``
+    after): a whole member, or each bit-field of a storage unit whose bits differ."""
+    for leaf in leaves:
+        if leaf.slot != slot:
+            continue
+        if leaf.mask is not None:
+            x, y = (a >> leaf.shift) & leaf.mask, (b >> leaf.shift) & leaf.mask
+            if x != y:
+                yield Change(leaf.path, leaf.offset, x, y)
+        elif type(a) is bytes:
+            form = _LEAF_JSON.get(leaf.member.kind, bytes.hex)
+            yield Change(leaf.path, leaf.offset, form(a), form(b))
+        else:
+            yield Change(leaf.path, leaf.offset, a, b)
+
+
+def _wchar_leaf_json(raw: bytes) -> Any:
+    return wchar_json(wchar_from_bytes(raw))
+
+
+#: The JSON form of a byte-string slot by member kind (byte arrays and padding: hex).
+_LEAF_JSON: dict[str, Callable[[bytes], Any]] = {"wchar": _wchar_leaf_json}
 
 
 def _unreadable_note(record: RawRecord) -> str | None:

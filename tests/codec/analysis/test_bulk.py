@@ -15,9 +15,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from iscsitgt_spt.codec.analysis.bulk import bulk_json_line, bulk_line
-from iscsitgt_spt.codec.analysis.report import report_record
+from iscsitgt_spt.codec.analysis.report import diff_buffers, diff_values, report_record
 from iscsitgt_spt.codec.analysis.stream import decode_jsonl_lines
-from iscsitgt_spt.codec.api import build, encode, layout_of
+from iscsitgt_spt.codec.api import build, decode, encode, layout_of
 from iscsitgt_spt.codec.capture.jsonl import CaptureRecord, record_to_line
 from iscsitgt_spt.codec.capture.records import RawRecord, iter_jsonl
 from iscsitgt_spt.codec.fuzzing import strategies
@@ -190,3 +190,45 @@ def test_stream_lines_equal_the_general_path_on_a_capture() -> None:
                    for r in iter_jsonl(lines)]
         assert list(decode_jsonl_lines(lines, diagnostics=diagnostics)) == general
         assert len(general) == 10
+
+
+@st.composite
+def _buffer_pairs(draw: Any) -> tuple[Any, bytes, bytes]:
+    name = draw(st.sampled_from(sorted(STRUCTURES)))
+    profile = draw(st.sampled_from(PROFILES))
+    layout = layout_of(name, profile=profile)
+    size = layout.size
+    before = draw(st.one_of(strategies.buffers(name, profile=profile),
+                            st.binary(min_size=size, max_size=size)))
+    after = draw(st.one_of(_answers(before), st.binary(min_size=size, max_size=size),
+                           strategies.buffers(name, profile=profile)))
+    return layout, before, after
+
+
+@settings(max_examples=400, deadline=2000, suppress_health_check=list(HealthCheck))
+@given(_buffer_pairs())
+def test_diff_buffers_is_diff_values_of_the_decoded_buffers(pair: tuple) -> None:
+    layout, before, after = pair
+    want = diff_values(decode(layout.name, before, profile=layout.profile),
+                       decode(layout.name, after, profile=layout.profile))
+    got = diff_buffers(layout, before, after)
+    assert [(c.path, c.offset, type(c.before), c.before, type(c.after), c.after) for c in got] \
+        == [(c.path, c.offset, type(c.before), c.before, type(c.after), c.after) for c in want]
+
+
+def test_diff_buffers_names_the_changed_members() -> None:
+    # Hand-derived from the C declarations: SRB_IO_CONTROL.ReturnCode is the fifth ULONG
+    # (HeaderLength 4 + Signature[8] + Timeout 4 + ControlCode 4 = offset 20); SENSE_DATA's
+    # third byte holds SenseKey in its low four bits and FileMark in its top bit.
+    tmf = layout_of("ISCSITGT_SPT_TMF", profile=PROFILES[0])
+    request = encode(build("ISCSITGT_SPT_TMF", {}, profile=PROFILES[0]))
+    answer = request[:20] + (2).to_bytes(4, "little") + request[24:]
+    assert [c.to_json() for c in diff_buffers(tmf, request, answer)] == [
+        {"path": "Header.ReturnCode", "offset": 20, "before": 0, "after": 2}]
+    sense = layout_of("SENSE_DATA", profile=PROFILES[0])
+    before = bytes(sense.size)
+    after = before[:2] + bytes([0x83]) + before[3:]
+    assert [c.to_json() for c in diff_buffers(sense, before, after)] == [
+        {"path": "SenseKey", "offset": 2, "before": 0, "after": 3},
+        {"path": "FileMark", "offset": 2, "before": 0, "after": 1}]
+    assert diff_buffers(sense, before, before) == []
