@@ -31,7 +31,8 @@ from iscsitgt_spt.spec.layout import Layout, Member
 from iscsitgt_spt.spec.primitives import WcharText, decode_wchar
 
 __all__ = [
-    "FastCodec", "Leaf", "compiled", "fast_decode", "fast_encode", "fast_json_text", "wchar_from_bytes",
+    "FastCodec", "Leaf", "compiled", "fast_decode", "fast_encode", "fast_json_text",
+    "wchar_from_bytes",
 ]
 
 

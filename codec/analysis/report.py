@@ -236,15 +236,37 @@ def head_json(rec: RawRecord, profile: Profile | None) -> dict[str, Any]:
 
 def record_head_text(rec: RawRecord, profile: Profile | None) -> str:
     """:func:`head_json` as the JSON text of its members (no braces): written out directly
-    for the usual record, through the JSON encoder when it has metadata."""
-    if rec.meta or rec.unreadable or rec.line is None or profile is None:
+    for the usual record (its metadata, when it has only JSON's own types, as they are),
+    through the JSON encoder otherwise."""
+    if rec.unreadable or rec.line is None or profile is None:
         return compact_dumps(head_json(rec, profile))[1:-1]
-    return head_text(rec, profile)
+    if not rec.meta:
+        return head_text(rec, profile)
+    if "segments" in rec.meta or not _plain_json(rec.meta):
+        return compact_dumps(head_json(rec, profile))[1:-1]
+    return head_text(rec, profile, compact_dumps(rec.meta))
 
 
-def head_text(record: RawRecord, profile: Profile) -> str:
-    """The head of the usual record's JSON line (no ``meta``, no unreadable bytes, a line
-    number), numbers and names only, written out directly: ``_head_json`` as text."""
+def _plain_json(value: object) -> bool:
+    """Whether ``value`` is made of JSON's own types only (string keys, no bytes, no
+    tuples): then it is its own ``_jsonable`` form, and its text is the JSON encoder's."""
+    kind = type(value)
+    if kind in _JSON_SCALARS:
+        return True
+    if kind is dict:
+        for key, item in value.items():  # type: ignore[attr-defined]
+            if type(key) is not str or not _plain_json(item):
+                return False
+        return True
+    if kind is list:
+        return all(_plain_json(item) for item in value)  # type: ignore[attr-defined]
+    return False
+
+
+def head_text(record: RawRecord, profile: Profile, meta: str | None = None) -> str:
+    """The head of the usual record's JSON line (no unreadable bytes, a line number),
+    numbers and names only, written out directly: ``_head_json`` as text; ``meta`` is the
+    text of its metadata, when it has some."""
     fmt = _FORMAT_TEXTS.get(record.source_format)
     if fmt is None:  # a reader's format name, escaped once (a handful exist)
         fmt = _string_text(record.source_format)
@@ -253,6 +275,7 @@ def head_text(record: RawRecord, profile: Profile) -> str:
     return (f'"record":{record.index},"line":{record.line},"format":{fmt}'
             + (f',"end_line":{record.end_line}' if record.end_line is not None else "")
             + (f',"ioctl":"0x{record.ioctl:08x}"' if record.ioctl is not None else "")
+            + (f',"meta":{meta}' if meta is not None else "")
             + f',"abi":"{profile.abi}","cookie":"{profile.cookie}"')
 
 

@@ -12,15 +12,23 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from iscsitgt_spt.codec.analysis.bulk import bulk_json_line, bulk_line
-from iscsitgt_spt.codec.analysis.report import diff_buffers, diff_values, report_record
+from iscsitgt_spt.codec.analysis.report import (
+    diff_buffers,
+    diff_values,
+    head_json,
+    record_head_text,
+    report_record,
+)
 from iscsitgt_spt.codec.analysis.stream import decode_jsonl_lines
 from iscsitgt_spt.codec.api import build, decode, encode, layout_of
 from iscsitgt_spt.codec.capture.jsonl import CaptureRecord, record_to_line
 from iscsitgt_spt.codec.capture.records import RawRecord, iter_jsonl
 from iscsitgt_spt.codec.fuzzing import strategies
+from iscsitgt_spt.codec.jsonform import compact_dumps
 from iscsitgt_spt.spec.assumptions import ASSUMED_PASS_THROUGH_IOCTL
 from iscsitgt_spt.spec.constants import IOCTL_SCSI_MINIPORT
 from iscsitgt_spt.spec.profiles import PROFILES
@@ -232,3 +240,29 @@ def test_diff_buffers_names_the_changed_members() -> None:
         {"path": "SenseKey", "offset": 2, "before": 0, "after": 3},
         {"path": "FileMark", "offset": 2, "before": 0, "after": 1}]
     assert diff_buffers(sense, before, before) == []
+
+
+_META_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=6)
+    | st.binary(max_size=3),
+    lambda inner: st.lists(inner, max_size=2) | st.tuples(inner)
+    | st.dictionaries(st.one_of(st.text(max_size=3), st.integers(), st.booleans()), inner,
+                      max_size=2),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=300, deadline=2000, suppress_health_check=list(HealthCheck))
+@given(st.dictionaries(st.sampled_from(["abi", "time", "pid", "extra", "segments", "size"]),
+                       _META_VALUES, max_size=4),
+       st.sampled_from(PROFILES), st.sampled_from([None, 7]))
+def test_record_head_text_is_the_head_json(meta: dict, profile: Any, line: Any) -> None:
+    # The reference is the general path's head (head_json through the JSON encoder).
+    record = RawRecord(3, b"\x00", None, 0x4D008, "jsonl", line, meta=meta, end_line=line)
+    try:
+        want = compact_dumps(head_json(record, profile))[1:-1]
+    except TypeError:  # what head_json cannot write, neither may the shortcut
+        with pytest.raises(TypeError):
+            record_head_text(record, profile)
+        return
+    assert record_head_text(record, profile) == want
