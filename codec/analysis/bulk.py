@@ -1,9 +1,10 @@
 """``decode --json`` of the usual capture record, straight from its bytes.
 
-Capture decoding meets millions of records of a few kinds: a whole request, exactly its
-structure's size, alone (a monitor's or debugger's record), with the driver's answer of the
-same size and the recording's metadata (what ``send --record`` writes), or stating its
-structure, ABI and cookie (a fuzz corpus); the profile detected from the bytes, restricted by
+Capture decoding meets millions of records of a few kinds: a whole request (exactly its
+structure's size, or with bytes past it, which the document keeps as ``trailing``), alone (a
+monitor's or debugger's record), with the driver's answer of the same size and the
+recording's metadata (what ``send --record`` writes), or stating its structure, ABI and
+cookie (a fuzz corpus); the profile detected from the bytes, restricted by
 what the record states, or (in bulk mode) taken as stated.  For such a record the general
 path builds a dozen objects — the decoded values, the buffer and record reports, the sense
 data's report — only to write them out as one line and drop them.  :func:`bulk_json_line`
@@ -18,8 +19,8 @@ shape, keyed on exactly what the decision reads
 per I/O.
 
 It is a shortcut, never a second opinion: any record that is not the usual kind, or on which
-some step would take another turn (a guess that fails, a header-only request, a buffer of
-another size), gives ``None`` and the caller takes the general path
+some step would take another turn (a guess that fails, a header-only request, a buffer cut
+short), gives ``None`` and the caller takes the general path
 (:func:`~iscsitgt_spt.codec.analysis.report.report_record`).  ``tests/codec/analysis/
 test_bulk.py`` holds every line it writes to the general path's on generated records, hostile
 ones included.  A line written here is a record decoded whole: only its findings
@@ -92,13 +93,17 @@ def bulk_line(
         return None
     layout, middle = found
     out = record.data_out
-    if out is not None and (type(out) is not bytes or len(out) != layout.size):
+    whole = data if len(data) == layout.size else data[:layout.size]
+    trailing = data[layout.size:]
+    if out is not None and (trailing or type(out) is not bytes or len(out) != layout.size):
         return None  # an empty, cut or longer answer: the general path says what it holds
     findings: tuple[Finding, ...] = ()
     if diagnostics:  # the lint pass reads the value, as report_record's does
-        value = fast_decode(layout, data)
-        findings = tuple(lint(Decoded(value, trailing=b"", ioctl=ioctl), raw=data, output=False))
-    line = ("{" + record_head_text(record, profile) + middle + fast_json_text(layout, data)
+        value = fast_decode(layout, whole)
+        findings = tuple(lint(Decoded(value, trailing=trailing, ioctl=ioctl), raw=data,
+                              output=False))
+    line = ("{" + record_head_text(record, profile) + middle + fast_json_text(layout, whole)
+            + (',"trailing":"' + trailing.hex() + '"' if trailing else "")
             + '},"findings":' + findings_text(findings) + "}")
     if out is not None:
         answer, more = _output(layout, data, out, ioctl, diagnostics)
@@ -177,11 +182,11 @@ def _shape(
         if name == _HEADER:  # an unknown control code: the payload goes the general way
             return None
     layout = layout_of(name, profile=profile)
-    if len(data) != layout.size:  # cut, or with trailing bytes
+    if len(data) < layout.size:  # cut: the general path says where
         return None
     return layout, ((',' + guess_text(guess) if guess is not None else "")
                     + ',"input":{"document":'
-                    + document_head_text(layout.name, profile, layout.size, ioctl) + ',"value":')
+                    + document_head_text(layout.name, profile, len(data), ioctl) + ',"value":')
 
 
 # Keyed by id() of the guess, which the entry holds (so the id is not reused while cached);

@@ -266,3 +266,20 @@ def test_record_head_text_is_the_head_json(meta: dict, profile: Any, line: Any) 
             record_head_text(record, profile)
         return
     assert record_head_text(record, profile) == want
+
+
+def test_a_request_with_bytes_past_it_takes_the_shortcut() -> None:
+    # Not vacuous: a request followed by bytes (a fuzz corpus's "mutate" records) is written
+    # by the shortcut, the bytes as the document's "trailing", equal to the general path.
+    for name, ioctl in _REQUESTS.items():
+        for profile in PROFILES:
+            data = encode(build(name, {}, profile=profile)) + b"\x01\x02"
+            stated = {"abi": profile.abi, "cookie": profile.cookie}
+            for meta in ({}, stated | {"extra": {"structure": name}}):
+                record = RawRecord(0, data, None, ioctl, "jsonl", 1, end_line=1, meta=meta)
+                for diagnostics in (False, True):
+                    found = bulk_line(record, diagnostics=diagnostics)
+                    assert found is not None, (name, profile)
+                    assert '"trailing":"0102"' in found[0]
+                    general = report_record(record, diagnostics=diagnostics)
+                    assert found == (general.to_json_line(), general.findings)
