@@ -136,8 +136,11 @@ def _shape_of(
     """What the record is (its structure and layout) and the line between its head and its
     value: they depend only on the guess, the IOCTL, the stated structure, the length and
     what identification reads, so they are decided once per shape."""
-    key = (id(guess), profile.abi, profile.cookie, ioctl, name, len(data),
-           identify_reads(data, ioctl, profile) if name is None else ())
+    # A guess is detection's answer for one shape: its memo holds one guess per length,
+    # IOCTL, stated structure and profile, so the guess stands for them.
+    reads = identify_reads(data, ioctl, profile) if name is None else ()
+    key = ((id(guess), reads) if guess is not None else
+           (profile.abi, profile.cookie, ioctl, name, len(data), reads))
     shape = _SHAPES.get(key)
     if shape is None or shape[0] is not guess:
         if len(_SHAPES) >= 4096:

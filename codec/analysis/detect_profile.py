@@ -264,10 +264,20 @@ def _explain(name: str, candidates: tuple[Profile, ...]) -> tuple[bool, str]:
     )
 
 
-_MEMO: dict[tuple[object, ...], ProfileGuess] = {}
+#: Per shape (length, IOCTL, what was stated, what identification reads): the reader of
+#: the self-describing members, and the guess for each of their values.
+_MEMO: dict[tuple[object, ...], tuple[Callable[[bytes], object], dict[object, ProfileGuess]]] = {}
+_STORED = [0]  # how many guesses _MEMO holds
 _SPOTS: dict[str, Callable[[bytes], tuple[bytes, ...]]] = {}
+
+
+def _clear_memo() -> None:
+    _MEMO.clear()
+    _STORED[0] = 0
+
+
 # Both hold answers that depend on which structures exist (see registry.register).
-DERIVED_CACHES.extend((_MEMO.clear, _SPOTS.clear))
+DERIVED_CACHES.extend((_clear_memo, _SPOTS.clear))
 
 
 def _spots(name: str) -> Callable[[bytes], tuple[bytes, ...]]:
@@ -316,22 +326,44 @@ def detect_profile(
     raw = leading(data)
     # The key is every byte the guess can depend on: what identification reads (never the
     # bytes a request varies per I/O, such as a pass-through's transfer length and buffer
-    # address) and the self-describing members of the structure it identifies (or is given).
-    try:
-        chosen: str | None = structure(name).c_name if name is not None else identify(raw, ioctl)
-    except SptError:
-        chosen = None  # weigh_evidence reports it (or raises it) itself
-    spots = _spots(chosen)(raw) if chosen is not None else ()
+    # address), then the self-describing members of the structure it identifies (or is
+    # given).  Identification is a function of what it reads, so the structure, and where
+    # its self-describing members are, are settled once per shape, in the first level.
     reads = identify_reads(raw, ioctl) if name is None else ()
-    key = (len(data), ioctl, name, abi, cookie, stated_by, reads, chosen, spots)
-    guess = _MEMO.get(key)
+    key = (len(data), ioctl, name, abi, cookie, stated_by, reads)
+    shape = _MEMO.get(key)
+    if shape is None:
+        if len(_MEMO) >= 4096:
+            _clear_memo()
+        shape = _MEMO[key] = (_spots_of(raw, ioctl, name), {})
+    spots_of, guesses = shape
+    spots = spots_of(raw)
+    guess = guesses.get(spots)
     if guess is None:
         guess = weigh_evidence(data, ioctl=ioctl, name=name, abi=abi, cookie=cookie,
                                stated_by=stated_by)
-        if len(_MEMO) >= 4096:
-            _MEMO.clear()
-        _MEMO[key] = guess
+        if _STORED[0] >= 4096:  # bounded in all, however the guesses fall into shapes
+            _clear_memo()
+            _MEMO[key] = (spots_of, guesses)
+            guesses.clear()
+        guesses[spots] = guess
+        _STORED[0] += 1
     return guess
+
+
+
+def _spots_of(raw: bytes, ioctl: int | None, name: str | None) -> Callable[[bytes], object]:
+    """What detection reads past identification for a buffer of this shape: the spans of
+    the structure it identifies (:func:`_spots`), or nothing when it identifies none."""
+    try:
+        chosen = structure(name).c_name if name is not None else identify(raw, ioctl)
+    except SptError:
+        return _nothing  # weigh_evidence reports it (or raises it) itself
+    return _spots(chosen)
+
+
+def _nothing(raw: bytes) -> tuple[()]:
+    return ()
 
 
 def weigh_evidence(
