@@ -33,11 +33,11 @@ from iscsitgt_spt.codec.analysis.detect_profile import ProfileGuess
 from iscsitgt_spt.codec.analysis.lint import Finding, lint
 from iscsitgt_spt.codec.analysis.report import (
     choose_profile,
-    decode_sense_at,
     diff_buffers,
     findings_text,
     guess_text,
     record_head_text,
+    sense_text_at,
     stated_structure,
 )
 from iscsitgt_spt.codec.api import layout_of
@@ -204,9 +204,8 @@ def _sense(layout: Layout, data: bytes) -> str | None:
     if places is None or places[0] is not layout:
         places = _SENSE_PLACES[id(layout)] = _sense_places(layout)
     _, offset_at, length_at, sense_data = places
-    info = decode_sense_at(data, int.from_bytes(data[offset_at], "little"),
-                           int.from_bytes(data[length_at], "little"), data[sense_data])
-    return None if info is None else info.to_json_text()
+    return sense_text_at(data, int.from_bytes(data[offset_at], "little"),
+                         int.from_bytes(data[length_at], "little"), data[sense_data])
 
 
 def _sense_places(layout: Layout) -> tuple[Layout, slice, slice, slice]:

@@ -51,6 +51,7 @@ __all__ = [
     "record_head_text",
     "report_record",
     "sense_of",
+    "sense_text_at",
     "stated_structure",
 ]
 
@@ -447,28 +448,49 @@ def decode_sense_at(
     """:func:`sense_of` once ``SenseInfoOffset``/``SenseInfoLength`` are read: the sense bytes
     they point at in ``raw``, else the ``SenseData`` member's bytes (or the function giving
     them), decoded (``None`` when they are all zero or are not sense data)."""
-    sense = raw[start : start + length] if length else b""
-    if len(sense) != length or not sense:
-        sense = sense_data if type(sense_data) is bytes else sense_data()  # type: ignore[operator]
-    if not any(sense):
+    sense = _sense_bytes_at(raw, start, length, sense_data)
+    if sense is None:
         return None
-    decode = _SENSE_DECODER[0] if _SENSE_DECODER else _load_sense_decoder()
+    decoders = _SENSE_DECODER[0] if _SENSE_DECODER else _load_sense_decoder()
     try:
-        return decode(sense)
+        return decoders[0](sense)
     except ParseError:
         return None
 
 
+def sense_text_at(raw: bytes, start: int, length: int, sense_data: bytes) -> str | None:
+    """``decode_sense_at(...)``'s JSON text (``to_json_text``), the usual fixed-format
+    sense data written straight from its bytes."""
+    sense = _sense_bytes_at(raw, start, length, sense_data)
+    if sense is None:
+        return None
+    decoders = _SENSE_DECODER[0] if _SENSE_DECODER else _load_sense_decoder()
+    try:
+        return decoders[1](sense)
+    except ParseError:
+        return None
+
+
+def _sense_bytes_at(
+    raw: bytes | LongBuffer, start: int, length: int, sense_data: bytes | Callable[[], bytes]
+) -> bytes | None:
+    """The sense bytes :func:`decode_sense_at` decodes, ``None`` when they are all zero."""
+    sense = raw[start : start + length] if length else b""
+    if len(sense) != length or not sense:
+        sense = sense_data if type(sense_data) is bytes else sense_data()  # type: ignore[operator]
+    return sense if any(sense) else None
+
+
 # Sense decoding is imported on first use (most buffers carry no sense data), once: an import
 # statement in decode_sense_at would cost a lookup per record.
-_SENSE_DECODER: list[Callable[[bytes], SenseInfo]] = []
+_SENSE_DECODER: list[tuple[Callable[[bytes], SenseInfo], Callable[[bytes], str]]] = []
 
 
-def _load_sense_decoder() -> Callable[[bytes], SenseInfo]:
-    from iscsitgt_spt.codec.sense.decoder import decode_sense
+def _load_sense_decoder() -> tuple[Callable[[bytes], SenseInfo], Callable[[bytes], str]]:
+    from iscsitgt_spt.codec.sense.decoder import decode_sense, sense_json_text
 
-    _SENSE_DECODER.append(decode_sense)
-    return decode_sense
+    _SENSE_DECODER.append((decode_sense, sense_json_text))
+    return _SENSE_DECODER[0]
 
 
 def _sense_of(report: BufferReport | None) -> SenseInfo | None:
