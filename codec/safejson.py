@@ -201,9 +201,10 @@ def read_json(
     except RecursionError:  # pragma: no cover - the caller's stack was already nearly full
         raise error("JSON nested too deeply", path=source) from None
     # A lone surrogate comes from a ``\\uXXXX`` escape or from a surrogate code point in
-    # ``str`` input: ASCII text with no backslash-u in it holds neither, and is not walked.
+    # ``str`` input: ASCII text with no backslash-u in it holds neither, and is not walked
+    # (a backslash alone is looked for first: one character is found many times faster).
     bad = None
-    if not text.isascii() or "\\u" in text:
+    if not text.isascii() or ("\\" in text and "\\u" in text):
         bad = _lone_surrogate(value, "", max_depth + 1)
     if bad is not None:
         match = _LONE_SURROGATE.search(text)
