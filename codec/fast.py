@@ -75,9 +75,13 @@ class FastCodec:
     text: Callable[[Any], str]
     #: every leaf member, depth first: where its value is in ``struct.unpack``'s tuple
     leaves: tuple[Leaf, ...]
+    #: every leaf's value by its dotted path (``Member.path``) straight from the bytes: the
+    #: decoded value's leaves, as the lint pass reads them
+    flat: Callable[[Any], dict[str, Any]]
     decode_source: str
     encode_source: str
     text_source: str
+    flat_source: str
 
 
 @dataclass(frozen=True)
@@ -244,6 +248,9 @@ def _compile(layout: Layout) -> FastCodec:
     template, text_args = json_template(schema, iter(gen.leaves))
     text_src = (f"def text(data):\n    {slots}, = unpack(data)\n"
                 f"    return {template!r} % ({', '.join(text_args)},)\n")
+    entries = ", ".join(f"{leaf.member.path!r}: {item}"
+                        for leaf, item in zip(gen.leaf_slots, gen.leaves))
+    flat_src = f"def flat(data):\n    {slots}, = unpack(data)\n    return {{{entries}}}\n"
     namespace: dict[str, Any] = dict(gen.names)
     namespace.update(TEMPLATE_GLOBALS)
     namespace.update(
@@ -251,12 +258,12 @@ def _compile(layout: Layout) -> FastCodec:
         utf16=codecs.utf_16_le_encode,
         unpack=fmt.unpack, pack=fmt.pack,
     )
-    exec(compile(decode_src, f"<fast decode {layout.name} {layout.profile}>", "exec"), namespace)
-    exec(compile(encode_src, f"<fast encode {layout.name} {layout.profile}>", "exec"), namespace)
-    exec(compile(text_src, f"<fast text {layout.name} {layout.profile}>", "exec"), namespace)
+    # One module of generated functions per layout, from the one walk of its members above.
+    source = "\n".join((decode_src, encode_src, text_src, flat_src))
+    exec(compile(source, f"<fast {layout.name} {layout.profile}>", "exec"), namespace)
     return FastCodec(layout, schema, fmt, namespace["decode"], namespace["encode"],
-                     namespace["text"], tuple(gen.leaf_slots), decode_src, encode_src,
-                     text_src)
+                     namespace["text"], tuple(gen.leaf_slots), namespace["flat"], decode_src,
+                     encode_src, text_src, flat_src)
 
 
 # Keyed by id(): a Layout's own hash walks its whole member tree (far slower than decoding).

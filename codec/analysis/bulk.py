@@ -30,7 +30,7 @@ ones included.  A line written here is a record decoded whole: only its findings
 from __future__ import annotations
 
 from iscsitgt_spt.codec.analysis.detect_profile import ProfileGuess
-from iscsitgt_spt.codec.analysis.lint import Finding, lint
+from iscsitgt_spt.codec.analysis.lint import Finding, lint_whole
 from iscsitgt_spt.codec.analysis.report import (
     choose_profile,
     diff_buffers,
@@ -42,8 +42,8 @@ from iscsitgt_spt.codec.analysis.report import (
 )
 from iscsitgt_spt.codec.api import layout_of
 from iscsitgt_spt.codec.capture.records import RawRecord
-from iscsitgt_spt.codec.dispatch import Decoded, document_head_text, identify, identify_reads
-from iscsitgt_spt.codec.fast import fast_decode, fast_json_text
+from iscsitgt_spt.codec.dispatch import document_head_text, identify, identify_reads
+from iscsitgt_spt.codec.fast import fast_json_text
 from iscsitgt_spt.codec.jsonform import compact_dumps
 from iscsitgt_spt.spec.errors import SptError
 from iscsitgt_spt.spec.layout import Layout
@@ -98,10 +98,8 @@ def bulk_line(
     if out is not None and (trailing or type(out) is not bytes or len(out) != layout.size):
         return None  # an empty, cut or longer answer: the general path says what it holds
     findings: tuple[Finding, ...] = ()
-    if diagnostics:  # the lint pass reads the value, as report_record's does
-        value = fast_decode(layout, whole)
-        findings = tuple(lint(Decoded(value, trailing=trailing, ioctl=ioctl), raw=data,
-                              output=False))
+    if diagnostics:  # the lint pass, as report_record's, the members read from the bytes
+        findings = tuple(lint_whole(layout, whole, trailing=trailing, output=False))
     line = ("{" + record_head_text(record, profile) + middle + fast_json_text(layout, whole)
             + (',"trailing":"' + trailing.hex() + '"' if trailing else "")
             + '},"findings":' + findings_text(findings) + "}")
@@ -157,8 +155,7 @@ def _output(
     answer's findings."""
     findings: tuple[Finding, ...] = ()
     if diagnostics:
-        answer = Decoded(fast_decode(layout, out), trailing=b"", ioctl=ioctl)
-        findings = tuple(lint(answer, raw=out, output=True))
+        findings = tuple(lint_whole(layout, out, output=True))
     text = (',"output":{"document":' + document_head_text(layout.name, layout.profile,
                                                            layout.size, ioctl)
             + ',"value":' + fast_json_text(layout, out) + '},"findings":'
