@@ -252,16 +252,16 @@ def _plain_json(value: object) -> bool:
     """Whether ``value`` is made of JSON's own types only (string keys, no bytes, no
     tuples): then it is its own ``_jsonable`` form, and its text is the JSON encoder's."""
     kind = type(value)
-    if kind in _JSON_SCALARS:
-        return True
     if kind is dict:
         for key, item in value.items():  # type: ignore[attr-defined]
-            if type(key) is not str or not _plain_json(item):
+            if type(key) is not str or (type(item) not in _JSON_SCALARS
+                                        and not _plain_json(item)):
                 return False
         return True
     if kind is list:
-        return all(_plain_json(item) for item in value)  # type: ignore[attr-defined]
-    return False
+        return all(type(item) in _JSON_SCALARS or _plain_json(item)
+                   for item in value)  # type: ignore[attr-defined]
+    return kind in _JSON_SCALARS
 
 
 def head_text(record: RawRecord, profile: Profile, meta: str | None = None) -> str:
