@@ -86,6 +86,9 @@ def _no_constant(name: str) -> Any:
 
 #: One decoder for every text (``json.loads`` with these hooks builds a new one per call).
 _DECODER = json.JSONDecoder(parse_int=_bounded_int, parse_constant=_no_constant)
+#: The same for a text too short to hold an integer literal over the bound: integers are
+#: read by the parser itself, not through a call per number.
+_SHORT_DECODER = json.JSONDecoder(parse_constant=_no_constant)
 
 
 def _decode(text: str) -> Any:
@@ -95,11 +98,12 @@ def _decode(text: str) -> Any:
     each time; a capture line has none, so the value is read first and ``decode`` runs only
     when something follows it (white space, or the error it reports) or precedes it.
     """
+    decoder = _SHORT_DECODER if len(text) <= MAX_INT_DIGITS else _DECODER
     try:
-        value, end = _DECODER.raw_decode(text)
+        value, end = decoder.raw_decode(text)
     except json.JSONDecodeError:
-        return _DECODER.decode(text)  # leading white space, or the error as decode words it
-    return value if end == len(text) else _DECODER.decode(text)
+        return decoder.decode(text)  # leading white space, or the error as decode words it
+    return value if end == len(text) else decoder.decode(text)
 
 
 def _position(text: str, index: int, raw: bytes | None) -> tuple[str, int]:

@@ -10,9 +10,12 @@ path builds a dozen objects — the decoded values, the buffer and record report
 data's report — only to write them out as one line and drop them.  :func:`bulk_json_line`
 writes the same line from the bytes (with the lint pass's findings when diagnostics are on):
 the values through the text function compiled from their layout
-(:func:`~iscsitgt_spt.codec.fast.fast_json_text`), the record's head, profile, document
-heads and changes through the very functions the general path writes them with, and the
-sense data through its generated template.  What depends on a record's shape (its profile,
+(:attr:`~iscsitgt_spt.codec.fast.FastCodec.text`), the record's head, profile and document
+heads through the very functions the general path writes them with, the changes read from
+the fast path's slots (:func:`~iscsitgt_spt.codec.analysis.report.diff_buffers`), the lint
+pass from the bytes (:func:`~iscsitgt_spt.codec.analysis.lint.lint_whole`) and the sense
+data through its generated template
+(:func:`~iscsitgt_spt.codec.sense.decoder.sense_json_text`).  What depends on a record's shape (its profile,
 structure and layout, and the text between its head and its value) is decided once per
 shape, keyed on exactly what the decision reads
 (:func:`~iscsitgt_spt.codec.dispatch.identify_reads`), never on the bytes a request varies
@@ -43,7 +46,7 @@ from iscsitgt_spt.codec.analysis.report import (
 from iscsitgt_spt.codec.api import layout_of
 from iscsitgt_spt.codec.capture.records import RawRecord
 from iscsitgt_spt.codec.dispatch import document_head_text, identify, identify_reads
-from iscsitgt_spt.codec.fast import fast_json_text
+from iscsitgt_spt.codec.fast import FastCodec, compiled
 from iscsitgt_spt.codec.jsonform import compact_dumps
 from iscsitgt_spt.spec.errors import SptError
 from iscsitgt_spt.spec.layout import Layout
@@ -91,7 +94,8 @@ def bulk_line(
     found = _shape_of(data, guess, profile, ioctl, name)
     if found is None:
         return None
-    layout, middle = found
+    codec, middle = found
+    layout = codec.layout
     out = record.data_out
     whole = data if len(data) == layout.size else data[:layout.size]
     trailing = data[layout.size:]
@@ -100,11 +104,11 @@ def bulk_line(
     findings: tuple[Finding, ...] = ()
     if diagnostics:  # the lint pass, as report_record's, the members read from the bytes
         findings = tuple(lint_whole(layout, whole, trailing=trailing, output=False))
-    line = ("{" + record_head_text(record, profile) + middle + fast_json_text(layout, whole)
+    line = ("{" + record_head_text(record, profile) + middle + codec.text(whole)
             + (',"trailing":"' + trailing.hex() + '"' if trailing else "")
             + '},"findings":' + findings_text(findings) + "}")
     if out is not None:
-        answer, more = _output(layout, data, out, ioctl, diagnostics)
+        answer, more = _output(codec, data, out, ioctl, diagnostics)
         line += answer
         findings += more
     sense = _record_sense(layout, data, out)
@@ -130,7 +134,7 @@ def _record_sense(layout: Layout, data: bytes, out: bytes | None) -> str | None:
 def _shape_of(
     data: bytes, guess: ProfileGuess | None, profile: Profile, ioctl: int | None,
     name: str | None,
-) -> tuple[Layout, str] | None:
+) -> tuple[FastCodec, str] | None:
     """What the record is (its structure and layout) and the line between its head and its
     value: they depend only on the guess, the IOCTL, the stated structure, the length and
     what identification reads, so they are decided once per shape."""
@@ -148,17 +152,18 @@ def _shape_of(
 
 
 def _output(
-    layout: Layout, data: bytes, out: bytes, ioctl: int | None, diagnostics: bool
+    codec: FastCodec, data: bytes, out: bytes, ioctl: int | None, diagnostics: bool
 ) -> tuple[str, tuple[Finding, ...]]:
     """The record's ``output`` member (the answer, as long as the request, decoded as the
     same structure) and ``changes`` (the members the driver changed), as text; and the
     answer's findings."""
+    layout = codec.layout
     findings: tuple[Finding, ...] = ()
     if diagnostics:
         findings = tuple(lint_whole(layout, out, output=True))
     text = (',"output":{"document":' + document_head_text(layout.name, layout.profile,
                                                            layout.size, ioctl)
-            + ',"value":' + fast_json_text(layout, out) + '},"findings":'
+            + ',"value":' + codec.text(out) + '},"findings":'
             + findings_text(findings) + "}")
     if out != data:
         changes = diff_buffers(layout, data, out)
@@ -170,10 +175,10 @@ def _output(
 def _shape(
     data: bytes, guess: ProfileGuess | None, profile: Profile, ioctl: int | None,
     name: str | None,
-) -> tuple[Layout, str] | None:
-    """The layout of a record of this shape and the line between its head and its value (the
-    profile part, the input buffer's document up to the value), or ``None`` when records of
-    this shape go the general way."""
+) -> tuple[FastCodec, str] | None:
+    """The fast codec of a record of this shape (its layout's) and the line between its
+    head and its value (the profile part, the input buffer's document up to the value), or
+    ``None`` when records of this shape go the general way."""
     if name is None:
         try:
             name = identify(data, ioctl, profile)
@@ -184,14 +189,14 @@ def _shape(
     layout = layout_of(name, profile=profile)
     if len(data) < layout.size:  # cut: the general path says where
         return None
-    return layout, ((',' + guess_text(guess) if guess is not None else "")
+    return compiled(layout), ((',' + guess_text(guess) if guess is not None else "")
                     + ',"input":{"document":'
                     + document_head_text(layout.name, profile, len(data), ioctl) + ',"value":')
 
 
 # Keyed by id() of the guess, which the entry holds (so the id is not reused while cached);
 # bounded like detect_profile's memo.
-_SHAPES: dict[tuple[object, ...], tuple[ProfileGuess | None, tuple[Layout, str] | None]] = {}
+_SHAPES: dict[tuple[object, ...], tuple[ProfileGuess | None, tuple[FastCodec, str] | None]] = {}
 DERIVED_CACHES.append(_SHAPES.clear)  # identification depends on which structures exist
 
 
