@@ -15,9 +15,9 @@ heads through the very functions the general path writes them with, the changes 
 the fast path's slots (:func:`~iscsitgt_spt.codec.analysis.report.diff_buffers`), the lint
 pass from the bytes (:func:`~iscsitgt_spt.codec.analysis.lint.lint_whole`) and the sense
 data through its generated template
-(:func:`~iscsitgt_spt.codec.sense.decoder.sense_json_text`).  What depends on a record's shape (its profile,
-structure and layout, and the text between its head and its value) is decided once per
-shape, keyed on exactly what the decision reads
+(:func:`~iscsitgt_spt.codec.sense.decoder.sense_json_text`).  What depends on a record's
+shape (its profile, structure and layout, and the text between its head and its value) is
+decided once per shape, keyed on exactly what the decision reads
 (:func:`~iscsitgt_spt.codec.dispatch.identify_reads`), never on the bytes a request varies
 per I/O.
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring as _string_text
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from iscsitgt_spt.codec._frozen import quick_init
 from iscsitgt_spt.codec.analysis.detect_profile import ProfileGuess, detect_profile
@@ -56,6 +56,7 @@ __all__ = [
 ]
 
 _PASS_THROUGH = SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY.c_name
+_T = TypeVar("_T")
 
 
 @quick_init
@@ -448,25 +449,24 @@ def decode_sense_at(
     """:func:`sense_of` once ``SenseInfoOffset``/``SenseInfoLength`` are read: the sense bytes
     they point at in ``raw``, else the ``SenseData`` member's bytes (or the function giving
     them), decoded (``None`` when they are all zero or are not sense data)."""
-    sense = _sense_bytes_at(raw, start, length, sense_data)
-    if sense is None:
-        return None
-    decoders = _SENSE_DECODER[0] if _SENSE_DECODER else _load_sense_decoder()
-    try:
-        return decoders[0](sense)
-    except ParseError:
-        return None
+    return _sense_at(raw, start, length, sense_data, _sense_decoders()[0])
 
 
 def sense_text_at(raw: bytes, start: int, length: int, sense_data: bytes) -> str | None:
     """``decode_sense_at(...)``'s JSON text (``to_json_text``), the usual fixed-format
     sense data written straight from its bytes."""
+    return _sense_at(raw, start, length, sense_data, _sense_decoders()[1])
+
+
+def _sense_at(
+    raw: bytes | LongBuffer, start: int, length: int, sense_data: bytes | Callable[[], bytes],
+    decode: Callable[[bytes], _T],
+) -> _T | None:
     sense = _sense_bytes_at(raw, start, length, sense_data)
     if sense is None:
         return None
-    decoders = _SENSE_DECODER[0] if _SENSE_DECODER else _load_sense_decoder()
     try:
-        return decoders[1](sense)
+        return decode(sense)
     except ParseError:
         return None
 
@@ -486,10 +486,11 @@ def _sense_bytes_at(
 _SENSE_DECODER: list[tuple[Callable[[bytes], SenseInfo], Callable[[bytes], str]]] = []
 
 
-def _load_sense_decoder() -> tuple[Callable[[bytes], SenseInfo], Callable[[bytes], str]]:
-    from iscsitgt_spt.codec.sense.decoder import decode_sense, sense_json_text
+def _sense_decoders() -> tuple[Callable[[bytes], SenseInfo], Callable[[bytes], str]]:
+    if not _SENSE_DECODER:
+        from iscsitgt_spt.codec.sense.decoder import decode_sense, sense_json_text
 
-    _SENSE_DECODER.append((decode_sense, sense_json_text))
+        _SENSE_DECODER.append((decode_sense, sense_json_text))
     return _SENSE_DECODER[0]
 
 
