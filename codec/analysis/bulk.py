@@ -94,7 +94,7 @@ def bulk_line(
     found = _shape_of(data, guess, profile, ioctl, name)
     if found is None:
         return None
-    codec, middle = found
+    codec, middle, answer_head = found
     layout = codec.layout
     out = record.data_out
     whole = data if len(data) == layout.size else data[:layout.size]
@@ -108,7 +108,7 @@ def bulk_line(
             + (',"trailing":"' + trailing.hex() + '"' if trailing else "")
             + '},"findings":' + findings_text(findings) + "}")
     if out is not None:
-        answer, more = _output(codec, data, out, ioctl, diagnostics)
+        answer, more = _output(codec, answer_head, data, out, diagnostics)
         line += answer
         findings += more
     sense = _record_sense(layout, data, out)
@@ -134,7 +134,7 @@ def _record_sense(layout: Layout, data: bytes, out: bytes | None) -> str | None:
 def _shape_of(
     data: bytes, guess: ProfileGuess | None, profile: Profile, ioctl: int | None,
     name: str | None,
-) -> tuple[FastCodec, str] | None:
+) -> tuple[FastCodec, str, str] | None:
     """What the record is (its structure and layout) and the line between its head and its
     value: they depend only on the guess, the IOCTL, the stated structure, the length and
     what identification reads, so they are decided once per shape."""
@@ -152,18 +152,16 @@ def _shape_of(
 
 
 def _output(
-    codec: FastCodec, data: bytes, out: bytes, ioctl: int | None, diagnostics: bool
+    codec: FastCodec, head: str, data: bytes, out: bytes, diagnostics: bool
 ) -> tuple[str, tuple[Finding, ...]]:
     """The record's ``output`` member (the answer, as long as the request, decoded as the
-    same structure) and ``changes`` (the members the driver changed), as text; and the
-    answer's findings."""
+    same structure: ``head`` is its document's text up to the value) and ``changes`` (the
+    members the driver changed), as text; and the answer's findings."""
     layout = codec.layout
     findings: tuple[Finding, ...] = ()
     if diagnostics:
         findings = tuple(lint_whole(layout, out, output=True))
-    text = (',"output":{"document":' + document_head_text(layout.name, layout.profile,
-                                                           layout.size, ioctl)
-            + ',"value":' + codec.text(out) + '},"findings":'
+    text = (head + codec.text(out) + '},"findings":'
             + findings_text(findings) + "}")
     if out != data:
         changes = diff_buffers(layout, data, out)
@@ -175,10 +173,10 @@ def _output(
 def _shape(
     data: bytes, guess: ProfileGuess | None, profile: Profile, ioctl: int | None,
     name: str | None,
-) -> tuple[FastCodec, str] | None:
-    """The fast codec of a record of this shape (its layout's) and the line between its
-    head and its value (the profile part, the input buffer's document up to the value), or
-    ``None`` when records of this shape go the general way."""
+) -> tuple[FastCodec, str, str] | None:
+    """The fast codec of a record of this shape (its layout's), the line between its head
+    and its value (the profile part, the input buffer's document up to the value) and the
+    answer's up to its value, or ``None`` when records of this shape go the general way."""
     if name is None:
         try:
             name = identify(data, ioctl, profile)
@@ -189,14 +187,17 @@ def _shape(
     layout = layout_of(name, profile=profile)
     if len(data) < layout.size:  # cut: the general path says where
         return None
-    return compiled(layout), ((',' + guess_text(guess) if guess is not None else "")
-                    + ',"input":{"document":'
-                    + document_head_text(layout.name, profile, len(data), ioctl) + ',"value":')
+    middle = ((',' + guess_text(guess) if guess is not None else "") + ',"input":{"document":'
+              + document_head_text(layout.name, profile, len(data), ioctl) + ',"value":')
+    answer = (',"output":{"document":'
+              + document_head_text(layout.name, profile, layout.size, ioctl) + ',"value":')
+    return compiled(layout), middle, answer
 
 
 # Keyed by id() of the guess, which the entry holds (so the id is not reused while cached);
 # bounded like detect_profile's memo.
-_SHAPES: dict[tuple[object, ...], tuple[ProfileGuess | None, tuple[FastCodec, str] | None]] = {}
+_SHAPES: dict[tuple[object, ...],
+              tuple[ProfileGuess | None, tuple[FastCodec, str, str] | None]] = {}
 DERIVED_CACHES.append(_SHAPES.clear)  # identification depends on which structures exist
 
 

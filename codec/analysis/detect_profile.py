@@ -351,7 +351,6 @@ def detect_profile(
     return guess
 
 
-
 def _spots_of(raw: bytes, ioctl: int | None, name: str | None) -> Callable[[bytes], object]:
     """What detection reads past identification for a buffer of this shape: the spans of
     the structure it identifies (:func:`_spots`), or nothing when it identifies none."""
