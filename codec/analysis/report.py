@@ -577,7 +577,9 @@ def choose_profile(
     evidence (and lint) say when they disagree.  In bulk mode a complete stated profile is
     taken as is.  Raises :class:`SptError` for an unknown ABI or cookie name.
     """
-    stated_abi, stated_cookie = _meta_str(record, "abi"), _meta_str(record, "cookie")
+    stated_abi = stated_cookie = None
+    if record.meta:  # (most records state nothing)
+        stated_abi, stated_cookie = _meta_str(record, "abi"), _meta_str(record, "cookie")
     from_record = abi is None and cookie is None and (
         stated_abi is not None or stated_cookie is not None)
     abi = abi or stated_abi
