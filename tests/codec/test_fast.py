@@ -298,3 +298,19 @@ def test_errors_keep_path_and_offset() -> None:
         fast_decode(layout, bytes(40))
     assert info.value.path == "ISCSITGT_SPT_TMF.Lun"
     assert info.value.offset == 40
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_flat_is_the_lint_plans_flattened_value(data: st.DataObject) -> None:
+    # The fast codec's flat() (leaves by dotted path straight from the bytes) against the
+    # lint plan's flatten of the decoded value, keys in the same order.
+    from iscsitgt_spt.codec.analysis.lint_plan import plan_of
+
+    name = data.draw(st.sampled_from(sorted(STRUCTURES)))
+    profile = data.draw(st.sampled_from(PROFILES))
+    layout = get_layout(name, profile)
+    raw = data.draw(st.binary(min_size=layout.size, max_size=layout.size))
+    flat = compiled(layout).flat(raw)
+    want = plan_of(layout).flatten(fast_decode(layout, raw))
+    assert list(flat.items()) == list(want.items())
