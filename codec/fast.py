@@ -81,11 +81,16 @@ class FastCodec:
     #: the same dict from a value of this layout (a :class:`StructValue`), read from its
     #: nested values tuples as :meth:`StructValue.get_path` would
     flat_value: Callable[[StructValue], dict[str, Any]]
+    #: the JSON text of a value of this layout (what ``value_to_json_text`` gives), from its
+    #: nested values tuples with ``text``'s template; raises for an item the template cannot
+    #: take (the caller falls back)
+    value_text: Callable[[StructValue], str]
     decode_source: str
     encode_source: str
     text_source: str
     flat_source: str
     flat_value_source: str
+    value_text_source: str
 
 
 @dataclass(frozen=True)
@@ -269,6 +274,9 @@ def _compile(layout: Layout) -> FastCodec:
                         for leaf, item in zip(gen.leaf_slots, gen.in_value))
     flat_value_src = "\n".join(
         ["def flat_value(value):", *gen.value_lines, f"    return {{{entries}}}"]) + "\n"
+    value_args = json_template(schema, iter(gen.in_value))[1]
+    value_text_src = "\n".join(["def value_text(value):", *gen.value_lines,
+                                f"    return {template!r} % ({', '.join(value_args)},)"]) + "\n"
     namespace: dict[str, Any] = dict(gen.names)
     namespace.update(TEMPLATE_GLOBALS)
     namespace.update(
@@ -278,13 +286,13 @@ def _compile(layout: Layout) -> FastCodec:
     )
     # One module of generated functions per layout, from the one walk of its members above.
     sources = {"decode": decode_src, "encode": encode_src, "text": text_src,
-               "flat": flat_src, "flat_value": flat_value_src}
+               "flat": flat_src, "flat_value": flat_value_src, "value_text": value_text_src}
     exec(compile("\n".join(sources.values()), f"<fast {layout.name} {layout.profile}>", "exec"),
          namespace)
     return FastCodec(
         layout, schema, fmt, namespace["decode"], namespace["encode"], namespace["text"],
         tuple(gen.leaf_slots), namespace["flat"], namespace["flat_value"],
-        *(sources[k] for k in ("decode", "encode", "text", "flat", "flat_value")))
+        namespace["value_text"], *sources.values())  # the sources in the fields' order
 
 
 # Keyed by id(): a Layout's own hash walks its whole member tree (far slower than decoding).

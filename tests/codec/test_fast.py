@@ -99,6 +99,8 @@ def test_spec_shaped_buffers_decode_as_the_full_path(name: str, profile: Profile
         assert fast_encode(got) == data
         # The JSON text straight from the bytes (what a capture's JSON line holds).
         assert fast_json_text(layout, data) == reference_json_text(got)
+        # And from the value's tuples (value_to_json_text's generated function).
+        assert compiled(layout).value_text(got) == reference_json_text(got)
 
     check()
 
@@ -330,11 +332,13 @@ def test_flat_and_flat_value_are_the_values_leaves(data: st.DataObject) -> None:
 
 @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.data())
-def test_flat_value_of_built_values(data: st.DataObject) -> None:
-    # Values made by build (str for WCHAR members, not WcharText) flatten to their own leaves.
+def test_flat_value_and_value_text_of_built_values(data: st.DataObject) -> None:
+    # Values made by build (str for WCHAR members, not WcharText): their own leaves, and the
+    # JSON text the json module writes of their JSON form.
     name = data.draw(st.sampled_from(sorted(STRUCTURES)))
     profile = data.draw(st.sampled_from(PROFILES))
     layout = get_layout(name, profile)
     value = data.draw(strategies.values(name, profile=profile, padding=True))
     want = [(k, typed(v)) for k, v in reference_leaves(value).items()]
     assert [(k, typed(v)) for k, v in compiled(layout).flat_value(value).items()] == want
+    assert compiled(layout).value_text(value) == reference_json_text(value)
