@@ -78,10 +78,19 @@ class FastCodec:
     #: every leaf's value by its dotted path (``Member.path``) straight from the bytes: the
     #: decoded value's leaves, as the lint pass reads them
     flat: Callable[[Any], dict[str, Any]]
+    #: the same dict from a value of this layout (a :class:`StructValue`), read from its
+    #: nested values tuples as :meth:`StructValue.get_path` would
+    flat_value: Callable[[StructValue], dict[str, Any]]
+    #: the JSON text of a value of this layout (what ``value_to_json_text`` gives), from its
+    #: nested values tuples with ``text``'s template; raises for an item the template cannot
+    #: take (the caller falls back)
+    value_text: Callable[[StructValue], str]
     decode_source: str
     encode_source: str
     text_source: str
     flat_source: str
+    flat_value_source: str
+    value_text_source: str
 
 
 @dataclass(frozen=True)
@@ -116,6 +125,10 @@ class _Generator:
         self.plain = True  # the unpacked tuple *is* the values tuple (no conversions)
         self.leaves: list[str] = []  # each leaf's item as an expression, depth first
         self.leaf_slots: list[Leaf] = []  # and where it is read, depth first too
+        # The same leaves read from a StructValue: ``t<n> = ...`` binds each (nested) values
+        # tuple, ``in_value`` is each leaf's item of its tuple, depth first.
+        self.value_lines: list[str] = ["    t0 = value._values"]
+        self.in_value: list[str] = []
 
     def _slot(self, member: Member, code: str) -> str:
         if member.offset != self.offset:  # pragma: no cover - layouts cover every byte
@@ -130,15 +143,20 @@ class _Generator:
         return name
 
     # -- decoding --------------------------------------------------------------------------
-    def decode_expr(self, schema: Schema, members: Sequence[Member], prefix: str = "") -> str:
-        """The expression building the :class:`StructValue` of ``members``."""
+    def decode_expr(
+        self, schema: Schema, members: Sequence[Member], prefix: str = "", var: str = "t0",
+    ) -> str:
+        """The expression building the :class:`StructValue` of ``members`` (whose values
+        tuple, in a value of the layout, the generated ``flat_value`` binds to ``var``)."""
         parts: list[str] = []
         units: dict[str, int] = {}
-        for m in members:
+        for index, m in enumerate(members):
             if m.kind == "struct":
                 self.plain = False
+                child = f"t{len(self.value_lines)}"
+                self.value_lines.append(f"    {child} = {var}[{index}]._values")
                 parts.append(self.decode_expr(schema.nested[m.name], m.children,
-                                              f"{prefix}{m.name}."))
+                                              f"{prefix}{m.name}.", child))
                 continue
             if m.kind == "bits":
                 self.plain = False
@@ -159,6 +177,7 @@ class _Generator:
                 raise AssertionError(m.kind)
             self.leaves.append(parts[-1])
             self.leaf_slots.append(leaf)
+            self.in_value.append(f"{var}[{index}]")
         return f"SV({self._schema_name(schema)}, ({', '.join(parts)},))"
 
     # -- encoding --------------------------------------------------------------------------
@@ -251,6 +270,13 @@ def _compile(layout: Layout) -> FastCodec:
     entries = ", ".join(f"{leaf.member.path!r}: {item}"
                         for leaf, item in zip(gen.leaf_slots, gen.leaves))
     flat_src = f"def flat(data):\n    {slots}, = unpack(data)\n    return {{{entries}}}\n"
+    entries = ", ".join(f"{leaf.member.path!r}: {item}"
+                        for leaf, item in zip(gen.leaf_slots, gen.in_value))
+    flat_value_src = "\n".join(
+        ["def flat_value(value):", *gen.value_lines, f"    return {{{entries}}}"]) + "\n"
+    value_args = json_template(schema, iter(gen.in_value))[1]
+    value_text_src = "\n".join(["def value_text(value):", *gen.value_lines,
+                                f"    return {template!r} % ({', '.join(value_args)},)"]) + "\n"
     namespace: dict[str, Any] = dict(gen.names)
     namespace.update(TEMPLATE_GLOBALS)
     namespace.update(
@@ -259,11 +285,14 @@ def _compile(layout: Layout) -> FastCodec:
         unpack=fmt.unpack, pack=fmt.pack,
     )
     # One module of generated functions per layout, from the one walk of its members above.
-    source = "\n".join((decode_src, encode_src, text_src, flat_src))
-    exec(compile(source, f"<fast {layout.name} {layout.profile}>", "exec"), namespace)
-    return FastCodec(layout, schema, fmt, namespace["decode"], namespace["encode"],
-                     namespace["text"], tuple(gen.leaf_slots), namespace["flat"], decode_src,
-                     encode_src, text_src, flat_src)
+    sources = {"decode": decode_src, "encode": encode_src, "text": text_src,
+               "flat": flat_src, "flat_value": flat_value_src, "value_text": value_text_src}
+    exec(compile("\n".join(sources.values()), f"<fast {layout.name} {layout.profile}>", "exec"),
+         namespace)
+    return FastCodec(
+        layout, schema, fmt, namespace["decode"], namespace["encode"], namespace["text"],
+        tuple(gen.leaf_slots), namespace["flat"], namespace["flat_value"],
+        namespace["value_text"], *sources.values())  # the sources in the fields' order
 
 
 # Keyed by id(): a Layout's own hash walks its whole member tree (far slower than decoding).

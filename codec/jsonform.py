@@ -112,10 +112,11 @@ def compact_dumps(obj: Any) -> str:
 def value_to_json_text(value: StructValue) -> str:
     """``json.dumps(value_to_json(value))``, compact and not ASCII-escaped, in one step.
 
-    Generated once per schema: one ``%`` template holding every key, filled from the value's
-    tuples (integers as ``%d``, byte arrays as hex, strings JSON-escaped by the json module's
-    own C function).  Anything the template cannot take goes through the two-step form, so
-    the text is always what ``json.dumps`` of :func:`value_to_json` would give.
+    Generated once per layout, by its fast codec (:mod:`iscsitgt_spt.codec.fast`): one ``%``
+    template holding every key, filled from the value's tuples (integers as ``%d``, byte
+    arrays as hex, strings JSON-escaped by the json module's own C function).  Anything the
+    template cannot take goes through the two-step form, so the text is always what
+    ``json.dumps`` of :func:`value_to_json` would give.
     """
     schema = value._schema
     entry = _TEXTS.get(id(schema))
@@ -173,26 +174,18 @@ def json_template(schema: Schema, leaves: Iterator[str]) -> tuple[str, list[str]
 
 
 def _compile_text(schema: Schema) -> Callable[[StructValue], str]:
-    lines = ["def to_text(value):", "    t0 = value._values"]
-    counter = [0]
+    """The layout's fast codec's ``value_text``: :func:`json_template` over the value's tuples,
+    generated with the codec's other functions from the one walk of the layout."""
+    from iscsitgt_spt.codec.fast import compiled  # at call time: fast imports this module
 
-    def leaves(sch: Schema, var: str) -> Iterator[str]:
-        for index, member in enumerate(sch.members):
-            if member.kind == "struct":  # its tuple in a local of its own
-                counter[0] += 1
-                child = f"t{counter[0]}"
-                lines.append(f"    {child} = {var}[{index}]._values")
-                yield from leaves(sch.nested[member.name], child)
-            else:
-                yield f"{var}[{index}]"
+    codec = compiled(schema.layout)
+    if codec.schema is not schema:  # pragma: no cover - schema_of gives one per layout
+        return _no_template
+    return codec.value_text
 
-    text, args = json_template(schema, leaves(schema, "t0"))
-    lines.append(f"    return {text!r} % ({', '.join(args)},)")
-    namespace: dict[str, Any] = dict(TEMPLATE_GLOBALS)
-    exec(compile("\n".join(lines) + "\n",
-                 f"<json text {schema.layout.name} {schema.layout.profile}>", "exec"), namespace)
-    function: Callable[[StructValue], str] = namespace["to_text"]
-    return function
+
+def _no_template(value: StructValue) -> str:  # pragma: no cover
+    raise TypeError("no template for this schema")  # value_to_json_text takes the long way
 
 
 _TEXTS: dict[int, tuple[Schema, Callable[[StructValue], str]]] = {}

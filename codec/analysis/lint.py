@@ -100,8 +100,8 @@ class _Context:
     """One lint run: where findings go and how paths and offsets are spelt.
 
     Members are read by dotted path through ``get``: from the value flattened once by the
-    layout's compiled :class:`~iscsitgt_spt.codec.analysis.lint_plan.LintPlan` (or straight
-    from a whole buffer's bytes by its fast codec), not walked path by path.
+    layout's fast codec (or straight from a whole buffer's bytes by the same codec), not
+    walked path by path.
     """
 
     def __init__(
@@ -345,7 +345,7 @@ def _context(
         # check asking stops there (see _run), so no finding rests on bytes not there.
         get = decoded.value.get_path
     else:
-        get = plan_of(decoded.value.layout).flatten(decoded.value).__getitem__
+        get = compiled(decoded.value.layout).flat_value(decoded.value).__getitem__
     return _Context(decoded.value.layout, get, (decoded.payload, decoded.trailing), total,
                     expect_session, output)
 
