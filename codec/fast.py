@@ -31,7 +31,8 @@ from iscsitgt_spt.spec.layout import Layout, Member
 from iscsitgt_spt.spec.primitives import WcharText, decode_wchar
 
 __all__ = [
-    "FastCodec", "compiled", "fast_decode", "fast_encode", "fast_json_text", "wchar_from_bytes",
+    "FastCodec", "Leaf", "compiled", "fast_decode", "fast_encode", "fast_json_text",
+    "wchar_from_bytes",
 ]
 
 
@@ -46,6 +47,15 @@ wchar_from_bytes = decode_wchar
 #: struct codes of the C integers, by (size, signed): what construct's FormatFields use.
 _INT_CODES = {(1, False): "B", (2, False): "H", (4, False): "L", (8, False): "Q",
               (1, True): "b", (2, True): "h", (4, True): "l", (8, True): "q"}
+
+
+#: The struct code of a leaf member that is one slot of its own, by kind.
+_SLOT_CODES: dict[str, Callable[[Member], str]] = {
+    "int": lambda m: _INT_CODES[m.size, m.signed],
+    "bytes": lambda m: f"{m.size}s",
+    "padding": lambda m: f"{m.size}s",
+    "wchar": lambda m: f"{m.size}s",
+}
 
 
 class _Fallback(Exception):
@@ -63,9 +73,40 @@ class FastCodec:
     encode: _EncodeFn
     #: the decoded value's JSON text (``value_to_json_text``) straight from the bytes
     text: Callable[[Any], str]
+    #: every leaf member, depth first: where its value is in ``struct.unpack``'s tuple
+    leaves: tuple[Leaf, ...]
+    #: every leaf's value by its dotted path (``Member.path``) straight from the bytes: the
+    #: decoded value's leaves, as the lint pass reads them
+    flat: Callable[[Any], dict[str, Any]]
+    #: the same dict from a value of this layout (a :class:`StructValue`), read from its
+    #: nested values tuples as :meth:`StructValue.get_path` would
+    flat_value: Callable[[StructValue], dict[str, Any]]
+    #: the JSON text of a value of this layout (what ``value_to_json_text`` gives), from its
+    #: nested values tuples with ``text``'s template; raises for an item the template cannot
+    #: take (the caller falls back)
+    value_text: Callable[[StructValue], str]
     decode_source: str
     encode_source: str
     text_source: str
+    flat_source: str
+    flat_value_source: str
+    value_text_source: str
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One leaf member of a layout (not a nested structure) and where the fast path reads it:
+    slot ``slot`` of ``struct.unpack``'s tuple, whole, or bits ``shift`` and up under
+    ``mask`` for a bit-field."""
+
+    member: Member
+    #: the member's path below the structure (``Header.ReturnCode``) and its offset from the
+    #: structure's start
+    path: str
+    offset: int
+    slot: int
+    shift: int = 0
+    mask: int | None = None
 
 
 class _Generator:
@@ -83,6 +124,11 @@ class _Generator:
         self.offset = 0
         self.plain = True  # the unpacked tuple *is* the values tuple (no conversions)
         self.leaves: list[str] = []  # each leaf's item as an expression, depth first
+        self.leaf_slots: list[Leaf] = []  # and where it is read, depth first too
+        # The same leaves read from a StructValue: ``t<n> = ...`` binds each (nested) values
+        # tuple, ``in_value`` is each leaf's item of its tuple, depth first.
+        self.value_lines: list[str] = ["    t0 = value._values"]
+        self.in_value: list[str] = []
 
     def _slot(self, member: Member, code: str) -> str:
         if member.offset != self.offset:  # pragma: no cover - layouts cover every byte
@@ -97,33 +143,41 @@ class _Generator:
         return name
 
     # -- decoding --------------------------------------------------------------------------
-    def decode_expr(self, schema: Schema, members: Sequence[Member]) -> str:
-        """The expression building the :class:`StructValue` of ``members``."""
+    def decode_expr(
+        self, schema: Schema, members: Sequence[Member], prefix: str = "", var: str = "t0",
+    ) -> str:
+        """The expression building the :class:`StructValue` of ``members`` (whose values
+        tuple, in a value of the layout, the generated ``flat_value`` binds to ``var``)."""
         parts: list[str] = []
-        units: dict[str, str] = {}
-        for m in members:
-            if m.kind == "int":
-                parts.append(self._slot(m, _INT_CODES[m.size, m.signed]))
-            elif m.kind in ("bytes", "padding"):
-                parts.append(self._slot(m, f"{m.size}s"))
-            elif m.kind == "wchar":
+        units: dict[str, int] = {}
+        for index, m in enumerate(members):
+            if m.kind == "struct":
                 self.plain = False
-                parts.append(f"wchar({self._slot(m, f'{m.size}s')})")
-            elif m.kind == "bits":
+                child = f"t{len(self.value_lines)}"
+                self.value_lines.append(f"    {child} = {var}[{index}]._values")
+                parts.append(self.decode_expr(schema.nested[m.name], m.children,
+                                              f"{prefix}{m.name}.", child))
+                continue
+            if m.kind == "bits":
                 self.plain = False
                 assert m.unit is not None and m.bit_offset is not None and m.bit_width
                 if m.unit not in units:
-                    units[m.unit] = self._slot(m, _INT_CODES[m.size, False])
+                    self._slot(m, _INT_CODES[m.size, False])
+                    units[m.unit] = len(self.codes) - 1
                 # Exactly CBitFields._parse: LSB-first, (unit >> bit_offset) & mask.
                 mask = (1 << m.bit_width) - 1
-                parts.append(f"({units[m.unit]} >> {m.bit_offset}) & {mask:#x}")
-            elif m.kind == "struct":
-                self.plain = False
-                parts.append(self.decode_expr(schema.nested[m.name], m.children))
+                leaf = Leaf(m, prefix + m.name, m.offset, units[m.unit], m.bit_offset, mask)
+                parts.append(f"(f{leaf.slot} >> {m.bit_offset}) & {mask:#x}")
+            elif m.kind in _SLOT_CODES:
+                self.plain = self.plain and m.kind != "wchar"
+                item = self._slot(m, _SLOT_CODES[m.kind](m))
+                leaf = Leaf(m, prefix + m.name, m.offset, len(self.codes) - 1)
+                parts.append(f"wchar({item})" if m.kind == "wchar" else item)
             else:  # pragma: no cover
                 raise AssertionError(m.kind)
-            if m.kind != "struct":
-                self.leaves.append(parts[-1])
+            self.leaves.append(parts[-1])
+            self.leaf_slots.append(leaf)
+            self.in_value.append(f"{var}[{index}]")
         return f"SV({self._schema_name(schema)}, ({', '.join(parts)},))"
 
     # -- encoding --------------------------------------------------------------------------
@@ -213,6 +267,16 @@ def _compile(layout: Layout) -> FastCodec:
     template, text_args = json_template(schema, iter(gen.leaves))
     text_src = (f"def text(data):\n    {slots}, = unpack(data)\n"
                 f"    return {template!r} % ({', '.join(text_args)},)\n")
+    entries = ", ".join(f"{leaf.member.path!r}: {item}"
+                        for leaf, item in zip(gen.leaf_slots, gen.leaves))
+    flat_src = f"def flat(data):\n    {slots}, = unpack(data)\n    return {{{entries}}}\n"
+    entries = ", ".join(f"{leaf.member.path!r}: {item}"
+                        for leaf, item in zip(gen.leaf_slots, gen.in_value))
+    flat_value_src = "\n".join(
+        ["def flat_value(value):", *gen.value_lines, f"    return {{{entries}}}"]) + "\n"
+    value_args = json_template(schema, iter(gen.in_value))[1]
+    value_text_src = "\n".join(["def value_text(value):", *gen.value_lines,
+                                f"    return {template!r} % ({', '.join(value_args)},)"]) + "\n"
     namespace: dict[str, Any] = dict(gen.names)
     namespace.update(TEMPLATE_GLOBALS)
     namespace.update(
@@ -220,11 +284,15 @@ def _compile(layout: Layout) -> FastCodec:
         utf16=codecs.utf_16_le_encode,
         unpack=fmt.unpack, pack=fmt.pack,
     )
-    exec(compile(decode_src, f"<fast decode {layout.name} {layout.profile}>", "exec"), namespace)
-    exec(compile(encode_src, f"<fast encode {layout.name} {layout.profile}>", "exec"), namespace)
-    exec(compile(text_src, f"<fast text {layout.name} {layout.profile}>", "exec"), namespace)
-    return FastCodec(layout, schema, fmt, namespace["decode"], namespace["encode"],
-                     namespace["text"], decode_src, encode_src, text_src)
+    # One module of generated functions per layout, from the one walk of its members above.
+    sources = {"decode": decode_src, "encode": encode_src, "text": text_src,
+               "flat": flat_src, "flat_value": flat_value_src, "value_text": value_text_src}
+    exec(compile("\n".join(sources.values()), f"<fast {layout.name} {layout.profile}>", "exec"),
+         namespace)
+    return FastCodec(
+        layout, schema, fmt, namespace["decode"], namespace["encode"], namespace["text"],
+        tuple(gen.leaf_slots), namespace["flat"], namespace["flat_value"],
+        namespace["value_text"], *sources.values())  # the sources in the fields' order
 
 
 # Keyed by id(): a Layout's own hash walks its whole member tree (far slower than decoding).

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping
+from json.encoder import c_make_encoder  # type: ignore[attr-defined]
 from json.encoder import encode_basestring as _string_text
 from typing import Any
 
@@ -27,7 +28,7 @@ from iscsitgt_spt.spec.primitives import WcharText
 
 __all__ = [
     "TEMPLATE_GLOBALS", "compact_dumps", "fields_from_json", "json_template", "json_to_fields",
-    "load_json", "value_to_json", "value_to_json_text",
+    "load_json", "value_to_json", "value_to_json_text", "wchar_json",
 ]
 
 
@@ -43,7 +44,8 @@ def value_to_json(value: StructValue) -> dict[str, Any]:
     return convert[1](value)
 
 
-def _wchar_json(item: Any) -> Any:
+def wchar_json(item: Any) -> Any:
+    """The JSON form of a ``WCHAR[n]`` value: the string, or ``{"text", "raw"}``."""
     if type(item) is str:
         return item
     if isinstance(item, WcharText):
@@ -63,7 +65,7 @@ def _compile_converter(schema: Schema) -> Callable[[StructValue], dict[str, Any]
     Values made by decode, build and replace hold exactly the types their members declare;
     the helpers below still leave anything else as it is, as a generic walk would.
     """
-    namespace: dict[str, Any] = {"wchar": _wchar_json, "raw": _bytes_json, "SV": StructValue}
+    namespace: dict[str, Any] = {"wchar": wchar_json, "raw": _bytes_json, "SV": StructValue}
     entries = []
     for index, member in enumerate(schema.members):
         item = f"v[{index}]"
@@ -92,17 +94,29 @@ _CONVERTERS: dict[int, tuple[Schema, Callable[[StructValue], dict[str, Any]]]] =
 #: ``json.dumps(obj, ensure_ascii=False, separators=(",", ":"))`` with one encoder for every
 #: call (``dumps`` with options builds a new one each time); the documents are trees of fresh
 #: dicts and lists, so the circular-reference check is moot.
-compact_dumps = json.JSONEncoder(
-    ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+#: The C function ``_ENCODER.encode`` builds anew on every call (``iterencode``), built once
+#: with the same options: the small objects a capture record's line holds (its metadata,
+#: findings, changes) cost a microsecond less each.
+_C_ENCODE = None if c_make_encoder is None else c_make_encoder(
+    None, _ENCODER.default, _string_text, None, ":", ",", False, False, True)
+
+
+def compact_dumps(obj: Any) -> str:
+    """``json.dumps(obj, ensure_ascii=False, separators=(",", ":"))``."""
+    if _C_ENCODE is None or type(obj) is str:  # (encode's own shortcut for a string)
+        return _ENCODER.encode(obj)
+    return "".join(_C_ENCODE(obj, 0))
 
 
 def value_to_json_text(value: StructValue) -> str:
     """``json.dumps(value_to_json(value))``, compact and not ASCII-escaped, in one step.
 
-    Generated once per schema: one ``%`` template holding every key, filled from the value's
-    tuples (integers as ``%d``, byte arrays as hex, strings JSON-escaped by the json module's
-    own C function).  Anything the template cannot take goes through the two-step form, so
-    the text is always what ``json.dumps`` of :func:`value_to_json` would give.
+    Generated once per layout, by its fast codec (:mod:`iscsitgt_spt.codec.fast`): one ``%``
+    template holding every key, filled from the value's tuples (integers as ``%d``, byte
+    arrays as hex, strings JSON-escaped by the json module's own C function).  Anything the
+    template cannot take goes through the two-step form, so the text is always what
+    ``json.dumps`` of :func:`value_to_json` would give.
     """
     schema = value._schema
     entry = _TEXTS.get(id(schema))
@@ -117,7 +131,7 @@ def value_to_json_text(value: StructValue) -> str:
 def _wchar_text(item: Any) -> str:
     if type(item) is str:
         return _string_text(item)
-    return compact_dumps(_wchar_json(item))
+    return compact_dumps(wchar_json(item))
 
 
 #: What the expressions of :func:`json_template` call, for a generated function's globals.
@@ -160,26 +174,18 @@ def json_template(schema: Schema, leaves: Iterator[str]) -> tuple[str, list[str]
 
 
 def _compile_text(schema: Schema) -> Callable[[StructValue], str]:
-    lines = ["def to_text(value):", "    t0 = value._values"]
-    counter = [0]
+    """The layout's fast codec's ``value_text``: :func:`json_template` over the value's tuples,
+    generated with the codec's other functions from the one walk of the layout."""
+    from iscsitgt_spt.codec.fast import compiled  # at call time: fast imports this module
 
-    def leaves(sch: Schema, var: str) -> Iterator[str]:
-        for index, member in enumerate(sch.members):
-            if member.kind == "struct":  # its tuple in a local of its own
-                counter[0] += 1
-                child = f"t{counter[0]}"
-                lines.append(f"    {child} = {var}[{index}]._values")
-                yield from leaves(sch.nested[member.name], child)
-            else:
-                yield f"{var}[{index}]"
+    codec = compiled(schema.layout)
+    if codec.schema is not schema:  # pragma: no cover - schema_of gives one per layout
+        return _no_template
+    return codec.value_text
 
-    text, args = json_template(schema, leaves(schema, "t0"))
-    lines.append(f"    return {text!r} % ({', '.join(args)},)")
-    namespace: dict[str, Any] = dict(TEMPLATE_GLOBALS)
-    exec(compile("\n".join(lines) + "\n",
-                 f"<json text {schema.layout.name} {schema.layout.profile}>", "exec"), namespace)
-    function: Callable[[StructValue], str] = namespace["to_text"]
-    return function
+
+def _no_template(value: StructValue) -> str:  # pragma: no cover
+    raise TypeError("no template for this schema")  # value_to_json_text takes the long way
 
 
 _TEXTS: dict[int, tuple[Schema, Callable[[StructValue], str]]] = {}

@@ -86,6 +86,9 @@ def _no_constant(name: str) -> Any:
 
 #: One decoder for every text (``json.loads`` with these hooks builds a new one per call).
 _DECODER = json.JSONDecoder(parse_int=_bounded_int, parse_constant=_no_constant)
+#: The same for a text too short to hold an integer literal over the bound: integers are
+#: read by the parser itself, not through a call per number.
+_SHORT_DECODER = json.JSONDecoder(parse_constant=_no_constant)
 
 
 def _decode(text: str) -> Any:
@@ -95,11 +98,12 @@ def _decode(text: str) -> Any:
     each time; a capture line has none, so the value is read first and ``decode`` runs only
     when something follows it (white space, or the error it reports) or precedes it.
     """
+    decoder = _SHORT_DECODER if len(text) <= MAX_INT_DIGITS else _DECODER
     try:
-        value, end = _DECODER.raw_decode(text)
+        value, end = decoder.raw_decode(text)
     except json.JSONDecodeError:
-        return _DECODER.decode(text)  # leading white space, or the error as decode words it
-    return value if end == len(text) else _DECODER.decode(text)
+        return decoder.decode(text)  # leading white space, or the error as decode words it
+    return value if end == len(text) else decoder.decode(text)
 
 
 def _position(text: str, index: int, raw: bytes | None) -> tuple[str, int]:
@@ -153,6 +157,48 @@ def _lone_surrogate(value: Any, path: str, limit: int) -> str | None:
     return None
 
 
+_CONTAINERS = (dict, list)
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether arrays and objects nest more than ``limit`` deep in ``value`` (the outermost
+    is level 1), walked without recursion."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        for child in item.values() if type(item) is dict else item:
+            if type(child) in _CONTAINERS:
+                stack.append((child, depth + 1))
+    return False
+
+
+def _refuse_deep(
+    text: str, max_depth: int, raw: bytes | None, error: type[SptError], source: str
+) -> None:
+    """Raise ``error`` naming the bracket that opens level ``max_depth + 1``, if one does."""
+    deep = _too_deep(text, max_depth) if text.count("{") + text.count("[") > max_depth else None
+    if deep is not None:
+        where, offset = _position(text, deep, raw)
+        raise error(f"JSON nested more than {max_depth} deep at {where}", path=source,
+                    offset=offset)
+
+
+def _parse_error(
+    exc: Exception, text: str, raw: bytes | None, error: type[SptError], source: str
+) -> SptError:
+    """``error`` for what the parser refused, at its position."""
+    if isinstance(exc, json.JSONDecodeError):
+        where, offset = _position(text, exc.pos, raw)
+        return error(f"malformed JSON: {exc.msg} at {where}", path=source, offset=offset)
+    if isinstance(exc, _Rejected):
+        where, offset = _position(text, max(text.find(exc.needle), 0), raw)
+        return error(f"{exc.message} at {where}", path=source, offset=offset)
+    # (RecursionError: the caller's stack was already nearly full)
+    return error("JSON nested too deeply", path=source)
+
+
 def read_json(
     data: str | bytes,
     source: str = "input",
@@ -182,28 +228,22 @@ def read_json(
                         actual=f"byte 0x{raw[exc.start]:02x}") from None
     else:
         text = data
-    if text.count("[") + text.count("{") > max_depth:
-        deep = _too_deep(text, max_depth)
-        if deep is not None:
-            where, offset = _position(text, deep, raw)
-            raise error(f"JSON nested more than {max_depth} deep at {where}", path=source,
-                        offset=offset)
+    # Nesting is bounded before a parse error is reported (the deepest text fails first
+    # on its depth) and, once parsed, by walking the value: counting brackets in the text
+    # beforehand cost more than the parse of a capture line.
     try:
         # json.loads refuses a leading BOM with its own message; the decoder alone would not.
         value = json.loads(text) if text.startswith("\ufeff") else _decode(text)
-    except json.JSONDecodeError as exc:
-        where, offset = _position(text, exc.pos, raw)
-        raise error(f"malformed JSON: {exc.msg} at {where}", path=source,
-                    offset=offset) from None
-    except _Rejected as exc:
-        where, offset = _position(text, max(text.find(exc.needle), 0), raw)
-        raise error(f"{exc.message} at {where}", path=source, offset=offset) from None
-    except RecursionError:  # pragma: no cover - the caller's stack was already nearly full
-        raise error("JSON nested too deeply", path=source) from None
+    except (json.JSONDecodeError, _Rejected, RecursionError) as exc:
+        _refuse_deep(text, max_depth, raw, error, source)
+        raise _parse_error(exc, text, raw, error, source) from None
+    if type(value) in _CONTAINERS and _deeper_than(value, max_depth):
+        _refuse_deep(text, max_depth, raw, error, source)
     # A lone surrogate comes from a ``\\uXXXX`` escape or from a surrogate code point in
-    # ``str`` input: ASCII text with no backslash-u in it holds neither, and is not walked.
+    # ``str`` input: ASCII text with no backslash-u in it holds neither, and is not walked
+    # (a backslash alone is looked for first: one character is found many times faster).
     bad = None
-    if not text.isascii() or "\\u" in text:
+    if not text.isascii() or ("\\" in text and "\\u" in text):
         bad = _lone_surrogate(value, "", max_depth + 1)
     if bad is not None:
         match = _LONE_SURROGATE.search(text)

@@ -246,6 +246,10 @@ class SenseKey(enum.IntEnum):
 
 def name_of(enum_type: type[enum.IntEnum], value: int) -> str | None:
     """The member name for ``value``, or ``None`` for a value the enumeration does not know."""
+    # The enumeration's own value map first (what calling it looks up, without the call).
+    member = enum_type._value2member_map_.get(value) if type(value) is int else None
+    if member is not None:
+        return member.name
     try:
         return enum_type(value).name
     except ValueError:

@@ -1,25 +1,29 @@
 """``decode --json`` of the usual capture record, straight from its bytes.
 
-Capture decoding meets millions of records of a few kinds: a whole request, exactly its
-structure's size, alone (a monitor's or debugger's record), with the driver's answer of the
-same size and the recording's metadata (what ``send --record`` writes), or stating its
-structure, ABI and cookie (a fuzz corpus); the profile detected from the bytes, restricted by
+Capture decoding meets millions of records of a few kinds: a whole request (exactly its
+structure's size, or with bytes past it, which the document keeps as ``trailing``), alone (a
+monitor's or debugger's record), with the driver's answer of the same size and the
+recording's metadata (what ``send --record`` writes), or stating its structure, ABI and
+cookie (a fuzz corpus); the profile detected from the bytes, restricted by
 what the record states, or (in bulk mode) taken as stated.  For such a record the general
 path builds a dozen objects — the decoded values, the buffer and record reports, the sense
 data's report — only to write them out as one line and drop them.  :func:`bulk_json_line`
 writes the same line from the bytes (with the lint pass's findings when diagnostics are on):
 the values through the text function compiled from their layout
-(:func:`~iscsitgt_spt.codec.fast.fast_json_text`), the record's head, profile, document
-heads and changes through the very functions the general path writes them with, and the
-sense data through its generated template.  What depends on a record's shape (its profile,
-structure and layout, and the text between its head and its value) is decided once per
-shape, keyed on exactly what the decision reads
+(:attr:`~iscsitgt_spt.codec.fast.FastCodec.text`), the record's head, profile and document
+heads through the very functions the general path writes them with, the changes read from
+the fast path's slots (:func:`~iscsitgt_spt.codec.analysis.report.diff_buffers`), the lint
+pass from the bytes (:func:`~iscsitgt_spt.codec.analysis.lint.lint_whole`) and the sense
+data through its generated template
+(:func:`~iscsitgt_spt.codec.sense.decoder.sense_json_text`).  What depends on a record's
+shape (its profile, structure and layout, and the text between its head and its value) is
+decided once per shape, keyed on exactly what the decision reads
 (:func:`~iscsitgt_spt.codec.dispatch.identify_reads`), never on the bytes a request varies
 per I/O.
 
 It is a shortcut, never a second opinion: any record that is not the usual kind, or on which
-some step would take another turn (a guess that fails, a header-only request, a buffer of
-another size), gives ``None`` and the caller takes the general path
+some step would take another turn (a guess that fails, a header-only request, a buffer cut
+short), gives ``None`` and the caller takes the general path
 (:func:`~iscsitgt_spt.codec.analysis.report.report_record`).  ``tests/codec/analysis/
 test_bulk.py`` holds every line it writes to the general path's on generated records, hostile
 ones included.  A line written here is a record decoded whole: only its findings
@@ -29,20 +33,20 @@ ones included.  A line written here is a record decoded whole: only its findings
 from __future__ import annotations
 
 from iscsitgt_spt.codec.analysis.detect_profile import ProfileGuess
-from iscsitgt_spt.codec.analysis.lint import Finding, lint
+from iscsitgt_spt.codec.analysis.lint import Finding, lint_whole
 from iscsitgt_spt.codec.analysis.report import (
     choose_profile,
-    decode_sense_at,
-    diff_values,
+    diff_buffers,
     findings_text,
     guess_text,
     record_head_text,
+    sense_text_at,
     stated_structure,
 )
 from iscsitgt_spt.codec.api import layout_of
 from iscsitgt_spt.codec.capture.records import RawRecord
-from iscsitgt_spt.codec.dispatch import Decoded, document_head_text, identify, identify_reads
-from iscsitgt_spt.codec.fast import fast_decode, fast_json_text
+from iscsitgt_spt.codec.dispatch import document_head_text, identify, identify_reads
+from iscsitgt_spt.codec.fast import FastCodec, compiled
 from iscsitgt_spt.codec.jsonform import compact_dumps
 from iscsitgt_spt.spec.errors import SptError
 from iscsitgt_spt.spec.layout import Layout
@@ -90,18 +94,21 @@ def bulk_line(
     found = _shape_of(data, guess, profile, ioctl, name)
     if found is None:
         return None
-    layout, middle = found
+    codec, middle, answer_head = found
+    layout = codec.layout
     out = record.data_out
-    if out is not None and (type(out) is not bytes or len(out) != layout.size):
+    whole = data if len(data) == layout.size else data[:layout.size]
+    trailing = data[layout.size:]
+    if out is not None and (trailing or type(out) is not bytes or len(out) != layout.size):
         return None  # an empty, cut or longer answer: the general path says what it holds
     findings: tuple[Finding, ...] = ()
-    if diagnostics:  # the lint pass reads the value, as report_record's does
-        value = fast_decode(layout, data)
-        findings = tuple(lint(Decoded(value, trailing=b"", ioctl=ioctl), raw=data, output=False))
-    line = ("{" + record_head_text(record, profile) + middle + fast_json_text(layout, data)
+    if diagnostics:  # the lint pass, as report_record's, the members read from the bytes
+        findings = tuple(lint_whole(layout, whole, trailing=trailing, output=False))
+    line = ("{" + record_head_text(record, profile) + middle + codec.text(whole)
+            + (',"trailing":"' + trailing.hex() + '"' if trailing else "")
             + '},"findings":' + findings_text(findings) + "}")
     if out is not None:
-        answer, more = _output(layout, data, out, ioctl, diagnostics)
+        answer, more = _output(codec, answer_head, data, out, diagnostics)
         line += answer
         findings += more
     sense = _record_sense(layout, data, out)
@@ -127,12 +134,15 @@ def _record_sense(layout: Layout, data: bytes, out: bytes | None) -> str | None:
 def _shape_of(
     data: bytes, guess: ProfileGuess | None, profile: Profile, ioctl: int | None,
     name: str | None,
-) -> tuple[Layout, str] | None:
+) -> tuple[FastCodec, str, str] | None:
     """What the record is (its structure and layout) and the line between its head and its
     value: they depend only on the guess, the IOCTL, the stated structure, the length and
     what identification reads, so they are decided once per shape."""
-    key = (id(guess), profile.abi, profile.cookie, ioctl, name, len(data),
-           identify_reads(data, ioctl, profile) if name is None else ())
+    # A guess is detection's answer for one shape: its memo holds one guess per length,
+    # IOCTL, stated structure and profile, so the guess stands for them.
+    reads = identify_reads(data, ioctl, profile) if name is None else ()
+    key = ((id(guess), reads) if guess is not None else
+           (profile.abi, profile.cookie, ioctl, name, len(data), reads))
     shape = _SHAPES.get(key)
     if shape is None or shape[0] is not guess:
         if len(_SHAPES) >= 4096:
@@ -142,21 +152,19 @@ def _shape_of(
 
 
 def _output(
-    layout: Layout, data: bytes, out: bytes, ioctl: int | None, diagnostics: bool
+    codec: FastCodec, head: str, data: bytes, out: bytes, diagnostics: bool
 ) -> tuple[str, tuple[Finding, ...]]:
     """The record's ``output`` member (the answer, as long as the request, decoded as the
-    same structure) and ``changes`` (the members the driver changed), as text; and the
-    answer's findings."""
-    answer = fast_decode(layout, out)
+    same structure: ``head`` is its document's text up to the value) and ``changes`` (the
+    members the driver changed), as text; and the answer's findings."""
+    layout = codec.layout
     findings: tuple[Finding, ...] = ()
     if diagnostics:
-        findings = tuple(lint(Decoded(answer, trailing=b"", ioctl=ioctl), raw=out, output=True))
-    text = (',"output":{"document":' + document_head_text(layout.name, layout.profile,
-                                                           layout.size, ioctl)
-            + ',"value":' + fast_json_text(layout, out) + '},"findings":'
+        findings = tuple(lint_whole(layout, out, output=True))
+    text = (head + codec.text(out) + '},"findings":'
             + findings_text(findings) + "}")
     if out != data:
-        changes = diff_values(fast_decode(layout, data), answer)
+        changes = diff_buffers(layout, data, out)
         if changes:
             text += ',"changes":' + compact_dumps([c.to_json() for c in changes])
     return text, findings
@@ -165,10 +173,10 @@ def _output(
 def _shape(
     data: bytes, guess: ProfileGuess | None, profile: Profile, ioctl: int | None,
     name: str | None,
-) -> tuple[Layout, str] | None:
-    """The layout of a record of this shape and the line between its head and its value (the
-    profile part, the input buffer's document up to the value), or ``None`` when records of
-    this shape go the general way."""
+) -> tuple[FastCodec, str, str] | None:
+    """The fast codec of a record of this shape (its layout's), the line between its head
+    and its value (the profile part, the input buffer's document up to the value) and the
+    answer's up to its value, or ``None`` when records of this shape go the general way."""
     if name is None:
         try:
             name = identify(data, ioctl, profile)
@@ -177,16 +185,19 @@ def _shape(
         if name == _HEADER:  # an unknown control code: the payload goes the general way
             return None
     layout = layout_of(name, profile=profile)
-    if len(data) != layout.size:  # cut, or with trailing bytes
+    if len(data) < layout.size:  # cut: the general path says where
         return None
-    return layout, ((',' + guess_text(guess) if guess is not None else "")
-                    + ',"input":{"document":'
-                    + document_head_text(layout.name, profile, layout.size, ioctl) + ',"value":')
+    middle = ((',' + guess_text(guess) if guess is not None else "") + ',"input":{"document":'
+              + document_head_text(layout.name, profile, len(data), ioctl) + ',"value":')
+    answer = (',"output":{"document":'
+              + document_head_text(layout.name, profile, layout.size, ioctl) + ',"value":')
+    return compiled(layout), middle, answer
 
 
 # Keyed by id() of the guess, which the entry holds (so the id is not reused while cached);
 # bounded like detect_profile's memo.
-_SHAPES: dict[tuple[object, ...], tuple[ProfileGuess | None, tuple[Layout, str] | None]] = {}
+_SHAPES: dict[tuple[object, ...],
+              tuple[ProfileGuess | None, tuple[FastCodec, str, str] | None]] = {}
 DERIVED_CACHES.append(_SHAPES.clear)  # identification depends on which structures exist
 
 
@@ -196,9 +207,8 @@ def _sense(layout: Layout, data: bytes) -> str | None:
     if places is None or places[0] is not layout:
         places = _SENSE_PLACES[id(layout)] = _sense_places(layout)
     _, offset_at, length_at, sense_data = places
-    info = decode_sense_at(data, int.from_bytes(data[offset_at], "little"),
-                           int.from_bytes(data[length_at], "little"), data[sense_data])
-    return None if info is None else info.to_json_text()
+    return sense_text_at(data, int.from_bytes(data[offset_at], "little"),
+                         int.from_bytes(data[length_at], "little"), data[sense_data])
 
 
 def _sense_places(layout: Layout) -> tuple[Layout, slice, slice, slice]:

@@ -264,10 +264,21 @@ def _explain(name: str, candidates: tuple[Profile, ...]) -> tuple[bool, str]:
     )
 
 
-_MEMO: dict[tuple[object, ...], ProfileGuess] = {}
+#: Per shape (length, IOCTL, what was stated, what identification reads): the reader of
+#: the self-describing members, and the guess for each of their values.
+_Shape = tuple[Callable[[bytes], object], Callable[[bytes], object], dict[object, ProfileGuess]]
+_MEMO: dict[tuple[object, ...], _Shape] = {}
+_STORED = [0]  # how many guesses _MEMO holds
 _SPOTS: dict[str, Callable[[bytes], tuple[bytes, ...]]] = {}
+
+
+def _clear_memo() -> None:
+    _MEMO.clear()
+    _STORED[0] = 0
+
+
 # Both hold answers that depend on which structures exist (see registry.register).
-DERIVED_CACHES.extend((_MEMO.clear, _SPOTS.clear))
+DERIVED_CACHES.extend((_clear_memo, _SPOTS.clear))
 
 
 def _spots(name: str) -> Callable[[bytes], tuple[bytes, ...]]:
@@ -316,22 +327,94 @@ def detect_profile(
     raw = leading(data)
     # The key is every byte the guess can depend on: what identification reads (never the
     # bytes a request varies per I/O, such as a pass-through's transfer length and buffer
-    # address) and the self-describing members of the structure it identifies (or is given).
-    try:
-        chosen: str | None = structure(name).c_name if name is not None else identify(raw, ioctl)
-    except SptError:
-        chosen = None  # weigh_evidence reports it (or raises it) itself
-    spots = _spots(chosen)(raw) if chosen is not None else ()
+    # address), then the self-describing members of the structure it identifies (or is
+    # given).  Identification is a function of what it reads, so the structure, and where
+    # its self-describing members are, are settled once per shape, in the first level.
     reads = identify_reads(raw, ioctl) if name is None else ()
-    key = (len(data), ioctl, name, abi, cookie, stated_by, reads, chosen, spots)
-    guess = _MEMO.get(key)
-    if guess is None:
-        guess = weigh_evidence(data, ioctl=ioctl, name=name, abi=abi, cookie=cookie,
-                               stated_by=stated_by)
+    key = (len(data), ioctl, name, abi, cookie, stated_by, reads)
+    shape = _MEMO.get(key)
+    if shape is None:
         if len(_MEMO) >= 4096:
-            _MEMO.clear()
-        _MEMO[key] = guess
+            _clear_memo()
+        shape = _MEMO[key] = (*_readers_of(raw, ioctl, name, abi, cookie), {})
+    spots_of, votes_of, guesses = shape
+    spots = spots_of(raw)
+    guess = guesses.get(spots)
+    if guess is None:
+        # Bytes a request varies per I/O can sit where another profile keeps a member (a
+        # win64 DataBuffer where win32 has SenseInfoOffset): the guess rests only on which
+        # profiles each member matches (and on the values, when none considered does).
+        votes = votes_of(raw)
+        guess = guesses.get(votes)
+        if guess is None:
+            guess = weigh_evidence(data, ioctl=ioctl, name=name, abi=abi, cookie=cookie,
+                                   stated_by=stated_by)
+            _remember(key, shape, votes, guess)
+        _remember(key, shape, spots, guess)
     return guess
+
+
+def _remember(key: tuple[object, ...], shape: _Shape, spots: object, guess: ProfileGuess) -> None:
+    if _STORED[0] >= 4096:  # bounded in all, however the guesses fall into shapes
+        _clear_memo()
+        _MEMO[key] = shape
+        shape[2].clear()
+    shape[2][spots] = guess
+    _STORED[0] += 1
+
+
+def _readers_of(
+    raw: bytes, ioctl: int | None, name: str | None, abi: str | None, cookie: str | None,
+) -> tuple[Callable[[bytes], object], Callable[[bytes], object]]:
+    """What detection reads past identification for a buffer of this shape: the spans of
+    the structure it identifies (:func:`_spots`) and what the members' votes rest on
+    (:func:`_votes`), or nothing when it identifies none."""
+    try:
+        chosen = structure(name).c_name if name is not None else identify(raw, ioctl)
+    except SptError:
+        return _nothing, _nothing  # weigh_evidence reports it (or raises it) itself
+    allowed = tuple(p for p in PROFILES
+                    if (abi is None or p.abi == abi) and (cookie is None or p.cookie == cookie))
+    return _spots(chosen), _votes(chosen, allowed)
+
+
+def _nothing(raw: bytes) -> tuple[()]:
+    return ()
+
+
+def _votes(name: str, allowed: tuple[Profile, ...]) -> Callable[[bytes], object]:
+    """A function giving what :func:`_member_evidence` rests on for each self-describing
+    member: which profiles' expected value it holds (read at each profile's offset) and,
+    when no profile in ``allowed`` matches, the bytes it read (its evidence line shows
+    them); with the buffer's length, which says what can be read at all."""
+    spans: list[tuple[int, int]] = []
+    tests: list[tuple[tuple[int, bytes | None, bool], ...]] = []
+    for path in _varying_members(name, PROFILES):
+        per: list[tuple[int, bytes | None, bool]] = []
+        for p in PROFILES:
+            layout = get_layout(name, p)
+            member, expected = layout.member(path), layout.rules[path][1]
+            span = (member.offset, member.end)
+            if span not in spans:
+                spans.append(span)
+            fits = isinstance(expected, int) and 0 <= expected < 1 << (8 * member.size)
+            per.append((spans.index(span),
+                        expected.to_bytes(member.size, "little") if fits else None,  # type: ignore[union-attr]
+                        p in allowed))
+        tests.append(tuple(per))
+    cuts = [slice(a, b) for a, b in spans]
+
+    def reader(raw: bytes) -> object:
+        values = [raw[cut] for cut in cuts]
+        key: list[object] = ["votes", len(raw)]
+        for per in tests:
+            hits = tuple([values[i] == expected for i, expected, _ in per])
+            key.append(hits)
+            if not any(hit and inside for hit, (_, _, inside) in zip(hits, per)):
+                key.append(tuple(values[i] for i, _, _ in per))
+        return tuple(key)
+
+    return reader
 
 
 def weigh_evidence(

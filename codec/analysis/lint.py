@@ -38,7 +38,8 @@ from iscsitgt_spt.codec.analysis.lint_rules import (
     worst,
 )
 from iscsitgt_spt.codec.api import Buffer
-from iscsitgt_spt.codec.dispatch import Decoded, Truncated, decode_available
+from iscsitgt_spt.codec.dispatch import Decoded, Extra, Truncated, decode_available
+from iscsitgt_spt.codec.fast import compiled
 from iscsitgt_spt.codec.longbuffer import LongBuffer
 from iscsitgt_spt.codec.partial import MemberCut
 from iscsitgt_spt.spec.assumptions import (
@@ -63,6 +64,7 @@ __all__ = [
     "Severity",
     "lint",
     "lint_bytes",
+    "lint_whole",
     "rule",
     "summarize",
     "wchar_issue",
@@ -97,28 +99,23 @@ def wchar_issue(value: str | WcharText, size: int) -> tuple[str, int, str] | Non
 class _Context:
     """One lint run: where findings go and how paths and offsets are spelt.
 
-    Members are read from the value flattened once by the layout's compiled
-    :class:`~iscsitgt_spt.codec.analysis.lint_plan.LintPlan`, not walked path by path.
+    Members are read by dotted path through ``get``: from the value flattened once by the
+    layout's fast codec (or straight from a whole buffer's bytes by the same codec), not
+    walked path by path.
     """
 
     def __init__(
-        self, decoded: Decoded | Truncated, total: int, expect_session: bool, root: str,
-        output: bool | None,
+        self, layout: Layout, get: Callable[[str], Any], extra: tuple[Extra | None, Extra],
+        total: int, expect_session: bool, output: bool | None,
     ) -> None:
-        self.decoded = decoded
         self.output = output
-        self.layout: Layout = decoded.value.layout
-        self.plan = plan_of(self.layout)
-        self.get: Callable[[str], Any]
-        if isinstance(decoded, Truncated):
-            # A truncated buffer raises MemberCut for a member it does not hold whole: the
-            # check asking stops there (see _run), so no finding rests on bytes not there.
-            self.get = decoded.value.get_path
-        else:
-            self.get = self.plan.flatten(decoded.value).__getitem__
+        self.layout = layout
+        self.plan = plan_of(layout)
+        self.get = get
+        self.payload, self.trailing = extra
         self.total = total
         self.expect_session = expect_session
-        self.root = root
+        self.root = layout.name
         self.findings: list[Finding] = []
 
     def member(self, path: str) -> Member:
@@ -169,7 +166,7 @@ def _check_header(ctx: _Context, pre: str) -> None:
     codes = control_codes()
     if code not in codes:
         known = ", ".join(f"0x{c:x}" for c in codes)
-        rest = len(ctx.decoded.payload or b"")
+        rest = len(ctx.payload or b"")
         ctx.add("unknown-control-code", pre + "ControlCode",
                 f"ControlCode 0x{code:x} is not an iSCSI target pass-through code ({known})"
                 + (f"; {rest} payload bytes left undecoded" if rest else ""))
@@ -315,7 +312,7 @@ def _check_members(ctx: _Context) -> None:
 
 
 def _check_size(ctx: _Context) -> None:
-    trailing = ctx.decoded.trailing
+    trailing = ctx.trailing
     if trailing:
         layout = ctx.layout
         ctx.add("trailing-bytes", "",
@@ -339,11 +336,21 @@ BOUND_CHECKS: dict[str, Callable[[_Context, str], None]] = {
 }
 
 
-def _run(
-    decoded: Decoded | Truncated, total: int, expect_session: bool, root: str,
-    output: bool | None,
-) -> list[Finding]:
-    ctx = _Context(decoded, total, expect_session, root, output)
+def _context(
+    decoded: Decoded | Truncated, total: int, expect_session: bool, output: bool | None,
+) -> _Context:
+    get: Callable[[str], Any]
+    if isinstance(decoded, Truncated):
+        # A truncated buffer raises MemberCut for a member it does not hold whole: the
+        # check asking stops there (see _run), so no finding rests on bytes not there.
+        get = decoded.value.get_path
+    else:
+        get = compiled(decoded.value.layout).flat_value(decoded.value).__getitem__
+    return _Context(decoded.value.layout, get, (decoded.payload, decoded.trailing), total,
+                    expect_session, output)
+
+
+def _run(ctx: _Context) -> list[Finding]:
     for name, prefixes in ctx.plan.instances.items():
         bound = BOUND_CHECKS.get(name)
         for pre in prefixes if bound is not None else ():
@@ -356,7 +363,13 @@ def _run(
             check(ctx)
         except MemberCut:
             continue
-    return sorted(ctx.findings, key=lambda f: (f.offset, _RANK[f.severity]))
+    if len(ctx.findings) > 1:
+        ctx.findings.sort(key=_in_byte_order)
+    return ctx.findings
+
+
+def _in_byte_order(finding: Finding) -> tuple[int, int]:
+    return finding.offset, _RANK[finding.severity]
 
 
 def lint(
@@ -377,11 +390,25 @@ def lint(
     the member it cuts) plus every finding that rests only on the members it holds whole.
     """
     total = len(raw) if raw is not None else decoded.size
-    findings = _run(decoded, total, expect_session, decoded.name, output)
+    findings = _run(_context(decoded, total, expect_session, output))
     if isinstance(decoded, Truncated):
         findings.append(_parse_finding(decoded.error, "truncated"))
-        findings.sort(key=lambda f: (f.offset, _RANK[f.severity]))
+        findings.sort(key=_in_byte_order)
     return findings
+
+
+def lint_whole(
+    layout: Layout, data: bytes, *, trailing: bytes = b"", total: int | None = None,
+    expect_session: bool = True, output: bool | None = None,
+) -> list[Finding]:
+    """``lint(Decoded(decode(data), trailing=trailing), raw=...)`` for a whole buffer of
+    ``layout`` (``data`` exactly ``layout.size`` bytes, ``total`` the captured buffer's
+    length, by default ``data`` and ``trailing``): the members read straight from the bytes
+    by the layout's fast codec, with no decoded value in between."""
+    get = compiled(layout).flat(data).__getitem__
+    if total is None:
+        total = len(data) + len(trailing)
+    return _run(_Context(layout, get, (None, trailing), total, expect_session, output))
 
 
 def _parse_finding(exc: ParseError, code: str) -> Finding:

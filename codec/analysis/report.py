@@ -10,10 +10,10 @@ costs nothing but itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring as _string_text
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from iscsitgt_spt.codec._frozen import quick_init
 from iscsitgt_spt.codec.analysis.detect_profile import ProfileGuess, detect_profile
@@ -21,11 +21,13 @@ from iscsitgt_spt.codec.analysis.lint import Finding, lint, lint_bytes
 from iscsitgt_spt.codec.api import encode
 from iscsitgt_spt.codec.capture.records import RawRecord
 from iscsitgt_spt.codec.dispatch import Decoded, Truncated, decode_available
-from iscsitgt_spt.codec.jsonform import compact_dumps, value_to_json
+from iscsitgt_spt.codec.fast import Leaf, compiled, wchar_from_bytes
+from iscsitgt_spt.codec.jsonform import compact_dumps, value_to_json, wchar_json
 from iscsitgt_spt.codec.longbuffer import LongBuffer
 from iscsitgt_spt.codec.values import StructValue
 from iscsitgt_spt.spec.constants import IOCTLS
 from iscsitgt_spt.spec.errors import ParseError, SptError
+from iscsitgt_spt.spec.layout import Layout
 from iscsitgt_spt.spec.passthrough import SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY
 from iscsitgt_spt.spec.profiles import Profile
 from iscsitgt_spt.spec.registry import STRUCTURES
@@ -39,6 +41,7 @@ __all__ = [
     "RecordReport",
     "choose_profile",
     "decode_sense_at",
+    "diff_buffers",
     "diff_values",
     "findings_text",
     "guess_json",
@@ -48,10 +51,12 @@ __all__ = [
     "record_head_text",
     "report_record",
     "sense_of",
+    "sense_text_at",
     "stated_structure",
 ]
 
 _PASS_THROUGH = SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY.c_name
+_T = TypeVar("_T")
 
 
 @quick_init
@@ -233,15 +238,37 @@ def head_json(rec: RawRecord, profile: Profile | None) -> dict[str, Any]:
 
 def record_head_text(rec: RawRecord, profile: Profile | None) -> str:
     """:func:`head_json` as the JSON text of its members (no braces): written out directly
-    for the usual record, through the JSON encoder when it has metadata."""
-    if rec.meta or rec.unreadable or rec.line is None or profile is None:
+    for the usual record (its metadata, when it has only JSON's own types, as they are),
+    through the JSON encoder otherwise."""
+    if rec.unreadable or rec.line is None or profile is None:
         return compact_dumps(head_json(rec, profile))[1:-1]
-    return head_text(rec, profile)
+    if not rec.meta:
+        return head_text(rec, profile)
+    if "segments" in rec.meta or not _plain_json(rec.meta):
+        return compact_dumps(head_json(rec, profile))[1:-1]
+    return head_text(rec, profile, compact_dumps(rec.meta))
 
 
-def head_text(record: RawRecord, profile: Profile) -> str:
-    """The head of the usual record's JSON line (no ``meta``, no unreadable bytes, a line
-    number), numbers and names only, written out directly: ``_head_json`` as text."""
+def _plain_json(value: object) -> bool:
+    """Whether ``value`` is made of JSON's own types only (string keys, no bytes, no
+    tuples): then it is its own ``_jsonable`` form, and its text is the JSON encoder's."""
+    kind = type(value)
+    if kind is dict:
+        for key, item in value.items():  # type: ignore[attr-defined]
+            if type(key) is not str or (type(item) not in _JSON_SCALARS
+                                        and not _plain_json(item)):
+                return False
+        return True
+    if kind is list:
+        return all(type(item) in _JSON_SCALARS or _plain_json(item)
+                   for item in value)  # type: ignore[attr-defined]
+    return kind in _JSON_SCALARS
+
+
+def head_text(record: RawRecord, profile: Profile, meta: str | None = None) -> str:
+    """The head of the usual record's JSON line (no unreadable bytes, a line number),
+    numbers and names only, written out directly: ``_head_json`` as text; ``meta`` is the
+    text of its metadata, when it has some."""
     fmt = _FORMAT_TEXTS.get(record.source_format)
     if fmt is None:  # a reader's format name, escaped once (a handful exist)
         fmt = _string_text(record.source_format)
@@ -250,6 +277,7 @@ def head_text(record: RawRecord, profile: Profile) -> str:
     return (f'"record":{record.index},"line":{record.line},"format":{fmt}'
             + (f',"end_line":{record.end_line}' if record.end_line is not None else "")
             + (f',"ioctl":"0x{record.ioctl:08x}"' if record.ioctl is not None else "")
+            + (f',"meta":{meta}' if meta is not None else "")
             + f',"abi":"{profile.abi}","cookie":"{profile.cookie}"')
 
 
@@ -331,6 +359,44 @@ def diff_values(before: StructValue, after: StructValue, prefix: str = "") -> li
     return changes
 
 
+def diff_buffers(layout: Layout, before: bytes, after: bytes) -> list[Change]:
+    """``diff_values`` of two whole buffers of ``layout`` (each exactly ``layout.size``
+    bytes), read from the bytes: only the leaves whose fast-path slot differs are looked at
+    (a driver's answer changes a member or two of a request)."""
+    codec = compiled(layout)
+    unpack = codec.struct.unpack
+    changes: list[Change] = []
+    for slot, (a, b) in enumerate(zip(unpack(before), unpack(after))):
+        if a != b:
+            changes.extend(_leaf_changes(codec.leaves, slot, a, b))
+    return changes
+
+
+def _leaf_changes(leaves: tuple[Leaf, ...], slot: int, a: Any, b: Any) -> Iterator[Change]:
+    """The changes of the leaves read from one slot that differs (``a`` before, ``b``
+    after): a whole member, or each bit-field of a storage unit whose bits differ."""
+    for leaf in leaves:
+        if leaf.slot != slot:
+            continue
+        if leaf.mask is not None:
+            x, y = (a >> leaf.shift) & leaf.mask, (b >> leaf.shift) & leaf.mask
+            if x != y:
+                yield Change(leaf.path, leaf.offset, x, y)
+        elif type(a) is bytes:
+            form = _LEAF_JSON.get(leaf.member.kind, bytes.hex)
+            yield Change(leaf.path, leaf.offset, form(a), form(b))
+        else:
+            yield Change(leaf.path, leaf.offset, a, b)
+
+
+def _wchar_leaf_json(raw: bytes) -> Any:
+    return wchar_json(wchar_from_bytes(raw))
+
+
+#: The JSON form of a byte-string slot by member kind (byte arrays and padding: hex).
+_LEAF_JSON: dict[str, Callable[[bytes], Any]] = {"wchar": _wchar_leaf_json}
+
+
 def _unreadable_note(record: RawRecord) -> str | None:
     if not record.unreadable:
         return None
@@ -383,28 +449,49 @@ def decode_sense_at(
     """:func:`sense_of` once ``SenseInfoOffset``/``SenseInfoLength`` are read: the sense bytes
     they point at in ``raw``, else the ``SenseData`` member's bytes (or the function giving
     them), decoded (``None`` when they are all zero or are not sense data)."""
-    sense = raw[start : start + length] if length else b""
-    if len(sense) != length or not sense:
-        sense = sense_data if type(sense_data) is bytes else sense_data()  # type: ignore[operator]
-    if not any(sense):
+    return _sense_at(raw, start, length, sense_data, _sense_decoders()[0])
+
+
+def sense_text_at(raw: bytes, start: int, length: int, sense_data: bytes) -> str | None:
+    """``decode_sense_at(...)``'s JSON text (``to_json_text``), the usual fixed-format
+    sense data written straight from its bytes."""
+    return _sense_at(raw, start, length, sense_data, _sense_decoders()[1])
+
+
+def _sense_at(
+    raw: bytes | LongBuffer, start: int, length: int, sense_data: bytes | Callable[[], bytes],
+    decode: Callable[[bytes], _T],
+) -> _T | None:
+    sense = _sense_bytes_at(raw, start, length, sense_data)
+    if sense is None:
         return None
-    decode = _SENSE_DECODER[0] if _SENSE_DECODER else _load_sense_decoder()
     try:
         return decode(sense)
     except ParseError:
         return None
 
 
+def _sense_bytes_at(
+    raw: bytes | LongBuffer, start: int, length: int, sense_data: bytes | Callable[[], bytes]
+) -> bytes | None:
+    """The sense bytes :func:`decode_sense_at` decodes, ``None`` when they are all zero."""
+    sense = raw[start : start + length] if length else b""
+    if len(sense) != length or not sense:
+        sense = sense_data if type(sense_data) is bytes else sense_data()  # type: ignore[operator]
+    return sense if any(sense) else None
+
+
 # Sense decoding is imported on first use (most buffers carry no sense data), once: an import
 # statement in decode_sense_at would cost a lookup per record.
-_SENSE_DECODER: list[Callable[[bytes], SenseInfo]] = []
+_SENSE_DECODER: list[tuple[Callable[[bytes], SenseInfo], Callable[[bytes], str]]] = []
 
 
-def _load_sense_decoder() -> Callable[[bytes], SenseInfo]:
-    from iscsitgt_spt.codec.sense.decoder import decode_sense
+def _sense_decoders() -> tuple[Callable[[bytes], SenseInfo], Callable[[bytes], str]]:
+    if not _SENSE_DECODER:
+        from iscsitgt_spt.codec.sense.decoder import decode_sense, sense_json_text
 
-    _SENSE_DECODER.append(decode_sense)
-    return decode_sense
+        _SENSE_DECODER.append((decode_sense, sense_json_text))
+    return _SENSE_DECODER[0]
 
 
 def _sense_of(report: BufferReport | None) -> SenseInfo | None:
@@ -490,7 +577,9 @@ def choose_profile(
     evidence (and lint) say when they disagree.  In bulk mode a complete stated profile is
     taken as is.  Raises :class:`SptError` for an unknown ABI or cookie name.
     """
-    stated_abi, stated_cookie = _meta_str(record, "abi"), _meta_str(record, "cookie")
+    stated_abi = stated_cookie = None
+    if record.meta:  # (most records state nothing)
+        stated_abi, stated_cookie = _meta_str(record, "abi"), _meta_str(record, "cookie")
     from_record = abi is None and cookie is None and (
         stated_abi is not None or stated_cookie is not None)
     abi = abi or stated_abi

@@ -148,23 +148,30 @@ def record_from_json(obj: object, where: str = "record") -> CaptureRecord:
     )
 
 
-#: The keys of the usual record, whose fields :func:`plain_record` reads without the general
-#: validation: ``ioctl``, ``in`` and maybe ``out``, nothing else.
+#: The metadata keys a record may state, in the order a :class:`RawRecord`'s ``meta`` holds
+#: them (:func:`~iscsitgt_spt.codec.capture.records.raw_from_capture_record`), and whether
+#: each is text (else an integer, with its range in ``_INT_RANGES``).
+_META_KEYS = (("abi", True), ("cookie", True), ("time", True), ("pid", False),
+              ("status", False))
 _PLAIN_KEYS = frozenset(("ioctl", "in", "out"))
 
 
-def plain_record(obj: object) -> tuple[int, bytes, bytes | None] | None:
-    """``(ioctl, in, out)`` of the usual record, or ``None`` for any other.
+def plain_record(obj: object) -> tuple[int, bytes, bytes | None, dict[str, object]] | None:
+    """``(ioctl, in, out, meta)`` of the usual record, or ``None`` for any other.
 
-    A capture is millions of lines like ``{"ioctl":"0x0004d008","in":"..."}``; this reads
-    them with a handful of exact type tests where :func:`record_from_json` runs the general
-    checks and builds a :class:`CaptureRecord`.  It accepts nothing that
-    :func:`record_from_json` refuses and reads the same values (an integer IOCTL in range, or
-    ``0x`` and eight hex digits, which ``int(text, 0)`` and ``int(text, 16)`` read alike);
-    anything else — another key, another spelling, bad hex — gives ``None``, and the general
-    path decides, errors and all.
+    A capture is millions of lines like ``{"ioctl":"0x0004d008","in":"..."}`` or, recorded,
+    ``{..., "out":"...","abi":"win64","cookie":"u64","time":"...","pid":4242,"status":0}``;
+    this reads them with a handful of exact type tests where :func:`record_from_json` runs
+    the general checks and builds a :class:`CaptureRecord`.  It accepts nothing that
+    :func:`record_from_json` refuses and reads the same values, ``meta`` as
+    :func:`~iscsitgt_spt.codec.capture.records.raw_from_capture_record` makes it (the stated
+    metadata in its order, then the other keys under ``extra``): an integer IOCTL in range,
+    or ``0x`` and eight hex digits, which ``int(text, 0)`` and ``int(text, 16)`` read alike;
+    text metadata as strings, ``pid``/``status`` as integers in range.  Anything else — a
+    version key, another spelling, bad hex — gives ``None``, and the general path decides,
+    errors and all.
     """
-    if type(obj) is not dict or not obj.keys() <= _PLAIN_KEYS:
+    if type(obj) is not dict:
         return None
     ioctl, data_in, data_out = obj.get("ioctl"), obj.get("in"), obj.get("out")
     if type(ioctl) is str and len(ioctl) == 10 and ioctl[:2] == "0x":
@@ -176,11 +183,36 @@ def plain_record(obj: object) -> tuple[int, bytes, bytes | None] | None:
         return None
     if type(data_in) is not str or (data_out is not None and type(data_out) is not str):
         return None
+    meta: dict[str, object] = {}
+    if not obj.keys() <= _PLAIN_KEYS and not _plain_meta(obj, meta):
+        return None
     try:
         return (ioctl, bytes.fromhex(data_in),
-                None if data_out is None else bytes.fromhex(data_out))
+                None if data_out is None else bytes.fromhex(data_out), meta)
     except ValueError:
         return None
+
+
+def _plain_meta(obj: dict[str, Any], meta: dict[str, object]) -> bool:
+    """Fill ``meta`` from a record's metadata keys; ``False`` when one is not of the usual
+    kind (a version key, an integer written as text, ...): the general path reads it."""
+    if "v" in obj:
+        return False
+    for key, text in _META_KEYS:
+        value = obj.get(key)
+        if value is None:
+            continue
+        if text:
+            if type(value) is not str:
+                return False
+        else:
+            low, high = _INT_RANGES[key]
+            if type(value) is not int or not low <= value <= high:
+                return False
+        meta[key] = value
+    if not obj.keys() <= _KNOWN_KEYS:
+        meta["extra"] = {k: v for k, v in obj.items() if k not in _KNOWN_KEYS}
+    return True
 
 
 def parse_line(

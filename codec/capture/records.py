@@ -330,9 +330,9 @@ def iter_jsonl(lines: Iterable[str], limit: int = MAX_RECORD_SIZE) -> Iterator[R
                             max_record_bytes=bound)
             plain = plain_record(obj)
             if plain is not None:  # the usual line: no CaptureRecord in between
-                ioctl, data_in, data_out = plain
-                record = RawRecord(index, data_in, data_out, ioctl, "jsonl", lineno,
-                                   end_line=lineno)
+                ioctl, data_in, data_out, meta = plain
+                record = RawRecord(index, data_in, data_out, ioctl, "jsonl", lineno, (), meta,
+                                   None, lineno)
             else:
                 record = raw_from_capture_record(record_from_json(obj, f"line {lineno}"),
                                                  index, lineno)

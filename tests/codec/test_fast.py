@@ -99,6 +99,8 @@ def test_spec_shaped_buffers_decode_as_the_full_path(name: str, profile: Profile
         assert fast_encode(got) == data
         # The JSON text straight from the bytes (what a capture's JSON line holds).
         assert fast_json_text(layout, data) == reference_json_text(got)
+        # And from the value's tuples (value_to_json_text's generated function).
+        assert compiled(layout).value_text(got) == reference_json_text(got)
 
     check()
 
@@ -298,3 +300,45 @@ def test_errors_keep_path_and_offset() -> None:
         fast_decode(layout, bytes(40))
     assert info.value.path == "ISCSITGT_SPT_TMF.Lun"
     assert info.value.offset == 40
+
+
+def reference_leaves(value: StructValue, prefix: str = "") -> dict[str, Any]:
+    """Every leaf of ``value`` by dotted path: a plain recursive walk of the value, depth
+    first in member order (nested structures are not leaves)."""
+    out: dict[str, Any] = {}
+    for name, member in value.items():
+        if isinstance(member, StructValue):
+            out.update(reference_leaves(member, f"{prefix}{name}."))
+        else:
+            out[prefix + name] = member
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_flat_and_flat_value_are_the_values_leaves(data: st.DataObject) -> None:
+    # Both generated flatteners (from the bytes, from the decoded value) against a walk of
+    # the construct path's value: same paths in the same order, same values, same types.
+    name = data.draw(st.sampled_from(sorted(STRUCTURES)))
+    profile = data.draw(st.sampled_from(PROFILES))
+    layout = get_layout(name, profile)
+    raw = data.draw(st.binary(min_size=layout.size, max_size=layout.size))
+    want = [(k, typed(v)) for k, v in reference_leaves(reference_decode(layout, raw)).items()]
+    assert want and [k for k, _ in want] == [m.path for m in layout.leaves()]
+    codec = compiled(layout)
+    assert [(k, typed(v)) for k, v in codec.flat(raw).items()] == want
+    assert [(k, typed(v)) for k, v in codec.flat_value(fast_decode(layout, raw)).items()] == want
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.data())
+def test_flat_value_and_value_text_of_built_values(data: st.DataObject) -> None:
+    # Values made by build (str for WCHAR members, not WcharText): their own leaves, and the
+    # JSON text the json module writes of their JSON form.
+    name = data.draw(st.sampled_from(sorted(STRUCTURES)))
+    profile = data.draw(st.sampled_from(PROFILES))
+    layout = get_layout(name, profile)
+    value = data.draw(strategies.values(name, profile=profile, padding=True))
+    want = [(k, typed(v)) for k, v in reference_leaves(value).items()]
+    assert [(k, typed(v)) for k, v in compiled(layout).flat_value(value).items()] == want
+    assert compiled(layout).value_text(value) == reference_json_text(value)

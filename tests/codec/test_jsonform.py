@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from iscsitgt_spt.codec import decode
-from iscsitgt_spt.codec.jsonform import value_to_json, value_to_json_text
+from iscsitgt_spt.codec.jsonform import compact_dumps, value_to_json, value_to_json_text
 from iscsitgt_spt.codec.values import StructValue
 from iscsitgt_spt.spec.primitives import WcharText
 from iscsitgt_spt.spec.profiles import PROFILES
@@ -50,3 +50,27 @@ def test_value_to_json_follows_the_documented_form(name, profile, data) -> None:
     # The generated text form is json.dumps of that object, byte for byte.
     assert value_to_json_text(value) == json.dumps(got, ensure_ascii=False,
                                                    separators=(",", ":"))
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.tuples(inner, inner)
+    | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=2000)
+@given(_JSON_VALUES)
+def test_compact_dumps_is_json_dumps(value: object) -> None:
+    # The standard library's own writer is the reference (NaN and the infinities included).
+    assert compact_dumps(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def test_compact_dumps_refuses_what_json_dumps_refuses() -> None:
+    for value in ({"a": b"\x00"}, [object()], {(1, 2): 3}):
+        with pytest.raises(TypeError) as ours:
+            compact_dumps(value)
+        with pytest.raises(TypeError) as theirs:
+            json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        assert str(ours.value) == str(theirs.value)

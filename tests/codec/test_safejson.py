@@ -136,3 +136,44 @@ def test_any_json_document_encodes_or_raises_ours(obj: object) -> None:
         encode_document(read_json(text))
     except SptError as exc:
         assert "\n" not in str(exc) and len(str(exc)) < 1000
+
+
+_NESTED = st.builds(
+    lambda opens, inner, closes, junk: "".join(opens) + inner + "".join(closes) + junk,
+    st.lists(st.sampled_from(["[", '{"k":', '{"[{":', "[1,"]), max_size=80),
+    st.sampled_from(["1", '"]}"', "NaN", "", "x", '"\\ud800"']),
+    st.lists(st.sampled_from(["]", "}"]), max_size=80),
+    st.sampled_from(["", " ", "]", "{"]),
+)
+
+
+def _depth(text: str) -> int:
+    """The deepest nesting of brackets outside JSON strings, by a plain scan."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            escaped, in_string = (False, True) if escaped else (char == "\\", char != '"')
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+@settings(max_examples=300, deadline=None)
+@given(_NESTED)
+def test_depth_is_refused_first_whatever_else_is_wrong(text: str) -> None:
+    # Independent of how read_json orders its work: the depth error is reported exactly
+    # when a bracket outside the strings opens level 65 (what the text itself says),
+    # whatever else is wrong with the text (malformed, NaN, a lone surrogate).
+    deep = _depth(text) > 64
+    try:
+        read_json(text, max_depth=64)
+    except JsonInputError as exc:
+        assert ("nested more than 64 deep" in str(exc)) == deep
+    else:
+        assert not deep

@@ -87,3 +87,20 @@ def test_sense_keys_are_the_complete_t10_list() -> None:
 def test_data_in_values_from_ntddscsi() -> None:
     assert (c.DataIn.SCSI_IOCTL_DATA_OUT, c.DataIn.SCSI_IOCTL_DATA_IN,
             c.DataIn.SCSI_IOCTL_DATA_UNSPECIFIED) == (0, 1, 2)
+
+
+def test_name_of_is_the_enumerations_own_answer() -> None:
+    # The reference is calling the enumeration (what name_of did before reading its value
+    # map): every IntEnum of the module, every value around and inside its range.
+    import enum
+
+    kinds = [v for v in vars(c).values()
+             if isinstance(v, type) and issubclass(v, enum.IntEnum) and v is not enum.IntEnum]
+    assert kinds
+    for kind in kinds:
+        for value in [*range(-2, 300), 0x7FFFFFFF, 0xFFFFFFFF, 1 << 40]:
+            try:
+                want: str | None = kind(value).name
+            except ValueError:
+                want = None
+            assert c.name_of(kind, value) == want, (kind, value)

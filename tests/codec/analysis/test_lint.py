@@ -11,6 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from iscsitgt_spt.codec import build, decode_buffer, encode
 from iscsitgt_spt.codec.analysis.lint import (
     RULES,
@@ -319,3 +321,34 @@ def test_a_header_cut_short_still_gets_its_whole_members_checked() -> None:
     assert found["truncated"].path == f"{TMF}.Header.Length" and found["truncated"].offset == 26
     assert found["unknown-signature"].offset == 4
     assert "srb-length" not in found  # Length is not there to compare
+
+
+@st.composite
+def _whole_buffers(draw: Any) -> tuple[Any, bytes, bytes]:
+    from iscsitgt_spt.codec.fuzzing import strategies
+    from iscsitgt_spt.spec.profiles import PROFILES
+    from iscsitgt_spt.spec.registry import STRUCTURES
+
+    name = draw(st.sampled_from(sorted(STRUCTURES)))
+    profile = draw(st.sampled_from(PROFILES))
+    layout = get_layout(name, profile)
+    data = draw(st.one_of(strategies.buffers(name, profile=profile),
+                          st.binary(min_size=layout.size, max_size=layout.size)))
+    return layout, data, draw(st.one_of(st.just(b""), st.binary(max_size=6)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_whole_buffers(), st.sampled_from([None, False, True]), st.booleans())
+def test_lint_whole_is_lint_of_the_decoded_buffer(
+    case: tuple[Any, bytes, bytes], output: bool | None, expect_session: bool
+) -> None:
+    # The reference: lint of the decoded value (its members flattened from the value).
+    from iscsitgt_spt.codec.analysis.lint import lint_whole
+    from iscsitgt_spt.codec.dispatch import Decoded
+    from iscsitgt_spt.codec.fast import fast_decode
+
+    layout, data, trailing = case
+    want = lint(Decoded(fast_decode(layout, data), trailing=trailing), raw=data + trailing,
+                output=output, expect_session=expect_session)
+    assert lint_whole(layout, data, trailing=trailing, output=output,
+                      expect_session=expect_session) == want

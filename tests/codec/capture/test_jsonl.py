@@ -42,6 +42,9 @@ _BUFFERS = st.one_of(
     st.none(),
     st.lists(st.integers(0, 255), max_size=3),
 )
+_META = st.one_of(st.text(max_size=4), st.integers(min_value=-(1 << 32), max_value=1 << 33),
+                  st.booleans(), st.none(), st.floats(allow_nan=False), _HEXISH,
+                  st.lists(st.integers(), max_size=2))
 _OBJECTS = st.one_of(
     st.fixed_dictionaries({"ioctl": _IOCTLS, "in": _BUFFERS}),
     st.fixed_dictionaries({"ioctl": _IOCTLS, "in": _BUFFERS, "out": _BUFFERS}),
@@ -49,35 +52,66 @@ _OBJECTS = st.one_of(
         st.sampled_from(["ioctl", "in", "out", "v", "abi", "pid", "status", "case"]),
         st.one_of(_IOCTLS, _BUFFERS), max_size=5,
     ),
+    # a recorded line or a fuzz corpus line: metadata of every type, extra keys
+    st.fixed_dictionaries(
+        {"ioctl": _IOCTLS, "in": _BUFFERS},
+        optional={"out": _BUFFERS, "abi": _META, "cookie": _META, "time": _META,
+                  "pid": _META, "status": _META, "v": st.sampled_from([1, 1.0, True, 2]),
+                  "case": _META, "structure": _META},
+    ),
     st.lists(st.integers(), max_size=2),
     st.integers(),
 )
 
 
-def _general(obj: Any) -> tuple[int, bytes, bytes | None] | None:
+def _general(obj: Any) -> tuple[int, bytes, bytes | None, dict[str, object]] | None:
     try:
         record = record_from_json(obj)
     except InputFormatError:
         return None
-    return record.ioctl, record.data_in, record.data_out
+    meta = dict(raw_from_capture_record(record, 0, 1).meta)
+    return record.ioctl, record.data_in, record.data_out, meta
 
 
-@settings(max_examples=400, deadline=2000)
+def _typed(value: Any) -> Any:
+    """``value`` with the type of every part, so that ``1 == True`` tells them apart."""
+    if isinstance(value, dict):
+        return {k: _typed(v) for k, v in value.items()}, list(value)
+    if isinstance(value, (list, tuple)):
+        return [_typed(v) for v in value]
+    return type(value), value
+
+
+@settings(max_examples=600, deadline=2000)
 @given(_OBJECTS)
 def test_plain_record_reads_what_the_general_path_reads(obj: Any) -> None:
     plain = plain_record(obj)
     if plain is not None:
-        # Never accepts a record the general path refuses, and reads the same values.
-        assert plain == _general(obj)
+        # Never accepts a record the general path refuses, and reads the same values
+        # (metadata in the same order, of the same types).
+        assert _typed(plain) == _typed(_general(obj))
         assert type(plain[0]) is int
 
 
 def test_plain_record_takes_the_usual_line_and_leaves_the_rest() -> None:
-    assert plain_record({"ioctl": "0x0004d008", "in": "00ff"}) == (0x4D008, b"\x00\xff", None)
-    assert plain_record({"ioctl": 315400, "in": "", "out": "01"}) == (315400, b"", b"\x01")
+    assert plain_record({"ioctl": "0x0004d008", "in": "00ff"}) == (
+        0x4D008, b"\x00\xff", None, {})
+    assert plain_record({"ioctl": 315400, "in": "", "out": "01"}) == (315400, b"", b"\x01", {})
+    # what send --record writes, and a fuzz corpus line (its keys past the known ones: extra)
+    recorded = {"ioctl": "0x0004d014", "in": "00", "out": "01", "abi": "win64",
+                "cookie": "u64", "time": "2026-11-21T10:00:00Z", "pid": 4242, "status": -1}
+    assert plain_record(recorded) == (0x4D014, b"\x00", b"\x01", {
+        "abi": "win64", "cookie": "u64", "time": "2026-11-21T10:00:00Z", "pid": 4242,
+        "status": -1})
+    fuzz = {"ioctl": "0x0004d008", "in": "00", "abi": "win32", "cookie": "ptr", "case": 3,
+            "structure": "SRB_IO_CONTROL", "pid": None}
+    assert plain_record(fuzz) == (0x4D008, b"\x00", None, {
+        "abi": "win32", "cookie": "ptr", "extra": {"case": 3, "structure": "SRB_IO_CONTROL"}})
     for other in ({"ioctl": "0x4d008", "in": "00"},  # another spelling: the general path
                   {"ioctl": True, "in": "00"}, {"ioctl": 1 << 32, "in": "00"},
-                  {"ioctl": "0x0004d008", "in": "0"}, {"ioctl": 1, "in": "00", "pid": 1},
+                  {"ioctl": "0x0004d008", "in": "0"}, {"ioctl": 1, "in": "00", "pid": "1"},
+                  {"ioctl": 1, "in": "00", "pid": True}, {"ioctl": 1, "in": "00", "v": 1},
+                  {"ioctl": 1, "in": "00", "status": 1 << 32}, {"ioctl": 1, "in": "00", "abi": 1},
                   {"ioctl": 1}, ["ioctl"]):
         assert plain_record(other) is None
 
