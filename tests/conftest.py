@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,6 +33,13 @@ settings.load_profile("default")
 # PYTHONUNBUFFERED (our machines export it, and it hid lost output: issue 24).  Tests that
 # want it set it explicitly, in the environment they pass.
 os.environ.pop("PYTHONUNBUFFERED", None)
+# Nor PYTHONDONTWRITEBYTECODE (our machines export it too): a user's Python caches bytecode in
+# __pycache__ (gitignored), so a command's start-up and the suite's imports read compiled
+# modules from the second run on, as they do for a user, instead of compiling every module
+# again in every subprocess.  The same for this process: the modules the tests import, and
+# pytest's rewritten test modules, are cached like any other.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 
 
 def _no_terminal_size() -> None:

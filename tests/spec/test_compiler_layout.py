@@ -33,13 +33,17 @@ def tool(abi: str, name: str) -> str:
 
 
 def compile_c(
-    tmp: Path, abi: str, header: str, source: str, extra: tuple[str, ...] = ()
+    tmp: Path, abi: str, header: str, source: str, extra: tuple[str, ...] = (),
+    *, object_code: bool = False,
 ) -> subprocess.CompletedProcess[str]:
+    """gcc's verdict on ``source`` with ``header`` beside it.  ``_Static_assert`` and ``#error``
+    are the front end's: without ``object_code`` (t.o, for objcopy) it stops there
+    (``-fsyntax-only``) and runs no assembler."""
     (tmp / HEADER_NAME).write_text(header, encoding="utf-8")
     (tmp / "t.c").write_text(source, encoding="utf-8")
+    output = ["-o", str(tmp / "t.o")] if object_code else ["-fsyntax-only"]
     return subprocess.run(
-        [tool(abi, "gcc"), *CFLAGS, *extra, "-I", str(tmp), "-o", str(tmp / "t.o"),
-         str(tmp / "t.c")],
+        [tool(abi, "gcc"), *CFLAGS, *extra, "-I", str(tmp), *output, str(tmp / "t.c")],
         capture_output=True, text=True, timeout=120, check=False,
     )
 
@@ -91,7 +95,7 @@ def test_standalone_win64_header_on_the_host_compiler(tmp_path: Path) -> None:
     (tmp_path / HEADER_NAME).write_text(render_header(Profile(), standalone=True))
     (tmp_path / "t.c").write_text(f'#include "{HEADER_NAME}"\n')
     result = subprocess.run(
-        [gcc, *CFLAGS, "-I", str(tmp_path), "-o", str(tmp_path / "t.o"), str(tmp_path / "t.c")],
+        [gcc, *CFLAGS, "-I", str(tmp_path), "-fsyntax-only", str(tmp_path / "t.c")],
         capture_output=True, text=True, timeout=120, check=False,
     )
     assert result.returncode == 0, result.stderr
@@ -187,7 +191,7 @@ def sense_bytes_from_compiler(tmp: Path, abi: str, standalone: bool) -> dict[str
             f"const SENSE_DATA sense_{name} = {{ {init} }};"
         )
     header = render_header(Profile.of(abi, "u64"), standalone=standalone)
-    result = compile_c(tmp, abi, header, "\n".join(source) + "\n")
+    result = compile_c(tmp, abi, header, "\n".join(source) + "\n", object_code=True)
     assert result.returncode == 0, result.stderr
     out: dict[str, bytes] = {}
     for name in BITFIELD_CASES:
