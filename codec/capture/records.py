@@ -27,11 +27,11 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
-from iscsitgt_spt.codec._frozen import quick_init
 from iscsitgt_spt.codec.safejson import json_text_bound, read_json
+from iscsitgt_spt.spec._frozen import frozen
 from iscsitgt_spt.spec.constants import IOCTLS
 from iscsitgt_spt.spec.errors import InputFormatError
 
@@ -80,8 +80,7 @@ class RecordTooLarge(InputFormatError):
         self.limit = limit
 
 
-@quick_init
-@dataclass(frozen=True)
+@frozen
 class RawRecord:
     """What a reader extracted from one record of a capture (see the module docstring)."""
 
@@ -102,7 +101,7 @@ class RawRecord:
         return self.error is None
 
 
-@dataclass(frozen=True)
+@frozen
 class CaptureReadResult:
     """The format that was read (given or detected) and the records read from it, in order."""
 
