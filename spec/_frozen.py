@@ -22,10 +22,17 @@ assignment, ``__post_init__``, and a method the class body writes kept
 from __future__ import annotations
 
 import dataclasses
+import inspect  # (dataclasses imports it: free)
 import reprlib
 from collections.abc import Callable
 from operator import attrgetter
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
+
+if TYPE_CHECKING:  # type checkers treat what @frozen makes as a frozen dataclass
+    from typing_extensions import dataclass_transform
+else:
+    def dataclass_transform(**kwargs: Any) -> Any:
+        return lambda function: function
 
 __all__ = ["frozen"]
 
@@ -47,11 +54,12 @@ _FACTORY = _Factory()
 def frozen(cls: type[T], /) -> type[T]: ...
 @overload
 def frozen(*, order: bool = False) -> Callable[[type[T]], type[T]]: ...
+@dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field,))
 def frozen(cls: type[T] | None = None, /, *, order: bool = False) -> Any:
     """Class decorator: ``@dataclass(frozen=True[, order=True])`` (see the module docstring)."""
 
     def wrap(cls: type[T]) -> type[T]:
-        annotations = cls.__dict__.get("__annotations__", {})
+        annotations = inspect.get_annotations(cls)
         if "__slots__" in cls.__dict__ or any("InitVar" in str(a) for a in annotations.values()):
             raise TypeError(f"frozen makes no slots or InitVar fields, which {cls!r} has")
         # A frozen dataclass base makes the standard decorator insist on frozen=True (and
@@ -62,8 +70,6 @@ def frozen(cls: type[T] | None = None, /, *, order: bool = False) -> Any:
         cls = dataclasses.dataclass(init=False, repr=False, eq=False, frozen=base_frozen)(cls)
         _add_methods(cls, order, guarded=base_frozen)
         if not documented:  # dataclass's text, from the signature __init__ now has
-            import inspect  # (loaded already: dataclasses imports it)
-
             cls.__doc__ = cls.__name__ + str(inspect.signature(cls)).replace(" -> None", "")
         params = cls.__dataclass_params__  # type: ignore[attr-defined]
         params.init = params.repr = params.eq = params.frozen = True
@@ -76,7 +82,7 @@ def frozen(cls: type[T] | None = None, /, *, order: bool = False) -> Any:
 def _add_methods(cls: type, order: bool, guarded: bool) -> None:
     """The methods ``@dataclass(frozen=True)`` writes; the two guards unless ``guarded``
     (the standard decorator wrote them)."""
-    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    fields = dataclasses.fields(cls)
     methods: dict[str, Callable[..., Any]] = {
         "__init__": _init(cls, fields),
         "__repr__": _repr(tuple(f.name for f in fields if f.repr)),
