@@ -24,9 +24,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:  # the process pool is imported only when --jobs asks for workers
     from concurrent.futures import Future
 
-__all__ = ["CHUNK_BYTES", "CHUNK_RECORDS", "available_cores", "jobs_option", "ordered_map"]
+__all__ = [
+    "CHUNK_BYTES", "CHUNK_RECORDS", "available_cores", "jobs_option", "ordered_map",
+    "ordered_results",
+]
 
 T = TypeVar("T")
+P = TypeVar("P")
 R = TypeVar("R")
 
 #: Most items in one chunk: large enough that handing a chunk over costs little beside the
@@ -96,9 +100,17 @@ def ordered_map(
     processes (``work`` must be a module-level function; ``extra`` is handed to every call).
     With ``jobs == 1`` everything runs here, in this process.  ``chunk`` is the most items
     in a chunk (default :data:`CHUNK_RECORDS`; 1 streams each result as soon as it is made)."""
-    chunks = _chunks(items, size, chunk or CHUNK_RECORDS)
+    return ordered_results(work, _chunks(items, size, chunk or CHUNK_RECORDS), jobs,
+                           extra=extra)
+
+
+def ordered_results(
+    work: Callable[[P, Any], R], parts: Iterable[P], jobs: int, *, extra: Any = None,
+) -> Iterator[R]:
+    """``work(part, extra)`` for each of ``parts`` (cut by the caller), in input order, on
+    ``jobs`` processes; at most ``2 * jobs`` parts are in flight."""
     if jobs <= 1:
-        for part in chunks:
+        for part in parts:
             yield work(part, extra)
         return
     from concurrent.futures import ProcessPoolExecutor
@@ -107,7 +119,7 @@ def ordered_map(
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_context(),
                                initializer=_quiet_worker)
     try:
-        for part in chunks:
+        for part in parts:
             pending.append(pool.submit(work, part, extra))
             del part
             if len(pending) >= 2 * jobs:
