@@ -36,7 +36,7 @@ from iscsitgt_spt.codec.capture.records import RawRecord, bound_records, iter_js
 from iscsitgt_spt.spec.errors import SptError
 
 __all__ = [
-    "PART_RECORDS", "JsonLines", "LinePart", "chunk_options", "emit_many", "line_parts",
+    "JsonLines", "LinePart", "chunk_options", "emit_many", "line_parts",
     "report_texts",
 ]
 
@@ -97,12 +97,6 @@ def emit_many(
         raise stopped[0]  # what one process raises there, after the same records
 
 
-#: Most records in a part of a JSON-Lines capture (a part also ends at CHUNK_BYTES
-#: characters): a part is parsed and reported by a worker in tens of milliseconds, so what
-#: handing it over costs is small beside it.
-PART_RECORDS = 4 * CHUNK_RECORDS
-
-
 def _is_record(line: str) -> bool:
     """Whether the JSON-Lines reader takes ``line`` for a record (not blank, not ``#``)."""
     head = line[:1]
@@ -113,8 +107,9 @@ def _is_record(line: str) -> bool:
 
 
 def line_parts(lines: Iterator[str], stopped: list[SptError]) -> Iterator[LinePart]:
-    """The lines cut into parts of about :data:`PART_RECORDS` records or
-    :data:`~iscsitgt_spt.cli._jobs.CHUNK_BYTES` characters, each ending with a record's line.
+    """The lines cut into parts of :data:`~iscsitgt_spt.cli._jobs.CHUNK_RECORDS` records or
+    about :data:`~iscsitgt_spt.cli._jobs.CHUNK_BYTES` characters, each ending with a record's
+    line.
 
     A line is looked at only as far as the reader needs to tell a record from a blank or
     ``#`` line (:func:`_is_record`).  One part is held back until the next one holds a record,
@@ -134,7 +129,7 @@ def line_parts(lines: Iterator[str], stopped: list[SptError]) -> Iterator[LinePa
             size += len(line)
             if _is_record(line):
                 records += 1
-                if records >= PART_RECORDS or size >= CHUNK_BYTES:
+                if records >= CHUNK_RECORDS or size >= CHUNK_BYTES:
                     if held is not None:
                         yield held
                     held = (first_line, first_index, part, False)
