@@ -114,8 +114,8 @@ def test_wheel_contains_only_the_namespace(tmp_path: Path) -> None:
                      "iscsitgt_spt/cli/__init__.py", "iscsitgt_spt/device/__init__.py",
                      "iscsitgt_spt/__main__.py",
                      # Assets read at run time: the HTML report's and the Sphinx extension's.
-                     "iscsitgt_spt/codec/analysis/html/page.css",
-                     "iscsitgt_spt/codec/analysis/html/page.js",
+                     "iscsitgt_spt/cli/views/html/page.css",
+                     "iscsitgt_spt/cli/views/html/page.js",
                      "iscsitgt_spt/cli/sphinxext/static/iscsitgt-spt.css",
                      # The extension's compiled translations (sphinx.locale reads .mo only).
                      "iscsitgt_spt/cli/sphinxext/locale/fr/LC_MESSAGES/iscsitgt_spt.mo",

@@ -13,7 +13,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from iscsitgt_spt.codec.analysis.hexview import iter_hexdump
+from iscsitgt_spt.cli.views.hexview import iter_hexdump
 
 from tests.codec.capture.test_fuzz_regressions import CRASH_F03DC497
 

@@ -180,7 +180,7 @@ def test_a_regular_file_is_read_again_where_the_rest_starts(tmp_path: Path) -> N
 def _page_held_whole(data: bytes, title: str) -> str:
     """The ``--html`` page of one raw buffer held whole, in this process: the general path
     (``report_record`` on the bytes) through ``render_html``."""
-    from iscsitgt_spt.codec.analysis.html import render_html
+    from iscsitgt_spt.cli.views.html import render_html
     from iscsitgt_spt.codec.analysis.report import report_record
     from iscsitgt_spt.codec.capture.records import read_raw
 
