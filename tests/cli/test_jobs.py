@@ -9,6 +9,7 @@ import argparse
 import subprocess
 import sys
 from importlib import resources
+from pathlib import Path
 
 import pytest
 from iscsitgt_spt.cli import _jobs
@@ -170,3 +171,17 @@ def test_reading_stopped_leaves_out_what_one_reader_leaves_out(monkeypatch, stop
     assert len(stopped) == 1
     assert counts[0] == records_read - 1
     assert text == "".join(want[0].splitlines(keepends=True)[: records_read - 1])
+
+
+def test_one_buffer_loads_no_capture_machinery() -> None:
+    # Start-up (issue 25): decode of one buffer imports neither the worker pool nor the
+    # many-record output (progress, the bulk JSON line), which a capture loads when it needs.
+    buffer = Path(__file__).resolve().parents[1] / "vectors/c/win64-u64/ISCSITGT_SPT_TMF.bin"
+    code = ("import sys; from iscsitgt_spt.cli import main; main(['decode', sys.argv[1]]); "
+            "print(sorted(m for m in ('multiprocessing', 'concurrent.futures', "
+            "'iscsitgt_spt.cli._many', 'iscsitgt_spt.cli._progress', "
+            "'iscsitgt_spt.codec.analysis.bulk') if m in sys.modules), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code, str(buffer)], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0 and "ISCSITGT_SPT_TMF" in done.stdout
+    assert done.stderr.strip().splitlines()[-1] == "[]"
