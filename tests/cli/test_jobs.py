@@ -15,7 +15,7 @@ import pytest
 from iscsitgt_spt.cli import _jobs
 from iscsitgt_spt.cli._jobs import jobs_option, ordered_map
 
-from tests.cli.conftest import run_cli
+from tests.cli.conftest import run_cli, run_here
 
 
 def _demo_capture(tmp_path, copies: int) -> str:  # type: ignore[no-untyped-def]
@@ -30,7 +30,7 @@ def _demo_capture(tmp_path, copies: int) -> str:  # type: ignore[no-untyped-def]
                                   ["--json", "--fail-on", "warning"]])
 def test_jobs_output_is_byte_identical_to_one_process(tmp_path, mode) -> None:  # type: ignore[no-untyped-def]
     path = _demo_capture(tmp_path, 75)  # 75 x 7 records: a chunk of 512 and another
-    one = run_cli("decode", *mode, path)
+    one = run_here("decode", *mode, path)  # (workers: run_cli, a process of its own)
     two = run_cli("decode", *mode, "--jobs", "2", path)
     assert one.stdout and one.stdout == two.stdout
     assert (one.returncode, one.stderr) == (two.returncode, two.stderr)
@@ -43,7 +43,7 @@ def test_jobs_values() -> None:
     for bad in ("0", "-1", "two", "1e3"):
         with pytest.raises(argparse.ArgumentTypeError):
             jobs_option(bad)
-    result = run_cli("decode", "--jobs", "zero", "-")
+    result = run_here("decode", "--jobs", "zero", "-")
     assert result.returncode == 2 and "--jobs" in result.stderr
 
 

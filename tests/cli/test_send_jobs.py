@@ -23,7 +23,7 @@ from iscsitgt_spt.spec.constants import IOCTL_SCSI_MINIPORT
 from iscsitgt_spt.spec.profiles import PROFILES, Profile
 from iscsitgt_spt.spec.registry import STRUCTURES, get_layout
 
-from tests.cli.conftest import run_cli
+from tests.cli.conftest import run_cli, run_here
 
 
 def _recorded(path: Path) -> tuple[list[dict], set]:  # type: ignore[type-arg]
@@ -39,9 +39,9 @@ def _recorded(path: Path) -> tuple[list[dict], set]:  # type: ignore[type-arg]
 
 def _both(tmp_path: Path, corpus: Path, device: str, *options: str) -> None:
     runs = []
-    for jobs in ("1", "2"):
+    for jobs, run in (("1", run_here), ("2", run_cli)):  # (workers: a process of its own)
         capture = tmp_path / f"recorded-{len(options)}-{jobs}.jsonl"  # a new file each
-        done = run_cli("send", "--fuzz-corpus", str(corpus), "--device", device,
+        done = run("send", "--fuzz-corpus", str(corpus), "--device", device,
                        "--record", str(capture), "--jobs", jobs, *options)
         runs.append((done, *_recorded(capture)))
     (one, one_records, _), (two, two_records, two_pids) = runs
@@ -53,7 +53,7 @@ def _both(tmp_path: Path, corpus: Path, device: str, *options: str) -> None:
 @pytest.mark.parametrize("profile", PROFILES, ids=str)
 def test_fuzz_corpus_of_every_profile_answers_as_with_one_process(tmp_path, profile) -> None:  # type: ignore[no-untyped-def]
     corpus = tmp_path / "corpus.jsonl"
-    made = run_cli("fuzz", "--all", "--mode", "all", "-n", "6", "--abi", profile.abi,
+    made = run_here("fuzz", "--all", "--mode", "all", "-n", "6", "--abi", profile.abi,
                    "--cookie", profile.cookie, "-o", str(corpus))
     assert made.returncode == 0, made.stderr
     _both(tmp_path, corpus, f"sim:abi={profile.abi},cookie={profile.cookie}", "--json")
@@ -64,7 +64,7 @@ def session_corpus(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
     """A session fuzzing run's recording: START, TMF, pass-through and STOP of several
     sessions, interleaved."""
     path = tmp_path_factory.mktemp("sessions") / "sessions.jsonl"
-    made = run_cli("fuzz", "--sessions", "--device", "sim:", "--steps", "200",
+    made = run_here("fuzz", "--sessions", "--device", "sim:", "--steps", "200",
                    "--record", str(path))
     assert made.returncode == 0, made.stderr
     return path
