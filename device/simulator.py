@@ -316,6 +316,8 @@ class SimulatedTarget(Transport):
             for s in STRUCTURES.values() if (code := control_code_of(s)) is not None
         }
         self._pass_through = get_layout(SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY, profile)
+        #: where each request's session cookies are (sessions_named), by layout
+        self._session_spans: dict[int, tuple[tuple[int, int], ...]] = {}
 
     def __repr__(self) -> str:
         faults = f" faults={','.join(sorted(self.faults))}" if self.faults else ""
@@ -348,11 +350,13 @@ class SimulatedTarget(Transport):
             return ()
         if layout is None:
             return ()
-        return tuple(
-            int.from_bytes(data[c.member.offset:c.member.end], "little")
-            for c in layout.cookies()
-            if c.identifies == "session" and len(data) >= c.member.end
-        )
+        spans = self._session_spans.get(id(layout))  # (the target holds its layouts)
+        if spans is None:
+            spans = self._session_spans[id(layout)] = tuple(
+                (c.member.offset, c.member.end) for c in layout.cookies()
+                if c.identifies == "session")
+        return tuple(int.from_bytes(data[start:end], "little")
+                     for start, end in spans if len(data) >= end)
 
     # -- transport ----------------------------------------------------------------------------
     def _ioctl(self, code: int, data: bytes, out_size: int) -> bytes:
