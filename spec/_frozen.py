@@ -7,7 +7,9 @@ the 25 classes that ``decode`` of one buffer loads spent a third of what the com
 ``import construct`` compiling (issue 25).  :func:`frozen` lets
 :func:`dataclasses.dataclass` lay out the fields (``__dataclass_fields__``, ``__match_args__``,
 defaults) and adds the methods itself: ``__init__`` compiled from the fields (it runs once per
-object, so it is real code), the others shared functions reading the class's field names.
+object, so it is real code); ``__eq__``, ``__hash__`` and the orderings compiled on their first
+call (a profile is hashed a hundred times a record; most classes are never compared);
+``__repr__`` and the two guards shared functions reading the class's field names.
 
 ``__init__`` fills the instance dictionary in one update, where the generated one sets every
 field through ``object.__setattr__`` (0.15 µs a field, which a class made once per record pays
@@ -25,7 +27,6 @@ import dataclasses
 import inspect  # (dataclasses imports it: free)
 import reprlib
 from collections.abc import Callable
-from operator import attrgetter
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 if TYPE_CHECKING:  # type checkers treat what @frozen makes as a frozen dataclass
@@ -95,15 +96,16 @@ def _add_methods(cls: type, order: bool, guarded: bool) -> None:
         names = frozenset(f.name for f in fields)
         methods["__setattr__"] = _guard(cls, names, "assign to")
         methods["__delattr__"] = _guard(cls, names, "delete")
-    compared = _key([f.name for f in fields if f.compare])
-    methods["__eq__"] = _compare(compared, lambda a, b: a == b)
-    methods["__hash__"] = _hash(_key([f.name for f in fields
-                                      if (f.compare if f.hash is None else f.hash)]))
-    if order:
-        methods["__lt__"] = _compare(compared, lambda a, b: a < b)
-        methods["__le__"] = _compare(compared, lambda a, b: a <= b)
-        methods["__gt__"] = _compare(compared, lambda a, b: a > b)
-        methods["__ge__"] = _compare(compared, lambda a, b: a >= b)
+    compared = [f.name for f in fields if f.compare]
+    hashed = [f.name for f in fields if (f.compare if f.hash is None else f.hash)]
+    methods["__hash__"] = _on_first_call(cls, "__hash__", (
+        f"def __hash__(self):\n    return hash({_tuple(hashed, 'self')})\n"))
+    for name, op in (("__eq__", "=="), *(_ORDER if order else ())):
+        methods[name] = _on_first_call(cls, name, (
+            f"def {name}(self, other):\n"
+            "    if other.__class__ is self.__class__:\n"
+            f"        return {_tuple(compared, 'self')} {op} {_tuple(compared, 'other')}\n"
+            "    return NotImplemented\n"))
     for name, method in methods.items():
         if _written(cls, name):
             if name in ("__setattr__", "__delattr__") or (order and name.startswith("__l")):
@@ -156,16 +158,6 @@ def _init(cls: type, fields: tuple[dataclasses.Field[Any], ...]) -> Callable[...
     return init
 
 
-def _key(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
-    """The tuple of the named fields of an object (empty, one or several)."""
-    if len(names) > 1:
-        return attrgetter(*names)
-    if names:
-        one = attrgetter(names[0])
-        return lambda obj: (one(obj),)
-    return lambda obj: ()
-
-
 def _repr(shown: tuple[str, ...]) -> Callable[[Any], str]:
     @reprlib.recursive_repr()
     def __repr__(self: Any) -> str:
@@ -175,22 +167,27 @@ def _repr(shown: tuple[str, ...]) -> Callable[[Any], str]:
     return __repr__
 
 
-def _compare(
-    key: Callable[[Any], tuple[Any, ...]], op: Callable[[Any, Any], bool]
-) -> Callable[[Any, Any], Any]:
-    def compare(self: Any, other: Any) -> Any:
-        if other.__class__ is self.__class__:
-            return op(key(self), key(other))
-        return NotImplemented
-
-    return compare
+_ORDER = (("__lt__", "<"), ("__le__", "<="), ("__gt__", ">"), ("__ge__", ">="))
 
 
-def _hash(key: Callable[[Any], tuple[Any, ...]]) -> Callable[[Any], int]:
-    def __hash__(self: Any) -> int:
-        return hash(key(self))
+def _tuple(names: list[str], of: str) -> str:
+    return "(" + "".join(f"{of}.{name}," for name in names) + ")"
 
-    return __hash__
+
+def _on_first_call(cls: type, name: str, text: str) -> Callable[..., Any]:
+    """A stand-in for the method ``text`` (written as dataclass writes it) that compiles it on
+    its first call and puts it on the class: a class hashed or compared millions of times
+    runs compiled code, and one never compared costs no compilation at start-up."""
+
+    def first(self: Any, *other: Any) -> Any:
+        namespace: dict[str, Any] = {}
+        exec(compile(text, f"<frozen {cls.__qualname__}>", "exec"), namespace)
+        method = namespace[name]
+        method.__qualname__ = f"{cls.__qualname__}.{name}"
+        setattr(cls, name, method)
+        return method(self, *other)
+
+    return first
 
 
 def _guard(cls: type, names: frozenset[str], verb: str) -> Callable[..., None]:
