@@ -16,17 +16,17 @@ import stat
 import sys
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass
 from typing import BinaryIO
 
 from iscsitgt_spt.cli._outfile import check_path
 from iscsitgt_spt.cli._output import one_line
+from iscsitgt_spt.spec._frozen import frozen
 from iscsitgt_spt.spec.errors import InputFormatError, SptError
 
 __all__ = ["Source", "open_source", "read_bounded", "read_bounded_path"]
 
 
-@dataclass(frozen=True)
+@frozen
 class Source:
     """An opened input: the stream; its size and read position when it is a regular file
     (``None`` for a pipe, a FIFO, a terminal, a device: they have neither)."""

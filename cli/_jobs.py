@@ -24,9 +24,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:  # the process pool is imported only when --jobs asks for workers
     from concurrent.futures import Future
 
-__all__ = ["CHUNK_BYTES", "CHUNK_RECORDS", "available_cores", "jobs_option", "ordered_map"]
+__all__ = [
+    "CHUNK_BYTES", "CHUNK_RECORDS", "available_cores", "jobs_option", "keyed_map",
+    "ordered_map", "ordered_results",
+]
 
 T = TypeVar("T")
+P = TypeVar("P")
+S = TypeVar("S")
 R = TypeVar("R")
 
 #: Most items in one chunk: large enough that handing a chunk over costs little beside the
@@ -96,9 +101,17 @@ def ordered_map(
     processes (``work`` must be a module-level function; ``extra`` is handed to every call).
     With ``jobs == 1`` everything runs here, in this process.  ``chunk`` is the most items
     in a chunk (default :data:`CHUNK_RECORDS`; 1 streams each result as soon as it is made)."""
-    chunks = _chunks(items, size, chunk or CHUNK_RECORDS)
+    return ordered_results(work, _chunks(items, size, chunk or CHUNK_RECORDS), jobs,
+                           extra=extra)
+
+
+def ordered_results(
+    work: Callable[[P, Any], R], parts: Iterable[P], jobs: int, *, extra: Any = None,
+) -> Iterator[R]:
+    """``work(part, extra)`` for each of ``parts`` (cut by the caller), in input order, on
+    ``jobs`` processes; at most ``2 * jobs`` parts are in flight."""
     if jobs <= 1:
-        for part in chunks:
+        for part in parts:
             yield work(part, extra)
         return
     from concurrent.futures import ProcessPoolExecutor
@@ -107,7 +120,7 @@ def ordered_map(
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_context(),
                                initializer=_quiet_worker)
     try:
-        for part in chunks:
+        for part in parts:
             pending.append(pool.submit(work, part, extra))
             del part
             if len(pending) >= 2 * jobs:
@@ -118,3 +131,137 @@ def ordered_map(
         for future in pending:
             future.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def keyed_map(
+    setup: Callable[[Any], S], work: Callable[[S, T], R], items: Iterable[T],
+    route: Callable[[T], int | None], jobs: int, *, extra: Any = None,
+) -> Iterator[R]:
+    """``work(state, item)`` for every item, results in input order, on ``jobs`` processes
+    that keep a ``state`` each (made by ``setup(extra)`` in the worker) from item to item.
+
+    ``route(item)`` names the worker an item must go to (any number: taken modulo ``jobs``),
+    or ``None`` for any: items that must see each other's effects on a state go to one worker
+    and reach it in input order.  The items are cut into rounds of :data:`CHUNK_RECORDS`; a
+    round is split among the workers, and its results come back in input order once every
+    worker answered its share.  At most ``2 * jobs`` rounds are in flight.  ``setup``,
+    ``work`` and ``route`` must be module-level functions; a state with a ``close`` method is
+    closed when its worker ends.  With ``jobs == 1`` everything runs here, with one state.
+    """
+    if jobs <= 1:
+        state = setup(extra)
+        try:
+            for item in items:
+                yield work(state, item)
+        finally:
+            _close(state)
+        return
+    pool = _KeyedPool(setup, work, extra, jobs)
+    try:
+        for number, chunk in enumerate(_chunks(items, lambda item: 1, CHUNK_RECORDS)):
+            pool.submit(number, [(index, route(item), item) for index, item in
+                                 enumerate(chunk)])
+            while pool.in_flight() >= 2 * jobs:
+                yield from pool.next_round()
+        while pool.in_flight():
+            yield from pool.next_round()
+    finally:
+        pool.stop()
+
+
+def _close(state: Any) -> None:
+    close = getattr(state, "close", None)
+    if close is not None:
+        close()
+
+
+class _KeyedPool:
+    """The worker processes of :func:`keyed_map`: one inbox each, one outbox for all."""
+
+    def __init__(self, setup: Callable[[Any], Any], work: Callable[[Any, Any], Any],
+                 extra: Any, jobs: int) -> None:
+        context = _context()
+        self.jobs = jobs
+        self.outbox = context.Queue()
+        self.inboxes = [context.Queue() for _ in range(jobs)]
+        self.workers = [
+            context.Process(target=_keyed_worker, daemon=True,
+                            args=(setup, work, extra, inbox, self.outbox, number))
+            for number, inbox in enumerate(self.inboxes)
+        ]
+        for worker in self.workers:
+            worker.start()
+        # round number -> (the worker of each item, in order; results per worker, once in)
+        self.rounds: dict[int, tuple[list[int], dict[int, list[Any]], int]] = {}
+        self.next = 0
+
+    def submit(self, number: int, routed: list[tuple[int, int | None, Any]]) -> None:
+        shares: dict[int, list[Any]] = {}
+        order = []
+        for index, key, item in routed:
+            worker = (index if key is None else key) % self.jobs
+            shares.setdefault(worker, []).append(item)
+            order.append(worker)
+        for worker, share in shares.items():
+            self.inboxes[worker].put((number, share))
+        self.rounds[number] = (order, {}, len(shares))
+
+    def in_flight(self) -> int:
+        return len(self.rounds)
+
+    def next_round(self) -> Iterator[Any]:
+        """The results of the oldest round, in input order, once all its shares are in."""
+        order, got, needed = self.rounds[self.next]
+        while len(got) < needed:
+            number, worker, results = self._receive()
+            self.rounds[number][1][worker] = results
+        del self.rounds[self.next]
+        self.next += 1
+        taken = dict.fromkeys(got, 0)
+        for worker in order:
+            yield got[worker][taken[worker]]
+            taken[worker] += 1
+
+    def _receive(self) -> tuple[int, int, list[Any]]:
+        import queue
+
+        while True:
+            try:
+                number, worker, results = self.outbox.get(timeout=0.5)
+            except queue.Empty:
+                if not all(worker.is_alive() for worker in self.workers):
+                    raise RuntimeError("a worker process ended unexpectedly") from None
+                continue
+            if isinstance(results, BaseException):
+                raise results
+            return number, worker, results
+
+    def stop(self) -> None:
+        for inbox in self.inboxes:
+            inbox.put(None)
+        for worker in self.workers:
+            worker.join(timeout=5)
+            if worker.is_alive():
+                worker.terminate()
+                worker.join()
+        for box in (*self.inboxes, self.outbox):
+            box.close()
+            box.join_thread()
+
+
+def _keyed_worker(setup: Callable[[Any], Any], work: Callable[[Any, Any], Any], extra: Any,
+                  inbox: Any, outbox: Any, number: int) -> None:
+    _quiet_worker()
+    state = setup(extra)
+    try:
+        while (message := inbox.get()) is not None:
+            round_number, share = message
+            try:
+                results: Any = [work(state, item) for item in share]
+            except Exception as exc:  # the parent raises it, after what came before
+                results = exc
+            outbox.put((round_number, number, results))
+    finally:
+        _close(state)
+        outbox.close()
+        outbox.join_thread()

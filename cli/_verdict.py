@@ -63,6 +63,16 @@ class Verdict:
         if any(f.severity in self._gating for f in findings):
             self.gated += 1
 
+    def counts(self) -> tuple[int, int, int]:
+        """(records, undecoded, gated): what a worker process sends back for its part."""
+        return self.records, self.undecoded, self.gated
+
+    def add_counts(self, counts: tuple[int, int, int]) -> None:
+        """Count the records another Verdict (a worker's, with the same ``fail_on``) counted."""
+        self.records += counts[0]
+        self.undecoded += counts[1]
+        self.gated += counts[2]
+
     def exit_code(self, *, undecoded_fails: bool = True) -> int:
         """1 for an undecoded record (unless ``undecoded_fails`` is off) or a gated finding."""
         failed = (undecoded_fails and self.undecoded) or self.gated

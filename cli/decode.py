@@ -33,9 +33,8 @@ from iscsitgt_spt.cli._common import (
     structure_name,
 )
 from iscsitgt_spt.cli._input import open_source
-from iscsitgt_spt.cli._jobs import jobs_option, ordered_map
+from iscsitgt_spt.cli._jobs import jobs_option
 from iscsitgt_spt.cli._long_input import print_json_with_hex, read_long_raw
-from iscsitgt_spt.cli._progress import Progress
 from iscsitgt_spt.cli._terminal import (
     color_wanted,
     columns,
@@ -45,12 +44,12 @@ from iscsitgt_spt.cli._terminal import (
 )
 from iscsitgt_spt.cli._verdict import Verdict, add_fail_on_option
 from iscsitgt_spt.cli.views import render_text
-from iscsitgt_spt.codec.analysis.bulk import bulk_line
 from iscsitgt_spt.codec.analysis.lint import Finding, lint_bytes
 from iscsitgt_spt.codec.analysis.report import BufferReport, RecordReport, report_record
 from iscsitgt_spt.codec.bounded import line_too_long, text_line_bound
 from iscsitgt_spt.codec.capture.detect import (
     FORMATS,
+    SNIFF_LINES,
     RawRecord,
     detect_format,
     open_capture_lines,
@@ -226,7 +225,7 @@ def open_records(
 
 
 def open_input(
-    stream: BinaryIO, fmt: str, limit: int, stack: ExitStack
+    stream: BinaryIO, fmt: str, limit: int, stack: ExitStack, jobs: int = 1,
 ) -> tuple[str, Iterator[RawRecord], bool, LongBuffer | None]:
     """:func:`open_records`, except that a raw buffer longer than the leading bytes is not
     read into memory: its one record comes with the :class:`LongBuffer` to decode instead of
@@ -244,7 +243,7 @@ def open_input(
     if detected == "irpmon-binary":
         result = read_capture(_read_bounded(head, stream, limit + 1), detected, limit)
         return result.format, iter(result.records), False, None
-    return (*_open_text(head, stream, fmt, detected, limit), None)
+    return (*_open_text(head, stream, fmt, detected, limit, jobs), None)
 
 
 def _detect(stream: BinaryIO, fmt: str) -> tuple[bytes, str]:
@@ -256,11 +255,19 @@ def _detect(stream: BinaryIO, fmt: str) -> tuple[bytes, str]:
 
 
 def _open_text(
-    head: bytes, stream: BinaryIO, fmt: str, detected: str, limit: int
+    head: bytes, stream: BinaryIO, fmt: str, detected: str, limit: int, jobs: int = 1,
 ) -> tuple[str, Iterator[RawRecord], bool]:
-    name, records = open_capture_lines(
-        _text_lines(head, stream, text_line_bound(limit)), None if fmt == "auto" else fmt, limit)
+    lines = _text_lines(head, stream, text_line_bound(limit))
+    # With workers, the lines format detection reads are kept: a JSON-Lines capture is then
+    # handed over as its lines (cli/_many.py cuts them into parts for the workers).
+    sniffed = list(itertools.islice(lines, SNIFF_LINES)) if jobs > 1 else []
+    name, records = open_capture_lines(itertools.chain(sniffed, lines) if sniffed else lines,
+                                       None if fmt == "auto" else fmt, limit)
     if detected in MULTI_RECORD_FORMATS:
+        if name == "jsonl" and jobs > 1:
+            from iscsitgt_spt.cli._many import JsonLines
+
+            return name, JsonLines(itertools.chain(_handed_over(sniffed), lines), limit), True
         return name, records, True
     first = list(itertools.islice(records, 2))
     if not first:
@@ -268,6 +275,13 @@ def _open_text(
     if len(first) == 1 and first[0].error is not None:
         raise InputFormatError(str(first[0].error), path="input")
     return name, itertools.chain(first, records), len(first) > 1
+
+
+def _handed_over(lines: list[str]) -> Iterator[str]:
+    """The lines, each let go by the list once taken (a line can be a whole export)."""
+    lines.reverse()
+    while lines:
+        yield lines.pop()
 
 
 # -- text output ----------------------------------------------------------------------------
@@ -426,70 +440,15 @@ def emit_reports(
             print(f"iscsitgt-spt decode: error: {request.error}", file=sys.stderr)
             return verdict.exit_code(undecoded_fails=undecoded_fails)
         return _conclude(verdict, args, undecoded_fails)
-    progress = Progress(label="records", total_bytes=total_bytes)
-    count = 0
-    try:
-        if not args.json:
-            sys.stdout.write(f"format: {fmt}\n")
-        jobs = getattr(args, "jobs", 1)
-        for text, outcomes in ordered_map(_records_output, records, jobs,
-                                          extra=_chunk_options(args, fmt, color),
-                                          size=_record_bytes, chunk=1 if jobs <= 1 else None):
-            sys.stdout.write(text)
-            for undecoded, findings in outcomes:
-                verdict.add_outcome(undecoded, findings)
-            count += len(outcomes)
-            progress.update(count, position() if position is not None else None)
-    finally:
-        progress.close()
-    if count == 0:
+    # A capture of many records: its machinery (workers, progress, the bulk JSON line) is
+    # loaded here, so that decode of one buffer starts without it (issue 25).
+    from iscsitgt_spt.cli._many import chunk_options, emit_many
+
+    emit_many(records, fmt, args, verdict, chunk_options(args, fmt, color),
+              total_bytes=total_bytes, position=position)
+    if verdict.records == 0:
         raise InputFormatError(f"no records found in the {fmt} input", path="input")
     return _conclude(verdict, args, undecoded_fails)
-
-
-def _chunk_options(args: argparse.Namespace, fmt: str, color: bool) -> argparse.Namespace:
-    """What a chunk of records is written with: the options that shape a record's output (a
-    small namespace, handed to worker processes)."""
-    keep = ("name", "ioctl", "abi", "cookie", "json", "hexdump", "verbose")
-    options = argparse.Namespace(**{key: getattr(args, key, None) for key in keep})
-    options.diagnostics = getattr(args, "diagnostics", True)
-    options.fmt, options.color = fmt, color
-    options.width = getattr(args, "width", None)  # the terminal's, read once in this process
-    return options
-
-
-def _record_bytes(record: RawRecord) -> int:
-    return len(record.data_in or b"") + len(record.data_out or b"") + 64
-
-
-def _records_output(
-    records: list[RawRecord], options: argparse.Namespace
-) -> tuple[str, list[tuple[bool, tuple[Finding, ...]]]]:
-    """The output text of a chunk of records and, per record, whether it was undecoded and
-    its findings (what the exit status rests on).  Runs in a worker process with --jobs."""
-    parts: list[str] = []
-    outcomes: list[tuple[bool, tuple[Finding, ...]]] = []
-    # JSON with no structure or IOCTL forced: the usual record's line is written straight
-    # from its bytes, the same line report_record would give.
-    bulk = options.json and not options.name and options.ioctl is None
-    for record in records:
-        found = (bulk_line(record, abi=options.abi, cookie=options.cookie,
-                           diagnostics=options.diagnostics) if bulk else None)
-        if found is not None:
-            parts.append(found[0] + "\n")
-            outcomes.append((False, found[1]))
-            continue
-        report = report_record(record, name=options.name, ioctl=options.ioctl,
-                               abi=options.abi, cookie=options.cookie,
-                               diagnostics=options.diagnostics)
-        outcomes.append((report.undecoded, report.findings))
-        if options.json:
-            parts.append(report.to_json_line() + "\n")
-        else:
-            parts.append("\n")
-            parts.extend(f"{line}\n" for line in wrap_prose(iter_report_text(
-                report, options.fmt, options, options.color), options.width))
-    return "".join(parts), outcomes
 
 
 def _conclude(verdict: Verdict, args: argparse.Namespace, undecoded_fails: bool) -> int:
@@ -525,6 +484,6 @@ def run(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         source = open_source(args.file, stack)
         fmt, records, multi, long_input = open_input(
-            source.stream, args.input, args.max_record_size, stack)
+            source.stream, args.input, args.max_record_size, stack, args.jobs)
         return emit_reports(records, fmt, multi, args, total_bytes=source.size,
                             position=source.position, long_input=long_input)

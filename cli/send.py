@@ -25,8 +25,10 @@ from __future__ import annotations
 import argparse
 import collections
 import contextlib
+import io
+import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from typing import Any, NamedTuple, TextIO
 
@@ -39,6 +41,7 @@ from iscsitgt_spt.cli._common import (
     structure_name,
 )
 from iscsitgt_spt.cli._input import open_source
+from iscsitgt_spt.cli._jobs import jobs_option, keyed_map
 from iscsitgt_spt.cli._outfile import Source, open_append
 from iscsitgt_spt.cli._output import one_line
 from iscsitgt_spt.cli._progress import Progress
@@ -64,7 +67,8 @@ from iscsitgt_spt.device import (
 )
 from iscsitgt_spt.device.client import judge
 from iscsitgt_spt.device.errors import TRANSPORT_WINERRORS
-from iscsitgt_spt.device.opener import REPLAY_PREFIX
+from iscsitgt_spt.device.opener import REPLAY_PREFIX, SIM_PREFIX
+from iscsitgt_spt.device.simulator import SimulatedTarget
 from iscsitgt_spt.spec.errors import JsonInputError, SptError
 from iscsitgt_spt.spec.profiles import Profile
 from iscsitgt_spt.spec.registry import get_layout
@@ -103,6 +107,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
                    help="with a list of requests, send the rest after one fails (exit 1 still)")
     p.add_argument("--fuzz-corpus", metavar="FILE",
                    help="send every record of a JSON-Lines corpus instead of one request")
+    p.add_argument("--jobs", "-j", type=jobs_option, default=1, metavar="N",
+                   help="with --fuzz-corpus and a sim: target: answer the corpus on N worker "
+                   "processes, each with its own simulated target holding the records of some "
+                   "sessions in their order ('auto': the cores available; default 1); the "
+                   "summary and --record are the same, in input order")
     return p
 
 
@@ -139,7 +148,16 @@ def run(args: argparse.Namespace) -> int:
         if args.name is not None:
             raise SptError("--fuzz-corpus sends the corpus' own records; give no NAME",
                            path="NAME")
+        if args.jobs > 1 and not args.device.startswith(SIM_PREFIX):
+            raise SptError(
+                "--jobs splits a corpus among simulated targets by session; a device or a "
+                "replay answers one request at a time, in one order", path="--jobs",
+                expected="--device sim:[OPTIONS], or --jobs 1", actual=f"--device {args.device}")
         return _run_corpus(args)
+    if args.jobs > 1:
+        raise SptError("--jobs splits a --fuzz-corpus run; requests given as JSON are sent in "
+                       "order by one process", path="--jobs", expected="--fuzz-corpus FILE",
+                       actual=f"--jobs {args.jobs}")
     if (args.input or "-") == "-" and stdin_at_terminal(
             "send", args.input is not None, "pipe a JSON request in "
             "(... | iscsitgt-spt send --device DEV), or give --input FILE or --fuzz-corpus FILE"):
@@ -247,9 +265,10 @@ def _out_size(data: bytes, ioctl: int, profile: Profile) -> tuple[int, str | Non
 class _Recorders:
     """One recorder per profile over the same device and sink: each line keeps its abi."""
 
-    def __init__(self, inner: Transport, sink: TextIO | None) -> None:
+    def __init__(self, inner: Transport, sink: TextIO | None, pid: int) -> None:
         self.inner = inner
         self.sink = sink
+        self.pid = pid  # the command's, also in a worker process
         self.by_profile: dict[Profile, Transport] = {}
 
     def get(self, profile: Profile) -> Transport:
@@ -258,7 +277,7 @@ class _Recorders:
         found = self.by_profile.get(profile)
         if found is None:
             found = self.by_profile[profile] = RecordingTransport(
-                self.inner, self.sink, abi=profile.abi, cookie=profile.cookie)
+                self.inner, self.sink, abi=profile.abi, cookie=profile.cookie, pid=self.pid)
         return found
 
 
@@ -300,67 +319,150 @@ def _send_record(
     return None
 
 
+class _Item(NamedTuple):
+    """A corpus record to send: its IOCTL, bytes and profile, and which sessions it names
+    (``key``: the worker it goes to with --jobs, ``None`` for any)."""
+
+    ioctl: int
+    data: bytes
+    profile: Profile
+    key: int | None
+
+
+class _Target:
+    """What answers the records (of some sessions, with --jobs): the device, and a recorder per
+    profile writing into a buffer, which the command copies to --record in input order."""
+
+    def __init__(self, extra: tuple[str, Profile, bool, int]) -> None:
+        device, default, recording, pid = extra
+        self.transport = open_transport(device, abi=default.abi, cookie=default.cookie)
+        self.buffer = io.StringIO() if recording else None
+        self.recorders = _Recorders(self.transport, self.buffer, pid)
+
+    def answer(self, item: _Item) -> tuple[_Outcome | None, str]:
+        outcome = _send_record(self.recorders.get(item.profile), item.ioctl, item.data,
+                               item.profile)
+        if self.buffer is None:
+            return outcome, ""
+        recorded = self.buffer.getvalue()
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        return outcome, recorded
+
+    def close(self) -> None:
+        self.transport.close()
+
+
+def _answer(target: _Target, item: _Item) -> tuple[_Outcome | None, str]:
+    return target.answer(item)
+
+
+def _route(item: _Item) -> int | None:
+    return item.key
+
+
+def _router(args: argparse.Namespace, target: Transport) -> Callable[[int, bytes], int | None]:
+    """How a record is routed with --jobs: by the sessions it names, which the simulated
+    ``target`` reads from the cookie members of the request's definition (see
+    :meth:`~iscsitgt_spt.device.simulator.SimulatedTarget.sessions_named`); all one worker's
+    with --jobs 1."""
+    if args.jobs <= 1:
+        return lambda ioctl, data: None
+    assert isinstance(target, SimulatedTarget)  # (run refused any other device)
+    if not target.splits_by_session:
+        raise SptError(
+            "a planted fault of this target crosses sessions, so its answers cannot be split "
+            "among workers by session", path="--jobs",
+            expected="--jobs 1 with this sim:fault", actual=f"--jobs {args.jobs}")
+
+    def route(ioctl: int, data: bytes) -> int | None:
+        sessions = target.sessions_named(ioctl, data)
+        return hash(sessions) if sessions else None
+
+    return route
+
+
 def _run_corpus(args: argparse.Namespace) -> int:
     bound = json_text_bound(MAX_RECORD_SIZE)
     default = Profile.of(args.abi, args.cookie)
-    failed: collections.Counter[str] = collections.Counter()
-    lost: collections.Counter[str] = collections.Counter()
-    meanings: dict[str, str] = {}
-    sent = malformed = 0
+    tally = _Tally()
     interrupted = False
     # Binary lines: each is decoded (strictly, as UTF-8) by the one JSON reader, so a line
     # that is not UTF-8 counts as malformed instead of ending the run.
-    with ExitStack() as stack, _record_sink(args) as sink, \
-            open_transport(args.device, abi=default.abi, cookie=default.cookie) as inner:
+    with ExitStack() as stack, _record_sink(args) as sink:
+        extra = (args.device, default, sink is not None, os.getpid())
+        # This process's target answers with --jobs 1; with workers it only routes.
+        here = _Target(extra)
+        stack.callback(here.close)
+        route = _router(args, here.transport)
         source = open_source(args.fuzz_corpus, stack, "--fuzz-corpus")
         progress = Progress(label="requests", total_bytes=source.size)
-        recorders = _Recorders(inner, sink)
-        position = 0
-        try:
-            for lineno, line in enumerate(bounded_lines(source.stream, bound, "--fuzz-corpus"), 1):
-                position += len(line)
+        read = [0]  # bytes of the corpus read so far
+
+        def items() -> Iterator[_Item]:
+            for lineno, line in enumerate(bounded_lines(source.stream, bound, "--fuzz-corpus"),
+                                          1):
+                read[0] += len(line)
                 try:
                     record = parse_line(line, lineno, max_record_bytes=bound)
                 except SptError:
-                    malformed += 1
+                    tally.malformed += 1
                     continue
-                if record is None:
-                    continue
-                profile = Profile.of(record.abi or default.abi, record.cookie or default.cookie)
-                outcome = _send_record(recorders.get(profile), record.ioctl, record.data_in,
-                                       profile)
-                sent += 1
-                if outcome is not None:
-                    (lost if outcome.transport else failed)[outcome.label] += 1
-                    meanings.setdefault(outcome.label, outcome.meaning)
-                progress.update(sent, position)
+                if record is not None:
+                    yield _Item(record.ioctl, record.data_in, Profile.of(
+                        record.abi or default.abi, record.cookie or default.cookie),
+                        route(record.ioctl, record.data_in))
+
+        setup = _Target if args.jobs > 1 else lambda extra: here
+        try:
+            for outcome, recorded in keyed_map(setup, _answer, items(), _route, args.jobs,
+                                               extra=extra):
+                if sink is not None:
+                    sink.write(recorded)
+                    sink.flush()
+                tally.add(outcome)
+                progress.update(tally.sent, read[0])
         except KeyboardInterrupt:
             interrupted = True
         finally:
             progress.close()
-    _summary(args, sent, failed, lost, meanings, malformed, interrupted)
+    _summary(args, tally, interrupted)
     if interrupted:
         return EXIT_INTERRUPTED
-    if lost:
-        print(f"iscsitgt-spt send: {sum(lost.values())} of {sent} requests got no answer "
-              "(transport failures)", file=sys.stderr)
+    if tally.lost:
+        print(f"iscsitgt-spt send: {sum(tally.lost.values())} of {tally.sent} requests got no "
+              "answer (transport failures)", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
 
 
-def _summary(
-    args: argparse.Namespace, sent: int, failed: collections.Counter[str],
-    lost: collections.Counter[str], meanings: dict[str, str], malformed: int,
-    interrupted: bool,
-) -> None:
+class _Tally:
+    """What the summary says: records sent, the target's failure answers and the transport
+    failures by label (in the order first seen), each label's meaning, malformed lines."""
+
+    def __init__(self) -> None:
+        self.sent = self.malformed = 0
+        self.failed: collections.Counter[str] = collections.Counter()
+        self.lost: collections.Counter[str] = collections.Counter()
+        self.meanings: dict[str, str] = {}
+
+    def add(self, outcome: _Outcome | None) -> None:
+        self.sent += 1
+        if outcome is not None:
+            (self.lost if outcome.transport else self.failed)[outcome.label] += 1
+            self.meanings.setdefault(outcome.label, outcome.meaning)
+
+
+def _summary(args: argparse.Namespace, tally: _Tally, interrupted: bool) -> None:
+    sent, failed, lost, meanings = tally.sent, tally.failed, tally.lost, tally.meanings
     count = sum(failed.values()) + sum(lost.values())
     if args.json:
         print_json({"sent": sent, "ok": sent - count, "failed": dict(failed.most_common()),
                     "transport_failures": dict(lost.most_common()), "meanings": meanings,
-                    "malformed": malformed, "interrupted": interrupted})
+                    "malformed": tally.malformed, "interrupted": interrupted})
         return
     print(f"sent {sent}, ok {sent - count}, failed {count}"
-          + (f", malformed lines {malformed}" if malformed else "")
+          + (f", malformed lines {tally.malformed}" if tally.malformed else "")
           + (" (interrupted)" if interrupted else ""))
     if failed:
         print("the target's failure answers:")

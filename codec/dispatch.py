@@ -11,16 +11,15 @@ self-describing ``Length``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from iscsitgt_spt.codec._frozen import quick_init
 from iscsitgt_spt.codec.api import Buffer, decode_from, layout_of, size_error
 from iscsitgt_spt.codec.fast import fast_decode
 from iscsitgt_spt.codec.jsonform import compact_dumps, value_to_json, value_to_json_text
 from iscsitgt_spt.codec.longbuffer import LongBuffer, leading
 from iscsitgt_spt.codec.partial import PartialValue, decode_partial
 from iscsitgt_spt.codec.values import StructValue
+from iscsitgt_spt.spec._frozen import frozen
 from iscsitgt_spt.spec.arguments import (
     buffer_argument,
     int_argument,
@@ -82,8 +81,7 @@ class _OfAStructure:
         return self.value.profile
 
 
-@quick_init
-@dataclass(frozen=True)
+@frozen
 class Decoded(_OfAStructure):
     """A decoded buffer: the structure, plus any bytes it does not cover."""
 
@@ -161,8 +159,7 @@ def _header_reader(profile: Profile) -> tuple[int, slice, slice]:
 _HEADER_READERS: dict[tuple[str, str], tuple[int, slice, slice]] = {}
 
 
-@quick_init
-@dataclass(frozen=True)
+@frozen
 class Truncated(_OfAStructure):
     """A buffer shorter than the structure it holds: its whole members and where it ends."""
 

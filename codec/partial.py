@@ -14,13 +14,13 @@ this module as member values.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from iscsitgt_spt.codec.api import Buffer, layout_of, size_error
 from iscsitgt_spt.codec.fast import fast_decode
 from iscsitgt_spt.codec.jsonform import value_to_json
 from iscsitgt_spt.codec.values import FieldValue, StructValue
+from iscsitgt_spt.spec._frozen import frozen
 from iscsitgt_spt.spec.arguments import buffer_argument
 from iscsitgt_spt.spec.errors import ParseError, count_of
 from iscsitgt_spt.spec.layout import CStruct, Layout, Member
@@ -37,7 +37,7 @@ class MemberCut(ParseError, LookupError):
     for a key it lacks."""
 
 
-@dataclass(frozen=True)
+@frozen
 class PartialValue:
     """The whole members of a structure whose buffer was cut short.
 

@@ -195,6 +195,9 @@ class Fault:
     name: str
     structure: CStruct
     description: str
+    #: Whether the fault makes one session's request depend on another session's state
+    #: (then the target cannot be split by session: see SimulatedTarget.sessions_named).
+    crosses_sessions: bool = False
 
 
 #: The faults a :class:`SimulatedTarget` can plant (``faults=``, or ``sim:fault=NAME``).
@@ -210,7 +213,8 @@ FAULTS: dict[str, Fault] = {f.name: f for f in (
           "terminating them (RFC 7143 session reinstatement)"),
     Fault("abort-other-session", ISCSITGT_SPT_TMF,
           "ABORT TASK of a task open in another session answers FUNCTION COMPLETE and aborts "
-          "it, instead of TASK DOES NOT EXIST (task tags are per session)"),
+          "it, instead of TASK DOES NOT EXIST (task tags are per session)",
+          crosses_sessions=True),
 )}
 
 
@@ -312,11 +316,47 @@ class SimulatedTarget(Transport):
             for s in STRUCTURES.values() if (code := control_code_of(s)) is not None
         }
         self._pass_through = get_layout(SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY, profile)
+        #: where each request's session cookies are (sessions_named), by layout
+        self._session_spans: dict[int, tuple[tuple[int, int], ...]] = {}
 
     def __repr__(self) -> str:
         faults = f" faults={','.join(sorted(self.faults))}" if self.faults else ""
         return (f"<SimulatedTarget {self.profile} luns={sorted(self.luns)} "
                 f"sessions={len(self.sessions)}{faults}>")
+
+    # -- what a request touches ----------------------------------------------------------------
+    @property
+    def splits_by_session(self) -> bool:
+        """Whether every answer depends only on the state of the sessions the request names
+        (:meth:`sessions_named`): true unless a planted fault crosses sessions.  Then a corpus
+        can be answered by several targets, each holding the requests of some sessions, in
+        their order, and every answer is the one this target would give."""
+        return not any(FAULTS[name].crosses_sessions for name in self.faults)
+
+    def sessions_named(self, code: int, data: bytes) -> tuple[int, ...]:
+        """The sessions whose state answering ``data`` (sent with IOCTL ``code``) can read or
+        change: the values of the session cookie members of the structure this target takes
+        the request for (:meth:`Layout.cookies`, under the target's profile).  Empty when the
+        request names none, or is refused before any handler reads it (the state is then
+        untouched, whichever target answers)."""
+        if code == IOCTL_SCSI_MINIPORT:
+            if len(data) < self._header.size:
+                return ()
+            field = self._header.member("ControlCode")
+            layout = self._requests.get(int.from_bytes(data[field.offset:field.end], "little"))
+        elif code == ASSUMED_PASS_THROUGH_IOCTL:
+            layout = self._pass_through
+        else:
+            return ()
+        if layout is None:
+            return ()
+        spans = self._session_spans.get(id(layout))  # (the target holds its layouts)
+        if spans is None:
+            spans = self._session_spans[id(layout)] = tuple(
+                (c.member.offset, c.member.end) for c in layout.cookies()
+                if c.identifies == "session")
+        return tuple(int.from_bytes(data[start:end], "little")
+                     for start, end in spans if len(data) >= end)
 
     # -- transport ----------------------------------------------------------------------------
     def _ioctl(self, code: int, data: bytes, out_size: int) -> bytes:

@@ -9,8 +9,7 @@ from :data:`ASSUMPTIONS`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from iscsitgt_spt.spec._frozen import frozen
 from iscsitgt_spt.spec.constants import IOCTL_SCSI_PASS_THROUGH_DIRECT
 
 __all__ = [
@@ -39,7 +38,7 @@ RETURN_CODE_SUCCESS = 0
 ASSUMED_PASS_THROUGH_IOCTL = IOCTL_SCSI_PASS_THROUGH_DIRECT
 
 
-@dataclass(frozen=True)
+@frozen
 class Assumption:
     """One unpublished fact: what we chose, what else it could be, and how to change it."""
 

@@ -8,7 +8,8 @@ named assumption.  Names are Microsoft's where Microsoft named the value.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+
+from iscsitgt_spt.spec._frozen import frozen
 
 __all__ = [
     "CTLCODE_ISCSITGT_SPT_SESSION_END",
@@ -75,7 +76,7 @@ FILE_DEVICE_CONTROLLER = 0x00000004
 IOCTL_SCSI_BASE = FILE_DEVICE_CONTROLLER
 
 
-@dataclass(frozen=True)
+@frozen
 class CtlCode:
     """The four parts of an IOCTL code, as ``CTL_CODE(DeviceType, Function, Method, Access)``."""
 

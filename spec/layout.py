@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import construct
+from iscsitgt_spt.spec._frozen import frozen
 from iscsitgt_spt.spec.primitives import (
     SESSION_COOKIE,
     TASK_COOKIE,
@@ -75,7 +76,7 @@ class CStruct(construct.Struct):  # type: ignore[misc]
         return f"<CStruct {self.c_name}>"
 
 
-@dataclass(frozen=True)
+@frozen
 class Member:
     """One member of a resolved structure, at any nesting level."""
 
@@ -129,7 +130,7 @@ COOKIE_TYPES: Mapping[str, Literal["session", "task"]] = {
 }
 
 
-@dataclass(frozen=True)
+@frozen
 class CookieMember:
     """A cookie member of a layout: the member, what it identifies, its structure's name, and
     whether that structure introduces the value (a START's handle) or refers to an existing one.
@@ -141,7 +142,7 @@ class CookieMember:
     creates: bool
 
 
-@dataclass(frozen=True)
+@frozen
 class Layout:
     """A structure resolved for one profile: size, members, the concrete construct."""
 

@@ -9,9 +9,9 @@ lay out identically; on win32 they do not.  See :mod:`iscsitgt_spt.spec.assumpti
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal, cast
 
+from iscsitgt_spt.spec._frozen import frozen
 from iscsitgt_spt.spec.errors import ProfileError
 
 __all__ = ["ABIS", "COOKIES", "DEFAULT_PROFILE", "PROFILES", "AbiName", "CookieName", "Profile"]
@@ -25,7 +25,7 @@ COOKIES: tuple[CookieName, ...] = ("u64", "ptr")
 _POINTER_SIZE = {"win64": 8, "win32": 4}
 
 
-@dataclass(frozen=True, order=True)
+@frozen(order=True)
 class Profile:
     """An ABI (pointer width) plus the assumed cookie width."""
 

@@ -8,8 +8,9 @@ A value the caller gives explicitly always wins, so any byte pattern stays build
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
+
+from iscsitgt_spt.spec._frozen import frozen
 
 if TYPE_CHECKING:  # pragma: no cover
     from iscsitgt_spt.spec.layout import CStruct, Layout
@@ -29,7 +30,7 @@ class Rule:
         raise NotImplementedError
 
 
-@dataclass(frozen=True)
+@frozen
 class SizeOfSelf(Rule):
     """``sizeof`` of the structure that declares the rule."""
 
@@ -40,7 +41,7 @@ class SizeOfSelf(Rule):
         return f"sizeof({struct.c_name})"
 
 
-@dataclass(frozen=True)
+@frozen
 class SizeOf(Rule):
     """``sizeof`` of one member."""
 
@@ -53,7 +54,7 @@ class SizeOf(Rule):
         return f"sizeof({struct.c_name}.{self.path})"
 
 
-@dataclass(frozen=True)
+@frozen
 class SizeAfter(Rule):
     """Bytes of the structure that follow a member (SRB_IO_CONTROL.Length)."""
 
@@ -66,7 +67,7 @@ class SizeAfter(Rule):
         return f"sizeof({struct.c_name}) - sizeof({self.path})"
 
 
-@dataclass(frozen=True)
+@frozen
 class OffsetOf(Rule):
     """Offset of a member, counted from the start of another (``base``) member."""
 
@@ -80,7 +81,7 @@ class OffsetOf(Rule):
         return f"offsetof({struct.c_name}, {self.path}) - offsetof({struct.c_name}, {self.base})"
 
 
-@dataclass(frozen=True)
+@frozen
 class Const(Rule):
     """A fixed value with the name it is known by (a control code, an assumption)."""
 

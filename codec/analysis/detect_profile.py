@@ -30,12 +30,13 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from iscsitgt_spt.codec.api import Buffer
 from iscsitgt_spt.codec.dispatch import identify, identify_reads
 from iscsitgt_spt.codec.longbuffer import LongBuffer, leading
+from iscsitgt_spt.spec._frozen import frozen
 from iscsitgt_spt.spec.errors import ParseError, SptError
 from iscsitgt_spt.spec.layout import Layout
 from iscsitgt_spt.spec.profiles import ABIS, COOKIES, PROFILES, Profile
@@ -45,7 +46,7 @@ from iscsitgt_spt.spec.rules import SizeAfter
 __all__ = ["ProfileGuess", "describe_profiles", "detect_profile"]
 
 
-@dataclass(frozen=True)
+@frozen
 class ProfileGuess:
     """The profile chosen for a buffer, the alternatives, and why.
 

@@ -12,10 +12,9 @@ importing from.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any, Literal
 
-from iscsitgt_spt.codec._frozen import quick_init
+from iscsitgt_spt.spec._frozen import frozen
 
 __all__ = [
     "RULES",
@@ -31,7 +30,7 @@ Severity = Literal["error", "warning", "info"]
 _RANK: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
 
 
-@dataclass(frozen=True)
+@frozen
 class RuleInfo:
     """One lint check: its stable code, severity, a title and why it matters."""
 
@@ -41,8 +40,7 @@ class RuleInfo:
     explanation: str
 
 
-@quick_init
-@dataclass(frozen=True)
+@frozen
 class Finding:
     """One problem in one buffer.  ``path`` starts with the structure name."""
 

@@ -11,11 +11,10 @@ costs nothing but itself.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from json.encoder import encode_basestring as _string_text
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from iscsitgt_spt.codec._frozen import quick_init
 from iscsitgt_spt.codec.analysis.detect_profile import ProfileGuess, detect_profile
 from iscsitgt_spt.codec.analysis.lint import Finding, lint, lint_bytes
 from iscsitgt_spt.codec.api import encode
@@ -25,6 +24,7 @@ from iscsitgt_spt.codec.fast import Leaf, compiled, wchar_from_bytes
 from iscsitgt_spt.codec.jsonform import compact_dumps, value_to_json, wchar_json
 from iscsitgt_spt.codec.longbuffer import LongBuffer
 from iscsitgt_spt.codec.values import StructValue
+from iscsitgt_spt.spec._frozen import frozen
 from iscsitgt_spt.spec.constants import IOCTLS
 from iscsitgt_spt.spec.errors import ParseError, SptError
 from iscsitgt_spt.spec.layout import Layout
@@ -59,8 +59,7 @@ _PASS_THROUGH = SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY.c_name
 _T = TypeVar("_T")
 
 
-@quick_init
-@dataclass(frozen=True)
+@frozen
 class BufferReport:
     """One decoded buffer (request or response), or why it could not be decoded.
 
@@ -98,8 +97,7 @@ class BufferReport:
                 + findings_text(self.findings) + "}")
 
 
-@quick_init
-@dataclass(frozen=True)
+@frozen
 class Change:
     """A member the driver changed between request and response."""
 
@@ -113,8 +111,7 @@ class Change:
                 "after": self.after}
 
 
-@quick_init
-@dataclass(frozen=True)
+@frozen
 class RecordReport:
     record: RawRecord
     profile: Profile | None = None

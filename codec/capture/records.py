@@ -27,11 +27,11 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
-from iscsitgt_spt.codec._frozen import quick_init
 from iscsitgt_spt.codec.safejson import json_text_bound, read_json
+from iscsitgt_spt.spec._frozen import frozen
 from iscsitgt_spt.spec.constants import IOCTLS
 from iscsitgt_spt.spec.errors import InputFormatError
 
@@ -80,8 +80,7 @@ class RecordTooLarge(InputFormatError):
         self.limit = limit
 
 
-@quick_init
-@dataclass(frozen=True)
+@frozen
 class RawRecord:
     """What a reader extracted from one record of a capture (see the module docstring)."""
 
@@ -102,7 +101,7 @@ class RawRecord:
         return self.error is None
 
 
-@dataclass(frozen=True)
+@frozen
 class CaptureReadResult:
     """The format that was read (given or detected) and the records read from it, in order."""
 
@@ -303,21 +302,26 @@ def raw_from_capture_record(record: CaptureRecord, index: int, line: int | None)
     )
 
 
-def iter_jsonl(lines: Iterable[str], limit: int = MAX_RECORD_SIZE) -> Iterator[RawRecord]:
+def iter_jsonl(
+    lines: Iterable[str], limit: int = MAX_RECORD_SIZE, *, first_line: int = 1,
+    first_index: int = 0,
+) -> Iterator[RawRecord]:
     """Read the project's JSONL capture line by line; a broken line becomes an error record.
 
     A line longer than any record within ``limit`` could be is refused before it is parsed.
     A record's line range is its line; ``#`` comment lines are named in the next record's
-    ``meta["skipped_lines"]`` (the last record's, for those after it).
+    ``meta["skipped_lines"]`` (the last record's, for those after it).  ``lines`` may be a
+    part of a capture: its first line is line ``first_line``, its first record record
+    ``first_index`` (``decode --jobs`` hands such parts to its workers).
     """
     from iscsitgt_spt.codec.capture.jsonl import plain_record, record_from_json
 
     bound = json_text_bound(limit)
     comments: list[tuple[int, str]] = []
     held: RawRecord | None = None
-    index = 0
+    index = first_index
     # One loop, no generator stacked on another: a capture is millions of lines.
-    for lineno, text in enumerate(lines, 1):
+    for lineno, text in enumerate(lines, first_line):
         stripped = text.strip()
         if not stripped:
             continue

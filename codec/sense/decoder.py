@@ -21,10 +21,8 @@ are re-exported here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import NamedTuple
 
-from iscsitgt_spt.codec._frozen import quick_init
 from iscsitgt_spt.codec.jsonform import compact_dumps
 from iscsitgt_spt.codec.sense.asc import (
     asc_ascq_code,
@@ -72,6 +70,7 @@ from iscsitgt_spt.codec.sense.spc import (
     MicrocodeActivationDescriptor,
 )
 from iscsitgt_spt.codec.sense.walk import RawDescriptor, walk_descriptors
+from iscsitgt_spt.spec._frozen import frozen
 from iscsitgt_spt.spec.constants import SenseKey, SenseResponseCode
 from iscsitgt_spt.spec.errors import ParseError, count_of
 
@@ -99,8 +98,7 @@ MAX_FORWARDED_DEPTH = 3
 
 
 # --- the decoded buffer -----------------------------------------------------------------------
-@quick_init
-@dataclass(frozen=True)
+@frozen
 class SenseInfo(_Jsonable):
     """A decoded sense buffer.  ``None`` marks a field the buffer does not hold."""
 

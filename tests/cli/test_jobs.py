@@ -9,12 +9,13 @@ import argparse
 import subprocess
 import sys
 from importlib import resources
+from pathlib import Path
 
 import pytest
 from iscsitgt_spt.cli import _jobs
 from iscsitgt_spt.cli._jobs import jobs_option, ordered_map
 
-from tests.cli.conftest import run_cli
+from tests.cli.conftest import run_cli, run_here
 
 
 def _demo_capture(tmp_path, copies: int) -> str:  # type: ignore[no-untyped-def]
@@ -29,7 +30,7 @@ def _demo_capture(tmp_path, copies: int) -> str:  # type: ignore[no-untyped-def]
                                   ["--json", "--fail-on", "warning"]])
 def test_jobs_output_is_byte_identical_to_one_process(tmp_path, mode) -> None:  # type: ignore[no-untyped-def]
     path = _demo_capture(tmp_path, 75)  # 75 x 7 records: a chunk of 512 and another
-    one = run_cli("decode", *mode, path)
+    one = run_here("decode", *mode, path)  # (workers: run_cli, a process of its own)
     two = run_cli("decode", *mode, "--jobs", "2", path)
     assert one.stdout and one.stdout == two.stdout
     assert (one.returncode, one.stderr) == (two.returncode, two.stderr)
@@ -42,7 +43,7 @@ def test_jobs_values() -> None:
     for bad in ("0", "-1", "two", "1e3"):
         with pytest.raises(argparse.ArgumentTypeError):
             jobs_option(bad)
-    result = run_cli("decode", "--jobs", "zero", "-")
+    result = run_here("decode", "--jobs", "zero", "-")
     assert result.returncode == 2 and "--jobs" in result.stderr
 
 
@@ -75,3 +76,112 @@ def test_one_process_loads_no_process_pool() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "[]"
+
+
+# -- a JSON-Lines capture cut into parts of whole lines (cli/_many.py) ----------------------
+def _options(**changes):  # type: ignore[no-untyped-def]
+    from iscsitgt_spt.cli._many import chunk_options
+
+    given = {"name": None, "ioctl": None, "abi": None, "cookie": None, "json": True,
+             "hexdump": False, "verbose": False, "fail_on": "warning", "diagnostics": True,
+             "width": None, **changes}
+    args = argparse.Namespace(**given)
+    return chunk_options(args, "jsonl", False)
+
+
+def _capture_lines() -> list[str]:
+    """The demo's records with what a capture can hold between them: comment lines before a
+    record (named in its skipped_lines), blank and indented lines, a CRLF line, a broken
+    record, and comments after the last record."""
+    text = resources.files("iscsitgt_spt.cli.samples").joinpath("demo.jsonl").read_text()
+    records = [line for line in text.splitlines() if line and not line.startswith("#")]
+    lines = []
+    for n in range(40):
+        if n % 6 == 0:
+            lines.append(f"# comment before record group {n}\n")
+        if n % 9 == 0:
+            lines.append("\n")
+            lines.append("   \t\n")
+            lines.append("  # an indented comment\n")
+        lines.extend(f"{record}\n" for record in records[: 1 + n % len(records)])
+        if n % 11 == 0:
+            lines.append(" " + records[0] + "\r\n")  # indented, CRLF: still a record
+            lines.append('{"broken": \n')
+    return [*lines, "# after the last record\n", "\n"]
+
+
+def _one_process(lines: list[str], options: argparse.Namespace) -> tuple[str, tuple]:  # type: ignore[type-arg]
+    from iscsitgt_spt.cli._many import JsonLines, report_texts
+    from iscsitgt_spt.cli._verdict import Verdict
+
+    verdict = Verdict(options.fail_on)
+    text = "".join(report_texts(JsonLines(iter(lines), 1 << 22), options, verdict))
+    return text, verdict.counts()
+
+
+def _in_parts(lines, options, jobs, stop_after=None):  # type: ignore[no-untyped-def]
+    from iscsitgt_spt.cli import _many
+    from iscsitgt_spt.spec.errors import InputFormatError
+
+    def source():  # type: ignore[no-untyped-def]
+        for n, line in enumerate(lines):
+            if n == stop_after:
+                raise InputFormatError("line too long")
+            yield line
+
+    stopped: list = []
+    parts = list(_many.line_parts(source(), stopped))
+    results = list(_jobs.ordered_results(_many._lines_output, parts, jobs,
+                                         extra=(options, 1 << 22)))
+    text = "".join(text for text, _ in results)
+    counts = tuple(map(sum, zip(*(c for _, c in results))))
+    return text, counts, parts, stopped
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 7, 100000])
+@pytest.mark.parametrize("json_output", [True, False])
+def test_line_parts_give_the_output_of_one_reader(monkeypatch, chunk, json_output) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("iscsitgt_spt.cli._many.CHUNK_RECORDS", chunk)
+    lines = _capture_lines()
+    options = _options() if json_output else _options(json=False)
+    want = _one_process(lines, options)
+    text, counts, parts, stopped = _in_parts(lines, options, jobs=2)
+    assert (text, counts) == want and not stopped
+    assert "skipped_lines" in want[0] or "not data, skipped" in want[0]
+    assert want[1][1] > 0 and want[1][0] > 100  # broken records counted, many records
+    # Every line in exactly one part, in order; every part but the last ends with a record.
+    assert [line for part in parts for line in part[2]] == lines
+    if chunk < 100000:
+        assert len(parts) > 2
+        assert all(part[2][-1].lstrip()[:1] == "{" for part in parts[:-1])
+
+
+@pytest.mark.parametrize("stop_after", [5, 60, 137])
+def test_reading_stopped_leaves_out_what_one_reader_leaves_out(monkeypatch, stop_after) -> None:  # type: ignore[no-untyped-def]
+    # One process: the reader holds each record until the next line is read, so when the
+    # lines stop with an error, the last record read is not reported.
+    monkeypatch.setattr("iscsitgt_spt.cli._many.CHUNK_RECORDS", 3)
+    lines = _capture_lines()
+    options = _options()
+    want = _one_process(lines[:stop_after], options)
+    records_read = sum(1 for line in lines[:stop_after]
+                       if line.strip() and not line.strip().startswith("#"))
+    assert want[1][0] == records_read  # (the helper reads to the end: every record)
+    text, counts, _, stopped = _in_parts(lines, options, jobs=2, stop_after=stop_after)
+    assert len(stopped) == 1
+    assert counts[0] == records_read - 1
+    assert text == "".join(want[0].splitlines(keepends=True)[: records_read - 1])
+
+
+def test_one_buffer_loads_no_capture_machinery() -> None:
+    # Start-up (issue 25): decode of one buffer imports neither the worker pool nor the
+    # many-record output (progress, the bulk JSON line), which a capture loads when it needs.
+    buffer = Path(__file__).resolve().parents[1] / "vectors/c/win64-u64/ISCSITGT_SPT_TMF.bin"
+    code = ("import sys; from iscsitgt_spt.cli import main; main(['decode', sys.argv[1]]); "
+            "print(sorted(m for m in ('multiprocessing', 'concurrent.futures', "
+            "'iscsitgt_spt.cli._many', 'iscsitgt_spt.cli._progress', "
+            "'iscsitgt_spt.codec.analysis.bulk') if m in sys.modules), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code, str(buffer)], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0 and "ISCSITGT_SPT_TMF" in done.stdout
+    assert done.stderr.strip().splitlines()[-1] == "[]"

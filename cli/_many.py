@@ -1,0 +1,222 @@
+"""``decode`` of a capture of many records: the report stream, on this process or on N.
+
+:func:`emit_many` writes every record's report in input order and counts what the exit status
+rests on.  With ``--jobs 1`` the records are read and reported here, one at a time.  With
+``--jobs N`` worker processes write the reports (:mod:`iscsitgt_spt.cli._jobs` keeps them in
+order), and this process only reads, cuts and writes, so that it is never what the workers
+wait for:
+
+* a JSON-Lines capture (one record a line, the shape of a million-record capture) is cut into
+  parts of whole lines (:func:`line_parts`): this process reads the text and looks at the
+  first character of each line, nothing more; a worker parses its lines
+  (:func:`~iscsitgt_spt.codec.capture.records.iter_jsonl`, told the number of the part's
+  first line and record) and returns the part's output text and three counts;
+* every other format (a record spans several lines, or the whole input) is read here into
+  records, which go to the workers in chunks.
+
+A part ends right after a record's line, so the comment lines before a record travel with it
+(they are named in its ``skipped_lines``, as with one process); comment lines after the last
+record join the part that holds it.  The output and the exit status are the same as with one
+process, byte for byte: a line too long to read ends the input at the same record.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Iterable, Iterator
+
+from iscsitgt_spt.cli._jobs import CHUNK_BYTES, CHUNK_RECORDS, ordered_map, ordered_results
+from iscsitgt_spt.cli._progress import Progress
+from iscsitgt_spt.cli._terminal import wrap_prose
+from iscsitgt_spt.cli._verdict import Verdict
+from iscsitgt_spt.codec.analysis.bulk import bulk_line
+from iscsitgt_spt.codec.analysis.report import report_record
+from iscsitgt_spt.codec.capture.records import RawRecord, bound_records, iter_jsonl
+from iscsitgt_spt.spec.errors import SptError
+
+__all__ = [
+    "JsonLines", "LinePart", "chunk_options", "emit_many", "line_parts",
+    "report_texts",
+]
+
+#: A part of a JSON-Lines capture: (number of its first line, index of its first record,
+#: its lines, whether its last record is to be left out: see :func:`line_parts`).
+LinePart = tuple[int, int, list[str], bool]
+
+Counts = tuple[int, int, int]
+
+
+class JsonLines(Iterator[RawRecord]):
+    """The lines of a JSON-Lines capture: its records when iterated (by one process), or cut
+    into parts for workers (:func:`line_parts`)."""
+
+    def __init__(self, lines: Iterator[str], limit: int) -> None:
+        self.lines = lines
+        self.limit = limit
+        self._records: Iterator[RawRecord] | None = None
+
+    def __next__(self) -> RawRecord:
+        if self._records is None:
+            self._records = bound_records(iter_jsonl(self.lines, self.limit), self.limit)
+        return next(self._records)
+
+
+def emit_many(
+    records: Iterator[RawRecord], fmt: str, args: argparse.Namespace,
+    verdict: Verdict, options: argparse.Namespace, *, total_bytes: int | None = None,
+    position: Callable[[], int] | None = None,
+) -> None:
+    """Write the report of every record, counted into ``verdict`` (see the module
+    docstring)."""
+    progress = Progress(label="records", total_bytes=total_bytes)
+    jobs = getattr(args, "jobs", 1)
+    stopped: list[SptError] = []
+    try:
+        if not args.json:
+            sys.stdout.write(f"format: {fmt}\n")
+        if jobs <= 1:
+            for text in report_texts(records, options, verdict):
+                sys.stdout.write(text)
+                progress.update(verdict.records, position() if position is not None else None)
+            return
+        results: Iterator[tuple[str, Counts]]
+        if isinstance(records, JsonLines):
+            results = ordered_results(_lines_output, line_parts(records.lines, stopped), jobs,
+                                      extra=(options, records.limit))
+        else:
+            results = ordered_map(_records_output, records, jobs, extra=options,
+                                  size=_record_bytes)
+        for text, counts in results:
+            sys.stdout.write(text)
+            verdict.add_counts(counts)
+            progress.update(verdict.records, position() if position is not None else None)
+    finally:
+        progress.close()
+    if stopped:
+        raise stopped[0]  # what one process raises there, after the same records
+
+
+def _is_record(line: str) -> bool:
+    """Whether the JSON-Lines reader takes ``line`` for a record (not blank, not ``#``)."""
+    head = line[:1]
+    if head and not head.isspace():
+        return head != "#"
+    stripped = line.strip()
+    return bool(stripped) and stripped[0] != "#"
+
+
+def line_parts(lines: Iterator[str], stopped: list[SptError]) -> Iterator[LinePart]:
+    """The lines cut into parts of :data:`~iscsitgt_spt.cli._jobs.CHUNK_RECORDS` records or
+    about :data:`~iscsitgt_spt.cli._jobs.CHUNK_BYTES` characters, each ending with a record's
+    line.
+
+    A line is looked at only as far as the reader needs to tell a record from a blank or
+    ``#`` line (:func:`_is_record`).  One part is held back until the next one holds a record,
+    so that the lines after the last record join the part that holds it.  When reading stops
+    with an error (a line too long), the error goes into ``stopped`` and the last record read
+    is left out of the output, as with one process, whose reader holds each record until the
+    next line is read.
+    """
+    held: LinePart | None = None
+    part: list[str] = []
+    first_line, first_index = 1, 0
+    lineno = size = records = 0
+    try:
+        for line in lines:
+            lineno += 1
+            part.append(line)
+            size += len(line)
+            if _is_record(line):
+                records += 1
+                if records >= CHUNK_RECORDS or size >= CHUNK_BYTES:
+                    if held is not None:
+                        yield held
+                    held = (first_line, first_index, part, False)
+                    first_line, first_index = lineno + 1, first_index + records
+                    part, size, records = [], 0, 0
+    except SptError as exc:
+        stopped.append(exc)
+    yield from _last_parts(held, (first_line, first_index, part, bool(stopped)), records)
+
+
+def _last_parts(held: LinePart | None, rest: LinePart, records: int) -> Iterator[LinePart]:
+    """The part held back and the rest of the lines (which hold ``records`` records): one
+    part when the rest holds none, its lines then belonging to the held part's last record
+    (which the rest's ``cut`` then concerns)."""
+    if held is None:
+        yield rest
+    elif records:
+        yield held
+        yield rest
+    else:
+        yield (held[0], held[1], held[2] + rest[2], rest[3])
+
+
+def _lines_output(part: LinePart, extra: tuple[argparse.Namespace, int]) -> tuple[str, Counts]:
+    """A worker's output for a part of a JSON-Lines capture."""
+    options, limit = extra
+    first_line, first_index, lines, cut = part
+    records = bound_records(iter_jsonl(lines, limit, first_line=first_line,
+                                       first_index=first_index), limit)
+    return _records_output(_all_but_last(records) if cut else records, options)
+
+
+def _all_but_last(records: Iterator[RawRecord]) -> Iterator[RawRecord]:
+    held: RawRecord | None = None
+    for record in records:
+        if held is not None:
+            yield held
+        held = record
+
+
+def _record_bytes(record: RawRecord) -> int:
+    return len(record.data_in or b"") + len(record.data_out or b"") + 64
+
+
+def _records_output(
+    records: Iterable[RawRecord], options: argparse.Namespace
+) -> tuple[str, Counts]:
+    """A worker's output for records, and what the exit status rests on: (records,
+    undecoded, gated)."""
+    verdict = Verdict(options.fail_on)
+    return "".join(report_texts(records, options, verdict)), verdict.counts()
+
+
+def report_texts(
+    records: Iterable[RawRecord], options: argparse.Namespace, verdict: Verdict
+) -> Iterator[str]:
+    """The output text of each record (its JSON line, or its text report), each counted
+    into ``verdict``."""
+    from iscsitgt_spt.cli.decode import iter_report_text  # (decode imports this module)
+
+    # JSON with no structure or IOCTL forced: the usual record's line is written straight
+    # from its bytes, the same line report_record would give.
+    bulk = options.json and not options.name and options.ioctl is None
+    for record in records:
+        found = (bulk_line(record, abi=options.abi, cookie=options.cookie,
+                           diagnostics=options.diagnostics) if bulk else None)
+        if found is not None:
+            verdict.add_decoded(found[1])
+            yield found[0] + "\n"
+            continue
+        report = report_record(record, name=options.name, ioctl=options.ioctl,
+                               abi=options.abi, cookie=options.cookie,
+                               diagnostics=options.diagnostics)
+        verdict.add(report)
+        if options.json:
+            yield report.to_json_line() + "\n"
+        else:
+            yield "\n" + "".join(f"{line}\n" for line in wrap_prose(iter_report_text(
+                report, options.fmt, options, options.color), options.width))
+
+
+def chunk_options(args: argparse.Namespace, fmt: str, color: bool) -> argparse.Namespace:
+    """What records are written with: the options that shape a record's output (a small
+    namespace, handed to worker processes)."""
+    keep = ("name", "ioctl", "abi", "cookie", "json", "hexdump", "verbose", "fail_on")
+    options = argparse.Namespace(**{key: getattr(args, key, None) for key in keep})
+    options.diagnostics = getattr(args, "diagnostics", True)
+    options.fmt, options.color = fmt, color
+    options.width = getattr(args, "width", None)  # the terminal's, read once in this process
+    return options

@@ -1,0 +1,182 @@
+"""``send --fuzz-corpus FILE --jobs N``: the corpus split among simulated targets by session.
+
+The expected results are those of ``--jobs 1`` (one target answering every record in order):
+the same summary, exit status and standard error, and the same recording (every field but
+``time``, which a clock fills, and ``pid``, which is the command's own).  Corpora: a ``fuzz``
+corpus of every profile, and the recording of a session fuzzing run (several sessions
+interleaved, whose answers depend on the order of their requests; a control shows that).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from iscsitgt_spt.cli._jobs import keyed_map
+from iscsitgt_spt.codec import build, encode
+from iscsitgt_spt.device.simulator import SimulatedTarget
+from iscsitgt_spt.spec.assumptions import ASSUMED_PASS_THROUGH_IOCTL
+from iscsitgt_spt.spec.constants import IOCTL_SCSI_MINIPORT
+from iscsitgt_spt.spec.profiles import PROFILES, Profile
+from iscsitgt_spt.spec.registry import STRUCTURES, get_layout
+
+from tests.cli.conftest import run_cli, run_here
+
+
+def _recorded(path: Path) -> tuple[list[dict], set]:  # type: ignore[type-arg]
+    """The recording's records without ``time`` and ``pid``; the pids seen."""
+    records, pids = [], set()
+    for line in path.read_text().splitlines():
+        record = json.loads(line)
+        record.pop("time", None)
+        pids.add(record.pop("pid", None))
+        records.append(record)
+    return records, pids
+
+
+def _both(tmp_path: Path, corpus: Path, device: str, *options: str) -> None:
+    runs = []
+    for jobs, run in (("1", run_here), ("2", run_cli)):  # (workers: a process of its own)
+        capture = tmp_path / f"recorded-{len(options)}-{jobs}.jsonl"  # a new file each
+        done = run("send", "--fuzz-corpus", str(corpus), "--device", device,
+                       "--record", str(capture), "--jobs", jobs, *options)
+        runs.append((done, *_recorded(capture)))
+    (one, one_records, _), (two, two_records, two_pids) = runs
+    assert (two.returncode, two.stdout, two.stderr) == (one.returncode, one.stdout, one.stderr)
+    assert two_records == one_records and len(one_records) > 50
+    assert len(two_pids) == 1  # the command's pid, also on what the workers answered
+
+
+@pytest.mark.parametrize("profile", PROFILES, ids=str)
+def test_fuzz_corpus_of_every_profile_answers_as_with_one_process(tmp_path, profile) -> None:  # type: ignore[no-untyped-def]
+    corpus = tmp_path / "corpus.jsonl"
+    made = run_here("fuzz", "--all", "--mode", "all", "-n", "6", "--abi", profile.abi,
+                   "--cookie", profile.cookie, "-o", str(corpus))
+    assert made.returncode == 0, made.stderr
+    _both(tmp_path, corpus, f"sim:abi={profile.abi},cookie={profile.cookie}", "--json")
+
+
+@pytest.fixture(scope="module")
+def session_corpus(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
+    """A session fuzzing run's recording: START, TMF, pass-through and STOP of several
+    sessions, interleaved."""
+    path = tmp_path_factory.mktemp("sessions") / "sessions.jsonl"
+    made = run_here("fuzz", "--sessions", "--device", "sim:", "--steps", "200",
+                   "--record", str(path))
+    assert made.returncode == 0, made.stderr
+    return path
+
+
+def _requests(path: Path) -> list[tuple[int, bytes]]:
+    return [(int(r["ioctl"], 16), bytes.fromhex(r["in"]))
+            for r in map(json.loads, path.read_text().splitlines())]
+
+
+def test_session_corpus_answers_as_with_one_process(tmp_path, session_corpus) -> None:  # type: ignore[no-untyped-def]
+    _both(tmp_path, session_corpus, "sim:")
+    _both(tmp_path, session_corpus, "sim:fault=double-stop;tmf-after-stop", "--json")
+
+
+def test_session_corpus_needs_its_sessions_kept_together(session_corpus) -> None:  # type: ignore[no-untyped-def]
+    # The control: the same requests dealt to two targets in turn (sessions split) get other
+    # answers than from one target, so the test above can fail; dealt by session, the same.
+    requests = _requests(session_corpus)
+    one = SimulatedTarget()
+    want = [one.ioctl(code, data, len(data)) for code, data in requests]
+    sessions = {one.sessions_named(code, data) for code, data in requests} - {()}
+    assert len(sessions) >= 3
+
+    def dealt(by_session: bool) -> list[bytes]:
+        targets = [SimulatedTarget(), SimulatedTarget()]
+        answers = []
+        for n, (code, data) in enumerate(requests):
+            which = hash(one.sessions_named(code, data)) % 2 if by_session else n % 2
+            answers.append(targets[which].ioctl(code, data, len(data)))
+        return answers
+
+    assert dealt(by_session=True) == want
+    assert dealt(by_session=False) != want
+
+
+def _request(name: str, profile: Profile, values: dict) -> bytes:  # type: ignore[type-arg]
+    return encode(build(name, values, abi=profile.abi, cookie=profile.cookie))
+
+
+@pytest.mark.parametrize("profile", PROFILES, ids=str)
+def test_sessions_named_are_the_cookies_the_request_carries(profile) -> None:  # type: ignore[no-untyped-def]
+    target = SimulatedTarget(profile=profile)
+    cookie = 0x7E57 if profile.cookie == "ptr" and profile.abi == "win32" else 0x1122334455
+    for name in ("ISCSITGT_SPT_SESSION_START", "ISCSITGT_SPT_SESSION_STOP", "ISCSITGT_SPT_TMF"):
+        data = _request(name, profile, {"ITNexusHandle": cookie})
+        assert target.sessions_named(IOCTL_SCSI_MINIPORT, data) == (cookie,)
+        assert target.sessions_named(IOCTL_SCSI_MINIPORT, data[:20]) == ()  # header cut
+        assert target.sessions_named(0x70000, data) == ()  # an IOCTL the target refuses
+    through = _request("SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY", profile, {
+        "ScsiPassThroughAuxiliary": {"SessionCookie": cookie, "TaskCookie": 5}})
+    assert target.sessions_named(ASSUMED_PASS_THROUGH_IOCTL, through) == (cookie,)
+
+
+def test_every_request_names_at_most_one_session() -> None:
+    # Routing sends a record by the one session it names: a structure naming two would
+    # join two sessions' states, which --jobs would then have to keep on one worker.
+    for structure in STRUCTURES.values():
+        for profile in PROFILES:
+            named = [c for c in get_layout(structure, profile).cookies()
+                     if c.identifies == "session"]
+            assert len(named) <= 1, structure.c_name
+
+
+@pytest.mark.parametrize("device, why", [
+    ("replay:capture.jsonl", "a device or a replay"),
+    (r"\\.\Scsi2:", "a device or a replay"),
+    ("sim:fault=abort-other-session", "crosses sessions"),
+])
+def test_jobs_refused_where_the_target_cannot_be_split(tmp_path, device, why) -> None:  # type: ignore[no-untyped-def]
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("")
+    (tmp_path / "capture.jsonl").write_text("")
+    done = subprocess.run([sys.executable, "-m", "iscsitgt_spt", "send", "--fuzz-corpus",
+                           str(corpus), "--device", device, "--jobs", "2"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert done.returncode == 2 and "--jobs" in done.stderr and why in done.stderr
+    assert done.stderr.count("\n") == 1 and not done.stdout
+
+
+def test_jobs_refused_without_a_corpus() -> None:
+    done = run_cli("send", "--device", "sim:", "--jobs", "2", stdin=b"{}")
+    assert done.returncode == 2 and "--jobs" in done.stderr and "--fuzz-corpus" in done.stderr
+
+
+class _Tally:
+    """A worker's state: what it saw, in order."""
+
+    def __init__(self, extra: int) -> None:
+        self.seen: list[int] = []
+        self.extra = extra
+
+    def close(self) -> None:
+        self.seen.clear()
+
+
+def _take(state: _Tally, item: tuple[int, int | None]) -> tuple[int, int, list[int]]:
+    state.seen.append(item[0])
+    return item[0] + state.extra, len(state.seen), list(state.seen)
+
+
+def _key(item: tuple[int, int | None]) -> int | None:
+    return item[1]
+
+
+@pytest.mark.parametrize("jobs", [1, 3])
+def test_keyed_map_keeps_each_key_on_one_state_in_order(monkeypatch, jobs) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("iscsitgt_spt.cli._jobs.CHUNK_RECORDS", 4)
+    items = [(n, None if n % 5 == 0 else n % 7) for n in range(60)]
+    results = list(keyed_map(_Tally, _take, iter(items), _key, jobs, extra=1000))
+    assert [r[0] for r in results] == [n + 1000 for n in range(60)]  # input order
+    for (n, key), (_, _, seen) in zip(items, results):
+        if key is not None:  # every earlier item of its key went to the same state, in order
+            earlier = [m for m, k in items[:n + 1] if k is not None and k % jobs == key % jobs]
+            assert [m for m in seen if items[m][1] is not None] == earlier
