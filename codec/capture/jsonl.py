@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +35,7 @@ __all__ = [
     "plain_record",
     "record_to_json",
     "record_to_line",
+    "request_prefix",
 ]
 
 FORMAT_VERSION = 1
@@ -191,6 +193,26 @@ def plain_record(obj: object) -> tuple[int, bytes, bytes | None, dict[str, objec
                 None if data_out is None else bytes.fromhex(data_out), meta)
     except ValueError:
         return None
+
+
+#: The start of a line as ``record_to_line`` writes it: ``{"ioctl":"0x<8 hex>","in":"<hex>"``.
+_REQUEST_PREFIX = re.compile(rb'\{"ioctl":"0x([0-9a-fA-F]{8})","in":"([0-9a-fA-F]*)"')
+
+
+def request_prefix(line: bytes) -> tuple[int, bytes] | None:
+    """``(ioctl, in)`` read from the start of a line without parsing it, or ``None``.
+
+    For routing a corpus line before the full parse (``send --fuzz-corpus --jobs``): a line
+    that begins exactly as :func:`record_to_line` writes it, holds no backslash (so no string
+    can hide a quote or spell a key with escapes) and names ``"ioctl"`` and ``"in"`` once each
+    (no later duplicate overrides them) gives the values :func:`parse_line` reads, if it
+    parses at all.  Anything else gives ``None``: the caller parses the line.
+    """
+    found = _REQUEST_PREFIX.match(line)
+    if (found is None or b"\\" in line or line.count(b'"ioctl"') != 1
+            or line.count(b'"in"') != 1 or len(found[2]) % 2):
+        return None
+    return int(found[1], 16), bytes.fromhex(found[2].decode("ascii"))
 
 
 def _plain_meta(obj: dict[str, Any], meta: dict[str, object]) -> bool:
