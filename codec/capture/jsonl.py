@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -195,8 +194,10 @@ def plain_record(obj: object) -> tuple[int, bytes, bytes | None, dict[str, objec
         return None
 
 
-#: The start of a line as ``record_to_line`` writes it: ``{"ioctl":"0x<8 hex>","in":"<hex>"``.
-_REQUEST_PREFIX = re.compile(rb'\{"ioctl":"0x([0-9a-fA-F]{8})","in":"([0-9a-fA-F]*)"')
+#: How a line as :func:`record_to_line` writes it starts: ``{"ioctl":"0x``, eight hex digits,
+#: ``","in":"``, then the input's hex.
+_IOCTL_AT, _IN_AT = 12, 28
+_BEFORE_IOCTL, _BEFORE_IN = b'{"ioctl":"0x', b'","in":"'
 
 
 def request_prefix(line: bytes) -> tuple[int, bytes] | None:
@@ -208,11 +209,18 @@ def request_prefix(line: bytes) -> tuple[int, bytes] | None:
     (no later duplicate overrides them) gives the values :func:`parse_line` reads, if it
     parses at all.  Anything else gives ``None``: the caller parses the line.
     """
-    found = _REQUEST_PREFIX.match(line)
-    if (found is None or b"\\" in line or line.count(b'"ioctl"') != 1
-            or line.count(b'"in"') != 1 or len(found[2]) % 2):
+    if (line[:_IOCTL_AT] != _BEFORE_IOCTL or line[_IOCTL_AT + 8:_IN_AT] != _BEFORE_IN
+            or b"\\" in line or line.count(b'"ioctl"') != 1 or line.count(b'"in"') != 1):
         return None
-    return int(found[1], 16), bytes.fromhex(found[2].decode("ascii"))
+    end = line.find(b'"', _IN_AT)
+    # int() and fromhex() read what parse_line reads (it calls them on the same text) or
+    # accept a little more (a space, an underscore): parse_line then refuses the line, which
+    # goes anywhere, as a malformed line does.
+    try:
+        return (int(line[_IOCTL_AT:_IOCTL_AT + 8], 16),
+                bytes.fromhex(line[_IN_AT:end].decode("ascii"))) if end > 0 else None
+    except ValueError:
+        return None
 
 
 def _plain_meta(obj: dict[str, Any], meta: dict[str, object]) -> bool:
