@@ -48,7 +48,7 @@ from iscsitgt_spt.cli._progress import Progress
 from iscsitgt_spt.cli._terminal import stdin_at_terminal
 from iscsitgt_spt.cli.views import render_text
 from iscsitgt_spt.codec.bounded import bounded_lines
-from iscsitgt_spt.codec.capture.jsonl import parse_line
+from iscsitgt_spt.codec.capture.jsonl import parse_line, request_prefix
 from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE
 from iscsitgt_spt.codec.dispatch import decode_buffer, identify
 from iscsitgt_spt.codec.documents import encode_document, is_document
@@ -320,40 +320,62 @@ def _send_record(
 
 
 class _Item(NamedTuple):
-    """A corpus record to send: its IOCTL, bytes and profile, and which sessions it names
-    (``key``: the worker it goes to with --jobs, ``None`` for any)."""
+    """A corpus line to parse and send (by the process that answers it), and which sessions
+    its request names (``key``: the worker it goes to with --jobs, ``None`` for any)."""
 
-    ioctl: int
-    data: bytes
-    profile: Profile
+    lineno: int
+    line: bytes
     key: int | None
+
+
+class _Answer(NamedTuple):
+    """What became of one corpus line: sent (with how it ended, and its recorded lines),
+    malformed, or neither (a blank or ``#`` line)."""
+
+    sent: bool
+    outcome: _Outcome | None = None
+    recorded: str = ""
+    malformed: bool = False
+
+
+_SKIPPED = _Answer(sent=False)
+_MALFORMED = _Answer(sent=False, malformed=True)
 
 
 class _Target:
     """What answers the records (of some sessions, with --jobs): the device, and a recorder per
     profile writing into a buffer, which the command copies to --record in input order."""
 
-    def __init__(self, extra: tuple[str, Profile, bool, int]) -> None:
-        device, default, recording, pid = extra
-        self.transport = open_transport(device, abi=default.abi, cookie=default.cookie)
+    def __init__(self, extra: tuple[str, Profile, bool, int, int]) -> None:
+        device, self.default, recording, pid, self.bound = extra
+        self.transport = open_transport(device, abi=self.default.abi,
+                                        cookie=self.default.cookie)
         self.buffer = io.StringIO() if recording else None
         self.recorders = _Recorders(self.transport, self.buffer, pid)
 
-    def answer(self, item: _Item) -> tuple[_Outcome | None, str]:
-        outcome = _send_record(self.recorders.get(item.profile), item.ioctl, item.data,
-                               item.profile)
+    def answer(self, item: _Item) -> _Answer:
+        try:
+            record = parse_line(item.line, item.lineno, max_record_bytes=self.bound)
+        except SptError:
+            return _MALFORMED
+        if record is None:
+            return _SKIPPED
+        profile = Profile.of(record.abi or self.default.abi,
+                             record.cookie or self.default.cookie)
+        outcome = _send_record(self.recorders.get(profile), record.ioctl, record.data_in,
+                               profile)
         if self.buffer is None:
-            return outcome, ""
+            return _Answer(True, outcome)
         recorded = self.buffer.getvalue()
         self.buffer.seek(0)
         self.buffer.truncate()
-        return outcome, recorded
+        return _Answer(True, outcome, recorded)
 
     def close(self) -> None:
         self.transport.close()
 
 
-def _answer(target: _Target, item: _Item) -> tuple[_Outcome | None, str]:
+def _answer(target: _Target, item: _Item) -> _Answer:
     return target.answer(item)
 
 
@@ -361,13 +383,29 @@ def _route(item: _Item) -> int | None:
     return item.key
 
 
-def _router(args: argparse.Namespace, target: Transport) -> Callable[[int, bytes], int | None]:
-    """How a record is routed with --jobs: by the sessions it names, which the simulated
-    ``target`` reads from the cookie members of the request's definition (see
+def _request(line: bytes, lineno: int, bound: int) -> tuple[int, bytes] | None:
+    """A line's IOCTL and input, for routing: read off the line's start when it is written
+    the usual way, else by the full parse (``None`` for a line without a request, which
+    then goes anywhere: its worker finds it malformed or blank, as --jobs 1 does)."""
+    found = request_prefix(line)
+    if found is not None:
+        return found
+    try:
+        record = parse_line(line, lineno, max_record_bytes=bound)
+    except SptError:
+        return None
+    return None if record is None else (record.ioctl, record.data_in)
+
+
+def _router(
+    args: argparse.Namespace, target: Transport, bound: int
+) -> Callable[[int, bytes], int | None]:
+    """How a line is routed with --jobs: by the sessions its request names, which the
+    simulated ``target`` reads from the cookie members of the request's definition (see
     :meth:`~iscsitgt_spt.device.simulator.SimulatedTarget.sessions_named`); all one worker's
-    with --jobs 1."""
+    with --jobs 1.  Only the IOCTL and the input are read here: the worker parses the line."""
     if args.jobs <= 1:
-        return lambda ioctl, data: None
+        return lambda lineno, line: None
     assert isinstance(target, SimulatedTarget)  # (run refused any other device)
     if not target.splits_by_session:
         raise SptError(
@@ -375,8 +413,9 @@ def _router(args: argparse.Namespace, target: Transport) -> Callable[[int, bytes
             "among workers by session", path="--jobs",
             expected="--jobs 1 with this sim:fault", actual=f"--jobs {args.jobs}")
 
-    def route(ioctl: int, data: bytes) -> int | None:
-        sessions = target.sessions_named(ioctl, data)
+    def route(lineno: int, line: bytes) -> int | None:
+        request = _request(line, lineno, bound)
+        sessions = target.sessions_named(*request) if request is not None else ()
         return hash(sessions) if sessions else None
 
     return route
@@ -390,11 +429,11 @@ def _run_corpus(args: argparse.Namespace) -> int:
     # Binary lines: each is decoded (strictly, as UTF-8) by the one JSON reader, so a line
     # that is not UTF-8 counts as malformed instead of ending the run.
     with ExitStack() as stack, _record_sink(args) as sink:
-        extra = (args.device, default, sink is not None, os.getpid())
+        extra = (args.device, default, sink is not None, os.getpid(), bound)
         # This process's target answers with --jobs 1; with workers it only routes.
         here = _Target(extra)
         stack.callback(here.close)
-        route = _router(args, here.transport)
+        route = _router(args, here.transport, bound)
         source = open_source(args.fuzz_corpus, stack, "--fuzz-corpus")
         progress = Progress(label="requests", total_bytes=source.size)
         read = [0]  # bytes of the corpus read so far
@@ -403,24 +442,15 @@ def _run_corpus(args: argparse.Namespace) -> int:
             for lineno, line in enumerate(bounded_lines(source.stream, bound, "--fuzz-corpus"),
                                           1):
                 read[0] += len(line)
-                try:
-                    record = parse_line(line, lineno, max_record_bytes=bound)
-                except SptError:
-                    tally.malformed += 1
-                    continue
-                if record is not None:
-                    yield _Item(record.ioctl, record.data_in, Profile.of(
-                        record.abi or default.abi, record.cookie or default.cookie),
-                        route(record.ioctl, record.data_in))
+                yield _Item(lineno, line, route(lineno, line))
 
         setup = _Target if args.jobs > 1 else lambda extra: here
         try:
-            for outcome, recorded in keyed_map(setup, _answer, items(), _route, args.jobs,
-                                               extra=extra):
-                if sink is not None:
-                    sink.write(recorded)
+            for answer in keyed_map(setup, _answer, items(), _route, args.jobs, extra=extra):
+                if sink is not None and answer.recorded:
+                    sink.write(answer.recorded)
                     sink.flush()
-                tally.add(outcome)
+                tally.add(answer)
                 progress.update(tally.sent, read[0])
         except KeyboardInterrupt:
             interrupted = True
@@ -446,8 +476,12 @@ class _Tally:
         self.lost: collections.Counter[str] = collections.Counter()
         self.meanings: dict[str, str] = {}
 
-    def add(self, outcome: _Outcome | None) -> None:
+    def add(self, answer: _Answer) -> None:
+        self.malformed += answer.malformed
+        if not answer.sent:
+            return
         self.sent += 1
+        outcome = answer.outcome
         if outcome is not None:
             (self.lost if outcome.transport else self.failed)[outcome.label] += 1
             self.meanings.setdefault(outcome.label, outcome.meaning)

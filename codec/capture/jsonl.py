@@ -34,6 +34,7 @@ __all__ = [
     "plain_record",
     "record_to_json",
     "record_to_line",
+    "request_prefix",
 ]
 
 FORMAT_VERSION = 1
@@ -189,6 +190,35 @@ def plain_record(obj: object) -> tuple[int, bytes, bytes | None, dict[str, objec
     try:
         return (ioctl, bytes.fromhex(data_in),
                 None if data_out is None else bytes.fromhex(data_out), meta)
+    except ValueError:
+        return None
+
+
+#: How a line as :func:`record_to_line` writes it starts: ``{"ioctl":"0x``, eight hex digits,
+#: ``","in":"``, then the input's hex.
+_IOCTL_AT, _IN_AT = 12, 28
+_BEFORE_IOCTL, _BEFORE_IN = b'{"ioctl":"0x', b'","in":"'
+
+
+def request_prefix(line: bytes) -> tuple[int, bytes] | None:
+    """``(ioctl, in)`` read from the start of a line without parsing it, or ``None``.
+
+    For routing a corpus line before the full parse (``send --fuzz-corpus --jobs``): a line
+    that begins exactly as :func:`record_to_line` writes it, holds no backslash (so no string
+    can hide a quote or spell a key with escapes) and names ``"ioctl"`` and ``"in"`` once each
+    (no later duplicate overrides them) gives the values :func:`parse_line` reads, if it
+    parses at all.  Anything else gives ``None``: the caller parses the line.
+    """
+    if (line[:_IOCTL_AT] != _BEFORE_IOCTL or line[_IOCTL_AT + 8:_IN_AT] != _BEFORE_IN
+            or b"\\" in line or line.count(b'"ioctl"') != 1 or line.count(b'"in"') != 1):
+        return None
+    end = line.find(b'"', _IN_AT)
+    # int() and fromhex() read what parse_line reads (it calls them on the same text) or
+    # accept a little more (a space, an underscore): parse_line then refuses the line, which
+    # goes anywhere, as a malformed line does.
+    try:
+        return (int(line[_IOCTL_AT:_IOCTL_AT + 8], 16),
+                bytes.fromhex(line[_IN_AT:end].decode("ascii"))) if end > 0 else None
     except ValueError:
         return None
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from iscsitgt_spt.cli._jobs import keyed_map
 from iscsitgt_spt.codec import build, encode
+from iscsitgt_spt.codec.capture.jsonl import parse_line
 from iscsitgt_spt.device.simulator import SimulatedTarget
 from iscsitgt_spt.spec.assumptions import ASSUMED_PASS_THROUGH_IOCTL
 from iscsitgt_spt.spec.constants import IOCTL_SCSI_MINIPORT
@@ -78,6 +79,30 @@ def _requests(path: Path) -> list[tuple[int, bytes]]:
 def test_session_corpus_answers_as_with_one_process(tmp_path, session_corpus) -> None:  # type: ignore[no-untyped-def]
     _both(tmp_path, session_corpus, "sim:")
     _both(tmp_path, session_corpus, "sim:fault=double-stop;tmf-after-stop", "--json")
+
+
+def test_lines_written_otherwise_are_routed_by_what_they_say(tmp_path, session_corpus) -> None:  # type: ignore[no-untyped-def]
+    # The command routes a line by its start when written the usual way; every other spelling
+    # is parsed whole.  Rewritten so that the start says something else (a decoy "in" that
+    # a later key overrides; keys in another order; "in" spelled with an escape) and with
+    # malformed, blank and comment lines between, the corpus still answers as with one
+    # process: a line routed by the decoy would split its session (see the control below).
+    lines = []
+    for n, line in enumerate(session_corpus.read_text().splitlines()):
+        record = json.loads(line)
+        real, ioctl = record.pop("in"), record.pop("ioctl")
+        forms = (
+            json.dumps({"ioctl": ioctl, "in": "00"}, separators=(",", ":"))[:-1]
+            + "," + json.dumps(record)[1:-1] + f',"in":"{real}"}}',
+            json.dumps({**record, "in": real, "ioctl": ioctl}),
+            json.dumps({"ioctl": ioctl, **record})[:-1] + f', "\\u0069n": "{real}"}}',
+        )
+        lines += [forms[n % 3], "", "# a comment", "{not json", '{"ioctl":"0x0004d008","in":"0"}']
+    corpus = tmp_path / "rewritten.jsonl"
+    corpus.write_text("\n".join(lines) + "\n")
+    assert [(r.ioctl, r.data_in) for r in map(parse_line, lines[::5])] == _requests(
+        session_corpus)
+    _both(tmp_path, corpus, "sim:")
 
 
 def test_session_corpus_needs_its_sessions_kept_together(session_corpus) -> None:  # type: ignore[no-untyped-def]

@@ -13,7 +13,13 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from iscsitgt_spt.codec.capture.jsonl import parse_lines, plain_record, record_from_json
+from iscsitgt_spt.codec.capture.jsonl import (
+    parse_line,
+    parse_lines,
+    plain_record,
+    record_from_json,
+    request_prefix,
+)
 from iscsitgt_spt.codec.capture.records import (
     RawRecord,
     error_record,
@@ -114,6 +120,39 @@ def test_plain_record_takes_the_usual_line_and_leaves_the_rest() -> None:
                   {"ioctl": 1, "in": "00", "status": 1 << 32}, {"ioctl": 1, "in": "00", "abi": 1},
                   {"ioctl": 1}, ["ioctl"]):
         assert plain_record(other) is None
+
+
+def test_request_prefix_reads_the_usual_line_and_leaves_the_rest() -> None:
+    # 0x0004d008 = 315400; "1c00ff" = bytes 0x1c 0x00 0xff (hand-read)
+    usual = b'{"ioctl":"0x0004d008","in":"1c00ff","abi":"win64","case":0}\n'
+    assert request_prefix(usual) == (315400, b"\x1c\x00\xff")
+    assert request_prefix(b'{"ioctl":"0x00000000","in":""}') == (0, b"")
+    for other in (b' {"ioctl":"0x0004d008","in":"00"}',  # not at the start
+                  b'{"in":"00","ioctl":"0x0004d008"}',  # another order
+                  b'{"ioctl":"0x4d008","in":"00"}',  # another spelling
+                  b'{"ioctl":"0x0004d008","in":"00","in":"01"}',  # a later duplicate wins
+                  b'{"ioctl":"0x0004d008","in":"00","\\u0069n":"01"}',  # spelled with escapes
+                  b'{"ioctl":"0x0004d008","in":"00","x":{"ioctl":1}}',  # named twice
+                  b'{"ioctl":"0x0004d008","in":"0"}', b'{"ioctl":"0x0004d008","in":"0g"}',
+                  b'{"ioctl":"0x0004d008","in":"00', b'{"ioctl":"0x0004d00g","in":"00"}'):
+        assert request_prefix(other) is None, other
+
+
+@settings(max_examples=400, deadline=2000)
+@given(st.lists(st.sampled_from([
+    b'{', b'}', b'"', b'\\', b':', b',', b' ', b'"ioctl"', b'"in"', b'0x', b'0004d008', b'1c',
+    b'0', b'_', b'u0069', b'"abi"', b'[', b']',
+]), max_size=14))
+def test_request_prefix_reads_what_parse_line_reads(tail: list[bytes]) -> None:
+    line = b'{"ioctl":"0x0004d008","in":"1c' + b"".join(tail)
+    found = request_prefix(line)
+    if found is None:
+        return
+    try:
+        record = parse_line(line)
+    except InputFormatError:
+        return  # (a line parse_line refuses may be routed anywhere)
+    assert record is not None and found == (record.ioctl, record.data_in)
 
 
 def _reference(lines: list[str]) -> list[RawRecord]:
