@@ -46,7 +46,12 @@ from iscsitgt_spt.codec.analysis.report import (
 )
 from iscsitgt_spt.codec.api import layout_of, size_error
 from iscsitgt_spt.codec.capture.records import RawRecord
-from iscsitgt_spt.codec.dispatch import document_head_text, identify, identify_reads
+from iscsitgt_spt.codec.dispatch import (
+    document_head_text,
+    identify,
+    identify_reads,
+    truncated_json,
+)
 from iscsitgt_spt.codec.fast import FastCodec, compiled, fast_decode
 from iscsitgt_spt.codec.jsonform import compact_dumps
 from iscsitgt_spt.codec.partial import PartialValue
@@ -217,10 +222,7 @@ def _shape(
 def _truncated_text(layout: Layout, size: int) -> str:
     """The ``truncated`` member of a cut buffer's document (as
     :meth:`~iscsitgt_spt.codec.dispatch.Truncated.to_json` writes it), up to its value."""
-    cut = layout.member_at(size)
-    return (',"truncated":' + compact_dumps({
-        "path": f"{layout.name}.{cut.path}" if cut is not None else layout.name,
-        "offset": size, "structure_size": layout.size}) + ',"value":')
+    return ',"truncated":' + compact_dumps(truncated_json(layout, size)) + ',"value":'
 
 
 def _cut_text(layout: Layout, size: int) -> str:
