@@ -197,7 +197,7 @@ def report_texts(
         found = (bulk_line(record, abi=options.abi, cookie=options.cookie,
                            diagnostics=options.diagnostics) if bulk else None)
         if found is not None:
-            verdict.add_decoded(found[1])
+            verdict.add_outcome(found[2], found[1])
             yield found[0] + "\n"
             continue
         report = report_record(record, name=options.name, ioctl=options.ioctl,

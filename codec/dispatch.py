@@ -29,6 +29,7 @@ from iscsitgt_spt.spec.arguments import (
 from iscsitgt_spt.spec.assumptions import ASSUMED_PASS_THROUGH_IOCTL
 from iscsitgt_spt.spec.constants import IOCTL_SCSI_MINIPORT, IOCTLS
 from iscsitgt_spt.spec.errors import ParseError
+from iscsitgt_spt.spec.layout import Layout
 from iscsitgt_spt.spec.passthrough import SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY
 from iscsitgt_spt.spec.profiles import DEFAULT_PROFILE, Profile
 from iscsitgt_spt.spec.registry import (
@@ -41,7 +42,7 @@ from iscsitgt_spt.spec.srb_io_control import SRB_IO_CONTROL
 
 __all__ = [
     "Decoded", "Truncated", "decode_available", "decode_buffer", "document_head_text", "identify",
-    "identify_inputs", "identify_reads",
+    "identify_inputs", "identify_reads", "truncated_json",
 ]
 
 #: Bytes past a structure: a view of the captured buffer, or read on demand from a long one.
@@ -65,6 +66,14 @@ def document_head_text(name: str, profile: Profile, size: int, ioctl: int | None
     # Structure, ABI and cookie names are the spec's identifiers: nothing to escape.
     text = f'{{"name":"{name}","abi":"{profile.abi}","cookie":"{profile.cookie}","size":{size}'
     return text if ioctl is None else text + f',"ioctl":"0x{ioctl:08x}"'
+
+
+def truncated_json(layout: Layout, size: int) -> dict[str, Any]:
+    """The ``truncated`` member of the document of a ``size``-byte buffer of ``layout``
+    (shorter than it): the innermost member the buffer ends inside, where, and the size."""
+    cut = layout.member_at(size)
+    return {"path": f"{layout.name}.{cut.path}" if cut is not None else layout.name,
+            "offset": size, "structure_size": layout.size}
 
 
 class _OfAStructure:
@@ -187,13 +196,8 @@ class Truncated(_OfAStructure):
         """The ``decode --json`` document of a cut buffer: only the whole members under
         ``value``, the bytes under ``hex``, and ``truncated`` saying where it ends (which
         ``encode`` refuses: the value is not a whole structure)."""
-        cut = self.value.cut
         doc = _document_head(self.name, self.profile, self.size, self.ioctl)
-        doc["truncated"] = {
-            "path": f"{self.name}.{cut.path}" if cut is not None else self.name,
-            "offset": self.size,
-            "structure_size": self.value.layout.size,
-        }
+        doc["truncated"] = truncated_json(self.value.layout, self.size)
         doc["value"] = self.value.to_json()
         doc["hex"] = self.value.data.hex()
         return doc

@@ -23,11 +23,12 @@ per I/O.
 
 It is a shortcut, never a second opinion: any record that is not the usual kind, or on which
 some step would take another turn (a guess that fails, a header-only request, a buffer cut
-short), gives ``None`` and the caller takes the general path
-(:func:`~iscsitgt_spt.codec.analysis.report.report_record`).  ``tests/codec/analysis/
+short with an answer or under the lint pass), gives ``None`` and the caller takes the
+general path (:func:`~iscsitgt_spt.codec.analysis.report.report_record`).  ``tests/codec/analysis/
 test_bulk.py`` holds every line it writes to the general path's on generated records, hostile
-ones included.  A line written here is a record decoded whole: only its findings
-(:func:`bulk_line` returns them) can bear on an exit status.
+ones included.  A line written here is a record decoded whole, or a lone request cut short
+(written with its whole members, as the general path writes it): its findings and whether it
+was cut (:func:`bulk_line` returns them) bear on an exit status.
 """
 
 from __future__ import annotations
@@ -43,11 +44,17 @@ from iscsitgt_spt.codec.analysis.report import (
     sense_text_at,
     stated_structure,
 )
-from iscsitgt_spt.codec.api import layout_of
+from iscsitgt_spt.codec.api import layout_of, size_error
 from iscsitgt_spt.codec.capture.records import RawRecord
-from iscsitgt_spt.codec.dispatch import document_head_text, identify, identify_reads
-from iscsitgt_spt.codec.fast import FastCodec, compiled
+from iscsitgt_spt.codec.dispatch import (
+    document_head_text,
+    identify,
+    identify_reads,
+    truncated_json,
+)
+from iscsitgt_spt.codec.fast import FastCodec, compiled, fast_decode
 from iscsitgt_spt.codec.jsonform import compact_dumps
+from iscsitgt_spt.codec.partial import PartialValue
 from iscsitgt_spt.spec.errors import SptError
 from iscsitgt_spt.spec.layout import Layout
 from iscsitgt_spt.spec.passthrough import SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY
@@ -77,8 +84,9 @@ def bulk_json_line(
 def bulk_line(
     record: RawRecord, *, abi: str | None = None, cookie: str | None = None,
     diagnostics: bool = False,
-) -> tuple[str, tuple[Finding, ...]] | None:
-    """:func:`bulk_json_line` and the record's findings (what an exit status rests on)."""
+) -> tuple[str, tuple[Finding, ...], bool] | None:
+    """:func:`bulk_json_line`, the record's findings and whether its request was cut short
+    (``RecordReport.undecoded``): what an exit status rests on."""
     data = record.data_in
     if not _usual(record) or data is None:
         return None
@@ -94,9 +102,13 @@ def bulk_line(
     found = _shape_of(data, guess, profile, ioctl, name)
     if found is None:
         return None
-    codec, middle, answer_head = found
+    codec, middle, answer_head, cut = found
     layout = codec.layout
     out = record.data_out
+    if cut is not None:  # a buffer cut short: its whole members, where it ends, its bytes
+        if out is not None or diagnostics:
+            return None  # an answer to it, or the lint pass on it: the general path
+        return _cut_line(record, profile, layout, middle, cut, data), (), True
     whole = data if len(data) == layout.size else data[:layout.size]
     trailing = data[layout.size:]
     if out is not None and (trailing or type(out) is not bytes or len(out) != layout.size):
@@ -113,8 +125,8 @@ def bulk_line(
         findings += more
     sense = _record_sense(layout, data, out)
     if sense is not None:
-        return line + ',"sense":' + sense + "}", findings
-    return line + "}", findings
+        return line + ',"sense":' + sense + "}", findings, False
+    return line + "}", findings, False
 
 
 def _usual(record: RawRecord) -> bool:
@@ -122,6 +134,18 @@ def _usual(record: RawRecord) -> bool:
     data = record.data_in
     return (record.error is None and not record.unreadable and record.line is not None
             and type(data) is bytes and len(data) > 0)
+
+
+def _cut_line(
+    record: RawRecord, profile: Profile, layout: Layout, middle: str, cut: str, data: bytes
+) -> str:
+    """The line of a request cut short (no answer, no lint pass): ``middle`` is its document
+    up to the value, ``cut`` the text from the document's end to the record's ``hex``."""
+    padded = fast_decode(layout, data + bytes(layout.size - len(data)))
+    text = data.hex()
+    return ("{" + record_head_text(record, profile) + middle
+            + compact_dumps(PartialValue(layout, data, padded).to_json())
+            + ',"hex":"' + text + cut + text + '","findings":[]}}')
 
 
 def _record_sense(layout: Layout, data: bytes, out: bytes | None) -> str | None:
@@ -134,7 +158,7 @@ def _record_sense(layout: Layout, data: bytes, out: bytes | None) -> str | None:
 def _shape_of(
     data: bytes, guess: ProfileGuess | None, profile: Profile, ioctl: int | None,
     name: str | None,
-) -> tuple[FastCodec, str, str] | None:
+) -> tuple[FastCodec, str, str, str | None] | None:
     """What the record is (its structure and layout) and the line between its head and its
     value: they depend only on the guess, the IOCTL, the stated structure, the length and
     what identification reads, so they are decided once per shape."""
@@ -173,7 +197,7 @@ def _output(
 def _shape(
     data: bytes, guess: ProfileGuess | None, profile: Profile, ioctl: int | None,
     name: str | None,
-) -> tuple[FastCodec, str, str] | None:
+) -> tuple[FastCodec, str, str, str | None] | None:
     """The fast codec of a record of this shape (its layout's), the line between its head
     and its value (the profile part, the input buffer's document up to the value) and the
     answer's up to its value, or ``None`` when records of this shape go the general way."""
@@ -185,19 +209,35 @@ def _shape(
         if name == _HEADER:  # an unknown control code: the payload goes the general way
             return None
     layout = layout_of(name, profile=profile)
-    if len(data) < layout.size:  # cut: the general path says where
-        return None
     middle = ((',' + guess_text(guess) if guess is not None else "") + ',"input":{"document":'
-              + document_head_text(layout.name, profile, len(data), ioctl) + ',"value":')
+              + document_head_text(layout.name, profile, len(data), ioctl))
+    if len(data) < layout.size:  # cut: where it ends, as the general path writes it
+        return compiled(layout), middle + _truncated_text(layout, len(data)), "", _cut_text(
+            layout, len(data))
     answer = (',"output":{"document":'
               + document_head_text(layout.name, profile, layout.size, ioctl) + ',"value":')
-    return compiled(layout), middle, answer
+    return compiled(layout), middle + ',"value":', answer, None
+
+
+def _truncated_text(layout: Layout, size: int) -> str:
+    """The ``truncated`` member of a cut buffer's document (as
+    :meth:`~iscsitgt_spt.codec.dispatch.Truncated.to_json` writes it), up to its value."""
+    return ',"truncated":' + compact_dumps(truncated_json(layout, size)) + ',"value":'
+
+
+def _cut_text(layout: Layout, size: int) -> str:
+    """A cut buffer's report from its document's end to its ``hex`` (as
+    :meth:`~iscsitgt_spt.codec.analysis.report.BufferReport.to_json` writes it)."""
+    error = size_error(layout, size)
+    return ('"},"error":' + compact_dumps(str(error)) + ',"error_path":'
+            + compact_dumps(error.path) + ',"error_offset":' + compact_dumps(error.offset)
+            + ',"hex":"')
 
 
 # Keyed by id() of the guess, which the entry holds (so the id is not reused while cached);
 # bounded like detect_profile's memo.
 _SHAPES: dict[tuple[object, ...],
-              tuple[ProfileGuess | None, tuple[FastCodec, str, str] | None]] = {}
+              tuple[ProfileGuess | None, tuple[FastCodec, str, str, str | None] | None]] = {}
 DERIVED_CACHES.append(_SHAPES.clear)  # identification depends on which structures exist
 
 

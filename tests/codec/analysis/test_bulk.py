@@ -134,10 +134,10 @@ def test_a_bulk_line_is_the_general_paths_line(
     found = bulk_line(record, abi=abi, cookie=cookie, diagnostics=diagnostics)
     if found is None:
         return  # the general path writes it
-    line, findings = found
+    line, findings, undecoded = found
     general = report_record(record, abi=abi, cookie=cookie, diagnostics=diagnostics)
     assert line == general.to_json_line()
-    assert findings == general.findings and not general.undecoded
+    assert findings == general.findings and undecoded == general.undecoded
     assert bulk_json_line(record, abi=abi, cookie=cookie, diagnostics=diagnostics) == line
     json.loads(line)
 
@@ -282,4 +282,48 @@ def test_a_request_with_bytes_past_it_takes_the_shortcut() -> None:
                     assert found is not None, (name, profile)
                     assert '"trailing":"0102"' in found[0]
                     general = report_record(record, diagnostics=diagnostics)
-                    assert found == (general.to_json_line(), general.findings)
+                    assert found == (general.to_json_line(), general.findings, False)
+
+
+@settings(max_examples=300, deadline=2000, suppress_health_check=list(HealthCheck))
+@given(st.sampled_from(sorted(STRUCTURES)), st.sampled_from(PROFILES), st.data(), st.booleans())
+def test_a_cut_request_takes_the_shortcut_and_is_the_general_paths_line(
+    name: str, profile: Any, data: Any, stated: bool
+) -> None:
+    # A buffer cut short anywhere (a fuzz corpus's "boundary" records, a capped capture), its
+    # structure stated or identified: written by the shortcut in bulk mode, equal to the
+    # general path's line (whole members, "truncated", error, hex) and counted as undecoded.
+    size = layout_of(name, profile=profile).size
+    whole = data.draw(st.one_of(buffers_of(name, profile), st.binary(min_size=size,
+                                                                     max_size=size)))
+    cut = whole[: data.draw(st.integers(min_value=1, max_value=size - 1))]
+    meta = {"abi": profile.abi, "cookie": profile.cookie}
+    if stated:
+        meta |= {"extra": {"case": 3, "structure": name, "mode": "boundary"}}
+    record = RawRecord(0, cut, None, 0 if stated else _REQUESTS.get(name), "jsonl", 1,
+                       end_line=1, meta=meta)
+    general = report_record(record, diagnostics=False)
+    found = bulk_line(record, diagnostics=False)
+    if stated:  # the structure is known: never left to the general path
+        assert found is not None
+    if found is not None:
+        assert found == (general.to_json_line(), (), True)
+        assert general.undecoded and '"truncated":' in found[0]
+    assert bulk_line(record, diagnostics=True) is None  # the lint pass: the general path
+
+
+def test_a_cut_record_is_counted_as_undecoded_by_decode() -> None:
+    # Not vacuous: a 4-byte SRB_IO_CONTROL is cut.  Hand derivation from ntddscsi.h:
+    # HeaderLength (ULONG, bytes 0..3), Signature (UCHAR[8], 4..11), Timeout, ControlCode,
+    # ReturnCode, Length (ULONGs, 12..27): 28 bytes in every profile, HeaderLength whole,
+    # the cut inside Signature at byte 4.
+    record = RawRecord(0, b"\x1c\x00\x00\x00", None, 0, "jsonl", 1, end_line=1,
+                       meta={"abi": "win32", "cookie": "ptr",
+                             "extra": {"structure": "SRB_IO_CONTROL"}})
+    found = bulk_line(record)
+    assert found is not None and found[2] is True
+    doc = json.loads(found[0])["input"]
+    assert doc["document"]["truncated"] == {"path": "SRB_IO_CONTROL.Signature", "offset": 4,
+                                            "structure_size": 28}
+    assert doc["document"]["value"] == {"HeaderLength": 28}
+    assert doc["error_path"] == "SRB_IO_CONTROL.Signature" and doc["error_offset"] == 4
