@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from iscsitgt_spt.codec.capture.anatomy import strip_line
 from iscsitgt_spt.codec.capture.blocks import read_block
+from iscsitgt_spt.codec.capture.compiled import BlockPlan, compile_plan, read_planned
 from iscsitgt_spt.codec.capture.records import (
     MAX_RECORD_SIZE,
     RawRecord,
@@ -38,13 +39,14 @@ from iscsitgt_spt.codec.capture.records import (
 
 __all__ = ["iter_text_records", "prompt_of", "read_text"]
 
+#: Every prompt in one pattern (one regex call a line): WinDbg/KD, PowerShell, radare2 and
+#: rizin, sh, Python, cmd.exe, gdb, lldb, IPython, jshell.
+_PROMPT = (r"\s*(?:(?:\d+:\s*)?(?:\d+:\d+(?::\w+)?|l?kd)>|PS [^>]*>"
+           r"|\[0x[0-9a-fA-F]+\]>|\$(?=\s)|>>>|[A-Za-z]:\\[^>]*>|\((?:gdb|lldb)\)"
+           r"|In \[\d+\]:|jshell>)")
 _PROMPTS = (
     re.compile(r"^\s*(?:\d+:\s*)?(?:\d+:\d+(?::\w+)?|l?kd)>\s?(?P<cmd>.*)$"),  # WinDbg / KD
-    # Every prompt in one pattern (one regex call a line): WinDbg/KD, PowerShell, radare2 and
-    # rizin, sh, Python, cmd.exe, gdb, lldb, IPython, jshell.
-    re.compile(r"^\s*(?:(?:\d+:\s*)?(?:\d+:\d+(?::\w+)?|l?kd)>|PS [^>]*>"
-               r"|\[0x[0-9a-fA-F]+\]>|\$(?=\s)|>>>|[A-Za-z]:\\[^>]*>|\((?:gdb|lldb)\)"
-               r"|In \[\d+\]:|jshell>)\s*(?P<cmd>.*)$"),
+    re.compile("^" + _PROMPT + r"\s*(?P<cmd>.*)$"),
 )
 _QUIT = re.compile(r"^(?:quit|q|exit(?:\(\))?|\.detach|qd|\.quit)\s*$", re.I)
 _DUMP_COMMANDS = re.compile(r"^\s*(?:!d[bcdwq]\b|d[bcwdqp][a-z]?\b)", re.I)
@@ -56,6 +58,37 @@ def prompt_of(text: str, debugger_only: bool = False) -> str | None:
     plain = strip_line(text)
     match = _PROMPTS[0 if debugger_only else 1].match(plain)
     return match.group("cmd").strip() if match else None
+
+
+_NOT_PROMPT = "(?!" + _PROMPT + ")"
+_NOTHING = re.compile(r"(?!)")
+
+
+class _Planned:
+    """The compiled reader of the last row layout a block was read with
+    (:mod:`~iscsitgt_spt.codec.capture.compiled`): its rows are taken with one regex call a
+    line (``match``: neither blank nor a prompt, then), and a block of them is read without
+    the general reader when the plan proves it would read it so; any other block is read the
+    general way and may teach a new layout."""
+
+    def __init__(self) -> None:
+        self.plan: BlockPlan | None = None
+        self.match: Callable[[str], re.Match[str] | None] = _NOTHING.match
+        self.matches: list[re.Match[str]] = []  # of the leading lines of the block
+
+    def read(self, block: list[tuple[int, str]], meta: dict[str, object], limit: int,
+             hint: str | None) -> tuple[list[RawRecord], list[tuple[int, str]]]:
+        matches, self.matches = self.matches, []
+        reading = None
+        if self.plan is not None and matches:
+            reading = read_planned(self.plan, block, matches, meta, limit, hint)
+        if reading is None:
+            reading = read_block(block, meta, limit, hint)
+            records = reading[0]
+            if not matches and len(records) == 1 and records[0].error is None:
+                self.plan = compile_plan(block[0][1], _NOT_PROMPT) or self.plan
+                self.match = _NOTHING.match if self.plan is None else self.plan.match
+        return reading
 
 
 def iter_text_records(
@@ -98,7 +131,7 @@ def iter_text_records(
                 f"cannot hold a record within the record-size limit of {limit} bytes (raise it "
                 "with --max-record-size)", meta, last)]
         elif block:
-            records, lost = read_block(block, meta, limit, hint)
+            records, lost = planned.read(block, meta, limit, hint)
             skipped.extend(lost)
         if records and section_records == 0 and "prompt_line" in meta:
             prompt = meta["prompt_line"]
@@ -106,6 +139,7 @@ def iter_text_records(
             records[0] = dataclasses.replace(records[0], line=prompt)
         section_records += len(records)
         block, size, overflow = [], 0, None
+        planned.matches = []
         yield from emit(records)
 
     def close_section() -> Iterator[RawRecord]:
@@ -127,29 +161,36 @@ def iter_text_records(
             skipped.append((prompt, f"debugger prompt: {prompt_text}"))
 
     prompt_text = ""
+    planned = _Planned()
     for lineno, raw in enumerate(lines, start):
-        if not strip_line(raw).strip():
-            yield from flush()
-            continue
-        command = prompt_of(raw)
-        if command is not None:
-            yield from flush()
-            yield from close_section()
-            prompt_text = strip_line(raw).strip()
-            if _QUIT.match(command):  # the session ends: what follows is no output of it
-                skipped.append((lineno, f"quit line: {prompt_text}"))
-                meta, section_records = {}, 0
+        found = planned.match(raw) if overflow is None else None
+        if found is not None:  # a row of the last layout read
+            if len(planned.matches) == len(block):
+                planned.matches.append(found)
+        else:
+            if not strip_line(raw).strip():
+                yield from flush()
                 continue
-            meta, section_records = {"command": command, "prompt_line": lineno}, 0
-            continue
-        if overflow is not None:
-            overflow = (overflow[0], lineno)
-            continue
+            command = prompt_of(raw)
+            if command is not None:
+                yield from flush()
+                yield from close_section()
+                prompt_text = strip_line(raw).strip()
+                if _QUIT.match(command):  # the session ends: what follows is no output of it
+                    skipped.append((lineno, f"quit line: {prompt_text}"))
+                    meta, section_records = {}, 0
+                    continue
+                meta, section_records = {"command": command, "prompt_line": lineno}, 0
+                continue
+            if overflow is not None:
+                overflow = (overflow[0], lineno)
+                continue
         block.append((lineno, raw))
         size += len(raw)
         if size > 8 * limit + 4096:
             overflow = (block[0][0], lineno)
             block = []
+            planned.matches = []
     yield from flush()
     yield from close_section()
     if held is not None:
