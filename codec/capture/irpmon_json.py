@@ -19,6 +19,7 @@ import functools
 import itertools
 import re
 from collections.abc import Iterable, Iterator
+from typing import cast
 
 from iscsitgt_spt.codec.capture.irpmon import HEXER_ROW, Half, Pairer, interpret
 from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE, RawRecord
@@ -182,7 +183,7 @@ def _hexer_rows(obj: dict[str, object], fields: dict[str, str]) -> list[str] | N
             key.startswith("Parsers.") for key in columns):
         return None
     columns.pop("Stack", None)
-    fields.update(columns)
+    fields.update(cast("dict[str, str]", columns))  # every value a str: checked above
     return rows
 
 

@@ -22,7 +22,6 @@ the record-size bound (as text, eight times the bound) becomes an error record u
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable, Iterable, Iterator
 
@@ -55,9 +54,17 @@ _DUMP_COMMANDS = re.compile(r"^\s*(?:!d[bcdwq]\b|d[bcwdqp][a-z]?\b)", re.I)
 def prompt_of(text: str, debugger_only: bool = False) -> str | None:
     """The command after a prompt, or ``None`` when ``text`` is not a prompt line (with
     ``debugger_only``, a WinDbg/KD prompt: a shell's ``$ dd`` is no debugger command)."""
-    plain = strip_line(text)
-    match = _PROMPTS[0 if debugger_only else 1].match(plain)
+    return _command(strip_line(text), _PROMPTS[0 if debugger_only else 1])
+
+
+def _command(plain: str, prompts: re.Pattern[str] = _PROMPTS[1]) -> str | None:
+    match = prompts.match(plain)
     return match.group("cmd").strip() if match else None
+
+
+def _replaced(record: RawRecord, **changes: object) -> RawRecord:
+    """``dataclasses.replace`` of a record, without its per-field walk (a record a dump)."""
+    return RawRecord(**{**record.__dict__, **changes})
 
 
 _NOT_PROMPT = "(?!" + _PROMPT + ")"
@@ -118,7 +125,7 @@ def iter_text_records(
                 skipped = []
             if held is not None:
                 yield held
-            held = dataclasses.replace(record, index=index, meta=extra)
+            held = _replaced(record, index=index, meta=extra)
             index += 1
 
     def flush() -> Iterator[RawRecord]:
@@ -136,7 +143,7 @@ def iter_text_records(
         if records and section_records == 0 and "prompt_line" in meta:
             prompt = meta["prompt_line"]
             assert isinstance(prompt, int)
-            records[0] = dataclasses.replace(records[0], line=prompt)
+            records[0] = _replaced(records[0], line=prompt)
         section_records += len(records)
         block, size, overflow = [], 0, None
         planned.matches = []
@@ -162,20 +169,22 @@ def iter_text_records(
 
     prompt_text = ""
     planned = _Planned()
+    cap = 8 * limit + 4096  # characters of a block that can still hold a record
     for lineno, raw in enumerate(lines, start):
         found = planned.match(raw) if overflow is None else None
         if found is not None:  # a row of the last layout read
             if len(planned.matches) == len(block):
                 planned.matches.append(found)
         else:
-            if not strip_line(raw).strip():
+            plain = strip_line(raw)
+            if not plain.strip():
                 yield from flush()
                 continue
-            command = prompt_of(raw)
+            command = _command(plain)
             if command is not None:
                 yield from flush()
                 yield from close_section()
-                prompt_text = strip_line(raw).strip()
+                prompt_text = plain.strip()
                 if _QUIT.match(command):  # the session ends: what follows is no output of it
                     skipped.append((lineno, f"quit line: {prompt_text}"))
                     meta, section_records = {}, 0
@@ -187,7 +196,7 @@ def iter_text_records(
                 continue
         block.append((lineno, raw))
         size += len(raw)
-        if size > 8 * limit + 4096:
+        if size > cap:
             overflow = (block[0][0], lineno)
             block = []
             planned.matches = []
