@@ -15,7 +15,6 @@ which this module shares.  What is particular to JSON:
 
 from __future__ import annotations
 
-import functools
 import itertools
 import re
 from collections.abc import Iterable, Iterator
@@ -161,10 +160,18 @@ def _members(obj: dict[str, object], fields: dict[str, str]) -> list[str]:
     return [value for _, value in data]
 
 
-@functools.lru_cache(maxsize=64)
-def _data_names(count: int) -> list[str]:
-    """The member names of ``count`` Hexer rows as IRPMon writes them, in its order."""
-    return [f"Data{n}" for n in range(count)]
+#: The member names of Hexer rows as IRPMon writes them, in its order: as many as the
+#: longest record read so far had, up to 4096 (64 KiB of data; a longer one is read member
+#: by member).
+_DATA_NAMES: list[str] = []
+_MOST_NAMES = 4096
+
+
+def _data_names(count: int) -> list[str] | None:
+    if count > _MOST_NAMES:
+        return None
+    _DATA_NAMES.extend(f"Data{n}" for n in range(len(_DATA_NAMES), count))
+    return _DATA_NAMES[:count]
 
 
 def _hexer_rows(obj: dict[str, object], fields: dict[str, str]) -> list[str] | None:
