@@ -160,20 +160,19 @@ class _Rows:
 
 def _matched(plan: BlockPlan, matches: list[re.Match[str]]) -> _Rows | None:
     """The rows a plan matched, when their addresses step by the row and no byte is ``??``."""
-    parts = [m.groups() for m in matches]
-    addresses = [p[0] for p in parts]
-    joined = "".join(p[1] for p in parts)
+    columns = list(zip(*map(re.Match.groups, matches)))  # addresses, groups, printable
+    joined = "".join(columns[1])
     if "?" in joined:
         return None
-    base = _follow(plan, addresses)
+    base = _follow(plan, columns[0])
     if base is None:
         return None
     memory = bytes.fromhex(joined.replace("-", " ").replace("`", ""))
-    asciis = [p[2].strip() for p in parts] if plan.ascii else []
-    return _Rows(base, memory, asciis, parts[0][0])
+    asciis = list(map(str.strip, columns[2])) if plan.ascii else []
+    return _Rows(base, memory, asciis, columns[0][0])
 
 
-def _follow(plan: BlockPlan, addresses: list[str]) -> int | None:
+def _follow(plan: BlockPlan, addresses: tuple[str, ...]) -> int | None:
     """The first address, when each next one is the last plus the row's bytes (read as
     64-bit words at once: no ``int()`` a row)."""
     digits = plan.pad.join(["", *addresses]).translate(_ADDRESS_MARKS)
@@ -247,12 +246,13 @@ def _orders(plan: BlockPlan, rows: _Rows) -> list[tuple[str, ...]] | None:
     step, memory, width = plan.step, rows.memory, plan.row.width
     forms = [(MEMORY, memory)] if width == 1 else [(MEMORY, memory),
                                                     (LITTLE, _swapped(memory, width))]
-    shown = []
-    for order, data in forms:
-        dotted = data.translate(_DOTS).decode("ascii")
-        shown.append((order, data, [dotted[at:at + step] for at in range(0, len(data), step)]))
-    if all(rows.asciis == columns for _, _, columns in shown):  # the usual case, at C speed
-        return [tuple(order for order, _, _ in shown)] * len(rows.asciis)
+    dotted = [(order, data, data.translate(_DOTS).decode("ascii")) for order, data in forms]
+    if set(map(len, rows.asciis)) == {step} and all(
+            "".join(rows.asciis) == text for _, _, text in dotted):
+        # Every row's column is its bytes with '.' for the unprintable ones: agreed, at C speed.
+        return [tuple(order for order, _, _ in dotted)] * len(rows.asciis)
+    shown = [(order, data, [text[at:at + step] for at in range(0, len(data), step)])
+             for order, data, text in dotted]
     out: list[tuple[str, ...]] = []
     for index, text in enumerate(rows.asciis):
         at = index * step

@@ -81,11 +81,11 @@ class _Planned:
     def __init__(self) -> None:
         self.plan: BlockPlan | None = None
         self.match: Callable[[str], re.Match[str] | None] = _NOTHING.match
-        self.matches: list[re.Match[str]] = []  # of the leading lines of the block
 
-    def read(self, block: list[tuple[int, str]], meta: dict[str, object], limit: int,
-             hint: str | None) -> tuple[list[RawRecord], list[tuple[int, str]]]:
-        matches, self.matches = self.matches, []
+    def read(self, block: list[tuple[int, str]], matches: list[re.Match[str]],
+             meta: dict[str, object], limit: int, hint: str | None
+             ) -> tuple[list[RawRecord], list[tuple[int, str]]]:
+        """The block's records and lines left over; ``matches``: of its leading lines."""
         reading = None
         if self.plan is not None and matches:
             reading = read_planned(self.plan, block, matches, meta, limit, hint)
@@ -115,6 +115,11 @@ def iter_text_records(
     overflow: tuple[int, int] | None = None
     meta: dict[str, object] = {}
     section_records = 0
+    planned = _Planned()
+    # A row of the last layout read (match) is neither blank nor a prompt; its match is kept
+    # while all the block's lines are such rows (leading).
+    match, leading = planned.match, True
+    matches: list[re.Match[str]] = []
 
     def emit(records: list[RawRecord]) -> Iterator[RawRecord]:
         nonlocal index, held, skipped
@@ -129,7 +134,7 @@ def iter_text_records(
             index += 1
 
     def flush() -> Iterator[RawRecord]:
-        nonlocal block, size, overflow, meta, section_records
+        nonlocal block, size, overflow, meta, section_records, match, matches, leading
         records: list[RawRecord] = []
         if overflow is not None:
             first, last = overflow
@@ -138,7 +143,7 @@ def iter_text_records(
                 f"cannot hold a record within the record-size limit of {limit} bytes (raise it "
                 "with --max-record-size)", meta, last)]
         elif block:
-            records, lost = planned.read(block, meta, limit, hint)
+            records, lost = planned.read(block, matches, meta, limit, hint)
             skipped.extend(lost)
         if records and section_records == 0 and "prompt_line" in meta:
             prompt = meta["prompt_line"]
@@ -146,7 +151,7 @@ def iter_text_records(
             records[0] = _replaced(records[0], line=prompt)
         section_records += len(records)
         block, size, overflow = [], 0, None
-        planned.matches = []
+        match, matches, leading = planned.match, [], True
         yield from emit(records)
 
     def close_section() -> Iterator[RawRecord]:
@@ -168,14 +173,10 @@ def iter_text_records(
             skipped.append((prompt, f"debugger prompt: {prompt_text}"))
 
     prompt_text = ""
-    planned = _Planned()
     cap = 8 * limit + 4096  # characters of a block that can still hold a record
     for lineno, raw in enumerate(lines, start):
-        found = planned.match(raw) if overflow is None else None
-        if found is not None:  # a row of the last layout read
-            if len(planned.matches) == len(block):
-                planned.matches.append(found)
-        else:
+        found = match(raw)
+        if found is None:
             plain = strip_line(raw)
             if not plain.strip():
                 yield from flush()
@@ -191,15 +192,17 @@ def iter_text_records(
                     continue
                 meta, section_records = {"command": command, "prompt_line": lineno}, 0
                 continue
-            if overflow is not None:
-                overflow = (overflow[0], lineno)
-                continue
+            leading = False
+        if overflow is not None:
+            overflow = (overflow[0], lineno)
+            continue
+        if leading:
+            matches.append(found)  # type: ignore[arg-type]  # (not None while leading)
         block.append((lineno, raw))
         size += len(raw)
         if size > cap:
             overflow = (block[0][0], lineno)
-            block = []
-            planned.matches = []
+            block, matches = [], []
     yield from flush()
     yield from close_section()
     if held is not None:
