@@ -72,30 +72,37 @@ _NOTHING = re.compile(r"(?!)")
 
 
 class _Planned:
-    """The compiled reader of the last row layout a block was read with
-    (:mod:`~iscsitgt_spt.codec.capture.compiled`): its rows are taken with one regex call a
-    line (``match``: neither blank nor a prompt, then), and a block of them is read without
-    the general reader when the plan proves it would read it so; any other block is read the
-    general way and may teach a new layout."""
+    """The readers compiled for the row layouts met last
+    (:mod:`~iscsitgt_spt.codec.capture.compiled`): a block's first row picks one (or
+    compiles one for its layout), whose rows are then taken with one regex call a line
+    (``match``: neither blank nor a prompt, then), and the block is read without the general
+    reader when the plan proves the general reader would read it so."""
+
+    #: Layouts kept (a session alternating a few commands switches between them).
+    KEPT = 4
 
     def __init__(self) -> None:
-        self.plan: BlockPlan | None = None
+        self.plans: list[BlockPlan] = []  # the current one first
         self.match: Callable[[str], re.Match[str] | None] = _NOTHING.match
+
+    def learn(self, raw: str) -> Callable[[str], re.Match[str] | None]:
+        """The match of the plan for the layout of ``raw``, the first line of a block (the
+        current one's when ``raw`` is no row a plan can read)."""
+        plan = next((p for p in self.plans if p.match(raw)), None) or compile_plan(
+            raw, _NOT_PROMPT)
+        if plan is not None:
+            self.plans = [plan, *[p for p in self.plans if p is not plan][:self.KEPT - 1]]
+            self.match = plan.match
+        return self.match
 
     def read(self, block: list[tuple[int, str]], matches: list[re.Match[str]],
              meta: dict[str, object], limit: int, hint: str | None
              ) -> tuple[list[RawRecord], list[tuple[int, str]]]:
         """The block's records and lines left over; ``matches``: of its leading lines."""
         reading = None
-        if self.plan is not None and matches:
-            reading = read_planned(self.plan, block, matches, meta, limit, hint)
-        if reading is None:
-            reading = read_block(block, meta, limit, hint)
-            records = reading[0]
-            if not matches and len(records) == 1 and records[0].error is None:
-                self.plan = compile_plan(block[0][1], _NOT_PROMPT) or self.plan
-                self.match = _NOTHING.match if self.plan is None else self.plan.match
-        return reading
+        if matches:
+            reading = read_planned(self.plans[0], block, matches, meta, limit, hint)
+        return reading if reading is not None else read_block(block, meta, limit, hint)
 
 
 def iter_text_records(
@@ -116,7 +123,7 @@ def iter_text_records(
     meta: dict[str, object] = {}
     section_records = 0
     planned = _Planned()
-    # A row of the last layout read (match) is neither blank nor a prompt; its match is kept
+    # A row of the current layout (match) is neither blank nor a prompt; its match is kept
     # while all the block's lines are such rows (leading).
     match, leading = planned.match, True
     matches: list[re.Match[str]] = []
@@ -134,7 +141,7 @@ def iter_text_records(
             index += 1
 
     def flush() -> Iterator[RawRecord]:
-        nonlocal block, size, overflow, meta, section_records, match, matches, leading
+        nonlocal block, size, overflow, meta, section_records, matches, leading
         records: list[RawRecord] = []
         if overflow is not None:
             first, last = overflow
@@ -151,7 +158,7 @@ def iter_text_records(
             records[0] = _replaced(records[0], line=prompt)
         section_records += len(records)
         block, size, overflow = [], 0, None
-        match, matches, leading = planned.match, [], True
+        matches, leading = [], True
         yield from emit(records)
 
     def close_section() -> Iterator[RawRecord]:
@@ -192,7 +199,10 @@ def iter_text_records(
                     continue
                 meta, section_records = {"command": command, "prompt_line": lineno}, 0
                 continue
-            leading = False
+            if not block and overflow is None:  # a block's first line: its layout's plan
+                match = planned.learn(raw)
+                found = match(raw)
+            leading = leading and found is not None
         if overflow is not None:
             overflow = (overflow[0], lineno)
             continue
