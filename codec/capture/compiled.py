@@ -28,6 +28,7 @@ layout only.
 from __future__ import annotations
 
 import array
+import itertools
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -238,30 +239,36 @@ def _agrees(text: str, row: bytes, dotted: str) -> bool:
     return text == dotted or (bool(text) and ascii_agrees(text, list(row)))
 
 
-def _orders(plan: BlockPlan, rows: _Rows) -> list[tuple[str, ...]] | None:
-    """The byte orders each matched row's printable column agrees with (``None`` when one
-    agrees with none: the general reader would not take that row with this layout)."""
-    if not rows.asciis:
-        return []
+def _forms(plan: BlockPlan, rows: _Rows) -> list[tuple[str, bytes, list[str]]]:
+    """(order, bytes, each row's bytes as most tools print its column) in each byte order
+    the groups can be read in."""
     step, memory, width = plan.step, rows.memory, plan.row.width
     forms = [(MEMORY, memory)] if width == 1 else [(MEMORY, memory),
                                                     (LITTLE, _swapped(memory, width))]
-    dotted = [(order, data, data.translate(_DOTS).decode("ascii")) for order, data in forms]
-    if set(map(len, rows.asciis)) == {step} and all(
-            "".join(rows.asciis) == text for _, _, text in dotted):
-        # Every row's column is its bytes with '.' for the unprintable ones: agreed, at C speed.
-        return [tuple(order for order, _, _ in dotted)] * len(rows.asciis)
-    shown = [(order, data, [text[at:at + step] for at in range(0, len(data), step)])
-             for order, data, text in dotted]
-    out: list[tuple[str, ...]] = []
+    return [(order, data, [text[at:at + step] for at in range(0, len(text), step)])
+            for order, data in forms for text in [data.translate(_DOTS).decode("ascii")]]
+
+
+def _columns_agree(plan: BlockPlan, rows: _Rows,
+                   forms: list[tuple[str, bytes, list[str]]]) -> bool:
+    """Does each matched row's printable column agree with its bytes in some order (else
+    the general reader would not take the row with this layout)?"""
+    # The usual case, at C speed: each column is its bytes with '.' for the unprintable ones;
+    # only the other rows (a column trimmed, framed, in a code page) are checked one by one.
+    texts, step = rows.asciis, plan.step
+    others = itertools.compress(range(len(texts)), map(str.__ne__, texts, forms[0][2]))
+    return all(any(_agrees(texts[index], data[index * step:(index + 1) * step], columns[index])
+                   for _, data, columns in forms) for index in others)
+
+
+def _voted(plan: BlockPlan, rows: _Rows, forms: list[tuple[str, bytes, list[str]]]
+           ) -> Iterator[tuple[str, ...]]:
+    """The byte orders each matched row's column agrees with, row by row as the votes are
+    counted (they stop at 16 agreeing rows)."""
+    step = plan.step
     for index, text in enumerate(rows.asciis):
-        at = index * step
-        agreed = tuple(order for order, data, columns in shown
-                       if _agrees(text, data[at:at + step], columns[index]))
-        if not agreed:
-            return None
-        out.append(agreed)
-    return out
+        yield tuple(order for order, data, columns in forms
+                    if _agrees(text, data[index * step:(index + 1) * step], columns[index]))
 
 
 def _rest(plan: BlockPlan, lines: Lines, expected: int) -> list[Row] | None:
@@ -317,7 +324,7 @@ def _short_row(plan: BlockPlan, text: str, found: re.Match[str]) -> Row | None:
     return row if agrees else None
 
 
-def _byte_order(plan: BlockPlan, orders: list[tuple[str, ...]], rest: list[Row],
+def _byte_order(plan: BlockPlan, orders: Iterator[tuple[str, ...]], rest: list[Row],
                 command: str) -> tuple[str, str]:
     def voted() -> Iterator[tuple[str, ...]]:
         yield from orders
@@ -358,13 +365,13 @@ def read_planned(
 def _record(plan: BlockPlan, rows: _Rows, rest: list[Row], block: Lines,
             meta: dict[str, object], limit: int, hint: str | None, command: str
             ) -> Reading | None:
-    orders = _orders(plan, rows)
-    if orders is None:
+    forms = _forms(plan, rows) if rows.asciis else []
+    if rows.asciis and not _columns_agree(plan, rows, forms):
         return None
     out = dict(meta)
     order = MEMORY
     if plan.row.width > 1:
-        order, why = _byte_order(plan, orders, rest, command)
+        order, why = _byte_order(plan, _voted(plan, rows, forms), rest, command)
         out["byte_order"], out["byte_order_from"] = order, why
     data = rows.memory if order == MEMORY else _swapped(rows.memory, plan.row.width)
     for row in rest:
