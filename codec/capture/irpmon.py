@@ -114,14 +114,20 @@ def _whole_rows(rows: list[str], limit: int | None) -> bytes | None:
     it reach and none past ``limit``, read at once; ``None`` otherwise (then row by row, as
     :func:`_hexer_row` reads them, to name the row at fault)."""
     found = [*map(_FULL_ROW.match, rows[:-1]), _WELL_FORMED_ROW.match(rows[-1])]
-    if None in found:
+    full = None not in found  # every row but the last holds 16 bytes
+    if not full:
         found = list(map(_WELL_FORMED_ROW.match, rows))
     if None in found:
         return None
     offsets, hexes = zip(*map(re.Match.groups, found))  # type: ignore[arg-type]
-    reach = list(itertools.accumulate((len(h) + 1) // 3 for h in hexes))
-    if (limit is not None and reach[-1] > limit) or list(map(int, offsets, itertools.repeat(
-            16, len(rows)))) != [0, *reach[:-1]]:
+    if full:
+        starts = list(range(0, 16 * len(rows), 16))
+        end = starts[-1] + (len(hexes[-1]) + 1) // 3
+    else:
+        reach = list(itertools.accumulate((len(h) + 1) // 3 for h in hexes))
+        starts, end = [0, *reach[:-1]], reach[-1]
+    if (limit is not None and end > limit) or list(map(int, offsets, itertools.repeat(
+            16, len(rows)))) != starts:
         return None
     return bytes.fromhex(" ".join(hexes))
 
@@ -211,8 +217,9 @@ def _half_meta(half: Half) -> dict[str, object]:
             meta[key] = fields[column]
     for key in ("id", "pid", "status"):
         value = meta.get(key)
-        if isinstance(value, str) and parse_int(value) is not None:
-            meta[key] = parse_int(value)
+        number = parse_int(value) if isinstance(value, str) else None
+        if number is not None:
+            meta[key] = number
     for column, key in _SIZE_COLUMNS:
         size = _size(fields.get(column))
         if size is not None:

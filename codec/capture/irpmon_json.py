@@ -187,7 +187,7 @@ def _hexer_rows(obj: dict[str, object], fields: dict[str, str]) -> list[str] | N
         return None
     columns = {key: value for key, value in obj.items() if key != "Parsers"}
     if set(map(type, columns.values())) - {str} or any(
-            key.startswith("Parsers.") for key in columns):
+            map(str.startswith, columns, itertools.repeat("Parsers."))):
         return None
     columns.pop("Stack", None)
     fields.update(cast("dict[str, str]", columns))  # every value a str: checked above
