@@ -1,6 +1,6 @@
 """``decode CAPTURE --html OUT.html``: the clickable report, written as records decode.
 
-The page comes from :func:`iscsitgt_spt.codec.analysis.html.render_html` chunk by chunk and
+The page comes from :func:`iscsitgt_spt.cli.views.render_html` chunk by chunk and
 goes straight to the file, so a capture of millions of records never sits in memory; one long
 raw buffer is read as ``decode`` reads it (its leading bytes held, the rest streamed into
 the page).
@@ -20,7 +20,7 @@ from iscsitgt_spt.cli._outfile import open_output
 from iscsitgt_spt.cli._output import one_line
 from iscsitgt_spt.cli._progress import Progress
 from iscsitgt_spt.cli._verdict import Verdict
-from iscsitgt_spt.codec.analysis.html import render_html
+from iscsitgt_spt.cli.views import render_html
 from iscsitgt_spt.codec.analysis.report import RecordReport, report_record
 from iscsitgt_spt.codec.capture.records import RawRecord
 from iscsitgt_spt.codec.longbuffer import LongBuffer

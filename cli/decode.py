@@ -44,9 +44,9 @@ from iscsitgt_spt.cli._terminal import (
     wrap_prose,
 )
 from iscsitgt_spt.cli._verdict import Verdict, add_fail_on_option
+from iscsitgt_spt.cli.views import render_text
 from iscsitgt_spt.codec.analysis.bulk import bulk_line
 from iscsitgt_spt.codec.analysis.lint import Finding, lint_bytes
-from iscsitgt_spt.codec.analysis.render import render_text
 from iscsitgt_spt.codec.analysis.report import BufferReport, RecordReport, report_record
 from iscsitgt_spt.codec.bounded import line_too_long, text_line_bound
 from iscsitgt_spt.codec.capture.detect import (
@@ -276,8 +276,8 @@ def _findings_text(findings: tuple[Finding, ...]) -> list[str]:
 
 
 def _iter_hexdump(*args: Any, **kwargs: Any) -> Iterator[str]:
-    """:func:`~iscsitgt_spt.codec.analysis.hexview.iter_hexdump`, imported for ``--hexdump``."""
-    from iscsitgt_spt.codec.analysis.hexview import iter_hexdump as dump
+    """:func:`~iscsitgt_spt.cli.views.iter_hexdump`, imported for ``--hexdump``."""
+    from iscsitgt_spt.cli.views import iter_hexdump as dump
 
     return dump(*args, **kwargs)
 

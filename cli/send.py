@@ -43,7 +43,7 @@ from iscsitgt_spt.cli._outfile import Source, open_append
 from iscsitgt_spt.cli._output import one_line
 from iscsitgt_spt.cli._progress import Progress
 from iscsitgt_spt.cli._terminal import stdin_at_terminal
-from iscsitgt_spt.codec.analysis.render import render_text
+from iscsitgt_spt.cli.views import render_text
 from iscsitgt_spt.codec.bounded import bounded_lines
 from iscsitgt_spt.codec.capture.jsonl import parse_line
 from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE

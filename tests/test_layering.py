@@ -10,9 +10,12 @@ The layers are the four top-level folders, mapped to their installed names by py
 * ``spec`` and ``codec`` are sans-I/O: no ctypes, argparse, terminal, file system or standard
   streams.  Package data read through :mod:`importlib.resources` is allowed.
 * Only the device layer touches ctypes and Windows.
-* The front ends of the top layer (the command line; the Sphinx extension in
-  ``cli/sphinxext``; the docs' own ``conf.py`` and extensions) use each other's public modules
-  only: no front end imports another's private (``_``-prefixed) module.
+* The front ends of the top layer (the command line; the views in ``cli/views``: text tree,
+  hex view, HTML page; the Sphinx extension in ``cli/sphinxext``; the docs' own ``conf.py``
+  and extensions) use each other's public modules only: no front end imports another's
+  private (``_``-prefixed) module.  Nothing below the top layer imports a front end.
+* The views are sans-I/O like ``spec`` and ``codec``: they turn values into text, the command
+  line writes it.
 
 ``test_the_checker_catches_*`` run the same checks on synthetic modules, so a checker that
 stopped seeing violations would fail too.
@@ -33,7 +36,9 @@ RANKS = {"iscsitgt_spt.spec": 0, "iscsitgt_spt.codec": 1, "iscsitgt_spt.device":
          "iscsitgt_spt.cli": 3, "iscsitgt_spt.__main__": 3}
 CODEC_SUBPACKAGES = ("analysis", "capture", "export", "fuzzing", "sense")
 #: Front ends of the top layer that stand beside the command line (``iscsitgt_spt.cli.*``).
-FRONT_END_ROOMS = ("sphinxext",)
+FRONT_END_ROOMS = ("sphinxext", "views")
+#: Front ends held to the sans-I/O rules of ``spec`` and ``codec``.
+SANS_IO_ROOMS = ("views",)
 SANS_IO_FORBIDDEN_MODULES = {
     "argparse", "curses", "termios", "tty", "pathlib", "tempfile", "shutil", "os", "io",
     "subprocess", "socket", "readline",
@@ -147,6 +152,7 @@ def violations(module: str, source: str, is_package: bool = False) -> list[str]:
     # ``from a.b import c`` is seen as both ``a.b`` and ``a.b.c``: one complaint per line.
     seen: set[tuple[int, str]] = set()
     facade_types = _facade_type_imports(tree) if module == "iscsitgt_spt.codec" else set()
+    sans_io = mine <= 1 or _room(module) in SANS_IO_ROOMS
     for lineno, target in _imports(tree, module, is_package):
         imported.add(target.split(".")[0])
         where = f"{module}:{lineno}"
@@ -166,10 +172,10 @@ def violations(module: str, source: str, is_package: bool = False) -> list[str]:
         if mine != 2 and top in WINDOWS_MODULES and (lineno, "win") not in seen:
             seen.add((lineno, "win"))
             found.append(f"{where} imports {target} (only the device layer touches Windows)")
-        if mine <= 1 and top in SANS_IO_FORBIDDEN_MODULES and (lineno, "io") not in seen:
+        if sans_io and top in SANS_IO_FORBIDDEN_MODULES and (lineno, "io") not in seen:
             seen.add((lineno, "io"))
-            found.append(f"{where} imports {target} (spec and codec are sans-I/O)")
-    if mine <= 1:
+            found.append(f"{where} imports {target} (spec, codec and the views are sans-I/O)")
+    if sans_io:
         reads_package_data = "importlib" in imported
         for node in ast.walk(tree):
             where = f"{module}:{getattr(node, 'lineno', 0)}"
@@ -200,8 +206,11 @@ def test_the_check_sees_the_tree() -> None:
                      "iscsitgt_spt.codec.capture.detect", "iscsitgt_spt.codec.analysis.lint",
                      "iscsitgt_spt.codec.sense.decoder", "iscsitgt_spt.codec.fuzzing.corpus",
                      "iscsitgt_spt.device.windows", "iscsitgt_spt.cli.decode",
+                     "iscsitgt_spt.cli.views.text", "iscsitgt_spt.cli.views.html.page",
                      "iscsitgt_spt.__main__"):
         assert expected in modules
+    assert _room("iscsitgt_spt.cli.views.html.page") == "views"
+    assert _room("iscsitgt_spt.cli._html_report") == "command line"
     assert _layer("iscsitgt_spt.device.windows") == 2
     assert _layer("iscsitgt_spt.cli.decode") == 3
     assert _is_core("iscsitgt_spt.codec.dispatch")
@@ -228,7 +237,7 @@ def test_the_check_sees_the_tree() -> None:
         ("iscsitgt_spt.codec.capture.detect", "import argparse", "sans-I/O"),
         ("iscsitgt_spt.spec.layout", "from pathlib import Path", "sans-I/O"),
         ("iscsitgt_spt.codec.capture.detect", "data = open('x').read()", "open()"),
-        ("iscsitgt_spt.codec.analysis.render", "import sys\nsys.stdout.write('x')", "terminal"),
+        ("iscsitgt_spt.codec.analysis.report", "import sys\nsys.stdout.write('x')", "terminal"),
         ("iscsitgt_spt.codec.capture.records", "def f(p):\n    return p.read_bytes()",
          ".read_bytes()"),
         ("iscsitgt_spt.cli.sphinxext.model", "from iscsitgt_spt.cli._common import x",
@@ -237,6 +246,21 @@ def test_the_check_sees_the_tree() -> None:
          "another front end's private module"),
         ("iscsitgt_spt.cli.decode", "from iscsitgt_spt.cli.sphinxext._x import y",
          "another front end's private module"),
+        # The views: below them nothing imports them; they and their neighbours keep to the
+        # public modules of each other; they read and write nothing.
+        ("iscsitgt_spt.codec.analysis.report", "from iscsitgt_spt.cli.views import render_text",
+         "higher layer"),
+        ("iscsitgt_spt.device.client", "from iscsitgt_spt.cli.views.text import render_text",
+         "higher layer"),
+        ("iscsitgt_spt.cli.views.text", "from iscsitgt_spt.cli._output import one_line",
+         "another front end's private module"),
+        ("iscsitgt_spt.cli.decode", "from iscsitgt_spt.cli.views._x import y",
+         "another front end's private module"),
+        ("iscsitgt_spt.cli.sphinxext.model", "from iscsitgt_spt.cli.views.html._x import y",
+         "another front end's private module"),
+        ("iscsitgt_spt.cli.views.html.page", "from pathlib import Path", "sans-I/O"),
+        ("iscsitgt_spt.cli.views.hexview", "import sys\nsys.stdout.write('x')", "terminal"),
+        ("iscsitgt_spt.cli.views.html.page", "open('page.css')", "open()"),
     ],
 )
 def test_the_checker_catches_a_wrong_way_import(module: str, source: str, complaint: str) -> None:
@@ -253,3 +277,9 @@ def test_the_checker_allows_the_right_way() -> None:
     assert violations("iscsitgt_spt.device.windows", "import ctypes") == []
     assert violations("iscsitgt_spt.cli.sphinxext", "from iscsitgt_spt.cli.version import v\n"
                       "from iscsitgt_spt.cli.sphinxext._x import y") == []
+    assert violations("iscsitgt_spt.cli.decode", "from iscsitgt_spt.cli.views import x") == []
+    assert violations("iscsitgt_spt.cli.views.html.page",
+                      "from importlib import resources\n"
+                      "from iscsitgt_spt.cli.views.html._x import y\n"
+                      "from iscsitgt_spt.codec.analysis.report import RecordReport\n"
+                      "css = resources.files('x').joinpath('a').read_text()") == []

@@ -9,6 +9,7 @@ else.
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 import zipfile
@@ -114,8 +115,8 @@ def test_wheel_contains_only_the_namespace(tmp_path: Path) -> None:
                      "iscsitgt_spt/cli/__init__.py", "iscsitgt_spt/device/__init__.py",
                      "iscsitgt_spt/__main__.py",
                      # Assets read at run time: the HTML report's and the Sphinx extension's.
-                     "iscsitgt_spt/codec/analysis/html/page.css",
-                     "iscsitgt_spt/codec/analysis/html/page.js",
+                     "iscsitgt_spt/cli/views/html/page.css",
+                     "iscsitgt_spt/cli/views/html/page.js",
                      "iscsitgt_spt/cli/sphinxext/static/iscsitgt-spt.css",
                      # The extension's compiled translations (sphinx.locale reads .mo only).
                      "iscsitgt_spt/cli/sphinxext/locale/fr/LC_MESSAGES/iscsitgt_spt.mo",
@@ -159,8 +160,25 @@ def _without_hypothesis(code: str, *args: str, cwd: Path, stdin: str = "") -> (
                           input=stdin, capture_output=True, text=True, timeout=120)
 
 
+#: Every command of the list in argv[1] (JSON: [args, stdin] pairs) run in turn in this one
+#: process (tests/_inprocess.py): the blocker holds for all of them, so a command that imported
+#: Hypothesis fails whatever ran before it.  Prints [exit status, stderr] per command.
+_RUN_COMMANDS = f"""
+import json, traceback
+sys.path.insert(0, {str(ROOT / "tests")!r})
+from _inprocess import run_main
+results = []
+for args, stdin in json.loads(sys.argv[1]):
+    try:
+        run = run_main(*args, stdin=stdin.encode())
+        results.append([run.returncode, run.stderr.decode("utf-8", "replace")])
+    except BaseException:
+        results.append([-1, traceback.format_exc()])
+print(json.dumps(results))
+"""
+
+
 def test_the_commands_need_only_construct(tmp_path: Path) -> None:
-    run_cli = "from iscsitgt_spt.cli import main\nsys.exit(main(sys.argv[1:]))\n"
     tmf = '{"ITNexusHandle": 7, "Lun": 1, "TaskManagementFunction": 1}'
     start = '{"name": "ISCSITGT_SPT_SESSION_START", "value": {"ITNexusHandle": 7}}'
     commands: list[tuple[list[str], str]] = [
@@ -178,10 +196,13 @@ def test_the_commands_need_only_construct(tmp_path: Path) -> None:
         (["decode", "-", "--html", "tmf.html"],
          (ROOT / "tests/vectors/captures/tmf_abort_task.bin").read_bytes().hex()),
     ]
-    for args, stdin in commands:
-        result = _without_hypothesis(run_cli, *args, cwd=tmp_path, stdin=stdin)
-        assert "Traceback" not in result.stderr, (args, result.stderr)
-        assert result.returncode == 0, (args, result.stderr)
+    run = _without_hypothesis(_RUN_COMMANDS, json.dumps(commands), cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    results = json.loads(run.stdout)
+    assert len(results) == len(commands)
+    for (args, _stdin), (status, stderr) in zip(commands, results, strict=True):
+        assert "Traceback" not in stderr, (args, stderr)
+        assert status == 0, (args, stderr)
 
 
 def test_the_strategies_say_how_to_get_hypothesis(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FILES = ["tests/spec/test_compiler_layout.py", "tests/codec/analysis/test_hexview.py",
+FILES = ["tests/spec/test_compiler_layout.py", "tests/cli/views/test_hexview.py",
          "tests/device/test_errors.py", "tests/export/test_kaitai.py",
          "tests/export/test_html_report.py"]
 #: pytest's ``-rs`` line: "SKIPPED [3] tests/x.py:12: reason".

@@ -1,10 +1,11 @@
-"""Buffer analysis: what a decoded buffer means, what is wrong with it, and how to show it.
+"""Buffer analysis: what a decoded buffer means and what is wrong with it.
 
 Beside the codec core (which only turns bytes into values and back), this package answers the
 questions a person asks of a captured buffer: which ABI profile was it laid out for
-(:func:`detect_profile`), what would a miniport reject or find odd (:func:`lint`), what does a
-whole capture record say (:func:`report_record`, streamed by :func:`report_json_lines`), and
-how to show it (:func:`render_text`, :func:`render_hexdump`).  Sans-I/O like the rest of the
+(:func:`detect_profile`), what would a miniport reject or find odd (:func:`lint`) and what
+does a whole capture record say (:func:`report_record`, streamed by
+:func:`report_json_lines`).  Showing it to a person (the text tree, the hex view, the HTML
+report) is a front end's job: :mod:`iscsitgt_spt.cli.views`.  Sans-I/O like the rest of the
 codec: values and text in and out.
 """
 
@@ -27,7 +28,6 @@ if TYPE_CHECKING:  # type checkers see the names; at run time they load on first
         describe_profiles,
         detect_profile,
     )
-    from iscsitgt_spt.codec.analysis.hexview import render_hexdump
     from iscsitgt_spt.codec.analysis.lint import (
         RULES,
         Finding,
@@ -38,7 +38,6 @@ if TYPE_CHECKING:  # type checkers see the names; at run time they load on first
         summarize,
         worst,
     )
-    from iscsitgt_spt.codec.analysis.render import render_text
     from iscsitgt_spt.codec.analysis.report import (
         BufferReport,
         Change,
@@ -53,7 +52,6 @@ if TYPE_CHECKING:  # type checkers see the names; at run time they load on first
 _WHERE: dict[str, str] = {
     'ProfileGuess': 'iscsitgt_spt.codec.analysis.detect_profile',
     'describe_profiles': 'iscsitgt_spt.codec.analysis.detect_profile',
-    'render_hexdump': 'iscsitgt_spt.codec.analysis.hexview',
     'bulk_json_line': 'iscsitgt_spt.codec.analysis.bulk',
     'RULES': 'iscsitgt_spt.codec.analysis.lint',
     'Finding': 'iscsitgt_spt.codec.analysis.lint',
@@ -62,7 +60,6 @@ _WHERE: dict[str, str] = {
     'lint_bytes': 'iscsitgt_spt.codec.analysis.lint',
     'summarize': 'iscsitgt_spt.codec.analysis.lint',
     'worst': 'iscsitgt_spt.codec.analysis.lint',
-    'render_text': 'iscsitgt_spt.codec.analysis.render',
     'BufferReport': 'iscsitgt_spt.codec.analysis.report',
     'Change': 'iscsitgt_spt.codec.analysis.report',
     'RecordReport': 'iscsitgt_spt.codec.analysis.report',
@@ -90,8 +87,6 @@ __all__ = [
     "diff_values",
     "lint",
     "lint_bytes",
-    "render_hexdump",
-    "render_text",
     "report_json_lines",
     "report_record",
     "summarize",

@@ -4,6 +4,12 @@ and the page of one long raw buffer: its bytes per input byte and its time to in
     python tests/benchmarks/html_report.py            # 1k, 10k and 40k records; 1 and 16 MiB
     python tests/benchmarks/html_report.py --quick    # 1k and 10k; 1 MiB
     python tests/benchmarks/html_report.py --no-browser
+    python tests/benchmarks/html_report.py --shapes --baseline /path/to/other/venv/bin/python
+
+``--shapes`` measures only the page of each input shape the goal names (the shipped demo
+capture, a ``fuzz --all -n 500`` corpus, 16 MiB of one raw buffer): its bytes per input byte,
+and past the page of one small structure (the constant); with ``--baseline``, the same inputs
+through another interpreter's installed iscsitgt-spt (an older tree), side by side in one run.
 
 Each run is its own subprocess (peak RSS read from the child's rusage), HTML and JSON-Lines
 interleaved per size so a load change on a shared machine hits both alike.  Reported as
@@ -45,17 +51,25 @@ def _capture(folder: Path, records: int) -> Path:
     return path
 
 
-def _run(args: list[str]) -> tuple[float, float]:
+def _run(args: list[str], python: str = sys.executable) -> tuple[float, float]:
     """(seconds, peak RSS in MiB) of one CLI run in a child process."""
     code = ("import resource, sys; from iscsitgt_spt.cli import main; rc = main(sys.argv[1:]); "
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); "
             "sys.exit(0)")
     start = time.perf_counter()
-    run = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+    run = subprocess.run([python, "-c", code, *args], capture_output=True, text=True,
                          check=True)
     seconds = time.perf_counter() - start
     peak_kib = int(run.stderr.strip().splitlines()[-1])
     return seconds, peak_kib / 1024
+
+
+def _page(src: Path, page: Path, python: str = sys.executable) -> tuple[float, float, int]:
+    """(seconds, peak RSS in MiB, page bytes) of ``decode SRC --html PAGE``."""
+    page.unlink(missing_ok=True)
+    seconds, peak = _run(["decode", str(src), "--html", str(page),
+                          "--max-record-size", str(2**26)], python)
+    return seconds, peak, page.stat().st_size
 
 
 def _long_buffer(folder: Path, mib: int, tail: str) -> Path:
@@ -113,13 +127,10 @@ def long_buffers(mibs: tuple[int, ...], driver: object | None) -> None:
             for tail in ("random", "zeros"):
                 src = _long_buffer(folder, mib, tail)
                 page = folder / "long.html"
-                page.unlink(missing_ok=True)
-                seconds, peak = _run(["decode", str(src), "--html", str(page),
-                                      "--max-record-size", str(2**26)])
-                ratio = page.stat().st_size / src.stat().st_size
+                seconds, peak, size = _page(src, page)
+                ratio = size / src.stat().st_size
                 # The constant: the page of the structure alone (no long buffer).
-                extra = ((page.stat().st_size - constant)
-                         / (src.stat().st_size - TMF.stat().st_size))
+                extra = (size - constant) / (src.stat().st_size - TMF.stat().st_size)
                 line = (f"{mib:>3} MiB raw, {tail:<6}: --html {seconds:6.2f} s, peak "
                         f"{peak:6.1f} MiB, page {ratio:5.3f} bytes per input byte "
                         f"({extra:5.3f} past the page of the structure alone)")
@@ -155,16 +166,55 @@ def captures(sizes: tuple[int, ...], driver: object | None) -> None:
               f"--json x{last[4] / first[4]:.2f} (records x{last[0] / first[0]:.0f})")
 
 
+def _shape_inputs(folder: Path) -> list[tuple[str, Path]]:
+    fuzz = folder / "fuzz.jsonl"
+    _run(["fuzz", "--all", "-n", "500", "-o", str(fuzz)])
+    return [("shipped demo capture", DEMO), ("fuzz --all -n 500", fuzz),
+            ("16 MiB raw, random", _long_buffer(folder, 16, "random"))]
+
+
+def shapes(driver: object | None, baseline: str | None) -> None:
+    """Page bytes per input byte of each shape, for this tree (and a baseline's)."""
+    trees = [("baseline", baseline)] if baseline else []
+    trees.append(("this tree", sys.executable))
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        constants = {}
+        for who, python in trees:
+            _run(["decode", str(TMF), "--html", str(folder / "alone.html")], python)
+            constants[who] = (folder / "alone.html").stat().st_size
+            print(f"{who}: the page of one {TMF.stat().st_size}-byte structure (the constant) "
+                  f"is {constants[who]} bytes", flush=True)
+        for label, src in _shape_inputs(folder):
+            size = src.stat().st_size
+            for who, python in trees:
+                page = folder / f"{who.replace(' ', '-')}.html"
+                seconds, peak, bytes_ = _page(src, page, python)
+                line = (f"{label:<22} {size:>9} B, {who:<9}: page {bytes_:>9} B = "
+                        f"{bytes_ / size:6.3f} B/B, {(bytes_ - constants[who]) / size:6.3f} "
+                        f"B/B past the constant | --html {seconds:5.2f} s, peak {peak:5.1f} MiB")
+                if driver is not None:
+                    line += _interactive_text(driver, page)
+                print(line, flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--no-browser", action="store_true",
                         help="do not open the pages in Chromium")
+    parser.add_argument("--shapes", action="store_true",
+                        help="only the page size (and time to interactive) of each shape")
+    parser.add_argument("--baseline", metavar="PYTHON",
+                        help="with --shapes: also through this interpreter's iscsitgt-spt")
     args = parser.parse_args()
     driver = None if args.no_browser else _chromium()
     if driver is None and not args.no_browser:
         print("(no Chromium + chromedriver + selenium: time to interactive not measured)")
     try:
+        if args.shapes:
+            shapes(driver, args.baseline)
+            return
         long_buffers((1,) if args.quick else (1, 16), driver)
         captures((1_000, 10_000) if args.quick else (1_000, 10_000, 40_000), driver)
     finally:

@@ -13,7 +13,7 @@ asserted:
   random bytes (which do not decode: a plain dump after the error line), as peak MiB, growth
   over the floor per input byte, and the ratio of the largest to the smallest size;
 * the renderer alone, in this process: ``tracemalloc`` peak of iterating
-  :func:`~iscsitgt_spt.codec.analysis.hexview.iter_hexdump` over each size, which must not grow;
+  :func:`~iscsitgt_spt.cli.views.hexview.iter_hexdump` over each size, which must not grow;
 * an IRPMon JSON array export holding one record whose ``Parsers.Hexer.Data0`` hex string is
   M MiB of text, decoded to text and to ``--json``, as peak over input size;
 * one line of text holding N MiB of bytes as unbroken hex, hex pairs between spaces, or base64
@@ -113,7 +113,7 @@ def record_size_option() -> list[str]:
 
 
 def renderer_peak(size: int) -> float:
-    from iscsitgt_spt.codec.analysis.hexview import iter_hexdump
+    from iscsitgt_spt.cli.views.hexview import iter_hexdump
     from iscsitgt_spt.codec.dispatch import decode_buffer
 
     data = TMF + os.urandom(size)

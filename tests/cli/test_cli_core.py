@@ -1,4 +1,5 @@
-"""The CLI contract, run as a user runs it: a subprocess, bytes and text in and out."""
+"""The CLI contract, bytes and text in and out: ``main(argv)`` in this process with byte streams
+(tests/_inprocess.py), the one start-up contract (no shutil) in a subprocess."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from _inprocess import run_main
 
 ROOT = Path(__file__).resolve().parents[2]
 CAPTURES = ROOT / "tests" / "vectors" / "captures"
@@ -17,8 +19,7 @@ TMF = (CAPTURES / "tmf_abort_task.bin").read_bytes()
 
 
 def cli(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "iscsitgt_spt", *args], input=stdin,
-                          capture_output=True, timeout=120)
+    return run_main(*args, stdin=stdin)
 
 
 def test_the_sample_is_the_hand_derived_buffer() -> None:
@@ -281,8 +282,7 @@ def test_profile_evidence_says_where_the_abi_came_from() -> None:
 
 def test_issue12_case13_endless_binary_input_ends_with_one_line() -> None:
     # /dev/zero never ends: decode must stop after the record-size limit + 1 bytes.
-    out = subprocess.run([sys.executable, "-m", "iscsitgt_spt", "decode", "/dev/zero"],
-                         capture_output=True, timeout=120)
+    out = cli("decode", "/dev/zero")
     assert out.returncode == 2 and out.stdout == b""
     lines = out.stderr.decode().splitlines()
     assert len(lines) == 1 and "record-size limit" in lines[0]

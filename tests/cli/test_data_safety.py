@@ -1,11 +1,14 @@
-"""Issue 24 as a user meets it: one test per cause, each command run as a script runs it.
+"""Issue 24 as a user meets it: one test per cause.
 
-Every command runs in a subprocess without ``PYTHONUNBUFFERED`` (tests/conftest.py removes it;
-the cases where buffering matters run both ways).  What is expected is what POSIX tools do
-and what the issue asks: a failed write is one line and exit status 1; a reader that went
-away is a quiet exit 0; no file the user had changes unless it is the declared output; every
-read is bounded.  File states are checked with the file system (``os.lstat``, hashes of the
-bytes before and after), never against our own output.
+What is about the process -- its standard output a full device, a pipe whose reader went away,
+the input itself, ``/dev/stdout``; a process substitution, a file name that is not UTF-8,
+Ctrl-C -- runs in a subprocess without ``PYTHONUNBUFFERED`` (tests/conftest.py removes it; the
+cases where buffering matters run both ways). The rest (paths, files, bounded reads) runs
+``main`` in this process with byte streams (tests/_inprocess.py). What is expected is what
+POSIX tools do and what the issue asks: a failed write is one line and exit status 1; a reader
+that went away is a quiet exit 0; no file the user had changes unless it is the declared
+output; every read is bounded. File states are checked with the file system (``os.lstat``,
+hashes of the bytes before and after), never against our own output.
 """
 
 from __future__ import annotations
@@ -21,14 +24,20 @@ import time
 from pathlib import Path
 
 import pytest
+from _inprocess import run_main
 from iscsitgt_spt.cli.samples import sample_bytes
 
 TMF_REQUEST = b'{"ITNexusHandle": 1, "Lun": 0, "TaskManagementFunction": 1}'
 
 
 def _run(*args: str, cwd: Path, stdin: object = subprocess.DEVNULL, stdout: object = None,
-         env: dict[str, str] | None = None, timeout: float = 120,
+         env: dict[str, str] | None = None, timeout: float = 120, process: bool = False,
          ) -> subprocess.CompletedProcess[bytes]:
+    """``iscsitgt-spt ARGS`` in ``cwd``: in a subprocess when the test gives it a standard
+    output or an environment of its own (or asks: ``process``), else in this process."""
+    if not process and stdout is None and env is None:
+        given = None if stdin is subprocess.DEVNULL else stdin
+        return run_main(*args, stdin=given, cwd=cwd)  # type: ignore[arg-type]
     return subprocess.run([sys.executable, "-m", "iscsitgt_spt", *args], cwd=cwd,
                           stdin=stdin, stdout=stdout if stdout is not None else subprocess.PIPE,
                           stderr=subprocess.PIPE, env=env, timeout=timeout)
@@ -105,7 +114,8 @@ def test_html_through_a_link_to_the_input_is_refused(capture: Path) -> None:
 
 def test_html_to_dev_stdout_writes_the_page_there_and_keeps_the_link(capture: Path) -> None:
     was_link = os.path.islink("/dev/stdout")
-    result = _run("decode", "demo.jsonl", "--html", "/dev/stdout", cwd=capture.parent)
+    result = _run("decode", "demo.jsonl", "--html", "/dev/stdout", cwd=capture.parent,
+                  process=True)  # the process's own file descriptor 1
     assert result.stdout.startswith(b"<!DOCTYPE html>")
     assert os.path.islink("/dev/stdout") == was_link
     assert b"wrote /dev/stdout" in result.stdout  # the summary follows the page
@@ -184,10 +194,8 @@ def test_a_recording_that_is_also_the_corpus_is_refused(tmp_path: Path) -> None:
 def test_a_recording_without_a_final_line_end_is_not_glued(tmp_path: Path) -> None:
     recording = tmp_path / "rec.jsonl"
     recording.write_bytes(b'{"ioctl": "0x0004d008", "in": ""}')  # an editor's last line
-    result = subprocess.run(
-        [sys.executable, "-m", "iscsitgt_spt", "send", "ISCSITGT_SPT_TMF", "--device", "sim:",
-         "--record", "rec.jsonl"], cwd=tmp_path, input=TMF_REQUEST, capture_output=True,
-        timeout=120)
+    result = _run("send", "ISCSITGT_SPT_TMF", "--device", "sim:", "--record", "rec.jsonl",
+                  cwd=tmp_path, stdin=TMF_REQUEST)
     assert result.returncode in (0, 1), result.stderr  # the simulator knows no such session
     lines = recording.read_bytes().split(b"\n")
     assert lines[0] == b'{"ioctl": "0x0004d008", "in": ""}'
@@ -219,9 +227,8 @@ def test_endless_standard_input_ends_with_one_line(tmp_path: Path, args: list[st
 
 
 def test_replay_from_an_endless_file_ends_with_one_line(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "iscsitgt_spt", "send", "ISCSITGT_SPT_TMF", "--device",
-         "replay:/dev/zero"], cwd=tmp_path, input=TMF_REQUEST, capture_output=True, timeout=120)
+    result = _run("send", "ISCSITGT_SPT_TMF", "--device", "replay:/dev/zero", cwd=tmp_path,
+                  stdin=TMF_REQUEST)
     assert result.returncode == 2
     assert "without a line break" in _one_line(result)
 

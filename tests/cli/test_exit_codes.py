@@ -20,7 +20,7 @@ import pytest
 from iscsitgt_spt.codec import build, encode
 from iscsitgt_spt.codec.analysis.lint import lint_bytes
 
-#: The ``cli`` fixture of tests/cli/conftest.py: ``iscsitgt-spt ARGS`` in a subprocess.
+#: The ``cli`` fixture of tests/cli/conftest.py: ``iscsitgt-spt ARGS`` (in this process).
 Cli = Callable[..., "subprocess.CompletedProcess[str]"]
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,24 +1,22 @@
-"""``iscsitgt-spt fuzz --sessions``, run as a user runs it (a subprocess, no
-PYTHONUNBUFFERED): exit codes, the numbered list, the two files, and that the recording
-replays to the same answers through ``send --device replay:``."""
+"""``iscsitgt-spt fuzz --sessions`` (in this process with byte streams, tests/_inprocess.py):
+exit codes, the numbered list, the two files, and that the recording replays to the same
+answers through ``send --device replay:``."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 from iscsitgt_spt.codec.capture.jsonl import parse_lines
 from iscsitgt_spt.codec.dispatch import decode_buffer
 from iscsitgt_spt.spec.profiles import DEFAULT_PROFILE
 
+from tests.cli.conftest import run_here
+
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
-    return subprocess.run([sys.executable, "-m", "iscsitgt_spt", *args], capture_output=True,
-                          text=True, timeout=300, cwd=cwd, env=env)
+    return run_here(*args, cwd=cwd)
 
 
 def test_a_planted_fault_is_printed_written_and_replays(tmp_path: Path) -> None:

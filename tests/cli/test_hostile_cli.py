@@ -1,4 +1,6 @@
-"""Issue #12's reproducers run as a user runs them: a subprocess, exit code and stderr checked.
+"""Issue #12's reproducers, exit code and stderr checked: what is about the process (closed
+standard streams, the encoding of its standard error) in a subprocess, the rest in this
+process with byte streams (tests/_inprocess.py).
 
 The contract (README, HOUSE rules): a result, or ONE line on stderr and exit 2; never a
 traceback; a broken record costs only itself.
@@ -13,7 +15,8 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from iscsitgt_spt.codec.analysis.hexview import iter_hexdump
+from _inprocess import run_main
+from iscsitgt_spt.cli.views.hexview import iter_hexdump
 
 from tests.codec.capture.test_fuzz_regressions import CRASH_F03DC497
 
@@ -28,8 +31,7 @@ def shell(command: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes
 
 
 def cli(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "iscsitgt_spt", *args], input=stdin,
-                          capture_output=True, timeout=120)
+    return run_main(*args, stdin=stdin)
 
 
 def one_line_error(out: subprocess.CompletedProcess[bytes]) -> str:

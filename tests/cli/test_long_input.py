@@ -4,8 +4,10 @@ read the buffer whole (issue 12: memory flat for one big raw buffer).
 The expected output of every case is the in-memory path's, run in this process on the same
 bytes (``open_records``, which reads the buffer whole, then ``emit_reports``); that path is
 what the rest of the suite checks against independent sources.  The streamed path is run the
-way users run it: ``python -m iscsitgt_spt decode`` on a file, on a pipe (``-``) and on a file
-redirected to standard input.
+way users run it, ``iscsitgt-spt decode`` on a file, on a pipe (``-``) and on a file
+redirected to standard input: through ``main`` in this process (tests/_inprocess.py: standard
+input a stream without a file descriptor, as a pipe gives no size, or the opened file itself),
+and for each of the three once as ``python -m iscsitgt_spt`` in a subprocess.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from _inprocess import run_main
 from iscsitgt_spt.cli import build_parser
 from iscsitgt_spt.cli._long_input import CHUNK, read_long_raw
 from iscsitgt_spt.cli.decode import emit_reports, open_records
@@ -74,6 +77,19 @@ def in_memory(data: bytes | Path, options: list[str]) -> tuple[str, str, int]:
 
 
 def streamed(path: Path, options: list[str], how: str) -> tuple[str, str, int]:
+    """(stdout, stderr, exit code) of ``decode`` run on ``path`` ``how``, in this process."""
+    if how == "file":
+        result = run_main("decode", *options, str(path))
+    elif how == "pipe":
+        result = run_main("decode", *options, "-", stdin=path.read_bytes())
+    else:
+        with path.open("rb") as stdin:
+            result = run_main("decode", *options, "-", stdin=stdin)
+    return result.stdout.decode(), result.stderr.decode(), result.returncode
+
+
+def streamed_by_a_process(path: Path, options: list[str], how: str) -> tuple[str, str, int]:
+    """:func:`streamed` in a subprocess: real file descriptors, a real pipe."""
     if how == "file":
         command = [sys.executable, "-m", "iscsitgt_spt", "decode", *options, str(path)]
         result = subprocess.run(command, capture_output=True, timeout=300)
@@ -95,6 +111,14 @@ def test_a_file_prints_what_it_printed_read_whole(tmp_path: Path, name: str, mod
     path.write_bytes(INPUTS[name])
     expected = in_memory(path, MODES[mode])
     assert streamed(path, MODES[mode], "file") == expected
+
+
+@pytest.mark.parametrize("how", ["file", "pipe", "redirect"])
+def test_a_process_prints_what_it_printed_read_whole(tmp_path: Path, how: str) -> None:
+    path = tmp_path / "buffer.bin"
+    path.write_bytes(INPUTS["2 chunks + 5"])
+    expected = in_memory(INPUTS["2 chunks + 5"] if how == "pipe" else path, MODES["hexdump"])
+    assert streamed_by_a_process(path, MODES["hexdump"], how) == expected
 
 
 @pytest.mark.parametrize("name", ["leading size + 1", "2 chunks + 5", "undecodable",
@@ -180,7 +204,7 @@ def test_a_regular_file_is_read_again_where_the_rest_starts(tmp_path: Path) -> N
 def _page_held_whole(data: bytes, title: str) -> str:
     """The ``--html`` page of one raw buffer held whole, in this process: the general path
     (``report_record`` on the bytes) through ``render_html``."""
-    from iscsitgt_spt.codec.analysis.html import render_html
+    from iscsitgt_spt.cli.views.html import render_html
     from iscsitgt_spt.codec.analysis.report import report_record
     from iscsitgt_spt.codec.capture.records import read_raw
 
@@ -200,10 +224,8 @@ def test_the_html_page_of_a_long_buffer_is_the_page_of_the_buffer_held_whole(
     path = tmp_path / "buffer.bin"
     path.write_bytes(data)
     page = tmp_path / "page.html"
-    command = [sys.executable, "-m", "iscsitgt_spt", "decode", "--html", str(page),
-               "-" if how == "pipe" else str(path)]
-    result = subprocess.run(command, input=data if how == "pipe" else None,
-                            capture_output=True, timeout=300)
+    result = run_main("decode", "--html", str(page), "-" if how == "pipe" else str(path),
+                      stdin=data if how == "pipe" else None)
     assert result.returncode in (0, 1), result.stderr
     title = f"iscsitgt-spt decode {'stdin' if how == 'pipe' else 'buffer.bin'}"
     assert page.read_text(encoding="utf-8") == _page_held_whole(data, title)

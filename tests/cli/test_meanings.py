@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from _inprocess import run_main
 from iscsitgt_spt.cli.samples import SAMPLES
 from iscsitgt_spt.spec.registry import STRUCTURES
 
-#: The ``cli`` fixture of tests/cli/conftest.py: ``iscsitgt-spt ARGS`` in a subprocess.
+#: The ``cli`` fixture of tests/cli/conftest.py: ``iscsitgt-spt ARGS`` (in this process).
 Cli = Callable[..., "subprocess.CompletedProcess[str]"]
 
 START = {"name": "ISCSITGT_SPT_SESSION_START", "value": {"ITNexusHandle": 7}}
@@ -38,8 +38,7 @@ def test_samples_lists_every_sample_with_an_existing_path(cli: Cli) -> None:
 def test_samples_prints_one_and_writes_all(tmp_path: Path, cli: Cli) -> None:
     rows = json.loads(cli("samples", "--json").stdout)
     paths = {r["name"]: Path(r["path"]) for r in rows}
-    printed = subprocess.run([sys.executable, "-m", "iscsitgt_spt", "samples", "windbg-tmf.txt"],
-                             capture_output=True, timeout=120)
+    printed = run_main("samples", "windbg-tmf.txt")  # bytes, as they are
     assert printed.stdout == paths["windbg-tmf.txt"].read_bytes()
     assert cli("samples", "--output", str(tmp_path / "new")).returncode == 0
     for name, path in paths.items():

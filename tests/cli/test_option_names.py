@@ -7,10 +7,10 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from _inprocess import run_main
 from iscsitgt_spt.cli import build_parser
 
 SAMPLE_TMF = bytes.fromhex(  # ISCSITGT_SPT_TMF, win64: HeaderLength 28, "ISCSITGT",
@@ -18,9 +18,9 @@ SAMPLE_TMF = bytes.fromhex(  # ISCSITGT_SPT_TMF, win64: HeaderLength 28, "ISCSIT
     "00000000" "0700000000000000" "01000000" "01" "000000" "0000000000000000" "00" "00000000000000")
 
 
-def cli(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "iscsitgt_spt", *args], input=stdin,
-                          capture_output=True, timeout=60)
+def cli(*args: str, stdin: bytes = b"", env: dict[str, str] | None = None,
+        ) -> subprocess.CompletedProcess[bytes]:
+    return run_main(*args, stdin=stdin, env=env)  # in this process (tests/_inprocess.py)
 
 
 def _options(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:
@@ -90,10 +90,9 @@ def test_help_never_cuts_a_word(columns: str) -> None:
     hyphens; every word of the help must come out whole, however narrow the terminal."""
     env = {**os.environ, "COLUMNS": columns}
     for command in ("send", "decode", "fuzz"):
-        run = subprocess.run([sys.executable, "-m", "iscsitgt_spt", command, "--help"],
-                             capture_output=True, text=True, env=env, timeout=60)
+        run = cli(command, "--help", env=env)
         assert run.returncode == 0
-        words = set(run.stdout.split())
+        words = set(run.stdout.decode().split())
         if command == "send":
             assert any("capacity=N" in w for w in words), run.stdout
         for option in ("--fuzz-corpus", "--max-record-size", "--no-diagnostics"):

@@ -1,4 +1,5 @@
-"""``iscsitgt-spt send``, run as a user runs it: a subprocess against ``sim:`` and ``replay:``.
+"""``iscsitgt-spt send`` against ``sim:`` and ``replay:``: in this process with byte streams
+(tests/_inprocess.py), and Ctrl-C in a subprocess.
 
 The simulated target is a documented model (see device/simulator.py); outcomes expected
 here follow that model and the published codes (RFC 7143 TMF response 2 = LUN does not exist,
@@ -18,6 +19,8 @@ from pathlib import Path
 from iscsitgt_spt.codec import build, encode
 from iscsitgt_spt.codec.capture.jsonl import parse_line
 
+from tests.cli.conftest import run_here
+
 MINIPORT = "0x0004d008"
 NEXUS = "iqn.1991-05.com.microsoft:initiator"
 START = {"name": "ISCSITGT_SPT_SESSION_START",
@@ -27,8 +30,7 @@ STOP = {"name": "ISCSITGT_SPT_SESSION_STOP", "value": {"ITNexusHandle": 7}}
 
 def cli(*args: str, stdin: object = None) -> subprocess.CompletedProcess[str]:
     text = "" if stdin is None else json.dumps(stdin)
-    return subprocess.run([sys.executable, "-m", "iscsitgt_spt", "send", *args],
-                          input=text, capture_output=True, text=True, timeout=120)
+    return run_here("send", *args, stdin=text.encode())
 
 
 def test_send_one_request_text() -> None:

@@ -1,16 +1,16 @@
-"""``iscsitgt-spt sense``, run as a user runs it (a subprocess), for what the codec tests
-cannot see: exit codes and what reaches stdout/stderr."""
+"""``iscsitgt-spt sense`` (in this process with byte streams, tests/_inprocess.py), for what
+the codec tests cannot see: exit codes and what reaches stdout/stderr."""
 
 from __future__ import annotations
 
 import json
 import subprocess
-import sys
+
+from _inprocess import run_main
 
 
 def _sense(*args: str) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "iscsitgt_spt", "sense", *args],
-                          capture_output=True, timeout=120)
+    return run_main("sense", *args)
 
 
 def test_vendor_specific_sense_is_a_result_not_an_error() -> None:

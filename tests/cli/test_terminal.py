@@ -1,5 +1,7 @@
 """Colour, width and standard input at a terminal (cli/_terminal.py), run the way a user runs
-them: in a pseudo-terminal (``os.openpty``), with the environment a user sets.
+them: in a pseudo-terminal (``os.openpty``), with the environment a user sets.  What a pipe
+gets runs ``main`` in this process with byte streams (tests/_inprocess.py), the environment
+replaced for the run.
 
 * NO_COLOR (https://no-color.org: any non-empty value) and TERM=dumb turn colour off in
   ``auto`` mode; ``--color always`` still colours; a pipe never gets colour.
@@ -21,6 +23,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tests.cli.conftest import run_here
 
 ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 DEMO_ENV = {k: v for k, v in os.environ.items()
@@ -71,10 +75,8 @@ def test_a_colour_terminal_gets_colour_unless_asked_not_to() -> None:
 
 def test_columns_wraps_prose_at_spaces_only() -> None:
     env = {**DEMO_ENV, "NO_COLOR": "1", "COLUMNS": "60"}
-    wide = subprocess.run([sys.executable, "-m", "iscsitgt_spt", "demo"], capture_output=True,
-                          text=True, env={k: v for k, v in env.items() if k != "COLUMNS"})
-    narrow = subprocess.run([sys.executable, "-m", "iscsitgt_spt", "demo"], capture_output=True,
-                            text=True, env=env)
+    wide = run_here("demo", env={k: v for k, v in env.items() if k != "COLUMNS"})
+    narrow = run_here("demo", env=env)
     assert narrow.returncode == wide.returncode == 0
     assert max(len(line) for line in wide.stdout.splitlines()) > 100  # a pipe: no limit
     prose = re.compile(r"^\s*(note|evidence|error|warning|info|profile|record \d)")
@@ -92,8 +94,7 @@ def test_a_narrow_terminal_gets_a_narrower_hex_dump() -> None:
     env = {**DEMO_ENV, "NO_COLOR": "1"}
     rows = re.compile(r"^([0-9a-f]{8})  ((?:[0-9a-f]{2} ){1,16})")
     for columns, per_row in (("120", 16), ("70", 8)):
-        out = subprocess.run([sys.executable, "-m", "iscsitgt_spt", "demo", "--hexdump"],
-                             capture_output=True, text=True, env={**env, "COLUMNS": columns})
+        out = run_here("demo", "--hexdump", env={**env, "COLUMNS": columns})
         offsets = [int(m[1], 16) for line in out.stdout.splitlines() if (m := rows.match(line))]
         steps = {b - a for a, b in itertools.pairwise(offsets) if b > a}
         assert per_row in steps, (columns, steps)
@@ -113,9 +114,7 @@ def test_decode_html_exit_1_says_why_on_stderr(tmp_path: Path) -> None:
     from iscsitgt_spt.cli.samples import sample_path
 
     # The demo capture holds one record truncated on purpose: decode exits 1 for it.
-    run = subprocess.run([sys.executable, "-m", "iscsitgt_spt", "decode",
-                          str(sample_path("demo.jsonl")), "--html", str(tmp_path / "r.html")],
-                         capture_output=True, text=True)
+    run = run_here("decode", str(sample_path("demo.jsonl")), "--html", str(tmp_path / "r.html"))
     assert run.returncode == 1
     assert run.stderr.count("\n") == 1 and "1 of 7 records could not be decoded" in run.stderr
     assert (tmp_path / "r.html").is_file() and run.stdout.startswith("wrote ")

@@ -1,5 +1,6 @@
-"""The codec's package facades load their names on first use: each name still resolves to the
-object its module defines, and the table of where names live matches ``__all__``."""
+"""The package facades (the codec's, and the views' beside the command line) load their names
+on first use: each name still resolves to the object its module defines, and the table of where
+names live matches ``__all__``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import sys
 import pytest
 
 FACADES = ["iscsitgt_spt.codec", "iscsitgt_spt.codec.export", "iscsitgt_spt.codec.capture",
-           "iscsitgt_spt.codec.analysis"]
+           "iscsitgt_spt.codec.analysis", "iscsitgt_spt.cli.views"]
 #: Names a facade binds when it is imported (a function named like its module), and their home.
 EAGER = {"iscsitgt_spt.codec.analysis": {
     "detect_profile": "iscsitgt_spt.codec.analysis.detect_profile",
@@ -60,8 +61,16 @@ def test_importing_the_capture_and_analysis_facades_imports_no_reader() -> None:
     loaded = _codec_modules_after("import iscsitgt_spt.codec.capture")
     assert loaded == {"iscsitgt_spt.codec._lazy", "iscsitgt_spt.codec.capture"}
     loaded = _codec_modules_after("import iscsitgt_spt.codec.analysis")
-    assert not loaded & (DUMP_READERS | {"iscsitgt_spt.codec.analysis.hexview",
-                                         "iscsitgt_spt.codec.analysis.stream"})
+    assert not loaded & (DUMP_READERS | {"iscsitgt_spt.codec.analysis.stream"})
+
+
+def test_the_text_tree_alone_loads_no_hex_view_or_page() -> None:
+    # What ``decode`` of one buffer imports: the tree, not --hexdump's or --html's modules.
+    script = ("import sys\nfrom iscsitgt_spt.cli.views import render_text\n"
+              "print(' '.join(m for m in sys.modules if m.startswith('iscsitgt_spt.cli.views')))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True).stdout
+    assert set(out.split()) == {"iscsitgt_spt.cli.views", "iscsitgt_spt.cli.views.text"}
 
 
 @pytest.mark.parametrize("capture", [

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from iscsitgt_spt.cli.views.hexview import iter_hexdump
+from iscsitgt_spt.cli.views.text import render_text
 from iscsitgt_spt.codec import build, encode
 from iscsitgt_spt.codec.analysis.detect_profile import detect_profile, weigh_evidence
-from iscsitgt_spt.codec.analysis.hexview import iter_hexdump
 from iscsitgt_spt.codec.analysis.lint import lint, lint_bytes
-from iscsitgt_spt.codec.analysis.render import render_text
 from iscsitgt_spt.codec.analysis.report import report_record, sense_of
 from iscsitgt_spt.codec.capture.records import RawRecord
 from iscsitgt_spt.codec.dispatch import Decoded, decode_available

@@ -8,18 +8,20 @@ own walk over ``Layout.members``; an out-of-range member must be named with its 
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from _cached_strategies import buffers_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from iscsitgt_spt.codec import api
 from iscsitgt_spt.codec.dispatch import decode_buffer
 from iscsitgt_spt.codec.documents import encode_document
-from iscsitgt_spt.codec.fuzzing.strategies import buffers, values
+from iscsitgt_spt.codec.fuzzing.strategies import values
 from iscsitgt_spt.codec.values import StructValue
 from iscsitgt_spt.spec.assumptions import ASSUMED_PASS_THROUGH_IOCTL
 from iscsitgt_spt.spec.constants import IOCTL_SCSI_MINIPORT, IOCTL_SCSI_PASS_THROUGH
@@ -83,6 +85,11 @@ def covering_member(layout: Layout, offset: int) -> Member:
 
 
 # -- round trips ----------------------------------------------------------------------------
+@functools.cache  # built once per case, not once per example
+def _values_with_padding(name: str, profile: Profile) -> st.SearchStrategy[StructValue]:
+    return values(name, profile=profile, padding=True)
+
+
 @pytest.mark.parametrize("codec", DECODE_PATHS)
 @pytest.mark.parametrize(("name", "profile"), CASES)
 @PER_CASE
@@ -91,7 +98,7 @@ def test_decode_of_encode_is_identity(
     codec: tuple[Decoder, Encoder], name: str, profile: Profile, data: st.DataObject
 ) -> None:
     decoder, encoder = codec
-    value = data.draw(values(name, profile=profile, padding=True))
+    value = data.draw(_values_with_padding(name, profile))
     raw = encoder(value)
     assert len(raw) == get_layout(name, profile).size
     assert decoder(name, raw, profile=profile) == value
@@ -105,7 +112,7 @@ def test_encode_of_decode_is_identity(
     codec: tuple[Decoder, Encoder], name: str, profile: Profile, data: st.DataObject
 ) -> None:
     decoder, encoder = codec
-    raw = data.draw(buffers(name, profile=profile))
+    raw = data.draw(buffers_of(name, profile))
     assert encoder(decoder(name, raw, profile=profile)) == raw
 
 
@@ -113,10 +120,11 @@ def test_encode_of_decode_is_identity(
 IOCTL_CHOICES = (None, IOCTL_SCSI_MINIPORT, ASSUMED_PASS_THROUGH_IOCTL, IOCTL_SCSI_PASS_THROUGH)
 
 
+@functools.cache  # built once per case, not once per example
 def _near_size(name: str, profile: Profile) -> st.SearchStrategy[bytes]:
     """Any bytes, biased to lengths around the structure's size and to plausible prefixes."""
     size = get_layout(name, profile).size
-    resized = st.tuples(buffers(name, profile=profile), st.integers(-8, 8),
+    resized = st.tuples(buffers_of(name, profile), st.integers(-8, 8),
                         st.binary(max_size=8)).map(
         lambda t: (t[0] + t[2])[: max(0, size + t[1])]
     )
@@ -197,6 +205,7 @@ def _nested(path: str, value: object) -> dict[str, Any]:
     return out
 
 
+@functools.cache  # built once per member, not once per example
 def _too_big(member: Member) -> st.SearchStrategy[Any]:
     if member.kind in ("int", "bits"):
         return st.one_of(st.integers(min_value=member.max_value + 1),
@@ -229,14 +238,20 @@ def test_build_rejects_every_out_of_range_member(
 
 
 # -- the JSON round trip --------------------------------------------------------------------
+@functools.cache  # built once per case, not once per example
+def _with_a_tail(name: str, profile: Profile) -> st.SearchStrategy[bytes]:
+    """A buffer of the structure, then up to 4 bytes more."""
+    return st.tuples(buffers_of(name, profile), st.binary(max_size=4)).map(
+        lambda t: t[0] + t[1])
+
+
 @pytest.mark.parametrize(("name", "profile"), CASES)
 @PER_CASE
 @given(data=st.data())
 def test_json_document_round_trip_reproduces_the_bytes(
     name: str, profile: Profile, data: st.DataObject
 ) -> None:
-    raw = data.draw(st.tuples(buffers(name, profile=profile), st.binary(max_size=4)).map(
-        lambda t: t[0] + t[1]))
+    raw = data.draw(_with_a_tail(name, profile))
     decoded = decode_buffer(raw, name=name, profile=profile)
     document = json.loads(json.dumps(decoded.to_json()))
     assert encode_document(document) == raw

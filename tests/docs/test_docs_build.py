@@ -17,6 +17,7 @@ out member by member so a reader can check each one; they are not read from the 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
@@ -136,6 +137,7 @@ class _Page(HTMLParser):
             self._cell.append(data)
 
 
+@functools.cache  # a built page does not change: each is parsed once per session
 def _parse(path: Path) -> _Page:
     page = _Page()
     page.feed(path.read_text(encoding="utf-8"))

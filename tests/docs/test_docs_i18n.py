@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import gettext
 import inspect
 import re
@@ -215,6 +216,7 @@ class _Body(HTMLParser):
             self._cell.append(data)
 
 
+@functools.cache  # a built page does not change: each is parsed once per session
 def _parse(path: Path) -> _Body:
     page = _Body()
     page.feed(path.read_text(encoding="utf-8"))

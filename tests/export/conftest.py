@@ -110,22 +110,29 @@ class KaitaiBuild:
 
 @pytest.fixture(scope="session")
 def kaitai_builds(tmp_path_factory: pytest.TempPathFactory) -> dict[Profile, KaitaiBuild]:
-    """Every profile exported and compiled once per session (KSC via node, js-yaml reading)."""
+    """Every profile exported and compiled once per session (KSC via node, js-yaml reading),
+    all four in one run of the compiler."""
     modules = node_modules()
     from iscsitgt_spt.codec.export import render_kaitai
 
-    out: dict[Profile, KaitaiBuild] = {}
+    places: dict[Profile, Path] = {}
     for profile in PROFILES:
         where = tmp_path_factory.mktemp(f"ksc-{profile.abi}-{profile.cookie}")
-        ksy = where / "spt.ksy"
-        ksy.write_text(render_kaitai(profile), encoding="utf-8")
-        run = subprocess.run(
-            ["node", str(HERE / "ksc_compile.js"), str(ksy), str(where), "python,javascript",
-             "--debug"],
-            env={"NODE_PATH": str(modules), "PATH": os.environ.get("PATH", "")},
-            capture_output=True, text=True, timeout=300, check=False)
-        assert run.returncode == 0, run.stderr
-        files = dict(line.split("/", 1) for line in run.stdout.split())
+        (where / "spt.ksy").write_text(render_kaitai(profile), encoding="utf-8")
+        places[profile] = where
+    run = subprocess.run(
+        ["node", str(HERE / "ksc_compile.js"), "--each", "python,javascript",
+         *(str(p) for where in places.values() for p in (where / "spt.ksy", where)), "--debug"],
+        env={"NODE_PATH": str(modules), "PATH": os.environ.get("PATH", "")},
+        capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 0, run.stderr
+    written: dict[str, list[str]] = {}
+    for line in run.stdout.splitlines():
+        outdir, name = line.split("\t")
+        written.setdefault(outdir, []).append(name)
+    out: dict[Profile, KaitaiBuild] = {}
+    for profile, where in places.items():
+        files = dict(name.split("/", 1) for name in written[str(where)])
         spec = importlib.util.spec_from_file_location(
             files["python"][:-3], where / "python" / files["python"])
         assert spec is not None and spec.loader is not None
@@ -143,9 +150,26 @@ def chromium_paths() -> tuple[Path, Path]:
     return browser()
 
 
+#: The window every module's tests start with (the browser is started with it).
+WINDOW = (1400, 1000)
+
+
 @pytest.fixture(scope="module")
-def headless_chromium() -> Iterator[Any]:
+def headless_chromium(_chromium: Any) -> Any:
     """A Selenium session on Debian's headless Chromium, with its performance (network) log.
+
+    One browser serves the whole session (each start costs a second of CPU); every module
+    gets it as a fresh one looks: the starting window size, a blank page, screen media.
+    """
+    _chromium.set_window_size(*WINDOW)
+    _chromium.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    _chromium.get("about:blank")
+    return _chromium
+
+
+@pytest.fixture(scope="session")
+def _chromium() -> Iterator[Any]:
+    """The browser of :func:`headless_chromium`, started once.
 
     The driver is the system's chromedriver, given explicitly: Selenium's own manager, which
     would download a browser or driver, never runs.
@@ -159,7 +183,7 @@ def headless_chromium() -> Iterator[Any]:
     options = webdriver.ChromeOptions()
     options.binary_location = str(chromium)
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1400,1000", "--no-first-run", "--disable-extensions",
+                f"--window-size={WINDOW[0]},{WINDOW[1]}", "--no-first-run", "--disable-extensions",
                 "--disable-background-networking", "--disable-component-update"):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"performance": "ALL"})

@@ -10,19 +10,19 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from _inprocess import run_main
 from iscsitgt_spt.spec.profiles import Profile
 from iscsitgt_spt.spec.registry import STRUCTURES, get_layout
 
 
 def _layout(*args: str) -> str:
-    run = subprocess.run([sys.executable, "-m", "iscsitgt_spt", "layout", *args],
-                         capture_output=True, text=True, check=True)
-    return run.stdout
+    run = run_main("layout", *args)  # in this process (tests/_inprocess.py)
+    assert run.returncode == 0, run.stderr
+    return run.stdout.decode()
 
 
 def test_json_alias_and_format_json_are_the_same() -> None:
@@ -75,9 +75,8 @@ def test_svg_is_well_formed_and_names_every_member() -> None:
 
 
 def test_unknown_format_is_a_usage_error() -> None:
-    run = subprocess.run([sys.executable, "-m", "iscsitgt_spt", "layout", "SENSE_DATA",
-                          "--format", "pdf"], capture_output=True, text=True)
-    assert run.returncode == 2 and "invalid choice" in run.stderr
+    run = run_main("layout", "SENSE_DATA", "--format", "pdf")
+    assert run.returncode == 2 and b"invalid choice" in run.stderr
 
 
 # --- the SVG: every cut label keyed, width from the structure, two palettes ---------------

@@ -6,9 +6,9 @@ the build going on with the rest of the page.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
+
+from _sphinx import sphinx_build
 
 PAGE = """Errors
 ======
@@ -29,9 +29,7 @@ def test_bad_directive_arguments_are_errors_at_their_lines(tmp_path: Path) -> No
     (tmp_path / "conf.py").write_text('extensions = ["iscsitgt_spt.cli.sphinxext"]\n',
                                       encoding="utf-8")
     (tmp_path / "index.rst").write_text(PAGE, encoding="utf-8")
-    run = subprocess.run([sys.executable, "-m", "sphinx", "-q", "-b", "html", str(tmp_path),
-                          str(tmp_path / "_build")], capture_output=True, text=True,
-                         timeout=600)
+    run = sphinx_build("-q", "-b", "html", str(tmp_path), str(tmp_path / "_build"))
     assert run.returncode == 0, run.stderr  # errors reported, the build finished
     assert "Traceback" not in run.stderr and "Exception occurred" not in run.stderr
     errors = [line for line in run.stderr.splitlines() if ": ERROR:" in line]

@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from _sphinx import sphinx_build
 
 pytest.importorskip("sphinx")
 
@@ -98,10 +99,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> str:
         'extensions = ["iscsitgt_spt.cli.sphinxext"]\n', encoding="utf-8")
     (src / "index.rst").write_text(INDEX, encoding="utf-8")
     out = src / "_build"
-    run = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(src), str(out)],
-        capture_output=True, text=True, timeout=600,
-    )
+    run = sphinx_build("-W", "-q", "-b", "html", str(src), str(out))
     assert run.returncode == 0, run.stderr
     assert (out / "_static" / "iscsitgt-spt.css").is_file()
     return (out / "index.html").read_text(encoding="utf-8")
@@ -150,10 +148,7 @@ def test_bad_option_is_an_error_not_a_crash(tmp_path: Path) -> None:
     (tmp_path / "conf.py").write_text('extensions = ["iscsitgt_spt.cli.sphinxext"]\n',
                                       encoding="utf-8")
     (tmp_path / "index.rst").write_text("T\n=\n\n.. spt-fields:: NOPE\n", encoding="utf-8")
-    run = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(tmp_path),
-         str(tmp_path / "_build")], capture_output=True, text=True, timeout=600,
-    )
+    run = sphinx_build("-W", "-q", "-b", "html", str(tmp_path), str(tmp_path / "_build"))
     assert run.returncode != 0
     assert "unknown structure" in run.stderr and "Traceback" not in run.stderr
 
@@ -169,10 +164,7 @@ def test_importing_the_cli_does_not_import_sphinx() -> None:
 def _build(src: Path, conf: str, index: str) -> subprocess.CompletedProcess[str]:
     (src / "conf.py").write_text(conf, encoding="utf-8")
     (src / "index.rst").write_text(index, encoding="utf-8")
-    return subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(src),
-         str(src / "_build")], capture_output=True, text=True, timeout=600,
-    )
+    return sphinx_build("-W", "-q", "-b", "html", str(src), str(src / "_build"))
 
 
 def test_a_whole_structure_page_builds_alone(tmp_path: Path) -> None:

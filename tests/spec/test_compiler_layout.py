@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -200,12 +201,30 @@ def sense_bytes_from_compiler(tmp: Path, abi: str, standalone: bool) -> dict[str
     return out
 
 
+Compiled = Callable[[str, bool], dict[str, bytes]]
+
+
+@pytest.fixture(scope="module")
+def compiled_sense(tmp_path_factory: pytest.TempPathFactory) -> Compiled:
+    """``sense_bytes_from_compiler`` of an ABI and flavour, compiled once per module (two tests
+    read the win64 SDK build)."""
+    done: dict[tuple[str, bool], dict[str, bytes]] = {}
+
+    def compiled(abi: str, standalone: bool) -> dict[str, bytes]:
+        if (abi, standalone) not in done:
+            where = tmp_path_factory.mktemp(f"sense-{abi}-{standalone}")
+            done[abi, standalone] = sense_bytes_from_compiler(where, abi, standalone)
+        return done[abi, standalone]
+
+    return compiled
+
+
 @pytest.mark.parametrize("standalone", [False, True], ids=["sdk", "standalone"])
 @pytest.mark.parametrize("abi", ["win64", "win32"])
 def test_bitfield_positions_from_compiled_initialisers(
-    tmp_path: Path, abi: str, standalone: bool
+    compiled_sense: Compiled, abi: str, standalone: bool
 ) -> None:
-    compiled = sense_bytes_from_compiler(tmp_path, abi, standalone)
+    compiled = compiled_sense(abi, standalone)
     for name, (_init, byte0, byte2) in BITFIELD_CASES.items():
         data = compiled[name]
         assert len(data) >= 18, name  # the section may be padded past sizeof
@@ -213,9 +232,9 @@ def test_bitfield_positions_from_compiled_initialisers(
         assert data[1] == 0 and not any(data[3:18]), name
 
 
-def test_layout_bit_offsets_agree_with_the_compiler(tmp_path: Path) -> None:
+def test_layout_bit_offsets_agree_with_the_compiler(compiled_sense: Compiled) -> None:
     """Our layout's bit_offset/bit_width predict every byte gcc produced."""
-    compiled = sense_bytes_from_compiler(tmp_path, "win64", False)
+    compiled = compiled_sense("win64", False)
     bits = {m.name: m for m in get_layout("SENSE_DATA", Profile()).walk() if m.kind == "bits"}
     # The declared order and widths, from the Windows declaration (scsi.h / sense-data page).
     assert [(n, m.offset, m.bit_offset, m.bit_width) for n, m in bits.items()] == [

@@ -5,7 +5,7 @@ the package as :mod:`iscsitgt_spt.cli.sphinxext`, which ``conf.py`` loads like a
 would.  This extension adds the site's own pieces: one generated stub page per structure
 under ``structures/`` (rewritten at ``builder-inited`` only when its text changes, so
 incremental builds stay incremental) with ``spt-structure-toctree`` listing them, the CLI
-reference (``spt-cli``) and the API reference (``spt-automodules``).
+reference (``spt-cli``) and the API reference (``spt-api``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from iscsitgt_spt.spec.registry import STRUCTURES
 from sphinx.application import Sphinx
 from sphinx.directives.other import TocTree
 
-from .apidoc import AutomodulesDirective
+from .apidoc import PublicApiDirective
 from .breaks import page_context
 from .cli import CliDirective, LiteralOptionNames
 
@@ -68,7 +68,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("spt-structure-toctree", StructureTocTree)
     app.add_directive("spt-cli", CliDirective)
     app.add_transform(LiteralOptionNames)
-    app.add_directive("spt-automodules", AutomodulesDirective)
+    app.add_directive("spt-api", PublicApiDirective)
     app.add_css_file("sptdocs.css")
     app.connect("html-page-context", page_context)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from _cached_strategies import buffers_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from iscsitgt_spt.codec.analysis.bulk import bulk_json_line, bulk_line
@@ -20,7 +21,6 @@ from iscsitgt_spt.codec.analysis.stream import decode_jsonl_lines
 from iscsitgt_spt.codec.api import build, encode, layout_of
 from iscsitgt_spt.codec.capture.jsonl import CaptureRecord, record_to_line
 from iscsitgt_spt.codec.capture.records import RawRecord, iter_jsonl
-from iscsitgt_spt.codec.fuzzing import strategies
 from iscsitgt_spt.spec.assumptions import ASSUMED_PASS_THROUGH_IOCTL
 from iscsitgt_spt.spec.constants import IOCTL_SCSI_MINIPORT
 from iscsitgt_spt.spec.profiles import PROFILES
@@ -42,7 +42,7 @@ def _buffers(draw: Any) -> tuple[str, bytes]:
                           st.sampled_from(sorted(STRUCTURES))))
     profile = draw(st.sampled_from(PROFILES))
     size = layout_of(name, profile=profile).size
-    data = draw(st.one_of(strategies.buffers(name, profile=profile),
+    data = draw(st.one_of(buffers_of(name, profile),
                           st.binary(min_size=size, max_size=size)))
     change = draw(st.sampled_from(["as is", "as is", "as is", "cut", "extended"]))
     if change == "cut":

@@ -8,11 +8,10 @@ SRB_IO_CONTROL.Length is 64 - 28 = 36 and 48 - 28 = 20.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from _inprocess import run_main
 from iscsitgt_spt.codec import build, decode_buffer, encode
 from iscsitgt_spt.spec.errors import ParseError
 from iscsitgt_spt.spec.profiles import Profile
@@ -35,8 +34,8 @@ def test_a_win32_buffer_is_decoded_as_win32_with_the_evidence() -> None:
 def test_the_same_evidence_as_the_command_line(tmp_path: Path) -> None:
     path = tmp_path / "tmf.bin"
     path.write_bytes(WIN32_PTR)
-    run = subprocess.run([sys.executable, "-m", "iscsitgt_spt", "decode", str(path), "--json"],
-                         capture_output=True, text=True, check=True)
+    run = run_main("decode", str(path), "--json")  # in this process (tests/_inprocess.py)
+    assert run.returncode == 0, run.stderr
     cli = json.loads(run.stdout)
     assert cli["profile_evidence"] == list(decode_buffer(WIN32_PTR).evidence)
 

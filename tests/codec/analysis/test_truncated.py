@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from iscsitgt_spt.codec.analysis import detect_profile, lint_bytes, render_text, report_record
+from iscsitgt_spt.cli.views import render_text
+from iscsitgt_spt.codec.analysis import detect_profile, lint_bytes, report_record
 from iscsitgt_spt.codec.capture.records import RawRecord
 from iscsitgt_spt.codec.dispatch import Truncated, decode_available
 from iscsitgt_spt.codec.partial import MemberCut

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from iscsitgt_spt.cli.views.text import format_value
 from iscsitgt_spt.codec.analysis.lint import Finding
-from iscsitgt_spt.codec.analysis.render import format_value
 from iscsitgt_spt.codec.analysis.report import BufferReport, RecordReport
 from iscsitgt_spt.codec.longbuffer import LongBuffer
 from iscsitgt_spt.codec.values import FieldValue, StructValue
@@ -117,7 +117,7 @@ def record_document(
     A buffer's bytes are ``hex``; with ``pack``, a buffer longer than :data:`PACK_OVER` bytes
     (held, or a :class:`~iscsitgt_spt.codec.longbuffer.LongBuffer`) is ``packed`` instead:
     the id ``pack`` gives it, of the element the page writes its bytes in (see
-    :func:`~iscsitgt_spt.codec.analysis.html.packed.pack_chunks`).
+    :func:`~iscsitgt_spt.cli.views.html.packed.pack_chunks`).
     """
     doc: dict[str, Any] = {"i": report.record.index, "title": report.title(fmt),
                            "severity": report.worst_severity}

@@ -10,11 +10,11 @@ import pytest
 from _tools import need_tool
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from iscsitgt_spt.cli.views import hexview
+from iscsitgt_spt.cli.views.hexview import iter_hexdump, render_hexdump
+from iscsitgt_spt.cli.views.text import DIM, RED
 from iscsitgt_spt.codec import build, decode_buffer, encode
-from iscsitgt_spt.codec.analysis import hexview
-from iscsitgt_spt.codec.analysis.hexview import iter_hexdump, render_hexdump
 from iscsitgt_spt.codec.analysis.lint import lint, lint_bytes
-from iscsitgt_spt.codec.analysis.render import DIM, RED
 from iscsitgt_spt.spec import get_layout
 from iscsitgt_spt.spec.profiles import PROFILES, Profile
 from iscsitgt_spt.spec.registry import STRUCTURES

@@ -1,9 +1,9 @@
-"""The packed form of a long buffer's bytes in the HTML report (codec/analysis/html/packed.py).
+"""The packed form of a long buffer's bytes in the HTML report (cli/views/html/packed.py).
 
 The expected bytes come from an independent reading of the format as the module's docstring
-states it, written here character by character (no big integers, no slicing tricks), with the
-standard library's ``zlib.decompress`` for the deflate layer; the page's JavaScript reads the
-same form (checked in Chromium by tests/export/test_html_report.py).
+states it (tests/_html_page.py, character by character), with the standard library's
+``zlib.decompress`` for the deflate layer; the page's JavaScript reads the same form (checked
+in Chromium by tests/export/test_html_report.py).
 """
 
 from __future__ import annotations
@@ -12,23 +12,14 @@ import itertools
 import random
 import zlib
 
+from _html_page import unpack_bits
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from iscsitgt_spt.codec.analysis.html.packed import pack_chunks
+from iscsitgt_spt.cli.views.html.packed import pack_chunks
 
 
 def _unpack(text: str) -> bytes:
-    """Groups of 8 characters (the last one shorter): 7 low-7-bit values, then their 7 high
-    bits, bit j for byte j; a character at U+0080 or above stands for the value minus 0x80."""
-    values = [ord(c) - 0x80 if ord(c) >= 0x80 else ord(c) for c in text]
-    assert all(0 <= v < 0x80 for v in values)
-    out = bytearray()
-    for start in range(0, len(values), 8):
-        group = values[start:start + 8]
-        high = group[-1]
-        for j, low in enumerate(group[:-1]):
-            out.append(low | ((high >> j) & 1) << 7)
-    return zlib.decompress(bytes(out))
+    return zlib.decompress(unpack_bits(text))
 
 
 def _split(data: bytes, cuts: list[int]) -> list[bytes]:

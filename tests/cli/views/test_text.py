@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from iscsitgt_spt.cli.views.text import DIM, RED, render_text
 from iscsitgt_spt.codec import build, decode_buffer, encode
 from iscsitgt_spt.codec.analysis.lint import lint
-from iscsitgt_spt.codec.analysis.render import DIM, RED, render_text
 from iscsitgt_spt.codec.values import WcharText
 from iscsitgt_spt.spec import Profile, get_layout
 from iscsitgt_spt.spec.constants import TmfFunction

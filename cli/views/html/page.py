@@ -4,11 +4,18 @@ Self-contained means no request leaves the page: the stylesheet and the script a
 and a Content-Security-Policy ``<meta>`` allows exactly those two (by their SHA-256) and
 nothing else — no network, no other file, no other script — so even a value in a capture
 that looked like markup could not load anything.  Records are streamed as they are decoded:
-the head, then one ``<script type="application/json">`` block per record (preceded by the
-member layouts it is the first to use, followed by
-the packed bytes of its long buffers, see :mod:`.packed`, in data blocks the browser never
-runs), then the script; the caller writes each chunk as it comes, so memory stays flat
-however long the capture or a buffer is.
+the head, then the records, then the script; the caller writes each chunk as it comes, so
+memory stays flat however long the capture or a buffer is.
+
+The records are one text of lines, a record's JSON on each (preceded by the member layouts it
+is the first to use), deflated as one stream and packed 7 bits a character (see
+:mod:`.packed`) in ``<script class="recs">`` data elements the browser never runs: what
+every record repeats (member names, structure, evidence and finding texts, the JSON's own
+keys) costs a back-reference, not its text (a ``fuzz --all`` corpus's page: about 0.56 bytes
+per input byte past the page's fixed part, where a record's JSON as text was 2.7).  The
+stream is cut into a new element where a record's long buffer follows (its own packed
+element, written as it is read).  The page inflates the records once when it opens and
+renders each on demand from its JSON.
 """
 
 from __future__ import annotations
@@ -23,8 +30,8 @@ from html import escape
 from importlib import resources
 from typing import Any
 
-from iscsitgt_spt.codec.analysis.html.model import record_document
-from iscsitgt_spt.codec.analysis.html.packed import MEDIA_TYPE, pack_chunks
+from iscsitgt_spt.cli.views.html.model import record_document
+from iscsitgt_spt.cli.views.html.packed import MEDIA_TYPE, Packer, pack_chunks
 from iscsitgt_spt.codec.analysis.report import RecordReport
 from iscsitgt_spt.codec.longbuffer import LongBuffer
 
@@ -41,10 +48,9 @@ def _sha256(text: str) -> str:
 
 
 def _json_block(value: object) -> str:
-    # Inside <script>, "</script" or "<!--" in a value would end or confuse the element:
-    # every "<" (and "&", ">" for good measure) is written as a JSON escape instead.
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    # One line: JSON writes a newline or tab inside a string as an escape.  (The text is
+    # deflated and packed before it reaches the page, so markup in a value is never markup.)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _head(title: str, css: str, js: str) -> str:
@@ -79,7 +85,7 @@ def _head(title: str, css: str, js: str) -> str:
         '<span class="key b x" aria-hidden="true">00</span>beyond the structure '
         '<span class="key b bad" aria-hidden="true">00</span>finding or error at this byte</p>\n'
         "<noscript><p>This report renders its records with JavaScript; the data is in the "
-        "page source as JSON.</p></noscript>\n"
+        "page source, as deflated JSON.</p></noscript>\n"
         '<div id="records"></div>\n</main>\n'
     )
 
@@ -95,15 +101,46 @@ def render_html(
     """
     css, js = _asset("page.css"), _asset("page.js")
     yield _head(title, css, js)
+    records = _Records()
     counter = itertools.count()
     layouts: dict[str, int] = {}
     for report in reports:
-        yield from _record_chunks(report, fmt, counter, layouts)
+        yield from _record_chunks(report, fmt, counter, layouts, records)
+    yield from records.close()
     yield f"<script>{js}</script>\n</body>\n</html>\n"
 
 
+class _Records:
+    """The records' lines, one deflate stream packed into ``<script class="recs">`` elements:
+    an element is open while lines are written and closed (a sync flush) before any other
+    element, or at the end (the end of the stream)."""
+
+    def __init__(self) -> None:
+        self._packer = Packer()
+        self._open = False
+
+    def write(self, line: str) -> Iterator[str]:
+        """One chunk per call (empty while the deflater holds what it was given)."""
+        start = "" if self._open else f'<script type="{MEDIA_TYPE}" class="recs">'
+        self._open = True
+        # (A lone surrogate from a hostile value is kept; the page reads it as U+FFFD.)
+        yield start + "".join(self._packer.write(line.encode("utf-8", "surrogatepass")))
+
+    def cut(self) -> Iterator[str]:
+        if self._open:
+            self._open = False
+            yield from self._packer.cut()
+            yield "</script>\n"
+
+    def close(self) -> Iterator[str]:
+        yield from self.write("")  # (an element for the end of the stream, even of no record)
+        self._open = False
+        yield from self._packer.cut(last=True)
+        yield "</script>\n"
+
+
 def _record_chunks(report: RecordReport, fmt: str, counter: Iterator[int],
-                   layouts: dict[str, int]) -> Iterator[str]:
+                   layouts: dict[str, int], records: _Records) -> Iterator[str]:
     long: list[tuple[str, bytes | LongBuffer]] = []
 
     def pack(data: bytes | LongBuffer) -> str:
@@ -111,10 +148,12 @@ def _record_chunks(report: RecordReport, fmt: str, counter: Iterator[int],
         return long[-1][0]
 
     doc = record_document(report, fmt, pack=pack)
-    # One chunk: the layouts this record is the first to use, then the record.
-    layout_blocks = "".join(_share_layouts(doc, layouts))
-    yield (f'{layout_blocks}<script type="application/json" class="rec"'
-           f"{_filter_attributes(doc)}>{_json_block(doc)}</script>\n")
+    # The layouts this record is the first to use, then the record: "L" or "R" lines, fields
+    # apart by tabs (JSON writes a tab in a string as \t): what the filters read, then JSON.
+    text = "".join(f"L\t{shape}\n" for shape in _share_layouts(doc, layouts))
+    yield from records.write(f"{text}R\t{_filter_fields(doc)}\t{_json_block(doc)}\n")
+    if long:
+        yield from records.cut()
     for ident, data in long:
         yield f'<script type="{MEDIA_TYPE}" id="{ident}">'
         yield from pack_chunks(data.chunks() if isinstance(data, LongBuffer) else (data,))
@@ -123,7 +162,8 @@ def _record_chunks(report: RecordReport, fmt: str, counter: Iterator[int],
 
 def _share_layouts(doc: dict[str, Any], seen: dict[str, int]) -> Iterator[str]:
     """Each buffer's members split into what its layout fixes (path, offset, size, kind,
-    C type, bits), written once per page in a block of its own, and what this record holds
+    C type, bits), written once per page in a line of its own (yielded here, numbered in the
+    order they come), and what this record holds
     (``values``: the value texts; ``odd``: the rows that are anomalies).  Thousands of
     records of a few structures then hold their member tables once, not thousands of times.
 
@@ -136,8 +176,7 @@ def _share_layouts(doc: dict[str, Any], seen: dict[str, int]) -> Iterator[str]:
         shape = _json_block([[m[0], m[1], m[2], m[3], m[4], m[7]] for m in members])
         if shape not in seen:
             seen[shape] = len(seen)
-            yield (f'<script type="application/json" class="layout" id="layout-{seen[shape]}">'
-                   f"{shape}</script>\n")
+            yield shape
         buf["layout"] = seen[shape]
         buf["values"] = [m[5] for m in members]
         odd = [k for k, m in enumerate(members) if m[6]]
@@ -145,12 +184,10 @@ def _share_layouts(doc: dict[str, Any], seen: dict[str, int]) -> Iterator[str]:
             buf["odd"] = odd
 
 
-def _filter_attributes(doc: dict[str, Any]) -> str:
-    """What the page's filters read without parsing the record: worst severity, the
-    structures its buffers hold, the rules of its findings (names are identifiers, no quoting
-    needed but escaped all the same)."""
+def _filter_fields(doc: dict[str, Any]) -> str:
+    """What the page's filters read without parsing the record, three fields apart by tabs:
+    worst severity (empty for none), the structures its buffers hold, the rules of its
+    findings (names are identifiers: no tab, no newline)."""
     structures = sorted({b["name"].split(" ")[0] for b in doc["buffers"] if "name" in b})
     rules = sorted({f[1] for b in doc["buffers"] for f in b["findings"]})
-    attrs = [("severity", doc["severity"]), ("structure", " ".join(structures)),
-             ("rules", " ".join(rules))]
-    return "".join(f' data-{k}="{escape(v)}"' for k, v in attrs if v)
+    return "\t".join([doc["severity"] or "", " ".join(structures), " ".join(rules)])

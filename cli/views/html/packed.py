@@ -1,4 +1,4 @@
-"""A buffer's bytes as the page holds them when there are many: deflated, then 7 bits a character.
+"""Bytes as the page holds them when there are many: deflated, then 7 bits a character.
 
 Hex is 2 characters a byte and base64 1.33; the report's page holds a long buffer in about 1.17
 bytes a byte (random bytes; far less for the zeros and text real buffers hold), still streamed
@@ -16,7 +16,8 @@ a chunk at a time, so memory stays flat however long the buffer:
    below U+0100, so the browser holds the text as one byte a character.
 
 The text goes in a ``<script type="application/x-iscsitgt-spt-bytes">`` element, which the
-browser never runs; it needs no other escaping there.
+browser never runs; it needs no other escaping there.  The same form holds the page's records
+(:class:`Packer`: one stream over the whole page, cut into elements between long buffers).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from typing import Final
 
-__all__ = ["MEDIA_TYPE", "pack_chunks"]
+__all__ = ["MEDIA_TYPE", "Packer", "pack_chunks"]
 
 MEDIA_TYPE: Final = "application/x-iscsitgt-spt-bytes"
 
@@ -65,17 +66,35 @@ def _pack(data: bytes) -> str:
     return text.decode("utf-8")
 
 
+class Packer:
+    """One deflate stream, packed as it is written; :meth:`cut` ends a piece of text that reads
+    back on its own (a page may spread one stream over several elements, each unpacked alone
+    and the bytes of all of them inflated as one stream)."""
+
+    def __init__(self) -> None:
+        self._deflate = zlib.compressobj(6)
+        self._pending = b""
+
+    def write(self, chunk: bytes | memoryview) -> Iterator[str]:
+        """Packed text of what the deflater gave so far, whole groups of 7 bytes only."""
+        self._pending += self._deflate.compress(chunk)
+        if len(self._pending) >= _STEP:
+            cut = len(self._pending) - len(self._pending) % 7
+            yield _pack(self._pending[:cut])
+            self._pending = self._pending[cut:]
+
+    def cut(self, *, last: bool = False) -> Iterator[str]:
+        """The rest of the text so far (its last group may be short): a sync flush, or with
+        ``last`` the end of the stream."""
+        self._pending += self._deflate.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+        while self._pending:
+            yield _pack(self._pending[:_STEP])
+            self._pending = self._pending[_STEP:]
+
+
 def pack_chunks(chunks: Iterable[bytes | memoryview]) -> Iterator[str]:
     """The packed text of the bytes ``chunks`` give, a piece at a time (see the module doc)."""
-    deflate = zlib.compressobj(6)
-    pending = b""
+    packer = Packer()
     for chunk in chunks:
-        pending += deflate.compress(chunk)
-        if len(pending) >= _STEP:
-            cut = len(pending) - len(pending) % 7
-            yield _pack(pending[:cut])
-            pending = pending[cut:]
-    pending += deflate.flush()
-    while pending:
-        yield _pack(pending[:_STEP])
-        pending = pending[_STEP:]
+        yield from packer.write(chunk)
+    yield from packer.cut(last=True)

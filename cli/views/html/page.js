@@ -1,12 +1,14 @@
-// iscsitgt-spt decode --html. Records are JSON in <script type="application/json" class="rec">
-// blocks (a long buffer's bytes packed in an element of their own, see packed.py); only the
-// current page of records is rendered, and of a buffer's hex only the rows on screen. Hex
+// iscsitgt-spt decode --html. Records are lines of JSON, deflated as one stream and packed in
+// <script class="recs"> elements (a long buffer's bytes packed in an element of their own, see
+// packed.py), inflated once when the page opens; only the current page of records is
+// rendered, and of a buffer's hex only the rows on screen. Hex
 // bytes and member rows are linked both ways: hover, select (click, Enter) one and the other
 // lights up. Everything is reachable by keyboard: Tab to a record's link, its member tree,
 // its hex grid; arrows move inside a tree or grid, Enter pins, Escape unpins.
 (function () {
   "use strict";
-  var blocks = Array.prototype.slice.call(document.querySelectorAll("script.rec"));
+  // Per record: {severity, structure, rules, text} (what the filters read, and its JSON).
+  var blocks = [], layoutTexts = [];
   var cache = new Map(), texts = [];
   var main = document.getElementById("records");
   var pageSize = 25, page = 0;
@@ -24,13 +26,13 @@
     return cache.get(i);
   }
   // A record's JSON with each buffer's member rows put together again: what its layout fixes
-  // (written once per page, in a block of its own) and what the record holds.
+  // (written once per page, in a line of its own) and what the record holds.
   var layouts = new Map();
   function parse(i) {
-    var d = JSON.parse(blocks[i].textContent);
+    var d = JSON.parse(blocks[i].text);
     d.buffers.forEach(function (b) {
       var k = b.layout;
-      if (!layouts.has(k)) layouts.set(k, JSON.parse($("layout-" + k).textContent));
+      if (!layouts.has(k)) layouts.set(k, JSON.parse(layoutTexts[k]));
       var odd = new Set(b.odd || []);
       b.members = layouts.get(k).map(function (r, n) { return [r[0], r[1], r[2], r[3], r[4], b.values[n], odd.has(n), r[5]]; });
     });
@@ -68,6 +70,29 @@
   function inflate(packed) {
     var stream = new Blob([packed]).stream().pipeThrough(new DecompressionStream("deflate"));
     return new Response(stream).arrayBuffer().then(function (b) { return new Uint8Array(b); });
+  }
+  // The records: every recs element unpacked, the bytes of all inflated as one stream, read
+  // line by line ("L", a layout's JSON; "R", the filter fields and the record's JSON).
+  function take(line) {
+    if (line.charAt(0) === "L") { layoutTexts.push(line.slice(2)); return; }
+    var f = line.split("\t", 4);  // R, severity, structures, rules; then the JSON
+    blocks.push({severity: f[1], structure: f[2], rules: f[3],
+      text: line.slice(f[0].length + f[1].length + f[2].length + f[3].length + 4)});
+  }
+  function loadRecords() {
+    var parts = Array.prototype.map.call(document.querySelectorAll("script.recs"), function (e) { return unpack(e.textContent); });
+    var reader = new Blob(parts).stream().pipeThrough(new DecompressionStream("deflate"))
+      .pipeThrough(new TextDecoderStream()).getReader(), rest = "";
+    function pump() {
+      return reader.read().then(function (r) {
+        if (r.done) { if (rest) take(rest); return; }
+        var lines = (rest + r.value).split("\n");
+        rest = lines.pop();
+        lines.forEach(take);
+        return pump();
+      });
+    }
+    return pump();
   }
 
   // -- one buffer: member tree + hex grid, linked ----------------------------------------------
@@ -399,13 +424,13 @@
   }
   function hasWord(list, word) { return (" " + (list || "") + " ").indexOf(" " + word + " ") >= 0; }
   function matches(i) {
-    var b = blocks[i].dataset, s = state.severity;
+    var b = blocks[i], s = state.severity;
     if (s === "any" ? !b.severity : s !== "all" && b.severity !== s) return false;
     if (state.structure && !hasWord(b.structure, state.structure)) return false;
     if (state.rule && !hasWord(b.rules, state.rule)) return false;
     return !state.query || searchText(i).indexOf(state.query) >= 0;
   }
-  var order = blocks.map(function (_, i) { return i; }), list = order;
+  var order = [], list = order;
   function refilter() {
     var plain = state.severity === "all" && !state.structure && !state.rule && !state.query;
     list = plain ? order : order.filter(matches);
@@ -433,9 +458,9 @@
       (words || "").split(" ").forEach(function (w) { if (w) table[w] = (table[w] || 0) + 1; });
     }
     blocks.forEach(function (b) {
-      if (b.dataset.severity) sev[b.dataset.severity] += 1;
-      count(structures, b.dataset.structure);
-      count(rules, b.dataset.rules);
+      if (b.severity) sev[b.severity] += 1;
+      count(structures, b.structure);
+      count(rules, b.rules);
     });
     $("summary").textContent = blocks.length + " records · " + sev.error + " with errors · " + sev.warning + " with warnings";
     options($("structure"), structures);
@@ -479,12 +504,17 @@
     if (location.hash === target) go(+ev.target.value, false); else location.hash = target;
   });
   window.addEventListener("hashchange", function () { var no = hashRecord(); if (no) go(no, true); });
-  summary();
-  fitHeader();  // after summary(): the filters' options widen the header, which may wrap
-  if (window.ResizeObserver) new ResizeObserver(fitHeader).observe($("top"));
-  else window.addEventListener("resize", fitHeader);
-  show(0);
-  if (hashRecord()) go(hashRecord(), true);
-  booted = true;
-  settle();
+  function boot() {
+    order = list = blocks.map(function (_, i) { return i; });
+    summary();
+    fitHeader();  // after summary(): the filters' options widen the header, which may wrap
+    if (window.ResizeObserver) new ResizeObserver(fitHeader).observe($("top"));
+    else window.addEventListener("resize", fitHeader);
+    show(0);
+    if (hashRecord()) go(hashRecord(), true);
+  }
+  loadRecords().then(boot, function (e) {
+    main.textContent = "";
+    main.appendChild(el("p", "err", "the records could not be unpacked: " + e));
+  }).then(function () { booted = true; settle(); });
 })();

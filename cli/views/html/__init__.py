@@ -6,7 +6,7 @@ script are package data (``page.css``, ``page.js``) inlined into every page.
 
 from __future__ import annotations
 
-from iscsitgt_spt.codec.analysis.html.model import record_document
-from iscsitgt_spt.codec.analysis.html.page import render_html
+from iscsitgt_spt.cli.views.html.model import record_document
+from iscsitgt_spt.cli.views.html.page import render_html
 
 __all__ = ["record_document", "render_html"]

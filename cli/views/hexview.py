@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+from iscsitgt_spt.cli.views.text import DIM, RED, RESET
 from iscsitgt_spt.codec.analysis.lint import Finding
-from iscsitgt_spt.codec.analysis.render import DIM, RED, RESET
 from iscsitgt_spt.codec.dispatch import Decoded, Truncated
 from iscsitgt_spt.codec.longbuffer import LongBuffer
 from iscsitgt_spt.codec.values import StructValue

@@ -5,15 +5,15 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _html_page import record_lines, records
 from iscsitgt_spt.cli import main
+from iscsitgt_spt.cli.views.html import render_html
 from iscsitgt_spt.codec import build, encode
-from iscsitgt_spt.codec.analysis.html import render_html
 from iscsitgt_spt.codec.analysis.report import RecordReport, report_record
 from iscsitgt_spt.codec.capture.records import RawRecord
 
@@ -36,27 +36,28 @@ def test_records_are_written_as_they_are_decoded() -> None:
             yield report_record(_record(i, _session_start(f"iqn.{i}")))
 
     chunks = render_html(reports(), "raw")
-    next(chunks)  # the head, before any record is decoded
+    head = next(chunks)  # the head, before any record is decoded
     assert pulled == []
-    first = next(chunks)
-    # The record's chunk: the member layouts it is the first to use, then its JSON block.
-    assert pulled == [0] and first.startswith('<script type="application/json" class="layout"')
-    block = re.search(r'<script type="application/json" class="rec"[^>]*>(.*?)</script>\n$',
-                      first, re.S)
-    assert block is not None and json.loads(block.group(1))["i"] == 0
-    second = next(chunks)  # the same structure again: its layout is not written twice
-    assert pulled == [0, 1] and second.startswith('<script type="application/json" class="rec"')
+    # Then one record decoded per chunk (its text, deflated, goes out as the stream gives it).
+    page = [head, next(chunks)]
+    assert pulled == [0] and page[1].startswith('<script type="application/x-iscsitgt-spt-bytes"'
+                                                ' class="recs">')
+    page.append(next(chunks))
+    assert pulled == [0, 1]
+    page += chunks
+    lines = record_lines("".join(page))
+    # The record's lines: the member layouts it is the first to use, then its JSON; the same
+    # structure again: its layout is not written twice.
+    assert [line[0] for line in lines[:3]] == ["L", "R", "R"]
+    assert [r["i"] for r in records("".join(page))] == list(range(1000))
 
 
 def test_markup_in_a_value_cannot_leave_its_json_block() -> None:
     hostile = "</script><script>alert(1)</script><!--"
     page = "".join(render_html([report_record(_record(0, _session_start(hostile)))], "raw"))
     assert "<script>alert(1)" not in page
-    block = re.search(r'<script type="application/json" class="rec"[^>]*>(.*?)</script>', page,
-                      re.S)
-    assert block is not None
     # The JSON still holds the exact text (the escapes are JSON's own).
-    assert hostile in json.loads(block.group(1))["buffers"][0]["values"][-2]
+    assert hostile in records(page)[0]["buffers"][0]["values"][-2]
 
 
 def test_policy_allows_only_the_inlined_style_and_script() -> None:
@@ -97,10 +98,7 @@ def test_page_title_names_the_line_range_and_the_records_own_format() -> None:
     record = RawRecord(index=0, data_in=_session_start("x"), data_out=None, ioctl=None,
                        line=3, end_line=9, source_format="xxd")
     page = "".join(render_html([report_record(record)], "hexdump-C"))
-    block = re.search(r'<script type="application/json" class="rec"[^>]*>(.*?)</script>', page,
-                      re.S)
-    assert block is not None
-    assert json.loads(block.group(1))["title"] == "record 1 · lines 3-9 · xxd"
+    assert records(page)[0]["title"] == "record 1 · lines 3-9 · xxd"
 
 
 def test_html_applies_max_record_size(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -111,3 +109,18 @@ def test_html_applies_max_record_size(tmp_path: Path, capsys: pytest.CaptureFixt
     assert code == 2
     assert "record-size limit of 32" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_a_long_buffer_cuts_the_record_stream_and_every_record_reads_back() -> None:
+    # Records around a buffer past PACK_OVER (4096 bytes): the record stream is closed before
+    # the buffer's own element and goes on in a new one; read back as one stream.
+    long = _session_start("iqn.long") + bytes(5000)
+    reports = [report_record(_record(i, data)) for i, data in
+               enumerate([_session_start("a"), long, _session_start("b")])]
+    page = "".join(render_html(reports, "raw"))
+    assert page.count('<script type="application/x-iscsitgt-spt-bytes" class="recs">') == 2
+    assert re.search(r'<script type="application/x-iscsitgt-spt-bytes" id="bytes-0">', page)
+    got = records(page)
+    assert [r["i"] for r in got] == [0, 1, 2]
+    assert got[1]["buffers"][0]["packed"] == "bytes-0"
+    assert got[1]["buffers"][0]["length"] == len(long)
