@@ -46,15 +46,12 @@ from iscsitgt_spt.codec.capture.anatomy import (
     parse_row,
     strip_line,
 )
-from iscsitgt_spt.codec.capture.blocks import LONG_LINE
+from iscsitgt_spt.codec.capture.blocks import LONG_LINE, Lines, Reading
 from iscsitgt_spt.codec.capture.dumpblock import END_LINE, order_from, style
 from iscsitgt_spt.codec.capture.records import RawRecord
 from iscsitgt_spt.codec.capture.tools import HINTS, SINGLE_WORD, tool_name
 
 __all__ = ["BlockPlan", "compile_plan", "read_planned"]
-
-Lines = list[tuple[int, str]]
-Reading = tuple[list[RawRecord], Lines]
 
 #: Group tokens by their printed length, as ``anatomy._GROUP`` takes them: a word the
 #: printable column starts with that is one of these would make the general reader try one
