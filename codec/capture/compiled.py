@@ -310,6 +310,8 @@ def _short_row(plan: BlockPlan, text: str, found: re.Match[str]) -> Row | None:
         return None
     template = plan.row
     ascii = found.group(3).strip() if plan.ascii else None
+    if ascii == "":
+        return None  # no column (a blank byte's, trimmed): another row style
     row = Row(address.translate(_ADDRESS_MARKS), plan.prefix_0x + address, template.physical,
               template.marked, tuple(region.replace("-", " ").replace("`", "").split()),
               template.width, ascii, ascii is not None, None, ())

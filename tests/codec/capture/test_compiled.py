@@ -20,7 +20,7 @@ import itertools
 from collections.abc import Callable, Iterator
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from iscsitgt_spt.codec.capture import compiled, splitter
 from iscsitgt_spt.codec.capture.detect import iter_capture_lines
@@ -192,8 +192,16 @@ def _same(lines: list[str], fmt: str | None = None) -> int:
     return taken
 
 
+#: A shorter last row whose column is one blank byte, trimmed: a row without a column, of
+#: another style than the rows before it (found by this test).
+_BLANK_COLUMN = ["\n", *(f"00000000`{16 * i:08x}  " + "-".join([" ".join(["00"] * 8)] * 2)
+                        + "   ................\n" for i in range(5)),
+                 "00000000`00000050  20" + " " * 49 + "\n"]
+
+
 @settings(max_examples=300, deadline=None)
 @given(sessions())
+@example(_BLANK_COLUMN)
 def test_compiled_blocks_read_as_the_general_reader(lines: list[str]) -> None:
     _same(lines)
 
