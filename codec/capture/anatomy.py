@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 __all__ = [
+    "KEEPS_START",
     "LITTLE",
     "MEMORY",
     "Row",
@@ -56,7 +57,7 @@ _GROUP = re.compile(r"(?:[0-9a-fA-F]{2}|[0-9a-fA-F]{4}|[0-9a-fA-F]{8}|[0-9a-fA-F
 _DASHED = re.compile(r"([0-9a-fA-F?]{2})-([0-9a-fA-F?]{2})\Z")
 _TOKEN = re.compile(r"\S+")
 _RULER_WORDS = re.compile(r"^\s*(?:offset(?:\(h\))?|address|-\s*offset\s*-)?\s*", re.I)
-_RULER_TAIL = re.compile(r"\s*(?:0123456789ABCDEF|ascii|decoded text)?\s*$", re.I)
+_RULER_TAIL = re.compile(r"(?:0123456789ABCDEF|ascii|decoded text)\Z", re.I)
 _DECORATION = re.compile(
     r"^\s*(?:[-=_ ]+|(?:offset|address)\s+(?:bytes|hex(?: dump)?)\s+(?:ascii|text)"
     r"|(?:path|label):.*)\s*$", re.I)
@@ -67,6 +68,10 @@ _DECORATION = re.compile(
 _LOG_PREFIX = re.compile(
     r"^(?:\[\s*\d+\.\d+\]\s*|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ )"
     r"(?:[^\s:]+(?:\[\d+\])?:\s+)*?(?=[0-9a-fA-F]{8,16}:\s)")
+#: A lookahead that holds where :func:`strip_line` finds no kernel log prefix to drop: a line
+#: it holds for, with no tab, ANSI escape or leading BOM, is its own stripped text (but for
+#: its line end).
+KEEPS_START = "(?!" + _LOG_PREFIX.pattern[1:] + ")"
 
 
 def strip_line(text: str) -> str:
@@ -80,12 +85,21 @@ def strip_line(text: str) -> str:
     return text.replace("\t", "    ") if "\t" in text else text
 
 
+def _without_tail(text: str) -> str:
+    """``text`` without the column title a ruler ends with (``0123456789ABCDEF``, ``ascii``,
+    ``decoded text``) and the white space around it; found from the end, not tried at every
+    position of the line (as one ``re.sub`` of an optional title would: 20 µs a row)."""
+    body = text.rstrip()
+    title = _RULER_TAIL.search(body, max(0, len(body) - 16))
+    return body[:title.start()].rstrip() if title else body
+
+
 def is_decoration(text: str) -> bool:
     """A ruler or header printed around a dump (``Offset(h) 00 01 .. 0F``, ``Path: x``, ``---``)."""
     if _DECORATION.match(text):
         return bool(text.strip())
     label = _RULER_WORDS.match(text)
-    body = _RULER_TAIL.sub("", text[label.end():] if label else text)
+    body = _without_tail(text[label.end():] if label else text)
     # A bare ``00 01 02 .. 0F`` at the start of a line could be data; a ruler is indented
     # under the address column, labelled (``Offset(h)``) or followed by ``0123456789ABCDEF``.
     if not (text[:1].isspace() or (label and label.group(0).strip()) or

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from iscsitgt_spt.codec.capture.anatomy import (
@@ -53,9 +54,10 @@ from iscsitgt_spt.codec.capture.tools import (
     tool_name,
 )
 
-__all__ = ["BlockResult", "looks_like_data", "read_dump_block"]
+__all__ = ["END_LINE", "BlockResult", "looks_like_data", "order_from", "read_dump_block", "style"]
 
-_END = re.compile(r"^\s*#?\s*(?:0[xX])?([0-9a-fA-F]{4,16}):?\s*$")
+#: A final offset alone on its line (hexdump, od): where the dump ends.
+END_LINE = re.compile(r"^\s*#?\s*(?:0[xX])?([0-9a-fA-F]{4,16}):?\s*$")
 _HEX_WORDS = re.compile(r"^[0-9a-fA-F]+(?: [0-9a-fA-F]+)*$")
 _HEXISH = re.compile(r"(?:0[xX]|\$)?[0-9a-fA-F?`]{2,}[hH]?\Z|-?\d{1,3}\Z")
 _ESCAPES = re.compile(r"\\(?:x[0-9a-fA-F]{2}|[0-7]{3})")
@@ -134,7 +136,7 @@ def _classify_once(lines: list[tuple[int, str]], single_word: bool) -> list[_Ite
             items.append(_Item(lineno, "row", row=row, address=row.address, text=text))
         elif text.strip() == "*":
             items.append(_Item(lineno, "star"))
-        elif (end := _END.match(text)) is not None:
+        elif (end := END_LINE.match(text)) is not None:
             items.append(_Item(lineno, "end", address=end.group(1)))
         elif is_decoration(text):
             items.append(_Item(lineno, "deco", text=text))
@@ -180,12 +182,20 @@ def _radix(items: list[_Item]) -> int:
 
 def _order(rows: list[Row], command: str) -> tuple[str, str]:
     """(byte order, what decided it) for the multi-byte groups of a block."""
+    return order_from((row.orders for row in rows if row.ascii_ok), rows[0].width,
+                      any(r.ascii for r in rows), command)
+
+
+def order_from(orders: Iterable[tuple[str, ...]], width: int, ascii_column: bool,
+               command: str) -> tuple[str, str]:
+    """(byte order, what decided it) from the orders each row's ascii column agrees with
+    (rows with an agreeing column, in order), the group width, whether any row has a column,
+    and the command."""
     votes: Counter[str] = Counter()
-    for row in rows:
-        orders = row.orders
-        if row.ascii_ok and len(orders) == 1:
-            votes[orders[0]] += 1
-            if votes[orders[0]] >= 16 and len(votes) == 1:
+    for agreed in orders:
+        if len(agreed) == 1:
+            votes[agreed[0]] += 1
+            if votes[agreed[0]] >= 16 and len(votes) == 1:
                 break  # 16 rows agree and none disagrees: enough evidence
     if votes:
         return votes.most_common(1)[0][0], "ascii column"
@@ -193,12 +203,13 @@ def _order(rows: list[Row], command: str) -> tuple[str, str]:
         return LITTLE, f"command {command.split()[0]!r}"
     if MEMORY_COMMANDS.match(command):
         return MEMORY, f"command {command.split()[0]!r}"
-    if rows[0].width == 2 and any(r.ascii for r in rows):
+    if width == 2 and ascii_column:
         return MEMORY, "assumed: byte pairs beside an ascii column (xxd, r2 style)"
     return LITTLE, "assumed: words printed as numbers are little-endian"
 
 
-def _style(row: Row) -> tuple[object, ...]:
+def style(row: Row) -> tuple[object, ...]:
+    """What rows of one dump share (a change of it starts another dump)."""
     return (row.width, row.ascii is not None, row.marked, row.physical)
 
 
@@ -399,7 +410,7 @@ class _BlockReader:
             self.current.last = item.lineno
             return
         if self.current is not None and self.current.error is None and (
-            _style(row) != self.current.style or not self.current.reach(item.lineno, address)
+            style(row) != self.current.style or not self.current.reach(item.lineno, address)
         ):
             self.close()
         if self.current is None:
@@ -407,7 +418,7 @@ class _BlockReader:
                                     self.name_of(row), self.limit, self.command)
             self.current.first = self.start_line(item.lineno)
             self.current.base = self.current.expected = address
-            self.current.style = _style(row)
+            self.current.style = style(row)
         if item.kind == "bad":
             self.current.fail(item.lineno, f"not a dump row: {item.text.strip()[:60]!r}")
         self.current.add_row(item.lineno, row, address)

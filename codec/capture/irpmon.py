@@ -28,6 +28,7 @@ next record's ``meta["skipped_lines"]`` (the last record's, for those after it).
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -74,8 +75,11 @@ _HEXPAIR = re.compile(r"[0-9a-fA-F]{2}\Z")
 
 # A well-formed Hexer row (offset, up to 16 hex pairs, a tab, the ascii column), whose bytes
 # are read in one ``bytes.fromhex``; any other row takes the reading below, token by token.
-_WELL_FORMED_ROW = re.compile(
-    r"\s*([0-9a-fA-F]{1,16}):\s([0-9a-fA-F]{2}(?: [0-9a-fA-F]{2}){0,15}) *\t[^\n]*\n?\Z")
+_WELL_FORMED = r"\s*([0-9a-fA-F]{1,16}):\s(%s) *\t[^\n]*\n?\Z"
+_WELL_FORMED_ROW = re.compile(_WELL_FORMED % r"[0-9a-fA-F]{2}(?: [0-9a-fA-F]{2}){0,15}")
+#: The same, of 16 bytes (every row but a record's last): the pairs spelt out, not repeated,
+#: which the regex engine checks several times faster.
+_FULL_ROW = re.compile(_WELL_FORMED % " ".join(["[0-9a-fA-F]{2}"] * 16))
 
 
 def _hexer_row(text: str, expected: int, limit: int | None) -> bytes | list[int]:
@@ -103,6 +107,29 @@ def _hexer_row(text: str, expected: int, limit: int | None) -> bytes | list[int]
             break
         values.append(int(token, 16))
     return values
+
+
+def _whole_rows(rows: list[str], limit: int | None) -> bytes | None:
+    """The bytes of Hexer rows that are all well formed, each at the offset the ones before
+    it reach and none past ``limit``, read at once; ``None`` otherwise (then row by row, as
+    :func:`_hexer_row` reads them, to name the row at fault)."""
+    found = [*map(_FULL_ROW.match, rows[:-1]), _WELL_FORMED_ROW.match(rows[-1])]
+    full = None not in found  # every row but the last holds 16 bytes
+    if not full:
+        found = list(map(_WELL_FORMED_ROW.match, rows))
+    if None in found:
+        return None
+    offsets, hexes = zip(*map(re.Match.groups, found))  # type: ignore[arg-type]
+    if full:
+        starts = list(range(0, 16 * len(rows), 16))
+        end = starts[-1] + (len(hexes[-1]) + 1) // 3
+    else:
+        reach = list(itertools.accumulate((len(h) + 1) // 3 for h in hexes))
+        starts, end = [0, *reach[:-1]], reach[-1]
+    if (limit is not None and end > limit) or list(map(int, offsets, itertools.repeat(
+            16, len(rows)))) != starts:
+        return None
+    return bytes.fromhex(" ".join(hexes))
 
 
 @dataclass
@@ -190,8 +217,9 @@ def _half_meta(half: Half) -> dict[str, object]:
             meta[key] = fields[column]
     for key in ("id", "pid", "status"):
         value = meta.get(key)
-        if isinstance(value, str) and parse_int(value) is not None:
-            meta[key] = parse_int(value)
+        number = parse_int(value) if isinstance(value, str) else None
+        if number is not None:
+            meta[key] = number
     for column, key in _SIZE_COLUMNS:
         size = _size(fields.get(column))
         if size is not None:
@@ -216,10 +244,16 @@ def _half_data(half: Half, limit: int | None) -> bytes | None:
         return bytes.fromhex("".join(half.hexstring.split()))
     if not half.rows:
         return None
+    whole = _whole_rows([row for _, row in half.rows], limit)
+    return whole if whole is not None else _row_by_row(half.rows, limit)
+
+
+def _row_by_row(rows: list[tuple[int, str]], limit: int | None) -> bytes:
+    """The bytes of Hexer rows read one by one; raises ValueError naming the line."""
     # Rows already held in memory, so no bound here: the records leave every reader
     # through bound_records, which applies the caller's record-size limit.
     asm = ByteAssembler(limit=1 << 63)
-    for lineno, row in half.rows:
+    for lineno, row in rows:
         remaining = None if limit is None else limit - asm.length
         try:
             asm.extend(_hexer_row(row, asm.length, remaining))

@@ -15,8 +15,10 @@ which this module shares.  What is particular to JSON:
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Iterator
+from typing import cast
 
 from iscsitgt_spt.codec.capture.irpmon import HEXER_ROW, Half, Pairer, interpret
 from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE, RawRecord
@@ -134,19 +136,62 @@ def _json_half(text: str | None, lineno: int, bound: int, end_line: int) -> Half
     if not isinstance(obj, dict):
         half.error = f"line {lineno}: an IRPMon JSON record must be an object"
         return half
+    rows = _hexer_rows(obj, half.fields)
+    if rows is None:
+        rows = _members(obj, half.fields)
+    if len(rows) == 1 and not HEXER_ROW.match(rows[0]):
+        half.hexstring = rows[0]
+    else:
+        half.rows = list(zip(itertools.repeat(lineno), rows))
+    return half
+
+
+def _members(obj: dict[str, object], fields: dict[str, str]) -> list[str]:
+    """The Hexer rows of a record in their order (``Parsers.Hexer.DataN``, by N); its other
+    string members, flattened (``Parsers.Other.X``), into ``fields``."""
     data: list[tuple[int, str]] = []
     for key, value in _flatten(obj):
         match = _DATA_KEY.match(key)
         if match and isinstance(value, str):
             data.append((int(match.group(1)), value))
         elif isinstance(value, str) and key != "Stack":
-            half.fields[key] = value
+            fields[key] = value
     data.sort()
-    if len(data) == 1 and not HEXER_ROW.match(data[0][1]):
-        half.hexstring = data[0][1]
-    else:
-        half.rows = [(lineno, value) for _, value in data]
-    return half
+    return [value for _, value in data]
+
+
+#: The member names of Hexer rows as IRPMon writes them, in its order: as many as the
+#: longest record read so far had, up to 4096 (64 KiB of data; a longer one is read member
+#: by member).
+_DATA_NAMES: list[str] = []
+_MOST_NAMES = 4096
+
+
+def _data_names(count: int) -> list[str] | None:
+    if count > _MOST_NAMES:
+        return None
+    _DATA_NAMES.extend(f"Data{n}" for n in range(len(_DATA_NAMES), count))
+    return _DATA_NAMES[:count]
+
+
+def _hexer_rows(obj: dict[str, object], fields: dict[str, str]) -> list[str] | None:
+    """:func:`_members` of a record laid out as IRPMon writes one (string columns, then
+    ``Parsers: {Hexer: {Data0, Data1, ...}}`` alone), read in a few operations over the
+    whole record; ``None`` for any other layout."""
+    parsers = obj.get("Parsers")
+    hexer = parsers.get("Hexer") if isinstance(parsers, dict) and len(parsers) == 1 else None
+    if not isinstance(hexer, dict) or list(hexer) != _data_names(len(hexer)):
+        return None
+    rows = list(hexer.values())
+    if set(map(type, rows)) - {str}:
+        return None
+    columns = {key: value for key, value in obj.items() if key != "Parsers"}
+    if set(map(type, columns.values())) - {str} or any(
+            map(str.startswith, columns, itertools.repeat("Parsers."))):
+        return None
+    columns.pop("Stack", None)
+    fields.update(cast("dict[str, str]", columns))  # every value a str: checked above
+    return rows
 
 
 # Where the scanner next has something to do: inside a string only a quote or a backslash,

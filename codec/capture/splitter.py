@@ -22,12 +22,12 @@ the record-size bound (as text, eight times the bound) becomes an error record u
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from iscsitgt_spt.codec.capture.anatomy import strip_line
 from iscsitgt_spt.codec.capture.blocks import read_block
+from iscsitgt_spt.codec.capture.compiled import BlockPlan, compile_plan, read_planned
 from iscsitgt_spt.codec.capture.records import (
     MAX_RECORD_SIZE,
     RawRecord,
@@ -38,13 +38,14 @@ from iscsitgt_spt.codec.capture.records import (
 
 __all__ = ["iter_text_records", "prompt_of", "read_text"]
 
+#: Every prompt in one pattern (one regex call a line): WinDbg/KD, PowerShell, radare2 and
+#: rizin, sh, Python, cmd.exe, gdb, lldb, IPython, jshell.
+_PROMPT = (r"\s*(?:(?:\d+:\s*)?(?:\d+:\d+(?::\w+)?|l?kd)>|PS [^>]*>"
+           r"|\[0x[0-9a-fA-F]+\]>|\$(?=\s)|>>>|[A-Za-z]:\\[^>]*>|\((?:gdb|lldb)\)"
+           r"|In \[\d+\]:|jshell>)")
 _PROMPTS = (
     re.compile(r"^\s*(?:\d+:\s*)?(?:\d+:\d+(?::\w+)?|l?kd)>\s?(?P<cmd>.*)$"),  # WinDbg / KD
-    # Every prompt in one pattern (one regex call a line): WinDbg/KD, PowerShell, radare2 and
-    # rizin, sh, Python, cmd.exe, gdb, lldb, IPython, jshell.
-    re.compile(r"^\s*(?:(?:\d+:\s*)?(?:\d+:\d+(?::\w+)?|l?kd)>|PS [^>]*>"
-               r"|\[0x[0-9a-fA-F]+\]>|\$(?=\s)|>>>|[A-Za-z]:\\[^>]*>|\((?:gdb|lldb)\)"
-               r"|In \[\d+\]:|jshell>)\s*(?P<cmd>.*)$"),
+    re.compile("^" + _PROMPT + r"\s*(?P<cmd>.*)$"),
 )
 _QUIT = re.compile(r"^(?:quit|q|exit(?:\(\))?|\.detach|qd|\.quit)\s*$", re.I)
 _DUMP_COMMANDS = re.compile(r"^\s*(?:!d[bcdwq]\b|d[bcwdqp][a-z]?\b)", re.I)
@@ -53,9 +54,55 @@ _DUMP_COMMANDS = re.compile(r"^\s*(?:!d[bcdwq]\b|d[bcwdqp][a-z]?\b)", re.I)
 def prompt_of(text: str, debugger_only: bool = False) -> str | None:
     """The command after a prompt, or ``None`` when ``text`` is not a prompt line (with
     ``debugger_only``, a WinDbg/KD prompt: a shell's ``$ dd`` is no debugger command)."""
-    plain = strip_line(text)
-    match = _PROMPTS[0 if debugger_only else 1].match(plain)
+    return _command(strip_line(text), _PROMPTS[0 if debugger_only else 1])
+
+
+def _command(plain: str, prompts: re.Pattern[str] = _PROMPTS[1]) -> str | None:
+    match = prompts.match(plain)
     return match.group("cmd").strip() if match else None
+
+
+def _replaced(record: RawRecord, **changes: object) -> RawRecord:
+    """``dataclasses.replace`` of a record, without its per-field walk (a record a dump)."""
+    return RawRecord(**{**record.__dict__, **changes})
+
+
+_NOT_PROMPT = "(?!" + _PROMPT + ")"
+_NOTHING = re.compile(r"(?!)")
+
+
+class _Planned:
+    """The readers compiled for the row layouts met last
+    (:mod:`~iscsitgt_spt.codec.capture.compiled`): a block's first row picks one (or
+    compiles one for its layout), whose rows are then taken with one regex call a line
+    (``match``: neither blank nor a prompt, then), and the block is read without the general
+    reader when the plan proves the general reader would read it so."""
+
+    #: Layouts kept (a session alternating a few commands switches between them).
+    KEPT = 4
+
+    def __init__(self) -> None:
+        self.plans: list[BlockPlan] = []  # the current one first
+        self.match: Callable[[str], re.Match[str] | None] = _NOTHING.match
+
+    def learn(self, raw: str) -> Callable[[str], re.Match[str] | None]:
+        """The match of the plan for the layout of ``raw``, the first line of a block (the
+        current one's when ``raw`` is no row a plan can read)."""
+        plan = next((p for p in self.plans if p.match(raw)), None) or compile_plan(
+            raw, _NOT_PROMPT)
+        if plan is not None:
+            self.plans = [plan, *[p for p in self.plans if p is not plan][:self.KEPT - 1]]
+            self.match = plan.match
+        return self.match
+
+    def read(self, block: list[tuple[int, str]], matches: list[re.Match[str]],
+             meta: dict[str, object], limit: int, hint: str | None
+             ) -> tuple[list[RawRecord], list[tuple[int, str]]]:
+        """The block's records and lines left over; ``matches``: of its leading lines."""
+        reading = None
+        if matches:
+            reading = read_planned(self.plans[0], block, matches, meta, limit, hint)
+        return reading if reading is not None else read_block(block, meta, limit, hint)
 
 
 def iter_text_records(
@@ -75,6 +122,11 @@ def iter_text_records(
     overflow: tuple[int, int] | None = None
     meta: dict[str, object] = {}
     section_records = 0
+    planned = _Planned()
+    # A row of the current layout (match) is neither blank nor a prompt; its match is kept
+    # while all the block's lines are such rows (leading).
+    match, leading = planned.match, True
+    matches: list[re.Match[str]] = []
 
     def emit(records: list[RawRecord]) -> Iterator[RawRecord]:
         nonlocal index, held, skipped
@@ -85,11 +137,11 @@ def iter_text_records(
                 skipped = []
             if held is not None:
                 yield held
-            held = dataclasses.replace(record, index=index, meta=extra)
+            held = _replaced(record, index=index, meta=extra)
             index += 1
 
     def flush() -> Iterator[RawRecord]:
-        nonlocal block, size, overflow, meta, section_records
+        nonlocal block, size, overflow, meta, section_records, matches, leading
         records: list[RawRecord] = []
         if overflow is not None:
             first, last = overflow
@@ -98,14 +150,15 @@ def iter_text_records(
                 f"cannot hold a record within the record-size limit of {limit} bytes (raise it "
                 "with --max-record-size)", meta, last)]
         elif block:
-            records, lost = read_block(block, meta, limit, hint)
+            records, lost = planned.read(block, matches, meta, limit, hint)
             skipped.extend(lost)
         if records and section_records == 0 and "prompt_line" in meta:
             prompt = meta["prompt_line"]
             assert isinstance(prompt, int)
-            records[0] = dataclasses.replace(records[0], line=prompt)
+            records[0] = _replaced(records[0], line=prompt)
         section_records += len(records)
         block, size, overflow = [], 0, None
+        matches, leading = [], True
         yield from emit(records)
 
     def close_section() -> Iterator[RawRecord]:
@@ -127,29 +180,39 @@ def iter_text_records(
             skipped.append((prompt, f"debugger prompt: {prompt_text}"))
 
     prompt_text = ""
+    cap = 8 * limit + 4096  # characters of a block that can still hold a record
     for lineno, raw in enumerate(lines, start):
-        if not strip_line(raw).strip():
-            yield from flush()
-            continue
-        command = prompt_of(raw)
-        if command is not None:
-            yield from flush()
-            yield from close_section()
-            prompt_text = strip_line(raw).strip()
-            if _QUIT.match(command):  # the session ends: what follows is no output of it
-                skipped.append((lineno, f"quit line: {prompt_text}"))
-                meta, section_records = {}, 0
+        found = match(raw)
+        if found is None:
+            plain = strip_line(raw)
+            if not plain.strip():
+                yield from flush()
                 continue
-            meta, section_records = {"command": command, "prompt_line": lineno}, 0
-            continue
+            command = _command(plain)
+            if command is not None:
+                yield from flush()
+                yield from close_section()
+                prompt_text = plain.strip()
+                if _QUIT.match(command):  # the session ends: what follows is no output of it
+                    skipped.append((lineno, f"quit line: {prompt_text}"))
+                    meta, section_records = {}, 0
+                    continue
+                meta, section_records = {"command": command, "prompt_line": lineno}, 0
+                continue
+            if not block and overflow is None:  # a block's first line: its layout's plan
+                match = planned.learn(raw)
+                found = match(raw)
+            leading = leading and found is not None
         if overflow is not None:
             overflow = (overflow[0], lineno)
             continue
+        if leading:
+            matches.append(found)  # type: ignore[arg-type]  # (not None while leading)
         block.append((lineno, raw))
         size += len(raw)
-        if size > 8 * limit + 4096:
+        if size > cap:
             overflow = (block[0][0], lineno)
-            block = []
+            block, matches = [], []
     yield from flush()
     yield from close_section()
     if held is not None:

@@ -1,0 +1,384 @@
+"""Dump blocks read by a reader compiled once per row shape.
+
+The block reader (:mod:`~iscsitgt_spt.codec.capture.dumpblock`) infers everything from the
+rows: the address column and its radix, the groups, the printable column, where a dump ends.
+A WinDbg session or a long dump repeats one row shape in thousands of rows and blocks, so
+once a block has been read, the layout of its first row (the address as printed, the groups
+and what separates them, where the printable column starts) is compiled into a
+:class:`BlockPlan`:
+
+* one regular expression per line, which recognises a row of that layout **and** proves what
+  the splitter would decide for it (not a prompt, not blank, left as it is by
+  :func:`~iscsitgt_spt.codec.capture.anatomy.strip_line`), so the splitter takes the line
+  with one call;
+* a reader of a block of such rows (:func:`read_planned`) that builds the record in a few
+  operations over the whole block: one ``bytes.fromhex``, the addresses checked against the
+  row step, the printable column checked against the bytes.
+
+A plan reads a block only where every decision the general reader makes is proven to come
+out as the plan assumes; anything else (a row that breaks the shape mid-block, a second
+dump, ``??``, a printable column whose first word could be one more group, a row whose
+text could be read as a printable column of fewer groups, a single-word command) makes
+:func:`read_planned` return ``None``, and the block takes the general path.  The results are
+therefore the general reader's, to the byte (tests/codec/capture/test_compiled.py compares
+the two on generated sessions).  A plan reads nothing per record: it is keyed on the row
+layout only.
+"""
+
+from __future__ import annotations
+
+import array
+import itertools
+import re
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from iscsitgt_spt.codec.capture.anatomy import (
+    _DOTS,
+    KEEPS_START,
+    LITTLE,
+    MEMORY,
+    Row,
+    _span_pattern,
+    ascii_agrees,
+    is_decoration,
+    parse_row,
+    strip_line,
+)
+from iscsitgt_spt.codec.capture.blocks import LONG_LINE, Lines, Reading
+from iscsitgt_spt.codec.capture.dumpblock import END_LINE, order_from, style
+from iscsitgt_spt.codec.capture.records import RawRecord
+from iscsitgt_spt.codec.capture.tools import HINTS, SINGLE_WORD, tool_name
+
+__all__ = ["BlockPlan", "compile_plan", "read_planned"]
+
+#: Group tokens by their printed length, as ``anatomy._GROUP`` takes them: a word the
+#: printable column starts with that is one of these would make the general reader try one
+#: more group (the plan then leaves the block to it).
+_GROUP_TOKENS = {
+    2: r"[0-9a-fA-F]{2}(?:-[0-9a-fA-F?]{2})?|\?{2}(?:-[0-9a-fA-F?]{2})?",
+    4: r"[0-9a-fA-F]{4}|\?{4}",
+    8: r"[0-9a-fA-F]{8}|\?{8}",
+    16: r"[0-9a-fA-F]{16}|\?{16}",
+    17: r"[0-9a-fA-F]{8}`[0-9a-fA-F]{8}|\?{8}`\?{8}",
+}
+_SEPARATORS = re.compile(r"[\s\-]*")
+_ADDRESS_MARKS = str.maketrans("", "", "`:")
+_ARRAYS = {2: "H", 4: "I", 8: "Q"}
+
+
+@dataclass(frozen=True)
+class BlockPlan:
+    """A row layout compiled (see the module docstring)."""
+
+    match: Callable[[str], re.Match[str] | None]  #: a raw line that is a row of this layout
+    prefix: re.Pattern[str]  #: the address and groups of this layout, on a stripped line
+    short: Callable[[str], re.Match[str] | None]  #: a stripped line with fewer groups
+    row: Row  #: the row the layout was taken from (its layout only is used)
+    step: int  #: bytes per row
+    ascii: bool  #: rows carry a printable column
+    prefix_0x: str  #: the ``0x`` the addresses are printed with, or ""
+    pad: str  #: zeros that make an address 16 digits
+    names: dict[tuple[str, str], str]  #: (command, column's first mark) -> the tool's name
+
+
+def _address(text: str) -> str:
+    """The address as printed: a ``0x`` kept as it is, its digits (and backtick, colon)
+    captured."""
+    fixed = 2 if text[:2].lower() == "0x" else 0
+    return re.escape(text[:fixed]) + "(" + _span_pattern(text[fixed:]) + ")"
+
+
+def _guard(token: int) -> str:
+    """A lookahead refusing a column whose first word the general reader would take for one
+    more group (of ``token`` characters)."""
+    more = _GROUP_TOKENS.get(token)
+    return "" if more is None else r"(?!\s*(?:" + more + r")(?=\s|\Z))"
+
+
+def _printable(gap: str, token: int) -> str:
+    """The printable column after ``gap``, not starting with one more group, without tab or
+    escape (strip_line would change the line), up to the line end."""
+    return re.escape(gap) + _guard(token) + r"([^\t\x1b\r\n]*)[\r\n]*\Z"
+
+
+def compile_plan(raw: str, not_prompt: str) -> BlockPlan | None:
+    """The plan of the layout of ``raw`` (a block's first row), or ``None`` when it is no row
+    a plan can read.  ``not_prompt``: a lookahead refusing the splitter's prompt lines."""
+    text = strip_line(raw)
+    row = parse_row(text)
+    if row is None or row.tail is not None or not row.spans:
+        return None
+    (start, end), groups, ascii_at = row.spans[0], row.spans[1:-1], row.spans[-1][0]
+    region = text[groups[0][0]:groups[-1][1]]
+    gap = text[groups[-1][1]:ascii_at]
+    digits = len(text[start:end].translate(_ADDRESS_MARKS)) - (
+        2 if text[start:start + 2].lower() == "0x" else 0)
+    if _SEPARATORS.fullmatch(re.sub(r"[0-9a-fA-F`]", "", region)) is None or digits > 16 or (
+            row.ascii is not None and (not gap or gap.strip())):
+        # Not groups apart (a '?' in them), an address past 64 bits, or a column starting
+        # inside a dashed pair: no layout of whole groups this reader checks.
+        return None
+    head = re.escape(text[:start]) + _address(text[start:end]) + re.escape(
+        text[end:groups[0][0]])
+    token = groups[0][1] - groups[0][0]
+    ends = (r"[^\S\t]*\Z", r"[^\S\t]*$") if row.ascii is None else (
+        _printable(gap, token), r"\s+" + _guard(token) + r"(.*)$")
+    line = re.compile(not_prompt + KEEPS_START + head + "(" + _span_pattern(region) + ")"
+                      + ends[0])
+    short = re.compile(head + "(" + _shorter(text, groups) + ")" + ends[1])
+    return BlockPlan(line.match, re.compile(head + _span_pattern(region)), short.match, row,
+                     len(row.groups) * row.width, row.ascii is not None,
+                     text[start:start + 2] if row.address_text[:2].lower() == "0x" else "",
+                     "0" * (16 - digits), {})
+
+
+def _shorter(text: str, groups: tuple[tuple[int, int], ...]) -> str:
+    """The groups of the layout up to one fewer than all: a shorter last row."""
+    pattern = ""
+    for index in range(len(groups) - 2, -1, -1):
+        start, end = groups[index]
+        group = _span_pattern(text[start:end])
+        if index:
+            group = re.escape(text[groups[index - 1][1]:start]) + group
+        pattern = group + (f"(?:{pattern})?" if pattern else "")
+    return pattern
+
+
+@dataclass
+class _Rows:
+    """The matched rows of a block, taken apart."""
+
+    base: int
+    memory: bytes
+    asciis: list[str]
+    address: str  #: the first row's address as captured
+
+
+def _matched(plan: BlockPlan, matches: list[re.Match[str]]) -> _Rows | None:
+    """The rows a plan matched, when their addresses step by the row and no byte is ``??``."""
+    columns = list(zip(*map(re.Match.groups, matches)))  # addresses, groups, printable
+    joined = "".join(columns[1])
+    if "?" in joined:
+        return None
+    base = _follow(plan, columns[0])
+    if base is None:
+        return None
+    memory = bytes.fromhex(joined.replace("-", " ").replace("`", ""))
+    asciis = list(map(str.strip, columns[2])) if plan.ascii else []
+    return _Rows(base, memory, asciis, columns[0][0])
+
+
+def _follow(plan: BlockPlan, addresses: tuple[str, ...]) -> int | None:
+    """The first address, when each next one is the last plus the row's bytes (read as
+    64-bit words at once: no ``int()`` a row)."""
+    digits = plan.pad.join(["", *addresses]).translate(_ADDRESS_MARKS)
+    if "?" in digits:
+        return None
+    count, step = len(addresses), plan.step
+    base = int(digits[:16], 16)
+    if base + step * count >= 1 << 64:
+        return None
+    words = array.array("Q", bytes.fromhex(digits))
+    if sys.byteorder == "little":
+        words.byteswap()
+    return base if words == array.array("Q", range(base, base + step * count, step)) else None
+
+
+def _name(plan: BlockPlan, rows: _Rows, command: str) -> str:
+    """The tool's name (:func:`~iscsitgt_spt.codec.capture.tools.tool_name` of the first row),
+    kept per plan for what it reads: the command, the layout, the column's first mark."""
+    mark = rows.asciis[0][:1] if rows.asciis else ""
+    key = (command, mark if mark in ("|", ">") else "")
+    name = plan.names.get(key)
+    if name is None:
+        if len(plan.names) > 256:  # commands that differ block by block
+            plan.names.clear()
+        name = plan.names[key] = tool_name(_first_row(plan, rows), command)
+    return name
+
+
+def _first_row(plan: BlockPlan, rows: _Rows) -> Row:
+    """The block's first row as the general reader takes it apart (what its name is read
+    from; its groups are the template's, which a name does not read)."""
+    digits = rows.address.translate(_ADDRESS_MARKS)
+    template = plan.row
+    return Row(digits, plan.prefix_0x + rows.address, template.physical, template.marked,
+               template.groups, template.width, rows.asciis[0] if rows.asciis else None,
+               bool(rows.asciis), None, template.spans)
+
+
+def _column_in(plan: BlockPlan, text: str, memory: bytes, groups: int) -> bool:
+    """Could the general reader take the end of a first row without a printable column for
+    one, shown by fewer groups (``anatomy._split``: the text after group ``count`` agreeing
+    with the bytes of the groups before it)?"""
+    width, spans = plan.row.width, plan.row.spans
+    for count in range(groups - 1, 0, -1):
+        after = text[spans[count][1]:].strip()
+        if len(after) > count * width + 2:  # longer than any column of those bytes
+            continue
+        values = memory[:count * width]
+        forms = [values] if width == 1 else [values, _swapped(values, width)]
+        if any(ascii_agrees(after, list(form)) for form in forms):
+            return True
+    return False
+
+
+def _swapped(data: bytes, width: int) -> bytes:
+    """``data`` with each ``width``-byte group reversed (words read as little-endian)."""
+    words = array.array(_ARRAYS[width], data)
+    words.byteswap()
+    return words.tobytes()
+
+
+def _agrees(text: str, row: bytes, dotted: str) -> bool:
+    return text == dotted or (bool(text) and ascii_agrees(text, list(row)))
+
+
+def _forms(plan: BlockPlan, rows: _Rows) -> list[tuple[str, bytes, list[str]]]:
+    """(order, bytes, each row's bytes as most tools print its column) in each byte order
+    the groups can be read in."""
+    step, memory, width = plan.step, rows.memory, plan.row.width
+    forms = [(MEMORY, memory)] if width == 1 else [(MEMORY, memory),
+                                                    (LITTLE, _swapped(memory, width))]
+    return [(order, data, [text[at:at + step] for at in range(0, len(text), step)])
+            for order, data in forms for text in [data.translate(_DOTS).decode("ascii")]]
+
+
+def _columns_agree(plan: BlockPlan, rows: _Rows,
+                   forms: list[tuple[str, bytes, list[str]]]) -> bool:
+    """Does each matched row's printable column agree with its bytes in some order (else
+    the general reader would not take the row with this layout)?"""
+    # The usual case, at C speed: each column is its bytes with '.' for the unprintable ones;
+    # only the other rows (a column trimmed, framed, in a code page) are checked one by one.
+    texts, step = rows.asciis, plan.step
+    others = itertools.compress(range(len(texts)), map(str.__ne__, texts, forms[0][2]))
+    return all(any(_agrees(texts[index], data[index * step:(index + 1) * step], columns[index])
+                   for _, data, columns in forms) for index in others)
+
+
+def _voted(plan: BlockPlan, rows: _Rows, forms: list[tuple[str, bytes, list[str]]]
+           ) -> Iterator[tuple[str, ...]]:
+    """The byte orders each matched row's column agrees with, row by row as the votes are
+    counted (they stop at 16 agreeing rows)."""
+    step = plan.step
+    for index, text in enumerate(rows.asciis):
+        yield tuple(order for order, data, columns in forms
+                    if _agrees(text, data[index * step:(index + 1) * step], columns[index]))
+
+
+def _rest(plan: BlockPlan, lines: Lines, expected: int) -> list[Row] | None:
+    """The rows after the matched ones (a shorter last row, then maybe the final offset),
+    when the general reader would end the same dump with them; ``None`` when it might not."""
+    rows: list[Row] = []
+    for index, (_, raw) in enumerate(lines):
+        text = strip_line(raw)
+        if plan.prefix.match(text) or text.strip() == "*":
+            return None
+        end = END_LINE.match(text)
+        if end is not None:
+            last = index == len(lines) - 1
+            return rows if last and int(end.group(1), 16) == expected else None
+        row = None if rows else _other_row(plan, text)
+        if row is None or int(row.address, 16) != expected:
+            return None
+        rows.append(row)
+        expected += len(row.groups) * row.width
+    return rows
+
+
+def _other_row(plan: BlockPlan, text: str) -> Row | None:
+    """A row after the matched ones, as the general reader takes it apart."""
+    short = plan.short(text)
+    if short is not None:
+        return _short_row(plan, text, short)
+    if is_decoration(text):
+        return None
+    row = parse_row(text)
+    if row is None or row.tail is not None or style(row) != style(plan.row) or \
+            "?" in "".join(row.groups):
+        return None
+    return row
+
+
+def _short_row(plan: BlockPlan, text: str, found: re.Match[str]) -> Row | None:
+    """A shorter last row of the layout as the general reader takes it apart (a row after
+    the first is no ruler), or ``None`` when it might not."""
+    address, region = found.group(1), found.group(2)
+    if "?" in region or "?" in address:
+        return None
+    template = plan.row
+    ascii = found.group(3).strip() if plan.ascii else None
+    if ascii == "":
+        return None  # no column (a blank byte's, trimmed): another row style
+    row = Row(address.translate(_ADDRESS_MARKS), plan.prefix_0x + address, template.physical,
+              template.marked, tuple(region.replace("-", " ").replace("`", "").split()),
+              template.width, ascii, ascii is not None, None, ())
+    if ascii is None:
+        shown = _column_in(plan, text, bytes(row.values(MEMORY)),  # type: ignore[arg-type]
+                           len(row.groups))
+        return None if shown else row
+    agrees = any(ascii_agrees(ascii, row.values(o)) for o in (MEMORY, LITTLE))
+    return row if agrees else None
+
+
+def _byte_order(plan: BlockPlan, orders: Iterator[tuple[str, ...]], rest: list[Row],
+                command: str) -> tuple[str, str]:
+    def voted() -> Iterator[tuple[str, ...]]:
+        yield from orders
+        yield from (row.orders for row in rest if row.ascii_ok)
+
+    has_ascii = plan.ascii or any(row.ascii is not None for row in rest)
+    return order_from(voted(), plan.row.width, has_ascii, command)
+
+
+def read_planned(
+    plan: BlockPlan, block: Lines, matches: list[re.Match[str]], meta: dict[str, object],
+    limit: int, hint: str | None,
+) -> Reading | None:
+    """What :func:`~iscsitgt_spt.codec.capture.blocks.read_block` gives for ``block``, whose
+    first ``len(matches)`` lines the plan matched (all, or all but a shorter last row and a
+    final offset), or ``None``
+    when the plan cannot prove it (the caller then reads the block the general way)."""
+    prompted = str(meta.get("command", ""))
+    command = prompted or HINTS.get(hint or "", "")
+    if hint == "hex" or SINGLE_WORD.match(command) or not matches or \
+            len(block) - len(matches) > 2 or len(block[0][1]) >= LONG_LINE:
+        return None
+    rows = _matched(plan, matches)
+    # A row is a ruler only when its first word is 0 (the numbers from 0 up): its address.
+    if rows is None or (rows.base == 0 and is_decoration(strip_line(block[0][1]))):
+        return None
+    rest = _rest(plan, block[len(matches):], rows.base + len(rows.memory))
+    if rest is None:
+        return None
+    if not (hint is not None or plan.row.marked or plan.ascii or len(block) >= 2):
+        return None  # unmarked rows without a column: a dump only when two rows follow
+    if not plan.ascii and _column_in(plan, strip_line(block[0][1]), rows.memory,
+                                     len(plan.row.groups)):
+        return None
+    return _record(plan, rows, rest, block, meta, limit, hint, command)
+
+
+def _record(plan: BlockPlan, rows: _Rows, rest: list[Row], block: Lines,
+            meta: dict[str, object], limit: int, hint: str | None, command: str
+            ) -> Reading | None:
+    forms = _forms(plan, rows) if rows.asciis else []
+    if rows.asciis and not _columns_agree(plan, rows, forms):
+        return None
+    out = dict(meta)
+    order = MEMORY
+    if plan.row.width > 1:
+        order, why = _byte_order(plan, _voted(plan, rows, forms), rest, command)
+        out["byte_order"], out["byte_order_from"] = order, why
+    data = rows.memory if order == MEMORY else _swapped(rows.memory, plan.row.width)
+    for row in rest:
+        data += bytes(row.values(order))  # type: ignore[arg-type]  # no '??' in it
+    if len(data) > limit:
+        return None
+    out["address"], out["size"] = rows.base, len(data)
+    prompted = str(meta.get("command", ""))
+    name = hint if hint is not None and not prompted else _name(plan, rows, command)
+    return [RawRecord(index=0, data_in=data, data_out=None, ioctl=None, source_format=name,
+                      line=block[0][0], end_line=block[-1][0], meta=out)], []
