@@ -131,8 +131,8 @@ def check() -> None:
               f" MiB (its own VmHWM {json.loads(usage.stdout):6.1f}), launcher floor "
               f"{usage.floor_mib:.1f} MiB")
     naive = subprocess.Popen(_allocating(0), stdout=subprocess.DEVNULL)
-    print(f"the same empty child by subprocess + wait4: {os.wait4(naive.pid, 0)[2].ru_maxrss / 1024:.1f}"
-          " MiB (masked by this process)")
+    masked = os.wait4(naive.pid, 0)[2].ru_maxrss / 1024
+    print(f"the same empty child by subprocess + wait4: {masked:.1f} MiB (masked by this process)")
     worker = run([sys.executable, "-c", "import os\nif os.fork() == 0:\n"
                   "    b = bytearray(100 << 20)\n    for i in range(0, len(b), 4096): b[i] = 1\n"
                   "    os._exit(0)\nos.wait()"])
