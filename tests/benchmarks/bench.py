@@ -14,7 +14,9 @@ change on a shared machine hits every contender alike) and the machine's load av
   (shapes.py: the mix, varied pass-through, recorded, fuzz corpora per profile, IRPMon JSON,
   a WinDbg session) against the hand-written
   capture script (capture_baseline.py) in alternating chunks of the same records (capture.py).
-  Goals: <= 3x and <= 1.5x.  Then peak memory of one fresh process per capture size.
+  Goals: <= 3x and <= 1.5x.  Then peak memory of ``decode --json`` (full reports,
+  ``--no-diagnostics``, ``--jobs 2``) on files of 10k, 100k and 1M distinct records of each
+  shape, one fresh process each, measured by peak.py; flat: 1M <= 10k + 5 MiB.
 * hexdump: ``decode --hexdump`` against ``hexdump -C`` on 16 MiB of decodable and of random
   bytes, CPU time of each process (hexdump.py).  Goal: <= 3x.
 * start-up: fresh ``iscsitgt-spt`` processes against ``python -c "import construct"``
