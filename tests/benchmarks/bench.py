@@ -14,7 +14,9 @@ change on a shared machine hits every contender alike) and the machine's load av
   (shapes.py: the mix, varied pass-through, recorded, fuzz corpora per profile, IRPMon JSON,
   a WinDbg session) against the hand-written
   capture script (capture_baseline.py) in alternating chunks of the same records (capture.py).
-  Goals: <= 3x and <= 1.5x.  Then peak memory of one fresh process per capture size.
+  Goals: <= 3x and <= 1.5x.  Then peak memory of ``decode --json`` (full reports,
+  ``--no-diagnostics``, ``--jobs 2``) on files of 10k, 100k and 1M distinct records of each
+  shape, one fresh process each, measured by peak.py; flat: 1M <= 10k + 5 MiB.
 * hexdump: ``decode --hexdump`` against ``hexdump -C`` on 16 MiB of decodable and of random
   bytes, CPU time of each process (hexdump.py).  Goal: <= 3x.
 * start-up: fresh ``iscsitgt-spt`` processes against ``python -c "import construct"``
@@ -31,6 +33,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -39,7 +42,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from baselines import baseline, plain_decoder
-from capture import interleaved, memory_run
+from capture import MEMORY_PATHS, interleaved, memory_run
 from hexdump import hexdump_ratios, print_hexdump
 from iscsitgt_spt.codec import api
 from iscsitgt_spt.codec.fast import _full_decode, _full_encode, compiled, fast_decode, fast_encode
@@ -216,12 +219,33 @@ def print_capture(results: list[dict[str, Any]]) -> None:
               f"{met[0]} / {met[1]}")
 
 
-def print_memory(runs: list[tuple[str, bool, dict[str, Any]]]) -> None:
-    print("\nCAPTURE memory: one fresh process per run (capture.py worker, library path)")
-    print(f"{'shape':16} {'records':>9} {'path':6} {'CPU µs/rec':>10} {'max RSS MB':>10}")
-    for shape, diagnostics, r in runs:
-        print(f"{shape:16} {r['records']:>9} {'report' if diagnostics else 'bulk':6} "
-              f"{r['cpu_seconds'] / r['records'] * 1e6:>10.1f} {r['max_rss_mb']:>10.1f}")
+#: Flat: the peak at the largest size at most this many MiB over the peak at the smallest.
+FLAT_MIB = 5.0
+
+
+def memory_table(shapes: list[str], paths: list[str], sizes: list[int],
+                 folder: str | None) -> None:
+    """Peak of ``decode --json`` per shape, path and size (capture.py's memory_run), each
+    row printed as it is measured; a shape's capture files are deleted after its rows."""
+    print("\nCAPTURE memory: decode --json FILE > /dev/null, one fresh process per run, peak "
+          "resident set of the command (jobs2: of its largest process, main or worker) by "
+          f"peak.py; flat: peak at {max(sizes)} <= peak at {min(sizes)} + {FLAT_MIB:g} MiB",
+          flush=True)
+    print(f"{'shape':16} {'path':6} " + " ".join(f"{n:>9}" for n in sizes)
+          + "  MiB  flat   CPU µs/rec (largest)  load", flush=True)
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
+        for shape in shapes:
+            for path in paths:
+                runs = [memory_run(n, path, shape, Path(tmp)) for n in sizes]
+                peaks = [r["max_rss_mb"] for r in runs]
+                flat = "yes" if peaks[-1] <= peaks[0] + FLAT_MIB else "NO"
+                bad = "" if all(r["exit"] in (0, 1) for r in runs) else "  exit " + ",".join(
+                    str(r["exit"]) for r in runs)
+                print(f"{shape:16} {path:6} " + " ".join(f"{p:9.1f}" for p in peaks)
+                      + f"       {flat:4} {runs[-1]['cpu_seconds'] / sizes[-1] * 1e6:10.1f}"
+                      f"            {runs[-1]['load']:5.2f}{bad}", flush=True)
+            for capture in Path(tmp).glob(f"{shape}-*"):
+                capture.unlink()
 
 
 def print_startup(result: dict[str, Any]) -> None:
@@ -241,8 +265,18 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=41, help="timing samples per contender")
     parser.add_argument("--quick", action="store_true",
                         help="9 samples, short capture and start-up runs")
-    parser.add_argument("--captures", default="10000,1000000",
+    parser.add_argument("--captures", default="10000,100000,1000000",
                         help="comma-separated capture sizes (records) for the memory runs")
+    parser.add_argument("--memory-paths", default=",".join(MEMORY_PATHS),
+                        help="decode --json paths of the memory runs (default: "
+                        + ", ".join(MEMORY_PATHS) + ")")
+    parser.add_argument("--capture-dir", help="where the memory runs write their capture "
+                        "files (default: the system's temporary folder; a million records of "
+                        "a shape take up to 2 GB)")
+    parser.add_argument("--no-memory", action="store_true",
+                        help="no capture memory runs (the capture ratios only)")
+    parser.add_argument("--no-ratios", action="store_true",
+                        help="no capture ratios (the capture memory runs only)")
     parser.add_argument("--capture-records", type=int, default=40_000,
                         help="records per contender and shape in the interleaved capture "
                         "comparison")
@@ -266,13 +300,13 @@ def main() -> None:
           f"tests/benchmarks/bench.py {' '.join(sys.argv[1:])}".rstrip())
     if not args.no_structures:
         structures(args.only, repeat)
-    if not args.no_capture:
-        shapes = args.shapes.split(",") if args.shapes else list(SHAPES)
+    shapes = args.shapes.split(",") if args.shapes else list(SHAPES)
+    if not args.no_capture and not args.no_ratios:
         print_capture([interleaved(records, shape=shape) for shape in shapes])
         print(f"load average now: {os.getloadavg()[0]:.2f}")
+    if not args.no_capture and not args.no_memory:
         memory = args.memory_shapes.split(",") if args.memory_shapes else shapes
-        print_memory([(shape, d, memory_run(n, d, shape=shape))
-                      for shape in memory for d in (True, False) for n in sizes])
+        memory_table(memory, args.memory_paths.split(","), sizes, args.capture_dir)
         print(f"load average now: {os.getloadavg()[0]:.2f}")
     if not args.no_hexdump:
         print_hexdump(hexdump_ratios(4 if args.quick else 16, 1 if args.quick else 5))

@@ -5,15 +5,23 @@ per-record report the command prints, full reports or ``--no-diagnostics``) and
 ``capture_baseline.decode_lines`` read the same JSON-Lines records in alternating chunks; each
 chunk's CPU time (``time.process_time``: what another helper's load does not inflate) is
 divided by the script's chunk taken just before it, and the median of those paired ratios is
-the result.  Memory is measured apart, one fresh process per capture size, by the process's
-maximum resident set: flat means the same peak at 10 thousand and at a million records.
+the result.
+
+Memory is measured apart (:func:`memory_run`): a capture file of a shape with ``count``
+records (no two equal: ``shape.lines(count)``, written once by a child process), then one
+``iscsitgt-spt decode --json FILE`` per path (full reports, ``--no-diagnostics``, ``--jobs
+2``), output to /dev/null, its peak resident set taken by peak.py (the command's own, or
+with ``--jobs`` its largest process, main or worker; never this process's).  Flat means the
+same peak at 10 thousand and at a million records.  ``python capture.py --trace COUNT``
+runs the library path in this process's child under ``tracemalloc`` (the shape's first 2,000
+records repeated) to find what grows.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-import resource
+import os
 import statistics
 import subprocess
 import sys
@@ -25,9 +33,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from peak import run, self_peak_mib
 from shapes import SHAPES, project
 
-__all__ = ["capture_lines", "interleaved", "memory_run"]
+__all__ = ["MEMORY_PATHS", "capture_lines", "interleaved", "memory_run", "write_capture"]
+
+#: The ``decode --json`` paths of the memory runs, by name: their extra options.
+MEMORY_PATHS = {"report": [], "bulk": ["--no-diagnostics"], "jobs2": ["--jobs", "2"]}
 
 def capture_lines(count: int = 10) -> list[str]:
     """``count`` records of the benchmark's mix (see shapes.py: ``mix``)."""
@@ -85,8 +97,7 @@ def worker(count: int, diagnostics: bool, trace: bool, shape: str = "mix") -> No
         done += 1
     elapsed = time.process_time() - start
     peak = tracemalloc.get_traced_memory()[1] if trace else None
-    print(json.dumps({"records": done, "cpu_seconds": elapsed,
-                      "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    print(json.dumps({"records": done, "cpu_seconds": elapsed, "max_rss_mb": self_peak_mib(),
                       "tracemalloc_peak_kb": None if peak is None else peak / 1024}))
 
 
@@ -95,8 +106,9 @@ def _lines_per(kind: Any) -> int:
     return max(1, len(kind.lines(10)) // 10)
 
 
-def memory_run(count: int, diagnostics: bool, trace: bool = False,
-               shape: str = "mix") -> dict[str, Any]:
+def trace_run(count: int, diagnostics: bool, trace: bool = False,
+              shape: str = "mix") -> dict[str, Any]:
+    """The library path in a fresh process (see :func:`worker`)."""
     cmd = [sys.executable, __file__, str(count), "--shape", shape]
     cmd += [] if diagnostics else ["--bulk"]
     cmd += ["--trace"] if trace else []
@@ -105,6 +117,39 @@ def memory_run(count: int, diagnostics: bool, trace: bool = False,
     return result
 
 
+def write_capture(shape: str, count: int, path: Path) -> Path:
+    """``count`` records of a shape in a capture file, written by a child process (which
+    holds the lines; this process stays small), unless the file is there already."""
+    if not path.exists():
+        subprocess.run([sys.executable, __file__, "--write", shape, str(count), str(path)],
+                       check=True)
+    return path
+
+
+def _write(shape: str, count: int, path: str) -> None:
+    lines = SHAPES[shape].lines(count)
+    part = path + ".part"
+    with open(part, "w", encoding="utf-8") as out:
+        for at in range(0, len(lines), 10_000):
+            out.write("\n".join(lines[at:at + 10_000]) + "\n")
+    os.replace(part, path)
+
+
+def memory_run(count: int, path: str, shape: str, folder: Path) -> dict[str, Any]:
+    """Peak of ``decode --json`` (with the options of ``MEMORY_PATHS[path]``) on a capture
+    of ``count`` records of a shape, kept in ``folder`` for the other paths."""
+    capture = write_capture(shape, count, folder / f"{shape}-{count}.capture")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    usage = run([sys.executable, "-m", "iscsitgt_spt", "decode", "--json",
+                 *MEMORY_PATHS[path], str(capture)], env=env)
+    return {"records": count, "cpu_seconds": usage.cpu, "wall_seconds": usage.wall,
+            "max_rss_mb": usage.peak_mib, "exit": usage.code, "floor_mb": usage.floor_mib,
+            "load": os.getloadavg()[0]}
+
+
 if __name__ == "__main__":
+    if sys.argv[1] == "--write":
+        _write(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+        sys.exit(0)
     worker(int(sys.argv[1]), "--bulk" not in sys.argv, "--trace" in sys.argv,
            sys.argv[sys.argv.index("--shape") + 1] if "--shape" in sys.argv else "mix")

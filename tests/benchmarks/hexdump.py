@@ -8,7 +8,8 @@ random bytes, so every row past the structure carries the trailing-bytes finding
 marker row) and *random* (bytes that do not decode: a plain dump after the error line).  Each
 round runs ``hexdump -C`` and then ``iscsitgt-spt decode --hexdump`` on the same file, output
 to /dev/null; the CPU time of each (user + system, from ``os.wait4``) and the ratio of the
-pair are recorded, and the median ratio is reported with both peaks (``ru_maxrss``).  The
+pair are recorded, and the median ratio is reported with both peaks (peak.py: the
+command's own, not this process's).  The
 command runs without ``PYTHONUNBUFFERED``, as in a user's shell (with it, Python writes
 each line with its own system call).  Goal: ratio <= 3x on both, memory flat (memory.py
 measures the growth with the input size).
@@ -20,7 +21,6 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -29,17 +29,16 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from memory import TMF, write_input
+from peak import run
 
 __all__ = ["hexdump_ratios"]
 
 
 def _cpu(cmd: list[str]) -> tuple[float, float]:
-    """(CPU seconds, peak RSS MiB) of one command, output to /dev/null."""
+    """(CPU seconds, peak RSS MiB) of one command, output to /dev/null (peak.py)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
-    with open(os.devnull, "wb") as sink:
-        proc = subprocess.Popen(cmd, stdout=sink, stderr=sink, env=env)
-        _, _, usage = os.wait4(proc.pid, 0)
-    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    usage = run(cmd, env=env)
+    return usage.cpu, usage.peak_mib
 
 
 def hexdump_ratios(mib: int = 16, rounds: int = 5) -> dict[str, Any] | None:

@@ -11,7 +11,7 @@ capture, a ``fuzz --all -n 500`` corpus, 16 MiB of one raw buffer): its bytes pe
 and past the page of one small structure (the constant); with ``--baseline``, the same inputs
 through another interpreter's installed iscsitgt-spt (an older tree), side by side in one run.
 
-Each run is its own subprocess (peak RSS read from the child's rusage), HTML and JSON-Lines
+Each run is its own subprocess (peak RSS measured by peak.py), HTML and JSON-Lines
 interleaved per size so a load change on a shared machine hits both alike.  Reported as
 ratios: the peak memory of the largest capture over the smallest's (flat means about 1.0),
 and the HTML run's time over the JSON run's.
@@ -30,11 +30,14 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from peak import run
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "cli" / "samples" / "demo.jsonl"
@@ -52,16 +55,11 @@ def _capture(folder: Path, records: int) -> Path:
 
 
 def _run(args: list[str], python: str = sys.executable) -> tuple[float, float]:
-    """(seconds, peak RSS in MiB) of one CLI run in a child process."""
-    code = ("import resource, sys; from iscsitgt_spt.cli import main; rc = main(sys.argv[1:]); "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); "
-            "sys.exit(0)")
-    start = time.perf_counter()
-    run = subprocess.run([python, "-c", code, *args], capture_output=True, text=True,
-                         check=True)
-    seconds = time.perf_counter() - start
-    peak_kib = int(run.stderr.strip().splitlines()[-1])
-    return seconds, peak_kib / 1024
+    """(seconds, peak RSS in MiB) of one CLI run in a child process (peak.py: its own peak,
+    not this process's, which a child's ``ru_maxrss`` would start from)."""
+    code = "import sys; from iscsitgt_spt.cli import main; main(sys.argv[1:])"
+    usage = run([python, "-c", code, *args])
+    return usage.wall, usage.peak_mib
 
 
 def _page(src: Path, page: Path, python: str = sys.executable) -> tuple[float, float, int]:

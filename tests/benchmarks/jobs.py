@@ -20,27 +20,22 @@ import argparse
 import filecmp
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from peak import run
 from shapes import SHAPES
 
 
 def _run(cmd: list[str], out: str) -> tuple[float, float, float]:
-    """(wall seconds, CPU seconds of the process and its workers, peak RSS MiB)."""
+    """(wall seconds, CPU seconds of the process and its workers, peak RSS MiB of the
+    largest of them), through peak.py."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
-    start = time.perf_counter()
-    with open(out, "wb") as sink:
-        proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.DEVNULL, env=env)
-        _, _, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    # Workers are the command's children, waited for by it: counted in RUSAGE_CHILDREN.
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    usage = run(cmd, stdout=out, env=env)
+    return usage.wall, usage.cpu, usage.peak_mib
 
 
 def main() -> None:

@@ -4,7 +4,7 @@
     python tests/benchmarks/memory.py --sizes 1 4 --irpmon-mib 8      # quicker
 
 Each measurement is one ``python -m iscsitgt_spt decode ...`` subprocess writing to /dev/null;
-its peak resident set comes from ``os.wait4`` (the kernel's ``ru_maxrss``), and the floor is
+its peak resident set is taken by peak.py (not this process's), and the floor is
 the same command on the 64-byte sample buffer, measured in the same run.  Reported, never
 asserted:
 
@@ -61,8 +61,9 @@ RSS of ``decode --json`` over the floor per character of the line, 1 MiB / 8 MiB
   pairs between spaces 2.60x / 2.33x, base64 3.75x / 3.77x (its bytes do not decode: the
   error line, not the document).
 
-(Earlier runs that built the input whole in this process measured it in the child too: the
-child's ``ru_maxrss`` includes this process's memory at the fork; see :func:`write_input`.)
+(Earlier runs measured this process in the child too: a child's ``ru_maxrss`` starts from
+the high-water mark of the address space it execs from, this process's; every peak is now
+taken through peak.py's launcher, whose own floor is about 3 MiB.)
 """
 
 from __future__ import annotations
@@ -72,9 +73,12 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 import tracemalloc
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from peak import run
 
 ROOT = Path(__file__).resolve().parents[2]
 CAPTURES = ROOT / "tests" / "vectors" / "captures"
@@ -83,22 +87,14 @@ MIB = 1 << 20
 
 
 def peak_of(args: list[str]) -> tuple[float, float, int]:
-    """(peak RSS in MiB, seconds, exit code) of ``python -m iscsitgt_spt ARGS``."""
-    start = time.monotonic()
-    with open(os.devnull, "wb") as sink:
-        proc = subprocess.Popen([sys.executable, "-m", "iscsitgt_spt", *args],
-                                stdout=sink, stderr=sink)
-        _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return usage.ru_maxrss / 1024, time.monotonic() - start, proc.returncode
+    """(peak RSS in MiB, seconds, exit code) of ``python -m iscsitgt_spt ARGS`` (peak.py)."""
+    usage = run([sys.executable, "-m", "iscsitgt_spt", *args])
+    return usage.peak_mib, usage.wall, usage.code
 
 
 def write_input(path: Path, prefix: bytes, mib: int) -> None:
-    """``prefix`` and ``mib`` MiB of random bytes, written a MiB at a time.
-
-    The child's ``ru_maxrss`` counts this process's resident memory at the fork (the child
-    shares it until it execs): an input built whole here would be measured as the child's.
-    """
+    """``prefix`` and ``mib`` MiB of random bytes, written a MiB at a time (this process
+    stays small; peak.py no longer lets its memory show in a child's)."""
     with path.open("wb") as out:
         out.write(prefix)
         for _ in range(mib):
