@@ -53,7 +53,11 @@ __all__ = [
     "refuse_binary",
 ]
 
-_MAX_PENDING = 100_000
+# Requests waiting for their completion (same IRP address), at most: past it the oldest is
+# written unpaired.  A miniport has a few hundred IOCTLs outstanding at once (queue depths);
+# a capture whose completions were filtered out would otherwise hold every request, about
+# 1.5 KB each, until its end (100,000 held grew a requests-only capture to 200 MiB).
+_MAX_PENDING = 4096
 _IOCTL_MAJORS = {"DeviceControl", "InternalDeviceControl"}
 
 

@@ -171,3 +171,31 @@ def test_columns_land_in_meta(vectors: Path) -> None:
     assert completion["status"] == 0 and completion["status_name"] == "STATUS_SUCCESS"
     assert completion["information"] == "0x0000000000000040"
     assert request.meta["status"] == 0 and request.meta["paired"] is True
+
+
+def test_requests_waiting_for_a_completion_are_bounded() -> None:
+    """Memory stays flat on a capture of requests whose completions never come (filtered out):
+    past ``_MAX_PENDING`` the oldest request is written unpaired, in input order; a completion
+    that does come, within the bound, still finds its request."""
+    from iscsitgt_spt.codec.capture import irpmon
+
+    pairer = irpmon.Pairer("irpmon-json")
+    bound = irpmon._MAX_PENDING
+    total = bound + 50
+    out = []
+    for n in range(total):
+        request = irpmon._Parsed("request", n + 1, f"0x{n:016X}", IOCTL_SCSI_MINIPORT,
+                                 bytes([n % 256]), {"irp": f"0x{n:016X}"})
+        out += pairer.feed(request)
+        assert len(pairer.pending) <= bound
+    # The 50 oldest were let go unpaired, in order (one of them still held back by the
+    # pairer until the next record, so it can name skipped lines).
+    assert [r.line for r in out] == list(range(1, 50))
+    assert all(r.meta["paired"] is False for r in out)
+    last = f"0x{total - 1:016X}"
+    completion = irpmon._Parsed("completion", total + 1, last, None, b"\x01", {"status": 0})
+    out += pairer.feed(completion)
+    out += pairer.flush()
+    assert len(out) == total
+    paired = [r for r in out if r.meta["paired"]]
+    assert [(r.line, r.end_line, r.data_out) for r in paired] == [(total, total + 1, b"\x01")]
