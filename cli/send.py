@@ -17,7 +17,8 @@ TMF Response, CHECK CONDITION, a DeviceIoControl error code refusing the request
 that does not decode) are what fuzzing is for: they are counted, with their meaning, and the
 exit status stays 0.  A *transport* failure -- the request got no answer from the target (a
 replay that cannot answer it, a closed transport, a Win32 error saying the device or handle is
-unusable rather than that the request was refused) -- makes it 1.
+unusable rather than that the request was refused) -- makes it 1, as does a corpus line that
+cannot be read (named on stderr with the first few others; the rest are counted).
 """
 
 from __future__ import annotations
@@ -86,7 +87,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
         "capacity=N,signature=S,aux_signature=S,delay=SECONDS) or replay:FILE. Exit status 1 "
         "when the target reports a failure. With --fuzz-corpus, replay every record of a "
         "JSON-Lines corpus and print a summary of the target's answers with their meaning; "
-        "those failures are results (exit 0), a transport failure (no answer) exits 1.",
+        "those failures are results (exit 0), a transport failure (no answer) or a corpus "
+        "line that cannot be read exits 1.",
     )
     p.add_argument("name", nargs="?", type=structure_name, metavar="NAME",
                    help="structure name (default: the document's own name)")
@@ -336,10 +338,10 @@ class _Answer(NamedTuple):
     outcome: _Outcome | None = None
     recorded: str = ""
     malformed: bool = False
+    error: str = ""  # why a malformed line could not be read (it names the line)
 
 
 _SKIPPED = _Answer(sent=False)
-_MALFORMED = _Answer(sent=False, malformed=True)
 
 
 class _Target:
@@ -356,8 +358,8 @@ class _Target:
     def answer(self, item: _Item) -> _Answer:
         try:
             record = parse_line(item.line, item.lineno, max_record_bytes=self.bound)
-        except SptError:
-            return _MALFORMED
+        except SptError as exc:
+            return _Answer(sent=False, malformed=True, error=str(exc))
         if record is None:
             return _SKIPPED
         profile = Profile.of(record.abi or self.default.abi,
@@ -463,7 +465,18 @@ def _run_corpus(args: argparse.Namespace) -> int:
         print(f"iscsitgt-spt send: {sum(tally.lost.values())} of {tally.sent} requests got no "
               "answer (transport failures)", file=sys.stderr)
         return EXIT_FAILED
+    if tally.malformed:
+        # Lines of the corpus that were not read: named, and exit 1 (a record not read).
+        more = tally.malformed - len(tally.unread)
+        print(one_line(f"iscsitgt-spt send: --fuzz-corpus: {tally.malformed} line"
+                       f"{'s' if tally.malformed > 1 else ''} not read: "
+                       + "; ".join(tally.unread) + (f"; and {more} more" if more else "")),
+              file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
+
+
+_UNREAD_SHOWN = 3  # malformed corpus lines named on stderr; the rest are counted
 
 
 class _Tally:
@@ -472,12 +485,15 @@ class _Tally:
 
     def __init__(self) -> None:
         self.sent = self.malformed = 0
+        self.unread: list[str] = []  # the first few malformed lines' errors (memory bounded)
         self.failed: collections.Counter[str] = collections.Counter()
         self.lost: collections.Counter[str] = collections.Counter()
         self.meanings: dict[str, str] = {}
 
     def add(self, answer: _Answer) -> None:
         self.malformed += answer.malformed
+        if answer.malformed and len(self.unread) < _UNREAD_SHOWN:
+            self.unread.append(answer.error)
         if not answer.sent:
             return
         self.sent += 1

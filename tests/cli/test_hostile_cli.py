@@ -80,7 +80,8 @@ def test_case11_corpus_that_is_not_utf8(tmp_path: Path) -> None:
     good = json.dumps({"ioctl": "0x0004d008", "in": TMF.hex()}).encode()
     corpus.write_bytes(good + b"\n\xff\xfe\x00garbage\n" + good + b"\n")
     out = cli("send", "--device", "sim:", "--fuzz-corpus", str(corpus), "--json")
-    assert out.returncode == 0, out.stderr
+    assert out.returncode == 1  # line 2 was not read: named on stderr
+    assert b"1 line not read: line 2" in out.stderr and out.stderr.count(b"\n") == 1
     summary = json.loads(out.stdout)
     assert summary["sent"] == 2 and summary["malformed"] == 1
 

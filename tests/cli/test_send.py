@@ -123,7 +123,10 @@ def test_fuzz_corpus_summary(tmp_path: Path) -> None:
     capture = tmp_path / "rec.jsonl"
     out = cli("--fuzz-corpus", str(corpus), "--device", "sim:", "--record", str(capture),
               "--json")
-    assert out.returncode == 0, out.stderr  # the target's failure answers are results
+    # The target's failure answers are results; the line that is not JSON was not read: exit 1,
+    # one line naming it (its line number, 5, is where the corpus above puts it).
+    assert out.returncode == 1
+    assert out.stderr.count("\n") == 1 and "1 line not read: line 5 " in out.stderr
     summary = json.loads(out.stdout)
     meanings = summary.pop("meanings")
     assert summary == {
@@ -140,7 +143,8 @@ def test_fuzz_corpus_summary(tmp_path: Path) -> None:
     assert statuses == [0, 0, 1, 87]
     text = cli("--fuzz-corpus", str(corpus), "--device", "sim:")
     assert text.stdout.startswith("sent 4, ok 1, failed 3, malformed lines 1\n")
-    assert text.stderr == ""  # no progress line when stderr is not a terminal
+    # no progress line when stderr is not a terminal: only the line naming the unread line
+    assert text.returncode == 1 and text.stderr == out.stderr
 
 
 def _default_sigint() -> None:
