@@ -12,7 +12,7 @@ writes the same line from the bytes (with the lint pass's findings when diagnost
 the values through the text function compiled from their layout
 (:attr:`~iscsitgt_spt.codec.fast.FastCodec.text`), the record's head, profile and document
 heads through the very functions the general path writes them with, the changes read from
-the fast path's slots (:func:`~iscsitgt_spt.codec.analysis.report.diff_buffers`), the lint
+the fast path's slots (:func:`~iscsitgt_spt.codec.analysis.report.changes_text`), the lint
 pass from the bytes (:func:`~iscsitgt_spt.codec.analysis.lint.lint_whole`) and the sense
 data through its generated template
 (:func:`~iscsitgt_spt.codec.sense.decoder.sense_json_text`).  What depends on a record's
@@ -36,8 +36,8 @@ from __future__ import annotations
 from iscsitgt_spt.codec.analysis.detect_profile import ProfileGuess
 from iscsitgt_spt.codec.analysis.lint import Finding, lint_whole
 from iscsitgt_spt.codec.analysis.report import (
+    changes_text,
     choose_profile,
-    diff_buffers,
     findings_text,
     guess_text,
     record_head_text,
@@ -187,10 +187,9 @@ def _output(
         findings = tuple(lint_whole(layout, out, output=True))
     text = (head + codec.text(out) + '},"findings":'
             + findings_text(findings) + "}")
-    if out != data:
-        changes = diff_buffers(layout, data, out)
-        if changes:
-            text += ',"changes":' + compact_dumps([c.to_json() for c in changes])
+    changes = changes_text(layout, data, out)
+    if changes:
+        text += ',"changes":' + changes
     return text, findings
 
 

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from iscsitgt_spt.codec.analysis.bulk import bulk_json_line, bulk_line
 from iscsitgt_spt.codec.analysis.report import (
+    changes_text,
     diff_buffers,
     diff_values,
     head_json,
@@ -222,6 +223,9 @@ def test_diff_buffers_is_diff_values_of_the_decoded_buffers(pair: tuple) -> None
     got = diff_buffers(layout, before, after)
     assert [(c.path, c.offset, type(c.before), c.before, type(c.after), c.after) for c in got] \
         == [(c.path, c.offset, type(c.before), c.before, type(c.after), c.after) for c in want]
+    # The changes' text, written from the slots, is the JSON encoder's of the general list.
+    assert changes_text(layout, before, after) == (
+        compact_dumps([c.to_json() for c in want]) if want else "")
 
 
 def test_diff_buffers_names_the_changed_members() -> None:
