@@ -544,7 +544,15 @@ def decode_sense_at(
 def sense_text_at(raw: bytes, start: int, length: int, sense_data: bytes) -> str | None:
     """``decode_sense_at(...)``'s JSON text (``to_json_text``), the usual fixed-format
     sense data written straight from its bytes."""
-    return _sense_at(raw, start, length, sense_data, _sense_decoders()[1])
+    sense = raw[start : start + length] if length else b""
+    if len(sense) != length or not sense:
+        sense = sense_data
+    if not sense.strip(b"\0"):  # all zero: no sense data
+        return None
+    try:
+        return (_SENSE_DECODER[0] if _SENSE_DECODER else _sense_decoders())[1](sense)
+    except ParseError:
+        return None
 
 
 def _sense_at(
