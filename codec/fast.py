@@ -24,7 +24,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from iscsitgt_spt.codec.convert import to_container
-from iscsitgt_spt.codec.jsonform import TEMPLATE_GLOBALS, json_template, value_to_json_text
+from iscsitgt_spt.codec.jsonform import (
+    TEMPLATE_GLOBALS,
+    json_template,
+    json_template_groups,
+    value_to_json_text,
+)
 from iscsitgt_spt.codec.values import Schema, StructValue, schema_of
 from iscsitgt_spt.spec.errors import BuildError, ParseError
 from iscsitgt_spt.spec.layout import Layout, Member
@@ -91,6 +96,14 @@ class FastCodec:
     flat_source: str
     flat_value_source: str
     value_text_source: str
+    #: ``text``'s pieces (:func:`~iscsitgt_spt.codec.jsonform.json_template_groups`: a nested
+    #: structure, a string, a run of other members), which make its text end to end
+    text_parts: Callable[[Any], tuple[str, ...]]
+    #: each piece from ``struct.unpack``'s tuple (another buffer's piece kept where its slots
+    #: are the same), and the piece each slot is written in
+    part_texts: tuple[Callable[[tuple[Any, ...]], str], ...]
+    part_of_slot: tuple[int, ...]
+    text_parts_source: str
 
 
 @dataclass(frozen=True)
@@ -277,6 +290,7 @@ def _compile(layout: Layout) -> FastCodec:
     value_args = json_template(schema, iter(gen.in_value))[1]
     value_text_src = "\n".join(["def value_text(value):", *gen.value_lines,
                                 f"    return {template!r} % ({', '.join(value_args)},)"]) + "\n"
+    parts_src, part_of_slot = _parts_source(schema, gen, len(gen.codes))
     namespace: dict[str, Any] = dict(gen.names)
     namespace.update(TEMPLATE_GLOBALS)
     namespace.update(
@@ -287,12 +301,38 @@ def _compile(layout: Layout) -> FastCodec:
     # One module of generated functions per layout, from the one walk of its members above.
     sources = {"decode": decode_src, "encode": encode_src, "text": text_src,
                "flat": flat_src, "flat_value": flat_value_src, "value_text": value_text_src}
-    exec(compile("\n".join(sources.values()), f"<fast {layout.name} {layout.profile}>", "exec"),
-         namespace)
+    exec(compile("\n".join([*sources.values(), parts_src]),
+                 f"<fast {layout.name} {layout.profile}>", "exec"), namespace)
     return FastCodec(
         layout, schema, fmt, namespace["decode"], namespace["encode"], namespace["text"],
         tuple(gen.leaf_slots), namespace["flat"], namespace["flat_value"],
-        namespace["value_text"], *sources.values())  # the sources in the fields' order
+        namespace["value_text"], *sources.values(),  # the sources in the fields' order
+        text_parts=namespace["text_parts"],
+        part_texts=tuple(namespace[f"part_{g}"] for g in range(len(set(part_of_slot)))),
+        part_of_slot=part_of_slot, text_parts_source=parts_src)
+
+
+def _parts_source(schema: Schema, gen: _Generator, slots: int) -> tuple[str, tuple[int, ...]]:
+    """The source of ``text_parts`` and of each ``part_<g>`` (see :class:`FastCodec`), and
+    the piece of each slot: the leaves of a piece are consecutive, so are its slots."""
+    names = ", ".join(f"f{i}" for i in range(slots))
+    groups = json_template_groups(schema, iter(gen.leaves))
+    part_of_slot = [-1] * slots
+    pieces, functions, first = [], [], 0
+    for g, (template, args, count) in enumerate(groups):
+        used = sorted({leaf.slot for leaf in gen.leaf_slots[first:first + count]})
+        first += count
+        for slot in used:
+            assert part_of_slot[slot] == -1, "a bit-field unit is in one piece"
+            part_of_slot[slot] = g
+        piece = f"{template!r} % ({''.join(arg + ', ' for arg in args)})"
+        pieces.append(piece)
+        bind = (f"    {''.join(f'f{i}, ' for i in used)}= v[{used[0]}:{used[-1] + 1}]\n"
+                if used else "")
+        functions.append(f"def part_{g}(v):\n{bind}    return {piece}\n")
+    source = (f"def text_parts(data):\n    {names}, = unpack(data)\n"
+              f"    return ({''.join(piece + ', ' for piece in pieces)})\n")
+    return "\n".join([source, *functions]), tuple(part_of_slot)
 
 
 # Keyed by id(): a Layout's own hash walks its whole member tree (far slower than decoding).

@@ -36,6 +36,7 @@ from __future__ import annotations
 from iscsitgt_spt.codec.analysis.detect_profile import ProfileGuess
 from iscsitgt_spt.codec.analysis.lint import Finding, lint_whole
 from iscsitgt_spt.codec.analysis.report import (
+    changed_slots,
     changes_text,
     choose_profile,
     findings_text,
@@ -116,11 +117,13 @@ def bulk_line(
     findings: tuple[Finding, ...] = ()
     if diagnostics:  # the lint pass, as report_record's, the members read from the bytes
         findings = tuple(lint_whole(layout, whole, trailing=trailing, output=False))
-    line = ("{" + record_head_text(record, profile) + middle + codec.text(whole)
+    pieces = codec.text_parts(data) if out is not None else None
+    value = codec.text(whole) if pieces is None else "".join(pieces)
+    line = ("{" + record_head_text(record, profile) + middle + value
             + (',"trailing":"' + trailing.hex() + '"' if trailing else "")
             + '},"findings":' + findings_text(findings) + "}")
-    if out is not None:
-        answer, more = _output(codec, answer_head, data, out, diagnostics)
+    if out is not None and pieces is not None:
+        answer, more = _output(codec, answer_head, data, out, (pieces, value), diagnostics)
         line += answer
         findings += more
     sense = _record_sense(layout, data, out)
@@ -176,19 +179,29 @@ def _shape_of(
 
 
 def _output(
-    codec: FastCodec, head: str, data: bytes, out: bytes, diagnostics: bool
+    codec: FastCodec, head: str, data: bytes, out: bytes, request: tuple[tuple[str, ...], str],
+    diagnostics: bool,
 ) -> tuple[str, tuple[Finding, ...]]:
     """The record's ``output`` member (the answer, as long as the request, decoded as the
     same structure: ``head`` is its document's text up to the value) and ``changes`` (the
-    members the driver changed), as text; and the answer's findings."""
+    members the driver changed), as text; and the answer's findings.  ``request`` is the
+    request's value text and its pieces (:attr:`~iscsitgt_spt.codec.fast.FastCodec.
+    text_parts`): the answer's text keeps each piece whose slots the driver left alone."""
     layout = codec.layout
     findings: tuple[Finding, ...] = ()
     if diagnostics:
         findings = tuple(lint_whole(layout, out, output=True))
-    text = (head + codec.text(out) + '},"findings":'
-            + findings_text(findings) + "}")
-    changes = changes_text(layout, data, out)
-    if changes:
+    changed = changed_slots(layout, data, out)
+    slots, _, after = changed
+    pieces, value = request
+    if slots:
+        part_of = codec.part_of_slot
+        redo = {part_of[slot] for slot in slots}
+        value = "".join([part(after) if g in redo else piece
+                         for g, (part, piece) in enumerate(zip(codec.part_texts, pieces))])
+    text = head + value + '},"findings":' + findings_text(findings) + "}"
+    changes = changes_text(layout, data, out, changed) if slots else ""
+    if changes:  # (bits no member holds may differ alone)
         text += ',"changes":' + changes
     return text, findings
 

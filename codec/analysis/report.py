@@ -40,6 +40,7 @@ __all__ = [
     "Change",
     "RecordReport",
     "choose_profile",
+    "changed_slots",
     "changes_text",
     "decode_sense_at",
     "diff_buffers",
@@ -361,29 +362,35 @@ def diff_buffers(layout: Layout, before: bytes, after: bytes) -> list[Change]:
     """``diff_values`` of two whole buffers of ``layout`` (each exactly ``layout.size``
     bytes), read from the bytes: only the leaves of the fast-path slots whose bytes differ
     are looked at (a driver's answer changes a member or two of a request)."""
-    plan = _diff_plan(layout)
-    changes: list[Change] = []
-    slots = _changed_slots(plan, before, after)
-    if slots:
-        unpack = plan.unpack
-        old, new = unpack(before), unpack(after)
-        for slot in slots:
-            changes.extend(_leaf_changes(plan.leaves[slot], old[slot], new[slot]))
-    return changes
+    slots, old, new = changed_slots(layout, before, after)
+    leaves = _diff_plan(layout).leaves
+    return [change for slot in slots
+            for change in _leaf_changes(leaves[slot], old[slot], new[slot])]
 
 
-def changes_text(layout: Layout, before: bytes, after: bytes) -> str:
-    """``compact_dumps([c.to_json() for c in diff_buffers(layout, before, after)])`` (the
-    record's ``changes`` member), written from the slots that differ: ``""`` when nothing
-    changed."""
+def changed_slots(
+    layout: Layout, before: bytes, after: bytes
+) -> tuple[list[int], tuple[Any, ...], tuple[Any, ...]]:
+    """The fast-path slots whose bytes differ between two whole buffers of ``layout``, in
+    offset order, and the buffers unpacked (two empty tuples when they are equal)."""
     plan = _diff_plan(layout)
     slots = _changed_slots(plan, before, after)
     if not slots:
-        return ""
-    unpack = plan.unpack
-    old, new = unpack(before), unpack(after)
+        return slots, (), ()
+    return slots, plan.unpack(before), plan.unpack(after)
+
+
+def changes_text(
+    layout: Layout, before: bytes, after: bytes,
+    changed: tuple[list[int], tuple[Any, ...], tuple[Any, ...]] | None = None,
+) -> str:
+    """``compact_dumps([c.to_json() for c in diff_buffers(layout, before, after)])`` (the
+    record's ``changes`` member), written from the slots that differ (``changed``: what
+    :func:`changed_slots` gives, when the caller has it): ``""`` when nothing changed."""
+    slots, old, new = changed if changed is not None else changed_slots(layout, before, after)
+    heads = _diff_plan(layout).heads
     parts = [text for slot in slots
-             for text in _leaf_change_texts(plan.heads[slot], old[slot], new[slot])]
+             for text in _leaf_change_texts(heads[slot], old[slot], new[slot])]
     return "[" + ",".join(parts) + "]" if parts else ""
 
 
