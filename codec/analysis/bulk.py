@@ -117,19 +117,23 @@ def bulk_line(
     findings: tuple[Finding, ...] = ()
     if diagnostics:  # the lint pass, as report_record's, the members read from the bytes
         findings = tuple(lint_whole(layout, whole, trailing=trailing, output=False))
-    pieces = codec.text_parts(data) if out is not None else None
-    value = codec.text(whole) if pieces is None else "".join(pieces)
-    line = ("{" + record_head_text(record, profile) + middle + value
-            + (',"trailing":"' + trailing.hex() + '"' if trailing else "")
-            + '},"findings":' + findings_text(findings) + "}")
-    if out is not None and pieces is not None:
-        answer, more = _output(codec, answer_head, data, out, (pieces, value), diagnostics)
-        line += answer
-        findings += more
+    # The line's parts, joined once: a line is kilobytes, and each + would copy it.
+    parts = ["{", record_head_text(record, profile), middle]
+    if out is None:
+        parts.append(codec.text(whole))
+        if trailing:
+            parts += (',"trailing":"', trailing.hex(), '"')
+        parts += ('},"findings":', findings_text(findings), "}")
+    else:
+        pieces = codec.text_parts(data)
+        parts.extend(pieces)
+        parts += ('},"findings":', findings_text(findings), "}")
+        findings += _output(parts, codec, answer_head, data, out, pieces, diagnostics)
     sense = _record_sense(layout, data, out)
     if sense is not None:
-        return line + ',"sense":' + sense + "}", findings, False
-    return line + "}", findings, False
+        parts += (',"sense":', sense)
+    parts.append("}")
+    return "".join(parts), findings, False
 
 
 def _usual(record: RawRecord) -> bool:
@@ -179,31 +183,33 @@ def _shape_of(
 
 
 def _output(
-    codec: FastCodec, head: str, data: bytes, out: bytes, request: tuple[tuple[str, ...], str],
-    diagnostics: bool,
-) -> tuple[str, tuple[Finding, ...]]:
-    """The record's ``output`` member (the answer, as long as the request, decoded as the
-    same structure: ``head`` is its document's text up to the value) and ``changes`` (the
-    members the driver changed), as text; and the answer's findings.  ``request`` is the
-    request's value text and its pieces (:attr:`~iscsitgt_spt.codec.fast.FastCodec.
-    text_parts`): the answer's text keeps each piece whose slots the driver left alone."""
+    parts: list[str], codec: FastCodec, head: str, data: bytes, out: bytes,
+    pieces: tuple[str, ...], diagnostics: bool,
+) -> tuple[Finding, ...]:
+    """Add the record's ``output`` member (the answer, as long as the request, decoded as
+    the same structure: ``head`` is its document's text up to the value) and ``changes``
+    (the members the driver changed) to the line's ``parts``; the answer's findings.  The
+    answer's value text keeps each of the request's ``pieces``
+    (:attr:`~iscsitgt_spt.codec.fast.FastCodec.text_parts`) whose slots the driver left
+    alone."""
     layout = codec.layout
     findings: tuple[Finding, ...] = ()
     if diagnostics:
         findings = tuple(lint_whole(layout, out, output=True))
     changed = changed_slots(layout, data, out)
     slots, _, after = changed
-    pieces, value = request
     if slots:
         part_of = codec.part_of_slot
         redo = {part_of[slot] for slot in slots}
-        value = "".join([part(after) if g in redo else piece
-                         for g, (part, piece) in enumerate(zip(codec.part_texts, pieces))])
-    text = head + value + '},"findings":' + findings_text(findings) + "}"
+        pieces = tuple([part(after) if g in redo else piece
+                        for g, (part, piece) in enumerate(zip(codec.part_texts, pieces))])
+    parts.append(head)
+    parts.extend(pieces)
+    parts += ('},"findings":', findings_text(findings), "}")
     changes = changes_text(layout, data, out, changed) if slots else ""
     if changes:  # (bits no member holds may differ alone)
-        text += ',"changes":' + changes
-    return text, findings
+        parts += (',"changes":', changes)
+    return findings
 
 
 def _shape(
