@@ -105,30 +105,35 @@ def bulk_line(
         return None
     codec, middle, answer_head, cut = found
     layout = codec.layout
-    out = record.data_out
+    out = record.data_out or None  # (an empty answer is none, as the general path reads it)
     if cut is not None:  # a buffer cut short: its whole members, where it ends, its bytes
         if out is not None or diagnostics:
             return None  # an answer to it, or the lint pass on it: the general path
         return _cut_line(record, profile, layout, middle, cut, data), (), True
-    whole = data if len(data) == layout.size else data[:layout.size]
-    trailing = data[layout.size:]
-    if out is not None and (trailing or type(out) is not bytes or len(out) != layout.size):
-        return None  # an empty, cut or longer answer: the general path says what it holds
+    size = layout.size
+    if out is not None and (type(out) is not bytes or len(out) < size):
+        return None  # a cut answer: the general path says what it holds
+    whole = data if len(data) == size else data[:size]
+    trailing = data[size:]
     findings: tuple[Finding, ...] = ()
     if diagnostics:  # the lint pass, as report_record's, the members read from the bytes
         findings = tuple(lint_whole(layout, whole, trailing=trailing, output=False))
     # The line's parts, joined once: a line is kilobytes, and each + would copy it.
     parts = ["{", record_head_text(record, profile), middle]
+    pieces = None
     if out is None:
         parts.append(codec.text(whole))
-        if trailing:
-            parts += (',"trailing":"', trailing.hex(), '"')
-        parts += ('},"findings":', findings_text(findings), "}")
     else:
-        pieces = codec.text_parts(data)
+        pieces = codec.text_parts(whole)
         parts.extend(pieces)
-        parts += ('},"findings":', findings_text(findings), "}")
-        findings += _output(parts, codec, answer_head, data, out, pieces, diagnostics)
+    if trailing:
+        parts += (',"trailing":"', trailing.hex(), '"')
+    parts += ('},"findings":', findings_text(findings), "}")
+    if out is not None and pieces is not None:
+        if len(out) != size:  # an answer with bytes past the structure: its own head
+            answer_head = (',"output":{"document":' + document_head_text(
+                layout.name, profile, len(out), ioctl) + ',"value":')
+        findings += _output(parts, codec, answer_head, whole, out, pieces, diagnostics)
     sense = _record_sense(layout, data, out)
     if sense is not None:
         parts += (',"sense":', sense)
@@ -183,20 +188,23 @@ def _shape_of(
 
 
 def _output(
-    parts: list[str], codec: FastCodec, head: str, data: bytes, out: bytes,
+    parts: list[str], codec: FastCodec, head: str, whole: bytes, out: bytes,
     pieces: tuple[str, ...], diagnostics: bool,
 ) -> tuple[Finding, ...]:
-    """Add the record's ``output`` member (the answer, as long as the request, decoded as
-    the same structure: ``head`` is its document's text up to the value) and ``changes``
-    (the members the driver changed) to the line's ``parts``; the answer's findings.  The
-    answer's value text keeps each of the request's ``pieces``
-    (:attr:`~iscsitgt_spt.codec.fast.FastCodec.text_parts`) whose slots the driver left
-    alone."""
+    """Add the record's ``output`` member (the answer, the request's structure and any bytes
+    past it: ``head`` is its document's text up to the value) and ``changes`` (the members
+    the driver changed between ``whole``, the request's structure, and the answer's) to the
+    line's ``parts``; the answer's findings.  The answer's value text keeps each of the
+    request's ``pieces`` (:attr:`~iscsitgt_spt.codec.fast.FastCodec.text_parts`) whose
+    slots the driver left alone."""
     layout = codec.layout
+    size = layout.size
+    answer = out if len(out) == size else out[:size]
+    trailing = out[size:]
     findings: tuple[Finding, ...] = ()
     if diagnostics:
-        findings = tuple(lint_whole(layout, out, output=True))
-    changed = changed_slots(layout, data, out)
+        findings = tuple(lint_whole(layout, answer, trailing=trailing, output=True))
+    changed = changed_slots(layout, whole, answer)
     slots, _, after = changed
     if slots:
         part_of = codec.part_of_slot
@@ -205,8 +213,10 @@ def _output(
                         for g, (part, piece) in enumerate(zip(codec.part_texts, pieces))])
     parts.append(head)
     parts.extend(pieces)
+    if trailing:
+        parts += (',"trailing":"', trailing.hex(), '"')
     parts += ('},"findings":', findings_text(findings), "}")
-    changes = changes_text(layout, data, out, changed) if slots else ""
+    changes = changes_text(layout, whole, answer, changed) if slots else ""
     if changes:  # (bits no member holds may differ alone)
         parts += (',"changes":', changes)
     return findings

@@ -331,3 +331,32 @@ def test_a_cut_record_is_counted_as_undecoded_by_decode() -> None:
                                             "structure_size": 28}
     assert doc["document"]["value"] == {"HeaderLength": 28}
     assert doc["error_path"] == "SRB_IO_CONTROL.Signature" and doc["error_offset"] == 4
+
+
+def test_recordings_in_general_take_the_shortcut() -> None:
+    # Not vacuous: what recorders write besides the benchmark's tidy line takes the shortcut
+    # and equals the general path: metadata keys in another order, a key of its own, a
+    # missing member, a failure status, an empty answer, an answer with bytes past the
+    # structure, a request with bytes past it answered.
+    for name, ioctl in _REQUESTS.items():
+        for profile in PROFILES:
+            data = encode(build(name, {}, profile=profile))
+            answer = bytes([data[0] ^ 1]) + data[1:-1] + b"\x05"
+            stated = {"abi": profile.abi, "cookie": profile.cookie}
+            lines = [
+                {"status": -1073741823, "pid": 7, "out": answer.hex(), "in": data.hex(),
+                 "ioctl": ioctl, **stated, "time": "2026-11-21T10:00:01Z"},
+                {"ioctl": f"0x{ioctl:08x}", "in": data.hex(), "out": answer.hex(), **stated,
+                 "host": "target01", "status": 0},
+                {"ioctl": f"0x{ioctl:08x}", "in": data.hex(), "out": "", **stated},
+                {"ioctl": f"0x{ioctl:08x}", "in": data.hex(), "out": (answer + b"\1\2").hex(),
+                 **stated, "status": 0},
+                {"ioctl": f"0x{ioctl:08x}", "in": (data + b"\3").hex(),
+                 "out": (answer + b"\4").hex(), **stated, "pid": 4242},
+            ]
+            for record in iter_jsonl([json.dumps(line) for line in lines]):
+                for diagnostics in (False, True):
+                    found = bulk_line(record, diagnostics=diagnostics)
+                    assert found is not None, (name, profile, record)
+                    general = report_record(record, diagnostics=diagnostics)
+                    assert found == (general.to_json_line(), general.findings, False)
