@@ -2,10 +2,10 @@
 
 Capture decoding meets millions of records of a few kinds: a whole request (exactly its
 structure's size, or with bytes past it, which the document keeps as ``trailing``), alone (a
-monitor's or debugger's record), with the driver's answer of the same size and the
-recording's metadata (what ``send --record`` writes), or stating its structure, ABI and
-cookie (a fuzz corpus); the profile detected from the bytes, restricted by
-what the record states, or (in bulk mode) taken as stated.  For such a record the general
+monitor's or debugger's record), with the driver's answer (as long as the request, longer, or
+cut short) and the recording's metadata (what ``send --record`` writes), or stating its
+structure, ABI and cookie (a fuzz corpus); the profile detected from the bytes, restricted
+by what the record states, or (in bulk mode) taken as stated.  For such a record the general
 path builds a dozen objects — the decoded values, the buffer and record reports, the sense
 data's report — only to write them out as one line and drop them.  :func:`bulk_json_line`
 writes the same line from the bytes (with the lint pass's findings when diagnostics are on):
@@ -22,13 +22,14 @@ decided once per shape, keyed on exactly what the decision reads
 per I/O.
 
 It is a shortcut, never a second opinion: any record that is not the usual kind, or on which
-some step would take another turn (a guess that fails, a header-only request, a buffer cut
-short with an answer or under the lint pass), gives ``None`` and the caller takes the
-general path (:func:`~iscsitgt_spt.codec.analysis.report.report_record`).  ``tests/codec/analysis/
-test_bulk.py`` holds every line it writes to the general path's on generated records, hostile
-ones included.  A line written here is a record decoded whole, or a lone request cut short
-(written with its whole members, as the general path writes it): its findings and whether it
-was cut (:func:`bulk_line` returns them) bear on an exit status.
+some step would take another turn (a guess that fails, a header-only request, a request cut
+short with an answer, a buffer cut short under the lint pass), gives ``None`` and the caller
+takes the general path (:func:`~iscsitgt_spt.codec.analysis.report.report_record`).
+``tests/codec/analysis/test_bulk.py`` holds every line it writes to the general path's on
+generated records, hostile ones included.  A line written here is a record decoded whole, or
+a lone request or an answer cut short (written with its whole members, as the general path
+writes it): its findings and whether it was cut (:func:`bulk_line` returns them) bear on an
+exit status.
 """
 
 from __future__ import annotations
@@ -86,8 +87,8 @@ def bulk_line(
     record: RawRecord, *, abi: str | None = None, cookie: str | None = None,
     diagnostics: bool = False,
 ) -> tuple[str, tuple[Finding, ...], bool] | None:
-    """:func:`bulk_json_line`, the record's findings and whether its request was cut short
-    (``RecordReport.undecoded``): what an exit status rests on."""
+    """:func:`bulk_json_line`, the record's findings and whether its request or its answer
+    was cut short (``RecordReport.undecoded``): what an exit status rests on."""
     data = record.data_in
     if not _usual(record) or data is None:
         return None
@@ -111,8 +112,8 @@ def bulk_line(
             return None  # an answer to it, or the lint pass on it: the general path
         return _cut_line(record, profile, layout, middle, cut, data), (), True
     size = layout.size
-    if out is not None and (type(out) is not bytes or len(out) < size):
-        return None  # a cut answer: the general path says what it holds
+    if out is not None and (type(out) is not bytes or (len(out) < size and diagnostics)):
+        return None  # an answer cut short under the lint pass: the general path
     whole = data if len(data) == size else data[:size]
     trailing = data[size:]
     findings: tuple[Finding, ...] = ()
@@ -129,7 +130,11 @@ def bulk_line(
     if trailing:
         parts += (',"trailing":"', trailing.hex(), '"')
     parts += ('},"findings":', findings_text(findings), "}")
-    if out is not None and pieces is not None:
+    cut_answer = False
+    if out is not None and len(out) < size:  # an answer cut short: what it holds whole
+        parts.append(_cut_answer(layout, profile, ioctl, out))
+        cut_answer, out = True, None  # undecoded; the sense data is the request's
+    elif out is not None and pieces is not None:
         if len(out) != size:  # an answer with bytes past the structure: its own head
             answer_head = (',"output":{"document":' + document_head_text(
                 layout.name, profile, len(out), ioctl) + ',"value":')
@@ -138,7 +143,7 @@ def bulk_line(
     if sense is not None:
         parts += (',"sense":', sense)
     parts.append("}")
-    return "".join(parts), findings, False
+    return "".join(parts), findings, cut_answer
 
 
 def _usual(record: RawRecord) -> bool:
@@ -158,6 +163,18 @@ def _cut_line(
     return ("{" + record_head_text(record, profile) + middle
             + compact_dumps(PartialValue(layout, data, padded).to_json())
             + ',"hex":"' + text + cut + text + '","findings":[]}}')
+
+
+def _cut_answer(layout: Layout, profile: Profile, ioctl: int | None, out: bytes) -> str:
+    """The ``output`` member of an answer shorter than the request's structure (no lint
+    pass): its whole members, where it ends, its bytes, as the general path writes them."""
+    text = out.hex()
+    padded = fast_decode(layout, out + bytes(layout.size - len(out)))
+    return (',"output":{"document":'
+            + document_head_text(layout.name, profile, len(out), ioctl)
+            + _truncated_text(layout, len(out))
+            + compact_dumps(PartialValue(layout, out, padded).to_json())
+            + ',"hex":"' + text + _cut_text(layout, len(out)) + text + '","findings":[]}')
 
 
 def _record_sense(layout: Layout, data: bytes, out: bytes | None) -> str | None:

@@ -360,3 +360,23 @@ def test_recordings_in_general_take_the_shortcut() -> None:
                     assert found is not None, (name, profile, record)
                     general = report_record(record, diagnostics=diagnostics)
                     assert found == (general.to_json_line(), general.findings, False)
+
+
+def test_an_answer_cut_short_takes_the_shortcut_without_the_lint_pass() -> None:
+    # Not vacuous: an answer shorter than the request's structure (a recorder writing the
+    # bytes the driver returned) is written by the shortcut in bulk mode, its whole members,
+    # "truncated", error and hex as the general path writes them; under the lint pass it is
+    # left to the general path.
+    for name, ioctl in _REQUESTS.items():
+        for profile in PROFILES:
+            data = encode(build(name, {}, profile=profile))
+            meta = {"abi": profile.abi, "cookie": profile.cookie, "status": 0}
+            for cut in (1, 28, len(data) - 1):
+                record = RawRecord(0, data, data[:cut], ioctl, "jsonl", 1, end_line=1,
+                                   meta=meta)
+                found = bulk_line(record)
+                assert found is not None, (name, profile, cut)
+                general = report_record(record, diagnostics=False)
+                assert found == (general.to_json_line(), (), True) and general.undecoded
+                assert '"truncated":' in found[0].split('"output":')[1]
+                assert bulk_line(record, diagnostics=True) is None
