@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import field
 from json.encoder import encode_basestring as _string_text
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from iscsitgt_spt.codec.analysis.detect_profile import ProfileGuess, detect_profile
 from iscsitgt_spt.codec.analysis.lint import Finding, lint, lint_bytes
@@ -253,7 +253,11 @@ def _plain_json(value: object) -> bool:
     tuples): then it is its own ``_jsonable`` form, and its text is the JSON encoder's."""
     kind = type(value)
     if kind is dict:
-        for key, item in value.items():  # type: ignore[attr-defined]
+        mapping = cast("dict[object, object]", value)
+        if _STR.issuperset(map(type, mapping)) and _JSON_SCALARS.issuperset(
+                map(type, mapping.values())):
+            return True  # (the usual metadata: text and numbers, told at C speed)
+        for key, item in mapping.items():
             if type(key) is not str or (type(item) not in _JSON_SCALARS
                                         and not _plain_json(item)):
                 return False
@@ -316,6 +320,7 @@ def guess_text(guess: ProfileGuess) -> str:
 
 # Values JSON writes as they are (most metadata): no conversion to look for.
 _JSON_SCALARS = frozenset((str, int, float, bool, type(None)))
+_STR = frozenset((str,))
 
 
 def _jsonable(value: object) -> Any:
