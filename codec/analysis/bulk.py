@@ -104,16 +104,26 @@ def bulk_line(
     found = _shape_of(data, guess, profile, ioctl, name)
     if found is None:
         return None
-    codec, middle, answer_head, cut = found
-    layout = codec.layout
     out = record.data_out or None  # (an empty answer is none, as the general path reads it)
+    codec, middle, _, cut = found
     if cut is not None:  # a buffer cut short: its whole members, where it ends, its bytes
         if out is not None or diagnostics:
             return None  # an answer to it, or the lint pass on it: the general path
-        return _cut_line(record, profile, layout, middle, cut, data), (), True
-    size = layout.size
-    if out is not None and (type(out) is not bytes or (len(out) < size and diagnostics)):
+        return _cut_line(record, profile, codec.layout, middle, cut, data), (), True
+    if out is not None and (type(out) is not bytes
+                            or (len(out) < codec.layout.size and diagnostics)):
         return None  # an answer cut short under the lint pass: the general path
+    return _whole_line(record, data, profile, ioctl, found, out, diagnostics)
+
+
+def _whole_line(
+    record: RawRecord, data: bytes, profile: Profile, ioctl: int | None,
+    found: tuple[FastCodec, str, str, str | None], out: bytes | None, diagnostics: bool,
+) -> tuple[str, tuple[Finding, ...], bool]:
+    """The line of a whole request (``found``: its shape), answered or not."""
+    codec, middle, answer_head, _ = found
+    layout = codec.layout
+    size = layout.size
     whole = data if len(data) == size else data[:size]
     trailing = data[size:]
     findings: tuple[Finding, ...] = ()
@@ -121,19 +131,18 @@ def bulk_line(
         findings = tuple(lint_whole(layout, whole, trailing=trailing, output=False))
     # The line's parts, joined once: a line is kilobytes, and each + would copy it.
     parts = ["{", record_head_text(record, profile), middle]
-    pieces = None
-    if out is None:
+    cut_answer = out is not None and len(out) < size
+    pieces = codec.text_parts(whole) if out is not None and not cut_answer else None
+    if pieces is None:
         parts.append(codec.text(whole))
     else:
-        pieces = codec.text_parts(whole)
         parts.extend(pieces)
     if trailing:
         parts += (',"trailing":"', trailing.hex(), '"')
     parts += ('},"findings":', findings_text(findings), "}")
-    cut_answer = False
-    if out is not None and len(out) < size:  # an answer cut short: what it holds whole
+    if out is not None and cut_answer:  # what it holds whole; the record is undecoded
         parts.append(_cut_answer(layout, profile, ioctl, out))
-        cut_answer, out = True, None  # undecoded; the sense data is the request's
+        out = None  # (not decoded whole: the sense data is the request's)
     elif out is not None and pieces is not None:
         if len(out) != size:  # an answer with bytes past the structure: its own head
             answer_head = (',"output":{"document":' + document_head_text(
