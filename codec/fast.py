@@ -306,8 +306,8 @@ def _compile(layout: Layout) -> FastCodec:
     return FastCodec(
         layout, schema, fmt, namespace["decode"], namespace["encode"], namespace["text"],
         tuple(gen.leaf_slots), namespace["flat"], namespace["flat_value"],
-        namespace["value_text"], *sources.values(),  # the sources in the fields' order
-        text_parts=namespace["text_parts"],
+        namespace["value_text"], decode_src, encode_src, text_src, flat_src, flat_value_src,
+        value_text_src, text_parts=namespace["text_parts"],
         part_texts=tuple(namespace[f"part_{g}"] for g in range(len(set(part_of_slot)))),
         part_of_slot=part_of_slot, text_parts_source=parts_src)
 
