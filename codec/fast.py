@@ -290,7 +290,7 @@ def _compile(layout: Layout) -> FastCodec:
     value_args = json_template(schema, iter(gen.in_value))[1]
     value_text_src = "\n".join(["def value_text(value):", *gen.value_lines,
                                 f"    return {template!r} % ({', '.join(value_args)},)"]) + "\n"
-    parts_src, part_of_slot = _parts_source(schema, gen, len(gen.codes))
+    parts_src, part_of_slot, pieces = _parts_source(schema, gen, len(gen.codes))
     namespace: dict[str, Any] = dict(gen.names)
     namespace.update(TEMPLATE_GLOBALS)
     namespace.update(
@@ -308,13 +308,16 @@ def _compile(layout: Layout) -> FastCodec:
         tuple(gen.leaf_slots), namespace["flat"], namespace["flat_value"],
         namespace["value_text"], decode_src, encode_src, text_src, flat_src, flat_value_src,
         value_text_src, text_parts=namespace["text_parts"],
-        part_texts=tuple(namespace[f"part_{g}"] for g in range(len(set(part_of_slot)))),
+        part_texts=tuple(namespace[f"part_{g}"] for g in range(pieces)),
         part_of_slot=part_of_slot, text_parts_source=parts_src)
 
 
-def _parts_source(schema: Schema, gen: _Generator, slots: int) -> tuple[str, tuple[int, ...]]:
-    """The source of ``text_parts`` and of each ``part_<g>`` (see :class:`FastCodec`), and
-    the piece of each slot: the leaves of a piece are consecutive, so are its slots."""
+def _parts_source(
+    schema: Schema, gen: _Generator, slots: int
+) -> tuple[str, tuple[int, ...], int]:
+    """The source of ``text_parts`` and of each ``part_<g>`` (see :class:`FastCodec`), the
+    piece of each slot and how many pieces: the leaves of a piece are consecutive, so are
+    its slots."""
     names = ", ".join(f"f{i}" for i in range(slots))
     groups = json_template_groups(schema, iter(gen.leaves))
     part_of_slot = [-1] * slots
@@ -332,7 +335,8 @@ def _parts_source(schema: Schema, gen: _Generator, slots: int) -> tuple[str, tup
         functions.append(f"def part_{g}(v):\n{bind}    return {piece}\n")
     source = (f"def text_parts(data):\n    {names}, = unpack(data)\n"
               f"    return ({''.join(piece + ', ' for piece in pieces)})\n")
-    return "\n".join([source, *functions]), tuple(part_of_slot)
+    assert -1 not in part_of_slot, "every slot holds a leaf"
+    return "\n".join([source, *functions]), tuple(part_of_slot), len(groups)
 
 
 # Keyed by id(): a Layout's own hash walks its whole member tree (far slower than decoding).
