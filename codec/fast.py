@@ -36,8 +36,8 @@ from iscsitgt_spt.spec.layout import Layout, Member
 from iscsitgt_spt.spec.primitives import WcharText, decode_wchar
 
 __all__ = [
-    "FastCodec", "Leaf", "compiled", "fast_decode", "fast_encode", "fast_json_text",
-    "wchar_from_bytes",
+    "FastCodec", "Leaf", "TextPieces", "compiled", "fast_decode", "fast_encode",
+    "fast_json_text", "text_pieces", "wchar_from_bytes",
 ]
 
 
@@ -96,14 +96,23 @@ class FastCodec:
     flat_source: str
     flat_value_source: str
     value_text_source: str
-    #: ``text``'s pieces (:func:`~iscsitgt_spt.codec.jsonform.json_template_groups`: a nested
-    #: structure, a string, a run of other members), which make its text end to end
+
+
+@dataclass(frozen=True)
+class TextPieces:
+    """``FastCodec.text`` of one layout in pieces (:func:`text_pieces`): cut between
+    top-level members (:func:`~iscsitgt_spt.codec.jsonform.json_template_groups`: a nested
+    structure, a string, a run of other members), the pieces making the text end to end, so
+    that the text of a buffer differing from another in a few slots keeps the other's
+    pieces where its slots are the same."""
+
+    layout: Layout
+    #: the pieces of a whole buffer's text
     text_parts: Callable[[Any], tuple[str, ...]]
-    #: each piece from ``struct.unpack``'s tuple (another buffer's piece kept where its slots
-    #: are the same), and the piece each slot is written in
+    #: each piece from ``struct.unpack``'s tuple, and the piece each slot is written in
     part_texts: tuple[Callable[[tuple[Any, ...]], str], ...]
     part_of_slot: tuple[int, ...]
-    text_parts_source: str
+    source: str
 
 
 @dataclass(frozen=True)
@@ -290,7 +299,6 @@ def _compile(layout: Layout) -> FastCodec:
     value_args = json_template(schema, iter(gen.in_value))[1]
     value_text_src = "\n".join(["def value_text(value):", *gen.value_lines,
                                 f"    return {template!r} % ({', '.join(value_args)},)"]) + "\n"
-    parts_src, part_of_slot, pieces = _parts_source(schema, gen, len(gen.codes))
     namespace: dict[str, Any] = dict(gen.names)
     namespace.update(TEMPLATE_GLOBALS)
     namespace.update(
@@ -301,21 +309,41 @@ def _compile(layout: Layout) -> FastCodec:
     # One module of generated functions per layout, from the one walk of its members above.
     sources = {"decode": decode_src, "encode": encode_src, "text": text_src,
                "flat": flat_src, "flat_value": flat_value_src, "value_text": value_text_src}
-    exec(compile("\n".join([*sources.values(), parts_src]),
-                 f"<fast {layout.name} {layout.profile}>", "exec"), namespace)
+    exec(compile("\n".join(sources.values()), f"<fast {layout.name} {layout.profile}>", "exec"),
+         namespace)
     return FastCodec(
         layout, schema, fmt, namespace["decode"], namespace["encode"], namespace["text"],
         tuple(gen.leaf_slots), namespace["flat"], namespace["flat_value"],
-        namespace["value_text"], decode_src, encode_src, text_src, flat_src, flat_value_src,
-        value_text_src, text_parts=namespace["text_parts"],
-        part_texts=tuple(namespace[f"part_{g}"] for g in range(pieces)),
-        part_of_slot=part_of_slot, text_parts_source=parts_src)
+        namespace["value_text"], *sources.values())  # the sources in the fields' order
+
+
+def text_pieces(layout: Layout) -> TextPieces:
+    """The pieces of the text of ``layout``'s values (see :class:`TextPieces`), compiled on
+    first use (a recording's answers use them; one buffer's decode does not) and cached."""
+    found = _PIECES.get(id(layout))
+    if found is None or found.layout is not layout:
+        found = _PIECES[id(layout)] = _compile_pieces(layout)
+    return found
+
+
+def _compile_pieces(layout: Layout) -> TextPieces:
+    """:class:`TextPieces` from the same walk of the layout as its fast codec."""
+    codec = compiled(layout)
+    gen = _Generator(layout)
+    gen.decode_expr(codec.schema, layout.members)
+    source, part_of_slot, count = _parts_source(codec.schema, gen, len(gen.codes))
+    namespace: dict[str, Any] = dict(gen.names)
+    namespace.update(TEMPLATE_GLOBALS)
+    namespace.update(wchar=wchar_from_bytes, unpack=codec.struct.unpack)
+    exec(compile(source, f"<pieces {layout.name} {layout.profile}>", "exec"), namespace)
+    return TextPieces(layout, namespace["text_parts"],
+                      tuple(namespace[f"part_{g}"] for g in range(count)), part_of_slot, source)
 
 
 def _parts_source(
     schema: Schema, gen: _Generator, slots: int
 ) -> tuple[str, tuple[int, ...], int]:
-    """The source of ``text_parts`` and of each ``part_<g>`` (see :class:`FastCodec`), the
+    """The source of ``text_parts`` and of each ``part_<g>`` (see :class:`TextPieces`), the
     piece of each slot and how many pieces: the leaves of a piece are consecutive, so are
     its slots."""
     names = ", ".join(f"f{i}" for i in range(slots))
@@ -344,6 +372,7 @@ def _parts_source(
 # holds its key object, so an id is never reused while its entry exists.
 _BY_LAYOUT: dict[int, FastCodec] = {}
 _BY_SCHEMA: dict[int, FastCodec] = {}
+_PIECES: dict[int, TextPieces] = {}
 
 
 def compiled(layout: Layout) -> FastCodec:

@@ -54,7 +54,7 @@ from iscsitgt_spt.codec.dispatch import (
     identify_reads,
     truncated_json,
 )
-from iscsitgt_spt.codec.fast import FastCodec, compiled, fast_decode
+from iscsitgt_spt.codec.fast import FastCodec, compiled, fast_decode, text_pieces
 from iscsitgt_spt.codec.jsonform import compact_dumps
 from iscsitgt_spt.codec.partial import PartialValue
 from iscsitgt_spt.spec.errors import SptError
@@ -132,7 +132,8 @@ def _whole_line(
     # The line's parts, joined once: a line is kilobytes, and each + would copy it.
     parts = ["{", record_head_text(record, profile), middle]
     cut_answer = out is not None and len(out) < size
-    pieces = codec.text_parts(whole) if out is not None and not cut_answer else None
+    pieces = (text_pieces(layout).text_parts(whole) if out is not None and not cut_answer
+              else None)
     if pieces is None:
         parts.append(codec.text(whole))
     else:
@@ -221,7 +222,7 @@ def _output(
     past it: ``head`` is its document's text up to the value) and ``changes`` (the members
     the driver changed between ``whole``, the request's structure, and the answer's) to the
     line's ``parts``; the answer's findings.  The answer's value text keeps each of the
-    request's ``pieces`` (:attr:`~iscsitgt_spt.codec.fast.FastCodec.text_parts`) whose
+    request's ``pieces`` (:func:`~iscsitgt_spt.codec.fast.text_pieces`) whose
     slots the driver left alone."""
     layout = codec.layout
     size = layout.size
@@ -233,10 +234,11 @@ def _output(
     changed = changed_slots(layout, whole, answer)
     slots, _, after = changed
     if slots:
-        part_of = codec.part_of_slot
+        texts = text_pieces(layout)
+        part_of = texts.part_of_slot
         redo = {part_of[slot] for slot in slots}
         pieces = tuple([part(after) if g in redo else piece
-                        for g, (part, piece) in enumerate(zip(codec.part_texts, pieces))])
+                        for g, (part, piece) in enumerate(zip(texts.part_texts, pieces))])
     parts.append(head)
     parts.extend(pieces)
     if trailing:

@@ -21,6 +21,7 @@ from iscsitgt_spt.codec.fast import (
     fast_decode,
     fast_encode,
     fast_json_text,
+    text_pieces,
     wchar_from_bytes,
 )
 from iscsitgt_spt.codec.fuzzing import strategies
@@ -90,18 +91,18 @@ def test_any_buffer_decodes_as_the_full_path(name: str, profile: Profile) -> Non
 def assert_pieces_make_the_text(layout: Any, data: bytes) -> None:
     """The text's pieces make the text end to end, each written again from the slots alone,
     and every slot is written in the one piece that holds its leaves."""
-    codec = compiled(layout)
-    pieces = codec.text_parts(data)
+    codec, texts = compiled(layout), text_pieces(layout)
+    pieces = texts.text_parts(data)
     assert "".join(pieces) == codec.text(data)
     slots = codec.struct.unpack(data)
-    assert tuple(part(slots) for part in codec.part_texts) == pieces
-    assert len(codec.part_of_slot) == len(slots)
+    assert tuple(part(slots) for part in texts.part_texts) == pieces
+    assert len(texts.part_of_slot) == len(slots)
     for leaf in codec.leaves:  # a leaf's value is written in its slot's piece
         changed = bytearray(data)
         changed[leaf.offset] ^= 0xFF
-        other = codec.text_parts(bytes(changed))
+        other = texts.text_parts(bytes(changed))
         assert [g for g in range(len(pieces)) if other[g] != pieces[g]] in (
-            [], [codec.part_of_slot[leaf.slot]])
+            [], [texts.part_of_slot[leaf.slot]])
 
 
 @pytest.mark.parametrize(("name", "profile"), CASES, ids=IDS)
