@@ -167,34 +167,9 @@ def headless_chromium(_chromium: Any) -> Any:
     return _chromium
 
 
-#: The tests that use the browser and have not finished yet (their node ids), and the
-#: browser once it runs: it is quit after the last of them, not at the end of the session
-#: (an idle headless Chromium keeps using CPU while the rest of the suite runs).
-_BROWSER_USERS: set[str] = set()
-_BROWSER: list[Any] = []
-
-
-def pytest_collection_finish(session: pytest.Session) -> None:
-    _BROWSER_USERS.update(item.nodeid for item in session.items
-                          if "_chromium" in getattr(item, "fixturenames", ()))
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
-    yield
-    _BROWSER_USERS.discard(item.nodeid)
-    if not _BROWSER_USERS:
-        _quit_browser()
-
-
-def _quit_browser() -> None:
-    while _BROWSER:
-        _BROWSER.pop().quit()
-
-
 @pytest.fixture(scope="session")
 def _chromium() -> Iterator[Any]:
-    """The browser of :func:`headless_chromium`, started once, quit after its last user.
+    """The browser of :func:`headless_chromium`, started once.
 
     The driver is the system's chromedriver, given explicitly: Selenium's own manager, which
     would download a browser or driver, never runs.
@@ -214,8 +189,7 @@ def _chromium() -> Iterator[Any]:
     options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     drv = webdriver.Chrome(service=Service(executable_path=str(chromedriver)), options=options)
     drv.implicitly_wait(5)
-    _BROWSER.append(drv)
     try:
         yield drv
     finally:
-        _quit_browser()
+        drv.quit()
