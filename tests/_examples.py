@@ -2,7 +2,8 @@
 
 The default profile (tests/conftest.py) runs ``count`` derandomized examples: the same ones on
 every run, and the test says in a comment which cases they reach (every structure, profile,
-tool ... it draws from; checked when the count was set).  A soak profile
+tool ... it draws from; checked when the count was set, with Hypothesis 6.170: another version
+may draw other examples, so check again after an upgrade).  A soak profile
 (``pytest --hypothesis-profile long``) runs random examples instead, as many more as that
 profile runs more than the default (long: 100 times ``count``).
 

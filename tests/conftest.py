@@ -46,8 +46,9 @@ sys.dont_write_bytecode = False
 # The cyclic garbage collector, tuned for a test run: the suite allocates a lot (Sphinx's
 # doctrees, Hypothesis' examples) and keeps little, and with CPython's default thresholds
 # (700, 10, 10) the collector's full passes over a heap of some 300,000 objects took a fifth
-# of the docs tests' CPU.  Collections run less often (about 10% more peak memory), and what
-# collection loaded (modules, test functions, parameters) is moved out of their way.
+# of the docs tests' CPU.  Collections run less often (the docs tests' peak memory is about
+# 10% higher), and what collection loaded (modules, test functions, parameters) is moved out
+# of their way.
 gc.set_threshold(20_000, 20, 20)
 
 
