@@ -218,7 +218,7 @@ def _buffer_pairs(draw: Any) -> tuple[Any, bytes, bytes]:
 
 
 # 130 derandomized examples (tests/_examples.py; were 400 random ones): they draw every
-# structure in every profile (checked when the count was set).
+# structure and every profile (checked when the count was set).
 @examples(130, deadline=2000, suppress_health_check=list(HealthCheck))
 @given(_buffer_pairs())
 def test_diff_buffers_is_diff_values_of_the_decoded_buffers(pair: tuple) -> None:

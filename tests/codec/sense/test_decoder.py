@@ -435,7 +435,7 @@ _FIXED_LIKE = st.builds(
 
 
 # 170 derandomized examples (tests/_examples.py; were 500 random ones): they draw every
-# response code, additional length, SKSV byte and tail kind (checked when the count was set).
+# response code, additional length and SKSV byte (checked when the count was set).
 @examples(170, deadline=None)
 @given(st.one_of(_FIXED_LIKE, _SENSE_LIKE))
 def test_sense_json_text_is_the_decoded_texts(data: bytes) -> None:
