@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 from _cached_strategies import buffers_of
-from hypothesis import HealthCheck, given, settings
+from _examples import examples
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 from iscsitgt_spt.codec.analysis.bulk import bulk_json_line, bulk_line
 from iscsitgt_spt.codec.analysis.report import (
@@ -127,7 +128,10 @@ _OPTIONS = st.one_of(
 )
 
 
-@settings(max_examples=600, deadline=2000, suppress_health_check=list(HealthCheck))
+# 300 derandomized examples (tests/_examples.py; were 600 random ones): they draw every
+# structure, every profile, every option set and every record shape (checked when the count
+# was set).
+@examples(300, deadline=2000, suppress_health_check=list(HealthCheck))
 @given(_records(), _OPTIONS, st.booleans())
 def test_a_bulk_line_is_the_general_paths_line(
     record: RawRecord, options: tuple, diagnostics: bool
@@ -222,7 +226,9 @@ def _buffer_pairs(draw: Any) -> tuple[Any, bytes, bytes]:
     return layout, before, after
 
 
-@settings(max_examples=400, deadline=2000, suppress_health_check=list(HealthCheck))
+# 130 derandomized examples (tests/_examples.py; were 400 random ones): they draw every
+# structure and every profile (checked when the count was set).
+@examples(130, deadline=2000, suppress_health_check=list(HealthCheck))
 @given(_buffer_pairs())
 def test_diff_buffers_is_diff_values_of_the_decoded_buffers(pair: tuple) -> None:
     layout, before, after = pair
@@ -264,7 +270,9 @@ _META_VALUES = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=2000, suppress_health_check=list(HealthCheck))
+# 100 derandomized examples (tests/_examples.py; were 300 random ones): they draw every
+# metadata key and every profile (checked when the count was set).
+@examples(100, deadline=2000, suppress_health_check=list(HealthCheck))
 @given(st.dictionaries(st.sampled_from(["abi", "time", "pid", "extra", "segments", "size"]),
                        _META_VALUES, max_size=4),
        st.sampled_from(PROFILES), st.sampled_from([None, 7]))
@@ -297,7 +305,9 @@ def test_a_request_with_bytes_past_it_takes_the_shortcut() -> None:
                     assert found == (general.to_json_line(), general.findings, False)
 
 
-@settings(max_examples=300, deadline=2000, suppress_health_check=list(HealthCheck))
+# 150 derandomized examples (tests/_examples.py; were 300 random ones): they draw every
+# structure and every profile (checked when the count was set).
+@examples(150, deadline=2000, suppress_health_check=list(HealthCheck))
 @given(st.sampled_from(sorted(STRUCTURES)), st.sampled_from(PROFILES), st.data(), st.booleans())
 def test_a_cut_request_takes_the_shortcut_and_is_the_general_paths_line(
     name: str, profile: Any, data: Any, stated: bool
