@@ -231,3 +231,56 @@ def test_a_session_is_read_by_its_plan(tool: str) -> None:
     lines = list(_session(tool, 12))
     assert _same(lines) >= 12  # (format detection reads the first blocks once more)
     assert _same([line + "\r\n" for line in lines]) >= 12
+
+
+@st.composite
+def _hostile(draw: st.DrawFn, line: str) -> str:
+    """A line beside a row that the layout's regex must refuse, or take, as it is."""
+    how = draw(st.sampled_from(["prompt", "log", "tab", "escape", "group", "crlf", "inner",
+                                "damage", "same"]))
+    if how == "prompt":
+        return draw(st.sampled_from(["0:000> ", "kd> ", "$ ", ">>> ", "PS C:\\> "])) + line
+    if how == "log":
+        return draw(st.sampled_from(["[  12.345678] drv: ", "Dec  7 04:00:00 host kernel: "])
+                    ) + line
+    if how == "tab":
+        return line + "\tx"
+    if how == "escape":
+        return line.replace(" ", "\x1b", 1) if draw(st.booleans()) else line + "\x1b[0m"
+    if how == "group":
+        return line.rstrip() + " 1c"
+    if how == "crlf":
+        return line + "\r\n"
+    if how == "inner":
+        at = draw(st.integers(0, len(line)))
+        return line[:at] + draw(st.sampled_from(["\n", "\r", "\r\n"])) + line[at:]
+    return _damage(draw, line) if how == "damage" else line
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(sorted(TOOLS)), st.data())
+def test_a_run_of_rows_is_proven_as_row_by_row(tool: str, data: st.DataObject) -> None:
+    """compiled.take (a run of rows proven at once, as the splitter takes them) counts the
+    rows from the first that the layout's regex matches, one call a row: the oracle."""
+    lines = data.draw(_dump(tool))
+    plan = compiled.compile_plan(lines[0], splitter._NOT_PROMPT)
+    if plan is None:
+        return
+    rows = []
+    for line in lines[1:] + lines[:1] * data.draw(st.integers(0, 3)):
+        hostile = data.draw(st.integers(0, 3)) == 0
+        rows.append(data.draw(_hostile(line)) if hostile else line)
+    ending = data.draw(st.sampled_from(["", "\n", "\r\n"]))
+    rows = [row + ending for row in rows]
+    expected = sum(1 for _ in itertools.takewhile(plan.match, rows))
+    assert compiled.take(plan, rows) == expected
+
+
+@pytest.mark.parametrize("tool", ["db", "dd", "dc", "dq", "hexdump", "od"])
+def test_a_run_of_rows_is_proven_at_once(tool: str) -> None:
+    """The proof at once is no dead code: these layouts have it (and their rows pass it)."""
+    lines = list(_session(tool, 1))[1:]
+    plan = compiled.compile_plan(lines[0], splitter._NOT_PROMPT)
+    assert plan is not None and plan.shape is not None
+    full = [line for line in lines if len(line) == len(lines[0])]
+    assert compiled._all_rows(plan, full) and compiled.take(plan, full) == len(full)
