@@ -28,7 +28,9 @@ next record's ``meta["skipped_lines"]`` (the last record's, for those after it).
 
 from __future__ import annotations
 
+import functools
 import itertools
+import operator
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -117,6 +119,13 @@ def _whole_rows(rows: list[str], limit: int | None) -> bytes | None:
     """The bytes of Hexer rows that are all well formed, each at the offset the ones before
     it reach and none past ``limit``, read at once; ``None`` otherwise (then row by row, as
     :func:`_hexer_row` reads them, to name the row at fault)."""
+    head = _full_rows(rows[:-1]) if len(rows) > 1 else b""
+    last = _WELL_FORMED_ROW.match(rows[-1]) if head is not None else None
+    if last is not None and int(last.group(1), 16) == 16 * (len(rows) - 1):
+        assert head is not None
+        end = 16 * (len(rows) - 1) + (len(last.group(2)) + 1) // 3
+        if limit is None or end <= limit:
+            return head + bytes.fromhex(last.group(2))
     found = [*map(_FULL_ROW.match, rows[:-1]), _WELL_FORMED_ROW.match(rows[-1])]
     full = None not in found  # every row but the last holds 16 bytes
     if not full:
@@ -134,6 +143,45 @@ def _whole_rows(rows: list[str], limit: int | None) -> bytes | None:
             16, len(rows)))) != starts:
         return None
     return bytes.fromhex(" ".join(hexes))
+
+
+#: A full row's tab and 16 pairs with hex digits as NUL (and a NUL as something else).
+_PAIRS_SHAPE = ("\t" + " ".join(["\0\0"] * 16)).encode("ascii")
+_HEX_AS_NUL = bytes(0 if chr(b) in "0123456789abcdefABCDEF" else 1 if b == 0 else b
+                    for b in range(256))
+
+
+@functools.lru_cache(maxsize=64)
+def _full_cuts(count: int) -> tuple[tuple[str, ...], tuple[slice, ...], tuple[slice, ...]]:
+    """The offsets ``count`` full rows start with as Hexer writes them (``00:`` ...), where
+    their tab and pairs are, and where what follows is."""
+    heads = tuple(f"{16 * row:02x}:" for row in range(count))
+    return (heads, tuple(slice(len(h), len(h) + 48) for h in heads),
+            tuple(slice(len(h) + 48, None) for h in heads))
+
+
+def _full_rows(rows: list[str]) -> bytes | None:
+    """The bytes of full Hexer rows as IRPMon writes them (the offset in lower-case hex of
+    at least two digits, a colon, a tab, 16 pairs, spaces, a tab, a column, maybe a line
+    end), each checked at once over all of them; ``None`` when some row is not so written
+    (it may still be well formed: ``_FULL_ROW`` then reads it)."""
+    count = len(rows)
+    heads, pairs, ends = _full_cuts(count)
+    if not all(map(str.startswith, rows, heads)):
+        return None
+    region = "".join(map(operator.getitem, rows, pairs))
+    if not region.isascii() or region.encode("ascii").translate(_HEX_AS_NUL) != \
+            _PAIRS_SHAPE * count:
+        return None
+    tails = list(map(operator.getitem, rows, ends))
+    if not all(map(str.startswith, map(str.lstrip, tails, itertools.repeat(" ")),
+                   itertools.repeat("\t"))):
+        return None
+    # No line break in a row's column but one at its end.
+    breaks = sum(map(str.endswith, tails, itertools.repeat("\n")))
+    if "".join(tails).count("\n") != breaks:
+        return None
+    return bytes.fromhex(region)
 
 
 @dataclass
@@ -159,10 +207,13 @@ class _Parsed:
     end_line: int | None = None
 
 
+_SIZE = re.compile(r"(?:[IO]:\s*)?(0x[0-9a-fA-F]+|\d+)")
+
+
 def _size(value: str | None) -> int | None:
     if value is None:
         return None
-    match = re.search(r"(?:[IO]:\s*)?(0x[0-9a-fA-F]+|\d+)", value)
+    match = _SIZE.search(value)
     return None if match is None else parse_int(match.group(1))
 
 
