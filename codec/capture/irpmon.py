@@ -119,6 +119,10 @@ def _whole_rows(rows: list[str], limit: int | None) -> bytes | None:
     """The bytes of Hexer rows that are all well formed, each at the offset the ones before
     it reach and none past ``limit``, read at once; ``None`` otherwise (then row by row, as
     :func:`_hexer_row` reads them, to name the row at fault)."""
+    if len(rows[-1]) == len(rows[0]):  # (the last row likely full too)
+        whole = _full_rows(rows)
+        if whole is not None and (limit is None or len(whole) <= limit):
+            return whole
     head = _full_rows(rows[:-1]) if len(rows) > 1 else b""
     last = _WELL_FORMED_ROW.match(rows[-1]) if head is not None else None
     if last is not None and int(last.group(1), 16) == 16 * (len(rows) - 1):
@@ -145,41 +149,32 @@ def _whole_rows(rows: list[str], limit: int | None) -> bytes | None:
     return bytes.fromhex(" ".join(hexes))
 
 
-#: A full row's tab and 16 pairs with hex digits as NUL (and a NUL as something else).
-_PAIRS_SHAPE = ("\t" + " ".join(["\0\0"] * 16)).encode("ascii")
+#: A full row's tab, 16 pairs and the column's tab, hex digits as NUL (a NUL as another byte).
+_PAIRS_SHAPE = ("\t" + " ".join(["\0\0"] * 16) + "\t").encode("ascii")
 _HEX_AS_NUL = bytes(0 if chr(b) in "0123456789abcdefABCDEF" else 1 if b == 0 else b
                     for b in range(256))
 
 
 @functools.lru_cache(maxsize=64)
-def _full_cuts(count: int) -> tuple[tuple[str, ...], tuple[slice, ...], tuple[slice, ...]]:
-    """The offsets ``count`` full rows start with as Hexer writes them (``00:`` ...), where
-    their tab and pairs are, and where what follows is."""
+def _full_cuts(count: int) -> tuple[tuple[str, ...], tuple[slice, ...]]:
+    """The offsets ``count`` full rows start with as Hexer writes them (``00:`` ...), and
+    where their tab, pairs and the column's tab are."""
     heads = tuple(f"{16 * row:02x}:" for row in range(count))
-    return (heads, tuple(slice(len(h), len(h) + 48) for h in heads),
-            tuple(slice(len(h) + 48, None) for h in heads))
+    return heads, tuple(slice(len(h), len(h) + 49) for h in heads)
 
 
 def _full_rows(rows: list[str]) -> bytes | None:
     """The bytes of full Hexer rows as IRPMon writes them (the offset in lower-case hex of
-    at least two digits, a colon, a tab, 16 pairs, spaces, a tab, a column, maybe a line
-    end), each checked at once over all of them; ``None`` when some row is not so written
-    (it may still be well formed: ``_FULL_ROW`` then reads it)."""
+    at least two digits, a colon, a tab, 16 pairs, a tab, a column without a line break),
+    checked at once over all of them; ``None`` when some row is not so written (it may
+    still be well formed: ``_FULL_ROW`` then reads it)."""
     count = len(rows)
-    heads, pairs, ends = _full_cuts(count)
+    heads, pairs = _full_cuts(count)
     if not all(map(str.startswith, rows, heads)):
         return None
     region = "".join(map(operator.getitem, rows, pairs))
     if not region.isascii() or region.encode("ascii").translate(_HEX_AS_NUL) != \
-            _PAIRS_SHAPE * count:
-        return None
-    tails = list(map(operator.getitem, rows, ends))
-    if not all(map(str.startswith, map(str.lstrip, tails, itertools.repeat(" ")),
-                   itertools.repeat("\t"))):
-        return None
-    # No line break in a row's column but one at its end.
-    breaks = sum(map(str.endswith, tails, itertools.repeat("\n")))
-    if "".join(tails).count("\n") != breaks:
+            _PAIRS_SHAPE * count or "\n" in "".join(rows):
         return None
     return bytes.fromhex(region)
 
