@@ -141,7 +141,9 @@ def iter_text_records(
     prompt_text = ""
     cap = 8 * limit + 4096  # characters of a block that can still hold a record
 
-    def emit(records: list[RawRecord]) -> Iterator[RawRecord]:
+    def emit(records: list[RawRecord], line: int | None = None) -> Iterator[RawRecord]:
+        """The records numbered, with the lines skipped before them; ``line``: where the
+        first starts (its prompt's line) when not where its rows do."""
         nonlocal index, held, skipped
         for record in records:
             extra = dict(record.meta)
@@ -150,8 +152,9 @@ def iter_text_records(
                 skipped = []
             if held is not None:
                 yield held
-            held = _replaced(record, index=index, meta=extra)
-            index += 1
+            held = (_replaced(record, index=index, meta=extra) if line is None else
+                    _replaced(record, index=index, meta=extra, line=line))
+            index, line = index + 1, None
 
     def flush() -> Iterator[RawRecord]:
         nonlocal block, size, overflow, meta, section_records, matched, leading
@@ -165,14 +168,12 @@ def iter_text_records(
         elif block:
             records, lost = planned.read(block, matched, meta, limit, hint)
             skipped.extend(lost)
-        if records and section_records == 0 and "prompt_line" in meta:
-            prompt = meta["prompt_line"]
-            assert isinstance(prompt, int)
-            records[0] = _replaced(records[0], line=prompt)
+        prompt = meta.get("prompt_line") if records and section_records == 0 else None
+        assert prompt is None or isinstance(prompt, int)
         section_records += len(records)
         block, size, overflow = [], 0, None
         matched, leading = 0, True
-        yield from emit(records)
+        yield from emit(records, prompt)
 
     def close_section() -> Iterator[RawRecord]:
         command = str(meta.get("command", ""))
