@@ -51,7 +51,7 @@ from iscsitgt_spt.codec.capture.dumpblock import END_LINE, order_from, style
 from iscsitgt_spt.codec.capture.records import RawRecord
 from iscsitgt_spt.codec.capture.tools import HINTS, SINGLE_WORD, tool_name
 
-__all__ = ["BlockPlan", "compile_plan", "read_planned", "take"]
+__all__ = ["BlockPlan", "compile_plan", "read_planned"]
 
 #: Group tokens by their printed length, as ``anatomy._GROUP`` takes them: a word the
 #: printable column starts with that is one of these would make the general reader try one
@@ -81,21 +81,6 @@ class BlockPlan:
     prefix_0x: str  #: the ``0x`` the addresses are printed with, or ""
     pad: str  #: zeros that make an address 16 digits
     names: dict[tuple[str, str], str]  #: (command, column's first mark) -> the tool's name
-    #: Where a matched line's parts are (the same in every such line: each part is of fixed
-    #: width): the address digits, the groups, and the end of the fixed part (where the
-    #: printable column starts, or the groups end).
-    cuts: tuple[int, int, int, int, int]
-    #: The fixed part's shape (each hex digit or ``?`` as NUL), when lines can be proven rows
-    #: of the layout a block at a time (:func:`take`); else ``None``.
-    shape: bytes | None
-    guard: Callable[[str], re.Match[str] | None] | None  #: a column starting with a group
-    anchor: tuple[int, str]  #: a character every row has at a place: the splitter's test
-
-
-#: Hex digits and ``?`` (what a layout's spans leave free) as NUL, a NUL as something else
-#: (the same on ASCII bytes, where a block's rows are checked).
-_SHAPE = str.maketrans({**dict.fromkeys("0123456789abcdefABCDEF?", "\0"), "\0": "\1"})
-_BYTE_SHAPE = bytes(ord(chr(byte).translate(_SHAPE)) for byte in range(256))
 
 
 def _address(text: str) -> str:
@@ -143,85 +128,10 @@ def compile_plan(raw: str, not_prompt: str) -> BlockPlan | None:
     line = re.compile(not_prompt + KEEPS_START + head + "(" + _span_pattern(region) + ")"
                       + ends[0])
     short = re.compile(head + "(" + _shorter(text, groups) + ")" + ends[1])
-    fixed = 2 if text[start:start + 2].lower() == "0x" else 0
-    cuts = (start + fixed, end, groups[0][0], groups[-1][1],
-            ascii_at if row.ascii is not None else groups[-1][1])
-    shape = _shape(text, cuts)
-    guard = _GROUP_TOKENS.get(token)
     return BlockPlan(line.match, re.compile(head + _span_pattern(region)), short.match, row,
                      len(row.groups) * row.width, row.ascii is not None,
                      text[start:start + 2] if row.address_text[:2].lower() == "0x" else "",
-                     "0" * (16 - digits), {}, cuts, shape,
-                     None if guard is None else re.compile(r"\n\s*(?:" + guard
-                                                           + r")(?=\s|\Z)").search,
-                     _anchor(shape))
-
-
-def _shape(text: str, cuts: tuple[int, int, int, int, int]) -> bytes | None:
-    """The shape of the fixed part of the rows of ``text``'s layout, as :func:`take` checks
-    it, or ``None`` when a block's rows cannot be proven so (then row by row).
-
-    A line whose fixed part has this shape (after ``translate(_SHAPE)``) matches the plan's
-    regex up to the printable column, but for its two lookaheads (no prompt, no kernel log
-    prefix); they cannot hold on a line starting as such a row when (by the patterns of
-    :mod:`~iscsitgt_spt.codec.capture.splitter` and ``anatomy._LOG_PREFIX``) it starts with
-    a hex digit (no prompt starts with one but ``N:N>``, which needs a colon after the digits:
-    the first fixed character is no colon) and its fourth character is no space (a syslog
-    date's ``Dec  7``).
-    """
-    address, end, first, last, width = cuts
-    literal = text[:address] + text[end:first] + text[last:width]
-    if "\0" in text[:width] or "\1" in text[:width] or literal != literal.translate(_SHAPE):
-        return None  # a hex digit where the layout wants that very character ('0x'): by regex
-    shape = (text[:address] + text[address:end].translate(_SHAPE) + text[end:first]
-             + text[first:last].translate(_SHAPE) + text[last:width])
-    fixed = shape.lstrip("\0")
-    if width < 4 or shape[0] != "\0" or fixed[:1] in ("", ":") or shape[3] == " " or \
-            not shape.isascii():
-        return None
-    return shape.encode("ascii")
-
-
-def _anchor(shape: bytes | None) -> tuple[int, str]:
-    """The last fixed character of the rows and where it is (a row's quick test)."""
-    if shape is None:
-        return 0, "\0\0"  # (no line has two characters in one)
-    at = len(shape.rstrip(b"\0")) - 1
-    return at, chr(shape[at])
-
-
-def take(plan: BlockPlan, rows: list[str]) -> int:
-    """How many of ``rows``, from the first, are rows of the plan's layout (``plan.match``
-    holds for them): proven for all at once (a few operations over the whole block) where the
-    layout allows it, else counted row by row."""
-    if plan.shape is not None:
-        if _all_rows(plan, rows):
-            return len(rows)
-        # The usual run that ends badly: a shorter last row, padded to the column.
-        if len(rows) > 1 and _all_rows(plan, rows[:-1]) and not plan.match(rows[-1]):
-            return len(rows) - 1
-    return sum(1 for _ in itertools.takewhile(plan.match, rows))
-
-
-def _all_rows(plan: BlockPlan, rows: list[str]) -> bool:
-    """Whether ``plan.match`` holds for every one of ``rows`` (see :func:`_shape`): the fixed
-    parts have the layout's shape, and what follows is a printable column (not starting
-    with one more group, no tab, escape or line break but at its end) or white space."""
-    width, count = plan.cuts[4], len(rows)
-    assert plan.shape is not None
-    fixed = "".join([row[:width] for row in rows])
-    if not fixed.isascii() or fixed.encode("ascii").translate(_BYTE_SHAPE) != plan.shape * count:
-        return False
-    tails = [row[width:] for row in rows]
-    if not plan.ascii:  # white space but tabs, to the end
-        text = "".join(tails)
-        return "\t" not in text and (not text or text.isspace())
-    body = "\n".join(map(str.rstrip, tails, itertools.repeat("\r\n")))
-    if body.count("\n") != count - 1 or "\r" in body or "\t" in body or "\x1b" in body:
-        return False
-    # (a column of white space lets the search run on into the next row: a row refused
-    # that was one, read row by row then; never one taken that was not)
-    return plan.guard is None or plan.guard("\n" + body) is None
+                     "0" * (16 - digits), {})
 
 
 def _shorter(text: str, groups: tuple[tuple[int, int], ...]) -> str:
@@ -246,23 +156,21 @@ class _Rows:
     address: str  #: the first row's address as captured
 
 
-def _matched(plan: BlockPlan, lines: list[str]) -> _Rows | None:
-    """The rows a plan matched (their parts cut where the layout has them), when their
-    addresses step by the row and no byte is ``??``."""
-    address, end, first, last, width = plan.cuts
-    joined = "".join([line[first:last] for line in lines])
+def _matched(plan: BlockPlan, matches: list[re.Match[str]]) -> _Rows | None:
+    """The rows a plan matched, when their addresses step by the row and no byte is ``??``."""
+    columns = list(zip(*map(re.Match.groups, matches)))  # addresses, groups, printable
+    joined = "".join(columns[1])
     if "?" in joined:
         return None
-    addresses = [line[address:end] for line in lines]
-    base = _follow(plan, addresses)
+    base = _follow(plan, columns[0])
     if base is None:
         return None
     memory = bytes.fromhex(joined.replace("-", " ").replace("`", ""))
-    asciis = [line[width:].strip() for line in lines] if plan.ascii else []
-    return _Rows(base, memory, asciis, addresses[0])
+    asciis = list(map(str.strip, columns[2])) if plan.ascii else []
+    return _Rows(base, memory, asciis, columns[0][0])
 
 
-def _follow(plan: BlockPlan, addresses: list[str]) -> int | None:
+def _follow(plan: BlockPlan, addresses: tuple[str, ...]) -> int | None:
     """The first address, when each next one is the last plus the row's bytes (read as
     64-bit words at once: no ``int()`` a row)."""
     digits = plan.pad.join(["", *addresses]).translate(_ADDRESS_MARKS)
@@ -426,23 +334,23 @@ def _byte_order(plan: BlockPlan, orders: Iterator[tuple[str, ...]], rest: list[R
 
 
 def read_planned(
-    plan: BlockPlan, block: Lines, matched: int, meta: dict[str, object],
+    plan: BlockPlan, block: Lines, matches: list[re.Match[str]], meta: dict[str, object],
     limit: int, hint: str | None,
 ) -> Reading | None:
     """What :func:`~iscsitgt_spt.codec.capture.blocks.read_block` gives for ``block``, whose
-    first ``matched`` lines the plan matched (all, or all but a shorter last row and a
+    first ``len(matches)`` lines the plan matched (all, or all but a shorter last row and a
     final offset), or ``None``
     when the plan cannot prove it (the caller then reads the block the general way)."""
     prompted = str(meta.get("command", ""))
     command = prompted or HINTS.get(hint or "", "")
-    if hint == "hex" or SINGLE_WORD.match(command) or not matched or \
-            len(block) - matched > 2 or len(block[0][1]) >= LONG_LINE:
+    if hint == "hex" or SINGLE_WORD.match(command) or not matches or \
+            len(block) - len(matches) > 2 or len(block[0][1]) >= LONG_LINE:
         return None
-    rows = _matched(plan, [line for _, line in block[:matched]])
+    rows = _matched(plan, matches)
     # A row is a ruler only when its first word is 0 (the numbers from 0 up): its address.
     if rows is None or (rows.base == 0 and is_decoration(strip_line(block[0][1]))):
         return None
-    rest = _rest(plan, block[matched:], rows.base + len(rows.memory))
+    rest = _rest(plan, block[len(matches):], rows.base + len(rows.memory))
     if rest is None:
         return None
     if not (hint is not None or plan.row.marked or plan.ascii or len(block) >= 2):

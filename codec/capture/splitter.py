@@ -22,14 +22,12 @@ the record-size bound (as text, eight times the bound) becomes an error record u
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
 
 from iscsitgt_spt.codec.capture.anatomy import strip_line
-from iscsitgt_spt.codec.capture.blocks import Lines, read_block
-from iscsitgt_spt.codec.capture.compiled import BlockPlan, compile_plan, read_planned, take
+from iscsitgt_spt.codec.capture.blocks import read_block
+from iscsitgt_spt.codec.capture.compiled import BlockPlan, compile_plan, read_planned
 from iscsitgt_spt.codec.capture.records import (
     MAX_RECORD_SIZE,
     RawRecord,
@@ -71,16 +69,14 @@ def _replaced(record: RawRecord, **changes: object) -> RawRecord:
 
 _NOT_PROMPT = "(?!" + _PROMPT + ")"
 _NOTHING = re.compile(r"(?!)")
-_END: Any = object()  # the line number after the last line
 
 
 class _Planned:
     """The readers compiled for the row layouts met last
     (:mod:`~iscsitgt_spt.codec.capture.compiled`): a block's first row picks one (or
     compiles one for its layout), whose rows are then taken with one regex call a line
-    (``match``: neither blank nor a prompt, then) or, where the layout allows it, a run of
-    them at once (:func:`~iscsitgt_spt.codec.capture.compiled.take`), and the block is read
-    without the general reader when the plan proves the general reader would read it so."""
+    (``match``: neither blank nor a prompt, then), and the block is read without the general
+    reader when the plan proves the general reader would read it so."""
 
     #: Layouts kept (a session alternating a few commands switches between them).
     KEPT = 4
@@ -88,7 +84,6 @@ class _Planned:
     def __init__(self) -> None:
         self.plans: list[BlockPlan] = []  # the current one first
         self.match: Callable[[str], re.Match[str] | None] = _NOTHING.match
-        self.anchor = (0, "\0\0")  # no line passes the quick test
 
     def learn(self, raw: str) -> Callable[[str], re.Match[str] | None]:
         """The match of the plan for the layout of ``raw``, the first line of a block (the
@@ -97,20 +92,16 @@ class _Planned:
             raw, _NOT_PROMPT)
         if plan is not None:
             self.plans = [plan, *[p for p in self.plans if p is not plan][:self.KEPT - 1]]
-            self.match, self.anchor = plan.match, plan.anchor
+            self.match = plan.match
         return self.match
 
-    def take(self, rows: Lines) -> int:
-        """How many of ``rows`` (after the block's first), from the first, the current
-        plan's ``match`` holds for."""
-        return take(self.plans[0], [raw for _, raw in rows])
-
-    def read(self, block: Lines, matched: int, meta: dict[str, object], limit: int,
-             hint: str | None) -> tuple[list[RawRecord], Lines]:
-        """The block's records and lines left over; ``matched``: its leading rows."""
+    def read(self, block: list[tuple[int, str]], matches: list[re.Match[str]],
+             meta: dict[str, object], limit: int, hint: str | None
+             ) -> tuple[list[RawRecord], list[tuple[int, str]]]:
+        """The block's records and lines left over; ``matches``: of its leading lines."""
         reading = None
-        if matched:
-            reading = read_planned(self.plans[0], block, matched, meta, limit, hint)
+        if matches:
+            reading = read_planned(self.plans[0], block, matches, meta, limit, hint)
         return reading if reading is not None else read_block(block, meta, limit, hint)
 
 
@@ -126,20 +117,16 @@ def iter_text_records(
     index = 0
     held: RawRecord | None = None
     skipped: list[tuple[int, str]] = []  # (line number, text) not yet attached to a record
-    block: Lines = []
+    block: list[tuple[int, str]] = []
     size = 0
     overflow: tuple[int, int] | None = None
     meta: dict[str, object] = {}
     section_records = 0
     planned = _Planned()
-    # A row of the current layout (match) is neither blank nor a prompt; the block's lines
-    # are counted (matched) while all are such rows (leading).  Lines after a block's first
-    # row that have the layout's mark where its rows have it (at) are taken on that alone
-    # (pending), and proven rows of the layout as a run when the run ends (settle).
-    match, leading, matched, pending = planned.match, True, 0, 0
-    at, mark = planned.anchor
-    prompt_text = ""
-    cap = 8 * limit + 4096  # characters of a block that can still hold a record
+    # A row of the current layout (match) is neither blank nor a prompt; its match is kept
+    # while all the block's lines are such rows (leading).
+    match, leading = planned.match, True
+    matches: list[re.Match[str]] = []
 
     def emit(records: list[RawRecord], line: int | None = None) -> Iterator[RawRecord]:
         """The records numbered, with the lines skipped before them; ``line``: where the
@@ -157,7 +144,7 @@ def iter_text_records(
             index, line = index + 1, None
 
     def flush() -> Iterator[RawRecord]:
-        nonlocal block, size, overflow, meta, section_records, matched, leading
+        nonlocal block, size, overflow, meta, section_records, matches, leading
         records: list[RawRecord] = []
         if overflow is not None:
             first, last = overflow
@@ -166,13 +153,13 @@ def iter_text_records(
                 f"cannot hold a record within the record-size limit of {limit} bytes (raise it "
                 "with --max-record-size)", meta, last)]
         elif block:
-            records, lost = planned.read(block, matched, meta, limit, hint)
+            records, lost = planned.read(block, matches, meta, limit, hint)
             skipped.extend(lost)
         prompt = meta.get("prompt_line") if records and section_records == 0 else None
         assert prompt is None or isinstance(prompt, int)
         section_records += len(records)
         block, size, overflow = [], 0, None
-        matched, leading = 0, True
+        matches, leading = [], True
         yield from emit(records, prompt)
 
     def close_section() -> Iterator[RawRecord]:
@@ -193,30 +180,15 @@ def iter_text_records(
             assert isinstance(prompt, int)
             skipped.append((prompt, f"debugger prompt: {prompt_text}"))
 
-    def settle() -> Iterator[RawRecord]:
-        """The pending rows proven rows of the layout; from the first that is not, the lines
-        are taken again one by one."""
-        nonlocal pending, matched, size
-        rows = block[len(block) - pending:]
-        proven = planned.take(rows)
-        matched, pending = matched + proven, 0
-        if proven < len(rows):
-            again = rows[proven:]
-            del block[len(block) - len(again):]
-            size -= sum(len(raw) for _, raw in again)
-            for lineno, raw in again:
-                yield from step(lineno, raw)
-
-    def step(lineno: int, raw: str) -> Iterator[RawRecord]:
-        """One line: a row of the current layout, a blank, a prompt, or another line."""
-        nonlocal match, leading, matched, block, size, overflow, meta, section_records
-        nonlocal prompt_text, at, mark
-        found = match(raw) is not None
-        if not found:
+    prompt_text = ""
+    cap = 8 * limit + 4096  # characters of a block that can still hold a record
+    for lineno, raw in enumerate(lines, start):
+        found = match(raw)
+        if found is None:
             plain = strip_line(raw)
             if not plain.strip():
                 yield from flush()
-                return
+                continue
             command = _command(plain)
             if command is not None:
                 yield from flush()
@@ -225,35 +197,23 @@ def iter_text_records(
                 if _QUIT.match(command):  # the session ends: what follows is no output of it
                     skipped.append((lineno, f"quit line: {prompt_text}"))
                     meta, section_records = {}, 0
-                    return
+                    continue
                 meta, section_records = {"command": command, "prompt_line": lineno}, 0
-                return
+                continue
             if not block and overflow is None:  # a block's first line: its layout's plan
                 match = planned.learn(raw)
-                at, mark = planned.anchor
-                found = match(raw) is not None
-            leading = leading and found
+                found = match(raw)
+            leading = leading and found is not None
         if overflow is not None:
             overflow = (overflow[0], lineno)
-            return
-        matched += leading
+            continue
+        if leading:
+            matches.append(found)  # type: ignore[arg-type]  # (not None while leading)
         block.append((lineno, raw))
         size += len(raw)
         if size > cap:
             overflow = (block[0][0], lineno)
-            block, matched = [], 0
-
-    for lineno, raw in itertools.chain(enumerate(lines, start), [(_END, "")]):
-        if raw[at:at + 1] == mark and leading and block and size + len(raw) <= cap:
-            block.append((lineno, raw))  # a row, if settle proves it
-            size += len(raw)
-            pending += 1
-            continue
-        if pending:
-            yield from settle()
-        if lineno is _END:
-            break
-        yield from step(lineno, raw)
+            block, matches = [], []
     yield from flush()
     yield from close_section()
     if held is not None:
