@@ -155,12 +155,19 @@ _HEX_AS_NUL = bytes(0 if chr(b) in "0123456789abcdefABCDEF" else 1 if b == 0 els
                     for b in range(256))
 
 
-@functools.lru_cache(maxsize=64)
 def _full_cuts(count: int) -> tuple[tuple[str, ...], tuple[slice, ...]]:
     """The offsets ``count`` full rows start with as Hexer writes them (``00:`` ...), and
-    where their tab, pairs and the column's tab are."""
+    where their tab, pairs and the column's tab are; kept for the usual record sizes (up to
+    4 KiB: a few hundred KB at most), made again for a longer record (costing its size)."""
+    return _usual_cuts(count) if count <= 256 else _cuts(count)
+
+
+def _cuts(count: int) -> tuple[tuple[str, ...], tuple[slice, ...]]:
     heads = tuple(f"{16 * row:02x}:" for row in range(count))
     return heads, tuple(slice(len(h), len(h) + 49) for h in heads)
+
+
+_usual_cuts = functools.lru_cache(maxsize=32)(_cuts)
 
 
 def _full_rows(rows: list[str]) -> bytes | None:

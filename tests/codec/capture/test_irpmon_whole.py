@@ -101,6 +101,11 @@ def test_the_usual_layouts_are_read_at_once() -> None:
     rows = ["00:\t" + " ".join(["1c"] * 16) + "\t................", "10:\t00 01\t.."]
     assert irpmon._whole_rows(rows, 18) == bytes([0x1C] * 16 + [0, 1])
     assert irpmon._full_rows(rows[:1]) == bytes([0x1C] * 16)
+    # a record of 300 rows (offsets of three digits; past the sizes whose cuts are kept)
+    data = (bytes(range(256)) * 19)[:4800]
+    long = [f"{at:02x}:\t" + " ".join(f"{b:02x}" for b in data[at:at + 16]) + "\t" + "." * 16
+            for at in range(0, 4800, 16)]
+    assert irpmon._whole_rows(long, None) == irpmon._full_rows(long) == data
     record = {"ID": "1", "Stack": "x", "Parsers": {"Hexer": {"Data0": rows[0], "Data1": rows[1]}}}
     fields: dict[str, str] = {}
     assert irpmon_json._hexer_rows(record, fields) == rows
