@@ -25,8 +25,8 @@ if TYPE_CHECKING:  # the process pool is imported only when --jobs asks for work
     from concurrent.futures import Future
 
 __all__ = [
-    "CHUNK_BYTES", "CHUNK_RECORDS", "available_cores", "jobs_option", "keyed_map",
-    "ordered_map", "ordered_results",
+    "CHUNK_BYTES", "CHUNK_RECORDS", "SLOT_BYTES", "Texts", "available_cores", "chunked",
+    "jobs_option", "keyed_map", "ordered_output",
 ]
 
 T = TypeVar("T")
@@ -40,6 +40,9 @@ CHUNK_RECORDS = 512
 #: Most bytes (as measured by the caller's ``size``) in one chunk: a chunk of large records
 #: closes early, so memory is bounded by the bytes in flight, not by a record count.
 CHUNK_BYTES = 4 << 20
+#: Bytes of shared memory for the output of one part in flight (2N of them): a part's text
+#: past them comes back through the pipe.  JSON of 512 records is about 1 MiB.
+SLOT_BYTES = 4 << 20
 
 
 def available_cores() -> int:
@@ -64,9 +67,12 @@ def jobs_option(text: str) -> int:
     return value
 
 
-def _chunks(
-    items: Iterable[T], size: Callable[[T], int], most: int
+def chunked(
+    items: Iterable[T], size: Callable[[T], int] = lambda item: 1, most: int | None = None,
 ) -> Iterator[list[T]]:
+    """``items`` in lists of at most ``most`` items (default :data:`CHUNK_RECORDS`) or about
+    :data:`CHUNK_BYTES` as measured by ``size``."""
+    most = most or CHUNK_RECORDS
     chunk: list[T] = []
     held = 0
     for item in items:
@@ -93,44 +99,103 @@ def _context() -> Any:
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
-def ordered_map(
-    work: Callable[[list[T], Any], R], items: Iterable[T], jobs: int, *,
-    extra: Any = None, size: Callable[[T], int] = lambda item: 1, chunk: int | None = None,
-) -> Iterator[R]:
-    """``work(chunk, extra)`` for each chunk of ``items``, in input order, on ``jobs``
-    processes (``work`` must be a module-level function; ``extra`` is handed to every call).
-    With ``jobs == 1`` everything runs here, in this process.  ``chunk`` is the most items
-    in a chunk (default :data:`CHUNK_RECORDS`; 1 streams each result as soon as it is made)."""
-    return ordered_results(work, _chunks(items, size, chunk or CHUNK_RECORDS), jobs,
-                           extra=extra)
+#: What a part's work gives: the texts of its output (an iterator, used up once) and what to
+#: call, once they are, for what else the part tells (its counts).
+Texts = tuple[Iterable[str], Callable[[], R]]
+
+# The output slots of this worker process (shared memory made by the parent before the fork).
+_slots: list[Any] = []
 
 
-def ordered_results(
-    work: Callable[[P, Any], R], parts: Iterable[P], jobs: int, *, extra: Any = None,
-) -> Iterator[R]:
-    """``work(part, extra)`` for each of ``parts`` (cut by the caller), in input order, on
-    ``jobs`` processes; at most ``2 * jobs`` parts are in flight."""
+def _slot_worker(slots: list[Any]) -> None:
+    _quiet_worker()
+    _slots[:] = slots
+
+
+def _into_slot(
+    work: Callable[[P, Any], Texts[R]], slot: int | None, part: P, extra: Any,
+    encoding: str, errors: str,
+) -> tuple[int, bytes | None, R]:
+    """In a worker: the part's output encoded into its shared slot, record by record (no
+    text of the whole part is made, sent or copied), what does not fit returned as bytes."""
+    texts, told = work(part, extra)
+    memory: Any = _slots[slot] if slot is not None else b""
+    used = 0
+    spill: list[bytes] = []
+    for text in texts:
+        data = text.encode(encoding, errors)
+        end = used + len(data)
+        if spill or end > len(memory):
+            spill.append(data)
+        else:
+            memory[used:end] = data
+            used = end
+    return used, b"".join(spill) if spill else None, told()
+
+
+def ordered_output(
+    work: Callable[[P, Any], Texts[R]], parts: Iterable[P], jobs: int, *, extra: Any = None,
+    encoding: str = "utf-8", errors: str = "strict",
+) -> Iterator[tuple[list[Any], R]]:
+    """The output of ``work(part, extra)`` for each of ``parts`` (cut by the caller), in
+    input order, on ``jobs`` processes: ``(pieces, told)``, the pieces being the part's
+    texts encoded (``encoding``, ``errors``) as bytes-like objects valid until the next
+    part is asked for, ``told`` what the part's work tells once its texts are used up.
+
+    At most ``2 * jobs`` parts are in flight.  Where processes fork, each in-flight part has
+    a slot of :data:`SLOT_BYTES` of shared memory that its worker writes the encoded text
+    into, and that this process writes out from: the text is never pickled, sent through a
+    pipe or held as one string (output past the slot comes back as bytes).  ``work`` must be
+    a module-level function.  With ``jobs == 1`` everything runs here, in this process.
+    """
     if jobs <= 1:
         for part in parts:
-            yield work(part, extra)
+            texts, told = work(part, extra)
+            pieces = [text.encode(encoding, errors) for text in texts]
+            yield pieces, told()
         return
+    import mmap
     from concurrent.futures import ProcessPoolExecutor
 
-    pending: deque[Future[R]] = deque()
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_context(),
-                               initializer=_quiet_worker)
+    context = _context()
+    shared = context.get_start_method() == "fork"
+    slots = [mmap.mmap(-1, SLOT_BYTES) for _ in range(2 * jobs)] if shared else []
+    free: list[int | None] = list(range(2 * jobs)) if shared else [None] * (2 * jobs)
+    pending: deque[tuple[int | None, Future[tuple[int, bytes | None, R]]]] = deque()
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context,
+                               initializer=_slot_worker, initargs=(slots,))
     try:
         for part in parts:
-            pending.append(pool.submit(work, part, extra))
+            if not free:
+                yield from _finished(pending, slots, free)
+            slot = free.pop()
+            pending.append((slot, pool.submit(_into_slot, work, slot, part, extra, encoding,
+                                              errors)))
             del part
-            if len(pending) >= 2 * jobs:
-                yield pending.popleft().result()
         while pending:
-            yield pending.popleft().result()
+            yield from _finished(pending, slots, free)
     finally:
-        for future in pending:
+        for _, future in pending:
             future.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
+        for memory in slots:
+            memory.close()
+
+
+def _finished(
+    pending: deque[tuple[int | None, Future[tuple[int, bytes | None, R]]]], slots: list[Any],
+    free: list[int | None],
+) -> Iterator[tuple[list[Any], R]]:
+    """The oldest part's output pieces and what it told; once they are used, its slot is
+    given back (the view of it let go: the slot can be written again, or closed)."""
+    slot, future = pending.popleft()
+    used, spill, told = future.result()
+    view = memoryview(slots[slot])[:used] if slot is not None else memoryview(b"")
+    try:
+        yield [view] if spill is None else [view, spill], told
+    finally:
+        view.release()
+        free.append(slot)
 
 
 def keyed_map(
@@ -158,7 +223,7 @@ def keyed_map(
         return
     pool = _KeyedPool(setup, work, extra, jobs)
     try:
-        for number, chunk in enumerate(_chunks(items, lambda item: 1, CHUNK_RECORDS)):
+        for number, chunk in enumerate(chunked(items)):
             pool.submit(number, [(index, route(item), item) for index, item in
                                  enumerate(chunk)])
             while pool.in_flight() >= 2 * jobs:

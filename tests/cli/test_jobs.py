@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from iscsitgt_spt.cli import _jobs
-from iscsitgt_spt.cli._jobs import jobs_option, ordered_map
+from iscsitgt_spt.cli._jobs import chunked, jobs_option, ordered_output
 
 from tests.cli.conftest import run_cli, run_here
 
@@ -47,11 +47,20 @@ def test_jobs_values() -> None:
     assert result.returncode == 2 and "--jobs" in result.stderr
 
 
-def _square_all(chunk: list[int], extra: int) -> list[int]:
-    return [n * n + extra for n in chunk]
+def _square_all(chunk: list[int], extra: int) -> _jobs.Texts[int]:
+    return (f"{n * n + extra}\n" for n in chunk), lambda: len(chunk)
 
 
-def test_ordered_map_keeps_input_order_and_bounds_what_it_holds(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def _joined(results) -> tuple[str, list[int]]:  # type: ignore[no-untyped-def]
+    text, told = [], []
+    for pieces, count in results:
+        text.extend(bytes(piece).decode() for piece in pieces)
+        told.append(count)
+    return "".join(text), told
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 3])
+def test_ordered_output_keeps_input_order_and_bounds_what_it_holds(monkeypatch, jobs) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(_jobs, "CHUNK_RECORDS", 7)
     taken = []
 
@@ -60,12 +69,22 @@ def test_ordered_map_keeps_input_order_and_bounds_what_it_holds(monkeypatch) -> 
             taken.append(n)
             yield n
 
-    results = ordered_map(_square_all, numbers(), 2, extra=1)
-    first = next(results)
+    results = ordered_output(_square_all, chunked(numbers()), jobs, extra=1)
+    first = _joined([next(results)])
     # One result out: at most 2 * jobs chunks of 7 were read ahead (plus the one closing).
-    assert first == [n * n + 1 for n in range(7)] and len(taken) <= 7 * 5
-    rest = [x for chunk in results for x in chunk]
-    assert first + rest == [n * n + 1 for n in range(200)]
+    assert first == ("".join(f"{n * n + 1}\n" for n in range(7)), [7])
+    assert len(taken) <= 7 * (2 * jobs + 1)
+    rest = _joined(results)
+    assert first[0] + rest[0] == "".join(f"{n * n + 1}\n" for n in range(200))
+    assert first[1] + rest[1] == [7] * 28 + [4]  # 200 = 28 x 7 + 4
+
+
+def test_ordered_output_past_the_shared_slot(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # A part's text longer than its slot comes back through the pipe, after what fits.
+    monkeypatch.setattr(_jobs, "SLOT_BYTES", 10)
+    monkeypatch.setattr(_jobs, "CHUNK_RECORDS", 5)
+    text, told = _joined(ordered_output(_square_all, chunked(iter(range(30))), 2, extra=0))
+    assert text == "".join(f"{n * n}\n" for n in range(30)) and told == [5] * 6
 
 
 def test_one_process_loads_no_process_pool() -> None:
@@ -131,10 +150,9 @@ def _in_parts(lines, options, jobs, stop_after=None):  # type: ignore[no-untyped
 
     stopped: list = []
     parts = list(_many.line_parts(source(), stopped))
-    results = list(_jobs.ordered_results(_many._lines_output, parts, jobs,
-                                         extra=(options, 1 << 22)))
-    text = "".join(text for text, _ in results)
-    counts = tuple(map(sum, zip(*(c for _, c in results))))
+    text, told = _joined(_jobs.ordered_output(_many._lines_texts, parts, jobs,
+                                             extra=(options, 1 << 22)))
+    counts = tuple(map(sum, zip(*told)))
     return text, counts, parts, stopped
 
 
