@@ -38,11 +38,18 @@ R = TypeVar("R")
 #: work on it, small enough that the first output comes at once.
 CHUNK_RECORDS = 512
 #: Most bytes (as measured by the caller's ``size``) in one chunk: a chunk of large records
-#: closes early, so memory is bounded by the bytes in flight, not by a record count.
-CHUNK_BYTES = 4 << 20
+#: closes early, so memory is bounded by the bytes in flight, not by a record count.  512 KiB:
+#: the 2N chunks in flight (and the two being cut) of a run of a capture's longest records
+#: then hold about what its usual records hold (4 MiB let a run of long fuzz records raise
+#: the parent's peak by 10 MiB).
+CHUNK_BYTES = 1 << 19
 #: Bytes of shared memory for the output of one part in flight (2N of them): a part's text
 #: past them comes back through the pipe.  JSON of 512 records is about 1 MiB.
 SLOT_BYTES = 4 << 20
+#: Bytes of a slot kept in memory from part to part (written again without a page fault);
+#: what a larger part used past them is given back to the system once it is written out, so
+#: that the memory held does not creep up to the largest parts an input happens to hold.
+SLOT_KEPT = 3 << 19
 
 
 def available_cores() -> int:
@@ -154,7 +161,7 @@ def ordered_output(
             pieces = [text.encode(encoding, errors) for text in texts]
             yield pieces, told()
         return
-    import mmap
+    import mmap  # (as the pool: loaded only when workers are asked for)
     from concurrent.futures import ProcessPoolExecutor
 
     context = _context()
@@ -195,7 +202,17 @@ def _finished(
         yield [view] if spill is None else [view, spill], told
     finally:
         view.release()
+        if slot is not None and used > SLOT_KEPT:
+            _give_back(slots[slot])
         free.append(slot)
+
+
+def _give_back(memory: Any) -> None:
+    """The pages of a slot past :data:`SLOT_KEPT` freed (where the system can)."""
+    import mmap
+
+    if hasattr(mmap, "MADV_REMOVE"):
+        memory.madvise(mmap.MADV_REMOVE, SLOT_KEPT, len(memory) - SLOT_KEPT)
 
 
 def keyed_map(

@@ -19,6 +19,8 @@ is compared byte for byte in the first round.  Per run it reports:
 * the time the main process's main thread was blocked (neither running nor waiting for a
   core: waiting for the workers' results or for a free part slot) and the time it waited for
   a core (the machine's load), both from ``/proc/thread-self/schedstat``;
+* the page faults of the main process and of the workers (``ru_minflt``): memory taken from
+  the system and given back again and again (a large text made per part) shows there first;
 * the peak resident set of the largest process (peak.py).
 
 Speed-up bound from the load-independent figures: with a total CPU overhead ``o`` and the
@@ -72,7 +74,8 @@ def _report():
         json.dump({"main": me.ru_utime + me.ru_stime, "workers": kids.ru_utime + kids.ru_stime,
                    "wall": wall, "thread_run": run, "runqueue": wait,
                    "blocked": wall - run - wait, "main_faults": me.ru_minflt,
-                   "worker_faults": kids.ru_minflt}, f)
+                   "worker_faults": kids.ru_minflt, "main_peak_kib": me.ru_maxrss,
+                   "worker_peak_kib": kids.ru_maxrss}, f)
 atexit.register(_report)
 sys.argv[0] = "iscsitgt-spt"
 from iscsitgt_spt.cli import main
@@ -91,6 +94,7 @@ class Measured:
     main_cpu: float
     blocked: float
     runqueue: float
+    faults: tuple[int, int]
 
     @property
     def main_share(self) -> float:
@@ -107,14 +111,16 @@ def measure(args: list[str], out: str | None, tmp: str) -> Measured:
         raise SystemExit(f"iscsitgt-spt {' '.join(args)}: exit status {usage.code}")
     with open(report) as f:
         inner = json.load(f)
-    return Measured(usage.wall, usage.cpu, usage.peak_mib, inner["main"], inner["blocked"],
-                    inner["runqueue"])
+    return Measured(usage.wall, usage.cpu, usage.peak_mib, inner["main"],
+                    max(inner["blocked"], 0.0), inner["runqueue"],
+                    (inner["main_faults"], inner["worker_faults"]))
 
 
 def describe(label: str, m: Measured) -> str:
     return (f"{label} {m.wall:.1f} s wall, {m.cpu:.1f} s CPU (main process {m.main_cpu:.1f} s, "
             f"{m.main_share:.0%}; main thread blocked {m.blocked:.1f} s, waited for a core "
-            f"{m.runqueue:.1f} s), {m.peak_mib:.0f} MiB peak process")
+            f"{m.runqueue:.1f} s), {m.peak_mib:.0f} MiB peak process, page faults "
+            f"{m.faults[0] / 1000:.0f}k main + {m.faults[1] / 1000:.0f}k workers")
 
 
 def predicted(jobs: int, overhead: float, share: float) -> float:

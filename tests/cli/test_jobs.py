@@ -79,12 +79,20 @@ def test_ordered_output_keeps_input_order_and_bounds_what_it_holds(monkeypatch, 
     assert first[1] + rest[1] == [7] * 28 + [4]  # 200 = 28 x 7 + 4
 
 
-def test_ordered_output_past_the_shared_slot(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    # A part's text longer than its slot comes back through the pipe, after what fits.
-    monkeypatch.setattr(_jobs, "SLOT_BYTES", 10)
+def _wide(chunk: list[int], extra: int) -> _jobs.Texts[int]:
+    return (f"{n:0{extra}}\n" for n in chunk), lambda: len(chunk)
+
+
+@pytest.mark.parametrize(("slot", "kept", "width"), [
+    (10, 1 << 20, 1),  # a part's text past its slot: the rest through the pipe
+    (4 << 12, 1 << 12, 3000),  # parts of 5 x 3001 bytes: the slot's pages past 4 KiB freed
+])
+def test_ordered_output_past_the_shared_slot(monkeypatch, slot, kept, width) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(_jobs, "SLOT_BYTES", slot)
+    monkeypatch.setattr(_jobs, "SLOT_KEPT", kept)
     monkeypatch.setattr(_jobs, "CHUNK_RECORDS", 5)
-    text, told = _joined(ordered_output(_square_all, chunked(iter(range(30))), 2, extra=0))
-    assert text == "".join(f"{n * n}\n" for n in range(30)) and told == [5] * 6
+    text, told = _joined(ordered_output(_wide, chunked(iter(range(60))), 2, extra=width))
+    assert text == "".join(str(n).zfill(width) + "\n" for n in range(60)) and told == [5] * 12
 
 
 def test_one_process_loads_no_process_pool() -> None:
