@@ -223,12 +223,13 @@ def keyed_map(
     that keep a ``state`` each (made by ``setup(extra)`` in the worker) from item to item.
 
     ``route(item)`` names the worker an item must go to (any number: taken modulo ``jobs``),
-    or ``None`` for any: items that must see each other's effects on a state go to one worker
-    and reach it in input order.  The items are cut into rounds of :data:`CHUNK_RECORDS`; a
-    round is split among the workers, and its results come back in input order once every
-    worker answered its share.  At most ``2 * jobs`` rounds are in flight.  ``setup``,
-    ``work`` and ``route`` must be module-level functions; a state with a ``close`` method is
-    closed when its worker ends.  With ``jobs == 1`` everything runs here, with one state.
+    or ``None`` for any (the worker given the fewest items so far takes it): items that must
+    see each other's effects on a state go to one worker and reach it in input order.  The
+    items are cut into rounds of :data:`CHUNK_RECORDS`; a round is split among the workers,
+    and its results come back in input order once every worker answered its share.  At
+    most ``2 * jobs`` rounds are in flight.  ``setup``, ``work`` and ``route`` must be
+    module-level functions; a state with a ``close`` method is closed when its worker ends.
+    With ``jobs == 1`` everything runs here, with one state.
     """
     if jobs <= 1:
         state = setup(extra)
@@ -241,8 +242,7 @@ def keyed_map(
     pool = _KeyedPool(setup, work, extra, jobs)
     try:
         for number, chunk in enumerate(chunked(items)):
-            pool.submit(number, [(index, route(item), item) for index, item in
-                                 enumerate(chunk)])
+            pool.submit(number, [(route(item), item) for item in chunk])
             while pool.in_flight() >= 2 * jobs:
                 yield from pool.next_round()
         while pool.in_flight():
@@ -276,12 +276,19 @@ class _KeyedPool:
         # round number -> (the worker of each item, in order; results per worker, once in)
         self.rounds: dict[int, tuple[list[int], dict[int, list[Any]], int]] = {}
         self.next = 0
+        self.load = [0] * jobs  # items given to each worker so far
 
-    def submit(self, number: int, routed: list[tuple[int, int | None, Any]]) -> None:
+    def submit(self, number: int, routed: list[tuple[int | None, Any]]) -> None:
+        """A round's items to the workers: an item with a key to the key's worker, one
+        without to the worker that has been given the fewest items so far (a corpus whose
+        keys fall unevenly is evened out by the items that can go anywhere)."""
         shares: dict[int, list[Any]] = {}
         order = []
-        for index, key, item in routed:
-            worker = (index if key is None else key) % self.jobs
+        load = self.load
+        for key, item in routed:
+            worker = min(range(self.jobs), key=load.__getitem__) if key is None else (
+                key % self.jobs)
+            load[worker] += 1
             shares.setdefault(worker, []).append(item)
             order.append(worker)
         for worker, share in shares.items():
