@@ -2,15 +2,17 @@
 
 :func:`emit_many` writes every record's report in input order and counts what the exit status
 rests on.  With ``--jobs 1`` the records are read and reported here, one at a time.  With
-``--jobs N`` worker processes write the reports (:mod:`iscsitgt_spt.cli._jobs` keeps them in
-order), and this process only reads, cuts and writes, so that it is never what the workers
-wait for:
+``--jobs N`` worker processes encode the reports into shared memory
+(:func:`iscsitgt_spt.cli._jobs.ordered_output` keeps them in order), and this process only
+reads, cuts and writes those bytes out through the output layer
+(:func:`~iscsitgt_spt.cli._output.stdout_bytes`), so that it is never what the workers wait
+for:
 
 * a JSON-Lines capture (one record a line, the shape of a million-record capture) is cut into
   parts of whole lines (:func:`line_parts`): this process reads the text and looks at the
   first character of each line, nothing more; a worker parses its lines
   (:func:`~iscsitgt_spt.codec.capture.records.iter_jsonl`, told the number of the part's
-  first line and record) and returns the part's output text and three counts;
+  first line and record), encodes the part's output and returns three counts;
 * every other format (a record spans several lines, or the whole input) is read here into
   records, which go to the workers in chunks.
 
