@@ -6,6 +6,7 @@ workers take part."""
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from importlib import resources
@@ -35,6 +36,21 @@ def test_jobs_output_is_byte_identical_to_one_process(tmp_path, mode) -> None:  
     assert one.stdout and one.stdout == two.stdout
     assert (one.returncode, one.stderr) == (two.returncode, two.stderr)
     assert one.returncode == 1  # the demo's broken record is counted by the workers too
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "latin-1"])
+def test_jobs_output_in_another_encoding(tmp_path, encoding) -> None:  # type: ignore[no-untyped-def]
+    # Standard output not UTF-8 (utf-16: a byte order mark once, at the start): the workers'
+    # text goes back through the text stream, and the bytes are those of one process.
+    path = _demo_capture(tmp_path, 75)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    env["PYTHONIOENCODING"] = encoding
+    runs = [subprocess.run([sys.executable, "-m", "iscsitgt_spt", "decode", "--json", path,
+                            "--jobs", jobs], capture_output=True, env=env, timeout=120)
+            for jobs in ("1", "2")]
+    assert runs[0].stdout and runs[0].stdout == runs[1].stdout
+    assert runs[0].stdout.decode(encoding).startswith('{"')
+    assert runs[0].returncode == runs[1].returncode == 1
 
 
 def test_jobs_values() -> None:
