@@ -8,8 +8,9 @@ output text.  The results come back in input order, so the output is byte-identi
 :data:`CHUNK_RECORDS` items or :data:`CHUNK_BYTES` bytes, so memory stays bounded however
 long the input (never by a number written in it).
 
-Workers ignore Ctrl-C: the parent reports it once and stops them.  A worker that dies makes
-the command fail with one line (the pool reports it), never a hang.
+Workers ignore Ctrl-C: the parent reports it once and stops them.  A worker that dies (killed,
+out of memory) makes the command fail with one line and exit status 1 (:class:`WorkerLost`,
+which ``main`` reports), never a hang or a traceback.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ if TYPE_CHECKING:  # the process pool is imported only when --jobs asks for work
     from concurrent.futures import Future
 
 __all__ = [
-    "CHUNK_BYTES", "CHUNK_RECORDS", "SLOT_BYTES", "Texts", "available_cores", "chunked",
-    "jobs_option", "keyed_map", "ordered_output",
+    "CHUNK_BYTES", "CHUNK_RECORDS", "SLOT_BYTES", "Texts", "WorkerLost", "available_cores",
+    "chunked", "jobs_option", "keyed_map", "ordered_output",
 ]
 
 T = TypeVar("T")
@@ -50,6 +51,14 @@ SLOT_BYTES = 4 << 20
 #: what a larger part used past them is given back to the system once it is written out, so
 #: that the memory held does not creep up to the largest parts an input happens to hold.
 SLOT_KEPT = 3 << 19
+
+
+class WorkerLost(Exception):
+    """A worker process ended before it answered (killed, out of memory): the output stops
+    after what the workers before it gave."""
+
+    def __init__(self) -> None:
+        super().__init__("a worker process ended unexpectedly (killed, or out of memory)")
 
 
 def available_cores() -> int:
@@ -163,6 +172,7 @@ def ordered_output(
         return
     import mmap  # (as the pool: loaded only when workers are asked for)
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     context = _context()
     shared = context.get_start_method() == "fork"
@@ -181,6 +191,8 @@ def ordered_output(
             del part
         while pending:
             yield from _finished(pending, slots, free)
+    except BrokenProcessPool:
+        raise WorkerLost from None
     finally:
         for _, future in pending:
             future.cancel()
@@ -319,7 +331,7 @@ class _KeyedPool:
                 number, worker, results = self.outbox.get(timeout=0.5)
             except queue.Empty:
                 if not all(worker.is_alive() for worker in self.workers):
-                    raise RuntimeError("a worker process ended unexpectedly") from None
+                    raise WorkerLost from None
                 continue
             if isinstance(results, BaseException):
                 raise results
@@ -333,6 +345,10 @@ class _KeyedPool:
             if worker.is_alive():
                 worker.terminate()
                 worker.join()
+        for inbox in self.inboxes:
+            # The workers are gone: what a dead one's inbox still holds has no reader, and
+            # waiting for it to be sent would hang.
+            inbox.cancel_join_thread()
         for box in (*self.inboxes, self.outbox):
             box.close()
             box.join_thread()

@@ -227,3 +227,35 @@ def test_one_buffer_loads_no_capture_machinery() -> None:
                           text=True, timeout=120)
     assert done.returncode == 0 and "ISCSITGT_SPT_TMF" in done.stdout
     assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
+def _dies_on_seven(chunk: list[int], extra: int) -> _jobs.Texts[int]:
+    if 7 in chunk:
+        os._exit(3)  # a worker killed (out of memory, kill -9)
+    return _square_all(chunk, extra)
+
+
+def _dies_on_seven_keyed(state: object, item: int) -> int:
+    if item == 7:
+        os._exit(3)
+    return item
+
+
+def _no_state(extra: object) -> None:
+    return None
+
+
+def _anywhere(item: int) -> None:
+    return None
+
+
+def test_a_worker_that_dies_ends_the_run_with_one_error(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Never a hang nor a traceback: WorkerLost, which main reports in one line (exit 1).
+    monkeypatch.setattr(_jobs, "CHUNK_RECORDS", 3)
+    with pytest.raises(_jobs.WorkerLost):
+        for _ in ordered_output(_dies_on_seven, chunked(iter(range(40))), 2, extra=0):
+            pass
+    with pytest.raises(_jobs.WorkerLost):  # its inbox left unsent: the pool still stops
+        for _ in _jobs.keyed_map(_no_state, _dies_on_seven_keyed, iter(range(5000)), _anywhere,
+                                 2):
+            pass
