@@ -36,6 +36,7 @@ from iscsitgt_spt.cli._terminal import wrap_prose
 from iscsitgt_spt.cli._verdict import Verdict
 from iscsitgt_spt.codec.analysis.bulk import bulk_line
 from iscsitgt_spt.codec.analysis.report import report_record
+from iscsitgt_spt.codec.analysis.stream import read_ahead
 from iscsitgt_spt.codec.capture.records import RawRecord, bound_records, iter_jsonl
 from iscsitgt_spt.spec.errors import SptError
 
@@ -197,7 +198,7 @@ def report_texts(
     # JSON with no structure or IOCTL forced: the usual record's line is written straight
     # from its bytes, the same line report_record would give.
     bulk = options.json and not options.name and options.ioctl is None
-    for record in records:
+    for record in read_ahead(records):  # (a batch read, then written: see read_ahead)
         found = (bulk_line(record, abi=options.abi, cookie=options.cookie,
                            diagnostics=options.diagnostics) if bulk else None)
         if found is not None:

@@ -12,8 +12,6 @@ from __future__ import annotations
 import collections
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -165,15 +163,15 @@ def test_jobs_refused_where_the_target_cannot_be_split(tmp_path, device, why) ->
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text("")
     (tmp_path / "capture.jsonl").write_text("")
-    done = subprocess.run([sys.executable, "-m", "iscsitgt_spt", "send", "--fuzz-corpus",
-                           str(corpus), "--device", device, "--jobs", "2"],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    # A usage refusal, before any worker starts: nothing about the process (tests/_inprocess.py).
+    done = run_here("send", "--fuzz-corpus", str(corpus), "--device", device, "--jobs", "2",
+                    cwd=tmp_path)
     assert done.returncode == 2 and "--jobs" in done.stderr and why in done.stderr
     assert done.stderr.count("\n") == 1 and not done.stdout
 
 
 def test_jobs_refused_without_a_corpus() -> None:
-    done = run_cli("send", "--device", "sim:", "--jobs", "2", stdin=b"{}")
+    done = run_here("send", "--device", "sim:", "--jobs", "2", stdin=b"{}")
     assert done.returncode == 2 and "--jobs" in done.stderr and "--fuzz-corpus" in done.stderr
 
 
