@@ -28,7 +28,9 @@ import collections
 import contextlib
 import io
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from typing import Any, NamedTuple, TextIO
@@ -41,6 +43,7 @@ from iscsitgt_spt.cli._common import (
     read_json_document,
     structure_name,
 )
+from iscsitgt_spt.cli._input import Source as Input
 from iscsitgt_spt.cli._input import open_source
 from iscsitgt_spt.cli._jobs import jobs_option, keyed_map
 from iscsitgt_spt.cli._outfile import Source, open_append
@@ -423,6 +426,34 @@ def _router(
     return route
 
 
+def _jobs_checked(args: argparse.Namespace, source: Input, target: Transport, bound: int,
+                  stack: ExitStack) -> Input:
+    """The corpus, read through once before it is split among workers by session: a request
+    that changes sessions it does not name (a target reset of a started session) needs every
+    session on one target, so then one process answers it all (``args.jobs`` set to 1, said
+    on stderr).  A pipe is copied to a temporary file first, to be read twice."""
+    if not isinstance(target, SimulatedTarget):
+        return source  # (_router refuses it)
+    if source.size is None:
+        spool = stack.enter_context(tempfile.TemporaryFile())  # noqa: SIM115 - the stack closes it
+        shutil.copyfileobj(source.stream, spool, 1 << 20)
+        source = Input(spool, spool.tell() or None, spool.tell)
+        spool.seek(0)
+    start = source.stream.tell()
+    lines = enumerate(bounded_lines(source.stream, bound, "--fuzz-corpus"), 1)
+    try:
+        found = target.first_crossing(
+            (lineno, _request(line, lineno, bound)) for lineno, line in lines)
+    except SptError:
+        found = None  # (the run meets it too, after the same lines)
+    source.stream.seek(start)
+    if found is not None:
+        print(f"iscsitgt-spt send: --jobs {args.jobs}: line {found} resets the target, which "
+              "changes every session: the corpus is answered by one process", file=sys.stderr)
+        args.jobs = 1
+    return source
+
+
 def _run_corpus(args: argparse.Namespace) -> int:
     bound = json_text_bound(MAX_RECORD_SIZE)
     default = Profile.of(args.abi, args.cookie)
@@ -435,8 +466,10 @@ def _run_corpus(args: argparse.Namespace) -> int:
         # This process's target answers with --jobs 1; with workers it only routes.
         here = _Target(extra)
         stack.callback(here.close)
-        route = _router(args, here.transport, bound)
         source = open_source(args.fuzz_corpus, stack, "--fuzz-corpus")
+        if args.jobs > 1:
+            source = _jobs_checked(args, source, here.transport, bound, stack)
+        route = _router(args, here.transport, bound)
         progress = Progress(label="requests", total_bytes=source.size)
         read = [0]  # bytes of the corpus read so far
 

@@ -33,7 +33,8 @@ Model decisions (each one a labelled assumption):
   on a LUN outside the configured set (default ``{0}``) -> LUN_DOES_NOT_EXIST; ABORT TASK of a
   task not open -> TASK_DOES_NOT_EXIST; QUERY TASK / QUERY TASK SET -> FUNCTION_SUCCEEDED when
   a matching task is open, else FUNCTION_COMPLETE (RFC 7144 §4.3); everything else
-  FUNCTION_COMPLETE (resets and set-wide functions also drop the open tasks they cover).
+  FUNCTION_COMPLETE (resets and set-wide functions also drop the open tasks they cover; a
+  target warm or cold reset those of every session: :data:`CROSSING` tells such a request).
 * **Pass-through** (IOCTL_SCSI_PASS_THROUGH_DIRECT): the buffer must hold a whole
   SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY of the target's profile with SPTD.Length, AUX.Size and
   AUX.Signature right, CdbLength 1..16 and the sense buffer inside the input after the
@@ -99,6 +100,7 @@ from iscsitgt_spt.spec.srb_io_control import SRB_IO_CONTROL
 
 __all__ = [
     "CHECK_CONDITION",
+    "CROSSING",
     "DEFAULT_CAPACITY_BLOCKS",
     "ERROR_INSUFFICIENT_BUFFER",
     "ERROR_INVALID_FUNCTION",
@@ -106,6 +108,7 @@ __all__ = [
     "FAULTS",
     "GOOD",
     "MINIPORT_HANDLERS",
+    "TARGET_WIDE_FUNCTIONS",
     "Fault",
     "Session",
     "SimReturnCode",
@@ -114,6 +117,10 @@ __all__ = [
     "fault_help",
     "fixed_sense",
 ]
+
+#: TMF functions that reach every session's tasks (a target reset acts on every I_T nexus),
+#: not only those of the session the request names.
+TARGET_WIDE_FUNCTIONS = frozenset({TmfFunction.TARGET_WARM_RESET, TmfFunction.TARGET_COLD_RESET})
 
 # winerror.h
 ERROR_INVALID_FUNCTION = 1
@@ -339,15 +346,7 @@ class SimulatedTarget(Transport):
         the request for (:meth:`Layout.cookies`, under the target's profile).  Empty when the
         request names none, or is refused before any handler reads it (the state is then
         untouched, whichever target answers)."""
-        if code == IOCTL_SCSI_MINIPORT:
-            if len(data) < self._header.size:
-                return ()
-            field = self._header.member("ControlCode")
-            layout = self._requests.get(int.from_bytes(data[field.offset:field.end], "little"))
-        elif code == ASSUMED_PASS_THROUGH_IOCTL:
-            layout = self._pass_through
-        else:
-            return ()
+        layout = self._layout_of(code, data)
         if layout is None:
             return ()
         spans = self._session_spans.get(id(layout))  # (the target holds its layouts)
@@ -357,6 +356,45 @@ class SimulatedTarget(Transport):
                 if c.identifies == "session")
         return tuple(int.from_bytes(data[start:end], "little")
                      for start, end in spans if len(data) >= end)
+
+    def crosses_sessions(self, code: int, data: bytes) -> bool:
+        """Whether answering ``data`` (sent with IOCTL ``code``) may change sessions it does
+        not name (:data:`CROSSING`: a target reset clears every session's tasks).  Such a
+        request cannot be answered by a target holding only some of the sessions."""
+        layout = self._layout_of(code, data)
+        crossing = None if layout is None else CROSSING.get(layout.template)
+        return crossing is not None and len(data) >= layout.size and crossing(
+            _Buffer(data, layout))
+
+    def first_crossing(
+        self, requests: Iterable[tuple[int, tuple[int, bytes] | None]]
+    ) -> int | None:
+        """The number of the first of ``requests`` ((number, (IOCTL, input) or ``None``), in
+        the order they are sent) that may change sessions it does not name: a request that
+        :meth:`crosses_sessions` and names a session an earlier request may have started (a
+        TMF naming no session a START made finds none, and changes nothing).  ``None``: the
+        requests can be answered by several targets, each holding some sessions."""
+        started: set[int] = set()
+        for number, request in requests:
+            layout = None if request is None else self._layout_of(*request)
+            if layout is None or request is None:
+                continue
+            named = self.sessions_named(*request)
+            if MINIPORT_HANDLERS.get(layout.template) is SimulatedTarget._start:
+                started.update(named)
+            elif started.intersection(named) and self.crosses_sessions(*request):
+                return number
+        return None
+
+    def _layout_of(self, code: int, data: bytes) -> Layout | None:
+        """The layout of the request ``data`` sent with IOCTL ``code``, by its ControlCode
+        (``None``: no request this target takes)."""
+        if code == IOCTL_SCSI_MINIPORT:
+            if len(data) < self._header.size:
+                return None
+            field = self._header.member("ControlCode")
+            return self._requests.get(int.from_bytes(data[field.offset:field.end], "little"))
+        return self._pass_through if code == ASSUMED_PASS_THROUGH_IOCTL else None
 
     # -- transport ----------------------------------------------------------------------------
     def _ioctl(self, code: int, data: bytes, out_size: int) -> bytes:
@@ -470,7 +508,7 @@ class SimulatedTarget(Transport):
                 del tasks[cookie]
         elif function is TmfFunction.I_T_NEXUS_RESET:
             tasks.clear()
-        elif function in (TmfFunction.TARGET_WARM_RESET, TmfFunction.TARGET_COLD_RESET):
+        elif function in TARGET_WIDE_FUNCTIONS:
             for other in self.sessions.values():
                 other.tasks.clear()
         return TmfResponse.FUNCTION_COMPLETE
@@ -557,4 +595,11 @@ MINIPORT_HANDLERS: dict[CStruct, Callable[[SimulatedTarget, _Buffer], SimReturnC
     ISCSITGT_SPT_SESSION_START: SimulatedTarget._start,
     ISCSITGT_SPT_SESSION_STOP: SimulatedTarget._stop,
     ISCSITGT_SPT_TMF: SimulatedTarget._tmf,
+}
+
+#: Which requests of a structure may change sessions they do not name (by their bytes):
+#: a TMF of a target-wide function (:data:`TARGET_WIDE_FUNCTIONS`).
+CROSSING: dict[CStruct, Callable[[_Buffer], bool]] = {
+    ISCSITGT_SPT_TMF: lambda request: (
+        request.get("TaskManagementFunction") in TARGET_WIDE_FUNCTIONS),
 }
