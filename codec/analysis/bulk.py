@@ -33,7 +33,6 @@ was cut (:func:`bulk_line` returns them) bear on an exit status.
 
 from __future__ import annotations
 
-from iscsitgt_spt.codec.analysis.detect_profile import ProfileGuess
 from iscsitgt_spt.codec.analysis.lint import Finding, lint_whole
 from iscsitgt_spt.codec.analysis.report import (
     choose_profile,
@@ -99,10 +98,12 @@ def bulk_line(
                                         cookie=cookie, diagnostics=diagnostics)
     except SptError:
         return None
-    found = _shape_of(data, guess, profile, ioctl, name)
+    found = _shape_of(data, profile, ioctl, name)
     if found is None:
         return None
     codec, middle, answer_head, cut = found
+    if guess is not None:
+        middle = "," + guess_text(guess) + middle
     layout = codec.layout
     out = record.data_out
     if cut is not None:  # a buffer cut short: its whole members, where it ends, its bytes
@@ -156,23 +157,21 @@ def _record_sense(layout: Layout, data: bytes, out: bytes | None) -> str | None:
 
 
 def _shape_of(
-    data: bytes, guess: ProfileGuess | None, profile: Profile, ioctl: int | None,
-    name: str | None,
+    data: bytes, profile: Profile, ioctl: int | None, name: str | None,
 ) -> tuple[FastCodec, str, str, str | None] | None:
-    """What the record is (its structure and layout) and the line between its head and its
-    value: they depend only on the guess, the IOCTL, the stated structure, the length and
-    what identification reads, so they are decided once per shape."""
-    # A guess is detection's answer for one shape: its memo holds one guess per length,
-    # IOCTL, stated structure and profile, so the guess stands for them.
+    """What the record is (its structure and layout) and the line between its profile part
+    (the guess, when one was weighed) and its value: they depend only on the profile, the
+    IOCTL, the stated structure, the length and what identification reads, so they are
+    decided once per shape, never per guess (a guess can show a value read per record)."""
     reads = identify_reads(data, ioctl, profile) if name is None else ()
-    key = ((id(guess), reads) if guess is not None else
-           (profile.abi, profile.cookie, ioctl, name, len(data), reads))
-    shape = _SHAPES.get(key)
-    if shape is None or shape[0] is not guess:
+    key = (profile.abi, profile.cookie, ioctl, name, len(data), reads)
+    try:
+        return _SHAPES[key]
+    except KeyError:
         if len(_SHAPES) >= 4096:
             _SHAPES.clear()
-        shape = _SHAPES[key] = (guess, _shape(data, guess, profile, ioctl, name))
-    return shape[1]
+        shape = _SHAPES[key] = _shape(data, profile, ioctl, name)
+        return shape
 
 
 def _output(
@@ -195,8 +194,7 @@ def _output(
 
 
 def _shape(
-    data: bytes, guess: ProfileGuess | None, profile: Profile, ioctl: int | None,
-    name: str | None,
+    data: bytes, profile: Profile, ioctl: int | None, name: str | None,
 ) -> tuple[FastCodec, str, str, str | None] | None:
     """The fast codec of a record of this shape (its layout's), the line between its head
     and its value (the profile part, the input buffer's document up to the value) and the
@@ -209,7 +207,7 @@ def _shape(
         if name == _HEADER:  # an unknown control code: the payload goes the general way
             return None
     layout = layout_of(name, profile=profile)
-    middle = ((',' + guess_text(guess) if guess is not None else "") + ',"input":{"document":'
+    middle = (',"input":{"document":'
               + document_head_text(layout.name, profile, len(data), ioctl))
     if len(data) < layout.size:  # cut: where it ends, as the general path writes it
         return compiled(layout), middle + _truncated_text(layout, len(data)), "", _cut_text(
@@ -234,10 +232,8 @@ def _cut_text(layout: Layout, size: int) -> str:
             + ',"hex":"')
 
 
-# Keyed by id() of the guess, which the entry holds (so the id is not reused while cached);
-# bounded like detect_profile's memo.
-_SHAPES: dict[tuple[object, ...],
-              tuple[ProfileGuess | None, tuple[FastCodec, str, str, str | None] | None]] = {}
+# Bounded like detect_profile's memo (a capture holds a few hundred lengths at most).
+_SHAPES: dict[tuple[object, ...], tuple[FastCodec, str, str, str | None] | None] = {}
 DERIVED_CACHES.append(_SHAPES.clear)  # identification depends on which structures exist
 
 

@@ -267,14 +267,21 @@ def _explain(name: str, candidates: tuple[Profile, ...]) -> tuple[bool, str]:
 
 #: Per shape (length, IOCTL, what was stated, what identification reads): the reader of
 #: the self-describing members, and the guess for each of their values.
-_Shape = tuple[Callable[[bytes], object], Callable[[bytes], object], dict[object, ProfileGuess]]
+_Shape = tuple[Callable[[bytes], tuple[object, ...]], Callable[[bytes], tuple[object, ...]],
+               dict[object, ProfileGuess]]
 _MEMO: dict[tuple[object, ...], _Shape] = {}
 _STORED = [0]  # how many guesses _MEMO holds
 _SPOTS: dict[str, Callable[[bytes], tuple[bytes, ...]]] = {}
+#: The guesses whose evidence shows a member's value (no profile considered matches it): a
+#: value is per record (a fuzz corpus's mutated members), so these few are kept apart, and
+#: the shapes' memo holds only guesses that rest on which profiles each member matches.
+_VALUED: dict[tuple[object, ...], ProfileGuess] = {}
+_VALUED_BOUND = 256
 
 
 def _clear_memo() -> None:
     _MEMO.clear()
+    _VALUED.clear()
     _STORED[0] = 0
 
 
@@ -346,6 +353,8 @@ def detect_profile(
         # win64 DataBuffer where win32 has SenseInfoOffset): the guess rests only on which
         # profiles each member matches (and on the values, when none considered does).
         votes = votes_of(raw)
+        if votes and votes[0] is _VALUES:  # the evidence shows a value: a memo apart
+            return _valued_guess(data, key, votes, ioctl, name, abi, cookie, stated_by)
         guess = guesses.get(votes)
         if guess is None:
             guess = weigh_evidence(data, ioctl=ioctl, name=name, abi=abi, cookie=cookie,
@@ -353,6 +362,22 @@ def detect_profile(
             _remember(key, shape, votes, guess)
         _remember(key, shape, spots, guess)
     return guess
+
+
+def _valued_guess(
+    data: Buffer | LongBuffer, key: tuple[object, ...], votes: tuple[object, ...],
+    ioctl: int | None, name: str | None, abi: str | None, cookie: str | None,
+    stated_by: str | None,
+) -> ProfileGuess:
+    """The guess for a buffer whose evidence shows the value of a member no profile
+    considered matches (its memo is bounded small: such values vary per record)."""
+    found = _VALUED.get((key, votes))
+    if found is None:
+        if len(_VALUED) >= _VALUED_BOUND:
+            _VALUED.clear()
+        found = _VALUED[key, votes] = weigh_evidence(
+            data, ioctl=ioctl, name=name, abi=abi, cookie=cookie, stated_by=stated_by)
+    return found
 
 
 def _remember(key: tuple[object, ...], shape: _Shape, spots: object, guess: ProfileGuess) -> None:
@@ -366,7 +391,7 @@ def _remember(key: tuple[object, ...], shape: _Shape, spots: object, guess: Prof
 
 def _readers_of(
     raw: bytes, ioctl: int | None, name: str | None, abi: str | None, cookie: str | None,
-) -> tuple[Callable[[bytes], object], Callable[[bytes], object]]:
+) -> tuple[Callable[[bytes], tuple[object, ...]], Callable[[bytes], tuple[object, ...]]]:
     """What detection reads past identification for a buffer of this shape: the spans of
     the structure it identifies (:func:`_spots`) and what the members' votes rest on
     (:func:`_votes`), or nothing when it identifies none."""
@@ -383,11 +408,16 @@ def _nothing(raw: bytes) -> tuple[()]:
     return ()
 
 
-def _votes(name: str, allowed: tuple[Profile, ...]) -> Callable[[bytes], object]:
+#: The first item of a votes key that holds the values read (see :func:`_votes`).
+_VALUES = "values"
+
+
+def _votes(name: str, allowed: tuple[Profile, ...]) -> Callable[[bytes], tuple[object, ...]]:
     """A function giving what :func:`_member_evidence` rests on for each self-describing
     member: which profiles' expected value it holds (read at each profile's offset) and,
     when no profile in ``allowed`` matches, the bytes it read (its evidence line shows
-    them); with the buffer's length, which says what can be read at all."""
+    them, and the key starts with ``_VALUES``); with the buffer's length, which says what can
+    be read at all."""
     spans: list[tuple[int, int]] = []
     tests: list[tuple[tuple[int, bytes | None, bool], ...]] = []
     for path in _varying_members(name, PROFILES):
@@ -405,13 +435,14 @@ def _votes(name: str, allowed: tuple[Profile, ...]) -> Callable[[bytes], object]
         tests.append(tuple(per))
     cuts = [slice(a, b) for a, b in spans]
 
-    def reader(raw: bytes) -> object:
+    def reader(raw: bytes) -> tuple[object, ...]:
         values = [raw[cut] for cut in cuts]
         key: list[object] = ["votes", len(raw)]
         for per in tests:
             hits = tuple([values[i] == expected for i, expected, _ in per])
             key.append(hits)
             if not any(hit and inside for hit, (_, _, inside) in zip(hits, per)):
+                key[0] = _VALUES
                 key.append(tuple(values[i] for i, _, _ in per))
         return tuple(key)
 

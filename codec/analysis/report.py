@@ -297,8 +297,10 @@ def guess_json(guess: ProfileGuess) -> dict[str, Any]:
 
 
 # The encoded profile fields of recent guesses, keyed by id() (each entry holds its guess, so
-# the id cannot be reused while it is cached); bounded like detect_profile's memo.
+# the id cannot be reused while it is cached).  Detection keeps one guess per shape (a few
+# hundred in a capture) and a few showing a value read per record: bounded to hold those.
 _GUESS_TEXT: dict[int, tuple[ProfileGuess, str]] = {}
+_GUESS_TEXT_BOUND = 1024
 
 
 def guess_text(guess: ProfileGuess) -> str:
@@ -306,7 +308,7 @@ def guess_text(guess: ProfileGuess) -> str:
     guess: detection is memoised, so a capture's records share a handful of guesses."""
     found = _GUESS_TEXT.get(id(guess))
     if found is None or found[0] is not guess:
-        if len(_GUESS_TEXT) >= 4096:
+        if len(_GUESS_TEXT) >= _GUESS_TEXT_BOUND:
             _GUESS_TEXT.clear()
         found = _GUESS_TEXT[id(guess)] = (guess, compact_dumps(guess_json(guess))[1:-1])
     return found[1]

@@ -327,3 +327,26 @@ def test_a_cut_record_is_counted_as_undecoded_by_decode() -> None:
                                             "structure_size": 28}
     assert doc["document"]["value"] == {"HeaderLength": 28}
     assert doc["error_path"] == "SRB_IO_CONTROL.Signature" and doc["error_offset"] == 4
+
+
+def test_the_shapes_memo_holds_shapes_not_guesses() -> None:
+    # Fuzz records of one structure and length whose Header.Length no profile expects: each
+    # has a guess of its own (its evidence shows the value), but one shape, so the bulk
+    # line's memo keeps one entry however many such records go by; each line is still the
+    # general path's.
+    import importlib
+
+    module = importlib.import_module("iscsitgt_spt.codec.analysis.bulk")
+    module._SHAPES.clear()
+    name = "ISCSITGT_SPT_TMF"
+    base = bytearray(encode(build(name, {})))
+    meta = {"abi": "win64", "cookie": "u64", "extra": {"structure": name, "case": 1}}
+    for value in range(300):
+        raw = bytearray(base)
+        raw[24:28] = (100_000 + value).to_bytes(4, "little")  # SRB_IO_CONTROL.Length
+        record = RawRecord(0, bytes(raw), None, 0, "jsonl", 1, end_line=1, meta=meta)
+        found = bulk_line(record, diagnostics=True)
+        assert found is not None
+        assert found[0] == report_record(record).to_json_line()
+        assert f"= {100_000 + value}" in found[0]
+    assert len(module._SHAPES) == 1
