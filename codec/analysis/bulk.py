@@ -13,7 +13,8 @@ the values through the text function compiled from their layout
 (:attr:`~iscsitgt_spt.codec.fast.FastCodec.text`), the record's head, profile and document
 heads through the very functions the general path writes them with, the changes read from
 the fast path's slots (:func:`~iscsitgt_spt.codec.analysis.report.diff_buffers`), the lint
-pass from the bytes (:func:`~iscsitgt_spt.codec.analysis.lint.lint_whole`) and the sense
+pass from the bytes (:func:`~iscsitgt_spt.codec.analysis.lint.lint_whole`, and
+:func:`~iscsitgt_spt.codec.analysis.lint.lint_cut` for a buffer cut short) and the sense
 data through its generated template
 (:func:`~iscsitgt_spt.codec.sense.decoder.sense_json_text`).  What depends on a record's
 shape (its profile, structure and layout, and the text between its head and its value) is
@@ -23,7 +24,7 @@ per I/O.
 
 It is a shortcut, never a second opinion: any record that is not the usual kind, or on which
 some step would take another turn (a guess that fails, a header-only request, a buffer cut
-short with an answer or under the lint pass), gives ``None`` and the caller takes the
+short with an answer), gives ``None`` and the caller takes the
 general path (:func:`~iscsitgt_spt.codec.analysis.report.report_record`).  ``tests/codec/analysis/
 test_bulk.py`` holds every line it writes to the general path's on generated records, hostile
 ones included.  A line written here is a record decoded whole, or a lone request cut short
@@ -33,7 +34,7 @@ was cut (:func:`bulk_line` returns them) bear on an exit status.
 
 from __future__ import annotations
 
-from iscsitgt_spt.codec.analysis.lint import Finding, lint_whole
+from iscsitgt_spt.codec.analysis.lint import Finding, lint_cut, lint_whole
 from iscsitgt_spt.codec.analysis.report import (
     choose_profile,
     diff_buffers,
@@ -54,7 +55,7 @@ from iscsitgt_spt.codec.dispatch import (
 from iscsitgt_spt.codec.fast import FastCodec, compiled, fast_decode
 from iscsitgt_spt.codec.jsonform import compact_dumps
 from iscsitgt_spt.codec.partial import PartialValue
-from iscsitgt_spt.spec.errors import SptError
+from iscsitgt_spt.spec.errors import ParseError, SptError
 from iscsitgt_spt.spec.layout import Layout
 from iscsitgt_spt.spec.passthrough import SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY
 from iscsitgt_spt.spec.profiles import Profile
@@ -64,6 +65,10 @@ from iscsitgt_spt.spec.srb_io_control import SRB_IO_CONTROL
 __all__ = ["bulk_json_line", "bulk_line"]
 
 _HEADER = SRB_IO_CONTROL.c_name
+#: A shape: its fast codec, the text between the record's profile part and the input's
+#: value, the answer's text up to its value, and for a buffer cut short the text from its
+#: document's end to its ``hex`` with its size error.
+_Found = tuple[FastCodec, str, str, tuple[str, ParseError] | None]
 _PASS_THROUGH = SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY.c_name
 
 
@@ -107,9 +112,14 @@ def bulk_line(
     layout = codec.layout
     out = record.data_out
     if cut is not None:  # a buffer cut short: its whole members, where it ends, its bytes
-        if out is not None or diagnostics:
-            return None  # an answer to it, or the lint pass on it: the general path
-        return _cut_line(record, profile, layout, middle, cut, data), (), True
+        if out is not None:
+            return None  # an answer to it: the general path
+        text, error = cut
+        found_cut: tuple[Finding, ...] = ()
+        if diagnostics:  # the lint pass on the members it holds whole, and where it ends
+            found_cut = tuple(lint_cut(layout, data, error, output=False))
+        return (_cut_line(record, profile, layout, middle, text, data, found_cut),
+                found_cut, True)
     whole = data if len(data) == layout.size else data[:layout.size]
     trailing = data[layout.size:]
     if out is not None and (trailing or type(out) is not bytes or len(out) != layout.size):
@@ -138,15 +148,17 @@ def _usual(record: RawRecord) -> bool:
 
 
 def _cut_line(
-    record: RawRecord, profile: Profile, layout: Layout, middle: str, cut: str, data: bytes
+    record: RawRecord, profile: Profile, layout: Layout, middle: str, cut: str, data: bytes,
+    findings: tuple[Finding, ...],
 ) -> str:
-    """The line of a request cut short (no answer, no lint pass): ``middle`` is its document
-    up to the value, ``cut`` the text from the document's end to the record's ``hex``."""
+    """The line of a request cut short (no answer): ``middle`` is its document up to the
+    value, ``cut`` the text from the document's end to the record's ``hex``."""
     padded = fast_decode(layout, data + bytes(layout.size - len(data)))
     text = data.hex()
     return ("{" + record_head_text(record, profile) + middle
             + compact_dumps(PartialValue(layout, data, padded).to_json())
-            + ',"hex":"' + text + cut + text + '","findings":[]}}')
+            + ',"hex":"' + text + cut + text + '","findings":' + findings_text(findings)
+            + "}}")
 
 
 def _record_sense(layout: Layout, data: bytes, out: bytes | None) -> str | None:
@@ -158,7 +170,7 @@ def _record_sense(layout: Layout, data: bytes, out: bytes | None) -> str | None:
 
 def _shape_of(
     data: bytes, profile: Profile, ioctl: int | None, name: str | None,
-) -> tuple[FastCodec, str, str, str | None] | None:
+) -> _Found | None:
     """What the record is (its structure and layout) and the line between its profile part
     (the guess, when one was weighed) and its value: they depend only on the profile, the
     IOCTL, the stated structure, the length and what identification reads, so they are
@@ -195,7 +207,7 @@ def _output(
 
 def _shape(
     data: bytes, profile: Profile, ioctl: int | None, name: str | None,
-) -> tuple[FastCodec, str, str, str | None] | None:
+) -> _Found | None:
     """The fast codec of a record of this shape (its layout's), the line between its head
     and its value (the profile part, the input buffer's document up to the value) and the
     answer's up to its value, or ``None`` when records of this shape go the general way."""
@@ -210,8 +222,9 @@ def _shape(
     middle = (',"input":{"document":'
               + document_head_text(layout.name, profile, len(data), ioctl))
     if len(data) < layout.size:  # cut: where it ends, as the general path writes it
-        return compiled(layout), middle + _truncated_text(layout, len(data)), "", _cut_text(
-            layout, len(data))
+        error = size_error(layout, len(data))
+        return (compiled(layout), middle + _truncated_text(layout, len(data)), "",
+                (_cut_text(error), error))
     answer = (',"output":{"document":'
               + document_head_text(layout.name, profile, layout.size, ioctl) + ',"value":')
     return compiled(layout), middle + ',"value":', answer, None
@@ -223,17 +236,17 @@ def _truncated_text(layout: Layout, size: int) -> str:
     return ',"truncated":' + compact_dumps(truncated_json(layout, size)) + ',"value":'
 
 
-def _cut_text(layout: Layout, size: int) -> str:
+def _cut_text(error: ParseError) -> str:
     """A cut buffer's report from its document's end to its ``hex`` (as
-    :meth:`~iscsitgt_spt.codec.analysis.report.BufferReport.to_json` writes it)."""
-    error = size_error(layout, size)
+    :meth:`~iscsitgt_spt.codec.analysis.report.BufferReport.to_json` writes it), ``error``
+    its size error."""
     return ('"},"error":' + compact_dumps(str(error)) + ',"error_path":'
             + compact_dumps(error.path) + ',"error_offset":' + compact_dumps(error.offset)
             + ',"hex":"')
 
 
 # Bounded like detect_profile's memo (a capture holds a few hundred lengths at most).
-_SHAPES: dict[tuple[object, ...], tuple[FastCodec, str, str, str | None] | None] = {}
+_SHAPES: dict[tuple[object, ...], _Found | None] = {}
 DERIVED_CACHES.append(_SHAPES.clear)  # identification depends on which structures exist
 
 

@@ -41,7 +41,7 @@ from iscsitgt_spt.codec.api import Buffer
 from iscsitgt_spt.codec.dispatch import Decoded, Extra, Truncated, decode_available
 from iscsitgt_spt.codec.fast import compiled
 from iscsitgt_spt.codec.longbuffer import LongBuffer
-from iscsitgt_spt.codec.partial import MemberCut
+from iscsitgt_spt.codec.partial import MemberCut, member_cut
 from iscsitgt_spt.spec.assumptions import (
     ASSUMED_AUXILIARY_SIGNATURE,
     ASSUMED_SRB_SIGNATURE,
@@ -64,6 +64,7 @@ __all__ = [
     "Severity",
     "lint",
     "lint_bytes",
+    "lint_cut",
     "lint_whole",
     "rule",
     "summarize",
@@ -409,6 +410,31 @@ def lint_whole(
     if total is None:
         total = len(data) + len(trailing)
     return _run(_Context(layout, get, (None, trailing), total, expect_session, output))
+
+
+def lint_cut(
+    layout: Layout, data: bytes, error: ParseError, *, expect_session: bool = True,
+    output: bool | None = None,
+) -> list[Finding]:
+    """``lint(Truncated(decode_partial(layout, data)), raw=data)`` for a buffer cut short
+    (``data`` shorter than ``layout.size``; ``error`` is its
+    :func:`~iscsitgt_spt.codec.api.size_error`): the members read straight from the bytes
+    (padded with zeros, as :class:`~iscsitgt_spt.codec.partial.PartialValue` decodes them) by
+    the layout's fast codec, and a member the buffer does not hold whole stops the check that
+    reads it, as the value's own ``get_path`` does."""
+    available = len(data)
+    values = compiled(layout).flat(data + bytes(layout.size - available))
+    by_path = layout.by_path
+
+    def get(path: str) -> Any:
+        if by_path[path].end > available:
+            raise member_cut(layout, path, available)
+        return values[path]
+
+    findings = _run(_Context(layout, get, (None, b""), available, expect_session, output))
+    findings.append(_parse_finding(error, "truncated"))
+    findings.sort(key=_in_byte_order)
+    return findings
 
 
 def _parse_finding(exc: ParseError, code: str) -> Finding:

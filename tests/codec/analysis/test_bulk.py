@@ -291,8 +291,9 @@ def test_a_cut_request_takes_the_shortcut_and_is_the_general_paths_line(
     name: str, profile: Any, data: Any, stated: bool
 ) -> None:
     # A buffer cut short anywhere (a fuzz corpus's "boundary" records, a capped capture), its
-    # structure stated or identified: written by the shortcut in bulk mode, equal to the
-    # general path's line (whole members, "truncated", error, hex) and counted as undecoded.
+    # structure stated or identified: written by the shortcut, equal to the general path's
+    # line (whole members, "truncated", error, hex, and with the lint pass the findings on
+    # the members it holds whole) and counted as undecoded.
     size = layout_of(name, profile=profile).size
     whole = data.draw(st.one_of(buffers_of(name, profile), st.binary(min_size=size,
                                                                      max_size=size)))
@@ -302,14 +303,15 @@ def test_a_cut_request_takes_the_shortcut_and_is_the_general_paths_line(
         meta |= {"extra": {"case": 3, "structure": name, "mode": "boundary"}}
     record = RawRecord(0, cut, None, 0 if stated else _REQUESTS.get(name), "jsonl", 1,
                        end_line=1, meta=meta)
-    general = report_record(record, diagnostics=False)
-    found = bulk_line(record, diagnostics=False)
-    if stated:  # the structure is known: never left to the general path
-        assert found is not None
-    if found is not None:
-        assert found == (general.to_json_line(), (), True)
-        assert general.undecoded and '"truncated":' in found[0]
-    assert bulk_line(record, diagnostics=True) is None  # the lint pass: the general path
+    for diagnostics in (False, True):  # without and with the lint pass
+        general = report_record(record, diagnostics=diagnostics)
+        found = bulk_line(record, diagnostics=diagnostics)
+        if stated:  # the structure is known: never left to the general path
+            assert found is not None
+        if found is not None:
+            assert found == (general.to_json_line(), general.findings, True)
+            assert general.undecoded and '"truncated":' in found[0]
+            assert any(f.code == "truncated" for f in found[1]) is diagnostics
 
 
 def test_a_cut_record_is_counted_as_undecoded_by_decode() -> None:
