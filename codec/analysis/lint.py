@@ -53,7 +53,7 @@ from iscsitgt_spt.spec.layout import Layout, Member
 from iscsitgt_spt.spec.passthrough import SCSI_PASS_THROUGH_AUXILIARY, SCSI_PASS_THROUGH_DIRECT
 from iscsitgt_spt.spec.primitives import WcharText, wchar_end
 from iscsitgt_spt.spec.profiles import PROFILES, Profile
-from iscsitgt_spt.spec.registry import control_codes, get_layout
+from iscsitgt_spt.spec.registry import DERIVED_CACHES, control_codes, get_layout
 from iscsitgt_spt.spec.requests import ISCSITGT_SPT_TMF
 from iscsitgt_spt.spec.srb_io_control import SRB_IO_CONTROL
 
@@ -85,9 +85,9 @@ def wchar_issue(value: str | WcharText, size: int) -> tuple[str, int, str] | Non
     end = wchar_end(raw)
     if end is not None:
         after = raw[end + 2 :]
-        garbage = sum(1 for b in after if b)
+        garbage = len(after) - after.count(0)
         if garbage:
-            first = end + 2 + next(i for i, b in enumerate(after) if b)
+            first = end + 2 + len(after) - len(after.lstrip(b"\0"))
             return ("wchar-after-terminator", first,
                     f"{garbage} non-zero byte{'s' * (garbage != 1)} after the terminator")
     try:
@@ -145,15 +145,21 @@ def _tag(data: bytes) -> str:
 
 def _other_profiles(name: str, path: str | None, value: int, profile: Profile) -> str:
     """`` (the win32 (either cookie) value: wrong --abi?)`` when ``value`` fits elsewhere."""
-    fits = set()
-    for p in PROFILES:
-        layout = get_layout(name, p)
-        expected = layout.size if path is None else layout.rules.get(path, (None, None))[1]
-        if p != profile and expected == value:
-            fits.add(p)
+    expected = _EXPECTED.get((name, path, profile))
+    if expected is None:  # the other profiles' values, once per structure, member and profile
+        expected = _EXPECTED[name, path, profile] = tuple(
+            (p, get_layout(name, p).size if path is None
+             else get_layout(name, p).rules.get(path, (None, None))[1])
+            for p in PROFILES if p != profile)
+    fits = {p for p, there in expected if there == value}
     if not fits:
         return ""
     return f"; {value} is the {describe_profiles(fits)} value: wrong --abi/--cookie?"
+
+
+# Per (structure, member path or None for its size, profile): every other profile's value.
+_EXPECTED: dict[tuple[str, str | None, Profile], tuple[tuple[Profile, object], ...]] = {}
+DERIVED_CACHES.append(_EXPECTED.clear)  # a registered structure changes the layouts
 
 
 def _check_header(ctx: _Context, pre: str) -> None:

@@ -329,8 +329,22 @@ def _jsonable(value: object) -> Any:
 
 
 def findings_text(findings: tuple[Finding, ...]) -> str:
-    """A buffer's ``findings`` as compact JSON text."""
-    return compact_dumps([_finding_json(f) for f in findings]) if findings else "[]"
+    """A buffer's ``findings`` as compact JSON text: each finding's members written out
+    (text by the JSON encoder's own function), through the encoder when one is not of the
+    usual types."""
+    if not findings:
+        return "[]"
+    parts = []
+    for f in findings:
+        severity, code, path, offset, message = (f.severity, f.code, f.path, f.offset,
+                                                 f.message)
+        if (type(severity) is not str or type(code) is not str or type(path) is not str
+                or type(offset) is not int or type(message) is not str):
+            return compact_dumps([_finding_json(f) for f in findings])
+        parts.append('{"severity":' + _string_text(severity) + ',"code":' + _string_text(code)
+                     + ',"path":' + _string_text(path) + ',"offset":' + str(offset)
+                     + ',"message":' + _string_text(message) + "}")
+    return "[" + ",".join(parts) + "]"
 
 
 def _finding_json(f: Finding) -> dict[str, Any]:

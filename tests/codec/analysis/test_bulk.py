@@ -17,9 +17,11 @@ from _cached_strategies import buffers_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from iscsitgt_spt.codec.analysis.bulk import bulk_json_line, bulk_line
+from iscsitgt_spt.codec.analysis.lint import Finding
 from iscsitgt_spt.codec.analysis.report import (
     diff_buffers,
     diff_values,
+    findings_text,
     head_json,
     record_head_text,
     report_record,
@@ -352,3 +354,21 @@ def test_the_shapes_memo_holds_shapes_not_guesses() -> None:
         assert found[0] == report_record(record).to_json_line()
         assert f"= {100_000 + value}" in found[0]
     assert len(module._SHAPES) == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.builds(
+    Finding,
+    st.one_of(st.sampled_from(["error", "warning", "info"]), st.text()),
+    st.one_of(st.text(), st.sampled_from(["padding-nonzero"])),
+    st.text(),
+    st.one_of(st.integers(), st.booleans()),
+    st.text(),
+), max_size=4))
+def test_findings_text_is_json_dumps(findings: list[Any]) -> None:
+    # The expected text from the standard library's encoder, as ``decode --json`` writes
+    # JSON (compact, not ASCII-escaped); any text (quotes, controls, lone surrogates), a
+    # bool where an offset goes (the encoder's path).
+    expected = json.dumps([f.to_dict() for f in findings], ensure_ascii=False,
+                          separators=(",", ":"))
+    assert findings_text(tuple(findings)) == expected
