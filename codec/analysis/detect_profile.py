@@ -31,7 +31,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import field
-from typing import Any
+from typing import Any, TypeVar
 
 from iscsitgt_spt.codec.api import Buffer
 from iscsitgt_spt.codec.dispatch import identify, identify_reads
@@ -44,6 +44,8 @@ from iscsitgt_spt.spec.registry import DERIVED_CACHES, get_layout, structure
 from iscsitgt_spt.spec.rules import SizeAfter
 
 __all__ = ["ProfileGuess", "describe_profiles", "detect_profile"]
+
+_T = TypeVar("_T")
 
 
 @frozen
@@ -82,7 +84,20 @@ class ProfileGuess:
 
 def describe_profiles(profiles: Iterable[Profile]) -> str:
     """Human text for a set of profiles: ``win64 (either cookie) or win32/u64``."""
-    chosen = set(profiles)
+    chosen = frozenset(profiles)
+    text = _DESCRIBED.get(chosen)
+    if text is None:
+        text = _describe(chosen)
+        if chosen <= _ALL:  # (at most 16 sets of the known profiles)
+            _DESCRIBED[chosen] = text
+    return text
+
+
+_ALL = frozenset(PROFILES)
+_DESCRIBED: dict[frozenset[Profile], str] = {}
+
+
+def _describe(chosen: frozenset[Profile]) -> str:
     if not chosen:
         return "no profile"
     if chosen == set(PROFILES):
@@ -123,7 +138,8 @@ def _size_evidence(
     name: str, length: int, allowed: Sequence[Profile]
 ) -> tuple[set[Profile] | None, str]:
     """What the buffer's (true) ``length`` says."""
-    sizes = {p: get_layout(name, p).size for p in allowed}
+    every = _fact(("sizes", name), lambda: {p: get_layout(name, p).size for p in PROFILES})
+    sizes = {p: every[p] for p in allowed}
     exact = {p for p, size in sizes.items() if size == length}
     if exact:
         only = " only" if len(exact) < len(allowed) else ""
@@ -156,6 +172,17 @@ def _label(layout: Layout, path: str) -> str:
     return f"{owner}.{leaf}"
 
 
+def _places(name: str, path: str) -> tuple[tuple[Profile, int, int, int], ...]:
+    """Where a self-describing member is under each profile, and the value it holds there."""
+    out = []
+    for p in PROFILES:
+        layout = get_layout(name, p)
+        member, expected = layout.member(path), layout.rules[path][1]
+        assert isinstance(expected, int)
+        out.append((p, member.offset, member.end, expected))
+    return tuple(out)
+
+
 def _member_evidence(
     name: str, path: str, raw: bytes, allowed: Sequence[Profile]
 ) -> tuple[set[Profile] | None, str] | None:
@@ -164,19 +191,14 @@ def _member_evidence(
     ``raw`` is the buffer's leading bytes: every member of a structure is inside them.
     """
     reads: dict[Profile, tuple[int, int, int]] = {}
-    for p in PROFILES:
-        layout = get_layout(name, p)
-        member = layout.member(path)
-        if member.end <= len(raw):
-            value = int.from_bytes(raw[member.offset : member.end], "little")
-            expected = layout.rules[path][1]
-            assert isinstance(expected, int)
-            reads[p] = (member.offset, value, expected)
+    for p, start, end, expected in _fact(("places", name, path), lambda: _places(name, path)):
+        if end <= len(raw):
+            reads[p] = (start, int.from_bytes(raw[start:end], "little"), expected)
     in_scope = {p: r for p, r in reads.items() if p in allowed}
     if not in_scope:
         return None
     layout = get_layout(name, allowed[0])
-    label = _label(layout, path)
+    label = _fact(("label", name, path, allowed[0]), lambda: _label(layout, path))
     matches = {p for p, (_, value, expected) in in_scope.items() if value == expected}
     offsets = sorted({r[0] for r in in_scope.values()})
 
@@ -234,6 +256,10 @@ def _truncation(name: str, length: int, profile: Profile) -> tuple[str | None, s
 
 def _varying_members(name: str, allowed: Sequence[Profile]) -> list[str]:
     """Derived integer members whose value differs between profiles: self-describing ones."""
+    return list(_fact(("varying", name), lambda: tuple(_self_describing(name))))
+
+
+def _self_describing(name: str) -> list[str]:
     layouts = [get_layout(name, p) for p in PROFILES]
     paths = []
     for path, (rule, _) in layouts[0].rules.items():
@@ -263,6 +289,20 @@ def _explain(name: str, candidates: tuple[Profile, ...]) -> tuple[bool, str]:
         "x64-only) and cookie=u64 the default COOKIE_WIDTH assumption; give --abi/--cookie "
         "to choose another"
     )
+
+
+#: What detection's evidence reads of the layouts, per structure (and member and profile):
+#: the sizes, where each self-describing member is and what it holds, its label, which
+#: members describe themselves.  Worked out once, not per buffer weighed.
+_FACTS: dict[tuple[object, ...], Any] = {}
+DERIVED_CACHES.append(_FACTS.clear)
+
+
+def _fact(key: tuple[object, ...], make: Callable[[], _T]) -> _T:
+    found = _FACTS.get(key)
+    if found is None:
+        found = _FACTS[key] = make()
+    return found
 
 
 #: Per shape (length, IOCTL, what was stated, what identification reads): the reader of

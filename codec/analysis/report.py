@@ -334,7 +334,7 @@ def findings_text(findings: tuple[Finding, ...]) -> str:
     usual types."""
     if not findings:
         return "[]"
-    parts = []
+    parts: list[str] = []
     for f in findings:
         severity, code, path, offset, message = (f.severity, f.code, f.path, f.offset,
                                                  f.message)
