@@ -123,8 +123,11 @@ class _Context:
         return self.layout.member(path)
 
     def add(self, code: str, path: str, message: str, offset: int | None = None) -> None:
-        where = offset if offset is not None else (self.member(path).offset if path else 0)
-        full = f"{self.root}.{path}" if path else self.root
+        if path:
+            where = offset if offset is not None else self.member(path).offset
+            full = self.root + "." + path
+        else:
+            where, full = (offset if offset is not None else 0), self.root
         self.findings.append(Finding(_BY_CODE[code].severity, code, full, where, message))
 
     def instances(self, c_name: str) -> tuple[str, ...]:
@@ -172,7 +175,7 @@ def _check_header(ctx: _Context, pre: str) -> None:
     expected = ctx.plan.control_code
     codes = control_codes()
     if code not in codes:
-        known = ", ".join(f"0x{c:x}" for c in codes)
+        known = _known_codes(codes)
         rest = len(ctx.payload or b"")
         ctx.add("unknown-control-code", pre + "ControlCode",
                 f"ControlCode 0x{code:x} is not an iSCSI target pass-through code ({known})"
@@ -206,6 +209,16 @@ def _check_header(ctx: _Context, pre: str) -> None:
             text += _other_profiles(ctx.layout.name, pre + "Length", payload,
                                     ctx.layout.profile) + ")"
         ctx.add("srb-length", pre + "Length", text)
+
+
+def _known_codes(codes: dict[int, str]) -> str:
+    """``0x...`` for every known control code, written once per registry's table."""
+    if _KNOWN[0] is not codes:
+        _KNOWN[:] = [codes, ", ".join(f"0x{c:x}" for c in codes)]
+    return _KNOWN[1]  # type: ignore[return-value]
+
+
+_KNOWN: list[object] = [None, ""]
 
 
 def _check_session(ctx: _Context) -> None:
