@@ -372,3 +372,37 @@ def test_findings_text_is_json_dumps(findings: list[Any]) -> None:
     expected = json.dumps([f.to_dict() for f in findings], ensure_ascii=False,
                           separators=(",", ":"))
     assert findings_text(tuple(findings)) == expected
+
+
+def test_a_fuzz_corpus_of_every_kind_is_the_general_paths_lines() -> None:
+    # What `fuzz --all --mode all --abi all --cookie all` writes (valid, boundary: cut short
+    # and extended, mutate: bytes flipped, inserted, deleted, members spliced), and the same
+    # records edited by hand (the profile stated wrongly or not at all, the structure
+    # unknown or missing): every line with and without the lint pass is the general path's.
+    from iscsitgt_spt.codec.fuzzing.corpus import MODES, case_to_record, generate
+
+    cases = generate(sorted(STRUCTURES), list(PROFILES), MODES, count=3, seed=5)
+    lines = [record_to_line(case_to_record(case)) for case in cases]
+    edited = []
+    for number, line in enumerate(lines):
+        obj = json.loads(line)
+        edit = number % 5
+        if edit == 1:
+            obj["abi"] = "win32" if obj["abi"] == "win64" else "win64"
+        elif edit == 2:
+            obj.pop("cookie")
+        elif edit == 3:
+            obj["structure"] = "NOT_A_STRUCTURE" if number % 2 else None
+        elif edit == 4:
+            obj.pop("structure")
+        edited.append(json.dumps(obj))
+    cut = taken = 0
+    for diagnostics in (False, True):
+        for record in iter_jsonl(lines + edited):
+            general = report_record(record, diagnostics=diagnostics)
+            found = bulk_line(record, diagnostics=diagnostics)
+            if found is not None:
+                assert found == (general.to_json_line(), general.findings, general.undecoded)
+                taken += 1
+                cut += found[2]
+    assert taken > len(lines) and cut > 0  # not vacuous: the shortcut wrote most, cut ones too
