@@ -114,12 +114,7 @@ def bulk_line(
     if cut is not None:  # a buffer cut short: its whole members, where it ends, its bytes
         if out is not None:
             return None  # an answer to it: the general path
-        text, error = cut
-        found_cut: tuple[Finding, ...] = ()
-        if diagnostics:  # the lint pass on the members it holds whole, and where it ends
-            found_cut = tuple(lint_cut(layout, data, error, output=False))
-        return (_cut_line(record, profile, layout, middle, text, data, found_cut),
-                found_cut, True)
+        return _cut_line(record, profile, layout, middle, cut, data, diagnostics)
     whole = data if len(data) == layout.size else data[:layout.size]
     trailing = data[layout.size:]
     if out is not None and (trailing or type(out) is not bytes or len(out) != layout.size):
@@ -148,17 +143,23 @@ def _usual(record: RawRecord) -> bool:
 
 
 def _cut_line(
-    record: RawRecord, profile: Profile, layout: Layout, middle: str, cut: str, data: bytes,
-    findings: tuple[Finding, ...],
-) -> str:
-    """The line of a request cut short (no answer): ``middle`` is its document up to the
-    value, ``cut`` the text from the document's end to the record's ``hex``."""
+    record: RawRecord, profile: Profile, layout: Layout, middle: str,
+    cut: tuple[str, ParseError], data: bytes, diagnostics: bool,
+) -> tuple[str, tuple[Finding, ...], bool]:
+    """The line of a request cut short (no answer), its findings (the lint pass on the
+    members it holds whole, and where it ends) and ``True`` (it was cut): ``middle`` is its
+    document up to the value, ``cut`` the text from the document's end to the record's
+    ``hex``, with its size error."""
+    text, error = cut
+    findings: tuple[Finding, ...] = ()
+    if diagnostics:
+        findings = tuple(lint_cut(layout, data, error, output=False))
     padded = fast_decode(layout, data + bytes(layout.size - len(data)))
-    text = data.hex()
+    hex_text = data.hex()
     return ("{" + record_head_text(record, profile) + middle
             + compact_dumps(PartialValue(layout, data, padded).to_json())
-            + ',"hex":"' + text + cut + text + '","findings":' + findings_text(findings)
-            + "}}")
+            + ',"hex":"' + hex_text + text + hex_text + '","findings":'
+            + findings_text(findings) + "}}"), findings, True
 
 
 def _record_sense(layout: Layout, data: bytes, out: bytes | None) -> str | None:
