@@ -34,6 +34,7 @@ was cut (:func:`bulk_line` returns them) bear on an exit status.
 
 from __future__ import annotations
 
+from iscsitgt_spt.codec.analysis.detect_profile import ProfileGuess
 from iscsitgt_spt.codec.analysis.lint import Finding, lint_cut, lint_whole
 from iscsitgt_spt.codec.analysis.report import (
     choose_profile,
@@ -107,14 +108,13 @@ def bulk_line(
     if found is None:
         return None
     codec, middle, answer_head, cut = found
-    if guess is not None:
-        middle = "," + guess_text(guess) + middle
+    parts = _head_parts(record, profile, guess, middle)
     layout = codec.layout
     out = record.data_out
     if cut is not None:  # a buffer cut short: its whole members, where it ends, its bytes
         if out is not None:
             return None  # an answer to it: the general path
-        return _cut_line(record, profile, layout, middle, cut, data, diagnostics)
+        return _cut_line(parts, layout, cut, data, diagnostics)
     whole = data if len(data) == layout.size else data[:layout.size]
     trailing = data[layout.size:]
     if out is not None and (trailing or type(out) is not bytes or len(out) != layout.size):
@@ -122,17 +122,25 @@ def bulk_line(
     findings: tuple[Finding, ...] = ()
     if diagnostics:  # the lint pass, as report_record's, the members read from the bytes
         findings = tuple(lint_whole(layout, whole, trailing=trailing, output=False))
-    line = ("{" + record_head_text(record, profile) + middle + codec.text(whole)
-            + (',"trailing":"' + trailing.hex() + '"' if trailing else "")
-            + '},"findings":' + findings_text(findings) + "}")
+    parts += (codec.text(whole), ',"trailing":"' + trailing.hex() + '"' if trailing else "",
+              '},"findings":', findings_text(findings), "}")
     if out is not None:
-        answer, more = _output(codec, answer_head, data, out, diagnostics)
-        line += answer
-        findings += more
+        findings += _output(parts, codec, answer_head, data, out, diagnostics)
     sense = _record_sense(layout, data, out)
     if sense is not None:
-        return line + ',"sense":' + sense + "}", findings, False
-    return line + "}", findings, False
+        parts += (',"sense":', sense)
+    parts.append("}")
+    return "".join(parts), findings, False
+
+
+def _head_parts(
+    record: RawRecord, profile: Profile, guess: ProfileGuess | None, middle: str
+) -> list[str]:
+    """The line's first parts, up to the input document's value (the parts are joined once:
+    a chain of ``+`` copies a long line over and over)."""
+    if guess is None:
+        return ["{", record_head_text(record, profile), middle]
+    return ["{", record_head_text(record, profile), ",", guess_text(guess), middle]
 
 
 def _usual(record: RawRecord) -> bool:
@@ -143,23 +151,22 @@ def _usual(record: RawRecord) -> bool:
 
 
 def _cut_line(
-    record: RawRecord, profile: Profile, layout: Layout, middle: str,
-    cut: tuple[str, ParseError], data: bytes, diagnostics: bool,
+    parts: list[str], layout: Layout, cut: tuple[str, ParseError], data: bytes,
+    diagnostics: bool,
 ) -> tuple[str, tuple[Finding, ...], bool]:
     """The line of a request cut short (no answer), its findings (the lint pass on the
-    members it holds whole, and where it ends) and ``True`` (it was cut): ``middle`` is its
-    document up to the value, ``cut`` the text from the document's end to the record's
-    ``hex``, with its size error."""
+    members it holds whole, and where it ends) and ``True`` (it was cut): ``parts`` are the
+    line up to the document's value, ``cut`` the text from the document's end to the
+    record's ``hex``, with its size error."""
     text, error = cut
     findings: tuple[Finding, ...] = ()
     if diagnostics:
         findings = tuple(lint_cut(layout, data, error, output=False))
     padded = fast_decode(layout, data + bytes(layout.size - len(data)))
     hex_text = data.hex()
-    return ("{" + record_head_text(record, profile) + middle
-            + compact_dumps(PartialValue(layout, data, padded).to_json())
-            + ',"hex":"' + hex_text + text + hex_text + '","findings":'
-            + findings_text(findings) + "}}"), findings, True
+    parts += (compact_dumps(PartialValue(layout, data, padded).to_json()), ',"hex":"',
+              hex_text, text, hex_text, '","findings":', findings_text(findings), "}}")
+    return "".join(parts), findings, True
 
 
 def _record_sense(layout: Layout, data: bytes, out: bytes | None) -> str | None:
@@ -188,22 +195,21 @@ def _shape_of(
 
 
 def _output(
-    codec: FastCodec, head: str, data: bytes, out: bytes, diagnostics: bool
-) -> tuple[str, tuple[Finding, ...]]:
+    parts: list[str], codec: FastCodec, head: str, data: bytes, out: bytes, diagnostics: bool
+) -> tuple[Finding, ...]:
     """The record's ``output`` member (the answer, as long as the request, decoded as the
     same structure: ``head`` is its document's text up to the value) and ``changes`` (the
-    members the driver changed), as text; and the answer's findings."""
+    members the driver changed), as text added to ``parts``; the answer's findings."""
     layout = codec.layout
     findings: tuple[Finding, ...] = ()
     if diagnostics:
         findings = tuple(lint_whole(layout, out, output=True))
-    text = (head + codec.text(out) + '},"findings":'
-            + findings_text(findings) + "}")
+    parts += (head, codec.text(out), '},"findings":', findings_text(findings), "}")
     if out != data:
         changes = diff_buffers(layout, data, out)
         if changes:
-            text += ',"changes":' + compact_dumps([c.to_json() for c in changes])
-    return text, findings
+            parts += (',"changes":', compact_dumps([c.to_json() for c in changes]))
+    return findings
 
 
 def _shape(
