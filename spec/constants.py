@@ -255,7 +255,8 @@ def name_of(enum_type: type[enum.IntEnum], value: int) -> str | None:
     member = enum_type._value2member_map_.get(value) if type(value) is int else None
     if member is not None:
         return member.name
-    if type(value) is int and enum_type._missing_.__func__ is _NO_MISSING:  # type: ignore[attr-defined]
+    missing = enum_type._missing_.__func__  # type: ignore[attr-defined]
+    if type(value) is int and missing is _NO_MISSING:
         return None  # what calling it finds too, after a search and a ValueError
     try:
         return enum_type(value).name
