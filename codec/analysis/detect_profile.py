@@ -317,6 +317,9 @@ _SPOTS: dict[str, Callable[[bytes], tuple[bytes, ...]]] = {}
 #: the shapes' memo holds only guesses that rest on which profiles each member matches.
 _VALUED: dict[tuple[object, ...], ProfileGuess] = {}
 _VALUED_BOUND = 256
+#: A shape's guesses by the bytes of its spots, at most: bytes a request varies per I/O can
+#: sit where another profile keeps a member, and those repeat no more than the request does.
+_SPOTS_PER_SHAPE = 64
 
 
 def _clear_memo() -> None:
@@ -400,7 +403,8 @@ def detect_profile(
             guess = weigh_evidence(data, ioctl=ioctl, name=name, abi=abi, cookie=cookie,
                                    stated_by=stated_by)
             _remember(key, shape, votes, guess)
-        _remember(key, shape, spots, guess)
+        if len(guesses) < _SPOTS_PER_SHAPE:  # (past that, its spots vary per record)
+            _remember(key, shape, spots, guess)
     return guess
 
 

@@ -300,7 +300,7 @@ def guess_json(guess: ProfileGuess) -> dict[str, Any]:
 # the id cannot be reused while it is cached).  Detection keeps one guess per shape (a few
 # hundred in a capture) and a few showing a value read per record: bounded to hold those.
 _GUESS_TEXT: dict[int, tuple[ProfileGuess, str]] = {}
-_GUESS_TEXT_BOUND = 1024
+_GUESS_TEXT_BOUND = 512
 
 
 def guess_text(guess: ProfileGuess) -> str:
