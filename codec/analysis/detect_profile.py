@@ -477,18 +477,34 @@ def _votes(name: str, allowed: tuple[Profile, ...]) -> Callable[[bytes], tuple[o
                         expected.to_bytes(member.size, "little") if fits else None,  # type: ignore[union-attr]
                         p in allowed))
         tests.append(tuple(per))
-    cuts = [slice(a, b) for a, b in spans]
+    # Every (member, profile) pair read at once, compared at C speed; per member, where its
+    # pairs are and which of them are of a profile considered.
+    cuts = [slice(*spans[i]) for tested in tests for i, _, _ in tested]
+    wanted = tuple(value for tested in tests for _, value, _ in tested)
+    members: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
+    for tested in tests:
+        at = sum(len(positions) for positions, _ in members)
+        members.append((tuple(range(at, at + len(tested))),
+                        tuple(at + k for k, (_, _, inside) in enumerate(tested) if inside)))
+    read = operator.itemgetter(*cuts) if cuts else None
+    # Which members match no profile considered, per pattern of hits (a shape has a few).
+    shown: dict[tuple[bool, ...], tuple[tuple[int, ...], ...]] = {}
 
     def reader(raw: bytes) -> tuple[object, ...]:
-        values = [raw[cut] for cut in cuts]
-        key: list[object] = ["votes", len(raw)]
-        for per in tests:
-            hits = tuple([values[i] == expected for i, expected, _ in per])
-            key.append(hits)
-            if not any(hit and inside for hit, (_, _, inside) in zip(hits, per)):
-                key[0] = _VALUES
-                key.append(tuple(values[i] for i, _, _ in per))
-        return tuple(key)
+        if read is None:
+            return ("votes", len(raw))
+        got = read(raw) if len(cuts) > 1 else (read(raw),)
+        hits: tuple[bool, ...] = tuple(map(operator.eq, got, wanted))
+        valued = shown.get(hits)
+        if valued is None:
+            if len(shown) >= 256:
+                shown.clear()
+            valued = shown[hits] = tuple(positions for positions, inside in members
+                                         if not any(hits[i] for i in inside))
+        if not valued:
+            return ("votes", len(raw), hits)
+        return (_VALUES, len(raw), hits,
+                tuple(tuple(got[i] for i in positions) for positions in valued))
 
     return reader
 
