@@ -307,19 +307,16 @@ def _fact(key: tuple[object, ...], make: Callable[[], _T]) -> _T:
 
 #: Per shape (length, IOCTL, what was stated, what identification reads): the reader of
 #: the self-describing members, and the guess for each of their values.
-_Shape = tuple[Callable[[bytes], tuple[object, ...]], Callable[[bytes], tuple[object, ...]],
+_Shape = tuple[Callable[[bytes], object], Callable[[bytes], tuple[object, ...]],
                dict[object, ProfileGuess]]
 _MEMO: dict[tuple[object, ...], _Shape] = {}
 _STORED = [0]  # how many guesses _MEMO holds
-_SPOTS: dict[str, Callable[[bytes], tuple[bytes, ...]]] = {}
+_SPOTS: dict[str, Callable[[bytes], bytes]] = {}
 #: The guesses whose evidence shows a member's value (no profile considered matches it): a
 #: value is per record (a fuzz corpus's mutated members), so these few are kept apart, and
 #: the shapes' memo holds only guesses that rest on which profiles each member matches.
 _VALUED: dict[tuple[object, ...], ProfileGuess] = {}
 _VALUED_BOUND = 256
-#: A shape's guesses by the bytes of its spots, at most: bytes a request varies per I/O can
-#: sit where another profile keeps a member, and those repeat no more than the request does.
-_SPOTS_PER_SHAPE = 64
 
 
 def _clear_memo() -> None:
@@ -332,7 +329,7 @@ def _clear_memo() -> None:
 DERIVED_CACHES.extend((_clear_memo, _SPOTS.clear))
 
 
-def _spots(name: str) -> Callable[[bytes], tuple[bytes, ...]]:
+def _spots(name: str) -> Callable[[bytes], bytes]:
     """A function reading every span detection reads for ``name`` besides the header: its
     self-describing members, at their offset under every profile (taken from the layouts)."""
     reader = _SPOTS.get(name)
@@ -345,11 +342,12 @@ def _spots(name: str) -> Callable[[bytes], tuple[bytes, ...]]:
         spans = [slice(a, b) for a, b in sorted(found)]
         getter = operator.itemgetter(*spans) if spans else None
 
-        def reader(raw: bytes) -> tuple[bytes, ...]:
+        def reader(raw: bytes) -> bytes:
+            # One bytes object (the spans' lengths are the shape's): a compact memo key.
             if getter is None:
-                return ()
-            got = getter(raw)
-            return got if len(spans) > 1 else (got,)
+                return b""
+            got: bytes = b"".join(getter(raw)) if len(spans) > 1 else getter(raw)
+            return got
 
         _SPOTS[name] = reader
     return reader
@@ -403,8 +401,7 @@ def detect_profile(
             guess = weigh_evidence(data, ioctl=ioctl, name=name, abi=abi, cookie=cookie,
                                    stated_by=stated_by)
             _remember(key, shape, votes, guess)
-        if len(guesses) < _SPOTS_PER_SHAPE:  # (past that, its spots vary per record)
-            _remember(key, shape, spots, guess)
+        _remember(key, shape, spots, guess)
     return guess
 
 
@@ -435,7 +432,7 @@ def _remember(key: tuple[object, ...], shape: _Shape, spots: object, guess: Prof
 
 def _readers_of(
     raw: bytes, ioctl: int | None, name: str | None, abi: str | None, cookie: str | None,
-) -> tuple[Callable[[bytes], tuple[object, ...]], Callable[[bytes], tuple[object, ...]]]:
+) -> tuple[Callable[[bytes], object], Callable[[bytes], tuple[object, ...]]]:
     """What detection reads past identification for a buffer of this shape: the spans of
     the structure it identifies (:func:`_spots`) and what the members' votes rest on
     (:func:`_votes`), or nothing when it identifies none."""

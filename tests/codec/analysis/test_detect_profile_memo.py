@@ -103,18 +103,3 @@ def test_guesses_showing_a_value_read_per_record_stay_few() -> None:
     assert detect_profile(bytes(base), ioctl=ioctl, abi="win64", cookie="u64") is first
     assert module._STORED[0] <= 2  # the shape's guess, by its spots and by its votes
 
-
-def test_a_shape_keeps_few_guesses_by_bytes_that_vary_per_request() -> None:
-    # Pass-through requests whose DataBuffer and DataTransferLength change per I/O (where the
-    # win32 layouts keep SenseInfoOffset and the auxiliary Size): one guess for all of them,
-    # and the bytes read there are remembered for a few requests only, not one per request.
-    module = importlib.import_module("iscsitgt_spt.codec.analysis.detect_profile")
-    module._clear_memo()
-    name, ioctl = REQUESTS[2]
-    guesses = set()
-    for i in range(3 * module._SPOTS_PER_SHAPE):
-        value = build(name, {"ScsiPassThroughDirect": {
-            "DataTransferLength": 512 * (1 + i), "DataBuffer": 0x1D4F2A10000 + 0x1000 * i}})
-        guesses.add(id(detect_profile(encode(value), ioctl=ioctl)))
-    assert len(guesses) == 1
-    assert module._STORED[0] <= module._SPOTS_PER_SHAPE + 1
