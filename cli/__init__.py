@@ -253,6 +253,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         drop_output()
         _say(_Current.command, f"error: {exc}")
         return EXIT_FAILED
+    except Exception as exc:
+        # A --jobs worker that died (cli._jobs.WorkerLost: only where that module was loaded,
+        # so that no other command loads it at start-up).
+        jobs = sys.modules.get("iscsitgt_spt.cli._jobs")
+        if jobs is None or not isinstance(exc, jobs.WorkerLost):
+            raise
+        try:
+            finish_output()  # what the workers before it gave
+        except (OutputError, BrokenPipeError):
+            drop_output()  # (the status is 1 already)
+        _say(_Current.command, f"error: {exc}")
+        return EXIT_FAILED
 
 
 class _Current:

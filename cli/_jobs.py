@@ -8,8 +8,9 @@ output text.  The results come back in input order, so the output is byte-identi
 :data:`CHUNK_RECORDS` items or :data:`CHUNK_BYTES` bytes, so memory stays bounded however
 long the input (never by a number written in it).
 
-Workers ignore Ctrl-C: the parent reports it once and stops them.  A worker that dies makes
-the command fail with one line (the pool reports it), never a hang.
+Workers ignore Ctrl-C: the parent reports it once and stops them.  A worker that dies (killed,
+out of memory) makes the command fail with one line and exit status 1 (:class:`WorkerLost`,
+which ``main`` reports), never a hang or a traceback.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ if TYPE_CHECKING:  # the process pool is imported only when --jobs asks for work
     from concurrent.futures import Future
 
 __all__ = [
-    "CHUNK_BYTES", "CHUNK_RECORDS", "available_cores", "jobs_option", "keyed_map",
-    "ordered_map", "ordered_results",
+    "CHUNK_BYTES", "CHUNK_RECORDS", "SLOT_BYTES", "Texts", "WorkerLost", "available_cores",
+    "chunked", "jobs_option", "keyed_map", "ordered_output",
 ]
 
 T = TypeVar("T")
@@ -38,8 +39,26 @@ R = TypeVar("R")
 #: work on it, small enough that the first output comes at once.
 CHUNK_RECORDS = 512
 #: Most bytes (as measured by the caller's ``size``) in one chunk: a chunk of large records
-#: closes early, so memory is bounded by the bytes in flight, not by a record count.
-CHUNK_BYTES = 4 << 20
+#: closes early, so memory is bounded by the bytes in flight, not by a record count.  512 KiB:
+#: the 2N chunks in flight (and the two being cut) of a run of a capture's longest records
+#: then hold about what its usual records hold (4 MiB let a run of long fuzz records raise
+#: the parent's peak by 10 MiB).
+CHUNK_BYTES = 1 << 19
+#: Bytes of shared memory for the output of one part in flight (2N of them): a part's text
+#: past them comes back through the pipe.  JSON of 512 records is about 1 MiB.
+SLOT_BYTES = 4 << 20
+#: Bytes of a slot kept in memory from part to part (written again without a page fault);
+#: what a larger part used past them is given back to the system once it is written out, so
+#: that the memory held does not creep up to the largest parts an input happens to hold.
+SLOT_KEPT = 3 << 19
+
+
+class WorkerLost(Exception):
+    """A worker process ended before it answered (killed, out of memory): the output stops
+    after what the workers before it gave."""
+
+    def __init__(self) -> None:
+        super().__init__("a worker process ended unexpectedly (killed, or out of memory)")
 
 
 def available_cores() -> int:
@@ -64,9 +83,12 @@ def jobs_option(text: str) -> int:
     return value
 
 
-def _chunks(
-    items: Iterable[T], size: Callable[[T], int], most: int
+def chunked(
+    items: Iterable[T], size: Callable[[T], int] = lambda item: 1, most: int | None = None,
 ) -> Iterator[list[T]]:
+    """``items`` in lists of at most ``most`` items (default :data:`CHUNK_RECORDS`) or about
+    :data:`CHUNK_BYTES` as measured by ``size``."""
+    most = most or CHUNK_RECORDS
     chunk: list[T] = []
     held = 0
     for item in items:
@@ -93,44 +115,116 @@ def _context() -> Any:
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
-def ordered_map(
-    work: Callable[[list[T], Any], R], items: Iterable[T], jobs: int, *,
-    extra: Any = None, size: Callable[[T], int] = lambda item: 1, chunk: int | None = None,
-) -> Iterator[R]:
-    """``work(chunk, extra)`` for each chunk of ``items``, in input order, on ``jobs``
-    processes (``work`` must be a module-level function; ``extra`` is handed to every call).
-    With ``jobs == 1`` everything runs here, in this process.  ``chunk`` is the most items
-    in a chunk (default :data:`CHUNK_RECORDS`; 1 streams each result as soon as it is made)."""
-    return ordered_results(work, _chunks(items, size, chunk or CHUNK_RECORDS), jobs,
-                           extra=extra)
+#: What a part's work gives: the texts of its output (an iterator, used up once) and what to
+#: call, once they are, for what else the part tells (its counts).
+Texts = tuple[Iterable[str], Callable[[], R]]
+
+# The output slots of this worker process (shared memory made by the parent before the fork).
+_slots: list[Any] = []
 
 
-def ordered_results(
-    work: Callable[[P, Any], R], parts: Iterable[P], jobs: int, *, extra: Any = None,
-) -> Iterator[R]:
-    """``work(part, extra)`` for each of ``parts`` (cut by the caller), in input order, on
-    ``jobs`` processes; at most ``2 * jobs`` parts are in flight."""
+def _slot_worker(slots: list[Any]) -> None:
+    _quiet_worker()
+    _slots[:] = slots
+
+
+def _into_slot(
+    work: Callable[[P, Any], Texts[R]], slot: int | None, part: P, extra: Any,
+    encoding: str, errors: str,
+) -> tuple[int, bytes | None, R]:
+    """In a worker: the part's output encoded into its shared slot, record by record (no
+    text of the whole part is made, sent or copied), what does not fit returned as bytes."""
+    texts, told = work(part, extra)
+    memory: Any = _slots[slot] if slot is not None else b""
+    used = 0
+    spill: list[bytes] = []
+    for text in texts:
+        data = text.encode(encoding, errors)
+        end = used + len(data)
+        if spill or end > len(memory):
+            spill.append(data)
+        else:
+            memory[used:end] = data
+            used = end
+    return used, b"".join(spill) if spill else None, told()
+
+
+def ordered_output(
+    work: Callable[[P, Any], Texts[R]], parts: Iterable[P], jobs: int, *, extra: Any = None,
+    encoding: str = "utf-8", errors: str = "strict",
+) -> Iterator[tuple[list[Any], R]]:
+    """The output of ``work(part, extra)`` for each of ``parts`` (cut by the caller), in
+    input order, on ``jobs`` processes: ``(pieces, told)``, the pieces being the part's
+    texts encoded (``encoding``, ``errors``) as bytes-like objects valid until the next
+    part is asked for, ``told`` what the part's work tells once its texts are used up.
+
+    At most ``2 * jobs`` parts are in flight.  Where processes fork, each in-flight part has
+    a slot of :data:`SLOT_BYTES` of shared memory that its worker writes the encoded text
+    into, and that this process writes out from: the text is never pickled, sent through a
+    pipe or held as one string (output past the slot comes back as bytes).  ``work`` must be
+    a module-level function.  With ``jobs == 1`` everything runs here, in this process.
+    """
     if jobs <= 1:
         for part in parts:
-            yield work(part, extra)
+            texts, told = work(part, extra)
+            pieces = [text.encode(encoding, errors) for text in texts]
+            yield pieces, told()
         return
+    import mmap  # (as the pool: loaded only when workers are asked for)
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
-    pending: deque[Future[R]] = deque()
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_context(),
-                               initializer=_quiet_worker)
+    context = _context()
+    shared = context.get_start_method() == "fork"
+    slots = [mmap.mmap(-1, SLOT_BYTES) for _ in range(2 * jobs)] if shared else []
+    free: list[int | None] = list(range(2 * jobs)) if shared else [None] * (2 * jobs)
+    pending: deque[tuple[int | None, Future[tuple[int, bytes | None, R]]]] = deque()
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context,
+                               initializer=_slot_worker, initargs=(slots,))
     try:
         for part in parts:
-            pending.append(pool.submit(work, part, extra))
+            if not free:
+                yield from _finished(pending, slots, free)
+            slot = free.pop()
+            pending.append((slot, pool.submit(_into_slot, work, slot, part, extra, encoding,
+                                              errors)))
             del part
-            if len(pending) >= 2 * jobs:
-                yield pending.popleft().result()
         while pending:
-            yield pending.popleft().result()
+            yield from _finished(pending, slots, free)
+    except BrokenProcessPool:
+        raise WorkerLost from None
     finally:
-        for future in pending:
+        for _, future in pending:
             future.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
+        for memory in slots:
+            memory.close()
+
+
+def _finished(
+    pending: deque[tuple[int | None, Future[tuple[int, bytes | None, R]]]], slots: list[Any],
+    free: list[int | None],
+) -> Iterator[tuple[list[Any], R]]:
+    """The oldest part's output pieces and what it told; once they are used, its slot is
+    given back (the view of it let go: the slot can be written again, or closed)."""
+    slot, future = pending.popleft()
+    used, spill, told = future.result()
+    view = memoryview(slots[slot])[:used] if slot is not None else memoryview(b"")
+    try:
+        yield [view] if spill is None else [view, spill], told
+    finally:
+        view.release()
+        if slot is not None and used > SLOT_KEPT:
+            _give_back(slots[slot])
+        free.append(slot)
+
+
+def _give_back(memory: Any) -> None:
+    """The pages of a slot past :data:`SLOT_KEPT` freed (where the system can)."""
+    import mmap
+
+    if hasattr(mmap, "MADV_REMOVE"):
+        memory.madvise(mmap.MADV_REMOVE, SLOT_KEPT, len(memory) - SLOT_KEPT)
 
 
 def keyed_map(
@@ -141,12 +235,13 @@ def keyed_map(
     that keep a ``state`` each (made by ``setup(extra)`` in the worker) from item to item.
 
     ``route(item)`` names the worker an item must go to (any number: taken modulo ``jobs``),
-    or ``None`` for any: items that must see each other's effects on a state go to one worker
-    and reach it in input order.  The items are cut into rounds of :data:`CHUNK_RECORDS`; a
-    round is split among the workers, and its results come back in input order once every
-    worker answered its share.  At most ``2 * jobs`` rounds are in flight.  ``setup``,
-    ``work`` and ``route`` must be module-level functions; a state with a ``close`` method is
-    closed when its worker ends.  With ``jobs == 1`` everything runs here, with one state.
+    or ``None`` for any (the worker given the fewest items so far takes it): items that must
+    see each other's effects on a state go to one worker and reach it in input order.  The
+    items are cut into rounds of :data:`CHUNK_RECORDS`; a round is split among the workers,
+    and its results come back in input order once every worker answered its share.  At
+    most ``2 * jobs`` rounds are in flight.  ``setup``, ``work`` and ``route`` must be
+    module-level functions; a state with a ``close`` method is closed when its worker ends.
+    With ``jobs == 1`` everything runs here, with one state.
     """
     if jobs <= 1:
         state = setup(extra)
@@ -158,9 +253,8 @@ def keyed_map(
         return
     pool = _KeyedPool(setup, work, extra, jobs)
     try:
-        for number, chunk in enumerate(_chunks(items, lambda item: 1, CHUNK_RECORDS)):
-            pool.submit(number, [(index, route(item), item) for index, item in
-                                 enumerate(chunk)])
+        for number, chunk in enumerate(chunked(items)):
+            pool.submit(number, [(route(item), item) for item in chunk])
             while pool.in_flight() >= 2 * jobs:
                 yield from pool.next_round()
         while pool.in_flight():
@@ -194,12 +288,19 @@ class _KeyedPool:
         # round number -> (the worker of each item, in order; results per worker, once in)
         self.rounds: dict[int, tuple[list[int], dict[int, list[Any]], int]] = {}
         self.next = 0
+        self.load = [0] * jobs  # items given to each worker so far
 
-    def submit(self, number: int, routed: list[tuple[int, int | None, Any]]) -> None:
+    def submit(self, number: int, routed: list[tuple[int | None, Any]]) -> None:
+        """A round's items to the workers: an item with a key to the key's worker, one
+        without to the worker that has been given the fewest items so far (a corpus whose
+        keys fall unevenly is evened out by the items that can go anywhere)."""
         shares: dict[int, list[Any]] = {}
         order = []
-        for index, key, item in routed:
-            worker = (index if key is None else key) % self.jobs
+        load = self.load
+        for key, item in routed:
+            worker = min(range(self.jobs), key=load.__getitem__) if key is None else (
+                key % self.jobs)
+            load[worker] += 1
             shares.setdefault(worker, []).append(item)
             order.append(worker)
         for worker, share in shares.items():
@@ -230,7 +331,7 @@ class _KeyedPool:
                 number, worker, results = self.outbox.get(timeout=0.5)
             except queue.Empty:
                 if not all(worker.is_alive() for worker in self.workers):
-                    raise RuntimeError("a worker process ended unexpectedly") from None
+                    raise WorkerLost from None
                 continue
             if isinstance(results, BaseException):
                 raise results
@@ -244,6 +345,10 @@ class _KeyedPool:
             if worker.is_alive():
                 worker.terminate()
                 worker.join()
+        for inbox in self.inboxes:
+            # The workers are gone: what a dead one's inbox still holds has no reader, and
+            # waiting for it to be sent would hang.
+            inbox.cancel_join_thread()
         for box in (*self.inboxes, self.outbox):
             box.close()
             box.join_thread()

@@ -2,15 +2,17 @@
 
 :func:`emit_many` writes every record's report in input order and counts what the exit status
 rests on.  With ``--jobs 1`` the records are read and reported here, one at a time.  With
-``--jobs N`` worker processes write the reports (:mod:`iscsitgt_spt.cli._jobs` keeps them in
-order), and this process only reads, cuts and writes, so that it is never what the workers
-wait for:
+``--jobs N`` worker processes encode the reports into shared memory
+(:func:`iscsitgt_spt.cli._jobs.ordered_output` keeps them in order), and this process only
+reads, cuts and writes those bytes out through the output layer
+(:func:`~iscsitgt_spt.cli._output.stdout_bytes`), so that it is never what the workers wait
+for:
 
 * a JSON-Lines capture (one record a line, the shape of a million-record capture) is cut into
   parts of whole lines (:func:`line_parts`): this process reads the text and looks at the
   first character of each line, nothing more; a worker parses its lines
   (:func:`~iscsitgt_spt.codec.capture.records.iter_jsonl`, told the number of the part's
-  first line and record) and returns the part's output text and three counts;
+  first line and record), encodes the part's output and returns three counts;
 * every other format (a record spans several lines, or the whole input) is read here into
   records, which go to the workers in chunks.
 
@@ -25,13 +27,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
-from iscsitgt_spt.cli._jobs import CHUNK_BYTES, CHUNK_RECORDS, ordered_map, ordered_results
+from iscsitgt_spt.cli._jobs import CHUNK_BYTES, CHUNK_RECORDS, Texts, chunked, ordered_output
+from iscsitgt_spt.cli._output import stdout_bytes
 from iscsitgt_spt.cli._progress import Progress
 from iscsitgt_spt.cli._terminal import wrap_prose
 from iscsitgt_spt.cli._verdict import Verdict
 from iscsitgt_spt.codec.analysis.bulk import bulk_line
 from iscsitgt_spt.codec.analysis.report import report_record
+from iscsitgt_spt.codec.analysis.stream import read_ahead
 from iscsitgt_spt.codec.capture.records import RawRecord, bound_records, iter_jsonl
 from iscsitgt_spt.spec.errors import SptError
 
@@ -80,15 +85,17 @@ def emit_many(
                 sys.stdout.write(text)
                 progress.update(verdict.records, position() if position is not None else None)
             return
-        results: Iterator[tuple[str, Counts]]
+        work: Callable[[Any, Any], Texts[Counts]] = _records_texts
+        parts: Iterable[Any] = chunked(records, _record_bytes)
+        extra: Any = options
         if isinstance(records, JsonLines):
-            results = ordered_results(_lines_output, line_parts(records.lines, stopped), jobs,
-                                      extra=(options, records.limit))
-        else:
-            results = ordered_map(_records_output, records, jobs, extra=options,
-                                  size=_record_bytes)
-        for text, counts in results:
-            sys.stdout.write(text)
+            work, parts = _lines_texts, line_parts(records.lines, stopped)
+            extra = (options, records.limit)
+        encoding, errors, write = stdout_bytes()
+        for pieces, counts in ordered_output(work, parts, jobs, extra=extra, encoding=encoding,
+                                             errors=errors):
+            for piece in pieces:
+                write(piece)
             verdict.add_counts(counts)
             progress.update(verdict.records, position() if position is not None else None)
     finally:
@@ -153,13 +160,13 @@ def _last_parts(held: LinePart | None, rest: LinePart, records: int) -> Iterator
         yield (held[0], held[1], held[2] + rest[2], rest[3])
 
 
-def _lines_output(part: LinePart, extra: tuple[argparse.Namespace, int]) -> tuple[str, Counts]:
+def _lines_texts(part: LinePart, extra: tuple[argparse.Namespace, int]) -> Texts[Counts]:
     """A worker's output for a part of a JSON-Lines capture."""
     options, limit = extra
     first_line, first_index, lines, cut = part
     records = bound_records(iter_jsonl(lines, limit, first_line=first_line,
                                        first_index=first_index), limit)
-    return _records_output(_all_but_last(records) if cut else records, options)
+    return _records_texts(_all_but_last(records) if cut else records, options)
 
 
 def _all_but_last(records: Iterator[RawRecord]) -> Iterator[RawRecord]:
@@ -174,13 +181,11 @@ def _record_bytes(record: RawRecord) -> int:
     return len(record.data_in or b"") + len(record.data_out or b"") + 64
 
 
-def _records_output(
-    records: Iterable[RawRecord], options: argparse.Namespace
-) -> tuple[str, Counts]:
-    """A worker's output for records, and what the exit status rests on: (records,
-    undecoded, gated)."""
+def _records_texts(records: Iterable[RawRecord], options: argparse.Namespace) -> Texts[Counts]:
+    """A worker's output for records, and (once it is written) what the exit status rests
+    on: (records, undecoded, gated)."""
     verdict = Verdict(options.fail_on)
-    return "".join(report_texts(records, options, verdict)), verdict.counts()
+    return report_texts(records, options, verdict), verdict.counts
 
 
 def report_texts(
@@ -193,7 +198,7 @@ def report_texts(
     # JSON with no structure or IOCTL forced: the usual record's line is written straight
     # from its bytes, the same line report_record would give.
     bulk = options.json and not options.name and options.ioctl is None
-    for record in records:
+    for record in read_ahead(records):  # (a batch read, then written: see read_ahead)
         found = (bulk_line(record, abi=options.abi, cookie=options.cookie,
                            diagnostics=options.diagnostics) if bulk else None)
         if found is not None:

@@ -26,15 +26,18 @@ settled here, once, instead of in each command (files are :mod:`iscsitgt_spt.cli
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import errno
 import io
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 __all__ = [
     "GuardedFile", "OutputError", "drop_output", "finish_output", "one_line", "prepare_streams",
+    "stdout_bytes",
 ]
 
 
@@ -150,3 +153,22 @@ def drop_output() -> None:
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, sys.stdout.fileno())
         os.close(null)
+
+
+def stdout_bytes() -> tuple[str, str, Callable[[Any], object]]:
+    """(encoding, errors, write): how text encoded elsewhere (by ``--jobs`` workers) is
+    written to standard output, through this layer, byte for byte as ``sys.stdout.write``
+    would have written it.
+
+    A UTF-8 standard output with a byte buffer behind it takes the bytes as they are, after
+    what it holds is flushed (its own encoding and error handler: the same bytes).  Any other
+    (a stateful encoding, a text-only stream) gets the text back: the bytes are then UTF-8
+    that keeps every code point (``surrogatepass``) and are decoded before the write.
+    """
+    stream: Any = sys.stdout
+    buffer = getattr(stream, "buffer", None)
+    encoding = getattr(stream, "encoding", None) or ""
+    if buffer is not None and encoding and codecs.lookup(encoding).name == "utf-8":
+        stream.flush()
+        return "utf-8", getattr(stream, "errors", None) or "strict", buffer.write
+    return "utf-8", "surrogatepass", lambda data: stream.write(str(data, "utf-8", "surrogatepass"))

@@ -24,15 +24,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from iscsitgt_spt.codec.convert import to_container
-from iscsitgt_spt.codec.jsonform import TEMPLATE_GLOBALS, json_template, value_to_json_text
+from iscsitgt_spt.codec.jsonform import (
+    TEMPLATE_GLOBALS,
+    json_template,
+    json_template_groups,
+    value_to_json_text,
+)
 from iscsitgt_spt.codec.values import Schema, StructValue, schema_of
 from iscsitgt_spt.spec.errors import BuildError, ParseError
 from iscsitgt_spt.spec.layout import Layout, Member
 from iscsitgt_spt.spec.primitives import WcharText, decode_wchar
 
 __all__ = [
-    "FastCodec", "Leaf", "compiled", "fast_decode", "fast_encode", "fast_json_text",
-    "wchar_from_bytes",
+    "FastCodec", "Leaf", "TextPieces", "compiled", "fast_decode", "fast_encode",
+    "fast_json_text", "text_pieces", "wchar_from_bytes",
 ]
 
 
@@ -91,6 +96,23 @@ class FastCodec:
     flat_source: str
     flat_value_source: str
     value_text_source: str
+
+
+@dataclass(frozen=True)
+class TextPieces:
+    """``FastCodec.text`` of one layout in pieces (:func:`text_pieces`): cut between
+    top-level members (:func:`~iscsitgt_spt.codec.jsonform.json_template_groups`: a nested
+    structure, a string, a run of other members), the pieces making the text end to end, so
+    that the text of a buffer differing from another in a few slots keeps the other's
+    pieces where its slots are the same."""
+
+    layout: Layout
+    #: the pieces of a whole buffer's text
+    text_parts: Callable[[Any], tuple[str, ...]]
+    #: each piece from ``struct.unpack``'s tuple, and the piece each slot is written in
+    part_texts: tuple[Callable[[tuple[Any, ...]], str], ...]
+    part_of_slot: tuple[int, ...]
+    source: str
 
 
 @dataclass(frozen=True)
@@ -295,11 +317,62 @@ def _compile(layout: Layout) -> FastCodec:
         namespace["value_text"], *sources.values())  # the sources in the fields' order
 
 
+def text_pieces(layout: Layout) -> TextPieces:
+    """The pieces of the text of ``layout``'s values (see :class:`TextPieces`), compiled on
+    first use (a recording's answers use them; one buffer's decode does not) and cached."""
+    found = _PIECES.get(id(layout))
+    if found is None or found.layout is not layout:
+        found = _PIECES[id(layout)] = _compile_pieces(layout)
+    return found
+
+
+def _compile_pieces(layout: Layout) -> TextPieces:
+    """:class:`TextPieces` from the same walk of the layout as its fast codec."""
+    codec = compiled(layout)
+    gen = _Generator(layout)
+    gen.decode_expr(codec.schema, layout.members)
+    source, part_of_slot, count = _parts_source(codec.schema, gen, len(gen.codes))
+    namespace: dict[str, Any] = dict(gen.names)
+    namespace.update(TEMPLATE_GLOBALS)
+    namespace.update(wchar=wchar_from_bytes, unpack=codec.struct.unpack)
+    exec(compile(source, f"<pieces {layout.name} {layout.profile}>", "exec"), namespace)
+    return TextPieces(layout, namespace["text_parts"],
+                      tuple(namespace[f"part_{g}"] for g in range(count)), part_of_slot, source)
+
+
+def _parts_source(
+    schema: Schema, gen: _Generator, slots: int
+) -> tuple[str, tuple[int, ...], int]:
+    """The source of ``text_parts`` and of each ``part_<g>`` (see :class:`TextPieces`), the
+    piece of each slot and how many pieces: the leaves of a piece are consecutive, so are
+    its slots."""
+    names = ", ".join(f"f{i}" for i in range(slots))
+    groups = json_template_groups(schema, iter(gen.leaves))
+    part_of_slot = [-1] * slots
+    pieces, functions, first = [], [], 0
+    for g, (template, args, count) in enumerate(groups):
+        used = sorted({leaf.slot for leaf in gen.leaf_slots[first:first + count]})
+        first += count
+        for slot in used:
+            assert part_of_slot[slot] == -1, "a bit-field unit is in one piece"
+            part_of_slot[slot] = g
+        piece = f"{template!r} % ({''.join(arg + ', ' for arg in args)})"
+        pieces.append(piece)
+        bind = (f"    {''.join(f'f{i}, ' for i in used)}= v[{used[0]}:{used[-1] + 1}]\n"
+                if used else "")
+        functions.append(f"def part_{g}(v):\n{bind}    return {piece}\n")
+    source = (f"def text_parts(data):\n    {names}, = unpack(data)\n"
+              f"    return ({''.join(piece + ', ' for piece in pieces)})\n")
+    assert -1 not in part_of_slot, "every slot holds a leaf"
+    return "\n".join([source, *functions]), tuple(part_of_slot), len(groups)
+
+
 # Keyed by id(): a Layout's own hash walks its whole member tree (far slower than decoding).
 # Layouts and schemas are cached for the life of the process by the spec, and each entry
 # holds its key object, so an id is never reused while its entry exists.
 _BY_LAYOUT: dict[int, FastCodec] = {}
 _BY_SCHEMA: dict[int, FastCodec] = {}
+_PIECES: dict[int, TextPieces] = {}
 
 
 def compiled(layout: Layout) -> FastCodec:

@@ -27,7 +27,8 @@ from iscsitgt_spt.spec.layout import Member
 from iscsitgt_spt.spec.primitives import WcharText
 
 __all__ = [
-    "TEMPLATE_GLOBALS", "compact_dumps", "fields_from_json", "json_template", "json_to_fields",
+    "TEMPLATE_GLOBALS", "compact_dumps", "fields_from_json", "json_template",
+    "json_template_groups", "json_to_fields",
     "load_json", "value_to_json", "value_to_json_text", "wchar_json",
 ]
 
@@ -147,30 +148,58 @@ def json_template(schema: Schema, leaves: Iterator[str]) -> tuple[str, list[str]
     tuples (:func:`value_to_json_text`) and straight from a buffer's unpacked slots
     (:mod:`iscsitgt_spt.codec.fast`).  The arguments use :data:`TEMPLATE_GLOBALS`.
     """
-    parts: list[str] = []
-    args: list[str] = []
+    parts = list(_member_templates(schema, leaves))
+    return ("{" + ",".join(text for text, _, _ in parts) + "}",
+            [arg for _, args, _ in parts for arg in args])
+
+
+def json_template_groups(
+    schema: Schema, leaves: Iterator[str]
+) -> list[tuple[str, list[str], int]]:
+    """:func:`json_template` cut between top-level members: ``(template, arguments, leaf
+    count)`` of each group, the templates making the whole one end to end.  A nested
+    structure and a WCHAR string are a group each, a run of other members one group: the
+    pieces of a value's text that can be kept when only another one changes."""
+    groups: list[tuple[str, list[str], int]] = []
+    run = False  # whether the last group is a run of plain members
+    for member, (text, args, count) in zip(schema.members, _member_templates(schema, leaves)):
+        alone = member.kind in ("struct", "wchar")
+        text = ("," if groups else "{") + text
+        if run and not alone:
+            last = groups.pop()
+            text, args, count = last[0] + text, last[1] + args, last[2] + count
+        groups.append((text, args, count))
+        run = not alone
+    if groups:
+        text, args, count = groups.pop()
+        groups.append((text + "}", args, count))
+    return groups or [("{}", [], 0)]
+
+
+def _member_templates(
+    schema: Schema, leaves: Iterator[str]
+) -> Iterator[tuple[str, list[str], int]]:
+    """Each top-level member's ``"key":value`` template, its arguments and how many leaves
+    it took from ``leaves``."""
     for member in schema.members:
         key = json.dumps(member.name).replace("%", "%%") + ":"
         if member.kind == "struct":
-            text, nested = json_template(schema.nested[member.name], leaves)
-            parts.append(key + text)
-            args.extend(nested)
+            nested = list(_member_templates(schema.nested[member.name], leaves))
+            yield (key + "{" + ",".join(text for text, _, _ in nested) + "}",
+                   [arg for _, args, _ in nested for arg in args],
+                   sum(count for _, _, count in nested))
             continue
         item = next(leaves)
         if member.kind in ("int", "bits"):
             # decode, build and replace hold exact ints (normalise refuses bool and float,
             # the two types %d would print otherwise than json); a non-number raises.
-            parts.append(key + "%d")
-            args.append(item)
+            yield key + "%d", [item], 1
         elif member.kind in ("bytes", "padding"):
-            parts.append(key + '"%s"')
-            args.append(f"{item}.hex()")
+            yield key + '"%s"', [f"{item}.hex()"], 1
         elif member.kind == "wchar":
-            parts.append(key + "%s")
-            args.append(f"json_wchar({item})")
+            yield key + "%s", [f"json_wchar({item})"], 1
         else:  # pragma: no cover
             raise AssertionError(member.kind)
-    return "{" + ",".join(parts) + "}", args
 
 
 def _compile_text(schema: Schema) -> Callable[[StructValue], str]:

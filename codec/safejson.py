@@ -158,11 +158,15 @@ def _lone_surrogate(value: Any, path: str, limit: int) -> str | None:
 
 
 _CONTAINERS = (dict, list)
+_CONTAINER_TYPES = frozenset(_CONTAINERS)
 
 
 def _deeper_than(value: Any, limit: int) -> bool:
     """Whether arrays and objects nest more than ``limit`` deep in ``value`` (the outermost
     is level 1), walked without recursion."""
+    children = value.values() if type(value) is dict else value
+    if limit >= 1 and _CONTAINER_TYPES.isdisjoint(map(type, children)):
+        return False  # (a capture line: one object of numbers and strings, told at C speed)
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()

@@ -45,6 +45,13 @@ class Profile:
     @classmethod
     def of(cls, abi: str | None = None, cookie: str | None = None) -> Profile:
         """Build a profile from user text; ``None`` means the default."""
+        if cls is Profile:  # (every capture record that states its profile comes here)
+            try:
+                named = _NAMED.get((abi, cookie))
+            except TypeError:  # an unhashable name: refused below, as any other
+                named = None
+            if named is not None:
+                return named
         return cls(
             cast(AbiName, abi if abi is not None else "win64"),
             cast(CookieName, cookie if cookie is not None else "u64"),
@@ -66,3 +73,8 @@ class Profile:
 
 DEFAULT_PROFILE = Profile()
 PROFILES: tuple[Profile, ...] = tuple(Profile(a, c) for a in ABIS for c in COOKIES)
+#: ``Profile.of``'s answer for every pair of valid names (or ``None``), made once: profiles
+#: are immutable, so one instance serves every caller naming it.
+_NAMED: dict[tuple[str | None, str | None], Profile] = {
+    (a, c): Profile(a or "win64", c or "u64")
+    for a in (None, *ABIS) for c in (None, *COOKIES)}

@@ -2,19 +2,19 @@
 
 Capture decoding meets millions of records of a few kinds: a whole request (exactly its
 structure's size, or with bytes past it, which the document keeps as ``trailing``), alone (a
-monitor's or debugger's record), with the driver's answer of the same size and the
-recording's metadata (what ``send --record`` writes), or stating its structure, ABI and
-cookie (a fuzz corpus); the profile detected from the bytes, restricted by
-what the record states, or (in bulk mode) taken as stated.  For such a record the general
+monitor's or debugger's record), with the driver's answer (as long as the request, longer, or
+cut short) and the recording's metadata (what ``send --record`` writes), or stating its
+structure, ABI and cookie (a fuzz corpus); the profile detected from the bytes, restricted
+by what the record states, or (in bulk mode) taken as stated.  For such a record the general
 path builds a dozen objects — the decoded values, the buffer and record reports, the sense
 data's report — only to write them out as one line and drop them.  :func:`bulk_json_line`
 writes the same line from the bytes (with the lint pass's findings when diagnostics are on):
 the values through the text function compiled from their layout
 (:attr:`~iscsitgt_spt.codec.fast.FastCodec.text`), the record's head, profile and document
 heads through the very functions the general path writes them with, the changes read from
-the fast path's slots (:func:`~iscsitgt_spt.codec.analysis.report.diff_buffers`), the lint
+the fast path's slots (:func:`~iscsitgt_spt.codec.analysis.report.changes_text`), the lint
 pass from the bytes (:func:`~iscsitgt_spt.codec.analysis.lint.lint_whole`, and
-:func:`~iscsitgt_spt.codec.analysis.lint.lint_cut` for a buffer cut short) and the sense
+:func:`~iscsitgt_spt.codec.analysis.lint.lint_cut` for a request cut short) and the sense
 data through its generated template
 (:func:`~iscsitgt_spt.codec.sense.decoder.sense_json_text`).  What depends on a record's
 shape (its profile, structure and layout, and the text between its head and its value) is
@@ -23,13 +23,14 @@ decided once per shape, keyed on exactly what the decision reads
 per I/O.
 
 It is a shortcut, never a second opinion: any record that is not the usual kind, or on which
-some step would take another turn (a guess that fails, a header-only request, a buffer cut
-short with an answer), gives ``None`` and the caller takes the
-general path (:func:`~iscsitgt_spt.codec.analysis.report.report_record`).  ``tests/codec/analysis/
-test_bulk.py`` holds every line it writes to the general path's on generated records, hostile
-ones included.  A line written here is a record decoded whole, or a lone request cut short
-(written with its whole members, as the general path writes it): its findings and whether it
-was cut (:func:`bulk_line` returns them) bear on an exit status.
+some step would take another turn (a guess that fails, a header-only request, a request cut
+short with an answer, an answer cut short under the lint pass), gives ``None`` and the caller
+takes the general path (:func:`~iscsitgt_spt.codec.analysis.report.report_record`).
+``tests/codec/analysis/test_bulk.py`` holds every line it writes to the general path's on
+generated records, hostile ones included.  A line written here is a record decoded whole, or
+a lone request or an answer cut short (written with its whole members, as the general path
+writes it): its findings and whether it was cut (:func:`bulk_line` returns them) bear on an
+exit status.
 """
 
 from __future__ import annotations
@@ -37,8 +38,9 @@ from __future__ import annotations
 from iscsitgt_spt.codec.analysis.detect_profile import ProfileGuess
 from iscsitgt_spt.codec.analysis.lint import Finding, lint_cut, lint_whole
 from iscsitgt_spt.codec.analysis.report import (
+    changed_slots,
+    changes_text,
     choose_profile,
-    diff_buffers,
     findings_text,
     guess_text,
     record_head_text,
@@ -53,7 +55,7 @@ from iscsitgt_spt.codec.dispatch import (
     identify_reads,
     truncated_json,
 )
-from iscsitgt_spt.codec.fast import FastCodec, compiled, fast_decode
+from iscsitgt_spt.codec.fast import FastCodec, compiled, fast_decode, text_pieces
 from iscsitgt_spt.codec.jsonform import compact_dumps
 from iscsitgt_spt.codec.partial import PartialValue
 from iscsitgt_spt.spec.errors import ParseError, SptError
@@ -90,8 +92,8 @@ def bulk_line(
     record: RawRecord, *, abi: str | None = None, cookie: str | None = None,
     diagnostics: bool = False,
 ) -> tuple[str, tuple[Finding, ...], bool] | None:
-    """:func:`bulk_json_line`, the record's findings and whether its request was cut short
-    (``RecordReport.undecoded``): what an exit status rests on."""
+    """:func:`bulk_json_line`, the record's findings and whether its request or its answer
+    was cut short (``RecordReport.undecoded``): what an exit status rests on."""
     data = record.data_in
     if not _usual(record) or data is None:
         return None
@@ -107,30 +109,57 @@ def bulk_line(
     found = _shape_of(data, profile, ioctl, name)
     if found is None:
         return None
-    codec, middle, answer_head, cut = found
-    parts = _head_parts(record, profile, guess, middle)
-    layout = codec.layout
-    out = record.data_out
+    out = record.data_out or None  # (an empty answer is none, as the general path reads it)
+    codec, middle, _, cut = found
     if cut is not None:  # a buffer cut short: its whole members, where it ends, its bytes
         if out is not None:
             return None  # an answer to it: the general path
-        return _cut_line(parts, layout, cut, data, diagnostics)
-    whole = data if len(data) == layout.size else data[:layout.size]
-    trailing = data[layout.size:]
-    if out is not None and (trailing or type(out) is not bytes or len(out) != layout.size):
-        return None  # an empty, cut or longer answer: the general path says what it holds
+        return _cut_line(_head_parts(record, profile, guess, middle), codec.layout, cut, data,
+                         diagnostics)
+    if out is not None and (type(out) is not bytes
+                            or (len(out) < codec.layout.size and diagnostics)):
+        return None  # an answer cut short under the lint pass: the general path
+    return _whole_line(_head_parts(record, profile, guess, middle), data, profile, ioctl,
+                       found, out, diagnostics)
+
+
+def _whole_line(
+    parts: list[str], data: bytes, profile: Profile, ioctl: int | None, found: _Found,
+    out: bytes | None, diagnostics: bool,
+) -> tuple[str, tuple[Finding, ...], bool]:
+    """The line of a whole request (``found``: its shape; ``parts``: the line up to its
+    value), answered or not."""
+    codec, _, answer_head, _ = found
+    layout = codec.layout
+    size = layout.size
+    whole = data if len(data) == size else data[:size]
+    trailing = data[size:]
     findings: tuple[Finding, ...] = ()
     if diagnostics:  # the lint pass, as report_record's, the members read from the bytes
         findings = tuple(lint_whole(layout, whole, trailing=trailing, output=False))
-    parts += (codec.text(whole), ',"trailing":"' + trailing.hex() + '"' if trailing else "",
-              '},"findings":', findings_text(findings), "}")
-    if out is not None:
-        findings += _output(parts, codec, answer_head, data, out, diagnostics)
+    cut_answer = out is not None and len(out) < size
+    pieces = (text_pieces(layout).text_parts(whole) if out is not None and not cut_answer
+              else None)
+    if pieces is None:
+        parts.append(codec.text(whole))
+    else:
+        parts.extend(pieces)
+    if trailing:
+        parts += (',"trailing":"', trailing.hex(), '"')
+    parts += ('},"findings":', findings_text(findings), "}")
+    if out is not None and cut_answer:  # what it holds whole; the record is undecoded
+        parts.append(_cut_answer(layout, profile, ioctl, out))
+        out = None  # (not decoded whole: the sense data is the request's)
+    elif out is not None and pieces is not None:
+        if len(out) != size:  # an answer with bytes past the structure: its own head
+            answer_head = (',"output":{"document":' + document_head_text(
+                layout.name, profile, len(out), ioctl) + ',"value":')
+        findings += _output(parts, codec, answer_head, whole, out, pieces, diagnostics)
     sense = _record_sense(layout, data, out)
     if sense is not None:
         parts += (',"sense":', sense)
     parts.append("}")
-    return "".join(parts), findings, False
+    return "".join(parts), findings, cut_answer
 
 
 def _head_parts(
@@ -169,6 +198,19 @@ def _cut_line(
     return "".join(parts), findings, True
 
 
+def _cut_answer(layout: Layout, profile: Profile, ioctl: int | None, out: bytes) -> str:
+    """The ``output`` member of an answer shorter than the request's structure (no lint
+    pass): its whole members, where it ends, its bytes, as the general path writes them."""
+    text = out.hex()
+    padded = fast_decode(layout, out + bytes(layout.size - len(out)))
+    return (',"output":{"document":'
+            + document_head_text(layout.name, profile, len(out), ioctl)
+            + _truncated_text(layout, len(out))
+            + compact_dumps(PartialValue(layout, out, padded).to_json())
+            + ',"hex":"' + text + _cut_text(size_error(layout, len(out))) + text
+            + '","findings":[]}')
+
+
 def _record_sense(layout: Layout, data: bytes, out: bytes | None) -> str | None:
     """The record's sense data as JSON text: the answer's, else the request's."""
     if layout.name != _PASS_THROUGH:
@@ -195,20 +237,38 @@ def _shape_of(
 
 
 def _output(
-    parts: list[str], codec: FastCodec, head: str, data: bytes, out: bytes, diagnostics: bool
+    parts: list[str], codec: FastCodec, head: str, whole: bytes, out: bytes,
+    pieces: tuple[str, ...], diagnostics: bool,
 ) -> tuple[Finding, ...]:
-    """The record's ``output`` member (the answer, as long as the request, decoded as the
-    same structure: ``head`` is its document's text up to the value) and ``changes`` (the
-    members the driver changed), as text added to ``parts``; the answer's findings."""
+    """Add the record's ``output`` member (the answer, the request's structure and any bytes
+    past it: ``head`` is its document's text up to the value) and ``changes`` (the members
+    the driver changed between ``whole``, the request's structure, and the answer's) to the
+    line's ``parts``; the answer's findings.  The answer's value text keeps each of the
+    request's ``pieces`` (:func:`~iscsitgt_spt.codec.fast.text_pieces`) whose
+    slots the driver left alone."""
     layout = codec.layout
+    size = layout.size
+    answer = out if len(out) == size else out[:size]
+    trailing = out[size:]
     findings: tuple[Finding, ...] = ()
     if diagnostics:
-        findings = tuple(lint_whole(layout, out, output=True))
-    parts += (head, codec.text(out), '},"findings":', findings_text(findings), "}")
-    if out != data:
-        changes = diff_buffers(layout, data, out)
-        if changes:
-            parts += (',"changes":', compact_dumps([c.to_json() for c in changes]))
+        findings = tuple(lint_whole(layout, answer, trailing=trailing, output=True))
+    changed = changed_slots(layout, whole, answer)
+    slots, _, after = changed
+    if slots:
+        texts = text_pieces(layout)
+        part_of = texts.part_of_slot
+        redo = {part_of[slot] for slot in slots}
+        pieces = tuple([part(after) if g in redo else piece
+                        for g, (part, piece) in enumerate(zip(texts.part_texts, pieces))])
+    parts.append(head)
+    parts.extend(pieces)
+    if trailing:
+        parts += (',"trailing":"', trailing.hex(), '"')
+    parts += ('},"findings":', findings_text(findings), "}")
+    changes = changes_text(layout, whole, answer, changed) if slots else ""
+    if changes:  # (bits no member holds may differ alone)
+        parts += (',"changes":', changes)
     return findings
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import field
 from json.encoder import encode_basestring as _string_text
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from iscsitgt_spt.codec.analysis.detect_profile import ProfileGuess, detect_profile
 from iscsitgt_spt.codec.analysis.lint import Finding, lint, lint_bytes
@@ -39,6 +39,8 @@ __all__ = [
     "BufferReport",
     "Change",
     "RecordReport",
+    "changed_slots",
+    "changes_text",
     "choose_profile",
     "decode_sense_at",
     "diff_buffers",
@@ -251,7 +253,11 @@ def _plain_json(value: object) -> bool:
     tuples): then it is its own ``_jsonable`` form, and its text is the JSON encoder's."""
     kind = type(value)
     if kind is dict:
-        for key, item in value.items():  # type: ignore[attr-defined]
+        mapping = cast("dict[object, object]", value)
+        if _STR.issuperset(map(type, mapping)) and _JSON_SCALARS.issuperset(
+                map(type, mapping.values())):
+            return True  # (the usual metadata: text and numbers, told at C speed)
+        for key, item in mapping.items():
             if type(key) is not str or (type(item) not in _JSON_SCALARS
                                         and not _plain_json(item)):
                 return False
@@ -316,6 +322,7 @@ def guess_text(guess: ProfileGuess) -> str:
 
 # Values JSON writes as they are (most metadata): no conversion to look for.
 _JSON_SCALARS = frozenset((str, int, float, bool, type(None)))
+_STR = frozenset((str,))
 
 
 def _jsonable(value: object) -> Any:
@@ -374,23 +381,99 @@ def diff_values(before: StructValue, after: StructValue, prefix: str = "") -> li
 
 def diff_buffers(layout: Layout, before: bytes, after: bytes) -> list[Change]:
     """``diff_values`` of two whole buffers of ``layout`` (each exactly ``layout.size``
-    bytes), read from the bytes: only the leaves whose fast-path slot differs are looked at
-    (a driver's answer changes a member or two of a request)."""
-    codec = compiled(layout)
-    unpack = codec.struct.unpack
-    changes: list[Change] = []
-    for slot, (a, b) in enumerate(zip(unpack(before), unpack(after))):
-        if a != b:
-            changes.extend(_leaf_changes(codec.leaves, slot, a, b))
-    return changes
+    bytes), read from the bytes: only the leaves of the fast-path slots whose bytes differ
+    are looked at (a driver's answer changes a member or two of a request)."""
+    slots, old, new = changed_slots(layout, before, after)
+    leaves = _diff_plan(layout).leaves
+    return [change for slot in slots
+            for change in _leaf_changes(leaves[slot], old[slot], new[slot])]
 
 
-def _leaf_changes(leaves: tuple[Leaf, ...], slot: int, a: Any, b: Any) -> Iterator[Change]:
+def changed_slots(
+    layout: Layout, before: bytes, after: bytes
+) -> tuple[list[int], tuple[Any, ...], tuple[Any, ...]]:
+    """The fast-path slots whose bytes differ between two whole buffers of ``layout``, in
+    offset order, and the buffers unpacked (two empty tuples when they are equal)."""
+    plan = _diff_plan(layout)
+    slots = _changed_slots(plan, before, after)
+    if not slots:
+        return slots, (), ()
+    return slots, plan.unpack(before), plan.unpack(after)
+
+
+def changes_text(
+    layout: Layout, before: bytes, after: bytes,
+    changed: tuple[list[int], tuple[Any, ...], tuple[Any, ...]] | None = None,
+) -> str:
+    """``compact_dumps([c.to_json() for c in diff_buffers(layout, before, after)])`` (the
+    record's ``changes`` member), written from the slots that differ (``changed``: what
+    :func:`changed_slots` gives, when the caller has it): ``""`` when nothing changed."""
+    slots, old, new = changed if changed is not None else changed_slots(layout, before, after)
+    heads = _diff_plan(layout).heads
+    parts = [text for slot in slots
+             for text in _leaf_change_texts(heads[slot], old[slot], new[slot])]
+    return "[" + ",".join(parts) + "]" if parts else ""
+
+
+class _DiffPlan:
+    """Where each byte of a layout is read by the fast path: the slot of each byte offset,
+    each slot's bits (to clear once it is looked at), its leaves and their change texts'
+    heads; worked out once per layout."""
+
+    __slots__ = ("clear", "heads", "layout", "leaves", "slot_at", "unpack")
+
+    def __init__(self, layout: Layout) -> None:
+        codec = compiled(layout)
+        self.layout, self.unpack = layout, codec.struct.unpack
+        count = len(codec.struct.unpack(bytes(layout.size)))
+        starts = [layout.size] * count
+        leaves: list[list[Leaf]] = [[] for _ in range(count)]
+        for leaf in codec.leaves:
+            starts[leaf.slot] = min(starts[leaf.slot], leaf.offset)
+            leaves[leaf.slot].append(leaf)
+        ends = [*starts[1:], layout.size]  # slots are in offset order and cover every byte
+        self.slot_at = tuple(slot for slot in range(count)
+                             for _ in range(starts[slot], ends[slot]))
+        assert len(self.slot_at) == layout.size
+        self.clear = tuple(~(((1 << 8 * (end - start)) - 1) << 8 * start)
+                           for start, end in zip(starts, ends))
+        self.leaves = tuple(tuple(group) for group in leaves)
+        # Each leaf with the text of its change up to the value before.
+        self.heads = tuple(tuple((leaf, '{"path":' + compact_dumps(leaf.path) + ',"offset":'
+                                  + str(leaf.offset) + ',"before":') for leaf in group)
+                           for group in self.leaves)
+
+
+def _diff_plan(layout: Layout) -> _DiffPlan:
+    plan = _DIFF_PLANS.get(id(layout))
+    if plan is None or plan.layout is not layout:
+        plan = _DIFF_PLANS[id(layout)] = _DiffPlan(layout)
+    return plan
+
+
+# Keyed by id() (a Layout's hash walks its members); each entry holds its layout.
+_DIFF_PLANS: dict[int, _DiffPlan] = {}
+
+
+def _changed_slots(plan: _DiffPlan, before: bytes, after: bytes) -> list[int]:
+    """The slots whose bytes differ, in offset order: the lowest differing bit of the two
+    buffers' XOR names a byte, so a slot; its bits are cleared and the next is looked for."""
+    if before == after:
+        return []
+    bits = int.from_bytes(before, "little") ^ int.from_bytes(after, "little")
+    slot_at, clear = plan.slot_at, plan.clear
+    slots = []
+    while bits:
+        slot = slot_at[((bits & -bits).bit_length() - 1) >> 3]
+        slots.append(slot)
+        bits &= clear[slot]
+    return slots
+
+
+def _leaf_changes(leaves: tuple[Leaf, ...], a: Any, b: Any) -> Iterator[Change]:
     """The changes of the leaves read from one slot that differs (``a`` before, ``b``
     after): a whole member, or each bit-field of a storage unit whose bits differ."""
     for leaf in leaves:
-        if leaf.slot != slot:
-            continue
         if leaf.mask is not None:
             x, y = (a >> leaf.shift) & leaf.mask, (b >> leaf.shift) & leaf.mask
             if x != y:
@@ -400,6 +483,27 @@ def _leaf_changes(leaves: tuple[Leaf, ...], slot: int, a: Any, b: Any) -> Iterat
             yield Change(leaf.path, leaf.offset, form(a), form(b))
         else:
             yield Change(leaf.path, leaf.offset, a, b)
+
+
+def _leaf_change_texts(
+    heads: tuple[tuple[Leaf, str], ...], a: Any, b: Any
+) -> Iterator[str]:
+    """:func:`_leaf_changes` as the JSON text of each change (``Change.to_json``); ``heads``
+    are the slot's leaves with their texts up to the value before."""
+    for leaf, head in heads:
+        if leaf.mask is not None:
+            x, y = (a >> leaf.shift) & leaf.mask, (b >> leaf.shift) & leaf.mask
+            if x != y:
+                yield f'{head}{x},"after":{y}}}'
+        elif type(a) is bytes:
+            form = _LEAF_JSON.get(leaf.member.kind)
+            if form is None:
+                yield f'{head}"{a.hex()}","after":"{b.hex()}"}}'
+            else:
+                yield (head + compact_dumps(form(a)) + ',"after":' + compact_dumps(form(b))
+                       + "}")
+        else:
+            yield f'{head}{a},"after":{b}}}'
 
 
 def _wchar_leaf_json(raw: bytes) -> Any:
@@ -468,7 +572,15 @@ def decode_sense_at(
 def sense_text_at(raw: bytes, start: int, length: int, sense_data: bytes) -> str | None:
     """``decode_sense_at(...)``'s JSON text (``to_json_text``), the usual fixed-format
     sense data written straight from its bytes."""
-    return _sense_at(raw, start, length, sense_data, _sense_decoders()[1])
+    sense = raw[start : start + length] if length else b""
+    if len(sense) != length or not sense:
+        sense = sense_data
+    if not sense.strip(b"\0"):  # all zero: no sense data
+        return None
+    try:
+        return (_SENSE_DECODER[0] if _SENSE_DECODER else _sense_decoders())[1](sense)
+    except ParseError:
+        return None
 
 
 def _sense_at(

@@ -28,7 +28,9 @@ next record's ``meta["skipped_lines"]`` (the last record's, for those after it).
 
 from __future__ import annotations
 
+import functools
 import itertools
+import operator
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -117,6 +119,17 @@ def _whole_rows(rows: list[str], limit: int | None) -> bytes | None:
     """The bytes of Hexer rows that are all well formed, each at the offset the ones before
     it reach and none past ``limit``, read at once; ``None`` otherwise (then row by row, as
     :func:`_hexer_row` reads them, to name the row at fault)."""
+    if len(rows[-1]) == len(rows[0]):  # (the last row likely full too)
+        whole = _full_rows(rows)
+        if whole is not None and (limit is None or len(whole) <= limit):
+            return whole
+    head = _full_rows(rows[:-1]) if len(rows) > 1 else b""
+    last = _WELL_FORMED_ROW.match(rows[-1]) if head is not None else None
+    if last is not None and int(last.group(1), 16) == 16 * (len(rows) - 1):
+        assert head is not None
+        end = 16 * (len(rows) - 1) + (len(last.group(2)) + 1) // 3
+        if limit is None or end <= limit:
+            return head + bytes.fromhex(last.group(2))
     found = [*map(_FULL_ROW.match, rows[:-1]), _WELL_FORMED_ROW.match(rows[-1])]
     full = None not in found  # every row but the last holds 16 bytes
     if not full:
@@ -134,6 +147,43 @@ def _whole_rows(rows: list[str], limit: int | None) -> bytes | None:
             16, len(rows)))) != starts:
         return None
     return bytes.fromhex(" ".join(hexes))
+
+
+#: A full row's tab, 16 pairs and the column's tab, hex digits as NUL (a NUL as another byte).
+_PAIRS_SHAPE = ("\t" + " ".join(["\0\0"] * 16) + "\t").encode("ascii")
+_HEX_AS_NUL = bytes(0 if chr(b) in "0123456789abcdefABCDEF" else 1 if b == 0 else b
+                    for b in range(256))
+
+
+def _full_cuts(count: int) -> tuple[tuple[str, ...], tuple[slice, ...]]:
+    """The offsets ``count`` full rows start with as Hexer writes them (``00:`` ...), and
+    where their tab, pairs and the column's tab are; kept for the usual record sizes (up to
+    4 KiB: a few hundred KB at most), made again for a longer record (costing its size)."""
+    return _usual_cuts(count) if count <= 256 else _cuts(count)
+
+
+def _cuts(count: int) -> tuple[tuple[str, ...], tuple[slice, ...]]:
+    heads = tuple(f"{16 * row:02x}:" for row in range(count))
+    return heads, tuple(slice(len(h), len(h) + 49) for h in heads)
+
+
+_usual_cuts = functools.lru_cache(maxsize=32)(_cuts)
+
+
+def _full_rows(rows: list[str]) -> bytes | None:
+    """The bytes of full Hexer rows as IRPMon writes them (the offset in lower-case hex of
+    at least two digits, a colon, a tab, 16 pairs, a tab, a column without a line break),
+    checked at once over all of them; ``None`` when some row is not so written (it may
+    still be well formed: ``_FULL_ROW`` then reads it)."""
+    count = len(rows)
+    heads, pairs = _full_cuts(count)
+    if not all(map(str.startswith, rows, heads)):
+        return None
+    region = "".join(map(operator.getitem, rows, pairs))
+    if not region.isascii() or region.encode("ascii").translate(_HEX_AS_NUL) != \
+            _PAIRS_SHAPE * count or "\n" in "".join(rows):
+        return None
+    return bytes.fromhex(region)
 
 
 @dataclass
@@ -159,10 +209,13 @@ class _Parsed:
     end_line: int | None = None
 
 
+_SIZE = re.compile(r"(?:[IO]:\s*)?(0x[0-9a-fA-F]+|\d+)")
+
+
 def _size(value: str | None) -> int | None:
     if value is None:
         return None
-    match = re.search(r"(?:[IO]:\s*)?(0x[0-9a-fA-F]+|\d+)", value)
+    match = _SIZE.search(value)
     return None if match is None else parse_int(match.group(1))
 
 

@@ -128,7 +128,9 @@ def iter_text_records(
     match, leading = planned.match, True
     matches: list[re.Match[str]] = []
 
-    def emit(records: list[RawRecord]) -> Iterator[RawRecord]:
+    def emit(records: list[RawRecord], line: int | None = None) -> Iterator[RawRecord]:
+        """The records numbered, with the lines skipped before them; ``line``: where the
+        first starts (its prompt's line) when not where its rows do."""
         nonlocal index, held, skipped
         for record in records:
             extra = dict(record.meta)
@@ -137,8 +139,9 @@ def iter_text_records(
                 skipped = []
             if held is not None:
                 yield held
-            held = _replaced(record, index=index, meta=extra)
-            index += 1
+            held = (_replaced(record, index=index, meta=extra) if line is None else
+                    _replaced(record, index=index, meta=extra, line=line))
+            index, line = index + 1, None
 
     def flush() -> Iterator[RawRecord]:
         nonlocal block, size, overflow, meta, section_records, matches, leading
@@ -152,14 +155,12 @@ def iter_text_records(
         elif block:
             records, lost = planned.read(block, matches, meta, limit, hint)
             skipped.extend(lost)
-        if records and section_records == 0 and "prompt_line" in meta:
-            prompt = meta["prompt_line"]
-            assert isinstance(prompt, int)
-            records[0] = _replaced(records[0], line=prompt)
+        prompt = meta.get("prompt_line") if records and section_records == 0 else None
+        assert prompt is None or isinstance(prompt, int)
         section_records += len(records)
         block, size, overflow = [], 0, None
         matches, leading = [], True
-        yield from emit(records)
+        yield from emit(records, prompt)
 
     def close_section() -> Iterator[RawRecord]:
         command = str(meta.get("command", ""))

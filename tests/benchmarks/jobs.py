@@ -1,75 +1,265 @@
-"""Benchmark: ``decode --jobs N`` against ``--jobs 1`` on one capture, wall time, as a ratio.
+"""Benchmark: ``decode --jobs N`` and ``send --fuzz-corpus --jobs N`` against ``--jobs 1``,
+as ratios that predict the speed-up on free cores whatever the load.
 
-    python tests/benchmarks/jobs.py                        # 1,000,000 records, N = 2
-    python tests/benchmarks/jobs.py --records 200000 --jobs 2 --rounds 3
+    python tests/benchmarks/jobs.py                  # decode: 1,000,000 records; send: 50,000
+    python tests/benchmarks/jobs.py --parts decode --records 200000 --rounds 3
+    python tests/benchmarks/jobs.py --parts send --send-records 20000 --rounds 2
 
-A JSON-Lines capture of the benchmark's mix (shapes.py: ``varied``) is written to a temporary
-file; each round runs ``iscsitgt-spt decode --json FILE`` with ``--jobs 1`` and then with
-``--jobs N`` (output to /dev/null, without ``PYTHONUNBUFFERED``), and reports the wall time
-of each, the speed-up (time at 1 / time at N, median of the paired rounds), the CPU time of
-all processes (and its ratio to ``--jobs 1``'s: the cost of the parallel path, which the load
-of the machine does not change) and the peak resident set of the largest.  Workers only help
-on free cores: the load average is printed before and after, and a speed-up measured while
-other jobs hold the cores says little.  The output of the two runs is compared byte for byte
-in the first round.  Goal: >= 1.8x at N = 2 on two free cores for a million records.
+decode: a JSON-Lines capture of the benchmark's mix (shapes.py: ``varied``) is written to a
+temporary file; each round runs ``iscsitgt-spt decode --json FILE`` with ``--jobs 1`` and then
+with ``--jobs N``; the outputs of the first round are compared byte for byte.
+
+send: a corpus made by the CLI (``fuzz`` corpus: ``fuzz --all --mode all``, every structure
+and mode; ``sessions`` corpus: the recording of ``fuzz --sessions --device sim:``, several
+sessions interleaved, whose answers depend on the order of their requests) is sent with
+``send --fuzz-corpus FILE --device sim: --json --record FILE`` at ``--jobs 1`` and ``--jobs
+N`` (N simulated targets, the lines routed by the sessions their requests name); the summary
+and the recording (but its ``time`` and ``pid``) of the first round are compared.  How evenly
+the sessions of a corpus fall on N workers bounds the speed-up too (the lines that name no
+session even it out).
+
+Every run: standard output to /dev/null (to a file in the first round), without
+``PYTHONUNBUFFERED``.  Per run it reports:
+
+* the wall time, and the speed-up (time at 1 / time at N, median of the paired rounds):
+  meaningful only on free cores (the load average is printed before and after);
+* the CPU time of all processes, and its ratio to ``--jobs 1``'s (the *overhead*: what the
+  workers cost beyond the work itself; the load of the machine does not change it);
+* the CPU time of the main process (the one reader and writer) as a share of the total:
+  with N workers the work can go N times as fast only while that share stays well under
+  1/N, or the main process is what the workers wait for;
+* the time the main process's main thread was blocked (neither running nor waiting for a
+  core: waiting for the workers' results or for a free part slot) and the time it waited for
+  a core (the machine's load), both from ``/proc/thread-self/schedstat``;
+* the page faults of the main process and of the workers (``ru_minflt``): memory taken from
+  the system and given back again and again (a large text made per part) shows there first;
+* the peak resident set of the largest process (peak.py).
+
+Speed-up bound from the load-independent figures: with a total CPU overhead ``o`` and the
+work spread on N cores, the wall time cannot go below ``o / N`` of ``--jobs 1``'s; the
+predicted speed-up printed is ``N / o`` when the main process's share is under 1/N, and
+``1 / (o * share)`` (the main process's own time) when it is not (it assumes the work is
+spread evenly).  Goal: >= 1.8x at N = 2 on two free cores for a million records, which needs
+an overhead of at most about 1.08.
+
+The command runs under a small wrapper (``python -c``, the CLI's ``main`` called in the same
+process) that writes, at exit, ``getrusage`` of the process itself and of its children (the
+workers, all waited for) and the main thread's schedstat to a file.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import filecmp
+import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from peak import run
 from shapes import SHAPES
 
+__all__ = ["Measured", "compare", "measure", "ratios_line"]
 
-def _run(cmd: list[str], out: str) -> tuple[float, float, float]:
-    """(wall seconds, CPU seconds of the process and its workers, peak RSS MiB of the
-    largest of them), through peak.py."""
+# Runs the CLI in this process and, at its exit, writes what it and its workers used.
+_WRAPPER = r"""
+import atexit, json, os, resource, sys, time
+report = sys.argv.pop(1)
+start = time.perf_counter()
+def _schedstat():
+    with open("/proc/thread-self/schedstat") as f:
+        run, wait, _ = (int(v) for v in f.read().split())
+    return run / 1e9, wait / 1e9
+def _report():
+    wall = time.perf_counter() - start
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    try:
+        run, wait = _schedstat()
+    except OSError:
+        run = wait = float("nan")
+    with open(report, "w") as f:
+        json.dump({"main": me.ru_utime + me.ru_stime, "workers": kids.ru_utime + kids.ru_stime,
+                   "wall": wall, "thread_run": run, "runqueue": wait,
+                   "blocked": wall - run - wait, "main_faults": me.ru_minflt,
+                   "worker_faults": kids.ru_minflt, "main_peak_kib": me.ru_maxrss,
+                   "worker_peak_kib": kids.ru_maxrss}, f)
+atexit.register(_report)
+sys.argv[0] = "iscsitgt-spt"
+from iscsitgt_spt.cli import main
+sys.exit(main())
+"""
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One run: wall and CPU seconds (all processes), peak MiB of the largest process, the
+    main process's own CPU seconds, its main thread's blocked and run-queue seconds."""
+
+    wall: float
+    cpu: float
+    peak_mib: float
+    main_cpu: float
+    blocked: float
+    runqueue: float
+    faults: tuple[int, int]
+
+    @property
+    def main_share(self) -> float:
+        return self.main_cpu / self.cpu if self.cpu else float("nan")
+
+
+def measure(args: list[str], out: str | None, tmp: str) -> Measured:
+    """Run ``iscsitgt-spt ARGS`` (stdout to the file ``out`` or /dev/null) under the wrapper."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
-    usage = run(cmd, stdout=out, env=env)
-    return usage.wall, usage.cpu, usage.peak_mib
+    report = os.path.join(tmp, "usage.json")
+    usage = run([sys.executable, "-c", _WRAPPER, report, *args],
+                stdout=out if out is not None else os.devnull, env=env)
+    if usage.code not in (0, 1):
+        raise SystemExit(f"iscsitgt-spt {' '.join(args)}: exit status {usage.code}")
+    with open(report) as f:
+        inner = json.load(f)
+    return Measured(usage.wall, usage.cpu, usage.peak_mib, inner["main"],
+                    max(inner["blocked"], 0.0), inner["runqueue"],
+                    (inner["main_faults"], inner["worker_faults"]))
+
+
+def describe(label: str, m: Measured) -> str:
+    return (f"{label} {m.wall:.1f} s wall, {m.cpu:.1f} s CPU (main process {m.main_cpu:.1f} s, "
+            f"{m.main_share:.0%}; main thread blocked {m.blocked:.1f} s, waited for a core "
+            f"{m.runqueue:.1f} s), {m.peak_mib:.0f} MiB peak process, page faults "
+            f"{m.faults[0] / 1000:.0f}k main + {m.faults[1] / 1000:.0f}k workers")
+
+
+def predicted(jobs: int, overhead: float, share: float) -> float:
+    """The speed-up N free cores would give (see the module docstring)."""
+    return min(jobs / overhead, 1 / (overhead * share)) if share > 0 else jobs / overhead
+
+
+def ratios_line(jobs: int, overheads: list[float], shares: list[float],
+                speedups: list[float]) -> str:
+    overhead, share = statistics.median(overheads), statistics.median(shares)
+    return (f"--jobs {jobs}: CPU of all processes {overhead:.3f}x that of --jobs 1 (overhead; "
+            f"goal <= ~1.08), main process {share:.1%} of it (must stay well under "
+            f"{1 / jobs:.0%}); predicted speed-up on {jobs} free cores "
+            f"{predicted(jobs, overhead, share):.2f}x; measured {statistics.median(speedups):.2f}x "
+            f"under this load (goal >= 1.8x on {jobs} free cores)")
+
+
+def _recorded(path: str) -> list[dict[str, object]]:
+    """A --record capture without ``time`` (a clock's) and ``pid`` (the command's)."""
+    records = []
+    with open(path) as lines:
+        for line in lines:
+            record = json.loads(line)
+            record.pop("time", None)
+            record.pop("pid", None)
+            records.append(record)
+    return records
+
+
+def compare(label: str, run_with: Any, same: Any, opts: argparse.Namespace) -> None:
+    """Paired rounds of ``run_with(jobs, first)`` at 1 and at N; ``same()`` after the first
+    round says whether the two outputs are identical."""
+    speedups, overheads, shares = [], [], []
+    for round_ in range(opts.rounds):
+        first = round_ == 0
+        one, many = run_with(1, first), run_with(opts.jobs, first)
+        if first:
+            print(f"{label}: output identical: {same()}")
+        speedups.append(one.wall / many.wall)
+        overheads.append(many.cpu / one.cpu)
+        shares.append(many.main_share)
+        print(f"round {round_ + 1}: {describe('--jobs 1', one)}")
+        print(f"         {describe(f'--jobs {opts.jobs}', many)}")
+        print(f"         speed-up {speedups[-1]:.2f}x, CPU {overheads[-1]:.3f}x; "
+              f"load {os.getloadavg()[0]:.2f}")
+    print(f"{label}, {ratios_line(opts.jobs, overheads, shares, speedups)}")
+
+
+def decode_part(opts: argparse.Namespace, tmp: str) -> None:
+    lines = SHAPES["varied"].lines(20_000)
+    path = Path(tmp) / "capture.jsonl"
+    with path.open("w") as out:
+        for i in range(opts.records):
+            out.write(lines[i % len(lines)] + "\n")
+    outs = {1: str(Path(tmp) / "one.out"), opts.jobs: str(Path(tmp) / "many.out")}
+
+    def run_with(jobs: int, first: bool) -> Measured:
+        return measure(["decode", "--json", str(path), "--jobs", str(jobs)],
+                       outs[jobs] if first else None, tmp)
+
+    compare(f"decode --json, {opts.records} records", run_with,
+            lambda: filecmp.cmp(outs[1], outs[opts.jobs], shallow=False), opts)
+    path.unlink()
+
+
+def _corpus(kind: str, records: int, path: Path) -> int:
+    """A send corpus written to ``path`` by the CLI's fuzz command; its line count."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    cli = [sys.executable, "-m", "iscsitgt_spt", "fuzz"]
+    if kind == "fuzz":  # every structure, every mode: about 16 cases per -n
+        cli += ["--all", "--mode", "all", "-n", str(max(1, records // 16)), "-o", str(path)]
+    else:  # the recording of a session fuzzing run: sessions interleaved
+        cli += ["--sessions", "--device", "sim:", "--steps", str(records), "--record", str(path)]
+    subprocess.run(cli, env=env, stdout=subprocess.DEVNULL, check=True)
+    with path.open("rb") as lines:
+        return sum(1 for _ in lines)
+
+
+def send_part(opts: argparse.Namespace, tmp: str, kind: str) -> None:
+    corpus = Path(tmp) / f"{kind}.jsonl"
+    count = _corpus(kind, opts.send_records, corpus)
+    outs = {1: str(Path(tmp) / "one.out"), opts.jobs: str(Path(tmp) / "many.out")}
+    recordings = {jobs: str(Path(tmp) / f"recorded-{jobs}.jsonl") for jobs in outs}
+
+    def run_with(jobs: int, first: bool) -> Measured:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(recordings[jobs])  # (--record appends)
+        return measure(["send", "--fuzz-corpus", str(corpus), "--device", "sim:", "--json",
+                        "--record", recordings[jobs], "--jobs", str(jobs)],
+                       outs[jobs] if first else None, tmp)
+
+    def same() -> bool:
+        return (filecmp.cmp(outs[1], outs[opts.jobs], shallow=False)
+                and _recorded(recordings[1]) == _recorded(recordings[opts.jobs]))
+
+    compare(f"send --fuzz-corpus ({kind}, {count} lines) --device sim: --record", run_with,
+            same, opts)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--records", type=int, default=1_000_000)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n")[0], epilog=__doc__.split("\n\n", 2)[2],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--records", type=int, default=1_000_000,
+                        help="records of the decode capture (default: a million)")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--parts", default="decode,send",
+                        help="comma-separated: decode, send (default: both)")
+    parser.add_argument("--send-records", type=int, default=50_000,
+                        help="about as many lines in each send corpus (default: 50,000)")
+    parser.add_argument("--send-corpora", default="fuzz,sessions",
+                        help="comma-separated send corpora: fuzz (fuzz --all --mode all), "
+                             "sessions (a recorded fuzz --sessions run); default: both")
     opts = parser.parse_args()
+    parts = opts.parts.split(",")
     print(f"load average before: {os.getloadavg()}")
-    lines = SHAPES["varied"].lines(20_000)
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "capture.jsonl"
-        with path.open("w") as out:
-            for i in range(opts.records):
-                out.write(lines[i % len(lines)] + "\n")
-        cmd = [sys.executable, "-m", "iscsitgt_spt", "decode", "--json", str(path)]
-        one_out, many_out = str(Path(tmp) / "one.out"), str(Path(tmp) / "many.out")
-        speedups, overheads = [], []
-        for round_ in range(opts.rounds):
-            one = _run([*cmd, "--jobs", "1"], one_out)
-            many = _run([*cmd, "--jobs", str(opts.jobs)], many_out if round_ == 0 else os.devnull)
-            if round_ == 0:
-                print("output byte-identical:", filecmp.cmp(one_out, many_out, shallow=False))
-            speedups.append(one[0] / many[0])
-            overheads.append(many[1] / one[1])
-            print(f"round {round_ + 1}: --jobs 1 {one[0]:.1f} s wall ({one[1]:.1f} s CPU, "
-                  f"{one[2]:.0f} MiB); --jobs {opts.jobs} {many[0]:.1f} s wall ({many[1]:.1f} s "
-                  f"CPU, {many[2]:.0f} MiB peak process); speed-up {speedups[-1]:.2f}x, "
-                  f"CPU {overheads[-1]:.2f}x; "
-                  f"load {os.getloadavg()[0]:.2f}")
-    print(f"{opts.records} records, --jobs {opts.jobs}: median speed-up "
-          f"{statistics.median(speedups):.2f}x  (goal >= 1.8x on {opts.jobs} free cores); "
-          f"CPU time of all processes {statistics.median(overheads):.2f}x that of --jobs 1 "
-          "(what the workers cost beyond the work: near 1.0 is what lets N cores give N times)")
+        if "decode" in parts:
+            decode_part(opts, tmp)
+        if "send" in parts:
+            for kind in opts.send_corpora.split(","):
+                send_part(opts, tmp, kind)
     print(f"load average after: {os.getloadavg()}")
 
 

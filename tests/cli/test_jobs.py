@@ -6,6 +6,7 @@ workers take part."""
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from importlib import resources
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from iscsitgt_spt.cli import _jobs
-from iscsitgt_spt.cli._jobs import jobs_option, ordered_map
+from iscsitgt_spt.cli._jobs import chunked, jobs_option, ordered_output
 
 from tests.cli.conftest import run_cli, run_here
 
@@ -37,6 +38,21 @@ def test_jobs_output_is_byte_identical_to_one_process(tmp_path, mode) -> None:  
     assert one.returncode == 1  # the demo's broken record is counted by the workers too
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "latin-1"])
+def test_jobs_output_in_another_encoding(tmp_path, encoding) -> None:  # type: ignore[no-untyped-def]
+    # Standard output not UTF-8 (utf-16: a byte order mark once, at the start): the workers'
+    # text goes back through the text stream, and the bytes are those of one process.
+    path = _demo_capture(tmp_path, 75)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    env["PYTHONIOENCODING"] = encoding
+    runs = [subprocess.run([sys.executable, "-m", "iscsitgt_spt", "decode", "--json", path,
+                            "--jobs", jobs], capture_output=True, env=env, timeout=120)
+            for jobs in ("1", "2")]
+    assert runs[0].stdout and runs[0].stdout == runs[1].stdout
+    assert runs[0].stdout.decode(encoding).startswith('{"')
+    assert runs[0].returncode == runs[1].returncode == 1
+
+
 def test_jobs_values() -> None:
     assert jobs_option("auto") == _jobs.available_cores() >= 1
     assert jobs_option("3") == 3
@@ -47,11 +63,20 @@ def test_jobs_values() -> None:
     assert result.returncode == 2 and "--jobs" in result.stderr
 
 
-def _square_all(chunk: list[int], extra: int) -> list[int]:
-    return [n * n + extra for n in chunk]
+def _square_all(chunk: list[int], extra: int) -> _jobs.Texts[int]:
+    return (f"{n * n + extra}\n" for n in chunk), lambda: len(chunk)
 
 
-def test_ordered_map_keeps_input_order_and_bounds_what_it_holds(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def _joined(results) -> tuple[str, list[int]]:  # type: ignore[no-untyped-def]
+    text, told = [], []
+    for pieces, count in results:
+        text.extend(bytes(piece).decode() for piece in pieces)
+        told.append(count)
+    return "".join(text), told
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 3])
+def test_ordered_output_keeps_input_order_and_bounds_what_it_holds(monkeypatch, jobs) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(_jobs, "CHUNK_RECORDS", 7)
     taken = []
 
@@ -60,12 +85,30 @@ def test_ordered_map_keeps_input_order_and_bounds_what_it_holds(monkeypatch) -> 
             taken.append(n)
             yield n
 
-    results = ordered_map(_square_all, numbers(), 2, extra=1)
-    first = next(results)
+    results = ordered_output(_square_all, chunked(numbers()), jobs, extra=1)
+    first = _joined([next(results)])
     # One result out: at most 2 * jobs chunks of 7 were read ahead (plus the one closing).
-    assert first == [n * n + 1 for n in range(7)] and len(taken) <= 7 * 5
-    rest = [x for chunk in results for x in chunk]
-    assert first + rest == [n * n + 1 for n in range(200)]
+    assert first == ("".join(f"{n * n + 1}\n" for n in range(7)), [7])
+    assert len(taken) <= 7 * (2 * jobs + 1)
+    rest = _joined(results)
+    assert first[0] + rest[0] == "".join(f"{n * n + 1}\n" for n in range(200))
+    assert first[1] + rest[1] == [7] * 28 + [4]  # 200 = 28 x 7 + 4
+
+
+def _wide(chunk: list[int], extra: int) -> _jobs.Texts[int]:
+    return (f"{n:0{extra}}\n" for n in chunk), lambda: len(chunk)
+
+
+@pytest.mark.parametrize(("slot", "kept", "width"), [
+    (10, 1 << 20, 1),  # a part's text past its slot: the rest through the pipe
+    (4 << 12, 1 << 12, 3000),  # parts of 5 x 3001 bytes: the slot's pages past 4 KiB freed
+])
+def test_ordered_output_past_the_shared_slot(monkeypatch, slot, kept, width) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(_jobs, "SLOT_BYTES", slot)
+    monkeypatch.setattr(_jobs, "SLOT_KEPT", kept)
+    monkeypatch.setattr(_jobs, "CHUNK_RECORDS", 5)
+    text, told = _joined(ordered_output(_wide, chunked(iter(range(60))), 2, extra=width))
+    assert text == "".join(str(n).zfill(width) + "\n" for n in range(60)) and told == [5] * 12
 
 
 def test_one_process_loads_no_process_pool() -> None:
@@ -131,10 +174,9 @@ def _in_parts(lines, options, jobs, stop_after=None):  # type: ignore[no-untyped
 
     stopped: list = []
     parts = list(_many.line_parts(source(), stopped))
-    results = list(_jobs.ordered_results(_many._lines_output, parts, jobs,
-                                         extra=(options, 1 << 22)))
-    text = "".join(text for text, _ in results)
-    counts = tuple(map(sum, zip(*(c for _, c in results))))
+    text, told = _joined(_jobs.ordered_output(_many._lines_texts, parts, jobs,
+                                             extra=(options, 1 << 22)))
+    counts = tuple(map(sum, zip(*told)))
     return text, counts, parts, stopped
 
 
@@ -185,3 +227,35 @@ def test_one_buffer_loads_no_capture_machinery() -> None:
                           text=True, timeout=120)
     assert done.returncode == 0 and "ISCSITGT_SPT_TMF" in done.stdout
     assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
+def _dies_on_seven(chunk: list[int], extra: int) -> _jobs.Texts[int]:
+    if 7 in chunk:
+        os._exit(3)  # a worker killed (out of memory, kill -9)
+    return _square_all(chunk, extra)
+
+
+def _dies_on_seven_keyed(state: object, item: int) -> int:
+    if item == 7:
+        os._exit(3)
+    return item
+
+
+def _no_state(extra: object) -> None:
+    return None
+
+
+def _anywhere(item: int) -> None:
+    return None
+
+
+def test_a_worker_that_dies_ends_the_run_with_one_error(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Never a hang nor a traceback: WorkerLost, which main reports in one line (exit 1).
+    monkeypatch.setattr(_jobs, "CHUNK_RECORDS", 3)
+    with pytest.raises(_jobs.WorkerLost):
+        for _ in ordered_output(_dies_on_seven, chunked(iter(range(40))), 2, extra=0):
+            pass
+    with pytest.raises(_jobs.WorkerLost):  # its inbox left unsent: the pool still stops
+        for _ in _jobs.keyed_map(_no_state, _dies_on_seven_keyed, iter(range(5000)), _anywhere,
+                                 2):
+            pass

@@ -9,9 +9,9 @@ interleaved, whose answers depend on the order of their requests; a control show
 
 from __future__ import annotations
 
+import collections
 import json
-import subprocess
-import sys
+import os
 from pathlib import Path
 
 import pytest
@@ -163,15 +163,15 @@ def test_jobs_refused_where_the_target_cannot_be_split(tmp_path, device, why) ->
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text("")
     (tmp_path / "capture.jsonl").write_text("")
-    done = subprocess.run([sys.executable, "-m", "iscsitgt_spt", "send", "--fuzz-corpus",
-                           str(corpus), "--device", device, "--jobs", "2"],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    # A usage refusal, before any worker starts: nothing about the process (tests/_inprocess.py).
+    done = run_here("send", "--fuzz-corpus", str(corpus), "--device", device, "--jobs", "2",
+                    cwd=tmp_path)
     assert done.returncode == 2 and "--jobs" in done.stderr and why in done.stderr
     assert done.stderr.count("\n") == 1 and not done.stdout
 
 
 def test_jobs_refused_without_a_corpus() -> None:
-    done = run_cli("send", "--device", "sim:", "--jobs", "2", stdin=b"{}")
+    done = run_here("send", "--device", "sim:", "--jobs", "2", stdin=b"{}")
     assert done.returncode == 2 and "--jobs" in done.stderr and "--fuzz-corpus" in done.stderr
 
 
@@ -205,3 +205,16 @@ def test_keyed_map_keeps_each_key_on_one_state_in_order(monkeypatch, jobs) -> No
         if key is not None:  # every earlier item of its key went to the same state, in order
             earlier = [m for m, k in items[:n + 1] if k is not None and k % jobs == key % jobs]
             assert [m for m in seen if items[m][1] is not None] == earlier
+
+
+def _worker_of(state: _Tally, item: tuple[int, int | None]) -> int:
+    return os.getpid()
+
+
+def test_keyed_map_evens_out_uneven_keys_with_the_items_without() -> None:
+    # 200 items of key 0 (all one worker's), then 200 that can go anywhere: these go to the
+    # worker given the fewest so far, so each of the two workers takes 200.
+    items = [(n, 0) for n in range(200)] + [(n, None) for n in range(200, 400)]
+    workers = collections.Counter(keyed_map(_Tally, _worker_of, iter(items), _key, 2,
+                                            extra=0))
+    assert sorted(workers.values()) == [200, 200]

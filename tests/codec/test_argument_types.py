@@ -69,3 +69,15 @@ def test_a_profile_may_be_given_as_its_text() -> None:
         "ISCSITGT_SPT_TMF", TMF)
     with pytest.raises(SptError, match="unknown ABI"):
         codec.decode_buffer(TMF, profile="win16/u64")
+
+
+def test_profile_of_names_the_profile_or_refuses_the_name() -> None:
+    # Profile.of answers a valid pair of names (None: the default, win64 and u64) with a
+    # profile equal to the one the constructor makes, and refuses any other name as it does.
+    for abi in (None, "win64", "win32"):
+        for cookie in (None, "u64", "ptr"):
+            made = Profile(abi or "win64", cookie or "u64")  # type: ignore[arg-type]
+            assert Profile.of(abi, cookie) == made and str(Profile.of(abi, cookie)) == str(made)
+    for abi, cookie in (("win16", None), (None, "u32"), (["win64"], None), ("WIN64", "u64")):
+        with pytest.raises(SptError, match="unknown"):
+            Profile.of(abi, cookie)  # type: ignore[arg-type]

@@ -21,6 +21,7 @@ from iscsitgt_spt.codec.fast import (
     fast_decode,
     fast_encode,
     fast_json_text,
+    text_pieces,
     wchar_from_bytes,
 )
 from iscsitgt_spt.codec.fuzzing import strategies
@@ -82,8 +83,26 @@ def test_any_buffer_decodes_as_the_full_path(name: str, profile: Profile) -> Non
         assert got._schema is expected._schema
         assert fast_encode(got) == data == reference_encode(expected)
         assert fast_json_text(layout, data) == reference_json_text(expected)
+        assert_pieces_make_the_text(layout, data)
 
     check()
+
+
+def assert_pieces_make_the_text(layout: Any, data: bytes) -> None:
+    """The text's pieces make the text end to end, each written again from the slots alone,
+    and every slot is written in the one piece that holds its leaves."""
+    codec, texts = compiled(layout), text_pieces(layout)
+    pieces = texts.text_parts(data)
+    assert "".join(pieces) == codec.text(data)
+    slots = codec.struct.unpack(data)
+    assert tuple(part(slots) for part in texts.part_texts) == pieces
+    assert len(texts.part_of_slot) == len(slots)
+    for leaf in codec.leaves:  # a leaf's value is written in its slot's piece
+        changed = bytearray(data)
+        changed[leaf.offset] ^= 0xFF
+        other = texts.text_parts(bytes(changed))
+        assert [g for g in range(len(pieces)) if other[g] != pieces[g]] in (
+            [], [texts.part_of_slot[leaf.slot]])
 
 
 @pytest.mark.parametrize(("name", "profile"), CASES, ids=IDS)
@@ -101,6 +120,7 @@ def test_spec_shaped_buffers_decode_as_the_full_path(name: str, profile: Profile
         assert fast_json_text(layout, data) == reference_json_text(got)
         # And from the value's tuples (value_to_json_text's generated function).
         assert compiled(layout).value_text(got) == reference_json_text(got)
+        assert_pieces_make_the_text(layout, data)
 
     check()
 

@@ -10,15 +10,18 @@ option variations that must send the shortcut back to the general path.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from _cached_strategies import buffers_of
-from hypothesis import HealthCheck, given, settings
+from _examples import examples
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 from iscsitgt_spt.codec.analysis.bulk import bulk_json_line, bulk_line
 from iscsitgt_spt.codec.analysis.lint import Finding
 from iscsitgt_spt.codec.analysis.report import (
+    changes_text,
     diff_buffers,
     diff_values,
     findings_text,
@@ -127,7 +130,10 @@ _OPTIONS = st.one_of(
 )
 
 
-@settings(max_examples=600, deadline=2000, suppress_health_check=list(HealthCheck))
+# 300 derandomized examples (tests/_examples.py; were 600 random ones): they draw every
+# structure, every profile, every option set and every record shape (checked when the count
+# was set).
+@examples(300, deadline=2000, suppress_health_check=list(HealthCheck))
 @given(_records(), _OPTIONS, st.booleans())
 def test_a_bulk_line_is_the_general_paths_line(
     record: RawRecord, options: tuple, diagnostics: bool
@@ -159,30 +165,37 @@ def test_the_usual_record_takes_the_shortcut() -> None:
                                              diagnostics=diagnostics).to_json_line()
 
 
-def test_recorded_and_fuzz_records_take_the_shortcut() -> None:
-    # Not vacuous: a recorded request (answer + metadata) and a fuzz corpus record (its
-    # structure, ABI and cookie stated, IOCTL 0) of every kind and profile are written by the
-    # shortcut, and equal the general path's line, answer, changes and findings included.
+def _requests_answered() -> Iterator[tuple[str, int, Any, bytes, bytes, dict[str, str]]]:
+    """Every request in every profile: (name, IOCTL, profile, request, an answer changing
+    its first and last bytes, the profile as a record states it)."""
     for name, ioctl in _REQUESTS.items():
         for profile in PROFILES:
             data = encode(build(name, {}, profile=profile))
             answer = bytes([data[0] ^ 1]) + data[1:-1] + b"\x05"
-            stated = {"abi": profile.abi, "cookie": profile.cookie}
-            records = [
-                RawRecord(0, data, answer, ioctl, "jsonl", 1, end_line=1,
-                          meta=stated | {"time": "t", "pid": 4, "status": 0}),
-                RawRecord(0, data, None, 0, "jsonl", 1, end_line=1,
-                          meta=stated | {"extra": {"structure": name, "case": 1}}),
-            ]
-            for record in records:
-                for diagnostics in (False, True):
-                    found = bulk_line(record, diagnostics=diagnostics)
-                    assert found is not None, (name, profile, record.data_out)
-                    general = report_record(record, diagnostics=diagnostics)
-                    assert found[0] == general.to_json_line()
-                    assert found[1] == general.findings
-                    if record.data_out is not None:
-                        assert '"changes":' in found[0]
+            yield name, ioctl, profile, data, answer, {"abi": profile.abi,
+                                                        "cookie": profile.cookie}
+
+
+def test_recorded_and_fuzz_records_take_the_shortcut() -> None:
+    # Not vacuous: a recorded request (answer + metadata) and a fuzz corpus record (its
+    # structure, ABI and cookie stated, IOCTL 0) of every kind and profile are written by the
+    # shortcut, and equal the general path's line, answer, changes and findings included.
+    for name, ioctl, profile, data, answer, stated in _requests_answered():
+        records = [
+            RawRecord(0, data, answer, ioctl, "jsonl", 1, end_line=1,
+                      meta=stated | {"time": "t", "pid": 4, "status": 0}),
+            RawRecord(0, data, None, 0, "jsonl", 1, end_line=1,
+                      meta=stated | {"extra": {"structure": name, "case": 1}}),
+        ]
+        for record in records:
+            for diagnostics in (False, True):
+                found = bulk_line(record, diagnostics=diagnostics)
+                assert found is not None, (name, profile, record.data_out)
+                general = report_record(record, diagnostics=diagnostics)
+                assert found[0] == general.to_json_line()
+                assert found[1] == general.findings
+                if record.data_out is not None:
+                    assert '"changes":' in found[0]
 
 
 def test_stream_lines_equal_the_general_path_on_a_capture() -> None:
@@ -215,7 +228,9 @@ def _buffer_pairs(draw: Any) -> tuple[Any, bytes, bytes]:
     return layout, before, after
 
 
-@settings(max_examples=400, deadline=2000, suppress_health_check=list(HealthCheck))
+# 130 derandomized examples (tests/_examples.py; were 400 random ones): they draw every
+# structure and every profile (checked when the count was set).
+@examples(130, deadline=2000, suppress_health_check=list(HealthCheck))
 @given(_buffer_pairs())
 def test_diff_buffers_is_diff_values_of_the_decoded_buffers(pair: tuple) -> None:
     layout, before, after = pair
@@ -224,6 +239,9 @@ def test_diff_buffers_is_diff_values_of_the_decoded_buffers(pair: tuple) -> None
     got = diff_buffers(layout, before, after)
     assert [(c.path, c.offset, type(c.before), c.before, type(c.after), c.after) for c in got] \
         == [(c.path, c.offset, type(c.before), c.before, type(c.after), c.after) for c in want]
+    # The changes' text, written from the slots, is the JSON encoder's of the general list.
+    assert changes_text(layout, before, after) == (
+        compact_dumps([c.to_json() for c in want]) if want else "")
 
 
 def test_diff_buffers_names_the_changed_members() -> None:
@@ -254,7 +272,9 @@ _META_VALUES = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=2000, suppress_health_check=list(HealthCheck))
+# 100 derandomized examples (tests/_examples.py; were 300 random ones): they draw every
+# metadata key and every profile (checked when the count was set).
+@examples(100, deadline=2000, suppress_health_check=list(HealthCheck))
 @given(st.dictionaries(st.sampled_from(["abi", "time", "pid", "extra", "segments", "size"]),
                        _META_VALUES, max_size=4),
        st.sampled_from(PROFILES), st.sampled_from([None, 7]))
@@ -287,7 +307,9 @@ def test_a_request_with_bytes_past_it_takes_the_shortcut() -> None:
                     assert found == (general.to_json_line(), general.findings, False)
 
 
-@settings(max_examples=300, deadline=2000, suppress_health_check=list(HealthCheck))
+# 150 derandomized examples (tests/_examples.py; were 300 random ones): they draw every
+# structure and every profile (checked when the count was set).
+@examples(150, deadline=2000, suppress_health_check=list(HealthCheck))
 @given(st.sampled_from(sorted(STRUCTURES)), st.sampled_from(PROFILES), st.data(), st.booleans())
 def test_a_cut_request_takes_the_shortcut_and_is_the_general_paths_line(
     name: str, profile: Any, data: Any, stated: bool
@@ -356,7 +378,7 @@ def test_the_shapes_memo_holds_shapes_not_guesses() -> None:
     assert len(module._SHAPES) == 1
 
 
-@settings(max_examples=200, deadline=None)
+@examples(200, deadline=None)
 @given(st.lists(st.builds(
     Finding,
     st.one_of(st.sampled_from(["error", "warning", "info"]), st.text()),
@@ -406,3 +428,48 @@ def test_a_fuzz_corpus_of_every_kind_is_the_general_paths_lines() -> None:
                 taken += 1
                 cut += found[2]
     assert taken > len(lines) and cut > 0  # not vacuous: the shortcut wrote most, cut ones too
+
+
+def test_recordings_in_general_take_the_shortcut() -> None:
+    # Not vacuous: what recorders write besides the benchmark's tidy line takes the shortcut
+    # and equals the general path: metadata keys in another order, a key of its own, a
+    # missing member, a failure status, an empty answer, an answer with bytes past the
+    # structure, a request with bytes past it answered.
+    for name, ioctl, profile, data, answer, stated in _requests_answered():
+        lines = [
+            {"status": -1073741823, "pid": 7, "out": answer.hex(), "in": data.hex(),
+             "ioctl": ioctl, **stated, "time": "2026-11-21T10:00:01Z"},
+            {"ioctl": f"0x{ioctl:08x}", "in": data.hex(), "out": answer.hex(), **stated,
+             "host": "target01", "status": 0},
+            {"ioctl": f"0x{ioctl:08x}", "in": data.hex(), "out": "", **stated},
+            {"ioctl": f"0x{ioctl:08x}", "in": data.hex(), "out": (answer + b"\1\2").hex(),
+             **stated, "status": 0},
+            {"ioctl": f"0x{ioctl:08x}", "in": (data + b"\3").hex(),
+             "out": (answer + b"\4").hex(), **stated, "pid": 4242},
+        ]
+        for record in iter_jsonl([json.dumps(line) for line in lines]):
+            for diagnostics in (False, True):
+                found = bulk_line(record, diagnostics=diagnostics)
+                assert found is not None, (name, profile, record)
+                general = report_record(record, diagnostics=diagnostics)
+                assert found == (general.to_json_line(), general.findings, False)
+
+
+def test_an_answer_cut_short_takes_the_shortcut_without_the_lint_pass() -> None:
+    # Not vacuous: an answer shorter than the request's structure (a recorder writing the
+    # bytes the driver returned) is written by the shortcut in bulk mode, its whole members,
+    # "truncated", error and hex as the general path writes them; under the lint pass it is
+    # left to the general path.
+    for name, ioctl in _REQUESTS.items():
+        for profile in PROFILES:
+            data = encode(build(name, {}, profile=profile))
+            meta = {"abi": profile.abi, "cookie": profile.cookie, "status": 0}
+            for cut in (1, 28, len(data) - 1):
+                record = RawRecord(0, data, data[:cut], ioctl, "jsonl", 1, end_line=1,
+                                   meta=meta)
+                found = bulk_line(record)
+                assert found is not None, (name, profile, cut)
+                general = report_record(record, diagnostics=False)
+                assert found == (general.to_json_line(), (), True) and general.undecoded
+                assert '"truncated":' in found[0].split('"output":')[1]
+                assert bulk_line(record, diagnostics=True) is None

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from _examples import examples
+from hypothesis import given
 from hypothesis import strategies as st
 from iscsitgt_spt.codec import build, decode_buffer, encode
 from iscsitgt_spt.codec.analysis.lint import (
@@ -337,7 +338,9 @@ def _whole_buffers(draw: Any) -> tuple[Any, bytes, bytes]:
     return layout, data, draw(st.one_of(st.just(b""), st.binary(max_size=6)))
 
 
-@settings(max_examples=300, deadline=None)
+# 100 derandomized examples (tests/_examples.py; were 300 random ones): they draw every
+# structure, every profile and every output setting (checked when the count was set).
+@examples(100, deadline=None)
 @given(_whole_buffers(), st.sampled_from([None, False, True]), st.booleans())
 def test_lint_whole_is_lint_of_the_decoded_buffer(
     case: tuple[Any, bytes, bytes], output: bool | None, expect_session: bool

@@ -6,7 +6,15 @@ import itertools
 import json
 from collections.abc import Iterator
 
-from iscsitgt_spt.codec.analysis.stream import decode_jsonl_lines
+import pytest
+from iscsitgt_spt.codec.analysis.stream import (
+    READ_AHEAD_BYTES,
+    READ_AHEAD_RECORDS,
+    decode_jsonl_lines,
+    read_ahead,
+)
+from iscsitgt_spt.codec.capture.records import RawRecord
+from iscsitgt_spt.spec.errors import InputFormatError
 from iscsitgt_spt.spec.profiles import Profile
 
 # ISCSITGT_SPT_TMF, win64/u64, derived by hand in tests/codec/test_api.py (structures.md):
@@ -122,3 +130,46 @@ def test_profile_candidates_replace_an_unambiguous_reason() -> None:
     (row,) = (json.loads(line) for line in decode_jsonl_lines([_record(TMF_WIN64)]))
     assert row["profile_candidates"] == ["win64/u64", "win64/ptr", "win32/u64"]
     assert row["profile_ambiguous"] is False and "profile_reason" not in row
+
+
+def _raw(index: int, size: int = 4) -> RawRecord:
+    return RawRecord(index, bytes(size), None, None, "jsonl", index + 1)
+
+
+def _counted(records: list[RawRecord], pulled: list[int],
+             error: Exception | None = None) -> Iterator[RawRecord]:
+    for record in records:
+        pulled[0] += 1
+        yield record
+    if error is not None:
+        raise error
+
+
+def test_read_ahead_hands_on_every_record_in_order_one_batch_ahead_at_most() -> None:
+    records = [_raw(i) for i in range(2 * READ_AHEAD_RECORDS + 5)]
+    pulled = [0]
+    handed = []
+    for record in read_ahead(_counted(records, pulled)):
+        handed.append(record)
+        assert pulled[0] - len(handed) < READ_AHEAD_RECORDS
+    assert handed == records
+
+
+def test_read_ahead_holds_at_most_its_bytes_and_one_record() -> None:
+    # Records of a third of the bound each: a batch is full at the third (its buffers reach
+    # the bound), so no more than three are read before the first is handed on.
+    size = READ_AHEAD_BYTES // 3 + 1
+    records = [_raw(i, size) for i in range(10)]
+    pulled = [0]
+    for count, record in enumerate(read_ahead(_counted(records, pulled)), 1):
+        assert record is records[count - 1]
+        assert pulled[0] - count < 3
+
+
+def test_read_ahead_hands_on_what_was_read_before_an_error() -> None:
+    records = [_raw(i) for i in range(5)]
+    handed = []
+    with pytest.raises(InputFormatError, match="broken"):
+        for record in read_ahead(_counted(records, [0], InputFormatError("broken"))):
+            handed.append(record)
+    assert handed == records

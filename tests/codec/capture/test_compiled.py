@@ -20,6 +20,7 @@ import itertools
 from collections.abc import Callable, Iterator
 
 import pytest
+from _examples import examples
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from iscsitgt_spt.codec.capture import compiled, splitter
@@ -199,7 +200,11 @@ _BLANK_COLUMN = ["\n", *(f"00000000`{16 * i:08x}  " + "-".join([" ".join(["00"] 
                  "00000000`00000050  20" + " " * 49 + "\n"]
 
 
-@settings(max_examples=300, deadline=None)
+# 100 derandomized examples (tests/_examples.py; were 300 random ones): they draw every tool,
+# every kind of damage, every prompt, line end, wrap width and base address, and every kind of
+# byte (checked when the count was set; not every replacement character or trailing text of a
+# damaged row, which are sub-cases of two kinds of damage).
+@examples(100, deadline=None)
 @given(sessions())
 @example(_BLANK_COLUMN)
 def test_compiled_blocks_read_as_the_general_reader(lines: list[str]) -> None:

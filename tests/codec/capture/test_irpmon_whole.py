@@ -16,14 +16,15 @@ from iscsitgt_spt.codec.capture import irpmon, irpmon_json
 
 @st.composite
 def hexer_rows(draw: st.DrawFn) -> list[str]:
-    data = draw(st.binary(min_size=1, max_size=80))
+    data = draw(st.binary(min_size=1, max_size=300))  # (offsets of three digits too)
     rows = []
     for at in range(0, len(data), 16):
         chunk = data[at:at + 16]
         offset = draw(st.sampled_from([f"{at:02x}", f"{at:02X}", f"{at:04x}", f"{at + 1:02x}"]))
         pairs = " ".join(f"{b:02x}" for b in chunk)
         row = f"{offset}:\t{pairs}\t" + "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
-        how = draw(st.sampled_from(["ok"] * 6 + ["pair", "digit", "tab", "newline", "lead"]))
+        how = draw(st.sampled_from(["ok"] * 6 + ["pair", "digit", "tab", "newline", "lead",
+                                                 "space", "inner", "upper", "padded"]))
         if how == "pair":
             row = row.replace(" ", "", 1)
         elif how == "digit":
@@ -34,6 +35,14 @@ def hexer_rows(draw: st.DrawFn) -> list[str]:
             row += "\n"
         elif how == "lead":
             row = " " + row
+        elif how == "space":  # a space after the colon, not Hexer's tab
+            row = row.replace("\t", " ", 1)
+        elif how == "inner":  # a line break inside the column
+            row = row[:-1] + "\n" + row[-1:]
+        elif how == "upper":
+            row = row.upper()
+        elif how == "padded":  # spaces before the column's tab
+            row = row[::-1].replace("\t", "\t  ", 1)[::-1]
         rows.append(row)
     return rows
 
@@ -91,6 +100,12 @@ def test_the_usual_layouts_are_read_at_once() -> None:
     """Not vacuous: IRPMon's own layout takes the whole-record path."""
     rows = ["00:\t" + " ".join(["1c"] * 16) + "\t................", "10:\t00 01\t.."]
     assert irpmon._whole_rows(rows, 18) == bytes([0x1C] * 16 + [0, 1])
+    assert irpmon._full_rows(rows[:1]) == bytes([0x1C] * 16)
+    # a record of 300 rows (offsets of three digits; past the sizes whose cuts are kept)
+    data = (bytes(range(256)) * 19)[:4800]
+    long = [f"{at:02x}:\t" + " ".join(f"{b:02x}" for b in data[at:at + 16]) + "\t" + "." * 16
+            for at in range(0, 4800, 16)]
+    assert irpmon._whole_rows(long, None) == irpmon._full_rows(long) == data
     record = {"ID": "1", "Stack": "x", "Parsers": {"Hexer": {"Data0": rows[0], "Data1": rows[1]}}}
     fields: dict[str, str] = {}
     assert irpmon_json._hexer_rows(record, fields) == rows

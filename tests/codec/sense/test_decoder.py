@@ -15,6 +15,7 @@ import dataclasses
 import json
 
 import pytest
+from _examples import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from iscsitgt_spt.codec.sense.decoder import (
@@ -400,7 +401,9 @@ def test_arbitrary_bytes_raise_only_parse_error(data: bytes) -> None:
     assert info.raw == data
 
 
-@settings(max_examples=400, deadline=None)
+# 150 derandomized examples (tests/_examples.py; were 400 random ones): they draw every
+# response code and every descriptor type (checked when the count was set).
+@examples(150, deadline=None)
 @given(st.one_of(_SENSE_LIKE, _DESCRIPTORS))
 def test_json_text_is_the_dictionary_as_compact_json(data: bytes) -> None:
     # to_json_text (generated templates, what decode --json prints) against the json
@@ -431,7 +434,9 @@ _FIXED_LIKE = st.builds(
 )
 
 
-@settings(max_examples=500, deadline=None)
+# 170 derandomized examples (tests/_examples.py; were 500 random ones): they draw every
+# response code, additional length and SKSV byte (checked when the count was set).
+@examples(170, deadline=None)
 @given(st.one_of(_FIXED_LIKE, _SENSE_LIKE))
 def test_sense_json_text_is_the_decoded_texts(data: bytes) -> None:
     # The reference is the decoder's own text (tested above against the json module); each
