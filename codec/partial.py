@@ -26,7 +26,7 @@ from iscsitgt_spt.spec.errors import ParseError, count_of
 from iscsitgt_spt.spec.layout import CStruct, Layout, Member
 from iscsitgt_spt.spec.profiles import Profile
 
-__all__ = ["MemberCut", "PartialValue", "decode_partial"]
+__all__ = ["MemberCut", "PartialValue", "decode_partial", "member_cut"]
 
 
 class MemberCut(ParseError, LookupError):
@@ -76,13 +76,7 @@ class PartialValue:
     def get_path(self, path: str) -> FieldValue:
         """The member at a dotted path; :class:`MemberCut` when the buffer does not hold it."""
         if not self.whole(path):
-            member = self.layout.member(path)
-            raise MemberCut(
-                f"bytes {member.offset}..{member.end - 1} are not whole in a "
-                f"{len(self.data)}-byte buffer", path=f"{self.name}.{path}",
-                offset=member.offset, expected=f"{member.end} bytes",
-                actual=count_of(len(self.data)),
-            )
+            raise member_cut(self.layout, path, len(self.data))
         return self._padded.get_path(path)
 
     def __contains__(self, name: object) -> bool:
@@ -100,6 +94,17 @@ class PartialValue:
     def to_json(self) -> dict[str, Any]:
         """The whole members, nested by name as :func:`value_to_json` writes them."""
         return _whole_json(self._padded, 0, len(self.data))
+
+
+def member_cut(layout: Layout, path: str, available: int) -> MemberCut:
+    """The :class:`MemberCut` for the member at ``path`` in a buffer of ``available`` bytes
+    of ``layout`` that does not hold it whole."""
+    member = layout.member(path)
+    return MemberCut(
+        f"bytes {member.offset}..{member.end - 1} are not whole in a "
+        f"{available}-byte buffer", path=f"{layout.name}.{path}",
+        offset=member.offset, expected=f"{member.end} bytes", actual=count_of(available),
+    )
 
 
 def _whole_json(value: StructValue, base: int, available: int) -> dict[str, Any]:

@@ -245,12 +245,19 @@ class SenseKey(enum.IntEnum):
         return self.name.replace("_", " ").title()
 
 
+#: ``Enum._missing_``: an enumeration that keeps it knows no value outside its value map.
+_NO_MISSING = enum.Enum._missing_.__func__  # type: ignore[attr-defined]
+
+
 def name_of(enum_type: type[enum.IntEnum], value: int) -> str | None:
     """The member name for ``value``, or ``None`` for a value the enumeration does not know."""
     # The enumeration's own value map first (what calling it looks up, without the call).
     member = enum_type._value2member_map_.get(value) if type(value) is int else None
     if member is not None:
         return member.name
+    missing = enum_type._missing_.__func__  # type: ignore[attr-defined]
+    if type(value) is int and missing is _NO_MISSING:
+        return None  # what calling it finds too, after a search and a ValueError
     try:
         return enum_type(value).name
     except ValueError:

@@ -13,7 +13,8 @@ the values through the text function compiled from their layout
 (:attr:`~iscsitgt_spt.codec.fast.FastCodec.text`), the record's head, profile and document
 heads through the very functions the general path writes them with, the changes read from
 the fast path's slots (:func:`~iscsitgt_spt.codec.analysis.report.changes_text`), the lint
-pass from the bytes (:func:`~iscsitgt_spt.codec.analysis.lint.lint_whole`) and the sense
+pass from the bytes (:func:`~iscsitgt_spt.codec.analysis.lint.lint_whole`, and
+:func:`~iscsitgt_spt.codec.analysis.lint.lint_cut` for a request cut short) and the sense
 data through its generated template
 (:func:`~iscsitgt_spt.codec.sense.decoder.sense_json_text`).  What depends on a record's
 shape (its profile, structure and layout, and the text between its head and its value) is
@@ -23,7 +24,7 @@ per I/O.
 
 It is a shortcut, never a second opinion: any record that is not the usual kind, or on which
 some step would take another turn (a guess that fails, a header-only request, a request cut
-short with an answer, a buffer cut short under the lint pass), gives ``None`` and the caller
+short with an answer, an answer cut short under the lint pass), gives ``None`` and the caller
 takes the general path (:func:`~iscsitgt_spt.codec.analysis.report.report_record`).
 ``tests/codec/analysis/test_bulk.py`` holds every line it writes to the general path's on
 generated records, hostile ones included.  A line written here is a record decoded whole, or
@@ -35,7 +36,7 @@ exit status.
 from __future__ import annotations
 
 from iscsitgt_spt.codec.analysis.detect_profile import ProfileGuess
-from iscsitgt_spt.codec.analysis.lint import Finding, lint_whole
+from iscsitgt_spt.codec.analysis.lint import Finding, lint_cut, lint_whole
 from iscsitgt_spt.codec.analysis.report import (
     changed_slots,
     changes_text,
@@ -57,7 +58,7 @@ from iscsitgt_spt.codec.dispatch import (
 from iscsitgt_spt.codec.fast import FastCodec, compiled, fast_decode, text_pieces
 from iscsitgt_spt.codec.jsonform import compact_dumps
 from iscsitgt_spt.codec.partial import PartialValue
-from iscsitgt_spt.spec.errors import SptError
+from iscsitgt_spt.spec.errors import ParseError, SptError
 from iscsitgt_spt.spec.layout import Layout
 from iscsitgt_spt.spec.passthrough import SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY
 from iscsitgt_spt.spec.profiles import Profile
@@ -67,6 +68,10 @@ from iscsitgt_spt.spec.srb_io_control import SRB_IO_CONTROL
 __all__ = ["bulk_json_line", "bulk_line"]
 
 _HEADER = SRB_IO_CONTROL.c_name
+#: A shape: its fast codec, the text between the record's profile part and the input's
+#: value, the answer's text up to its value, and for a buffer cut short the text from its
+#: document's end to its ``hex`` with its size error.
+_Found = tuple[FastCodec, str, str, tuple[str, ParseError] | None]
 _PASS_THROUGH = SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY.c_name
 
 
@@ -101,27 +106,30 @@ def bulk_line(
                                         cookie=cookie, diagnostics=diagnostics)
     except SptError:
         return None
-    found = _shape_of(data, guess, profile, ioctl, name)
+    found = _shape_of(data, profile, ioctl, name)
     if found is None:
         return None
     out = record.data_out or None  # (an empty answer is none, as the general path reads it)
     codec, middle, _, cut = found
     if cut is not None:  # a buffer cut short: its whole members, where it ends, its bytes
-        if out is not None or diagnostics:
-            return None  # an answer to it, or the lint pass on it: the general path
-        return _cut_line(record, profile, codec.layout, middle, cut, data), (), True
+        if out is not None:
+            return None  # an answer to it: the general path
+        return _cut_line(_head_parts(record, profile, guess, middle), codec.layout, cut, data,
+                         diagnostics)
     if out is not None and (type(out) is not bytes
                             or (len(out) < codec.layout.size and diagnostics)):
         return None  # an answer cut short under the lint pass: the general path
-    return _whole_line(record, data, profile, ioctl, found, out, diagnostics)
+    return _whole_line(_head_parts(record, profile, guess, middle), data, profile, ioctl,
+                       found, out, diagnostics)
 
 
 def _whole_line(
-    record: RawRecord, data: bytes, profile: Profile, ioctl: int | None,
-    found: tuple[FastCodec, str, str, str | None], out: bytes | None, diagnostics: bool,
+    parts: list[str], data: bytes, profile: Profile, ioctl: int | None, found: _Found,
+    out: bytes | None, diagnostics: bool,
 ) -> tuple[str, tuple[Finding, ...], bool]:
-    """The line of a whole request (``found``: its shape), answered or not."""
-    codec, middle, answer_head, _ = found
+    """The line of a whole request (``found``: its shape; ``parts``: the line up to its
+    value), answered or not."""
+    codec, _, answer_head, _ = found
     layout = codec.layout
     size = layout.size
     whole = data if len(data) == size else data[:size]
@@ -129,8 +137,6 @@ def _whole_line(
     findings: tuple[Finding, ...] = ()
     if diagnostics:  # the lint pass, as report_record's, the members read from the bytes
         findings = tuple(lint_whole(layout, whole, trailing=trailing, output=False))
-    # The line's parts, joined once: a line is kilobytes, and each + would copy it.
-    parts = ["{", record_head_text(record, profile), middle]
     cut_answer = out is not None and len(out) < size
     pieces = (text_pieces(layout).text_parts(whole) if out is not None and not cut_answer
               else None)
@@ -156,6 +162,16 @@ def _whole_line(
     return "".join(parts), findings, cut_answer
 
 
+def _head_parts(
+    record: RawRecord, profile: Profile, guess: ProfileGuess | None, middle: str
+) -> list[str]:
+    """The line's first parts, up to the input document's value (the parts are joined once:
+    a chain of ``+`` copies a long line over and over)."""
+    if guess is None:
+        return ["{", record_head_text(record, profile), middle]
+    return ["{", record_head_text(record, profile), ",", guess_text(guess), middle]
+
+
 def _usual(record: RawRecord) -> bool:
     """Whether the record can be the usual kind: read whole, from a line, holding a request."""
     data = record.data_in
@@ -164,15 +180,22 @@ def _usual(record: RawRecord) -> bool:
 
 
 def _cut_line(
-    record: RawRecord, profile: Profile, layout: Layout, middle: str, cut: str, data: bytes
-) -> str:
-    """The line of a request cut short (no answer, no lint pass): ``middle`` is its document
-    up to the value, ``cut`` the text from the document's end to the record's ``hex``."""
+    parts: list[str], layout: Layout, cut: tuple[str, ParseError], data: bytes,
+    diagnostics: bool,
+) -> tuple[str, tuple[Finding, ...], bool]:
+    """The line of a request cut short (no answer), its findings (the lint pass on the
+    members it holds whole, and where it ends) and ``True`` (it was cut): ``parts`` are the
+    line up to the document's value, ``cut`` the text from the document's end to the
+    record's ``hex``, with its size error."""
+    text, error = cut
+    findings: tuple[Finding, ...] = ()
+    if diagnostics:
+        findings = tuple(lint_cut(layout, data, error, output=False))
     padded = fast_decode(layout, data + bytes(layout.size - len(data)))
-    text = data.hex()
-    return ("{" + record_head_text(record, profile) + middle
-            + compact_dumps(PartialValue(layout, data, padded).to_json())
-            + ',"hex":"' + text + cut + text + '","findings":[]}}')
+    hex_text = data.hex()
+    parts += (compact_dumps(PartialValue(layout, data, padded).to_json()), ',"hex":"',
+              hex_text, text, hex_text, '","findings":', findings_text(findings), "}}")
+    return "".join(parts), findings, True
 
 
 def _cut_answer(layout: Layout, profile: Profile, ioctl: int | None, out: bytes) -> str:
@@ -184,7 +207,8 @@ def _cut_answer(layout: Layout, profile: Profile, ioctl: int | None, out: bytes)
             + document_head_text(layout.name, profile, len(out), ioctl)
             + _truncated_text(layout, len(out))
             + compact_dumps(PartialValue(layout, out, padded).to_json())
-            + ',"hex":"' + text + _cut_text(layout, len(out)) + text + '","findings":[]}')
+            + ',"hex":"' + text + _cut_text(size_error(layout, len(out))) + text
+            + '","findings":[]}')
 
 
 def _record_sense(layout: Layout, data: bytes, out: bytes | None) -> str | None:
@@ -195,23 +219,21 @@ def _record_sense(layout: Layout, data: bytes, out: bytes | None) -> str | None:
 
 
 def _shape_of(
-    data: bytes, guess: ProfileGuess | None, profile: Profile, ioctl: int | None,
-    name: str | None,
-) -> tuple[FastCodec, str, str, str | None] | None:
-    """What the record is (its structure and layout) and the line between its head and its
-    value: they depend only on the guess, the IOCTL, the stated structure, the length and
-    what identification reads, so they are decided once per shape."""
-    # A guess is detection's answer for one shape: its memo holds one guess per length,
-    # IOCTL, stated structure and profile, so the guess stands for them.
+    data: bytes, profile: Profile, ioctl: int | None, name: str | None,
+) -> _Found | None:
+    """What the record is (its structure and layout) and the line between its profile part
+    (the guess, when one was weighed) and its value: they depend only on the profile, the
+    IOCTL, the stated structure, the length and what identification reads, so they are
+    decided once per shape, never per guess (a guess can show a value read per record)."""
     reads = identify_reads(data, ioctl, profile) if name is None else ()
-    key = ((id(guess), reads) if guess is not None else
-           (profile.abi, profile.cookie, ioctl, name, len(data), reads))
-    shape = _SHAPES.get(key)
-    if shape is None or shape[0] is not guess:
+    key = (profile.abi, profile.cookie, ioctl, name, len(data), reads)
+    try:
+        return _SHAPES[key]
+    except KeyError:
         if len(_SHAPES) >= 4096:
             _SHAPES.clear()
-        shape = _SHAPES[key] = (guess, _shape(data, guess, profile, ioctl, name))
-    return shape[1]
+        shape = _SHAPES[key] = _shape(data, profile, ioctl, name)
+        return shape
 
 
 def _output(
@@ -251,9 +273,8 @@ def _output(
 
 
 def _shape(
-    data: bytes, guess: ProfileGuess | None, profile: Profile, ioctl: int | None,
-    name: str | None,
-) -> tuple[FastCodec, str, str, str | None] | None:
+    data: bytes, profile: Profile, ioctl: int | None, name: str | None,
+) -> _Found | None:
     """The fast codec of a record of this shape (its layout's), the line between its head
     and its value (the profile part, the input buffer's document up to the value) and the
     answer's up to its value, or ``None`` when records of this shape go the general way."""
@@ -265,11 +286,12 @@ def _shape(
         if name == _HEADER:  # an unknown control code: the payload goes the general way
             return None
     layout = layout_of(name, profile=profile)
-    middle = ((',' + guess_text(guess) if guess is not None else "") + ',"input":{"document":'
+    middle = (',"input":{"document":'
               + document_head_text(layout.name, profile, len(data), ioctl))
     if len(data) < layout.size:  # cut: where it ends, as the general path writes it
-        return compiled(layout), middle + _truncated_text(layout, len(data)), "", _cut_text(
-            layout, len(data))
+        error = size_error(layout, len(data))
+        return (compiled(layout), middle + _truncated_text(layout, len(data)), "",
+                (_cut_text(error), error))
     answer = (',"output":{"document":'
               + document_head_text(layout.name, profile, layout.size, ioctl) + ',"value":')
     return compiled(layout), middle + ',"value":', answer, None
@@ -281,19 +303,17 @@ def _truncated_text(layout: Layout, size: int) -> str:
     return ',"truncated":' + compact_dumps(truncated_json(layout, size)) + ',"value":'
 
 
-def _cut_text(layout: Layout, size: int) -> str:
+def _cut_text(error: ParseError) -> str:
     """A cut buffer's report from its document's end to its ``hex`` (as
-    :meth:`~iscsitgt_spt.codec.analysis.report.BufferReport.to_json` writes it)."""
-    error = size_error(layout, size)
+    :meth:`~iscsitgt_spt.codec.analysis.report.BufferReport.to_json` writes it), ``error``
+    its size error."""
     return ('"},"error":' + compact_dumps(str(error)) + ',"error_path":'
             + compact_dumps(error.path) + ',"error_offset":' + compact_dumps(error.offset)
             + ',"hex":"')
 
 
-# Keyed by id() of the guess, which the entry holds (so the id is not reused while cached);
-# bounded like detect_profile's memo.
-_SHAPES: dict[tuple[object, ...],
-              tuple[ProfileGuess | None, tuple[FastCodec, str, str, str | None] | None]] = {}
+# Bounded like detect_profile's memo (a capture holds a few hundred lengths at most).
+_SHAPES: dict[tuple[object, ...], _Found | None] = {}
 DERIVED_CACHES.append(_SHAPES.clear)  # identification depends on which structures exist
 
 

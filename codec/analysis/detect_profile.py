@@ -31,7 +31,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import field
-from typing import Any
+from typing import Any, TypeVar
 
 from iscsitgt_spt.codec.api import Buffer
 from iscsitgt_spt.codec.dispatch import identify, identify_reads
@@ -44,6 +44,8 @@ from iscsitgt_spt.spec.registry import DERIVED_CACHES, get_layout, structure
 from iscsitgt_spt.spec.rules import SizeAfter
 
 __all__ = ["ProfileGuess", "describe_profiles", "detect_profile"]
+
+_T = TypeVar("_T")
 
 
 @frozen
@@ -82,7 +84,20 @@ class ProfileGuess:
 
 def describe_profiles(profiles: Iterable[Profile]) -> str:
     """Human text for a set of profiles: ``win64 (either cookie) or win32/u64``."""
-    chosen = set(profiles)
+    chosen = frozenset(profiles)
+    text = _DESCRIBED.get(chosen)
+    if text is None:
+        text = _describe(chosen)
+        if chosen <= _ALL:  # (at most 16 sets of the known profiles)
+            _DESCRIBED[chosen] = text
+    return text
+
+
+_ALL = frozenset(PROFILES)
+_DESCRIBED: dict[frozenset[Profile], str] = {}
+
+
+def _describe(chosen: frozenset[Profile]) -> str:
     if not chosen:
         return "no profile"
     if chosen == set(PROFILES):
@@ -123,7 +138,8 @@ def _size_evidence(
     name: str, length: int, allowed: Sequence[Profile]
 ) -> tuple[set[Profile] | None, str]:
     """What the buffer's (true) ``length`` says."""
-    sizes = {p: get_layout(name, p).size for p in allowed}
+    every = _fact(("sizes", name), lambda: {p: get_layout(name, p).size for p in PROFILES})
+    sizes = {p: every[p] for p in allowed}
     exact = {p for p, size in sizes.items() if size == length}
     if exact:
         only = " only" if len(exact) < len(allowed) else ""
@@ -156,6 +172,17 @@ def _label(layout: Layout, path: str) -> str:
     return f"{owner}.{leaf}"
 
 
+def _places(name: str, path: str) -> tuple[tuple[Profile, int, int, int], ...]:
+    """Where a self-describing member is under each profile, and the value it holds there."""
+    out = []
+    for p in PROFILES:
+        layout = get_layout(name, p)
+        member, expected = layout.member(path), layout.rules[path][1]
+        assert isinstance(expected, int)
+        out.append((p, member.offset, member.end, expected))
+    return tuple(out)
+
+
 def _member_evidence(
     name: str, path: str, raw: bytes, allowed: Sequence[Profile]
 ) -> tuple[set[Profile] | None, str] | None:
@@ -164,19 +191,14 @@ def _member_evidence(
     ``raw`` is the buffer's leading bytes: every member of a structure is inside them.
     """
     reads: dict[Profile, tuple[int, int, int]] = {}
-    for p in PROFILES:
-        layout = get_layout(name, p)
-        member = layout.member(path)
-        if member.end <= len(raw):
-            value = int.from_bytes(raw[member.offset : member.end], "little")
-            expected = layout.rules[path][1]
-            assert isinstance(expected, int)
-            reads[p] = (member.offset, value, expected)
+    for p, start, end, expected in _fact(("places", name, path), lambda: _places(name, path)):
+        if end <= len(raw):
+            reads[p] = (start, int.from_bytes(raw[start:end], "little"), expected)
     in_scope = {p: r for p, r in reads.items() if p in allowed}
     if not in_scope:
         return None
     layout = get_layout(name, allowed[0])
-    label = _label(layout, path)
+    label = _fact(("label", name, path, allowed[0]), lambda: _label(layout, path))
     matches = {p for p, (_, value, expected) in in_scope.items() if value == expected}
     offsets = sorted({r[0] for r in in_scope.values()})
 
@@ -234,6 +256,10 @@ def _truncation(name: str, length: int, profile: Profile) -> tuple[str | None, s
 
 def _varying_members(name: str, allowed: Sequence[Profile]) -> list[str]:
     """Derived integer members whose value differs between profiles: self-describing ones."""
+    return list(_fact(("varying", name), lambda: tuple(_self_describing(name))))
+
+
+def _self_describing(name: str) -> list[str]:
     layouts = [get_layout(name, p) for p in PROFILES]
     paths = []
     for path, (rule, _) in layouts[0].rules.items():
@@ -265,16 +291,37 @@ def _explain(name: str, candidates: tuple[Profile, ...]) -> tuple[bool, str]:
     )
 
 
+#: What detection's evidence reads of the layouts, per structure (and member and profile):
+#: the sizes, where each self-describing member is and what it holds, its label, which
+#: members describe themselves.  Worked out once, not per buffer weighed.
+_FACTS: dict[tuple[object, ...], Any] = {}
+DERIVED_CACHES.append(_FACTS.clear)
+
+
+def _fact(key: tuple[object, ...], make: Callable[[], _T]) -> _T:
+    found = _FACTS.get(key)
+    if found is None:
+        found = _FACTS[key] = make()
+    return found
+
+
 #: Per shape (length, IOCTL, what was stated, what identification reads): the reader of
 #: the self-describing members, and the guess for each of their values.
-_Shape = tuple[Callable[[bytes], object], Callable[[bytes], object], dict[object, ProfileGuess]]
+_Shape = tuple[Callable[[bytes], object], Callable[[bytes], tuple[object, ...]],
+               dict[object, ProfileGuess]]
 _MEMO: dict[tuple[object, ...], _Shape] = {}
 _STORED = [0]  # how many guesses _MEMO holds
-_SPOTS: dict[str, Callable[[bytes], tuple[bytes, ...]]] = {}
+_SPOTS: dict[str, Callable[[bytes], bytes]] = {}
+#: The guesses whose evidence shows a member's value (no profile considered matches it): a
+#: value is per record (a fuzz corpus's mutated members), so these few are kept apart, and
+#: the shapes' memo holds only guesses that rest on which profiles each member matches.
+_VALUED: dict[tuple[object, ...], ProfileGuess] = {}
+_VALUED_BOUND = 256
 
 
 def _clear_memo() -> None:
     _MEMO.clear()
+    _VALUED.clear()
     _STORED[0] = 0
 
 
@@ -282,7 +329,7 @@ def _clear_memo() -> None:
 DERIVED_CACHES.extend((_clear_memo, _SPOTS.clear))
 
 
-def _spots(name: str) -> Callable[[bytes], tuple[bytes, ...]]:
+def _spots(name: str) -> Callable[[bytes], bytes]:
     """A function reading every span detection reads for ``name`` besides the header: its
     self-describing members, at their offset under every profile (taken from the layouts)."""
     reader = _SPOTS.get(name)
@@ -295,11 +342,12 @@ def _spots(name: str) -> Callable[[bytes], tuple[bytes, ...]]:
         spans = [slice(a, b) for a, b in sorted(found)]
         getter = operator.itemgetter(*spans) if spans else None
 
-        def reader(raw: bytes) -> tuple[bytes, ...]:
+        def reader(raw: bytes) -> bytes:
+            # One bytes object (the spans' lengths are the shape's): a compact memo key.
             if getter is None:
-                return ()
-            got = getter(raw)
-            return got if len(spans) > 1 else (got,)
+                return b""
+            got: bytes = b"".join(getter(raw)) if len(spans) > 1 else getter(raw)
+            return got
 
         _SPOTS[name] = reader
     return reader
@@ -346,6 +394,8 @@ def detect_profile(
         # win64 DataBuffer where win32 has SenseInfoOffset): the guess rests only on which
         # profiles each member matches (and on the values, when none considered does).
         votes = votes_of(raw)
+        if votes and votes[0] is _VALUES:  # the evidence shows a value: a memo apart
+            return _valued_guess(data, key, votes, ioctl, name, abi, cookie, stated_by)
         guess = guesses.get(votes)
         if guess is None:
             guess = weigh_evidence(data, ioctl=ioctl, name=name, abi=abi, cookie=cookie,
@@ -353,6 +403,22 @@ def detect_profile(
             _remember(key, shape, votes, guess)
         _remember(key, shape, spots, guess)
     return guess
+
+
+def _valued_guess(
+    data: Buffer | LongBuffer, key: tuple[object, ...], votes: tuple[object, ...],
+    ioctl: int | None, name: str | None, abi: str | None, cookie: str | None,
+    stated_by: str | None,
+) -> ProfileGuess:
+    """The guess for a buffer whose evidence shows the value of a member no profile
+    considered matches (its memo is bounded small: such values vary per record)."""
+    found = _VALUED.get((key, votes))
+    if found is None:
+        if len(_VALUED) >= _VALUED_BOUND:
+            _VALUED.clear()
+        found = _VALUED[key, votes] = weigh_evidence(
+            data, ioctl=ioctl, name=name, abi=abi, cookie=cookie, stated_by=stated_by)
+    return found
 
 
 def _remember(key: tuple[object, ...], shape: _Shape, spots: object, guess: ProfileGuess) -> None:
@@ -366,7 +432,7 @@ def _remember(key: tuple[object, ...], shape: _Shape, spots: object, guess: Prof
 
 def _readers_of(
     raw: bytes, ioctl: int | None, name: str | None, abi: str | None, cookie: str | None,
-) -> tuple[Callable[[bytes], object], Callable[[bytes], object]]:
+) -> tuple[Callable[[bytes], object], Callable[[bytes], tuple[object, ...]]]:
     """What detection reads past identification for a buffer of this shape: the spans of
     the structure it identifies (:func:`_spots`) and what the members' votes rest on
     (:func:`_votes`), or nothing when it identifies none."""
@@ -383,11 +449,16 @@ def _nothing(raw: bytes) -> tuple[()]:
     return ()
 
 
-def _votes(name: str, allowed: tuple[Profile, ...]) -> Callable[[bytes], object]:
+#: The first item of a votes key that holds the values read (see :func:`_votes`).
+_VALUES = "values"
+
+
+def _votes(name: str, allowed: tuple[Profile, ...]) -> Callable[[bytes], tuple[object, ...]]:
     """A function giving what :func:`_member_evidence` rests on for each self-describing
     member: which profiles' expected value it holds (read at each profile's offset) and,
     when no profile in ``allowed`` matches, the bytes it read (its evidence line shows
-    them); with the buffer's length, which says what can be read at all."""
+    them, and the key starts with ``_VALUES``); with the buffer's length, which says what can
+    be read at all."""
     spans: list[tuple[int, int]] = []
     tests: list[tuple[tuple[int, bytes | None, bool], ...]] = []
     for path in _varying_members(name, PROFILES):
@@ -403,17 +474,34 @@ def _votes(name: str, allowed: tuple[Profile, ...]) -> Callable[[bytes], object]
                         expected.to_bytes(member.size, "little") if fits else None,  # type: ignore[union-attr]
                         p in allowed))
         tests.append(tuple(per))
-    cuts = [slice(a, b) for a, b in spans]
+    # Every (member, profile) pair read at once, compared at C speed; per member, where its
+    # pairs are and which of them are of a profile considered.
+    cuts = [slice(*spans[i]) for tested in tests for i, _, _ in tested]
+    wanted = tuple(value for tested in tests for _, value, _ in tested)
+    members: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
+    for tested in tests:
+        at = sum(len(positions) for positions, _ in members)
+        members.append((tuple(range(at, at + len(tested))),
+                        tuple(at + k for k, (_, _, inside) in enumerate(tested) if inside)))
+    read = operator.itemgetter(*cuts) if cuts else None
+    # Which members match no profile considered, per pattern of hits (a shape has a few).
+    shown: dict[tuple[bool, ...], tuple[tuple[int, ...], ...]] = {}
 
-    def reader(raw: bytes) -> object:
-        values = [raw[cut] for cut in cuts]
-        key: list[object] = ["votes", len(raw)]
-        for per in tests:
-            hits = tuple([values[i] == expected for i, expected, _ in per])
-            key.append(hits)
-            if not any(hit and inside for hit, (_, _, inside) in zip(hits, per)):
-                key.append(tuple(values[i] for i, _, _ in per))
-        return tuple(key)
+    def reader(raw: bytes) -> tuple[object, ...]:
+        if read is None:
+            return ("votes", len(raw))
+        got = read(raw) if len(cuts) > 1 else (read(raw),)
+        hits: tuple[bool, ...] = tuple(map(operator.eq, got, wanted))
+        valued = shown.get(hits)
+        if valued is None:
+            if len(shown) >= 256:
+                shown.clear()
+            valued = shown[hits] = tuple(positions for positions, inside in members
+                                         if not any(hits[i] for i in inside))
+        if not valued:
+            return ("votes", len(raw), hits)
+        return (_VALUES, len(raw), hits,
+                tuple(tuple(got[i] for i in positions) for positions in valued))
 
     return reader
 

@@ -41,7 +41,7 @@ from iscsitgt_spt.codec.api import Buffer
 from iscsitgt_spt.codec.dispatch import Decoded, Extra, Truncated, decode_available
 from iscsitgt_spt.codec.fast import compiled
 from iscsitgt_spt.codec.longbuffer import LongBuffer
-from iscsitgt_spt.codec.partial import MemberCut
+from iscsitgt_spt.codec.partial import MemberCut, member_cut
 from iscsitgt_spt.spec.assumptions import (
     ASSUMED_AUXILIARY_SIGNATURE,
     ASSUMED_SRB_SIGNATURE,
@@ -53,7 +53,7 @@ from iscsitgt_spt.spec.layout import Layout, Member
 from iscsitgt_spt.spec.passthrough import SCSI_PASS_THROUGH_AUXILIARY, SCSI_PASS_THROUGH_DIRECT
 from iscsitgt_spt.spec.primitives import WcharText, wchar_end
 from iscsitgt_spt.spec.profiles import PROFILES, Profile
-from iscsitgt_spt.spec.registry import control_codes, get_layout
+from iscsitgt_spt.spec.registry import DERIVED_CACHES, control_codes, get_layout
 from iscsitgt_spt.spec.requests import ISCSITGT_SPT_TMF
 from iscsitgt_spt.spec.srb_io_control import SRB_IO_CONTROL
 
@@ -64,6 +64,7 @@ __all__ = [
     "Severity",
     "lint",
     "lint_bytes",
+    "lint_cut",
     "lint_whole",
     "rule",
     "summarize",
@@ -84,9 +85,9 @@ def wchar_issue(value: str | WcharText, size: int) -> tuple[str, int, str] | Non
     end = wchar_end(raw)
     if end is not None:
         after = raw[end + 2 :]
-        garbage = sum(1 for b in after if b)
+        garbage = len(after) - after.count(0)
         if garbage:
-            first = end + 2 + next(i for i, b in enumerate(after) if b)
+            first = end + 2 + len(after) - len(after.lstrip(b"\0"))
             return ("wchar-after-terminator", first,
                     f"{garbage} non-zero byte{'s' * (garbage != 1)} after the terminator")
     try:
@@ -122,8 +123,11 @@ class _Context:
         return self.layout.member(path)
 
     def add(self, code: str, path: str, message: str, offset: int | None = None) -> None:
-        where = offset if offset is not None else (self.member(path).offset if path else 0)
-        full = f"{self.root}.{path}" if path else self.root
+        if path:
+            where = offset if offset is not None else self.member(path).offset
+            full = self.root + "." + path
+        else:
+            where, full = (offset if offset is not None else 0), self.root
         self.findings.append(Finding(_BY_CODE[code].severity, code, full, where, message))
 
     def instances(self, c_name: str) -> tuple[str, ...]:
@@ -144,15 +148,21 @@ def _tag(data: bytes) -> str:
 
 def _other_profiles(name: str, path: str | None, value: int, profile: Profile) -> str:
     """`` (the win32 (either cookie) value: wrong --abi?)`` when ``value`` fits elsewhere."""
-    fits = set()
-    for p in PROFILES:
-        layout = get_layout(name, p)
-        expected = layout.size if path is None else layout.rules.get(path, (None, None))[1]
-        if p != profile and expected == value:
-            fits.add(p)
+    expected = _EXPECTED.get((name, path, profile))
+    if expected is None:  # the other profiles' values, once per structure, member and profile
+        expected = _EXPECTED[name, path, profile] = tuple(
+            (p, get_layout(name, p).size if path is None
+             else get_layout(name, p).rules.get(path, (None, None))[1])
+            for p in PROFILES if p != profile)
+    fits = {p for p, there in expected if there == value}
     if not fits:
         return ""
     return f"; {value} is the {describe_profiles(fits)} value: wrong --abi/--cookie?"
+
+
+# Per (structure, member path or None for its size, profile): every other profile's value.
+_EXPECTED: dict[tuple[str, str | None, Profile], tuple[tuple[Profile, object], ...]] = {}
+DERIVED_CACHES.append(_EXPECTED.clear)  # a registered structure changes the layouts
 
 
 def _check_header(ctx: _Context, pre: str) -> None:
@@ -165,7 +175,7 @@ def _check_header(ctx: _Context, pre: str) -> None:
     expected = ctx.plan.control_code
     codes = control_codes()
     if code not in codes:
-        known = ", ".join(f"0x{c:x}" for c in codes)
+        known = _known_codes(codes)
         rest = len(ctx.payload or b"")
         ctx.add("unknown-control-code", pre + "ControlCode",
                 f"ControlCode 0x{code:x} is not an iSCSI target pass-through code ({known})"
@@ -199,6 +209,16 @@ def _check_header(ctx: _Context, pre: str) -> None:
             text += _other_profiles(ctx.layout.name, pre + "Length", payload,
                                     ctx.layout.profile) + ")"
         ctx.add("srb-length", pre + "Length", text)
+
+
+def _known_codes(codes: dict[int, str]) -> str:
+    """``0x...`` for every known control code, written once per registry's table."""
+    if _KNOWN[0] is not codes:
+        _KNOWN[:] = [codes, ", ".join(f"0x{c:x}" for c in codes)]
+    return _KNOWN[1]  # type: ignore[return-value]
+
+
+_KNOWN: list[object] = [None, ""]
 
 
 def _check_session(ctx: _Context) -> None:
@@ -409,6 +429,31 @@ def lint_whole(
     if total is None:
         total = len(data) + len(trailing)
     return _run(_Context(layout, get, (None, trailing), total, expect_session, output))
+
+
+def lint_cut(
+    layout: Layout, data: bytes, error: ParseError, *, expect_session: bool = True,
+    output: bool | None = None,
+) -> list[Finding]:
+    """``lint(Truncated(decode_partial(layout, data)), raw=data)`` for a buffer cut short
+    (``data`` shorter than ``layout.size``; ``error`` is its
+    :func:`~iscsitgt_spt.codec.api.size_error`): the members read straight from the bytes
+    (padded with zeros, as :class:`~iscsitgt_spt.codec.partial.PartialValue` decodes them) by
+    the layout's fast codec, and a member the buffer does not hold whole stops the check that
+    reads it, as the value's own ``get_path`` does."""
+    available = len(data)
+    values = compiled(layout).flat(data + bytes(layout.size - available))
+    by_path = layout.by_path
+
+    def get(path: str) -> Any:
+        if by_path[path].end > available:
+            raise member_cut(layout, path, available)
+        return values[path]
+
+    findings = _run(_Context(layout, get, (None, b""), available, expect_session, output))
+    findings.append(_parse_finding(error, "truncated"))
+    findings.sort(key=_in_byte_order)
+    return findings
 
 
 def _parse_finding(exc: ParseError, code: str) -> Finding:

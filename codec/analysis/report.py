@@ -303,8 +303,10 @@ def guess_json(guess: ProfileGuess) -> dict[str, Any]:
 
 
 # The encoded profile fields of recent guesses, keyed by id() (each entry holds its guess, so
-# the id cannot be reused while it is cached); bounded like detect_profile's memo.
+# the id cannot be reused while it is cached).  Detection keeps one guess per shape (a few
+# hundred in a capture) and a few showing a value read per record: bounded to hold those.
 _GUESS_TEXT: dict[int, tuple[ProfileGuess, str]] = {}
+_GUESS_TEXT_BOUND = 512
 
 
 def guess_text(guess: ProfileGuess) -> str:
@@ -312,7 +314,7 @@ def guess_text(guess: ProfileGuess) -> str:
     guess: detection is memoised, so a capture's records share a handful of guesses."""
     found = _GUESS_TEXT.get(id(guess))
     if found is None or found[0] is not guess:
-        if len(_GUESS_TEXT) >= 4096:
+        if len(_GUESS_TEXT) >= _GUESS_TEXT_BOUND:
             _GUESS_TEXT.clear()
         found = _GUESS_TEXT[id(guess)] = (guess, compact_dumps(guess_json(guess))[1:-1])
     return found[1]
@@ -334,8 +336,22 @@ def _jsonable(value: object) -> Any:
 
 
 def findings_text(findings: tuple[Finding, ...]) -> str:
-    """A buffer's ``findings`` as compact JSON text."""
-    return compact_dumps([_finding_json(f) for f in findings]) if findings else "[]"
+    """A buffer's ``findings`` as compact JSON text: each finding's members written out
+    (text by the JSON encoder's own function), through the encoder when one is not of the
+    usual types."""
+    if not findings:
+        return "[]"
+    parts: list[str] = []
+    for f in findings:
+        severity, code, path, offset, message = (f.severity, f.code, f.path, f.offset,
+                                                 f.message)
+        if (type(severity) is not str or type(code) is not str or type(path) is not str
+                or type(offset) is not int or type(message) is not str):
+            return compact_dumps([_finding_json(f) for f in findings])
+        parts.append('{"severity":' + _string_text(severity) + ',"code":' + _string_text(code)
+                     + ',"path":' + _string_text(path) + ',"offset":' + str(offset)
+                     + ',"message":' + _string_text(message) + "}")
+    return "[" + ",".join(parts) + "]"
 
 
 def _finding_json(f: Finding) -> dict[str, Any]:

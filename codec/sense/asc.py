@@ -183,8 +183,9 @@ def asc_ascq_text(asc: int, ascq: int) -> str | None:
     return _pair_text(asc, ascq)
 
 
-# The table never changes and a capture repeats a handful of pairs; there are 65,536 at most.
-@lru_cache(maxsize=4096)
+# The table never changes and a capture repeats a handful of pairs; there are 65,536 at most
+# (a fuzz corpus meets a new one per record: 512 kept, so memory stays flat).
+@lru_cache(maxsize=512)
 def _pair_text(asc: int, ascq: int) -> str | None:
     text = load_asc_table().lookup(asc, ascq)
     if text is not None:

@@ -176,7 +176,7 @@ class SenseInfo(_Jsonable):
         key = (self.response_code, self.sense_key, self.asc, self.ascq)
         head = _HEAD_TEXTS.get(key)
         if head is None:
-            if len(_HEAD_TEXTS) >= 4096:
+            if len(_HEAD_TEXTS) >= 256:
                 _HEAD_TEXTS.clear()
             head = _HEAD_TEXTS[key] = compact_dumps(self._summary_head())[:-1] + ","
         return head + self._fields_json_text()[1:]
@@ -226,7 +226,8 @@ class SenseInfo(_Jsonable):
         return lines
 
 
-# The summary head's JSON text (all but the closing brace) by its four codes.
+# The summary head's JSON text (all but the closing brace) by its four codes: a target
+# repeats a few, a fuzz corpus a new one per record (so at most 256 are kept).
 _HEAD_TEXTS: dict[tuple[object, ...], str] = {}
 
 _VENDOR_NOTE = ("response code 7Fh: the vendor defines this sense data's format (SPC-5); "

@@ -19,10 +19,12 @@ from _examples import examples
 from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 from iscsitgt_spt.codec.analysis.bulk import bulk_json_line, bulk_line
+from iscsitgt_spt.codec.analysis.lint import Finding
 from iscsitgt_spt.codec.analysis.report import (
     changes_text,
     diff_buffers,
     diff_values,
+    findings_text,
     head_json,
     record_head_text,
     report_record,
@@ -313,8 +315,9 @@ def test_a_cut_request_takes_the_shortcut_and_is_the_general_paths_line(
     name: str, profile: Any, data: Any, stated: bool
 ) -> None:
     # A buffer cut short anywhere (a fuzz corpus's "boundary" records, a capped capture), its
-    # structure stated or identified: written by the shortcut in bulk mode, equal to the
-    # general path's line (whole members, "truncated", error, hex) and counted as undecoded.
+    # structure stated or identified: written by the shortcut, equal to the general path's
+    # line (whole members, "truncated", error, hex, and with the lint pass the findings on
+    # the members it holds whole) and counted as undecoded.
     size = layout_of(name, profile=profile).size
     whole = data.draw(st.one_of(buffers_of(name, profile), st.binary(min_size=size,
                                                                      max_size=size)))
@@ -324,14 +327,15 @@ def test_a_cut_request_takes_the_shortcut_and_is_the_general_paths_line(
         meta |= {"extra": {"case": 3, "structure": name, "mode": "boundary"}}
     record = RawRecord(0, cut, None, 0 if stated else _REQUESTS.get(name), "jsonl", 1,
                        end_line=1, meta=meta)
-    general = report_record(record, diagnostics=False)
-    found = bulk_line(record, diagnostics=False)
-    if stated:  # the structure is known: never left to the general path
-        assert found is not None
-    if found is not None:
-        assert found == (general.to_json_line(), (), True)
-        assert general.undecoded and '"truncated":' in found[0]
-    assert bulk_line(record, diagnostics=True) is None  # the lint pass: the general path
+    for diagnostics in (False, True):  # without and with the lint pass
+        general = report_record(record, diagnostics=diagnostics)
+        found = bulk_line(record, diagnostics=diagnostics)
+        if stated:  # the structure is known: never left to the general path
+            assert found is not None
+        if found is not None:
+            assert found == (general.to_json_line(), general.findings, True)
+            assert general.undecoded and '"truncated":' in found[0]
+            assert any(f.code == "truncated" for f in found[1]) is diagnostics
 
 
 def test_a_cut_record_is_counted_as_undecoded_by_decode() -> None:
@@ -349,6 +353,81 @@ def test_a_cut_record_is_counted_as_undecoded_by_decode() -> None:
                                             "structure_size": 28}
     assert doc["document"]["value"] == {"HeaderLength": 28}
     assert doc["error_path"] == "SRB_IO_CONTROL.Signature" and doc["error_offset"] == 4
+
+
+def test_the_shapes_memo_holds_shapes_not_guesses() -> None:
+    # Fuzz records of one structure and length whose Header.Length no profile expects: each
+    # has a guess of its own (its evidence shows the value), but one shape, so the bulk
+    # line's memo keeps one entry however many such records go by; each line is still the
+    # general path's.
+    import importlib
+
+    module = importlib.import_module("iscsitgt_spt.codec.analysis.bulk")
+    module._SHAPES.clear()
+    name = "ISCSITGT_SPT_TMF"
+    base = bytearray(encode(build(name, {})))
+    meta = {"abi": "win64", "cookie": "u64", "extra": {"structure": name, "case": 1}}
+    for value in range(300):
+        raw = bytearray(base)
+        raw[24:28] = (100_000 + value).to_bytes(4, "little")  # SRB_IO_CONTROL.Length
+        record = RawRecord(0, bytes(raw), None, 0, "jsonl", 1, end_line=1, meta=meta)
+        found = bulk_line(record, diagnostics=True)
+        assert found is not None
+        assert found[0] == report_record(record).to_json_line()
+        assert f"= {100_000 + value}" in found[0]
+    assert len(module._SHAPES) == 1
+
+
+@examples(200, deadline=None)
+@given(st.lists(st.builds(
+    Finding,
+    st.one_of(st.sampled_from(["error", "warning", "info"]), st.text()),
+    st.one_of(st.text(), st.sampled_from(["padding-nonzero"])),
+    st.text(),
+    st.one_of(st.integers(), st.booleans()),
+    st.text(),
+), max_size=4))
+def test_findings_text_is_json_dumps(findings: list[Any]) -> None:
+    # The expected text from the standard library's encoder, as ``decode --json`` writes
+    # JSON (compact, not ASCII-escaped); any text (quotes, controls, lone surrogates), a
+    # bool where an offset goes (the encoder's path).
+    expected = json.dumps([f.to_dict() for f in findings], ensure_ascii=False,
+                          separators=(",", ":"))
+    assert findings_text(tuple(findings)) == expected
+
+
+def test_a_fuzz_corpus_of_every_kind_is_the_general_paths_lines() -> None:
+    # What `fuzz --all --mode all --abi all --cookie all` writes (valid, boundary: cut short
+    # and extended, mutate: bytes flipped, inserted, deleted, members spliced), and the same
+    # records edited by hand (the profile stated wrongly or not at all, the structure
+    # unknown or missing): every line with and without the lint pass is the general path's.
+    from iscsitgt_spt.codec.fuzzing.corpus import MODES, case_to_record, generate
+
+    cases = generate(sorted(STRUCTURES), list(PROFILES), MODES, count=3, seed=5)
+    lines = [record_to_line(case_to_record(case)) for case in cases]
+    edited = []
+    for number, line in enumerate(lines):
+        obj = json.loads(line)
+        edit = number % 5
+        if edit == 1:
+            obj["abi"] = "win32" if obj["abi"] == "win64" else "win64"
+        elif edit == 2:
+            obj.pop("cookie")
+        elif edit == 3:
+            obj["structure"] = "NOT_A_STRUCTURE" if number % 2 else None
+        elif edit == 4:
+            obj.pop("structure")
+        edited.append(json.dumps(obj))
+    cut = taken = 0
+    for diagnostics in (False, True):
+        for record in iter_jsonl(lines + edited):
+            general = report_record(record, diagnostics=diagnostics)
+            found = bulk_line(record, diagnostics=diagnostics)
+            if found is not None:
+                assert found == (general.to_json_line(), general.findings, general.undecoded)
+                taken += 1
+                cut += found[2]
+    assert taken > len(lines) and cut > 0  # not vacuous: the shortcut wrote most, cut ones too
 
 
 def test_recordings_in_general_take_the_shortcut() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -77,3 +79,27 @@ def test_a_pass_through_request_varying_per_io_is_weighed_once() -> None:
             "DataTransferLength": 512 * (1 + i), "DataBuffer": 0x1D4F2A10000 + 0x1000 * i}})
         guesses.add(id(detect_profile(encode(value), ioctl=ioctl)))
     assert len(guesses) == 1, module.__name__
+
+
+def test_guesses_showing_a_value_read_per_record_stay_few() -> None:
+    # A fuzz corpus's mutated members: an SRB_IO_CONTROL.Length that no profile considered
+    # expects shows its value in the evidence, so each such buffer has a guess of its own.
+    # They are kept in a small memo apart (memory stays flat over millions of records), and
+    # the guess for the shape's matching buffers is still weighed once.
+    module = importlib.import_module("iscsitgt_spt.codec.analysis.detect_profile")
+    module._clear_memo()
+    name, ioctl = REQUESTS[0]
+    base = bytearray(encode(build(name)))
+    for value in range(3 * module._VALUED_BOUND):
+        raw = bytearray(base)
+        # The TMF's Header (SRB_IO_CONTROL) is at 0; its Length, the sixth ULONG after
+        # HeaderLength, Signature[8], Timeout, ControlCode, ReturnCode, at bytes 24..27.
+        raw[24:28] = (100_000 + value).to_bytes(4, "little")
+        guess = detect_profile(bytes(raw), ioctl=ioctl, abi="win64", cookie="u64",
+                               stated_by="the capture record")
+        assert f"= {100_000 + value}" in " ".join(guess.evidence)
+        assert len(module._VALUED) <= module._VALUED_BOUND
+    first = detect_profile(bytes(base), ioctl=ioctl, abi="win64", cookie="u64")
+    assert detect_profile(bytes(base), ioctl=ioctl, abi="win64", cookie="u64") is first
+    assert module._STORED[0] <= 2  # the shape's guess, by its spots and by its votes
+
