@@ -16,7 +16,8 @@ Real captures are not the benchmark's tidy mix, so each shape a user meets is he
 * ``windbg``: the varied mix as a WinDbg session of ``db`` commands.
 
 No two records of a shape are equal, so nothing keyed on a record's varying bytes can be
-reused from one record to the next.
+reused from one record to the next; the capture comparison gives every run records of its own
+(:meth:`Shape.chunks`).
 """
 
 from __future__ import annotations
@@ -153,8 +154,23 @@ class Shape:
     capture format the project is told (``None``: detected, as the command does)."""
 
     def __init__(self, lines: Callable[[int], list[str]],
-                 script: Callable[[Iterable[str]], Iterator[str]], fmt: str | None = None) -> None:
+                 script: Callable[[Iterable[str]], Iterator[str]], fmt: str | None = None,
+                 starts: Callable[[str], bool] = lambda line: True) -> None:
         self.lines, self.script, self.fmt = lines, script, fmt
+        self.starts = starts  # whether a line begins a record (one line a record: every line)
+
+    def chunks(self, size: int, count: int) -> list[list[str]]:
+        """``count`` lists of the lines of ``size`` records each, no record in two (the
+        records of one ``lines(size * count)`` call, cut where records start)."""
+        out: list[list[str]] = []
+        records = 0
+        for line in self.lines(size * count):
+            if self.starts(line):
+                if records % size == 0:
+                    out.append([])
+                records += 1
+            out[-1].append(line)
+        return out[:count]
 
 
 SHAPES: dict[str, Shape] = {
@@ -164,7 +180,8 @@ SHAPES: dict[str, Shape] = {
     **{f"fuzz-{p.abi}-{p.cookie}": Shape(_fuzz(p), capture_baseline.decode_fuzz_lines)
        for p in PROFILES},
     "irpmon-json": Shape(_irpmon, capture_baseline.decode_irpmon_lines),
-    "windbg": Shape(_windbg, capture_baseline.decode_windbg_lines),
+    "windbg": Shape(_windbg, capture_baseline.decode_windbg_lines,
+                    starts=lambda line: line.startswith("0:000>")),
 }
 
 
