@@ -54,6 +54,8 @@ def compile_c(
 #: header's own includes of them are then no-ops behind mingw's include guards).
 PRELUDE = "#include <windows.h>\n#include <ntddscsi.h>\n#include <stddef.h>\n"
 PRELUDE_NAME = "sdk_prelude.h"
+#: A header's conditionals and includes, which decide what it includes.
+PREPROCESSOR = re.compile(r"^#(?:if|ifdef|else|elif|endif|include)\b.*$", re.MULTILINE)
 
 Prelude = Callable[[str], tuple[str, tuple[str, ...]]]
 
@@ -89,8 +91,14 @@ def test_header_compiles_and_asserts_hold(
     tmp_path: Path, sdk_prelude: Prelude, profile: Profile, standalone: bool
 ) -> None:
     header = render_header(profile, standalone=standalone)
-    # The standalone flavour includes no Windows header: it is compiled on its own.
-    first, extra = sdk_prelude(profile.abi) if not standalone else ("", ())
+    # Each ABI's u64 header (and every standalone one) is compiled as a user includes it, on
+    # its own: that proves its own includes suffice.  The ptr header, whose preprocessor lines
+    # are the same, is compiled after the precompiled prelude.
+    first, extra = ("", ())
+    if profile.cookie == "ptr" and not standalone:
+        same_abi = render_header(Profile.of(profile.abi, "u64"))
+        assert PREPROCESSOR.findall(header) == PREPROCESSOR.findall(same_abi)
+        first, extra = sdk_prelude(profile.abi)
     result = compile_c(tmp_path, profile.abi, header, f'{first}#include "{HEADER_NAME}"\n',
                        extra)
     assert result.returncode == 0, result.stderr
