@@ -12,11 +12,12 @@ why, grouped by the tool that was missing, with the command that installs it.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -80,8 +81,25 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 #: English in every language, and most of a build's time).
 WITHOUT_API = ["-D", "exclude_patterns=_build,structures/_*,api",
                "-D", "suppress_warnings=toc.not_readable"]
+#: What else the translated HTML builds leave out, which no test reads: the pages' reST
+#: sources (``_sources``).  Their search index is left out too (``_no_search_index``).
+TRANSLATED_HTML = ["-D", "html_copy_source=0"]
 
 Build = Callable[..., Path]
+
+
+@contextlib.contextmanager
+def _no_search_index(active: bool) -> Iterator[None]:
+    """While ``active``: HTML builds write no search index (nor search.html), and so run no
+    stemmer over every page.  The tests read the translated sites' pages only, never their
+    search (the English site keeps its own); Sphinx has no setting for this, the builder's
+    ``search`` attribute is what HTML Help and similar builders switch off."""
+    from sphinx.builders.html import StandaloneHTMLBuilder
+
+    with pytest.MonkeyPatch.context() as patch:
+        if active:
+            patch.setattr(StandaloneHTMLBuilder, "search", False)
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -103,7 +121,9 @@ def docs_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
             return done[key]
         out = base / (language if builder == "html" else f"{builder}-{language}")
         warnings = base / f"warnings-{builder}-{language}.txt"
+        translated = language != "en" and builder == "html"
         options = ["-D", f"language={language}"] + (WITHOUT_API if language != "en" else [])
+        options += TRANSLATED_HTML if translated else []
         if builder == "gettext":
             options = WITHOUT_API  # the catalogs' sources: every page but the API reference
         # Sphinx keeps its translators per process: a French build would otherwise leave its
@@ -111,12 +131,13 @@ def docs_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
         from sphinx import locale
 
         locale.translators.clear()
-        status = sphinx_cmd.build_main([
-            "-q", *([] if builder == "gettext" else ["-W"]), "-b", builder,
-            "-d", str(base / f"doctrees-{'gettext' if builder == 'gettext' else language}"),
-            "-w", str(warnings),
-            *options, str(DOCS), str(out),
-        ])
+        with _no_search_index(translated):
+            status = sphinx_cmd.build_main([
+                "-q", *([] if builder == "gettext" else ["-W"]), "-b", builder,
+                "-d", str(base / f"doctrees-{'gettext' if builder == 'gettext' else language}"),
+                "-w", str(warnings),
+                *options, str(DOCS), str(out),
+            ])
         text = warnings.read_text(encoding="utf-8") if warnings.exists() else ""
         assert status == 0, f"sphinx-build -b {builder} -D language={language} failed:\n{text}"
         done[key] = out

@@ -48,6 +48,39 @@ def compile_c(
     )
 
 
+#: What the SDK header includes, in its order, before its own declarations (user mode).  gcc
+#: parses it into a precompiled header once per ABI (``sdk_prelude``); a test that includes it
+#: first then sees the same mingw-w64 declarations without parsing <windows.h> again (the
+#: header's own includes of them are then no-ops behind mingw's include guards).
+PRELUDE = "#include <windows.h>\n#include <ntddscsi.h>\n#include <stddef.h>\n"
+PRELUDE_NAME = "sdk_prelude.h"
+#: A header's conditionals and includes, which decide what it includes.
+PREPROCESSOR = re.compile(r"^#(?:if|ifdef|else|elif|endif|include)\b.*$", re.MULTILINE)
+
+Prelude = Callable[[str], tuple[str, tuple[str, ...]]]
+
+
+@pytest.fixture(scope="module")
+def sdk_prelude(tmp_path_factory: pytest.TempPathFactory) -> Prelude:
+    """For an ABI: the line that includes ``PRELUDE`` and the gcc options that find it,
+    precompiled (``-x c-header``) with the flags the tests compile with, once per module."""
+    done: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+    def prelude(abi: str) -> tuple[str, tuple[str, ...]]:
+        if abi not in done:
+            where = tmp_path_factory.mktemp(f"prelude-{abi}")
+            (where / PRELUDE_NAME).write_text(PRELUDE, encoding="utf-8")
+            subprocess.run(
+                [tool(abi, "gcc"), *CFLAGS, "-x", "c-header", str(where / PRELUDE_NAME),
+                 "-o", str(where / f"{PRELUDE_NAME}.gch")],
+                check=True, capture_output=True, timeout=120,
+            )
+            done[abi] = (f'#include "{PRELUDE_NAME}"\n', ("-I", str(where)))
+        return done[abi]
+
+    return prelude
+
+
 def ids(p: Profile) -> str:
     return f"{p.abi}-{p.cookie}"
 
@@ -55,10 +88,19 @@ def ids(p: Profile) -> str:
 @pytest.mark.parametrize("standalone", [False, True], ids=["sdk", "standalone"])
 @pytest.mark.parametrize("profile", PROFILES, ids=ids)
 def test_header_compiles_and_asserts_hold(
-    tmp_path: Path, profile: Profile, standalone: bool
+    tmp_path: Path, sdk_prelude: Prelude, profile: Profile, standalone: bool
 ) -> None:
     header = render_header(profile, standalone=standalone)
-    result = compile_c(tmp_path, profile.abi, header, f'#include "{HEADER_NAME}"\n')
+    # Each ABI's u64 header (and every standalone one) is compiled as a user includes it, on
+    # its own: that proves its own includes suffice.  The ptr header, whose preprocessor lines
+    # are the same, is compiled after the precompiled prelude.
+    first, extra = ("", ())
+    if profile.cookie == "ptr" and not standalone:
+        same_abi = render_header(Profile.of(profile.abi, "u64"))
+        assert PREPROCESSOR.findall(header) == PREPROCESSOR.findall(same_abi)
+        first, extra = sdk_prelude(profile.abi)
+    result = compile_c(tmp_path, profile.abi, header, f'{first}#include "{HEADER_NAME}"\n',
+                       extra)
     assert result.returncode == 0, result.stderr
     # The proof only counts if every member really has its assert.
     expected = sum(
@@ -119,12 +161,15 @@ def test_header_for_the_other_abi_fails(
     assert "was generated for" in result.stderr
 
 
-def test_wrong_abi_is_caught_by_asserts_without_the_guard(tmp_path: Path) -> None:
+def test_wrong_abi_is_caught_by_asserts_without_the_guard(
+    tmp_path: Path, sdk_prelude: Prelude
+) -> None:
     """Even with the #error guard removed, the layout asserts themselves reject the header."""
     header = render_header(Profile("win64", "ptr"))
     unguarded = re.sub(r"#if [^\n]*__SIZEOF_POINTER__[^\n]*\n#error[^\n]*\n#endif\n", "", header)
     assert unguarded != header
-    result = compile_c(tmp_path, "win32", unguarded, f'#include "{HEADER_NAME}"\n')
+    first, extra = sdk_prelude("win32")
+    result = compile_c(tmp_path, "win32", unguarded, f'{first}#include "{HEADER_NAME}"\n', extra)
     assert result.returncode != 0
     assert "static assertion failed" in result.stderr
     assert "SCSI_PASS_THROUGH_DIRECT" in result.stderr
@@ -154,13 +199,15 @@ def test_wrong_abi_is_caught_by_asserts_without_the_guard(tmp_path: Path) -> Non
      "sizeof(ISCSITGT_SPT_TMF)"),
 ], ids=["tmf-offset", "sptd-offset", "nested-offset", "tmf-size"])
 def test_a_tampered_number_fails(
-    tmp_path: Path, profile: Profile, pattern: str, replacement: str, message: str
+    tmp_path: Path, sdk_prelude: Prelude, profile: Profile, pattern: str, replacement: str,
+    message: str,
 ) -> None:
     header = render_header(profile)
     assert pattern in header
+    first, extra = sdk_prelude(profile.abi)
     result = compile_c(
         tmp_path, profile.abi, header.replace(pattern, replacement),
-        f'#include "{HEADER_NAME}"\n',
+        f'{first}#include "{HEADER_NAME}"\n', extra,
     )
     assert result.returncode != 0
     assert "static assertion failed" in result.stderr
@@ -185,16 +232,20 @@ BITFIELD_CASES: dict[str, tuple[str, int, int]] = {
 }
 
 
-def sense_bytes_from_compiler(tmp: Path, abi: str, standalone: bool) -> dict[str, bytes]:
-    """Compile one SENSE_DATA per case, each in its own section, and read the bytes back."""
-    source = [f'#include "{HEADER_NAME}"']
+def sense_bytes_from_compiler(
+    tmp: Path, abi: str, standalone: bool, prelude: tuple[str, tuple[str, ...]] = ("", ()),
+) -> dict[str, bytes]:
+    """Compile one SENSE_DATA per case, each in its own section, and read the bytes back
+    (``prelude``: what ``sdk_prelude`` gives, for the SDK flavour)."""
+    first, extra = prelude
+    source = [f'{first}#include "{HEADER_NAME}"']
     for name, (init, _b0, _b2) in BITFIELD_CASES.items():
         source.append(
             f'__attribute__((section(".sense_{name}"), used)) '
             f"const SENSE_DATA sense_{name} = {{ {init} }};"
         )
     header = render_header(Profile.of(abi, "u64"), standalone=standalone)
-    result = compile_c(tmp, abi, header, "\n".join(source) + "\n", object_code=True)
+    result = compile_c(tmp, abi, header, "\n".join(source) + "\n", extra, object_code=True)
     assert result.returncode == 0, result.stderr
     out: dict[str, bytes] = {}
     for name in BITFIELD_CASES:
@@ -212,7 +263,7 @@ Compiled = Callable[[str, bool], dict[str, bytes]]
 
 
 @pytest.fixture(scope="module")
-def compiled_sense(tmp_path_factory: pytest.TempPathFactory) -> Compiled:
+def compiled_sense(tmp_path_factory: pytest.TempPathFactory, sdk_prelude: Prelude) -> Compiled:
     """``sense_bytes_from_compiler`` of an ABI and flavour, compiled once per module (two tests
     read the win64 SDK build)."""
     done: dict[tuple[str, bool], dict[str, bytes]] = {}
@@ -220,7 +271,8 @@ def compiled_sense(tmp_path_factory: pytest.TempPathFactory) -> Compiled:
     def compiled(abi: str, standalone: bool) -> dict[str, bytes]:
         if (abi, standalone) not in done:
             where = tmp_path_factory.mktemp(f"sense-{abi}-{standalone}")
-            done[abi, standalone] = sense_bytes_from_compiler(where, abi, standalone)
+            prelude = sdk_prelude(abi) if not standalone else ("", ())
+            done[abi, standalone] = sense_bytes_from_compiler(where, abi, standalone, prelude)
         return done[abi, standalone]
 
     return compiled
