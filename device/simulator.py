@@ -362,9 +362,10 @@ class SimulatedTarget(Transport):
         not name (:data:`CROSSING`: a target reset clears every session's tasks).  Such a
         request cannot be answered by a target holding only some of the sessions."""
         layout = self._layout_of(code, data)
-        crossing = None if layout is None else CROSSING.get(layout.template)
-        return crossing is not None and len(data) >= layout.size and crossing(
-            _Buffer(data, layout))
+        if layout is None or len(data) < layout.size:
+            return False
+        crossing = CROSSING.get(layout.template)
+        return crossing is not None and crossing(_Buffer(data, layout))
 
     def first_crossing(
         self, requests: Iterable[tuple[int, tuple[int, bytes] | None]]
