@@ -140,11 +140,11 @@ def _no_prompt_starts(address: str) -> bool:
     up to the first group) be a prompt?  The plan then needs no lookahead refusing them (a
     fifth of its match).  True when it starts with two or more hex digits (or ``?``)
     followed by an ASCII mark other than ``:`` (a backtick, a space; ``\\d`` takes other
-    scripts' digits):
-    every prompt the splitter knows starts with white space, a letter that is no hex digit
-    (``PS``, ``kd``, ``In``, ``jshell``), a drive letter and ``:``, a mark (``$``, ``>``,
-    ``[``, ``(``), or digits and ``:`` (``0:000>``), none of which such a line can
-    (tests/codec/capture/test_compiled.py holds it against the splitter's prompt pattern)."""
+    scripts' digits): every prompt the splitter knows starts with white space, a letter that
+    is no hex digit (``PS``, ``kd``, ``In``, ``jshell``), a drive letter and ``:``, a mark
+    (``$``, ``>``, ``[``, ``(``), or digits and ``:`` (``0:000>``), none of which such a
+    line can (tests/codec/capture/test_compiled.py holds it against the splitter's prompt
+    pattern)."""
     run = len(address) - len(address.lstrip("0123456789abcdefABCDEF?"))
     return 2 <= run < len(address) and address[run].isascii() and address[run] != ":"
 
