@@ -125,13 +125,28 @@ def compile_plan(raw: str, not_prompt: str) -> BlockPlan | None:
     token = groups[0][1] - groups[0][0]
     ends = (r"[^\S\t]*\Z", r"[^\S\t]*$") if row.ascii is None else (
         _printable(gap, token), r"\s+" + _guard(token) + r"(.*)$")
-    line = re.compile(not_prompt + KEEPS_START + head + "(" + _span_pattern(region) + ")"
+    refuse = "" if not start and _no_prompt_starts(text[start:groups[0][0]]) else not_prompt
+    line = re.compile(refuse + KEEPS_START + head + "(" + _span_pattern(region) + ")"
                       + ends[0])
     short = re.compile(head + "(" + _shorter(text, groups) + ")" + ends[1])
     return BlockPlan(line.match, re.compile(head + _span_pattern(region)), short.match, row,
                      len(row.groups) * row.width, row.ascii is not None,
                      text[start:start + 2] if row.address_text[:2].lower() == "0x" else "",
                      "0" * (16 - digits), {})
+
+
+def _no_prompt_starts(address: str) -> bool:
+    """Can no line starting with an address of this layout (as printed, with what follows it
+    up to the first group) be a prompt?  The plan then needs no lookahead refusing them (a
+    fifth of its match).  True when it starts with two or more hex digits (or ``?``)
+    followed by an ASCII mark other than ``:`` (a backtick, a space; ``\\d`` takes other
+    scripts' digits): every prompt the splitter knows starts with white space, a letter that
+    is no hex digit (``PS``, ``kd``, ``In``, ``jshell``), a drive letter and ``:``, a mark
+    (``$``, ``>``, ``[``, ``(``), or digits and ``:`` (``0:000>``), none of which such a
+    line can (tests/codec/capture/test_compiled.py holds it against the splitter's prompt
+    pattern)."""
+    run = len(address) - len(address.lstrip("0123456789abcdefABCDEF?"))
+    return 2 <= run < len(address) and address[run].isascii() and address[run] != ":"
 
 
 def _shorter(text: str, groups: tuple[tuple[int, int], ...]) -> str:

@@ -236,3 +236,28 @@ def test_a_session_is_read_by_its_plan(tool: str) -> None:
     lines = list(_session(tool, 12))
     assert _same(lines) >= 12  # (format detection reads the first blocks once more)
     assert _same([line + "\r\n" for line in lines]) >= 12
+
+
+_HEX = "0123456789abcdefABCDEF?"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(_HEX, min_size=2, max_size=17),
+       st.sampled_from("`'_ .,;-|>$)\t") | st.characters(blacklist_characters=_HEX + ":"),
+       st.text(max_size=30))
+@example("00", "\u0663", ":000>")
+def test_an_address_the_plan_needs_no_prompt_lookahead_for_is_no_prompt(
+        run: str, mark: str, rest: str) -> None:
+    """compiled._no_prompt_starts' proof, held against the splitter's own prompt pattern:
+    a line starting with two or more hex digits (or '?') then a mark other than ':' is never
+    a prompt; the proof claims exactly those addresses, and refuses ones with ':', a '0x'
+    or a single digit first (xxd's '00000010:', gdb's '0x...', '0:000>')."""
+    line = run + mark + rest
+    if not mark.isascii():  # '\d' takes other scripts' digits: '00\u0663:000>' is a prompt
+        assert not compiled._no_prompt_starts(run + mark)
+        return
+    assert compiled._no_prompt_starts(run + mark)
+    assert splitter.prompt_of(line) is None
+    assert not compiled._no_prompt_starts(run + ":")
+    assert not compiled._no_prompt_starts("0x" + run + mark)
+    assert not compiled._no_prompt_starts(run[:1] + mark)
