@@ -80,6 +80,7 @@ from iscsitgt_spt.spec.assumptions import (
 )
 from iscsitgt_spt.spec.constants import (
     IOCTL_SCSI_MINIPORT,
+    TARGET_WIDE_FUNCTIONS,
     SenseKey,
     SenseResponseCode,
     TmfFunction,
@@ -108,7 +109,6 @@ __all__ = [
     "FAULTS",
     "GOOD",
     "MINIPORT_HANDLERS",
-    "TARGET_WIDE_FUNCTIONS",
     "Fault",
     "Session",
     "SimReturnCode",
@@ -117,10 +117,6 @@ __all__ = [
     "fault_help",
     "fixed_sense",
 ]
-
-#: TMF functions that reach every session's tasks (a target reset acts on every I_T nexus),
-#: not only those of the session the request names.
-TARGET_WIDE_FUNCTIONS = frozenset({TmfFunction.TARGET_WARM_RESET, TmfFunction.TARGET_COLD_RESET})
 
 # winerror.h
 ERROR_INVALID_FUNCTION = 1

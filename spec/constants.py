@@ -26,6 +26,7 @@ __all__ = [
     "SCSI_PASS_THROUGH_MAX_IPADDR_STRING_LENGTH",
     "SCSI_PASS_THROUGH_MAX_ITNEXUS_STRING_LENGTH",
     "SCSI_STATUSES",
+    "TARGET_WIDE_FUNCTIONS",
     "CtlCode",
     "DataIn",
     "IoctlAccess",
@@ -181,6 +182,11 @@ class TmfFunction(enum.IntEnum):
         """Whether the function acts on ReferenceTaskCookie (ABORT TASK, TASK REASSIGN,
         QUERY TASK: RFC 7143 §11.5.2 and RFC 7144 §4.2)."""
         return self in (TmfFunction.ABORT_TASK, TmfFunction.TASK_REASSIGN, TmfFunction.QUERY_TASK)
+
+
+#: TMF functions whose effect reaches the tasks of every session, not only those of the
+#: session the request names (RFC 7143 §11.5.1: a target warm or cold reset).
+TARGET_WIDE_FUNCTIONS = frozenset({TmfFunction.TARGET_WARM_RESET, TmfFunction.TARGET_COLD_RESET})
 
 
 class TmfResponse(enum.IntEnum):

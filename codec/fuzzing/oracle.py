@@ -43,6 +43,7 @@ from iscsitgt_spt.codec.values import StructValue
 from iscsitgt_spt.spec.assumptions import RETURN_CODE_SUCCESS
 from iscsitgt_spt.spec.constants import (
     SCSI_STATUSES,
+    TARGET_WIDE_FUNCTIONS,
     TmfFunction,
     TmfResponse,
     name_of,
@@ -64,7 +65,6 @@ _GOOD, _CHECK_CONDITION = 0x00, 0x02
 _SPTD, _AUX = "ScsiPassThroughDirect", "ScsiPassThroughAuxiliary"
 _SET_WIDE = (TmfFunction.ABORT_TASK_SET, TmfFunction.CLEAR_TASK_SET,
              TmfFunction.LOGICAL_UNIT_RESET)
-_TARGET_WIDE = (TmfFunction.TARGET_WARM_RESET, TmfFunction.TARGET_COLD_RESET)
 
 
 @dataclass(frozen=True)
@@ -277,7 +277,7 @@ def _forget_tasks(oracle: SessionOracle, tasks: dict[int, int], function: int,
             del tasks[cookie]
     elif function == TmfFunction.I_T_NEXUS_RESET:
         tasks.clear()
-    elif function in _TARGET_WIDE:
+    elif function in TARGET_WIDE_FUNCTIONS:
         for other in oracle.live.values():
             other.clear()
 
