@@ -260,7 +260,7 @@ def _flat_text(meta: Mapping[str, object]) -> str | None:
     ``None`` for anything else (a float, a list, a dict, an ``int`` subclass: the encoder)."""
     parts = []
     for key, value in meta.items():
-        name = _KEY_TEXTS.get(key)  # type: ignore[call-overload]  # (any key: found or not)
+        name = _KEY_TEXTS.get(key)  # (any key: a text one is found or not, as any other)
         if name is None:
             if type(key) is not str:
                 return None
@@ -269,9 +269,9 @@ def _flat_text(meta: Mapping[str, object]) -> str | None:
                 _KEY_TEXTS[key] = name
         kind = type(value)
         if kind is str:
-            parts.append(name + _string_text(value))
+            parts.append(name + _string_text(value))  # type: ignore[arg-type]
         elif kind is int:
-            parts.append(name + int.__repr__(value))  # type: ignore[arg-type]
+            parts.append(name + int.__repr__(value))
         elif kind is bool or value is None:
             parts.append(name + _LITERALS[value])  # type: ignore[index]
         else:
