@@ -50,9 +50,9 @@ from iscsitgt_spt.codec.bounded import line_too_long, text_line_bound
 from iscsitgt_spt.codec.capture.detect import (
     FORMATS,
     SNIFF_LINES,
-    detection_settled,
     RawRecord,
     detect_format,
+    detection_settled,
     open_capture_lines,
     read_capture,
 )

@@ -22,7 +22,6 @@ import pytest
 from _inprocess import run_main
 from iscsitgt_spt.cli._input import read_head, read_some
 
-
 #: Other tools' real output (origins: tests/vectors/README.md).
 CAPTURES = Path(__file__).resolve().parents[1] / "vectors" / "captures"
 #: The samples the package ships (``iscsitgt-spt samples``).
