@@ -158,20 +158,20 @@ def _sniffed(line: str) -> str:
     return head[:cut] if cut > 0 else head
 
 
-def _first_content(lines: list[str]) -> tuple[list[str], str]:
-    """(the lines that are not blank; the first of them that is not a comment, or the first
-    comment when all are)."""
+def _content(lines: list[str]) -> tuple[list[str], list[str]]:
+    """(the lines that are not blank; those of them that are not comments)."""
     content = [line for line in lines if line.strip()]
-    if not content:
-        raise InputFormatError("empty input: no capture to read")
     # Comment lines (allowed by our JSONL format and by plain hex) say nothing about the format.
-    uncommented = [line for line in content if not line.lstrip("\ufeff").lstrip().startswith("#")]
-    return content, (uncommented or content)[0].lstrip("\ufeff").lstrip()
+    return content, [line for line in content
+                     if not line.lstrip("\ufeff").lstrip().startswith("#")]
 
 
 def _detect_lines(lines: list[str]) -> str:
     lines = [_sniffed(line) for line in lines]
-    content, first = _first_content(lines)
+    content, uncommented = _content(lines)
+    if not content:
+        raise InputFormatError("empty input: no capture to read")
+    first = (uncommented or content)[0].lstrip("\ufeff").lstrip()
     return _json_format(first) or _detect_text(lines, content)
 
 
@@ -202,11 +202,11 @@ def _settled(data: bytes) -> str | None:
     control = _CONTROL_BYTE.search(prefix)
     if control is not None:  # only the lines before the first that is not text
         prefix = prefix[: prefix.rfind(b"\n", 0, control.start()) + 1]
-    lines = [_sniffed(line) for line in (_as_text(prefix) or "").splitlines()]
-    content = [line for line in lines if line.strip()]
-    if not any(not line.lstrip("\ufeff").lstrip().startswith("#") for line in content):
+    content, uncommented = _content(
+        [_sniffed(line) for line in (_as_text(prefix) or "").splitlines()])
+    if not uncommented:
         return None  # the first line of content that is not a comment has not come yet
-    return _json_format(_first_content(lines)[1]) or _named_format(content)
+    return _json_format(uncommented[0].lstrip("\ufeff").lstrip()) or _named_format(content)
 
 
 def detection_settled(head: bytes) -> bool:
