@@ -34,7 +34,8 @@ Model decisions (each one a labelled assumption):
   task not open -> TASK_DOES_NOT_EXIST; QUERY TASK / QUERY TASK SET -> FUNCTION_SUCCEEDED when
   a matching task is open, else FUNCTION_COMPLETE (RFC 7144 §4.3); everything else
   FUNCTION_COMPLETE (resets and set-wide functions also drop the open tasks they cover; a
-  target warm or cold reset those of every session: :data:`CROSSING` tells such a request).
+  target warm or cold reset those of every session: :data:`CROSSING` tells such a request,
+  and binds what it does).
 * **Pass-through** (IOCTL_SCSI_PASS_THROUGH_DIRECT): the buffer must hold a whole
   SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY of the target's profile with SPTD.Length, AUX.Size and
   AUX.Signature right, CdbLength 1..16 and the sense buffer inside the input after the
@@ -109,6 +110,7 @@ __all__ = [
     "FAULTS",
     "GOOD",
     "MINIPORT_HANDLERS",
+    "Crossing",
     "Fault",
     "Session",
     "SimReturnCode",
@@ -319,6 +321,9 @@ class SimulatedTarget(Transport):
             for s in STRUCTURES.values() if (code := control_code_of(s)) is not None
         }
         self._pass_through = get_layout(SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY, profile)
+        #: how many requests this target answered changed sessions they do not name (the
+        #: effects of :data:`CROSSING` applied; :meth:`follow` does not count)
+        self.crossed = 0
         #: where each request's session cookies are (sessions_named), by layout
         self._session_spans: dict[int, tuple[tuple[int, int], ...]] = {}
 
@@ -361,27 +366,20 @@ class SimulatedTarget(Transport):
         if layout is None or len(data) < layout.size:
             return False
         crossing = CROSSING.get(layout.template)
-        return crossing is not None and crossing(_Buffer(data, layout))
+        return crossing is not None and crossing.applies(_Buffer(data, layout))
 
-    def first_crossing(
-        self, requests: Iterable[tuple[int, tuple[int, bytes] | None]]
-    ) -> int | None:
-        """The number of the first of ``requests`` ((number, (IOCTL, input) or ``None``), in
-        the order they are sent) that may change sessions it does not name: a request that
-        :meth:`crosses_sessions` and names a session an earlier request may have started (a
-        TMF naming no session a START made finds none, and changes nothing).  ``None``: the
-        requests can be answered by several targets, each holding some sessions."""
-        started: set[int] = set()
-        for number, request in requests:
-            layout = None if request is None else self._layout_of(*request)
-            if layout is None or request is None:
-                continue
-            named = self.sessions_named(*request)
-            if MINIPORT_HANDLERS.get(layout.template) is SimulatedTarget._start:
-                started.update(named)
-            elif started.intersection(named) and self.crosses_sessions(*request):
-                return number
-        return None
+    def follow(self, code: int, data: bytes) -> None:
+        """Apply to this target's sessions what the request ``data`` (sent with IOCTL
+        ``code``) that :meth:`crosses_sessions` did to them when *another* target, holding the
+        session it names, answered it and its effect happened there (:attr:`crossed` grew):
+        the effect bound to the request's definition in :data:`CROSSING` (a target reset
+        drops every session's open tasks), the same that answering it applies.  Several
+        targets, each holding some sessions, then hold what one target would."""
+        layout = self._layout_of(code, data)
+        crossing = None if layout is None else CROSSING.get(layout.template)
+        if layout is None or crossing is None or len(data) < layout.size:
+            raise ValueError("not a request that crosses sessions")
+        crossing.effect(self, _Buffer(data, layout))
 
     def _layout_of(self, code: int, data: bytes) -> Layout | None:
         """The layout of the request ``data`` sent with IOCTL ``code``, by its ControlCode
@@ -473,13 +471,12 @@ class SimulatedTarget(Transport):
                 request.put("Response", TmfResponse.FUNCTION_COMPLETE)
                 return SimReturnCode.SUCCESS
             return SimReturnCode.UNKNOWN_SESSION
-        request.put("Response", self._tmf_response(
-            session, request.get("TaskManagementFunction"), request.get("Lun"),
-            request.get("ReferenceTaskCookie"),
-        ))
+        request.put("Response", self._tmf_response(session, request))
         return SimReturnCode.SUCCESS
 
-    def _tmf_response(self, session: Session, code: int, lun: int, ref: int) -> TmfResponse:
+    def _tmf_response(self, session: Session, request: _Buffer) -> TmfResponse:
+        code, lun, ref = (request.get("TaskManagementFunction"), request.get("Lun"),
+                          request.get("ReferenceTaskCookie"))
         if code > 0x7F:
             return TmfResponse.FUNCTION_REJECTED
         try:
@@ -505,9 +502,9 @@ class SimulatedTarget(Transport):
                 del tasks[cookie]
         elif function is TmfFunction.I_T_NEXUS_RESET:
             tasks.clear()
-        elif function in TARGET_WIDE_FUNCTIONS:
-            for other in self.sessions.values():
-                other.tasks.clear()
+        elif (crossing := CROSSING[ISCSITGT_SPT_TMF]).applies(request):
+            crossing.effect(self, request)
+            self.crossed += 1
         return TmfResponse.FUNCTION_COMPLETE
 
     def _abort_task(self, session: Session, lun: int, ref: int) -> TmfResponse:
@@ -594,9 +591,28 @@ MINIPORT_HANDLERS: dict[CStruct, Callable[[SimulatedTarget, _Buffer], SimReturnC
     ISCSITGT_SPT_TMF: SimulatedTarget._tmf,
 }
 
-#: Which requests of a structure may change sessions they do not name (by their bytes):
-#: a TMF of a target-wide function (:data:`TARGET_WIDE_FUNCTIONS`).
-CROSSING: dict[CStruct, Callable[[_Buffer], bool]] = {
-    ISCSITGT_SPT_TMF: lambda request: (
-        request.get("TaskManagementFunction") in TARGET_WIDE_FUNCTIONS),
+def _reset_target(target: SimulatedTarget, request: _Buffer) -> None:
+    """A target warm or cold reset: the open tasks of every session dropped (a target reset
+    acts on every I_T nexus, RFC 7143 §11.5.1)."""
+    for session in target.sessions.values():
+        session.tasks.clear()
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """Requests of one structure that may change sessions they do not name: which ones (by
+    their bytes), and what answering one does to the sessions of the target (applied by the
+    request's handler when it succeeds, and by :meth:`SimulatedTarget.follow` on a target
+    holding other sessions)."""
+
+    applies: Callable[[_Buffer], bool]
+    effect: Callable[[SimulatedTarget, _Buffer], None]
+
+
+#: Which requests of a structure may change sessions they do not name, and how: a TMF of a
+#: target-wide function (:data:`TARGET_WIDE_FUNCTIONS`) drops every session's open tasks.
+CROSSING: dict[CStruct, Crossing] = {
+    ISCSITGT_SPT_TMF: Crossing(
+        applies=lambda request: request.get("TaskManagementFunction") in TARGET_WIDE_FUNCTIONS,
+        effect=_reset_target),
 }
