@@ -375,11 +375,11 @@ class SimulatedTarget(Transport):
         the effect bound to the request's definition in :data:`CROSSING` (a target reset
         drops every session's open tasks), the same that answering it applies.  Several
         targets, each holding some sessions, then hold what one target would."""
-        layout = self._layout_of(code, data)
-        crossing = None if layout is None else CROSSING.get(layout.template)
-        if layout is None or crossing is None or len(data) < layout.size:
+        if not self.crosses_sessions(code, data):
             raise ValueError("not a request that crosses sessions")
-        crossing.effect(self, _Buffer(data, layout))
+        layout = self._layout_of(code, data)
+        assert layout is not None
+        CROSSING[layout.template].effect(self, _Buffer(data, layout))
 
     def _layout_of(self, code: int, data: bytes) -> Layout | None:
         """The layout of the request ``data`` sent with IOCTL ``code``, by its ControlCode
