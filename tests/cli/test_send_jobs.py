@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 import pytest
+from iscsitgt_spt.cli import _jobs
 from iscsitgt_spt.cli._jobs import keyed_map
 from iscsitgt_spt.codec import build, encode
 from iscsitgt_spt.codec.capture.jsonl import parse_line
@@ -358,3 +359,91 @@ def test_follow_does_what_the_reset_did_to_another_targets_sessions() -> None:
     assert second.ioctl(*query, len(query[1]))[response] == 0
     with pytest.raises(ValueError, match="crosses sessions"):
         second.follow(*query)
+
+
+# keyed_map's barriers, on a model whose rules are written here: a state holds, per key, the
+# items seen since the last reset; a reset item (the barrier) clears every key's items when
+# its own key has any (it "happened"), which the workers not holding that key then follow.
+def _seen(state: dict, item: tuple[int, int | None, bool]) -> tuple[int, tuple[int, ...]]:  # type: ignore[type-arg]
+    n, key, _ = item
+    state.setdefault(key, []).append(n)
+    return n, tuple(state[key])
+
+
+def _reset(state: dict, item: tuple[int, int | None, bool]) -> tuple[tuple[int, bool], bool]:  # type: ignore[type-arg]
+    happened = bool(state.get(item[1]))
+    if happened:
+        state.clear()
+    if item[0] == 666:
+        raise ValueError("a barrier's answer that fails")
+    return (item[0], happened), happened
+
+
+def _follow_reset(state: dict, happened: bool) -> None:  # type: ignore[type-arg]
+    if happened:
+        state.clear()
+
+
+def _is_reset(item: tuple[int, int | None, bool]) -> bool:
+    return item[2]
+
+
+def _new_state(extra: object) -> dict:  # type: ignore[type-arg]
+    return {}
+
+
+def _by_key(item: tuple[int, int | None, bool]) -> int | None:
+    return item[1]
+
+
+_RESETS = _jobs.Barrier(_is_reset, _reset, _follow_reset)
+
+
+def _one_state(items: list[tuple[int, int | None, bool]]) -> list[object]:
+    """What one state answering every item in order gives (the rules above, inline)."""
+    state: dict[int | None, list[int]] = {}
+    out: list[object] = []
+    for n, key, reset in items:
+        if reset:
+            happened = bool(state.get(key))
+            if happened:
+                state.clear()
+            out.append((n, happened))
+        else:
+            state.setdefault(key, []).append(n)
+            out.append((n, tuple(state[key])))
+    return out
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_keyed_map_barriers_give_what_one_state_gives(monkeypatch, jobs) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("iscsitgt_spt.cli._jobs.CHUNK_RECORDS", 5)
+    # Resets: first and last of a round, two in a row, of a key with and without items, of
+    # no key; keys that fall on every worker.
+    items = [(n, None if n % 11 == 0 else n % 5, n % 5 == 0 or n % 13 in (3, 4))
+             for n in range(300)]
+    want = _one_state(items)
+    assert {happened for (_, happened), (_, _, reset) in zip(want, items) if reset} == {
+        True, False}
+    got = list(keyed_map(_new_state, _seen, iter(items), _by_key, jobs, barrier=_RESETS))
+    assert got == want
+
+
+def test_keyed_map_barrier_that_fails_is_one_error_not_a_hang(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("iscsitgt_spt.cli._jobs.CHUNK_RECORDS", 7)
+    items = [(n, n % 4, n in (30, 666)) for n in range(1000)]
+    with pytest.raises(ValueError, match="a barrier's answer that fails"):
+        for _ in keyed_map(_new_state, _seen, iter(items), _by_key, 2, barrier=_RESETS):
+            pass
+
+
+def _dies_at_reset(state: dict, item: tuple[int, int | None, bool]) -> tuple[object, bool]:  # type: ignore[type-arg]
+    os._exit(3)  # the owner of a barrier killed: the others wait for its news in vain
+
+
+def test_keyed_map_barrier_owner_lost_is_worker_lost() -> None:
+    items = [(n, n % 4, n == 40) for n in range(2000)]
+    with pytest.raises(_jobs.WorkerLost):
+        for _ in keyed_map(_new_state, _seen, iter(items), _by_key, 2,
+                           barrier=_jobs.Barrier(_is_reset, _dies_at_reset, _follow_reset)):
+            pass
