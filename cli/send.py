@@ -452,9 +452,8 @@ def _router(
         request = _request(line, lineno, bound)
         if request is None:
             return _Item(lineno, line, None)
-        sessions = target.sessions_named(*request)
-        return _Item(lineno, line, hash(sessions) if sessions else None,
-                     target.crosses_sessions(*request))
+        sessions, crossing = target.reach(*request)
+        return _Item(lineno, line, hash(sessions) if sessions else None, crossing)
 
     return route
 

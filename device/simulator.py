@@ -315,6 +315,8 @@ class SimulatedTarget(Transport):
         #: handles a STOP ended (for the planted faults; a new START takes one out again)
         self.stopped: set[int] = set()
         self._header = get_layout(SRB_IO_CONTROL, profile)
+        member = self._header.member("ControlCode")
+        self._control_code = member.offset, member.end
         # Every request the spec registers, by the control code its definition carries.
         self._requests = {
             code: get_layout(s, profile)
@@ -324,8 +326,8 @@ class SimulatedTarget(Transport):
         #: how many requests this target answered changed sessions they do not name (the
         #: effects of :data:`CROSSING` applied; :meth:`follow` does not count)
         self.crossed = 0
-        #: where each request's session cookies are (sessions_named), by layout
-        self._session_spans: dict[int, tuple[tuple[int, int], ...]] = {}
+        #: where each request's session cookies are, and how it may cross (reach), by layout
+        self._reach: dict[int, tuple[tuple[tuple[int, int], ...], Crossing | None]] = {}
 
     def __repr__(self) -> str:
         faults = f" faults={','.join(sorted(self.faults))}" if self.faults else ""
@@ -347,26 +349,32 @@ class SimulatedTarget(Transport):
         the request for (:meth:`Layout.cookies`, under the target's profile).  Empty when the
         request names none, or is refused before any handler reads it (the state is then
         untouched, whichever target answers)."""
-        layout = self._layout_of(code, data)
-        if layout is None:
-            return ()
-        spans = self._session_spans.get(id(layout))  # (the target holds its layouts)
-        if spans is None:
-            spans = self._session_spans[id(layout)] = tuple(
-                (c.member.offset, c.member.end) for c in layout.cookies()
-                if c.identifies == "session")
-        return tuple(int.from_bytes(data[start:end], "little")
-                     for start, end in spans if len(data) >= end)
+        return self.reach(code, data)[0]
 
     def crosses_sessions(self, code: int, data: bytes) -> bool:
         """Whether answering ``data`` (sent with IOCTL ``code``) may change sessions it does
         not name (:data:`CROSSING`: a target reset clears every session's tasks).  Such a
-        request cannot be answered by a target holding only some of the sessions."""
+        request cannot be answered by a target holding only some of the sessions alone: the
+        others :meth:`follow` it."""
+        return self.reach(code, data)[1]
+
+    def reach(self, code: int, data: bytes) -> tuple[tuple[int, ...], bool]:
+        """:meth:`sessions_named` and :meth:`crosses_sessions` at once (the request's layout
+        found once)."""
         layout = self._layout_of(code, data)
-        if layout is None or len(data) < layout.size:
-            return False
-        crossing = CROSSING.get(layout.template)
-        return crossing is not None and crossing.applies(_Buffer(data, layout))
+        if layout is None:
+            return (), False
+        found = self._reach.get(id(layout))  # (the target holds its layouts)
+        if found is None:
+            found = self._reach[id(layout)] = (
+                tuple((c.member.offset, c.member.end) for c in layout.cookies()
+                      if c.identifies == "session"),
+                CROSSING.get(layout.template))
+        spans, crossing = found
+        named = tuple(int.from_bytes(data[start:end], "little")
+                      for start, end in spans if len(data) >= end)
+        return named, (crossing is not None and len(data) >= layout.size
+                       and crossing.applies(_Buffer(data, layout)))
 
     def follow(self, code: int, data: bytes) -> None:
         """Apply to this target's sessions what the request ``data`` (sent with IOCTL
@@ -387,8 +395,8 @@ class SimulatedTarget(Transport):
         if code == IOCTL_SCSI_MINIPORT:
             if len(data) < self._header.size:
                 return None
-            field = self._header.member("ControlCode")
-            return self._requests.get(int.from_bytes(data[field.offset:field.end], "little"))
+            start, end = self._control_code
+            return self._requests.get(int.from_bytes(data[start:end], "little"))
         return self._pass_through if code == ASSUMED_PASS_THROUGH_IOCTL else None
 
     # -- transport ----------------------------------------------------------------------------
