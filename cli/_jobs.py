@@ -270,6 +270,7 @@ def keyed_map(
         return
     crossing = barrier.crossing if barrier is not None else None
     pool = _KeyedPool(setup, work, barrier, extra, jobs)
+    done = False
     try:
         for number, chunk in enumerate(chunked(items)):
             pool.submit(number, [(route(item), item, crossing is not None and crossing(item))
@@ -278,8 +279,9 @@ def keyed_map(
                 yield from pool.next_round()
         while pool.in_flight():
             yield from pool.next_round()
+        done = True
     finally:
-        pool.stop()
+        pool.stop(at_once=not done)
 
 
 def _close(state: Any) -> None:
@@ -380,16 +382,17 @@ class _KeyedPool:
                 raise results
             return number, worker, results
 
-    def stop(self) -> None:
+    def stop(self, at_once: bool = False) -> None:
         """The workers ended: each told to stop after its inbox (what they still send read
-        and dropped, so that none waits to send it); at once where one was lost (another
-        may wait for its news)."""
+        and dropped, so that none waits to send it); ``at_once`` (the results are not
+        wanted: Ctrl-C, an error) or where a worker was lost (another may wait for its
+        news), they are terminated without finishing their inboxes."""
         import queue
         import time
 
         for inbox in self.inboxes:
             inbox.put(None)
-        deadline = time.monotonic() + (0 if self.lost else 5)
+        deadline = time.monotonic() + (0 if at_once or self.lost else 5)
         while time.monotonic() < deadline and any(w.is_alive() for w in self.workers):
             with contextlib.suppress(queue.Empty):
                 self.outbox.get(timeout=0.05)

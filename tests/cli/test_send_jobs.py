@@ -12,6 +12,10 @@ from __future__ import annotations
 import collections
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -447,3 +451,37 @@ def test_keyed_map_barrier_owner_lost_is_worker_lost() -> None:
         for _ in keyed_map(_new_state, _seen, iter(items), _by_key, 2,
                            barrier=_jobs.Barrier(_is_reset, _dies_at_reset, _follow_reset)):
             pass
+
+
+def test_ctrl_c_with_workers_between_resets_is_one_line_and_130(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Workers waiting at barriers (a reset every third line) when Ctrl-C comes: exit 130, the
+    # summary so far, one line on stderr, the recording whole lines in input order.
+    requests = _reset_corpus()
+    corpus = _write(tmp_path / "slow.jsonl", requests[:2] + requests[2:5] * 3000)
+    capture = tmp_path / "rec.jsonl"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "iscsitgt_spt", "send", "--fuzz-corpus", str(corpus),
+         "--device", "sim:delay=0.002", "--record", str(capture), "--jobs", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # (test_send.py)
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and (
+                not capture.exists() or capture.read_text().count("\n") < 20):
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert (proc.returncode, stderr) == (130, "iscsitgt-spt send: interrupted\n")
+    assert stdout.startswith("sent ") and stdout.splitlines()[0].endswith(" (interrupted)")
+    sent = int(stdout.split()[1].rstrip(","))
+    recorded = capture.read_text().split("\n")
+    assert recorded[-1] == ""  # whole lines
+    wanted = [d.hex() for _, d in requests[:2] + requests[2:5] * 3000]
+    assert [json.loads(line)["in"] for line in recorded[:-1]] == wanted[:len(recorded) - 1]
+    # The interrupt may land between a record's line and the count: at most one apart.
+    assert 20 <= sent <= len(recorded) - 1 <= sent + 1 < len(wanted)
