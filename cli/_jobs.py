@@ -233,11 +233,14 @@ class Barrier(NamedTuple):
     target reset): ``crossing(item)`` tells such an item (in this process, as it routes it);
     the worker its key routes it to does ``answer(state, item)``, which gives its result and
     the news of what it did to other keys; every other worker does ``follow(state, news)``
-    after every item before it and before any after it.  Module-level functions."""
+    after every item before it and before any after it, unless ``moot(state, item)`` says
+    that following it cannot change that state whatever the news (then that worker goes on
+    without waiting for the news).  Module-level functions."""
 
     crossing: Callable[[Any], bool]
     answer: Callable[[Any, Any], tuple[Any, Any]]
     follow: Callable[[Any, Any], None]
+    moot: Callable[[Any, Any], bool] | None = None
 
 
 def keyed_map(
@@ -292,11 +295,12 @@ def _close(state: Any) -> None:
 
 class _Share(NamedTuple):
     """A worker's items of one round, the barriers among them it answers (index -> barrier
-    number) and those it follows ((index of the item it comes before, barrier number))."""
+    number) and those it follows ((index of the item it comes before, barrier number, the
+    barrier's item))."""
 
     items: list[Any]
     owned: dict[int, int]
-    follows: list[tuple[int, int]]
+    follows: list[tuple[int, int, Any]]
 
 
 class _KeyedPool:
@@ -344,7 +348,7 @@ class _KeyedPool:
                 for other in range(self.jobs):
                     if other != worker:
                         them = shares.setdefault(other, _Share([], {}, []))
-                        them.follows.append((len(them.items), self.barriers))
+                        them.follows.append((len(them.items), self.barriers, item))
             share.items.append(item)
             order.append(worker)
         for worker, share in shares.items():
@@ -423,6 +427,7 @@ class _Worker:
         self.number = number
         self.newsboxes = newsboxes
         self.heard: dict[int, Any] = {}  # news of barriers come before they were waited for
+        self.unwanted: set[int] = set()  # barriers followed without their news (moot)
 
     def share(self, state: Any, share: _Share) -> list[Any]:
         """The results of a share's items, the barriers in it answered or followed."""
@@ -434,12 +439,12 @@ class _Worker:
         try:
             for index, item in enumerate(share.items):
                 while follows and follows[0][0] == index:
-                    self._follow(state, follows.popleft()[1])
+                    self._follow(state, *follows.popleft()[1:])
                 barrier = share.owned.pop(index, None)
                 results.append(work(state, item) if barrier is None
                                else self._answer(state, item, barrier))
             while follows:
-                self._follow(state, follows.popleft()[1])
+                self._follow(state, *follows.popleft()[1:])
         finally:
             for barrier in share.owned.values():  # (not reached: an item before it raised)
                 self._tell(barrier, _FAILED)
@@ -459,15 +464,36 @@ class _Worker:
             if other != self.number:
                 box.put((barrier, None if news is _FAILED else news, news is _FAILED))
 
-    def _follow(self, state: Any, barrier: int) -> None:
+    def _follow(self, state: Any, barrier: int, item: Any) -> None:
         assert self.barrier is not None
-        inbox = self.newsboxes[self.number]
+        moot = self.barrier.moot
+        if moot is not None and moot(state, item):
+            self.unwanted.add(barrier)
+            self._hear(block=False)  # (what came meanwhile, dropped if unwanted)
+            return
         while barrier not in self.heard:
-            number, news, failed = inbox.get()
-            self.heard[number] = (news, failed)
+            self._hear(block=True)
         news, failed = self.heard.pop(barrier)
         if not failed:
             self.barrier.follow(state, news)
+
+    def _hear(self, block: bool) -> None:
+        """The news in this worker's box: one (``block``), or what is there (none waited
+        for); the news of barriers followed without them dropped."""
+        import queue
+
+        inbox = self.newsboxes[self.number]
+        while True:
+            try:
+                number, news, failed = inbox.get() if block else inbox.get_nowait()
+            except queue.Empty:
+                return
+            if number in self.unwanted:
+                self.unwanted.discard(number)
+            else:
+                self.heard[number] = (news, failed)
+            if block:
+                return
 
 
 def _keyed_worker(worker: _Worker, extra: Any, inbox: Any, outbox: Any) -> None:

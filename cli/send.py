@@ -413,8 +413,17 @@ def _follow(target: _Target, request: tuple[int, bytes] | None) -> None:
         simulated.follow(*request)
 
 
+def _moot(target: _Target, item: _Item) -> bool:
+    """Whether following another worker's crossing line cannot change this worker's sessions
+    (a reset, when none of them holds an open task): then it does not wait for the news."""
+    simulated = target.transport
+    assert isinstance(simulated, SimulatedTarget)
+    request = _request(item.line, item.lineno, target.bound)
+    return request is None or not simulated.follow_changes(*request)
+
+
 #: With --jobs: a target reset answered by one worker, followed by the others.
-_BARRIER = Barrier(_crossing, _answer_crossing, _follow)
+_BARRIER = Barrier(_crossing, _answer_crossing, _follow, _moot)
 
 
 def _request(line: bytes, lineno: int, bound: int) -> tuple[int, bytes] | None:

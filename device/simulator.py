@@ -383,11 +383,22 @@ class SimulatedTarget(Transport):
         the effect bound to the request's definition in :data:`CROSSING` (a target reset
         drops every session's open tasks), the same that answering it applies.  Several
         targets, each holding some sessions, then hold what one target would."""
+        crossing, request = self._crossing(code, data)
+        crossing.effect(self, request)
+
+    def follow_changes(self, code: int, data: bytes) -> bool:
+        """Whether :meth:`follow` of the request could change this target now (a reset: some
+        session holds an open task); ``False``: this target holds the same whether or not
+        the request's effect happened where it was answered."""
+        crossing, _ = self._crossing(code, data)
+        return crossing.changes(self)
+
+    def _crossing(self, code: int, data: bytes) -> tuple[Crossing, _Buffer]:
         if not self.crosses_sessions(code, data):
             raise ValueError("not a request that crosses sessions")
         layout = self._layout_of(code, data)
         assert layout is not None
-        CROSSING[layout.template].effect(self, _Buffer(data, layout))
+        return CROSSING[layout.template], _Buffer(data, layout)
 
     def _layout_of(self, code: int, data: bytes) -> Layout | None:
         """The layout of the request ``data`` sent with IOCTL ``code``, by its ControlCode
@@ -606,15 +617,21 @@ def _reset_target(target: SimulatedTarget, request: _Buffer) -> None:
         session.tasks.clear()
 
 
+def _open_tasks(target: SimulatedTarget) -> bool:
+    """Whether a session of the target holds an open task (what a reset can change)."""
+    return any(session.tasks for session in target.sessions.values())
+
+
 @dataclass(frozen=True)
 class Crossing:
     """Requests of one structure that may change sessions they do not name: which ones (by
     their bytes), and what answering one does to the sessions of the target (applied by the
     request's handler when it succeeds, and by :meth:`SimulatedTarget.follow` on a target
-    holding other sessions)."""
+    holding other sessions), and whether that effect can change a target as it is now."""
 
     applies: Callable[[_Buffer], bool]
     effect: Callable[[SimulatedTarget, _Buffer], None]
+    changes: Callable[[SimulatedTarget], bool]
 
 
 #: Which requests of a structure may change sessions they do not name, and how: a TMF of a
@@ -622,5 +639,5 @@ class Crossing:
 CROSSING: dict[CStruct, Crossing] = {
     ISCSITGT_SPT_TMF: Crossing(
         applies=lambda request: request.get("TaskManagementFunction") in TARGET_WIDE_FUNCTIONS,
-        effect=_reset_target),
+        effect=_reset_target, changes=_open_tasks),
 }

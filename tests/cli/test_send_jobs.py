@@ -355,11 +355,13 @@ def test_follow_does_what_the_reset_did_to_another_targets_sessions() -> None:
     query = requests[3]
     response = get_layout("ISCSITGT_SPT_TMF").member("Response").offset
     assert second.ioctl(*query, len(query[1]))[response] == 7
+    assert (first.follow_changes(*requests[4]), second.follow_changes(*requests[4])) == (
+        False, True)  # (task 5 is open on the second only)
     assert first.crossed == 0
     first.ioctl(*requests[4], len(requests[4][1]))
     assert (first.crossed, second.crossed) == (1, 0)
     second.follow(*requests[4])
-    assert second.crossed == 0
+    assert second.crossed == 0 and not second.follow_changes(*requests[4])
     assert second.ioctl(*query, len(query[1]))[response] == 0
     with pytest.raises(ValueError, match="crosses sessions"):
         second.follow(*query)
@@ -400,7 +402,13 @@ def _by_key(item: tuple[int, int | None, bool]) -> int | None:
     return item[1]
 
 
+def _nothing_to_clear(state: dict, item: tuple[int, int | None, bool]) -> bool:  # type: ignore[type-arg]
+    return not state
+
+
 _RESETS = _jobs.Barrier(_is_reset, _reset, _follow_reset)
+# The same, a worker with nothing to clear going on without waiting for the news.
+_RESETS_MOOT = _jobs.Barrier(_is_reset, _reset, _follow_reset, _nothing_to_clear)
 
 
 def _one_state(items: list[tuple[int, int | None, bool]]) -> list[object]:
@@ -419,8 +427,9 @@ def _one_state(items: list[tuple[int, int | None, bool]]) -> list[object]:
     return out
 
 
+@pytest.mark.parametrize("barrier", [_RESETS, _RESETS_MOOT], ids=["wait", "moot"])
 @pytest.mark.parametrize("jobs", [2, 3])
-def test_keyed_map_barriers_give_what_one_state_gives(monkeypatch, jobs) -> None:  # type: ignore[no-untyped-def]
+def test_keyed_map_barriers_give_what_one_state_gives(monkeypatch, jobs, barrier) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr("iscsitgt_spt.cli._jobs.CHUNK_RECORDS", 5)
     # Resets: first and last of a round, two in a row, of a key with and without items, of
     # no key; keys that fall on every worker.
@@ -429,7 +438,7 @@ def test_keyed_map_barriers_give_what_one_state_gives(monkeypatch, jobs) -> None
     want = _one_state(items)
     assert {happened for (_, happened), (_, _, reset) in zip(want, items) if reset} == {
         True, False}
-    got = list(keyed_map(_new_state, _seen, iter(items), _by_key, jobs, barrier=_RESETS))
+    got = list(keyed_map(_new_state, _seen, iter(items), _by_key, jobs, barrier=barrier))
     assert got == want
 
 
