@@ -24,7 +24,7 @@ Every run: standard output to /dev/null (to a file in the first round), without
 * the wall time, and the speed-up (time at 1 / time at N, median of the paired rounds):
   meaningful only on free cores (the load average is printed before and after);
 * the CPU time of all processes, and its ratio to ``--jobs 1``'s (the *overhead*: what the
-  workers cost beyond the work itself; the load of the machine does not change it);
+  workers cost beyond the work itself; see the last point for what the machine adds);
 * the CPU time of the main process (the one reader and writer) as a share of the total:
   with N workers the work can go N times as fast only while that share stays well under
   1/N, or the main process is what the workers wait for;
@@ -33,7 +33,13 @@ Every run: standard output to /dev/null (to a file in the first round), without
   a core (the machine's load), both from ``/proc/thread-self/schedstat``;
 * the page faults of the main process and of the workers (``ru_minflt``): memory taken from
   the system and given back again and again (a large text made per part) shows there first;
-* the peak resident set of the largest process (peak.py).
+* the peak resident set of the largest process (peak.py);
+* decode: the CPU of a ``--jobs N`` run whose pool's work is done in the one process (each
+  part and its answer still pickled), as a ratio to ``--jobs 1``'s: what the code itself adds.
+  The CPU of all processes also holds what the machine adds: two busy cores slow each other
+  (shared caches, memory, a host's hyperthreads), and a loaded machine slows a lone process
+  that is moved from core to core; so that ratio does move with the load (0.92x at load 8,
+  1.13x at load 1.7 on one machine), and the one-process figure tells the code's part.
 
 Speed-up bound from the load-independent figures: with a total CPU overhead ``o`` and the
 work spread on N cores, the wall time cannot go below ``o / N`` of ``--jobs 1``'s; the
@@ -93,6 +99,20 @@ def _report():
                    "worker_faults": kids.ru_minflt, "main_peak_kib": me.ru_maxrss,
                    "worker_peak_kib": kids.ru_maxrss}, f)
 atexit.register(_report)
+if os.environ.get("JOBS_BENCH_IN_ONE") == "1":
+    # The pool's work done here, in turn, each part and its answer pickled as to a process.
+    import concurrent.futures, pickle
+    class _InOne:
+        def __init__(self, max_workers, mp_context, initializer, initargs):
+            initializer(*initargs)
+        def submit(self, fn, *args):
+            args = pickle.loads(pickle.dumps(args, pickle.HIGHEST_PROTOCOL))
+            done = concurrent.futures.Future()
+            done.set_result(pickle.loads(pickle.dumps(fn(*args), pickle.HIGHEST_PROTOCOL)))
+            return done
+        def shutdown(self, **kwargs):
+            pass
+    concurrent.futures.ProcessPoolExecutor = _InOne
 sys.argv[0] = "iscsitgt-spt"
 from iscsitgt_spt.cli import main
 sys.exit(main())
@@ -117,9 +137,12 @@ class Measured:
         return self.main_cpu / self.cpu if self.cpu else float("nan")
 
 
-def measure(args: list[str], out: str | None, tmp: str) -> Measured:
-    """Run ``iscsitgt-spt ARGS`` (stdout to the file ``out`` or /dev/null) under the wrapper."""
+def measure(args: list[str], out: str | None, tmp: str, in_one: bool = False) -> Measured:
+    """Run ``iscsitgt-spt ARGS`` (stdout to the file ``out`` or /dev/null) under the wrapper
+    (``in_one``: ``decode --jobs N``'s pool replaced by its work done in the one process)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    if in_one:
+        env["JOBS_BENCH_IN_ONE"] = "1"
     report = os.path.join(tmp, "usage.json")
     usage = run([sys.executable, "-c", _WRAPPER, report, *args],
                 stdout=out if out is not None else os.devnull, env=env)
@@ -166,10 +189,14 @@ def _recorded(path: str) -> list[dict[str, object]]:
     return records
 
 
-def compare(label: str, run_with: Any, same: Any, opts: argparse.Namespace) -> None:
+def compare(label: str, run_with: Any, same: Any, opts: argparse.Namespace,
+            in_one: Any = None) -> None:
     """Paired rounds of ``run_with(jobs, first)`` at 1 and at N; ``same()`` after the first
-    round says whether the two outputs are identical."""
-    speedups, overheads, shares = [], [], []
+    round says whether the two outputs are identical.  ``in_one()``, where given: a run of
+    ``--jobs N`` whose pool's work is done in the one process, its CPU a ratio to ``--jobs
+    1``'s: what the code adds (cutting, pickling, slots, the main process's part), without
+    what two busy cores cost each other or each worker's own warm-up."""
+    speedups, overheads, shares, codes = [], [], [], []
     for round_ in range(opts.rounds):
         first = round_ == 0
         one, many = run_with(1, first), run_with(opts.jobs, first)
@@ -180,9 +207,15 @@ def compare(label: str, run_with: Any, same: Any, opts: argparse.Namespace) -> N
         shares.append(many.main_share)
         print(f"round {round_ + 1}: {describe('--jobs 1', one)}")
         print(f"         {describe(f'--jobs {opts.jobs}', many)}")
+        if in_one is not None:
+            codes.append(in_one().cpu / one.cpu)
+            print(f"         the pool's work in one process: CPU {codes[-1]:.3f}x")
         print(f"         speed-up {speedups[-1]:.2f}x, CPU {overheads[-1]:.3f}x; "
               f"load {os.getloadavg()[0]:.2f}")
     print(f"{label}, {ratios_line(opts.jobs, overheads, shares, speedups)}")
+    if codes:
+        print(f"{label}, --jobs {opts.jobs} with the pool's work in one process: CPU "
+              f"{statistics.median(codes):.3f}x that of --jobs 1 (the code's own overhead)")
 
 
 def decode_part(opts: argparse.Namespace, tmp: str) -> None:
@@ -197,8 +230,12 @@ def decode_part(opts: argparse.Namespace, tmp: str) -> None:
         return measure(["decode", "--json", str(path), "--jobs", str(jobs)],
                        outs[jobs] if first else None, tmp)
 
+    def in_one() -> Measured:
+        return measure(["decode", "--json", str(path), "--jobs", str(opts.jobs)], None, tmp,
+                       in_one=True)
+
     compare(f"decode --json, {opts.records} records", run_with,
-            lambda: filecmp.cmp(outs[1], outs[opts.jobs], shallow=False), opts)
+            lambda: filecmp.cmp(outs[1], outs[opts.jobs], shallow=False), opts, in_one)
     path.unlink()
 
 
