@@ -41,7 +41,7 @@ Every run: standard output to /dev/null (to a file in the first round), without
   that is moved from core to core; so that ratio does move with the load (0.92x at load 8,
   1.13x at load 1.7 on one machine), and the one-process figure tells the code's part.
 
-Speed-up bound from the load-independent figures: with a total CPU overhead ``o`` and the
+Speed-up bound from the CPU figures: with a total CPU overhead ``o`` and the
 work spread on N cores, the wall time cannot go below ``o / N`` of ``--jobs 1``'s; the
 predicted speed-up printed is ``N / o`` when the main process's share is under 1/N, and
 ``1 / (o * share)`` (the main process's own time) when it is not (it assumes the work is
