@@ -12,10 +12,6 @@ from __future__ import annotations
 import collections
 import json
 import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -30,6 +26,7 @@ from iscsitgt_spt.spec.profiles import PROFILES, Profile
 from iscsitgt_spt.spec.registry import STRUCTURES, get_layout
 
 from tests.cli.conftest import run_cli, run_here
+from tests.cli.test_send import interrupted
 
 
 def _recorded(path: Path) -> tuple[list[dict], set]:  # type: ignore[type-arg]
@@ -468,24 +465,10 @@ def test_ctrl_c_with_workers_between_resets_is_one_line_and_130(tmp_path) -> Non
     requests = _reset_corpus()
     corpus = _write(tmp_path / "slow.jsonl", requests[:2] + requests[2:5] * 3000)
     capture = tmp_path / "rec.jsonl"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "iscsitgt_spt", "send", "--fuzz-corpus", str(corpus),
-         "--device", "sim:delay=0.002", "--record", str(capture), "--jobs", "2"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"},
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # (test_send.py)
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and (
-                not capture.exists() or capture.read_text().count("\n") < 20):
-            time.sleep(0.05)
-        os.kill(proc.pid, signal.SIGINT)
-        stdout, stderr = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert (proc.returncode, stderr) == (130, "iscsitgt-spt send: interrupted\n")
+    returncode, stdout, stderr = interrupted(
+        ["send", "--fuzz-corpus", str(corpus), "--device", "sim:delay=0.002", "--record",
+         str(capture), "--jobs", "2"], capture, 20)
+    assert (returncode, stderr) == (130, "iscsitgt-spt send: interrupted\n")
     assert stdout.startswith("sent ") and stdout.splitlines()[0].endswith(" (interrupted)")
     sent = int(stdout.split()[1].rstrip(","))
     recorded = capture.read_text().split("\n")
