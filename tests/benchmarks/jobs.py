@@ -16,7 +16,10 @@ sessions interleaved, whose answers depend on the order of their requests) is se
 N`` (N simulated targets, the lines routed by the sessions their requests name); the summary
 and the recording (but its ``time`` and ``pid``) of the first round are compared.  How evenly
 the sessions of a corpus fall on N workers bounds the speed-up too (the lines that name no
-session even it out).
+session even it out): the lines each worker is dealt, and the speed-up that split allows,
+are printed first (a ``fuzz --sessions`` run drives five sessions, which two workers cannot
+share evenly).  A target reset is a barrier: the other workers follow it at its place (each
+waits for its news unless none of its sessions holds an open task).
 
 Every run: standard output to /dev/null (to a file in the first round), without
 ``PYTHONUNBUFFERED``.  Per run it reports:
@@ -269,8 +272,31 @@ def send_part(opts: argparse.Namespace, tmp: str, kind: str) -> None:
         return (filecmp.cmp(outs[1], outs[opts.jobs], shallow=False)
                 and _recorded(recordings[1]) == _recorded(recordings[opts.jobs]))
 
-    compare(f"send --fuzz-corpus ({kind}, {count} lines) --device sim: --record", run_with,
-            same, opts)
+    label = f"send --fuzz-corpus ({kind}, {count} lines) --device sim: --record"
+    print(f"{label}: {_split(corpus, opts.jobs)}")
+    compare(label, run_with, same, opts)
+
+
+def _split(corpus: Path, jobs: int) -> str:
+    """How the command's routing deals the corpus's lines to ``jobs`` workers: the speed-up
+    the most loaded one allows, each line counted as the same work."""
+    from iscsitgt_spt.cli import send
+    from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE
+    from iscsitgt_spt.codec.safejson import json_text_bound
+    from iscsitgt_spt.device.simulator import SimulatedTarget
+
+    bound = json_text_bound(MAX_RECORD_SIZE)
+    route = send._router(argparse.Namespace(jobs=jobs), SimulatedTarget(), bound)
+    with corpus.open("rb") as lines:
+        items = [route(n, line) for n, line in enumerate(lines, 1)]
+    load = [0] * jobs
+    for item in items:  # (as keyed_map deals them: a line without a key to the least given)
+        worker = (min(range(jobs), key=load.__getitem__) if item.key is None
+                  else item.key % jobs)
+        load[worker] += 1
+    barriers = sum(item.crossing for item in items)
+    return (f"lines per worker {load}, {barriers} resets (barriers): the split allows at most "
+            f"{len(items) / max(load):.2f}x")
 
 
 def main() -> None:
