@@ -270,8 +270,9 @@ def _tmf(session: int, function: str, **values: int) -> tuple[int, bytes]:
         "ITNexusHandle": session, "TaskManagementFunction": function, **values})
 
 
-@pytest.mark.parametrize("piped", [False, True], ids=["file", "pipe"])
-@pytest.mark.parametrize("function", ["TARGET_WARM_RESET", "TARGET_COLD_RESET"])
+@pytest.mark.parametrize("function, piped", [("TARGET_WARM_RESET", False),
+                                              ("TARGET_COLD_RESET", True)],
+                         ids=["warm-file", "cold-pipe"])
 def test_a_target_reset_is_followed_by_every_worker(tmp_path, piped, function) -> None:  # type: ignore[no-untyped-def]
     requests = _reset_corpus()
     requests[4] = _tmf(_A, function)
