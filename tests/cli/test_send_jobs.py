@@ -475,12 +475,9 @@ def test_ctrl_c_with_workers_between_resets_is_one_line_and_130(tmp_path) -> Non
     recorded = capture.read_text().split("\n")
     assert recorded[-1] == ""  # whole lines
     wanted = [d.hex() for _, d in requests[:2] + requests[2:5] * 3000]
-    # The lines of the requests counted are those of the corpus, in its order.
-    assert [json.loads(line)["in"] for line in recorded[:sent]] == wanted[:sent]
-    # The interrupt may land between a record's line and the count: one line more.  And
-    # one more again: an interrupt landing in the output layer's write of a line after the
-    # line went out (GuardedFile.write is Python code, where KeyboardInterrupt can land
-    # after the system call) leaves it in the file's buffer, written again at close.
-    assert 20 <= sent <= len(recorded) - 1 <= sent + 2 and sent < len(wanted)
-    assert len(set(recorded[sent:-1])) <= 1  # (the next request's line, maybe twice)
-    assert all(json.loads(line)["in"] == wanted[sent] for line in recorded[sent:-1])
+    # Every line is a request of the corpus, in its order, once: an interrupt landing in a
+    # write after its system call wrote the line must not leave the line to be written again
+    # at close (it did, when the output layer's raw write was Python code: cli/_output.py).
+    assert [json.loads(line)["in"] for line in recorded[:-1]] == wanted[:len(recorded) - 1]
+    # The interrupt may land between a record's line and the count: at most one apart.
+    assert 20 <= sent <= len(recorded) - 1 <= sent + 1 < len(wanted)
