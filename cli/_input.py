@@ -6,6 +6,10 @@
   goes (``decode c.jsonl >> c.jsonl`` would read its own output for ever).
 * :func:`read_bounded` is every read of a whole input: at most ``limit`` + 1 bytes are read,
   so an endless input (``/dev/zero``) or a huge one costs that much and ends with one line.
+* :func:`read_head` is the first read of an input whose format is to be found, and
+  :func:`read_some` every later read of a text input: a live pipe (a monitor, a debugger's
+  log followed as it grows) is not waited on for more than detection needs, so its records
+  are decoded as they come.
 * Line inputs go through :func:`~iscsitgt_spt.codec.bounded.bounded_lines`.
 """
 
@@ -23,7 +27,7 @@ from iscsitgt_spt.cli._output import one_line
 from iscsitgt_spt.spec._frozen import frozen
 from iscsitgt_spt.spec.errors import InputFormatError, SptError
 
-__all__ = ["Source", "open_source", "read_bounded", "read_bounded_path"]
+__all__ = ["Source", "open_source", "read_bounded", "read_bounded_path", "read_head", "read_some"]
 
 
 @frozen
@@ -68,6 +72,41 @@ def open_source(path: str, stack: ExitStack, what: str = "FILE") -> Source:
     if info is None or not stream.seekable():
         return Source(stream, None, None)
     return Source(stream, info.st_size or None, stream.tell)
+
+
+def read_some(stream: BinaryIO, most: int) -> bytes:
+    """Up to ``most`` bytes of ``stream``: what one read gives (``b""`` only at the end).
+
+    ``read(most)`` of a buffered pipe waits until ``most`` bytes have come or the writer has
+    closed it; a reader of a live capture must take what has come.  A regular file gives the
+    same bytes either way.
+    """
+    read = getattr(stream, "read1", None)
+    return read(most) if read is not None else stream.read(most)
+
+
+def read_head(stream: BinaryIO, most: int, enough: Callable[[bytes], bool]) -> bytes:
+    """The first bytes of ``stream``: ``most`` of them, or all of it when shorter, or -- on an
+    input that comes as it is written (a pipe, a terminal) -- fewer, once ``enough`` says
+    the bytes read (at least four: a whole byte-order mark) are enough.
+
+    ``enough`` is asked after each read that brought the end of a line (reads of a live
+    input come as they were written: a hostile writer of one byte at a time costs one
+    question per line, not per byte).
+    """
+    first = read_some(stream, most)
+    if not first or len(first) >= most:
+        return first
+    head, ask = bytearray(first), True
+    while len(head) < most:
+        if ask and len(head) >= 4 and enough(bytes(head)):
+            break
+        more = read_some(stream, most - len(head))
+        if not more:
+            break
+        ask = b"\n" in more or len(head) < 4
+        head += more
+    return bytes(head)
 
 
 def read_bounded(stream: BinaryIO, limit: int, what: str) -> bytes:

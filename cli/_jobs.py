@@ -16,18 +16,19 @@ which ``main`` reports), never a hang or a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 if TYPE_CHECKING:  # the process pool is imported only when --jobs asks for workers
     from concurrent.futures import Future
 
 __all__ = [
-    "CHUNK_BYTES", "CHUNK_RECORDS", "SLOT_BYTES", "Texts", "WorkerLost", "available_cores",
-    "chunked", "jobs_option", "keyed_map", "ordered_output",
+    "CHUNK_BYTES", "CHUNK_RECORDS", "SLOT_BYTES", "Barrier", "Texts", "WorkerLost",
+    "available_cores", "chunked", "jobs_option", "keyed_map", "ordered_output",
 ]
 
 T = TypeVar("T")
@@ -227,21 +228,40 @@ def _give_back(memory: Any) -> None:
         memory.madvise(mmap.MADV_REMOVE, SLOT_KEPT, len(memory) - SLOT_KEPT)
 
 
+class Barrier(NamedTuple):
+    """How :func:`keyed_map` works on an item that changes the states of other keys too (a
+    target reset): ``crossing(item)`` tells such an item (in this process, as it routes it);
+    the worker its key routes it to does ``answer(state, item)``, which gives its result and
+    the news of what it did to other keys; every other worker does ``follow(state, news)``
+    after every item before it and before any after it, unless ``moot(state, item)`` says
+    that following it cannot change that state whatever the news (then that worker goes on
+    without waiting for the news).  Module-level functions."""
+
+    crossing: Callable[[Any], bool]
+    answer: Callable[[Any, Any], tuple[Any, Any]]
+    follow: Callable[[Any, Any], None]
+    moot: Callable[[Any, Any], bool] | None = None
+
+
 def keyed_map(
     setup: Callable[[Any], S], work: Callable[[S, T], R], items: Iterable[T],
     route: Callable[[T], int | None], jobs: int, *, extra: Any = None,
+    barrier: Barrier | None = None,
 ) -> Iterator[R]:
     """``work(state, item)`` for every item, results in input order, on ``jobs`` processes
     that keep a ``state`` each (made by ``setup(extra)`` in the worker) from item to item.
 
     ``route(item)`` names the worker an item must go to (any number: taken modulo ``jobs``),
     or ``None`` for any (the worker given the fewest items so far takes it): items that must
-    see each other's effects on a state go to one worker and reach it in input order.  The
-    items are cut into rounds of :data:`CHUNK_RECORDS`; a round is split among the workers,
-    and its results come back in input order once every worker answered its share.  At
-    most ``2 * jobs`` rounds are in flight.  ``setup``, ``work`` and ``route`` must be
+    see each other's effects on a state go to one worker and reach it in input order.  An
+    item that changes the states of other keys too is a ``barrier`` (:class:`Barrier`): its
+    worker answers it and the others follow what it did, each at that point of its items,
+    so every state is what one state answering every item in order would hold of its keys.
+    The items are cut into rounds of :data:`CHUNK_RECORDS`; a round is split among the
+    workers, and its results come back in input order once every worker answered its share.
+    At most ``2 * jobs`` rounds are in flight.  ``setup``, ``work`` and ``route`` must be
     module-level functions; a state with a ``close`` method is closed when its worker ends.
-    With ``jobs == 1`` everything runs here, with one state.
+    With ``jobs == 1`` everything runs here, with one state (``work`` answers every item).
     """
     if jobs <= 1:
         state = setup(extra)
@@ -251,16 +271,20 @@ def keyed_map(
         finally:
             _close(state)
         return
-    pool = _KeyedPool(setup, work, extra, jobs)
+    crossing = barrier.crossing if barrier is not None else None
+    pool = _KeyedPool(setup, work, barrier, extra, jobs)
+    done = False
     try:
         for number, chunk in enumerate(chunked(items)):
-            pool.submit(number, [(route(item), item) for item in chunk])
+            pool.submit(number, [(route(item), item, crossing is not None and crossing(item))
+                                 for item in chunk])
             while pool.in_flight() >= 2 * jobs:
                 yield from pool.next_round()
         while pool.in_flight():
             yield from pool.next_round()
+        done = True
     finally:
-        pool.stop()
+        pool.stop(at_once=not done)
 
 
 def _close(state: Any) -> None:
@@ -269,18 +293,31 @@ def _close(state: Any) -> None:
         close()
 
 
+class _Share(NamedTuple):
+    """A worker's items of one round, the barriers among them it answers (index -> barrier
+    number) and those it follows ((index of the item it comes before, barrier number, the
+    barrier's item))."""
+
+    items: list[Any]
+    owned: dict[int, int]
+    follows: list[tuple[int, int, Any]]
+
+
 class _KeyedPool:
-    """The worker processes of :func:`keyed_map`: one inbox each, one outbox for all."""
+    """The worker processes of :func:`keyed_map`: one inbox each, one outbox for all, and
+    one box each for the news of barriers the others answered."""
 
     def __init__(self, setup: Callable[[Any], Any], work: Callable[[Any, Any], Any],
-                 extra: Any, jobs: int) -> None:
+                 barrier: Barrier | None, extra: Any, jobs: int) -> None:
         context = _context()
         self.jobs = jobs
         self.outbox = context.Queue()
         self.inboxes = [context.Queue() for _ in range(jobs)]
+        self.newsboxes = [context.Queue() for _ in range(jobs)] if barrier else []
         self.workers = [
             context.Process(target=_keyed_worker, daemon=True,
-                            args=(setup, work, extra, inbox, self.outbox, number))
+                            args=(_Worker(setup, work, barrier, number, self.newsboxes),
+                                  extra, inbox, self.outbox))
             for number, inbox in enumerate(self.inboxes)
         ]
         for worker in self.workers:
@@ -289,19 +326,30 @@ class _KeyedPool:
         self.rounds: dict[int, tuple[list[int], dict[int, list[Any]], int]] = {}
         self.next = 0
         self.load = [0] * jobs  # items given to each worker so far
+        self.barriers = 0  # barriers submitted so far (each one's number)
+        self.lost = False
 
-    def submit(self, number: int, routed: list[tuple[int | None, Any]]) -> None:
+    def submit(self, number: int, routed: list[tuple[int | None, Any, bool]]) -> None:
         """A round's items to the workers: an item with a key to the key's worker, one
         without to the worker that has been given the fewest items so far (a corpus whose
-        keys fall unevenly is evened out by the items that can go anywhere)."""
-        shares: dict[int, list[Any]] = {}
+        keys fall unevenly is evened out by the items that can go anywhere); a barrier's
+        followers told where in their items it comes."""
+        shares: dict[int, _Share] = {}
         order = []
         load = self.load
-        for key, item in routed:
+        for key, item, crossing in routed:
             worker = min(range(self.jobs), key=load.__getitem__) if key is None else (
                 key % self.jobs)
             load[worker] += 1
-            shares.setdefault(worker, []).append(item)
+            share = shares.get(worker) or shares.setdefault(worker, _Share([], {}, []))
+            if crossing:
+                self.barriers += 1
+                share.owned[len(share.items)] = self.barriers
+                for other in range(self.jobs):
+                    if other != worker:
+                        them = shares.setdefault(other, _Share([], {}, []))
+                        them.follows.append((len(them.items), self.barriers, item))
+            share.items.append(item)
             order.append(worker)
         for worker, share in shares.items():
             self.inboxes[worker].put((number, share))
@@ -331,41 +379,134 @@ class _KeyedPool:
                 number, worker, results = self.outbox.get(timeout=0.5)
             except queue.Empty:
                 if not all(worker.is_alive() for worker in self.workers):
+                    self.lost = True
                     raise WorkerLost from None
                 continue
             if isinstance(results, BaseException):
                 raise results
             return number, worker, results
 
-    def stop(self) -> None:
+    def stop(self, at_once: bool = False) -> None:
+        """The workers ended: each told to stop after its inbox (what they still send read
+        and dropped, so that none waits to send it); ``at_once`` (the results are not
+        wanted: Ctrl-C, an error) or where a worker was lost (another may wait for its
+        news), they are terminated without finishing their inboxes."""
+        import queue
+        import time
+
         for inbox in self.inboxes:
             inbox.put(None)
+        deadline = time.monotonic() + (0 if at_once or self.lost else 5)
+        while time.monotonic() < deadline and any(w.is_alive() for w in self.workers):
+            with contextlib.suppress(queue.Empty):
+                self.outbox.get(timeout=0.05)
         for worker in self.workers:
-            worker.join(timeout=5)
             if worker.is_alive():
                 worker.terminate()
-                worker.join()
-        for inbox in self.inboxes:
+            worker.join()
+        for inbox in (*self.inboxes, *self.newsboxes):
             # The workers are gone: what a dead one's inbox still holds has no reader, and
             # waiting for it to be sent would hang.
             inbox.cancel_join_thread()
-        for box in (*self.inboxes, self.outbox):
+        for box in (*self.inboxes, *self.newsboxes, self.outbox):
             box.close()
             box.join_thread()
 
 
-def _keyed_worker(setup: Callable[[Any], Any], work: Callable[[Any, Any], Any], extra: Any,
-                  inbox: Any, outbox: Any, number: int) -> None:
+#: The news of a barrier whose answer failed (its worker raised): nothing to follow (the
+#: command stops at that error).
+_FAILED = object()
+
+
+class _Worker:
+    """What a worker of :func:`keyed_map` does with its share of a round."""
+
+    def __init__(self, setup: Callable[[Any], Any], work: Callable[[Any, Any], Any],
+                 barrier: Barrier | None, number: int, newsboxes: list[Any]) -> None:
+        self.setup, self.work, self.barrier = setup, work, barrier
+        self.number = number
+        self.newsboxes = newsboxes
+        self.heard: dict[int, Any] = {}  # news of barriers come before they were waited for
+        self.unwanted: set[int] = set()  # barriers followed without their news (moot)
+
+    def share(self, state: Any, share: _Share) -> list[Any]:
+        """The results of a share's items, the barriers in it answered or followed."""
+        work = self.work
+        if not share.owned and not share.follows:
+            return [work(state, item) for item in share.items]
+        results = []
+        follows = deque(share.follows)
+        try:
+            for index, item in enumerate(share.items):
+                while follows and follows[0][0] == index:
+                    self._follow(state, *follows.popleft()[1:])
+                barrier = share.owned.pop(index, None)
+                results.append(work(state, item) if barrier is None
+                               else self._answer(state, item, barrier))
+            while follows:
+                self._follow(state, *follows.popleft()[1:])
+        finally:
+            for barrier in share.owned.values():  # (not reached: an item before it raised)
+                self._tell(barrier, _FAILED)
+        return results
+
+    def _answer(self, state: Any, item: Any, barrier: int) -> Any:
+        assert self.barrier is not None
+        news = _FAILED
+        try:
+            result, news = self.barrier.answer(state, item)
+        finally:
+            self._tell(barrier, news)
+        return result
+
+    def _tell(self, barrier: int, news: Any) -> None:
+        for other, box in enumerate(self.newsboxes):
+            if other != self.number:
+                box.put((barrier, None if news is _FAILED else news, news is _FAILED))
+
+    def _follow(self, state: Any, barrier: int, item: Any) -> None:
+        assert self.barrier is not None
+        moot = self.barrier.moot
+        if moot is not None and moot(state, item):
+            self.unwanted.add(barrier)
+            self._hear(block=False)  # (what came meanwhile, dropped if unwanted)
+            return
+        while barrier not in self.heard:
+            self._hear(block=True)
+        news, failed = self.heard.pop(barrier)
+        if not failed:
+            self.barrier.follow(state, news)
+
+    def _hear(self, block: bool) -> None:
+        """The news in this worker's box: one (``block``), or what is there (none waited
+        for); the news of barriers followed without them dropped."""
+        import queue
+
+        inbox = self.newsboxes[self.number]
+        while True:
+            try:
+                number, news, failed = inbox.get() if block else inbox.get_nowait()
+            except queue.Empty:
+                return
+            if number in self.unwanted:
+                self.unwanted.discard(number)
+            else:
+                self.heard[number] = (news, failed)
+            if block:
+                return
+
+
+def _keyed_worker(worker: _Worker, extra: Any, inbox: Any, outbox: Any) -> None:
     _quiet_worker()
-    state = setup(extra)
+    state = worker.setup(extra)
     try:
         while (message := inbox.get()) is not None:
             round_number, share = message
             try:
-                results: Any = [work(state, item) for item in share]
+                results: Any = worker.share(state, share)
             except Exception as exc:  # the parent raises it, after what came before
                 results = exc
-            outbox.put((round_number, number, results))
+            outbox.put((round_number, worker.number, results))
     finally:
         _close(state)
         outbox.close()

@@ -29,7 +29,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import IO, Any, TextIO
 
-from iscsitgt_spt.cli._output import GuardedFile, OutputError, one_line
+from iscsitgt_spt.cli._output import GuardedWriter, OutputError, one_line
 from iscsitgt_spt.spec.errors import SptError
 
 __all__ = ["check_path", "open_append", "open_output"]
@@ -90,8 +90,7 @@ def _kind(path: str, what: str, inputs: Iterable[Source]) -> tuple[str, os.stat_
     return "replace", info
 
 
-def _wrap(raw: GuardedFile, binary: bool) -> IO[Any]:
-    buffered = io.BufferedWriter(raw)
+def _wrap(buffered: GuardedWriter, binary: bool) -> IO[Any]:
     if binary:
         return buffered
     return io.TextIOWrapper(buffered, encoding="utf-8", newline="\n", errors="backslashreplace")
@@ -116,7 +115,7 @@ def _replacing(path: str, info: os.stat_result | None, binary: bool) -> Iterator
                                          dir=folder or ".")
     except OSError as exc:
         raise OutputError(path, exc) from None
-    out = _wrap(GuardedFile(fd, "w", target=path), binary)
+    out = _wrap(GuardedWriter(fd, target=path), binary)
     try:
         try:
             os.fchmod(fd, _new_mode(info))
@@ -145,7 +144,7 @@ def _stream(path: str, binary: bool) -> Iterator[IO[Any]]:
         fd = os.open(path, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
         raise OutputError(path, exc) from None
-    with _wrap(GuardedFile(fd, "w", target=path), binary) as out:
+    with _wrap(GuardedWriter(fd, target=path), binary) as out:
         yield out
         out.flush()
 
@@ -196,7 +195,7 @@ def open_append(path: str, what: str, *, inputs: Iterable[Source] = ()) -> tuple
             fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
         except OSError as exc:
             raise OutputError(path, exc) from None
-    out = io.TextIOWrapper(io.BufferedWriter(GuardedFile(fd, "w", target=path)),
+    out = io.TextIOWrapper(GuardedWriter(fd, target=path),
                            encoding="utf-8", newline="\n", errors="backslashreplace")
     size = _ends_a_line(fd, out)
     return out, size

@@ -36,7 +36,7 @@ from collections.abc import Callable
 from typing import Any
 
 __all__ = [
-    "GuardedFile", "OutputError", "drop_output", "finish_output", "one_line", "prepare_streams",
+    "GuardedWriter", "OutputError", "drop_output", "finish_output", "one_line", "prepare_streams",
     "stdout_bytes",
 ]
 
@@ -69,21 +69,37 @@ class _ClosedInput(io.RawIOBase):
         raise OSError(errno.EBADF, "standard input is closed")
 
 
-class GuardedFile(io.FileIO):
-    """A file descriptor written to, whose failed writes say they are output failures
-    (:class:`OutputError` naming ``target``).
+class GuardedWriter(io.BufferedWriter):
+    """A file descriptor written to through a buffer, whose failed writes say they are
+    output failures (:class:`OutputError` naming ``target``).
 
     ``EPIPE`` stays a :class:`BrokenPipeError`: the reader (of standard output, of a FIFO)
     went away, which is no failure.
+
+    The failures are translated here, above the buffer, and the file below it is the
+    interpreter's own (C) :class:`io.FileIO`: a translating ``write`` of Python code below
+    the buffer could be interrupted (Ctrl-C's ``KeyboardInterrupt``) after its system call
+    had written the bytes and before it returned their count; the buffer, told nothing was
+    written, then wrote them again at close (a recorded line twice).  Above the buffer, an
+    interrupt after the buffer took the bytes leaves them taken, written once.
     """
 
-    def __init__(self, fd: int, mode: str, *, target: str, closefd: bool = True) -> None:
-        super().__init__(fd, mode, closefd=closefd)
+    def __init__(self, fd: int, *, target: str, closefd: bool = True) -> None:
+        super().__init__(io.FileIO(fd, "w", closefd=closefd))
         self.target = target
 
     def write(self, data: Any) -> int:
         try:
             return super().write(data)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError(self.target, exc) from None
+
+    def flush(self) -> None:
+        # (close() flushes through this method too.)
+        try:
+            super().flush()
         except BrokenPipeError:
             raise
         except OSError as exc:
@@ -102,7 +118,7 @@ def _escape_unencodable(stream: object) -> None:
 
 
 def _guard_stdout() -> None:
-    """Put file descriptor 1 behind :class:`GuardedFile` when ``sys.stdout`` is still the
+    """Put file descriptor 1 behind :class:`GuardedWriter` when ``sys.stdout`` is still the
     interpreter's own (a test's capture, or a caller's redirect, is left alone)."""
     stdout: Any = sys.stdout
     if stdout is None or id(stdout) != id(sys.__stdout__):
@@ -114,8 +130,8 @@ def _guard_stdout() -> None:
     except (AttributeError, ValueError, OSError):
         return
     tty = stdout.isatty()
-    raw = GuardedFile(1, "w", target=_STDOUT, closefd=False)
-    guarded = io.TextIOWrapper(io.BufferedWriter(raw), encoding=stdout.encoding,
+    guarded = io.TextIOWrapper(GuardedWriter(1, target=_STDOUT, closefd=False),
+                               encoding=stdout.encoding,
                                errors="backslashreplace", line_buffering=tty,
                                write_through=bool(getattr(stdout, "write_through", False)))
     sys.stdout = guarded

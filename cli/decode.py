@@ -32,7 +32,7 @@ from iscsitgt_spt.cli._common import (
     parse_int,
     structure_name,
 )
-from iscsitgt_spt.cli._input import open_source
+from iscsitgt_spt.cli._input import open_source, read_head, read_some
 from iscsitgt_spt.cli._jobs import jobs_option
 from iscsitgt_spt.cli._long_input import print_json_with_hex, read_long_raw
 from iscsitgt_spt.cli._terminal import (
@@ -52,6 +52,7 @@ from iscsitgt_spt.codec.capture.detect import (
     SNIFF_LINES,
     RawRecord,
     detect_format,
+    detection_settled,
     open_capture_lines,
     read_capture,
 )
@@ -139,12 +140,45 @@ def _record_size(text: str) -> int:
 
 
 # -- reading --------------------------------------------------------------------------------
-def _text_lines(head: bytes, stream: BinaryIO, bound: int) -> Iterator[str]:
+class _Chunk:
+    """The lines a text reader holds, read but not yet handed on."""
+
+    __slots__ = ("lines",)
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def holds_more(self) -> bool:
+        return bool(self.lines)
+
+
+class LineRecords(Iterator[RawRecord]):
+    """Records read from a text stream, which can tell whether the next record needs a read
+    that may wait (:func:`~iscsitgt_spt.codec.analysis.stream.read_ahead` hands what it
+    has on before such a read: a live pipe's records are decoded as they come)."""
+
+    __slots__ = ("_records", "holds_more")
+
+    def __init__(self, records: Iterator[RawRecord], chunk: _Chunk) -> None:
+        self._records = records
+        self.holds_more = chunk.holds_more
+
+    def __iter__(self) -> Iterator[RawRecord]:
+        return self._records
+
+    def __next__(self) -> RawRecord:
+        return next(self._records)
+
+
+def _text_lines(head: bytes, stream: BinaryIO, bound: int, chunk_held: _Chunk) -> Iterator[str]:
     """Lines of a text stream (UTF-8, or UTF-16 after its BOM, as PowerShell 5.1 saves)
-    whose first bytes were already read for detection.
+    whose first bytes were already read for detection; ``chunk_held`` holds the lines read
+    and not yet given.
 
     No line is held past ``bound`` characters: a longer one ends the input with one error
-    naming it (an endless line from ``/dev/zero`` or a pipe included).
+    naming it (an endless line from ``/dev/zero`` or a pipe included).  Each read takes what
+    has come (:func:`~iscsitgt_spt.cli._input.read_some`): the lines of a live pipe are given
+    as they come, not once a megabyte has.
     """
     encoding = "utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
     decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
@@ -153,8 +187,13 @@ def _text_lines(head: bytes, stream: BinaryIO, bound: int) -> Iterator[str]:
     pending: list[str] = []
     held = lineno = 0  # characters in ``pending``; lines given so far
     chunk = head
+    carried = ""  # a "\r" that ended a read: the "\n" of its "\r\n" may come in the next
     while True:
-        lines = decoder.decode(chunk, final=not chunk).splitlines(keepends=True)
+        text = carried + decoder.decode(chunk, final=not chunk)
+        carried = ""
+        if chunk and text.endswith("\r"):
+            text, carried = text[:-1], "\r"
+        lines = text.splitlines(keepends=True)
         if lines:
             # The last line is unfinished when it has no line boundary (splitlines' set).
             last = lines[-1]
@@ -170,11 +209,12 @@ def _text_lines(head: bytes, stream: BinaryIO, bound: int) -> Iterator[str]:
                     raise line_too_long(lineno + len(lines) + 1, bound, bound, "input")
             lineno += len(lines)
             lines.reverse()
+            chunk_held.lines = lines
             while lines:  # a line taken is not held here: a long one is the reader's alone
                 yield lines.pop()
         if not chunk:
             break
-        chunk = stream.read(1 << 20)
+        chunk = read_some(stream, 1 << 20)
     if pending:
         yield _joined(pending)
 
@@ -246,9 +286,14 @@ def open_input(
     return (*_open_text(head, stream, fmt, detected, limit, jobs), None)
 
 
+def _given(head: bytes) -> bool:
+    return True
+
+
 def _detect(stream: BinaryIO, fmt: str) -> tuple[bytes, str]:
     """(the first bytes, read for detection; the format given or detected)."""
-    head = stream.read(_HEAD)
+    # A live pipe is waited on only until detection is settled (a given format needs none).
+    head = read_head(stream, _HEAD, detection_settled if fmt == "auto" else _given)
     if not head:
         raise InputFormatError("the input is empty", path="input")
     return head, detect_format(head) if fmt == "auto" else fmt
@@ -257,24 +302,26 @@ def _detect(stream: BinaryIO, fmt: str) -> tuple[bytes, str]:
 def _open_text(
     head: bytes, stream: BinaryIO, fmt: str, detected: str, limit: int, jobs: int = 1,
 ) -> tuple[str, Iterator[RawRecord], bool]:
-    lines = _text_lines(head, stream, text_line_bound(limit))
+    held = _Chunk()
+    lines = _text_lines(head, stream, text_line_bound(limit), held)
     # With workers, the lines format detection reads are kept: a JSON-Lines capture is then
     # handed over as its lines (cli/_many.py cuts them into parts for the workers).
     sniffed = list(itertools.islice(lines, SNIFF_LINES)) if jobs > 1 else []
     name, records = open_capture_lines(itertools.chain(sniffed, lines) if sniffed else lines,
-                                       None if fmt == "auto" else fmt, limit)
+                                       None if fmt == "auto" else fmt, limit,
+                                       detected=detected if fmt == "auto" else None)
     if detected in MULTI_RECORD_FORMATS:
         if name == "jsonl" and jobs > 1:
             from iscsitgt_spt.cli._many import JsonLines
 
             return name, JsonLines(itertools.chain(_handed_over(sniffed), lines), limit), True
-        return name, records, True
+        return name, LineRecords(records, held), True
     first = list(itertools.islice(records, 2))
     if not first:
         raise InputFormatError(f"no {name} records found in the input", path="input")
     if len(first) == 1 and first[0].error is not None:
         raise InputFormatError(str(first[0].error), path="input")
-    return name, itertools.chain(first, records), len(first) > 1
+    return name, LineRecords(itertools.chain(first, records), held), len(first) > 1
 
 
 def _handed_over(lines: list[str]) -> Iterator[str]:

@@ -28,9 +28,7 @@ import collections
 import contextlib
 import io
 import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from typing import Any, NamedTuple, TextIO
@@ -43,9 +41,8 @@ from iscsitgt_spt.cli._common import (
     read_json_document,
     structure_name,
 )
-from iscsitgt_spt.cli._input import Source as Input
 from iscsitgt_spt.cli._input import open_source
-from iscsitgt_spt.cli._jobs import jobs_option, keyed_map
+from iscsitgt_spt.cli._jobs import Barrier, jobs_option, keyed_map
 from iscsitgt_spt.cli._outfile import Source, open_append
 from iscsitgt_spt.cli._output import one_line
 from iscsitgt_spt.cli._progress import Progress
@@ -325,12 +322,15 @@ def _send_record(
 
 
 class _Item(NamedTuple):
-    """A corpus line to parse and send (by the process that answers it), and which sessions
-    its request names (``key``: the worker it goes to with --jobs, ``None`` for any)."""
+    """A corpus line to parse and send (by the process that answers it), which sessions its
+    request names (``key``: the worker it goes to with --jobs, ``None`` for any), and whether
+    it may change sessions it does not name (``crossing``: a target reset, which the other
+    workers follow)."""
 
     lineno: int
     line: bytes
     key: int | None
+    crossing: bool = False
 
 
 class _Answer(NamedTuple):
@@ -388,6 +388,44 @@ def _route(item: _Item) -> int | None:
     return item.key
 
 
+def _crossing(item: _Item) -> bool:
+    return item.crossing
+
+
+def _answer_crossing(target: _Target, item: _Item) -> tuple[_Answer, tuple[int, bytes] | None]:
+    """A line that may change sessions it does not name, answered by the worker holding the
+    session it names: the answer, and the request when its effect happened (the simulated
+    target counted it), which the other workers then follow."""
+    simulated = target.transport
+    assert isinstance(simulated, SimulatedTarget)  # (_router refuses any other device)
+    before = simulated.crossed
+    answer = target.answer(item)
+    if simulated.crossed == before:
+        return answer, None
+    return answer, _request(item.line, item.lineno, target.bound)
+
+
+def _follow(target: _Target, request: tuple[int, bytes] | None) -> None:
+    """What another worker's crossing line did to every session, done to this worker's."""
+    if request is not None:
+        simulated = target.transport
+        assert isinstance(simulated, SimulatedTarget)
+        simulated.follow(*request)
+
+
+def _moot(target: _Target, item: _Item) -> bool:
+    """Whether following another worker's crossing line cannot change this worker's sessions
+    (a reset, when none of them holds an open task): then it does not wait for the news."""
+    simulated = target.transport
+    assert isinstance(simulated, SimulatedTarget)
+    request = _request(item.line, item.lineno, target.bound)
+    return request is None or not simulated.follow_changes(*request)
+
+
+#: With --jobs: a target reset answered by one worker, followed by the others.
+_BARRIER = Barrier(_crossing, _answer_crossing, _follow, _moot)
+
+
 def _request(line: bytes, lineno: int, bound: int) -> tuple[int, bytes] | None:
     """A line's IOCTL and input, for routing: read off the line's start when it is written
     the usual way, else by the full parse (``None`` for a line without a request, which
@@ -404,13 +442,14 @@ def _request(line: bytes, lineno: int, bound: int) -> tuple[int, bytes] | None:
 
 def _router(
     args: argparse.Namespace, target: Transport, bound: int
-) -> Callable[[int, bytes], int | None]:
+) -> Callable[[int, bytes], _Item]:
     """How a line is routed with --jobs: by the sessions its request names, which the
     simulated ``target`` reads from the cookie members of the request's definition (see
-    :meth:`~iscsitgt_spt.device.simulator.SimulatedTarget.sessions_named`); all one worker's
+    :meth:`~iscsitgt_spt.device.simulator.SimulatedTarget.sessions_named`), and whether it
+    may change sessions it does not name (a barrier: ``crosses_sessions``); all one worker's
     with --jobs 1.  Only the IOCTL and the input are read here: the worker parses the line."""
     if args.jobs <= 1:
-        return lambda lineno, line: None
+        return lambda lineno, line: _Item(lineno, line, None)
     assert isinstance(target, SimulatedTarget)  # (run refused any other device)
     if not target.splits_by_session:
         raise SptError(
@@ -418,40 +457,14 @@ def _router(
             "among workers by session", path="--jobs",
             expected="--jobs 1 with this sim:fault", actual=f"--jobs {args.jobs}")
 
-    def route(lineno: int, line: bytes) -> int | None:
+    def route(lineno: int, line: bytes) -> _Item:
         request = _request(line, lineno, bound)
-        sessions = target.sessions_named(*request) if request is not None else ()
-        return hash(sessions) if sessions else None
+        if request is None:
+            return _Item(lineno, line, None)
+        sessions, crossing = target.reach(*request)
+        return _Item(lineno, line, hash(sessions) if sessions else None, crossing)
 
     return route
-
-
-def _jobs_checked(args: argparse.Namespace, source: Input, target: Transport, bound: int,
-                  stack: ExitStack) -> Input:
-    """The corpus, read through once before it is split among workers by session: a request
-    that changes sessions it does not name (a target reset of a started session) needs every
-    session on one target, so then one process answers it all (``args.jobs`` set to 1, said
-    on stderr).  A pipe is copied to a temporary file first, to be read twice."""
-    if not isinstance(target, SimulatedTarget):
-        return source  # (_router refuses it)
-    if source.size is None:
-        spool = stack.enter_context(tempfile.TemporaryFile())  # noqa: SIM115 - the stack closes it
-        shutil.copyfileobj(source.stream, spool, 1 << 20)
-        source = Input(spool, spool.tell() or None, spool.tell)
-        spool.seek(0)
-    start = source.stream.tell()
-    lines = enumerate(bounded_lines(source.stream, bound, "--fuzz-corpus"), 1)
-    try:
-        found = target.first_crossing(
-            (lineno, _request(line, lineno, bound)) for lineno, line in lines)
-    except SptError:
-        found = None  # (the run meets it too, after the same lines)
-    source.stream.seek(start)
-    if found is not None:
-        print(f"iscsitgt-spt send: --jobs {args.jobs}: line {found} resets the target, which "
-              "changes every session: the corpus is answered by one process", file=sys.stderr)
-        args.jobs = 1
-    return source
 
 
 def _run_corpus(args: argparse.Namespace) -> int:
@@ -467,8 +480,6 @@ def _run_corpus(args: argparse.Namespace) -> int:
         here = _Target(extra)
         stack.callback(here.close)
         source = open_source(args.fuzz_corpus, stack, "--fuzz-corpus")
-        if args.jobs > 1:
-            source = _jobs_checked(args, source, here.transport, bound, stack)
         route = _router(args, here.transport, bound)
         progress = Progress(label="requests", total_bytes=source.size)
         read = [0]  # bytes of the corpus read so far
@@ -477,11 +488,12 @@ def _run_corpus(args: argparse.Namespace) -> int:
             for lineno, line in enumerate(bounded_lines(source.stream, bound, "--fuzz-corpus"),
                                           1):
                 read[0] += len(line)
-                yield _Item(lineno, line, route(lineno, line))
+                yield route(lineno, line)
 
         setup = _Target if args.jobs > 1 else lambda extra: here
         try:
-            for answer in keyed_map(setup, _answer, items(), _route, args.jobs, extra=extra):
+            for answer in keyed_map(setup, _answer, items(), _route, args.jobs, extra=extra,
+                                    barrier=_BARRIER):
                 if sink is not None and answer.recorded:
                     sink.write(answer.recorded)
                     sink.flush()

@@ -34,7 +34,8 @@ Model decisions (each one a labelled assumption):
   task not open -> TASK_DOES_NOT_EXIST; QUERY TASK / QUERY TASK SET -> FUNCTION_SUCCEEDED when
   a matching task is open, else FUNCTION_COMPLETE (RFC 7144 §4.3); everything else
   FUNCTION_COMPLETE (resets and set-wide functions also drop the open tasks they cover; a
-  target warm or cold reset those of every session: :data:`CROSSING` tells such a request).
+  target warm or cold reset those of every session: :data:`CROSSING` tells such a request,
+  and binds what it does).
 * **Pass-through** (IOCTL_SCSI_PASS_THROUGH_DIRECT): the buffer must hold a whole
   SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY of the target's profile with SPTD.Length, AUX.Size and
   AUX.Signature right, CdbLength 1..16 and the sense buffer inside the input after the
@@ -109,6 +110,7 @@ __all__ = [
     "FAULTS",
     "GOOD",
     "MINIPORT_HANDLERS",
+    "Crossing",
     "Fault",
     "Session",
     "SimReturnCode",
@@ -313,14 +315,19 @@ class SimulatedTarget(Transport):
         #: handles a STOP ended (for the planted faults; a new START takes one out again)
         self.stopped: set[int] = set()
         self._header = get_layout(SRB_IO_CONTROL, profile)
+        member = self._header.member("ControlCode")
+        self._control_code = member.offset, member.end
         # Every request the spec registers, by the control code its definition carries.
         self._requests = {
             code: get_layout(s, profile)
             for s in STRUCTURES.values() if (code := control_code_of(s)) is not None
         }
         self._pass_through = get_layout(SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY, profile)
-        #: where each request's session cookies are (sessions_named), by layout
-        self._session_spans: dict[int, tuple[tuple[int, int], ...]] = {}
+        #: how many requests this target answered changed sessions they do not name (the
+        #: effects of :data:`CROSSING` applied; :meth:`follow` does not count)
+        self.crossed = 0
+        #: where each request's session cookies are, and how it may cross (reach), by layout
+        self._reach: dict[int, tuple[tuple[tuple[int, int], ...], Crossing | None]] = {}
 
     def __repr__(self) -> str:
         faults = f" faults={','.join(sorted(self.faults))}" if self.faults else ""
@@ -342,46 +349,56 @@ class SimulatedTarget(Transport):
         the request for (:meth:`Layout.cookies`, under the target's profile).  Empty when the
         request names none, or is refused before any handler reads it (the state is then
         untouched, whichever target answers)."""
-        layout = self._layout_of(code, data)
-        if layout is None:
-            return ()
-        spans = self._session_spans.get(id(layout))  # (the target holds its layouts)
-        if spans is None:
-            spans = self._session_spans[id(layout)] = tuple(
-                (c.member.offset, c.member.end) for c in layout.cookies()
-                if c.identifies == "session")
-        return tuple(int.from_bytes(data[start:end], "little")
-                     for start, end in spans if len(data) >= end)
+        return self.reach(code, data)[0]
 
     def crosses_sessions(self, code: int, data: bytes) -> bool:
         """Whether answering ``data`` (sent with IOCTL ``code``) may change sessions it does
         not name (:data:`CROSSING`: a target reset clears every session's tasks).  Such a
-        request cannot be answered by a target holding only some of the sessions."""
-        layout = self._layout_of(code, data)
-        if layout is None or len(data) < layout.size:
-            return False
-        crossing = CROSSING.get(layout.template)
-        return crossing is not None and crossing(_Buffer(data, layout))
+        request cannot be answered by a target holding only some of the sessions alone: the
+        others :meth:`follow` it."""
+        return self.reach(code, data)[1]
 
-    def first_crossing(
-        self, requests: Iterable[tuple[int, tuple[int, bytes] | None]]
-    ) -> int | None:
-        """The number of the first of ``requests`` ((number, (IOCTL, input) or ``None``), in
-        the order they are sent) that may change sessions it does not name: a request that
-        :meth:`crosses_sessions` and names a session an earlier request may have started (a
-        TMF naming no session a START made finds none, and changes nothing).  ``None``: the
-        requests can be answered by several targets, each holding some sessions."""
-        started: set[int] = set()
-        for number, request in requests:
-            layout = None if request is None else self._layout_of(*request)
-            if layout is None or request is None:
-                continue
-            named = self.sessions_named(*request)
-            if MINIPORT_HANDLERS.get(layout.template) is SimulatedTarget._start:
-                started.update(named)
-            elif started.intersection(named) and self.crosses_sessions(*request):
-                return number
-        return None
+    def reach(self, code: int, data: bytes) -> tuple[tuple[int, ...], bool]:
+        """:meth:`sessions_named` and :meth:`crosses_sessions` at once (the request's layout
+        found once)."""
+        layout = self._layout_of(code, data)
+        if layout is None:
+            return (), False
+        found = self._reach.get(id(layout))  # (the target holds its layouts)
+        if found is None:
+            found = self._reach[id(layout)] = (
+                tuple((c.member.offset, c.member.end) for c in layout.cookies()
+                      if c.identifies == "session"),
+                CROSSING.get(layout.template))
+        spans, crossing = found
+        named = tuple(int.from_bytes(data[start:end], "little")
+                      for start, end in spans if len(data) >= end)
+        return named, (crossing is not None and len(data) >= layout.size
+                       and crossing.applies(_Buffer(data, layout)))
+
+    def follow(self, code: int, data: bytes) -> None:
+        """Apply to this target's sessions what the request ``data`` (sent with IOCTL
+        ``code``) that :meth:`crosses_sessions` did to them when *another* target, holding the
+        session it names, answered it and its effect happened there (:attr:`crossed` grew):
+        the effect bound to the request's definition in :data:`CROSSING` (a target reset
+        drops every session's open tasks), the same that answering it applies.  Several
+        targets, each holding some sessions, then hold what one target would."""
+        crossing, request = self._crossing(code, data)
+        crossing.effect(self, request)
+
+    def follow_changes(self, code: int, data: bytes) -> bool:
+        """Whether :meth:`follow` of the request could change this target now (a reset: some
+        session holds an open task); ``False``: this target holds the same whether or not
+        the request's effect happened where it was answered."""
+        crossing, _ = self._crossing(code, data)
+        return crossing.changes(self)
+
+    def _crossing(self, code: int, data: bytes) -> tuple[Crossing, _Buffer]:
+        if not self.crosses_sessions(code, data):
+            raise ValueError("not a request that crosses sessions")
+        layout = self._layout_of(code, data)
+        assert layout is not None
+        return CROSSING[layout.template], _Buffer(data, layout)
 
     def _layout_of(self, code: int, data: bytes) -> Layout | None:
         """The layout of the request ``data`` sent with IOCTL ``code``, by its ControlCode
@@ -389,8 +406,8 @@ class SimulatedTarget(Transport):
         if code == IOCTL_SCSI_MINIPORT:
             if len(data) < self._header.size:
                 return None
-            field = self._header.member("ControlCode")
-            return self._requests.get(int.from_bytes(data[field.offset:field.end], "little"))
+            start, end = self._control_code
+            return self._requests.get(int.from_bytes(data[start:end], "little"))
         return self._pass_through if code == ASSUMED_PASS_THROUGH_IOCTL else None
 
     # -- transport ----------------------------------------------------------------------------
@@ -473,13 +490,12 @@ class SimulatedTarget(Transport):
                 request.put("Response", TmfResponse.FUNCTION_COMPLETE)
                 return SimReturnCode.SUCCESS
             return SimReturnCode.UNKNOWN_SESSION
-        request.put("Response", self._tmf_response(
-            session, request.get("TaskManagementFunction"), request.get("Lun"),
-            request.get("ReferenceTaskCookie"),
-        ))
+        request.put("Response", self._tmf_response(session, request))
         return SimReturnCode.SUCCESS
 
-    def _tmf_response(self, session: Session, code: int, lun: int, ref: int) -> TmfResponse:
+    def _tmf_response(self, session: Session, request: _Buffer) -> TmfResponse:
+        code, lun, ref = (request.get("TaskManagementFunction"), request.get("Lun"),
+                          request.get("ReferenceTaskCookie"))
         if code > 0x7F:
             return TmfResponse.FUNCTION_REJECTED
         try:
@@ -505,9 +521,9 @@ class SimulatedTarget(Transport):
                 del tasks[cookie]
         elif function is TmfFunction.I_T_NEXUS_RESET:
             tasks.clear()
-        elif function in TARGET_WIDE_FUNCTIONS:
-            for other in self.sessions.values():
-                other.tasks.clear()
+        elif (crossing := CROSSING[ISCSITGT_SPT_TMF]).applies(request):
+            crossing.effect(self, request)
+            self.crossed += 1
         return TmfResponse.FUNCTION_COMPLETE
 
     def _abort_task(self, session: Session, lun: int, ref: int) -> TmfResponse:
@@ -594,9 +610,34 @@ MINIPORT_HANDLERS: dict[CStruct, Callable[[SimulatedTarget, _Buffer], SimReturnC
     ISCSITGT_SPT_TMF: SimulatedTarget._tmf,
 }
 
-#: Which requests of a structure may change sessions they do not name (by their bytes):
-#: a TMF of a target-wide function (:data:`TARGET_WIDE_FUNCTIONS`).
-CROSSING: dict[CStruct, Callable[[_Buffer], bool]] = {
-    ISCSITGT_SPT_TMF: lambda request: (
-        request.get("TaskManagementFunction") in TARGET_WIDE_FUNCTIONS),
+def _reset_target(target: SimulatedTarget, request: _Buffer) -> None:
+    """A target warm or cold reset: the open tasks of every session dropped (a target reset
+    acts on every I_T nexus, RFC 7143 §11.5.1)."""
+    for session in target.sessions.values():
+        session.tasks.clear()
+
+
+def _open_tasks(target: SimulatedTarget) -> bool:
+    """Whether a session of the target holds an open task (what a reset can change)."""
+    return any(session.tasks for session in target.sessions.values())
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """Requests of one structure that may change sessions they do not name: which ones (by
+    their bytes), and what answering one does to the sessions of the target (applied by the
+    request's handler when it succeeds, and by :meth:`SimulatedTarget.follow` on a target
+    holding other sessions), and whether that effect can change a target as it is now."""
+
+    applies: Callable[[_Buffer], bool]
+    effect: Callable[[SimulatedTarget, _Buffer], None]
+    changes: Callable[[SimulatedTarget], bool]
+
+
+#: Which requests of a structure may change sessions they do not name, and how: a TMF of a
+#: target-wide function (:data:`TARGET_WIDE_FUNCTIONS`) drops every session's open tasks.
+CROSSING: dict[CStruct, Crossing] = {
+    ISCSITGT_SPT_TMF: Crossing(
+        applies=lambda request: request.get("TaskManagementFunction") in TARGET_WIDE_FUNCTIONS,
+        effect=_reset_target, changes=_open_tasks),
 }

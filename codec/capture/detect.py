@@ -5,18 +5,23 @@ decides, in this order of precedence:
 
 1. empty input: :class:`InputFormatError`;
 2. ``IRPMNLOG`` magic: ``irpmon-binary`` (reading it raises, asking for a text/JSON export);
-3. bytes that are not text (NUL or other control bytes, undecodable): ``raw``;
-4. a first character ``{`` or ``[``: ``irpmon-json`` if the first record has IRPMon columns
-   (``"ID"``, ``"Type"``, ``"IRP address"``, ``"Parsers"``), else ``jsonl`` for ``{``;
-5. an ``ID = n`` line: ``irpmon-text``;
-6. an ``IOCTL Code: 0x...`` line: ``ioctlbf``;
-7. a WinDbg prompt with a ``db``/``dc``/``dd``/``dq`` command: that ``windbg-*`` format;
-8. the first dump row, taken apart by :mod:`~iscsitgt_spt.codec.capture.anatomy`, decides:
+3. a first line of content (not blank, not a ``#`` comment) starting with ``{`` or ``[``:
+   ``irpmon-json`` if it has IRPMon columns (``"ID"``, ``"Type"``, ``"IRP address"``,
+   ``"Parsers"``), else ``jsonl`` for ``{``;
+4. the first line that names its tool, none before it doing so: an ``ID = n`` line,
+   ``irpmon-text``; an ``IOCTL Code: 0x...`` line, ``ioctlbf``; a WinDbg prompt with a
+   ``db``/``dc``/``dd``/``dq`` command, that ``windbg-*`` format;
+
+   (3 and 4 decide on the text up to the end of that line: what follows cannot change them,
+   so a reader of a live pipe detects as soon as that line has come -- see
+   :func:`detection_settled` -- and a later line that is not text is that record's error);
+5. bytes that are not text (NUL or other control bytes) in the first lines: ``raw``;
+6. the first dump row, taken apart by :mod:`~iscsitgt_spt.codec.capture.anatomy`, decides:
    ``xxd`` (``offset:``), ``hexdump-C`` (``|ascii|``), WinDbg ``db`` (backtick address or
    ``-`` between bytes 8 and 9), ``dq`` (backticked 64-bit words), ``dd``/``dc`` (32-bit
    words; ``dc`` with an ascii column), ``frida`` (header row, ANSI escapes, or single-spaced
    bytes after an address);
-9. text that reads as plain hex: ``hex``; other text with data in it (a dump of another tool,
+7. text that reads as plain hex: ``hex``; other text with data in it (a dump of another tool,
    bytes written as source text, base64): ``text``; anything else: :class:`InputFormatError`.
 
 The name detected for a text capture only labels it: when the format is detected (``fmt=None``)
@@ -64,6 +69,7 @@ __all__ = [
     "RawRecord",
     "decode_text",
     "detect_format",
+    "detection_settled",
     "iter_capture_lines",
     "open_capture_lines",
     "raw_from_capture_record",
@@ -83,7 +89,10 @@ TEXT_FORMATS = frozenset({
 LINE_FORMATS = FORMATS[1:]
 SNIFF_LINES = 200
 
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
+#: The same, in bytes: every character it finds is one byte in UTF-8 and in Latin-1 alike.
+_CONTROL_BYTE = re.compile(rb"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
 _IRPMON_KEYS = ('"ID"', '"Type"', '"IRP address"', '"Parsers"')
 _C_INITIALISER = re.compile(r"^\{\s*(?:0[xX])?[0-9a-fA-F]|^\[byte\[\]\]", re.I)
 _IRPMON_ID = re.compile(r"^ID = \d+\s*$")
@@ -96,18 +105,22 @@ _WINDBG_COMMAND = re.compile(r"^\s*(d[bcdq])\b", re.I)
 
 def decode_text(data: bytes) -> str | None:
     """``data`` as text, or ``None`` when it is binary (control bytes, not decodable)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    text = _as_text(data)
+    return None if text is None or _CONTROL.search(text) else text
+
+
+def _as_text(data: bytes) -> str | None:
+    """``data`` decoded, control bytes and all; ``None`` for UTF-16 that does not decode."""
+    if data.startswith(_UTF16_BOMS):
         try:
-            text = data.decode("utf-16")
+            return data.decode("utf-16")
         except UnicodeDecodeError:
             return None
-    else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            # Legacy tools (IRPMon's ascii column) write 8-bit code pages.
-            text = data.decode("latin-1")
-    return None if _CONTROL.search(text) else text
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Legacy tools (IRPMon's ascii column) write 8-bit code pages.
+        return data.decode("latin-1")
 
 
 def _row_format(line: str) -> str | None:
@@ -145,26 +158,69 @@ def _sniffed(line: str) -> str:
     return head[:cut] if cut > 0 else head
 
 
+def _content(lines: list[str]) -> tuple[list[str], list[str]]:
+    """(the lines that are not blank; those of them that are not comments)."""
+    content = [line for line in lines if line.strip()]
+    # Comment lines (allowed by our JSONL format and by plain hex) say nothing about the format.
+    return content, [line for line in content
+                     if not line.lstrip("\ufeff").lstrip().startswith("#")]
+
+
 def _detect_lines(lines: list[str]) -> str:
     lines = [_sniffed(line) for line in lines]
-    content = [line for line in lines if line.strip()]
+    content, uncommented = _content(lines)
     if not content:
         raise InputFormatError("empty input: no capture to read")
-    # Comment lines (allowed by our JSONL format and by plain hex) say nothing about the format.
-    uncommented = [line for line in content if not line.lstrip("\ufeff").lstrip().startswith("#")]
     first = (uncommented or content)[0].lstrip("\ufeff").lstrip()
+    return _json_format(first) or _detect_text(lines, content)
+
+
+def _json_format(first: str) -> str | None:
+    """The JSON format the first line of content (not blank, not a comment) starts, if any."""
     if first.startswith(("{", "[")) and not _C_INITIALISER.match(first):
         if any(key in first for key in _IRPMON_KEYS):
             return "irpmon-json"
         if first.startswith("{"):
             return "jsonl"
-    return _detect_text(lines, content)
+    return None
 
 
-def _detect_text(lines: list[str], content: list[str]) -> str:
-    """The format of text that is not JSON: the dump and log readers' own classifiers."""
-    from iscsitgt_spt.codec.capture.hextext import hex_line_bytes
-    from iscsitgt_spt.codec.capture.splitter import iter_text_records, prompt_of
+def _settled(data: bytes) -> str | None:
+    """The format of ``data`` when its whole lines already decide it, whatever follows;
+    ``None`` when they do not (yet).
+
+    :func:`_detect_lines` decides early in two ways: the first line of content is JSON, or
+    a line names its tool (an IRPMon ``ID =`` line, an ioctlbf ``IOCTL Code:`` line, a
+    debugger's dump command) with none before it doing so.  Such a line decides on the text
+    up to its end alone, so a longer read of the same input decides the same, and a later
+    line that is not text is that record's problem, not a reason to take the whole input for
+    one binary buffer.
+    """
+    if data.startswith(_UTF16_BOMS):
+        return None  # (detection_settled reads UTF-16 to its end or 64 KiB)
+    prefix = _sniffed_bytes(data[: data.rfind(b"\n") + 1])
+    control = _CONTROL_BYTE.search(prefix)
+    if control is not None:  # only the lines before the first that is not text
+        prefix = prefix[: prefix.rfind(b"\n", 0, control.start()) + 1]
+    content, uncommented = _content(
+        [_sniffed(line) for line in (_as_text(prefix) or "").splitlines()])
+    if not uncommented:
+        return None  # the first line of content that is not a comment has not come yet
+    return _json_format(uncommented[0].lstrip("\ufeff").lstrip()) or _named_format(content)
+
+
+def detection_settled(head: bytes) -> bool:
+    """Whether :func:`detect_format` of ``head`` decides what it would decide on more bytes of
+    the same input: what a reader of a live pipe needs before it detects (and so decodes)
+    anything."""
+    if head.startswith(_UTF16_BOMS):
+        return False  # a UTF-16 newline is two bytes: its lines are not counted here
+    return head.count(b"\n") >= SNIFF_LINES or _settled(head) is not None
+
+
+def _named_format(content: list[str]) -> str | None:
+    """The format the first line naming its tool names, if any line does."""
+    from iscsitgt_spt.codec.capture.splitter import prompt_of
 
     for line in content:
         if _IRPMON_ID.match(line):
@@ -174,6 +230,17 @@ def _detect_text(lines: list[str], content: list[str]) -> str:
         command = _WINDBG_COMMAND.match(prompt_of(line, debugger_only=True) or "")
         if command:
             return "windbg-" + command.group(1).lower()
+    return None
+
+
+def _detect_text(lines: list[str], content: list[str]) -> str:
+    """The format of text that is not JSON: the dump and log readers' own classifiers."""
+    from iscsitgt_spt.codec.capture.hextext import hex_line_bytes
+    from iscsitgt_spt.codec.capture.splitter import iter_text_records
+
+    named = _named_format(content)
+    if named is not None:
+        return named
     for line in content:
         if line.lstrip().startswith("#"):
             continue
@@ -194,13 +261,36 @@ def _detect_text(lines: list[str], content: list[str]) -> str:
     return "hex"
 
 
+def _sniffed_bytes(data: bytes) -> bytes:
+    """The bytes of the first :data:`SNIFF_LINES` lines of ``data`` (all of it when it holds
+    fewer, or is UTF-16, whose newline is two bytes).
+
+    Detection reads no more: the same input gives the same format whether it is a file read
+    64 KiB at a time or a live pipe read as it comes (``cli._input.read_head``), and what
+    follows these lines is left to the reader of the format (a dump with a binary tail is
+    text: the tail's lines are reported as unread, not the whole input taken as one buffer).
+    """
+    if data.startswith(_UTF16_BOMS):
+        return data
+    end = -1
+    for _ in range(SNIFF_LINES):
+        end = data.find(b"\n", end + 1)
+        if end < 0:
+            return data
+    return data[: end + 1]
+
+
 def detect_format(data: bytes) -> str:
     """The name of the format of ``data`` (see the module docstring for the precedence)."""
     if not data.strip():
         raise InputFormatError("empty input: no capture to read")
     if data.startswith(BINARY_MAGIC):
         return "irpmon-binary"
-    text = decode_text(data[: 1 << 20])
+    data = data[: 1 << 20]
+    settled = _settled(data)
+    if settled is not None:
+        return settled
+    text = decode_text(_sniffed_bytes(data))
     if text is None:
         return "raw"
     return _detect_lines(text.splitlines()[:SNIFF_LINES])
@@ -258,23 +348,29 @@ def _unbounded_reader(lines: Iterable[str], fmt: str, limit: int) -> Iterator[Ra
 
 
 def open_capture_lines(
-    lines: Iterable[str], fmt: str | None = None, limit: int = MAX_RECORD_SIZE
+    lines: Iterable[str], fmt: str | None = None, limit: int = MAX_RECORD_SIZE,
+    *, detected: str | None = None,
 ) -> tuple[str, Iterator[RawRecord]]:
     """(format, records) of a line-based capture, streamed; ``fmt=None`` detects the format.
 
     A detected dump or text format is read block by block (the splitter); a named one by that
     tool's reader.  Bad records come out with ``error`` set; nothing is raised for them.  Only
     an unknown format name (or an undetectable input) raises :class:`InputFormatError`.
+    ``detected`` is the format :func:`detect_format` found in the first bytes of the same
+    input: read as detected, and the lines are not read ahead to detect it again (a live
+    pipe's first records are not held back until its 200th line).
     """
     iterator = iter(lines)
     reader = fmt
     if fmt is None:
-        head = list(itertools.islice(iterator, SNIFF_LINES))
-        if head and head[0].startswith("IRPMNLOG"):
-            _refuse_binary()
-        fmt = _detect_lines([line.rstrip("\r\n") for line in head])
+        if detected is None:
+            head = list(itertools.islice(iterator, SNIFF_LINES))
+            if head and head[0].startswith("IRPMNLOG"):
+                _refuse_binary()
+            detected = _detect_lines([line.rstrip("\r\n") for line in head])
+            iterator = itertools.chain(_handed_over(head), iterator)
+        fmt = detected
         reader = "text" if fmt in TEXT_FORMATS else fmt
-        iterator = itertools.chain(_handed_over(head), iterator)
     _check_format(fmt, LINE_FORMATS)
     assert reader is not None
     return fmt, _line_reader(iterator, reader, limit)
@@ -312,8 +408,10 @@ def read_capture(
     _check_format(fmt, FORMATS)
     if fmt == "raw":
         return CaptureReadResult(fmt, read_raw(data, limit))
-    text = decode_text(data)
-    if text is None:
+    # Binary is refused where detection looks (a line after them that is not text is that
+    # record's error, as when the capture is streamed), unless a line before it decided.
+    text = _as_text(data)
+    if text is None or (decode_text(_sniffed_bytes(data)) is None and _settled(data) is None):
         raise InputFormatError(f"input is binary, not {fmt} text (use format 'raw')")
     assert reader is not None
     records = list(_line_reader(text.lstrip("\ufeff").splitlines(), reader, limit))

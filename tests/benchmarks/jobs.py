@@ -16,7 +16,10 @@ sessions interleaved, whose answers depend on the order of their requests) is se
 N`` (N simulated targets, the lines routed by the sessions their requests name); the summary
 and the recording (but its ``time`` and ``pid``) of the first round are compared.  How evenly
 the sessions of a corpus fall on N workers bounds the speed-up too (the lines that name no
-session even it out).
+session even it out): the lines each worker is dealt, and the speed-up that split allows,
+are printed first (a ``fuzz --sessions`` run drives five sessions, which two workers cannot
+share evenly).  A target reset is a barrier: the other workers follow it at its place (each
+waits for its news unless none of its sessions holds an open task).
 
 Every run: standard output to /dev/null (to a file in the first round), without
 ``PYTHONUNBUFFERED``.  Per run it reports:
@@ -24,7 +27,7 @@ Every run: standard output to /dev/null (to a file in the first round), without
 * the wall time, and the speed-up (time at 1 / time at N, median of the paired rounds):
   meaningful only on free cores (the load average is printed before and after);
 * the CPU time of all processes, and its ratio to ``--jobs 1``'s (the *overhead*: what the
-  workers cost beyond the work itself; the load of the machine does not change it);
+  workers cost beyond the work itself; see the last point for what the machine adds);
 * the CPU time of the main process (the one reader and writer) as a share of the total:
   with N workers the work can go N times as fast only while that share stays well under
   1/N, or the main process is what the workers wait for;
@@ -33,9 +36,15 @@ Every run: standard output to /dev/null (to a file in the first round), without
   a core (the machine's load), both from ``/proc/thread-self/schedstat``;
 * the page faults of the main process and of the workers (``ru_minflt``): memory taken from
   the system and given back again and again (a large text made per part) shows there first;
-* the peak resident set of the largest process (peak.py).
+* the peak resident set of the largest process (peak.py);
+* decode: the CPU of a ``--jobs N`` run whose pool's work is done in the one process (each
+  part and its answer still pickled), as a ratio to ``--jobs 1``'s: what the code itself adds.
+  The CPU of all processes also holds what the machine adds: two busy cores slow each other
+  (shared caches, memory, a host's hyperthreads), and a loaded machine slows a lone process
+  that is moved from core to core; so that ratio does move with the load (0.92x at load 8,
+  1.13x at load 1.7 on one machine), and the one-process figure tells the code's part.
 
-Speed-up bound from the load-independent figures: with a total CPU overhead ``o`` and the
+Speed-up bound from the CPU figures: with a total CPU overhead ``o`` and the
 work spread on N cores, the wall time cannot go below ``o / N`` of ``--jobs 1``'s; the
 predicted speed-up printed is ``N / o`` when the main process's share is under 1/N, and
 ``1 / (o * share)`` (the main process's own time) when it is not (it assumes the work is
@@ -93,6 +102,20 @@ def _report():
                    "worker_faults": kids.ru_minflt, "main_peak_kib": me.ru_maxrss,
                    "worker_peak_kib": kids.ru_maxrss}, f)
 atexit.register(_report)
+if os.environ.get("JOBS_BENCH_IN_ONE") == "1":
+    # The pool's work done here, in turn, each part and its answer pickled as to a process.
+    import concurrent.futures, pickle
+    class _InOne:
+        def __init__(self, max_workers, mp_context, initializer, initargs):
+            initializer(*initargs)
+        def submit(self, fn, *args):
+            args = pickle.loads(pickle.dumps(args, pickle.HIGHEST_PROTOCOL))
+            done = concurrent.futures.Future()
+            done.set_result(pickle.loads(pickle.dumps(fn(*args), pickle.HIGHEST_PROTOCOL)))
+            return done
+        def shutdown(self, **kwargs):
+            pass
+    concurrent.futures.ProcessPoolExecutor = _InOne
 sys.argv[0] = "iscsitgt-spt"
 from iscsitgt_spt.cli import main
 sys.exit(main())
@@ -117,9 +140,12 @@ class Measured:
         return self.main_cpu / self.cpu if self.cpu else float("nan")
 
 
-def measure(args: list[str], out: str | None, tmp: str) -> Measured:
-    """Run ``iscsitgt-spt ARGS`` (stdout to the file ``out`` or /dev/null) under the wrapper."""
+def measure(args: list[str], out: str | None, tmp: str, in_one: bool = False) -> Measured:
+    """Run ``iscsitgt-spt ARGS`` (stdout to the file ``out`` or /dev/null) under the wrapper
+    (``in_one``: ``decode --jobs N``'s pool replaced by its work done in the one process)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    if in_one:
+        env["JOBS_BENCH_IN_ONE"] = "1"
     report = os.path.join(tmp, "usage.json")
     usage = run([sys.executable, "-c", _WRAPPER, report, *args],
                 stdout=out if out is not None else os.devnull, env=env)
@@ -166,10 +192,14 @@ def _recorded(path: str) -> list[dict[str, object]]:
     return records
 
 
-def compare(label: str, run_with: Any, same: Any, opts: argparse.Namespace) -> None:
+def compare(label: str, run_with: Any, same: Any, opts: argparse.Namespace,
+            in_one: Any = None) -> None:
     """Paired rounds of ``run_with(jobs, first)`` at 1 and at N; ``same()`` after the first
-    round says whether the two outputs are identical."""
-    speedups, overheads, shares = [], [], []
+    round says whether the two outputs are identical.  ``in_one()``, where given: a run of
+    ``--jobs N`` whose pool's work is done in the one process, its CPU a ratio to ``--jobs
+    1``'s: what the code adds (cutting, pickling, slots, the main process's part), without
+    what two busy cores cost each other or each worker's own warm-up."""
+    speedups, overheads, shares, codes = [], [], [], []
     for round_ in range(opts.rounds):
         first = round_ == 0
         one, many = run_with(1, first), run_with(opts.jobs, first)
@@ -180,9 +210,15 @@ def compare(label: str, run_with: Any, same: Any, opts: argparse.Namespace) -> N
         shares.append(many.main_share)
         print(f"round {round_ + 1}: {describe('--jobs 1', one)}")
         print(f"         {describe(f'--jobs {opts.jobs}', many)}")
+        if in_one is not None:
+            codes.append(in_one().cpu / one.cpu)
+            print(f"         the pool's work in one process: CPU {codes[-1]:.3f}x")
         print(f"         speed-up {speedups[-1]:.2f}x, CPU {overheads[-1]:.3f}x; "
               f"load {os.getloadavg()[0]:.2f}")
     print(f"{label}, {ratios_line(opts.jobs, overheads, shares, speedups)}")
+    if codes:
+        print(f"{label}, --jobs {opts.jobs} with the pool's work in one process: CPU "
+              f"{statistics.median(codes):.3f}x that of --jobs 1 (the code's own overhead)")
 
 
 def decode_part(opts: argparse.Namespace, tmp: str) -> None:
@@ -197,8 +233,12 @@ def decode_part(opts: argparse.Namespace, tmp: str) -> None:
         return measure(["decode", "--json", str(path), "--jobs", str(jobs)],
                        outs[jobs] if first else None, tmp)
 
+    def in_one() -> Measured:
+        return measure(["decode", "--json", str(path), "--jobs", str(opts.jobs)], None, tmp,
+                       in_one=True)
+
     compare(f"decode --json, {opts.records} records", run_with,
-            lambda: filecmp.cmp(outs[1], outs[opts.jobs], shallow=False), opts)
+            lambda: filecmp.cmp(outs[1], outs[opts.jobs], shallow=False), opts, in_one)
     path.unlink()
 
 
@@ -232,8 +272,31 @@ def send_part(opts: argparse.Namespace, tmp: str, kind: str) -> None:
         return (filecmp.cmp(outs[1], outs[opts.jobs], shallow=False)
                 and _recorded(recordings[1]) == _recorded(recordings[opts.jobs]))
 
-    compare(f"send --fuzz-corpus ({kind}, {count} lines) --device sim: --record", run_with,
-            same, opts)
+    label = f"send --fuzz-corpus ({kind}, {count} lines) --device sim: --record"
+    print(f"{label}: {_split(corpus, opts.jobs)}")
+    compare(label, run_with, same, opts)
+
+
+def _split(corpus: Path, jobs: int) -> str:
+    """How the command's routing deals the corpus's lines to ``jobs`` workers: the speed-up
+    the most loaded one allows, each line counted as the same work."""
+    from iscsitgt_spt.cli import send
+    from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE
+    from iscsitgt_spt.codec.safejson import json_text_bound
+    from iscsitgt_spt.device.simulator import SimulatedTarget
+
+    bound = json_text_bound(MAX_RECORD_SIZE)
+    route = send._router(argparse.Namespace(jobs=jobs), SimulatedTarget(), bound)
+    with corpus.open("rb") as lines:
+        items = [route(n, line) for n, line in enumerate(lines, 1)]
+    load = [0] * jobs
+    for item in items:  # (as keyed_map deals them: a line without a key to the least given)
+        worker = (min(range(jobs), key=load.__getitem__) if item.key is None
+                  else item.key % jobs)
+        load[worker] += 1
+    barriers = sum(item.crossing for item in items)
+    return (f"lines per worker {load}, {barriers} resets (barriers): the split allows at most "
+            f"{len(items) / max(load):.2f}x")
 
 
 def main() -> None:

@@ -151,16 +151,13 @@ def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def test_ctrl_c_stops_cleanly_with_the_recording_intact(tmp_path: Path) -> None:
-    stop = encode(build("ISCSITGT_SPT_SESSION_STOP", {"ITNexusHandle": 9}))
-    corpus = tmp_path / "big.jsonl"
-    count = 5000  # 0.01 s each: 50 s, far longer than the test waits
-    corpus.write_text((_line(stop) + "\n") * count, encoding="utf-8")
-    capture = tmp_path / "rec.jsonl"
+def interrupted(args: list[str], capture: Path, lines: int) -> tuple[int, str, str]:
+    """``iscsitgt-spt ARGS`` interrupted (SIGINT) once ``capture`` holds ``lines`` lines: its
+    exit status, standard output and standard error."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "iscsitgt_spt", "send", "--fuzz-corpus", str(corpus),
-         "--device", "sim:delay=0.01", "--record", str(capture), "--json"],
+        [sys.executable, "-m", "iscsitgt_spt", *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"},
         # A shell starts background jobs (`nohup pytest &`, some CI runners) with SIGINT
         # ignored, and a child inherits that: Python then installs no KeyboardInterrupt
         # handler and the Ctrl-C below would do nothing.  The child restores the default
@@ -171,7 +168,7 @@ def test_ctrl_c_stops_cleanly_with_the_recording_intact(tmp_path: Path) -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if capture.exists() and capture.stat().st_size > 0 and \
-                    len(capture.read_text().splitlines()) >= 5:
+                    len(capture.read_text().splitlines()) >= lines:
                 break
             time.sleep(0.05)
         os.kill(proc.pid, signal.SIGINT)
@@ -179,7 +176,19 @@ def test_ctrl_c_stops_cleanly_with_the_recording_intact(tmp_path: Path) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 130, stderr
+    return proc.returncode, stdout, stderr
+
+
+def test_ctrl_c_stops_cleanly_with_the_recording_intact(tmp_path: Path) -> None:
+    stop = encode(build("ISCSITGT_SPT_SESSION_STOP", {"ITNexusHandle": 9}))
+    corpus = tmp_path / "big.jsonl"
+    count = 5000  # 0.01 s each: 50 s, far longer than the test waits
+    corpus.write_text((_line(stop) + "\n") * count, encoding="utf-8")
+    capture = tmp_path / "rec.jsonl"
+    returncode, stdout, stderr = interrupted(
+        ["send", "--fuzz-corpus", str(corpus), "--device", "sim:delay=0.01", "--record",
+         str(capture), "--json"], capture, 5)
+    assert returncode == 130, stderr
     summary = json.loads(stdout)
     assert summary["interrupted"] is True
     lines = capture.read_text(encoding="utf-8").split("\n")

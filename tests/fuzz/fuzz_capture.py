@@ -53,7 +53,7 @@ with atheris.instrument_imports():
         for _module in pkgutil.walk_packages(_package.__path__, _package.__name__ + "."):
             importlib.import_module(_module.name)
     from iscsitgt_spt.cli import main as cli_main
-    from iscsitgt_spt.cli._output import GuardedFile
+    from iscsitgt_spt.cli._output import GuardedWriter
     from iscsitgt_spt.cli.decode import emit_reports, open_input
     from iscsitgt_spt.codec.analysis.report import report_record
     from iscsitgt_spt.codec.bounded import SKIP_FACTOR, text_line_bound
@@ -284,9 +284,8 @@ def _run_main(argv: list[str], stdout: io.TextIOWrapper) -> tuple[int, str]:
 
 def _fd_output(fd: int) -> io.TextIOWrapper:
     """A standard output on ``fd`` as the CLI makes it (``fd`` stays the caller's)."""
-    raw = GuardedFile(fd, "w", target="standard output", closefd=False)
-    return io.TextIOWrapper(io.BufferedWriter(raw), encoding="utf-8",
-                            errors="backslashreplace")
+    return io.TextIOWrapper(GuardedWriter(fd, target="standard output", closefd=False),
+                            encoding="utf-8", errors="backslashreplace")
 
 
 def _discard(stdout: io.TextIOWrapper) -> None:

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from iscsitgt_spt.codec.capture.detect import (
     FORMATS,
+    SNIFF_LINES,
     detect_format,
+    detection_settled,
     iter_capture_lines,
     read_capture,
 )
@@ -117,3 +119,62 @@ def test_every_line_format_has_a_registered_reader() -> None:
     for module, name in [*detect._READERS.values(), ("splitter", "iter_text_records")]:
         reader = getattr(importlib.import_module(f"iscsitgt_spt.codec.capture.{module}"), name)
         assert callable(reader) and reader.__name__ == name
+
+
+# -- detection on what has come (a live pipe) ---------------------------------------------
+def _text_vectors(vectors: Path) -> list[tuple[str, bytes]]:
+    """Every capture vector of another tool's output that is text (not the binary ones)."""
+    return [(p.name, p.read_bytes()) for p in sorted(vectors.iterdir())
+            if p.is_file() and not p.name.endswith((".bin", ".py"))]
+
+
+def test_settled_detection_decides_as_the_whole_input(vectors: Path) -> None:
+    # A reader of a live pipe detects once detection_settled says the bytes that have come
+    # are enough; it must then decide what it decides on the same input read whole.  Every
+    # prefix that ends a line, and every tenth byte, of every text vector (other tools' real
+    # output) is such a moment; the decision on the whole file is the reference.
+    checked = settled = 0
+    for name, data in _text_vectors(vectors):
+        whole = detect_format(data[: 1 << 16])
+        cuts = {i + 1 for i, byte in enumerate(data) if byte == 0x0A} | set(range(1, len(data), 10))
+        for cut in sorted(cuts):
+            checked += 1
+            if detection_settled(data[:cut]):
+                settled += 1
+                assert detect_format(data[:cut]) == whole, (name, cut)
+    assert settled > 100 and checked > settled  # both kinds of moment were met
+
+
+@pytest.mark.parametrize(("name", "fmt", "after"), [
+    ("windbg_session.txt", "windbg-db", 1),  # the command line names the debugger
+    ("irpmon.jsonl", "irpmon-json", 1),  # the first record is JSON with IRPMon's members
+    ("ioctlbf.log", "ioctlbf", 3),  # its third line is the first "IOCTL Code:" line
+    ("irpmon.txt", "irpmon-text", 1),  # "ID = n" first
+])
+def test_a_line_naming_its_tool_settles_detection(vectors: Path, name: str, fmt: str,
+                                                  after: int) -> None:
+    # Expected line numbers read off the vector files (head -n 3).
+    lines = (vectors / name).read_bytes().splitlines(keepends=True)
+    assert not detection_settled(b"".join(lines[: after - 1]))
+    assert detection_settled(b"".join(lines[:after]))
+    assert detect_format(b"".join(lines[:after])) == fmt
+
+
+def test_a_hex_dump_waits_for_its_200_lines() -> None:
+    # Plain hex rows name no tool: whether the input is hex, xxd or text is decided on up to
+    # SNIFF_LINES lines (a later line may not be hex), so a live pipe of them waits for them.
+    row = b"00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f\n"
+    assert not detection_settled(row * (SNIFF_LINES - 1))
+    assert detection_settled(row * SNIFF_LINES)
+
+
+def test_a_line_that_is_not_text_after_the_deciding_line_is_that_record_s() -> None:
+    # Before: any control byte in the first 64 KiB made the whole input one raw buffer, so a
+    # JSON-Lines capture with one corrupt line among its first 200 was not read as JSON Lines.
+    good = b'{"ioctl": "0x4d008", "in": "00"}\n'
+    data = good + b"\x00\x01 corrupt \x02\n" + good
+    assert detect_format(data) == "jsonl"
+    records = read_capture(data).records
+    assert [r.error is None for r in records] == [True, False, True]
+    # Before the first line of content, a control byte still means binary.
+    assert detect_format(b"\x00\x01\n" + good) == "raw"
