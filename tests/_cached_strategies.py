@@ -1,13 +1,13 @@
 """Hypothesis strategies of the fuzzing module, built once per structure and profile.
 
-``buffers(name, profile=...)`` assembles a strategy per member; a test that calls it for every
-example (inside ``data.draw`` or a ``@composite``) rebuilds and re-validates that whole tree
-each time.  A strategy is an immutable description, so the one built first serves every
-example and every test that asks for the same structure and profile: the examples drawn are
-the same, only the rebuilding is gone.
+``buffers(name, profile=...)`` (and ``values(...)``) assembles a strategy per member; a test
+that calls it for every example (inside ``data.draw`` or a ``@composite``) rebuilds and
+re-validates that whole tree each time.  A strategy is an immutable description, so the one
+built first serves every example and every test that asks for the same structure and
+profile: the examples drawn are the same, only the rebuilding is gone.
 
-Import it as ``from _cached_strategies import buffers_of`` (pyproject puts ``tests/`` on
-pytest's path).
+Import them as ``from _cached_strategies import buffers_of, values_of`` (pyproject puts
+``tests/`` on pytest's path).
 """
 
 from __future__ import annotations
@@ -16,12 +16,20 @@ import functools
 
 from hypothesis import strategies as st
 from iscsitgt_spt.codec.fuzzing import strategies
+from iscsitgt_spt.codec.values import StructValue
 from iscsitgt_spt.spec.profiles import Profile
 
-__all__ = ["buffers_of"]
+__all__ = ["buffers_of", "values_of"]
 
 
 @functools.cache
 def buffers_of(name: str, profile: Profile) -> st.SearchStrategy[bytes]:
     """``strategies.buffers(name, profile=profile)``, built once."""
     return strategies.buffers(name, profile=profile)
+
+
+@functools.cache
+def values_of(name: str, profile: Profile, *, padding: bool = False,
+              ) -> st.SearchStrategy[StructValue]:
+    """``strategies.values(name, profile=profile, padding=padding)``, built once."""
+    return strategies.values(name, profile=profile, padding=padding)

@@ -15,13 +15,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from _cached_strategies import buffers_of
+from _cached_strategies import buffers_of, values_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from iscsitgt_spt.codec import api
 from iscsitgt_spt.codec.dispatch import decode_buffer
 from iscsitgt_spt.codec.documents import encode_document
-from iscsitgt_spt.codec.fuzzing.strategies import values
 from iscsitgt_spt.codec.values import StructValue
 from iscsitgt_spt.spec.assumptions import ASSUMED_PASS_THROUGH_IOCTL
 from iscsitgt_spt.spec.constants import IOCTL_SCSI_MINIPORT, IOCTL_SCSI_PASS_THROUGH
@@ -93,16 +92,11 @@ def covering_member(layout: Layout, offset: int) -> Member:
 # each as many as it saw when each path drew its own (the profile's count per case; every
 # structure and profile is a case of its own, ``CASES``), for one drawing instead of one per
 # path.
-@functools.cache  # built once per case, not once per example
-def _values_with_padding(name: str, profile: Profile) -> st.SearchStrategy[StructValue]:
-    return values(name, profile=profile, padding=True)
-
-
 @pytest.mark.parametrize(("name", "profile"), CASES)
 @PER_CASE
 @given(data=st.data())
 def test_decode_of_encode_is_identity(name: str, profile: Profile, data: st.DataObject) -> None:
-    value = data.draw(_values_with_padding(name, profile))
+    value = data.draw(values_of(name, profile, padding=True))
     for path, (decoder, encoder) in CODECS:
         raw = encoder(value)
         assert len(raw) == get_layout(name, profile).size, path
