@@ -20,8 +20,16 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pytest
-from hypothesis import HealthCheck, settings
+# Bytecode is cached (PYTHONDONTWRITEBYTECODE dropped, below) *before* Hypothesis is first
+# imported: pytest rewrites the asserts of every module of a package that registers a pytest
+# plugin (Hypothesis does), and it caches the rewritten modules only while
+# sys.dont_write_bytecode is false.  Importing Hypothesis first rewrote its ~75 modules from
+# source in every run (about 2 s of CPU) on a machine that exports PYTHONDONTWRITEBYTECODE.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
+
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
 
 settings.register_profile(
     "default", max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -35,13 +43,12 @@ settings.load_profile("default")
 # PYTHONUNBUFFERED (our machines export it, and it hid lost output: issue 24).  Tests that
 # want it set it explicitly, in the environment they pass.
 os.environ.pop("PYTHONUNBUFFERED", None)
-# Nor PYTHONDONTWRITEBYTECODE (our machines export it too): a user's Python caches bytecode in
-# __pycache__ (gitignored), so a command's start-up and the suite's imports read compiled
-# modules from the second run on, as they do for a user, instead of compiling every module
-# again in every subprocess.  The same for this process: the modules the tests import, and
-# pytest's rewritten test modules, are cached like any other.
-os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-sys.dont_write_bytecode = False
+# Nor PYTHONDONTWRITEBYTECODE (our machines export it too; dropped above, before the first
+# import of Hypothesis): a user's Python caches bytecode in __pycache__ (gitignored), so a
+# command's start-up and the suite's imports read compiled modules from the second run on, as
+# they do for a user, instead of compiling every module again in every subprocess.  The same
+# for this process: the modules the tests import, and pytest's rewritten test modules (and
+# Hypothesis' own), are cached like any other.
 
 
 # The cyclic garbage collector, tuned for a test run: the suite allocates a lot (Sphinx's

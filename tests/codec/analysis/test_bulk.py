@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from _cached_strategies import buffers_of
+from _cached_strategies import buffers_of, buffers_or_bytes_of
 from _examples import examples
 from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
@@ -54,9 +54,7 @@ def _buffers(draw: Any) -> tuple[str, bytes]:
     name = draw(st.one_of(st.sampled_from(sorted(_REQUESTS)), st.sampled_from(sorted(_REQUESTS)),
                           st.sampled_from(sorted(STRUCTURES))))
     profile = draw(st.sampled_from(PROFILES))
-    size = layout_of(name, profile=profile).size
-    data = draw(st.one_of(buffers_of(name, profile),
-                          st.binary(min_size=size, max_size=size)))
+    data = draw(buffers_or_bytes_of(name, profile))  # built once per case
     change = draw(st.sampled_from(["as is", "as is", "as is", "cut", "extended"]))
     if change == "cut":
         data = data[: draw(st.integers(min_value=0, max_value=len(data)))]
@@ -221,8 +219,7 @@ def _buffer_pairs(draw: Any) -> tuple[Any, bytes, bytes]:
     profile = draw(st.sampled_from(PROFILES))
     layout = layout_of(name, profile=profile)
     size = layout.size
-    before = draw(st.one_of(buffers_of(name, profile),
-                            st.binary(min_size=size, max_size=size)))
+    before = draw(buffers_or_bytes_of(name, profile))  # built once per case
     after = draw(st.one_of(_answers(before), st.binary(min_size=size, max_size=size),
                            buffers_of(name, profile)))
     return layout, before, after
@@ -319,8 +316,7 @@ def test_a_cut_request_takes_the_shortcut_and_is_the_general_paths_line(
     # line (whole members, "truncated", error, hex, and with the lint pass the findings on
     # the members it holds whole) and counted as undecoded.
     size = layout_of(name, profile=profile).size
-    whole = data.draw(st.one_of(buffers_of(name, profile), st.binary(min_size=size,
-                                                                     max_size=size)))
+    whole = data.draw(buffers_or_bytes_of(name, profile))  # built once per case
     cut = whole[: data.draw(st.integers(min_value=1, max_value=size - 1))]
     meta = {"abi": profile.abi, "cookie": profile.cookie}
     if stated:

@@ -326,15 +326,14 @@ def test_a_header_cut_short_still_gets_its_whole_members_checked() -> None:
 
 @st.composite
 def _whole_buffers(draw: Any) -> tuple[Any, bytes, bytes]:
-    from iscsitgt_spt.codec.fuzzing import strategies
+    from _cached_strategies import buffers_or_bytes_of
     from iscsitgt_spt.spec.profiles import PROFILES
     from iscsitgt_spt.spec.registry import STRUCTURES
 
     name = draw(st.sampled_from(sorted(STRUCTURES)))
     profile = draw(st.sampled_from(PROFILES))
     layout = get_layout(name, profile)
-    data = draw(st.one_of(strategies.buffers(name, profile=profile),
-                          st.binary(min_size=layout.size, max_size=layout.size)))
+    data = draw(buffers_or_bytes_of(name, profile))  # built once per case
     return layout, data, draw(st.one_of(st.just(b""), st.binary(max_size=6)))
 
 
