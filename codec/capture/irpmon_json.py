@@ -20,7 +20,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import cast
 
-from iscsitgt_spt.codec.capture.irpmon import HEXER_ROW, Half, Pairer, interpret
+from iscsitgt_spt.codec.capture.irpmon import HEXER_ROW, Half, Pairer, _Parsed, interpret
+from iscsitgt_spt.codec.capture.irpmon_plan import read_planned
 from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE, RawRecord
 from iscsitgt_spt.codec.safejson import json_text_bound, read_json
 from iscsitgt_spt.spec.errors import InputFormatError
@@ -72,7 +73,7 @@ def repair_stack(text: str) -> tuple[str, object | None, bool]:
     Returns ``(text, stack, dropped)``: the record text with a repaired (or without the)
     ``Stack`` member, the repaired frames if the repair parsed, and whether it was dropped.
     """
-    if _STACK_KEY.search(text) is None:  # no Stack member (the usual record): nothing to do
+    if '"Stack"' not in text or _STACK_KEY.search(text) is None:  # (the usual record)
         return text, None, False
     pos = 0
     while pos < len(text):
@@ -117,12 +118,16 @@ def _flatten(obj: dict[str, object], prefix: str = "") -> Iterator[tuple[str, ob
 _DATA_KEY = re.compile(r"^Parsers\.Hexer\.Data(\d+)$")
 
 
-def _json_half(text: str | None, lineno: int, bound: int, end_line: int) -> Half:
+def _json_object(
+    text: str | None, lineno: int, bound: int, end_line: int
+) -> tuple[Half, dict[str, object] | None]:
+    """The record's half (its error, or what its ``Stack`` repair gave) and its parsed
+    object (``None`` when it has an error)."""
     half = Half(lineno, end_line)
     if text is None:
         half.error = (f"malformed IRPMon JSON record: line {lineno}: a record of more than "
                       f"{bound} characters exceeds the record-size limit")
-        return half
+        return half, None
     fixed, frames, dropped = repair_stack(text)
     if frames is not None:
         half.meta["stack"] = frames
@@ -132,18 +137,37 @@ def _json_half(text: str | None, lineno: int, bound: int, end_line: int) -> Half
         obj = read_json(fixed, f"line {lineno}", error=InputFormatError, max_record_bytes=bound)
     except InputFormatError as exc:
         half.error = f"malformed IRPMon JSON record: {exc}"
-        return half
+        return half, None
     if not isinstance(obj, dict):
         half.error = f"line {lineno}: an IRPMon JSON record must be an object"
-        return half
+        return half, None
+    return half, obj
+
+
+def _filled(half: Half, obj: dict[str, object]) -> Half:
+    """``half`` with the columns and the data of the record ``obj``, member by member."""
     rows = _hexer_rows(obj, half.fields)
     if rows is None:
         rows = _members(obj, half.fields)
     if len(rows) == 1 and not HEXER_ROW.match(rows[0]):
         half.hexstring = rows[0]
     else:
-        half.rows = list(zip(itertools.repeat(lineno), rows))
+        half.rows = list(zip(itertools.repeat(half.line), rows))
     return half
+
+
+def _json_half(text: str | None, lineno: int, bound: int, end_line: int) -> Half:
+    """The general reading of one record (the plan's oracle): its half, member by member."""
+    half, obj = _json_object(text, lineno, bound, end_line)
+    return half if obj is None else _filled(half, obj)
+
+
+def _json_parsed(half: Half, obj: dict[str, object] | None) -> _Parsed:
+    """What the record says: read by the plan of its shape when one fits, else generally."""
+    if obj is None:
+        return interpret(half)
+    parsed = read_planned(obj, half.line, half.end_line, half.meta)
+    return interpret(_filled(half, obj)) if parsed is None else parsed
 
 
 def _members(obj: dict[str, object], fields: dict[str, str]) -> list[str]:
@@ -362,12 +386,12 @@ def iter_irpmon_json(
     for lineno, last, text in _json_objects(lines, start, bound, outside):
         pairer.skipped.extend(outside)
         outside.clear()
-        half = _json_half(text, lineno, bound, last)
+        half, obj = _json_object(text, lineno, bound, last)
         # A large record's text is let go once parsed: its hex string becomes bytes without
         # it, and its report is made without either.
         del text
-        parsed = interpret(half)
-        del half
+        parsed = _json_parsed(half, obj)
+        del half, obj
         yield from pairer.feed(parsed)
     pairer.skipped.extend(outside)
     yield from pairer.flush()
