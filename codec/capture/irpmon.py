@@ -361,13 +361,14 @@ class Pairer:
             if "status" in completion.meta:
                 meta["status"] = completion.meta["status"]
         meta["paired"] = request is not None and completion is not None
-        halves = [h for h in (request, completion) if h is not None]
+        last = completion or request
+        assert last is not None
         yield from self._out(RawRecord(
             index=self.index, data_in=None if request is None else request.data,
             data_out=None if completion is None else completion.data,
             ioctl=None if request is None else request.ioctl,
-            source_format=self.source_format, line=min(h.line for h in halves), meta=meta,
-            end_line=max(h.end_line or h.line for h in halves),
+            source_format=self.source_format, line=min(first.line, last.line), meta=meta,
+            end_line=max(first.end_line or first.line, last.end_line or last.line),
         ))
 
     def feed(self, item: _Parsed) -> Iterator[RawRecord]:

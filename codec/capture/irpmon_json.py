@@ -266,11 +266,12 @@ def _json_objects(
             raw = stripped
             del stripped  # else the first line stays alive as long as the reader
         if mode == "lines":
-            if raw.strip():
+            stripped = raw.strip()
+            if stripped:
                 # Through a list emptied as it is read: the line is not held while its record
                 # is read, only the stripped text the reader has.
-                record = [raw.strip() if len(raw) <= bound else None]
-                del raw
+                record = [stripped if len(raw) <= bound else None]
+                del raw, stripped
                 yield lineno, lineno, record.pop()
             continue
         # Handed over in a list the scanner empties, so this frame does not hold the line
