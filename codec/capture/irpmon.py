@@ -342,7 +342,8 @@ class Pairer:
 
     def _attach(self, record: RawRecord) -> RawRecord:
         """``record`` naming the records skipped so far."""
-        record, self.skipped = with_skipped(record, self.skipped), []
+        if self.skipped:
+            record, self.skipped = with_skipped(record, self.skipped), []
         return record
 
     def _out(self, record: RawRecord) -> Iterator[RawRecord]:

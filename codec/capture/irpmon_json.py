@@ -119,29 +119,26 @@ _DATA_KEY = re.compile(r"^Parsers\.Hexer\.Data(\d+)$")
 
 
 def _json_object(
-    text: str | None, lineno: int, bound: int, end_line: int
-) -> tuple[Half, dict[str, object] | None]:
-    """The record's half (its error, or what its ``Stack`` repair gave) and its parsed
-    object (``None`` when it has an error)."""
-    half = Half(lineno, end_line)
+    text: str | None, lineno: int, bound: int
+) -> tuple[dict[str, object], dict[str, object] | None, str | None]:
+    """What the record's ``Stack`` repair gave (``meta`` keys), its parsed object, and its
+    error (the object ``None``)."""
+    head: dict[str, object] = {}
     if text is None:
-        half.error = (f"malformed IRPMon JSON record: line {lineno}: a record of more than "
-                      f"{bound} characters exceeds the record-size limit")
-        return half, None
+        return head, None, (f"malformed IRPMon JSON record: line {lineno}: a record of more "
+                            f"than {bound} characters exceeds the record-size limit")
     fixed, frames, dropped = repair_stack(text)
     if frames is not None:
-        half.meta["stack"] = frames
+        head["stack"] = frames
     if dropped:
-        half.meta["stack_dropped"] = True
+        head["stack_dropped"] = True
     try:
         obj = read_json(fixed, f"line {lineno}", error=InputFormatError, max_record_bytes=bound)
     except InputFormatError as exc:
-        half.error = f"malformed IRPMon JSON record: {exc}"
-        return half, None
+        return head, None, f"malformed IRPMon JSON record: {exc}"
     if not isinstance(obj, dict):
-        half.error = f"line {lineno}: an IRPMon JSON record must be an object"
-        return half, None
-    return half, obj
+        return head, None, f"line {lineno}: an IRPMon JSON record must be an object"
+    return head, obj, None
 
 
 def _filled(half: Half, obj: dict[str, object]) -> Half:
@@ -158,16 +155,20 @@ def _filled(half: Half, obj: dict[str, object]) -> Half:
 
 def _json_half(text: str | None, lineno: int, bound: int, end_line: int) -> Half:
     """The general reading of one record (the plan's oracle): its half, member by member."""
-    half, obj = _json_object(text, lineno, bound, end_line)
+    return _half(lineno, end_line, *_json_object(text, lineno, bound))
+
+
+def _half(lineno: int, end_line: int, head: dict[str, object], obj: dict[str, object] | None,
+          error: str | None) -> Half:
+    half = Half(lineno, end_line, meta=head, error=error)
     return half if obj is None else _filled(half, obj)
 
 
-def _json_parsed(half: Half, obj: dict[str, object] | None) -> _Parsed:
+def _json_parsed(lineno: int, end_line: int, head: dict[str, object],
+                 obj: dict[str, object] | None, error: str | None) -> _Parsed:
     """What the record says: read by the plan of its shape when one fits, else generally."""
-    if obj is None:
-        return interpret(half)
-    parsed = read_planned(obj, half.line, half.end_line, half.meta)
-    return interpret(_filled(half, obj)) if parsed is None else parsed
+    parsed = None if obj is None else read_planned(obj, lineno, end_line, head)
+    return interpret(_half(lineno, end_line, head, obj, error)) if parsed is None else parsed
 
 
 def _members(obj: dict[str, object], fields: dict[str, str]) -> list[str]:
@@ -385,14 +386,15 @@ def iter_irpmon_json(
     bound = json_text_bound(limit)
     outside: list[tuple[int, int, str]] = []  # text between an array's records: named
     for lineno, last, text in _json_objects(lines, start, bound, outside):
-        pairer.skipped.extend(outside)
-        outside.clear()
-        half, obj = _json_object(text, lineno, bound, last)
+        if outside:
+            pairer.skipped.extend(outside)
+            outside.clear()
+        head, obj, error = _json_object(text, lineno, bound)
         # A large record's text is let go once parsed: its hex string becomes bytes without
         # it, and its report is made without either.
         del text
-        parsed = _json_parsed(half, obj)
-        del half, obj
+        parsed = _json_parsed(lineno, last, head, obj, error)
+        del obj
         yield from pairer.feed(parsed)
     pairer.skipped.extend(outside)
     yield from pairer.flush()

@@ -123,7 +123,8 @@ def records(draw: st.DrawFn) -> dict[str, object]:
 
 def _both(text: str, line: int = 3) -> tuple[object, object]:
     general = irpmon.interpret(irpmon_json._json_half(text, line, 1 << 20, line + 1))
-    planned = irpmon_json._json_parsed(*irpmon_json._json_object(text, line, 1 << 20, line + 1))
+    planned = irpmon_json._json_parsed(line, line + 1,
+                                       *irpmon_json._json_object(text, line, 1 << 20))
     return _carried(general), _carried(planned)
 
 
