@@ -97,8 +97,7 @@ class _Plan:
             size = _known_size(record[column])  # type: ignore[arg-type]  # a str
             if size is not None:
                 meta[key] = size
-        stripped = meta.get("data_stripped", "")
-        meta["data_stripped"] = stripped.lower() == "true"  # type: ignore[union-attr]
+        meta["data_stripped"] = str(meta.get("data_stripped", "")).lower() == "true"
         return meta
 
 
@@ -188,11 +187,12 @@ def read_planned(record: dict[str, object], line: int, end_line: int | None,
     if meta is None:
         return None
     assert plan is not None
-    rows: list[str] | None = []
+    rows: list[str] = []
     if plan.parsers:
-        rows = _hexer_rows(record)
-        if rows is None:
+        found = _hexer_rows(record)
+        if found is None:
             return None
+        rows = found
     if head:
         meta = {**head, **meta}
     ioctl = None

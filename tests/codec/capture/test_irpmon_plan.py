@@ -112,9 +112,8 @@ def records(draw: st.DrawFn) -> dict[str, object]:
     names = [n for n in names if draw(st.integers(0, 7))]  # members dropped
     record: dict[str, object] = {n: base[n] for n in names}
     for _ in range(draw(st.integers(0, 3))):  # members added, or given other values
-        name = draw(st.one_of(st.sampled_from(_COLUMNS + ["IOSB", "Stack", "Extra",
-                                                          "Parsers.Hexer.Data0"]),
-                              st.text(max_size=5)))
+        name = draw(st.one_of(st.sampled_from([*_COLUMNS, "IOSB", "Stack", "Extra",
+                                               "Parsers.Hexer.Data0"]), st.text(max_size=5)))
         record[name] = draw(st.one_of(_TEXT, _ODD))
     if draw(st.integers(0, 5)):
         record["Parsers"] = draw(_parsers())
