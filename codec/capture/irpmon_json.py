@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from typing import cast
 
 from iscsitgt_spt.codec.capture.irpmon import HEXER_ROW, Half, Pairer, _Parsed, interpret
-from iscsitgt_spt.codec.capture.irpmon_plan import read_planned
+from iscsitgt_spt.codec.capture.irpmon_plan import data_names, read_planned
 from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE, RawRecord
 from iscsitgt_spt.codec.safejson import json_text_bound, read_json
 from iscsitgt_spt.spec.errors import InputFormatError
@@ -185,27 +185,13 @@ def _members(obj: dict[str, object], fields: dict[str, str]) -> list[str]:
     return [value for _, value in data]
 
 
-#: The member names of Hexer rows as IRPMon writes them, in its order: as many as the
-#: longest record read so far had, up to 4096 (64 KiB of data; a longer one is read member
-#: by member).
-_DATA_NAMES: list[str] = []
-_MOST_NAMES = 4096
-
-
-def _data_names(count: int) -> list[str] | None:
-    if count > _MOST_NAMES:
-        return None
-    _DATA_NAMES.extend(f"Data{n}" for n in range(len(_DATA_NAMES), count))
-    return _DATA_NAMES[:count]
-
-
 def _hexer_rows(obj: dict[str, object], fields: dict[str, str]) -> list[str] | None:
     """:func:`_members` of a record laid out as IRPMon writes one (string columns, then
     ``Parsers: {Hexer: {Data0, Data1, ...}}`` alone), read in a few operations over the
     whole record; ``None`` for any other layout."""
     parsers = obj.get("Parsers")
     hexer = parsers.get("Hexer") if isinstance(parsers, dict) and len(parsers) == 1 else None
-    if not isinstance(hexer, dict) or list(hexer) != _data_names(len(hexer)):
+    if not isinstance(hexer, dict) or list(hexer) != data_names(len(hexer)):
         return None
     rows = list(hexer.values())
     if set(map(type, rows)) - {str}:

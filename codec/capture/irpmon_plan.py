@@ -39,7 +39,7 @@ from iscsitgt_spt.codec.capture.irpmon import (
 )
 from iscsitgt_spt.codec.capture.records import parse_int, resolve_ioctl
 
-__all__ = ["read_planned"]
+__all__ = ["data_names", "read_planned"]
 
 #: The columns whose text becomes a number in ``meta`` (left as text when it is not one).
 _NUMBERS = frozenset({"id", "pid", "status"})
@@ -144,9 +144,20 @@ def _plan(names: tuple[str, ...]) -> _Plan | None:
     return plan
 
 
-#: ``Data0``.. as Hexer names its rows, as many as the longest record so far had (up to 4096).
+#: The member names of Hexer rows as IRPMon writes them, in its order: as many as the
+#: longest record read so far had, up to 4096 (64 KiB of data; a longer one is read member
+#: by member).
 _DATA_NAMES: list[str] = []
-_MOST_ROWS = 4096
+_MOST_NAMES = 4096
+
+
+def data_names(count: int) -> list[str] | None:
+    """``Data0``.. ``Data{count - 1}``; ``None`` past 4096 names."""
+    if count > _MOST_NAMES:
+        return None
+    if count > len(_DATA_NAMES):
+        _DATA_NAMES.extend(f"Data{n}" for n in range(len(_DATA_NAMES), count))
+    return _DATA_NAMES[:count]
 
 
 def _hexer_rows(record: dict[str, object]) -> list[str] | None:
@@ -154,13 +165,10 @@ def _hexer_rows(record: dict[str, object]) -> list[str] | None:
     ``Data0``.. in order, each a string; ``None`` otherwise."""
     parsers = record["Parsers"]
     hexer = parsers.get("Hexer") if type(parsers) is dict and len(parsers) == 1 else None
-    if type(hexer) is not dict or len(hexer) > _MOST_ROWS:
+    if type(hexer) is not dict:
         return None
-    count = len(hexer)
-    if count > len(_DATA_NAMES):
-        _DATA_NAMES.extend(f"Data{n}" for n in range(len(_DATA_NAMES), count))
     rows = list(hexer.values())
-    if list(hexer) != _DATA_NAMES[:count] or set(map(type, rows)) - _ONLY_STR:
+    if list(hexer) != data_names(len(hexer)) or set(map(type, rows)) - _ONLY_STR:
         return None
     return rows
 
