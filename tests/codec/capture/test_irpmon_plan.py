@@ -138,7 +138,7 @@ def _carried(parsed: Any) -> tuple[object, ...]:
 _STACK = ', "Stack" : [{"Address" : 0xFFFFF8051A2B3C4D, "Module" : "storport.sys"), ]'
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(records(), st.sampled_from(["json", "ascii", "stack", "cut"]), st.data())
 def test_planned_records_read_as_the_general_reading(record: dict[str, object], how: str,
                                                      data: st.DataObject) -> None:
@@ -185,7 +185,7 @@ def test_exports_read_as_with_the_plan_off(vectors: Path, name: str,
     assert planned  # (the array: one request and its completion, paired)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(records(), st.booleans()), min_size=1, max_size=6))
 def test_generated_exports_read_as_with_the_plan_off(items: list[tuple[dict[str, object],
                                                                         bool]]) -> None:
