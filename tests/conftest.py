@@ -103,23 +103,22 @@ def _no_search_index(active: bool) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _no_i18n_debug_text(active: bool) -> Iterator[None]:
-    """While ``active``: Sphinx's check of which nodes a translated build translates
-    (``sphinx.util.nodes.is_translatable``) writes no debug text.  For every node it skips it
-    serialises the node to XML (``repr_domxml``) and makes a log record, before the log
-    handlers drop both (debug output shows at ``-vv`` only, never in these builds): about a
-    sixth of a translated build's reading.  What the build writes is unchanged; the logger
-    and the function are Sphinx's, restored afterwards."""
+def _no_i18n_debug_text() -> Iterator[None]:
+    """Sphinx's check of which nodes are translatable (``sphinx.util.nodes.is_translatable``,
+    run on every node by the translated builds and by the gettext builder) writes no debug
+    text.  For each node it skips it serialises the node to XML (``repr_domxml``) and makes a
+    log record, both dropped by the log handlers (debug output shows at ``-vv`` only, never in
+    these builds): about a sixth of a translated build, a third of the gettext build.  What
+    the builds write is unchanged; Sphinx's function and logger level are restored after."""
     import logging
 
     from sphinx.util import nodes
 
-    debug = logging.getLogger("sphinx." + nodes.__name__)  # Sphinx's adapter's logger
+    debug = logging.getLogger("sphinx." + nodes.__name__)  # the logger of Sphinx's adapter
     level = debug.level
     with pytest.MonkeyPatch.context() as patch:
-        if active:
-            patch.setattr(nodes, "repr_domxml", lambda node, length=80: "")
-            debug.setLevel(logging.INFO)
+        patch.setattr(nodes, "repr_domxml", lambda node, length=80: "")
+        debug.setLevel(logging.INFO)
         try:
             yield
         finally:
@@ -155,7 +154,7 @@ def docs_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
         from sphinx import locale
 
         locale.translators.clear()
-        with _no_search_index(translated), _no_i18n_debug_text(language != "en"):
+        with _no_search_index(translated), _no_i18n_debug_text():
             status = sphinx_cmd.build_main([
                 "-q", *([] if builder == "gettext" else ["-W"]), "-b", builder,
                 "-d", str(base / f"doctrees-{'gettext' if builder == 'gettext' else language}"),
