@@ -123,16 +123,35 @@ class _Context:
         return self.layout.member(path)
 
     def add(self, code: str, path: str, message: str, offset: int | None = None) -> None:
-        if path:
-            where = offset if offset is not None else self.member(path).offset
-            full = self.root + "." + path
-        else:
-            where, full = (offset if offset is not None else 0), self.root
-        self.findings.append(Finding(_BY_CODE[code].severity, code, full, where, message))
+        # Where a finding is (its severity, full path and offset) depends on the rule, the
+        # path and the layout only: worked out once per layout (the plan's memo).
+        spots = self.plan.spots
+        spot = spots.get((code, path, offset))
+        if spot is None:
+            spot = _spot(self, code, path, offset)
+            if len(spots) < _SPOTS_BOUND:
+                spots[code, path, offset] = spot
+        severity, full, where = spot
+        self.findings.append(Finding(severity, code, full, where, message))
 
     def instances(self, c_name: str) -> tuple[str, ...]:
         """Path prefixes (``""`` or ``"Header."``) of every nested ``c_name`` structure."""
         return self.plan.instances.get(c_name, ())
+
+
+def _spot(ctx: _Context, code: str, path: str, offset: int | None) -> tuple[Severity, str, int]:
+    """A finding's severity (its rule's), full path and offset (``offset`` when given, else
+    its member's, or 0 for the whole buffer)."""
+    if path:
+        where = offset if offset is not None else ctx.member(path).offset
+        full = ctx.root + "." + path
+    else:
+        where, full = (offset if offset is not None else 0), ctx.root
+    return _BY_CODE[code].severity, full, where
+
+
+#: Spots kept per layout: its rules report at a few dozen paths, and offsets within it.
+_SPOTS_BOUND = 512
 
 
 def _rule_int(layout: Layout, path: str) -> int | None:

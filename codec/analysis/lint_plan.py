@@ -21,7 +21,7 @@ class LintPlan:
     """The precomputed view of one layout the checks read (see the module docstring)."""
 
     __slots__ = ("checked", "control_code", "instances", "layout", "session_references",
-                 "sizes")
+                 "sizes", "spots")
 
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
@@ -42,6 +42,9 @@ class LintPlan:
         self.session_references = tuple(
             c for c in layout.cookies() if c.identifies == "session" and not c.creates)
         self.sizes: dict[str, int] = {}
+        #: (code, path, offset given) -> (severity, full path, offset) of a finding: filled
+        #: by the lint pass (``lint._Context.add``), bounded there.
+        self.spots: dict[tuple[str, str, int | None], tuple[str, str, int]] = {}
 
     def size_of(self, name: str) -> int:
         """``sizeof(name)`` under this layout's profile."""
