@@ -396,6 +396,42 @@ def test_findings_text_is_json_dumps(findings: list[Any]) -> None:
     assert findings_text(tuple(findings)) == expected
 
 
+# Findings from a small pool of heads (severity, code, path, offset), so that most repeat a
+# head written before with another message: findings_text writes a head once and reuses it.
+# An offset of 1 and one of True (equal as dict keys) in the same pool: each must be written
+# as the encoder writes it, never as the other's cached head.
+_HEADS = st.tuples(st.sampled_from(["error", "info", 'we"ird']),
+                   st.sampled_from(["padding-nonzero", "srb-length"]),
+                   st.sampled_from(["S.Header.Length", "S", "S.\u00e9\n"]),
+                   st.sampled_from([0, 1, True, False, 28, 1 << 70]))
+
+
+@examples(200, deadline=None)
+@given(st.lists(st.lists(st.tuples(_HEADS, st.text()), max_size=4), max_size=6))
+def test_findings_text_is_json_dumps_when_heads_repeat(batches: list[Any]) -> None:
+    # The expected text from the standard library's encoder (as above), batch after batch.
+    for batch in batches:
+        findings = tuple(Finding(*head, message) for head, message in batch)
+        expected = json.dumps([f.to_dict() for f in findings], ensure_ascii=False,
+                              separators=(",", ":"))
+        assert findings_text(findings) == expected
+
+
+def test_findings_text_heads_stay_bounded() -> None:
+    # More distinct heads than the memo holds: every text is still the encoder's, and the
+    # memo never grows past its bound (memory stays flat however many places a capture's
+    # findings name).
+    import importlib
+
+    report = importlib.import_module("iscsitgt_spt.codec.analysis.report")
+    bound = report._FINDING_HEADS_BOUND
+    for offset in range(3 * bound):
+        finding = Finding("info", "padding-nonzero", "S.Reserved", offset, f"m{offset}")
+        assert findings_text((finding,)) == json.dumps([finding.to_dict()],
+                                                       separators=(",", ":"))
+        assert len(report._FINDING_HEADS) <= bound
+
+
 def test_a_fuzz_corpus_of_every_kind_is_the_general_paths_lines() -> None:
     # What `fuzz --all --mode all --abi all --cookie all` writes (valid, boundary: cut short
     # and extended, mutate: bytes flipped, inserted, deleted, members spliced), and the same
