@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from iscsitgt_spt.codec.analysis.detect_profile import describe_profiles, detect_profile
-from iscsitgt_spt.codec.analysis.lint_plan import plan_of
+from iscsitgt_spt.codec.analysis.lint_plan import LintPlan, plan_of
 from iscsitgt_spt.codec.analysis.lint_rules import (
     _BY_CODE,
     _RANK,
@@ -390,13 +390,14 @@ def _context(
 
 
 def _run(ctx: _Context) -> list[Finding]:
-    for name, prefixes in ctx.plan.instances.items():
-        bound = BOUND_CHECKS.get(name)
-        for pre in prefixes if bound is not None else ():
-            try:
-                bound(ctx, pre)  # type: ignore[misc]
-            except MemberCut:
-                continue  # the rest of this check reads members past the cut
+    steps = ctx.plan.steps
+    if steps is None:
+        steps = ctx.plan.steps = _bound_steps(ctx.plan)
+    for bound, pre in steps:
+        try:
+            bound(ctx, pre)
+        except MemberCut:
+            continue  # the rest of this check reads members past the cut
     for check in _CHECKS:
         try:
             check(ctx)
@@ -405,6 +406,13 @@ def _run(ctx: _Context) -> list[Finding]:
     if len(ctx.findings) > 1:
         ctx.findings.sort(key=_in_byte_order)
     return ctx.findings
+
+
+def _bound_steps(plan: LintPlan) -> tuple[tuple[Callable[[_Context, str], None], str], ...]:
+    """The bound checks of a layout and the prefix each runs with, in the order of its
+    structures' instances: worked out once per layout (kept in its plan)."""
+    return tuple((BOUND_CHECKS[name], pre) for name, prefixes in plan.instances.items()
+                 if name in BOUND_CHECKS for pre in prefixes)
 
 
 def _in_byte_order(finding: Finding) -> tuple[int, int]:
