@@ -41,7 +41,7 @@ from iscsitgt_spt.codec.api import Buffer
 from iscsitgt_spt.codec.dispatch import Decoded, Extra, Truncated, decode_available
 from iscsitgt_spt.codec.fast import compiled
 from iscsitgt_spt.codec.longbuffer import LongBuffer
-from iscsitgt_spt.codec.partial import MemberCut, member_cut
+from iscsitgt_spt.codec.partial import MemberCut
 from iscsitgt_spt.spec.assumptions import (
     ASSUMED_AUXILIARY_SIGNATURE,
     ASSUMED_SRB_SIGNATURE,
@@ -474,13 +474,23 @@ def lint_cut(
 
     def get(path: str) -> Any:
         if by_path[path].end > available:
-            raise member_cut(layout, path, available)
+            raise _Stop  # (only stops the check: _run catches it, no text is ever shown)
         return values[path]
 
     findings = _run(_Context(layout, get, (None, b""), available, expect_session, output))
     findings.append(_parse_finding(error, "truncated"))
     findings.sort(key=_in_byte_order)
     return findings
+
+
+class _Stop(MemberCut):
+    """What :func:`lint_cut`'s reader raises for a member the buffer does not hold whole: a
+    :class:`~iscsitgt_spt.codec.partial.MemberCut` that stops the check reading it (see
+    :func:`_run`), without the member's path, offset and message worked out (the value's own
+    ``get_path`` raises the full error; this one never leaves the lint pass)."""
+
+    def __init__(self) -> None:
+        Exception.__init__(self, "a member the buffer does not hold whole")
 
 
 def _parse_finding(exc: ParseError, code: str) -> Finding:
