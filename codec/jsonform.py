@@ -29,7 +29,7 @@ from iscsitgt_spt.spec.primitives import WcharText
 __all__ = [
     "TEMPLATE_GLOBALS", "compact_dumps", "fields_from_json", "json_template",
     "json_template_groups", "json_to_fields",
-    "load_json", "value_to_json", "value_to_json_text", "wchar_json",
+    "load_json", "member_converters", "value_to_json", "value_to_json_text", "wchar_json",
 ]
 
 
@@ -66,26 +66,49 @@ def _compile_converter(schema: Schema) -> Callable[[StructValue], dict[str, Any]
     Values made by decode, build and replace hold exactly the types their members declare;
     the helpers below still leave anything else as it is, as a generic walk would.
     """
-    namespace: dict[str, Any] = {"wchar": wchar_json, "raw": _bytes_json, "SV": StructValue}
-    entries = []
-    for index, member in enumerate(schema.members):
-        item = f"v[{index}]"
-        if member.kind in ("int", "bits"):
-            expr = item
-        elif member.kind in ("bytes", "padding"):
-            expr = f"{item}.hex() if type({item}) is bytes else raw({item})"
-        elif member.kind == "wchar":
-            expr = f"wchar({item})"
-        else:  # struct
-            expr = f"convert({item}) if type({item}) is SV else {item}"
-        entries.append(f"{member.name!r}: {expr}")
+    entries = [f"{member.name!r}: {_member_expr(member, f'v[{index}]')}"
+               for index, member in enumerate(schema.members)]
     source = ("def to_json(value):\n    v = value._values\n    return {"
               + ", ".join(entries) + "}\n")
-    namespace["convert"] = value_to_json
-    exec(compile(source, f"<json {schema.layout.name} {schema.layout.profile}>", "exec"),
-         namespace)
-    function: Callable[[StructValue], dict[str, Any]] = namespace["to_json"]
+    function: Callable[[StructValue], dict[str, Any]] = _compiled(
+        source, f"<json {schema.layout.name} {schema.layout.profile}>")["to_json"]
     return function
+
+
+def _member_expr(member: Member, item: str) -> str:
+    """The expression of the JSON form of ``item``, a value of ``member``."""
+    if member.kind in ("int", "bits"):
+        return item
+    if member.kind in ("bytes", "padding"):
+        return f"{item}.hex() if type({item}) is bytes else raw({item})"
+    if member.kind == "wchar":
+        return f"wchar({item})"
+    return f"convert({item}) if type({item}) is SV else {item}"  # struct
+
+
+def _compiled(source: str, name: str) -> dict[str, Any]:
+    namespace: dict[str, Any] = {"wchar": wchar_json, "raw": _bytes_json, "SV": StructValue,
+                                 "convert": value_to_json}
+    exec(compile(source, name, "exec"), namespace)
+    return namespace
+
+
+def member_converters(schema: Schema) -> tuple[Callable[[Any], Any], ...]:
+    """One function per member of ``schema`` (in its order): the JSON form of a value of
+    that member, as :func:`value_to_json` writes it (the same expressions), for a caller that
+    wants some members only (the whole members of a buffer cut short)."""
+    found = _MEMBER_CONVERTERS.get(id(schema))
+    if found is None or found[0] is not schema:
+        source = "".join(f"def m{index}(x):\n    return {_member_expr(member, 'x')}\n"
+                         for index, member in enumerate(schema.members))
+        namespace = _compiled(source, f"<json members {schema.layout.name} "
+                                      f"{schema.layout.profile}>")
+        found = _MEMBER_CONVERTERS[id(schema)] = (
+            schema, tuple(namespace[f"m{index}"] for index in range(len(schema.members))))
+    return found[1]
+
+
+_MEMBER_CONVERTERS: dict[int, tuple[Schema, tuple[Callable[[Any], Any], ...]]] = {}
 
 
 # Keyed by id() of the schema, which the entry holds (schemas live for the process).

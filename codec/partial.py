@@ -18,7 +18,7 @@ from typing import Any
 
 from iscsitgt_spt.codec.api import Buffer, layout_of, size_error
 from iscsitgt_spt.codec.fast import fast_decode
-from iscsitgt_spt.codec.jsonform import value_to_json
+from iscsitgt_spt.codec.jsonform import member_converters
 from iscsitgt_spt.codec.values import FieldValue, StructValue
 from iscsitgt_spt.spec._frozen import frozen
 from iscsitgt_spt.spec.arguments import buffer_argument
@@ -92,7 +92,8 @@ class PartialValue:
             yield m, self._padded.get_path(m.path) if m.end <= len(self.data) else None
 
     def to_json(self) -> dict[str, Any]:
-        """The whole members, nested by name as :func:`value_to_json` writes them."""
+        """The whole members, nested by name as
+        :func:`~iscsitgt_spt.codec.jsonform.value_to_json` writes them."""
         return _whole_json(self._padded, 0, len(self.data))
 
 
@@ -108,12 +109,14 @@ def member_cut(layout: Layout, path: str, available: int) -> MemberCut:
 
 
 def _whole_json(value: StructValue, base: int, available: int) -> dict[str, Any]:
-    full = value_to_json(value)
+    # Only the whole members are converted (a cut WCHAR string is never decoded to text).
+    convert = member_converters(value._schema)
+    values = value._values
     out: dict[str, Any] = {}
-    for member in value.layout.members:
+    for index, member in enumerate(value._schema.members):
         start, end = base + member.offset, base + member.end
         if end <= available:
-            out[member.name] = full[member.name]
+            out[member.name] = convert[index](values[index])
         elif member.kind == "struct" and start < available:
             inner = value[member.name]
             assert isinstance(inner, StructValue)

@@ -20,8 +20,16 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pytest
-from hypothesis import HealthCheck, settings
+# Bytecode is cached (PYTHONDONTWRITEBYTECODE dropped, below) *before* Hypothesis is first
+# imported: pytest rewrites the asserts of every module of a package that registers a pytest
+# plugin (Hypothesis does), and it caches the rewritten modules only while
+# sys.dont_write_bytecode is false.  Importing Hypothesis first rewrote its ~75 modules from
+# source in every run (about 2 s of CPU) on a machine that exports PYTHONDONTWRITEBYTECODE.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
+
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
 
 settings.register_profile(
     "default", max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -35,13 +43,12 @@ settings.load_profile("default")
 # PYTHONUNBUFFERED (our machines export it, and it hid lost output: issue 24).  Tests that
 # want it set it explicitly, in the environment they pass.
 os.environ.pop("PYTHONUNBUFFERED", None)
-# Nor PYTHONDONTWRITEBYTECODE (our machines export it too): a user's Python caches bytecode in
-# __pycache__ (gitignored), so a command's start-up and the suite's imports read compiled
-# modules from the second run on, as they do for a user, instead of compiling every module
-# again in every subprocess.  The same for this process: the modules the tests import, and
-# pytest's rewritten test modules, are cached like any other.
-os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-sys.dont_write_bytecode = False
+# Nor PYTHONDONTWRITEBYTECODE (our machines export it too; dropped above, before the first
+# import of Hypothesis): a user's Python caches bytecode in __pycache__ (gitignored), so a
+# command's start-up and the suite's imports read compiled modules from the second run on, as
+# they do for a user, instead of compiling every module again in every subprocess.  The same
+# for this process: the modules the tests import, and pytest's rewritten test modules (and
+# Hypothesis' own), are cached like any other.
 
 
 # The cyclic garbage collector, tuned for a test run: the suite allocates a lot (Sphinx's
@@ -102,6 +109,29 @@ def _no_search_index(active: bool) -> Iterator[None]:
         yield
 
 
+@contextlib.contextmanager
+def _no_i18n_debug_text() -> Iterator[None]:
+    """Sphinx's check of which nodes are translatable (``sphinx.util.nodes.is_translatable``,
+    run on every node by the translated builds and by the gettext builder) writes no debug
+    text.  For each node it skips it serialises the node to XML (``repr_domxml``) and makes a
+    log record, both dropped by the log handlers (debug output shows at ``-vv`` only, never in
+    these builds): about a sixth of a translated build, a third of the gettext build.  What
+    the builds write is unchanged; Sphinx's function and logger level are restored after."""
+    import logging
+
+    from sphinx.util import nodes
+
+    debug = logging.getLogger("sphinx." + nodes.__name__)  # the logger of Sphinx's adapter
+    level = debug.level
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(nodes, "repr_domxml", lambda node, length=80: "")
+        debug.setLevel(logging.INFO)
+        try:
+            yield
+        finally:
+            debug.setLevel(level)
+
+
 @pytest.fixture(scope="session")
 def docs_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     """``docs_build(builder, language="en")`` -> the output directory, built once.
@@ -131,7 +161,7 @@ def docs_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
         from sphinx import locale
 
         locale.translators.clear()
-        with _no_search_index(translated):
+        with _no_search_index(translated), _no_i18n_debug_text():
             status = sphinx_cmd.build_main([
                 "-q", *([] if builder == "gettext" else ["-W"]), "-b", builder,
                 "-d", str(base / f"doctrees-{'gettext' if builder == 'gettext' else language}"),

@@ -254,14 +254,16 @@ def _marker(
 
 
 class _TailRows:
-    """Whole rows after the structure whose bytes are all described alike (no colour): each
-    written from its bytes and what is fixed per set of finding codes (the label, the marker
-    row), without the per-byte work of the general row, which gives the same lines.  A dump
-    of megabytes after a structure (or of bytes that do not decode) is almost all such rows.
+    """Whole rows after the structure whose bytes are all described alike: each written from
+    its bytes and what is fixed per set of finding codes (the label, the marker row), without
+    the per-byte work of the general row, which gives the same lines (in colour too: the
+    bytes a finding points at red, no byte dim, as bytes after the structure are never
+    padding).  A dump of megabytes after a structure (or of bytes that do not decode) is
+    almost all such rows.
     """
 
-    def __init__(self, info: _ByteMap, width: int) -> None:
-        self.info, self.width = info, width
+    def __init__(self, info: _ByteMap, width: int, color: bool) -> None:
+        self.info, self.width, self.color = info, width, color
         self._fixed: dict[tuple[str, ...], tuple[str, str | None]] = {}
 
     def fixed(self, row: int, codes: tuple[str, ...]) -> tuple[str, str | None]:
@@ -273,13 +275,16 @@ class _TailRows:
             label = _labels(meta[:1], self.info.tail.start + 1)
             found = self._fixed[codes] = (
                 f"  {label}" if label else "",
-                _marker(meta, codes, False, self.width, False) if codes else None)
+                _marker(meta, codes, False, self.width, self.color) if codes else None)
         return found
 
-    def line(self, row: int, chunk: bytes, label: str) -> str:
-        """The row's line (``label`` as :meth:`fixed` gives it)."""
+    def line(self, row: int, chunk: bytes, label: str, flagged: bool) -> str:
+        """The row's line (``label`` as :meth:`fixed` gives it; ``flagged``: a finding points
+        at its bytes)."""
         h = chunk.hex(" ")
-        if self.width <= 2 * _GROUP:  # hexdump -C's two groups of eight
+        if flagged and self.color:
+            cells = _cells([_paint(c, RED, True) for c in h.split(" ")], self.width)
+        elif self.width <= 2 * _GROUP:  # hexdump -C's two groups of eight
             cells = h[: 3 * _GROUP - 1] + "  " + h[3 * _GROUP :] if len(h) > 3 * _GROUP else h
         else:
             cells = "  ".join([h[i : i + 3 * _GROUP - 1] for i in range(0, len(h), 3 * _GROUP)])
@@ -322,7 +327,7 @@ class _Dump:
 
     def __init__(self, info: _ByteMap, width: int, color: bool) -> None:
         self.info, self.width, self.color = info, width, color
-        self.tails = _TailRows(info, width)
+        self.tails = _TailRows(info, width, color)
         self.previous: tuple[bytes, str] | None = None
         self.starred = self.used_padding = self.used_marks = False
         self.run: tuple[tuple[str, ...], int, int] = ((), 0, 0)  # see _new_run
@@ -356,7 +361,7 @@ class _Dump:
         label, marker = self.tails.fixed(row, codes)
         if tail.start >= row:  # the first row of the bytes after the structure
             label = f"  {_labels([tail], row)}".rstrip()
-        yield self.tails.line(row, chunk, label)
+        yield self.tails.line(row, chunk, label, bool(codes))
         if marker is not None:
             self.used_marks = True
             yield marker
@@ -364,7 +369,7 @@ class _Dump:
     def _new_run(self, row: int) -> bool:
         """Whether ``row`` lies in a run of bytes after the structure described alike (then
         kept in ``self.run``: codes, start, end)."""
-        found = None if self.color else self.info.tail_run(row)
+        found = self.info.tail_run(row)
         if found is None or found[1] < row + self.width:
             return False
         self.run = (found[0], row, found[1] + 1)

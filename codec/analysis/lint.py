@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from iscsitgt_spt.codec.analysis.detect_profile import describe_profiles, detect_profile
-from iscsitgt_spt.codec.analysis.lint_plan import plan_of
+from iscsitgt_spt.codec.analysis.lint_plan import LintPlan, plan_of
 from iscsitgt_spt.codec.analysis.lint_rules import (
     _BY_CODE,
     _RANK,
@@ -41,7 +41,7 @@ from iscsitgt_spt.codec.api import Buffer
 from iscsitgt_spt.codec.dispatch import Decoded, Extra, Truncated, decode_available
 from iscsitgt_spt.codec.fast import compiled
 from iscsitgt_spt.codec.longbuffer import LongBuffer
-from iscsitgt_spt.codec.partial import MemberCut, member_cut
+from iscsitgt_spt.codec.partial import MemberCut
 from iscsitgt_spt.spec.assumptions import (
     ASSUMED_AUXILIARY_SIGNATURE,
     ASSUMED_SRB_SIGNATURE,
@@ -123,16 +123,35 @@ class _Context:
         return self.layout.member(path)
 
     def add(self, code: str, path: str, message: str, offset: int | None = None) -> None:
-        if path:
-            where = offset if offset is not None else self.member(path).offset
-            full = self.root + "." + path
-        else:
-            where, full = (offset if offset is not None else 0), self.root
-        self.findings.append(Finding(_BY_CODE[code].severity, code, full, where, message))
+        # Where a finding is (its severity, full path and offset) depends on the rule, the
+        # path and the layout only: worked out once per layout (the plan's memo).
+        spots = self.plan.spots
+        spot = spots.get((code, path, offset))
+        if spot is None:
+            spot = _spot(self, code, path, offset)
+            if len(spots) < _SPOTS_BOUND:
+                spots[code, path, offset] = spot
+        severity, full, where = spot
+        self.findings.append(Finding(severity, code, full, where, message))
 
     def instances(self, c_name: str) -> tuple[str, ...]:
         """Path prefixes (``""`` or ``"Header."``) of every nested ``c_name`` structure."""
         return self.plan.instances.get(c_name, ())
+
+
+def _spot(ctx: _Context, code: str, path: str, offset: int | None) -> tuple[Severity, str, int]:
+    """A finding's severity (its rule's), full path and offset (``offset`` when given, else
+    its member's, or 0 for the whole buffer)."""
+    if path:
+        where = offset if offset is not None else ctx.member(path).offset
+        full = ctx.root + "." + path
+    else:
+        where, full = (offset if offset is not None else 0), ctx.root
+    return _BY_CODE[code].severity, full, where
+
+
+#: Spots kept per layout: its rules report at a few dozen paths, and offsets within it.
+_SPOTS_BOUND = 512
 
 
 def _rule_int(layout: Layout, path: str) -> int | None:
@@ -371,13 +390,14 @@ def _context(
 
 
 def _run(ctx: _Context) -> list[Finding]:
-    for name, prefixes in ctx.plan.instances.items():
-        bound = BOUND_CHECKS.get(name)
-        for pre in prefixes if bound is not None else ():
-            try:
-                bound(ctx, pre)  # type: ignore[misc]
-            except MemberCut:
-                continue  # the rest of this check reads members past the cut
+    steps = ctx.plan.steps
+    if steps is None:
+        steps = ctx.plan.steps = _bound_steps(ctx.plan)
+    for bound, pre in steps:
+        try:
+            bound(ctx, pre)
+        except MemberCut:
+            continue  # the rest of this check reads members past the cut
     for check in _CHECKS:
         try:
             check(ctx)
@@ -386,6 +406,13 @@ def _run(ctx: _Context) -> list[Finding]:
     if len(ctx.findings) > 1:
         ctx.findings.sort(key=_in_byte_order)
     return ctx.findings
+
+
+def _bound_steps(plan: LintPlan) -> tuple[tuple[Callable[[_Context, str], None], str], ...]:
+    """The bound checks of a layout and the prefix each runs with, in the order of its
+    structures' instances: worked out once per layout (kept in its plan)."""
+    return tuple((BOUND_CHECKS[name], pre) for name, prefixes in plan.instances.items()
+                 if name in BOUND_CHECKS for pre in prefixes)
 
 
 def _in_byte_order(finding: Finding) -> tuple[int, int]:
@@ -447,13 +474,23 @@ def lint_cut(
 
     def get(path: str) -> Any:
         if by_path[path].end > available:
-            raise member_cut(layout, path, available)
+            raise _Stop  # (only stops the check: _run catches it, no text is ever shown)
         return values[path]
 
     findings = _run(_Context(layout, get, (None, b""), available, expect_session, output))
     findings.append(_parse_finding(error, "truncated"))
     findings.sort(key=_in_byte_order)
     return findings
+
+
+class _Stop(MemberCut):
+    """What :func:`lint_cut`'s reader raises for a member the buffer does not hold whole: a
+    :class:`~iscsitgt_spt.codec.partial.MemberCut` that stops the check reading it (see
+    :func:`_run`), without the member's path, offset and message worked out (the value's own
+    ``get_path`` raises the full error; this one never leaves the lint pass)."""
+
+    def __init__(self) -> None:
+        Exception.__init__(self, "a member the buffer does not hold whole")
 
 
 def _parse_finding(exc: ParseError, code: str) -> Finding:

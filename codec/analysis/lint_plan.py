@@ -11,6 +11,9 @@ prefix of every nested structure by C name and the leaves whose type alone can b
 
 from __future__ import annotations
 
+from typing import Any
+
+from iscsitgt_spt.codec.analysis.lint_rules import Severity
 from iscsitgt_spt.spec.layout import Layout, Member
 from iscsitgt_spt.spec.registry import control_code_of, get_layout
 
@@ -21,7 +24,7 @@ class LintPlan:
     """The precomputed view of one layout the checks read (see the module docstring)."""
 
     __slots__ = ("checked", "control_code", "instances", "layout", "session_references",
-                 "sizes")
+                 "sizes", "spots", "steps")
 
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
@@ -42,6 +45,12 @@ class LintPlan:
         self.session_references = tuple(
             c for c in layout.cookies() if c.identifies == "session" and not c.creates)
         self.sizes: dict[str, int] = {}
+        #: (code, path, offset given) -> (severity, full path, offset) of a finding: filled
+        #: by the lint pass (``lint._Context.add``), bounded there.
+        self.spots: dict[tuple[str, str, int | None], tuple[Severity, str, int]] = {}
+        #: The bound checks and the prefix each runs with (``lint._bound_steps``), set by
+        #: the lint pass on its first run over this layout.
+        self.steps: tuple[tuple[Any, str], ...] | None = None
 
     def size_of(self, name: str) -> int:
         """``sizeof(name)`` under this layout's profile."""

@@ -372,11 +372,13 @@ def _jsonable(value: object) -> Any:
 
 
 def findings_text(findings: tuple[Finding, ...]) -> str:
-    """A buffer's ``findings`` as compact JSON text: each finding's members written out
-    (text by the JSON encoder's own function), through the encoder when one is not of the
-    usual types."""
+    """A buffer's ``findings`` as compact JSON text, through the encoder when one is not of
+    the usual types.  A finding's text up to its message (severity, code, path, offset: what
+    its rule and the record's shape decide) is written once per such head
+    (:data:`_FINDING_HEADS`); only the message, the varying part, is encoded per finding."""
     if not findings:
         return "[]"
+    heads = _FINDING_HEADS
     parts: list[str] = []
     for f in findings:
         severity, code, path, offset, message = (f.severity, f.code, f.path, f.offset,
@@ -384,10 +386,24 @@ def findings_text(findings: tuple[Finding, ...]) -> str:
         if (type(severity) is not str or type(code) is not str or type(path) is not str
                 or type(offset) is not int or type(message) is not str):
             return compact_dumps([_finding_json(f) for f in findings])
-        parts.append('{"severity":' + _string_text(severity) + ',"code":' + _string_text(code)
-                     + ',"path":' + _string_text(path) + ',"offset":' + str(offset)
-                     + ',"message":' + _string_text(message) + "}")
+        # (exact str and int: equal keys are equal texts, never 1 for True or 1.0)
+        key = (severity, code, path, offset)
+        head = heads.get(key)
+        if head is None:
+            if len(heads) >= _FINDING_HEADS_BOUND:
+                heads.clear()
+            head = heads[key] = ('{"severity":' + _string_text(severity) + ',"code":'
+                                 + _string_text(code) + ',"path":' + _string_text(path)
+                                 + ',"offset":' + str(offset) + ',"message":')
+        parts.append(head + _string_text(message) + "}")
     return "[" + ",".join(parts) + "]"
+
+
+#: A finding's JSON text up to its message, by (severity, code, path, offset).  A rule
+#: reports at a handful of places per structure and profile (a few hundred heads in all);
+#: the bound holds memory flat whatever a caller's findings hold.
+_FINDING_HEADS: dict[tuple[str, str, str, int], str] = {}
+_FINDING_HEADS_BOUND = 1024
 
 
 def _finding_json(f: Finding) -> dict[str, Any]:

@@ -32,7 +32,7 @@ import functools
 import itertools
 import operator
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from iscsitgt_spt.codec.capture.records import (
@@ -251,18 +251,25 @@ def _interpret(half: Half) -> _Parsed:
     irp = fields.get("IRP address")
     if half.error is not None:
         return _Parsed("error", half.line, irp, ioctl, None, meta, half.error)
+    return with_data(kind, half.line, irp, ioctl, meta, functools.partial(_half_data, half))
+
+
+def with_data(kind: str, line: int, irp: str | None, ioctl: int | None, meta: dict[str, object],
+              read: Callable[[int | None], bytes | None]) -> _Parsed:
+    """The record's :class:`_Parsed`, its bytes read by ``read(limit)`` (``Data size``, when
+    the record declares it) or its error: the bytes unreadable or not of the declared size."""
     declared = meta.get("data_size")
     limit = declared if isinstance(declared, int) else None
     try:
-        data = _half_data(half, limit)
+        data = read(limit)
     except ValueError as exc:
-        text = str(exc) if str(exc).startswith("line ") else f"line {half.line}: {exc}"
-        return _Parsed("error", half.line, irp, ioctl, None, meta, text)
+        text = str(exc) if str(exc).startswith("line ") else f"line {line}: {exc}"
+        return _Parsed("error", line, irp, ioctl, None, meta, text)
     if data is not None and limit is not None and len(data) != limit and not meta["data_stripped"]:
-        return _Parsed("error", half.line, irp, ioctl, None, meta,
-                       f"line {half.line}: Data size is {limit} but the Hexer data holds "
+        return _Parsed("error", line, irp, ioctl, None, meta,
+                       f"line {line}: Data size is {limit} but the Hexer data holds "
                        f"{len(data)} bytes")
-    return _Parsed(kind, half.line, irp, ioctl, data, meta)
+    return _Parsed(kind, line, irp, ioctl, data, meta)
 
 
 def _half_meta(half: Half) -> dict[str, object]:
@@ -335,7 +342,8 @@ class Pairer:
 
     def _attach(self, record: RawRecord) -> RawRecord:
         """``record`` naming the records skipped so far."""
-        record, self.skipped = with_skipped(record, self.skipped), []
+        if self.skipped:
+            record, self.skipped = with_skipped(record, self.skipped), []
         return record
 
     def _out(self, record: RawRecord) -> Iterator[RawRecord]:
@@ -354,13 +362,14 @@ class Pairer:
             if "status" in completion.meta:
                 meta["status"] = completion.meta["status"]
         meta["paired"] = request is not None and completion is not None
-        halves = [h for h in (request, completion) if h is not None]
+        last = completion or request
+        assert last is not None
         yield from self._out(RawRecord(
             index=self.index, data_in=None if request is None else request.data,
             data_out=None if completion is None else completion.data,
             ioctl=None if request is None else request.ioctl,
-            source_format=self.source_format, line=min(h.line for h in halves), meta=meta,
-            end_line=max(h.end_line or h.line for h in halves),
+            source_format=self.source_format, line=min(first.line, last.line), meta=meta,
+            end_line=max(first.end_line or first.line, last.end_line or last.line),
         ))
 
     def feed(self, item: _Parsed) -> Iterator[RawRecord]:

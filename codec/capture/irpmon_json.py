@@ -20,7 +20,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import cast
 
-from iscsitgt_spt.codec.capture.irpmon import HEXER_ROW, Half, Pairer, interpret
+from iscsitgt_spt.codec.capture.irpmon import HEXER_ROW, Half, Pairer, _Parsed, interpret
+from iscsitgt_spt.codec.capture.irpmon_plan import data_names, read_planned
 from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE, RawRecord
 from iscsitgt_spt.codec.safejson import json_text_bound, read_json
 from iscsitgt_spt.spec.errors import InputFormatError
@@ -72,7 +73,7 @@ def repair_stack(text: str) -> tuple[str, object | None, bool]:
     Returns ``(text, stack, dropped)``: the record text with a repaired (or without the)
     ``Stack`` member, the repaired frames if the repair parsed, and whether it was dropped.
     """
-    if _STACK_KEY.search(text) is None:  # no Stack member (the usual record): nothing to do
+    if '"Stack"' not in text or _STACK_KEY.search(text) is None:  # (the usual record)
         return text, None, False
     pos = 0
     while pos < len(text):
@@ -117,33 +118,57 @@ def _flatten(obj: dict[str, object], prefix: str = "") -> Iterator[tuple[str, ob
 _DATA_KEY = re.compile(r"^Parsers\.Hexer\.Data(\d+)$")
 
 
-def _json_half(text: str | None, lineno: int, bound: int, end_line: int) -> Half:
-    half = Half(lineno, end_line)
+def _json_object(
+    text: str | None, lineno: int, bound: int
+) -> tuple[dict[str, object], dict[str, object] | None, str | None]:
+    """What the record's ``Stack`` repair gave (``meta`` keys), its parsed object, and its
+    error (the object ``None``)."""
+    head: dict[str, object] = {}
     if text is None:
-        half.error = (f"malformed IRPMon JSON record: line {lineno}: a record of more than "
-                      f"{bound} characters exceeds the record-size limit")
-        return half
+        return head, None, (f"malformed IRPMon JSON record: line {lineno}: a record of more "
+                            f"than {bound} characters exceeds the record-size limit")
     fixed, frames, dropped = repair_stack(text)
     if frames is not None:
-        half.meta["stack"] = frames
+        head["stack"] = frames
     if dropped:
-        half.meta["stack_dropped"] = True
+        head["stack_dropped"] = True
     try:
         obj = read_json(fixed, f"line {lineno}", error=InputFormatError, max_record_bytes=bound)
     except InputFormatError as exc:
-        half.error = f"malformed IRPMon JSON record: {exc}"
-        return half
+        return head, None, f"malformed IRPMon JSON record: {exc}"
     if not isinstance(obj, dict):
-        half.error = f"line {lineno}: an IRPMon JSON record must be an object"
-        return half
+        return head, None, f"line {lineno}: an IRPMon JSON record must be an object"
+    return head, obj, None
+
+
+def _filled(half: Half, obj: dict[str, object]) -> Half:
+    """``half`` with the columns and the data of the record ``obj``, member by member."""
     rows = _hexer_rows(obj, half.fields)
     if rows is None:
         rows = _members(obj, half.fields)
     if len(rows) == 1 and not HEXER_ROW.match(rows[0]):
         half.hexstring = rows[0]
     else:
-        half.rows = list(zip(itertools.repeat(lineno), rows))
+        half.rows = list(zip(itertools.repeat(half.line), rows))
     return half
+
+
+def _json_half(text: str | None, lineno: int, bound: int, end_line: int) -> Half:
+    """The general reading of one record (the plan's oracle): its half, member by member."""
+    return _half(lineno, end_line, *_json_object(text, lineno, bound))
+
+
+def _half(lineno: int, end_line: int, head: dict[str, object], obj: dict[str, object] | None,
+          error: str | None) -> Half:
+    half = Half(lineno, end_line, meta=head, error=error)
+    return half if obj is None else _filled(half, obj)
+
+
+def _json_parsed(lineno: int, end_line: int, head: dict[str, object],
+                 obj: dict[str, object] | None, error: str | None) -> _Parsed:
+    """What the record says: read by the plan of its shape when one fits, else generally."""
+    parsed = None if obj is None else read_planned(obj, lineno, end_line, head)
+    return interpret(_half(lineno, end_line, head, obj, error)) if parsed is None else parsed
 
 
 def _members(obj: dict[str, object], fields: dict[str, str]) -> list[str]:
@@ -160,27 +185,13 @@ def _members(obj: dict[str, object], fields: dict[str, str]) -> list[str]:
     return [value for _, value in data]
 
 
-#: The member names of Hexer rows as IRPMon writes them, in its order: as many as the
-#: longest record read so far had, up to 4096 (64 KiB of data; a longer one is read member
-#: by member).
-_DATA_NAMES: list[str] = []
-_MOST_NAMES = 4096
-
-
-def _data_names(count: int) -> list[str] | None:
-    if count > _MOST_NAMES:
-        return None
-    _DATA_NAMES.extend(f"Data{n}" for n in range(len(_DATA_NAMES), count))
-    return _DATA_NAMES[:count]
-
-
 def _hexer_rows(obj: dict[str, object], fields: dict[str, str]) -> list[str] | None:
     """:func:`_members` of a record laid out as IRPMon writes one (string columns, then
     ``Parsers: {Hexer: {Data0, Data1, ...}}`` alone), read in a few operations over the
     whole record; ``None`` for any other layout."""
     parsers = obj.get("Parsers")
     hexer = parsers.get("Hexer") if isinstance(parsers, dict) and len(parsers) == 1 else None
-    if not isinstance(hexer, dict) or list(hexer) != _data_names(len(hexer)):
+    if not isinstance(hexer, dict) or list(hexer) != data_names(len(hexer)):
         return None
     rows = list(hexer.values())
     if set(map(type, rows)) - {str}:
@@ -242,11 +253,12 @@ def _json_objects(
             raw = stripped
             del stripped  # else the first line stays alive as long as the reader
         if mode == "lines":
-            if raw.strip():
+            stripped = raw.strip()
+            if stripped:
                 # Through a list emptied as it is read: the line is not held while its record
                 # is read, only the stripped text the reader has.
-                record = [raw.strip() if len(raw) <= bound else None]
-                del raw
+                record = [stripped if len(raw) <= bound else None]
+                del raw, stripped
                 yield lineno, lineno, record.pop()
             continue
         # Handed over in a list the scanner empties, so this frame does not hold the line
@@ -360,14 +372,15 @@ def iter_irpmon_json(
     bound = json_text_bound(limit)
     outside: list[tuple[int, int, str]] = []  # text between an array's records: named
     for lineno, last, text in _json_objects(lines, start, bound, outside):
-        pairer.skipped.extend(outside)
-        outside.clear()
-        half = _json_half(text, lineno, bound, last)
+        if outside:
+            pairer.skipped.extend(outside)
+            outside.clear()
+        head, obj, error = _json_object(text, lineno, bound)
         # A large record's text is let go once parsed: its hex string becomes bytes without
         # it, and its report is made without either.
         del text
-        parsed = interpret(half)
-        del half
+        parsed = _json_parsed(lineno, last, head, obj, error)
+        del obj
         yield from pairer.feed(parsed)
     pairer.skipped.extend(outside)
     yield from pairer.flush()

@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 import pytest
+from _cached_strategies import buffers_of, values_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from iscsitgt_spt.codec import api
@@ -24,7 +25,6 @@ from iscsitgt_spt.codec.fast import (
     text_pieces,
     wchar_from_bytes,
 )
-from iscsitgt_spt.codec.fuzzing import strategies
 from iscsitgt_spt.codec.jsonform import value_to_json
 from iscsitgt_spt.codec.values import StructValue, schema_of
 from iscsitgt_spt.spec.errors import BuildError, ParseError
@@ -111,7 +111,7 @@ def test_spec_shaped_buffers_decode_as_the_full_path(name: str, profile: Profile
     layout = get_layout(name, profile)
 
     @FEW
-    @given(strategies.buffers(name, profile=profile))
+    @given(buffers_of(name, profile))
     def check(data: bytes) -> None:
         got = fast_decode(layout, data)
         assert typed(got) == typed(reference_decode(layout, data))
@@ -130,7 +130,7 @@ def test_built_values_encode_as_the_full_path(name: str, profile: Profile) -> No
     layout = get_layout(name, profile)
 
     @FEW
-    @given(strategies.values(name, profile=profile, padding=True))
+    @given(values_of(name, profile, padding=True))
     def check(value: StructValue) -> None:
         data = fast_encode(value)
         assert data == reference_encode(value)
@@ -358,7 +358,7 @@ def test_flat_value_and_value_text_of_built_values(data: st.DataObject) -> None:
     name = data.draw(st.sampled_from(sorted(STRUCTURES)))
     profile = data.draw(st.sampled_from(PROFILES))
     layout = get_layout(name, profile)
-    value = data.draw(strategies.values(name, profile=profile, padding=True))
+    value = data.draw(values_of(name, profile, padding=True))  # built once per case
     want = [(k, typed(v)) for k, v in reference_leaves(value).items()]
     assert [(k, typed(v)) for k, v in compiled(layout).flat_value(value).items()] == want
     assert compiled(layout).value_text(value) == reference_json_text(value)

@@ -15,13 +15,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from _cached_strategies import buffers_of
+from _cached_strategies import buffers_of, values_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from iscsitgt_spt.codec import api
 from iscsitgt_spt.codec.dispatch import decode_buffer
 from iscsitgt_spt.codec.documents import encode_document
-from iscsitgt_spt.codec.fuzzing.strategies import values
 from iscsitgt_spt.codec.values import StructValue
 from iscsitgt_spt.spec.assumptions import ASSUMED_PASS_THROUGH_IOCTL
 from iscsitgt_spt.spec.constants import IOCTL_SCSI_MINIPORT, IOCTL_SCSI_PASS_THROUGH
@@ -55,6 +54,10 @@ def _decode_paths() -> list[Any]:
 
 DECODE_PATHS = _decode_paths()
 DECODERS: list[Decoder] = [param.values[0][0] for param in DECODE_PATHS]
+#: (id, (decode, encode)) of every path: the round trips check each on the same examples.
+CODECS: list[tuple[str, tuple[Decoder, Encoder]]] = [
+    (str(param.id), param.values[0]) for param in DECODE_PATHS  # type: ignore[misc]
+]
 #: Each property runs for 8 structures x 4 profiles; a fifth of the profile's budget per
 #: combination keeps the default run fast while ``--hypothesis-profile long`` still soaks.
 PER_CASE = settings(max_examples=max(5, settings().max_examples // 5))
@@ -85,35 +88,28 @@ def covering_member(layout: Layout, offset: int) -> Member:
 
 
 # -- round trips ----------------------------------------------------------------------------
-@functools.cache  # built once per case, not once per example
-def _values_with_padding(name: str, profile: Profile) -> st.SearchStrategy[StructValue]:
-    return values(name, profile=profile, padding=True)
-
-
-@pytest.mark.parametrize("codec", DECODE_PATHS)
+# Each example is checked on every codec path (``CODECS``): the paths see the same values, and
+# each as many as it saw when each path drew its own (the profile's count per case; every
+# structure and profile is a case of its own, ``CASES``), for one drawing instead of one per
+# path.
 @pytest.mark.parametrize(("name", "profile"), CASES)
 @PER_CASE
 @given(data=st.data())
-def test_decode_of_encode_is_identity(
-    codec: tuple[Decoder, Encoder], name: str, profile: Profile, data: st.DataObject
-) -> None:
-    decoder, encoder = codec
-    value = data.draw(_values_with_padding(name, profile))
-    raw = encoder(value)
-    assert len(raw) == get_layout(name, profile).size
-    assert decoder(name, raw, profile=profile) == value
+def test_decode_of_encode_is_identity(name: str, profile: Profile, data: st.DataObject) -> None:
+    value = data.draw(values_of(name, profile, padding=True))
+    for path, (decoder, encoder) in CODECS:
+        raw = encoder(value)
+        assert len(raw) == get_layout(name, profile).size, path
+        assert decoder(name, raw, profile=profile) == value, path
 
 
-@pytest.mark.parametrize("codec", DECODE_PATHS)
 @pytest.mark.parametrize(("name", "profile"), CASES)
 @PER_CASE
 @given(data=st.data())
-def test_encode_of_decode_is_identity(
-    codec: tuple[Decoder, Encoder], name: str, profile: Profile, data: st.DataObject
-) -> None:
-    decoder, encoder = codec
+def test_encode_of_decode_is_identity(name: str, profile: Profile, data: st.DataObject) -> None:
     raw = data.draw(buffers_of(name, profile))
-    assert encoder(decoder(name, raw, profile=profile)) == raw
+    for path, (decoder, encoder) in CODECS:
+        assert encoder(decoder(name, raw, profile=profile)) == raw, path
 
 
 # -- arbitrary input ------------------------------------------------------------------------

@@ -180,13 +180,16 @@ def test_rows_after_the_structure_equal_the_general_rows(
     name: str, profile: Profile, tail: bytes, repeat: bool, width: int
 ) -> None:
     # The whole rows after a structure are written by a shortcut (_TailRows); with it turned
-    # off every row takes the general, byte-by-byte path, which must give the same lines.
+    # off every row takes the general, byte-by-byte path, which must give the same lines,
+    # without colour and in colour (flagged bytes red: a trailing-bytes finding).
     data = encode(build(name, {}, profile=profile)) + (tail * 3 if repeat else tail)
     decoded = decode_buffer(data, name=name, profile=profile)
     findings = lint(decoded, raw=data)
-    fast = list(iter_hexdump(decoded, data, width=width, findings=findings))
-    plain = list(iter_hexdump(None, data, width=width))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(hexview._ByteMap, "tail_run", lambda self, start: None)
-        assert list(iter_hexdump(decoded, data, width=width, findings=findings)) == fast
-        assert list(iter_hexdump(None, data, width=width)) == plain
+    for color in (False, True):
+        fast = list(iter_hexdump(decoded, data, width=width, color=color, findings=findings))
+        plain = list(iter_hexdump(None, data, width=width, color=color))
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(hexview._ByteMap, "tail_run", lambda self, start: None)
+            assert list(iter_hexdump(decoded, data, width=width, color=color,
+                                     findings=findings)) == fast
+            assert list(iter_hexdump(None, data, width=width, color=color)) == plain

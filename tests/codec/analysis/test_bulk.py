@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from _cached_strategies import buffers_of
+from _cached_strategies import buffers_of, buffers_or_bytes_of
 from _examples import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -55,9 +55,7 @@ def _buffers(draw: Any) -> tuple[str, bytes]:
     name = draw(st.one_of(st.sampled_from(sorted(_REQUESTS)), st.sampled_from(sorted(_REQUESTS)),
                           st.sampled_from(sorted(STRUCTURES))))
     profile = draw(st.sampled_from(PROFILES))
-    size = layout_of(name, profile=profile).size
-    data = draw(st.one_of(buffers_of(name, profile),
-                          st.binary(min_size=size, max_size=size)))
+    data = draw(buffers_or_bytes_of(name, profile))  # built once per case
     change = draw(st.sampled_from(["as is", "as is", "as is", "cut", "extended"]))
     if change == "cut":
         data = data[: draw(st.integers(min_value=0, max_value=len(data)))]
@@ -222,8 +220,7 @@ def _buffer_pairs(draw: Any) -> tuple[Any, bytes, bytes]:
     profile = draw(st.sampled_from(PROFILES))
     layout = layout_of(name, profile=profile)
     size = layout.size
-    before = draw(st.one_of(buffers_of(name, profile),
-                            st.binary(min_size=size, max_size=size)))
+    before = draw(buffers_or_bytes_of(name, profile))  # built once per case
     after = draw(st.one_of(_answers(before), st.binary(min_size=size, max_size=size),
                            buffers_of(name, profile)))
     return layout, before, after
@@ -341,8 +338,7 @@ def test_a_cut_request_takes_the_shortcut_and_is_the_general_paths_line(
     # line (whole members, "truncated", error, hex, and with the lint pass the findings on
     # the members it holds whole) and counted as undecoded.
     size = layout_of(name, profile=profile).size
-    whole = data.draw(st.one_of(buffers_of(name, profile), st.binary(min_size=size,
-                                                                     max_size=size)))
+    whole = data.draw(buffers_or_bytes_of(name, profile))  # built once per case
     cut = whole[: data.draw(st.integers(min_value=1, max_value=size - 1))]
     meta = {"abi": profile.abi, "cookie": profile.cookie}
     if stated:
@@ -416,6 +412,42 @@ def test_findings_text_is_json_dumps(findings: list[Any]) -> None:
     expected = json.dumps([f.to_dict() for f in findings], ensure_ascii=False,
                           separators=(",", ":"))
     assert findings_text(tuple(findings)) == expected
+
+
+# Findings from a small pool of heads (severity, code, path, offset), so that most repeat a
+# head written before with another message: findings_text writes a head once and reuses it.
+# An offset of 1 and one of True (equal as dict keys) in the same pool: each must be written
+# as the encoder writes it, never as the other's cached head.
+_HEADS = st.tuples(st.sampled_from(["error", "info", 'we"ird']),
+                   st.sampled_from(["padding-nonzero", "srb-length"]),
+                   st.sampled_from(["S.Header.Length", "S", "S.\u00e9\n"]),
+                   st.sampled_from([0, 1, True, False, 28, 1 << 70]))
+
+
+@examples(200, deadline=None)
+@given(st.lists(st.lists(st.tuples(_HEADS, st.text()), max_size=4), max_size=6))
+def test_findings_text_is_json_dumps_when_heads_repeat(batches: list[Any]) -> None:
+    # The expected text from the standard library's encoder (as above), batch after batch.
+    for batch in batches:
+        findings = tuple(Finding(*head, message) for head, message in batch)
+        expected = json.dumps([f.to_dict() for f in findings], ensure_ascii=False,
+                              separators=(",", ":"))
+        assert findings_text(findings) == expected
+
+
+def test_findings_text_heads_stay_bounded() -> None:
+    # More distinct heads than the memo holds: every text is still the encoder's, and the
+    # memo never grows past its bound (memory stays flat however many places a capture's
+    # findings name).
+    import importlib
+
+    report = importlib.import_module("iscsitgt_spt.codec.analysis.report")
+    bound = report._FINDING_HEADS_BOUND
+    for offset in range(3 * bound):
+        finding = Finding("info", "padding-nonzero", "S.Reserved", offset, f"m{offset}")
+        assert findings_text((finding,)) == json.dumps([finding.to_dict()],
+                                                       separators=(",", ":"))
+        assert len(report._FINDING_HEADS) <= bound
 
 
 def test_a_fuzz_corpus_of_every_kind_is_the_general_paths_lines() -> None:
@@ -495,3 +527,64 @@ def test_an_answer_cut_short_takes_the_shortcut_without_the_lint_pass() -> None:
                 assert found == (general.to_json_line(), (), True) and general.undecoded
                 assert '"truncated":' in found[0].split('"output":')[1]
                 assert bulk_line(record, diagnostics=True) is None
+
+
+def _fuzz_lines() -> list[str]:
+    from iscsitgt_spt.codec.fuzzing.corpus import MODES, case_to_record, generate
+
+    cases = generate(sorted(STRUCTURES), list(PROFILES), MODES, count=2, seed=13)
+    return [record_to_line(case_to_record(case)) for case in cases]
+
+
+_FUZZ_LINES = _fuzz_lines()
+
+
+@st.composite
+def _mutated_lines(draw: Any) -> list[str]:
+    """Lines of a fuzz corpus (every structure, mode and profile), some mutated as text by
+    Hypothesis: a slice replaced by drawn text (hostile lines: broken JSON, other keys,
+    quotes, escapes), a hex digit of ``in`` changed, a key dropped or given another value."""
+    lines = draw(st.lists(st.sampled_from(_FUZZ_LINES), min_size=1, max_size=12))
+    out = []
+    for line in lines:
+        how = draw(st.sampled_from(["as is", "slice", "hex", "key", "key"]))
+        if how == "slice":
+            at = draw(st.integers(0, len(line)))
+            end = draw(st.integers(at, min(len(line), at + 40)))
+            line = line[:at] + draw(st.text(max_size=12)) + line[end:]
+        elif how == "hex":
+            start = line.index('"in":"') + 6
+            at = draw(st.integers(start, line.index('"', start)))
+            line = line[:at] + draw(st.sampled_from("0f9a ")) + line[at + 1:]
+        elif how == "key":
+            obj = json.loads(line)
+            key = draw(st.sampled_from(sorted(obj)))
+            value = draw(st.one_of(st.none(), st.sampled_from(
+                ["win32", "ptr", "u64", "SENSE_DATA", "0x0004d014", 0, -1, "é\"\\"]),
+                st.integers(), st.text(max_size=8)))
+            if value is None:
+                obj.pop(key)
+            else:
+                obj[key] = value
+            line = json.dumps(obj, ensure_ascii=draw(st.booleans()))
+        out.append(line)
+    return out
+
+
+# 150 derandomized examples: they draw lines of every structure, mode and profile, and every
+# kind of mutation (checked when the count was set).
+@examples(150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(_mutated_lines(), st.booleans())
+def test_mutated_fuzz_lines_are_the_general_paths_lines(lines: list[str],
+                                                        diagnostics: bool) -> None:
+    # Two references: the general path (report_record(...).to_json_line(): its own decode,
+    # lint of the decoded value and report objects; it shares findings_text and the lint
+    # checks with the bulk line, so for those it is no independent reference), and the
+    # standard library's encoder, which is: every line written is the compact JSON text
+    # json.dumps gives of what json.loads reads of it (findings, messages, escapes).
+    written = list(decode_jsonl_lines(lines, diagnostics=diagnostics))
+    general = [report_record(record, diagnostics=diagnostics).to_json_line()
+               for record in iter_jsonl(lines)]
+    assert written == general
+    for line in written:
+        assert line == json.dumps(json.loads(line), ensure_ascii=False, separators=(",", ":"))

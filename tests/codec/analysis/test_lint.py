@@ -326,15 +326,14 @@ def test_a_header_cut_short_still_gets_its_whole_members_checked() -> None:
 
 @st.composite
 def _whole_buffers(draw: Any) -> tuple[Any, bytes, bytes]:
-    from iscsitgt_spt.codec.fuzzing import strategies
+    from _cached_strategies import buffers_or_bytes_of
     from iscsitgt_spt.spec.profiles import PROFILES
     from iscsitgt_spt.spec.registry import STRUCTURES
 
     name = draw(st.sampled_from(sorted(STRUCTURES)))
     profile = draw(st.sampled_from(PROFILES))
     layout = get_layout(name, profile)
-    data = draw(st.one_of(strategies.buffers(name, profile=profile),
-                          st.binary(min_size=layout.size, max_size=layout.size)))
+    data = draw(buffers_or_bytes_of(name, profile))  # built once per case
     return layout, data, draw(st.one_of(st.just(b""), st.binary(max_size=6)))
 
 
@@ -355,3 +354,61 @@ def test_lint_whole_is_lint_of_the_decoded_buffer(
                 output=output, expect_session=expect_session)
     assert lint_whole(layout, data, trailing=trailing, output=output,
                       expect_session=expect_session) == want
+
+
+def _fuzz_buffers() -> list[tuple[Any, bytes]]:
+    """What ``fuzz`` writes for every structure, mode (valid, boundary: cut short and
+    extended, mutate) and profile: (profile, bytes) of each case, with its structure."""
+    from iscsitgt_spt.codec.fuzzing.corpus import MODES, generate
+    from iscsitgt_spt.spec.profiles import PROFILES
+    from iscsitgt_spt.spec.registry import STRUCTURES
+
+    cases = generate(sorted(STRUCTURES), list(PROFILES), MODES, count=3, seed=11)
+    return [(case.structure, case.profile, case.data) for case in cases]
+
+
+def _lint_all(buffers: list[Any]) -> list[list[Finding]]:
+    return [lint_bytes(data, name=name, profile=profile) for name, profile, data in buffers]
+
+
+def test_where_a_finding_is_is_the_same_with_and_without_the_memo(monkeypatch: Any) -> None:
+    # A finding's severity, full path and offset are worked out once per layout, rule and
+    # place (the lint plan's memo of spots).  The reference is the same lint pass with that
+    # memo emptied and off (_SPOTS_BOUND = 0): the same _spot code, so this proves only that
+    # memoising is transparent (twice over the same buffers: the second pass reads every
+    # spot from the memo); the spots' values themselves are the hand derivations of the tests
+    # above.  Inputs: the fuzz generator's cases of every structure, mode and profile.
+    import importlib
+
+    lint_module = importlib.import_module("iscsitgt_spt.codec.analysis.lint")
+    plans = importlib.import_module("iscsitgt_spt.codec.analysis.lint_plan")
+    buffers = _fuzz_buffers()
+    with_memo = _lint_all(buffers)
+    assert _lint_all(buffers) == with_memo
+    monkeypatch.setattr(lint_module, "_SPOTS_BOUND", 0)
+    for plan in plans._PLANS.values():
+        monkeypatch.setattr(plan, "spots", {})
+    assert _lint_all(buffers) == with_memo
+    assert all(not plan.spots for plan in plans._PLANS.values())  # the memo was off
+    findings = [f for found in with_memo for f in found]
+    assert len({f.code for f in findings}) > 15  # not vacuous: most rules fired
+    for f in findings:  # each severity is its rule's, as the catalogue defines it
+        assert f.severity == rule(f.code).severity
+
+
+def test_the_spots_memo_stays_bounded(monkeypatch: Any) -> None:
+    # More places than the memo holds (a small bound, so the test is quick): findings are
+    # still those of the lint pass without the memo and the memo stops growing at its bound.
+    import importlib
+
+    lint_module = importlib.import_module("iscsitgt_spt.codec.analysis.lint")
+    plans = importlib.import_module("iscsitgt_spt.codec.analysis.lint_plan")
+    buffers = _fuzz_buffers()
+    monkeypatch.setattr(lint_module, "_SPOTS_BOUND", 0)
+    for plan in plans._PLANS.values():
+        monkeypatch.setattr(plan, "spots", {})
+    want = _lint_all(buffers)
+    monkeypatch.setattr(lint_module, "_SPOTS_BOUND", 3)
+    assert _lint_all(buffers) == want
+    assert _lint_all(buffers) == want
+    assert max(len(plan.spots) for plan in plans._PLANS.values()) == 3
