@@ -10,7 +10,7 @@ costs nothing but itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import field
 from json.encoder import encode_basestring as _string_text
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -243,9 +243,45 @@ def record_head_text(rec: RawRecord, profile: Profile | None) -> str:
         return compact_dumps(head_json(rec, profile))[1:-1]
     if not rec.meta:
         return head_text(rec, profile)
-    if "segments" in rec.meta or not _plain_json(rec.meta):
+    if "segments" in rec.meta:
         return compact_dumps(head_json(rec, profile))[1:-1]
-    return head_text(rec, profile, compact_dumps(rec.meta))
+    meta = _flat_text(rec.meta)
+    if meta is None:
+        if not _plain_json(rec.meta):
+            return compact_dumps(head_json(rec, profile))[1:-1]
+        meta = compact_dumps(rec.meta)
+    return head_text(rec, profile, meta)
+
+
+def _flat_text(meta: Mapping[str, object]) -> str | None:
+    """The compact JSON text of flat metadata (string keys; text, whole numbers, booleans and
+    nulls, of exactly those types), written member by member: the encoder's text, as the
+    encoder writes each (a string by its own function, an ``int`` by ``int.__repr__``);
+    ``None`` for anything else (a float, a list, a dict, an ``int`` subclass: the encoder)."""
+    parts = []
+    for key, value in meta.items():
+        name = _KEY_TEXTS.get(key)  # (any key: a text one is found or not, as any other)
+        if name is None:
+            if type(key) is not str:
+                return None
+            name = _string_text(key) + ":"
+            if len(_KEY_TEXTS) < 256:
+                _KEY_TEXTS[key] = name
+        kind = type(value)
+        if kind is str:
+            parts.append(name + _string_text(value))  # type: ignore[arg-type]
+        elif kind is int:
+            parts.append(name + int.__repr__(value))
+        elif kind is bool or value is None:
+            parts.append(name + _LITERALS[value])  # type: ignore[index]
+        else:
+            return None
+    return "{" + ",".join(parts) + "}"
+
+
+#: Metadata keys as JSON text with their colon, for the few names readers use.
+_KEY_TEXTS: dict[str, str] = {}
+_LITERALS = {True: "true", False: "false", None: "null"}
 
 
 def _plain_json(value: object) -> bool:

@@ -376,12 +376,24 @@ def read_planned(
     return _record(plan, rows, rest, block, meta, limit, hint, command)
 
 
+def _dotted(plan: BlockPlan, rows: _Rows) -> bool:
+    """Is every matched row's printable column its bytes with '.' for the unprintable ones,
+    as the row shows them (bytes, not words)?  Then each column is that form's own
+    (``_columns_agree`` would find no other row to check), told by one comparison: columns
+    all one row long whose joined text is the block's."""
+    texts = rows.asciis
+    return plan.row.width == 1 and set(map(len, texts)) == {plan.step} and \
+        "".join(texts) == rows.memory.translate(_DOTS).decode("ascii")
+
+
 def _record(plan: BlockPlan, rows: _Rows, rest: list[Row], block: Lines,
             meta: dict[str, object], limit: int, hint: str | None, command: str
             ) -> Reading | None:
-    forms = _forms(plan, rows) if rows.asciis else []
-    if rows.asciis and not _columns_agree(plan, rows, forms):
-        return None
+    forms: list[tuple[str, bytes, list[str]]] = []
+    if rows.asciis and not _dotted(plan, rows):
+        forms = _forms(plan, rows)
+        if not _columns_agree(plan, rows, forms):
+            return None
     out = dict(meta)
     order = MEMORY
     if plan.row.width > 1:

@@ -9,6 +9,7 @@ option variations that must send the shortcut back to the general path.
 
 from __future__ import annotations
 
+import enum
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 from _cached_strategies import buffers_of, buffers_or_bytes_of
 from _examples import examples
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from iscsitgt_spt.codec.analysis.bulk import bulk_json_line, bulk_line
 from iscsitgt_spt.codec.analysis.lint import Finding
@@ -285,6 +286,27 @@ def test_record_head_text_is_the_head_json(meta: dict, profile: Any, line: Any) 
             record_head_text(record, profile)
         return
     assert record_head_text(record, profile) == want
+
+
+class _Code(enum.IntEnum):  # an int subclass: the encoder writes it by int.__repr__
+    NINE = 9
+
+
+_FLAT_VALUES = (st.none() | st.booleans() | st.integers() | st.text(max_size=4)
+                | st.sampled_from([_Code.NINE, 1.5, float("nan"), "\u00e9\"\\{}%s{0}"]))
+
+
+# The metadata most readers give is flat (text, numbers, booleans, null): written member by
+# member, not through the encoder; any key (a reader's own names, braces, quotes, non-ASCII,
+# a key that is no string) and any such value against the general path's head.
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(st.text(max_size=4) | st.integers() | st.booleans() | st.none(),
+                       _FLAT_VALUES, max_size=5), st.sampled_from(PROFILES))
+def test_flat_metadata_is_written_as_the_encoder_writes_it(meta: dict, profile: Any) -> None:
+    record = RawRecord(3, b"\x00", None, 0x4D008, "windbg-db", 7, meta=meta, end_line=9)
+    want = compact_dumps(head_json(record, profile))[1:-1]
+    assert record_head_text(record, profile) == want
+    assert record_head_text(record, profile) == want  # (the key texts kept the first time)
 
 
 def test_a_request_with_bytes_past_it_takes_the_shortcut() -> None:

@@ -25,6 +25,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from iscsitgt_spt.codec.capture import compiled, splitter
 from iscsitgt_spt.codec.capture.detect import iter_capture_lines
+from iscsitgt_spt.codec.capture.records import RawRecord
+
+from tests.codec.capture.test_line_coverage import _accounted
 
 _BYTES = st.one_of(
     st.integers(0, 255),
@@ -261,3 +264,109 @@ def test_an_address_the_plan_needs_no_prompt_lookahead_for_is_no_prompt(
     assert not compiled._no_prompt_starts(run + ":")
     assert not compiled._no_prompt_starts("0x" + run + mark)
     assert not compiled._no_prompt_starts(run[:1] + mark)
+
+
+# WinDbg sessions as they come (issue #25): every prompt style, every dump command, 32- and
+# 64-bit addresses with and without the backtick, '??' for memory that could not be read,
+# shorter last rows, other commands' output between the dumps, CRLF, a paste indented; then
+# mutated line by line (a line damaged, dropped, doubled or moved) so the test does not only
+# see inputs it designed.  The plan's reading must be the general reader's, and every line
+# must end in a record or in a message naming it.
+_PROMPTS = ["0:000> ", "0: kd> ", "1:001> ", "kd> ", "lkd> ", "0:000:x86> ", "  0:000> "]
+_OTHER_OUTPUT = [
+    "ntdll!NtDeviceIoControlFile:",
+    "rax=0000000000000000 rbx=000000000000001c rcx=0000000000000094",
+    "Couldn't resolve error at 'rdx L80'",
+    "00007ffb`1c4a2e70 c3              ret",
+    "*** WARNING: Unable to verify checksum for iscsitgt.sys",
+    "",
+]
+#: Other commands, each with a line of its output.
+_OTHER_COMMANDS = ["r rax", "u @rip L1", "k", "!irp @rcx", "bp nt!NtDeviceIoControlFile"]
+
+
+def _windbg_address(form: str, address: int) -> str:
+    if form == "64`":
+        return _windbg_at(address)
+    return f"{address:016x}" if form == "64" else f"{address & 0xFFFFFFFF:08x}"
+
+
+def _windbg_row(command: str, form: str, address: int, row: bytes, unread: bool) -> str:
+    at = _windbg_address(form, address)
+    if command in ("db", "dc", "dd"):
+        width = 1 if command == "db" else 4
+        cells = [("??" * width if unread else f"{w:0{2 * width}x}")
+                 for w in (row if width == 1 else _words(row, 4))]
+        if command == "db":
+            text = " ".join(cells[:8]) + ("-" + " ".join(cells[8:]) if len(cells) > 8 else "")
+            return f"{at}  {text:<49} {'?' * len(row) if unread else _ascii(row)}"
+        text = f"{at}  " + " ".join(cells)
+        return text if command == "dd" else f"{text:<{len(at) + 37}}  {_ascii(row)}"
+    if command == "dw":
+        return f"{at}  " + " ".join("????" if unread else f"{w:04x}" for w in _words(row, 2))
+    return f"{at}  " + "  ".join("????????`????????" if unread else
+                                 f"{w >> 32:08x}`{w & 0xFFFFFFFF:08x}" for w in _words(row, 8))
+
+
+@st.composite
+def windbg_sessions(draw: st.DrawFn) -> list[str]:
+    form = draw(st.sampled_from(["64`", "64", "32"]))
+    lines: list[str] = []
+    for _ in range(draw(st.integers(1, 5))):
+        command = draw(st.sampled_from(["db", "dd", "dc", "dw", "dq"]))
+        width = {"db": 1, "dw": 2, "dq": 8}.get(command, 4)
+        size = draw(st.integers(1, 64 // width)) * width
+        lines.append(draw(st.sampled_from(_PROMPTS)) + f"{command} @rdx L{size // width:x}")
+        data = bytes(draw(st.lists(_BYTES, min_size=size, max_size=size)))
+        base = draw(st.sampled_from([0x10, 0x8A1B2C00, 0x14338808600, 0xFFFFF80012345600]))
+        unread = draw(st.sets(st.integers(0, 3), max_size=1))
+        lines += [_windbg_row(command, form, base + at, data[at:at + 16], at // 16 in unread)
+                  for at in range(0, size, 16)]
+        if draw(st.booleans()):
+            lines += draw(st.lists(st.sampled_from(_OTHER_OUTPUT), max_size=2))
+        if draw(st.booleans()):
+            lines.append(draw(st.sampled_from(_PROMPTS)) + draw(st.sampled_from(_OTHER_COMMANDS)))
+            lines.append(draw(st.sampled_from(_OTHER_OUTPUT)))
+    for _ in range(draw(st.integers(0, 3))):  # mutations
+        at = draw(st.integers(0, len(lines) - 1))
+        how = draw(st.sampled_from(["damage", "column", "drop", "double", "move"]))
+        if how == "damage":
+            lines[at] = _damage(draw, lines[at])
+        elif how == "column" and lines[at]:  # a byte or its character changed (db, dc)
+            end = draw(st.integers(1, min(len(lines[at]), 20)))
+            lines[at] = (lines[at][:-end] + draw(st.sampled_from("a0.?| ~\u00e9"))
+                         + lines[at][len(lines[at]) - end + 1:])
+        elif how == "drop" and len(lines) > 1:
+            del lines[at]
+        elif how == "double":
+            lines.insert(at, lines[at])
+        elif how == "move":
+            lines.insert(draw(st.integers(0, len(lines) - 1)), lines.pop(at))
+    indent = draw(st.sampled_from(["", "", "  ", "\t"]))
+    ending = draw(st.sampled_from(["\n", "\r\n", ""]))
+    return [indent + line + ending for line in lines]
+
+
+@examples(100, deadline=None)
+@given(windbg_sessions())
+def test_windbg_sessions_read_as_the_general_reader(lines: list[str]) -> None:
+    _same(lines)
+    records = [r for r in _planned(lines, None)[0] if isinstance(r, RawRecord)]
+    content = {n for n, line in enumerate(lines, 1) if line.strip()}
+    assert content <= _accounted(records)
+
+
+def test_windbg_sessions_are_read_by_plans() -> None:
+    """The differential above is not vacuous: an unmutated session of each command, each
+    address form, is read by its plan (with '??', shorter rows and other output around)."""
+    for command in ("db", "dd", "dc", "dw", "dq"):
+        for form in ("64`", "64", "32"):
+            lines: list[str] = []
+            for index in range(6):
+                lines.append(f"0: kd> {command} @rdx L20")
+                data = bytes((index * 7 + i) % 256 for i in range(0x48))
+                base = 0x14338808600 + 0x1000 * index
+                lines += [_windbg_row(command, form, base + at, data[at:at + 16], False)
+                          for at in range(0, len(data), 16)]
+                lines += [f"0: kd> {_OTHER_COMMANDS[index % 5]}", _OTHER_OUTPUT[index % 5]]
+            assert _same(lines) >= 5, (command, form)
