@@ -20,7 +20,6 @@ from __future__ import annotations
 import codecs
 import struct
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from iscsitgt_spt.codec.convert import to_container
@@ -31,6 +30,7 @@ from iscsitgt_spt.codec.jsonform import (
     value_to_json_text,
 )
 from iscsitgt_spt.codec.values import Schema, StructValue, schema_of
+from iscsitgt_spt.spec._frozen import frozen
 from iscsitgt_spt.spec.errors import BuildError, ParseError
 from iscsitgt_spt.spec.layout import Layout, Member
 from iscsitgt_spt.spec.primitives import WcharText, decode_wchar
@@ -67,7 +67,7 @@ class _Fallback(Exception):
     """Raised by generated encoders for any value the full path must judge."""
 
 
-@dataclass(frozen=True)
+@frozen
 class FastCodec:
     """The compiled fast path of one layout (one structure under one profile)."""
 
@@ -98,7 +98,7 @@ class FastCodec:
     value_text_source: str
 
 
-@dataclass(frozen=True)
+@frozen
 class TextPieces:
     """``FastCodec.text`` of one layout in pieces (:func:`text_pieces`): cut between
     top-level members (:func:`~iscsitgt_spt.codec.jsonform.json_template_groups`: a nested
@@ -115,7 +115,7 @@ class TextPieces:
     source: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Leaf:
     """One leaf member of a layout (not a nested structure) and where the fast path reads it:
     slot ``slot`` of ``struct.unpack``'s tuple, whole, or bits ``shift`` and up under
