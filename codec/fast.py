@@ -37,7 +37,7 @@ from iscsitgt_spt.spec.primitives import WcharText, decode_wchar
 
 __all__ = [
     "FastCodec", "Leaf", "TextPieces", "compiled", "fast_decode", "fast_encode",
-    "fast_json_text", "text_pieces", "wchar_from_bytes",
+    "fast_json_text", "generated", "text_pieces", "wchar_from_bytes",
 ]
 
 
@@ -306,15 +306,48 @@ def _compile(layout: Layout) -> FastCodec:
         utf16=codecs.utf_16_le_encode,
         unpack=fmt.unpack, pack=fmt.pack,
     )
-    # One module of generated functions per layout, from the one walk of its members above.
+    # The generated functions of one layout, from the one walk of its members above, each
+    # compiled on its first call.
     sources = {"decode": decode_src, "encode": encode_src, "text": text_src,
                "flat": flat_src, "flat_value": flat_value_src, "value_text": value_text_src}
-    exec(compile("\n".join(sources.values()), f"<fast {layout.name} {layout.profile}>", "exec"),
-         namespace)
-    return FastCodec(
-        layout, schema, fmt, namespace["decode"], namespace["encode"], namespace["text"],
-        tuple(gen.leaf_slots), namespace["flat"], namespace["flat_value"],
-        namespace["value_text"], *sources.values())  # the sources in the fields' order
+    made: list[FastCodec] = []
+    lazy = {name: _on_first_call(made, namespace, name, source,
+                                 f"<fast {layout.name} {layout.profile}>")
+            for name, source in sources.items()}
+    made.append(FastCodec(
+        layout, schema, fmt, lazy["decode"], lazy["encode"], lazy["text"],
+        tuple(gen.leaf_slots), lazy["flat"], lazy["flat_value"],
+        lazy["value_text"], *sources.values()))  # the sources in the fields' order
+    return made[0]
+
+
+def _on_first_call(made: list[FastCodec], namespace: dict[str, Any], name: str, source: str,
+                   filename: str) -> Callable[..., Any]:
+    """A stand-in for the generated function ``name`` that compiles its ``source`` on the
+    first call and puts the function on the codec ``made`` holds in its own place: decoding
+    one buffer uses two of the six (Python's parser is most of what a codec costs)."""
+
+    def make() -> Callable[..., Any]:
+        function: Callable[..., Any] | None = namespace.get(name)
+        if function is None:
+            exec(compile(source, filename, "exec"), namespace)
+            function = namespace[name]
+            object.__setattr__(made[0], name, function)  # (the codec is frozen to its users)
+        return function
+
+    def first(*args: Any) -> Any:
+        return make()(*args)
+
+    first.make = make  # type: ignore[attr-defined]
+    return first
+
+
+def generated(codec: FastCodec, name: str) -> Callable[..., Any]:
+    """The codec's generated function ``name`` (``decode``, ``text``...) compiled now, for a
+    caller that keeps it (the codec's attribute is a stand-in until its first call)."""
+    function: Callable[..., Any] = getattr(codec, name)
+    make = getattr(function, "make", None)
+    return function if make is None else make()
 
 
 def text_pieces(layout: Layout) -> TextPieces:
