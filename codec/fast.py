@@ -69,7 +69,10 @@ class _Fallback(Exception):
 
 @frozen
 class FastCodec:
-    """The compiled fast path of one layout (one structure under one profile)."""
+    """The compiled fast path of one layout (one structure under one profile).
+
+    Each generated function (``decode`` to ``value_text``) is compiled on its first call and
+    then replaces its stand-in here; :func:`generated` gives it compiled, to keep."""
 
     layout: Layout
     schema: Schema
