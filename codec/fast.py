@@ -20,7 +20,6 @@ from __future__ import annotations
 import codecs
 import struct
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from iscsitgt_spt.codec.convert import to_container
@@ -31,13 +30,14 @@ from iscsitgt_spt.codec.jsonform import (
     value_to_json_text,
 )
 from iscsitgt_spt.codec.values import Schema, StructValue, schema_of
+from iscsitgt_spt.spec._frozen import frozen
 from iscsitgt_spt.spec.errors import BuildError, ParseError
 from iscsitgt_spt.spec.layout import Layout, Member
 from iscsitgt_spt.spec.primitives import WcharText, decode_wchar
 
 __all__ = [
     "FastCodec", "Leaf", "TextPieces", "compiled", "fast_decode", "fast_encode",
-    "fast_json_text", "text_pieces", "wchar_from_bytes",
+    "fast_json_text", "generated", "text_pieces", "wchar_from_bytes",
 ]
 
 
@@ -67,9 +67,12 @@ class _Fallback(Exception):
     """Raised by generated encoders for any value the full path must judge."""
 
 
-@dataclass(frozen=True)
+@frozen
 class FastCodec:
-    """The compiled fast path of one layout (one structure under one profile)."""
+    """The compiled fast path of one layout (one structure under one profile).
+
+    Each generated function (``decode`` to ``value_text``) is compiled on its first call and
+    then replaces its stand-in here; :func:`generated` gives it compiled, to keep."""
 
     layout: Layout
     schema: Schema
@@ -98,7 +101,7 @@ class FastCodec:
     value_text_source: str
 
 
-@dataclass(frozen=True)
+@frozen
 class TextPieces:
     """``FastCodec.text`` of one layout in pieces (:func:`text_pieces`): cut between
     top-level members (:func:`~iscsitgt_spt.codec.jsonform.json_template_groups`: a nested
@@ -115,7 +118,7 @@ class TextPieces:
     source: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Leaf:
     """One leaf member of a layout (not a nested structure) and where the fast path reads it:
     slot ``slot`` of ``struct.unpack``'s tuple, whole, or bits ``shift`` and up under
@@ -306,15 +309,48 @@ def _compile(layout: Layout) -> FastCodec:
         utf16=codecs.utf_16_le_encode,
         unpack=fmt.unpack, pack=fmt.pack,
     )
-    # One module of generated functions per layout, from the one walk of its members above.
+    # The generated functions of one layout, from the one walk of its members above, each
+    # compiled on its first call.
     sources = {"decode": decode_src, "encode": encode_src, "text": text_src,
                "flat": flat_src, "flat_value": flat_value_src, "value_text": value_text_src}
-    exec(compile("\n".join(sources.values()), f"<fast {layout.name} {layout.profile}>", "exec"),
-         namespace)
-    return FastCodec(
-        layout, schema, fmt, namespace["decode"], namespace["encode"], namespace["text"],
-        tuple(gen.leaf_slots), namespace["flat"], namespace["flat_value"],
-        namespace["value_text"], *sources.values())  # the sources in the fields' order
+    made: list[FastCodec] = []
+    lazy = {name: _on_first_call(made, namespace, name, source,
+                                 f"<fast {layout.name} {layout.profile}>")
+            for name, source in sources.items()}
+    made.append(FastCodec(
+        layout, schema, fmt, lazy["decode"], lazy["encode"], lazy["text"],
+        tuple(gen.leaf_slots), lazy["flat"], lazy["flat_value"],
+        lazy["value_text"], *sources.values()))  # the sources in the fields' order
+    return made[0]
+
+
+def _on_first_call(made: list[FastCodec], namespace: dict[str, Any], name: str, source: str,
+                   filename: str) -> Callable[..., Any]:
+    """A stand-in for the generated function ``name`` that compiles its ``source`` on the
+    first call and puts the function on the codec ``made`` holds in its own place: decoding
+    one buffer uses two of the six (Python's parser is most of what a codec costs)."""
+
+    def make() -> Callable[..., Any]:
+        function: Callable[..., Any] | None = namespace.get(name)
+        if function is None:
+            exec(compile(source, filename, "exec"), namespace)
+            function = namespace[name]
+            object.__setattr__(made[0], name, function)  # (the codec is frozen to its users)
+        return function
+
+    def first(*args: Any) -> Any:
+        return make()(*args)
+
+    first.make = make  # type: ignore[attr-defined]
+    return first
+
+
+def generated(codec: FastCodec, name: str) -> Callable[..., Any]:
+    """The codec's generated function ``name`` (``decode``, ``text``...) compiled now, for a
+    caller that keeps it (the codec's attribute is a stand-in until its first call)."""
+    function: Callable[..., Any] = getattr(codec, name)
+    make = getattr(function, "make", None)
+    return function if make is None else make()
 
 
 def text_pieces(layout: Layout) -> TextPieces:

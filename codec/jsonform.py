@@ -228,12 +228,12 @@ def _member_templates(
 def _compile_text(schema: Schema) -> Callable[[StructValue], str]:
     """The layout's fast codec's ``value_text``: :func:`json_template` over the value's tuples,
     generated with the codec's other functions from the one walk of the layout."""
-    from iscsitgt_spt.codec.fast import compiled  # at call time: fast imports this module
+    from iscsitgt_spt.codec.fast import compiled, generated  # (fast imports this module)
 
     codec = compiled(schema.layout)
     if codec.schema is not schema:  # pragma: no cover - schema_of gives one per layout
         return _no_template
-    return codec.value_text
+    return generated(codec, "value_text")
 
 
 def _no_template(value: StructValue) -> str:  # pragma: no cover

@@ -24,6 +24,7 @@ import json
 import re
 from typing import Any
 
+from iscsitgt_spt.codec._lazy import lazy_pattern
 from iscsitgt_spt.spec.errors import JsonInputError, SptError
 
 __all__ = [
@@ -55,10 +56,10 @@ def json_text_bound(record_bytes: int) -> int:
     """
     return 4 * record_bytes + _JSON_OVERHEAD
 
-_BRACKETS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+_BRACKETS = lazy_pattern(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 # A high surrogate escape not followed by a low one, a low one not preceded by a high one,
 # or (in text handed over as ``str``) a surrogate code point itself.
-_LONE_SURROGATE = re.compile(
+_LONE_SURROGATE = lazy_pattern(
     r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])"
     r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
     r"|[\ud800-\udfff]"
@@ -120,7 +121,7 @@ def _position(text: str, index: int, raw: bytes | None) -> tuple[str, int]:
 def _too_deep(text: str, limit: int) -> int | None:
     """Index of the bracket that opens level ``limit + 1``, strings skipped; else ``None``."""
     depth = 0
-    for match in _BRACKETS.finditer(text):
+    for match in _BRACKETS().finditer(text):
         char = match.group(0)
         if char in "[{":
             depth += 1
@@ -250,7 +251,7 @@ def read_json(
     if not text.isascii() or ("\\" in text and "\\u" in text):
         bad = _lone_surrogate(value, "", max_depth + 1)
     if bad is not None:
-        match = _LONE_SURROGATE.search(text)
+        match = _LONE_SURROGATE().search(text)
         where, offset = _position(text, match.start() if match else 0, raw)
         raise error(f"string {bad} holds a lone UTF-16 surrogate (near {where})",
                     path=source, offset=offset)

@@ -9,7 +9,10 @@ the 25 classes that ``decode`` of one buffer loads spent a third of what the com
 defaults) and adds the methods itself: ``__init__`` compiled from the fields (it runs once per
 object, so it is real code); ``__eq__``, ``__hash__`` and the orderings compiled on their first
 call (a profile is hashed a hundred times a record; most classes are never compared);
-``__repr__`` and the two guards shared functions reading the class's field names.
+``__repr__`` and the two guards shared functions reading the class's field names.  Each
+method is written with its fields as placeholders (``_0_``, ``_1_``...) and compiled once per
+text: classes whose methods differ only in their field names share the code, renamed
+(:meth:`types.CodeType.replace`), so about a third of the classes at start-up compile nothing.
 
 ``__init__`` fills the instance dictionary in one update, where the generated one sets every
 field through ``object.__setattr__`` (0.15 µs a field, which a class made once per record pays
@@ -26,7 +29,8 @@ from __future__ import annotations
 import dataclasses
 import inspect  # (dataclasses imports it: free)
 import reprlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from types import CodeType, FunctionType
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 if TYPE_CHECKING:  # type checkers treat what @frozen makes as a frozen dataclass
@@ -99,13 +103,14 @@ def _add_methods(cls: type, order: bool, guarded: bool) -> None:
     compared = [f.name for f in fields if f.compare]
     hashed = [f.name for f in fields if (f.compare if f.hash is None else f.hash)]
     methods["__hash__"] = _on_first_call(cls, "__hash__", (
-        f"def __hash__(self):\n    return hash({_tuple(hashed, 'self')})\n"))
+        f"def __hash__(self):\n    return hash({_tuple(len(hashed), 'self')})\n"), hashed)
     for name, op in (("__eq__", "=="), *(_ORDER if order else ())):
         methods[name] = _on_first_call(cls, name, (
             f"def {name}(self, other):\n"
             "    if other.__class__ is self.__class__:\n"
-            f"        return {_tuple(compared, 'self')} {op} {_tuple(compared, 'other')}\n"
-            "    return NotImplemented\n"))
+            f"        return {_tuple(len(compared), 'self')} {op} "
+            f"{_tuple(len(compared), 'other')}\n"
+            "    return NotImplemented\n"), compared)
     for name, method in methods.items():
         if _written(cls, name):
             if name in ("__setattr__", "__delattr__") or (order and name.startswith("__l")):
@@ -125,37 +130,75 @@ def _written(cls: type, name: str) -> bool:
 
 
 def _init(cls: type, fields: tuple[dataclasses.Field[Any], ...]) -> Callable[..., None]:
-    """``__init__``, compiled: same parameters, defaults, factories and order as the
-    dataclass's; the fields go into the instance dictionary in one update."""
+    """``__init__``: same parameters, defaults, factories and order as the dataclass's; the
+    fields go into the instance dictionary in one update."""
     namespace: dict[str, Any] = {"FACTORY": _FACTORY}
     positional: list[str] = ["self"]
     keyword_only: list[str] = []
     body: list[str] = []
+    defaults: list[Any] = []
+    kw_defaults: dict[str, Any] = {}
     for index, f in enumerate(fields):
         if not f.init:
             raise TypeError(f"{cls.__name__}.{f.name} is init=False, which frozen does not make")
-        params = keyword_only if f.kw_only else positional
-        if f.default is not dataclasses.MISSING:
-            namespace[f"default{index}"] = f.default
-            params.append(f"{f.name}=default{index}")
-            body.append(f"{f.name!r}: {f.name}")
-        elif f.default_factory is not dataclasses.MISSING:
-            namespace[f"factory{index}"] = f.default_factory
-            params.append(f"{f.name}=FACTORY")
-            body.append(f"{f.name!r}: factory{index}() if {f.name} is FACTORY else {f.name}")
+        slot = f"_{index}_"
+        value: Any = f.default
+        if f.default_factory is not dataclasses.MISSING:
+            namespace[f"factory{index}"], value = f.default_factory, _FACTORY
+            body.append(f"{slot!r}: factory{index}() if {slot} is FACTORY else {slot}")
         else:
-            params.append(f.name)
-            body.append(f"{f.name!r}: {f.name}")
+            body.append(f"{slot!r}: {slot}")
+        if f.kw_only:
+            keyword_only.append(slot)
+            if value is not dataclasses.MISSING:
+                kw_defaults[f.name] = value
+        elif value is not dataclasses.MISSING:
+            positional.append(slot)
+            defaults.append(value)
+        elif defaults:
+            raise TypeError(f"non-default argument {f.name!r} follows default argument")
+        else:
+            positional.append(slot)
     if keyword_only:
         positional += ["*", *keyword_only]
     text = (f"def __init__({', '.join(positional)}):\n"
             f"    self.__dict__.update({{{', '.join(body)}}})\n")
     if hasattr(cls, "__post_init__"):
         text += "    self.__post_init__()\n"
-    exec(compile(text, f"<frozen {cls.__qualname__}>", "exec"), namespace)
-    init: Callable[..., None] = namespace["__init__"]
+    init = _function(cls, text, [f.name for f in fields], namespace)
+    init.__defaults__ = tuple(defaults) or None
+    init.__kwdefaults__ = kw_defaults or None
     init.__annotations__ = {**{f.name: f.type for f in fields}, "return": None}
     return init
+
+
+#: The code of each function text ``_function`` was given, compiled once: classes whose
+#: methods differ only in their field names share it (Python's parser, ~0.1 ms a text, is
+#: the cost of making a class; about a third of the texts at start-up are repeats).
+_CODE: dict[str, CodeType] = {}
+
+
+def _function(cls: type, text: str, names: Sequence[str],
+              namespace: dict[str, Any]) -> FunctionType:
+    """The one function ``text`` defines, its placeholders ``_0_``, ``_1_``... (parameters,
+    attributes, the dictionary's keys) renamed to ``names``, its globals ``namespace``."""
+    code = _CODE.get(text)
+    if code is None:
+        module = compile(text, "<frozen>", "exec")
+        code = _CODE[text] = next(c for c in module.co_consts if isinstance(c, CodeType))
+    rename = {f"_{index}_": name for index, name in enumerate(names)}
+    if "self" in names:  # (a field called self: the instance is named as dataclass names it)
+        rename["self"] = "__dataclass_self__"
+
+    def renamed(items: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(renamed(item) if isinstance(item, tuple) else
+                     rename.get(item, item) if isinstance(item, str) else item
+                     for item in items)
+
+    code = code.replace(co_varnames=renamed(code.co_varnames), co_names=renamed(code.co_names),
+                        co_consts=renamed(code.co_consts),
+                        co_filename=f"<frozen {cls.__qualname__}>")
+    return FunctionType(code, namespace)
 
 
 def _repr(shown: tuple[str, ...]) -> Callable[[Any], str]:
@@ -170,19 +213,19 @@ def _repr(shown: tuple[str, ...]) -> Callable[[Any], str]:
 _ORDER = (("__lt__", "<"), ("__le__", "<="), ("__gt__", ">"), ("__ge__", ">="))
 
 
-def _tuple(names: list[str], of: str) -> str:
-    return "(" + "".join(f"{of}.{name}," for name in names) + ")"
+def _tuple(count: int, of: str) -> str:
+    """The tuple of ``count`` fields of ``of``, their names placeholders (see ``_function``)."""
+    return "(" + "".join(f"{of}._{index}_," for index in range(count)) + ")"
 
 
-def _on_first_call(cls: type, name: str, text: str) -> Callable[..., Any]:
-    """A stand-in for the method ``text`` (written as dataclass writes it) that compiles it on
-    its first call and puts it on the class: a class hashed or compared millions of times
-    runs compiled code, and one never compared costs no compilation at start-up."""
+def _on_first_call(cls: type, name: str, text: str, names: list[str]) -> Callable[..., Any]:
+    """A stand-in for the method ``text`` (written as dataclass writes it, the fields ``names``
+    as placeholders) that makes it on its first call and puts it on the class: a class hashed
+    or compared millions of times runs compiled code, and one never compared costs nothing
+    at start-up."""
 
     def first(self: Any, *other: Any) -> Any:
-        namespace: dict[str, Any] = {}
-        exec(compile(text, f"<frozen {cls.__qualname__}>", "exec"), namespace)
-        method = namespace[name]
+        method = _function(cls, text, names, {})
         method.__qualname__ = f"{cls.__qualname__}.{name}"
         setattr(cls, name, method)
         return method(self, *other)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import enum
 import functools
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal
 
 import construct
@@ -233,12 +233,15 @@ def _unwrap(sc: construct.Construct) -> tuple[str | None, str, construct.Constru
     return name, docs, sc
 
 
-@dataclass
 class _Resolved:
-    members: list[Member]
-    subcons: list[construct.Construct]
-    size: int
-    align: int
+    """What :func:`_resolve_struct` found: the members, their constructs, the size and the
+    alignment (a plain class: a dataclass compiles three methods at start-up, unused here)."""
+
+    __slots__ = ("align", "members", "size", "subcons")
+
+    def __init__(self, members: list[Member], subcons: list[construct.Construct], size: int,
+                 align: int) -> None:
+        self.members, self.subcons, self.size, self.align = members, subcons, size, align
 
 
 def _scalar_member(
