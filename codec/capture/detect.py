@@ -202,11 +202,24 @@ def _settled(data: bytes) -> str | None:
     control = _CONTROL_BYTE.search(prefix)
     if control is not None:  # only the lines before the first that is not text
         prefix = prefix[: prefix.rfind(b"\n", 0, control.start()) + 1]
-    content, uncommented = _content(
-        [_sniffed(line) for line in (_as_text(prefix) or "").splitlines()])
+    content, uncommented = _content([_sniffed(line) for line in _lines_each(prefix)])
     if not uncommented:
         return None  # the first line of content that is not a comment has not come yet
     return _json_format(uncommented[0].lstrip("\ufeff").lstrip()) or _named_format(content)
+
+
+def _lines_each(data: bytes) -> list[str]:
+    """The text lines of ``data`` (whole lines), each line decoded on its own (UTF-8, else
+    Latin-1, as :func:`decode_text` decodes a whole input): a line's text never depends on
+    the bytes after it, so a longer read of the same input has the same first lines."""
+    lines: list[str] = []
+    for number, raw in enumerate(data.split(b"\n")[:-1]):
+        try:
+            text = raw.decode("utf-8-sig" if number == 0 else "utf-8")
+        except UnicodeDecodeError:
+            text = raw.decode("latin-1")
+        lines.extend(text.splitlines())
+    return lines
 
 
 def detection_settled(head: bytes) -> bool:
