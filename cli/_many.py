@@ -81,7 +81,9 @@ def emit_many(
         if not args.json:
             sys.stdout.write(f"format: {fmt}\n")
         if jobs <= 1:
-            for text in report_texts(records, options, verdict):
+            # A pipe may be a live capture: its records are reported as they are read, not
+            # read ahead (a batch would wait for records that have not been written yet).
+            for text in report_texts(records, options, verdict, batched=position is not None):
                 sys.stdout.write(text)
                 progress.update(verdict.records, position() if position is not None else None)
             return
@@ -189,16 +191,18 @@ def _records_texts(records: Iterable[RawRecord], options: argparse.Namespace) ->
 
 
 def report_texts(
-    records: Iterable[RawRecord], options: argparse.Namespace, verdict: Verdict
+    records: Iterable[RawRecord], options: argparse.Namespace, verdict: Verdict,
+    *, batched: bool = True,
 ) -> Iterator[str]:
     """The output text of each record (its JSON line, or its text report), each counted
-    into ``verdict``."""
+    into ``verdict``; the records read a batch at a time (:func:`read_ahead`) when
+    ``batched``, one at a time when not (an input that may be written as it is read)."""
     from iscsitgt_spt.cli.decode import iter_report_text  # (decode imports this module)
 
     # JSON with no structure or IOCTL forced: the usual record's line is written straight
     # from its bytes, the same line report_record would give.
     bulk = options.json and not options.name and options.ioctl is None
-    for record in read_ahead(records):  # (a batch read, then written: see read_ahead)
+    for record in read_ahead(records) if batched else records:  # (see read_ahead)
         found = (bulk_line(record, abi=options.abi, cookie=options.cookie,
                            diagnostics=options.diagnostics) if bulk else None)
         if found is not None:

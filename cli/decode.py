@@ -140,40 +140,9 @@ def _record_size(text: str) -> int:
 
 
 # -- reading --------------------------------------------------------------------------------
-class _Chunk:
-    """The lines a text reader holds, read but not yet handed on."""
-
-    __slots__ = ("lines",)
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def holds_more(self) -> bool:
-        return bool(self.lines)
-
-
-class LineRecords(Iterator[RawRecord]):
-    """Records read from a text stream, which can tell whether the next record needs a read
-    that may wait (:func:`~iscsitgt_spt.codec.analysis.stream.read_ahead` hands what it
-    has on before such a read: a live pipe's records are decoded as they come)."""
-
-    __slots__ = ("_records", "holds_more")
-
-    def __init__(self, records: Iterator[RawRecord], chunk: _Chunk) -> None:
-        self._records = records
-        self.holds_more = chunk.holds_more
-
-    def __iter__(self) -> Iterator[RawRecord]:
-        return self._records
-
-    def __next__(self) -> RawRecord:
-        return next(self._records)
-
-
-def _text_lines(head: bytes, stream: BinaryIO, bound: int, chunk_held: _Chunk) -> Iterator[str]:
+def _text_lines(head: bytes, stream: BinaryIO, bound: int) -> Iterator[str]:
     """Lines of a text stream (UTF-8, or UTF-16 after its BOM, as PowerShell 5.1 saves)
-    whose first bytes were already read for detection; ``chunk_held`` holds the lines read
-    and not yet given.
+    whose first bytes were already read for detection.
 
     No line is held past ``bound`` characters: a longer one ends the input with one error
     naming it (an endless line from ``/dev/zero`` or a pipe included).  Each read takes what
@@ -209,7 +178,6 @@ def _text_lines(head: bytes, stream: BinaryIO, bound: int, chunk_held: _Chunk) -
                     raise line_too_long(lineno + len(lines) + 1, bound, bound, "input")
             lineno += len(lines)
             lines.reverse()
-            chunk_held.lines = lines
             while lines:  # a line taken is not held here: a long one is the reader's alone
                 yield lines.pop()
         if not chunk:
@@ -302,8 +270,7 @@ def _detect(stream: BinaryIO, fmt: str) -> tuple[bytes, str]:
 def _open_text(
     head: bytes, stream: BinaryIO, fmt: str, detected: str, limit: int, jobs: int = 1,
 ) -> tuple[str, Iterator[RawRecord], bool]:
-    held = _Chunk()
-    lines = _text_lines(head, stream, text_line_bound(limit), held)
+    lines = _text_lines(head, stream, text_line_bound(limit))
     # With workers, the lines format detection reads are kept: a JSON-Lines capture is then
     # handed over as its lines (cli/_many.py cuts them into parts for the workers).
     sniffed = list(itertools.islice(lines, SNIFF_LINES)) if jobs > 1 else []
@@ -315,13 +282,13 @@ def _open_text(
             from iscsitgt_spt.cli._many import JsonLines
 
             return name, JsonLines(itertools.chain(_handed_over(sniffed), lines), limit), True
-        return name, LineRecords(records, held), True
+        return name, records, True
     first = list(itertools.islice(records, 2))
     if not first:
         raise InputFormatError(f"no {name} records found in the input", path="input")
     if len(first) == 1 and first[0].error is not None:
         raise InputFormatError(str(first[0].error), path="input")
-    return name, LineRecords(itertools.chain(first, records), held), len(first) > 1
+    return name, itertools.chain(first, records), len(first) > 1
 
 
 def _handed_over(lines: list[str]) -> Iterator[str]:

@@ -40,13 +40,7 @@ def read_ahead(records: Iterable[RawRecord]) -> Iterator[RawRecord]:
     of ``decode --json``'s time on the benchmark's machine), batched they do not.  A record
     is handed on as soon as its batch is read, so at most one batch is held; when reading
     raises, the records read before are handed on first, then the error is raised.
-
-    ``records`` may tell whether it holds its next record's input already: a callable
-    ``records.holds_more()``.  When it says no, the batch is handed on before the next
-    read, which may wait (a live pipe): each record of a live capture is decoded as soon
-    as it has come, not once 63 more have.
     """
-    holds_more = getattr(records, "holds_more", None)
     source = iter(records)
     while True:
         batch: list[RawRecord] = []
@@ -56,8 +50,6 @@ def read_ahead(records: Iterable[RawRecord]) -> Iterator[RawRecord]:
                 batch.append(record)
                 held += len(record.data_in or b"") + len(record.data_out or b"")
                 if len(batch) >= READ_AHEAD_RECORDS or held >= READ_AHEAD_BYTES:
-                    break
-                if holds_more is not None and not holds_more():
                     break
             else:
                 yield from batch  # the last batch

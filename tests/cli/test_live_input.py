@@ -175,3 +175,18 @@ def test_a_debugger_session_shows_its_dumps_while_the_pipe_is_open(vectors: Path
     shown, _ = _watch(["decode", "-"], b"".join(lines[:last + 1]),
                       b"".join(lines[last + 1:]), b"record 2")
     assert b"format: windbg-db" in shown and b"record 2" in shown
+
+
+@live
+def test_a_fuzzer_log_shows_its_records_while_the_pipe_is_open(vectors: Path) -> None:
+    # ioctlbf.log (two requests; a record ends where the next one's header starts), twice
+    # over, the writer pausing after the third record's "IOCTL Code:" line: the first two
+    # records are whole and must be on the terminal.  A first version read records ahead in
+    # batches and handed a batch on only when the text reader held no more lines; here the
+    # reader still held the third record's first lines, read them, and waited for the rest
+    # with two records held back.
+    lines = (vectors / "ioctlbf.log").read_bytes().splitlines(keepends=True) * 2
+    third = [i for i, line in enumerate(lines) if line.startswith(b"IOCTL Code:")][2]
+    shown, _ = _watch(["decode", "--json", "-"], b"".join(lines[:third + 1]),
+                      b"".join(lines[third + 1:]), b'"record":1')
+    assert b'"record":0' in shown and b'"record":1' in shown and b'"record":2' not in shown
