@@ -6,11 +6,12 @@ subprocesses at all; this plugin records, with ``getrusage``, the CPU of this pr
 (``RUSAGE_SELF``) and of the children it waited for (``RUSAGE_CHILDREN``, which includes their
 own waited-for children) across each test's set-up, call and tear-down, and:
 
-* per test file: the sum of its tests, its collection (importing the module), how many
+* per test file: the sum of its tests, how many
   processes its tests started through ``subprocess`` and how many of those were Python (each
   Python start-up costs about 0.1-0.3 s of CPU), and how many examples its Hypothesis tests ran;
 * per fixture: how many times it was set up, and its set-up CPU (a fixture built in several
-  modules, or per test, shows here).
+  modules, or per test, shows here);
+* the collection (importing every test module, making the tests), as one number.
 
 The terminal summary shows the largest; ``PATH`` gets every number as JSON.  Off unless asked
 for: without the option nothing here is loaded.  CPU time is less sensitive to a busy machine
@@ -60,7 +61,7 @@ class CpuReport:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.tests: dict[str, Row] = {}
-        self.collection: dict[str, float] = {}
+        self.collection = 0.0
         self.fixtures: dict[tuple[str, str, str], Row] = defaultdict(lambda: [0, 0.0])
         self.current = "(outside any test)"
         self.start = _cpu()
@@ -85,13 +86,12 @@ class CpuReport:
     def pytest_unconfigure(self) -> None:
         subprocess.Popen.__init__ = self._popen_init  # type: ignore[method-assign]
 
-    # -- collection: importing each test module ------------------------------------------------
+    # -- collection: importing the test modules, making the tests -----------------------------
     @pytest.hookimpl(hookwrapper=True)
-    def pytest_make_collect_report(self, collector: pytest.Collector) -> Wrapper:
+    def pytest_collection(self) -> Wrapper:
         before = sum(_cpu())
         yield
-        if isinstance(collector, pytest.Module):
-            self.collection[collector.nodeid] = sum(_cpu()) - before
+        self.collection = sum(_cpu()) - before
 
     # -- each test: set-up, call and tear-down -------------------------------------------------
     @pytest.hookimpl(hookwrapper=True)
@@ -144,7 +144,7 @@ class CpuReport:
         write = terminalreporter.write_line
         terminalreporter.write_sep("=", "CPU by test file (--cpu-report)")
         write(f"session: {here:.1f} s here + {children:.1f} s in children; collection "
-              f"{sum(self.collection.values()):.1f} s; "
+              f"{self.collection:.1f} s; "
               f"{sum(r[2] for r in files.values()):.0f} processes started "
               f"({sum(r[3] for r in files.values()):.0f} Python)")
         write(f"{'CPU s':>6} {'here':>6} {'child':>6} {'procs':>5} {'py':>4} {'examples':>8} "
