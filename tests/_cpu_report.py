@@ -157,7 +157,7 @@ class CpuReport:
         for (name, scope, where), (count, cpu) in sorted(again, key=lambda kv: -kv[1][1]):
             write(f"fixture {name} ({scope}, {where or 'plugin'}): set up {count:.0f} "
                   f"times, {cpu:.1f} s")
-        write(f"every test, fixture and module: {self.path}")
+        write(f"every test file, test and fixture: {self.path}")
         self.path.write_text(json.dumps({
             "session": {"here": here, "children": children},
             "files": files, "tests": self.tests, "collection": self.collection,
