@@ -60,6 +60,24 @@ os.environ.pop("PYTHONUNBUFFERED", None)
 gc.set_threshold(20_000, 20, 20)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--cpu-report", metavar="PATH", default=None,
+                     help="record the CPU of each test file, test and fixture (this process "
+                          "and its children), the processes they start and the Hypothesis "
+                          "examples they run; print the largest, write all to PATH as JSON "
+                          "(tests/_cpu_report.py)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    path = config.getoption("--cpu-report")
+    if path:  # opt-in: nothing of it is loaded otherwise
+        from _cpu_report import CpuReport
+
+        report = CpuReport(Path(path))
+        config.pluginmanager.register(report, "cpu-report")
+        report.pytest_configure()
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     gc.collect()
     gc.freeze()

@@ -59,9 +59,23 @@ MODES = {
 }
 
 
+#: What ``in_memory`` gave, per (from a file, bytes, options): several tests compare other
+#: ways of reading the same input with the same options (a file, redirected standard input,
+#: a process) against the same expected output, which is computed once.
+_EXPECTED: dict[tuple[bool, bytes, tuple[str, ...]], tuple[str, str, int]] = {}
+
+
 def in_memory(data: bytes | Path, options: list[str]) -> tuple[str, str, int]:
     """(stdout, stderr, exit code) of today's path: the buffer read whole, in this process,
     from a file (a path) or from a stream that is not one (bytes, as a pipe is read)."""
+    from_file = isinstance(data, Path)
+    key = (from_file, data.read_bytes() if isinstance(data, Path) else data, tuple(options))
+    if key not in _EXPECTED:
+        _EXPECTED[key] = _read_whole(data, options)
+    return _EXPECTED[key]
+
+
+def _read_whole(data: bytes | Path, options: list[str]) -> tuple[str, str, int]:
     args = build_parser(["decode"]).parse_args(["decode", *options, "-"])
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), ExitStack() as stack:
