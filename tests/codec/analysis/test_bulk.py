@@ -49,38 +49,55 @@ _REQUESTS = {"ISCSITGT_SPT_SESSION_START": IOCTL_SCSI_MINIPORT,
              "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY": ASSUMED_PASS_THROUGH_IOCTL}
 
 
+# The strategies the composites below draw from, built once: a strategy built inside a
+# @composite is built, and its properties worked out, again for every example (issue 21).
+# Each is the very strategy the draw built before, so the derandomized examples are the same
+# ones, choice for choice, and still reach what the tests' comments say they reach.
+_STRUCTURES = st.sampled_from(sorted(STRUCTURES))
+_NAMES = st.one_of(st.sampled_from(sorted(_REQUESTS)), st.sampled_from(sorted(_REQUESTS)),
+                   _STRUCTURES)
+_PROFILES = st.sampled_from(PROFILES)
+_CHANGES = st.sampled_from(["as is", "as is", "as is", "cut", "extended"])
+_EXTENSIONS = st.binary(min_size=1, max_size=8)
+_IOCTL_OF = {name: st.one_of(st.just(_REQUESTS.get(name)), st.just(_REQUESTS.get(name)), _IOCTLS)
+             for name in STRUCTURES}
+_FUZZ_IOCTL_OF = {name: st.sampled_from([0, _REQUESTS.get(name, 0)]) for name in STRUCTURES}
+_LINES = st.integers(min_value=1, max_value=10**6)
+_SHAPES = st.sampled_from(["usual"] * 6 + ["no end line", "other format", "meta", "output",
+                                           "error", "no line"] + ["recorded"] * 3 + ["fuzz"] * 2)
+_INDEXES = st.integers(min_value=0, max_value=10**6)
+_OTHER_FORMATS = st.sampled_from(["xxd", "windbg-db", 'odd "name"%s'])
+_STATUSES = st.sampled_from([0, -1073741823])
+
 @st.composite
 def _buffers(draw: Any) -> tuple[str, bytes]:
     # Mostly the requests a capture holds; the other structures now and then.
-    name = draw(st.one_of(st.sampled_from(sorted(_REQUESTS)), st.sampled_from(sorted(_REQUESTS)),
-                          st.sampled_from(sorted(STRUCTURES))))
-    profile = draw(st.sampled_from(PROFILES))
+    name = draw(_NAMES)
+    profile = draw(_PROFILES)
     data = draw(buffers_or_bytes_of(name, profile))  # built once per case
-    change = draw(st.sampled_from(["as is", "as is", "as is", "cut", "extended"]))
+    change = draw(_CHANGES)
     if change == "cut":
         data = data[: draw(st.integers(min_value=0, max_value=len(data)))]
     elif change == "extended":
-        data += draw(st.binary(min_size=1, max_size=8))
+        data += draw(_EXTENSIONS)
     return name, data
 
 
 @st.composite
 def _records(draw: Any) -> RawRecord:
     name, data = draw(_buffers())
-    ioctl = draw(st.one_of(st.just(_REQUESTS.get(name)), st.just(_REQUESTS.get(name)), _IOCTLS))
-    line = draw(st.integers(min_value=1, max_value=10**6))
-    shape = draw(st.sampled_from(["usual"] * 6 + ["no end line", "other format",
-                                  "meta", "output", "error", "no line"]
-                                 + ["recorded"] * 3 + ["fuzz"] * 2))
+    ioctl = draw(_IOCTL_OF[name])
+    line = draw(_LINES)
+    shape = draw(_SHAPES)
     fields: dict[str, Any] = {
-        "index": draw(st.integers(min_value=0, max_value=10**6)), "data_in": data,
+        "index": draw(_INDEXES), "data_in": data,
         "data_out": None, "ioctl": ioctl, "source_format": "jsonl", "line": line,
         "end_line": line,
     }
     if shape == "no end line":
         fields["end_line"] = None
     elif shape == "other format":
-        fields["source_format"] = draw(st.sampled_from(["xxd", "windbg-db", 'odd "name"%s']))
+        fields["source_format"] = draw(_OTHER_FORMATS)
     elif shape == "meta":
         fields["meta"] = {"abi": "win32"}
     elif shape == "output":
@@ -91,11 +108,11 @@ def _records(draw: Any) -> RawRecord:
         fields.update(line=None, end_line=None)
     elif shape == "recorded":  # what send --record writes: the answer and the metadata
         fields["data_out"] = draw(st.one_of(_answers(data), st.binary(max_size=len(data) + 2)))
-        fields["meta"] = draw(_stated()) | {"time": "2026-11-21T10:00:01Z", "pid": 4242,
-                                            "status": draw(st.sampled_from([0, -1073741823]))}
+        fields["meta"] = draw(_STATED) | {"time": "2026-11-21T10:00:01Z", "pid": 4242,
+                                          "status": draw(_STATUSES)}
     elif shape == "fuzz":  # a fuzz corpus record: its structure, ABI and cookie stated
-        fields["ioctl"] = draw(st.sampled_from([0, _REQUESTS.get(name, 0)]))
-        fields["meta"] = draw(_stated()) | {"extra": {
+        fields["ioctl"] = draw(_FUZZ_IOCTL_OF[name])
+        fields["meta"] = draw(_STATED) | {"extra": {
             "case": 7, "structure": draw(st.sampled_from([name, name, "NOT_A_STRUCTURE"])),
             "mode": "boundary", "intent": 'a "quoted" intent'}}
     return RawRecord(**fields)
@@ -115,10 +132,9 @@ def _edited(data: bytes, edits: list[tuple[int, int]]) -> bytes:
     return bytes(out)
 
 
-def _stated() -> st.SearchStrategy[dict[str, Any]]:
-    return st.one_of(
-        st.sampled_from(PROFILES).map(lambda p: {"abi": p.abi, "cookie": p.cookie}),
-        st.sampled_from([{}, {"abi": "win32"}, {"cookie": "ptr"}, {"abi": "win16"}]))
+_STATED = st.one_of(
+    st.sampled_from(PROFILES).map(lambda p: {"abi": p.abi, "cookie": p.cookie}),
+    st.sampled_from([{}, {"abi": "win32"}, {"cookie": "ptr"}, {"abi": "win16"}]))
 
 
 _OPTIONS = st.one_of(
@@ -216,8 +232,8 @@ def test_stream_lines_equal_the_general_path_on_a_capture() -> None:
 
 @st.composite
 def _buffer_pairs(draw: Any) -> tuple[Any, bytes, bytes]:
-    name = draw(st.sampled_from(sorted(STRUCTURES)))
-    profile = draw(st.sampled_from(PROFILES))
+    name = draw(_STRUCTURES)
+    profile = draw(_PROFILES)
     layout = layout_of(name, profile=profile)
     size = layout.size
     before = draw(buffers_or_bytes_of(name, profile))  # built once per case
@@ -539,34 +555,43 @@ def _fuzz_lines() -> list[str]:
 _FUZZ_LINES = _fuzz_lines()
 
 
+# Built once, as the strategies of _records (above) are.
+_CORPUS_LINES = st.lists(st.sampled_from(_FUZZ_LINES), min_size=1, max_size=12)
+_MUTATIONS = st.sampled_from(["as is", "slice", "hex", "key", "key"])
+_SLICE_TEXT = st.text(max_size=12)
+_HEX_CHANGES = st.sampled_from("0f9a ")
+_KEY_VALUES = st.one_of(st.none(), st.sampled_from(
+    ["win32", "ptr", "u64", "SENSE_DATA", "0x0004d014", 0, -1, "é\"\\"]),
+    st.integers(), st.text(max_size=8))
+_ASCII = st.booleans()
+
+
 @st.composite
 def _mutated_lines(draw: Any) -> list[str]:
     """Lines of a fuzz corpus (every structure, mode and profile), some mutated as text by
     Hypothesis: a slice replaced by drawn text (hostile lines: broken JSON, other keys,
     quotes, escapes), a hex digit of ``in`` changed, a key dropped or given another value."""
-    lines = draw(st.lists(st.sampled_from(_FUZZ_LINES), min_size=1, max_size=12))
+    lines = draw(_CORPUS_LINES)
     out = []
     for line in lines:
-        how = draw(st.sampled_from(["as is", "slice", "hex", "key", "key"]))
+        how = draw(_MUTATIONS)
         if how == "slice":
             at = draw(st.integers(0, len(line)))
             end = draw(st.integers(at, min(len(line), at + 40)))
-            line = line[:at] + draw(st.text(max_size=12)) + line[end:]
+            line = line[:at] + draw(_SLICE_TEXT) + line[end:]
         elif how == "hex":
             start = line.index('"in":"') + 6
             at = draw(st.integers(start, line.index('"', start)))
-            line = line[:at] + draw(st.sampled_from("0f9a ")) + line[at + 1:]
+            line = line[:at] + draw(_HEX_CHANGES) + line[at + 1:]
         elif how == "key":
             obj = json.loads(line)
             key = draw(st.sampled_from(sorted(obj)))
-            value = draw(st.one_of(st.none(), st.sampled_from(
-                ["win32", "ptr", "u64", "SENSE_DATA", "0x0004d014", 0, -1, "é\"\\"]),
-                st.integers(), st.text(max_size=8)))
+            value = draw(_KEY_VALUES)
             if value is None:
                 obj.pop(key)
             else:
                 obj[key] = value
-            line = json.dumps(obj, ensure_ascii=draw(st.booleans()))
+            line = json.dumps(obj, ensure_ascii=draw(_ASCII))
         out.append(line)
     return out
 
