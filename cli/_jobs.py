@@ -244,7 +244,7 @@ class Barrier(NamedTuple):
 
 
 def keyed_map(
-    setup: Callable[[Any], S], work: Callable[[S, T], R], items: Iterable[T],
+    setup: Callable[[Any], S], work: Callable[[S, Any], R], items: Iterable[T],
     route: Callable[[T], int | None], jobs: int, *, extra: Any = None,
     barrier: Barrier | None = None, carry: Callable[[T], Any] | None = None,
 ) -> Iterator[R]:

@@ -396,7 +396,9 @@ def _carried(item: _Item) -> _Line:
 def _plain(answer: _Answer) -> _Result:
     """An answer as plain tuples (see :func:`_carried`); read back by position."""
     sent, outcome, recorded, malformed, error = answer
-    return sent, None if outcome is None else tuple(outcome), recorded, malformed, error
+    return (sent, None if outcome is None else (outcome.label, outcome.meaning,
+                                                outcome.transport),
+            recorded, malformed, error)
 
 
 def _answer(target: _Target, line: _Line) -> _Result:
