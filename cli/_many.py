@@ -25,7 +25,6 @@ process, byte for byte: a line too long to read ends the input at the same recor
 from __future__ import annotations
 
 import argparse
-import itertools
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -34,7 +33,6 @@ from iscsitgt_spt.cli._jobs import CHUNK_BYTES, CHUNK_RECORDS, Texts, chunked, o
 from iscsitgt_spt.cli._output import stdout_bytes
 from iscsitgt_spt.cli._progress import Progress
 from iscsitgt_spt.cli._terminal import wrap_prose
-from iscsitgt_spt.cli._text_lines import plain_lines
 from iscsitgt_spt.cli._verdict import Verdict
 from iscsitgt_spt.codec.analysis.bulk import bulk_line
 from iscsitgt_spt.codec.analysis.report import report_record
@@ -48,26 +46,24 @@ __all__ = [
 ]
 
 #: A part of a JSON-Lines capture: (number of its first line, index of its first record,
-#: its lines (and plain pieces of lines), whether its last record is to be left out: see
-#: :func:`line_parts`).
-LinePart = tuple[int, int, list[str | bytes], bool]
+#: its lines, whether its last record is to be left out: see :func:`line_parts`).
+LinePart = tuple[int, int, list[str], bool]
 
 Counts = tuple[int, int, int]
 
 
 class JsonLines(Iterator[RawRecord]):
-    """The lines of a JSON-Lines capture (and plain pieces of lines: :func:`line_parts`): its
-    records when iterated (by one process), or cut into parts for workers."""
+    """The lines of a JSON-Lines capture: its records when iterated (by one process), or cut
+    into parts for workers (:func:`line_parts`)."""
 
-    def __init__(self, lines: Iterator[str | bytes], limit: int) -> None:
+    def __init__(self, lines: Iterator[str], limit: int) -> None:
         self.lines = lines
         self.limit = limit
         self._records: Iterator[RawRecord] | None = None
 
     def __next__(self) -> RawRecord:
         if self._records is None:
-            self._records = bound_records(iter_jsonl(_lines(self.lines), self.limit),
-                                          self.limit)
+            self._records = bound_records(iter_jsonl(self.lines, self.limit), self.limit)
         return next(self._records)
 
 
@@ -119,38 +115,30 @@ def _is_record(line: str) -> bool:
     return bool(stripped) and stripped[0] != "#"
 
 
-def line_parts(lines: Iterator[str | bytes], stopped: list[SptError]) -> Iterator[LinePart]:
-    """The lines cut into parts of at most :data:`~iscsitgt_spt.cli._jobs.CHUNK_RECORDS`
-    records or about :data:`~iscsitgt_spt.cli._jobs.CHUNK_BYTES` characters, each ending with a
-    record's line.
+def line_parts(lines: Iterator[str], stopped: list[SptError]) -> Iterator[LinePart]:
+    """The lines cut into parts of :data:`~iscsitgt_spt.cli._jobs.CHUNK_RECORDS` records or
+    about :data:`~iscsitgt_spt.cli._jobs.CHUNK_BYTES` characters, each ending with a record's
+    line.
 
-    ``lines`` are lines (strings) or plain pieces of whole lines (``bytes``:
-    :meth:`~iscsitgt_spt.cli._text_lines.TextLines.pieces`).  A line is looked at only as far
-    as the reader needs to tell a record from a blank or ``#`` line (:func:`_is_record`); a
-    plain piece is cut, counted and handed on as bytes (:func:`_plain_cut`), its lines found
-    by a memchr each and told apart by their first byte.  One part is held back until the
-    next one holds a record, so that the lines after the last record join the part that holds
-    it.  When reading stops with an error (a
-    line too long), the error goes into ``stopped`` and the last record read is left out of
-    the output, as with one process, whose reader holds each record until the next line is
-    read.
+    A line is looked at only as far as the reader needs to tell a record from a blank or
+    ``#`` line (:func:`_is_record`).  One part is held back until the next one holds a record,
+    so that the lines after the last record join the part that holds it.  When reading stops
+    with an error (a line too long), the error goes into ``stopped`` and the last record read
+    is left out of the output, as with one process, whose reader holds each record until the
+    next line is read.
     """
     held: LinePart | None = None
-    part: list[str | bytes] = []
+    part: list[str] = []
     first_line, first_index = 1, 0
     lineno = size = records = 0
     try:
-        for piece in lines:
-            start, length = 0, len(piece)
-            while start < length:  # a line once; a plain piece in one or more cuts
-                end, count, found, last_is_record = _cut(
-                    piece, start, CHUNK_RECORDS - records, max(CHUNK_BYTES - size, 1))
-                part.append(piece if end - start == length else piece[start:end])
-                lineno += count
-                size += end - start
-                records += found
-                start = end
-                if last_is_record and (records >= CHUNK_RECORDS or size >= CHUNK_BYTES):
+        for line in lines:
+            lineno += 1
+            part.append(line)
+            size += len(line)
+            if _is_record(line):
+                records += 1
+                if records >= CHUNK_RECORDS or size >= CHUNK_BYTES:
                     if held is not None:
                         yield held
                     held = (first_line, first_index, part, False)
@@ -159,43 +147,6 @@ def line_parts(lines: Iterator[str | bytes], stopped: list[SptError]) -> Iterato
     except SptError as exc:
         stopped.append(exc)
     yield from _last_parts(held, (first_line, first_index, part, bool(stopped)), records)
-
-
-# The first bytes of a line of a plain piece that the JSON-Lines reader may not take for a
-# record (blank, or "#" after whitespace: the ASCII whitespace a plain piece can hold).
-_NOT_RECORD_START = frozenset(b"#\n\t \x1f")
-
-
-def _cut(piece: str | bytes, start: int, records: int, size: int) -> tuple[int, int, int, bool]:
-    """A line whole, or the next cut of a plain piece (:func:`_plain_cut`)."""
-    if isinstance(piece, str):
-        found = _is_record(piece)
-        return len(piece), 1, int(found), found
-    return _plain_cut(piece, start, records, size)
-
-
-def _plain_cut(piece: bytes, start: int, records: int, size: int) -> tuple[int, int, int, bool]:
-    """Where the next cut of a plain piece from ``start`` ends, for a part that may take
-    ``records`` more records and ``size`` more bytes: (its end, its lines, its records,
-    whether it ends with a record's line).
-
-    The cut ends after the line that makes ``records`` records or ``size`` bytes (at least
-    one line), or at the end of the piece.  Each line is found by a memchr and told apart by
-    its first byte; only a line starting with a blank or ``#`` is asked :func:`_is_record`.
-    """
-    find, end, limit = piece.find, len(piece), start + size
-    lines = found = 0
-    is_record = False
-    while start < end and found < records:
-        stop = find(b"\n", start) + 1  # (a plain piece's lines all end with "\n")
-        is_record = piece[start] not in _NOT_RECORD_START or _is_record(
-            piece[start:stop].decode("ascii"))
-        found += is_record
-        lines += 1
-        start = stop
-        if is_record and start >= limit:
-            break
-    return start, lines, found, is_record
 
 
 def _last_parts(held: LinePart | None, rest: LinePart, records: int) -> Iterator[LinePart]:
@@ -215,19 +166,9 @@ def _lines_texts(part: LinePart, extra: tuple[argparse.Namespace, int]) -> Texts
     """A worker's output for a part of a JSON-Lines capture."""
     options, limit = extra
     first_line, first_index, lines, cut = part
-    records = bound_records(iter_jsonl(_lines(lines), limit, first_line=first_line,
+    records = bound_records(iter_jsonl(lines, limit, first_line=first_line,
                                        first_index=first_index), limit)
     return _records_texts(_all_but_last(records) if cut else records, options)
-
-
-def _lines(pieces: Iterable[str | bytes]) -> Iterator[str]:
-    """The lines of lines and plain pieces (a piece's lines made once it is reached), chained
-    in C: the reader of a part's records runs one loop per line, nothing stacked on it."""
-    return itertools.chain.from_iterable(map(_piece_lines, pieces))
-
-
-def _piece_lines(piece: str | bytes) -> Iterable[str]:
-    return (piece,) if isinstance(piece, str) else plain_lines(piece)
 
 
 def _all_but_last(records: Iterator[RawRecord]) -> Iterator[RawRecord]:

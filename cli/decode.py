@@ -15,6 +15,7 @@ unusable (unreadable, empty, no records, or a one-buffer input of which nothing 
 from __future__ import annotations
 
 import argparse
+import codecs
 import dataclasses
 import io
 import itertools
@@ -31,7 +32,7 @@ from iscsitgt_spt.cli._common import (
     parse_int,
     structure_name,
 )
-from iscsitgt_spt.cli._input import open_source, read_head
+from iscsitgt_spt.cli._input import open_source, read_head, read_some
 from iscsitgt_spt.cli._jobs import jobs_option
 from iscsitgt_spt.cli._long_input import print_json_with_hex, read_long_raw
 from iscsitgt_spt.cli._terminal import (
@@ -41,12 +42,11 @@ from iscsitgt_spt.cli._terminal import (
     stdin_at_terminal,
     wrap_prose,
 )
-from iscsitgt_spt.cli._text_lines import TextLines
 from iscsitgt_spt.cli._verdict import Verdict, add_fail_on_option
 from iscsitgt_spt.cli.views import render_text
 from iscsitgt_spt.codec.analysis.lint import Finding, lint_bytes
 from iscsitgt_spt.codec.analysis.report import BufferReport, RecordReport, report_record
-from iscsitgt_spt.codec.bounded import text_line_bound
+from iscsitgt_spt.codec.bounded import line_too_long, text_line_bound
 from iscsitgt_spt.codec.capture.detect import (
     FORMATS,
     SNIFF_LINES,
@@ -140,6 +140,60 @@ def _record_size(text: str) -> int:
 
 
 # -- reading --------------------------------------------------------------------------------
+def _text_lines(head: bytes, stream: BinaryIO, bound: int) -> Iterator[str]:
+    """Lines of a text stream (UTF-8, or UTF-16 after its BOM, as PowerShell 5.1 saves)
+    whose first bytes were already read for detection.
+
+    No line is held past ``bound`` characters: a longer one ends the input with one error
+    naming it (an endless line from ``/dev/zero`` or a pipe included).  Each read takes what
+    has come (:func:`~iscsitgt_spt.cli._input.read_some`): the lines of a live pipe are given
+    as they come, not once a megabyte has.
+    """
+    encoding = "utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    # The start of a line that has not ended yet, in pieces: a line of many chunks (a JSON
+    # array export on one line) is joined once, not re-copied and re-split per chunk.
+    pending: list[str] = []
+    held = lineno = 0  # characters in ``pending``; lines given so far
+    chunk = head
+    carried = ""  # a "\r" that ended a read: the "\n" of its "\r\n" may come in the next
+    while True:
+        text = carried + decoder.decode(chunk, final=not chunk)
+        carried = ""
+        if chunk and text.endswith("\r"):
+            text, carried = text[:-1], "\r"
+        lines = text.splitlines(keepends=True)
+        if lines:
+            # The last line is unfinished when it has no line boundary (splitlines' set).
+            last = lines[-1]
+            tail = lines.pop() if last.splitlines()[0] == last else None
+            if lines and pending:
+                pending.append(lines[0])
+                lines[0] = "".join(pending)
+                pending, held = [], 0
+            if tail is not None:
+                pending.append(tail)
+                held += len(tail)
+                if held > bound:
+                    raise line_too_long(lineno + len(lines) + 1, bound, bound, "input")
+            lineno += len(lines)
+            lines.reverse()
+            while lines:  # a line taken is not held here: a long one is the reader's alone
+                yield lines.pop()
+        if not chunk:
+            break
+        chunk = read_some(stream, 1 << 20)
+    if pending:
+        yield _joined(pending)
+
+
+def _joined(pieces: list[str]) -> str:
+    """The pieces as one line, the list emptied: only the reader holds the line then."""
+    line = "".join(pieces)
+    pieces.clear()
+    return line
+
+
 def _read_bounded(head: bytes, stream: BinaryIO, most: int) -> bytes:
     """``head`` and what follows it in ``stream``, at most ``most`` bytes in all, held once.
 
@@ -216,7 +270,7 @@ def _detect(stream: BinaryIO, fmt: str) -> tuple[bytes, str]:
 def _open_text(
     head: bytes, stream: BinaryIO, fmt: str, detected: str, limit: int, jobs: int = 1,
 ) -> tuple[str, Iterator[RawRecord], bool]:
-    lines = TextLines(head, stream, text_line_bound(limit))
+    lines = _text_lines(head, stream, text_line_bound(limit))
     # With workers, the lines format detection reads are kept: a JSON-Lines capture is then
     # handed over as its lines (cli/_many.py cuts them into parts for the workers).
     sniffed = list(itertools.islice(lines, SNIFF_LINES)) if jobs > 1 else []
@@ -227,8 +281,7 @@ def _open_text(
         if name == "jsonl" and jobs > 1:
             from iscsitgt_spt.cli._many import JsonLines
 
-            return name, JsonLines(itertools.chain(_handed_over(sniffed), lines.pieces()),
-                                   limit), True
+            return name, JsonLines(itertools.chain(_handed_over(sniffed), lines), limit), True
         return name, records, True
     first = list(itertools.islice(records, 2))
     if not first:
