@@ -244,9 +244,9 @@ class Barrier(NamedTuple):
 
 
 def keyed_map(
-    setup: Callable[[Any], S], work: Callable[[S, T], R], items: Iterable[T],
+    setup: Callable[[Any], S], work: Callable[[S, Any], R], items: Iterable[T],
     route: Callable[[T], int | None], jobs: int, *, extra: Any = None,
-    barrier: Barrier | None = None,
+    barrier: Barrier | None = None, carry: Callable[[T], Any] | None = None,
 ) -> Iterator[R]:
     """``work(state, item)`` for every item, results in input order, on ``jobs`` processes
     that keep a ``state`` each (made by ``setup(extra)`` in the worker) from item to item.
@@ -261,13 +261,16 @@ def keyed_map(
     workers, and its results come back in input order once every worker answered its share.
     At most ``2 * jobs`` rounds are in flight.  ``setup``, ``work`` and ``route`` must be
     module-level functions; a state with a ``close`` method is closed when its worker ends.
-    With ``jobs == 1`` everything runs here, with one state (``work`` answers every item).
+    ``carry(item)``, where given, is what ``work`` and the barrier's ``answer`` and ``moot``
+    get of an item (what a worker is sent: plain tuples pickle without a class to call on
+    either side; ``route`` and ``crossing`` read the item here).  With ``jobs == 1``
+    everything runs here, with one state (``work`` answers every item).
     """
     if jobs <= 1:
         state = setup(extra)
         try:
             for item in items:
-                yield work(state, item)
+                yield work(state, item if carry is None else carry(item))
         finally:
             _close(state)
         return
@@ -276,8 +279,8 @@ def keyed_map(
     done = False
     try:
         for number, chunk in enumerate(chunked(items)):
-            pool.submit(number, [(route(item), item, crossing is not None and crossing(item))
-                                 for item in chunk])
+            pool.submit(number, [(route(item), item if carry is None else carry(item),
+                                  crossing is not None and crossing(item)) for item in chunk])
             while pool.in_flight() >= 2 * jobs:
                 yield from pool.next_round()
         while pool.in_flight():

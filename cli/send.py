@@ -358,9 +358,10 @@ class _Target:
         self.buffer = io.StringIO() if recording else None
         self.recorders = _Recorders(self.transport, self.buffer, pid)
 
-    def answer(self, item: _Item) -> _Answer:
+    def answer(self, line: _Line) -> _Answer:
+        lineno, text = line
         try:
-            record = parse_line(item.line, item.lineno, max_record_bytes=self.bound)
+            record = parse_line(text, lineno, max_record_bytes=self.bound)
         except SptError as exc:
             return _Answer(sent=False, malformed=True, error=str(exc))
         if record is None:
@@ -380,8 +381,28 @@ class _Target:
         self.transport.close()
 
 
-def _answer(target: _Target, item: _Item) -> _Answer:
-    return target.answer(item)
+#: A corpus line as a worker is sent it (:func:`_carried`): its number and its bytes.
+_Line = tuple[int, bytes]
+#: An :class:`_Answer` (and its :class:`_Outcome`) as plain tuples, as a worker sends it back.
+_Result = tuple[bool, "tuple[str, str, bool] | None", str, bool, str]
+
+
+def _carried(item: _Item) -> _Line:
+    """What a worker is sent of a line: plain tuples are pickled and unpickled without a
+    class's methods called for each line on either side (a named tuple's are)."""
+    return item.lineno, item.line
+
+
+def _plain(answer: _Answer) -> _Result:
+    """An answer as plain tuples (see :func:`_carried`); read back by position."""
+    sent, outcome, recorded, malformed, error = answer
+    return (sent, None if outcome is None else (outcome.label, outcome.meaning,
+                                                outcome.transport),
+            recorded, malformed, error)
+
+
+def _answer(target: _Target, line: _Line) -> _Result:
+    return _plain(target.answer(line))
 
 
 def _route(item: _Item) -> int | None:
@@ -392,17 +413,17 @@ def _crossing(item: _Item) -> bool:
     return item.crossing
 
 
-def _answer_crossing(target: _Target, item: _Item) -> tuple[_Answer, tuple[int, bytes] | None]:
+def _answer_crossing(target: _Target, line: _Line) -> tuple[_Result, tuple[int, bytes] | None]:
     """A line that may change sessions it does not name, answered by the worker holding the
     session it names: the answer, and the request when its effect happened (the simulated
     target counted it), which the other workers then follow."""
     simulated = target.transport
     assert isinstance(simulated, SimulatedTarget)  # (_router refuses any other device)
     before = simulated.crossed
-    answer = target.answer(item)
+    answer = _plain(target.answer(line))
     if simulated.crossed == before:
         return answer, None
-    return answer, _request(item.line, item.lineno, target.bound)
+    return answer, _request(line[1], line[0], target.bound)
 
 
 def _follow(target: _Target, request: tuple[int, bytes] | None) -> None:
@@ -413,12 +434,12 @@ def _follow(target: _Target, request: tuple[int, bytes] | None) -> None:
         simulated.follow(*request)
 
 
-def _moot(target: _Target, item: _Item) -> bool:
+def _moot(target: _Target, line: _Line) -> bool:
     """Whether following another worker's crossing line cannot change this worker's sessions
     (a reset, when none of them holds an open task): then it does not wait for the news."""
     simulated = target.transport
     assert isinstance(simulated, SimulatedTarget)
-    request = _request(item.line, item.lineno, target.bound)
+    request = _request(line[1], line[0], target.bound)
     return request is None or not simulated.follow_changes(*request)
 
 
@@ -493,9 +514,10 @@ def _run_corpus(args: argparse.Namespace) -> int:
         setup = _Target if args.jobs > 1 else lambda extra: here
         try:
             for answer in keyed_map(setup, _answer, items(), _route, args.jobs, extra=extra,
-                                    barrier=_BARRIER):
-                if sink is not None and answer.recorded:
-                    sink.write(answer.recorded)
+                                    barrier=_BARRIER, carry=_carried):
+                recorded = answer[2]
+                if sink is not None and recorded:
+                    sink.write(recorded)
                     sink.flush()
                 tally.add(answer)
                 progress.update(tally.sent, read[0])
@@ -535,17 +557,18 @@ class _Tally:
         self.lost: collections.Counter[str] = collections.Counter()
         self.meanings: dict[str, str] = {}
 
-    def add(self, answer: _Answer) -> None:
-        self.malformed += answer.malformed
-        if answer.malformed and len(self.unread) < _UNREAD_SHOWN:
-            self.unread.append(answer.error)
-        if not answer.sent:
+    def add(self, answer: _Result) -> None:
+        sent, outcome, _, malformed, error = answer
+        self.malformed += malformed
+        if malformed and len(self.unread) < _UNREAD_SHOWN:
+            self.unread.append(error)
+        if not sent:
             return
         self.sent += 1
-        outcome = answer.outcome
         if outcome is not None:
-            (self.lost if outcome.transport else self.failed)[outcome.label] += 1
-            self.meanings.setdefault(outcome.label, outcome.meaning)
+            label, meaning, transport = outcome
+            (self.lost if transport else self.failed)[label] += 1
+            self.meanings.setdefault(label, meaning)
 
 
 def _summary(args: argparse.Namespace, tally: _Tally, interrupted: bool) -> None:

@@ -228,6 +228,49 @@ def test_keyed_map_evens_out_uneven_keys_with_the_items_without() -> None:
     assert sorted(workers.values()) == [200, 200]
 
 
+def _what_came(state: _Tally, item: object) -> object:
+    return item
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_keyed_map_sends_workers_what_carry_gives(monkeypatch, jobs) -> None:  # type: ignore[no-untyped-def]
+    # carry: the work gets the carried form of each item (here a plain tuple without the
+    # key), with one process too; the key is still read from the item itself.
+    monkeypatch.setattr("iscsitgt_spt.cli._jobs.CHUNK_RECORDS", 8)
+    items = [(n, n % 3) for n in range(50)]
+    got = list(keyed_map(_Tally, _what_came, iter(items), _key, jobs, extra=0,
+                         carry=lambda item: ("carried", item[0])))
+    assert got == [("carried", n) for n in range(50)]
+
+
+def test_a_corpus_line_crosses_to_the_main_process_as_plain_tuples(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # What a worker sends back is plain tuples: no class looked up and called per line when
+    # it is pickled and unpickled (per-line objects crossing processes cost the main process).
+    import pickle
+
+    from iscsitgt_spt.cli import send
+    from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE
+    from iscsitgt_spt.codec.safejson import json_text_bound
+
+    corpus = [json.dumps({"ioctl": f"0x{code:08x}", "in": data.hex()}).encode()
+              for code, data in _reset_corpus()]
+    target = send._Target(("sim:", Profile(), True, os.getpid(),
+                           json_text_bound(MAX_RECORD_SIZE)))
+    try:
+        unknown = b'{"ioctl": "0x00000001", "in": "00"}'  # an IOCTL the target refuses
+        lines = [(n, line) for n, line in enumerate([*corpus, unknown, b"{broken", b"# note"],
+                                                    1)]
+        results = [send._answer(target, line) for line in lines]
+    finally:
+        target.close()
+    assert {type(result) for result in results} == {tuple}
+    assert all(result[1] is None or type(result[1]) is tuple for result in results)
+    # A failure answered, a malformed line: what the summary counts is there, by position.
+    assert results[-3][0] and results[-3][1] is not None and results[-2][3]
+    data = pickle.dumps(results, pickle.HIGHEST_PROTOCOL)
+    assert b"_Answer" not in data and b"_Outcome" not in data
+
+
 # A target reset (TARGET WARM RESET, TaskManagementFunction 6) named by one session drops the
 # open tasks of every session (device/simulator.py's model; a target reset acts on every
 # I_T nexus).  Session A = 0x1111 and B = 0x2222 fall to different workers with --jobs 2.
