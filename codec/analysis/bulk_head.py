@@ -23,67 +23,85 @@ __all__ = ["meta_text"]
 
 _Writer = Callable[[Mapping[str, object]], "str | None"]
 _STR = frozenset((str,))
-#: The template of each value type a writer takes: (its text in the template, the expression
-#: of its argument, ``{i}`` the value's number; ``None``: no argument).
-_KINDS: dict[type, tuple[str, str | None]] = {
-    str: ("%s", "s(v{i})"),
-    int: ("%d", "v{i}"),
-    bool: ("%s", "('true' if v{i} else 'false')"),
-    type(None): ("null", None),
+#: How each value type a writer takes is tested and written: the test, the template's text,
+#: the argument (``{v}`` the value's name; ``None``: no argument).
+_KINDS: dict[type, tuple[str, str, str | None]] = {
+    str: ("type({v}) is str", "%s", "s({v})"),
+    int: ("type({v}) is int", "%d", "{v}"),
+    bool: ("type({v}) is bool", "%s", "('true' if {v} else 'false')"),
+    type(None): ("{v} is None", "null", None),
 }
 
 
 def meta_text(meta: Mapping[str, object]) -> str | None:
     """``compact_dumps(meta)`` for an object of strings, ``int``, ``bool`` and ``None`` (and
     objects of those); ``None`` for anything else."""
-    return _object_text(meta, True)
-
-
-def _object_text(obj: Mapping[str, object], nest: bool) -> str | None:
-    if type(obj) is not dict or not _STR.issuperset(map(type, obj)):
-        return None  # (exact str keys: a key 1 and a key True are equal, their texts not)
-    key = (tuple(obj), tuple(map(type, obj.values())))
-    found = _WRITERS.get(key)
-    if found is None:
+    if type(meta) is not dict:
+        return None
+    keys = tuple(meta)
+    writer = _WRITERS.get(keys)
+    if writer is None:
         if len(_WRITERS) >= _WRITERS_BOUND:
             _WRITERS.clear()
-        found = _WRITERS[key] = _writer(*key)
-    writer, nested = found
-    if writer is None or (nested and not nest):
-        return None
-    return writer(obj)
+        writer = _WRITERS[keys] = _writer(meta)
+    return writer(meta)
 
 
-def _writer(keys: tuple[str, ...], kinds: tuple[type, ...]) -> tuple[_Writer | None, bool]:
-    """The writer of an object of these keys (in order) and value types, and whether it nests
-    an object; ``(None, False)`` when a type is not one a writer takes."""
-    if not keys:
-        return (lambda obj: "{}"), False
-    members, args, nested = [], [], []
-    for i, (name, kind) in enumerate(zip(keys, kinds)):
-        head = _string_text(name).replace("%", "%%") + ":"
-        if kind is dict:
-            nested.append(f"    x{i} = sub(v{i}, False)\n    if x{i} is None:\n"
-                          "        return None\n")
-            members.append(head + "%s")
-            args.append(f"x{i}")
-            continue
-        template = _KINDS.get(kind)
-        if template is None:
-            return None, False
-        members.append(head + template[0])
-        if template[1] is not None:
-            args.append(template[1].format(i=i))
-    names = "".join(f"v{i}, " for i in range(len(keys)))
-    template = "{" + ",".join(members) + "}"
-    source = (f"def write(obj):\n    {names}= obj.values()\n" + "".join(nested)
+def _none(obj: Mapping[str, object]) -> None:
+    return None
+
+
+def _writer(meta: Mapping[str, object]) -> _Writer:
+    """The writer of objects of ``meta``'s keys, in order, and of its values' types (and of
+    the keys and value types of an object it holds): it tests them all, and gives ``None``
+    for an object that differs (the caller takes the general path); :func:`_none` when a key
+    is not of type ``str`` or a value of no type a writer takes."""
+    lines: list[str] = []
+    args: list[str] = []
+    namespace: dict[str, object] = {"s": _string_text, "STR": _STR}
+    template = _object(meta, "o", lines, args, namespace, nest=True)
+    if template is None:
+        return _none
+    source = ("def write(o):\n" + "".join(f"    {line}\n" for line in lines)
               + f"    return {template!r} % ({''.join(a + ', ' for a in args)})\n")
-    namespace: dict[str, object] = {"s": _string_text, "sub": _object_text}
     exec(compile(source, "<meta text>", "exec"), namespace)
-    return namespace["write"], bool(nested)  # type: ignore[return-value]
+    return namespace["write"]  # type: ignore[return-value]
 
 
-#: Writers by shape (keys and value types).  A capture holds a few shapes; one whose keys
-#: vary per record (made up) costs a writer each, never more than this many held.
-_WRITERS: dict[tuple[tuple[str, ...], tuple[type, ...]], tuple[_Writer | None, bool]] = {}
+def _object(obj: Mapping[str, object], name: str, lines: list[str], args: list[str],
+            namespace: dict[str, object], *, nest: bool) -> str | None:
+    """The template of an object like ``obj`` (held in variable ``name``), adding to ``lines``
+    the code that unpacks and tests it and to ``args`` its template's arguments."""
+    if not _STR.issuperset(map(type, obj)):
+        return None  # (exact str keys: a key 1 and a key True are equal, their texts not)
+    names = [f"{name}_{i}" for i in range(len(obj))]
+    if names:
+        lines.append(f"if not STR.issuperset(map(type, {name})):\n        return None")
+        lines.append("".join(n + ", " for n in names) + f"= {name}.values()")
+    members = []
+    for key, value, var in zip(obj, obj.values(), names):
+        head = _string_text(key).replace("%", "%%") + ":"
+        if type(value) is dict and nest:
+            namespace[f"K{var}"] = tuple(value)
+            lines.append(f"if type({var}) is not dict or tuple({var}) != K{var}:\n"
+                         "        return None")
+            inner = _object(value, var, lines, args, namespace, nest=False)
+            if inner is None:
+                return None
+            members.append(head + inner)
+            continue
+        kind = _KINDS.get(type(value))
+        if kind is None:
+            return None
+        test, text, arg = kind
+        lines.append(f"if not {test.format(v=var)}:\n        return None")
+        members.append(head + text)
+        if arg is not None:
+            args.append(arg.format(v=var))
+    return "{" + ",".join(members) + "}"
+
+
+#: Writers by key set (in order).  A capture holds a few; one whose keys vary per record
+#: (made up) costs a writer each, never more than this many held.
+_WRITERS: dict[tuple[object, ...], _Writer] = {}
 _WRITERS_BOUND = 256
