@@ -39,11 +39,19 @@ def meta_text(meta: Mapping[str, object]) -> str | None:
     if type(meta) is not dict:
         return None
     keys = tuple(meta)
-    writer = _WRITERS.get(keys)
-    if writer is None:
+    writers = _WRITERS.get(keys)
+    if writers is None:
         if len(_WRITERS) >= _WRITERS_BOUND:
             _WRITERS.clear()
-        writer = _WRITERS[keys] = _writer(meta)
+        writers = _WRITERS[keys] = []
+    for writer in writers:
+        text = writer(meta)
+        if text is not None:
+            return text
+    if len(writers) >= _VARIANTS:
+        return None  # (values of yet other types: the general path)
+    writer = _writer(meta)
+    writers.append(writer)
     return writer(meta)
 
 
@@ -72,7 +80,7 @@ def _object(obj: Mapping[str, object], name: str, lines: list[str], args: list[s
             namespace: dict[str, object], *, nest: bool) -> str | None:
     """The template of an object like ``obj`` (held in variable ``name``), adding to ``lines``
     the code that unpacks and tests it and to ``args`` its template's arguments."""
-    if not _STR.issuperset(map(type, obj)):
+    if len(obj) > _MAX_MEMBERS or not _STR.issuperset(map(type, obj)):
         return None  # (exact str keys: a key 1 and a key True are equal, their texts not)
     names = [f"{name}_{i}" for i in range(len(obj))]
     if names:
@@ -101,7 +109,12 @@ def _object(obj: Mapping[str, object], name: str, lines: list[str], args: list[s
     return "{" + ",".join(members) + "}"
 
 
-#: Writers by key set (in order).  A capture holds a few; one whose keys vary per record
-#: (made up) costs a writer each, never more than this many held.
-_WRITERS: dict[tuple[object, ...], _Writer] = {}
+#: Writers by key set (in order), one for each set of value types (and nested keys) met, at
+#: most :data:`_VARIANTS`.  A capture holds a few key sets; one whose keys vary per record
+#: (made up) costs a writer each, never more than this many key sets held.
+_WRITERS: dict[tuple[object, ...], list[_Writer]] = {}
 _WRITERS_BOUND = 256
+_VARIANTS = 4
+#: The most members an object written here has (a writer is compiled code, one line per
+#: member): metadata holds a handful; a made-up object of thousands takes the general path.
+_MAX_MEMBERS = 64

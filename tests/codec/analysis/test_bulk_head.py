@@ -20,7 +20,7 @@ import pytest
 from _examples import examples
 from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
-from iscsitgt_spt.codec.analysis import bulk
+from iscsitgt_spt.codec.analysis import bulk, bulk_head
 from iscsitgt_spt.codec.analysis.bulk_head import meta_text
 from iscsitgt_spt.codec.analysis.report import record_head_text, report_record
 from iscsitgt_spt.codec.analysis.stream import decode_jsonl_lines, report_json_lines
@@ -83,15 +83,20 @@ def test_meta_text_is_json_dumps_and_the_head_is_the_general_one(meta: dict,
 def test_meta_text_takes_the_usual_shapes() -> None:
     # Not vacuous: a recording's and a fuzz corpus's metadata are written here (the
     # expected texts are json.dumps's), a float, a list or a third level are not.
+    # (other tests may have used up a key set's writers on other value types: start anew)
+    bulk_head._WRITERS.clear()
     recorded = {"abi": "win64", "cookie": "u64", "time": "t", "pid": 42, "status": -1}
     fuzz = {"abi": "win32", "cookie": "ptr",
             "extra": {"case": 3, "structure": "SENSE_DATA", "mode": "valid", "intent": "é%s"}}
-    odd = {"extra": {"a": True, "b": None, "%d": False}, "n": 10**40}
+    odd = {"extra-object": {"a": True, "b": None, "%d": False}, "number": 10**40}
     for meta in (recorded, fuzz, odd, {}):
         assert meta_text(meta) == _reference(meta)
     for meta in ({"x": 1.5}, {"x": [1]}, {"x": {"y": {}}}, {1: "a"}, {"x": _Text("a")},
-                 {"x": _Code.NINE}):
-        assert meta_text(meta) is None
+                 {"x": _Code.NINE}, {str(n): n for n in range(65)},
+                 {"extra": {str(n): n for n in range(65)}}):
+        assert meta_text(meta) is None  # (no writer compiled for thousands of members)
+    wide = {"wide-object": {str(n): n for n in range(64)}}  # (a key no other test draws)
+    assert meta_text(wide) == _reference(wide)
 
 
 def _fuzz_lines() -> list[str]:
