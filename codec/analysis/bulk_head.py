@@ -2,19 +2,19 @@
 
 A capture record's metadata is small and of one shape throughout a capture: a recording's
 ``abi``/``cookie``/``time``/``pid``/``status``, a fuzz corpus's ``abi``/``cookie`` and its
-``extra`` object (``case``, ``structure``, ``mode``, ``intent``).  The general path
-(:func:`~iscsitgt_spt.codec.analysis.report.record_head_text`) walks it to tell whether it holds
-JSON's own types only, then has the encoder write it (``compact_dumps(meta)``), for every
-record.  :func:`meta_text` writes the same text through a ``%`` template made once per shape:
+``extra`` object (``case``, ``structure``, ``mode``, ``intent``). The general path
+(:func:`~iscsitgt_spt.codec.analysis.report.record_head_text`) walks it to tell whether it
+holds JSON's own types only, then has the encoder write it (``compact_dumps(meta)``), for every
+record. :func:`meta_text` writes the same text through a ``%`` template made once per shape:
 the keys, in order, and the exact type of each value (the keys and value types of a nested
-object too), which is all the template depends on.  Writers are found by the key set (one
-tuple, one lookup); each writer tests the types it was made for inline, and gives ``None`` for
-a record that differs, which then finds or makes another writer (at most
-:data:`_VARIANTS` a key set; none before the key set has come :data:`AFTER` times).  The values (the text, the numbers, which vary per record) are
-put in per record: a string by the encoder's own function, an ``int`` by ``%d``
-(``int.__repr__``, as the encoder), ``True``/``False``/``None`` as their literals.  Any other
-shape (a float, a list, a key not of type ``str``, an object nested twice, more than
-:data:`_MAX_MEMBERS` members) gives ``None``: the caller takes the general path.
+object too), which is all the template depends on. Writers are found by the key set (one tuple,
+one lookup); each writer tests the types it was made for inline, and gives ``None`` for a
+record that differs, which then finds or makes another writer (at most :data:`_VARIANTS` a key
+set; none before the key set has come :data:`AFTER` times). The values (the text, the numbers,
+which vary per record) are put in per record: a string by the encoder's own function, an
+``int`` by ``%d`` (``int.__repr__``, as the encoder), ``True``/``False``/``None`` as their
+literals. Any other shape (a float, a list, a key not of type ``str``, an object nested twice,
+more than :data:`_MAX_MEMBERS` members) gives ``None``: the caller takes the general path.
 """
 
 from __future__ import annotations
