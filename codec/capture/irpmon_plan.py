@@ -85,7 +85,7 @@ class _Plan:
     def meta(self, record: dict[str, object]) -> dict[str, object] | None:
         """The record's ``meta`` as :func:`~iscsitgt_spt.codec.capture.irpmon._half_meta`
         makes it (before ``ioctl_text``); ``None`` when a column is not a string."""
-        if set(map(type, self.columns(record))) - _ONLY_STR or (
+        if not _ONLY_STR.issuperset(map(type, self.columns(record))) or (
                 self.stack and type(record["Stack"]) is dict):
             return None
         meta: dict[str, object] = dict(zip(self.keys, self.values(record)))
@@ -168,7 +168,7 @@ def _hexer_rows(record: dict[str, object]) -> list[str] | None:
     if type(hexer) is not dict:
         return None
     rows = list(hexer.values())
-    if list(hexer) != data_names(len(hexer)) or set(map(type, rows)) - _ONLY_STR:
+    if list(hexer) != data_names(len(hexer)) or not _ONLY_STR.issuperset(map(type, rows)):
         return None
     return rows
 

@@ -177,3 +177,35 @@ def test_depth_is_refused_first_whatever_else_is_wrong(text: str) -> None:
         assert ("nested more than 64 deep" in str(exc)) == deep
     else:
         assert not deep
+
+
+# Valid JSON nested 60 to 70 deep by arrays and objects, with a string full of brackets
+# beside every few levels: then the text holds more ``{``/``[`` than it nests, which a count of
+# the text's brackets must not take for depth; and a count that missed either kind, or trusted
+# a count beyond the bound, would let a deep text through.
+_OPENERS = st.lists(st.sampled_from(["[", '{"k":']), min_size=60, max_size=70)
+_PADDING = st.sampled_from(["", '"[{",', '"' + "{" * 70 + '",', '"' + "[" * 70 + '",'])
+
+
+@settings(max_examples=60, deadline=None)
+@given(_OPENERS, _PADDING, st.integers(1, 80))
+def test_depth_near_the_bound_with_brackets_in_strings(openers: list[str], pad: str,
+                                                        every: int) -> None:
+    # Each opener, then (every ``every`` levels) the padding string (a list's item, or an
+    # object's member name), then the next level; closed in turn.  Oracle: the plain scan
+    # of the text (_depth).
+    text = "1"
+    for level, opener in enumerate(reversed(openers)):
+        here = pad if level % every == 0 else ""
+        if opener == "[":
+            text = "[" + here + text + "]"
+        else:
+            text = "{" + here.replace('",', '":0,') + '"k":' + text + "}"
+    json.loads(text)  # well formed: only the depth can be refused
+    deep = _depth(text) > 64
+    assert deep == (len(openers) > 64)
+    if deep:
+        with pytest.raises(JsonInputError, match="nested more than 64 deep"):
+            read_json(text, max_depth=64)
+    else:
+        assert read_json(text, max_depth=64) == json.loads(text)
