@@ -23,8 +23,8 @@ __all__ = ["LintPlan", "plan_of"]
 class LintPlan:
     """The precomputed view of one layout the checks read (see the module docstring)."""
 
-    __slots__ = ("checked", "control_code", "instances", "layout", "session_references",
-                 "sizes", "spots", "steps")
+    __slots__ = ("checked", "compiled", "compiled_cut", "control_code", "instances", "layout",
+                 "session_references", "sizes", "spots", "steps")
 
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
@@ -51,6 +51,11 @@ class LintPlan:
         #: The bound checks and the prefix each runs with (``lint._bound_steps``), set by
         #: the lint pass on its first run over this layout.
         self.steps: tuple[tuple[Any, str], ...] | None = None
+        #: The lint pass of whole buffers compiled for this layout
+        #: (:mod:`~iscsitgt_spt.codec.analysis.lint_compile`; ``False``: not compilable),
+        #: set by the lint pass on its first run over a whole buffer of this layout.
+        self.compiled: Any = None
+        self.compiled_cut: Any = None  # (the same for buffers cut short: ``lint_cut``)
 
     def size_of(self, name: str) -> int:
         """``sizeof(name)`` under this layout's profile."""
