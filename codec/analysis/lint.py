@@ -469,9 +469,9 @@ def lint_whole(
         total = len(data) + len(trailing)
     plan = plan_of(layout)
     generated = plan.compiled
-    if generated is None:
-        generated = plan.compiled = _compile(layout, plan)
-    if generated is not False:
+    if type(generated) is int:
+        generated = _warm(layout, plan, False)
+    if generated:
         return generated(data, trailing, None, total, expect_session, output, len(data))
     return lint_interpreted(layout, data, trailing=trailing, total=total,
                             expect_session=expect_session, output=output)
@@ -487,6 +487,27 @@ def lint_interpreted(
     if total is None:
         total = len(data) + len(trailing)
     return _run(_Context(layout, get, (None, trailing), total, expect_session, output))
+
+
+#: Runs of a layout's interpreted pass before it is compiled: compiling takes a few
+#: milliseconds a layout, which a command linting a handful of buffers would only lose; a
+#: capture pays it once per layout and kind (whole, cut short).
+COMPILE_AFTER = 32
+
+
+def _warm(layout: Layout, plan: LintPlan, cut: bool) -> CompiledLint | Literal[False]:
+    """Count one more run of ``layout``'s interpreted pass (``False``: run it), or the
+    compiled pass once :data:`COMPILE_AFTER` have run."""
+    runs: int = plan.compiled_cut if cut else plan.compiled
+    found: CompiledLint | Literal[False] = False
+    if runs >= COMPILE_AFTER:
+        found = _compile(layout, plan, cut)
+        runs = -1  # (never counted again: a function, or False for good)
+    if cut:
+        plan.compiled_cut = found if runs < 0 else runs + 1
+    else:
+        plan.compiled = found if runs < 0 else runs + 1
+    return found
 
 
 def _compile(layout: Layout, plan: LintPlan, cut: bool = False) -> CompiledLint | Literal[False]:
@@ -526,9 +547,9 @@ def lint_cut(
     padded = data + bytes(layout.size - available)
     plan = plan_of(layout)
     generated = plan.compiled_cut
-    if generated is None:
-        generated = plan.compiled_cut = _compile(layout, plan, cut=True)
-    if generated is not False:
+    if type(generated) is int:
+        generated = _warm(layout, plan, True)
+    if generated:
         findings = generated(padded, b"", None, available, expect_session, output, available)
         findings.append(_parse_finding(error, "truncated"))
         findings.sort(key=_in_byte_order)

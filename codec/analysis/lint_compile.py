@@ -29,6 +29,7 @@ import ast
 import builtins
 import copy
 import inspect
+import operator
 import textwrap
 import warnings
 from collections.abc import Callable, Sequence
@@ -88,16 +89,32 @@ class _Program:
     def fold(self, node: ast.expr) -> tuple[str, Any]:
         """Evaluate ``node`` (its operands made constants) now."""
         try:
-            with warnings.catch_warnings():  # ("is" with a literal: see _e_Compare)
-                warnings.simplefilter("ignore", SyntaxWarning)
-                code = compile(ast.fix_missing_locations(ast.Expression(node)),
-                               "<lint fold>", "eval")
-            value = eval(code, dict(self.consts))
-        except Unsupported:
-            raise
+            return ("s", self.value(node))
         except Exception as exc:  # (the record-time code would raise too: keep the oracle)
             raise Unsupported(f"folding {ast.unparse(node)}: {exc!r}") from exc
-        return ("s", value)
+
+    def value(self, node: ast.expr) -> Any:
+        """The value of ``node``, made of constants: the usual operations evaluated as
+        Python does, the rest through the compiler (slower)."""
+        kind = type(node)
+        if kind is ast.Constant:
+            return node.value  # type: ignore[attr-defined]
+        if kind is ast.Name and node.id in self.consts:  # type: ignore[attr-defined]
+            return self.consts[node.id]  # type: ignore[attr-defined]
+        if kind is ast.Attribute:
+            return getattr(self.value(node.value), node.attr)  # type: ignore[attr-defined]
+        if kind is ast.Call:
+            call: ast.Call = node  # type: ignore[assignment]
+            return self.value(call.func)(*map(self.value, call.args), **{
+                k.arg: self.value(k.value) for k in call.keywords})  # type: ignore[misc]
+        operation = _OPERATIONS.get(kind)
+        if operation is not None:
+            return operation(self, node)
+        with warnings.catch_warnings():  # ("is" with a literal: see _e_Compare)
+            warnings.simplefilter("ignore", SyntaxWarning)
+            code = compile(ast.fix_missing_locations(ast.Expression(node)), "<lint fold>",
+                           "eval")
+        return eval(code, dict(self.consts))
 
     # -- expressions -----------------------------------------------------------------------
     def expr(self, node: ast.expr, env: dict[str, Any], g: dict[str, Any]) -> tuple[str, Any]:
@@ -286,9 +303,12 @@ class _Program:
     _e_GeneratorExp = _e_ListComp = _e_SetComp = _e_DictComp = _static_scope
 
     # -- statements ------------------------------------------------------------------------
-    def inline(self, tree: ast.FunctionDef, g: dict[str, Any], args: list[tuple[str, Any]],
-               keywords: dict[str, tuple[str, Any]]) -> list[ast.stmt]:
-        """The statements of a call to the function ``tree`` (its module's globals ``g``)."""
+    def inline(self, source: tuple[ast.FunctionDef, list[ast.stmt]], g: dict[str, Any],
+               args: list[tuple[str, Any]], keywords: dict[str, tuple[str, Any]]
+               ) -> list[ast.stmt]:
+        """The statements of a call to the function ``source`` (its module's globals
+        ``g``)."""
+        tree, body = source
         spec = tree.args
         if spec.vararg or spec.kwarg or spec.kwonlyargs or spec.posonlyargs or spec.defaults:
             raise Unsupported(f"{tree.name}'s parameters")
@@ -305,7 +325,7 @@ class _Program:
             else:  # bound to a local, as a call does: evaluated once
                 local = self.local(env, name)
                 out.append(ast.Assign([ast.Name(local, ast.Store())], item[1]))
-        out += self.block(_tail_returns(tree.body), env, g)
+        out += self.block(body, env, g)
         return out
 
     def local(self, env: dict[str, Any], name: str) -> str:
@@ -451,6 +471,38 @@ class _Program:
                 ast.Expr(ast.Call(ast.Name("append", ast.Load()), [finding], []))]
 
 
+def _compare(program: _Program, node: ast.Compare) -> Any:
+    left = program.value(node.left)
+    for op, comparator in zip(node.ops, node.comparators):  # (chained: a < b < c)
+        right = program.value(comparator)
+        if not _OPERATORS[type(op)](left, right):
+            return False
+        left = right
+    return True
+
+
+_OPERATORS: dict[type, Callable[..., Any]] = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+    ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.BitAnd: operator.and_,
+    ast.BitOr: operator.or_, ast.LShift: operator.lshift, ast.RShift: operator.rshift,
+    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
+    ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Is: operator.is_,
+    ast.IsNot: operator.is_not, ast.In: lambda a, b: a in b,
+    ast.NotIn: lambda a, b: a not in b, ast.Not: operator.not_, ast.USub: operator.neg,
+    ast.Invert: operator.invert,
+}
+#: How the specialiser evaluates the usual operations on constants (others: compiled).
+_OPERATIONS: dict[type, Callable[[_Program, Any], Any]] = {
+    ast.BinOp: lambda p, n: _OPERATORS[type(n.op)](p.value(n.left), p.value(n.right)),
+    ast.UnaryOp: lambda p, n: _OPERATORS[type(n.op)](p.value(n.operand)),
+    ast.Compare: _compare,
+    ast.Subscript: lambda p, n: p.value(n.value)[p.value(n.slice)],
+    ast.Slice: lambda p, n: slice(*(None if x is None else p.value(x)
+                                    for x in (n.lower, n.upper, n.step))),
+    ast.Tuple: lambda p, n: tuple(map(p.value, n.elts)),
+}
+
+
 def _tail_returns(stmts: list[ast.stmt]) -> list[ast.stmt]:
     """A function body where ``if c: return`` takes what follows as its ``else`` (so that
     every ``return`` ends the code of its path, which the specialiser then drops)."""
@@ -473,13 +525,15 @@ def _returns(stmts: list[ast.stmt]) -> bool:
         and _returns(stmts[-1].orelse)))
 
 
-_SOURCES: dict[Any, ast.FunctionDef] = {}
+_SOURCES: dict[Any, tuple[ast.FunctionDef, list[ast.stmt]]] = {}
 
 
-def _source(function: Any) -> ast.FunctionDef:
-    """A function's definition, parsed once (a fresh copy: the specialiser marks nodes)."""
-    tree = _SOURCES.get(function)
-    if tree is None:
+def _source(function: Any) -> tuple[ast.FunctionDef, list[ast.stmt]]:
+    """A function's definition and its body as the specialiser reads it
+    (:func:`_tail_returns`), parsed once (the specialiser builds new nodes, never changes
+    these)."""
+    found = _SOURCES.get(function)
+    if found is None:
         try:
             text = textwrap.dedent(inspect.getsource(function))
         except (OSError, TypeError) as exc:  # (no source shipped: the interpreted pass)
@@ -487,8 +541,8 @@ def _source(function: Any) -> ast.FunctionDef:
         parsed = ast.parse(text).body[0]
         if not isinstance(parsed, ast.FunctionDef) or parsed.decorator_list:
             raise Unsupported(f"{function.__qualname__} is not a plain function")
-        tree = _SOURCES[function] = parsed
-    return copy.deepcopy(tree)
+        found = _SOURCES[function] = (parsed, _tail_returns(parsed.body))
+    return found
 
 
 def compile_lint(
@@ -497,10 +551,10 @@ def compile_lint(
     spot: Callable[[str, str, int | None], tuple[str, str, int]],
     add_params: Sequence[str], order: Callable[[Finding], Any],
     stop: type[Exception] | None = None, caught: type[Exception] | None = None,
-) -> tuple[CompiledLint, str]:
+) -> tuple[CompiledLint, ast.Module]:
     """The checks ``steps`` (each a check and its arguments after the context, in the order
     the interpreted pass runs them) of ``codec``'s layout as one function reading a whole
-    buffer's bytes, and its source.  ``view`` answers the context's attributes ``static``
+    buffer's bytes, and its code (``ast.unparse`` writes it out).  ``view`` answers the context's attributes ``static``
     (decided by the layout); ``per_run`` ones are the function's parameters of those names;
     ``spot(code, path, offset)`` is where a finding is (severity, full path, offset);
     ``order`` the key the findings are sorted by.  With ``stop``, the function lints a
@@ -524,13 +578,14 @@ def compile_lint(
     items = {leaf.member.path: item for leaf, item in zip(codec.leaves, codec.items)}
     slots = ", ".join(f"f{i}" for i in range(_slots(codec)))
     reads = "".join(f"    {name} = {items[path]}\n" for path, name in program.reads.items())
-    source = (f"def lint_compiled({', '.join(_PARAMS)}):\n"
-              + (f"    {slots}, = unpack(data)\n" if program.reads else "")
-              + reads + "    findings = []\n    append = findings.append\n"
-              + textwrap.indent("\n".join(ast.unparse(ast.fix_missing_locations(s))
-                                          for s in body) or "pass", "    ") + "\n"
-              "    if len(findings) > 1:\n        findings.sort(key=ORDER)\n"
-              "    return findings\n")
+    module = ast.parse(f"def lint_compiled({', '.join(_PARAMS)}):\n"
+                       + (f"    {slots}, = unpack(data)\n" if program.reads else "")
+                       + reads + "    findings = []\n    append = findings.append\n"
+                       "    if len(findings) > 1:\n        findings.sort(key=ORDER)\n"
+                       "    return findings\n")
+    function = module.body[0]
+    assert isinstance(function, ast.FunctionDef)
+    function.body[-2:-2] = body  # the checks, between the reads and the sort
     namespace: dict[str, Any] = dict(program.consts)
 
     def raise_stop() -> Any:
@@ -539,8 +594,9 @@ def compile_lint(
     namespace.update(unpack=codec.struct.unpack, wchar=wchar_from_bytes, Finding=Finding,
                      ORDER=order, SPOT=spot, STOP=raise_stop, Stop=caught or stop)
     layout = codec.layout
-    exec(compile(source, f"<lint {layout.name} {layout.profile}>", "exec"), namespace)
-    return namespace["lint_compiled"], source
+    exec(compile(ast.fix_missing_locations(module), f"<lint {layout.name} {layout.profile}>",
+                 "exec"), namespace)
+    return namespace["lint_compiled"], module
 
 
 def _slots(codec: FastCodec) -> int:

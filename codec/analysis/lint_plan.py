@@ -53,9 +53,9 @@ class LintPlan:
         self.steps: tuple[tuple[Any, str], ...] | None = None
         #: The lint pass of whole buffers compiled for this layout
         #: (:mod:`~iscsitgt_spt.codec.analysis.lint_compile`; ``False``: not compilable),
-        #: set by the lint pass on its first run over a whole buffer of this layout.
-        self.compiled: Any = None
-        self.compiled_cut: Any = None  # (the same for buffers cut short: ``lint_cut``)
+        #: or how many times the interpreted pass has run until it is (``lint._warm``).
+        self.compiled: Any = 0
+        self.compiled_cut: Any = 0  # (the same for buffers cut short: ``lint_cut``)
 
     def size_of(self, name: str) -> int:
         """``sizeof(name)`` under this layout's profile."""
