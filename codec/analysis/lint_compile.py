@@ -29,12 +29,10 @@ import ast
 import builtins
 import copy
 import inspect
-import operator
-import textwrap
-import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from iscsitgt_spt.codec.analysis.lint_fold import Unsupported, evaluate, parsed
 from iscsitgt_spt.codec.analysis.lint_rules import Finding
 from iscsitgt_spt.codec.fast import FastCodec, wchar_from_bytes
 
@@ -43,10 +41,6 @@ __all__ = ["CompiledLint", "Unsupported", "compile_lint"]
 #: ``compiled(data, trailing, payload, total, expect_session, output, available)``, the
 #: findings
 CompiledLint = Callable[[bytes, bytes, Any, int, bool, "bool | None", int], list[Finding]]
-
-
-class Unsupported(Exception):
-    """A construct the specialiser does not handle: the layout keeps the interpreted pass."""
 
 
 _GET, _ADD, _CTX = object(), object(), object()  # ctx.get, ctx.add and ctx itself
@@ -89,32 +83,9 @@ class _Program:
     def fold(self, node: ast.expr) -> tuple[str, Any]:
         """Evaluate ``node`` (its operands made constants) now."""
         try:
-            return ("s", self.value(node))
+            return ("s", evaluate(node, self.consts))
         except Exception as exc:  # (the record-time code would raise too: keep the oracle)
             raise Unsupported(f"folding {ast.unparse(node)}: {exc!r}") from exc
-
-    def value(self, node: ast.expr) -> Any:
-        """The value of ``node``, made of constants: the usual operations evaluated as
-        Python does, the rest through the compiler (slower)."""
-        kind = type(node)
-        if kind is ast.Constant:
-            return node.value  # type: ignore[attr-defined]
-        if kind is ast.Name and node.id in self.consts:  # type: ignore[attr-defined]
-            return self.consts[node.id]  # type: ignore[attr-defined]
-        if kind is ast.Attribute:
-            return getattr(self.value(node.value), node.attr)  # type: ignore[attr-defined]
-        if kind is ast.Call:
-            call: ast.Call = node  # type: ignore[assignment]
-            return self.value(call.func)(*map(self.value, call.args), **{
-                k.arg: self.value(k.value) for k in call.keywords})  # type: ignore[misc]
-        operation = _OPERATIONS.get(kind)
-        if operation is not None:
-            return operation(self, node)
-        with warnings.catch_warnings():  # ("is" with a literal: see _e_Compare)
-            warnings.simplefilter("ignore", SyntaxWarning)
-            code = compile(ast.fix_missing_locations(ast.Expression(node)), "<lint fold>",
-                           "eval")
-        return eval(code, dict(self.consts))
 
     # -- expressions -----------------------------------------------------------------------
     def expr(self, node: ast.expr, env: dict[str, Any], g: dict[str, Any]) -> tuple[str, Any]:
@@ -439,7 +410,7 @@ class _Program:
                         if k.arg is not None}
             if len(keywords) != len(call.keywords):
                 raise Unsupported("**kwargs")
-            return self.inline(_source(function), function.__globals__, args, keywords)
+            return self.inline(parsed(function), function.__globals__, args, keywords)
         raise Unsupported(f"the statement {ast.unparse(stmt)}")
 
     def add(self, call: ast.Call, env: dict[str, Any], g: dict[str, Any]) -> list[ast.stmt]:
@@ -471,80 +442,6 @@ class _Program:
                 ast.Expr(ast.Call(ast.Name("append", ast.Load()), [finding], []))]
 
 
-def _compare(program: _Program, node: ast.Compare) -> Any:
-    left = program.value(node.left)
-    for op, comparator in zip(node.ops, node.comparators):  # (chained: a < b < c)
-        right = program.value(comparator)
-        if not _OPERATORS[type(op)](left, right):
-            return False
-        left = right
-    return True
-
-
-_OPERATORS: dict[type, Callable[..., Any]] = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-    ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.BitAnd: operator.and_,
-    ast.BitOr: operator.or_, ast.LShift: operator.lshift, ast.RShift: operator.rshift,
-    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
-    ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Is: operator.is_,
-    ast.IsNot: operator.is_not, ast.In: lambda a, b: a in b,
-    ast.NotIn: lambda a, b: a not in b, ast.Not: operator.not_, ast.USub: operator.neg,
-    ast.Invert: operator.invert,
-}
-#: How the specialiser evaluates the usual operations on constants (others: compiled).
-_OPERATIONS: dict[type, Callable[[_Program, Any], Any]] = {
-    ast.BinOp: lambda p, n: _OPERATORS[type(n.op)](p.value(n.left), p.value(n.right)),
-    ast.UnaryOp: lambda p, n: _OPERATORS[type(n.op)](p.value(n.operand)),
-    ast.Compare: _compare,
-    ast.Subscript: lambda p, n: p.value(n.value)[p.value(n.slice)],
-    ast.Slice: lambda p, n: slice(*(None if x is None else p.value(x)
-                                    for x in (n.lower, n.upper, n.step))),
-    ast.Tuple: lambda p, n: tuple(map(p.value, n.elts)),
-}
-
-
-def _tail_returns(stmts: list[ast.stmt]) -> list[ast.stmt]:
-    """A function body where ``if c: return`` takes what follows as its ``else`` (so that
-    every ``return`` ends the code of its path, which the specialiser then drops)."""
-    for i, stmt in enumerate(stmts):
-        if isinstance(stmt, ast.Return):
-            stmt.tail = True  # type: ignore[attr-defined]
-            return stmts[:i + 1]  # (anything after it is dead)
-        if isinstance(stmt, ast.If) and (_returns(stmt.body) or _returns(stmt.orelse)):
-            rest = stmts[i + 1:]
-            body = _tail_returns(stmt.body if _returns(stmt.body) else stmt.body + rest)
-            orelse = _tail_returns(stmt.orelse if _returns(stmt.orelse)
-                                   else stmt.orelse + rest)
-            return [*stmts[:i], ast.If(stmt.test, body, orelse)]
-    return stmts
-
-
-def _returns(stmts: list[ast.stmt]) -> bool:
-    return bool(stmts) and (isinstance(stmts[-1], ast.Return) or (
-        isinstance(stmts[-1], ast.If) and _returns(stmts[-1].body)
-        and _returns(stmts[-1].orelse)))
-
-
-_SOURCES: dict[Any, tuple[ast.FunctionDef, list[ast.stmt]]] = {}
-
-
-def _source(function: Any) -> tuple[ast.FunctionDef, list[ast.stmt]]:
-    """A function's definition and its body as the specialiser reads it
-    (:func:`_tail_returns`), parsed once (the specialiser builds new nodes, never changes
-    these)."""
-    found = _SOURCES.get(function)
-    if found is None:
-        try:
-            text = textwrap.dedent(inspect.getsource(function))
-        except (OSError, TypeError) as exc:  # (no source shipped: the interpreted pass)
-            raise Unsupported(f"no source of {function.__qualname__}") from exc
-        parsed = ast.parse(text).body[0]
-        if not isinstance(parsed, ast.FunctionDef) or parsed.decorator_list:
-            raise Unsupported(f"{function.__qualname__} is not a plain function")
-        found = _SOURCES[function] = (parsed, _tail_returns(parsed.body))
-    return found
-
-
 def compile_lint(
     codec: FastCodec, view: Any, steps: Sequence[tuple[Any, tuple[Any, ...]]], *,
     static: Sequence[str], per_run: Sequence[str],
@@ -554,8 +451,9 @@ def compile_lint(
 ) -> tuple[CompiledLint, ast.Module]:
     """The checks ``steps`` (each a check and its arguments after the context, in the order
     the interpreted pass runs them) of ``codec``'s layout as one function reading a whole
-    buffer's bytes, and its code (``ast.unparse`` writes it out).  ``view`` answers the context's attributes ``static``
-    (decided by the layout); ``per_run`` ones are the function's parameters of those names;
+    buffer's bytes, and its code (``ast.unparse`` writes it out).  ``view`` answers the
+    context's attributes ``static`` (decided by the layout); ``per_run`` ones are the
+    function's parameters of those names;
     ``spot(code, path, offset)`` is where a finding is (severity, full path, offset);
     ``order`` the key the findings are sorted by.  With ``stop``, the function lints a
     buffer cut short, zero-padded to the layout's size, of which the first ``available``
@@ -569,7 +467,7 @@ def compile_lint(
                        stop is not None)
     body: list[ast.stmt] = []
     for check, args in steps:
-        block = program.inline(_source(check), check.__globals__,
+        block = program.inline(parsed(check), check.__globals__,
                                [("s", _CTX), *(("s", a) for a in args)], {})
         if stop is not None and block:  # reading a member past the cut ends its check
             block = [ast.Try(block, [ast.ExceptHandler(ast.Name("Stop", ast.Load()), None,
