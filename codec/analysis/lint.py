@@ -472,7 +472,9 @@ def lint_whole(
     if type(generated) is int:
         generated = _warm(layout, plan, False)
     if generated:
-        return generated(data, trailing, None, total, expect_session, output, len(data))
+        found: list[Finding] = generated(data, trailing, None, total, expect_session, output,
+                                         len(data))
+        return found
     return lint_interpreted(layout, data, trailing=trailing, total=total,
                             expect_session=expect_session, output=output)
 
@@ -550,7 +552,8 @@ def lint_cut(
     if type(generated) is int:
         generated = _warm(layout, plan, True)
     if generated:
-        findings = generated(padded, b"", None, available, expect_session, output, available)
+        findings: list[Finding] = generated(padded, b"", None, available, expect_session,
+                                            output, available)
         findings.append(_parse_finding(error, "truncated"))
         findings.sort(key=_in_byte_order)
         return findings

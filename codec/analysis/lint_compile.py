@@ -241,8 +241,8 @@ class _Program:
             item = self.expr(value.value, env, g)
             spec = (None if value.format_spec is None
                     else self.expr(value.format_spec, env, g))
-            part = ast.FormattedValue(self.code(item), value.conversion,
-                                      None if spec is None else self.code(spec))
+            part: ast.expr = ast.FormattedValue(self.code(item), value.conversion,
+                                                None if spec is None else self.code(spec))
             if item[0] == "s" and (spec is None or spec[0] == "s"):
                 text = self.fold(ast.JoinedStr([ast.FormattedValue(
                     self.const(item[1]), value.conversion,
@@ -344,7 +344,8 @@ class _Program:
             for name, item in zip(names, values):
                 env[name] = ("s", item)
             return []
-        stores = [ast.Name(self.local(env, name), ast.Store()) for name in names]
+        stores: list[ast.expr] = [ast.Name(self.local(env, name), ast.Store())
+                                  for name in names]
         store = stores[0] if isinstance(target, ast.Name) else ast.Tuple(stores, ast.Store())
         return [ast.Assign([store], value[1])]
 
@@ -425,7 +426,7 @@ class _Program:
                 for name in self.add_params}
         code, path, message, offset = (args[n] for n in self.add_params)
         if code[0] == path[0] == offset[0] == "s":
-            severity, full, where = self.spot(code[1], path[1], offset[1])
+            severity, full, where = self.spot(str(code[1]), str(path[1]), offset[1])
             finding = ast.Call(ast.Name("Finding", ast.Load()),
                                [self.const(severity), self.const(code[1]), self.const(full),
                                 self.const(where), self.code(message)], [])

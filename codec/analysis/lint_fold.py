@@ -35,9 +35,9 @@ def evaluate(node: ast.expr, consts: dict[str, Any]) -> Any:
         return getattr(evaluate(node.value, consts), node.attr)  # type: ignore[attr-defined]
     if kind is ast.Call:
         call: ast.Call = node  # type: ignore[assignment]
-        return evaluate(call.func, consts)(
-            *[evaluate(a, consts) for a in call.args],
-            **{k.arg: evaluate(k.value, consts) for k in call.keywords})  # type: ignore[misc]
+        keywords = {str(k.arg): evaluate(k.value, consts) for k in call.keywords}
+        return evaluate(call.func, consts)(*[evaluate(a, consts) for a in call.args],
+                                           **keywords)
     operation = _OPERATIONS.get(kind)
     if operation is not None:
         return operation(node, consts)
