@@ -15,7 +15,7 @@ from typing import Any
 
 from iscsitgt_spt.codec.analysis.lint_rules import Severity
 from iscsitgt_spt.spec.layout import Layout, Member
-from iscsitgt_spt.spec.registry import control_code_of, get_layout
+from iscsitgt_spt.spec.registry import DERIVED_CACHES, control_code_of, get_layout
 
 __all__ = ["LintPlan", "plan_of"]
 
@@ -68,6 +68,9 @@ class LintPlan:
 # Keyed by id() as codec.fast does: a Layout's own hash walks its member tree.  Layouts live
 # for the whole process (the spec caches them) and each entry holds its layout.
 _PLANS: dict[int, LintPlan] = {}
+# A registered structure changes what a plan holds (its control code) and what its compiled
+# pass folded in (the table of known control codes): every plan is made again.
+DERIVED_CACHES.append(_PLANS.clear)
 
 
 def plan_of(layout: Layout) -> LintPlan:

@@ -26,8 +26,10 @@ from iscsitgt_spt.codec.analysis.lint_plan import plan_of
 from iscsitgt_spt.codec.api import size_error
 from iscsitgt_spt.codec.fast import compiled
 from iscsitgt_spt.codec.fuzzing.corpus import MODES, generate
+from iscsitgt_spt.spec.primitives import ULONG
 from iscsitgt_spt.spec.profiles import PROFILES
-from iscsitgt_spt.spec.registry import STRUCTURES, get_layout
+from iscsitgt_spt.spec.registry import STRUCTURES, get_layout, register, unregister
+from iscsitgt_spt.spec.srb_io_control import srb_payload
 
 lint = importlib.import_module("iscsitgt_spt.codec.analysis.lint")
 
@@ -189,3 +191,23 @@ def test_the_compiled_source_reads_no_member_by_path() -> None:
     names = {n.id for n in ast.walk(ast.parse(ast.unparse(code))) if isinstance(n, ast.Name)}
     assert not names & {"ctx", "pre", "layout", "plan", "get"}
     assert "SenseInfoOffset" not in names  # (a member is read into a local: r0, r1...)
+
+
+def test_a_registered_structure_reaches_the_compiled_pass() -> None:
+    """The compiled pass folds in the table of known control codes: registering a
+    structure with a new code makes it again (0x1ff: unknown, then the new request's)."""
+    layout = get_layout("SRB_IO_CONTROL", PROFILES[0])
+    data = bytearray(layout.size)
+    data[layout.member("ControlCode").offset] = 0xFF
+    data[layout.member("ControlCode").offset + 1] = 0x01
+    codes = [f.code for f in lint.lint_whole(layout, bytes(data))]
+    assert "unknown-control-code" in codes
+    register(srb_payload("ISCSITGT_SPT_LINT_PROBE", 0x1FF, "CTLCODE_ISCSITGT_SPT_LINT_PROBE",
+                         "Flags" / ULONG * "A member.", doc="A request of this test."))
+    try:
+        layout = get_layout("SRB_IO_CONTROL", PROFILES[0])
+        got = lint.lint_whole(layout, bytes(data))
+        assert "unknown-control-code" not in [f.code for f in got]
+        assert got == lint.lint_interpreted(layout, bytes(data))
+    finally:
+        unregister("ISCSITGT_SPT_LINT_PROBE")
