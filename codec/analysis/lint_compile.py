@@ -384,8 +384,8 @@ class _Program:
     def _s_For(self, stmt: ast.For, env: dict[str, Any], g: dict[str, Any]
                ) -> list[ast.stmt]:
         iterable = self.expr(stmt.iter, env, g)
-        if iterable[0] != "s" or stmt.orelse or any(
-                isinstance(n, (ast.Break, ast.Continue)) for n in ast.walk(stmt)):
+        # (``break`` and ``continue`` are statements the specialiser does not handle)
+        if iterable[0] != "s" or stmt.orelse:
             raise Unsupported("a loop over values not decided by the layout")
         out: list[ast.stmt] = []
         for item in iterable[1]:  # unrolled: the layout's cookies, leaves...

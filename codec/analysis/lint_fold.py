@@ -47,6 +47,24 @@ def evaluate(node: ast.expr, consts: dict[str, Any]) -> Any:
     return eval(code, dict(consts))
 
 
+def _joined(node: ast.JoinedStr, consts: dict[str, Any]) -> str:
+    """An f-string's value, as Python formats each part: its conversion (``!s``, ``!r``,
+    ``!a``), then ``format`` with its spec."""
+    parts = []
+    for part in node.values:
+        if isinstance(part, ast.FormattedValue):
+            value = _CONVERSIONS[part.conversion](evaluate(part.value, consts))
+            spec = "" if part.format_spec is None else evaluate(part.format_spec, consts)
+            parts.append(format(value, spec))
+        else:
+            parts.append(evaluate(part, consts))
+    return "".join(parts)
+
+
+_CONVERSIONS: dict[int, Callable[[Any], Any]] = {
+    -1: lambda v: v, ord("s"): str, ord("r"): repr, ord("a"): ascii}
+
+
 def _compare(node: ast.Compare, consts: dict[str, Any]) -> bool:
     left = evaluate(node.left, consts)
     for op, comparator in zip(node.ops, node.comparators):  # (chained: a < b < c)
@@ -76,6 +94,7 @@ _OPERATIONS: dict[type, Callable[[Any, dict[str, Any]], Any]] = {
     ast.Slice: lambda n, c: slice(*(None if x is None else evaluate(x, c)
                                     for x in (n.lower, n.upper, n.step))),
     ast.Tuple: lambda n, c: tuple(evaluate(e, c) for e in n.elts),
+    ast.JoinedStr: _joined,
 }
 
 
