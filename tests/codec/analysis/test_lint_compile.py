@@ -169,7 +169,13 @@ def test_a_check_outside_the_subset_keeps_the_interpreted_pass() -> None:
     def reads_findings(ctx):
         ctx.findings.clear()
 
-    for check in (odd_check, reads_findings):
+    def breaks(ctx):
+        for name in ("Length", "ReturnCode"):  # (unrolled, but a break is not handled)
+            if ctx.get(name):
+                break
+        ctx.add("srb-length", "Length", "x")
+
+    for check in (odd_check, reads_findings, breaks):
         with pytest.raises(Unsupported):
             compile_lint(compiled(layout), view, [(check, ())], static=lint._Context.STATIC,
                          per_run=lint._Context.PER_RUN, spot=view.spot,
