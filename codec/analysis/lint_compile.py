@@ -50,6 +50,12 @@ _PARAMS = ("data", "trailing", "payload", "total", "expect_session", "output", "
 _LITERALS = (type(None), bool, int, float, str, bytes)
 
 
+def _is(bound: tuple[str, Any], marker: object) -> bool:
+    """Whether ``bound`` is the static ``marker`` (by identity: a value's ``==`` may be
+    anything)."""
+    return bound[0] == "s" and bound[1] is marker
+
+
 class _Program:
     """One layout's checks being specialised into one function's statements."""
 
@@ -115,7 +121,7 @@ class _Program:
     def _e_Attribute(self, node: ast.Attribute, env: dict[str, Any], g: dict[str, Any]
                      ) -> tuple[str, Any]:
         base = self.expr(node.value, env, g)
-        if base == ("s", _CTX):
+        if _is(base, _CTX):
             return self._context(node.attr)
         if base[0] == "s":
             if base[1] is _GET or base[1] is _ADD:
@@ -138,14 +144,14 @@ class _Program:
     def _e_Call(self, node: ast.Call, env: dict[str, Any], g: dict[str, Any]
                 ) -> tuple[str, Any]:
         callee = self.expr(node.func, env, g)
-        if callee == ("s", _ADD):
+        if _is(callee, _ADD):
             raise Unsupported("ctx.add's value used")
         if any(isinstance(a, ast.Starred) for a in node.args) or any(
                 k.arg is None for k in node.keywords):
             raise Unsupported("*args or **kwargs")
         args = [self.expr(a, env, g) for a in node.args]
         keywords = [(k.arg, self.expr(k.value, env, g)) for k in node.keywords]
-        if callee == ("s", _GET):
+        if _is(callee, _GET):
             if len(args) != 1 or keywords or args[0][0] != "s":
                 raise Unsupported("ctx.get of a path not decided by the layout")
             read = ast.Name(self.read(args[0][1]), ast.Load())
@@ -401,11 +407,11 @@ class _Program:
         if not isinstance(call, ast.Call):
             raise Unsupported("an expression statement")
         callee = self.expr(call.func, env, g)
-        if callee == ("s", _ADD):
+        if _is(callee, _ADD):
             return self.add(call, env, g)
         function = callee[1] if callee[0] == "s" else None
-        if inspect.isfunction(function) and call.args and self.expr(
-                call.args[0], env, g) == ("s", _CTX):
+        if inspect.isfunction(function) and call.args and _is(self.expr(
+                call.args[0], env, g), _CTX):
             args = [self.expr(a, env, g) for a in call.args]
             keywords = {k.arg: self.expr(k.value, env, g) for k in call.keywords
                         if k.arg is not None}
