@@ -83,6 +83,10 @@ class FastCodec:
     text: Callable[[Any], str]
     #: every leaf member, depth first: where its value is in ``struct.unpack``'s tuple
     leaves: tuple[Leaf, ...]
+    #: each leaf's value as an expression over the slots ``f0``, ``f1``... of
+    #: ``struct.unpack``'s tuple (``leaves``' order; a string through ``wchar``, which is
+    #: :data:`wchar_from_bytes`): what ``flat`` writes, for generated code reading a few
+    items: tuple[str, ...]
     #: every leaf's value by its dotted path (``Member.path``) straight from the bytes: the
     #: decoded value's leaves, as the lint pass reads them
     flat: Callable[[Any], dict[str, Any]]
@@ -319,7 +323,7 @@ def _compile(layout: Layout) -> FastCodec:
             for name, source in sources.items()}
     made.append(FastCodec(
         layout, schema, fmt, lazy["decode"], lazy["encode"], lazy["text"],
-        tuple(gen.leaf_slots), lazy["flat"], lazy["flat_value"],
+        tuple(gen.leaf_slots), tuple(gen.leaves), lazy["flat"], lazy["flat_value"],
         lazy["value_text"], *sources.values()))  # the sources in the fields' order
     return made[0]
 

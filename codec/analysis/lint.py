@@ -22,9 +22,10 @@ zero ITNexusHandle in a START request is *not* flagged.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from iscsitgt_spt.codec.analysis.detect_profile import describe_profiles, detect_profile
+from iscsitgt_spt.codec.analysis.lint_compile import CompiledLint, Unsupported, compile_lint
 from iscsitgt_spt.codec.analysis.lint_plan import LintPlan, plan_of
 from iscsitgt_spt.codec.analysis.lint_rules import (
     _BY_CODE,
@@ -65,6 +66,8 @@ __all__ = [
     "lint",
     "lint_bytes",
     "lint_cut",
+    "lint_cut_interpreted",
+    "lint_interpreted",
     "lint_whole",
     "rule",
     "summarize",
@@ -122,7 +125,18 @@ class _Context:
     def member(self, path: str) -> Member:
         return self.layout.member(path)
 
+    #: What a check reads of its context that its layout decides, and what each run
+    #: decides (the compiled pass, :mod:`~iscsitgt_spt.codec.analysis.lint_compile`, works
+    #: the former out once and takes the latter as its parameters; ``get`` and ``add`` it
+    #: knows).
+    STATIC = ("layout", "plan", "root", "member", "instances")
+    PER_RUN = ("total", "payload", "trailing", "output", "expect_session")
+
     def add(self, code: str, path: str, message: str, offset: int | None = None) -> None:
+        severity, full, where = self.spot(code, path, offset)
+        self.findings.append(Finding(severity, code, full, where, message))
+
+    def spot(self, code: str, path: str, offset: int | None) -> tuple[Severity, str, int]:
         # Where a finding is (its severity, full path and offset) depends on the rule, the
         # path and the layout only: worked out once per layout (the plan's memo).
         spots = self.plan.spots
@@ -131,8 +145,7 @@ class _Context:
             spot = _spot(self, code, path, offset)
             if len(spots) < _SPOTS_BOUND:
                 spots[code, path, offset] = spot
-        severity, full, where = spot
-        self.findings.append(Finding(severity, code, full, where, message))
+        return spot
 
     def instances(self, c_name: str) -> tuple[str, ...]:
         """Path prefixes (``""`` or ``"Header."``) of every nested ``c_name`` structure."""
@@ -452,10 +465,74 @@ def lint_whole(
     ``layout`` (``data`` exactly ``layout.size`` bytes, ``total`` the captured buffer's
     length, by default ``data`` and ``trailing``): the members read straight from the bytes
     by the layout's fast codec, with no decoded value in between."""
+    if total is None:
+        total = len(data) + len(trailing)
+    plan = plan_of(layout)
+    generated = plan.compiled
+    if type(generated) is int:
+        generated = _warm(layout, plan, False)
+    if generated:
+        found: list[Finding] = generated(data, trailing, None, total, expect_session, output,
+                                         len(data))
+        return found
+    return lint_interpreted(layout, data, trailing=trailing, total=total,
+                            expect_session=expect_session, output=output)
+
+
+def lint_interpreted(
+    layout: Layout, data: bytes, *, trailing: bytes = b"", total: int | None = None,
+    expect_session: bool = True, output: bool | None = None,
+) -> list[Finding]:
+    """:func:`lint_whole` through the checks as written, never compiled: the oracle the
+    compiled pass is tested against (and the pass of a layout it cannot compile)."""
     get = compiled(layout).flat(data).__getitem__
     if total is None:
         total = len(data) + len(trailing)
     return _run(_Context(layout, get, (None, trailing), total, expect_session, output))
+
+
+#: Runs of a layout's interpreted pass before it is compiled: compiling takes a few
+#: milliseconds a layout, which a command linting a handful of buffers would only lose; a
+#: capture pays it once per layout and kind (whole, cut short).
+COMPILE_AFTER = 32
+
+
+def _warm(layout: Layout, plan: LintPlan, cut: bool) -> CompiledLint | Literal[False]:
+    """Count one more run of ``layout``'s interpreted pass (``False``: run it), or the
+    compiled pass once :data:`COMPILE_AFTER` have run."""
+    runs: int = plan.compiled_cut if cut else plan.compiled
+    found: CompiledLint | Literal[False] = False
+    if runs >= COMPILE_AFTER:
+        found = _compile(layout, plan, cut)
+        runs = -1  # (never counted again: a function, or False for good)
+    if cut:
+        plan.compiled_cut = found if runs < 0 else runs + 1
+    else:
+        plan.compiled = found if runs < 0 else runs + 1
+    return found
+
+
+def _compile(layout: Layout, plan: LintPlan, cut: bool = False) -> CompiledLint | Literal[False]:
+    """The lint pass of whole buffers of ``layout`` (``cut``: of buffers cut short)
+    compiled; ``False``: a check the specialiser does not handle (the layout keeps the
+    interpreted pass)."""
+    view = _Context(layout, _no_get, (None, b""), 0, True, None)  # (its static half only)
+    if plan.steps is None:
+        plan.steps = _bound_steps(plan)
+    steps = [*((bound, (pre,)) for bound, pre in plan.steps),
+             *((check, ()) for check in _CHECKS)]
+    try:
+        return compile_lint(compiled(layout), view, steps, static=_Context.STATIC,
+                            per_run=_Context.PER_RUN, spot=view.spot,
+                            add_params=("code", "path", "message", "offset"),
+                            order=_in_byte_order, stop=_Stop if cut else None,
+                            caught=MemberCut)[0]
+    except Unsupported:
+        return False
+
+
+def _no_get(path: str) -> Any:
+    raise AssertionError("the compiled pass reads members from the bytes")
 
 
 def lint_cut(
@@ -468,6 +545,27 @@ def lint_cut(
     (padded with zeros, as :class:`~iscsitgt_spt.codec.partial.PartialValue` decodes them) by
     the layout's fast codec, and a member the buffer does not hold whole stops the check that
     reads it, as the value's own ``get_path`` does."""
+    available = len(data)
+    padded = data + bytes(layout.size - available)
+    plan = plan_of(layout)
+    generated = plan.compiled_cut
+    if type(generated) is int:
+        generated = _warm(layout, plan, True)
+    if generated:
+        findings: list[Finding] = generated(padded, b"", None, available, expect_session,
+                                            output, available)
+        findings.append(_parse_finding(error, "truncated"))
+        findings.sort(key=_in_byte_order)
+        return findings
+    return lint_cut_interpreted(layout, data, error, expect_session=expect_session,
+                                output=output)
+
+
+def lint_cut_interpreted(
+    layout: Layout, data: bytes, error: ParseError, *, expect_session: bool = True,
+    output: bool | None = None,
+) -> list[Finding]:
+    """:func:`lint_cut` through the checks as written: the oracle of its compiled pass."""
     available = len(data)
     values = compiled(layout).flat(data + bytes(layout.size - available))
     by_path = layout.by_path

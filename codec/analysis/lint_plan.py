@@ -15,7 +15,7 @@ from typing import Any
 
 from iscsitgt_spt.codec.analysis.lint_rules import Severity
 from iscsitgt_spt.spec.layout import Layout, Member
-from iscsitgt_spt.spec.registry import control_code_of, get_layout
+from iscsitgt_spt.spec.registry import DERIVED_CACHES, control_code_of, get_layout
 
 __all__ = ["LintPlan", "plan_of"]
 
@@ -23,8 +23,8 @@ __all__ = ["LintPlan", "plan_of"]
 class LintPlan:
     """The precomputed view of one layout the checks read (see the module docstring)."""
 
-    __slots__ = ("checked", "control_code", "instances", "layout", "session_references",
-                 "sizes", "spots", "steps")
+    __slots__ = ("checked", "compiled", "compiled_cut", "control_code", "instances", "layout",
+                 "session_references", "sizes", "spots", "steps")
 
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
@@ -51,6 +51,11 @@ class LintPlan:
         #: The bound checks and the prefix each runs with (``lint._bound_steps``), set by
         #: the lint pass on its first run over this layout.
         self.steps: tuple[tuple[Any, str], ...] | None = None
+        #: The lint pass of whole buffers compiled for this layout
+        #: (:mod:`~iscsitgt_spt.codec.analysis.lint_compile`; ``False``: not compilable),
+        #: or how many times the interpreted pass has run until it is (``lint._warm``).
+        self.compiled: Any = 0
+        self.compiled_cut: Any = 0  # (the same for buffers cut short: ``lint_cut``)
 
     def size_of(self, name: str) -> int:
         """``sizeof(name)`` under this layout's profile."""
@@ -63,6 +68,9 @@ class LintPlan:
 # Keyed by id() as codec.fast does: a Layout's own hash walks its member tree.  Layouts live
 # for the whole process (the spec caches them) and each entry holds its layout.
 _PLANS: dict[int, LintPlan] = {}
+# A registered structure changes what a plan holds (its control code) and what its compiled
+# pass folded in (the table of known control codes): every plan is made again.
+DERIVED_CACHES.append(_PLANS.clear)
 
 
 def plan_of(layout: Layout) -> LintPlan:
