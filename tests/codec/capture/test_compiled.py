@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from iscsitgt_spt.codec.capture import compiled, splitter
 from iscsitgt_spt.codec.capture.detect import iter_capture_lines
 from iscsitgt_spt.codec.capture.records import RawRecord
+from iscsitgt_spt.spec.errors import InputFormatError
 
 from tests.codec.capture.test_line_coverage import _accounted
 
@@ -399,10 +400,16 @@ def windbg_sessions(draw: st.DrawFn) -> list[str]:
 
 
 @examples(100, deadline=None)
+@example(lines=[":000> dd @rdx L4\n"])  # (a bare machine's run drew it: no data left)
 @given(windbg_sessions())
 def test_windbg_sessions_read_as_the_general_reader(lines: list[str]) -> None:
     _same(lines)
-    records = [r for r in _planned(lines, None)[0] if isinstance(r, RawRecord)]
+    try:
+        records = [r for r in _planned(lines, None)[0] if isinstance(r, RawRecord)]
+    except InputFormatError:
+        # Undetectable (a mutated session left with no data, [':000> dd @rdx L4']: found on a
+        # bare machine's run): _same saw both paths refuse it alike, and nothing was read.
+        return
     content = {n for n, line in enumerate(lines, 1) if line.strip()}
     assert content <= _accounted(records)
 
