@@ -35,7 +35,6 @@ exit status.
 
 from __future__ import annotations
 
-from iscsitgt_spt.codec.analysis.bulk_head import meta_text
 from iscsitgt_spt.codec.analysis.detect_profile import ProfileGuess
 from iscsitgt_spt.codec.analysis.lint import Finding, lint_cut, lint_whole
 from iscsitgt_spt.codec.analysis.report import (
@@ -44,7 +43,6 @@ from iscsitgt_spt.codec.analysis.report import (
     choose_profile,
     findings_text,
     guess_text,
-    head_text,
     record_head_text,
     sense_text_at,
     stated_structure,
@@ -169,24 +167,9 @@ def _head_parts(
 ) -> list[str]:
     """The line's first parts, up to the input document's value (the parts are joined once:
     a chain of ``+`` copies a long line over and over)."""
-    head = _record_head(record, profile)
     if guess is None:
-        return ["{", head, middle]
-    return ["{", head, ",", guess_text(guess), middle]
-
-
-def _record_head(record: RawRecord, profile: Profile) -> str:
-    """:func:`~iscsitgt_spt.codec.analysis.report.record_head_text` of the usual record (read
-    whole, from a line): its metadata through the writer made for its shape
-    (:func:`~iscsitgt_spt.codec.analysis.bulk_head.meta_text`), the general function when it
-    has no such writer or holds ``segments`` (which the head leaves out)."""
-    meta = record.meta
-    if not meta:
-        return head_text(record, profile)
-    text = None if "segments" in meta else meta_text(meta)
-    if text is None:
-        return record_head_text(record, profile)
-    return head_text(record, profile, text)
+        return ["{", record_head_text(record, profile), middle]
+    return ["{", record_head_text(record, profile), ",", guess_text(guess), middle]
 
 
 def _usual(record: RawRecord) -> bool:

@@ -15,6 +15,7 @@ from dataclasses import field
 from json.encoder import encode_basestring as _string_text
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from iscsitgt_spt.codec.analysis.bulk_head import meta_text
 from iscsitgt_spt.codec.analysis.detect_profile import ProfileGuess, detect_profile
 from iscsitgt_spt.codec.analysis.lint import Finding, lint, lint_bytes
 from iscsitgt_spt.codec.api import encode
@@ -237,15 +238,20 @@ def head_json(rec: RawRecord, profile: Profile | None) -> dict[str, Any]:
 
 def record_head_text(rec: RawRecord, profile: Profile | None) -> str:
     """:func:`head_json` as the JSON text of its members (no braces): written out directly
-    for the usual record (its metadata, when it has only JSON's own types, as they are),
-    through the JSON encoder otherwise."""
+    for the usual record (its metadata, when it has only JSON's own types, as they are: by
+    :func:`~iscsitgt_spt.codec.analysis.bulk_head.meta_text` or member by member), through
+    the JSON encoder otherwise."""
     if rec.unreadable or rec.line is None or profile is None:
         return compact_dumps(head_json(rec, profile))[1:-1]
     if not rec.meta:
         return head_text(rec, profile)
     if "segments" in rec.meta:
         return compact_dumps(head_json(rec, profile))[1:-1]
-    meta = _flat_text(rec.meta)
+    # The writer made for the metadata's key set and value types, once the key set has come
+    # again (bulk_head); else member by member; else through the encoder.
+    meta = meta_text(rec.meta)
+    if meta is None:
+        meta = _flat_text(rec.meta)
     if meta is None:
         if not _plain_json(rec.meta):
             return compact_dumps(head_json(rec, profile))[1:-1]
