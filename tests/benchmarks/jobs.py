@@ -281,6 +281,7 @@ def _split(corpus: Path, jobs: int) -> str:
     """How the command's routing deals the corpus's lines to ``jobs`` workers: the speed-up
     the most loaded one allows, each line counted as the same work."""
     from iscsitgt_spt.cli import send
+    from iscsitgt_spt.cli._jobs import Dealer
     from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE
     from iscsitgt_spt.codec.safejson import json_text_bound
     from iscsitgt_spt.device.simulator import SimulatedTarget
@@ -289,12 +290,11 @@ def _split(corpus: Path, jobs: int) -> str:
     route = send._router(argparse.Namespace(jobs=jobs), SimulatedTarget(), bound)
     with corpus.open("rb") as lines:
         items = [route(n, line) for n, line in enumerate(lines, 1)]
-    load = [0] * jobs
-    for item in items:  # (as keyed_map deals them: a line without a key to the least given)
-        worker = (min(range(jobs), key=load.__getitem__) if item.key is None
-                  else item.key % jobs)
-        load[worker] += 1
-    barriers = sum(item.crossing for item in items)
+    deal = Dealer(jobs)  # (as keyed_map deals them)
+    for key, _, _ in items:
+        deal(key)
+    load = deal.load
+    barriers = sum(crossing for _, _, crossing in items)
     return (f"lines per worker {load}, {barriers} resets (barriers): the split allows at most "
             f"{len(items) / max(load):.2f}x")
 

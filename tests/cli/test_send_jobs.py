@@ -211,8 +211,8 @@ def test_keyed_map_keeps_each_key_on_one_state_in_order(monkeypatch, jobs) -> No
     assert [r[0] for r in results] == [n + 1000 for n in range(60)]  # input order
     for (n, key), (_, _, seen) in zip(items, results):
         if key is not None:  # every earlier item of its key went to the same state, in order
-            earlier = [m for m, k in items[:n + 1] if k is not None and k % jobs == key % jobs]
-            assert [m for m in seen if items[m][1] is not None] == earlier
+            earlier = [m for m, k in items[:n + 1] if k == key]
+            assert [m for m in seen if items[m][1] == key] == earlier
 
 
 def _worker_of(state: _Tally, item: tuple[int, int | None]) -> int:
