@@ -21,13 +21,14 @@ import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 if TYPE_CHECKING:  # the process pool is imported only when --jobs asks for workers
     from concurrent.futures import Future
 
 __all__ = [
-    "CHUNK_BYTES", "CHUNK_RECORDS", "SLOT_BYTES", "Barrier", "Texts", "WorkerLost",
+    "CHUNK_BYTES", "CHUNK_RECORDS", "SLOT_BYTES", "Barrier", "Dealer", "Texts", "WorkerLost",
     "available_cores", "chunked", "jobs_option", "keyed_map", "ordered_output",
 ]
 
@@ -243,6 +244,30 @@ class Barrier(NamedTuple):
     moot: Callable[[Any, Any], bool] | None = None
 
 
+class Dealer:
+    """Which of ``jobs`` workers takes each item of :func:`keyed_map`, from its key: the items
+    of one key all go to the worker that had been given the fewest items when the key first
+    came (kept in a table of the keys seen: one entry per key); an item without a key to the
+    worker given the fewest so far.  A corpus whose keys come unevenly (a session that holds
+    most of its lines, keys that cluster in one stretch of it) is evened out by the keys that
+    come later and by the items that can go anywhere."""
+
+    def __init__(self, jobs: int) -> None:
+        self.load = [0] * jobs  # items given to each worker so far
+        self.placed: dict[Any, int] = {}
+        self._workers = range(jobs)
+
+    def __call__(self, key: Any) -> int:
+        load = self.load
+        worker = self.placed.get(key) if key is not None else None
+        if worker is None:
+            worker = min(self._workers, key=load.__getitem__)
+            if key is not None:
+                self.placed[key] = worker
+        load[worker] += 1
+        return worker
+
+
 def keyed_map(
     setup: Callable[[Any], S], work: Callable[[S, Any], R], items: Iterable[T],
     route: Callable[[T], int | None], jobs: int, *, extra: Any = None,
@@ -251,9 +276,9 @@ def keyed_map(
     """``work(state, item)`` for every item, results in input order, on ``jobs`` processes
     that keep a ``state`` each (made by ``setup(extra)`` in the worker) from item to item.
 
-    ``route(item)`` names the worker an item must go to (any number: taken modulo ``jobs``),
-    or ``None`` for any (the worker given the fewest items so far takes it): items that must
-    see each other's effects on a state go to one worker and reach it in input order.  An
+    ``route(item)`` names the item's key, or ``None`` for any worker: the items of one key
+    (those that must see each other's effects on a state) go to one worker and reach it in
+    input order; :class:`Dealer` says which worker, evening out the load.  An
     item that changes the states of other keys too is a ``barrier`` (:class:`Barrier`): its
     worker answers it and the others follow what it did, each at that point of its items,
     so every state is what one state answering every item in order would hold of its keys.
@@ -277,8 +302,10 @@ def keyed_map(
     crossing = barrier.crossing if barrier is not None else None
     pool = _KeyedPool(setup, work, barrier, extra, jobs)
     done = False
+    items = iter(items)
     try:
-        for number, chunk in enumerate(chunked(items)):
+        # Rounds of CHUNK_RECORDS items, cut without a Python call per item.
+        for number, chunk in enumerate(iter(lambda: list(islice(items, CHUNK_RECORDS)), [])):
             pool.submit(number, [(route(item), item if carry is None else carry(item),
                                   crossing is not None and crossing(item)) for item in chunk])
             while pool.in_flight() >= 2 * jobs:
@@ -328,22 +355,18 @@ class _KeyedPool:
         # round number -> (the worker of each item, in order; results per worker, once in)
         self.rounds: dict[int, tuple[list[int], dict[int, list[Any]], int]] = {}
         self.next = 0
-        self.load = [0] * jobs  # items given to each worker so far
+        self.deal = Dealer(jobs)
         self.barriers = 0  # barriers submitted so far (each one's number)
         self.lost = False
 
     def submit(self, number: int, routed: list[tuple[int | None, Any, bool]]) -> None:
-        """A round's items to the workers: an item with a key to the key's worker, one
-        without to the worker that has been given the fewest items so far (a corpus whose
-        keys fall unevenly is evened out by the items that can go anywhere); a barrier's
-        followers told where in their items it comes."""
+        """A round's items to the workers (:class:`Dealer`); a barrier's followers told
+        where in their items it comes."""
         shares: dict[int, _Share] = {}
         order = []
-        load = self.load
+        deal = self.deal
         for key, item, crossing in routed:
-            worker = min(range(self.jobs), key=load.__getitem__) if key is None else (
-                key % self.jobs)
-            load[worker] += 1
+            worker = deal(key)
             share = shares.get(worker) or shares.setdefault(worker, _Share([], {}, []))
             if crossing:
                 self.barriers += 1
@@ -396,13 +419,19 @@ class _KeyedPool:
         news), they are terminated without finishing their inboxes."""
         import queue
         import time
+        from multiprocessing.connection import wait
 
         for inbox in self.inboxes:
             inbox.put(None)
         deadline = time.monotonic() + (0 if at_once or self.lost else 5)
-        while time.monotonic() < deadline and any(w.is_alive() for w in self.workers):
+        while (now := time.monotonic()) < deadline and (
+                alive := [w.sentinel for w in self.workers if w.is_alive()]):
             with contextlib.suppress(queue.Empty):
-                self.outbox.get(timeout=0.05)
+                while True:  # (what a worker still sends read, so that it can end)
+                    self.outbox.get_nowait()
+            # Until a worker ends (at once, when all its results were taken), not a poll's
+            # fixed time: the end of every run waited 50 ms here.
+            wait(alive, timeout=min(0.05, deadline - now))
         for worker in self.workers:
             if worker.is_alive():
                 worker.terminate()

@@ -31,6 +31,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from operator import itemgetter
 from typing import Any, NamedTuple, TextIO
 
 from iscsitgt_spt.cli import EXIT_FAILED, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK
@@ -42,7 +43,7 @@ from iscsitgt_spt.cli._common import (
     structure_name,
 )
 from iscsitgt_spt.cli._input import open_source
-from iscsitgt_spt.cli._jobs import Barrier, jobs_option, keyed_map
+from iscsitgt_spt.cli._jobs import CHUNK_RECORDS, Barrier, jobs_option, keyed_map
 from iscsitgt_spt.cli._outfile import Source, open_append
 from iscsitgt_spt.cli._output import one_line
 from iscsitgt_spt.cli._progress import Progress
@@ -321,18 +322,6 @@ def _send_record(
     return None
 
 
-class _Item(NamedTuple):
-    """A corpus line to parse and send (by the process that answers it), which sessions its
-    request names (``key``: the worker it goes to with --jobs, ``None`` for any), and whether
-    it may change sessions it does not name (``crossing``: a target reset, which the other
-    workers follow)."""
-
-    lineno: int
-    line: bytes
-    key: int | None
-    crossing: bool = False
-
-
 class _Answer(NamedTuple):
     """What became of one corpus line: sent (with how it ended, and its recorded lines),
     malformed, or neither (a blank or ``#`` line)."""
@@ -381,20 +370,23 @@ class _Target:
         self.transport.close()
 
 
-#: A corpus line as a worker is sent it (:func:`_carried`): its number and its bytes.
+#: A corpus line as a worker is sent it: its number and its bytes.
 _Line = tuple[int, bytes]
+#: A corpus line as routed (:func:`_router`): which sessions its request names (the key of
+#: :func:`keyed_map`: the worker it goes to with --jobs, ``None`` for any), the line to parse
+#: and send (by the process that answers it), and whether it may change sessions it does not
+#: name (a target reset, which the other workers follow).  Plain tuples, read by C-level
+#: getters (:data:`_KEY`, :data:`_CARRIED`, :data:`_CROSSING`): no Python function is called
+#: per line to route it, and a line crosses to a worker, and its answer back, without a
+#: class's methods called on either side (a named tuple's are).
+_Item = tuple["int | None", _Line, bool]
+_KEY, _CARRIED, _CROSSING = itemgetter(0), itemgetter(1), itemgetter(2)
 #: An :class:`_Answer` (and its :class:`_Outcome`) as plain tuples, as a worker sends it back.
 _Result = tuple[bool, "tuple[str, str, bool] | None", str, bool, str]
 
 
-def _carried(item: _Item) -> _Line:
-    """What a worker is sent of a line: plain tuples are pickled and unpickled without a
-    class's methods called for each line on either side (a named tuple's are)."""
-    return item.lineno, item.line
-
-
 def _plain(answer: _Answer) -> _Result:
-    """An answer as plain tuples (see :func:`_carried`); read back by position."""
+    """An answer as plain tuples (see :data:`_Item`); read back by position."""
     sent, outcome, recorded, malformed, error = answer
     return (sent, None if outcome is None else (outcome.label, outcome.meaning,
                                                 outcome.transport),
@@ -403,14 +395,6 @@ def _plain(answer: _Answer) -> _Result:
 
 def _answer(target: _Target, line: _Line) -> _Result:
     return _plain(target.answer(line))
-
-
-def _route(item: _Item) -> int | None:
-    return item.key
-
-
-def _crossing(item: _Item) -> bool:
-    return item.crossing
 
 
 def _answer_crossing(target: _Target, line: _Line) -> tuple[_Result, tuple[int, bytes] | None]:
@@ -444,7 +428,7 @@ def _moot(target: _Target, line: _Line) -> bool:
 
 
 #: With --jobs: a target reset answered by one worker, followed by the others.
-_BARRIER = Barrier(_crossing, _answer_crossing, _follow, _moot)
+_BARRIER = Barrier(_CROSSING, _answer_crossing, _follow, _moot)
 
 
 def _request(line: bytes, lineno: int, bound: int) -> tuple[int, bytes] | None:
@@ -466,11 +450,12 @@ def _router(
 ) -> Callable[[int, bytes], _Item]:
     """How a line is routed with --jobs: by the sessions its request names, which the
     simulated ``target`` reads from the cookie members of the request's definition (see
-    :meth:`~iscsitgt_spt.device.simulator.SimulatedTarget.sessions_named`), and whether it
-    may change sessions it does not name (a barrier: ``crosses_sessions``); all one worker's
-    with --jobs 1.  Only the IOCTL and the input are read here: the worker parses the line."""
+    :meth:`~iscsitgt_spt.device.simulator.SimulatedTarget.sessions_named`), once a request
+    that can open them named them (before, any worker: ``opens``), and whether it may change
+    sessions it does not name (a barrier: ``crosses_sessions``); all one worker's with --jobs
+    1.  Only the IOCTL and the input are read here: the worker parses the line."""
     if args.jobs <= 1:
-        return lambda lineno, line: _Item(lineno, line, None)
+        return lambda lineno, line: (None, (lineno, line), False)
     assert isinstance(target, SimulatedTarget)  # (run refused any other device)
     if not target.splits_by_session:
         raise SptError(
@@ -478,12 +463,23 @@ def _router(
             "among workers by session", path="--jobs",
             expected="--jobs 1 with this sim:fault", actual=f"--jobs {args.jobs}")
 
+    opened: set[int] = set()  # the sessions a request that can open them has named so far
+
     def route(lineno: int, line: bytes) -> _Item:
         request = _request(line, lineno, bound)
         if request is None:
-            return _Item(lineno, line, None)
+            return None, (lineno, line), False
         sessions, crossing = target.reach(*request)
-        return _Item(lineno, line, hash(sessions) if sessions else None, crossing)
+        key = hash(sessions) if sessions else None
+        # A session that no request could have opened yet is held by no worker, and what
+        # names it changes nothing of it: any worker answers alike (a fuzz corpus's made-up
+        # handles go where they even out the load).  From the first that can, one worker.
+        if key is not None and key not in opened:
+            if not target.opens(*request):
+                key = None
+            else:
+                opened.add(key)
+        return key, (lineno, line), crossing
 
     return route
 
@@ -512,18 +508,26 @@ def _run_corpus(args: argparse.Namespace) -> int:
                 yield route(lineno, line)
 
         setup = _Target if args.jobs > 1 else lambda extra: here
+        # What is recorded goes to --record in whole lines: with one process after every
+        # request (a device may hang on the next one); with workers (simulated targets, which
+        # answer at once) a round of answers at a time, one write instead of one per line.
+        pending: list[str] = []
+        every = 1 if args.jobs <= 1 else CHUNK_RECORDS
         try:
-            for answer in keyed_map(setup, _answer, items(), _route, args.jobs, extra=extra,
-                                    barrier=_BARRIER, carry=_carried):
+            for answer in keyed_map(setup, _answer, items(), _KEY, args.jobs, extra=extra,
+                                    barrier=_BARRIER, carry=_CARRIED):
                 recorded = answer[2]
                 if sink is not None and recorded:
-                    sink.write(recorded)
-                    sink.flush()
+                    pending.append(recorded)
+                    if len(pending) >= every:
+                        _write_lines(sink, pending)
                 tally.add(answer)
                 progress.update(tally.sent, read[0])
         except KeyboardInterrupt:
             interrupted = True
         finally:
+            if sink is not None and pending:  # (what was answered before a stop)
+                _write_lines(sink, pending)
             progress.close()
     _summary(args, tally, interrupted)
     if interrupted:
@@ -541,6 +545,14 @@ def _run_corpus(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _write_lines(sink: TextIO, pending: list[str]) -> None:
+    """The recorded lines of ``pending`` written out at once (and ``pending`` emptied)."""
+    text = "".join(pending)
+    pending.clear()  # (before the write: a Ctrl-C during it does not write them twice)
+    sink.write(text)
+    sink.flush()
 
 
 _UNREAD_SHOWN = 3  # malformed corpus lines named on stderr; the rest are counted

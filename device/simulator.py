@@ -110,6 +110,7 @@ __all__ = [
     "FAULTS",
     "GOOD",
     "MINIPORT_HANDLERS",
+    "OPENING",
     "Crossing",
     "Fault",
     "Session",
@@ -376,6 +377,14 @@ class SimulatedTarget(Transport):
         return named, (crossing is not None and len(data) >= layout.size
                        and crossing.applies(_Buffer(data, layout)))
 
+    def opens(self, code: int, data: bytes) -> bool:
+        """Whether answering ``data`` (sent with IOCTL ``code``) can create the state of the
+        sessions it names (:data:`OPENING`).  A session that no such request named yet is
+        held by no target, and the requests naming it change nothing of it: any target
+        answers them as this one would (``send --jobs`` deals them where they even the load)."""
+        layout = self._layout_of(code, data)
+        return layout is not None and layout.template in OPENING
+
     def follow(self, code: int, data: bytes) -> None:
         """Apply to this target's sessions what the request ``data`` (sent with IOCTL
         ``code``) that :meth:`crosses_sessions` did to them when *another* target, holding the
@@ -609,6 +618,14 @@ MINIPORT_HANDLERS: dict[CStruct, Callable[[SimulatedTarget, _Buffer], SimReturnC
     ISCSITGT_SPT_SESSION_STOP: SimulatedTarget._stop,
     ISCSITGT_SPT_TMF: SimulatedTarget._tmf,
 }
+
+#: The requests whose handler can create the state of the session they name: a SESSION_START
+#: (a handler that adds to :attr:`SimulatedTarget.sessions` or ``stopped`` belongs here).
+#: Until a request of these names a session, no target holds anything of it, and every other
+#: request naming it leaves that so (UNKNOWN_SESSION, an aborted command): any target answers
+#: it alike (:meth:`SimulatedTarget.opens`).
+OPENING: frozenset[CStruct] = frozenset({ISCSITGT_SPT_SESSION_START})
+
 
 def _reset_target(target: SimulatedTarget, request: _Buffer) -> None:
     """A target warm or cold reset: the open tasks of every session dropped (a target reset

@@ -209,10 +209,15 @@ def request_prefix(line: bytes) -> tuple[int, bytes] | None:
     (no later duplicate overrides them) gives the values :func:`parse_line` reads, if it
     parses at all.  Anything else gives ``None``: the caller parses the line.
     """
-    if (line[:_IOCTL_AT] != _BEFORE_IOCTL or line[_IOCTL_AT + 8:_IN_AT] != _BEFORE_IN
-            or b"\\" in line or line.count(b'"ioctl"') != 1 or line.count(b'"in"') != 1):
+    if line[:_IOCTL_AT] != _BEFORE_IOCTL or line[_IOCTL_AT + 8:_IN_AT] != _BEFORE_IN:
         return None
     end = line.find(b'"', _IN_AT)
+    # Before the input's closing quote the line holds no other quote than the start's (which
+    # names each key once), and a backslash there fails fromhex: what the checks need of the
+    # line is its rest, not read twice more from the start (a long input's hex).
+    if (end < 0 or line.find(b"\\", end) >= 0 or line.find(b'"ioctl"', end) >= 0
+            or line.find(b'"in"', end) >= 0):
+        return None
     # int() and fromhex() read what parse_line reads (it calls them on the same text) or
     # accept a little more (a space, an underscore): parse_line then refuses the line, which
     # goes anywhere, as a malformed line does.

@@ -9,17 +9,22 @@ interleaved, whose answers depend on the order of their requests; a control show
 
 from __future__ import annotations
 
+import argparse
 import collections
+import contextlib
 import json
 import os
 from pathlib import Path
 
 import pytest
-from iscsitgt_spt.cli import _jobs
-from iscsitgt_spt.cli._jobs import keyed_map
+from iscsitgt_spt.cli import _jobs, send
+from iscsitgt_spt.cli._jobs import Dealer, keyed_map
 from iscsitgt_spt.codec import build, encode
 from iscsitgt_spt.codec.capture.jsonl import parse_line
-from iscsitgt_spt.device.simulator import SimulatedTarget
+from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE
+from iscsitgt_spt.codec.safejson import json_text_bound
+from iscsitgt_spt.device import DeviceError
+from iscsitgt_spt.device.simulator import FAULTS, SimulatedTarget
 from iscsitgt_spt.spec.assumptions import ASSUMED_PASS_THROUGH_IOCTL
 from iscsitgt_spt.spec.constants import IOCTL_SCSI_MINIPORT
 from iscsitgt_spt.spec.profiles import PROFILES, Profile
@@ -211,8 +216,8 @@ def test_keyed_map_keeps_each_key_on_one_state_in_order(monkeypatch, jobs) -> No
     assert [r[0] for r in results] == [n + 1000 for n in range(60)]  # input order
     for (n, key), (_, _, seen) in zip(items, results):
         if key is not None:  # every earlier item of its key went to the same state, in order
-            earlier = [m for m, k in items[:n + 1] if k is not None and k % jobs == key % jobs]
-            assert [m for m in seen if items[m][1] is not None] == earlier
+            earlier = [m for m, k in items[:n + 1] if k == key]
+            assert [m for m in seen if items[m][1] == key] == earlier
 
 
 def _worker_of(state: _Tally, item: tuple[int, int | None]) -> int:
@@ -226,6 +231,65 @@ def test_keyed_map_evens_out_uneven_keys_with_the_items_without() -> None:
     workers = collections.Counter(keyed_map(_Tally, _worker_of, iter(items), _key, 2,
                                             extra=0))
     assert sorted(workers.values()) == [200, 200]
+
+
+def test_keyed_map_places_a_new_key_on_the_least_loaded_worker() -> None:
+    # 200 items of key 0, then 200 keys of one item each, all even numbers: each new key goes
+    # to the worker given the fewest items when it comes (not by its value: all would go to
+    # one worker of two), so the two workers take 200 each.
+    items = [(n, 0) for n in range(200)] + [(n, 2 * n) for n in range(200, 400)]
+    workers = collections.Counter(keyed_map(_Tally, _worker_of, iter(items), _key, 2,
+                                            extra=0))
+    assert sorted(workers.values()) == [200, 200]
+
+
+def test_a_session_is_routed_by_from_the_first_request_that_can_open_it() -> None:
+    # Before a START names session A, no target holds it and what names it changes nothing
+    # (UNKNOWN_SESSION, an aborted command): those lines go anywhere (key None).  From the
+    # START on (even one refused: a second START of A), every line naming A goes with it, a
+    # reset too; B, never started, goes anywhere throughout, its reset a barrier still.
+    profile = Profile()
+    start = (IOCTL_SCSI_MINIPORT, _request("ISCSITGT_SPT_SESSION_START", profile,
+                                           {"ITNexusHandle": _A}))
+    stop = (IOCTL_SCSI_MINIPORT, _request("ISCSITGT_SPT_SESSION_STOP", profile,
+                                          {"ITNexusHandle": _A}))
+    task = (ASSUMED_PASS_THROUGH_IOCTL, _request("SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY",
+                                                 profile, {"ScsiPassThroughAuxiliary": {
+                                                     "SessionCookie": _A, "TaskCookie": 5}}))
+    requests = [_tmf(_A, "QUERY_TASK"), task, stop, start, start, task, stop,
+                _tmf(_B, "QUERY_TASK"), _tmf(_A, "TARGET_WARM_RESET"),
+                _tmf(_B, "TARGET_WARM_RESET")]
+    a = hash((_A,))
+    assert _routed(requests) == [None, None, None, a, a, a, a, None, a, None]
+    route = send._router(argparse.Namespace(jobs=2), SimulatedTarget(),
+                         json_text_bound(MAX_RECORD_SIZE))
+    assert [route(n, line)[2] for n, line in enumerate(_lines(requests), 1)] == [
+        False] * 8 + [True, True]
+
+
+def test_a_request_that_cannot_open_a_session_leaves_the_target_without_it(
+        tmp_path, session_corpus) -> None:  # type: ignore[no-untyped-def]
+    # What lets --jobs send such a request anywhere, on requests written by the fuzzers (the
+    # session fuzzer's recording, and the structure fuzzer's every mode of every structure):
+    # each request the target does not take for one that opens a session (OPENING), answered
+    # by a target that holds no session, leaves it holding none, nor a stopped handle (with
+    # every planted fault that splits by session too).
+    corpus = tmp_path / "fuzz.jsonl"
+    made = run_here("fuzz", "--all", "--mode", "all", "-n", "3", "-o", str(corpus))
+    assert made.returncode == 0, made.stderr
+    requests = _requests(session_corpus) + _requests(corpus)
+    faults = [name for name, fault in FAULTS.items() if not fault.crosses_sessions]
+    opened = 0
+    for planted in ((), faults):
+        target = SimulatedTarget(faults=planted)
+        for code, data in requests:
+            if target.opens(code, data):
+                opened += 1
+                continue
+            with contextlib.suppress(DeviceError):
+                target.ioctl(code, data, max(len(data), 64))
+            assert (target.sessions, target.stopped) == ({}, set()), data.hex()
+    assert opened and opened < len(requests)
 
 
 def _what_came(state: _Tally, item: object) -> object:
@@ -302,6 +366,23 @@ def _responses(path: Path) -> list[int]:
     return [a["value"]["Response"] for a in answers if a["name"] == "ISCSITGT_SPT_TMF"]
 
 
+def _lines(requests: list[tuple[int, bytes]]) -> list[bytes]:
+    return [json.dumps({"ioctl": f"0x{c:08x}", "in": d.hex()}).encode() for c, d in requests]
+
+
+def _routed(requests: list[tuple[int, bytes]]) -> list[int | None]:
+    """The key --jobs 2 routes each request by (the command's router)."""
+    route = send._router(argparse.Namespace(jobs=2), SimulatedTarget(),
+                         json_text_bound(MAX_RECORD_SIZE))
+    return [route(n, line)[0] for n, line in enumerate(_lines(requests), 1)]
+
+
+def _dealt(requests: list[tuple[int, bytes]]) -> list[int]:
+    """The worker each request goes to with --jobs 2 (the command's routing and dealing)."""
+    deal = Dealer(2)
+    return [deal(key) for key in _routed(requests)]
+
+
 def _write(path: Path, requests: list[tuple[int, bytes]]) -> Path:
     path.write_text("".join(json.dumps({"ioctl": f"0x{c:08x}", "in": d.hex()}) + "\n"
                             for c, d in requests))
@@ -319,8 +400,8 @@ def _tmf(session: int, function: str, **values: int) -> tuple[int, bytes]:
 def test_a_target_reset_is_followed_by_every_worker(tmp_path, piped, function) -> None:  # type: ignore[no-untyped-def]
     requests = _reset_corpus()
     requests[4] = _tmf(_A, function)
-    one = SimulatedTarget()
-    assert hash(one.sessions_named(*requests[0])) % 2 != hash(one.sessions_named(*requests[1])) % 2
+    workers = _dealt(requests)
+    assert workers[0] != workers[1]  # (A and B on two workers)
     corpus = _write(tmp_path / "reset.jsonl", requests)
     capture = tmp_path / "two.jsonl"
     done = run_cli("send", "--fuzz-corpus", "-" if piped else str(corpus), "--device", "sim:",
@@ -338,10 +419,10 @@ def test_a_reset_that_fails_changes_no_other_worker(tmp_path) -> None:  # type: 
     # as sent: 0), so task 5 of B stays open: QUERY TASK answers FUNCTION SUCCEEDED (7) after
     # it too.  C falls on the other worker than B, so B's worker follows a reset it must not do.
     other = 0x3331
-    one = SimulatedTarget()
     requests = _reset_corpus()
-    assert hash(one.sessions_named(*requests[1])) % 2 != hash((other,)) % 2
     requests[4] = _tmf(other, "TARGET_COLD_RESET")
+    workers = _dealt(requests)
+    assert workers[4] != workers[1]  # (the reset not on B's worker)
     corpus = _write(tmp_path / "refused.jsonl", requests)
     _both(tmp_path, corpus, "sim:", "--json")
     capture = tmp_path / "recorded-1-2.jsonl"
