@@ -399,8 +399,17 @@ def windbg_sessions(draw: st.DrawFn) -> list[str]:
     return [indent + line + ending for line in lines]
 
 
+#: Prompts repeated, one with no command (it names no dump, and is no blank line), one
+#: quitting the session, around db rows.
+_REPEATED_PROMPTS = [line for index in range(3) for line in (
+    ["0:000> ", "0:000> db @rdx L20", "0:000> q"][index],
+    _windbg_row("db", "64`", 0x14338808600, bytes(range(16)), False),
+    _windbg_row("db", "64`", 0x14338808610, bytes(range(16, 32)), False))]
+
+
 @examples(100, deadline=None)
 @example(lines=[":000> dd @rdx L4\n"])  # (a bare machine's run drew it: no data left)
+@example(lines=_REPEATED_PROMPTS * 2)
 @given(windbg_sessions())
 def test_windbg_sessions_read_as_the_general_reader(lines: list[str]) -> None:
     _same(lines)
@@ -428,3 +437,42 @@ def test_windbg_sessions_are_read_by_plans() -> None:
                           for at in range(0, len(data), 16)]
                 lines += [f"0: kd> {_OTHER_COMMANDS[index % 5]}", _OTHER_OUTPUT[index % 5]]
             assert _same(lines) >= 5, (command, form)
+
+
+_LONG_ROWS = st.integers(2, 330)
+_LIMITS = st.sampled_from([16, 200, 1 << 20])
+
+
+@st.composite
+def long_dumps(draw: st.DrawFn) -> list[str]:
+    """A session of long db and dd dumps (the splitter takes their rows as runs of up to 256
+    lines), a row damaged or a blank put anywhere in them."""
+    lines: list[str] = []
+    for _ in range(draw(st.integers(1, 3))):
+        command = draw(st.sampled_from(["db", "dd"]))
+        rows = draw(_LONG_ROWS)
+        lines.append(draw(_PROMPT) + f"{command} @rdx L{rows * 16:x}")
+        data = bytes((7 * i + rows) % 256 for i in range(rows * 16 - draw(st.integers(0, 15))))
+        lines += [_windbg_row(command, "64`", 0x14338808600 + at, data[at:at + 16], False)
+                  for at in range(0, len(data), 16)]
+    for _ in range(draw(_MUTATION_COUNT)):
+        at = draw(st.integers(0, len(lines) - 1))
+        lines[at] = _damage(draw, lines[at]) if draw(_YES) else ""
+    return lines
+
+
+def _split(lines: list[str], limit: int, general: bool) -> list[object]:
+    with pytest.MonkeyPatch.context() as patch:
+        if general:
+            patch.setattr(splitter, "compile_plan", lambda raw, not_prompt: None)
+        return list(splitter.iter_text_records(lines, limit))
+
+
+@examples(25, deadline=None)
+@given(long_dumps(), _LIMITS)
+def test_long_dumps_read_as_the_general_reader(lines: list[str], limit: int) -> None:
+    """Runs of rows taken at once give the general reader's records, where a run is cut
+    (256 lines), ends in a damaged row or a blank, or takes the block past its bound (a
+    limit of 16 bytes: more than 4,224 characters is an error record naming its lines and
+    size, as the line that crossed it would have made it)."""
+    assert _split(lines, limit, False) == _split(lines, limit, True)
