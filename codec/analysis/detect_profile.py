@@ -317,10 +317,10 @@ _SPOTS: dict[str, Callable[[bytes], bytes]] = {}
 #: the shapes' memo holds only guesses that rest on which profiles each member matches.
 _VALUED: dict[tuple[object, ...], ProfileGuess] = {}
 _VALUED_BOUND = 256
-#: Per shape and pattern of hits, the first guess weighed for it that shows values, and
-#: where in its evidence each member matching no profile has its line (see
+#: Per shape and pattern of hits, the first guess weighed for it that shows values, its
+#: structure, and where in its evidence each member matching no profile has its line (see
 #: :func:`_valued_anew`).
-_PATTERNS: dict[tuple[object, ...], tuple[ProfileGuess, list[tuple[str, int]]]] = {}
+_PATTERNS: dict[tuple[object, ...], tuple[ProfileGuess, str, list[tuple[str, int]]]] = {}
 
 
 def _clear_memo() -> None:
@@ -441,12 +441,14 @@ def _valued_anew(
                if (abi is None or p.abi == abi) and (cookie is None or p.cookie == cookie)]
     found = _PATTERNS.get(pattern)
     if found is not None:
-        first, places = found
-        lines = _valued_lines(first.name, raw, allowed)
-        if [path for path, _ in lines] == [path for path, _ in places]:
-            evidence = list(first.evidence)
-            for (_, at), (_, line) in zip(places, lines):
-                evidence[at] = line
+        first, chosen, places = found
+        evidence = list(first.evidence)
+        for path, at in places:  # (the others' lines are the pattern's: not read again)
+            line = _member_evidence(chosen, path, raw, allowed)
+            if line is None or line[0] is not None:  # pragma: no cover - hits decide it
+                break
+            evidence[at] = line[1]
+        else:
             return ProfileGuess(profile=first.profile, candidates=first.candidates,
                                 evidence=evidence, ambiguous=first.ambiguous,
                                 reason=first.reason, name=first.name,
@@ -458,8 +460,8 @@ def _valued_anew(
         if lines and all(guess.evidence.count(line) == 1 for _, line in lines):
             if len(_PATTERNS) >= _VALUED_BOUND:
                 _PATTERNS.clear()
-            _PATTERNS[pattern] = (guess, [(path, guess.evidence.index(line))
-                                          for path, line in lines])
+            _PATTERNS[pattern] = (guess, guess.name, [(path, guess.evidence.index(line))
+                                                      for path, line in lines])
     return guess
 
 
