@@ -451,6 +451,21 @@ def test_findings_text_is_json_dumps_when_heads_repeat(batches: list[Any]) -> No
         assert findings_text(findings) == expected
 
 
+# Whole findings repeating (a pool of messages too, one longer than a kept text may be):
+# findings_text writes a finding once and reuses its text, never another's.
+_MESSAGES = st.sampled_from(["", "Length is 28", 'q"\\\n\u00e9', "x" * 300]) | st.text()
+
+
+@examples(200, deadline=None)
+@given(st.lists(st.lists(st.tuples(_HEADS, _MESSAGES), max_size=4), max_size=6))
+def test_findings_text_is_json_dumps_when_findings_repeat(batches: list[Any]) -> None:
+    for batch in batches:
+        findings = tuple(Finding(*head, message) for head, message in batch)
+        expected = json.dumps([f.to_dict() for f in findings], ensure_ascii=False,
+                              separators=(",", ":"))
+        assert findings_text(findings) == expected
+
+
 def test_findings_text_heads_stay_bounded() -> None:
     # More distinct heads than the memo holds: every text is still the encoder's, and the
     # memo never grows past its bound (memory stays flat however many places a capture's
@@ -464,6 +479,7 @@ def test_findings_text_heads_stay_bounded() -> None:
         assert findings_text((finding,)) == json.dumps([finding.to_dict()],
                                                        separators=(",", ":"))
         assert len(report._FINDING_HEADS) <= bound
+        assert len(report._FINDING_TEXTS) <= report._FINDING_TEXTS_BOUND
 
 
 def test_a_fuzz_corpus_of_every_kind_is_the_general_paths_lines() -> None:
