@@ -318,9 +318,10 @@ _SPOTS: dict[str, Callable[[bytes], bytes]] = {}
 _VALUED: dict[tuple[object, ...], ProfileGuess] = {}
 _VALUED_BOUND = 256
 #: Per shape and pattern of hits, the first guess weighed for it that shows values, its
-#: structure, and where in its evidence each member matching no profile has its line (see
-#: :func:`_valued_anew`).
-_PATTERNS: dict[tuple[object, ...], tuple[ProfileGuess, str, list[tuple[str, int]]]] = {}
+#: structure, and where in its evidence each member matching no profile has its line and
+#: how that line is written (see :func:`_valued_anew` and :func:`_line_maker`).
+_PATTERNS: dict[tuple[object, ...], tuple[
+    ProfileGuess, str, list[tuple[str, int, tuple[int, int, str, str] | None]]]] = {}
 
 
 def _clear_memo() -> None:
@@ -443,7 +444,11 @@ def _valued_anew(
     if found is not None:
         first, chosen, places = found
         evidence = list(first.evidence)
-        for path, at in places:  # (the others' lines are the pattern's: not read again)
+        for path, at, maker in places:  # (the others' lines are the pattern's)
+            if maker is not None:  # the member read at one offset: its value put in
+                start, end, head, tail = maker
+                evidence[at] = head + str(int.from_bytes(raw[start:end], "little")) + tail
+                continue
             line = _member_evidence(chosen, path, raw, allowed)
             if line is None or line[0] is not None:  # pragma: no cover - hits decide it
                 break
@@ -460,9 +465,33 @@ def _valued_anew(
         if lines and all(guess.evidence.count(line) == 1 for _, line in lines):
             if len(_PATTERNS) >= _VALUED_BOUND:
                 _PATTERNS.clear()
-            _PATTERNS[pattern] = (guess, guess.name, [(path, guess.evidence.index(line))
-                                                      for path, line in lines])
+            _PATTERNS[pattern] = (guess, guess.name, [
+                (path, guess.evidence.index(line),
+                 _line_maker(guess.name, path, raw, allowed, line)) for path, line in lines])
     return guess
+
+
+def _line_maker(
+    chosen: str, path: str, raw: bytes, allowed: list[Profile], line: str,
+) -> tuple[int, int, str, str] | None:
+    """How the line of a member matching no profile considered is written for any buffer
+    of its pattern, when every profile considered reads it at one offset: its span, and the
+    line's text before and after the value (the label, and what it was expected to hold);
+    ``None`` otherwise, or when ``line``, this buffer's, is not written so (the caller
+    then has :func:`_member_evidence` write each)."""
+    spans = {(start, end) for p, start, end, _ in _fact(("places", chosen, path),
+                                                       lambda: _places(chosen, path))
+             if p in allowed and end <= len(raw)}
+    if len(spans) != 1:
+        return None
+    ((start, end),) = spans
+    label = _fact(("label", chosen, path, allowed[0]),
+                  lambda: _label(get_layout(chosen, allowed[0]), path))
+    head = f"{label} = "
+    shown = head + str(int.from_bytes(raw[start:end], "little"))
+    if not line.startswith(shown) or line[len(shown):len(shown) + 1] != ":":
+        return None
+    return start, end, head, line[len(shown):]
 
 
 def _valued_lines(chosen: str, raw: bytes, allowed: list[Profile]) -> list[tuple[str, str]]:
