@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 import random
-from pathlib import Path
 
 import pytest
 from _cached_strategies import buffers_or_bytes_of
 from _examples import examples
+from _vectors import c_vectors
 from hypothesis import given
 from hypothesis import strategies as st
 from iscsitgt_spt.codec import partial
@@ -26,7 +26,6 @@ from iscsitgt_spt.codec.partial import decode_partial, whole_members_text
 from iscsitgt_spt.spec.profiles import PROFILES
 from iscsitgt_spt.spec.registry import STRUCTURES, get_layout
 
-VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 CASES = [(n, p) for n in sorted(STRUCTURES) for p in PROFILES]
 
 
@@ -78,12 +77,7 @@ def test_whole_members_text_is_the_values_on_the_fuzz_corpus() -> None:
 def test_whole_members_text_is_the_values_on_every_vector_at_every_length() -> None:
     """Each C-compiler vector (one per structure and profile) cut at every length: every
     stretch of every layout, its first and its last length, each written by its template."""
-    vectors = []
-    for path in sorted(VECTORS.rglob("*.bin")):
-        profile = next((p for p in PROFILES if str(p).replace("/", "-") == path.parent.name),
-                       None)
-        if profile is not None and path.stem in STRUCTURES:
-            vectors.append((path.stem, profile, path.read_bytes()))
+    vectors = c_vectors()
     assert len(vectors) == len(CASES)
     for name, profile, data in vectors:
         for cut in range(len(data)):

@@ -54,9 +54,7 @@ def test_memoised_guess_equals_a_fresh_one_when_the_profile_is_stated(
     # profiles the members match, and on their values when none considered matches.
     profile = data.draw(st.sampled_from(PROFILES))
     base = bytearray(encode(build(name, profile=profile)))
-    abi = data.draw(st.sampled_from([None, "win64", "win32"]))
-    cookie = data.draw(st.sampled_from([None, "u64", "ptr"]))
-    stated_by = data.draw(st.sampled_from([None, "the capture record"]))
+    stated = _stated(data)
     for _ in range(data.draw(st.integers(1, 6))):
         raw = bytearray(base)
         for at, byte in data.draw(st.lists(st.tuples(st.integers(0, len(base) - 1),
@@ -64,9 +62,15 @@ def test_memoised_guess_equals_a_fresh_one_when_the_profile_is_stated(
             raw[at] = byte
         cut = data.draw(st.sampled_from([len(raw), len(raw), len(raw) - 2, len(raw) + 4]))
         raw = bytes(raw[:cut]) + bytes(max(0, cut - len(raw)))
-        kwargs = {"ioctl": data.draw(st.sampled_from([ioctl, None])), "abi": abi,
-                  "cookie": cookie, "stated_by": stated_by}
+        kwargs = {"ioctl": data.draw(st.sampled_from([ioctl, None])), **stated}
         assert detect_profile(raw, **kwargs) == weigh_evidence(raw, **kwargs)
+
+
+def _stated(data: st.DataObject) -> dict[str, str | None]:
+    """What a caller or a record states (``--abi``/``--cookie``, a record's own), drawn."""
+    return {"abi": data.draw(st.sampled_from([None, "win64", "win32"])),
+            "cookie": data.draw(st.sampled_from([None, "u64", "ptr"])),
+            "stated_by": data.draw(st.sampled_from([None, "the capture record"]))}
 
 
 def test_a_pass_through_request_varying_per_io_is_weighed_once() -> None:
@@ -148,14 +152,9 @@ def test_guesses_showing_values_equal_fresh_ones(
     # Buffers whose self-describing members hold values (of any profile, or none) drawn
     # byte by byte, a few sharing a pattern of which profiles each member matches: every
     # guess is weigh_evidence's on the same bytes, the first of a pattern or a later one.
-    profile = data.draw(st.sampled_from(PROFILES))
-    base = bytes(encode(build(name, profile=profile)))
-    spots = _member_spans(name)
-    kwargs = {"ioctl": data.draw(st.sampled_from([ioctl, None])),
-              "abi": data.draw(st.sampled_from([None, "win64", "win32"])),
-              "cookie": data.draw(st.sampled_from([None, "u64", "ptr"])),
-              "stated_by": data.draw(st.sampled_from([None, "the capture record"]))}
-    at = data.draw(st.lists(st.sampled_from(spots), min_size=1, max_size=3))
+    base = bytes(encode(build(name, profile=data.draw(st.sampled_from(PROFILES)))))
+    kwargs = {**_stated(data), "ioctl": data.draw(st.sampled_from([ioctl, None]))}
+    at = data.draw(st.lists(st.sampled_from(_member_spans(name)), min_size=1, max_size=3))
     for _ in range(data.draw(st.integers(2, 6))):
         raw = bytearray(base)
         for spot in at:
