@@ -144,12 +144,14 @@ def whole_members_text(layout: Layout, data: bytes) -> str:
     stretch = _stretch(layout, len(data))
     key = (id(layout), stretch)
     found = _WHOLE_TEXTS.get(key)
+    seen = None
     if found is None or found[0] is not layout:
         if len(_WHOLE_TEXTS) >= _WHOLE_TEXTS_BOUND:
             _WHOLE_TEXTS.clear()
-        found = _WHOLE_TEXTS[key] = (layout, 1)
+        seen = 1
     elif type(found[1]) is int:
         seen = found[1] + 1
+    if seen is not None:  # (a sighting counted; the template made at the AFTER-th)
         found = _WHOLE_TEXTS[key] = (layout, _whole_writer(layout, len(data))
                                      if seen >= AFTER else seen)
     writer = found[1]
