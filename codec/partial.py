@@ -144,17 +144,13 @@ def whole_members_text(layout: Layout, data: bytes) -> str:
     stretch = _stretch(layout, len(data))
     key = (id(layout), stretch)
     found = _WHOLE_TEXTS.get(key)
-    seen = None
-    if found is None or found[0] is not layout:
-        if len(_WHOLE_TEXTS) >= _WHOLE_TEXTS_BOUND:
+    writer = found[1] if found is not None and found[0] is layout else 0
+    if type(writer) is int:  # a sighting counted; the template made at the AFTER-th
+        if found is None and len(_WHOLE_TEXTS) >= _WHOLE_TEXTS_BOUND:
             _WHOLE_TEXTS.clear()
-        seen = 1
-    elif type(found[1]) is int:
-        seen = found[1] + 1
-    if seen is not None:  # (a sighting counted; the template made at the AFTER-th)
-        found = _WHOLE_TEXTS[key] = (layout, _whole_writer(layout, len(data))
-                                     if seen >= AFTER else seen)
-    writer = found[1]
+        seen = writer + 1
+        writer = _whole_writer(layout, len(data)) if seen >= AFTER else seen
+        _WHOLE_TEXTS[key] = (layout, writer)
     padded = data + bytes(layout.size - len(data))
     if type(writer) is not int:
         try:
