@@ -28,7 +28,7 @@ from iscsitgt_spt.spec.primitives import WcharText
 
 __all__ = [
     "TEMPLATE_GLOBALS", "compact_dumps", "fields_from_json", "json_template",
-    "json_template_groups", "json_to_fields",
+    "json_template_groups", "json_template_whole", "json_to_fields",
     "load_json", "member_converters", "value_to_json", "value_to_json_text", "wchar_json",
 ]
 
@@ -199,15 +199,44 @@ def json_template_groups(
     return groups or [("{}", [], 0)]
 
 
+def json_template_whole(
+    schema: Schema, leaves: Iterator[str], available: int
+) -> tuple[str, list[str]]:
+    """:func:`json_template` of the members a buffer of ``available`` bytes holds whole, as
+    :meth:`~iscsitgt_spt.codec.partial.PartialValue.to_json` gives them: a member whose
+    bytes all lie before ``available``, and a nested structure that starts before it (with
+    its own whole members; ``{}`` when none is).  ``leaves`` gives every leaf's item, the
+    skipped ones too."""
+    parts = list(_member_templates(schema, leaves, available))
+    return ("{" + ",".join(text for text, _, _ in parts) + "}",
+            [arg for _, args, _ in parts for arg in args])
+
+
 def _member_templates(
-    schema: Schema, leaves: Iterator[str]
+    schema: Schema, leaves: Iterator[str], available: int | None = None, base: int = 0,
 ) -> Iterator[tuple[str, list[str], int]]:
     """Each top-level member's ``"key":value`` template, its arguments and how many leaves
-    it took from ``leaves``."""
+    it took from ``leaves``; with ``available``, only the members a buffer of that many
+    bytes holds whole (``base``: where ``schema``'s structure starts in it), the leaves of
+    the others taken and left out."""
     for member in schema.members:
         key = json.dumps(member.name).replace("%", "%%") + ":"
+        start = base + member.offset
+        if available is not None and start + member.size > available:
+            if member.kind == "struct" and start < available:  # cut inside: what it holds
+                nested = list(_member_templates(schema.nested[member.name], leaves,
+                                                available, start))
+                yield (key + "{" + ",".join(text for text, _, _ in nested) + "}",
+                       [arg for _, args, _ in nested for arg in args],
+                       sum(count for _, _, count in nested))
+                continue
+            skipped = _leaf_count(member)
+            for _ in range(skipped):
+                next(leaves)
+            continue
         if member.kind == "struct":
-            nested = list(_member_templates(schema.nested[member.name], leaves))
+            nested = list(_member_templates(schema.nested[member.name], leaves, available,
+                                            start))
             yield (key + "{" + ",".join(text for text, _, _ in nested) + "}",
                    [arg for _, args, _ in nested for arg in args],
                    sum(count for _, _, count in nested))
@@ -223,6 +252,13 @@ def _member_templates(
             yield key + "%s", [f"json_wchar({item})"], 1
         else:  # pragma: no cover
             raise AssertionError(member.kind)
+
+
+def _leaf_count(member: Member) -> int:
+    """How many leaves (members not nested structures) ``member`` is or holds."""
+    if member.kind != "struct":
+        return 1
+    return sum(_leaf_count(child) for child in member.children)
 
 
 def _compile_text(schema: Schema) -> Callable[[StructValue], str]:

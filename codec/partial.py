@@ -13,12 +13,18 @@ this module as member values.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from bisect import bisect_right
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from iscsitgt_spt.codec.api import Buffer, layout_of, size_error
-from iscsitgt_spt.codec.fast import fast_decode
-from iscsitgt_spt.codec.jsonform import member_converters
+from iscsitgt_spt.codec.fast import compiled, fast_decode, wchar_from_bytes
+from iscsitgt_spt.codec.jsonform import (
+    TEMPLATE_GLOBALS,
+    compact_dumps,
+    json_template_whole,
+    member_converters,
+)
 from iscsitgt_spt.codec.values import FieldValue, StructValue
 from iscsitgt_spt.spec._frozen import frozen
 from iscsitgt_spt.spec.arguments import buffer_argument
@@ -26,7 +32,7 @@ from iscsitgt_spt.spec.errors import ParseError, count_of
 from iscsitgt_spt.spec.layout import CStruct, Layout, Member
 from iscsitgt_spt.spec.profiles import Profile
 
-__all__ = ["MemberCut", "PartialValue", "decode_partial", "member_cut"]
+__all__ = ["MemberCut", "PartialValue", "decode_partial", "member_cut", "whole_members_text"]
 
 
 class MemberCut(ParseError, LookupError):
@@ -122,6 +128,75 @@ def _whole_json(value: StructValue, base: int, available: int) -> dict[str, Any]
             assert isinstance(inner, StructValue)
             out[member.name] = _whole_json(inner, start, available)
     return out
+
+
+def whole_members_text(layout: Layout, data: bytes) -> str:
+    """The compact JSON text of ``PartialValue(layout, data, ...).to_json()`` (``data``
+    shorter than ``layout.size``), as a capture's line writes a request cut short.
+
+    Which members a cut buffer holds whole depends only on where it ends among the members'
+    ends (and the nested structures' starts): one stretch of lengths (:func:`_stretch`)
+    writes the same members.  Once a stretch of a layout has come :data:`AFTER` times its
+    text is written by a ``%`` template made for it from the layout's fast codec (the
+    whole value's template, its cut members left out, :func:`json_template_whole`), from
+    the bytes padded as :class:`PartialValue` decodes them; before, and for anything the
+    template cannot take, through the value (the oracle)."""
+    stretch = _stretch(layout, len(data))
+    key = (id(layout), stretch)
+    found = _WHOLE_TEXTS.get(key)
+    writer = found[1] if found is not None and found[0] is layout else 0
+    if type(writer) is int:  # a sighting counted; the template made at the AFTER-th
+        if found is None and len(_WHOLE_TEXTS) >= _WHOLE_TEXTS_BOUND:
+            _WHOLE_TEXTS.clear()
+        seen = writer + 1
+        writer = _whole_writer(layout, len(data)) if seen >= AFTER else seen
+        _WHOLE_TEXTS[key] = (layout, writer)
+    padded = data + bytes(layout.size - len(data))
+    if type(writer) is not int:
+        try:
+            return writer(padded)  # type: ignore[operator]
+        except Exception:  # (an item the template cannot take: the value's own way)
+            pass
+    return compact_dumps(_whole_json(fast_decode(layout, padded), 0, len(data)))
+
+
+#: Sightings of a stretch before its template is made (compiling one costs about a
+#: millisecond; a stretch seen once, a made-up capture's, never pays it).
+AFTER = 2
+
+
+def _stretch(layout: Layout, available: int) -> int:
+    """Which stretch of lengths ``available`` is in: lengths of one stretch hold the same
+    members whole (every leaf member ends, every nested structure starts, on the same side
+    of them)."""
+    bounds = _BOUNDS.get(id(layout))
+    if bounds is None or bounds[0] is not layout:
+        ends = {m.end if m.kind != "struct" else m.offset + 1 for m in layout.walk()}
+        bounds = _BOUNDS[id(layout)] = (layout, sorted(ends))
+    return bisect_right(bounds[1], available)
+
+
+def _whole_writer(layout: Layout, available: int) -> Callable[[bytes], str]:
+    """The text of the whole members of a buffer of ``available`` bytes of ``layout``
+    (and of any length in its stretch), from the bytes padded to the structure's size."""
+    codec = compiled(layout)
+    template, args = json_template_whole(codec.schema, iter(codec.items), available)
+    slots = ", ".join(f"f{i}" for i in range(len(codec.struct.unpack(bytes(layout.size)))))
+    source = (f"def whole(data):\n    {slots}, = unpack(data)\n"
+              f"    return {template!r} % ({''.join(arg + ', ' for arg in args)})\n")
+    namespace: dict[str, Any] = dict(TEMPLATE_GLOBALS, wchar=wchar_from_bytes,
+                                     unpack=codec.struct.unpack)
+    exec(compile(source, f"<whole {layout.name} {layout.profile} {available}>", "exec"),
+         namespace)
+    writer: Callable[[bytes], str] = namespace["whole"]
+    return writer
+
+
+# Keyed by id(): a Layout's own hash walks its member tree; each entry holds its layout.
+# Bounded: a layout has a stretch per member at most, a capture a few dozen layouts.
+_WHOLE_TEXTS: dict[tuple[int, int], tuple[Layout, Callable[[bytes], str] | int]] = {}
+_WHOLE_TEXTS_BOUND = 4096
+_BOUNDS: dict[int, tuple[Layout, list[int]]] = {}
 
 
 def decode_partial(

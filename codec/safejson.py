@@ -162,12 +162,18 @@ _CONTAINERS = (dict, list)
 _CONTAINER_TYPES = frozenset(_CONTAINERS)
 
 
+def _flat(value: Any, limit: int) -> bool:
+    """Whether ``value``, an object or array, holds no object or array (so nests 1 deep)
+    and the bound allows that: told at C speed."""
+    children = value.values() if type(value) is dict else value
+    return limit >= 1 and _CONTAINER_TYPES.isdisjoint(map(type, children))
+
+
 def _deeper_than(value: Any, limit: int) -> bool:
     """Whether arrays and objects nest more than ``limit`` deep in ``value`` (the outermost
     is level 1), walked without recursion."""
-    children = value.values() if type(value) is dict else value
-    if limit >= 1 and _CONTAINER_TYPES.isdisjoint(map(type, children)):
-        return False  # (a capture line: one object of numbers and strings, told at C speed)
+    if _flat(value, limit):
+        return False  # (a capture line: one object of numbers and strings)
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
@@ -252,9 +258,11 @@ def read_json(
     except (json.JSONDecodeError, _Rejected, RecursionError) as exc:
         _refuse_deep(text, max_depth, raw, error, source)
         raise _parse_error(exc, text, raw, error, source) from None
-    # (the walk only when the text holds more brackets than the bound: see _brackets)
-    if type(value) in _CONTAINERS and _brackets(text) > max_depth and \
-            _deeper_than(value, max_depth):
+    # (the walk only when the value holds a container and the text more brackets than the
+    # bound: see _flat and _brackets; a capture line is one flat object, told before its
+    # kilobytes of hex are counted)
+    if type(value) in _CONTAINERS and not _flat(value, max_depth) and \
+            _brackets(text) > max_depth and _deeper_than(value, max_depth):
         _refuse_deep(text, max_depth, raw, error, source)
     # A lone surrogate comes from a ``\\uXXXX`` escape or from a surrogate code point in
     # ``str`` input: ASCII text with no backslash-u in it holds neither, and is not walked

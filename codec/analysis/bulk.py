@@ -55,9 +55,9 @@ from iscsitgt_spt.codec.dispatch import (
     identify_reads,
     truncated_json,
 )
-from iscsitgt_spt.codec.fast import FastCodec, compiled, fast_decode, text_pieces
+from iscsitgt_spt.codec.fast import FastCodec, compiled, text_pieces
 from iscsitgt_spt.codec.jsonform import compact_dumps
-from iscsitgt_spt.codec.partial import PartialValue
+from iscsitgt_spt.codec.partial import whole_members_text
 from iscsitgt_spt.spec.errors import ParseError, SptError
 from iscsitgt_spt.spec.layout import Layout
 from iscsitgt_spt.spec.passthrough import SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY
@@ -191,9 +191,8 @@ def _cut_line(
     findings: tuple[Finding, ...] = ()
     if diagnostics:
         findings = tuple(lint_cut(layout, data, error, output=False))
-    padded = fast_decode(layout, data + bytes(layout.size - len(data)))
     hex_text = data.hex()
-    parts += (compact_dumps(PartialValue(layout, data, padded).to_json()), ',"hex":"',
+    parts += (whole_members_text(layout, data), ',"hex":"',
               hex_text, text, hex_text, '","findings":', findings_text(findings), "}}")
     return "".join(parts), findings, True
 
@@ -202,11 +201,10 @@ def _cut_answer(layout: Layout, profile: Profile, ioctl: int | None, out: bytes)
     """The ``output`` member of an answer shorter than the request's structure (no lint
     pass): its whole members, where it ends, its bytes, as the general path writes them."""
     text = out.hex()
-    padded = fast_decode(layout, out + bytes(layout.size - len(out)))
     return (',"output":{"document":'
             + document_head_text(layout.name, profile, len(out), ioctl)
             + _truncated_text(layout, len(out))
-            + compact_dumps(PartialValue(layout, out, padded).to_json())
+            + whole_members_text(layout, out)
             + ',"hex":"' + text + _cut_text(size_error(layout, len(out))) + text
             + '","findings":[]}')
 

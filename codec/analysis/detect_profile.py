@@ -317,11 +317,17 @@ _SPOTS: dict[str, Callable[[bytes], bytes]] = {}
 #: the shapes' memo holds only guesses that rest on which profiles each member matches.
 _VALUED: dict[tuple[object, ...], ProfileGuess] = {}
 _VALUED_BOUND = 256
+#: Per shape and pattern of hits, the first guess weighed for it that shows values, its
+#: structure, and where in its evidence each member matching no profile has its line and
+#: how that line is written (see :func:`_valued_anew` and :func:`_line_maker`).
+_PATTERNS: dict[tuple[object, ...], tuple[
+    ProfileGuess, str, list[tuple[str, int, tuple[int, int, str, str] | None]]]] = {}
 
 
 def _clear_memo() -> None:
     _MEMO.clear()
     _VALUED.clear()
+    _PATTERNS.clear()
     _STORED[0] = 0
 
 
@@ -416,9 +422,87 @@ def _valued_guess(
     if found is None:
         if len(_VALUED) >= _VALUED_BOUND:
             _VALUED.clear()
-        found = _VALUED[key, votes] = weigh_evidence(
-            data, ioctl=ioctl, name=name, abi=abi, cookie=cookie, stated_by=stated_by)
+        found = _VALUED[key, votes] = _valued_anew(data, key, votes, ioctl, name, abi,
+                                                   cookie, stated_by)
     return found
+
+
+def _valued_anew(
+    data: Buffer | LongBuffer, key: tuple[object, ...], votes: tuple[object, ...],
+    ioctl: int | None, name: str | None, abi: str | None, cookie: str | None,
+    stated_by: str | None,
+) -> ProfileGuess:
+    """A guess showing values no other buffer showed.  Which profiles every member matches
+    (the pattern of hits ``votes`` holds, with the length) decides all of the guess but
+    the lines of the members matching none, and their lines show only what they read
+    (:func:`_member_evidence`): the guess weighed first for the shape and the pattern
+    (:data:`_PATTERNS`) is taken with those lines read from these bytes."""
+    raw, pattern = leading(data), (key, votes[:3])
+    allowed = [p for p in PROFILES
+               if (abi is None or p.abi == abi) and (cookie is None or p.cookie == cookie)]
+    found = _PATTERNS.get(pattern)
+    if found is not None:
+        first, chosen, places = found
+        evidence = list(first.evidence)
+        for path, at, maker in places:  # (the others' lines are the pattern's)
+            if maker is not None:  # the member read at one offset: its value put in
+                start, end, head, tail = maker
+                evidence[at] = head + str(int.from_bytes(raw[start:end], "little")) + tail
+                continue
+            line = _member_evidence(chosen, path, raw, allowed)
+            if line is None or line[0] is not None:  # pragma: no cover - hits decide it
+                break
+            evidence[at] = line[1]
+        else:
+            return ProfileGuess(profile=first.profile, candidates=first.candidates,
+                                evidence=evidence, ambiguous=first.ambiguous,
+                                reason=first.reason, name=first.name,
+                                truncated=first.truncated)
+    guess = weigh_evidence(data, ioctl=ioctl, name=name, abi=abi, cookie=cookie,
+                           stated_by=stated_by)
+    if found is None and guess.name is not None:
+        lines = _valued_lines(guess.name, raw, allowed)
+        if lines and all(guess.evidence.count(line) == 1 for _, line in lines):
+            if len(_PATTERNS) >= _VALUED_BOUND:
+                _PATTERNS.clear()
+            _PATTERNS[pattern] = (guess, guess.name, [
+                (path, guess.evidence.index(line),
+                 _line_maker(guess.name, path, raw, allowed, line)) for path, line in lines])
+    return guess
+
+
+def _line_maker(
+    chosen: str, path: str, raw: bytes, allowed: list[Profile], line: str,
+) -> tuple[int, int, str, str] | None:
+    """How the line of a member matching no profile considered is written for any buffer
+    of its pattern, when every profile considered reads it at one offset: its span, and the
+    line's text before and after the value (the label, and what it was expected to hold);
+    ``None`` otherwise, or when ``line``, this buffer's, is not written so (the caller
+    then has :func:`_member_evidence` write each)."""
+    spans = {(start, end) for p, start, end, _ in _fact(("places", chosen, path),
+                                                       lambda: _places(chosen, path))
+             if p in allowed and end <= len(raw)}
+    if len(spans) != 1:
+        return None
+    ((start, end),) = spans
+    label = _fact(("label", chosen, path, allowed[0]),
+                  lambda: _label(get_layout(chosen, allowed[0]), path))
+    head = f"{label} = "
+    shown = head + str(int.from_bytes(raw[start:end], "little"))
+    if not line.startswith(shown) or line[len(shown):len(shown) + 1] != ":":
+        return None
+    return start, end, head, line[len(shown):]
+
+
+def _valued_lines(chosen: str, raw: bytes, allowed: list[Profile]) -> list[tuple[str, str]]:
+    """The evidence line of each self-describing member matching no profile in ``allowed``
+    (the lines that show a value read), by its path."""
+    lines = []
+    for path in _varying_members(chosen, allowed):
+        found = _member_evidence(chosen, path, raw, allowed)
+        if found is not None and found[0] is None:
+            lines.append((path, found[1]))
+    return lines
 
 
 def _remember(key: tuple[object, ...], shape: _Shape, spots: object, guess: ProfileGuess) -> None:

@@ -558,7 +558,7 @@ def lint_cut(
     if generated:
         findings: list[Finding] = generated(padded, b"", None, available, expect_session,
                                             output, available)
-        findings.append(_parse_finding(error, "truncated"))
+        findings.append(_truncated_finding(error))
         findings.sort(key=_in_byte_order)
         return findings
     return lint_cut_interpreted(layout, data, error, expect_session=expect_session,
@@ -583,6 +583,22 @@ def lint_cut_interpreted(
     findings.append(_parse_finding(error, "truncated"))
     findings.sort(key=_in_byte_order)
     return findings
+
+
+def _truncated_finding(error: ParseError) -> Finding:
+    """``_parse_finding(error, "truncated")``, worked out once per error: a capture's
+    records of one shape share their size error (the bulk line's shape holds it), and a
+    finding, like the error it is read from, is never changed."""
+    found = _TRUNCATED.get(id(error))
+    if found is None or found[0] is not error:
+        if len(_TRUNCATED) >= 512:
+            _TRUNCATED.clear()
+        found = _TRUNCATED[id(error)] = (error, _parse_finding(error, "truncated"))
+    return found[1]
+
+
+# Keyed by id(): each entry holds its error, so the id is not reused while it is here.
+_TRUNCATED: dict[int, tuple[ParseError, Finding]] = {}
 
 
 class _Stop(MemberCut):

@@ -379,12 +379,12 @@ def _jsonable(value: object) -> Any:
 
 def findings_text(findings: tuple[Finding, ...]) -> str:
     """A buffer's ``findings`` as compact JSON text, through the encoder when one is not of
-    the usual types.  A finding's text up to its message (severity, code, path, offset: what
-    its rule and the record's shape decide) is written once per such head
-    (:data:`_FINDING_HEADS`); only the message, the varying part, is encoded per finding."""
+    the usual types.  A finding's text is written once per finding met (:data:`_FINDING_TEXTS`),
+    its text up to its message (severity, code, path, offset: what its rule and the record's
+    shape decide) once per such head (:data:`_FINDING_HEADS`)."""
     if not findings:
         return "[]"
-    heads = _FINDING_HEADS
+    texts = _FINDING_TEXTS
     parts: list[str] = []
     for f in findings:
         severity, code, path, offset, message = (f.severity, f.code, f.path, f.offset,
@@ -393,16 +393,30 @@ def findings_text(findings: tuple[Finding, ...]) -> str:
                 or type(offset) is not int or type(message) is not str):
             return compact_dumps([_finding_json(f) for f in findings])
         # (exact str and int: equal keys are equal texts, never 1 for True or 1.0)
-        key = (severity, code, path, offset)
-        head = heads.get(key)
-        if head is None:
-            if len(heads) >= _FINDING_HEADS_BOUND:
-                heads.clear()
-            head = heads[key] = ('{"severity":' + _string_text(severity) + ',"code":'
-                                 + _string_text(code) + ',"path":' + _string_text(path)
-                                 + ',"offset":' + str(offset) + ',"message":')
-        parts.append(head + _string_text(message) + "}")
+        key = (severity, code, path, offset, message)
+        text = texts.get(key)
+        if text is None:  # (most findings of a capture come again word for word)
+            text = _finding_text(severity, code, path, offset, message)
+            if len(message) <= _FINDING_TEXT_LONGEST:
+                if len(texts) >= _FINDING_TEXTS_BOUND:
+                    texts.clear()
+                texts[key] = text
+        parts.append(text)
     return "[" + ",".join(parts) + "]"
+
+
+def _finding_text(severity: str, code: str, path: str, offset: int, message: str) -> str:
+    """A finding's JSON text, its head (what its rule and the record's shape decide) made
+    once per head."""
+    key = (severity, code, path, offset)
+    head = _FINDING_HEADS.get(key)
+    if head is None:
+        if len(_FINDING_HEADS) >= _FINDING_HEADS_BOUND:
+            _FINDING_HEADS.clear()
+        head = _FINDING_HEADS[key] = (
+            '{"severity":' + _string_text(severity) + ',"code":' + _string_text(code)
+            + ',"path":' + _string_text(path) + ',"offset":' + str(offset) + ',"message":')
+    return head + _string_text(message) + "}"
 
 
 #: A finding's JSON text up to its message, by (severity, code, path, offset).  A rule
@@ -410,6 +424,12 @@ def findings_text(findings: tuple[Finding, ...]) -> str:
 #: the bound holds memory flat whatever a caller's findings hold.
 _FINDING_HEADS: dict[tuple[str, str, str, int], str] = {}
 _FINDING_HEADS_BOUND = 1024
+#: A finding's whole JSON text, by its five fields: a fuzz corpus's findings are four fifths
+#: repeats (a member's value and its message recur).  Bounded, and only messages of at most
+#: :data:`_FINDING_TEXT_LONGEST` characters kept (a few MiB at most, whatever the findings).
+_FINDING_TEXTS: dict[tuple[str, str, str, int, str], str] = {}
+_FINDING_TEXTS_BOUND = 4096
+_FINDING_TEXT_LONGEST = 256
 
 
 def _finding_json(f: Finding) -> dict[str, Any]:
