@@ -20,7 +20,6 @@ import dataclasses
 import io
 import itertools
 import os
-import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
@@ -33,7 +32,7 @@ from iscsitgt_spt.cli._common import (
     parse_int,
     structure_name,
 )
-from iscsitgt_spt.cli._input import open_source, read_head, read_some
+from iscsitgt_spt.cli._input import open_source, read_head, read_some, regular_file
 from iscsitgt_spt.cli._jobs import jobs_option
 from iscsitgt_spt.cli._long_input import print_json_with_hex, read_long_raw
 from iscsitgt_spt.cli._terminal import (
@@ -307,7 +306,7 @@ def _byte_file(head: bytes, stream: BinaryIO, limit: int) -> Any:
     (:mod:`iscsitgt_spt.cli._plain_parts`): (the stream, the offset of its text, the lines
     from a byte offset (a line's start) numbered from a line number); ``None`` for another
     input."""
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or not _regular(stream):
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or not regular_file(stream):
         return None
     bound = text_line_bound(limit)
 
@@ -316,13 +315,6 @@ def _byte_file(head: bytes, stream: BinaryIO, limit: int) -> Any:
         return _text_lines(read_some(stream, _HEAD), stream, bound, first_line)
 
     return stream, len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0, lines_from
-
-
-def _regular(stream: BinaryIO) -> bool:
-    try:
-        return stream.seekable() and stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
-    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
-        return False
 
 
 def _raising(error: SptError) -> Iterator[str]:
