@@ -3,7 +3,7 @@
 The main process of ``--jobs N`` is the one reader and the one writer; whatever it does per
 line, the workers wait for.  Cut from lines (``line_parts`` in
 :mod:`iscsitgt_spt.cli._many`), a part costs it the text's decoding, an object and a look
-per line, and the part's pickling (about 0.8 µs a line, a tenth of the work of the pool).
+per line (0.7-0.8 µs a line in all), and the part's pickling and piping.
 Here it reads the file into one buffer, a window of
 :data:`~iscsitgt_spt.cli._jobs.CHUNK_BYTES` at a time, and finds the line breaks of at most
 :data:`~iscsitgt_spt.cli._jobs.CHUNK_RECORDS` lines with one C search each (no object, no
