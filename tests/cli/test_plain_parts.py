@@ -58,16 +58,32 @@ def test_a_plain_file_is_cut_from_bytes_not_lines(tmp_path, small_parts, monkeyp
     assert out.count("\n") == len(_RECORDS) * 6 and status == 1  # (the demo's broken record)
 
 
-@pytest.mark.parametrize("at", [0, 1, 7, 13, 29])
-@pytest.mark.parametrize("odd", [b"# a comment\n", b"\n", b"  \n", b"\x0b", "\u2028".encode(),
-                                 b"\r", b"\xff\xfe", b" "])
-def test_what_is_not_plain_is_read_as_lines(tmp_path, small_parts, at, odd) -> None:  # type: ignore[no-untyped-def]
-    # Inside a record (a line of its own when it ends with a line break), at the start of a
-    # part, in the middle of one, near the end.
+_CASES = [
+    # inside a record: a line break there splits it (a line that does not start with "{")
+    *[("inside", odd) for odd in (b"# a comment\n", b"\n", b"  \n", b"\x0b", "\u2028".encode(),
+                                  b"\r", b"\xff\xfe", b" ")],
+    # before a record: a comment, blank or whitespace line of its own
+    *[("before", odd) for odd in (b"# a comment\n", b"\n", b"  \n", b"\x0b")],
+    # instead of the line break before a record: a line break \n is not
+    *[("instead", odd) for odd in (b"\x0b", b"\x1c", "\u2028".encode(), "\x85".encode(), b"\r")],
+]
+
+
+@pytest.mark.parametrize("at", [7, 13])
+@pytest.mark.parametrize(("where", "odd"), _CASES)
+def test_what_is_not_plain_is_read_as_lines(tmp_path, small_parts, at, where, odd) -> None:  # type: ignore[no-untyped-def]
+    # Parts of 5 lines: record 7 is inside the second part, 13 inside the third; parts come
+    # after it (a miscounted part would shift their record and line numbers).
     records = _RECORDS * 5
     path = tmp_path / "capture.jsonl"
     line = records[at]
-    path.write_bytes(b"".join([*records[:at], line[:9] + odd + line[9:], *records[at + 1:]]))
+    if where == "inside":
+        records[at] = line[:9] + odd + line[9:]
+    elif where == "before":
+        records[at] = odd + line
+    else:
+        records[at - 1] = records[at - 1][:-1] + odd
+    path.write_bytes(b"".join(records))
     _same_as_one_process(str(path))
 
 
