@@ -27,7 +27,10 @@ from iscsitgt_spt.cli._output import one_line
 from iscsitgt_spt.spec._frozen import frozen
 from iscsitgt_spt.spec.errors import InputFormatError, SptError
 
-__all__ = ["Source", "open_source", "read_bounded", "read_bounded_path", "read_head", "read_some"]
+__all__ = [
+    "Source", "open_source", "read_bounded", "read_bounded_path", "read_head", "read_some",
+    "regular_file",
+]
 
 
 @frozen
@@ -46,6 +49,15 @@ def _regular(stream: BinaryIO) -> os.stat_result | None:
     except (OSError, ValueError, AttributeError):
         return None
     return info if stat.S_ISREG(info.st_mode) else None
+
+
+def regular_file(stream: BinaryIO) -> bool:
+    """Whether ``stream`` is a regular file that can be read again from any offset (``decode
+    --jobs`` cuts a JSON-Lines capture from its bytes: :mod:`iscsitgt_spt.cli._plain_parts`)."""
+    try:
+        return _regular(stream) is not None and stream.seekable()
+    except (OSError, ValueError):
+        return False
 
 
 def _refuse_own_output(info: os.stat_result | None, name: str) -> None:

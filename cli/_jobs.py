@@ -28,7 +28,8 @@ if TYPE_CHECKING:  # the process pool is imported only when --jobs asks for work
     from concurrent.futures import Future
 
 __all__ = [
-    "CHUNK_BYTES", "CHUNK_RECORDS", "SLOT_BYTES", "Barrier", "Dealer", "Texts", "WorkerLost",
+    "CHUNK_BYTES", "CHUNK_RECORDS", "SLOT_BYTES", "Barrier", "Carried", "Dealer", "Texts",
+    "WorkerLost",
     "available_cores", "chunked", "jobs_option", "keyed_map", "ordered_output",
 ]
 
@@ -121,6 +122,18 @@ def _context() -> Any:
 #: call, once they are, for what else the part tells (its counts).
 Texts = tuple[Iterable[str], Callable[[], R]]
 
+class Carried(NamedTuple):
+    """A part whose input is bytes (at most :data:`CHUNK_BYTES`) that :func:`ordered_output`
+    carries to the worker in the part's shared slot (copied in by this process, as they
+    are: never pickled nor piped), and ``meta``, what else the work needs (pickled).  The
+    work gets ``Carried(meta, data)``, ``data`` a bytes-like view of the slot that it must
+    be done with when it returns (its output is then written over it): a work decodes it
+    at once, and makes its output from what it decoded."""
+
+    meta: Any
+    data: Any
+
+
 # The output slots of this worker process (shared memory made by the parent before the fork).
 _slots: list[Any] = []
 
@@ -135,9 +148,15 @@ def _into_slot(
     encoding: str, errors: str,
 ) -> tuple[int, bytes | None, R]:
     """In a worker: the part's output encoded into its shared slot, record by record (no
-    text of the whole part is made, sent or copied), what does not fit returned as bytes."""
-    texts, told = work(part, extra)
+    text of the whole part is made, sent or copied), what does not fit returned as bytes.
+    A :class:`Carried` part whose ``data`` is a length has its bytes in the slot."""
     memory: Any = _slots[slot] if slot is not None else b""
+    if isinstance(part, Carried) and isinstance(part.data, int):
+        with memoryview(memory)[:part.data] as carried:
+            given: Any = Carried(part.meta, carried)
+            texts, told = work(given, extra)
+    else:
+        texts, told = work(part, extra)
     used = 0
     spill: list[bytes] = []
     for text in texts:
@@ -159,6 +178,7 @@ def ordered_output(
     input order, on ``jobs`` processes: ``(pieces, told)``, the pieces being the part's
     texts encoded (``encoding``, ``errors``) as bytes-like objects valid until the next
     part is asked for, ``told`` what the part's work tells once its texts are used up.
+    A part may be :class:`Carried`: its input bytes then travel in the part's slot too.
 
     At most ``2 * jobs`` parts are in flight.  Where processes fork, each in-flight part has
     a slot of :data:`SLOT_BYTES` of shared memory that its worker writes the encoded text
@@ -188,9 +208,11 @@ def ordered_output(
             if not free:
                 yield from _finished(pending, slots, free)
             slot = free.pop()
-            pending.append((slot, pool.submit(_into_slot, work, slot, part, extra, encoding,
+            sent: Any = (_carry(part, slots[slot]) if slot is not None
+                         and isinstance(part, Carried) else part)
+            pending.append((slot, pool.submit(_into_slot, work, slot, sent, extra, encoding,
                                               errors)))
-            del part
+            del part, sent
         while pending:
             yield from _finished(pending, slots, free)
     except BrokenProcessPool:
@@ -201,6 +223,15 @@ def ordered_output(
         pool.shutdown(wait=True, cancel_futures=True)
         for memory in slots:
             memory.close()
+
+
+def _carry(part: Carried, memory: Any) -> Carried:
+    """The part with its bytes copied into its slot (what is sent: their length)."""
+    size = len(part.data)
+    if size > len(memory):  # (not a part of CHUNK_BYTES: sent as it is)
+        return part
+    memory[:size] = part.data
+    return Carried(part.meta, size)
 
 
 def _finished(

@@ -26,17 +26,26 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Generator, Iterable, Iterator
+from typing import Any, BinaryIO
 
-from iscsitgt_spt.cli._jobs import CHUNK_BYTES, CHUNK_RECORDS, Texts, chunked, ordered_output
+from iscsitgt_spt.cli._jobs import (
+    CHUNK_BYTES,
+    CHUNK_RECORDS,
+    Carried,
+    Texts,
+    chunked,
+    ordered_output,
+)
 from iscsitgt_spt.cli._output import stdout_bytes
+from iscsitgt_spt.cli._plain_parts import NotPlain, plain_lines, plain_parts
 from iscsitgt_spt.cli._progress import Progress
 from iscsitgt_spt.cli._terminal import wrap_prose
 from iscsitgt_spt.cli._verdict import Verdict
 from iscsitgt_spt.codec.analysis.bulk import bulk_line
 from iscsitgt_spt.codec.analysis.report import report_record
 from iscsitgt_spt.codec.analysis.stream import read_ahead
+from iscsitgt_spt.codec.bounded import text_line_bound
 from iscsitgt_spt.codec.capture.records import RawRecord, bound_records, iter_jsonl
 from iscsitgt_spt.spec.errors import SptError
 
@@ -54,12 +63,35 @@ Counts = tuple[int, int, int]
 
 class JsonLines(Iterator[RawRecord]):
     """The lines of a JSON-Lines capture: its records when iterated (by one process), or cut
-    into parts for workers (:func:`line_parts`)."""
+    into parts for workers (:meth:`parts`).  ``file``, for a regular UTF-8 file: (its
+    stream, the offset of its text, its lines from a byte offset numbered from a line
+    number), its parts then cut from its bytes where they can be."""
 
-    def __init__(self, lines: Iterator[str], limit: int) -> None:
+    def __init__(self, lines: Iterator[str], limit: int,
+                 file: tuple[BinaryIO, int, Callable[[int, int], Iterator[str]]] | None = None,
+                 ) -> None:
         self.lines = lines
         self.limit = limit
+        self.file = file
         self._records: Iterator[RawRecord] | None = None
+
+    def parts(self, stopped: list[SptError]) -> Generator[Carried | LinePart, None, None]:
+        """The capture cut into parts for workers: from the file's bytes while they can be
+        (:mod:`iscsitgt_spt.cli._plain_parts`), then from its lines (:func:`line_parts`)."""
+        if self.file is None:
+            yield from line_parts(self.lines, stopped)
+            return
+        stream, start, _ = self.file
+        rest: list[int] = []
+        yield from plain_parts(stream, start, text_line_bound(self.limit), rest)
+        if rest:
+            yield from self.lines_at(NotPlain(*rest), stopped)
+
+    def lines_at(self, where: NotPlain, stopped: list[SptError]) -> Iterator[LinePart]:
+        """The parts cut from lines from where those cut from bytes stopped."""
+        assert self.file is not None
+        lines = self.file[2](where.offset, where.line)
+        return line_parts(lines, stopped, where.line, where.index)
 
     def __next__(self) -> RawRecord:
         if self._records is None:
@@ -87,15 +119,8 @@ def emit_many(
                 sys.stdout.write(text)
                 progress.update(verdict.records, position() if position is not None else None)
             return
-        work: Callable[[Any, Any], Texts[Counts]] = _records_texts
-        parts: Iterable[Any] = chunked(records, _record_bytes)
-        extra: Any = options
-        if isinstance(records, JsonLines):
-            work, parts = _lines_texts, line_parts(records.lines, stopped)
-            extra = (options, records.limit)
         encoding, errors, write = stdout_bytes()
-        for pieces, counts in ordered_output(work, parts, jobs, extra=extra, encoding=encoding,
-                                             errors=errors):
+        for pieces, counts in _outputs(records, options, jobs, stopped, encoding, errors):
             for piece in pieces:
                 write(piece)
             verdict.add_counts(counts)
@@ -104,6 +129,26 @@ def emit_many(
         progress.close()
     if stopped:
         raise stopped[0]  # what one process raises there, after the same records
+
+
+def _outputs(
+    records: Iterator[RawRecord], options: argparse.Namespace, jobs: int,
+    stopped: list[SptError], encoding: str, errors: str,
+) -> Iterator[tuple[list[Any], Counts]]:
+    """The output pieces of each part of ``records`` on ``jobs`` workers, and its counts."""
+    if not isinstance(records, JsonLines):
+        yield from ordered_output(_records_texts, chunked(records, _record_bytes), jobs,
+                                  extra=options, encoding=encoding, errors=errors)
+        return
+    extra = (options, records.limit)
+    parts = records.parts(stopped)
+    try:
+        yield from ordered_output(_part_texts, parts, jobs, extra=extra, encoding=encoding,
+                                  errors=errors)
+    except NotPlain as where:  # (every part before it written): the lines go on from it
+        parts.close()
+        yield from ordered_output(_part_texts, records.lines_at(where, stopped), jobs,
+                                  extra=extra, encoding=encoding, errors=errors)
 
 
 def _is_record(line: str) -> bool:
@@ -115,7 +160,8 @@ def _is_record(line: str) -> bool:
     return bool(stripped) and stripped[0] != "#"
 
 
-def line_parts(lines: Iterator[str], stopped: list[SptError]) -> Iterator[LinePart]:
+def line_parts(lines: Iterator[str], stopped: list[SptError], first_line: int = 1,
+               first_index: int = 0) -> Iterator[LinePart]:
     """The lines cut into parts of :data:`~iscsitgt_spt.cli._jobs.CHUNK_RECORDS` records or
     about :data:`~iscsitgt_spt.cli._jobs.CHUNK_BYTES` characters, each ending with a record's
     line.
@@ -125,12 +171,12 @@ def line_parts(lines: Iterator[str], stopped: list[SptError]) -> Iterator[LinePa
     so that the lines after the last record join the part that holds it.  When reading stops
     with an error (a line too long), the error goes into ``stopped`` and the last record read
     is left out of the output, as with one process, whose reader holds each record until the
-    next line is read.
+    next line is read.  ``first_line`` and ``first_index``: the number of the first line and
+    the index of the first record (where the lines take over from parts cut from bytes).
     """
     held: LinePart | None = None
     part: list[str] = []
-    first_line, first_index = 1, 0
-    lineno = size = records = 0
+    lineno, size, records = first_line - 1, 0, 0
     try:
         for line in lines:
             lineno += 1
@@ -160,6 +206,15 @@ def _last_parts(held: LinePart | None, rest: LinePart, records: int) -> Iterator
         yield rest
     else:
         yield (held[0], held[1], held[2] + rest[2], rest[3])
+
+
+def _part_texts(part: Carried | LinePart, extra: tuple[argparse.Namespace, int],
+                ) -> Texts[Counts]:
+    """A worker's output for a part of a JSON-Lines capture, cut from bytes or lines."""
+    if isinstance(part, Carried):
+        _, first_line, first_index, _ = part.meta
+        return _lines_texts((first_line, first_index, plain_lines(part), False), extra)
+    return _lines_texts(part, extra)
 
 
 def _lines_texts(part: LinePart, extra: tuple[argparse.Namespace, int]) -> Texts[Counts]:

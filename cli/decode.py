@@ -32,7 +32,7 @@ from iscsitgt_spt.cli._common import (
     parse_int,
     structure_name,
 )
-from iscsitgt_spt.cli._input import open_source, read_head, read_some
+from iscsitgt_spt.cli._input import open_source, read_head, read_some, regular_file
 from iscsitgt_spt.cli._jobs import jobs_option
 from iscsitgt_spt.cli._long_input import print_json_with_hex, read_long_raw
 from iscsitgt_spt.cli._terminal import (
@@ -140,9 +140,10 @@ def _record_size(text: str) -> int:
 
 
 # -- reading --------------------------------------------------------------------------------
-def _text_lines(head: bytes, stream: BinaryIO, bound: int) -> Iterator[str]:
+def _text_lines(head: bytes, stream: BinaryIO, bound: int, first_line: int = 1) -> Iterator[str]:
     """Lines of a text stream (UTF-8, or UTF-16 after its BOM, as PowerShell 5.1 saves)
-    whose first bytes were already read for detection.
+    whose first bytes were already read for detection (the first of them line
+    ``first_line`` of the input).
 
     No line is held past ``bound`` characters: a longer one ends the input with one error
     naming it (an endless line from ``/dev/zero`` or a pipe included).  Each read takes what
@@ -154,7 +155,7 @@ def _text_lines(head: bytes, stream: BinaryIO, bound: int) -> Iterator[str]:
     # The start of a line that has not ended yet, in pieces: a line of many chunks (a JSON
     # array export on one line) is joined once, not re-copied and re-split per chunk.
     pending: list[str] = []
-    held = lineno = 0  # characters in ``pending``; lines given so far
+    held, lineno = 0, first_line - 1  # characters in ``pending``; lines given so far
     chunk = head
     carried = ""  # a "\r" that ended a read: the "\n" of its "\r\n" may come in the next
     while True:
@@ -174,12 +175,14 @@ def _text_lines(head: bytes, stream: BinaryIO, bound: int) -> Iterator[str]:
             if tail is not None:
                 pending.append(tail)
                 held += len(tail)
-                if held > bound:
-                    raise line_too_long(lineno + len(lines) + 1, bound, bound, "input")
             lineno += len(lines)
             lines.reverse()
             while lines:  # a line taken is not held here: a long one is the reader's alone
                 yield lines.pop()
+            # (after the whole lines before it: which lines come before the error does not
+            # depend on where a read happened to end)
+            if held > bound:
+                raise line_too_long(lineno + 1, bound, bound, "input")
         if not chunk:
             break
         chunk = read_some(stream, 1 << 20)
@@ -273,7 +276,13 @@ def _open_text(
     lines = _text_lines(head, stream, text_line_bound(limit))
     # With workers, the lines format detection reads are kept: a JSON-Lines capture is then
     # handed over as its lines (cli/_many.py cuts them into parts for the workers).
-    sniffed = list(itertools.islice(lines, SNIFF_LINES)) if jobs > 1 else []
+    sniffed: list[str] = []
+    if jobs > 1:
+        try:
+            for line in itertools.islice(lines, SNIFF_LINES):
+                sniffed.append(line)
+        except SptError as exc:  # (met where one reader meets it: after the lines before it)
+            lines = _raising(exc)
     name, records = open_capture_lines(itertools.chain(sniffed, lines) if sniffed else lines,
                                        None if fmt == "auto" else fmt, limit,
                                        detected=detected if fmt == "auto" else None)
@@ -281,7 +290,8 @@ def _open_text(
         if name == "jsonl" and jobs > 1:
             from iscsitgt_spt.cli._many import JsonLines
 
-            return name, JsonLines(itertools.chain(_handed_over(sniffed), lines), limit), True
+            return name, JsonLines(itertools.chain(_handed_over(sniffed), lines), limit,
+                                   _byte_file(head, stream, limit)), True
         return name, records, True
     first = list(itertools.islice(records, 2))
     if not first:
@@ -289,6 +299,27 @@ def _open_text(
     if len(first) == 1 and first[0].error is not None:
         raise InputFormatError(str(first[0].error), path="input")
     return name, itertools.chain(first, records), len(first) > 1
+
+
+def _byte_file(head: bytes, stream: BinaryIO, limit: int) -> Any:
+    """A regular UTF-8 file, which ``--jobs`` cuts into parts from its bytes
+    (:mod:`iscsitgt_spt.cli._plain_parts`): (the stream, the offset of its text, the lines
+    from a byte offset (a line's start) numbered from a line number); ``None`` for another
+    input."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or not regular_file(stream):
+        return None
+    bound = text_line_bound(limit)
+
+    def lines_from(offset: int, first_line: int) -> Iterator[str]:
+        stream.seek(offset)
+        return _text_lines(read_some(stream, _HEAD), stream, bound, first_line)
+
+    return stream, len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0, lines_from
+
+
+def _raising(error: SptError) -> Iterator[str]:
+    raise error
+    yield  # (a generator: raises when its first line is asked for)
 
 
 def _handed_over(lines: list[str]) -> Iterator[str]:

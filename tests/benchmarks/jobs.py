@@ -7,14 +7,14 @@ as ratios that predict the speed-up on free cores whatever the load.
 
 decode: a JSON-Lines capture of the benchmark's mix (shapes.py: ``varied``) is written to a
 temporary file; each round runs ``iscsitgt-spt decode --json FILE`` with ``--jobs 1`` and then
-with ``--jobs N``; the outputs of the first round are compared byte for byte.
+with ``--jobs N``; the outputs of a pair of runs before the rounds are compared byte for byte.
 
 send: a corpus made by the CLI (``fuzz`` corpus: ``fuzz --all --mode all``, every structure
 and mode; ``sessions`` corpus: the recording of ``fuzz --sessions --device sim:``, several
 sessions interleaved, whose answers depend on the order of their requests) is sent with
 ``send --fuzz-corpus FILE --device sim: --json --record FILE`` at ``--jobs 1`` and ``--jobs
 N`` (N simulated targets, the lines routed by the sessions their requests name); the summary
-and the recording (but its ``time`` and ``pid``) of the first round are compared.  How evenly
+and the recording (but its ``time`` and ``pid``) of that pair are compared.  How evenly
 the sessions of a corpus fall on N workers bounds the speed-up too (a session goes to the
 worker given the fewest lines when a START first names it; the lines that name no session,
 or one that no START named yet, go where they even the load out): the lines each worker is
@@ -23,12 +23,20 @@ drives five sessions, which two workers cannot share evenly).  A target reset is
 the other workers follow it at its place (each waits for its news unless none of its
 sessions holds an open task).
 
-Every run: standard output to /dev/null (to a file in the first round), without
-``PYTHONUNBUFFERED``.  ``--cached-bytecode``: also without ``PYTHONDONTWRITEBYTECODE``, the
-compiled modules kept in a temporary directory (``PYTHONPYCACHEPREFIX``) from an unmeasured
-first run on, as an installed package has them: a shell that keeps no bytecode compiles every
-module of the package at each start (about 0.2 s of CPU against 0.1 s), a fixed cost that
-weighs on a short run's speed-up.  Per run it reports:
+Before the rounds, one run at 1 and one at N write standard output to files, which are
+compared (``output identical``), deleted and flushed from the page cache's dirty pages
+(``sync``), and not counted: a measured run that writes a file pays the kernel's cost of the
+file (page cache, ext4, the writeback of what the runs before it wrote: at a million records
+each output is 1.9 GB, and a ``--jobs N`` main process that wrote the second of them took
+about three times its usual CPU, mostly system time, and waited for a core as long as the
+flusher ran), which ``--jobs 1`` pays in the same way and which is no part of the command's
+work; the capture itself is synced to disk (``fsync``) before any run for the same reason.
+Every measured run: standard output to /dev/null, without ``PYTHONUNBUFFERED``.
+``--cached-bytecode``: also without ``PYTHONDONTWRITEBYTECODE``, the compiled modules kept in
+a temporary directory (``PYTHONPYCACHEPREFIX``) from an unmeasured first run on, as an
+installed package has them: a shell that keeps no bytecode compiles every module of the
+package at each start (about 0.2 s of CPU against 0.1 s), a fixed cost that weighs on a
+short run's speed-up.  Per run it reports:
 
 * the wall time, and the speed-up (time at 1 / time at N, median of the paired rounds):
   meaningful only on free cores (the load average is printed before and after);
@@ -207,17 +215,19 @@ def _recorded(path: str) -> list[dict[str, object]]:
 
 def compare(label: str, run_with: Any, same: Any, opts: argparse.Namespace,
             in_one: Any = None) -> None:
-    """Paired rounds of ``run_with(jobs, first)`` at 1 and at N; ``same()`` after the first
-    round says whether the two outputs are identical.  ``in_one()``, where given: a run of
-    ``--jobs N`` whose pool's work is done in the one process, its CPU a ratio to ``--jobs
-    1``'s: what the code adds (cutting, pickling, slots, the main process's part), without
-    what two busy cores cost each other or each worker's own warm-up."""
+    """Paired rounds of ``run_with(jobs, to_files)`` at 1 and at N, after a pair of runs
+    ``to_files`` that ``same()`` says are identical (and that deletes what they wrote).
+    ``in_one()``, where given: a run of ``--jobs N`` whose pool's work is done in the one
+    process, its CPU a ratio to ``--jobs 1``'s: what the code adds (cutting, pickling,
+    slots, the main process's part), without what two busy cores cost each other or each
+    worker's own warm-up."""
     speedups, overheads, shares, codes = [], [], [], []
+    run_with(1, True)
+    run_with(opts.jobs, True)
+    print(f"{label}: output identical: {same()} (a pair of runs to files, not measured)")
+    os.sync()  # what they wrote is on disk before a measured run (see the module docstring)
     for round_ in range(opts.rounds):
-        first = round_ == 0
-        one, many = run_with(1, first), run_with(opts.jobs, first)
-        if first:
-            print(f"{label}: output identical: {same()}")
+        one, many = run_with(1, False), run_with(opts.jobs, False)
         speedups.append(one.wall / many.wall)
         overheads.append(many.cpu / one.cpu)
         shares.append(many.main_share)
@@ -240,18 +250,26 @@ def decode_part(opts: argparse.Namespace, tmp: str) -> None:
     with path.open("w") as out:
         for i in range(opts.records):
             out.write(lines[i % len(lines)] + "\n")
+        out.flush()
+        os.fsync(out.fileno())  # (its writeback not paid by the first run)
     outs = {1: str(Path(tmp) / "one.out"), opts.jobs: str(Path(tmp) / "many.out")}
 
-    def run_with(jobs: int, first: bool) -> Measured:
+    def run_with(jobs: int, to_files: bool) -> Measured:
         return measure(["decode", "--json", str(path), "--jobs", str(jobs)],
-                       outs[jobs] if first else None, tmp)
+                       outs[jobs] if to_files else None, tmp)
+
+    def same() -> bool:
+        try:
+            return filecmp.cmp(outs[1], outs[opts.jobs], shallow=False)
+        finally:
+            for out in outs.values():
+                os.unlink(out)
 
     def in_one() -> Measured:
         return measure(["decode", "--json", str(path), "--jobs", str(opts.jobs)], None, tmp,
                        in_one=True)
 
-    compare(f"decode --json, {opts.records} records", run_with,
-            lambda: filecmp.cmp(outs[1], outs[opts.jobs], shallow=False), opts, in_one)
+    compare(f"decode --json, {opts.records} records", run_with, same, opts, in_one)
     path.unlink()
 
 
@@ -274,12 +292,12 @@ def send_part(opts: argparse.Namespace, tmp: str, kind: str) -> None:
     outs = {1: str(Path(tmp) / "one.out"), opts.jobs: str(Path(tmp) / "many.out")}
     recordings = {jobs: str(Path(tmp) / f"recorded-{jobs}.jsonl") for jobs in outs}
 
-    def run_with(jobs: int, first: bool) -> Measured:
+    def run_with(jobs: int, to_files: bool) -> Measured:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(recordings[jobs])  # (--record appends)
         return measure(["send", "--fuzz-corpus", str(corpus), "--device", "sim:", "--json",
                         "--record", recordings[jobs], "--jobs", str(jobs)],
-                       outs[jobs] if first else None, tmp)
+                       outs[jobs] if to_files else None, tmp)
 
     def same() -> bool:
         return (filecmp.cmp(outs[1], outs[opts.jobs], shallow=False)
