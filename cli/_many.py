@@ -56,7 +56,7 @@ __all__ = [
 
 #: A part of a JSON-Lines capture: (number of its first line, index of its first record,
 #: its lines, whether its last record is to be left out: see :func:`line_parts`).
-LinePart = tuple[int, int, list[str], bool]
+LinePart = tuple[int, int, list[str]]
 
 Counts = tuple[int, int, int]
 
@@ -169,10 +169,11 @@ def line_parts(lines: Iterator[str], stopped: list[SptError], first_line: int = 
     A line is looked at only as far as the reader needs to tell a record from a blank or
     ``#`` line (:func:`_is_record`).  One part is held back until the next one holds a record,
     so that the lines after the last record join the part that holds it.  When reading stops
-    with an error (a line too long), the error goes into ``stopped`` and the last record read
-    is left out of the output, as with one process, whose reader holds each record until the
-    next line is read.  ``first_line`` and ``first_index``: the number of the first line and
-    the index of the first record (where the lines take over from parts cut from bytes).
+    with an error (a line too long), the error goes into ``stopped``; the lines read before it
+    make the last part, whose records are all written, as with one process (whose reader
+    hands on the record it holds before the error).  ``first_line`` and ``first_index``: the
+    number of the first line and the index of the first record (where the lines take over
+    from parts cut from bytes).
     """
     held: LinePart | None = None
     part: list[str] = []
@@ -187,25 +188,24 @@ def line_parts(lines: Iterator[str], stopped: list[SptError], first_line: int = 
                 if records >= CHUNK_RECORDS or size >= CHUNK_BYTES:
                     if held is not None:
                         yield held
-                    held = (first_line, first_index, part, False)
+                    held = (first_line, first_index, part)
                     first_line, first_index = lineno + 1, first_index + records
                     part, size, records = [], 0, 0
     except SptError as exc:
         stopped.append(exc)
-    yield from _last_parts(held, (first_line, first_index, part, bool(stopped)), records)
+    yield from _last_parts(held, (first_line, first_index, part), records)
 
 
 def _last_parts(held: LinePart | None, rest: LinePart, records: int) -> Iterator[LinePart]:
     """The part held back and the rest of the lines (which hold ``records`` records): one
-    part when the rest holds none, its lines then belonging to the held part's last record
-    (which the rest's ``cut`` then concerns)."""
+    part when the rest holds none, its lines then belonging to the held part's last record."""
     if held is None:
         yield rest
     elif records:
         yield held
         yield rest
     else:
-        yield (held[0], held[1], held[2] + rest[2], rest[3])
+        yield (held[0], held[1], held[2] + rest[2])
 
 
 def _part_texts(part: Carried | LinePart, extra: tuple[argparse.Namespace, int],
@@ -213,25 +213,17 @@ def _part_texts(part: Carried | LinePart, extra: tuple[argparse.Namespace, int],
     """A worker's output for a part of a JSON-Lines capture, cut from bytes or lines."""
     if isinstance(part, Carried):
         _, first_line, first_index, _ = part.meta
-        return _lines_texts((first_line, first_index, plain_lines(part), False), extra)
+        return _lines_texts((first_line, first_index, plain_lines(part)), extra)
     return _lines_texts(part, extra)
 
 
 def _lines_texts(part: LinePart, extra: tuple[argparse.Namespace, int]) -> Texts[Counts]:
     """A worker's output for a part of a JSON-Lines capture."""
     options, limit = extra
-    first_line, first_index, lines, cut = part
+    first_line, first_index, lines = part
     records = bound_records(iter_jsonl(lines, limit, first_line=first_line,
                                        first_index=first_index), limit)
-    return _records_texts(_all_but_last(records) if cut else records, options)
-
-
-def _all_but_last(records: Iterator[RawRecord]) -> Iterator[RawRecord]:
-    held: RawRecord | None = None
-    for record in records:
-        if held is not None:
-            yield held
-        held = record
+    return _records_texts(records, options)
 
 
 def _record_bytes(record: RawRecord) -> int:

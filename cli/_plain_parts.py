@@ -28,8 +28,7 @@ and its lines take over from its start (``emit_many``), with their own pool.  A 
 that holds no whole line or does not begin with ``{`` (a long line, a comment line, the
 last line without a line break) is seen here: the lines take over from the start of the
 last part cut, which is held back until the next one is cut (:func:`plain_parts` says
-where), so that a line there that ends reading with an error leaves out the record before
-it, as with one reader.  What the lines read is exactly what one reader reads from there.
+where).  What the lines read is exactly what one reader reads from there.
 """
 
 from __future__ import annotations

@@ -373,7 +373,8 @@ def open_capture_lines(
     input: read as detected, and the lines are not read ahead to detect it again (a live
     pipe's first records are not held back until its 200th line).
     """
-    iterator = iter(lines)
+    failed: list[Exception] = []
+    iterator = _until_error(lines, failed)
     reader = fmt
     if fmt is None:
         if detected is None:
@@ -386,7 +387,25 @@ def open_capture_lines(
         reader = "text" if fmt in TEXT_FORMATS else fmt
     _check_format(fmt, LINE_FORMATS)
     assert reader is not None
-    return fmt, _line_reader(iterator, reader, limit)
+    return fmt, _then_raised(_line_reader(iterator, reader, limit), failed)
+
+
+def _until_error(lines: Iterable[str], failed: list[Exception]) -> Iterator[str]:
+    """The lines up to an error that ends the input (a line past the bound, a read that
+    failed), which goes into ``failed``.  What was read before it is still the user's: the
+    reader ends there as at the input's end (the record it held for the next line, the dump
+    block not yet closed, the lines to name), and the error is raised after its records
+    (:func:`_then_raised`): one place for every reader."""
+    try:
+        yield from lines
+    except Exception as error:
+        failed.append(error)
+
+
+def _then_raised(records: Iterator[RawRecord], failed: list[Exception]) -> Iterator[RawRecord]:
+    yield from records
+    if failed:
+        raise failed[0]
 
 
 def _handed_over(lines: list[str]) -> Iterator[str]:

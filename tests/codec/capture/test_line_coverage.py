@@ -15,7 +15,13 @@ import re
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from iscsitgt_spt.codec.capture.detect import decode_text, detect_format, read_capture
+from iscsitgt_spt.codec.bounded import line_too_long
+from iscsitgt_spt.codec.capture.detect import (
+    decode_text,
+    detect_format,
+    iter_capture_lines,
+    read_capture,
+)
 from iscsitgt_spt.codec.capture.records import RawRecord
 from iscsitgt_spt.spec.errors import InputFormatError
 
@@ -120,3 +126,29 @@ def test_lines_inserted_anywhere_are_accounted_for(name: str, data: st.DataObjec
             continue
         missing = _content_lines(mutated) - _accounted(records)
         assert not missing, (fmt, sorted(missing), [lines[n - 1] for n in sorted(missing)])
+
+
+def _stopping(lines: list[str], at: int):  # type: ignore[no-untyped-def]
+    """The first ``at`` lines, then the error a line too long ends an input with."""
+    yield from lines[:at]
+    raise line_too_long(at + 1, 64, 64, "input")
+
+
+@pytest.mark.parametrize("name", TEXT_SAMPLES)
+def test_an_input_ended_by_an_error_keeps_what_was_read(name: str) -> None:
+    """A line past the bound (or a read that fails) ends the input with an error; what was
+    read before it is still the user's: the records handed on first are those of the lines
+    before it read as a whole input (the record a reader held until the next line, a dump
+    block not yet closed, comment lines named), and the error comes after them."""
+    data = (VECTORS / name).read_bytes()
+    text = decode_text(data)
+    assert text is not None
+    lines = text.lstrip("\ufeff").splitlines(keepends=True)
+    fmt = detect_format(data)
+    for at in range(1, len(lines) + 1):
+        expected = list(iter_capture_lines(lines[:at], fmt))
+        got: list[RawRecord] = []
+        with pytest.raises(InputFormatError, match=f"line {at + 1} goes on"):
+            for record in iter_capture_lines(_stopping(lines, at), fmt):
+                got.append(record)
+        assert got == expected, (fmt, at)
