@@ -381,7 +381,12 @@ def open_capture_lines(
             head = list(itertools.islice(iterator, SNIFF_LINES))
             if head and head[0].startswith("IRPMNLOG"):
                 _refuse_binary()
-            detected = _detect_lines([line.rstrip("\r\n") for line in head])
+            try:
+                detected = _detect_lines([line.rstrip("\r\n") for line in head])
+            except InputFormatError:
+                if failed:  # (what ended the input first says why: not "empty input")
+                    raise failed[0] from None
+                raise
             iterator = itertools.chain(_handed_over(head), iterator)
         fmt = detected
         reader = "text" if fmt in TEXT_FORMATS else fmt

@@ -152,3 +152,11 @@ def test_an_input_ended_by_an_error_keeps_what_was_read(name: str) -> None:
             for record in iter_capture_lines(_stopping(lines, at), fmt):
                 got.append(record)
         assert got == expected, (fmt, at)
+
+
+@pytest.mark.parametrize("fmt", [None, "jsonl", "windbg-db", "irpmon-json"])
+def test_an_input_ended_by_an_error_at_its_first_line_says_why(fmt: str | None) -> None:
+    # Nothing read: the error that ended the input is the message, also where the format
+    # is detected from the lines (not "empty input").
+    with pytest.raises(InputFormatError, match="line 1 goes on"):
+        list(iter_capture_lines(_stopping(["x\n"], 0), fmt))
