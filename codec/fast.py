@@ -37,7 +37,7 @@ from iscsitgt_spt.spec.primitives import WcharText, decode_wchar
 
 __all__ = [
     "FastCodec", "Leaf", "TextPieces", "compiled", "fast_decode", "fast_encode",
-    "fast_json_text", "generated", "text_pieces", "wchar_from_bytes",
+    "fast_json_text", "generated", "template_text", "text_pieces", "wchar_from_bytes",
 ]
 
 
@@ -294,8 +294,7 @@ def _compile(layout: Layout) -> FastCodec:
     # The JSON text of the same slots, without the StructValue in between: the template and
     # the JSON form of each kind come from jsonform, the items are decode's expressions.
     template, text_args = json_template(schema, iter(gen.leaves))
-    text_src = (f"def text(data):\n    {slots}, = unpack(data)\n"
-                f"    return {template!r} % ({', '.join(text_args)},)\n")
+    text_src = _text_source(len(gen.codes), template, text_args)
     entries = ", ".join(f"{leaf.member.path!r}: {item}"
                         for leaf, item in zip(gen.leaf_slots, gen.leaves))
     flat_src = f"def flat(data):\n    {slots}, = unpack(data)\n    return {{{entries}}}\n"
@@ -326,6 +325,30 @@ def _compile(layout: Layout) -> FastCodec:
         tuple(gen.leaf_slots), tuple(gen.leaves), lazy["flat"], lazy["flat_value"],
         lazy["value_text"], *sources.values()))  # the sources in the fields' order
     return made[0]
+
+
+def _text_source(slot_count: int, template: str, args: list[str]) -> str:
+    """The source of ``text(data)``: the buffer's ``slot_count`` slots unpacked, then
+    ``template % args`` (``args``: expressions of the slots, as :func:`json_template` gives
+    them for the codec's ``items``)."""
+    slots = "".join(f"f{i}, " for i in range(slot_count))
+    return (f"def text(data):\n    {slots}= unpack(data)\n"
+            f"    return {template!r} % ({''.join(arg + ', ' for arg in args)})\n")
+
+
+def template_text(layout: Layout, template: str, args: list[str], label: str
+                  ) -> Callable[[bytes], str]:
+    """A function writing ``template % args`` from a buffer of the layout's size: the
+    codec's ``text`` with another template over the same slots (``args`` from its
+    ``items``; a value cut short writes only its whole members so), compiled now."""
+    codec = compiled(layout)
+    namespace: dict[str, Any] = dict(TEMPLATE_GLOBALS, wchar=wchar_from_bytes,
+                                     unpack=codec.struct.unpack)
+    count = len(codec.struct.unpack(bytes(codec.struct.size)))
+    exec(compile(_text_source(count, template, args),
+                 f"<{label} {layout.name} {layout.profile}>", "exec"), namespace)
+    function: Callable[[bytes], str] = namespace["text"]
+    return function
 
 
 def _on_first_call(made: list[FastCodec], namespace: dict[str, Any], name: str, source: str,

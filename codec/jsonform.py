@@ -28,7 +28,7 @@ from iscsitgt_spt.spec.primitives import WcharText
 
 __all__ = [
     "TEMPLATE_GLOBALS", "compact_dumps", "fields_from_json", "json_template",
-    "json_template_groups", "json_template_whole", "json_to_fields",
+    "json_template_groups", "json_to_fields",
     "load_json", "member_converters", "value_to_json", "value_to_json_text", "wchar_json",
 ]
 
@@ -162,7 +162,9 @@ def _wchar_text(item: Any) -> str:
 TEMPLATE_GLOBALS: dict[str, Any] = {"json_wchar": _wchar_text}
 
 
-def json_template(schema: Schema, leaves: Iterator[str]) -> tuple[str, list[str]]:
+def json_template(
+    schema: Schema, leaves: Iterator[str], available: int | None = None
+) -> tuple[str, list[str]]:
     """The ``%`` template of a value's compact JSON text and the template's arguments.
 
     ``leaves`` gives, member by member and depth first, a Python expression for each leaf's
@@ -170,8 +172,13 @@ def json_template(schema: Schema, leaves: Iterator[str]) -> tuple[str, list[str]
     decided here, once, for every generator that writes values as text: from a StructValue's
     tuples (:func:`value_to_json_text`) and straight from a buffer's unpacked slots
     (:mod:`iscsitgt_spt.codec.fast`).  The arguments use :data:`TEMPLATE_GLOBALS`.
+
+    With ``available``, the members a buffer of that many bytes holds whole, as
+    :meth:`~iscsitgt_spt.codec.partial.PartialValue.to_json` gives them: a member whose
+    bytes all lie before ``available``, and a nested structure that starts before it (with
+    its own whole members; ``{}`` when none is); ``leaves`` still gives every leaf's item.
     """
-    parts = list(_member_templates(schema, leaves))
+    parts = list(_member_templates(schema, leaves, available))
     return ("{" + ",".join(text for text, _, _ in parts) + "}",
             [arg for _, args, _ in parts for arg in args])
 
@@ -199,19 +206,6 @@ def json_template_groups(
     return groups or [("{}", [], 0)]
 
 
-def json_template_whole(
-    schema: Schema, leaves: Iterator[str], available: int
-) -> tuple[str, list[str]]:
-    """:func:`json_template` of the members a buffer of ``available`` bytes holds whole, as
-    :meth:`~iscsitgt_spt.codec.partial.PartialValue.to_json` gives them: a member whose
-    bytes all lie before ``available``, and a nested structure that starts before it (with
-    its own whole members; ``{}`` when none is).  ``leaves`` gives every leaf's item, the
-    skipped ones too."""
-    parts = list(_member_templates(schema, leaves, available))
-    return ("{" + ",".join(text for text, _, _ in parts) + "}",
-            [arg for _, args, _ in parts for arg in args])
-
-
 def _member_templates(
     schema: Schema, leaves: Iterator[str], available: int | None = None, base: int = 0,
 ) -> Iterator[tuple[str, list[str], int]]:
@@ -222,16 +216,9 @@ def _member_templates(
     for member in schema.members:
         key = json.dumps(member.name).replace("%", "%%") + ":"
         start = base + member.offset
-        if available is not None and start + member.size > available:
-            if member.kind == "struct" and start < available:  # cut inside: what it holds
-                nested = list(_member_templates(schema.nested[member.name], leaves,
-                                                available, start))
-                yield (key + "{" + ",".join(text for text, _, _ in nested) + "}",
-                       [arg for _, args, _ in nested for arg in args],
-                       sum(count for _, _, count in nested))
-                continue
-            skipped = _leaf_count(member)
-            for _ in range(skipped):
+        if available is not None and start + member.size > available and not (
+                member.kind == "struct" and start < available):  # (cut inside: what it holds)
+            for _ in range(_leaf_count(member)):  # its leaves taken and left out
                 next(leaves)
             continue
         if member.kind == "struct":

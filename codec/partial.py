@@ -18,13 +18,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from iscsitgt_spt.codec.api import Buffer, layout_of, size_error
-from iscsitgt_spt.codec.fast import compiled, fast_decode, wchar_from_bytes
-from iscsitgt_spt.codec.jsonform import (
-    TEMPLATE_GLOBALS,
-    compact_dumps,
-    json_template_whole,
-    member_converters,
-)
+from iscsitgt_spt.codec.fast import compiled, fast_decode, template_text
+from iscsitgt_spt.codec.jsonform import compact_dumps, json_template, member_converters
 from iscsitgt_spt.codec.values import FieldValue, StructValue
 from iscsitgt_spt.spec._frozen import frozen
 from iscsitgt_spt.spec.arguments import buffer_argument
@@ -138,7 +133,7 @@ def whole_members_text(layout: Layout, data: bytes) -> str:
     ends (and the nested structures' starts): one stretch of lengths (:func:`_stretch`)
     writes the same members.  Once a stretch of a layout has come :data:`AFTER` times its
     text is written by a ``%`` template made for it from the layout's fast codec (the
-    whole value's template, its cut members left out, :func:`json_template_whole`), from
+    whole value's template, its cut members left out, :func:`json_template`), from
     the bytes padded as :class:`PartialValue` decodes them; before, and for anything the
     template cannot take, through the value (the oracle)."""
     stretch = _stretch(layout, len(data))
@@ -180,16 +175,8 @@ def _whole_writer(layout: Layout, available: int) -> Callable[[bytes], str]:
     """The text of the whole members of a buffer of ``available`` bytes of ``layout``
     (and of any length in its stretch), from the bytes padded to the structure's size."""
     codec = compiled(layout)
-    template, args = json_template_whole(codec.schema, iter(codec.items), available)
-    slots = ", ".join(f"f{i}" for i in range(len(codec.struct.unpack(bytes(layout.size)))))
-    source = (f"def whole(data):\n    {slots}, = unpack(data)\n"
-              f"    return {template!r} % ({''.join(arg + ', ' for arg in args)})\n")
-    namespace: dict[str, Any] = dict(TEMPLATE_GLOBALS, wchar=wchar_from_bytes,
-                                     unpack=codec.struct.unpack)
-    exec(compile(source, f"<whole {layout.name} {layout.profile} {available}>", "exec"),
-         namespace)
-    writer: Callable[[bytes], str] = namespace["whole"]
-    return writer
+    template, args = json_template(codec.schema, iter(codec.items), available)
+    return template_text(layout, template, args, f"whole {available}")
 
 
 # Keyed by id(): a Layout's own hash walks its member tree; each entry holds its layout.
