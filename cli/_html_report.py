@@ -22,6 +22,7 @@ from iscsitgt_spt.cli._progress import Progress
 from iscsitgt_spt.cli._verdict import Verdict
 from iscsitgt_spt.cli.views import render_html
 from iscsitgt_spt.codec.analysis.report import RecordReport, report_record
+from iscsitgt_spt.codec.bounded import until_error
 from iscsitgt_spt.codec.capture.records import RawRecord
 from iscsitgt_spt.codec.longbuffer import LongBuffer
 from iscsitgt_spt.spec.errors import InputFormatError
@@ -49,11 +50,15 @@ def _reports(records: Iterator[RawRecord], args: argparse.Namespace, verdict: Ve
 
 
 def _write(out: IO[str], stream: BinaryIO, args: argparse.Namespace, open_input: Opener,
-           total: int | None, position: Callable[[], int] | None) -> Verdict:
+           total: int | None, position: Callable[[], int] | None,
+           failed: list[Exception]) -> Verdict:
     with ExitStack() as stack:  # (the spool of a long buffer read from a pipe)
         fmt, records, _multi, long_input = open_input(stream, args.input, args.max_record_size,
                                                       stack)
-        return _write_page(out, fmt, records, long_input, args, total, position)
+        # An input that ends in an error still gets the page of the records before it (as
+        # --json writes their lines); the error is raised once the page is in place.
+        return _write_page(out, fmt, until_error(records, failed), long_input, args, total,
+                           position)
 
 
 def _write_page(out: IO[str], fmt: str, records: Iterator[RawRecord],
@@ -83,14 +88,19 @@ def write_html_report(args: argparse.Namespace, open_input: Opener) -> int:
     with ExitStack() as stack:
         source = open_source(args.file, stack)
         inputs = [0] if args.file == "-" else [args.file]
+        failed: list[Exception] = []
         with open_output(args.html, "--html", inputs=inputs) as out:
-            verdict = _write(out, source.stream, args, open_input, source.size, source.position)
+            verdict = _write(out, source.stream, args, open_input, source.size, source.position,
+                             failed)
             if verdict.records == 0:
-                raise InputFormatError("no records found in the input", path="input")
+                raise failed[0] if failed else InputFormatError(
+                    "no records found in the input", path="input")
     target = "standard output" if args.html == "-" else args.html
     # Said on stderr when the page itself went to standard output.
     print(f"wrote {one_line(target)}: {verdict.records} record{'s' * (verdict.records != 1)}, "
           f"{verdict.undecoded} not decoded", file=sys.stderr if args.html == "-" else sys.stdout)
+    if failed:  # (the page holds what came before it)
+        raise failed[0]
     reason = verdict.reasons()
     if reason is not None:  # exit 1: the one line on stderr that says why
         sys.stdout.flush()

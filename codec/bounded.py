@@ -14,12 +14,12 @@ for the text dumps.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import BinaryIO
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO, TypeVar
 
 from iscsitgt_spt.spec.errors import InputFormatError
 
-__all__ = ["SKIP_FACTOR", "bounded_lines", "line_too_long", "text_line_bound"]
+__all__ = ["SKIP_FACTOR", "bounded_lines", "line_too_long", "text_line_bound", "until_error"]
 
 #: How many bounds' worth of one over-long line are skipped before the input is given up.
 SKIP_FACTOR = 4
@@ -35,6 +35,21 @@ def text_line_bound(record_bytes: int) -> int:
     characters); eight per byte leaves room for separators and line decorations.
     """
     return 8 * record_bytes + _TEXT_OVERHEAD
+
+
+T = TypeVar("T")
+
+
+def until_error(items: Iterable[T], failed: list[Exception]) -> Iterator[T]:
+    """``items`` up to an error that ends the input (a line past the bound, a read that
+    failed), which goes into ``failed`` instead of unwinding what reads them.  What was read
+    before it is still the user's: the reader ends there as at the input's end (the record
+    it held for the next line, a block not yet closed, a page not yet complete), and its
+    caller raises the error after what it made of them."""
+    try:
+        yield from items
+    except Exception as error:
+        failed.append(error)
 
 
 def line_too_long(lineno: int, past: int, bound: int, what: str) -> InputFormatError:

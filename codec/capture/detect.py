@@ -45,6 +45,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from iscsitgt_spt.codec.bounded import until_error
 from iscsitgt_spt.codec.capture.records import (
     BINARY_MAGIC,
     MAX_RECORD_SIZE,
@@ -374,7 +375,7 @@ def open_capture_lines(
     pipe's first records are not held back until its 200th line).
     """
     failed: list[Exception] = []
-    iterator = _until_error(lines, failed)
+    iterator = until_error(lines, failed)
     reader = fmt
     if fmt is None:
         if detected is None:
@@ -395,19 +396,8 @@ def open_capture_lines(
     return fmt, _then_raised(_line_reader(iterator, reader, limit), failed)
 
 
-def _until_error(lines: Iterable[str], failed: list[Exception]) -> Iterator[str]:
-    """The lines up to an error that ends the input (a line past the bound, a read that
-    failed), which goes into ``failed``.  What was read before it is still the user's: the
-    reader ends there as at the input's end (the record it held for the next line, the dump
-    block not yet closed, the lines to name), and the error is raised after its records
-    (:func:`_then_raised`): one place for every reader."""
-    try:
-        yield from lines
-    except Exception as error:
-        failed.append(error)
-
-
 def _then_raised(records: Iterator[RawRecord], failed: list[Exception]) -> Iterator[RawRecord]:
+    """``records``, then the error that ended their lines (:func:`until_error`), if one did."""
     yield from records
     if failed:
         raise failed[0]

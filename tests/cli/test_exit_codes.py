@@ -111,6 +111,27 @@ def test_decode_html_report_follows_the_same_exit_codes(tmp_path: Path, cli: Cli
                stdin=TMF).returncode == 0
 
 
+
+def test_an_input_ended_by_an_error_keeps_its_records_on_every_output(tmp_path: Path,
+                                                                      cli: Cli) -> None:
+    # Three records, then a line that goes on past four times the line bound (96 KiB here;
+    # a shorter one is one broken record, codec/bounded.py): the input ends there (exit 2,
+    # the one error line naming line 4), and the three records before it are reported on
+    # every output, the page's included (it used to be dropped).
+    line = json.dumps({"ioctl": MINIPORT, "in": TMF.hex()})
+    capture = tmp_path / "capture.jsonl"
+    capture.write_text("\n".join([line] * 3 + ['{"in": "' + "00" * 1_000_000 + '"}', line]) + "\n")
+    limit = ("--max-record-size", "4096")
+    out = cli("decode", str(capture), "--json", *limit)
+    assert out.returncode == 2 and len(out.stdout.splitlines()) == 3
+    assert out.stderr.count("\n") == 1 and "line 4 goes on past" in out.stderr
+    page = tmp_path / "report.html"
+    html = cli("decode", str(capture), "--html", str(page), *limit)
+    assert html.returncode == 2 and "line 4 goes on past" in html.stderr
+    assert "wrote" in html.stdout and ": 3 records, 0 not decoded" in html.stdout
+    assert page.is_file()
+
+
 def test_decode_exit_1_for_one_buffer_cut_short(cli: Cli) -> None:
     # 42 of the TMF's 64 bytes: the members before the cut are shown, the record is not whole.
     out = cli("decode", "-", "--as", "ISCSITGT_SPT_TMF", stdin=TMF[:42])
