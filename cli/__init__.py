@@ -67,6 +67,27 @@ def _started_as_command() -> bool:
         name == "__main__.py" and os.path.basename(os.path.dirname(script)) == "iscsitgt_spt")
 
 
+def _interrupt_again(unraisable: Any) -> None:
+    """``sys.unraisablehook`` while the command runs: a Ctrl-C that landed where Python
+    cannot raise it (a weakref callback of the import system's module locks: Python prints
+    "Exception ignored" with a traceback and goes on, and the command would end as if never
+    interrupted) is raised again, at the command's next line, which reports it as any
+    interrupt: one line and status 130.  Anything else goes to Python's own hook."""
+    if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+        sys.__unraisablehook__(unraisable)
+        return
+    here = sys._getframe()
+
+    def raise_once(frame: Any, event: str, arg: Any) -> None:
+        # The first event past this hook is the command's own code again (an exception
+        # raised from a profile function propagates there, and the function is dropped).
+        if frame is not here:
+            sys.setprofile(None)
+            raise KeyboardInterrupt
+
+    sys.setprofile(raise_once)
+
+
 if signal.getsignal(signal.SIGINT) is signal.default_int_handler and _started_as_command():
     # Installed as this package loads, the first thing the command does; ``main`` hands
     # interrupts back to Python once it can report them itself.
@@ -234,6 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if argv is None:
             # Interrupts raise again from here: the handling below reports them.
             signal.signal(signal.SIGINT, signal.default_int_handler)
+            sys.unraisablehook = _interrupt_again
         try:
             code = _main(argv)
         except SystemExit:
