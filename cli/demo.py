@@ -13,8 +13,9 @@ import argparse
 import io
 import sys
 
+from iscsitgt_spt.cli._capture_input import open_records
 from iscsitgt_spt.cli._verdict import add_fail_on_option
-from iscsitgt_spt.cli.decode import emit_reports, open_records
+from iscsitgt_spt.cli.decode import emit_reports
 from iscsitgt_spt.cli.samples import sample_bytes, sample_path
 
 __all__ = ["SAMPLE", "register", "run"]

@@ -98,7 +98,7 @@ def _read_records(path: str) -> Iterator[CaptureRecord]:
     """The records of the capture ``path`` (``-``: standard input), streamed and bounded as
     ``decode`` reads them; a broken JSON line stops with its error, a broken record of another
     format is skipped."""
-    from iscsitgt_spt.cli.decode import open_records
+    from iscsitgt_spt.cli._capture_input import open_records
 
     with ExitStack() as stack:
         source = open_source(path, stack, "--from")

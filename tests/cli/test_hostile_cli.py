@@ -181,7 +181,7 @@ def test_single_buffer_is_read_once_and_bounded() -> None:
     # past --max-record-size: 100 bytes + 1 are read from a pipe of 1,000, then refused.
     import io
 
-    from iscsitgt_spt.cli.decode import _read_bounded
+    from iscsitgt_spt.cli._capture_input import _read_bounded
 
     data = bytes(range(200)) * 5
     pipe = io.BytesIO(data)  # no fileno: read as a pipe is

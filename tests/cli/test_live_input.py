@@ -1,6 +1,6 @@
 """A capture read as it is written (a monitor or a debugger's log piped in): records come out
 as their input comes, and the same input read any way decodes the same (cli/_input.py,
-cli/decode.py, codec/capture/detect.py's settled detection).
+cli/_capture_input.py, codec/capture/detect.py's settled detection).
 
 Before, ``decode -`` read 64 KiB for detection, then a megabyte at a time, each read waiting
 until it was full or the writer closed the pipe, and then held 64 records before writing:

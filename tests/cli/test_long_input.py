@@ -23,8 +23,9 @@ from pathlib import Path
 import pytest
 from _inprocess import run_main
 from iscsitgt_spt.cli import build_parser
+from iscsitgt_spt.cli._capture_input import open_records
 from iscsitgt_spt.cli._long_input import CHUNK, read_long_raw
-from iscsitgt_spt.cli.decode import emit_reports, open_records
+from iscsitgt_spt.cli.decode import emit_reports
 from iscsitgt_spt.codec.capture.records import RecordTooLarge
 from iscsitgt_spt.codec.longbuffer import LongBuffer, leading_size
 from iscsitgt_spt.spec.errors import SptError

@@ -53,8 +53,9 @@ with atheris.instrument_imports():
         for _module in pkgutil.walk_packages(_package.__path__, _package.__name__ + "."):
             importlib.import_module(_module.name)
     from iscsitgt_spt.cli import main as cli_main
+    from iscsitgt_spt.cli._capture_input import open_input
     from iscsitgt_spt.cli._output import GuardedWriter
-    from iscsitgt_spt.cli.decode import emit_reports, open_input
+    from iscsitgt_spt.cli.decode import emit_reports
     from iscsitgt_spt.codec.analysis.report import report_record
     from iscsitgt_spt.codec.bounded import SKIP_FACTOR, text_line_bound
     from iscsitgt_spt.codec.capture.detect import FORMATS, RawRecord, read_capture
@@ -183,7 +184,7 @@ def _long_buffer(padded: bytes, seed: int) -> LongBuffer:
 
 
 def _long_record(buffer: LongBuffer) -> RawRecord:
-    # The record open_input makes for a LongBuffer (cli/decode.py).
+    # The record open_input makes for a LongBuffer (cli/_capture_input.py).
     return RawRecord(index=0, data_in=bytes(buffer.head), data_out=None, ioctl=None,
                      source_format="raw", line=None, meta={"size": len(buffer)})
 
