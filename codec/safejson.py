@@ -212,7 +212,9 @@ def _parse_error(
     """``error`` for what the parser refused, at its position."""
     if isinstance(exc, json.JSONDecodeError):
         where, offset = _position(text, exc.pos, raw)
-        return error(f"malformed JSON: {exc.msg} at {where}", path=source, offset=offset)
+        # (some of the parser's messages end in "at" already: "Unterminated string starting at")
+        place = where if exc.msg.endswith(" at") else f"at {where}"
+        return error(f"malformed JSON: {exc.msg} {place}", path=source, offset=offset)
     if isinstance(exc, _Rejected):
         where, offset = _position(text, max(text.find(exc.needle), 0), raw)
         return error(f"{exc.message} at {where}", path=source, offset=offset)

@@ -75,6 +75,20 @@ def test_byte_offsets_count_utf8_bytes_after_multibyte_text() -> None:
     assert caught.value.offset == 9 and "column 9" in str(caught.value)
 
 
+@pytest.mark.parametrize("text, said", [
+    # The parser's own messages that end in "at" name the place themselves: "Unterminated
+    # string starting at" the quote at column 7 (character 6), "Invalid control character at"
+    # the tab at column 9 (character 8); the others get " at" before the place.
+    ('{"a": "bc', "Unterminated string starting at line 1 column 7"),
+    ('{"a": "b\tc"}', "Invalid control character at line 1 column 9"),
+    ('{"a": 1,,}', "Expecting property name enclosed in double quotes at line 1 column 9"),
+])
+def test_a_parser_message_reads_as_one_phrase(text: str, said: str) -> None:
+    with pytest.raises(JsonInputError) as caught:
+        read_json(text)
+    assert said in str(caught.value) and " at at " not in str(caught.value)
+
+
 def test_nan_and_size_bound() -> None:
     with pytest.raises(JsonInputError, match="NaN is not a JSON value"):
         read_json('{"a": NaN}')
