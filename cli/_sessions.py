@@ -37,7 +37,8 @@ __all__ = ["add_arguments", "run_sessions"]
 MAX_STEPS = 1_000_000
 
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> tuple[argparse.Action, ...]:
+    """The options of ``fuzz --sessions``; returns those only it uses (--sessions aside)."""
     group = p.add_argument_group(
         "session fuzzing (--sessions)",
         "Send sequences of SESSION_START / TMF / pass-through / SESSION_STOP requests to "
@@ -45,20 +46,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "to its shortest sequence.")
     group.add_argument("--sessions", action="store_true",
                        help="fuzz --device by session sequences instead of writing a corpus")
-    group.add_argument("--device", "-d", metavar="DEV",
-                       help="Windows device path, sim:[OPTIONS] (e.g. sim:fault=double-stop; "
-                       "sim:fault=help lists the planted faults) or replay:FILE")
-    group.add_argument("--steps", type=int, default=1000, metavar="N",
-                       help="steps to run (default: 1000)")
-    group.add_argument("--record", metavar="FILE",
-                       help="append every IOCTL of the run to FILE (JSON-Lines capture)")
-    group.add_argument("--finding", metavar="PREFIX", default="session-finding",
-                       help="where a shrunk finding goes: PREFIX.requests.json and "
-                       "PREFIX.jsonl (default: session-finding; an existing file is never "
-                       "replaced: -2, -3 ... is added)")
-    group.add_argument("--step-timeout", type=float, default=30.0, metavar="SECONDS",
-                       help="a request unanswered for this long is a finding (default: 30)")
-    group.add_argument("--json", action="store_true", help="print the result as JSON")
+    return (
+        group.add_argument("--device", "-d", metavar="DEV",
+                           help="Windows device path, sim:[OPTIONS] (e.g. sim:fault=double-stop; "
+                           "sim:fault=help lists the planted faults) or replay:FILE"),
+        group.add_argument("--steps", type=int, default=1000, metavar="N",
+                           help="steps to run (default: 1000)"),
+        group.add_argument("--record", metavar="FILE",
+                           help="append every IOCTL of the run to FILE (JSON-Lines capture)"),
+        group.add_argument("--finding", metavar="PREFIX", default="session-finding",
+                           help="where a shrunk finding goes: PREFIX.requests.json and "
+                           "PREFIX.jsonl (default: session-finding; an existing file is never "
+                           "replaced: -2, -3 ... is added)"),
+        group.add_argument("--step-timeout", type=float, default=30.0, metavar="SECONDS",
+                           help="a request unanswered for this long is a finding (default: 30)"),
+        group.add_argument("--json", action="store_true", help="print the result as JSON"),
+    )
 
 
 @contextlib.contextmanager

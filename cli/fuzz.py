@@ -58,31 +58,38 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
         "shrunk to its shortest sequence, written as a send request list and a recording, "
         "and exits 1.",
     )
-    p.add_argument("names", nargs="*", type=structure_name, metavar="NAME",
-                   help="structure names (or --all)")
-    p.add_argument("--all", action="store_true", help="every structure of the spec")
+    corpus = [  # the options of writing a corpus (what --sessions does not use)
+        p.add_argument("names", nargs="*", type=structure_name, metavar="NAME",
+                       help="structure names (or --all)"),
+        p.add_argument("--all", action="store_true", help="every structure of the spec")]
     # Checked in run() (required unless --sessions; argparse's required= would also refuse
     # the old spelling).
-    p.add_argument("--output", "-o", dest="out", metavar="PATH",
-                   help="a .jsonl file (JSON-Lines capture records) or a directory of .bin "
-                   "files (required unless --sessions)")
+    corpus.append(p.add_argument(
+        "--output", "-o", dest="out", metavar="PATH",
+        help="a .jsonl file (JSON-Lines capture records) or a directory of .bin files "
+        "(required unless --sessions)"))
     add_old_spelling(p, "--out", "out", metavar="PATH")
-    p.add_argument("-n", type=int, default=100, metavar="N",
-                   help="cases per structure, profile and mode (default: 100)")
+    corpus.append(p.add_argument("-n", type=int, default=100, metavar="N",
+                                 help="cases per structure, profile and mode (default: 100)"))
     p.add_argument("--seed", type=parse_int, default=0, help="random seed (default: 0)")
-    p.add_argument("--mode", action="append", choices=(*MODES, "all"), metavar="MODE",
-                   help=f"{', '.join(MODES)} or all; may be repeated (default: valid)")
+    corpus.append(p.add_argument(
+        "--mode", action="append", choices=(*MODES, "all"), metavar="MODE",
+        help=f"{', '.join(MODES)} or all; may be repeated (default: valid)"))
     p.add_argument("--abi", action="append", choices=(*ABIS, "all"),
                    help="ABI(s); may be repeated, or all (default: win64)")
     p.add_argument("--cookie", action="append", choices=(*COOKIES, "all"),
                    help="cookie width(s); may be repeated, or all (default: u64)")
-    p.add_argument("--from", dest="seed_file", metavar="CAPTURE",
-                   help="capture whose records seed --mode mutate (JSON Lines, or any format "
-                   "the capture readers know)")
-    p.add_argument("--force", action="store_true",
-                   help="replace an existing corpus (its .jsonl file, or the .bin files and "
-                   "index of its directory)")
-    add_session_arguments(p)
+    corpus.append(p.add_argument(
+        "--from", dest="seed_file", metavar="CAPTURE",
+        help="capture whose records seed --mode mutate (JSON Lines, or any format the "
+        "capture readers know)"))
+    corpus.append(p.add_argument(
+        "--force", action="store_true",
+        help="replace an existing corpus (its .jsonl file, or the .bin files and index of its "
+        "directory)"))
+    # An option of one way of fuzzing given to the other is refused (run()), never ignored:
+    # `fuzz --all -o c.jsonl --record r.jsonl` wrote no recording and said nothing.
+    p.set_defaults(_corpus_options=tuple(corpus), _session_options=add_session_arguments(p))
     return p
 
 
@@ -203,11 +210,26 @@ def write_corpus(cases: Iterable[Case], out: Path, progress: Progress | None = N
     return written
 
 
-def run(args: argparse.Namespace) -> int:
+def _refuse_the_other_way(args: argparse.Namespace) -> None:
+    """Refuse an option given that the way of fuzzing asked for (a corpus, or --sessions)
+    does not use: it would be ignored (whatever value it was given other than its default;
+    --abi, --cookie and --seed serve both)."""
     if args.sessions:
-        if args.names or args.all or args.out or args.mode or args.seed_file:
-            raise SptError("--sessions generates its own requests: give no NAME, --all, "
-                           "--output, --mode or --from", path="--sessions")
+        unused = args._corpus_options
+        why = "--sessions generates its own requests and writes no corpus"
+    else:
+        unused = args._session_options
+        why = "only with --sessions (fuzzing a device); writing a corpus does not use it"
+    for action in unused:
+        value = getattr(args, action.dest)
+        if value != action.default and value != []:  # (an absent NAME... is [])
+            name = action.option_strings[0] if action.option_strings else action.metavar
+            raise SptError(f"{name}: {why}", path=name)
+
+
+def run(args: argparse.Namespace) -> int:
+    _refuse_the_other_way(args)
+    if args.sessions:
         return run_sessions(args)
     if args.out is None:
         raise SptError("no output given", path="--output",

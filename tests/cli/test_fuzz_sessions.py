@@ -73,3 +73,29 @@ def test_fault_help_and_usage_errors(tmp_path: Path) -> None:
                  ["--sessions", "--device", "sim:", "--out", "x.jsonl"]):
         bad = _cli("fuzz", *args, cwd=tmp_path)
         assert bad.returncode == 2 and bad.stdout == "" and bad.stderr.count("\n") == 1, args
+
+
+def test_an_option_of_the_other_way_of_fuzzing_is_refused_not_ignored(tmp_path: Path) -> None:
+    # Writing a corpus sends nothing: before, --record, --device, --steps, --json ... were
+    # accepted and did nothing (no recording was written, and nothing said so); --sessions
+    # writes no corpus: -n and --force did nothing there.
+    corpus = ["--all", "-o", "c.jsonl"]
+    session = ["--sessions", "--device", "sim:", "--steps", "5"]
+    for args, option in ((corpus + ["--record", "r.jsonl"], "--record"),
+                         (corpus + ["--device", "sim:"], "--device"),
+                         (corpus + ["--steps", "5"], "--steps"),
+                         (corpus + ["--json"], "--json"),
+                         (corpus + ["--finding", "f"], "--finding"),
+                         (corpus + ["--step-timeout", "1"], "--step-timeout"),
+                         (session + ["-n", "3"], "-n"),
+                         (session + ["--force"], "--force"),
+                         (session + ["ISCSITGT_SPT_TMF"], "NAME"),
+                         (session + ["--from", "x.jsonl"], "--from")):
+        bad = _cli("fuzz", *args, cwd=tmp_path)
+        assert (bad.returncode, bad.stdout, bad.stderr.count("\n")) == (2, "", 1), args
+        assert f"error: {option}" in bad.stderr, (args, bad.stderr)
+        assert not any(tmp_path.iterdir()), args  # nothing written
+    # The options both ways use, and the defaults given again, are taken.
+    assert _cli("fuzz", *corpus, "-n", "1", "--seed", "3", "--abi", "win32", cwd=tmp_path
+                ).returncode == 0
+    assert _cli("fuzz", *session, "--seed", "3", "--abi", "win32", cwd=tmp_path).returncode == 0
