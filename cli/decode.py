@@ -53,7 +53,7 @@ from iscsitgt_spt.codec.longbuffer import HexSplicer, LongBuffer
 from iscsitgt_spt.spec.errors import InputFormatError, SptError
 from iscsitgt_spt.spec.registry import get_layout
 
-__all__ = ["emit_reports", "register", "run"]
+__all__ = ["emit_reports", "refuse_unwritten", "register", "run"]
 
 
 
@@ -302,6 +302,18 @@ def _conclude(verdict: Verdict, args: argparse.Namespace, undecoded_fails: bool)
     return verdict.exit_code(undecoded_fails=undecoded_fails)
 
 
+def refuse_unwritten(args: argparse.Namespace) -> None:
+    """Refuse an output option whose output the others leave unwritten (it would be ignored
+    and the user left thinking it was written)."""
+    if getattr(args, "html", None) is not None and args.json:
+        raise SptError("not with --html, which writes its report to a file and nothing to "
+                       "standard output", path="--json", expected="one of --json, --html OUT.html")
+    if args.hexdump and args.json:
+        raise SptError("not with --json: the hex dump annotates the text output (the JSON "
+                       "document gives every member's offset and size)", path="--hexdump",
+                       expected="one of --hexdump, --json")
+
+
 def run(args: argparse.Namespace) -> int:
     named = args.file is not None or getattr(args, "input_file", None) is not None
     args.file = args.file or getattr(args, "input_file", None) or "-"
@@ -309,6 +321,7 @@ def run(args: argparse.Namespace) -> int:
             "decode", named, "give a FILE (iscsitgt-spt decode capture.txt), or pipe one in "
             "(... | iscsitgt-spt decode); - reads what you paste"):
         return EXIT_INPUT
+    refuse_unwritten(args)
     if args.fail_on is not None and not args.diagnostics:
         # Bulk mode skips the lint pass: there would be no findings to gate on.
         raise SptError("needs the lint pass, which --no-diagnostics skips",

@@ -15,7 +15,7 @@ import sys
 
 from iscsitgt_spt.cli._capture_input import open_records
 from iscsitgt_spt.cli._verdict import add_fail_on_option
-from iscsitgt_spt.cli.decode import emit_reports
+from iscsitgt_spt.cli.decode import emit_reports, refuse_unwritten
 from iscsitgt_spt.cli.samples import sample_bytes, sample_path
 
 __all__ = ["SAMPLE", "register", "run"]
@@ -49,6 +49,7 @@ def _introduction() -> str:
 
 def run(args: argparse.Namespace) -> int:
     args.name = args.ioctl = args.abi = args.cookie = None
+    refuse_unwritten(args)
     # Text goes to the terminal after the introduction; JSON Lines keep stdout machine-only.
     intro_stream = sys.stderr if args.json else sys.stdout
     intro_stream.write(_introduction() + ("" if args.json else "\n"))

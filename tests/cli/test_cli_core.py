@@ -160,6 +160,23 @@ def test_decode_text_view_and_hexdump() -> None:
     assert "00000000  1c 00 00 00 49 53 43 53" in text  # hexdump -C style row
 
 
+def test_an_output_option_the_output_asked_for_leaves_unwritten_is_refused(tmp_path: Path
+                                                                            ) -> None:
+    # Before, each was ignored: --json with --html printed no JSON, --hexdump with --json
+    # wrote no dump, and the command said nothing of it.
+    tmf = str(CAPTURES / "tmf_abort_task.bin")
+    page = tmp_path / "page.html"
+    for args, option in ((["decode", tmf, "--json", "--hexdump"], "--hexdump"),
+                         (["decode", tmf, "--json", "--html", str(page)], "--json"),
+                         (["demo", "--json", "--hexdump"], "--hexdump")):
+        out = cli(*args)
+        assert (out.returncode, out.stdout) == (2, b""), args
+        assert out.stderr.decode().count("\n") == 1 and f"error: {option}:" in out.stderr.decode()
+    assert not page.exists()
+    # Each alone, and --hexdump with --html (whose page holds the hex grid), are taken.
+    assert cli("decode", tmf, "--html", str(page), "--hexdump").returncode == 0 and page.exists()
+
+
 def test_multi_record_capture_emits_json_lines_with_errors_kept() -> None:
     lines = [
         json.dumps({"ioctl": "0x0004d008", "in": TMF.hex()}),
