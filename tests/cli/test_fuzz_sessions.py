@@ -81,16 +81,16 @@ def test_an_option_of_the_other_way_of_fuzzing_is_refused_not_ignored(tmp_path: 
     # writes no corpus: -n and --force did nothing there.
     corpus = ["--all", "-o", "c.jsonl"]
     session = ["--sessions", "--device", "sim:", "--steps", "5"]
-    for args, option in ((corpus + ["--record", "r.jsonl"], "--record"),
-                         (corpus + ["--device", "sim:"], "--device"),
-                         (corpus + ["--steps", "5"], "--steps"),
-                         (corpus + ["--json"], "--json"),
-                         (corpus + ["--finding", "f"], "--finding"),
-                         (corpus + ["--step-timeout", "1"], "--step-timeout"),
-                         (session + ["-n", "3"], "-n"),
-                         (session + ["--force"], "--force"),
-                         (session + ["ISCSITGT_SPT_TMF"], "NAME"),
-                         (session + ["--from", "x.jsonl"], "--from")):
+    for args, option in (([*corpus, "--record", "r.jsonl"], "--record"),
+                         ([*corpus, "--device", "sim:"], "--device"),
+                         ([*corpus, "--steps", "5"], "--steps"),
+                         ([*corpus, "--json"], "--json"),
+                         ([*corpus, "--finding", "f"], "--finding"),
+                         ([*corpus, "--step-timeout", "1"], "--step-timeout"),
+                         ([*session, "-n", "3"], "-n"),
+                         ([*session, "--force"], "--force"),
+                         ([*session, "ISCSITGT_SPT_TMF"], "NAME"),
+                         ([*session, "--from", "x.jsonl"], "--from")):
         bad = _cli("fuzz", *args, cwd=tmp_path)
         assert (bad.returncode, bad.stdout, bad.stderr.count("\n")) == (2, "", 1), args
         assert f"error: {option}" in bad.stderr, (args, bad.stderr)
