@@ -19,7 +19,7 @@ from typing import Any, BinaryIO
 
 from iscsitgt_spt.cli._input import read_head, read_some, regular_file
 from iscsitgt_spt.cli._long_input import read_long_raw
-from iscsitgt_spt.codec.bounded import line_too_long, text_line_bound
+from iscsitgt_spt.codec.bounded import ended_lines, line_too_long, text_line_bound
 from iscsitgt_spt.codec.capture.detect import (
     SNIFF_LINES,
     RawRecord,
@@ -61,16 +61,13 @@ def _text_lines(head: bytes, stream: BinaryIO, bound: int, first_line: int = 1) 
         carried = ""
         if chunk and text.endswith("\r"):
             text, carried = text[:-1], "\r"
-        lines = text.splitlines(keepends=True)
-        if lines:
-            # The last line is unfinished when it has no line boundary (splitlines' set).
-            last = lines[-1]
-            tail = lines.pop() if last.splitlines()[0] == last else None
+        lines, tail = ended_lines(text)
+        if lines or tail:
             if lines and pending:
                 pending.append(lines[0])
                 lines[0] = "".join(pending)
                 pending, held = [], 0
-            if tail is not None:
+            if tail:
                 pending.append(tail)
                 held += len(tail)
             lineno += len(lines)

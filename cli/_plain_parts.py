@@ -16,8 +16,8 @@ breaks; the worker decodes it and checks that before it reports a record
 
 * every line begins with ``{``: every line is a record (no blank or ``#`` line, nothing
   before a record), so a record's index is its line number less one;
-* as many lines as ``\\n`` bytes: no other line boundary of ``str.splitlines`` (``\\v``,
-  ``\\f``, ``\\x1c``-``\\x1e``, a lone ``\\r``, U+0085, U+2028, U+2029), and a part's bytes
+* as many lines as ``\\n`` bytes: no other line end (a lone ``\\r``;
+  :func:`~iscsitgt_spt.codec.bounded.split_lines`), and a part's bytes
   decode alone as they decode within the file (it starts after a ``\\n``, where a UTF-8
   decoder holds nothing back; invalid bytes are replaced alike);
 * every line is shorter than the window, and the reader's line bound at least the window:
@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from iscsitgt_spt.cli._jobs import CHUNK_BYTES, CHUNK_RECORDS, Carried
+from iscsitgt_spt.codec.bounded import split_lines
 
 __all__ = ["NotPlain", "plain_lines", "plain_parts"]
 
@@ -103,7 +104,7 @@ def plain_lines(part: Carried) -> list[str]:
     :class:`NotPlain` unless each is a record and their line breaks are its ``\\n`` bytes
     (see the module docstring)."""
     offset, line, index, count = part.meta
-    lines = str(part.data, "utf-8", "replace").splitlines(keepends=True)
+    lines = split_lines(str(part.data, "utf-8", "replace"), keepends=True)
     # Every line starts with "{": the least is not below "{", the greatest is below "|".
     if len(lines) != count or min(lines) < "{" or max(lines) >= "|":
         raise NotPlain(offset, line, index)

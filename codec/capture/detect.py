@@ -45,7 +45,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from iscsitgt_spt.codec.bounded import until_error
+from iscsitgt_spt.codec.bounded import split_lines, until_error
 from iscsitgt_spt.codec.capture.records import (
     BINARY_MAGIC,
     MAX_RECORD_SIZE,
@@ -219,7 +219,7 @@ def _lines_each(data: bytes) -> list[str]:
             text = raw.decode("utf-8-sig" if number == 0 else "utf-8")
         except UnicodeDecodeError:
             text = raw.decode("latin-1")
-        lines.extend(text.splitlines())
+        lines.extend(split_lines(text))
     return lines
 
 
@@ -307,7 +307,7 @@ def detect_format(data: bytes) -> str:
     text = decode_text(_sniffed_bytes(data))
     if text is None:
         return "raw"
-    return _detect_lines(text.splitlines()[:SNIFF_LINES])
+    return _detect_lines(split_lines(text)[:SNIFF_LINES])
 
 
 def _refuse_binary() -> None:
@@ -441,7 +441,7 @@ def read_capture(
     if text is None or (decode_text(_sniffed_bytes(data)) is None and _settled(data) is None):
         raise InputFormatError(f"input is binary, not {fmt} text (use format 'raw')")
     assert reader is not None
-    records = list(_line_reader(text.lstrip("\ufeff").splitlines(), reader, limit))
+    records = list(_line_reader(split_lines(text.lstrip("\ufeff")), reader, limit))
     if not records:
         raise InputFormatError(f"no {fmt} records found in the input")
     if all(record.error is not None for record in records):

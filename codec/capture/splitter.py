@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 
+from iscsitgt_spt.codec.bounded import split_lines
 from iscsitgt_spt.codec.capture.anatomy import strip_line
 from iscsitgt_spt.codec.capture.blocks import read_block
 from iscsitgt_spt.codec.capture.compiled import BlockPlan, compile_plan, read_planned
@@ -238,5 +239,5 @@ def read_text(text: str, limit: int = MAX_RECORD_SIZE) -> Iterator[RawRecord]:
         raise TypeError(f"text must be str, not {type(text).__name__}")
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise ValueError(f"limit must be a positive int, not {limit!r}")
-    return iter_text_records(text.lstrip("\ufeff").splitlines(), limit)
+    return iter_text_records(split_lines(text.lstrip("\ufeff")), limit)
 

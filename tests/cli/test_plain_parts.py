@@ -132,3 +132,27 @@ def test_mutated_captures_decode_as_with_one_process(tmp_path, small_parts, reco
     path = tmp_path / "capture.jsonl"
     path.write_bytes(bytes(text))
     _same_as_one_process(str(path))
+
+
+@pytest.mark.parametrize("held", ["\u2028", "\u2029", "\x85"])
+def test_a_json_string_may_hold_what_str_splitlines_breaks_at(tmp_path, small_parts, held) -> None:  # type: ignore[no-untyped-def]
+    # RFC 8259 lets a string hold these unescaped, and a JSON-Lines line ends at "\n" alone:
+    # each record below is one line, and decodes as the same record without the character.
+    # Before, the reader broke lines where str.splitlines does: each record was cut into
+    # broken pieces, and the line numbers after it were off.
+    import json
+
+    def with_note(note: str) -> bytes:
+        return b"".join(b'{"note": "' + note.encode() + b'", ' + line[1:]
+                        for line in _RECORDS * 3)
+
+    path, plain = tmp_path / "held.jsonl", tmp_path / "plain.jsonl"
+    path.write_bytes(with_note(f"a{held}b"))
+    plain.write_bytes(with_note("ab"))
+    status, out = _same_as_one_process(str(path))
+    expected = run_here("decode", "--json", str(plain))
+    assert status == expected.returncode
+    got = [json.loads(line) for line in out.split("\n")[:-1]]  # (our lines hold it too)
+    assert [r["line"] for r in got] == list(range(1, 3 * len(_RECORDS) + 1))
+    assert [r.get("error") for r in got] == [
+        json.loads(line).get("error") for line in expected.stdout.split("\n")[:-1]]

@@ -12,7 +12,9 @@ temporary directory: about 2 CPU seconds together on the development machine, mo
 
 from __future__ import annotations
 
+import shlex
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,10 @@ TMF_HEX = (
 TMF = bytes.fromhex(TMF_HEX.replace(" ", ""))
 
 APT = "apt-get install"
+#: The interpreter running the tests, for what strace traces: every write of the process is
+#: read, and a ``python3`` found on PATH may be a wrapper that writes too (a pyenv shim's
+#: warning on stderr became a record).
+_PYTHON = shlex.quote(sys.executable)
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +100,7 @@ DUMP_TOOLS = {
         "perl", "-e", 'open F,"<","tmf.bin"; binmode F; local $/; $d=<F>; '
         '$d =~ s/(.)/sprintf("\\\\x%02x",ord $1)/gse; print "my \\$buf = \\"$d\\";\\n"'], 1),
     "strace -xx": ("strace", f"{APT} strace", [
-        "sh", "-c", "strace -o /dev/stdout -e trace=write -xx -s 128 python3 -c "
+        "sh", "-c", f"strace -o /dev/stdout -e trace=write -xx -s 128 {_PYTHON} -c "
         "\"import os; os.write(2, open('tmf.bin','rb').read())\" 2>/dev/null"], 1),
 }
 REPL_INPUT = "data = open('tmf.bin','rb').read()\ndata\n"
@@ -119,7 +125,7 @@ def test_node_buffer_cut_by_the_tool_is_truncated_not_invented(work: Path) -> No
 
 def test_strace_string_cut_at_32_is_truncated_not_invented(work: Path) -> None:
     need_tool("strace", f"{APT} strace")
-    text = _run(["sh", "-c", "strace -o /dev/stdout -e trace=write -xx python3 -c "
+    text = _run(["sh", "-c", f"strace -o /dev/stdout -e trace=write -xx {_PYTHON} -c "
                  "\"import os; os.write(2, open('tmf.bin','rb').read())\" 2>/dev/null"], work)
     line = next(li for li in text.splitlines() if li.startswith("write("))
     assert '"..., 64)' in line  # strace's default -s 32 cut the string
