@@ -460,7 +460,7 @@ def test_findings_text_heads_stay_bounded() -> None:
     # findings name).
     import importlib
 
-    report = importlib.import_module("iscsitgt_spt.codec.analysis.report")
+    report = importlib.import_module("iscsitgt_spt.codec.analysis._report.texts")
     bound = report._FINDING_HEADS_BOUND
     for offset in range(3 * bound):
         finding = Finding("info", "padding-nonzero", "S.Reserved", offset, f"m{offset}")

@@ -380,7 +380,7 @@ def test_where_a_finding_is_is_the_same_with_and_without_the_memo(monkeypatch: A
     # above.  Inputs: the fuzz generator's cases of every structure, mode and profile.
     import importlib
 
-    lint_module = importlib.import_module("iscsitgt_spt.codec.analysis.lint")
+    lint_module = importlib.import_module("iscsitgt_spt.codec.analysis._lint.checks")
     plans = importlib.import_module("iscsitgt_spt.codec.analysis.lint_plan")
     buffers = _fuzz_buffers()
     with_memo = _lint_all(buffers)
@@ -401,7 +401,7 @@ def test_the_spots_memo_stays_bounded(monkeypatch: Any) -> None:
     # still those of the lint pass without the memo and the memo stops growing at its bound.
     import importlib
 
-    lint_module = importlib.import_module("iscsitgt_spt.codec.analysis.lint")
+    lint_module = importlib.import_module("iscsitgt_spt.codec.analysis._lint.checks")
     plans = importlib.import_module("iscsitgt_spt.codec.analysis.lint_plan")
     buffers = _fuzz_buffers()
     monkeypatch.setattr(lint_module, "_SPOTS_BOUND", 0)

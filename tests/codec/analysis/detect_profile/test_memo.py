@@ -92,7 +92,7 @@ def test_guesses_showing_a_value_read_per_record_stay_few() -> None:
     # expects shows its value in the evidence, so each such buffer has a guess of its own.
     # They are kept in a small memo apart (memory stays flat over millions of records), and
     # the guess for the shape's matching buffers is still weighed once.
-    module = importlib.import_module("iscsitgt_spt.codec.analysis.detect_profile")
+    module = importlib.import_module("iscsitgt_spt.codec.analysis._detect_profile.memo")
     module._clear_memo()
     name, ioctl = REQUESTS[0]
     base = bytearray(encode(build(name)))
@@ -117,7 +117,7 @@ def test_guesses_showing_values_in_one_pattern_are_weighed_once(monkeypatch) -> 
     # Not vacuous: buffers whose members match the same profiles (here: the TMF's Length
     # matching none) take the first one's guess with their own value's line; the bytes are
     # weighed once (the guesses themselves are held to weigh_evidence's above and below).
-    module = importlib.import_module("iscsitgt_spt.codec.analysis.detect_profile")
+    module = importlib.import_module("iscsitgt_spt.codec.analysis._detect_profile.memo")
     module._clear_memo()
     weighed = []
     monkeypatch.setattr(module, "weigh_evidence",
@@ -134,7 +134,7 @@ def test_guesses_showing_values_in_one_pattern_are_weighed_once(monkeypatch) -> 
 
 def _member_spans(name: str) -> list[int]:
     """Every byte a self-describing member of ``name`` has under any profile."""
-    module = importlib.import_module("iscsitgt_spt.codec.analysis.detect_profile")
+    module = importlib.import_module("iscsitgt_spt.codec.analysis._detect_profile.evidence")
     spans = set()
     for path in module._varying_members(name, PROFILES):
         for p in PROFILES:

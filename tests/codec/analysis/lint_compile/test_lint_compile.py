@@ -31,7 +31,8 @@ from iscsitgt_spt.spec.profiles import PROFILES
 from iscsitgt_spt.spec.registry import STRUCTURES, get_layout, register, unregister
 from iscsitgt_spt.spec.srb_io_control import srb_payload
 
-lint = importlib.import_module("iscsitgt_spt.codec.analysis.lint")
+lint = importlib.import_module("iscsitgt_spt.codec.analysis._lint.run")
+checks = importlib.import_module("iscsitgt_spt.codec.analysis._lint.checks")
 
 CASES = [(n, p) for n in sorted(STRUCTURES) for p in PROFILES]
 _FLAGS = [(session, output) for session in (True, False) for output in (None, False, True)]
@@ -149,7 +150,7 @@ def test_a_check_outside_the_subset_keeps_the_interpreted_pass() -> None:
     """A construct the specialiser does not know raises Unsupported (the layout then
     keeps the interpreted pass), never compiles into something else."""
     layout = get_layout("SRB_IO_CONTROL", PROFILES[0])
-    view = lint._Context(layout, lint._no_get, (None, b""), 0, True, None)
+    view = checks._Context(layout, lint._no_get, (None, b""), 0, True, None)
 
     def odd_check(ctx):
         while ctx.get("Length"):  # (a loop over per-record values: not handled)
@@ -166,8 +167,8 @@ def test_a_check_outside_the_subset_keeps_the_interpreted_pass() -> None:
 
     for check in (odd_check, reads_findings, breaks):
         with pytest.raises(Unsupported):
-            compile_lint(compiled(layout), view, [(check, ())], static=lint._Context.STATIC,
-                         per_run=lint._Context.PER_RUN, spot=view.spot,
+            compile_lint(compiled(layout), view, [(check, ())], static=checks._Context.STATIC,
+                         per_run=checks._Context.PER_RUN, spot=view.spot,
                          add_params=("code", "path", "message", "offset"),
                          order=lint._in_byte_order)
 
@@ -176,11 +177,11 @@ def test_the_compiled_source_reads_no_member_by_path() -> None:
     """What the layout decides is worked out once: the compiled pass of the pass-through
     structure looks up no member path, plan or layout per record."""
     layout = get_layout("SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY", PROFILES[0])
-    view = lint._Context(layout, lint._no_get, (None, b""), 0, True, None)
+    view = checks._Context(layout, lint._no_get, (None, b""), 0, True, None)
     steps = [*((b, (pre,)) for b, pre in lint._bound_steps(plan_of(layout))),
-             *((c, ()) for c in lint._CHECKS)]
-    _, code = compile_lint(compiled(layout), view, steps, static=lint._Context.STATIC,
-                             per_run=lint._Context.PER_RUN, spot=view.spot,
+             *((c, ()) for c in checks._CHECKS)]
+    _, code = compile_lint(compiled(layout), view, steps, static=checks._Context.STATIC,
+                             per_run=checks._Context.PER_RUN, spot=view.spot,
                              add_params=("code", "path", "message", "offset"),
                              order=lint._in_byte_order)
     names = {n.id for n in ast.walk(ast.parse(ast.unparse(code))) if isinstance(n, ast.Name)}
