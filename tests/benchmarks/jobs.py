@@ -311,23 +311,27 @@ def send_part(opts: argparse.Namespace, tmp: str, kind: str) -> None:
 def _split(corpus: Path, jobs: int) -> str:
     """How the command's routing deals the corpus's lines to ``jobs`` workers: the speed-up
     the most loaded one allows, each line counted as the same work."""
-    from iscsitgt_spt.cli import send
-    from iscsitgt_spt.cli._jobs import Dealer
+    from itertools import islice
+
+    from iscsitgt_spt.cli._jobs import CHUNK_RECORDS, Dealer
+    from iscsitgt_spt.cli._send_route import Router
     from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE
     from iscsitgt_spt.codec.safejson import json_text_bound
     from iscsitgt_spt.device.simulator import SimulatedTarget
 
-    bound = json_text_bound(MAX_RECORD_SIZE)
-    route = send._router(argparse.Namespace(jobs=jobs), SimulatedTarget(), bound)
-    with corpus.open("rb") as lines:
-        items = [route(n, line) for n, line in enumerate(lines, 1)]
-    deal = Dealer(jobs)  # (as keyed_map deals them)
-    for key, _, _ in items:
-        deal(key)
+    router = Router(SimulatedTarget(), json_text_bound(MAX_RECORD_SIZE))
+    deal = Dealer(jobs)  # (as keyed_rounds deals them)
+    barriers = lines = 0
+    with corpus.open("rb") as stream:
+        while chunk := list(islice(stream, CHUNK_RECORDS)):
+            keys, crossings, closed = router.round(chunk, lines + 1)
+            deal.deal(keys)
+            deal.forget(closed)
+            barriers += len(crossings)
+            lines += len(chunk)
     load = deal.load
-    barriers = sum(crossing for _, _, crossing in items)
     return (f"lines per worker {load}, {barriers} resets (barriers): the split allows at most "
-            f"{len(items) / max(load):.2f}x")
+            f"{lines / max(load):.2f}x")
 
 
 def _warm_up(tmp: str) -> None:
