@@ -44,7 +44,8 @@ from iscsitgt_spt.cli._common import (
     structure_name,
 )
 from iscsitgt_spt.cli._input import open_source
-from iscsitgt_spt.cli._jobs import CHUNK_RECORDS, Barrier, Round, jobs_option, keyed_rounds
+from iscsitgt_spt.cli._jobs import CHUNK_RECORDS, jobs_option
+from iscsitgt_spt.cli._keyed import Barrier, Round, keyed_rounds
 from iscsitgt_spt.cli._outfile import Source, open_append
 from iscsitgt_spt.cli._output import one_line
 from iscsitgt_spt.cli._progress import Progress

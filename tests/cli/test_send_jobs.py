@@ -16,8 +16,8 @@ import os
 from pathlib import Path
 
 import pytest
-from iscsitgt_spt.cli import _jobs
-from iscsitgt_spt.cli._jobs import Dealer, keyed_map
+from iscsitgt_spt.cli import _jobs, _keyed
+from iscsitgt_spt.cli._keyed import Dealer, keyed_map
 from iscsitgt_spt.cli._send_route import Router
 from iscsitgt_spt.codec import build, encode
 from iscsitgt_spt.codec.capture.jsonl import parse_line
@@ -210,7 +210,7 @@ def _key(item: tuple[int, int | None]) -> int | None:
 
 @pytest.mark.parametrize("jobs", [1, 3])
 def test_keyed_map_keeps_each_key_on_one_state_in_order(monkeypatch, jobs) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr("iscsitgt_spt.cli._jobs.CHUNK_RECORDS", 4)
+    monkeypatch.setattr("iscsitgt_spt.cli._keyed.CHUNK_RECORDS", 4)
     items = [(n, None if n % 5 == 0 else n % 7) for n in range(60)]
     results = list(keyed_map(_Tally, _take, iter(items), _key, jobs, extra=1000))
     assert [r[0] for r in results] == [n + 1000 for n in range(60)]  # input order
@@ -325,7 +325,7 @@ def _what_came(state: _Tally, item: object) -> object:
 def test_keyed_map_sends_workers_what_carry_gives(monkeypatch, jobs) -> None:  # type: ignore[no-untyped-def]
     # carry: the work gets the carried form of each item (here a plain tuple without the
     # key), with one process too; the key is still read from the item itself.
-    monkeypatch.setattr("iscsitgt_spt.cli._jobs.CHUNK_RECORDS", 8)
+    monkeypatch.setattr("iscsitgt_spt.cli._keyed.CHUNK_RECORDS", 8)
     items = [(n, n % 3) for n in range(50)]
     got = list(keyed_map(_Tally, _what_came, iter(items), _key, jobs, extra=0,
                          carry=lambda item: ("carried", item[0])))
@@ -555,9 +555,9 @@ def _nothing_to_clear(state: dict, item: tuple[int, int | None, bool]) -> bool: 
     return not state
 
 
-_RESETS = _jobs.Barrier(_is_reset, _reset, _follow_reset)
+_RESETS = _keyed.Barrier(_is_reset, _reset, _follow_reset)
 # The same, a worker with nothing to clear going on without waiting for the news.
-_RESETS_MOOT = _jobs.Barrier(_is_reset, _reset, _follow_reset, _nothing_to_clear)
+_RESETS_MOOT = _keyed.Barrier(_is_reset, _reset, _follow_reset, _nothing_to_clear)
 
 
 def _one_state(items: list[tuple[int, int | None, bool]]) -> list[object]:
@@ -579,7 +579,7 @@ def _one_state(items: list[tuple[int, int | None, bool]]) -> list[object]:
 @pytest.mark.parametrize("barrier", [_RESETS, _RESETS_MOOT], ids=["wait", "moot"])
 @pytest.mark.parametrize("jobs", [2, 3])
 def test_keyed_map_barriers_give_what_one_state_gives(monkeypatch, jobs, barrier) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr("iscsitgt_spt.cli._jobs.CHUNK_RECORDS", 5)
+    monkeypatch.setattr("iscsitgt_spt.cli._keyed.CHUNK_RECORDS", 5)
     # Resets: first and last of a round, two in a row, of a key with and without items, of
     # no key; keys that fall on every worker.
     items = [(n, None if n % 11 == 0 else n % 5, n % 5 == 0 or n % 13 in (3, 4))
@@ -592,7 +592,7 @@ def test_keyed_map_barriers_give_what_one_state_gives(monkeypatch, jobs, barrier
 
 
 def test_keyed_map_barrier_that_fails_is_one_error_not_a_hang(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr("iscsitgt_spt.cli._jobs.CHUNK_RECORDS", 7)
+    monkeypatch.setattr("iscsitgt_spt.cli._keyed.CHUNK_RECORDS", 7)
     items = [(n, n % 4, n in (30, 666)) for n in range(1000)]
     with pytest.raises(ValueError, match="a barrier's answer that fails"):
         for _ in keyed_map(_new_state, _seen, iter(items), _by_key, 2, barrier=_RESETS):
@@ -607,7 +607,7 @@ def test_keyed_map_barrier_owner_lost_is_worker_lost() -> None:
     items = [(n, n % 4, n == 40) for n in range(2000)]
     with pytest.raises(_jobs.WorkerLost):
         for _ in keyed_map(_new_state, _seen, iter(items), _by_key, 2,
-                           barrier=_jobs.Barrier(_is_reset, _dies_at_reset, _follow_reset)):
+                           barrier=_keyed.Barrier(_is_reset, _dies_at_reset, _follow_reset)):
             pass
 
 
@@ -715,15 +715,15 @@ def test_keyed_rounds_carries_bytes_and_texts_through_shared_memory(monkeypatch,
     # The items' bytes go to the workers in a slot (or pickled, when a round's do not fit),
     # the texts come back in a slot (or as bytes, a share's too many for one: here 300 kB
     # texts): values and texts as one process gives them, in input order.
-    monkeypatch.setattr("iscsitgt_spt.cli._jobs.SLOT_BYTES", slot)
-    monkeypatch.setattr("iscsitgt_spt.cli._jobs.CHUNK_RECORDS", 8)
+    monkeypatch.setattr("iscsitgt_spt.cli._keyed.SLOT_BYTES", slot)
+    monkeypatch.setattr("iscsitgt_spt.cli._keyed.CHUNK_RECORDS", 8)
     sizes = [10, 300_000, 0, 7, 1, 200_000, 3] * 6
     data = [bytes([n % 251]) * size for n, size in enumerate(sizes)]
-    rounds = [_jobs.Round([n % 3 or None for n in range(start, start + 8)],
+    rounds = [_keyed.Round([n % 3 or None for n in range(start, start + 8)],
                           list(range(start, start + 8)), [], [], data[start:start + 8])
               for start in range(0, len(data) - 8, 8)]
     got_values, got_texts = [], []
-    for values, texts in _jobs.keyed_rounds(_list, _echo, rounds, 2, texts=True):
+    for values, texts in _keyed.keyed_rounds(_list, _echo, rounds, 2, texts=True):
         got_values += values
         got_texts += [bytes(text) for text in texts]
     want = [_echo([], (n, data[n])) for n in range(len(rounds) * 8)]
