@@ -8,7 +8,9 @@ them (a STOP the target takes, on a line that parses -- checked in full, as only
 lines close a session: after it, they are dealt afresh at their next START, so
 that a corpus of a few sessions started and stopped again and again spreads over the
 workers instead of each session staying where it first fell).  A request that may change
-sessions it does not name (a target reset) is a barrier the other workers follow.
+sessions it does not name (a target reset) is a barrier the other workers follow, when the
+session it names is held: one that is not exists nowhere (no START named it since it was
+closed), so the request changes nothing (the target answers UNKNOWN_SESSION), anywhere.
 
 The main process routes every line, and whatever it spends per line the workers wait for:
 so a line is not decoded here.  :func:`~iscsitgt_spt.codec.capture.jsonl.request_head`
@@ -80,7 +82,7 @@ class Router:
                 del held[named]
                 closed.append(key)
             keys.append(key)
-            if crossing:
+            if crossing and key is not None:
                 crossings.append(index)
         return keys, crossings, closed
 

@@ -248,8 +248,8 @@ def test_a_session_is_routed_by_from_the_first_request_that_can_open_it() -> Non
     # (UNKNOWN_SESSION, an aborted command): those lines go anywhere (key None).  From the
     # START on (even one refused: a second START of A), every line naming A goes with it, up
     # to a STOP the target takes, after which A holds nothing anywhere: lines naming it go
-    # anywhere again (its reset too, a barrier still), and its next START is dealt afresh
-    # (a new key).  B, never started, goes anywhere throughout.
+    # anywhere again, and its next START is dealt afresh (a new key).  B, never started,
+    # goes anywhere throughout.
     profile = Profile()
     start = (IOCTL_SCSI_MINIPORT, _request("ISCSITGT_SPT_SESSION_START", profile,
                                            {"ITNexusHandle": _A}))
@@ -258,15 +258,17 @@ def test_a_session_is_routed_by_from_the_first_request_that_can_open_it() -> Non
     task = (ASSUMED_PASS_THROUGH_IOCTL, _request("SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY",
                                                  profile, {"ScsiPassThroughAuxiliary": {
                                                      "SessionCookie": _A, "TaskCookie": 5}}))
-    requests = [_tmf(_A, "QUERY_TASK"), task, stop, start, start, task, stop,
-                _tmf(_B, "QUERY_TASK"), _tmf(_A, "TARGET_WARM_RESET"),
-                _tmf(_B, "TARGET_WARM_RESET"), start, task]
+    requests = [_tmf(_A, "QUERY_TASK"), task, stop, start, start, task,
+                _tmf(_A, "TARGET_COLD_RESET"), stop, _tmf(_B, "QUERY_TASK"),
+                _tmf(_A, "TARGET_WARM_RESET"), _tmf(_B, "TARGET_WARM_RESET"), start, task]
     router = Router(SimulatedTarget(), json_text_bound(MAX_RECORD_SIZE))
     keys, crossings, closed = router.round(_lines(requests), 1)
-    a, again = keys[3], keys[10]
+    a, again = keys[3], keys[11]
     assert a is not None and again is not None and a != again
-    assert keys == [None, None, None, a, a, a, a, None, None, None, again, again]
-    assert crossings == [8, 9] and closed == [a]
+    assert keys == [None, None, None, a, a, a, a, a, None, None, None, again, again]
+    # The resets of A stopped and of B never started change nothing (UNKNOWN_SESSION, a
+    # session that exists nowhere): no barrier; A's while it is held is one.
+    assert crossings == [6] and closed == [a]
     assert router.held == {(_A,): again}  # (the sessions held: one entry each)
 
 

@@ -37,7 +37,8 @@ _CAPTURES = Path(__file__).resolve().parents[1] / "vectors" / "captures"
 def _reference(target: SimulatedTarget, lines: list[bytes]) -> tuple[list, list, list]:  # type: ignore[type-arg]
     """What the router must give: each line parsed whole, routed by its whole input; a
     session keyed from a request that opens it to one that closes it (a new key each time),
-    a line naming no held session anywhere (None)."""
+    a line naming no held session anywhere (None); a request that may cross sessions a
+    barrier when it names a held session (one not held exists nowhere: nothing to cross)."""
     held: dict[tuple[int, ...], int] = {}
     fresh = count()
     keys, crossings, closed = [], [], []
@@ -56,7 +57,7 @@ def _reference(target: SimulatedTarget, lines: list[bytes]) -> tuple[list, list,
         elif key is not None and closing:
             closed.append(held.pop(named))
         keys.append(key)
-        if crossing:
+        if crossing and key is not None:  # (a reset named by a session that exists nowhere)
             crossings.append(index)
     return keys, crossings, closed
 
