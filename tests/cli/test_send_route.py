@@ -140,7 +140,7 @@ def _mutate(line: bytes, how: int, at: int, byte: int) -> bytes:
     # the input's hex doubled or halved in length (a request longer or shorter than its own)
     end = line.find(b'"', start)
     digits = line[start:end]
-    return line[:start] + (digits * 2 if byte % 2 else digits[:len(digits) // 2 * 2 // 2]
+    return line[:start] + (digits * 2 if byte % 2 else digits[:len(digits) // 4 * 2]
                            ) + line[end:]
 
 
