@@ -29,8 +29,9 @@ import contextlib
 import io
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack
+from itertools import islice
 from operator import itemgetter
 from typing import Any, NamedTuple, TextIO
 
@@ -43,14 +44,16 @@ from iscsitgt_spt.cli._common import (
     structure_name,
 )
 from iscsitgt_spt.cli._input import open_source
-from iscsitgt_spt.cli._jobs import CHUNK_RECORDS, Barrier, jobs_option, keyed_map
+from iscsitgt_spt.cli._jobs import CHUNK_RECORDS, jobs_option
+from iscsitgt_spt.cli._keyed import Barrier, Round, keyed_rounds
 from iscsitgt_spt.cli._outfile import Source, open_append
 from iscsitgt_spt.cli._output import one_line
 from iscsitgt_spt.cli._progress import Progress
+from iscsitgt_spt.cli._send_route import Router, request_of
 from iscsitgt_spt.cli._terminal import stdin_at_terminal
 from iscsitgt_spt.cli.views import render_text
 from iscsitgt_spt.codec.bounded import bounded_lines
-from iscsitgt_spt.codec.capture.jsonl import parse_line, request_prefix
+from iscsitgt_spt.codec.capture.jsonl import parse_line
 from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE
 from iscsitgt_spt.codec.dispatch import decode_buffer, identify
 from iscsitgt_spt.codec.documents import encode_document, is_document
@@ -322,18 +325,20 @@ def _send_record(
     return None
 
 
-class _Answer(NamedTuple):
-    """What became of one corpus line: sent (with how it ended, and its recorded lines),
-    malformed, or neither (a blank or ``#`` line)."""
+#: What became of one corpus line, as a worker sends it back (a plain tuple, read by
+#: position: no class looked up and called per line when it crosses processes): how it
+#: ended, and the lines recorded for it (UTF-8, empty without --record).  How it ended is
+#: a value the summary counts (:class:`_Tally`): ``None`` sent and accepted, ``(label, meaning,
+#: transport)`` sent and failed (:class:`_Outcome`'s fields), a string the error of a
+#: malformed line (it names the line), ``()`` neither sent nor malformed (a blank or ``#``
+#: line).  A round's results are counted at once (one :class:`collections.Counter`).
+_Result = tuple["tuple[str, str, bool] | tuple[()] | str | None", bytes]
+_ENDED, _RECORDED = itemgetter(0), itemgetter(1)
+_SKIPPED: _Result = ((), b"")
 
-    sent: bool
-    outcome: _Outcome | None = None
-    recorded: str = ""
-    malformed: bool = False
-    error: str = ""  # why a malformed line could not be read (it names the line)
 
-
-_SKIPPED = _Answer(sent=False)
+#: Most distinct outcomes a worker keeps one object of (see _Target._same).
+_SEEN_KEPT = 1024
 
 
 class _Target:
@@ -346,25 +351,43 @@ class _Target:
                                         cookie=self.default.cookie)
         self.buffer = io.StringIO() if recording else None
         self.recorders = _Recorders(self.transport, self.buffer, pid)
+        self.seen: dict[tuple[str, str, bool], tuple[str, str, bool]] = {}
 
-    def answer(self, line: _Line) -> _Answer:
+    def _same(self, ended: tuple[str, str, bool]) -> tuple[str, str, bool]:
+        """One object for equal outcomes: a round's results pickle each once (the others
+        refer to it), and the main process unpickles one tuple and its texts, not one per
+        line.  (At most _SEEN_KEPT kept: what a corpus says varies with it.)"""
+        seen = self.seen
+        found = seen.get(ended)
+        if found is None:
+            if len(seen) >= _SEEN_KEPT:
+                seen.clear()
+            found = seen[ended] = ended
+        return found
+
+    def answer(self, line: _Line) -> _Result:
         lineno, text = line
         try:
             record = parse_line(text, lineno, max_record_bytes=self.bound)
         except SptError as exc:
-            return _Answer(sent=False, malformed=True, error=str(exc))
+            return str(exc), b""
         if record is None:
             return _SKIPPED
         profile = Profile.of(record.abi or self.default.abi,
                              record.cookie or self.default.cookie)
         outcome = _send_record(self.recorders.get(profile), record.ioctl, record.data_in,
                                profile)
+        ended = None if outcome is None else self._same(
+            (outcome.label, outcome.meaning, outcome.transport))
         if self.buffer is None:
-            return _Answer(True, outcome)
-        recorded = self.buffer.getvalue()
+            return ended, b""
+        # As bytes, encoded as the sink encodes its text: a worker's bytes are copied once
+        # to and from the pipe (a string is decoded again as it is unpickled: ten times
+        # the cost), and written to --record as they are.
+        recorded = self.buffer.getvalue().encode("utf-8", "backslashreplace")
         self.buffer.seek(0)
         self.buffer.truncate()
-        return _Answer(True, outcome, recorded)
+        return ended, recorded
 
     def close(self) -> None:
         self.transport.close()
@@ -372,29 +395,10 @@ class _Target:
 
 #: A corpus line as a worker is sent it: its number and its bytes.
 _Line = tuple[int, bytes]
-#: A corpus line as routed (:func:`_router`): which sessions its request names (the key of
-#: :func:`keyed_map`: the worker it goes to with --jobs, ``None`` for any), the line to parse
-#: and send (by the process that answers it), and whether it may change sessions it does not
-#: name (a target reset, which the other workers follow).  Plain tuples, read by C-level
-#: getters (:data:`_KEY`, :data:`_CARRIED`, :data:`_CROSSING`): no Python function is called
-#: per line to route it, and a line crosses to a worker, and its answer back, without a
-#: class's methods called on either side (a named tuple's are).
-_Item = tuple["int | None", _Line, bool]
-_KEY, _CARRIED, _CROSSING = itemgetter(0), itemgetter(1), itemgetter(2)
-#: An :class:`_Answer` (and its :class:`_Outcome`) as plain tuples, as a worker sends it back.
-_Result = tuple[bool, "tuple[str, str, bool] | None", str, bool, str]
 
 
-def _plain(answer: _Answer) -> _Result:
-    """An answer as plain tuples (see :data:`_Item`); read back by position."""
-    sent, outcome, recorded, malformed, error = answer
-    return (sent, None if outcome is None else (outcome.label, outcome.meaning,
-                                                outcome.transport),
-            recorded, malformed, error)
-
-
-def _answer(target: _Target, line: _Line) -> _Result:
-    return _plain(target.answer(line))
+#: What a worker does with a line (a module-level function for the pool).
+_answer = _Target.answer
 
 
 def _answer_crossing(target: _Target, line: _Line) -> tuple[_Result, tuple[int, bytes] | None]:
@@ -402,12 +406,12 @@ def _answer_crossing(target: _Target, line: _Line) -> tuple[_Result, tuple[int, 
     session it names: the answer, and the request when its effect happened (the simulated
     target counted it), which the other workers then follow."""
     simulated = target.transport
-    assert isinstance(simulated, SimulatedTarget)  # (_router refuses any other device)
+    assert isinstance(simulated, SimulatedTarget)  # (run refuses any other device)
     before = simulated.crossed
-    answer = _plain(target.answer(line))
+    answer = target.answer(line)
     if simulated.crossed == before:
         return answer, None
-    return answer, _request(line[1], line[0], target.bound)
+    return answer, request_of(line[1], line[0], target.bound)
 
 
 def _follow(target: _Target, request: tuple[int, bytes] | None) -> None:
@@ -423,65 +427,13 @@ def _moot(target: _Target, line: _Line) -> bool:
     (a reset, when none of them holds an open task): then it does not wait for the news."""
     simulated = target.transport
     assert isinstance(simulated, SimulatedTarget)
-    request = _request(line[1], line[0], target.bound)
+    request = request_of(line[1], line[0], target.bound)
     return request is None or not simulated.follow_changes(*request)
 
 
-#: With --jobs: a target reset answered by one worker, followed by the others.
-_BARRIER = Barrier(_CROSSING, _answer_crossing, _follow, _moot)
-
-
-def _request(line: bytes, lineno: int, bound: int) -> tuple[int, bytes] | None:
-    """A line's IOCTL and input, for routing: read off the line's start when it is written
-    the usual way, else by the full parse (``None`` for a line without a request, which
-    then goes anywhere: its worker finds it malformed or blank, as --jobs 1 does)."""
-    found = request_prefix(line)
-    if found is not None:
-        return found
-    try:
-        record = parse_line(line, lineno, max_record_bytes=bound)
-    except SptError:
-        return None
-    return None if record is None else (record.ioctl, record.data_in)
-
-
-def _router(
-    args: argparse.Namespace, target: Transport, bound: int
-) -> Callable[[int, bytes], _Item]:
-    """How a line is routed with --jobs: by the sessions its request names, which the
-    simulated ``target`` reads from the cookie members of the request's definition (see
-    :meth:`~iscsitgt_spt.device.simulator.SimulatedTarget.sessions_named`), once a request
-    that can open them named them (before, any worker: ``opens``), and whether it may change
-    sessions it does not name (a barrier: ``crosses_sessions``); all one worker's with --jobs
-    1.  Only the IOCTL and the input are read here: the worker parses the line."""
-    if args.jobs <= 1:
-        return lambda lineno, line: (None, (lineno, line), False)
-    assert isinstance(target, SimulatedTarget)  # (run refused any other device)
-    if not target.splits_by_session:
-        raise SptError(
-            "a planted fault of this target crosses sessions, so its answers cannot be split "
-            "among workers by session", path="--jobs",
-            expected="--jobs 1 with this sim:fault", actual=f"--jobs {args.jobs}")
-
-    opened: set[int] = set()  # the sessions a request that can open them has named so far
-
-    def route(lineno: int, line: bytes) -> _Item:
-        request = _request(line, lineno, bound)
-        if request is None:
-            return None, (lineno, line), False
-        sessions, crossing = target.reach(*request)
-        key = hash(sessions) if sessions else None
-        # A session that no request could have opened yet is held by no worker, and what
-        # names it changes nothing of it: any worker answers alike (a fuzz corpus's made-up
-        # handles go where they even out the load).  From the first that can, one worker.
-        if key is not None and key not in opened:
-            if not target.opens(*request):
-                key = None
-            else:
-                opened.add(key)
-        return key, (lineno, line), crossing
-
-    return route
+#: With --jobs: a target reset answered by one worker, followed by the others (the router
+#: tells which lines are, :meth:`Router.round`).
+_BARRIER = Barrier(None, _answer_crossing, _follow, _moot)
 
 
 def _run_corpus(args: argparse.Namespace) -> int:
@@ -497,38 +449,70 @@ def _run_corpus(args: argparse.Namespace) -> int:
         here = _Target(extra)
         stack.callback(here.close)
         source = open_source(args.fuzz_corpus, stack, "--fuzz-corpus")
-        route = _router(args, here.transport, bound)
         progress = Progress(label="requests", total_bytes=source.size)
-        read = [0]  # bytes of the corpus read so far
-
-        def items() -> Iterator[_Item]:
-            for lineno, line in enumerate(bounded_lines(source.stream, bound, "--fuzz-corpus"),
-                                          1):
-                read[0] += len(line)
-                yield route(lineno, line)
-
-        setup = _Target if args.jobs > 1 else lambda extra: here
-        # What is recorded goes to --record in whole lines: with one process after every
-        # request (a device may hang on the next one); with workers (simulated targets, which
-        # answer at once) a round of answers at a time, one write instead of one per line.
-        pending: list[str] = []
-        every = 1 if args.jobs <= 1 else CHUNK_RECORDS
+        lines = bounded_lines(source.stream, bound, "--fuzz-corpus")
         try:
-            for answer in keyed_map(setup, _answer, items(), _KEY, args.jobs, extra=extra,
-                                    barrier=_BARRIER, carry=_CARRIED):
-                recorded = answer[2]
-                if sink is not None and recorded:
-                    pending.append(recorded)
-                    if len(pending) >= every:
-                        _write_lines(sink, pending)
-                tally.add(answer)
-                progress.update(tally.sent, read[0])
+            if args.jobs <= 1:
+                _answer_here(here, lines, sink, tally, progress)
+            else:
+                _answer_by_workers(args.jobs, extra, here, lines, sink, tally, progress)
         except KeyboardInterrupt:
             interrupted = True
         finally:
-            if sink is not None and pending:  # (what was answered before a stop)
-                _write_lines(sink, pending)
             progress.close()
+    return _ending(args, tally, interrupted)
+
+
+def _answer_here(here: _Target, lines: Iterator[bytes], sink: TextIO | None, tally: _Tally,
+                 progress: Progress) -> None:
+    """Every line answered here, in order; what is recorded written out after every
+    request (a device may hang on the next one)."""
+    read = 0
+    for lineno, line in enumerate(lines, 1):
+        read += len(line)
+        answer = here.answer((lineno, line))
+        if sink is not None and answer[1]:
+            _write_lines(sink, [answer[1]])
+        tally.add(answer)
+        progress.update(tally.sent, read)
+
+
+def _answer_by_workers(jobs: int, extra: tuple[str, Profile, bool, int, int], here: _Target,
+                       lines: Iterator[bytes], sink: TextIO | None, tally: _Tally,
+                       progress: Progress) -> None:
+    """The lines answered by ``jobs`` workers, each a simulated target of its own holding
+    the sessions routed to it (:class:`Router`); the results counted, and what they
+    recorded written out, a round at a time (one write, one count, per round)."""
+    simulated = here.transport
+    assert isinstance(simulated, SimulatedTarget)  # (run refused any other device)
+    if not simulated.splits_by_session:
+        raise SptError(
+            "a planted fault of this target crosses sessions, so its answers cannot be split "
+            "among workers by session", path="--jobs",
+            expected="--jobs 1 with this sim:fault", actual=f"--jobs {jobs}")
+    router = Router(simulated, here.bound)
+    read = [0]  # bytes of the corpus read so far
+
+    def rounds() -> Iterator[Round]:
+        first = 1
+        while chunk := list(islice(lines, CHUNK_RECORDS)):
+            read[0] += sum(map(len, chunk))
+            keys, crossings, closed = router.round(chunk, first)
+            # (the lines cross to the workers in shared memory: the work gets them as _Line)
+            yield Round(keys, list(range(first, first + len(chunk))), crossings, closed, chunk)
+            first += len(chunk)
+
+    for ended, recorded in keyed_rounds(_Target, _answer, rounds(), jobs, extra=extra,
+                                        barrier=_BARRIER, texts=True):
+        if sink is not None:
+            _write_lines(sink, recorded)
+        del recorded  # (views of shared memory that the next round writes again)
+        tally.count(collections.Counter(ended))
+        progress.update(tally.sent, read[0])
+
+
+def _ending(args: argparse.Namespace, tally: _Tally, interrupted: bool) -> int:
+    """The summary printed; the exit status, what made it not 0 said on stderr."""
     _summary(args, tally, interrupted)
     if interrupted:
         return EXIT_INTERRUPTED
@@ -547,12 +531,13 @@ def _run_corpus(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _write_lines(sink: TextIO, pending: list[str]) -> None:
-    """The recorded lines of ``pending`` written out at once (and ``pending`` emptied)."""
-    text = "".join(pending)
-    pending.clear()  # (before the write: a Ctrl-C during it does not write them twice)
-    sink.write(text)
-    sink.flush()
+def _write_lines(sink: TextIO, recorded: list[Any]) -> None:
+    """The recorded lines written out at once (none: nothing written), as bytes below the
+    sink's text layer (which holds nothing: it is flushed when it is written to)."""
+    data = b"".join(recorded)
+    if data:
+        sink.buffer.write(data)
+        sink.buffer.flush()
 
 
 _UNREAD_SHOWN = 3  # malformed corpus lines named on stderr; the rest are counted
@@ -570,17 +555,22 @@ class _Tally:
         self.meanings: dict[str, str] = {}
 
     def add(self, answer: _Result) -> None:
-        sent, outcome, _, malformed, error = answer
-        self.malformed += malformed
-        if malformed and len(self.unread) < _UNREAD_SHOWN:
-            self.unread.append(error)
-        if not sent:
-            return
-        self.sent += 1
-        if outcome is not None:
-            label, meaning, transport = outcome
-            (self.lost if transport else self.failed)[label] += 1
-            self.meanings.setdefault(label, meaning)
+        self.count({answer[0]: 1})
+
+    def count(self, ended: dict[Any, int]) -> None:
+        """Lines that ended so, how many of each, in input order (the order each was first
+        seen: a label's meaning is the first one's, and ties in the summary keep it)."""
+        for how, n in ended.items():
+            if how is None:
+                self.sent += n
+            elif type(how) is str:
+                self.malformed += n
+                self.unread += [how] * min(n, _UNREAD_SHOWN - len(self.unread))
+            elif how:
+                label, meaning, transport = how
+                self.sent += n
+                (self.lost if transport else self.failed)[label] += n
+                self.meanings.setdefault(label, meaning)
 
 
 def _summary(args: argparse.Namespace, tally: _Tally, interrupted: bool) -> None:

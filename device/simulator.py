@@ -102,6 +102,7 @@ from iscsitgt_spt.spec.srb_io_control import SRB_IO_CONTROL
 
 __all__ = [
     "CHECK_CONDITION",
+    "CLOSING",
     "CROSSING",
     "DEFAULT_CAPACITY_BLOCKS",
     "ERROR_INSUFFICIENT_BUFFER",
@@ -204,16 +205,19 @@ class Fault:
     #: Whether the fault makes one session's request depend on another session's state
     #: (then the target cannot be split by session: see SimulatedTarget.sessions_named).
     crosses_sessions: bool = False
+    #: Whether the fault reads a handle's stop after it (``stopped``): then a stopped
+    #: session still holds state (see SimulatedTarget.closes).
+    reads_stopped: bool = False
 
 
 #: The faults a :class:`SimulatedTarget` can plant (``faults=``, or ``sim:fault=NAME``).
 FAULTS: dict[str, Fault] = {f.name: f for f in (
     Fault("double-stop", ISCSITGT_SPT_SESSION_STOP,
           "a second STOP of the same ITNexusHandle is accepted (ReturnCode 0) instead of "
-          "UNKNOWN_SESSION: the handle outlives its stop"),
+          "UNKNOWN_SESSION: the handle outlives its stop", reads_stopped=True),
     Fault("tmf-after-stop", ISCSITGT_SPT_TMF,
           "a TMF naming a stopped ITNexusHandle answers ReturnCode 0 and Response FUNCTION "
-          "COMPLETE instead of UNKNOWN_SESSION"),
+          "COMPLETE instead of UNKNOWN_SESSION", reads_stopped=True),
     Fault("reinstate-keeps-tasks", ISCSITGT_SPT_SESSION_START,
           "a START with IsReinstated keeps the old session's open tasks instead of "
           "terminating them (RFC 7143 session reinstatement)"),
@@ -280,6 +284,13 @@ def fixed_sense(key: SenseKey, asc: int, ascq: int) -> bytes:
     return bytes(sense)
 
 
+#: What :meth:`SimulatedTarget.routing` reads of one request's layout: the layout, where
+#: its session cookies are, how it may cross sessions, whether it opens or closes them.
+_Plan = tuple[Layout, tuple[tuple[int, int], ...], "Crossing | None", bool, bool]
+#: The routing of a request the target takes for none it knows (it touches no session).
+_NOWHERE: tuple[tuple[int, ...], bool, bool, bool] = ((), False, False, False)
+
+
 class SimulatedTarget(Transport):
     """An in-process model of the iSCSI target miniport (see the module docstring).
 
@@ -327,8 +338,8 @@ class SimulatedTarget(Transport):
         #: how many requests this target answered changed sessions they do not name (the
         #: effects of :data:`CROSSING` applied; :meth:`follow` does not count)
         self.crossed = 0
-        #: where each request's session cookies are, and how it may cross (reach), by layout
-        self._reach: dict[int, tuple[tuple[tuple[int, int], ...], Crossing | None]] = {}
+        #: what routing reads of each request (by ControlCode bytes, or IOCTL)
+        self._plans = self._routing_plans()
 
     def __repr__(self) -> str:
         faults = f" faults={','.join(sorted(self.faults))}" if self.faults else ""
@@ -362,28 +373,79 @@ class SimulatedTarget(Transport):
     def reach(self, code: int, data: bytes) -> tuple[tuple[int, ...], bool]:
         """:meth:`sessions_named` and :meth:`crosses_sessions` at once (the request's layout
         found once)."""
-        layout = self._layout_of(code, data)
-        if layout is None:
-            return (), False
-        found = self._reach.get(id(layout))  # (the target holds its layouts)
-        if found is None:
-            found = self._reach[id(layout)] = (
-                tuple((c.member.offset, c.member.end) for c in layout.cookies()
-                      if c.identifies == "session"),
-                CROSSING.get(layout.template))
-        spans, crossing = found
-        named = tuple(int.from_bytes(data[start:end], "little")
-                      for start, end in spans if len(data) >= end)
-        return named, (crossing is not None and len(data) >= layout.size
-                       and crossing.applies(_Buffer(data, layout)))
+        return self.routing(code, data)[:2]
 
     def opens(self, code: int, data: bytes) -> bool:
         """Whether answering ``data`` (sent with IOCTL ``code``) can create the state of the
         sessions it names (:data:`OPENING`).  A session that no such request named yet is
         held by no target, and the requests naming it change nothing of it: any target
         answers them as this one would (``send --jobs`` deals them where they even the load)."""
-        layout = self._layout_of(code, data)
-        return layout is not None and layout.template in OPENING
+        return self.routing(code, data)[2]
+
+    def closes(self, code: int, data: bytes) -> bool:
+        """Whether answering ``data`` (sent with IOCTL ``code``) leaves no state of the
+        sessions it names, whatever they held before: a request of :data:`CLOSING` whose
+        header the target takes (its handler runs), unless a planted fault reads a stopped
+        handle (:attr:`Fault.reads_stopped`).  After it, as before any :meth:`opens`, no
+        target holds anything of those sessions: ``send --jobs`` deals them afresh."""
+        return self.routing(code, data)[3]
+
+    def routing(self, code: int, data: bytes) -> tuple[tuple[int, ...], bool, bool, bool]:
+        """:meth:`sessions_named`, :meth:`crosses_sessions`, :meth:`opens` and
+        :meth:`closes` of a request at once.  They read only its first :attr:`reach_prefix`
+        bytes: a longer request gives what its first :attr:`reach_prefix` bytes give."""
+        if code == IOCTL_SCSI_MINIPORT:
+            if len(data) < self._header.size:
+                return _NOWHERE
+            start, end = self._control_code
+            plan = self._plans.get(data[start:end])
+        else:
+            plan = self._plans.get(code)
+        if plan is None:
+            return _NOWHERE
+        layout, spans, crossing, opening, closing = plan
+        named = tuple([int.from_bytes(data[start:end], "little")
+                       for start, end in spans if len(data) >= end])
+        return (named,
+                crossing is not None and len(data) >= layout.size
+                and crossing.applies(_Buffer(data, layout)),
+                opening, closing and self._header_taken(data))
+
+    def _routing_plans(self) -> dict[bytes | int, _Plan]:
+        """What :meth:`routing` reads of each request this target takes, by the bytes of its
+        ControlCode (IOCTL_SCSI_MINIPORT) or by its IOCTL (the pass-through)."""
+        plans: dict[bytes | int, _Plan] = {
+            code.to_bytes(4, "little"): self._plan(layout)
+            for code, layout in self._requests.items()}
+        plans[ASSUMED_PASS_THROUGH_IOCTL] = self._plan(self._pass_through)
+        return plans
+
+    def _plan(self, layout: Layout) -> _Plan:
+        return (layout,
+                tuple((c.member.offset, c.member.end) for c in layout.cookies()
+                      if c.identifies == "session"),
+                CROSSING.get(layout.template), layout.template in OPENING,
+                layout.template in CLOSING and not any(
+                    FAULTS[name].reads_stopped for name in self.faults))
+
+    def _header_taken(self, data: bytes) -> bool:
+        """Whether the target takes the request's SRB_IO_CONTROL (its handler runs)."""
+        return (len(data) >= self._header.size and self._check_header(
+            _Buffer(data, self._header), len(data)) == SimReturnCode.SUCCESS)
+
+    @property
+    def reach_prefix(self) -> int:
+        """How many bytes of a request decide :meth:`routing`: one past the end of every
+        session cookie, of every request that may cross sessions (its members and its
+        size, which is checked) and of every request that :data:`CLOSING` holds (whose size
+        the header check compares with the request's length).  Any request longer than that
+        is longer than all of those, so its first :attr:`reach_prefix` bytes route alike."""
+        ends = [self._header.size]
+        for layout, spans, crossing, _, _ in self._plans.values():
+            ends.extend(end for _, end in spans)
+            if crossing is not None or layout.template in CLOSING:
+                ends.append(layout.size)
+        return max(ends) + 1
 
     def follow(self, code: int, data: bytes) -> None:
         """Apply to this target's sessions what the request ``data`` (sent with IOCTL
@@ -625,6 +687,13 @@ MINIPORT_HANDLERS: dict[CStruct, Callable[[SimulatedTarget, _Buffer], SimReturnC
 #: request naming it leaves that so (UNKNOWN_SESSION, an aborted command): any target answers
 #: it alike (:meth:`SimulatedTarget.opens`).
 OPENING: frozenset[CStruct] = frozenset({ISCSITGT_SPT_SESSION_START})
+
+#: The requests whose handler, once it runs (the target took the header), leaves no state of
+#: the session they name, whatever it held: a SESSION_STOP (the session is dropped with its
+#: open tasks, or was not there; the handle it adds to ``stopped`` is read only by planted
+#: faults, :attr:`Fault.reads_stopped`).  A handler that can leave a session's state behind
+#: does not belong here (:meth:`SimulatedTarget.closes`).
+CLOSING: frozenset[CStruct] = frozenset({ISCSITGT_SPT_SESSION_STOP})
 
 
 def _reset_target(target: SimulatedTarget, request: _Buffer) -> None:

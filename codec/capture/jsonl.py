@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from binascii import unhexlify
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +35,7 @@ __all__ = [
     "plain_record",
     "record_to_json",
     "record_to_line",
+    "request_head",
     "request_prefix",
 ]
 
@@ -198,6 +200,8 @@ def plain_record(obj: object) -> tuple[int, bytes, bytes | None, dict[str, objec
 #: ``","in":"``, then the input's hex.
 _IOCTL_AT, _IN_AT = 12, 28
 _BEFORE_IOCTL, _BEFORE_IN = b'{"ioctl":"0x', b'","in":"'
+#: What follows the input's hex in a recording's line: the output's hex.
+_BEFORE_OUT = b'","out":"'
 
 
 def request_prefix(line: bytes) -> tuple[int, bytes] | None:
@@ -224,6 +228,39 @@ def request_prefix(line: bytes) -> tuple[int, bytes] | None:
     try:
         return (int(line[_IOCTL_AT:_IOCTL_AT + 8], 16),
                 bytes.fromhex(line[_IN_AT:end].decode("ascii"))) if end > 0 else None
+    except ValueError:
+        return None
+
+
+def request_head(line: bytes, size: int) -> tuple[int, bytes] | None:
+    """``(ioctl, head)`` read off a line as :func:`request_prefix` reads it, ``head`` the
+    input's first ``size`` bytes (all of it when it is not longer), or ``None``.
+
+    For routing a corpus line by a few members near the input's start without decoding the
+    rest of it (a session's START is 1.7 kB).  What :func:`parse_line` reads, if it parses
+    the line at all, is an input that ``head`` begins (and is, when shorter than ``size``):
+    the line begins as :func:`record_to_line` writes it, the input's first ``2 * size``
+    characters (or all of them, to its closing quote) are hex digits and nothing else (no
+    white space, which ``fromhex`` would skip), and past them the line holds no backslash
+    and no later ``"ioctl"`` or ``"in"`` key.  Anything else gives ``None``: the caller
+    parses the line.
+    """
+    if line[:_IOCTL_AT] != _BEFORE_IOCTL or line[_IOCTL_AT + 8:_IN_AT] != _BEFORE_IN:
+        return None
+    stop = _IN_AT + 2 * size
+    end = line.find(b'"', _IN_AT, stop + 1)
+    rest = stop if end < 0 else end
+    # Past the digits read, no backslash: every quote ends or begins a string.  So no key
+    # begins before the input's closing quote, nor inside the output's hex when it follows
+    # (a recording's line is mostly that hex: the keys are looked for after it only).
+    close = end if end >= 0 else line.find(b'"', stop)
+    if close >= 0 and line.startswith(_BEFORE_OUT, close):
+        close = line.find(b'"', close + len(_BEFORE_OUT))
+    if (close < 0 or line.find(b"\\", rest) >= 0 or line.find(b'"ioctl"', close) >= 0
+            or line.find(b'"in"', close) >= 0):
+        return None
+    try:  # (unhexlify takes hex digits only: no white space, no quote)
+        return int(line[_IOCTL_AT:_IOCTL_AT + 8], 16), unhexlify(line[_IN_AT:rest])
     except ValueError:
         return None
 

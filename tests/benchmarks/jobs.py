@@ -16,10 +16,13 @@ sessions interleaved, whose answers depend on the order of their requests) is se
 N`` (N simulated targets, the lines routed by the sessions their requests name); the summary
 and the recording (but its ``time`` and ``pid``) of that pair are compared.  How evenly
 the sessions of a corpus fall on N workers bounds the speed-up too (a session goes to the
-worker given the fewest lines when a START first names it; the lines that name no session,
-or one that no START named yet, go where they even the load out): the lines each worker is
-dealt, and the speed-up that split allows, are printed first (a ``fuzz --sessions`` run
-drives five sessions, which two workers cannot share evenly).  A target reset is a barrier:
+worker given the fewest lines when a START names it, and stays there until a STOP the
+target takes, after which its next START is dealt afresh; the lines that name no session
+held go where they even the load out): the lines each worker is dealt, and the speed-up
+that split allows, are printed first (a ``fuzz --sessions`` run drives five sessions,
+started and stopped again and again: dealt afresh at each START, they split evenly; dealt
+once for good, as before, two workers could not share them evenly: 1.76x).  A target
+reset is a barrier:
 the other workers follow it at its place (each waits for its news unless none of its
 sessions holds an open task).
 
@@ -311,23 +314,28 @@ def send_part(opts: argparse.Namespace, tmp: str, kind: str) -> None:
 def _split(corpus: Path, jobs: int) -> str:
     """How the command's routing deals the corpus's lines to ``jobs`` workers: the speed-up
     the most loaded one allows, each line counted as the same work."""
-    from iscsitgt_spt.cli import send
-    from iscsitgt_spt.cli._jobs import Dealer
+    from itertools import islice
+
+    from iscsitgt_spt.cli._jobs import CHUNK_RECORDS
+    from iscsitgt_spt.cli._keyed import Dealer
+    from iscsitgt_spt.cli._send_route import Router
     from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE
     from iscsitgt_spt.codec.safejson import json_text_bound
     from iscsitgt_spt.device.simulator import SimulatedTarget
 
-    bound = json_text_bound(MAX_RECORD_SIZE)
-    route = send._router(argparse.Namespace(jobs=jobs), SimulatedTarget(), bound)
-    with corpus.open("rb") as lines:
-        items = [route(n, line) for n, line in enumerate(lines, 1)]
-    deal = Dealer(jobs)  # (as keyed_map deals them)
-    for key, _, _ in items:
-        deal(key)
+    router = Router(SimulatedTarget(), json_text_bound(MAX_RECORD_SIZE))
+    deal = Dealer(jobs)  # (as keyed_rounds deals them)
+    barriers = lines = 0
+    with corpus.open("rb") as stream:
+        while chunk := list(islice(stream, CHUNK_RECORDS)):
+            keys, crossings, closed = router.round(chunk, lines + 1)
+            deal.deal(keys)
+            deal.forget(closed)
+            barriers += len(crossings)
+            lines += len(chunk)
     load = deal.load
-    barriers = sum(crossing for _, _, crossing in items)
     return (f"lines per worker {load}, {barriers} resets (barriers): the split allows at most "
-            f"{len(items) / max(load):.2f}x")
+            f"{lines / max(load):.2f}x")
 
 
 def _warm_up(tmp: str) -> None:

@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from iscsitgt_spt.cli import _jobs
+from iscsitgt_spt.cli import _jobs, _keyed
 from iscsitgt_spt.cli._jobs import chunked, jobs_option, ordered_output
 
 from tests.cli.conftest import run_cli, run_here
@@ -257,6 +257,6 @@ def test_a_worker_that_dies_ends_the_run_with_one_error(monkeypatch) -> None:  #
         for _ in ordered_output(_dies_on_seven, chunked(iter(range(40))), 2, extra=0):
             pass
     with pytest.raises(_jobs.WorkerLost):  # its inbox left unsent: the pool still stops
-        for _ in _jobs.keyed_map(_no_state, _dies_on_seven_keyed, iter(range(5000)), _anywhere,
-                                 2):
+        for _ in _keyed.keyed_map(_no_state, _dies_on_seven_keyed, iter(range(5000)), _anywhere,
+                                  2):
             pass

@@ -9,7 +9,6 @@ interleaved, whose answers depend on the order of their requests; a control show
 
 from __future__ import annotations
 
-import argparse
 import collections
 import contextlib
 import json
@@ -17,8 +16,9 @@ import os
 from pathlib import Path
 
 import pytest
-from iscsitgt_spt.cli import _jobs, send
-from iscsitgt_spt.cli._jobs import Dealer, keyed_map
+from iscsitgt_spt.cli import _jobs, _keyed
+from iscsitgt_spt.cli._keyed import Dealer, keyed_map
+from iscsitgt_spt.cli._send_route import Router
 from iscsitgt_spt.codec import build, encode
 from iscsitgt_spt.codec.capture.jsonl import parse_line
 from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE
@@ -210,7 +210,7 @@ def _key(item: tuple[int, int | None]) -> int | None:
 
 @pytest.mark.parametrize("jobs", [1, 3])
 def test_keyed_map_keeps_each_key_on_one_state_in_order(monkeypatch, jobs) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr("iscsitgt_spt.cli._jobs.CHUNK_RECORDS", 4)
+    monkeypatch.setattr("iscsitgt_spt.cli._keyed.CHUNK_RECORDS", 4)
     items = [(n, None if n % 5 == 0 else n % 7) for n in range(60)]
     results = list(keyed_map(_Tally, _take, iter(items), _key, jobs, extra=1000))
     assert [r[0] for r in results] == [n + 1000 for n in range(60)]  # input order
@@ -246,8 +246,10 @@ def test_keyed_map_places_a_new_key_on_the_least_loaded_worker() -> None:
 def test_a_session_is_routed_by_from_the_first_request_that_can_open_it() -> None:
     # Before a START names session A, no target holds it and what names it changes nothing
     # (UNKNOWN_SESSION, an aborted command): those lines go anywhere (key None).  From the
-    # START on (even one refused: a second START of A), every line naming A goes with it, a
-    # reset too; B, never started, goes anywhere throughout, its reset a barrier still.
+    # START on (even one refused: a second START of A), every line naming A goes with it, up
+    # to a STOP the target takes, after which A holds nothing anywhere: lines naming it go
+    # anywhere again, and its next START is dealt afresh (a new key).  B, never started,
+    # goes anywhere throughout.
     profile = Profile()
     start = (IOCTL_SCSI_MINIPORT, _request("ISCSITGT_SPT_SESSION_START", profile,
                                            {"ITNexusHandle": _A}))
@@ -256,15 +258,40 @@ def test_a_session_is_routed_by_from_the_first_request_that_can_open_it() -> Non
     task = (ASSUMED_PASS_THROUGH_IOCTL, _request("SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY",
                                                  profile, {"ScsiPassThroughAuxiliary": {
                                                      "SessionCookie": _A, "TaskCookie": 5}}))
-    requests = [_tmf(_A, "QUERY_TASK"), task, stop, start, start, task, stop,
-                _tmf(_B, "QUERY_TASK"), _tmf(_A, "TARGET_WARM_RESET"),
-                _tmf(_B, "TARGET_WARM_RESET")]
-    a = hash((_A,))
-    assert _routed(requests) == [None, None, None, a, a, a, a, None, a, None]
-    route = send._router(argparse.Namespace(jobs=2), SimulatedTarget(),
-                         json_text_bound(MAX_RECORD_SIZE))
-    assert [route(n, line)[2] for n, line in enumerate(_lines(requests), 1)] == [
-        False] * 8 + [True, True]
+    requests = [_tmf(_A, "QUERY_TASK"), task, stop, start, start, task,
+                _tmf(_A, "TARGET_COLD_RESET"), stop, _tmf(_B, "QUERY_TASK"),
+                _tmf(_A, "TARGET_WARM_RESET"), _tmf(_B, "TARGET_WARM_RESET"), start, task]
+    router = Router(SimulatedTarget(), json_text_bound(MAX_RECORD_SIZE))
+    keys, crossings, closed = router.round(_lines(requests), 1)
+    a, again = keys[3], keys[11]
+    assert a is not None and again is not None and a != again
+    assert keys == [None, None, None, a, a, a, a, a, None, None, None, again, again]
+    # The resets of A stopped and of B never started change nothing (UNKNOWN_SESSION, a
+    # session that exists nowhere): no barrier; A's while it is held is one.
+    assert crossings == [6] and closed == [a]
+    assert router.held == {(_A,): again}  # (the sessions held: one entry each)
+
+
+def test_a_stop_the_target_refuses_keeps_its_session_where_it_is() -> None:
+    # A STOP whose header the target refuses (HeaderLength wrong: BAD_HEADER) runs no
+    # handler: the session stays, with its worker.  With a planted fault that reads a
+    # stopped handle (a second STOP accepted, a TMF after the STOP answered), the handle
+    # outlives its STOP: no STOP lets the session go.
+    profile = Profile()
+    start = (IOCTL_SCSI_MINIPORT, _request("ISCSITGT_SPT_SESSION_START", profile,
+                                           {"ITNexusHandle": _A}))
+    stop = _request("ISCSITGT_SPT_SESSION_STOP", profile, {"ITNexusHandle": _A})
+    bad = (IOCTL_SCSI_MINIPORT, b"\x1b" + stop[1:])  # HeaderLength 27, not 28
+    requests = [start, bad, _tmf(_A, "QUERY_TASK"), (IOCTL_SCSI_MINIPORT, stop),
+                _tmf(_A, "QUERY_TASK")]
+    keys, _, closed = Router(SimulatedTarget(), json_text_bound(MAX_RECORD_SIZE)).round(
+        _lines(requests), 1)
+    assert keys[:4] == [keys[0]] * 4 and keys[0] is not None and keys[4] is None
+    assert closed == [keys[0]]
+    for fault in ("double-stop", "tmf-after-stop"):
+        keys, _, closed = Router(SimulatedTarget(faults=[fault]), json_text_bound(
+            MAX_RECORD_SIZE)).round(_lines(requests), 1)
+        assert keys == [keys[0]] * 5 and closed == []
 
 
 def test_a_request_that_cannot_open_a_session_leaves_the_target_without_it(
@@ -300,7 +327,7 @@ def _what_came(state: _Tally, item: object) -> object:
 def test_keyed_map_sends_workers_what_carry_gives(monkeypatch, jobs) -> None:  # type: ignore[no-untyped-def]
     # carry: the work gets the carried form of each item (here a plain tuple without the
     # key), with one process too; the key is still read from the item itself.
-    monkeypatch.setattr("iscsitgt_spt.cli._jobs.CHUNK_RECORDS", 8)
+    monkeypatch.setattr("iscsitgt_spt.cli._keyed.CHUNK_RECORDS", 8)
     items = [(n, n % 3) for n in range(50)]
     got = list(keyed_map(_Tally, _what_came, iter(items), _key, jobs, extra=0,
                          carry=lambda item: ("carried", item[0])))
@@ -328,9 +355,17 @@ def test_a_corpus_line_crosses_to_the_main_process_as_plain_tuples(tmp_path) -> 
     finally:
         target.close()
     assert {type(result) for result in results} == {tuple}
-    assert all(result[1] is None or type(result[1]) is tuple for result in results)
-    # A failure answered, a malformed line: what the summary counts is there, by position.
-    assert results[-3][0] and results[-3][1] is not None and results[-2][3]
+    assert all(type(result[1]) is bytes for result in results)
+    # How each ended, as the summary counts it: sent and accepted (None), sent and failed
+    # (label, meaning, transport), malformed (the error, naming its line), a comment (()).
+    assert all(type(result[0]) in (tuple, type(None)) for result in results[:-2])
+    label, _, transport = results[-3][0]
+    assert "ERROR_INVALID_FUNCTION" in label and transport is False
+    assert type(results[-2][0]) is str and "line 8" in results[-2][0]
+    assert results[-1] == ((), b"")
+    # Every recorded line is one JSON line (--record): the seven requests sent, none else.
+    assert all(len(result[1].splitlines()) == (0 if n > 6 else 1)
+               for n, result in enumerate(results))
     data = pickle.dumps(results, pickle.HIGHEST_PROTOCOL)
     assert b"_Answer" not in data and b"_Outcome" not in data
 
@@ -370,17 +405,11 @@ def _lines(requests: list[tuple[int, bytes]]) -> list[bytes]:
     return [json.dumps({"ioctl": f"0x{c:08x}", "in": d.hex()}).encode() for c, d in requests]
 
 
-def _routed(requests: list[tuple[int, bytes]]) -> list[int | None]:
-    """The key --jobs 2 routes each request by (the command's router)."""
-    route = send._router(argparse.Namespace(jobs=2), SimulatedTarget(),
-                         json_text_bound(MAX_RECORD_SIZE))
-    return [route(n, line)[0] for n, line in enumerate(_lines(requests), 1)]
-
-
 def _dealt(requests: list[tuple[int, bytes]]) -> list[int]:
     """The worker each request goes to with --jobs 2 (the command's routing and dealing)."""
-    deal = Dealer(2)
-    return [deal(key) for key in _routed(requests)]
+    keys, _, _ = Router(SimulatedTarget(), json_text_bound(MAX_RECORD_SIZE)).round(
+        _lines(requests), 1)
+    return Dealer(2).deal(keys)
 
 
 def _write(path: Path, requests: list[tuple[int, bytes]]) -> Path:
@@ -528,9 +557,9 @@ def _nothing_to_clear(state: dict, item: tuple[int, int | None, bool]) -> bool: 
     return not state
 
 
-_RESETS = _jobs.Barrier(_is_reset, _reset, _follow_reset)
+_RESETS = _keyed.Barrier(_is_reset, _reset, _follow_reset)
 # The same, a worker with nothing to clear going on without waiting for the news.
-_RESETS_MOOT = _jobs.Barrier(_is_reset, _reset, _follow_reset, _nothing_to_clear)
+_RESETS_MOOT = _keyed.Barrier(_is_reset, _reset, _follow_reset, _nothing_to_clear)
 
 
 def _one_state(items: list[tuple[int, int | None, bool]]) -> list[object]:
@@ -552,7 +581,7 @@ def _one_state(items: list[tuple[int, int | None, bool]]) -> list[object]:
 @pytest.mark.parametrize("barrier", [_RESETS, _RESETS_MOOT], ids=["wait", "moot"])
 @pytest.mark.parametrize("jobs", [2, 3])
 def test_keyed_map_barriers_give_what_one_state_gives(monkeypatch, jobs, barrier) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr("iscsitgt_spt.cli._jobs.CHUNK_RECORDS", 5)
+    monkeypatch.setattr("iscsitgt_spt.cli._keyed.CHUNK_RECORDS", 5)
     # Resets: first and last of a round, two in a row, of a key with and without items, of
     # no key; keys that fall on every worker.
     items = [(n, None if n % 11 == 0 else n % 5, n % 5 == 0 or n % 13 in (3, 4))
@@ -565,7 +594,7 @@ def test_keyed_map_barriers_give_what_one_state_gives(monkeypatch, jobs, barrier
 
 
 def test_keyed_map_barrier_that_fails_is_one_error_not_a_hang(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr("iscsitgt_spt.cli._jobs.CHUNK_RECORDS", 7)
+    monkeypatch.setattr("iscsitgt_spt.cli._keyed.CHUNK_RECORDS", 7)
     items = [(n, n % 4, n in (30, 666)) for n in range(1000)]
     with pytest.raises(ValueError, match="a barrier's answer that fails"):
         for _ in keyed_map(_new_state, _seen, iter(items), _by_key, 2, barrier=_RESETS):
@@ -580,7 +609,7 @@ def test_keyed_map_barrier_owner_lost_is_worker_lost() -> None:
     items = [(n, n % 4, n == 40) for n in range(2000)]
     with pytest.raises(_jobs.WorkerLost):
         for _ in keyed_map(_new_state, _seen, iter(items), _by_key, 2,
-                           barrier=_jobs.Barrier(_is_reset, _dies_at_reset, _follow_reset)):
+                           barrier=_keyed.Barrier(_is_reset, _dies_at_reset, _follow_reset)):
             pass
 
 
@@ -605,3 +634,100 @@ def test_ctrl_c_with_workers_between_resets_is_one_line_and_130(tmp_path) -> Non
     assert [json.loads(line)["in"] for line in recorded[:-1]] == wanted[:len(recorded) - 1]
     # The interrupt may land between a record's line and the count: at most one apart.
     assert 20 <= sent <= len(recorded) - 1 <= sent + 1 < len(wanted)
+
+
+# Sessions started, stopped and started again: after a STOP the target takes, a session is
+# dealt afresh at its next START (cli/_send_route.py), so it may come back on another worker.
+_C, _D = 0x3333, 0x4444
+
+
+def _restarts(profile: Profile) -> list[tuple[int, bytes]]:
+    """A stays busy on one worker while B and C come and go; A is stopped and started again
+    (on the other worker, by then the less loaded) with tasks open and resets between; B's
+    STOP comes once cut short (a line that does not parse: B stays) and once refused
+    (HeaderLength wrong: B stays), then whole; D is never started; STOPs come twice."""
+    def start(s: int) -> tuple[int, bytes]:
+        return IOCTL_SCSI_MINIPORT, _request("ISCSITGT_SPT_SESSION_START", profile,
+                                             {"ITNexusHandle": s})
+
+    def stop(s: int) -> tuple[int, bytes]:
+        return IOCTL_SCSI_MINIPORT, _request("ISCSITGT_SPT_SESSION_STOP", profile,
+                                             {"ITNexusHandle": s})
+
+    def task(s: int, n: int, final: int = 0) -> tuple[int, bytes]:
+        return ASSUMED_PASS_THROUGH_IOCTL, _request(
+            "SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY", profile, {
+                "ScsiPassThroughDirect": {"CdbLength": 6, "SenseInfoLength": 18},
+                "ScsiPassThroughAuxiliary": {"SessionCookie": s, "TaskCookie": n,
+                                             "IsFinal": final}})
+
+    def tmf(s: int, function: str, ref: int = 0) -> tuple[int, bytes]:
+        return IOCTL_SCSI_MINIPORT, _request("ISCSITGT_SPT_TMF", profile, {
+            "ITNexusHandle": s, "TaskManagementFunction": function,
+            "ReferenceTaskCookie": ref})
+
+    code, refused = stop(_B)
+    requests = [start(_A), start(_B), *[task(_A, n) for n in range(8)], start(_C)]
+    for n in range(3):
+        requests += [task(_B, 20 + n), task(_C, 30 + n), tmf(_A, "QUERY_TASK", n),
+                     stop(_A), stop(_A), tmf(_A, "QUERY_TASK_SET"), task(_A, 40 + n),
+                     start(_A), task(_A, 50 + n), tmf(_B, "QUERY_TASK", 20 + n),
+                     tmf(_C, "TARGET_WARM_RESET"), tmf(_A, "QUERY_TASK", 50 + n),
+                     tmf(_D, "QUERY_TASK"), task(_D, 9), (code, b"\x1b" + refused[1:]),
+                     start(_B), tmf(_B, "QUERY_TASK_SET"), stop(_C), start(_C),
+                     task(_C, 60 + n), tmf(_A, "ABORT_TASK", 50 + n)]
+    return [*requests, stop(_B), stop(_B), start(_B), tmf(_B, "QUERY_TASK_SET"), task(_B, 1)]
+
+
+@pytest.mark.parametrize("profile", [Profile(), Profile.of("win32", "ptr")], ids=str)
+def test_sessions_started_again_answer_as_with_one_process(tmp_path, profile) -> None:  # type: ignore[no-untyped-def]
+    requests = _restarts(profile)
+    lines = _lines(requests)
+    cut = lines.index(_lines([(IOCTL_SCSI_MINIPORT, _request(
+        "ISCSITGT_SPT_SESSION_STOP", profile, {"ITNexusHandle": _B}))])[0])
+    lines.insert(cut, lines[cut][:-30])  # (B's STOP cut short: not sent)
+    corpus = tmp_path / "restarts.jsonl"
+    corpus.write_bytes(b"\n".join(lines) + b"\n")
+    device = f"sim:abi={profile.abi},cookie={profile.cookie}"
+    # A comes back on the other worker than the one it started on: the corpus tests that.
+    keys, _, closed = Router(SimulatedTarget(profile=profile), json_text_bound(
+        MAX_RECORD_SIZE)).round(lines, 1)
+    workers = Dealer(2).deal(keys)
+    target = SimulatedTarget(profile=profile)
+    names_a = [line.endswith(b"}") and target.sessions_named(
+        (record := parse_line(line)).ioctl, record.data_in) == (_A,) for line in lines]
+    assert closed and len({w for w, k, a in zip(workers, keys, names_a) if a and k}) == 2
+    _both(tmp_path, corpus, device, "--json")
+    _both(tmp_path, corpus, device + ",fault=double-stop;tmf-after-stop", "--json")
+    _both(tmp_path, corpus, device + ",fault=reinstate-keeps-tasks")
+
+
+def _echo(state: list, item: tuple[int, bytes]) -> tuple[tuple[int, int], bytes]:  # type: ignore[type-arg]
+    state.append(item[0])
+    number, data = item
+    return (number, len(state)), data * (1 + number % 3)
+
+
+def _list(extra: object) -> list:  # type: ignore[type-arg]
+    return []
+
+
+@pytest.mark.parametrize("slot", [1 << 22, 100], ids=["fits", "pickled"])
+def test_keyed_rounds_carries_bytes_and_texts_through_shared_memory(monkeypatch, slot) -> None:  # type: ignore[no-untyped-def]
+    # The items' bytes go to the workers in a slot (or pickled, when a round's do not fit),
+    # the texts come back in a slot (or as bytes, a share's too many for one: here 300 kB
+    # texts): values and texts as one process gives them, in input order.
+    monkeypatch.setattr("iscsitgt_spt.cli._keyed.SLOT_BYTES", slot)
+    monkeypatch.setattr("iscsitgt_spt.cli._keyed.CHUNK_RECORDS", 8)
+    sizes = [10, 300_000, 0, 7, 1, 200_000, 3] * 6
+    data = [bytes([n % 251]) * size for n, size in enumerate(sizes)]
+    rounds = [_keyed.Round([n % 3 or None for n in range(start, start + 8)],
+                          list(range(start, start + 8)), [], [], data[start:start + 8])
+              for start in range(0, len(data) - 8, 8)]
+    got_values, got_texts = [], []
+    for values, texts in _keyed.keyed_rounds(_list, _echo, rounds, 2, texts=True):
+        got_values += values
+        got_texts += [bytes(text) for text in texts]
+    want = [_echo([], (n, data[n])) for n in range(len(rounds) * 8)]
+    assert [text for _, text in want] == got_texts
+    assert [number for (number, _), _ in want] == [number for number, _ in got_values]
