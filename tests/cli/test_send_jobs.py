@@ -339,7 +339,7 @@ def test_a_corpus_line_crosses_to_the_main_process_as_plain_tuples(tmp_path) -> 
     # it is pickled and unpickled (per-line objects crossing processes cost the main process).
     import pickle
 
-    from iscsitgt_spt.cli import send
+    from iscsitgt_spt.cli import _send_corpus as send
     from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE
     from iscsitgt_spt.codec.safejson import json_text_bound
 
