@@ -66,14 +66,22 @@ Model decisions (each one a labelled assumption):
 
 from __future__ import annotations
 
-import enum
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 
+from iscsitgt_spt.device._sim_model import (
+    FAULTS,
+    Fault,
+    RequestBuffer,
+    Session,
+    SimReturnCode,
+    describe_return_code,
+    fault_help,
+)
+from iscsitgt_spt.device._sim_routing import CLOSING, CROSSING, OPENING, Crossing, SessionRouting
 from iscsitgt_spt.device.errors import Win32Error, ioctl_name
 from iscsitgt_spt.device.transport import Transport
-from iscsitgt_spt.spec.arguments import int_argument, profile_argument
+from iscsitgt_spt.spec.arguments import profile_argument
 from iscsitgt_spt.spec.assumptions import (
     ASSUMED_AUXILIARY_SIGNATURE,
     ASSUMED_PASS_THROUGH_IOCTL,
@@ -81,15 +89,13 @@ from iscsitgt_spt.spec.assumptions import (
 )
 from iscsitgt_spt.spec.constants import (
     IOCTL_SCSI_MINIPORT,
-    TARGET_WIDE_FUNCTIONS,
     SenseKey,
     SenseResponseCode,
     TmfFunction,
     TmfResponse,
 )
-from iscsitgt_spt.spec.layout import CStruct, Layout
+from iscsitgt_spt.spec.layout import CStruct
 from iscsitgt_spt.spec.passthrough import SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY
-from iscsitgt_spt.spec.primitives import wchar_text
 from iscsitgt_spt.spec.profiles import DEFAULT_PROFILE, Profile
 from iscsitgt_spt.spec.registry import STRUCTURES, control_code_of, get_layout
 from iscsitgt_spt.spec.requests import (
@@ -145,135 +151,6 @@ _LU_SCOPED = frozenset({
 })
 
 
-class SimReturnCode(enum.IntEnum):
-    """ReturnCode values this *simulator* writes.  ASSUMPTIONS: the real ones are unpublished."""
-
-    SUCCESS = 0
-    BAD_HEADER = 0x53494D01
-    BAD_SIGNATURE = 0x53494D02
-    UNKNOWN_CONTROL_CODE = 0x53494D03
-    UNKNOWN_SESSION = 0x53494D04
-    DUPLICATE_SESSION = 0x53494D05
-    UNSUPPORTED_CONTROL_CODE = 0x53494D06
-
-    @property
-    def meaning(self) -> str:
-        """What this simulator means by the code (the model decisions above)."""
-        return _SIM_RETURN_CODE_MEANINGS[self]
-
-
-_SIM_RETURN_CODE_MEANINGS: dict[SimReturnCode, str] = {
-    SimReturnCode.SUCCESS: "success",
-    SimReturnCode.BAD_HEADER: "HeaderLength is not sizeof(SRB_IO_CONTROL), or Length is not "
-    "the payload size under the target's profile (a wrong-ABI caller gets this)",
-    SimReturnCode.BAD_SIGNATURE: "the SRB_IO_CONTROL Signature is not the one the target "
-    "expects",
-    SimReturnCode.UNKNOWN_CONTROL_CODE: "ControlCode is none of the spec's request codes",
-    SimReturnCode.UNSUPPORTED_CONTROL_CODE: "the spec defines this request, but the simulator "
-    "has no behaviour for it (no handler)",
-    SimReturnCode.UNKNOWN_SESSION: "no session has this ITNexusHandle (never started, or "
-    "already stopped)",
-    SimReturnCode.DUPLICATE_SESSION: "START of an ITNexusHandle already in session, without "
-    "IsReinstated",
-}
-
-
-def describe_return_code(code: int) -> str | None:
-    """``UNKNOWN_SESSION (simulator): no session has ...`` for the simulator's codes.
-
-    ``None`` for any other non-zero value: the driver's own codes are unpublished, and a code
-    in the simulator's ``0x53494dNN`` range says the answer came from the simulator.
-    """
-    int_argument(code, "code")
-    try:
-        known = SimReturnCode(code)
-    except ValueError:
-        return None
-    if known is SimReturnCode.SUCCESS:
-        return "success"
-    return f"{known.name} (simulator): {known.meaning}"
-
-
-@dataclass(frozen=True)
-class Fault:
-    """A bug planted in the model on purpose: its name, the request whose handler it changes,
-    and what goes wrong (compared with the model decisions above)."""
-
-    name: str
-    structure: CStruct
-    description: str
-    #: Whether the fault makes one session's request depend on another session's state
-    #: (then the target cannot be split by session: see SimulatedTarget.sessions_named).
-    crosses_sessions: bool = False
-    #: Whether the fault reads a handle's stop after it (``stopped``): then a stopped
-    #: session still holds state (see SimulatedTarget.closes).
-    reads_stopped: bool = False
-
-
-#: The faults a :class:`SimulatedTarget` can plant (``faults=``, or ``sim:fault=NAME``).
-FAULTS: dict[str, Fault] = {f.name: f for f in (
-    Fault("double-stop", ISCSITGT_SPT_SESSION_STOP,
-          "a second STOP of the same ITNexusHandle is accepted (ReturnCode 0) instead of "
-          "UNKNOWN_SESSION: the handle outlives its stop", reads_stopped=True),
-    Fault("tmf-after-stop", ISCSITGT_SPT_TMF,
-          "a TMF naming a stopped ITNexusHandle answers ReturnCode 0 and Response FUNCTION "
-          "COMPLETE instead of UNKNOWN_SESSION", reads_stopped=True),
-    Fault("reinstate-keeps-tasks", ISCSITGT_SPT_SESSION_START,
-          "a START with IsReinstated keeps the old session's open tasks instead of "
-          "terminating them (RFC 7143 session reinstatement)"),
-    Fault("abort-other-session", ISCSITGT_SPT_TMF,
-          "ABORT TASK of a task open in another session answers FUNCTION COMPLETE and aborts "
-          "it, instead of TASK DOES NOT EXIST (task tags are per session)",
-          crosses_sessions=True),
-)}
-
-
-def fault_help() -> str:
-    """The text ``sim:fault=help`` prints: each fault, the request it affects, what it does."""
-    lines = ["Faults the simulated target can plant (sim:fault=NAME[;NAME...]; off by default):"]
-    for fault in FAULTS.values():
-        lines.append(f"  {fault.name:<22} {fault.structure.c_name}: {fault.description}")
-    return "\n".join(lines)
-
-
-@dataclass
-class Session:
-    """One I_T nexus the target knows: what START said, and its open tasks (cookie -> LUN)."""
-
-    cookie: int
-    peer_address: str
-    it_nexus: str
-    chap_user_name: str
-    reinstatements: int = 0
-    tasks: dict[int, int] = field(default_factory=dict)
-
-
-class _Buffer:
-    """The request bytes, read and updated by member path of one layout."""
-
-    def __init__(self, data: bytes, layout: Layout) -> None:
-        self.data = bytearray(data)
-        self.layout = layout
-
-    def offset(self, path: str) -> int:
-        return self.layout.member(path).offset
-
-    def get(self, path: str) -> int:
-        m = self.layout.member(path)
-        return int.from_bytes(self.data[m.offset : m.end], "little", signed=m.signed)
-
-    def put(self, path: str, value: int) -> None:
-        m = self.layout.member(path)
-        self.data[m.offset : m.end] = value.to_bytes(m.size, "little", signed=m.signed)
-
-    def raw(self, path: str) -> bytes:
-        m = self.layout.member(path)
-        return bytes(self.data[m.offset : m.end])
-
-    def text(self, path: str) -> str:
-        return wchar_text(self.raw(path))
-
-
 def fixed_sense(key: SenseKey, asc: int, ascq: int) -> bytes:
     """18 bytes of fixed-format, current sense data (T10 SPC): 70h, key, length 10, ASC/ASCQ."""
     sense = bytearray(_FIXED_SENSE_SIZE)
@@ -284,14 +161,7 @@ def fixed_sense(key: SenseKey, asc: int, ascq: int) -> bytes:
     return bytes(sense)
 
 
-#: What :meth:`SimulatedTarget.routing` reads of one request's layout: the layout, where
-#: its session cookies are, how it may cross sessions, whether it opens or closes them.
-_Plan = tuple[Layout, tuple[tuple[int, int], ...], "Crossing | None", bool, bool]
-#: The routing of a request the target takes for none it knows (it touches no session).
-_NOWHERE: tuple[tuple[int, ...], bool, bool, bool] = ((), False, False, False)
-
-
-class SimulatedTarget(Transport):
+class SimulatedTarget(SessionRouting, Transport):
     """An in-process model of the iSCSI target miniport (see the module docstring).
 
     ``profile`` is the ABI/cookie layout the target expects; ``luns`` the logical units that
@@ -346,141 +216,6 @@ class SimulatedTarget(Transport):
         return (f"<SimulatedTarget {self.profile} luns={sorted(self.luns)} "
                 f"sessions={len(self.sessions)}{faults}>")
 
-    # -- what a request touches ----------------------------------------------------------------
-    @property
-    def splits_by_session(self) -> bool:
-        """Whether every answer depends only on the state of the sessions the request names
-        (:meth:`sessions_named`): true unless a planted fault crosses sessions.  Then a corpus
-        can be answered by several targets, each holding the requests of some sessions, in
-        their order, and every answer is the one this target would give."""
-        return not any(FAULTS[name].crosses_sessions for name in self.faults)
-
-    def sessions_named(self, code: int, data: bytes) -> tuple[int, ...]:
-        """The sessions whose state answering ``data`` (sent with IOCTL ``code``) can read or
-        change: the values of the session cookie members of the structure this target takes
-        the request for (:meth:`Layout.cookies`, under the target's profile).  Empty when the
-        request names none, or is refused before any handler reads it (the state is then
-        untouched, whichever target answers)."""
-        return self.reach(code, data)[0]
-
-    def crosses_sessions(self, code: int, data: bytes) -> bool:
-        """Whether answering ``data`` (sent with IOCTL ``code``) may change sessions it does
-        not name (:data:`CROSSING`: a target reset clears every session's tasks).  Such a
-        request cannot be answered by a target holding only some of the sessions alone: the
-        others :meth:`follow` it."""
-        return self.reach(code, data)[1]
-
-    def reach(self, code: int, data: bytes) -> tuple[tuple[int, ...], bool]:
-        """:meth:`sessions_named` and :meth:`crosses_sessions` at once (the request's layout
-        found once)."""
-        return self.routing(code, data)[:2]
-
-    def opens(self, code: int, data: bytes) -> bool:
-        """Whether answering ``data`` (sent with IOCTL ``code``) can create the state of the
-        sessions it names (:data:`OPENING`).  A session that no such request named yet is
-        held by no target, and the requests naming it change nothing of it: any target
-        answers them as this one would (``send --jobs`` deals them where they even the load)."""
-        return self.routing(code, data)[2]
-
-    def closes(self, code: int, data: bytes) -> bool:
-        """Whether answering ``data`` (sent with IOCTL ``code``) leaves no state of the
-        sessions it names, whatever they held before: a request of :data:`CLOSING` whose
-        header the target takes (its handler runs), unless a planted fault reads a stopped
-        handle (:attr:`Fault.reads_stopped`).  After it, as before any :meth:`opens`, no
-        target holds anything of those sessions: ``send --jobs`` deals them afresh."""
-        return self.routing(code, data)[3]
-
-    def routing(self, code: int, data: bytes) -> tuple[tuple[int, ...], bool, bool, bool]:
-        """:meth:`sessions_named`, :meth:`crosses_sessions`, :meth:`opens` and
-        :meth:`closes` of a request at once.  They read only its first :attr:`reach_prefix`
-        bytes: a longer request gives what its first :attr:`reach_prefix` bytes give."""
-        if code == IOCTL_SCSI_MINIPORT:
-            if len(data) < self._header.size:
-                return _NOWHERE
-            start, end = self._control_code
-            plan = self._plans.get(data[start:end])
-        else:
-            plan = self._plans.get(code)
-        if plan is None:
-            return _NOWHERE
-        layout, spans, crossing, opening, closing = plan
-        named = tuple([int.from_bytes(data[start:end], "little")
-                       for start, end in spans if len(data) >= end])
-        return (named,
-                crossing is not None and len(data) >= layout.size
-                and crossing.applies(_Buffer(data, layout)),
-                opening, closing and self._header_taken(data))
-
-    def _routing_plans(self) -> dict[bytes | int, _Plan]:
-        """What :meth:`routing` reads of each request this target takes, by the bytes of its
-        ControlCode (IOCTL_SCSI_MINIPORT) or by its IOCTL (the pass-through)."""
-        plans: dict[bytes | int, _Plan] = {
-            code.to_bytes(4, "little"): self._plan(layout)
-            for code, layout in self._requests.items()}
-        plans[ASSUMED_PASS_THROUGH_IOCTL] = self._plan(self._pass_through)
-        return plans
-
-    def _plan(self, layout: Layout) -> _Plan:
-        return (layout,
-                tuple((c.member.offset, c.member.end) for c in layout.cookies()
-                      if c.identifies == "session"),
-                CROSSING.get(layout.template), layout.template in OPENING,
-                layout.template in CLOSING and not any(
-                    FAULTS[name].reads_stopped for name in self.faults))
-
-    def _header_taken(self, data: bytes) -> bool:
-        """Whether the target takes the request's SRB_IO_CONTROL (its handler runs)."""
-        return (len(data) >= self._header.size and self._check_header(
-            _Buffer(data, self._header), len(data)) == SimReturnCode.SUCCESS)
-
-    @property
-    def reach_prefix(self) -> int:
-        """How many bytes of a request decide :meth:`routing`: one past the end of every
-        session cookie, of every request that may cross sessions (its members and its
-        size, which is checked) and of every request that :data:`CLOSING` holds (whose size
-        the header check compares with the request's length).  Any request longer than that
-        is longer than all of those, so its first :attr:`reach_prefix` bytes route alike."""
-        ends = [self._header.size]
-        for layout, spans, crossing, _, _ in self._plans.values():
-            ends.extend(end for _, end in spans)
-            if crossing is not None or layout.template in CLOSING:
-                ends.append(layout.size)
-        return max(ends) + 1
-
-    def follow(self, code: int, data: bytes) -> None:
-        """Apply to this target's sessions what the request ``data`` (sent with IOCTL
-        ``code``) that :meth:`crosses_sessions` did to them when *another* target, holding the
-        session it names, answered it and its effect happened there (:attr:`crossed` grew):
-        the effect bound to the request's definition in :data:`CROSSING` (a target reset
-        drops every session's open tasks), the same that answering it applies.  Several
-        targets, each holding some sessions, then hold what one target would."""
-        crossing, request = self._crossing(code, data)
-        crossing.effect(self, request)
-
-    def follow_changes(self, code: int, data: bytes) -> bool:
-        """Whether :meth:`follow` of the request could change this target now (a reset: some
-        session holds an open task); ``False``: this target holds the same whether or not
-        the request's effect happened where it was answered."""
-        crossing, _ = self._crossing(code, data)
-        return crossing.changes(self)
-
-    def _crossing(self, code: int, data: bytes) -> tuple[Crossing, _Buffer]:
-        if not self.crosses_sessions(code, data):
-            raise ValueError("not a request that crosses sessions")
-        layout = self._layout_of(code, data)
-        assert layout is not None
-        return CROSSING[layout.template], _Buffer(data, layout)
-
-    def _layout_of(self, code: int, data: bytes) -> Layout | None:
-        """The layout of the request ``data`` sent with IOCTL ``code``, by its ControlCode
-        (``None``: no request this target takes)."""
-        if code == IOCTL_SCSI_MINIPORT:
-            if len(data) < self._header.size:
-                return None
-            start, end = self._control_code
-            return self._requests.get(int.from_bytes(data[start:end], "little"))
-        return self._pass_through if code == ASSUMED_PASS_THROUGH_IOCTL else None
-
     # -- transport ----------------------------------------------------------------------------
     def _ioctl(self, code: int, data: bytes, out_size: int) -> bytes:
         if self.delay:
@@ -504,12 +239,12 @@ class SimulatedTarget(Transport):
     def _miniport(self, data: bytes, operation: str) -> bytes:
         if len(data) < self._header.size:
             raise Win32Error(ERROR_INVALID_PARAMETER, operation)
-        header = _Buffer(data, self._header)
+        header = RequestBuffer(data, self._header)
         status = self._check_header(header, len(data))
         layout = self._requests.get(header.get("ControlCode"))
         if status == SimReturnCode.SUCCESS:
             assert layout is not None
-            request = _Buffer(data, layout)
+            request = RequestBuffer(data, layout)
             handler = MINIPORT_HANDLERS.get(layout.template)
             status = (SimReturnCode.UNSUPPORTED_CONTROL_CODE if handler is None
                       else handler(self, request))
@@ -517,7 +252,7 @@ class SimulatedTarget(Transport):
         header.put("ReturnCode", status)
         return bytes(header.data)
 
-    def _check_header(self, header: _Buffer, total: int) -> SimReturnCode:
+    def _check_header(self, header: RequestBuffer, total: int) -> SimReturnCode:
         if header.get("HeaderLength") != self._header.size:
             return SimReturnCode.BAD_HEADER
         if self.signature is not None and header.raw("Signature") != self.signature.ljust(8, b"\0"):
@@ -530,7 +265,7 @@ class SimulatedTarget(Transport):
             return SimReturnCode.BAD_HEADER
         return SimReturnCode.SUCCESS
 
-    def _start(self, request: _Buffer) -> SimReturnCode:
+    def _start(self, request: RequestBuffer) -> SimReturnCode:
         cookie = request.get("ITNexusHandle")
         old = self.sessions.get(cookie)
         if old is not None and not request.get("IsReinstated"):
@@ -544,7 +279,7 @@ class SimulatedTarget(Transport):
         self.stopped.discard(cookie)
         return SimReturnCode.SUCCESS
 
-    def _stop(self, request: _Buffer) -> SimReturnCode:
+    def _stop(self, request: RequestBuffer) -> SimReturnCode:
         cookie = request.get("ITNexusHandle")
         if self.sessions.pop(cookie, None) is None:
             if "double-stop" in self.faults and cookie in self.stopped:
@@ -553,7 +288,7 @@ class SimulatedTarget(Transport):
         self.stopped.add(cookie)
         return SimReturnCode.SUCCESS
 
-    def _tmf(self, request: _Buffer) -> SimReturnCode:
+    def _tmf(self, request: RequestBuffer) -> SimReturnCode:
         cookie = request.get("ITNexusHandle")
         session = self.sessions.get(cookie)
         if session is None:
@@ -564,7 +299,7 @@ class SimulatedTarget(Transport):
         request.put("Response", self._tmf_response(session, request))
         return SimReturnCode.SUCCESS
 
-    def _tmf_response(self, session: Session, request: _Buffer) -> TmfResponse:
+    def _tmf_response(self, session: Session, request: RequestBuffer) -> TmfResponse:
         code, lun, ref = (request.get("TaskManagementFunction"), request.get("Lun"),
                           request.get("ReferenceTaskCookie"))
         if code > 0x7F:
@@ -611,7 +346,7 @@ class SimulatedTarget(Transport):
         layout = self._pass_through
         if len(data) < layout.size:
             raise Win32Error(ERROR_INVALID_PARAMETER, operation)
-        req = _Buffer(data, layout)
+        req = RequestBuffer(data, layout)
         sptd, aux = "ScsiPassThroughDirect.", "ScsiPassThroughAuxiliary."
         sense_at = req.get(sptd + "SenseInfoOffset")
         sense_room = req.get(sptd + "SenseInfoLength")
@@ -675,55 +410,8 @@ class SimulatedTarget(Transport):
 #: What the simulated miniport does with each IOCTL_SCSI_MINIPORT request, keyed by the
 #: request's definition.  A request the spec registers without an entry here is answered
 #: ``UNSUPPORTED_CONTROL_CODE``; adding behaviour for a new request is one entry.
-MINIPORT_HANDLERS: dict[CStruct, Callable[[SimulatedTarget, _Buffer], SimReturnCode]] = {
+MINIPORT_HANDLERS: dict[CStruct, Callable[[SimulatedTarget, RequestBuffer], SimReturnCode]] = {
     ISCSITGT_SPT_SESSION_START: SimulatedTarget._start,
     ISCSITGT_SPT_SESSION_STOP: SimulatedTarget._stop,
     ISCSITGT_SPT_TMF: SimulatedTarget._tmf,
-}
-
-#: The requests whose handler can create the state of the session they name: a SESSION_START
-#: (a handler that adds to :attr:`SimulatedTarget.sessions` or ``stopped`` belongs here).
-#: Until a request of these names a session, no target holds anything of it, and every other
-#: request naming it leaves that so (UNKNOWN_SESSION, an aborted command): any target answers
-#: it alike (:meth:`SimulatedTarget.opens`).
-OPENING: frozenset[CStruct] = frozenset({ISCSITGT_SPT_SESSION_START})
-
-#: The requests whose handler, once it runs (the target took the header), leaves no state of
-#: the session they name, whatever it held: a SESSION_STOP (the session is dropped with its
-#: open tasks, or was not there; the handle it adds to ``stopped`` is read only by planted
-#: faults, :attr:`Fault.reads_stopped`).  A handler that can leave a session's state behind
-#: does not belong here (:meth:`SimulatedTarget.closes`).
-CLOSING: frozenset[CStruct] = frozenset({ISCSITGT_SPT_SESSION_STOP})
-
-
-def _reset_target(target: SimulatedTarget, request: _Buffer) -> None:
-    """A target warm or cold reset: the open tasks of every session dropped (a target reset
-    acts on every I_T nexus, RFC 7143 §11.5.1)."""
-    for session in target.sessions.values():
-        session.tasks.clear()
-
-
-def _open_tasks(target: SimulatedTarget) -> bool:
-    """Whether a session of the target holds an open task (what a reset can change)."""
-    return any(session.tasks for session in target.sessions.values())
-
-
-@dataclass(frozen=True)
-class Crossing:
-    """Requests of one structure that may change sessions they do not name: which ones (by
-    their bytes), and what answering one does to the sessions of the target (applied by the
-    request's handler when it succeeds, and by :meth:`SimulatedTarget.follow` on a target
-    holding other sessions), and whether that effect can change a target as it is now."""
-
-    applies: Callable[[_Buffer], bool]
-    effect: Callable[[SimulatedTarget, _Buffer], None]
-    changes: Callable[[SimulatedTarget], bool]
-
-
-#: Which requests of a structure may change sessions they do not name, and how: a TMF of a
-#: target-wide function (:data:`TARGET_WIDE_FUNCTIONS`) drops every session's open tasks.
-CROSSING: dict[CStruct, Crossing] = {
-    ISCSITGT_SPT_TMF: Crossing(
-        applies=lambda request: request.get("TaskManagementFunction") in TARGET_WIDE_FUNCTIONS,
-        effect=_reset_target, changes=_open_tasks),
 }
