@@ -184,7 +184,9 @@ def compile_reader(names: tuple[str, ...], size: Callable[[str], int | None],
     source = ("def read(record, line, end_line):\n" + "".join(f"    {x}\n" for x in lines))
     namespace: dict[str, object] = {
         "STR": _ONLY_STR, "size": size, "ioctl_of": ioctl, "number": number, "kind_of": _kind,
-        "hexer_bytes": hexer_bytes, "Parsed": _Parsed}
+        "hexer_bytes": hexer_bytes, "Parsed": _Parsed, "MISSING": _UNSEEN,
+        # The memos ``size`` and ``ioctl`` keep: looked up inline, called on a miss only.
+        "sizes": getattr(size, "memo", {}), "ioctls": getattr(ioctl, "memo", {})}
     exec(compile(source, "<irpmon reader>", "exec"), namespace)
     return namespace["read"]  # type: ignore[return-value]
 
@@ -198,8 +200,9 @@ def _meta_lines(var: dict[str, str]) -> list[str]:
         if column not in var:
             continue
         value = var[column]
-        if key in NUMBERS:
-            lines.append(f"n_{value} = number({value})")
+        if key in NUMBERS:  # (a short decimal read at once, as ``number`` reads it)
+            lines.append(f"n_{value} = int({value}) if len({value}) < 19 and "
+                         f"{value}.isdecimal() else number({value})")
             value = f"{value} if n_{value} is None else n_{value}"
         elif key == "data_stripped":
             value = f"{value}.lower() == 'true'"
@@ -208,15 +211,18 @@ def _meta_lines(var: dict[str, str]) -> list[str]:
     lines.append("limit = None")
     for column, key in _SIZE_COLUMNS:
         if column in var:
-            lines.append(f"s = size({var[column]})\n    if s is not None:\n"
+            lines.append(f"s = sizes.get({var[column]}, MISSING)\n    if s is MISSING:\n"
+                         f"        s = size({var[column]})\n    if s is not None:\n"
                          f"        meta[{key!r}] = s")
             if key == "data_size":
                 lines.append("limit = s")
     if "Data stripped" not in var:
         lines.append("meta['data_stripped'] = False")
     if "IOCTL" in var:
-        lines.append(f"ioctl = ioctl_of({var['IOCTL']})\n    meta['ioctl_text'] = {var['IOCTL']}"
-                     "\n    if ioctl is not None:\n        meta['method'] = ioctl & 3")
+        text = var["IOCTL"]
+        lines.append(f"ioctl = ioctls.get({text}, MISSING)\n    if ioctl is MISSING:\n"
+                     f"        ioctl = ioctl_of({text})\n    meta['ioctl_text'] = {text}\n"
+                     "    if ioctl is not None:\n        meta['method'] = ioctl & 3")
     else:
         lines.append("ioctl = None")
     return lines
@@ -232,6 +238,11 @@ def _data_lines(var: dict[str, str]) -> list[str]:
     else:
         lines.append("data = None")
     irp = var.get("IRP address", "None")
-    lines.append(f"return Parsed(kind_of(record, meta), line, {irp}, ioctl, data, meta, None,"
+    # A request as ``_kind`` tells one (an IOCTL, of Type IRP or none); else ``_kind`` itself.
+    kind = "kind_of(record, meta)"
+    if "IOCTL" in var:
+        kind = f"'request' if {var['Type']} == 'IRP' else {kind}" if "Type" in var else \
+            "'request'"
+    lines.append(f"return Parsed({kind}, line, {irp}, ioctl, data, meta, None,"
                  " end_line)")
     return lines

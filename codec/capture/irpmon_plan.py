@@ -135,6 +135,7 @@ def _kept(read: Callable[[str], int | None]) -> Callable[[str], int | None]:
                     memo.clear()
                 memo[text] = found
         return found  # type: ignore[return-value]
+    kept.memo = memo  # type: ignore[attr-defined]  # (compiled readers look it up inline)
     return functools.wraps(read)(kept)
 
 
@@ -204,8 +205,10 @@ def read_planned(record: dict[str, object], line: int, end_line: int | None,
                  head: dict[str, object]) -> _Parsed | None:
     """What the general reading makes of the parsed IRPMon JSON ``record`` (``head``: the
     ``meta`` keys its ``Stack`` repair gave), or ``None`` when the plan does not fit it."""
-    plan = _plan(tuple(record))
-    reader = None if plan is None or head else plan.compiled()
+    names = tuple(record)
+    plan = _PLANS.get(names) or _plan(names)
+    reader = None if plan is None or head else \
+        plan.reader if plan.uses == AFTER else plan.compiled()
     if reader is not None:
         parsed = reader(record, line, end_line or line)
         if parsed is not None:
