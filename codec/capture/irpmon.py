@@ -356,7 +356,9 @@ class Pairer:
     def _emit(self, request: _Parsed | None, completion: _Parsed | None) -> RawRecord | None:
         first = request or completion
         assert first is not None
-        meta = dict(first.meta) if request is not None else {}
+        # The request's own meta, added to: each parsed half is made with a meta of its own
+        # and emitted once (popped from ``pending`` as it is), so nothing else holds it.
+        meta = first.meta if request is not None else {}
         if completion is not None:
             meta["completion"] = completion.meta
             if "status" in completion.meta:

@@ -148,8 +148,9 @@ def hexer_bytes(parsers: object, limit: int | None) -> bytes | None:
     last = limit - 16 * (count - 1)
     row = rows[-1]  # its pad: from the end of its pairs to its second tab
     tab = row.find("\t")
-    layout = _layout(count, rows[0].find(":"), last, row.find("\t", tab + 1) - tab - 3 * last,
-                     lengths[-1])
+    key = (count, rows[0].find(":"), last, row.find("\t", tab + 1) - tab - 3 * last,
+           lengths[-1])
+    layout = _LAYOUTS.get(key) or _layout(*key)
     if layout is None or lengths != layout.lengths or tuple(hexer) != layout.names or \
             layout.marks_at(joined) != layout.marks or joined[layout.tail] != layout.padded \
             or "\n" in joined:
