@@ -102,7 +102,7 @@ def _decode(text: str) -> Any:
     """
     decoder = _SHORT_DECODER if len(text) <= MAX_INT_DIGITS else _DECODER
     try:  # (``raw_decode`` without its Python frame: its scanner, called as it calls it)
-        value, end = decoder.scan_once(text, 0)
+        value, end = decoder.scan_once(text, 0)  # type: ignore[attr-defined]  # set in __init__
     except (json.JSONDecodeError, StopIteration):
         return decoder.decode(text)  # leading white space, or the error as decode words it
     return value if end == len(text) else decoder.decode(text)
