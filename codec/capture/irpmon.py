@@ -346,17 +346,19 @@ class Pairer:
             record, self.skipped = with_skipped(record, self.skipped), []
         return record
 
-    def _out(self, record: RawRecord) -> Iterator[RawRecord]:
+    def _out(self, record: RawRecord) -> RawRecord | None:
+        """Hold ``record`` back; the record held before it, to be written now."""
         record = self._attach(record)
-        if self.held is not None:
-            yield self.held
-        self.held = record
+        held, self.held = self.held, record
         self.index += 1
+        return held
 
-    def _emit(self, request: _Parsed | None, completion: _Parsed | None) -> Iterator[RawRecord]:
+    def _emit(self, request: _Parsed | None, completion: _Parsed | None) -> RawRecord | None:
         first = request or completion
         assert first is not None
-        meta = dict(first.meta) if request is not None else {}
+        # The request's own meta, added to: each parsed half is made with a meta of its own
+        # and emitted once (popped from ``pending`` as it is), so nothing else holds it.
+        meta = first.meta if request is not None else {}
         if completion is not None:
             meta["completion"] = completion.meta
             if "status" in completion.meta:
@@ -364,7 +366,7 @@ class Pairer:
         meta["paired"] = request is not None and completion is not None
         last = completion or request
         assert last is not None
-        yield from self._out(RawRecord(
+        return self._out(RawRecord(
             index=self.index, data_in=None if request is None else request.data,
             data_out=None if completion is None else completion.data,
             ioctl=None if request is None else request.ioctl,
@@ -373,30 +375,40 @@ class Pairer:
         ))
 
     def feed(self, item: _Parsed) -> Iterator[RawRecord]:
+        out = self.take(item)
+        if out is not None:
+            yield out
+
+    def take(self, item: _Parsed) -> RawRecord | None:
+        """:meth:`feed` without a generator: the one record taking ``item`` lets out, if any
+        (each record made lets the one held before it out)."""
         if item.kind == "error":
-            yield from self._out(error_record(self.index, self.source_format, item.line,
-                                              item.error or "", item.meta, item.end_line))
-        elif item.kind == "other":
+            return self._out(error_record(self.index, self.source_format, item.line,
+                                          item.error or "", item.meta, item.end_line))
+        if item.kind == "other":
             what = item.meta.get("major") or item.meta.get("subtype") or item.meta.get("type")
             self.skipped.append((item.line, item.end_line or item.line,
                                  f"IRPMon {str(what or '?').rstrip(':')} record, not an IOCTL"))
         elif item.kind == "request":
             if item.irp is None:
-                yield from self._emit(item, None)
-                return
-            if item.irp in self.pending:  # address reused before completion was seen
-                yield from self._emit(self.pending.pop(item.irp), None)
+                return self._emit(item, None)
+            if item.irp in self.pending:  # address reused before its completion was seen
+                out = self._emit(self.pending.pop(item.irp), None)
+                self.pending[item.irp] = item
+                return out  # (as many awaited as before: none to write for room)
             self.pending[item.irp] = item
             if len(self.pending) > _MAX_PENDING:
-                oldest = next(iter(self.pending))
-                yield from self._emit(self.pending.pop(oldest), None)
+                return self._emit(self.pending.pop(next(iter(self.pending))), None)
         elif item.kind == "completion":
             request = self.pending.pop(item.irp, None) if item.irp is not None else None
-            yield from self._emit(request, item)
+            return self._emit(request, item)
+        return None
 
     def flush(self) -> Iterator[RawRecord]:
         for request in self.pending.values():
-            yield from self._emit(request, None)
+            out = self._emit(request, None)
+            if out is not None:
+                yield out
         self.pending.clear()
         if self.held is not None:
             held, self.held = self.held, None

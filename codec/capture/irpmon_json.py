@@ -381,6 +381,8 @@ def iter_irpmon_json(
         del text
         parsed = _json_parsed(lineno, last, head, obj, error)
         del obj
-        yield from pairer.feed(parsed)
+        out = pairer.take(parsed)
+        if out is not None:
+            yield out
     pairer.skipped.extend(outside)
     yield from pairer.flush()

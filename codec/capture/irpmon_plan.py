@@ -37,12 +37,13 @@ from iscsitgt_spt.codec.capture.irpmon import (
     _whole_rows,
     with_data,
 )
+from iscsitgt_spt.codec.capture.irpmon_fast import NUMBERS, Reader, compile_reader
 from iscsitgt_spt.codec.capture.records import parse_int, resolve_ioctl
 
 __all__ = ["data_names", "read_planned"]
 
-#: The columns whose text becomes a number in ``meta`` (left as text when it is not one).
-_NUMBERS = frozenset({"id", "pid", "status"})
+#: Records a plan reads before its reader is compiled.
+AFTER = 8
 #: Plans kept at most, and the longest member names (all together) a kept plan may have:
 #: past either the memo starts again, so it holds a few KB whatever the input.
 _MOST_PLANS = 64
@@ -75,12 +76,25 @@ class _Plan:
         known = [(column, key) for column, key in _META_COLUMNS if column in present]
         self.keys = tuple(key for _, key in known)
         self.values = _getter(tuple(column for column, _ in known))
-        self.numbers = tuple(key for key in self.keys if key in _NUMBERS)
+        self.numbers = tuple(key for key in self.keys if key in NUMBERS)
         self.sizes = tuple((c, k) for c, k in _SIZE_COLUMNS if c in present)
         self.stripped = "Data stripped" in present
         self.ioctl = "IOCTL" in present
         self.parsers = "Parsers" in present
         self.stack = "Stack" in present
+        self.names = names
+        self.uses = 0
+        self.reader: Reader | None = None
+
+    def compiled(self) -> Reader | None:
+        """The reader compiled for these member names, once the plan has read :data:`AFTER`
+        records (a compiled reader costs tens of microseconds to make: an export whose member
+        names change every record would otherwise pay that for each one)."""
+        if self.uses < AFTER:
+            self.uses += 1
+            if self.uses == AFTER:
+                self.reader = compile_reader(self.names, _known_size, _known_ioctl, _number)
+        return self.reader
 
     def meta(self, record: dict[str, object]) -> dict[str, object] | None:
         """The record's ``meta`` as :func:`~iscsitgt_spt.codec.capture.irpmon._half_meta`
@@ -121,6 +135,7 @@ def _kept(read: Callable[[str], int | None]) -> Callable[[str], int | None]:
                     memo.clear()
                 memo[text] = found
         return found  # type: ignore[return-value]
+    kept.memo = memo  # type: ignore[attr-defined]  # (compiled readers look it up inline)
     return functools.wraps(read)(kept)
 
 
@@ -190,7 +205,14 @@ def read_planned(record: dict[str, object], line: int, end_line: int | None,
                  head: dict[str, object]) -> _Parsed | None:
     """What the general reading makes of the parsed IRPMon JSON ``record`` (``head``: the
     ``meta`` keys its ``Stack`` repair gave), or ``None`` when the plan does not fit it."""
-    plan = _plan(tuple(record))
+    names = tuple(record)
+    plan = _PLANS.get(names) or _plan(names)
+    reader = None if plan is None or head else \
+        plan.reader if plan.uses == AFTER else plan.compiled()
+    if reader is not None:
+        parsed = reader(record, line, end_line or line)
+        if parsed is not None:
+            return parsed
     meta = None if plan is None else plan.meta(record)
     if meta is None:
         return None
