@@ -6,7 +6,7 @@ The items of one key must see each other's effects on a state, so they go to one
 (:class:`Dealer`); an item that changes the states of other keys too is a barrier
 (:class:`Barrier`) the other workers follow at its place.  Rounds of items cross to the
 workers, and their results back, with what is large (a line, a recorded line) in shared
-memory (:class:`_Slots`).  Workers ignore Ctrl-C; a worker that dies makes the command fail
+memory (:class:`Slots`).  Workers ignore Ctrl-C; a worker that dies makes the command fail
 with :class:`~iscsitgt_spt.cli._jobs.WorkerLost`, never a hang.
 """
 
@@ -15,10 +15,11 @@ from __future__ import annotations
 import contextlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from itertools import accumulate, islice
+from itertools import islice
 from typing import Any, NamedTuple, TypeVar
 
-from iscsitgt_spt.cli._jobs import CHUNK_RECORDS, SLOT_BYTES, WorkerLost, _context, _quiet_worker
+from iscsitgt_spt.cli._jobs import CHUNK_RECORDS, WorkerLost, _context, _quiet_worker
+from iscsitgt_spt.cli._slots import Slots
 
 __all__ = ["Barrier", "Dealer", "Round", "keyed_map", "keyed_rounds"]
 
@@ -83,7 +84,7 @@ class Round(NamedTuple):
     (what the workers get), the indexes of the barriers among them (:class:`Barrier`), and
     keys that no later item has (the dealer forgets them once this round is dealt).
     ``carried``, where given, is bytes for each item that cross to its worker through
-    shared memory (:class:`_Slots`): the work then gets ``(item, its bytes)``."""
+    shared memory (:class:`Slots`): the work then gets ``(item, its bytes)``."""
 
     keys: list[Any]
     items: list[Any]
@@ -148,7 +149,7 @@ def keyed_rounds(
     in between.
 
     ``texts``: each result is ``(value, text)``, ``text`` bytes that come back through
-    shared memory (:class:`_Slots`): each round is then ``(values, texts)``, the texts
+    shared memory (:class:`Slots`): each round is then ``(values, texts)``, the texts
     as bytes-like objects valid until the next round is asked for."""
     pool = _KeyedPool(setup, work, barrier, extra, jobs, texts)
     done = False
@@ -192,7 +193,7 @@ class _KeyedPool:
         context = _context()
         self.jobs = jobs
         # (made before the workers start: they inherit them)
-        self.slots = _Slots(jobs, context.get_start_method() == "fork")
+        self.slots = Slots(jobs, context.get_start_method() == "fork")
         self.texts = texts
         self.outbox = context.Queue()
         self.inboxes = [context.Queue() for _ in range(jobs)]
@@ -242,7 +243,7 @@ class _KeyedPool:
         self.rounds[number] = (order, {}, len(shares))
 
     def _texts(self, number: int, got: dict[int, Any]) -> dict[int, Any]:
-        """A round's results per worker: their ``(values, texts)`` (see :class:`_Slots`)."""
+        """A round's results per worker: their ``(values, texts)`` (see :class:`Slots`)."""
         return {worker: (values, self.slots.texts(number, worker, told))
                 for worker, (values, told) in got.items()}
 
@@ -403,80 +404,8 @@ def _in_order(order: list[int], got: dict[int, list[Any]], jobs: int) -> list[An
     return list(map(next, map(taken.__getitem__, order)))
 
 
-class _Slots:
-    """Shared memory for :func:`keyed_rounds` (made before the workers fork): a slot per
-    round in flight for its items' carried bytes (:attr:`Round.carried`), which this
-    process copies in at once and each worker reads its items' from; and a slot per round
-    in flight and worker for the texts of its results, which it copies in one after
-    another, sending back only where each ends.  Bytes cross so without a pipe: through
-    one, a round of recorded lines (a few kB each) cost the main process about 3 µs a line
-    to receive, the worker as much to send, in 64 kB writes and wake-ups; and the lines
-    sent, a feeder thread of this process pickling them and each worker reading them, as
-    much again.  What does not fit a slot (or without fork) is pickled."""
-
-    def __init__(self, jobs: int, shared: bool) -> None:
-        import mmap
-
-        self.jobs = jobs
-        #: bytes of each text slot: a round's texts are split among the workers
-        self.size = max(SLOT_BYTES // jobs, 1 << 19)
-        self.memory = [mmap.mmap(-1, self.size) for _ in range(2 * jobs * jobs)] if shared else []
-        self.carried = [mmap.mmap(-1, SLOT_BYTES) for _ in range(2 * jobs)] if shared else []
-
-    def carry(self, number: int, carried: list[bytes]) -> list[int] | None:
-        """Here: the round's bytes copied into its slot; where each item's end (``None``:
-        they do not fit, or no slot)."""
-        data = b"".join(carried)
-        if not self.carried or len(data) > SLOT_BYTES:
-            return None
-        self.carried[number % (2 * self.jobs)][:len(data)] = data
-        return list(accumulate(map(len, carried)))
-
-    def taken(self, share: _Share) -> _Share:
-        """In a worker: the share with its items' bytes read from their slot (as
-        ``(item, bytes)``)."""
-        if share.carried is None:
-            return share
-        number, mine, ends = share.carried
-        view = memoryview(self.carried[number % (2 * self.jobs)])
-        starts = [0, *ends[:-1]]
-        data = [bytes(view[starts[index]:ends[index]]) for index in mine]
-        return share._replace(items=list(zip(share.items, data)))
-
-    def _slot(self, number: int, worker: int) -> Any:
-        return self.memory[(number % (2 * self.jobs)) * self.jobs + worker]
-
-    def put(self, number: int, worker: int, results: list[tuple[Any, bytes]]) -> tuple[
-            list[Any], list[int] | list[bytes]]:
-        """In a worker: the values of its share, and where each text ends in its slot (or,
-        where they do not all fit, the texts themselves)."""
-        values = [value for value, _ in results]
-        texts = [text for _, text in results]
-        if not self.memory or sum(map(len, texts)) > self.size:
-            return values, texts
-        memory = self._slot(number, worker)
-        ends = list(accumulate(map(len, texts)))
-        memory[:ends[-1] if ends else 0] = b"".join(texts)
-        return values, ends
-
-    def texts(self, number: int, worker: int, told: list[int] | list[bytes]) -> list[Any]:
-        """In the main process: a share's texts, as views of its slot where they are there
-        (valid until the slot is written again: 2N rounds later)."""
-        if not told or not isinstance(told[0], int):
-            return told
-        view = memoryview(self._slot(number, worker))
-        return list(map(view.__getitem__, map(slice, [0, *told[:-1]], told)))
-
-    def close(self) -> None:
-        for memory in (*self.memory, *self.carried):
-            # (a view still held, by the caller of the last round: the mapping goes when
-            # the last view does)
-            with contextlib.suppress(BufferError):
-                memory.close()
-
-
 def _keyed_worker(worker: _Worker, extra: Any, inbox: Any, outbox: Any,
-                  slots: _Slots, texts: bool) -> None:
+                  slots: Slots, texts: bool) -> None:
     _quiet_worker()
     state = worker.setup(extra)
     try:

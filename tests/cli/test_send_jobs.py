@@ -717,7 +717,7 @@ def test_keyed_rounds_carries_bytes_and_texts_through_shared_memory(monkeypatch,
     # The items' bytes go to the workers in a slot (or pickled, when a round's do not fit),
     # the texts come back in a slot (or as bytes, a share's too many for one: here 300 kB
     # texts): values and texts as one process gives them, in input order.
-    monkeypatch.setattr("iscsitgt_spt.cli._keyed.SLOT_BYTES", slot)
+    monkeypatch.setattr("iscsitgt_spt.cli._slots.SLOT_BYTES", slot)
     monkeypatch.setattr("iscsitgt_spt.cli._keyed.CHUNK_RECORDS", 8)
     sizes = [10, 300_000, 0, 7, 1, 200_000, 3] * 6
     data = [bytes([n % 251]) * size for n, size in enumerate(sizes)]
