@@ -36,10 +36,14 @@ from iscsitgt_spt.spec.srb_io_control import SRB_IO_CONTROL
 def wchar_issue(value: str | WcharText, size: int) -> tuple[str, int, str] | None:
     """What is wrong with a ``WCHAR[size/2]`` value: (code, byte offset in field, text)."""
     if isinstance(value, str):
-        # A character is at most 4 UTF-16 bytes: short strings need no encoding to tell.
-        if len(value) * 4 < size:
+        # Its UTF-16 length is two bytes a character and two more for each past U+FFFF
+        # (surrogatepass writes a lone surrogate as its one code unit): a short string, or
+        # one whose characters alone fill the field (a fuzz corpus's, most of the time), is
+        # told without encoding it.
+        count = len(value)
+        if count * 4 < size:
             return None
-        if len(value.encode("utf-16-le", errors="surrogatepass")) >= size:
+        if count * 2 >= size or len(value.encode("utf-16-le", errors="surrogatepass")) >= size:
             return "wchar-unterminated", 0, "fills the field with no NUL terminator"
         return None
     raw = value.raw

@@ -112,16 +112,36 @@ def head_text(record: RawRecord, profile: Profile, meta: str | None = None) -> s
     """The head of the usual record's JSON line (no unreadable bytes, a line number),
     numbers and names only, written out directly: ``_head_json`` as text; ``meta`` is the
     text of its metadata, when it has some."""
-    fmt = _FORMAT_TEXTS.get(record.source_format)
+    ioctl = record.ioctl
+    # What the record's format, IOCTL and profile decide, written once per such triple (a
+    # capture holds a handful); an IOCTL not of type int (a caller's) is written each time.
+    key = (record.source_format, ioctl, profile)
+    texts = _HEAD_TEXTS.get(key) if type(ioctl) is int or ioctl is None else None
+    if texts is None:
+        texts = _head_texts(record.source_format, ioctl, profile)
+        if type(ioctl) is int or ioctl is None:
+            if len(_HEAD_TEXTS) >= 256:
+                _HEAD_TEXTS.clear()
+            _HEAD_TEXTS[key] = texts
+    fmt, ioctl_text, profile_text = texts
+    return "".join((f'"record":{record.index},"line":{record.line},"format":', fmt,
+                    f',"end_line":{record.end_line}' if record.end_line is not None else "",
+                    ioctl_text, f',"meta":{meta}' if meta is not None else "", profile_text))
+
+
+def _head_texts(source_format: str, ioctl: int | None, profile: Profile) -> tuple[str, str, str]:
+    """The texts of a record's head that its format, IOCTL and profile decide."""
+    fmt = _FORMAT_TEXTS.get(source_format)
     if fmt is None:  # a reader's format name, escaped once (a handful exist)
-        fmt = _string_text(record.source_format)
+        fmt = _string_text(source_format)
         if len(_FORMAT_TEXTS) < 256:
-            _FORMAT_TEXTS[record.source_format] = fmt
-    return (f'"record":{record.index},"line":{record.line},"format":{fmt}'
-            + (f',"end_line":{record.end_line}' if record.end_line is not None else "")
-            + (f',"ioctl":"0x{record.ioctl:08x}"' if record.ioctl is not None else "")
-            + (f',"meta":{meta}' if meta is not None else "")
-            + f',"abi":"{profile.abi}","cookie":"{profile.cookie}"')
+            _FORMAT_TEXTS[source_format] = fmt
+    return (fmt, f',"ioctl":"0x{ioctl:08x}"' if ioctl is not None else "",
+            f',"abi":"{profile.abi}","cookie":"{profile.cookie}"')
+
+
+#: :func:`_head_texts` by (format, IOCTL, profile): bounded, whatever a capture's records say.
+_HEAD_TEXTS: dict[tuple[str, int | None, Profile], tuple[str, str, str]] = {}
 
 
 _FORMAT_TEXTS: dict[str, str] = {}

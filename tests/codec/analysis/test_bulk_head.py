@@ -203,3 +203,24 @@ def test_every_vector_is_the_general_paths_lines() -> None:
             assert written == general, path
         compared += len(records)
     assert compared > 50  # not vacuous: the captures' records were read
+
+
+class _Ioctl(enum.IntEnum):  # an IOCTL of an int subclass: written by its own format
+    SPTD = 0x4D014
+
+
+# The head's texts that a record's format, IOCTL and profile decide are kept per such triple
+# (head_text's memo); the reference is the encoder's text of head_json, the general path's
+# form.  Drawn so that keys repeat (the memo's hits) and differ in one part only: a memo keyed
+# without the profile, or without the IOCTL, failed it.
+@examples(120, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["jsonl", "windbg", 'a "quoted" format']),
+                          st.sampled_from([None, 0, 0x4D008, 0x4D014, True, _Ioctl.SPTD]),
+                          st.sampled_from(PROFILES), st.sampled_from([None, 3, 12])),
+                min_size=1, max_size=12))
+def test_head_text_is_the_general_head_on_repeated_shapes(heads: list[Any]) -> None:
+    for index, (fmt, ioctl, profile, end_line) in enumerate(heads):
+        record = RawRecord(index, b"\x00", None, ioctl, fmt, 3, end_line=end_line)
+        want = compact_dumps(head_json(record, profile))[1:-1]
+        assert record_head_text(record, profile) == want
+        assert record_head_text(record, profile) == want  # (the second from the memo)

@@ -22,6 +22,7 @@ from iscsitgt_spt.codec.analysis.lint import (
     lint_bytes,
     rule,
     summarize,
+    wchar_issue,
     worst,
 )
 from iscsitgt_spt.codec.values import WcharText
@@ -412,3 +413,23 @@ def test_the_spots_memo_stays_bounded(monkeypatch: Any) -> None:
     assert _lint_all(buffers) == want
     assert _lint_all(buffers) == want
     assert max(len(plan.spots) for plan in plans._PLANS.values()) == 3
+
+
+# A string's UTF-16 length, by the encoder itself (surrogatepass: a lone surrogate is its one
+# code unit, a character past U+FFFF two): the reference for wchar_issue's length tests, which
+# tell most strings' length without encoding them.  Sizes drawn around twice and four times
+# the length, where the shortcuts' bounds are: a shortcut taking a character for two bytes
+# whatever it is failed it on a string with characters past U+FFFF.
+@examples(300, deadline=None)
+@given(st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=40),
+       st.integers(-2, 4))
+def test_wchar_issue_of_a_string_is_its_utf16_length_against_the_field(
+    value: str, shift: int
+) -> None:
+    units = len(value.encode("utf-16-le", errors="surrogatepass"))
+    for size in {max(0, units + shift), 2 * len(value) + shift, 4 * len(value) + shift}:
+        if size < 0:
+            continue
+        want = (("wchar-unterminated", 0, "fills the field with no NUL terminator")
+                if units >= size else None)
+        assert wchar_issue(value, size) == want, (value, size)
