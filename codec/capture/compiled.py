@@ -49,6 +49,7 @@ from iscsitgt_spt.codec.capture.anatomy import (
 from iscsitgt_spt.codec.capture.blocks import LONG_LINE, Lines, Reading
 from iscsitgt_spt.codec.capture.dumpblock import END_LINE, order_from, style
 from iscsitgt_spt.codec.capture.records import RawRecord
+from iscsitgt_spt.codec.capture.runs import Proven, RunProof, compile_proof
 from iscsitgt_spt.codec.capture.tools import HINTS, SINGLE_WORD, tool_name
 
 __all__ = ["BlockPlan", "compile_plan", "read_planned"]
@@ -81,6 +82,7 @@ class BlockPlan:
     prefix_0x: str  #: the ``0x`` the addresses are printed with, or ""
     pad: str  #: zeros that make an address 16 digits
     names: dict[tuple[str, str], str]  #: (command, column's first mark) -> the tool's name
+    run: RunProof | None  #: rows of this layout proven a run at a time, where they can be
 
 
 def _address(text: str) -> str:
@@ -129,10 +131,14 @@ def compile_plan(raw: str, not_prompt: str) -> BlockPlan | None:
     line = re.compile(refuse + KEEPS_START + head + "(" + _span_pattern(region) + ")"
                       + ends[0])
     short = re.compile(head + "(" + _shorter(text, groups) + ")" + ends[1])
+    fixed = 2 if text[start:start + 2].lower() == "0x" else 0
+    proof = compile_proof(raw, text, (start + fixed, end), (groups[0][0], groups[-1][1]),
+                          ascii_at if row.ascii is not None else groups[-1][1],
+                          row.ascii is not None, _GROUP_TOKENS.get(token), bool(refuse),
+                          row.width)
     return BlockPlan(line.match, re.compile(head + _span_pattern(region)), short.match, row,
                      len(row.groups) * row.width, row.ascii is not None,
-                     text[start:start + 2] if row.address_text[:2].lower() == "0x" else "",
-                     "0" * (16 - digits), {})
+                     text[start:start + 2] if fixed else "", "0" * (16 - digits), {}, proof)
 
 
 def _no_prompt_starts(address: str) -> bool:
@@ -169,11 +175,28 @@ class _Rows:
     memory: bytes
     asciis: list[str]
     address: str  #: the first row's address as captured
+    #: every column is its bytes dotted, as _dotted tells (asciis: the first row's only)
+    dotted: bool = False
 
 
-def _matched(plan: BlockPlan, matches: list[re.Match[str]]) -> _Rows | None:
+#: What a plan matched of a block's leading lines: the groups its regex captured of a line,
+#: or a run of lines proven at once (runs.prove).
+Matched = tuple[str, ...] | Proven
+
+
+def _count(matches: list[Matched]) -> int:
+    """The lines ``matches`` holds."""
+    return sum(len(item.lines) if isinstance(item, Proven) else 1 for item in matches)
+
+
+def _matched(plan: BlockPlan, matches: list[Matched]) -> _Rows | None:
     """The rows a plan matched, when their addresses step by the row and no byte is ``??``."""
-    columns = list(zip(*map(re.Match.groups, matches)))  # addresses, groups, printable
+    if len(matches) == 1 and isinstance(matches[0], Proven):  # one run: read at once
+        run = matches[0]
+        return None if run.base is None else _Rows(
+            run.base, run.memory, run.asciis, run.lines[0][run.proof.address], run.dotted)
+    columns = list(zip(*[row for item in matches for row in (
+        item.groups() if isinstance(item, Proven) else (item,))]))  # addresses, groups, ascii
     joined = "".join(columns[1])
     if "?" in joined:
         return None
@@ -349,23 +372,24 @@ def _byte_order(plan: BlockPlan, orders: Iterator[tuple[str, ...]], rest: list[R
 
 
 def read_planned(
-    plan: BlockPlan, block: Lines, matches: list[re.Match[str]], meta: dict[str, object],
+    plan: BlockPlan, block: Lines, matches: list[Matched], meta: dict[str, object],
     limit: int, hint: str | None,
 ) -> Reading | None:
     """What :func:`~iscsitgt_spt.codec.capture.blocks.read_block` gives for ``block``, whose
     first ``len(matches)`` lines the plan matched (all, or all but a shorter last row and a
-    final offset), or ``None``
-    when the plan cannot prove it (the caller then reads the block the general way)."""
+    final offset; ``matches``: what it matched of them), or ``None`` when the plan cannot
+    prove it (the caller then reads the block the general way)."""
     prompted = str(meta.get("command", ""))
     command = prompted or HINTS.get(hint or "", "")
+    count = _count(matches)
     if hint == "hex" or SINGLE_WORD.match(command) or not matches or \
-            len(block) - len(matches) > 2 or len(block[0][1]) >= LONG_LINE:
+            len(block) - count > 2 or len(block[0][1]) >= LONG_LINE:
         return None
     rows = _matched(plan, matches)
     # A row is a ruler only when its first word is 0 (the numbers from 0 up): its address.
     if rows is None or (rows.base == 0 and is_decoration(strip_line(block[0][1]))):
         return None
-    rest = _rest(plan, block[len(matches):], rows.base + len(rows.memory))
+    rest = _rest(plan, block[count:], rows.base + len(rows.memory))
     if rest is None:
         return None
     if not (hint is not None or plan.row.marked or plan.ascii or len(block) >= 2):
@@ -390,7 +414,7 @@ def _record(plan: BlockPlan, rows: _Rows, rest: list[Row], block: Lines,
             meta: dict[str, object], limit: int, hint: str | None, command: str
             ) -> Reading | None:
     forms: list[tuple[str, bytes, list[str]]] = []
-    if rows.asciis and not _dotted(plan, rows):
+    if rows.asciis and not (rows.dotted or _dotted(plan, rows)):
         forms = _forms(plan, rows)
         if not _columns_agree(plan, rows, forms):
             return None

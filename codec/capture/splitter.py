@@ -22,13 +22,14 @@ the record-size bound (as text, eight times the bound) becomes an error record u
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 
 from iscsitgt_spt.codec.bounded import split_lines
 from iscsitgt_spt.codec.capture.anatomy import strip_line
 from iscsitgt_spt.codec.capture.blocks import read_block
-from iscsitgt_spt.codec.capture.compiled import BlockPlan, compile_plan, read_planned
+from iscsitgt_spt.codec.capture.compiled import BlockPlan, Matched, compile_plan, read_planned
 from iscsitgt_spt.codec.capture.records import (
     MAX_RECORD_SIZE,
     RawRecord,
@@ -36,6 +37,7 @@ from iscsitgt_spt.codec.capture.records import (
     skipped_report,
     with_skipped,
 )
+from iscsitgt_spt.codec.capture.runs import Proven, prove
 
 __all__ = ["iter_text_records", "prompt_of", "read_text"]
 
@@ -69,6 +71,9 @@ def _replaced(record: RawRecord, **changes: object) -> RawRecord:
 
 
 _NOT_PROMPT = "(?!" + _PROMPT + ")"
+#: Rows gathered into one run at most (memory held before a run is proven and taken, when
+#: the block's bound is checked).
+_RUN = 256
 _NOTHING = re.compile(r"(?!)")
 
 
@@ -85,6 +90,7 @@ class _Planned:
     def __init__(self) -> None:
         self.plans: list[BlockPlan] = []  # the current one first
         self.match: Callable[[str], re.Match[str] | None] = _NOTHING.match
+        self.length = -1  #: the current plan's row length, if its rows can be proven in runs
 
     def learn(self, raw: str) -> Callable[[str], re.Match[str] | None]:
         """The match of the plan for the layout of ``raw``, the first line of a block (the
@@ -94,9 +100,18 @@ class _Planned:
         if plan is not None:
             self.plans = [plan, *[p for p in self.plans if p is not plan][:self.KEPT - 1]]
             self.match = plan.match
+            self.length = -1 if plan.run is None else plan.run.length
         return self.match
 
-    def read(self, block: list[tuple[int, str]], matches: list[re.Match[str]],
+    def prove(self, run: list[str]) -> Proven | None:
+        """``run`` (lines of the current plan's row length) as its rows, or ``None`` when one
+        might not be its row (runs.prove)."""
+        proof = self.plans[0].run
+        if proof is None or proof.length != len(run[0]):
+            return None  # (gathered for the plan before the block's first line changed it)
+        return prove(proof, run)
+
+    def read(self, block: list[tuple[int, str]], matches: list[Matched],
              meta: dict[str, object], limit: int, hint: str | None
              ) -> tuple[list[RawRecord], list[tuple[int, str]]]:
         """The block's records and lines left over; ``matches``: of its leading lines."""
@@ -127,7 +142,7 @@ def iter_text_records(
     # A row of the current layout (match) is neither blank nor a prompt; its match is kept
     # while all the block's lines are such rows (leading).
     match, leading = planned.match, True
-    matches: list[re.Match[str]] = []
+    matches: list[Matched] = []
 
     def emit(records: list[RawRecord], line: int | None = None) -> Iterator[RawRecord]:
         """The records numbered, with the lines skipped before them; ``line``: where the
@@ -183,38 +198,93 @@ def iter_text_records(
 
     prompt_text = ""
     cap = 8 * limit + 4096  # characters of a block that can still hold a record
-    for lineno, raw in enumerate(lines, start):
-        found = match(raw)
-        if found is None:
-            plain = strip_line(raw)
-            if not plain.strip():
-                yield from flush()
-                continue
-            command = _command(plain)
-            if command is not None:
-                yield from flush()
-                yield from close_section()
-                prompt_text = plain.strip()
-                if _QUIT.match(command):  # the session ends: what follows is no output of it
-                    skipped.append((lineno, f"quit line: {prompt_text}"))
-                    meta, section_records = {}, 0
-                    continue
-                meta, section_records = {"command": command, "prompt_line": lineno}, 0
-                continue
-            if not block and overflow is None:  # a block's first line: its layout's plan
-                match = planned.learn(raw)
-                found = match(raw)
-            leading = leading and found is not None
+
+    # Lines of the current plan's row length are gathered into a run and proven at once
+    # (planned.prove), then taken as rows; a run not proven is read again line by line, as
+    # every other line is.
+    run: list[str] = []
+    length, fence = -1, start
+
+    def taken(first: int) -> bool:
+        """Are the lines of ``run`` (from line ``first``) rows of the current plan, taken
+        into the block as the loop below would take them one by one?"""
+        nonlocal size, overflow
+        rows = planned.prove(run)
+        if rows is None or (overflow is None and size + length * len(run) > cap):
+            return False  # (a block crossing its bound inside the run: line by line)
         if overflow is not None:
-            overflow = (overflow[0], lineno)
-            continue
+            overflow = (overflow[0], first + len(run) - 1)
+            return True
         if leading:
-            matches.append(found)  # type: ignore[arg-type]  # (not None while leading)
-        block.append((lineno, raw))
-        size += len(raw)
-        if size > cap:
-            overflow = (block[0][0], lineno)
-            block, matches = [], []
+            matches.append(rows)
+        block.extend(zip(range(first, first + len(run)), run))
+        size += length * len(run)
+        return True
+
+    def replay(first: int, more: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+        """The run (from line ``first``), not proven, then ``more``: read line by line (no
+        run is gathered again before the fence, the line after it)."""
+        nonlocal run, length, fence
+        again, run, length = run, [], -1
+        fence = first + len(again)
+        return itertools.chain(zip(itertools.count(first), again), more)
+
+    def ended(last: int) -> Iterator[tuple[int, str]] | None:
+        """What is left to read when the input ends after line ``last``: the run it ended
+        in, unless that is proven."""
+        nonlocal run
+        first = last + 1 - len(run)
+        if not run or taken(first):
+            run = []
+            return None
+        return replay(first, ())
+
+    source: Iterator[tuple[int, str]] | None = enumerate(lines, start)
+    while source is not None:
+        lineno = fence - 1
+        for lineno, raw in source:
+            if len(raw) == length and len(run) < _RUN:
+                run.append(raw)
+                continue
+            if run:
+                if not taken(lineno - len(run)):
+                    source = replay(lineno - len(run), itertools.chain([(lineno, raw)], source))
+                    break
+                run = []
+            length = planned.length if lineno >= fence else -1
+            found = match(raw)
+            if found is None:
+                plain = strip_line(raw)
+                if not plain.strip():
+                    yield from flush()
+                    continue
+                command = _command(plain)
+                if command is not None:
+                    yield from flush()
+                    yield from close_section()
+                    prompt_text = plain.strip()
+                    if _QUIT.match(command):  # the session ends: what follows is no output
+                        skipped.append((lineno, f"quit line: {prompt_text}"))
+                        meta, section_records = {}, 0
+                        continue
+                    meta, section_records = {"command": command, "prompt_line": lineno}, 0
+                    continue
+                if not block and overflow is None:  # a block's first line: its layout's plan
+                    match = planned.learn(raw)
+                    found = match(raw)
+                leading = leading and found is not None
+            if overflow is not None:
+                overflow = (overflow[0], lineno)
+                continue
+            if leading:
+                matches.append(found.groups())  # type: ignore[union-attr]  # (a row: found)
+            block.append((lineno, raw))
+            size += len(raw)
+            if size > cap:
+                overflow = (block[0][0], lineno)
+                block, matches = [], []
+        else:
+            source = ended(lineno)
     yield from flush()
     yield from close_section()
     if held is not None:
