@@ -15,7 +15,8 @@ from itertools import count
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from _examples import examples
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 from iscsitgt_spt.cli._send_route import Router
 from iscsitgt_spt.codec import build, encode
@@ -144,7 +145,7 @@ def _mutate(line: bytes, how: int, at: int, byte: int) -> bytes:
                            ) + line[end:]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[
+@examples(60, deadline=None, suppress_health_check=[
     HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 5), st.integers(0, 10_000),
                           st.integers(0, 255)), min_size=1, max_size=12))
@@ -161,7 +162,7 @@ def _request(name: str, profile: Profile, values: dict) -> bytes:  # type: ignor
 
 
 @pytest.mark.parametrize("profile", PROFILES, ids=str)
-@settings(max_examples=60, deadline=None)
+@examples(30, deadline=None)
 @given(data=st.data())
 def test_a_longer_request_routes_as_its_first_reach_prefix_bytes(profile, data) -> None:  # type: ignore[no-untyped-def]
     # What lets the router decode only the start of a line's input.

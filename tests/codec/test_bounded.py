@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import io
 
-from hypothesis import given, settings
+from _examples import examples
+from hypothesis import given
 from hypothesis import strategies as st
 from iscsitgt_spt.codec.bounded import ended_lines, split_lines
 
@@ -23,7 +24,7 @@ def _universal(text: str, keepends: bool) -> list[str]:
     return lines if keepends else [line.rstrip("\r\n") for line in lines]
 
 
-@settings(max_examples=500, deadline=None)
+@examples(200, deadline=None)
 @given(st.lists(st.sampled_from(_PIECES), max_size=12).map("".join), st.booleans())
 def test_lines_end_where_open_ends_them(text: str, keepends: bool) -> None:
     assert split_lines(text, keepends) == _universal(text, keepends)
@@ -37,7 +38,7 @@ def test_a_json_string_may_hold_what_splitlines_breaks_at() -> None:
     assert split_lines(record + "\u2028") == [record + "\u2028"]  # (a break at the very end)
 
 
-@settings(max_examples=500, deadline=None)
+@examples(200, deadline=None)
 @given(st.lists(st.sampled_from(_PIECES), max_size=12).map("".join))
 def test_ended_lines_are_the_lines_but_the_unfinished_one(text: str) -> None:
     lines, rest = ended_lines(text)

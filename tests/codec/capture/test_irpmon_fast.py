@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from _examples import examples
+from hypothesis import given
 from hypothesis import strategies as st
 from iscsitgt_spt.codec.capture import irpmon, irpmon_fast, irpmon_json, irpmon_plan
 
@@ -155,7 +156,7 @@ def _compiled(text: str, line: int = 3) -> tuple[object, object | None]:
     return general, None if parsed is None else _carried(parsed)
 
 
-@settings(max_examples=500, deadline=None)
+@examples(150, deadline=None)
 @given(rows_and_size())
 def test_hexer_rows_read_as_the_general_reading(case: tuple[list[str], list[str], int]) -> None:
     rows, names, size = case
@@ -163,7 +164,7 @@ def test_hexer_rows_read_as_the_general_reading(case: tuple[list[str], list[str]
     assert compiled is None or compiled == general
 
 
-@settings(max_examples=100, deadline=None)
+@examples(50, deadline=None)
 @given(st.binary(min_size=1, max_size=300), st.sampled_from([_hexer, _benchmark]))
 def test_rows_as_written_take_the_compiled_reading(data: bytes, write: Any) -> None:
     """Not vacuous: rows as hexer.c (and the benchmark) write them are read by the compiled
@@ -174,7 +175,7 @@ def test_rows_as_written_take_the_compiled_reading(data: bytes, write: Any) -> N
                                               enumerate(write(data))}}, len(data)) == data
 
 
-@settings(max_examples=300, deadline=None)
+@examples(100, deadline=None)
 @given(records(), st.sampled_from(["json", "ascii", "cut"]), st.data())
 def test_compiled_records_read_as_the_general_reading(record: dict[str, object], how: str,
                                                       data: st.DataObject) -> None:

@@ -75,7 +75,7 @@ def _by_regex(plan: compiled.BlockPlan, lines: list[str]) -> list[tuple[str, ...
 _GUARDED = _windbg_row("db", "64`", 0x14338808600, b"ab " + bytes(13), False)
 
 
-@examples(200, deadline=None)
+@examples(100, deadline=None)
 @given(damaged_runs())
 @example((_GUARDED, [_GUARDED]))
 def test_a_proven_run_is_what_the_regex_matches(case: tuple[str, list[str]]) -> None:
