@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import BinaryIO
 
 import pytest
@@ -44,3 +45,11 @@ def run_here(*args: str, stdin: bytes | BinaryIO | None = b"",
 @pytest.fixture
 def cli() -> Cli:
     return run_here
+
+
+def fuzz_corpus(path: Path, abi: str, cookie: str, n: int) -> Path:
+    """``iscsitgt-spt fuzz --all --mode all -n N`` of one profile written to ``path``."""
+    made = run_here("fuzz", "--all", "--mode", "all", "-n", str(n), "--abi", abi,
+                    "--cookie", cookie, "-o", str(path))
+    assert made.returncode == 0, made.stderr
+    return path

@@ -30,7 +30,7 @@ from iscsitgt_spt.spec.constants import IOCTL_SCSI_MINIPORT
 from iscsitgt_spt.spec.profiles import PROFILES, Profile
 from iscsitgt_spt.spec.registry import STRUCTURES, get_layout
 
-from tests.cli.conftest import run_cli, run_here
+from tests.cli.conftest import fuzz_corpus, run_cli, run_here
 from tests.cli.test_send import interrupted
 
 
@@ -66,10 +66,7 @@ def _both(tmp_path: Path, corpus: Path, device: str, *options: str,
 
 @pytest.mark.parametrize("profile", PROFILES, ids=str)
 def test_fuzz_corpus_of_every_profile_answers_as_with_one_process(tmp_path, profile) -> None:  # type: ignore[no-untyped-def]
-    corpus = tmp_path / "corpus.jsonl"
-    made = run_here("fuzz", "--all", "--mode", "all", "-n", "6", "--abi", profile.abi,
-                   "--cookie", profile.cookie, "-o", str(corpus))
-    assert made.returncode == 0, made.stderr
+    corpus = fuzz_corpus(tmp_path / "corpus.jsonl", profile.abi, profile.cookie, 6)
     _both(tmp_path, corpus, f"sim:abi={profile.abi},cookie={profile.cookie}", "--json")
 
 

@@ -29,7 +29,7 @@ from iscsitgt_spt.spec.constants import IOCTL_SCSI_MINIPORT
 from iscsitgt_spt.spec.errors import SptError
 from iscsitgt_spt.spec.profiles import PROFILES, Profile
 
-from tests.cli.conftest import run_here
+from tests.cli.conftest import fuzz_corpus, run_here
 
 _BOUND = json_text_bound(MAX_RECORD_SIZE)
 _CAPTURES = Path(__file__).resolve().parents[1] / "vectors" / "captures"
@@ -107,10 +107,7 @@ def test_corpus_lines_route_as_parsed_whole(corpus_lines) -> None:  # type: igno
 
 @pytest.mark.parametrize("profile", PROFILES, ids=str)
 def test_fuzz_corpora_of_every_profile_route_as_parsed_whole(tmp_path, profile) -> None:  # type: ignore[no-untyped-def]
-    corpus = tmp_path / "corpus.jsonl"
-    made = run_here("fuzz", "--all", "--mode", "all", "-n", "5", "--abi", profile.abi,
-                    "--cookie", profile.cookie, "-o", str(corpus))
-    assert made.returncode == 0, made.stderr
+    corpus = fuzz_corpus(tmp_path / "corpus.jsonl", profile.abi, profile.cookie, 5)
     _check(corpus.read_bytes().splitlines(True), profile=profile)
 
 

@@ -16,10 +16,10 @@ bytes and hex-digit characters (a printable column that reads as groups), spaces
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterator
 
 import pytest
+from _counting import found_by
 from _examples import examples
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -204,19 +204,9 @@ def _general(lines: list[str], fmt: str | None) -> list[object]:
 
 def _planned(lines: list[str], fmt: str | None) -> tuple[list[object], int]:
     """The records, and how many blocks a plan read."""
-    taken = itertools.count()
-    read = compiled.read_planned
-
-    def counted(*args: object) -> object:
-        reading = read(*args)  # type: ignore[arg-type]
-        if reading is not None:
-            next(taken)
-        return reading
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(splitter, "read_planned", counted)
+    with found_by(splitter, "read_planned") as taken:
         records = list(iter_capture_lines(lines, fmt))
-    return records, next(taken)
+        return records, taken()
 
 
 def _same(lines: list[str], fmt: str | None = None) -> int:

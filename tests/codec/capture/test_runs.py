@@ -13,9 +13,8 @@ general reader, are test_compiled.py's (the runs are part of the plans they comp
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
+from _counting import found_by
 from _examples import examples
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -132,19 +131,10 @@ def test_a_session_takes_its_rows_in_runs() -> None:
         lines.append(f"0:000> db @rdx L{len(data):x}")
         lines += [_windbg_row("db", "64`", 0x14338808600 + 0x1000 * index + at,
                               data[at:at + 16], False) for at in range(0, len(data), 16)]
-    proven = itertools.count()
-    prove = splitter.prove
-
-    def counted(*args: object) -> object:
-        found = prove(*args)  # type: ignore[arg-type]
-        if found is not None:
-            next(proven)
-        return found
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(splitter, "prove", counted)
+    with found_by(splitter, "prove") as proven:
         records = list(iter_capture_lines(lines))
+        runs = proven()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(splitter, "compile_plan", lambda raw, not_prompt: None)
         assert records == list(iter_capture_lines(lines))
-    assert next(proven) >= 19
+    assert runs >= 19
