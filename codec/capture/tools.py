@@ -31,6 +31,10 @@ MEMORY_COMMANDS = re.compile(r"^\s*xxd\b|^\s*(?:px|pxw?)\b", re.I)
 #: WinDbg commands printing one word per row, then a symbol or the memory it points to.
 SINGLE_WORD = re.compile(r"^\s*d[dqp][spau]\b", re.I)
 _WINDBG_COMMAND = re.compile(r"^\s*(!?d[bcwdqp][a-z]?)\b", re.I)
+#: lldb's ``memory read`` as typed: the command, an abbreviation lldb accepts (``mem read``,
+#: ``me rea``; ``r`` and ``re`` are ambiguous with ``region``), or its ``x`` alias.  Its byte
+#: rows (``0x...: 1c 00 ...  ascii``) are no other tool's we know, but only the command says lldb.
+_LLDB_READ = re.compile(r"^\s*(?:me(?:m(?:o(?:ry?)?)?)?\s+read?|x)(?:\s|$)")
 
 
 def tool_name(row: Row, command: str) -> str:
@@ -50,7 +54,10 @@ def tool_name(row: Row, command: str) -> str:
         name = names[row.width]
         return "windbg-dc" if name == "windbg-dd" and row.ascii else name
     if row.address_text.lower().startswith("0x"):
-        return "radare2"
+        # radare2's px rows hold a bare 0x offset; a colon after it is lldb's (or unknown).
+        if not row.address_text.endswith(":"):
+            return "radare2"
+        return "lldb" if _LLDB_READ.match(command) else "dump"
     if row.address_text.endswith(":"):
         return "xxd" if row.width > 1 or row.ascii is None else "hexdump-py"
     return "hexdump" if row.width == 2 and row.ascii is None else "dump"

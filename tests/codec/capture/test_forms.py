@@ -36,6 +36,9 @@ FORMS = {
     "tmf_abort_task.base64": (1, "base64"),
     "tmf_abort_task.pyhexdump": (1, None),
     "tmf_abort_task.hex-colon": (1, "hex-string"),
+    # lldb names itself only by its command: `memory read` and the abbreviations and alias it
+    # accepts (the third command prints words, read as a generic dump)
+    "lldb_session.txt": (4, "lldb"),
     # modelled on published output
     "ps51_format_hex.txt": (1, None),
     "ps7_format_hex.txt": (1, None),
