@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import gettext
 import importlib
 import os
 import signal
@@ -135,6 +136,21 @@ def _columns() -> int:
     return columns(sys.__stdout__) or 80
 
 
+def _argparse_text(message: str) -> str:
+    """argparse's ``_`` while :func:`build_parser` builds: :func:`gettext.gettext`, which
+    searches for a catalog on every call (and imports :mod:`locale`, about 1 ms, to spell the
+    language names it tries).  Where the domain's catalog directory does not exist there is
+    no catalog to find, and gettext would give the message itself: so does this, at once."""
+    if os.path.isdir(gettext.bindtextdomain(gettext.textdomain())):
+        return gettext.gettext(message)
+    return message
+
+
+#: The width read once while :func:`build_parser` builds (argparse makes a formatter for every
+#: argument it adds, only to check its metavar: twenty look-ups of the terminal per command).
+_BUILDING: list[int] = []
+
+
 class _Formatter(argparse.HelpFormatter):
     """argparse's help formatter, the width read without :mod:`shutil`.
 
@@ -144,8 +160,9 @@ class _Formatter(argparse.HelpFormatter):
 
     def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
                  width: int | None = None) -> None:
-        super().__init__(prog, indent_increment, max_help_position,
-                         _columns() - 2 if width is None else width)
+        if width is None:
+            width = (_BUILDING[0] if _BUILDING else _columns()) - 2
+        super().__init__(prog, indent_increment, max_help_position, width)
 
     # argparse wraps with textwrap's defaults, which cut a word longer than the line (a
     # device spec, a path) anywhere, and split at hyphens (an option name): a word that does
@@ -180,19 +197,27 @@ def build_parser(commands: Sequence[str] | None = None) -> argparse.ArgumentPars
     from; a run that names its command builds the parser of that command only, so it imports
     no other subcommand module (start-up time).
     """
-    parser = _Parser(
-        prog="iscsitgt-spt",
-        description="Spec and codec for the Windows iSCSI Target pass-through IOCTL structures.",
-        epilog=EXIT_CODES_HELP,
-    )
-    parser.add_argument("--version", action=_VersionAction)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS if commands is None else commands:
-        module = _load(name)
-        if module is None:
-            continue
-        command = module.register(sub)
-        command.set_defaults(_run=module.run)
+    _BUILDING[:] = [_columns()]
+    translate, argparse._ = argparse._, _argparse_text  # type: ignore[attr-defined]
+    try:
+        parser = _Parser(
+            prog="iscsitgt-spt",
+            description="Spec and codec for the Windows iSCSI Target pass-through IOCTL "
+            "structures.",
+            epilog=EXIT_CODES_HELP,
+        )
+        parser.add_argument("--version", action=_VersionAction)
+        sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+        for name in COMMANDS if commands is None else commands:
+            module = _load(name)
+            if module is None:
+                continue
+            command = module.register(sub)
+            command.set_defaults(_run=module.run)
+    finally:
+        # (help printed later reads the terminal, and gettext, as they are then)
+        _BUILDING.clear()
+        argparse._ = translate  # type: ignore[attr-defined]
     return parser
 
 

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import sys
 from contextlib import ExitStack
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from iscsitgt_spt.cli.version import version_text
 from iscsitgt_spt.spec.profiles import ABIS, COOKIES, Profile
 from iscsitgt_spt.spec.registry import STRUCTURES
+
+if TYPE_CHECKING:  # loaded on first use (module __getattr__ below)
+    from iscsitgt_spt.cli.version import version_text
 
 __all__ = [
     "ABIS",
     "COOKIES",
     "add_old_spelling",
     "add_profile_options",
+    "available_cores",
+    "jobs_option",
     "parse_int",
     "print_json",
     "profile_from",
@@ -71,6 +75,28 @@ def parse_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
 
 
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system tells)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def jobs_option(text: str) -> int:
+    """``--jobs`` value: a positive number, or ``auto`` for the cores available."""
+    if text.strip().lower() == "auto":
+        return available_cores()
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of worker processes or 'auto', not {text!r}") from None
+    if not 1 <= value <= 1024:
+        raise argparse.ArgumentTypeError(f"expected 1 to 1024 worker processes, not {value}")
+    return value
+
+
 def read_json_document(path: str) -> Any:
     """The JSON document in FILE (or standard input for ``-``), read safely.
 
@@ -96,6 +122,8 @@ def write_bytes(data: bytes, stream: BinaryIO | None = None) -> None:
 
 
 def print_json(obj: Any, *, compact: bool = False) -> None:
+    import json
+
     if compact:
         text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
     else:
@@ -103,3 +131,13 @@ def print_json(obj: Any, *, compact: bool = False) -> None:
     # Two writes: ``text + "\n"`` would copy a document holding a large buffer once more.
     sys.stdout.write(text)
     sys.stdout.write("\n")
+
+
+def __getattr__(name: str) -> Any:
+    """``version_text``, re-exported from :mod:`iscsitgt_spt.cli.version` on first use (a
+    command that prints no version does not load it)."""
+    if name == "version_text":
+        from iscsitgt_spt.cli.version import version_text
+
+        return version_text
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

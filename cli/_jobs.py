@@ -15,12 +15,14 @@ which ``main`` reports), never a hang or a traceback.
 
 from __future__ import annotations
 
-import argparse
-import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+
+# The option's type lives with the other options (cli/_common.py): decode and send name it at
+# start-up, when nothing else of this module is needed (issue 25).
+from iscsitgt_spt.cli._common import available_cores, jobs_option
 
 if TYPE_CHECKING:  # the process pool is imported only when --jobs asks for workers
     from concurrent.futures import Future
@@ -58,28 +60,6 @@ class WorkerLost(Exception):
 
     def __init__(self) -> None:
         super().__init__("a worker process ended unexpectedly (killed, or out of memory)")
-
-
-def available_cores() -> int:
-    """The cores this process may run on (its CPU affinity where the system tells)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):  # not Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def jobs_option(text: str) -> int:
-    """``--jobs`` value: a positive number, or ``auto`` for the cores available."""
-    if text.strip().lower() == "auto":
-        return available_cores()
-    try:
-        value = int(text, 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a number of worker processes or 'auto', not {text!r}") from None
-    if not 1 <= value <= 1024:
-        raise argparse.ArgumentTypeError(f"expected 1 to 1024 worker processes, not {value}")
-    return value
 
 
 def chunked(

@@ -26,11 +26,11 @@ from iscsitgt_spt.cli._capture_input import open_input
 from iscsitgt_spt.cli._common import (
     ABIS,
     COOKIES,
+    jobs_option,
     parse_int,
     structure_name,
 )
 from iscsitgt_spt.cli._input import open_source
-from iscsitgt_spt.cli._jobs import jobs_option
 from iscsitgt_spt.cli._long_input import print_json_with_hex
 from iscsitgt_spt.cli._terminal import (
     color_wanted,

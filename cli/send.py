@@ -32,11 +32,11 @@ from iscsitgt_spt.cli import EXIT_FAILED, EXIT_INPUT, EXIT_OK
 from iscsitgt_spt.cli._common import (
     ABIS,
     COOKIES,
+    jobs_option,
     print_json,
     read_json_document,
     structure_name,
 )
-from iscsitgt_spt.cli._jobs import jobs_option
 from iscsitgt_spt.cli._send_corpus import record_sink, run_corpus
 from iscsitgt_spt.cli._terminal import stdin_at_terminal
 from iscsitgt_spt.cli.views import render_text

@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import construct
-from iscsitgt_spt.codec.convert import from_container, normalise
 from iscsitgt_spt.codec.fast import (
     _BY_SCHEMA,
     FastCodec,
@@ -118,6 +117,9 @@ def _decode_exact(layout: Layout, data: bytes) -> StructValue:
         container = layout.construct.parse(data)
     except construct.ConstructError as exc:  # pragma: no cover - exact-size input cannot fail
         raise ParseError(f"construct could not parse: {exc}", path=layout.name) from None
+    # (the general path: decode of one buffer takes the compiled one, without this module)
+    from iscsitgt_spt.codec.convert import from_container
+
     return from_container(schema_of(layout), container)
 
 
@@ -240,4 +242,6 @@ def build(
         )
     if canonical:
         fields = _with_rules(fields, layout.rules)
+    from iscsitgt_spt.codec.convert import normalise  # (build only: not at decode's start-up)
+
     return normalise(schema_of(layout), fields, layout.name, 0, partial=True)

@@ -22,7 +22,6 @@ import struct
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from iscsitgt_spt.codec.convert import to_container
 from iscsitgt_spt.codec.jsonform import (
     TEMPLATE_GLOBALS,
     json_template,
@@ -470,6 +469,8 @@ def _full_encode(value: Any) -> bytes:
             "encode() takes a StructValue; use build(name, fields) for plain data",
             expected="StructValue", actual=type(value).__name__,
         )
+    from iscsitgt_spt.codec.convert import to_container  # (the general path only)
+
     try:
         data: bytes = value.layout.construct.build(to_container(value))
     except Exception:

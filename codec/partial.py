@@ -13,7 +13,6 @@ this module as member values.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -164,6 +163,8 @@ def _stretch(layout: Layout, available: int) -> int:
     """Which stretch of lengths ``available`` is in: lengths of one stretch hold the same
     members whole (every leaf member ends, every nested structure starts, on the same side
     of them)."""
+    from bisect import bisect_right  # (a buffer cut short only)
+
     bounds = _BOUNDS.get(id(layout))
     if bounds is None or bounds[0] is not layout:
         ends = {m.end if m.kind != "struct" else m.offset + 1 for m in layout.walk()}

@@ -354,3 +354,108 @@ def test_a_decode_run_imports_no_shutil() -> None:
               "print('shutil' in sys.modules, file=sys.stderr)")
     out = subprocess.run([sys.executable, "-c", script], input=TMF, capture_output=True)
     assert out.stderr.decode().strip().splitlines()[-1] == "False", out.stderr
+
+
+#: What ``decode`` of one buffer (a TMF request: no sense data, one record) has no use for,
+#: each loaded where it is needed (issue 25: start-up of ``decode`` <= 1.4x ``import
+#: construct``): the capture readers (any module of codec.capture but detection and the record
+#: type), the other subcommands and their machinery, the HTML report, fuzzing, export, the
+#: device layer, the sense tables, the many-record path (workers, progress, the bulk line),
+#: the general (construct) decode and encode path, and the version text.
+_NOT_FOR_ONE_BUFFER = (
+    "iscsitgt_spt.codec.capture.*", "iscsitgt_spt.cli.views.html", "iscsitgt_spt.cli._html_report",
+    "iscsitgt_spt.codec.fuzzing", "iscsitgt_spt.codec.export", "iscsitgt_spt.device",
+    "iscsitgt_spt.codec.sense", "iscsitgt_spt.cli.demo", "iscsitgt_spt.cli.encode",
+    "iscsitgt_spt.cli.layout", "iscsitgt_spt.cli.header", "iscsitgt_spt.cli.export",
+    "iscsitgt_spt.cli.sense", "iscsitgt_spt.cli.fuzz", "iscsitgt_spt.cli.send",
+    "iscsitgt_spt.cli.samples", "iscsitgt_spt.cli._many", "iscsitgt_spt.cli._jobs",
+    "iscsitgt_spt.cli._keyed", "iscsitgt_spt.cli._plain_parts", "iscsitgt_spt.cli._slots",
+    "iscsitgt_spt.cli._progress", "iscsitgt_spt.cli._sessions", "iscsitgt_spt.cli._send_corpus",
+    "iscsitgt_spt.cli._send_route", "iscsitgt_spt.codec.analysis.bulk",
+    "iscsitgt_spt.codec.analysis.stream", "iscsitgt_spt.codec.convert", "bisect",
+    "iscsitgt_spt.cli.version", "multiprocessing", "concurrent.futures", "shutil", "locale",
+)
+#: ... of which these two are what detection and the record need.
+_CAPTURE_MODULES_USED = ("iscsitgt_spt.codec.capture.detect", "iscsitgt_spt.codec.capture.records")
+
+
+def _unneeded(loaded: list[str]) -> list[str]:
+    found = []
+    for name in loaded:
+        for rule in _NOT_FOR_ONE_BUFFER:
+            if rule.endswith(".*"):
+                hit = name.startswith(rule[:-1]) and name not in _CAPTURE_MODULES_USED
+            else:
+                hit = name == rule or name.startswith(rule + ".")
+            if hit:
+                found.append(name)
+    return found
+
+
+def test_the_rule_names_what_it_should() -> None:
+    # (the check below would pass on any run if the rules matched nothing)
+    assert _unneeded(["iscsitgt_spt.codec.capture.jsonl", "iscsitgt_spt.codec.capture.detect",
+                      "iscsitgt_spt.codec.sense.asc", "iscsitgt_spt.codec.sensed", "bisect",
+                      "iscsitgt_spt.cli.decode", "iscsitgt_spt.cli.views.html.page"]) == [
+        "iscsitgt_spt.codec.capture.jsonl", "iscsitgt_spt.codec.sense.asc", "bisect",
+        "iscsitgt_spt.cli.views.html.page"]
+
+
+@pytest.mark.parametrize("options", [[], ["--json"]])
+def test_decode_of_one_buffer_imports_only_what_it_needs(options: list[str]) -> None:
+    # A fresh process, as the command starts: each module it loads costs start-up time.
+    script = ("import sys\nfrom iscsitgt_spt.cli import main\n"
+              "code = main(['decode', *sys.argv[2:], sys.argv[1]])\n"
+              "print(code, *sorted(sys.modules), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", script, str(CAPTURES / "tmf_abort_task.bin"),
+                           *options], capture_output=True, text=True, timeout=120)
+    code, *loaded = done.stderr.split("\n")[-2].split()
+    assert code == "0" and "ISCSITGT_SPT_TMF" in done.stdout
+    assert "iscsitgt_spt.codec.analysis.report" in loaded  # (what the run did load)
+    assert _unneeded(loaded) == []
+
+
+def _catalog(translations: dict[str, str]) -> bytes:
+    """A GNU gettext .mo file, written by the format's definition (GNU gettext manual, "The
+    Format of GNU MO Files"): magic, revision, count, the offsets of the two tables of
+    (length, offset) pairs, no hash table, then the strings, each NUL-terminated."""
+    import struct
+
+    keys = sorted(translations)
+    ids = b"".join(k.encode() + b"\0" for k in keys)
+    strs = b"".join(translations[k].encode() + b"\0" for k in keys)
+    start = 28 + 16 * len(keys)
+    table, at = [], start
+    for key in keys:
+        table.append((len(key.encode()), at))
+        at += len(key.encode()) + 1
+    values, at = [], start + len(ids)
+    for key in keys:
+        values.append((len(translations[key].encode()), at))
+        at += len(translations[key].encode()) + 1
+    head = struct.pack("<7I", 0x950412DE, 0, len(keys), 28, 28 + 8 * len(keys), 0, 0)
+    pairs = b"".join(struct.pack("<2I", *pair) for pair in table + values)
+    return head + pairs + ids + strs
+
+
+def test_help_is_translated_where_a_catalog_is(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # build_parser skips gettext's catalog search where the catalog directory does not exist
+    # (no locale import at start-up); where it does, argparse's texts are gettext's.
+    import gettext
+
+    from iscsitgt_spt.cli import build_parser
+
+    where = tmp_path / "de" / "LC_MESSAGES"
+    where.mkdir(parents=True)
+    (where / "messages.mo").write_bytes(_catalog({"options": "Optionen"}))
+    default = gettext.bindtextdomain("messages")
+    monkeypatch.setenv("LANGUAGE", "de")
+    try:
+        gettext.bindtextdomain("messages", str(tmp_path))
+        assert gettext.gettext("options") == "Optionen"  # (the catalog works)
+        assert "\nOptionen:\n" in build_parser(["layout"]).format_help()
+        gettext.bindtextdomain("messages", str(tmp_path / "none"))
+        assert "\noptions:\n" in build_parser(["layout"]).format_help()
+    finally:
+        gettext.bindtextdomain("messages", default)
