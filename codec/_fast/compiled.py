@@ -5,6 +5,7 @@ and the per-process cache of codecs every fast path reads."""
 from __future__ import annotations
 
 import codecs
+import re
 import struct
 from collections.abc import Callable
 from typing import Any
@@ -17,8 +18,8 @@ from iscsitgt_spt.spec.layout import Layout
 from iscsitgt_spt.spec.primitives import WcharText, decode_wchar
 
 __all__ = [
-    "BY_LAYOUT", "BY_SCHEMA", "FastCodec", "compiled", "generated", "template_text",
-    "text_source", "wchar_from_bytes",
+    "BY_LAYOUT", "BY_SCHEMA", "FastCodec", "compiled", "generated", "joined_text",
+    "template_text", "text_source", "wchar_from_bytes",
 ]
 
 
@@ -138,10 +139,47 @@ def _compile(layout: Layout) -> FastCodec:
 def text_source(slot_count: int, template: str, args: list[str]) -> str:
     """The source of ``text(data)``: the buffer's ``slot_count`` slots unpacked, then
     ``template % args`` (``args``: expressions of the slots, as :func:`json_template` gives
-    them for the codec's ``items``)."""
+    them for the codec's ``items``) written as one f-string (:func:`joined_text`)."""
     slots = "".join(f"f{i}, " for i in range(slot_count))
     return (f"def text(data):\n    {slots}= unpack(data)\n"
-            f"    return {template!r} % ({''.join(arg + ', ' for arg in args)})\n")
+            f"    return {joined_text(template, args)}\n")
+
+
+_SPECS = re.compile(r"%(.)")
+
+
+def joined_text(template: str, args: list[str]) -> str:
+    """The expression ``template % (args...)`` as one f-string: the template's text as
+    literals, each ``%d``/``%s`` as its argument's ``{...}``, ``%%`` as ``%``.
+
+    ``%`` reads its template character by character on every call; an f-string's literal
+    text is copied whole (a value's template is most of a record's line).  The same text
+    for the items of a buffer's slots: ``%d`` of an exact ``int`` (what ``struct`` unpacks,
+    and a bit-field's shift and mask of one) is its ``str``, as ``{...}`` writes it, and
+    ``%s`` of a ``str`` is the string, as ``{...}`` writes it.  Only for items read from
+    bytes: a decoded value's items may be of other types, where the two differ
+    (``value_text`` keeps ``%``)."""
+    pieces: list[str] = []
+    literal: list[str] = []
+    at, used = 0, iter(args)
+    for spec in _SPECS.finditer(template):
+        literal.append(template[at:spec.start()])
+        at = spec.end()
+        kind = spec.group(1)
+        if kind == "%":
+            literal.append("%")
+            continue
+        if kind not in "ds":  # pragma: no cover - json_template writes no other
+            raise AssertionError(f"template spec %{kind}")
+        arg = next(used)
+        assert not any(c in arg for c in "'\\#:!{}"), arg  # (plain expressions of slots)
+        pieces.extend((repr("".join(literal)), f"f'{{{arg}}}'"))
+        literal = []
+    literal.append(template[at:])
+    pieces.append(repr("".join(literal)))
+    assert next(used, None) is None, "an argument for every spec"
+    # Adjacent literals are one string: one f-string, joined in one step.
+    return "(" + (" ".join(piece for piece in pieces if piece != "''") or "''") + ")"
 
 
 def template_text(layout: Layout, template: str, args: list[str], label: str

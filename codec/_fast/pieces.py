@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from iscsitgt_spt.codec._fast.compiled import compiled, wchar_from_bytes
+from iscsitgt_spt.codec._fast.compiled import compiled, joined_text, wchar_from_bytes
 from iscsitgt_spt.codec._fast.generator import Generator
 from iscsitgt_spt.codec.jsonform import TEMPLATE_GLOBALS, json_template_groups
 from iscsitgt_spt.codec.values import Schema
@@ -72,7 +72,7 @@ def _parts_source(
         for slot in used:
             assert part_of_slot[slot] == -1, "a bit-field unit is in one piece"
             part_of_slot[slot] = g
-        piece = f"{template!r} % ({''.join(arg + ', ' for arg in args)})"
+        piece = joined_text(template, args)
         pieces.append(piece)
         bind = (f"    {''.join(f'f{i}, ' for i in used)}= v[{used[0]}:{used[-1] + 1}]\n"
                 if used else "")
