@@ -107,6 +107,12 @@ def emit_many(
     """Write the report of every record, counted into ``verdict`` (see the module
     docstring)."""
     progress = Progress(label="records", total_bytes=total_bytes)
+    # A file is read ahead (a pipe may be a live capture: see report_texts); its read
+    # position is asked for only for a progress line (a file's tell is a system call, once
+    # per record), drawn only when standard error is a terminal.
+    batched = position is not None
+    if not progress.enabled:
+        position = None
     jobs = getattr(args, "jobs", 1)
     stopped: list[SptError] = []
     try:
@@ -115,7 +121,7 @@ def emit_many(
         if jobs <= 1:
             # A pipe may be a live capture: its records are reported as they are read, not
             # read ahead (a batch would wait for records that have not been written yet).
-            for text in report_texts(records, options, verdict, batched=position is not None):
+            for text in report_texts(records, options, verdict, batched=batched):
                 sys.stdout.write(text)
                 progress.update(verdict.records, position() if position is not None else None)
             return
