@@ -255,12 +255,15 @@ def report_texts(
     # JSON with no structure or IOCTL forced: the usual record's line is written straight
     # from its bytes, the same line report_record would give.
     bulk = options.json and not options.name and options.ioctl is None
+    abi, cookie, diagnostics = options.abi, options.cookie, options.diagnostics
+    counted = verdict.add_outcome
     for record in read_ahead(records) if batched else records:  # (see read_ahead)
-        found = (bulk_line(record, abi=options.abi, cookie=options.cookie,
-                           diagnostics=options.diagnostics) if bulk else None)
+        found = (bulk_line(record, abi=abi, cookie=cookie, diagnostics=diagnostics)
+                 if bulk else None)
         if found is not None:
-            verdict.add_outcome(found[2], found[1])
-            yield found[0] + "\n"
+            line, findings, undecoded = found
+            counted(undecoded, findings)
+            yield line + "\n"
             continue
         report = report_record(record, name=options.name, ioctl=options.ioctl,
                                abi=options.abi, cookie=options.cookie,
