@@ -26,13 +26,13 @@ __all__ = ["meta_text"]
 
 _Writer = Callable[[Mapping[str, object]], "str | None"]
 _STR = frozenset((str,))
-#: How each value type a writer takes (exactly that type: see :func:`_object`) is written:
-#: the template's text, the argument (``{v}`` the value's name; ``None``: no argument).
-_KINDS: dict[type, tuple[str, str | None]] = {
-    str: ("%s", "s({v})"),
-    int: ("%d", "{v}"),
-    bool: ("%s", "('true' if {v} else 'false')"),
-    type(None): ("null", None),
+#: How each value type a writer takes is tested and written: the test, the template's text,
+#: the argument (``{v}`` the value's name; ``None``: no argument).
+_KINDS: dict[type, tuple[str, str, str | None]] = {
+    str: ("type({v}) is str", "%s", "s({v})"),
+    int: ("type({v}) is int", "%d", "{v}"),
+    bool: ("type({v}) is bool", "%s", "('true' if {v} else 'false')"),
+    type(None): ("{v} is None", "null", None),
 }
 
 
@@ -103,19 +103,15 @@ def _object(obj: Mapping[str, object], name: str, lines: list[str], args: list[s
         return None  # (exact str keys: a key 1 and a key True are equal, their texts not)
     names = [f"{name}_{i}" for i in range(len(obj))]
     if names:
-        # The keys' types, then the values' exact types, each told in one step at C speed
-        # (the tuple of the types this writer was made for: ``type(v) is str`` for each).
-        namespace[f"T{name}"] = tuple(map(type, obj.values()))
         lines.append(f"if not STR.issuperset(map(type, {name})):\n        return None")
-        lines.append(f"{name}_v = {name}.values()")
-        lines.append(f"if tuple(map(type, {name}_v)) != T{name}:\n        return None")
-        lines.append("".join(n + ", " for n in names) + f"= {name}_v")
+        lines.append("".join(n + ", " for n in names) + f"= {name}.values()")
     members = []
     for key, value, var in zip(obj, obj.values(), names):
         head = _string_text(key).replace("%", "%%") + ":"
         if type(value) is dict and nest:
             namespace[f"K{var}"] = tuple(value)
-            lines.append(f"if tuple({var}) != K{var}:\n        return None")
+            lines.append(f"if type({var}) is not dict or tuple({var}) != K{var}:\n"
+                         "        return None")
             inner = _object(value, var, lines, args, namespace, nest=False)
             if inner is None:
                 return None
@@ -124,7 +120,8 @@ def _object(obj: Mapping[str, object], name: str, lines: list[str], args: list[s
         kind = _KINDS.get(type(value))
         if kind is None:
             return None
-        text, arg = kind
+        test, text, arg = kind
+        lines.append(f"if not {test.format(v=var)}:\n        return None")
         members.append(head + text)
         if arg is not None:
             args.append(arg.format(v=var))
