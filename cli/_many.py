@@ -107,6 +107,12 @@ def emit_many(
     """Write the report of every record, counted into ``verdict`` (see the module
     docstring)."""
     progress = Progress(label="records", total_bytes=total_bytes)
+    # A file is read ahead (a pipe may be a live capture: see report_texts); its read
+    # position is asked for only for a progress line (a file's tell is a system call, once
+    # per record), drawn only when standard error is a terminal.
+    batched = position is not None
+    if not progress.enabled:
+        position = None
     jobs = getattr(args, "jobs", 1)
     stopped: list[SptError] = []
     try:
@@ -115,7 +121,7 @@ def emit_many(
         if jobs <= 1:
             # A pipe may be a live capture: its records are reported as they are read, not
             # read ahead (a batch would wait for records that have not been written yet).
-            for text in report_texts(records, options, verdict, batched=position is not None):
+            for text in report_texts(records, options, verdict, batched=batched):
                 sys.stdout.write(text)
                 progress.update(verdict.records, position() if position is not None else None)
             return
@@ -249,12 +255,15 @@ def report_texts(
     # JSON with no structure or IOCTL forced: the usual record's line is written straight
     # from its bytes, the same line report_record would give.
     bulk = options.json and not options.name and options.ioctl is None
+    abi, cookie, diagnostics = options.abi, options.cookie, options.diagnostics
+    counted = verdict.add_outcome
     for record in read_ahead(records) if batched else records:  # (see read_ahead)
-        found = (bulk_line(record, abi=options.abi, cookie=options.cookie,
-                           diagnostics=options.diagnostics) if bulk else None)
+        found = (bulk_line(record, abi=abi, cookie=cookie, diagnostics=diagnostics)
+                 if bulk else None)
         if found is not None:
-            verdict.add_outcome(found[2], found[1])
-            yield found[0] + "\n"
+            line, findings, undecoded = found
+            counted(undecoded, findings)
+            yield line + "\n"
             continue
         report = report_record(record, name=options.name, ioctl=options.ioctl,
                                abi=options.abi, cookie=options.cookie,

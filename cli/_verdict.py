@@ -60,7 +60,7 @@ class Verdict:
         """Count a record with these findings; on its own, a record decoded whole (a bulk
         line)."""
         self.records += 1
-        if any(f.severity in self._gating for f in findings):
+        if findings and any(f.severity in self._gating for f in findings):  # (most: none)
             self.gated += 1
 
     def counts(self) -> tuple[int, int, int]:

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import construct
+from iscsitgt_spt.codec._fast.compiled import BY_SCHEMA as _BY_SCHEMA
 from iscsitgt_spt.codec.fast import (
-    _BY_SCHEMA,
     FastCodec,
     compiled,
     fast_decode,

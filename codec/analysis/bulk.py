@@ -43,7 +43,7 @@ from iscsitgt_spt.codec.analysis.report import (
     choose_profile,
     findings_text,
     guess_text,
-    record_head_text,
+    line_head,
     sense_text_at,
     stated_structure,
 )
@@ -95,32 +95,67 @@ def bulk_line(
     """:func:`bulk_json_line`, the record's findings and whether its request or its answer
     was cut short (``RecordReport.undecoded``): what an exit status rests on."""
     data = record.data_in
-    if not _usual(record) or data is None:
+    # The usual kind: read whole, from a line, holding a request.
+    if (type(data) is not bytes or not data or record.error is not None or record.unreadable
+            or record.line is None):
         return None
     ioctl = record.ioctl
-    name = stated_structure(record) if record.meta else None
+    meta = record.meta
+    name = stated_structure(record) if meta else None
     if name is not None and ioctl == 0:
         ioctl = None  # the fuzz corpus writes 0 for structures that travel with no IOCTL
     try:
-        profile, guess = choose_profile(record, data, name=name, ioctl=ioctl, abi=abi,
-                                        cookie=cookie, diagnostics=diagnostics)
+        profile, guess = _profile_of(record, data, name, ioctl, abi, cookie, diagnostics)
     except SptError:
         return None
-    found = _shape_of(data, profile, ioctl, name)
+    # The record's shape (see _shape_of), looked up here: a call less per record.
+    key = (profile.abi, profile.cookie, ioctl, name, len(data),
+           identify_reads(data, ioctl, profile) if name is None else ())
+    found = _SHAPES.get(key)
+    if found is None and key not in _SHAPES:  # (a shape of the general way is kept too)
+        found = _shape_of(key, data, profile, ioctl, name)
     if found is None:
         return None
+    return _line(record, data, profile, guess, ioctl, found, diagnostics)
+
+
+def _line(
+    record: RawRecord, data: bytes, profile: Profile, guess: ProfileGuess | None,
+    ioctl: int | None, found: _Found, diagnostics: bool,
+) -> tuple[str, tuple[Finding, ...], bool] | None:
+    """:func:`bulk_line` of a record of a shape it writes (``found``)."""
     out = record.data_out or None  # (an empty answer is none, as the general path reads it)
     codec, middle, _, cut = found
+    head = line_head(record, profile, "" if guess is None else guess_text(guess), middle)
     if cut is not None:  # a buffer cut short: its whole members, where it ends, its bytes
         if out is not None:
             return None  # an answer to it: the general path
-        return _cut_line(_head_parts(record, profile, guess, middle), codec.layout, cut, data,
-                         diagnostics)
+        return _cut_line([*head], codec.layout, cut, data, diagnostics)
+    if out is None and not diagnostics and len(data) == codec.layout.size:
+        # The most usual line of all (a request alone, whole, nothing past it, no lint
+        # pass): _whole_line's, written in one join.
+        sense = _record_sense(codec.layout, data, None)
+        return ("".join((*head, codec.text(data), '},"findings":[]}',
+                         "}" if sense is None else ',"sense":' + sense + "}")), (), False)
     if out is not None and (type(out) is not bytes
                             or (len(out) < codec.layout.size and diagnostics)):
         return None  # an answer cut short under the lint pass: the general path
-    return _whole_line(_head_parts(record, profile, guess, middle), data, profile, ioctl,
-                       found, out, diagnostics)
+    return _whole_line([*head], data, profile, ioctl, found, out, diagnostics)
+
+
+def _profile_of(
+    record: RawRecord, data: bytes, name: str | None, ioctl: int | None, abi: str | None,
+    cookie: str | None, diagnostics: bool,
+) -> tuple[Profile, ProfileGuess | None]:
+    """:func:`~iscsitgt_spt.codec.analysis.report.choose_profile`, the record that states
+    its whole profile in bulk mode (a fuzz corpus's, a recording's) told first, in line."""
+    if not diagnostics and abi is None and cookie is None and record.meta:
+        meta = record.meta
+        stated_abi, stated_cookie = meta.get("abi"), meta.get("cookie")
+        if type(stated_abi) is str and type(stated_cookie) is str:
+            return Profile.of(stated_abi, stated_cookie), None
+    return choose_profile(record, data, name=name, ioctl=ioctl, abi=abi, cookie=cookie,
+                          diagnostics=diagnostics)
 
 
 def _whole_line(
@@ -162,23 +197,6 @@ def _whole_line(
     return "".join(parts), findings, cut_answer
 
 
-def _head_parts(
-    record: RawRecord, profile: Profile, guess: ProfileGuess | None, middle: str
-) -> list[str]:
-    """The line's first parts, up to the input document's value (the parts are joined once:
-    a chain of ``+`` copies a long line over and over)."""
-    if guess is None:
-        return ["{", record_head_text(record, profile), middle]
-    return ["{", record_head_text(record, profile), ",", guess_text(guess), middle]
-
-
-def _usual(record: RawRecord) -> bool:
-    """Whether the record can be the usual kind: read whole, from a line, holding a request."""
-    data = record.data_in
-    return (record.error is None and not record.unreadable and record.line is not None
-            and type(data) is bytes and len(data) > 0)
-
-
 def _cut_line(
     parts: list[str], layout: Layout, cut: tuple[str, ParseError], data: bytes,
     diagnostics: bool,
@@ -217,21 +235,18 @@ def _record_sense(layout: Layout, data: bytes, out: bytes | None) -> str | None:
 
 
 def _shape_of(
-    data: bytes, profile: Profile, ioctl: int | None, name: str | None,
+    key: tuple[object, ...], data: bytes, profile: Profile, ioctl: int | None,
+    name: str | None,
 ) -> _Found | None:
     """What the record is (its structure and layout) and the line between its profile part
-    (the guess, when one was weighed) and its value: they depend only on the profile, the
-    IOCTL, the stated structure, the length and what identification reads, so they are
-    decided once per shape, never per guess (a guess can show a value read per record)."""
-    reads = identify_reads(data, ioctl, profile) if name is None else ()
-    key = (profile.abi, profile.cookie, ioctl, name, len(data), reads)
-    try:
-        return _SHAPES[key]
-    except KeyError:
-        if len(_SHAPES) >= 4096:
-            _SHAPES.clear()
-        shape = _SHAPES[key] = _shape(data, profile, ioctl, name)
-        return shape
+    (the guess, when one was weighed) and its value, remembered under ``key``: they depend
+    only on the profile, the IOCTL, the stated structure, the length and what
+    identification reads (what ``key`` holds), so they are decided once per shape, never
+    per guess (a guess can show a value read per record)."""
+    if len(_SHAPES) >= 4096:
+        _SHAPES.clear()
+    shape = _SHAPES[key] = _shape(data, profile, ioctl, name)
+    return shape
 
 
 def _output(

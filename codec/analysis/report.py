@@ -29,6 +29,7 @@ from iscsitgt_spt.codec.analysis._report.texts import (
     guess_text,
     head_json,
     head_text,
+    line_head,
     record_head_text,
 )
 
@@ -47,6 +48,7 @@ __all__ = [
     "guess_text",
     "head_json",
     "head_text",
+    "line_head",
     "record_head_text",
     "report_record",
     "sense_of",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
+from iscsitgt_spt.cli._input import Source
 from iscsitgt_spt.cli._progress import Progress
 
 
@@ -52,3 +54,35 @@ def test_byte_progress_when_the_record_count_is_unknown() -> None:
     progress._last = -1.0
     progress.update(7, nbytes=250)
     assert "7 records, 25% of input" in stream.getvalue()
+
+
+def test_decode_asks_for_the_read_position_only_to_draw_progress(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A file's read position (its tell, a system call) is what the progress line shows;
+    # standard error that is no terminal draws none, so decode never asks for it.  The
+    # output is the same either way (a file is read ahead as before).
+    from _inprocess import run_main
+    from iscsitgt_spt.cli import decode
+
+    capture = tmp_path / "c.jsonl"
+    capture.write_text("".join(f'{{"ioctl":"0x4d008","in":"{"00" * 40}"}}\n'
+                               for _ in range(40)))
+    asked = [0]
+    opened = decode.open_source
+
+    def counted(*args: Any) -> Any:
+        source = opened(*args)
+        tell = source.position
+        assert tell is not None  # (a regular file: it has a position)
+
+        def position() -> int:
+            asked[0] += 1
+            return tell()
+
+        return Source(source.stream, source.size, position)
+
+    monkeypatch.setattr(decode, "open_source", counted)
+    done = run_main("decode", "--json", "--no-diagnostics", str(capture))
+    assert done.returncode == 0 and done.stdout.count(b"\n") == 40
+    assert asked[0] == 0

@@ -45,16 +45,87 @@ def record_head_text(rec: RawRecord, profile: Profile | None) -> str:
         return head_text(rec, profile)
     if "segments" in rec.meta:
         return compact_dumps(head_json(rec, profile))[1:-1]
-    # The writer made for the metadata's key set and value types, once the key set has come
-    # again (bulk_head); else member by member; else through the encoder.
-    meta = meta_text(rec.meta)
+    meta = _usual_meta_text(rec.meta)
     if meta is None:
-        meta = _flat_text(rec.meta)
-    if meta is None:
-        if not _plain_json(rec.meta):
-            return compact_dumps(head_json(rec, profile))[1:-1]
-        meta = compact_dumps(rec.meta)
+        return compact_dumps(head_json(rec, profile))[1:-1]
     return head_text(rec, profile, meta)
+
+
+def _usual_meta_text(meta: Mapping[str, object]) -> str | None:
+    """The text of metadata of JSON's own types only (``None`` for any other: the caller
+    writes the whole head through the encoder): by the writer made for its key set and value
+    types, once the key set has come again (bulk_head); else member by member; else through
+    the encoder."""
+    text = meta_text(meta)
+    if text is None:
+        text = _flat_text(meta)
+    if text is None:
+        if not _plain_json(meta):
+            return None
+        text = compact_dumps(meta)
+    return text
+
+
+def line_head(rec: RawRecord, profile: Profile, guess: str, tail: str) -> tuple[str, str]:
+    """``"{" + record_head_text(rec, profile) + ("," + guess if guess else "") + tail`` in two
+    parts: the start of a record's JSON line up to ``tail`` (what the bulk line writes next).
+    The first part through a ``%`` template made once per shape (the format, IOCTL and
+    profile, whether the record has an end line and metadata: a capture holds a handful),
+    the record's numbers and metadata put in per record; the second, the profile's, the
+    guess's and ``tail``'s text, made once per shape too (kept out of the template: ``%``
+    reads its template character by character, a join copies).  Any record
+    :func:`head_text` does not write (unreadable spans, no line, metadata the encoder
+    writes, numbers not of type ``int``) goes through :func:`record_head_text` itself."""
+    ioctl, end, meta = rec.ioctl, rec.end_line, rec.meta
+    meta_text_ = None
+    if meta:
+        if "segments" not in meta:  # (a dict the readers made: their usual metadata)
+            meta_text_ = _usual_meta_text(meta)
+        if meta_text_ is None:
+            return _general_line_head(rec, profile, guess, tail)
+    index, line, fmt = rec.index, rec.line, rec.source_format
+    if (rec.unreadable or type(line) is not int or type(index) is not int
+            or type(fmt) is not str or (type(ioctl) is not int and ioctl is not None)
+            or (type(end) is not int and end is not None)):
+        return _general_line_head(rec, profile, guess, tail)
+    key = (fmt, ioctl, profile.abi, profile.cookie, guess, tail, end is None,
+           meta_text_ is None)
+    texts = _LINE_HEADS.get(key)
+    if texts is None:
+        texts = _line_texts(fmt, ioctl, profile, guess, tail, end is not None,
+                            meta_text_ is not None)
+        if len(_LINE_HEADS) >= _LINE_HEADS_BOUND:
+            _LINE_HEADS.clear()
+        _LINE_HEADS[key] = texts
+    template, fixed = texts
+    if end is None:
+        return (template % ((index, line) if meta_text_ is None
+                            else (index, line, meta_text_)), fixed)
+    return (template % ((index, line, end) if meta_text_ is None
+                        else (index, line, end, meta_text_)), fixed)
+
+
+def _general_line_head(rec: RawRecord, profile: Profile, guess: str, tail: str
+                       ) -> tuple[str, str]:
+    return "{" + record_head_text(rec, profile), ("," + guess if guess else "") + tail
+
+
+def _line_texts(fmt: str, ioctl: int | None, profile: Profile, guess: str, tail: str,
+                end: bool, meta: bool) -> tuple[str, str]:
+    """:func:`line_head`'s ``%`` template and fixed text for one shape: :func:`head_text`'s
+    texts, the per-record numbers (and metadata) as ``%s`` (``str`` of an ``int``: what its
+    f-string writes), every other ``%`` doubled."""
+    fmt_text, ioctl_text, profile_text = _head_texts(fmt, ioctl, profile)
+    template = "".join(('{"record":%s,"line":%s,"format":', fmt_text.replace("%", "%%"),
+                        ',"end_line":%s' if end else "", ioctl_text.replace("%", "%%"),
+                        ',"meta":%s' if meta else ""))
+    return template, "".join((profile_text, "," if guess else "", guess, tail))
+
+
+#: :func:`line_head`'s templates by shape; bounded (a guess's text is up to a kilobyte, and a
+#: fuzz corpus under the lint pass shows per-record values in some).
+_LINE_HEADS: dict[tuple[object, ...], tuple[str, str]] = {}
+_LINE_HEADS_BOUND = 512
 
 
 def _flat_text(meta: Mapping[str, object]) -> str | None:
