@@ -318,6 +318,7 @@ def _split(corpus: Path, jobs: int) -> str:
 
     from iscsitgt_spt.cli._jobs import CHUNK_RECORDS
     from iscsitgt_spt.cli._keyed import Dealer
+    from iscsitgt_spt.cli._send_corpus import _weight
     from iscsitgt_spt.cli._send_route import Router
     from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE
     from iscsitgt_spt.codec.safejson import json_text_bound
@@ -326,14 +327,15 @@ def _split(corpus: Path, jobs: int) -> str:
     router = Router(SimulatedTarget(), json_text_bound(MAX_RECORD_SIZE))
     deal = Dealer(jobs)  # (as keyed_rounds deals them)
     barriers = lines = 0
+    load = [0] * jobs
     with corpus.open("rb") as stream:
         while chunk := list(islice(stream, CHUNK_RECORDS)):
             keys, crossings, closed = router.round(chunk, lines + 1)
-            deal.deal(keys)
+            for worker in deal.deal(keys, list(map(_weight, keys))):
+                load[worker] += 1
             deal.forget(closed)
             barriers += len(crossings)
             lines += len(chunk)
-    load = deal.load
     return (f"lines per worker {load}, {barriers} resets (barriers): the split allows at most "
             f"{lines / max(load):.2f}x")
 

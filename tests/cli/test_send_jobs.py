@@ -230,6 +230,22 @@ def test_keyed_map_evens_out_uneven_keys_with_the_items_without() -> None:
     assert sorted(workers.values()) == [200, 200]
 
 
+def test_dealer_evens_out_the_weights_given() -> None:
+    # Worked by hand: key 7 (weight 2) to worker 0 (loads 2, 0); the next two keyless items
+    # (weight 1) to worker 1 (2, 1), then (2, 2); the tie to the first, worker 0 (3, 2);
+    # key 7 again stays on 0 (5, 2); a new key 8 (weight 2) to 1 (5, 4); a keyless one to
+    # 1 (5, 5).  By item count instead, keyless items would alternate from the second on.
+    keys = [7, None, None, None, 7, 8, None]
+    deal = Dealer(2)
+    assert deal.deal(keys, [2, 1, 1, 1, 2, 2, 1]) == [0, 1, 1, 0, 0, 1, 1]
+    assert deal.load == [5, 5]
+    assert Dealer(2).deal(keys) == [0, 1, 0, 1, 0, 1, 0]  # (weights 1: the control)
+    # The send rounds weigh a line of a held session twice one that names none.
+    from iscsitgt_spt.cli._send_corpus import _weight
+
+    assert [_weight(key) for key in (None, 0, 5)] == [1, 2, 2]
+
+
 def test_keyed_map_places_a_new_key_on_the_least_loaded_worker() -> None:
     # 200 items of key 0, then 200 keys of one item each, all even numbers: each new key goes
     # to the worker given the fewest items when it comes (not by its value: all would go to
