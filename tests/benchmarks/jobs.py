@@ -18,8 +18,9 @@ and the recording (but its ``time`` and ``pid``) of that pair are compared.  How
 the sessions of a corpus fall on N workers bounds the speed-up too (a session goes to the
 worker given the fewest lines when a START names it, and stays there until a STOP the
 target takes, after which its next START is dealt afresh; the lines that name no session
-held go where they even the load out): the lines each worker is dealt, and the speed-up
-that split allows, are printed first (a ``fuzz --sessions`` run drives five sessions,
+held go where they even the load out, a line of a session held counted as two: it costs a
+worker about twice one that names none): the lines each worker is dealt, and the speed-up
+that split of the lines allows, are printed first (a ``fuzz --sessions`` run drives five sessions,
 started and stopped again and again: dealt afresh at each START, they split evenly; dealt
 once for good, as before, two workers could not share them evenly: 1.76x).  A target
 reset is a barrier:
