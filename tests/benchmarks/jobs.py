@@ -319,7 +319,7 @@ def _split(corpus: Path, jobs: int) -> str:
 
     from iscsitgt_spt.cli._jobs import CHUNK_RECORDS
     from iscsitgt_spt.cli._keyed import Dealer
-    from iscsitgt_spt.cli._send_corpus import _weight
+    from iscsitgt_spt.cli._send_corpus import _weights
     from iscsitgt_spt.cli._send_route import Router
     from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE
     from iscsitgt_spt.codec.safejson import json_text_bound
@@ -332,7 +332,7 @@ def _split(corpus: Path, jobs: int) -> str:
     with corpus.open("rb") as stream:
         while chunk := list(islice(stream, CHUNK_RECORDS)):
             keys, crossings, closed = router.round(chunk, lines + 1)
-            for worker in deal.deal(keys, list(map(_weight, keys))):
+            for worker in deal.deal(keys, _weights(keys)):
                 load[worker] += 1
             deal.forget(closed)
             barriers += len(crossings)
