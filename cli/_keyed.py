@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
+from itertools import islice, repeat
 from typing import Any, NamedTuple, TypeVar
 
 from iscsitgt_spt.cli._jobs import CHUNK_RECORDS, WorkerLost, _context, _quiet_worker
@@ -50,26 +50,28 @@ class Dealer:
     key); an item without a key to the worker given the fewest so far.  A corpus whose keys
     come unevenly (a session that holds most of its lines, keys that cluster in one stretch
     of it) is evened out by the keys that come later and by the items that can go
-    anywhere."""
+    anywhere.  (Items are counted by their weights where the caller gives them: the
+    fewest is then the least work.)"""
 
     def __init__(self, jobs: int) -> None:
-        self.load = [0] * jobs  # items given to each worker so far
+        self.load = [0] * jobs  # items (or their weights) given to each worker so far
         self.placed: dict[Any, int] = {}
 
     def __call__(self, key: Any) -> int:
         return self.deal([key])[0]
 
-    def deal(self, keys: list[Any]) -> list[int]:
-        """The worker of each key of a round, in order (as many calls would give)."""
+    def deal(self, keys: list[Any], weights: list[int] | None = None) -> list[int]:
+        """The worker of each key of a round, in order (as many calls would give); each item
+        counted as ``weights`` says (default: 1 each) in the load to even out."""
         load, placed = self.load, self.placed
         order = []
-        for key in keys:
+        for key, weight in zip(keys, weights or repeat(1)):
             worker = placed.get(key) if key is not None else None
             if worker is None:
                 worker = load.index(min(load))  # (the first of the least loaded)
                 if key is not None:
                     placed[key] = worker
-            load[worker] += 1
+            load[worker] += weight
             order.append(worker)
         return order
 
@@ -84,13 +86,17 @@ class Round(NamedTuple):
     (what the workers get), the indexes of the barriers among them (:class:`Barrier`), and
     keys that no later item has (the dealer forgets them once this round is dealt).
     ``carried``, where given, is bytes for each item that cross to its worker through
-    shared memory (:class:`Slots`): the work then gets ``(item, its bytes)``."""
+    shared memory (:class:`Slots`): the work then gets ``(item, its bytes)``.  ``weights``,
+    where given, is what each item counts for in the load the dealer evens out (items of
+    unlike cost: :class:`Dealer`)."""
 
     keys: list[Any]
     items: list[Any]
     crossings: list[int]
     forget: list[Any]
     carried: list[bytes] | None = None
+    #: each item's share of the work, as the dealer counts it (None: 1 each)
+    weights: list[int] | None = None
 
 
 def keyed_map(
@@ -216,8 +222,8 @@ class _KeyedPool:
     def submit(self, number: int, round_: Round) -> None:
         """A round's items to the workers (:class:`Dealer`); a barrier's followers told
         where in their items it comes."""
-        keys, items, crossings, forget, carried = round_
-        order = self.deal.deal(keys)
+        keys, items, crossings, forget, carried, weights = round_
+        order = self.deal.deal(keys, weights)
         ends = (self.slots.carry(number, carried)
                 if carried is not None and self.slots is not None else None)
         if carried is not None and ends is None:  # (too many bytes for a slot: pickled)

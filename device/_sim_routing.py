@@ -55,6 +55,13 @@ class SessionRouting:
         their order, and every answer is the one this target would give."""
         return not any(FAULTS[name].crosses_sessions for name in self.faults)
 
+    @property
+    def routed_ioctls(self) -> frozenset[int]:
+        """The IOCTLs of the requests this target takes: :meth:`routing` of a request sent
+        with any other is that it touches nothing (``((), False, False, False)``)."""
+        return frozenset({IOCTL_SCSI_MINIPORT, *(code for code in self._plans
+                                                 if isinstance(code, int))})
+
     def sessions_named(self, code: int, data: bytes) -> tuple[int, ...]:
         """The sessions whose state answering ``data`` (sent with IOCTL ``code``) can read or
         change: the values of the session cookie members of the structure this target takes

@@ -18,8 +18,9 @@ and the recording (but its ``time`` and ``pid``) of that pair are compared.  How
 the sessions of a corpus fall on N workers bounds the speed-up too (a session goes to the
 worker given the fewest lines when a START names it, and stays there until a STOP the
 target takes, after which its next START is dealt afresh; the lines that name no session
-held go where they even the load out): the lines each worker is dealt, and the speed-up
-that split allows, are printed first (a ``fuzz --sessions`` run drives five sessions,
+held go where they even the load out, a line of a session held counted as two: it costs a
+worker about twice one that names none): the lines each worker is dealt, and the speed-up
+that split of the lines allows, are printed first (a ``fuzz --sessions`` run drives five sessions,
 started and stopped again and again: dealt afresh at each START, they split evenly; dealt
 once for good, as before, two workers could not share them evenly: 1.76x).  A target
 reset is a barrier:
@@ -318,6 +319,7 @@ def _split(corpus: Path, jobs: int) -> str:
 
     from iscsitgt_spt.cli._jobs import CHUNK_RECORDS
     from iscsitgt_spt.cli._keyed import Dealer
+    from iscsitgt_spt.cli._send_corpus import _weights
     from iscsitgt_spt.cli._send_route import Router
     from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE
     from iscsitgt_spt.codec.safejson import json_text_bound
@@ -326,14 +328,15 @@ def _split(corpus: Path, jobs: int) -> str:
     router = Router(SimulatedTarget(), json_text_bound(MAX_RECORD_SIZE))
     deal = Dealer(jobs)  # (as keyed_rounds deals them)
     barriers = lines = 0
+    load = [0] * jobs
     with corpus.open("rb") as stream:
         while chunk := list(islice(stream, CHUNK_RECORDS)):
             keys, crossings, closed = router.round(chunk, lines + 1)
-            deal.deal(keys)
+            for worker in deal.deal(keys, _weights(keys)):
+                load[worker] += 1
             deal.forget(closed)
             barriers += len(crossings)
             lines += len(chunk)
-    load = deal.load
     return (f"lines per worker {load}, {barriers} resets (barriers): the split allows at most "
             f"{lines / max(load):.2f}x")
 

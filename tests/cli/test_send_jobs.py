@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from iscsitgt_spt.cli import _jobs, _keyed
 from iscsitgt_spt.cli._keyed import Dealer, keyed_map
+from iscsitgt_spt.cli._send_corpus import _weights
 from iscsitgt_spt.cli._send_route import Router
 from iscsitgt_spt.codec import build, encode
 from iscsitgt_spt.codec.capture.jsonl import parse_line
@@ -230,6 +231,20 @@ def test_keyed_map_evens_out_uneven_keys_with_the_items_without() -> None:
     assert sorted(workers.values()) == [200, 200]
 
 
+def test_dealer_evens_out_the_weights_given() -> None:
+    # Worked by hand: key 7 (weight 2) to worker 0 (loads 2, 0); the next two keyless items
+    # (weight 1) to worker 1 (2, 1), then (2, 2); the tie to the first, worker 0 (3, 2);
+    # key 7 again stays on 0 (5, 2); a new key 8 (weight 2) to 1 (5, 4); a keyless one to
+    # 1 (5, 5).  By item count instead, keyless items would alternate from the second on.
+    keys = [7, None, None, None, 7, 8, None]
+    deal = Dealer(2)
+    assert deal.deal(keys, [2, 1, 1, 1, 2, 2, 1]) == [0, 1, 1, 0, 0, 1, 1]
+    assert deal.load == [5, 5]
+    assert Dealer(2).deal(keys) == [0, 1, 0, 1, 0, 1, 0]  # (weights 1: the control)
+    # The send rounds weigh a line of a held session twice one that names none.
+    assert _weights([None, 0, 5]) == [1, 2, 2]
+
+
 def test_keyed_map_places_a_new_key_on_the_least_loaded_worker() -> None:
     # 200 items of key 0, then 200 keys of one item each, all even numbers: each new key goes
     # to the worker given the fewest items when it comes (not by its value: all would go to
@@ -406,7 +421,7 @@ def _dealt(requests: list[tuple[int, bytes]]) -> list[int]:
     """The worker each request goes to with --jobs 2 (the command's routing and dealing)."""
     keys, _, _ = Router(SimulatedTarget(), json_text_bound(MAX_RECORD_SIZE)).round(
         _lines(requests), 1)
-    return Dealer(2).deal(keys)
+    return Dealer(2).deal(keys, _weights(keys))  # (as the command deals them)
 
 
 def _write(path: Path, requests: list[tuple[int, bytes]]) -> Path:
@@ -689,7 +704,7 @@ def test_sessions_started_again_answer_as_with_one_process(tmp_path, profile) ->
     # A comes back on the other worker than the one it started on: the corpus tests that.
     keys, _, closed = Router(SimulatedTarget(profile=profile), json_text_bound(
         MAX_RECORD_SIZE)).round(lines, 1)
-    workers = Dealer(2).deal(keys)
+    workers = Dealer(2).deal(keys, _weights(keys))  # (as the command deals)
     target = SimulatedTarget(profile=profile)
     names_a = [line.endswith(b"}") and target.sessions_named(
         (record := parse_line(line)).ioctl, record.data_in) == (_A,) for line in lines]

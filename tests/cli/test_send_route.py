@@ -198,3 +198,45 @@ def test_each_line_mutated_alone_routes_as_parsed_whole(corpus_lines, how) -> No
             changed = list(lines)
             changed[index] = _mutate(lines[index], how, at, byte)
             _check(changed, exact=False)
+
+
+@pytest.mark.parametrize("kept", [3, 4096])
+def test_routings_kept_from_round_to_round_route_as_parsed_whole(corpus_lines, monkeypatch,
+                                                                  kept) -> None:  # type: ignore[no-untyped-def]
+    # The router keeps what the target's routing said of each request's IOCTL and first
+    # bytes, across rounds, and forgets it all past a bound (3: every few lines): the lines
+    # routed a round of 7 at a time, again and again, still get the reference's keys.
+    from iscsitgt_spt.cli import _send_route
+
+    monkeypatch.setattr(_send_route, "_ROUTED_KEPT", kept)
+    lines = corpus_lines * 2  # (each request met again, after its session was closed)
+    for faults in ((), ("double-stop",)):
+        want = _reference(SimulatedTarget(faults=faults), lines)
+        router = Router(SimulatedTarget(faults=faults), _BOUND)
+        keys: list[int | None] = []
+        crossings: list[int] = []
+        closed: list[int] = []
+        for first in range(0, len(lines), 7):
+            got = router.round(lines[first:first + 7], first + 1)
+            keys += got[0]
+            crossings += [first + index for index in got[1]]
+            closed += got[2]
+        assert (keys, crossings, closed) == want
+        assert len(router.routed) <= kept
+
+
+@examples(40, deadline=None)
+@given(code=st.integers(0, 0xFFFF_FFFF), data=st.binary(max_size=120),
+       profile=st.sampled_from(PROFILES))
+def test_a_request_of_another_ioctl_touches_nothing(code, data, profile) -> None:  # type: ignore[no-untyped-def]
+    # What lets the router skip the routing of a line whose IOCTL no request the target
+    # takes has: such a request names no session, opens, closes and crosses none.
+    target = SimulatedTarget(profile=profile)
+    if code not in target.routed_ioctls:
+        assert target.routing(code, data) == ((), False, False, False)
+    for known in target.routed_ioctls:  # (and each of those does route some request)
+        name = ("SCSI_PASS_THROUGH_DIRECT_WITH_AUXILIARY" if known == ASSUMED_PASS_THROUGH_IOCTL
+                else "ISCSITGT_SPT_SESSION_STOP")
+        values = ({"ScsiPassThroughAuxiliary": {"SessionCookie": 7}}
+                  if known == ASSUMED_PASS_THROUGH_IOCTL else {"ITNexusHandle": 7})
+        assert target.routing(known, _request(name, profile, values))[0] == (7,)
