@@ -374,6 +374,7 @@ _NOT_FOR_ONE_BUFFER = (
     "iscsitgt_spt.cli._send_route", "iscsitgt_spt.codec.analysis.bulk",
     "iscsitgt_spt.codec.analysis.stream", "iscsitgt_spt.codec.convert", "bisect",
     "iscsitgt_spt.cli.version", "multiprocessing", "concurrent.futures", "shutil", "locale",
+    "encodings.utf_8_sig",
 )
 #: ... of which these two are what detection and the record need.
 _CAPTURE_MODULES_USED = ("iscsitgt_spt.codec.capture.detect", "iscsitgt_spt.codec.capture.records")
