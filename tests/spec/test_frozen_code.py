@@ -11,6 +11,7 @@ texts ``@frozen`` writes or to the classes start-up makes.
 from __future__ import annotations
 import __future__
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -98,7 +99,7 @@ def _start_up_texts() -> set[str]:
     for command in _COMMANDS:
         done = subprocess.run([sys.executable, "-c", script, *command], cwd=_ROOT,
                               capture_output=True, text=True, timeout=120)
-        texts.update(eval(done.stderr.splitlines()[-1]))
+        texts.update(ast.literal_eval(done.stderr.splitlines()[-1]))
     return texts
 
 
