@@ -11,16 +11,18 @@
   findings, errors) are wrapped to it at spaces, never inside a word; tables and hex rows are
   not wrapped, and a hex dump narrows to 8 bytes a row when 16 would not fit.
 
-Only :mod:`os` and :mod:`sys`: the module is imported by every command at start-up.
+Only :mod:`os` and :mod:`sys` (its pattern compiled on first use): the module is imported by
+every command at start-up.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Iterable, Iterator
 from typing import TextIO
+
+from iscsitgt_spt.codec._lazy import lazy_pattern
 
 __all__ = ["color_wanted", "columns", "hexdump_width", "interactive", "stdin_at_terminal",
            "wrap_prose"]
@@ -76,8 +78,9 @@ def hexdump_width(width: int | None) -> int:
 
 
 #: A prose line: a note, evidence, a finding, an error (indented or not), or a record title.
-_PROSE = re.compile(r"^(\s*)((?:note|evidence|error|warning|info|profile|findings?)\b:?\s|"
-                    r"record \d)")
+#: (Compiled on first use: output to a file or a pipe is not wrapped.)
+_PROSE = lazy_pattern(r"^(\s*)((?:note|evidence|error|warning|info|profile|findings?)\b:?\s|"
+                      r"record \d)")
 
 
 def _wrap(line: str, width: int) -> Iterator[str]:
@@ -98,7 +101,7 @@ def wrap_prose(lines: Iterable[str], width: int | None) -> Iterator[str]:
     """``lines`` with the prose among them wrapped to ``width`` (see the module docstring);
     unchanged when ``width`` is ``None``."""
     for line in lines:
-        if width is None or len(line) <= width or "\n" in line or not _PROSE.match(line):
+        if width is None or len(line) <= width or "\n" in line or not _PROSE().match(line):
             yield line
         else:
             yield from _wrap(line, width)

@@ -12,7 +12,9 @@ call (a profile is hashed a hundred times a record; most classes are never compa
 ``__repr__`` and the two guards shared functions reading the class's field names.  Each
 method is written with its fields as placeholders (``_0_``, ``_1_``...) and compiled once per
 text: classes whose methods differ only in their field names share the code, renamed
-(:meth:`types.CodeType.replace`), so about a third of the classes at start-up compile nothing.
+(:meth:`types.CodeType.replace`); the texts start-up makes come compiled in _frozen_code, a
+generated module loaded from bytecode, so start-up runs no parser for them (tests/spec/
+test_frozen_code.py checks each code against ``compile`` of its text and rewrites the module).
 
 ``__init__`` fills the instance dictionary in one update, where the generated one sets every
 field through ``object.__setattr__`` (0.15 µs a field, which a class made once per record pays
@@ -32,6 +34,8 @@ import reprlib
 from collections.abc import Callable, Sequence
 from types import CodeType, FunctionType
 from typing import TYPE_CHECKING, Any, TypeVar, overload
+
+from iscsitgt_spt.spec import _frozen_code
 
 if TYPE_CHECKING:  # type checkers treat what @frozen makes as a frozen dataclass
     from typing_extensions import dataclass_transform
@@ -174,8 +178,9 @@ def _init(cls: type, fields: tuple[dataclasses.Field[Any], ...]) -> Callable[...
 
 #: The code of each function text ``_function`` was given, compiled once: classes whose
 #: methods differ only in their field names share it (Python's parser, ~0.1 ms a text, is
-#: the cost of making a class; about a third of the texts at start-up are repeats).
-_CODE: dict[str, CodeType] = {}
+#: the cost of making a class; about a third of the texts at start-up are repeats).  The
+#: texts start-up makes come compiled in _frozen_code (loaded from bytecode: no parser).
+_CODE: dict[str, CodeType] = dict(_frozen_code.CODE)
 
 
 def _function(cls: type, text: str, names: Sequence[str],
@@ -195,9 +200,10 @@ def _function(cls: type, text: str, names: Sequence[str],
                      rename.get(item, item) if isinstance(item, str) else item
                      for item in items)
 
+    # (a kept code's first line is where _frozen_code defines it: 1, as for a compiled text)
     code = code.replace(co_varnames=renamed(code.co_varnames), co_names=renamed(code.co_names),
                         co_consts=renamed(code.co_consts),
-                        co_filename=f"<frozen {cls.__qualname__}>")
+                        co_filename=f"<frozen {cls.__qualname__}>", co_firstlineno=1)
     return FunctionType(code, namespace)
 
 

@@ -45,6 +45,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from iscsitgt_spt.codec._lazy import lazy_pattern
 from iscsitgt_spt.codec.bounded import split_lines, until_error
 from iscsitgt_spt.codec.capture.records import (
     BINARY_MAGIC,
@@ -91,17 +92,18 @@ LINE_FORMATS = FORMATS[1:]
 SNIFF_LINES = 200
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_BOM = b"\xef\xbb\xbf"  # UTF-8's: what "utf-8-sig" strips, once
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
 #: The same, in bytes: every character it finds is one byte in UTF-8 and in Latin-1 alike.
 _CONTROL_BYTE = re.compile(rb"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
 _IRPMON_KEYS = ('"ID"', '"Type"', '"IRP address"', '"Parsers"')
-_C_INITIALISER = re.compile(r"^\{\s*(?:0[xX])?[0-9a-fA-F]|^\[byte\[\]\]", re.I)
-_IRPMON_ID = re.compile(r"^ID = \d+\s*$")
-_IOCTLBF = re.compile(r"^\s*IOCTL Code:\s*0x[0-9a-fA-F]+")
-_FRIDA_HEADER = re.compile(r"^\s*0\s+1\s+2\s+3\s+4\s+5\s+6\s+7\s+8\s+9\s+A\s+B\s+C\s+D\s+E"
+_C_INITIALISER = lazy_pattern(r"^\{\s*(?:0[xX])?[0-9a-fA-F]|^\[byte\[\]\]", re.I)
+_IRPMON_ID = lazy_pattern(r"^ID = \d+\s*$")
+_IOCTLBF = lazy_pattern(r"^\s*IOCTL Code:\s*0x[0-9a-fA-F]+")
+_FRIDA_HEADER = lazy_pattern(r"^\s*0\s+1\s+2\s+3\s+4\s+5\s+6\s+7\s+8\s+9\s+A\s+B\s+C\s+D\s+E"
                            r"\s+F\s+0123456789ABCDEF\s*$")
-_DB_DASH = re.compile(r"\s[0-9a-fA-F?]{2}-[0-9a-fA-F?]{2}\s")
-_WINDBG_COMMAND = re.compile(r"^\s*(d[bcdq])\b", re.I)
+_DB_DASH = lazy_pattern(r"\s[0-9a-fA-F?]{2}-[0-9a-fA-F?]{2}\s")
+_WINDBG_COMMAND = lazy_pattern(r"^\s*(d[bcdq])\b", re.I)
 
 
 def decode_text(data: bytes) -> str | None:
@@ -118,7 +120,7 @@ def _as_text(data: bytes) -> str | None:
         except UnicodeDecodeError:
             return None
     try:
-        return data.decode("utf-8-sig")
+        return data.removeprefix(_BOM).decode("utf-8")  # ("utf-8-sig" loads a module)
     except UnicodeDecodeError:
         # Legacy tools (IRPMon's ascii column) write 8-bit code pages.
         return data.decode("latin-1")
@@ -129,7 +131,7 @@ def _row_format(line: str) -> str | None:
     from iscsitgt_spt.codec.capture.anatomy import parse_row, strip_line
     from iscsitgt_spt.codec.capture.tools import HINTS, tool_name
 
-    if "\x1b" in line or _FRIDA_HEADER.match(line):
+    if "\x1b" in line or _FRIDA_HEADER().match(line):
         return "frida"  # colour escapes or the header row of Frida's hexdump()
     text = strip_line(line)
     row = parse_row(text)
@@ -141,7 +143,7 @@ def _row_format(line: str) -> str | None:
     if row.width == 1 and not row.marked and len(row.address) >= 8:
         # WinDbg db on a 32-bit target (a '-' after the eighth byte); else Frida's rows,
         # single-spaced after an address of at least 8 digits.
-        return "windbg-db" if _DB_DASH.search(text) else "frida"
+        return "windbg-db" if _DB_DASH().search(text) else "frida"
     return None
 
 
@@ -178,7 +180,7 @@ def _detect_lines(lines: list[str]) -> str:
 
 def _json_format(first: str) -> str | None:
     """The JSON format the first line of content (not blank, not a comment) starts, if any."""
-    if first.startswith(("{", "[")) and not _C_INITIALISER.match(first):
+    if first.startswith(("{", "[")) and not _C_INITIALISER().match(first):
         if any(key in first for key in _IRPMON_KEYS):
             return "irpmon-json"
         if first.startswith("{"):
@@ -216,7 +218,7 @@ def _lines_each(data: bytes) -> list[str]:
     lines: list[str] = []
     for number, raw in enumerate(data.split(b"\n")[:-1]):
         try:
-            text = raw.decode("utf-8-sig" if number == 0 else "utf-8")
+            text = (raw.removeprefix(_BOM) if number == 0 else raw).decode("utf-8")
         except UnicodeDecodeError:
             text = raw.decode("latin-1")
         lines.extend(split_lines(text))
@@ -237,11 +239,11 @@ def _named_format(content: list[str]) -> str | None:
     from iscsitgt_spt.codec.capture.splitter import prompt_of
 
     for line in content:
-        if _IRPMON_ID.match(line):
+        if _IRPMON_ID().match(line):
             return "irpmon-text"
-        if _IOCTLBF.match(line):
+        if _IOCTLBF().match(line):
             return "ioctlbf"
-        command = _WINDBG_COMMAND.match(prompt_of(line, debugger_only=True) or "")
+        command = _WINDBG_COMMAND().match(prompt_of(line, debugger_only=True) or "")
         if command:
             return "windbg-" + command.group(1).lower()
     return None

@@ -25,11 +25,11 @@ record past it (``*`` repetition included) with :class:`RecordTooLarge`, and
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import field
 from typing import TYPE_CHECKING
 
+from iscsitgt_spt.codec._lazy import lazy_pattern
 from iscsitgt_spt.codec.safejson import json_text_bound, read_json
 from iscsitgt_spt.spec._frozen import frozen
 from iscsitgt_spt.spec.constants import IOCTLS
@@ -276,13 +276,13 @@ def parse_int(text: str) -> int | None:
 
 
 _IOCTL_BY_NAME = {name: code for code, name in IOCTLS.items()}
-_HEX_CODE = re.compile(r"0x[0-9a-fA-F]{1,8}\Z")
+_HEX_CODE = lazy_pattern(r"0x[0-9a-fA-F]{1,8}\Z")  # (a raw buffer names no IOCTL)
 
 
 def resolve_ioctl(text: str) -> int | None:
     """An IOCTL code from a ``0x...`` number or one of the names the spec knows."""
     text = text.strip()
-    if _HEX_CODE.match(text):
+    if _HEX_CODE().match(text):
         return int(text, 16)
     return _IOCTL_BY_NAME.get(text)
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _examples import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from iscsitgt_spt.codec.capture.detect import (
@@ -218,3 +219,30 @@ def test_settled_detection_of_made_up_input_decides_as_the_whole(lines) -> None:
     settled = next((end for end in ends if end >= 4 and detection_settled(data[:end])), None)
     if settled is not None:
         assert detected(data[:settled]) == detected(data)
+
+
+_BOMMED = st.lists(st.sampled_from([b"\xef\xbb\xbf", b"\xef\xbb", b"\xbf", b"a", b"\xe2\x82\xac",
+                                    b"\x00", b"\xff", b"\n"]), max_size=8).map(b"".join)
+
+
+def _decoded(data: bytes, codec: str) -> str:
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+@examples(60)
+@given(_BOMMED)
+def test_text_is_what_utf_8_sig_decodes(data: bytes) -> None:
+    # detect strips UTF-8's BOM itself (the "utf-8-sig" codec is a module to load): the
+    # codec is the oracle, for a BOM, two, a cut one, a BOM after text, bytes not UTF-8,
+    # for the whole input and for its first line.
+    from iscsitgt_spt.codec.bounded import split_lines
+    from iscsitgt_spt.codec.capture import detect
+
+    assert detect._as_text(data) == _decoded(data, "utf-8-sig")
+    lines = data.split(b"\n")[:-1]
+    assert detect._lines_each(data) == [
+        part for number, line in enumerate(lines)
+        for part in split_lines(_decoded(line, "utf-8-sig" if number == 0 else "utf-8"))]
