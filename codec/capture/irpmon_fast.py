@@ -60,7 +60,10 @@ class _Layout:
         # A row: its offset and a colon (its head), a tab, the pairs (47 characters in a full
         # row), a tab, the column (16 characters in a full row).
         heads = [f"{16 * row:0{width}x}:" for row in range(count)]
-        self.names = tuple(f"Data{row}" for row in range(count))
+        # The member names, NUL-separated: ``"\0".join`` of ``count`` names equals this only
+        # when each name is the one in its place (a name holding a NUL adds a separator, one
+        # too many), compared as one string, not name by name.
+        self.names = "\0".join(f"Data{row}" for row in range(count))
         self.lengths = (*(len(h) + 65 for h in heads[:-1]), length)
         starts = [0, *itertools.accumulate(self.lengths[:-1])]
         end = starts[-1] + len(heads[-1]) + 3 * last  # where the last row's pairs end
@@ -151,7 +154,7 @@ def hexer_bytes(parsers: object, limit: int | None) -> bytes | None:
     key = (count, rows[0].find(":"), last, row.find("\t", tab + 1) - tab - 3 * last,
            lengths[-1])
     layout = _LAYOUTS.get(key) or _layout(*key)
-    if layout is None or lengths != layout.lengths or tuple(hexer) != layout.names or \
+    if layout is None or lengths != layout.lengths or "\0".join(hexer) != layout.names or \
             layout.marks_at(joined) != layout.marks or joined[layout.tail] != layout.padded \
             or "\n" in joined:
         return None

@@ -20,8 +20,9 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import cast
 
-from iscsitgt_spt.codec.capture.irpmon import HEXER_ROW, Half, Pairer, _Parsed, interpret
+from iscsitgt_spt.codec.capture.irpmon import Half, Pairer, _Parsed, interpret
 from iscsitgt_spt.codec.capture.irpmon_plan import data_names, read_planned
+from iscsitgt_spt.codec.capture.irpmon_rows import HEXER_ROW
 from iscsitgt_spt.codec.capture.records import MAX_RECORD_SIZE, RawRecord
 from iscsitgt_spt.codec.safejson import json_text_bound, read_json
 from iscsitgt_spt.spec.errors import InputFormatError

@@ -29,15 +29,13 @@ from collections.abc import Callable
 from iscsitgt_spt.codec.capture.irpmon import (
     _META_COLUMNS,
     _SIZE_COLUMNS,
-    HEXER_ROW,
     _kind,
     _Parsed,
-    _row_by_row,
     _size,
-    _whole_rows,
     with_data,
 )
 from iscsitgt_spt.codec.capture.irpmon_fast import NUMBERS, Reader, compile_reader
+from iscsitgt_spt.codec.capture.irpmon_rows import HEXER_ROW, _row_by_row, _whole_rows
 from iscsitgt_spt.codec.capture.records import parse_int, resolve_ioctl
 
 __all__ = ["data_names", "read_planned"]

@@ -256,3 +256,17 @@ def test_rows_not_as_written_read_as_the_general_reading(mutate: Any) -> None:
     general, compiled = _compiled(_text(rows, len(data)))
     assert compiled is None or compiled == general
     assert general[6] is not None or general[5] != data  # (not the rows as written)
+
+
+@pytest.mark.parametrize("names", [
+    ["Data0D", "ata1", "Data2"],  # the names run together are the expected ones run together
+    ["Data0\0Data1", "", "Data2"],  # a NUL in a name: the names NUL-joined are expected ones
+    ["Data1", "Data0", "Data2"],  # the expected names, out of order
+])
+def test_hexer_names_other_than_data0_on_read_as_the_general_reading(names: list[str]) -> None:
+    """Member names whose text, joined, is close to the expected names' (``hexer_bytes``
+    compares them as one string): the general reading's result, not the rows' bytes."""
+    data = bytes(range(40))
+    general, compiled = _compiled(_text(_hexer(data), len(data), names))
+    assert compiled is None or compiled == general
+    assert general[6] is not None or general[5] != data  # (not the rows as written)

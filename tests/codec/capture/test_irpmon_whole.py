@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from iscsitgt_spt.codec.capture import irpmon, irpmon_json
+from iscsitgt_spt.codec.capture import irpmon_json
+from iscsitgt_spt.codec.capture import irpmon_rows as irpmon
 
 
 @st.composite
