@@ -330,27 +330,35 @@ def read_planned(
 
 def _whole_run(plan: BlockPlan, matches: list[Matched], block: Lines) -> Proven | None:
     """The run, when the block is one proven run of rows of bytes with a column, each its
-    bytes dotted (the case :func:`_one_run` reads)."""
+    bytes dotted, and at most two lines after it (the case :func:`_one_run` reads)."""
     run = matches[0] if len(matches) == 1 else None
-    return run if isinstance(run, Proven) and run.dotted and len(run.lines) == len(block) \
-        and plan.ascii else None
+    return run if isinstance(run, Proven) and run.dotted and \
+        len(block) - len(run.lines) <= 2 and plan.ascii else None
 
 
 def _one_run(plan: BlockPlan, run: Proven, block: Lines, meta: dict[str, object], limit: int,
              hint: str | None, commands: tuple[str, str], at: tuple[int, int | None]
              ) -> Reading | None:
     """:func:`read_planned` of a block that is one proven run of rows of bytes (``db``),
-    each column its bytes dotted (a WinDbg session's usual block): every check that can
-    refuse such a block, in the order read_planned makes them, and the record _record makes
-    of it (no row after the run, no byte order to judge, no column to vote)."""
+    each column its bytes dotted (a WinDbg session's usual block), maybe then a shorter
+    last row: every check that can refuse such a block, as read_planned makes them, and the
+    record _record makes of it (no byte order to judge, no column to vote)."""
     prompted, command = commands
     first = block[0][1]
     if hint == "hex" or SINGLE_WORD.match(command) or len(first) >= LONG_LINE or \
-            run.base is None or len(run.memory) > limit or \
-            (run.base == 0 and is_decoration(strip_line(first))):
+            run.base is None or (run.base == 0 and is_decoration(strip_line(first))):
+        return None
+    data = run.memory
+    if len(block) > len(run.lines):
+        rest = rest_rows(plan, block[len(run.lines):], run.base + len(data))
+        if rest is None:
+            return None
+        for row in rest:
+            data += bytes(row.values(MEMORY))  # type: ignore[arg-type]  # no '??' in it
+    if len(data) > limit:
         return None
     out = dict(meta)
-    out["address"], out["size"] = run.base, len(run.memory)
+    out["address"], out["size"] = run.base, len(data)
     if hint is not None and not prompted:
         name = hint
     else:
@@ -359,7 +367,7 @@ def _one_run(plan: BlockPlan, run: Proven, block: Lines, meta: dict[str, object]
             plan, _Rows(run.base, run.memory, run.asciis, first[run.proof.address], True),
             command)
     index, line = at
-    return [RawRecord(index=index, data_in=run.memory, data_out=None, ioctl=None,
+    return [RawRecord(index=index, data_in=data, data_out=None, ioctl=None,
                       source_format=name, line=block[0][0] if line is None else line,
                       end_line=block[-1][0], meta=out)], []
 

@@ -200,9 +200,9 @@ def iter_text_records(
                 f"cannot hold a record within the record-size limit of {limit} bytes (raise it "
                 "with --max-record-size)", meta, last)]
         elif block:
-            first = meta.get("prompt_line") if section_records == 0 else None
-            assert first is None or isinstance(first, int)
-            records, lost = planned.read(block, matches, meta, limit, hint, (index, first))
+            starts = meta.get("prompt_line") if section_records == 0 else None
+            assert starts is None or isinstance(starts, int)
+            records, lost = planned.read(block, matches, meta, limit, hint, (index, starts))
             skipped.extend(lost)
         prompt = meta.get("prompt_line") if records and section_records == 0 else None
         assert prompt is None or isinstance(prompt, int)

@@ -8,7 +8,8 @@ splitter with no prompt line remembered.  Sessions are printed here by test_comp
 WinDbg row printer, with what makes the one-run path refuse a block: a record past the
 record-size limit, a single-word command (``dqs``) over db rows, ``--input hex``, a named
 format, addresses from 0, CRLF, ``kd>`` and 32-bit addresses, repeated and distinct prompts,
-commands that print nothing, quit lines.  A record's limit is one byte under and at the
+commands that print nothing, quit lines, last rows unreadable (``??``) or out of place.
+A record's limit is one byte under and at the
 size of the whole-run dumps (0x40 bytes).
 """
 
@@ -63,7 +64,20 @@ def _fast(lines: list[str], fmt: str | None, limit: int) -> tuple[list[object], 
         return _read(lines, fmt, limit), taken()
 
 
+def _odd_last_rows() -> list[str]:
+    """Dumps whose shorter last row is unreadable memory (``??``, as WinDbg prints it), does
+    not follow the rows before it, or is followed by a line that is no row."""
+    lines = _session(records=12)
+    short = [at for at, line in enumerate(lines) if len(line) < 85 and "`" in line]
+    first, second, third = short[:3]
+    lines[first] = lines[first][:19] + "?? ??" + lines[first][24:]
+    lines[second] = lines[second][:16] + "9" + lines[second][17:]
+    lines.insert(third + 1, "00000143`38808600  zz")
+    return lines
+
+
 _SESSIONS = {
+    "odd last rows": _odd_last_rows(),
     "x64": _session(),
     "x64 CRLF": _session(end="\r\n"),
     "kd 32-bit": _session("kd> ", "db 8a2c1000", row=_db32, base=0x8A2C1000),
