@@ -27,7 +27,9 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from iscsitgt_spt.spec._frozen import frozen
 
 __all__ = [
     "KEEPS_START",
@@ -167,7 +169,7 @@ def _agrees_bare(text: str, values: list[int | None]) -> bool:
     return False
 
 
-@dataclass(frozen=True)
+@frozen  # (one a row the general reader reads: its __init__ fills the dictionary at once)
 class Row:
     """One dump row taken apart (see the module docstring)."""
 

@@ -47,7 +47,8 @@ from iscsitgt_spt.codec.capture.anatomy import (
     strip_line,
 )
 from iscsitgt_spt.codec.capture.blocks import LONG_LINE, Lines, Reading
-from iscsitgt_spt.codec.capture.dumpblock import END_LINE, order_from, style
+from iscsitgt_spt.codec.capture.dumpblock import order_from
+from iscsitgt_spt.codec.capture.lastrows import column_in, rest_rows, swapped
 from iscsitgt_spt.codec.capture.records import RawRecord
 from iscsitgt_spt.codec.capture.runs import Proven, RunProof, compile_proof
 from iscsitgt_spt.codec.capture.tools import HINTS, SINGLE_WORD, tool_name
@@ -247,29 +248,6 @@ def _first_row(plan: BlockPlan, rows: _Rows) -> Row:
                bool(rows.asciis), None, template.spans)
 
 
-def _column_in(plan: BlockPlan, text: str, memory: bytes, groups: int) -> bool:
-    """Could the general reader take the end of a first row without a printable column for
-    one, shown by fewer groups (``anatomy._split``: the text after group ``count`` agreeing
-    with the bytes of the groups before it)?"""
-    width, spans = plan.row.width, plan.row.spans
-    for count in range(groups - 1, 0, -1):
-        after = text[spans[count][1]:].strip()
-        if len(after) > count * width + 2:  # longer than any column of those bytes
-            continue
-        values = memory[:count * width]
-        forms = [values] if width == 1 else [values, _swapped(values, width)]
-        if any(ascii_agrees(after, list(form)) for form in forms):
-            return True
-    return False
-
-
-def _swapped(data: bytes, width: int) -> bytes:
-    """``data`` with each ``width``-byte group reversed (words read as little-endian)."""
-    words = array.array(_ARRAYS[width], data)
-    words.byteswap()
-    return words.tobytes()
-
-
 def _agrees(text: str, row: bytes, dotted: str) -> bool:
     return text == dotted or (bool(text) and ascii_agrees(text, list(row)))
 
@@ -279,7 +257,7 @@ def _forms(plan: BlockPlan, rows: _Rows) -> list[tuple[str, bytes, list[str]]]:
     the groups can be read in."""
     step, memory, width = plan.step, rows.memory, plan.row.width
     forms = [(MEMORY, memory)] if width == 1 else [(MEMORY, memory),
-                                                    (LITTLE, _swapped(memory, width))]
+                                                    (LITTLE, swapped(memory, width))]
     return [(order, data, [text[at:at + step] for at in range(0, len(text), step)])
             for order, data in forms for text in [data.translate(_DOTS).decode("ascii")]]
 
@@ -306,61 +284,6 @@ def _voted(plan: BlockPlan, rows: _Rows, forms: list[tuple[str, bytes, list[str]
                     if _agrees(text, data[index * step:(index + 1) * step], columns[index]))
 
 
-def _rest(plan: BlockPlan, lines: Lines, expected: int) -> list[Row] | None:
-    """The rows after the matched ones (a shorter last row, then maybe the final offset),
-    when the general reader would end the same dump with them; ``None`` when it might not."""
-    rows: list[Row] = []
-    for index, (_, raw) in enumerate(lines):
-        text = strip_line(raw)
-        if plan.prefix.match(text) or text.strip() == "*":
-            return None
-        end = END_LINE.match(text)
-        if end is not None:
-            last = index == len(lines) - 1
-            return rows if last and int(end.group(1), 16) == expected else None
-        row = None if rows else _other_row(plan, text)
-        if row is None or int(row.address, 16) != expected:
-            return None
-        rows.append(row)
-        expected += len(row.groups) * row.width
-    return rows
-
-
-def _other_row(plan: BlockPlan, text: str) -> Row | None:
-    """A row after the matched ones, as the general reader takes it apart."""
-    short = plan.short(text)
-    if short is not None:
-        return _short_row(plan, text, short)
-    if is_decoration(text):
-        return None
-    row = parse_row(text)
-    if row is None or row.tail is not None or style(row) != style(plan.row) or \
-            "?" in "".join(row.groups):
-        return None
-    return row
-
-
-def _short_row(plan: BlockPlan, text: str, found: re.Match[str]) -> Row | None:
-    """A shorter last row of the layout as the general reader takes it apart (a row after
-    the first is no ruler), or ``None`` when it might not."""
-    address, region = found.group(1), found.group(2)
-    if "?" in region or "?" in address:
-        return None
-    template = plan.row
-    ascii = found.group(3).strip() if plan.ascii else None
-    if ascii == "":
-        return None  # no column (a blank byte's, trimmed): another row style
-    row = Row(address.translate(_ADDRESS_MARKS), plan.prefix_0x + address, template.physical,
-              template.marked, tuple(region.replace("-", " ").replace("`", "").split()),
-              template.width, ascii, ascii is not None, None, ())
-    if ascii is None:
-        shown = _column_in(plan, text, bytes(row.values(MEMORY)),  # type: ignore[arg-type]
-                           len(row.groups))
-        return None if shown else row
-    agrees = any(ascii_agrees(ascii, row.values(o)) for o in (MEMORY, LITTLE))
-    return row if agrees else None
-
-
 def _byte_order(plan: BlockPlan, orders: Iterator[tuple[str, ...]], rest: list[Row],
                 command: str) -> tuple[str, str]:
     def voted() -> Iterator[tuple[str, ...]]:
@@ -373,14 +296,19 @@ def _byte_order(plan: BlockPlan, orders: Iterator[tuple[str, ...]], rest: list[R
 
 def read_planned(
     plan: BlockPlan, block: Lines, matches: list[Matched], meta: dict[str, object],
-    limit: int, hint: str | None,
+    limit: int, hint: str | None, at: tuple[int, int | None] = (0, None),
 ) -> Reading | None:
     """What :func:`~iscsitgt_spt.codec.capture.blocks.read_block` gives for ``block``, whose
     first ``len(matches)`` lines the plan matched (all, or all but a shorter last row and a
     final offset; ``matches``: what it matched of them), or ``None`` when the plan cannot
-    prove it (the caller then reads the block the general way)."""
+    prove it (the caller then reads the block the general way).  ``at``: the index its
+    record is given, and the line it starts at when not its first row's (its prompt's): the
+    splitter's numbering, so that it need not make the record again."""
     prompted = str(meta.get("command", ""))
     command = prompted or HINTS.get(hint or "", "")
+    run = _whole_run(plan, matches, block)
+    if run is not None:
+        return _one_run(plan, run, block, meta, limit, hint, (prompted, command), at)
     count = _count(matches)
     if hint == "hex" or SINGLE_WORD.match(command) or not matches or \
             len(block) - count > 2 or len(block[0][1]) >= LONG_LINE:
@@ -389,15 +317,59 @@ def read_planned(
     # A row is a ruler only when its first word is 0 (the numbers from 0 up): its address.
     if rows is None or (rows.base == 0 and is_decoration(strip_line(block[0][1]))):
         return None
-    rest = _rest(plan, block[count:], rows.base + len(rows.memory))
+    rest = rest_rows(plan, block[count:], rows.base + len(rows.memory))
     if rest is None:
         return None
     if not (hint is not None or plan.row.marked or plan.ascii or len(block) >= 2):
         return None  # unmarked rows without a column: a dump only when two rows follow
-    if not plan.ascii and _column_in(plan, strip_line(block[0][1]), rows.memory,
+    if not plan.ascii and column_in(plan, strip_line(block[0][1]), rows.memory,
                                      len(plan.row.groups)):
         return None
-    return _record(plan, rows, rest, block, meta, limit, hint, command)
+    return _record(plan, rows, rest, block, meta, limit, hint, command, at)
+
+
+def _whole_run(plan: BlockPlan, matches: list[Matched], block: Lines) -> Proven | None:
+    """The run, when the block is one proven run of rows of bytes with a column, each its
+    bytes dotted, and at most two lines after it (the case :func:`_one_run` reads)."""
+    run = matches[0] if len(matches) == 1 else None
+    return run if isinstance(run, Proven) and run.dotted and \
+        len(block) - len(run.lines) <= 2 and plan.ascii else None
+
+
+def _one_run(plan: BlockPlan, run: Proven, block: Lines, meta: dict[str, object], limit: int,
+             hint: str | None, commands: tuple[str, str], at: tuple[int, int | None]
+             ) -> Reading | None:
+    """:func:`read_planned` of a block that is one proven run of rows of bytes (``db``),
+    each column its bytes dotted (a WinDbg session's usual block), maybe then a shorter
+    last row: every check that can refuse such a block, as read_planned makes them, and the
+    record _record makes of it (no byte order to judge, no column to vote)."""
+    prompted, command = commands
+    first = block[0][1]
+    if hint == "hex" or SINGLE_WORD.match(command) or len(first) >= LONG_LINE or \
+            run.base is None or (run.base == 0 and is_decoration(strip_line(first))):
+        return None
+    data = run.memory
+    if len(block) > len(run.lines):
+        rest = rest_rows(plan, block[len(run.lines):], run.base + len(data))
+        if rest is None:
+            return None
+        for row in rest:
+            data += bytes(row.values(MEMORY))  # type: ignore[arg-type]  # no '??' in it
+    if len(data) > limit:
+        return None
+    out = dict(meta)
+    out["address"], out["size"] = run.base, len(data)
+    if hint is not None and not prompted:
+        name = hint
+    else:
+        mark = run.asciis[0][:1]
+        name = plan.names.get((command, mark if mark in ("|", ">") else "")) or _name(
+            plan, _Rows(run.base, run.memory, run.asciis, first[run.proof.address], True),
+            command)
+    index, line = at
+    return [RawRecord(index=index, data_in=data, data_out=None, ioctl=None,
+                      source_format=name, line=block[0][0] if line is None else line,
+                      end_line=block[-1][0], meta=out)], []
 
 
 def _dotted(plan: BlockPlan, rows: _Rows) -> bool:
@@ -411,8 +383,8 @@ def _dotted(plan: BlockPlan, rows: _Rows) -> bool:
 
 
 def _record(plan: BlockPlan, rows: _Rows, rest: list[Row], block: Lines,
-            meta: dict[str, object], limit: int, hint: str | None, command: str
-            ) -> Reading | None:
+            meta: dict[str, object], limit: int, hint: str | None, command: str,
+            at: tuple[int, int | None]) -> Reading | None:
     forms: list[tuple[str, bytes, list[str]]] = []
     if rows.asciis and not (rows.dotted or _dotted(plan, rows)):
         forms = _forms(plan, rows)
@@ -423,7 +395,7 @@ def _record(plan: BlockPlan, rows: _Rows, rest: list[Row], block: Lines,
     if plan.row.width > 1:
         order, why = _byte_order(plan, _voted(plan, rows, forms), rest, command)
         out["byte_order"], out["byte_order_from"] = order, why
-    data = rows.memory if order == MEMORY else _swapped(rows.memory, plan.row.width)
+    data = rows.memory if order == MEMORY else swapped(rows.memory, plan.row.width)
     for row in rest:
         data += bytes(row.values(order))  # type: ignore[arg-type]  # no '??' in it
     if len(data) > limit:
@@ -431,5 +403,7 @@ def _record(plan: BlockPlan, rows: _Rows, rest: list[Row], block: Lines,
     out["address"], out["size"] = rows.base, len(data)
     prompted = str(meta.get("command", ""))
     name = hint if hint is not None and not prompted else _name(plan, rows, command)
-    return [RawRecord(index=0, data_in=data, data_out=None, ioctl=None, source_format=name,
-                      line=block[0][0], end_line=block[-1][0], meta=out)], []
+    index, line = at
+    return [RawRecord(index=index, data_in=data, data_out=None, ioctl=None,
+                      source_format=name, line=block[0][0] if line is None else line,
+                      end_line=block[-1][0], meta=out)], []

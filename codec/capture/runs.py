@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from itertools import repeat
 
 from iscsitgt_spt.codec.capture.anatomy import _DOTS
+from iscsitgt_spt.spec._frozen import frozen
 
 __all__ = ["Proven", "RunProof", "compile_proof", "prove"]
 
@@ -116,7 +117,7 @@ class RunProof:
         return self._slices[:count]
 
 
-@dataclass(frozen=True)
+@frozen  # (one a run: its __init__ fills the instance dictionary at once)
 class Proven:
     """A run of rows proven of a layout: what the plan's reader takes of them."""
 

@@ -77,6 +77,32 @@ _RUN = 256
 _NOTHING = re.compile(r"(?!)")
 
 
+class _Prompts(dict[str, tuple[str, str]]):
+    """Prompt lines met (as read) -> (command, the prompt as reported): a session repeats
+    its prompt lines (``0:000> db @rdx L80`` at each breakpoint), whose reading
+    (strip_line, the prompt pattern) is a fifth of a record's in a WinDbg session of one
+    dump a prompt.  Bounded: a session whose every prompt differs keeps the last few."""
+
+    KEPT = 256
+
+    def read(self, raw: str) -> tuple[str | None, str]:
+        """(the command, if ``raw`` is a prompt line; the line stripped: empty if blank)."""
+        said: tuple[str | None, str] | None = self.get(raw)
+        if said is None:
+            plain = strip_line(raw)
+            text = plain.strip()
+            command = _command(plain) if text else None
+            if command is not None:
+                self.remember(raw, (command, text))
+            said = command, text
+        return said
+
+    def remember(self, raw: str, said: tuple[str, str]) -> None:
+        if len(self) >= self.KEPT:
+            self.clear()
+        self[raw] = said
+
+
 class _Planned:
     """The readers compiled for the row layouts met last
     (:mod:`~iscsitgt_spt.codec.capture.compiled`): a block's first row picks one (or
@@ -112,12 +138,13 @@ class _Planned:
         return prove(proof, run)
 
     def read(self, block: list[tuple[int, str]], matches: list[Matched],
-             meta: dict[str, object], limit: int, hint: str | None
+             meta: dict[str, object], limit: int, hint: str | None, at: tuple[int, int | None]
              ) -> tuple[list[RawRecord], list[tuple[int, str]]]:
-        """The block's records and lines left over; ``matches``: of its leading lines."""
+        """The block's records and lines left over; ``matches``: of its leading lines; ``at``:
+        the index and line (``None``: its rows') a record the plan reads is made with."""
         reading = None
         if matches:
-            reading = read_planned(self.plans[0], block, matches, meta, limit, hint)
+            reading = read_planned(self.plans[0], block, matches, meta, limit, hint, at)
         return reading if reading is not None else read_block(block, meta, limit, hint)
 
 
@@ -149,14 +176,18 @@ def iter_text_records(
         first starts (its prompt's line) when not where its rows do."""
         nonlocal index, held, skipped
         for record in records:
-            extra = dict(record.meta)
-            if skipped:
-                extra["skipped_lines"] = skipped_report(skipped)
-                skipped = []
             if held is not None:
                 yield held
-            held = (_replaced(record, index=index, meta=extra) if line is None else
-                    _replaced(record, index=index, meta=extra, line=line))
+            if skipped:
+                extra = dict(record.meta)
+                extra["skipped_lines"] = skipped_report(skipped)
+                skipped = []
+                record = _replaced(record, meta=extra)
+            # (a plan's record is made numbered, and from its prompt's line: as is)
+            if record.index != index or (line is not None and record.line != line):
+                record = (_replaced(record, index=index) if line is None else
+                          _replaced(record, index=index, line=line))
+            held = record
             index, line = index + 1, None
 
     def flush() -> Iterator[RawRecord]:
@@ -169,7 +200,9 @@ def iter_text_records(
                 f"cannot hold a record within the record-size limit of {limit} bytes (raise it "
                 "with --max-record-size)", meta, last)]
         elif block:
-            records, lost = planned.read(block, matches, meta, limit, hint)
+            starts = meta.get("prompt_line") if section_records == 0 else None
+            assert starts is None or isinstance(starts, int)
+            records, lost = planned.read(block, matches, meta, limit, hint, (index, starts))
             skipped.extend(lost)
         prompt = meta.get("prompt_line") if records and section_records == 0 else None
         assert prompt is None or isinstance(prompt, int)
@@ -197,6 +230,7 @@ def iter_text_records(
             skipped.append((prompt, f"debugger prompt: {prompt_text}"))
 
     prompt_text = ""
+    prompts = _Prompts()
     cap = 8 * limit + 4096  # characters of a block that can still hold a record
 
     # Lines of the current plan's row length are gathered into a run and proven at once
@@ -209,8 +243,8 @@ def iter_text_records(
         """Are the lines of ``run`` (from line ``first``) rows of the current plan, taken
         into the block as the loop below would take them one by one?"""
         nonlocal size, overflow
-        rows = planned.prove(run)
-        if rows is None or (overflow is None and size + length * len(run) > cap):
+        rows, chars = planned.prove(run), len(run[0]) * len(run)
+        if rows is None or (overflow is None and size + chars > cap):
             return False  # (a block crossing its bound inside the run: line by line)
         if overflow is not None:
             overflow = (overflow[0], first + len(run) - 1)
@@ -218,7 +252,7 @@ def iter_text_records(
         if leading:
             matches.append(rows)
         block.extend(zip(range(first, first + len(run)), run))
-        size += length * len(run)
+        size += chars
         return True
 
     def replay(first: int, more: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
@@ -243,8 +277,10 @@ def iter_text_records(
     while source is not None:
         lineno = fence - 1
         for lineno, raw in source:
-            if len(raw) == length and len(run) < _RUN:
+            if len(raw) == length:
                 run.append(raw)
+                if len(run) == _RUN:  # (full: the next line is read as one, as any other)
+                    length = -2
                 continue
             if run:
                 if not taken(lineno - len(run)):
@@ -254,15 +290,14 @@ def iter_text_records(
             length = planned.length if lineno >= fence else -1
             found = match(raw)
             if found is None:
-                plain = strip_line(raw)
-                if not plain.strip():
+                command, text = prompts.read(raw)
+                if not text:
                     yield from flush()
                     continue
-                command = _command(plain)
                 if command is not None:
                     yield from flush()
                     yield from close_section()
-                    prompt_text = plain.strip()
+                    prompt_text = text
                     if _QUIT.match(command):  # the session ends: what follows is no output
                         skipped.append((lineno, f"quit line: {prompt_text}"))
                         meta, section_records = {}, 0
