@@ -237,24 +237,34 @@ def test_iter_jsonl_equals_the_general_path(lines: list[str]) -> None:
 #: space, a control character, an escape, a quote among its digits), then the rest of the
 #: line, usual or hostile (a trailing comma, a key again, spelt with an escape or not, a
 #: version key, something after the object), or tokens in any order.
-_IN_MORE = st.text(alphabet='0123456789abcdefAF \t\n\\"', max_size=4)
-_RESTS = st.one_of(st.sampled_from([
-    '"}', '",}', '", }', '",,"abi":"x"}', '","abi":"win64"}', '","in":"00"}', '","ioctl":"0x1"}',
-    '","\\u0069n":"00"}', '","v":1}', '"}x', '"} ', '" }', '","out":"0a"}', '","out":"0 a"}',
-    '","pid":-1}', '","status":4294967295,"pid":7}', '","case":3,"intent":"x\u2028"}',
-    '","abi":"win64","cookie":"u64","case":0,"structure":"S","mode":"valid","intent":"é"}',
-]), st.lists(st.sampled_from(['"', "\\", ",", ":", "}", "{", " ", '"ioctl"', '"in"', '"abi"',
+_HEX_MORE = st.sampled_from(["", "00", "aB", "0f1e"])
+_IN_MORE = st.one_of(_HEX_MORE, _HEX_MORE, _HEX_MORE,  # (one_of draws each branch alike)
+                     st.text(alphabet='0123456789abcdefAF \t\n\\"', max_size=4))
+_USUAL_RESTS = ['"}', '","abi":"win64"}', '","out":"0a"}', '","pid":7,"status":-1}',
+                '","case":3,"intent":"x\u2028"}', '","abi":"win64","cookie":"u64","case":0,'
+                '"structure":"S","mode":"valid","intent":"é"}']
+_ODD_RESTS = [
+    '",}', '", }', '",,"abi":"x"}', '","in":"00"}', '","ioctl":"0x1"}', '","\\u0069n":"00"}',
+    '","v":1}', '"}x', '"} ', '" }', '","out":"0 a"}', '","pid":-1}', '","abi":1}',
+    '","status":4294967296}', '"', '","x":[[[]]]}',
+]
+_RESTS = st.one_of(
+    st.sampled_from(_USUAL_RESTS), st.sampled_from(_USUAL_RESTS), st.sampled_from(_ODD_RESTS),
+    st.lists(st.sampled_from(['"', "\\", ",", ":", "}", "{", " ", '"ioctl"', '"in"', '"abi"',
                               '"x"', "1", "00", "[", "]", "null"]), max_size=8).map("".join))
 
 
-@examples(300, deadline=2000)
-@given(st.sampled_from(["0004d008", "0004D008", "0004_d08", "0004d00 ", "0\\u0030d008",
-                        "ffffffff", "0004d0"]), _IN_MORE, _RESTS)
+@examples(150, deadline=2000)
+@given(st.one_of(*[st.sampled_from(["0004d008", "0004D008", "ffffffff"])] * 3,
+                st.sampled_from(["0004_d08", "0004d00 ", "0\\u0030d008", "0004d0"])),
+       _IN_MORE, _RESTS)
 # A tab in the hex (fromhex skips it; JSON refuses it), a trailing comma, a key again:
 @example("0004d008", "\t", '"}')
 @example("0004d008", "", '",}')
 @example("0004d008", "", '","\\u0069n":"00"}')
 def test_plain_line_reads_what_the_line_parse_reads(ioctl: str, more: str, rest: str) -> None:
+    # (150 examples: 17 read by plain_line, the rest left to the parse, besides the three
+    # above; counted with Hypothesis 6.170.29)
     line = '{"ioctl":"0x' + ioctl + '","in":"1c' + more + rest
     found = plain_line(line)
     if found is None:
@@ -263,7 +273,7 @@ def test_plain_line_reads_what_the_line_parse_reads(ioctl: str, more: str, rest:
     assert _typed(found) == _typed(plain_record(obj))  # ... to what it read
 
 
-@examples(200, deadline=2000)
+@examples(100, deadline=2000)
 @given(st.lists(st.one_of(_OBJECTS.map(lambda o: json.dumps(o, separators=(",", ":"))),
                           _OBJECTS.map(lambda o: json.dumps(o, separators=(",", ":"))[:-1]
                                        + ',"ioctl":"0x00000001"}')),
