@@ -273,7 +273,7 @@ def test_plain_line_reads_what_the_line_parse_reads(ioctl: str, more: str, rest:
     assert _typed(found) == _typed(plain_record(obj))  # ... to what it read
 
 
-@examples(100, deadline=2000)
+@examples(60, deadline=2000)
 @given(st.lists(st.one_of(_OBJECTS.map(lambda o: json.dumps(o, separators=(",", ":"))),
                           _OBJECTS.map(lambda o: json.dumps(o, separators=(",", ":"))[:-1]
                                        + ',"ioctl":"0x00000001"}')),
