@@ -22,7 +22,7 @@ import json
 from binascii import unhexlify
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from iscsitgt_spt.codec.safejson import DEFAULT_MAX_RECORD_BYTES, read_json
 from iscsitgt_spt.spec.errors import InputFormatError, shown
@@ -331,14 +331,14 @@ def _plain_meta(obj: dict[str, Any], meta: dict[str, object]) -> bool:
     if plan is False:
         return False
     stated, known = plan
-    for key, low, high in stated:
+    for key, bounds in stated:
         value = obj[key]
         if value is None:
             continue
-        if low is None:
+        if bounds is None:
             if type(value) is not str:
                 return False
-        elif type(value) is not int or not low <= value <= high:
+        elif type(value) is not int or not bounds[0] <= value <= bounds[1]:
             return False
         meta[key] = value
     if known is not None:  # the other keys, in order: a copy less the known ones
@@ -353,14 +353,14 @@ def _plain_meta(obj: dict[str, Any], meta: dict[str, object]) -> bool:
 #: known keys it holds when it holds others (``extra`` is the object less those, in its
 #: order; ``None``: no other key); ``False`` for a version key.  A capture's lines come in
 #: a handful of key sequences (one per tool and kind of record); bounded.
-_MetaPlan = tuple[tuple[tuple[str, int | None, int | None], ...], tuple[str, ...] | None]
-_META_PLANS: dict[tuple[str, ...], _MetaPlan | bool] = {}
+_MetaPlan = tuple[tuple[tuple[str, tuple[int, int] | None], ...], tuple[str, ...] | None]
+_META_PLANS: dict[tuple[str, ...], _MetaPlan | Literal[False]] = {}
 
 
-def _meta_plan(keys: tuple[str, ...]) -> _MetaPlan | bool:
-    plan: _MetaPlan | bool = False
+def _meta_plan(keys: tuple[str, ...]) -> _MetaPlan | Literal[False]:
+    plan: _MetaPlan | Literal[False] = False
     if "v" not in keys:
-        stated = tuple((key, *((None, None) if text else _INT_RANGES[key]))
+        stated = tuple((key, None if text else _INT_RANGES[key])
                        for key, text in _META_KEYS if key in keys)
         known = tuple(k for k in keys if k in _KNOWN_KEYS)
         plan = stated, None if len(known) == len(keys) else known
