@@ -22,7 +22,7 @@ import json
 from binascii import unhexlify
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from iscsitgt_spt.codec.safejson import DEFAULT_MAX_RECORD_BYTES, read_json
 from iscsitgt_spt.spec.errors import InputFormatError, shown
@@ -32,6 +32,7 @@ __all__ = [
     "CaptureRecord",
     "parse_line",
     "parse_lines",
+    "plain_line",
     "plain_record",
     "record_to_json",
     "record_to_line",
@@ -176,7 +177,7 @@ def plain_record(obj: object) -> tuple[int, bytes, bytes | None, dict[str, objec
     """
     if type(obj) is not dict:
         return None
-    ioctl, data_in, data_out = obj.get("ioctl"), obj.get("in"), obj.get("out")
+    ioctl, data_in = obj.get("ioctl"), obj.get("in")
     if type(ioctl) is str and len(ioctl) == 10 and ioctl[:2] == "0x":
         try:
             ioctl = int(ioctl, 16)
@@ -184,16 +185,13 @@ def plain_record(obj: object) -> tuple[int, bytes, bytes | None, dict[str, objec
             return None
     elif type(ioctl) is not int or not 0 <= ioctl <= 0xFFFFFFFF:
         return None
-    if type(data_in) is not str or (data_out is not None and type(data_out) is not str):
-        return None
-    meta: dict[str, object] = {}
-    if not obj.keys() <= _PLAIN_KEYS and not _plain_meta(obj, meta):
+    if type(data_in) is not str:
         return None
     try:
-        return (ioctl, bytes.fromhex(data_in),
-                None if data_out is None else bytes.fromhex(data_out), meta)
+        data = bytes.fromhex(data_in)
     except ValueError:
         return None
+    return _plain_rest(obj, ioctl, data)
 
 
 #: How a line as :func:`record_to_line` writes it starts: ``{"ioctl":"0x``, eight hex digits,
@@ -265,26 +263,111 @@ def request_head(line: bytes, size: int) -> tuple[int, bytes] | None:
         return None
 
 
+#: How a usual line starts, as :func:`record_to_line` writes it (the same text as
+#: ``_BEFORE_IOCTL`` and ``_BEFORE_IN``, for ``str`` lines).
+_LINE_IOCTL, _LINE_IN = _BEFORE_IOCTL.decode(), _BEFORE_IN.decode()
+
+
+def plain_line(text: str) -> tuple[int, bytes, bytes | None, dict[str, object]] | None:
+    """``plain_record(read_json(text))`` for a line that begins as :func:`record_to_line`
+    writes it, the IOCTL and the input's hex read off the line instead of through the JSON
+    parser (which scans every hex digit for escapes, makes a string of them, and
+    ``fromhex`` reads them again); ``None``: the caller parses the line and decides.
+
+    Exact: the IOCTL's eight characters and the input's up to the next quote are hex digits
+    and nothing else (``unhexlify`` takes nothing else: no escape, no control character, no
+    quote), so they are the strings' values and end where the strings end; the rest is
+    parsed as the object it is without those two members, and must hold members (``{}``
+    would take a trailing comma that the line's parse refuses) and neither key again (a
+    later duplicate wins in the line's parse).  Such an object parses, and bounds its
+    depth and strings, as the line does.  The caller has bounded the line's size.
+    """
+    if (type(text) is not str or not text.startswith(_LINE_IOCTL)
+            or text[_IOCTL_AT + 8:_IN_AT] != _LINE_IN):
+        return None
+    end = text.find('"', _IN_AT)
+    try:
+        ioctl = int.from_bytes(unhexlify(text[_IOCTL_AT:_IOCTL_AT + 8]), "big")
+        data_in = unhexlify(text[_IN_AT:end]) if end > 0 else None
+    except ValueError:
+        return None
+    rest = text[end + 1:]
+    if data_in is None or (rest != "}" and rest[:1] != ","):
+        return None
+    obj: Any = {}
+    if rest != "}":
+        try:
+            obj = read_json("{" + rest[1:], error=InputFormatError, max_record_bytes=None)
+        except InputFormatError:
+            return None  # (the line's parse words the error)
+        if not obj or "ioctl" in obj or "in" in obj:
+            return None
+    return _plain_rest(obj, ioctl, data_in)
+
+
+def _plain_rest(
+    obj: dict[str, Any], ioctl: int, data_in: bytes,
+) -> tuple[int, bytes, bytes | None, dict[str, object]] | None:
+    """:func:`plain_record`'s reading of the output and the metadata of ``obj``."""
+    data_out = obj.get("out")
+    if data_out is not None and type(data_out) is not str:
+        return None
+    meta: dict[str, object] = {}
+    if not obj.keys() <= _PLAIN_KEYS and not _plain_meta(obj, meta):
+        return None
+    try:
+        return ioctl, data_in, None if data_out is None else bytes.fromhex(data_out), meta
+    except ValueError:
+        return None
+
+
 def _plain_meta(obj: dict[str, Any], meta: dict[str, object]) -> bool:
     """Fill ``meta`` from a record's metadata keys; ``False`` when one is not of the usual
     kind (a version key, an integer written as text, ...): the general path reads it."""
-    if "v" in obj:
+    keys = tuple(obj)
+    plan = _META_PLANS.get(keys)
+    if plan is None:
+        plan = _meta_plan(keys)
+    if plan is False:
         return False
-    for key, text in _META_KEYS:
-        value = obj.get(key)
+    stated, known = plan
+    for key, bounds in stated:
+        value = obj[key]
         if value is None:
             continue
-        if text:
+        if bounds is None:
             if type(value) is not str:
                 return False
-        else:
-            low, high = _INT_RANGES[key]
-            if type(value) is not int or not low <= value <= high:
-                return False
+        elif type(value) is not int or not bounds[0] <= value <= bounds[1]:
+            return False
         meta[key] = value
-    if not obj.keys() <= _KNOWN_KEYS:
-        meta["extra"] = {k: v for k, v in obj.items() if k not in _KNOWN_KEYS}
+    if known is not None:  # the other keys, in order: a copy less the known ones
+        extra = meta["extra"] = dict(obj)
+        for key in known:
+            del extra[key]
     return True
+
+
+#: What :func:`_plain_meta` reads of an object, by its keys in order: the metadata keys it
+#: holds, in ``meta``'s order (with the range of an integer one; ``None``: text), and the
+#: known keys it holds when it holds others (``extra`` is the object less those, in its
+#: order; ``None``: no other key); ``False`` for a version key.  A capture's lines come in
+#: a handful of key sequences (one per tool and kind of record); bounded.
+_MetaPlan = tuple[tuple[tuple[str, tuple[int, int] | None], ...], tuple[str, ...] | None]
+_META_PLANS: dict[tuple[str, ...], _MetaPlan | Literal[False]] = {}
+
+
+def _meta_plan(keys: tuple[str, ...]) -> _MetaPlan | Literal[False]:
+    plan: _MetaPlan | Literal[False] = False
+    if "v" not in keys:
+        stated = tuple((key, None if text else _INT_RANGES[key])
+                       for key, text in _META_KEYS if key in keys)
+        known = tuple(k for k in keys if k in _KNOWN_KEYS)
+        plan = stated, None if len(known) == len(keys) else known
+    if len(_META_PLANS) >= 256:
+        _META_PLANS.clear()
+    _META_PLANS[keys] = plan
+    return plan
 
 
 def parse_line(

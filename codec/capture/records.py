@@ -314,7 +314,7 @@ def iter_jsonl(
     part of a capture: its first line is line ``first_line``, its first record record
     ``first_index`` (``decode --jobs`` hands such parts to its workers).
     """
-    from iscsitgt_spt.codec.capture.jsonl import plain_record, record_from_json
+    from iscsitgt_spt.codec.capture.jsonl import plain_line, plain_record, record_from_json
 
     bound = json_text_bound(limit)
     comments: list[tuple[int, str]] = []
@@ -330,9 +330,13 @@ def iter_jsonl(
             continue
         record: RawRecord
         try:
-            obj = read_json(stripped, f"line {lineno}", error=InputFormatError,
-                            max_record_bytes=bound)
-            plain = plain_record(obj)
+            # The usual line read off its text (its hex not through the JSON parser), else
+            # parsed: plain_line gives what plain_record gives for the parsed line.
+            plain = plain_line(stripped) if len(stripped) <= bound else None
+            if plain is None:
+                obj = read_json(stripped, f"line {lineno}", error=InputFormatError,
+                                max_record_bytes=bound)
+                plain = plain_record(obj)
             if plain is not None:  # the usual line: no CaptureRecord in between
                 ioctl, data_in, data_out, meta = plain
                 record = RawRecord(index, data_in, data_out, ioctl, "jsonl", lineno, (), meta,

@@ -98,7 +98,7 @@ def detect_profile(
     :class:`~iscsitgt_spt.codec.longbuffer.LongBuffer` is weighed by its head and its true
     length.
     """
-    raw = leading(data)
+    raw = data if type(data) is bytes else leading(data)  # (bytes: leading's answer)
     # The key is every byte the guess can depend on: what identification reads (never the
     # bytes a request varies per I/O, such as a pass-through's transfer length and buffer
     # address), then the self-describing members of the structure it identifies (or is

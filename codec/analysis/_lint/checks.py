@@ -142,20 +142,31 @@ def _tag(data: bytes) -> str:
 
 def _other_profiles(name: str, path: str | None, value: int, profile: Profile) -> str:
     """`` (the win32 (either cookie) value: wrong --abi?)`` when ``value`` fits elsewhere."""
-    expected = _EXPECTED.get((name, path, profile))
-    if expected is None:  # the other profiles' values, once per structure, member and profile
-        expected = _EXPECTED[name, path, profile] = tuple(
+    found = _EXPECTED.get((name, path, profile))
+    if found is None:  # the other profiles' values, once per structure, member and profile
+        expected: tuple[tuple[Profile, object], ...] = tuple(
             (p, get_layout(name, p).size if path is None
              else get_layout(name, p).rules.get(path, (None, None))[1])
             for p in PROFILES if p != profile)
+        # When every value is an integer (or none), an integer equal to none of them fits
+        # no profile: told by one set lookup (a fuzz corpus's lengths are any number).
+        values = [there for _, there in expected if there is not None]
+        ints: frozenset[object] | None = (
+            frozenset(values) if all(type(v) is int for v in values) else None)
+        found = _EXPECTED[name, path, profile] = (expected, ints)
+    expected, ints = found
+    if ints is not None and type(value) is int and value not in ints:
+        return ""
     fits = {p for p, there in expected if there == value}
     if not fits:
         return ""
     return f"; {value} is the {describe_profiles(fits)} value: wrong --abi/--cookie?"
 
 
-# Per (structure, member path or None for its size, profile): every other profile's value.
-_EXPECTED: dict[tuple[str, str | None, Profile], tuple[tuple[Profile, object], ...]] = {}
+# Per (structure, member path or None for its size, profile): every other profile's value,
+# and the set of them when all are integers.
+_EXPECTED: dict[tuple[str, str | None, Profile],
+                tuple[tuple[tuple[Profile, object], ...], frozenset[object] | None]] = {}
 DERIVED_CACHES.append(_EXPECTED.clear)  # a registered structure changes the layouts
 
 

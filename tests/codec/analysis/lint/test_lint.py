@@ -433,3 +433,29 @@ def test_wchar_issue_of_a_string_is_its_utf16_length_against_the_field(
         want = (("wchar-unterminated", 0, "fills the field with no NUL terminator")
                 if units >= size else None)
         assert wchar_issue(value, size) == want, (value, size)
+
+
+def test_the_other_profiles_hint_names_exactly_the_profiles_a_value_fits() -> None:
+    # The hint after a size or Length finding: a value is another profile's when that
+    # profile's layout (sizeof, or the Length rule's expected value) holds it; read here
+    # from the layouts, not from the lint pass.  Every such value, its neighbours, zero,
+    # and a value no layout holds, for every structure and profile.
+    from iscsitgt_spt.codec.analysis._lint.checks import _other_profiles
+    from iscsitgt_spt.spec.profiles import PROFILES
+    from iscsitgt_spt.spec.registry import STRUCTURES
+
+    for name in sorted(STRUCTURES):
+        for path in (None, "Header.Length"):
+            if path is not None and path not in get_layout(name, WIN64).rules:
+                continue
+            held = {p: (get_layout(name, p).size if path is None
+                        else get_layout(name, p).rules[path][1]) for p in PROFILES}
+            values = {v + d for v in held.values() for d in (-1, 0, 1)} | {0, 99_999}
+            for profile in PROFILES:
+                for value in sorted(values):
+                    text = _other_profiles(name, path, value, profile)
+                    fits = [p for p in PROFILES if p != profile and held[p] == value]
+                    assert bool(text) == bool(fits), (name, path, profile, value, text)
+                    if fits:
+                        assert text.startswith(f"; {value} is the ") and \
+                            text.endswith(" value: wrong --abi/--cookie?")
