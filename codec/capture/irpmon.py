@@ -228,7 +228,8 @@ class Pairer:
 
     def _out(self, record: RawRecord) -> RawRecord | None:
         """Hold ``record`` back; the record held before it, to be written now."""
-        record = self._attach(record)
+        if self.skipped:  # (tested here: most records follow none, and a call costs more)
+            record = self._attach(record)
         held, self.held = self.held, record
         self.index += 1
         return held

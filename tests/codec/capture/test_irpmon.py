@@ -199,3 +199,22 @@ def test_requests_waiting_for_a_completion_are_bounded() -> None:
     assert len(out) == total
     paired = [r for r in out if r.meta["paired"]]
     assert [(r.line, r.end_line, r.data_out) for r in paired] == [(total, total + 1, b"\x01")]
+
+
+def test_json_array_record_ends_and_skipped_records_are_named() -> None:
+    # Written by hand: a malformed record over lines 2-4 (a record of its own, to its last
+    # line), a Create record on line 6 (not an IOCTL: named by the record after it) and a
+    # request on line 8 holding 1c 00 ab, another on line 10 (the skipped record is named
+    # by the record after it, not by the last).
+    request = ('{"ID" : "2", "Type" : "IRP", "Subtype" : "DeviceControl:", "IRP address" : '
+               '"0x2", "IOCTL" : "0x4D008", "Data size" : "3", '
+               '"Parsers" : {"Hexer" : {"Data0" : "00:\\t1c 00 ab\\t..."}}}')
+    create = '{"ID" : "9", "Type" : "IRP", "Subtype" : "Create:", "IRP address" : "0x9"}'
+    lines = ["[", '{"ID" : "1",', '"Type" : ', '"IRP" ,, }', ",", create, ",", request, ",",
+             request.replace('"0x2"', '"0x3"'), "]"]
+    broken, record, last = iter_irpmon_json(lines)
+    assert not broken.ok and (broken.line, broken.end_line) == (2, 4)
+    assert record.ok and (record.line, record.end_line) == (8, 8)
+    assert record.data_in == b"\x1c\x00\xab"
+    assert record.meta["skipped_lines"] == ("line 6: IRPMon Create record, not an IOCTL",)
+    assert last.line == 10 and "skipped_lines" not in last.meta
