@@ -66,16 +66,19 @@ def _usual_meta_text(meta: Mapping[str, object]) -> str | None:
     return text
 
 
-def line_head(rec: RawRecord, profile: Profile, guess: str, tail: str) -> tuple[str, str]:
-    """``"{" + record_head_text(rec, profile) + ("," + guess if guess else "") + tail`` in two
-    parts: the start of a record's JSON line up to ``tail`` (what the bulk line writes next).
-    The first part through a ``%`` template made once per shape (the format, IOCTL and
-    profile, whether the record has an end line and metadata: a capture holds a handful),
-    the record's numbers and metadata put in per record; the second, the profile's, the
-    guess's and ``tail``'s text, made once per shape too (kept out of the template: ``%``
-    reads its template character by character, a join copies).  Any record
-    :func:`head_text` does not write (unreadable spans, no line, metadata the encoder
-    writes, numbers not of type ``int``) goes through :func:`record_head_text` itself."""
+def line_head(rec: RawRecord, profile: Profile, guess: str, tail: str
+              ) -> tuple[str, str, str]:
+    """``"{" + record_head_text(rec, profile) + ("," + guess if guess else "") + tail`` in three
+    parts: the start of a record's JSON line up to and with ``tail`` (what the bulk line writes
+    next).  The first part through a ``%`` template made once per shape (the format, IOCTL and
+    profile, the guess, whether the record has an end line and metadata: a capture holds a
+    handful), the record's numbers and metadata put in per record; the second, the
+    profile's and the guess's text, made once per shape too (kept out of the template: ``%``
+    reads its template character by character, a join copies); the third ``tail`` as given
+    (the caller keeps one per record shape: a key of its own here would keep a copy of it
+    per length of a fuzz corpus's records).  Any record :func:`head_text` does not write
+    (unreadable spans, no line, metadata the encoder writes, numbers not of type ``int``)
+    goes through :func:`record_head_text` itself."""
     ioctl, end, meta = rec.ioctl, rec.end_line, rec.meta
     meta_text_ = None
     if meta:
@@ -88,11 +91,10 @@ def line_head(rec: RawRecord, profile: Profile, guess: str, tail: str) -> tuple[
             or type(fmt) is not str or (type(ioctl) is not int and ioctl is not None)
             or (type(end) is not int and end is not None)):
         return _general_line_head(rec, profile, guess, tail)
-    key = (fmt, ioctl, profile.abi, profile.cookie, guess, tail, end is None,
-           meta_text_ is None)
+    key = (fmt, ioctl, profile.abi, profile.cookie, guess, end is None, meta_text_ is None)
     texts = _LINE_HEADS.get(key)
     if texts is None:
-        texts = _line_texts(fmt, ioctl, profile, guess, tail, end is not None,
+        texts = _line_texts(fmt, ioctl, profile, guess, end is not None,
                             meta_text_ is not None)
         if len(_LINE_HEADS) >= _LINE_HEADS_BOUND:
             _LINE_HEADS.clear()
@@ -100,18 +102,18 @@ def line_head(rec: RawRecord, profile: Profile, guess: str, tail: str) -> tuple[
     template, fixed = texts
     if end is None:
         return (template % ((index, line) if meta_text_ is None
-                            else (index, line, meta_text_)), fixed)
+                            else (index, line, meta_text_)), fixed, tail)
     return (template % ((index, line, end) if meta_text_ is None
-                        else (index, line, end, meta_text_)), fixed)
+                        else (index, line, end, meta_text_)), fixed, tail)
 
 
 def _general_line_head(rec: RawRecord, profile: Profile, guess: str, tail: str
-                       ) -> tuple[str, str]:
-    return "{" + record_head_text(rec, profile), ("," + guess if guess else "") + tail
+                       ) -> tuple[str, str, str]:
+    return "{" + record_head_text(rec, profile), ("," + guess if guess else ""), tail
 
 
-def _line_texts(fmt: str, ioctl: int | None, profile: Profile, guess: str, tail: str,
-                end: bool, meta: bool) -> tuple[str, str]:
+def _line_texts(fmt: str, ioctl: int | None, profile: Profile, guess: str, end: bool,
+                meta: bool) -> tuple[str, str]:
     """:func:`line_head`'s ``%`` template and fixed text for one shape: :func:`head_text`'s
     texts, the per-record numbers (and metadata) as ``%s`` (``str`` of an ``int``: what its
     f-string writes), every other ``%`` doubled."""
@@ -119,13 +121,14 @@ def _line_texts(fmt: str, ioctl: int | None, profile: Profile, guess: str, tail:
     template = "".join(('{"record":%s,"line":%s,"format":', fmt_text.replace("%", "%%"),
                         ',"end_line":%s' if end else "", ioctl_text.replace("%", "%%"),
                         ',"meta":%s' if meta else ""))
-    return template, "".join((profile_text, "," if guess else "", guess, tail))
+    return template, "".join((profile_text, "," if guess else "", guess))
 
 
-#: :func:`line_head`'s templates by shape; bounded (a guess's text is up to a kilobyte, and a
-#: fuzz corpus under the lint pass shows per-record values in some).
+#: :func:`line_head`'s templates by shape; bounded, and small: a capture's records come in a
+#: handful of shapes, but a guess's text (up to a kilobyte) can show a value read per record
+#: (a fuzz corpus under the lint pass), and those are made and dropped.
 _LINE_HEADS: dict[tuple[object, ...], tuple[str, str]] = {}
-_LINE_HEADS_BOUND = 512
+_LINE_HEADS_BOUND = 64
 
 
 def _flat_text(meta: Mapping[str, object]) -> str | None:
