@@ -286,6 +286,7 @@ class _ArrayScanner:
         self.in_string = self.escape = False
         self.seg: int | None = None  # where this line's part of the record being read starts
         self.stray = False  # the line holds text between the records, not part of any
+        self.loose = False  # the bracket at depth 1 is an object's, outside any array
 
     def scan(self, held: list[str], lineno: int) -> Iterator[tuple[int, int, str | None]]:
         """The records that end on the line ``held`` holds (taken out of it)."""
@@ -337,10 +338,17 @@ class _ArrayScanner:
             self.depth += 1
             if self.depth == 2:
                 self.first, self.seg = lineno, pos
+            elif self.depth == 1:
+                # An object opened outside any array is no part of the export: its line, and
+                # the line that closes it (a lone ']' too), hold stray text.
+                self.loose = char == "{"
+                self.stray = self.stray or self.loose
         elif self.depth == 0:  # a bracket closing nothing: not part of the array
             self.stray = True
         else:  # '}', ']' or ')': ')' closes the malformed Stack frames
             self.depth -= 1
+            if self.depth == 0 and self.loose:
+                self.stray, self.loose = True, False
             return self.depth == 1 and self.seg is not None
         return False
 

@@ -160,3 +160,18 @@ def test_an_input_ended_by_an_error_at_its_first_line_says_why(fmt: str | None) 
     # is detected from the lines (not "empty input").
     with pytest.raises(InputFormatError, match="line 1 goes on"):
         list(iter_capture_lines(_stopping(["x\n"], 0), fmt))
+
+
+@pytest.mark.parametrize("junk", [("{not json", "]"), ("{", "}"), ("{", "]"), ("{", "{", "}}")])
+def test_an_object_opened_after_an_irpmon_array_is_named_to_its_end(junk: tuple[str, ...]
+                                                                     ) -> None:
+    """Found by the property above (``{not json`` then ``]`` inserted after
+    irpmon_array.json's one line): once the export's array has closed, an object opened on a
+    later line is no part of it, nor is the line that closes that object; the lines (2 on,
+    by hand: the array is line 1) were read as brackets of the export and went unnamed."""
+    array = (VECTORS / "irpmon_array.json").read_text(encoding="utf-8").strip()
+    assert "\n" not in array
+    mutated = "\n".join((array, *junk)).encode()
+    for fmt in (None, "irpmon-json"):
+        records = read_capture(mutated, fmt).records
+        assert set(range(2, 2 + len(junk))) <= _accounted(records), fmt
