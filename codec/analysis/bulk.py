@@ -105,7 +105,8 @@ def bulk_line(
     if name is not None and ioctl == 0:
         ioctl = None  # the fuzz corpus writes 0 for structures that travel with no IOCTL
     try:
-        profile, guess = _profile_of(record, data, name, ioctl, abi, cookie, diagnostics)
+        profile, guess = choose_profile(record, data, name=name, ioctl=ioctl, abi=abi,
+                                        cookie=cookie, diagnostics=diagnostics)
     except SptError:
         return None
     # The record's shape (see _shape_of), looked up here: a call less per record.
@@ -141,21 +142,6 @@ def _line(
                             or (len(out) < codec.layout.size and diagnostics)):
         return None  # an answer cut short under the lint pass: the general path
     return _whole_line([*head], data, profile, ioctl, found, out, diagnostics)
-
-
-def _profile_of(
-    record: RawRecord, data: bytes, name: str | None, ioctl: int | None, abi: str | None,
-    cookie: str | None, diagnostics: bool,
-) -> tuple[Profile, ProfileGuess | None]:
-    """:func:`~iscsitgt_spt.codec.analysis.report.choose_profile`, the record that states
-    its whole profile in bulk mode (a fuzz corpus's, a recording's) told first, in line."""
-    if not diagnostics and abi is None and cookie is None and record.meta:
-        meta = record.meta
-        stated_abi, stated_cookie = meta.get("abi"), meta.get("cookie")
-        if type(stated_abi) is str and type(stated_cookie) is str:
-            return Profile.of(stated_abi, stated_cookie), None
-    return choose_profile(record, data, name=name, ioctl=ioctl, abi=abi, cookie=cookie,
-                          diagnostics=diagnostics)
 
 
 def _whole_line(

@@ -228,8 +228,7 @@ class Pairer:
 
     def _out(self, record: RawRecord) -> RawRecord | None:
         """Hold ``record`` back; the record held before it, to be written now."""
-        if self.skipped:  # (tested here: most records follow none, and a call costs more)
-            record = self._attach(record)
+        record = self._attach(record)
         held, self.held = self.held, record
         self.index += 1
         return held

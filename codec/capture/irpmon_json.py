@@ -128,9 +128,7 @@ def _json_object(
     if text is None:
         return head, None, (f"malformed IRPMon JSON record: line {lineno}: a record of more "
                             f"than {bound} characters exceeds the record-size limit")
-    # (repair_stack's own first test, made here: the usual record has no Stack, and is
-    # spared the call)
-    fixed, frames, dropped = repair_stack(text) if '"Stack"' in text else (text, None, False)
+    fixed, frames, dropped = repair_stack(text)
     if frames is not None:
         head["stack"] = frames
     if dropped:
@@ -390,10 +388,7 @@ def iter_irpmon_json(
         # A large record's text is let go once parsed: its hex string becomes bytes without
         # it, and its report is made without either.
         del text
-        # (_json_parsed's two steps, written out: a call a record saved on the usual record)
-        parsed = None if obj is None else read_planned(obj, lineno, last, head)
-        if parsed is None:
-            parsed = interpret(_half(lineno, last, head, obj, error))
+        parsed = _json_parsed(lineno, last, head, obj, error)
         del obj
         out = pairer.take(parsed)
         if out is not None:

@@ -132,8 +132,14 @@ def choose_profile(
     evidence (and lint) say when they disagree.  In bulk mode a complete stated profile is
     taken as is.  Raises :class:`SptError` for an unknown ABI or cookie name.
     """
+    meta = record.meta
+    if meta and not diagnostics and abi is None and cookie is None:
+        # (first, and without a call: a fuzz corpus's and a recording's records state both)
+        stated_abi, stated_cookie = meta.get("abi"), meta.get("cookie")
+        if isinstance(stated_abi, str) and isinstance(stated_cookie, str):
+            return Profile.of(stated_abi, stated_cookie), None
     stated_abi = stated_cookie = None
-    if record.meta:  # (most records state nothing)
+    if meta:  # (most records state nothing)
         stated_abi, stated_cookie = _meta_str(record, "abi"), _meta_str(record, "cookie")
     from_record = abi is None and cookie is None and (
         stated_abi is not None or stated_cookie is not None)
