@@ -306,12 +306,13 @@ def read_planned(
     splitter's numbering, so that it need not make the record again."""
     prompted = str(meta.get("command", ""))
     command = prompted or HINTS.get(hint or "", "")
+    if hint == "hex" or SINGLE_WORD.match(command) or len(block[0][1]) >= LONG_LINE:
+        return None
     run = _whole_run(plan, matches, block)
     if run is not None:
         return _one_run(plan, run, block, meta, limit, hint, (prompted, command), at)
     count = _count(matches)
-    if hint == "hex" or SINGLE_WORD.match(command) or not matches or \
-            len(block) - count > 2 or len(block[0][1]) >= LONG_LINE:
+    if not matches or len(block) - count > 2:
         return None
     rows = _matched(plan, matches)
     # A row is a ruler only when its first word is 0 (the numbers from 0 up): its address.
@@ -345,8 +346,8 @@ def _one_run(plan: BlockPlan, run: Proven, block: Lines, meta: dict[str, object]
     record _record makes of it (no byte order to judge, no column to vote)."""
     prompted, command = commands
     first = block[0][1]
-    if hint == "hex" or SINGLE_WORD.match(command) or len(first) >= LONG_LINE or \
-            run.base is None or (run.base == 0 and is_decoration(strip_line(first))):
+    # (the refusals of every block are read_planned's, made before it calls this)
+    if run.base is None or (run.base == 0 and is_decoration(strip_line(first))):
         return None
     data = run.memory
     if len(block) > len(run.lines):
